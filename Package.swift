@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot numeric code is optimised even in debug builds: unoptimised SIMD code runs
+// 100-1000x slower, which would make the test suite crawl.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+let package = Package(
+    name: "AgriTrace",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "agritrace", targets: ["agritrace"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, at the bottom. Each is imported by exactly one Swift target.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"],
+                cSettings: [.unsafeFlags(["-O2"])]),
+
+        // Domain modules.
+        .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimisedInDebug),
+        .target(name: "Kernels", swiftSettings: optimisedInDebug),
+        .target(name: "NeuralNet", dependencies: ["Kernels",
+                                                  .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: optimisedInDebug),
+        .target(name: "Training", dependencies: ["NeuralNet", "Kernels", "Imaging"],
+                swiftSettings: optimisedInDebug),
+        .target(name: "MerkleLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LedgerStore", dependencies: ["MerkleLog", "CSQLite",
+                                                    .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Grading", dependencies: ["Imaging", "NeuralNet", "LedgerStore", "CZlib",
+                                                .product(name: "Crypto", package: "swift-crypto")],
+                resources: [.copy("Resources")]),
+        .target(name: "Traceability", dependencies: ["LedgerStore", "MerkleLog", "Imaging", "CQRencode",
+                                                     .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AgriTraceCLI", dependencies: [
+            "Imaging", "NeuralNet", "Training", "LedgerStore", "MerkleLog", "Grading", "Traceability",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "agritrace", dependencies: ["AgriTraceCLI"]),
+
+        // Tests mirror the targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: optimisedInDebug),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Kernels", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "Kernels", "Imaging", "TestSupport"],
+                    swiftSettings: optimisedInDebug),
+        .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog", "TestSupport"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "MerkleLog", "TestSupport"]),
+        .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "TestSupport"]),
+        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "LedgerStore", "Grading", "TestSupport"]),
+        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

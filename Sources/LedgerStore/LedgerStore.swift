@@ -1,0 +1,2 @@
+// SQLite storage of the ledger; filled in by the ledger work.
+import CSQLite

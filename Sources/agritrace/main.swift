@@ -1,0 +1,3 @@
+import AgriTraceCLI
+
+AgriTrace.runAndExit()

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Runs the built `agritrace` binary the way a user would, for end-to-end tests.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+public enum AgriTraceBinary {
+    /// The `agritrace` executable SwiftPM built next to the test bundle.
+    public static let url: URL = {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = testBinary.deletingLastPathComponent()
+        // On Linux the test runner is `<build>/AgriTracePackageTests.xctest`; on macOS it sits inside
+        // `<build>/AgriTracePackageTests.xctest/Contents/MacOS/`.
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("agritrace")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return testBinary.deletingLastPathComponent().appendingPathComponent("agritrace")
+    }()
+
+    /// Runs `agritrace arguments...`, feeding `stdin` if given, and waits for it to exit.
+    @discardableResult
+    public static func run(_ arguments: [String], stdin: Data? = nil,
+                           currentDirectory: URL? = nil,
+                           environment: [String: String]? = nil) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = inPipe
+        try process.run()
+        if let stdin { inPipe.fileHandleForWriting.write(stdin) }
+        try inPipe.fileHandleForWriting.close()
+        // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
+        let errData = LockedData()
+        let errReader = Thread { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+        errReader.start()
+        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errData.isSet { usleep(1000) }
+        return CommandResult(status: process.terminationStatus,
+                             stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData.value, as: UTF8.self))
+    }
+}
+
+private final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+}

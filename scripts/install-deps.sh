@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages AgriTrace builds and tests against, only when some are missing.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libjpeg62-turbo-dev   # JPEG decoding (libjpeg API)
+  libpng-dev            # PNG decoding and label writing
+  libsqlite3-dev        # the ledger's storage
+  zlib1g-dev            # inflating .zip uploads
+  libqrencode-dev       # QR codes on lot labels
+  zbar-tools            # tests decode the QR codes we print (zbarimg)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing missing system packages: ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
