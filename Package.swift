@@ -10,6 +10,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "agritrace", targets: ["agritrace"]),
+        // For the nested Benchmarks package; applications use the CLI.
+        .library(name: "AgriTraceKit", targets: ["Imaging", "Kernels", "NeuralNet", "Training",
+                                                 "MerkleLog", "LedgerStore", "Grading", "Traceability"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

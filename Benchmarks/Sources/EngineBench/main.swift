@@ -1,0 +1,1 @@
+print("EngineBench: not written yet")

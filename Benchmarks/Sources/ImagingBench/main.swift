@@ -1,0 +1,1 @@
+print("ImagingBench: not written yet")

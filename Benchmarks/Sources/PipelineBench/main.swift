@@ -1,0 +1,1 @@
+print("PipelineBench: not written yet")

@@ -1,0 +1,1 @@
+print("TrainingBench: not written yet")
