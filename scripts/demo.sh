@@ -8,4 +8,4 @@ bin=.build/release/agritrace
 sample=Fixtures/uploads/sample
 
 "$bin" --version
-"$bin" inspect "$sample"/*.jpg
+"$bin" inspect "$sample"/*/*.jpg
