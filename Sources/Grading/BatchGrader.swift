@@ -1,0 +1,262 @@
+import Crypto
+import Foundation
+
+/// Grades an upload and records it: validate everything, skip lots already recorded, grade the
+/// rest on `jobs` threads with bounded memory, and append one `lot` + one `grading` entry per lot
+/// in one transaction as soon as the lot's last photo is graded.
+///
+/// Safe to re-run and to kill: a lot is recorded whole or not at all, and a lot whose manifest
+/// rows and photos (its `UploadDigest`) are already in the ledger is not recorded again.
+public final class BatchGrader {
+    public struct Options: Sendable {
+        /// Worker threads decoding and classifying.
+        public var jobs: Int
+        /// Photos decoded and classified together by one worker.
+        public var batchSize: Int
+        /// Photos taken by workers but not yet recorded; bounds memory (see `WorkQueue`).
+        public var maxInFlight: Int
+        /// Register origin codes the ledger does not know instead of refusing the upload.
+        public var registerOrigins: Bool
+        /// The cooperative's id; nil uses the ledger's configuration.
+        public var cooperative: String?
+        public var limits: UploadLimits
+
+        public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 4,
+                    maxInFlight: Int = 32, registerOrigins: Bool = false, cooperative: String? = nil,
+                    limits: UploadLimits = .default) {
+            self.jobs = max(1, jobs)
+            self.batchSize = max(1, batchSize)
+            self.maxInFlight = max(maxInFlight, self.batchSize * self.jobs)
+            self.registerOrigins = registerOrigins
+            self.cooperative = cooperative
+            self.limits = limits
+        }
+    }
+
+    private let classifier: any PhotoClassifier
+    private let policy: GradingPolicy
+    private let ledger: any GradingLedger
+    private let options: Options
+
+    public init(classifier: any PhotoClassifier, policy: GradingPolicy, ledger: any GradingLedger, options: Options = Options()) {
+        self.classifier = classifier
+        self.policy = policy
+        self.ledger = ledger
+        self.options = options
+    }
+
+    /// Throws `UploadValidationError` (nothing recorded), `GradingPolicyError`, or the ledger's
+    /// errors; a photo that cannot be read is a result, never an error.
+    public func grade(_ upload: Upload, observer: GradingObserver? = nil) throws -> GradingSummary {
+        let started = Date()
+        try policy.check(classCount: classifier.labels.count, modelName: String(classifier.modelID.prefix(16)))
+        let lots = try UploadValidator.lots(of: upload, limits: options.limits)
+        var problems: [UploadProblem] = []
+        let cooperative = try options.cooperative ?? ledger.configuredCooperative()
+        if cooperative == nil || cooperative!.isEmpty {
+            problems.append(UploadProblem(file: upload.name, "no cooperative id: pass --cooperative or configure it in the ledger"))
+        }
+        var missingOrigins: [OriginRecord] = []
+        var seenOrigins = Set<String>()
+        for lot in lots where seenOrigins.insert(lot.originCode).inserted {
+            if try ledger.isOriginRegistered(lot.originCode) { continue }
+            if options.registerOrigins {
+                missingOrigins.append(OriginRecord(code: lot.originCode, farmID: lot.farmID, farmName: lot.farmName,
+                                                   commune: lot.commune, district: lot.district, crop: lot.crop))
+            } else {
+                problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
+                                              "origin code \(lot.originCode) is not registered in the ledger (register it, or pass --register-origins)"))
+            }
+        }
+        if options.registerOrigins { problems += UploadValidator.originConflicts(in: lots) }
+
+        // Lots whose code is already in the ledger: recognise a re-run by content before grading.
+        let candidates = try lots.filter { try ledger.isLotRecorded($0.code) }
+        let knownHashes = try hashPhotos(of: candidates, in: upload, observer: observer)
+        var alreadyRecorded: [String: String] = [:]   // lot code -> upload digest
+        for lot in candidates {
+            let digest = UploadDigest.of(lot, photoHashes: knownHashes)
+            if try ledger.isUploadRecorded(lotCode: lot.code, uploadDigest: digest) {
+                alreadyRecorded[lot.code] = digest
+            } else {
+                problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
+                                              "lot \(lot.code) is already recorded in the ledger with other photos or rows; record a correction instead of re-grading it"))
+            }
+        }
+        if !problems.isEmpty { throw UploadValidationError(upload: upload.name, problems: problems) }
+        let originsRegistered = missingOrigins.isEmpty ? 0 : try ledger.register(origins: missingOrigins)
+        let validated = Date()
+
+        var lotSummaries: [String: GradingSummary.LotSummary] = [:]
+        for lot in lots {
+            guard let digest = alreadyRecorded[lot.code] else { continue }
+            lotSummaries[lot.code] = GradingSummary.LotSummary(
+                lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .alreadyRecorded,
+                photos: lot.photos.count, grade: nil, distribution: [], needsReview: 0, unreadable: 0, held: false,
+                uploadDigest: digest, lotSeq: nil, gradingSeq: nil)
+        }
+        let toGrade = lots.filter { alreadyRecorded[$0.code] == nil }
+        var entriesWritten = originsRegistered
+        var unreadable: [GradingSummary.UnreadablePhoto] = []
+        let photoCount = toGrade.reduce(0) { $0 + $1.photos.count }
+        for lot in lots where alreadyRecorded[lot.code] != nil {
+            for row in lot.photos {
+                observer?.record(PhotoResult(file: row.file, lot: lot.code, sha256: knownHashes[row.file], outcome: .alreadyRecorded))
+            }
+        }
+        try gradePhotos(of: toGrade, in: upload, observer: observer) { lot, results in
+            let summary = try record(lot, results: results, cooperative: cooperative!)
+            if summary.status == .recorded { entriesWritten += 2 }
+            lotSummaries[lot.code] = summary
+            for result in results {
+                if case .unreadable(let reason) = result.outcome {
+                    unreadable.append(.init(file: result.file, lot: lot.code, reason: reason))
+                }
+            }
+        }
+        let finished = Date()
+        let gradeSeconds = finished.timeIntervalSince(validated)
+        return GradingSummary(
+            upload: upload.name, model: classifier.modelID, policy: policy.sha256, cooperative: cooperative!,
+            lots: lots.map { lotSummaries[$0.code]! }, photosGraded: photoCount - unreadable.count,
+            unreadable: unreadable,
+            ledger: .init(entriesWritten: entriesWritten, originsRegistered: originsRegistered, treeSize: try ledger.treeSize()),
+            timings: .init(validateSeconds: validated.timeIntervalSince(started), gradeSeconds: gradeSeconds,
+                           totalSeconds: finished.timeIntervalSince(started),
+                           photosPerSecond: gradeSeconds > 0 ? Double(photoCount) / gradeSeconds : 0))
+    }
+
+    /// SHA-256 of each photo of `lots`, by manifest file name, computed on `jobs` threads.
+    private func hashPhotos(of lots: [Lot], in upload: Upload, observer: GradingObserver?) throws -> [String: String] {
+        let rows = lots.flatMap(\.photos)
+        guard !rows.isEmpty else { return [:] }
+        observer?.begin(phase: "hashing", total: rows.count)
+        defer { observer?.end(phase: "hashing") }
+        var hashes: [String: String] = [:]
+        let queue = WorkQueue<String?>(count: rows.count, chunkSize: 1, window: max(options.maxInFlight, options.jobs))
+        try queue.run(threads: options.jobs, work: { range in
+            range.map { index in
+                let row = rows[index]
+                guard let file = upload.files[UploadPath.key(row.file)], let data = try? upload.contents(of: file) else { return nil }
+                return UploadDigest.sha256Hex(data)
+            }
+        }, consume: { index, hash in
+            hashes[rows[index].file] = hash
+            observer?.progress(done: index + 1)
+        })
+        return hashes
+    }
+
+    /// Decodes, classifies and hands over each lot's results as soon as its last photo is done.
+    private func gradePhotos(of lots: [Lot], in upload: Upload, observer: GradingObserver?,
+                             lotDone: (Lot, [PhotoResult]) throws -> Void) throws {
+        let work = lots.flatMap { lot in lot.photos.map { (lot: lot.code, row: $0) } }
+        guard !work.isEmpty else { return }
+        observer?.begin(phase: "grading", total: work.count)
+        defer { observer?.end(phase: "grading") }
+        let classifier = self.classifier
+        let policy = self.policy
+        let queue = WorkQueue<PhotoResult>(count: work.count, chunkSize: options.batchSize, window: options.maxInFlight)
+        var lotIndex = 0
+        var pending: [PhotoResult] = []
+        try queue.run(threads: options.jobs, work: { range in
+            try BatchGrader.gradeChunk(work[range].map { ($0.lot, $0.row.file) }, upload: upload,
+                                       classifier: classifier, policy: policy)
+        }, consume: { index, result in
+            observer?.record(result)
+            observer?.progress(done: index + 1)
+            pending.append(result)
+            if pending.count == lots[lotIndex].photos.count {
+                try lotDone(lots[lotIndex], pending)
+                pending.removeAll()
+                lotIndex += 1
+            }
+        })
+    }
+
+    /// One worker step: read, hash and decode each photo (keeping only the small decoded image),
+    /// then classify the readable ones as one batch.
+    private static func gradeChunk(_ photos: [(lot: String, file: String)], upload: Upload,
+                                   classifier: any PhotoClassifier, policy: GradingPolicy) throws -> [PhotoResult] {
+        var hashes: [String?] = []
+        var decoded: [[UInt8]] = []
+        var failures: [Int: String] = [:]
+        for (index, photo) in photos.enumerated() {
+            guard let file = upload.files[UploadPath.key(photo.file)] else {
+                hashes.append(nil); failures[index] = "not in the upload"; continue
+            }
+            let data: Data
+            do {
+                data = try upload.contents(of: file)
+            } catch {
+                hashes.append(nil); failures[index] = "cannot be read: \(error)"; continue
+            }
+            hashes.append(UploadDigest.sha256Hex(data))
+            do {
+                decoded.append(try classifier.decode(data, fileName: photo.file))
+            } catch {
+                failures[index] = "\(error)"
+            }
+        }
+        let probabilities = decoded.isEmpty ? [] : try classifier.classify(decoded)
+        var next = 0
+        return photos.enumerated().map { index, photo in
+            if let reason = failures[index] {
+                return PhotoResult(file: photo.file, lot: photo.lot, sha256: hashes[index], outcome: .unreadable(reason: reason))
+            }
+            let scores = probabilities[next]
+            next += 1
+            let best = scores.indices.max(by: { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) })!
+            let topBP = Int((scores[best] * 10_000).rounded())
+            return PhotoResult(file: photo.file, lot: photo.lot, sha256: hashes[index],
+                               outcome: .graded(classIndex: best, label: classifier.labels[best], probabilities: scores,
+                                                grade: policy.grade(ofClass: best),
+                                                needsReview: policy.needsReview(topProbabilityBP: topBP)))
+        }
+    }
+
+    /// Builds the lot's two entries and appends them in one transaction.
+    private func record(_ lot: Lot, results: [PhotoResult], cooperative: String) throws -> GradingSummary.LotSummary {
+        var counts: [String: Int] = [:]
+        var review = 0, unreadableCount = 0
+        var images: [GradingRecord.Image] = []
+        var hashes: [String: String] = [:]
+        for result in results {
+            hashes[result.file] = result.sha256 ?? ""
+            switch result.outcome {
+            case let .graded(classIndex, _, probabilities, grade, needsReview):
+                counts[grade, default: 0] += 1
+                if needsReview { review += 1 }
+                images.append(.init(file: result.file, sha256: result.sha256,
+                                    outcome: .graded(classIndex: classIndex,
+                                                     scoresBP: probabilities.map { Int(($0 * 10_000).rounded()) },
+                                                     grade: grade, needsReview: needsReview)))
+            case .unreadable(let reason):
+                unreadableCount += 1
+                images.append(.init(file: result.file, sha256: result.sha256, outcome: .unreadable(reason: reason)))
+            case .alreadyRecorded:
+                preconditionFailure("a lot being graded has no already-recorded photos")
+            }
+        }
+        let readable = results.count - unreadableCount
+        let lotGrade = policy.lotGrade(counts: counts)
+        let held = policy.isHeld(readable: readable, needingReview: review)
+        let distribution = policy.grades.map { (grade: $0, count: counts[$0, default: 0]) }
+        let digest = UploadDigest.of(lot, photoHashes: hashes)
+        let lotRecord = LotRecord(lotCode: lot.code, originCode: lot.originCode, farmID: lot.farmID, cooperative: cooperative,
+                                  crop: lot.crop, harvestDate: lot.harvestDate, gtin: lot.gtin.isEmpty ? nil : lot.gtin,
+                                  quantityGrams: Manifest.quantityGrams(lot.quantityKg), notes: lot.notes)
+        let grading = GradingRecord(lotCode: lot.code, modelSHA256: classifier.modelID, policySHA256: policy.sha256,
+                                    uploadDigest: digest, images: images, lotGrade: lotGrade, distribution: distribution,
+                                    needsReview: review, unreadable: unreadableCount, held: held)
+        let outcome = try ledger.append(lot: lotRecord, grading: grading)
+        var lotSeq: Int?, gradingSeq: Int?
+        if case let .appended(l, g) = outcome { lotSeq = l; gradingSeq = g }
+        return GradingSummary.LotSummary(
+            lot: lot.code, farmID: lot.farmID, originCode: lot.originCode,
+            status: outcome == .alreadyRecorded ? .alreadyRecorded : .recorded, photos: results.count,
+            grade: lotGrade, distribution: distribution.map { .init(grade: $0.grade, count: $0.count) },
+            needsReview: review, unreadable: unreadableCount, held: held, uploadDigest: digest,
+            lotSeq: lotSeq, gradingSeq: gradingSeq)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+
+/// `manifest.csv`: one row per photo naming its lot, growing area and farm.
+///
+/// Required columns `file,lot_code,origin_code,farm_id,crop,harvest_date`; optional
+/// `gtin,quantity_kg,notes,farm_name,commune,district`. Column order is free, names are
+/// case-sensitive, other columns are refused (a misspelt optional column would otherwise be
+/// silently ignored). Every string is normalised to Unicode NFC and trimmed of surrounding spaces.
+public struct Manifest: Sendable {
+    public static let requiredColumns = ["file", "lot_code", "origin_code", "farm_id", "crop", "harvest_date"]
+    public static let optionalColumns = ["gtin", "quantity_kg", "notes", "farm_name", "commune", "district"]
+
+    public struct Row: Sendable, Equatable {
+        /// 1-based line in the file (the header is line 1).
+        public let line: Int
+        public let file: String
+        public let lotCode: String
+        public let originCode: String
+        public let farmID: String
+        public let crop: String
+        public let harvestDate: String
+        public let gtin: String
+        public let quantityKg: String
+        public let notes: String
+        public let farmName: String
+        public let commune: String
+        public let district: String
+    }
+
+    public let rows: [Row]
+    /// `UploadPath.key` of every file named by a data row, valid or not: a photo whose row has a
+    /// problem is reported once (for the row), not a second time as "not listed". Nil when the
+    /// header is unusable, so no row could be read.
+    public let listedFiles: Set<String>?
+
+    /// Parses and checks each row on its own; cross-row and cross-file checks are
+    /// `UploadValidator`'s. Problems are appended to `problems`, never thrown.
+    public init(data: Data, fileName: String = Upload.manifestName, maxRows: Int, problems: inout [UploadProblem]) {
+        func problem(_ line: Int?, _ message: String) {
+            problems.append(UploadProblem(file: fileName, line: line, message))
+        }
+        let csv = CSVReader(data: data)
+        for issue in csv.problems { problem(issue.line, issue.message) }
+        guard let header = csv.records.first else {
+            problem(nil, "empty: expected a header row and one row per photo")
+            rows = []
+            listedFiles = nil
+            return
+        }
+        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        var columnIndex: [String: Int] = [:]
+        for (index, name) in names.enumerated() {
+            if columnIndex[name] != nil {
+                problem(header.line, "column '\(name)' appears twice")
+            } else if !(Manifest.requiredColumns + Manifest.optionalColumns).contains(name) {
+                problem(header.line, "unknown column '\(name)' (expected \((Manifest.requiredColumns + Manifest.optionalColumns).joined(separator: ",")))")
+            }
+            columnIndex[name] = columnIndex[name] ?? index
+        }
+        let missing = Manifest.requiredColumns.filter { columnIndex[$0] == nil }
+        if !missing.isEmpty {
+            problem(header.line, "missing required column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+            rows = []
+            listedFiles = nil
+            return
+        }
+        let body = csv.records.dropFirst()
+        if body.isEmpty { problem(nil, "no photo rows after the header") }
+        if body.count > maxRows {
+            problem(nil, "\(body.count) rows, more than the limit of \(maxRows)")
+            rows = []
+            listedFiles = nil
+            return
+        }
+        var parsed: [Row] = []
+        var listed = Set<String>()
+        for record in body {
+            if let fileIndex = columnIndex["file"], fileIndex < record.fields.count {
+                listed.insert(UploadPath.key(record.fields[fileIndex].trimmingCharacters(in: .whitespaces)))
+            }
+            if record.fields.count != names.count {
+                problem(record.line, "\(record.fields.count) fields, but the header has \(names.count)")
+                continue
+            }
+            func value(_ column: String) -> String {
+                guard let index = columnIndex[column] else { return "" }
+                return record.fields[index].trimmingCharacters(in: .whitespaces).precomposedStringWithCanonicalMapping
+            }
+            let row = Row(line: record.line, file: value("file"), lotCode: value("lot_code"),
+                          originCode: value("origin_code"), farmID: value("farm_id"), crop: value("crop"),
+                          harvestDate: value("harvest_date"), gtin: value("gtin"), quantityKg: value("quantity_kg"),
+                          notes: value("notes"), farmName: value("farm_name"), commune: value("commune"),
+                          district: value("district"))
+            let before = problems.count
+            Manifest.check(row) { problem(row.line, $0) }
+            if problems.count == before { parsed.append(row) }
+        }
+        rows = parsed
+        listedFiles = listed
+    }
+
+    /// Checks of one row's own fields.
+    static func check(_ row: Row, report: (String) -> Void) {
+        let required: [(String, String)] = [("file", row.file), ("lot_code", row.lotCode), ("origin_code", row.originCode),
+                                            ("farm_id", row.farmID), ("crop", row.crop), ("harvest_date", row.harvestDate)]
+        for (column, value) in required where value.isEmpty { report("\(column) is empty") }
+        if !row.file.isEmpty, let pathProblem = UploadPath.problem(with: row.file) {
+            report("file '\(row.file)': \(pathProblem)")
+        }
+        if !row.lotCode.isEmpty && !isCode(row.lotCode, maxLength: 20) {
+            report("lot_code '\(row.lotCode)' must be 1-20 characters from A-Z a-z 0-9 - _ . (GS1 batch/lot)")
+        }
+        if !row.originCode.isEmpty && !isCode(row.originCode, maxLength: 32) {
+            report("origin_code '\(row.originCode)' must be 1-32 characters from A-Z a-z 0-9 - _ .")
+        }
+        if !row.harvestDate.isEmpty && !isCalendarDate(row.harvestDate) {
+            report("harvest_date '\(row.harvestDate)' is not a date of the form YYYY-MM-DD")
+        }
+        if !row.gtin.isEmpty && !isGTIN14(row.gtin) {
+            report("gtin '\(row.gtin)' is not a GTIN-14 (14 digits with a valid check digit)")
+        }
+        if !row.quantityKg.isEmpty && quantityGrams(row.quantityKg) == nil {
+            report("quantity_kg '\(row.quantityKg)' is not a positive number of kilograms with at most 3 decimals")
+        }
+    }
+
+    static func isCode(_ text: String, maxLength: Int) -> Bool {
+        guard (1...maxLength).contains(text.utf8.count) else { return false }
+        return text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+    }
+
+    static func isCalendarDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              year >= 1900, (1...12).contains(month) else { return false }
+        let isLeap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
+    }
+
+    static func isGTIN14(_ text: String) -> Bool {
+        let digits = text.utf8.map { Int($0) - 0x30 }
+        guard digits.count == 14, digits.allSatisfy({ (0...9).contains($0) }) else { return false }
+        let sum = digits.dropLast().enumerated().reduce(0) { $0 + $1.element * ($1.offset % 2 == 0 ? 3 : 1) }
+        return (10 - sum % 10) % 10 == digits[13]
+    }
+
+    /// "850", "12.5", "0.250" -> grams; nil unless positive with at most 3 decimals.
+    public static func quantityGrams(_ text: String) -> Int? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = parts.first, !whole.isEmpty, whole.count <= 9,
+              whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        var grams = Int(whole)! * 1000
+        if parts.count == 2 {
+            let fraction = parts[1]
+            guard (1...3).contains(fraction.count), fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            grams += Int(fraction + String(repeating: "0", count: 3 - fraction.count))!
+        }
+        return grams > 0 ? grams : nil
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Decodes photo bytes and classifies them; `ModelPhotoClassifier` implements it over Imaging and
+/// NeuralNet. The pipeline calls it from several worker threads at once, one batch per call, and
+/// each call must use only its own thread (the pipeline provides the parallelism).
+public protocol PhotoClassifier: Sendable {
+    /// Lowercase hex SHA-256 of the model file.
+    var modelID: String { get }
+    var labels: [String] { get }
+
+    /// A photo's RGB8 pixels scaled to the model's input size; throws a decoding error naming
+    /// the file when the bytes are not a readable image.
+    func decode(_ data: Data, fileName: String) throws -> [UInt8]
+
+    /// Class probabilities for each decoded photo of `batch`, in order.
+    func classify(_ batch: [[UInt8]]) throws -> [[Float]]
+}

@@ -1,0 +1,33 @@
+/// What happened to one photo of an upload: one line of the results file.
+public struct PhotoResult: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        case graded(classIndex: Int, label: String, probabilities: [Float], grade: String, needsReview: Bool)
+        case unreadable(reason: String)
+        /// Its lot was recorded by an earlier run of the same upload; not graded again.
+        case alreadyRecorded
+    }
+
+    public let file: String
+    public let lot: String
+    /// Lowercase hex SHA-256 of the photo's bytes; nil when they could not be read at all.
+    public let sha256: String?
+    public let outcome: Outcome
+
+    /// The JSON-lines form: `file`, `sha256`, `lot`, then `class`, `label`, `probabilities`,
+    /// `grade`, `needs_review` for a graded photo, `error` for an unreadable one, or
+    /// `status: "already-recorded"`.
+    public var jsonLine: String {
+        var fields = [("file", JSONText.string(file)), ("sha256", sha256.map(JSONText.string) ?? "null"), ("lot", JSONText.string(lot))]
+        switch outcome {
+        case let .graded(classIndex, label, probabilities, grade, needsReview):
+            fields += [("class", String(classIndex)), ("label", JSONText.string(label)),
+                       ("probabilities", "[" + probabilities.map { JSONText.number($0) }.joined(separator: ",") + "]"),
+                       ("grade", JSONText.string(grade)), ("needs_review", needsReview ? "true" : "false")]
+        case .unreadable(let reason):
+            fields += [("error", JSONText.string(reason))]
+        case .alreadyRecorded:
+            fields += [("status", JSONText.string("already-recorded"))]
+        }
+        return "{" + fields.map { JSONText.string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+}

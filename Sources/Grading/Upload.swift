@@ -1,0 +1,144 @@
+import Foundation
+
+/// A farm upload: a folder or a `.zip` holding `manifest.csv` and the photos it lists.
+///
+/// Opening lists the files and applies `UploadLimits` and `UploadPath`; everything refused is
+/// collected in `problems` so validation can report it together with the manifest's problems.
+/// A zip whose entries all sit under one top-level folder (what "compress folder" makes) is read
+/// as if that folder were the root.
+public final class Upload: Sendable {
+    public static let manifestName = "manifest.csv"
+
+    public struct File: Sendable, Equatable {
+        /// Path inside the upload, as stored.
+        public let path: String
+        public let size: Int
+        fileprivate let zipEntry: ZipArchive.Entry?
+    }
+
+    private enum Storage: Sendable {
+        case folder(URL)
+        case zip(ZipArchive, prefix: String)
+    }
+
+    public let name: String
+    /// Photos and other files by `UploadPath.key` (NFC) path, manifest excluded.
+    public let files: [String: File]
+    public let manifest: File?
+    public let problems: [UploadProblem]
+    private let storage: Storage
+
+    public init(url: URL, limits: UploadLimits = .default) throws {
+        let name = url.lastPathComponent
+        self.name = name
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw UploadValidationError(upload: name, problems: [UploadProblem(file: name, "no such file or folder")])
+        }
+        var listed: [File] = []
+        var problems: [UploadProblem] = []
+        if isDirectory.boolValue {
+            storage = .folder(url)
+            listed = Upload.listFolder(url, limits: limits, problems: &problems)
+        } else {
+            let archive: ZipArchive
+            do {
+                archive = try ZipArchive(url: url, limits: limits)
+            } catch let error as ZipError {
+                throw UploadValidationError(upload: name, problems: [UploadProblem(file: name, error.detail)])
+            }
+            problems += archive.problems.map { UploadProblem(file: $0.entry ?? name, $0.detail) }
+            let prefix = Upload.commonFolderPrefix(archive.entries.map(\.name))
+            storage = .zip(archive, prefix: prefix)
+            listed = archive.entries.map {
+                File(path: String($0.name.dropFirst(prefix.count)), size: $0.uncompressedSize, zipEntry: $0)
+            }
+        }
+        if listed.count > limits.maxEntries {
+            problems.append(UploadProblem(file: name, "\(listed.count) files, more than the limit of \(limits.maxEntries)"))
+        }
+        let total = listed.reduce(0) { $0 + $1.size }
+        if total > limits.maxTotalBytes {
+            problems.append(UploadProblem(file: name, "\(total) bytes in total, more than the limit of \(limits.maxTotalBytes)"))
+        }
+        var byKey: [String: File] = [:]
+        var manifest: File?
+        for file in listed {
+            if file.path == Upload.manifestName {
+                if file.size > limits.maxManifestBytes {
+                    problems.append(UploadProblem(file: file.path, "\(file.size) bytes, more than the limit of \(limits.maxManifestBytes)"))
+                } else {
+                    manifest = file
+                }
+                continue
+            }
+            if file.size > limits.maxFileBytes {
+                problems.append(UploadProblem(file: file.path, "\(file.size) bytes, more than the limit of \(limits.maxFileBytes) per photo"))
+                continue
+            }
+            let key = UploadPath.key(file.path)
+            if byKey[key] != nil {
+                problems.append(UploadProblem(file: file.path, "two files share this name (once in NFC, once in NFD form)"))
+                continue
+            }
+            byKey[key] = file
+        }
+        if manifest == nil && !problems.contains(where: { $0.file == Upload.manifestName }) {
+            problems.append(UploadProblem(file: Upload.manifestName, "missing: the upload must hold manifest.csv at its top level"))
+        }
+        self.files = byKey
+        self.manifest = manifest
+        self.problems = problems
+    }
+
+    /// The bytes of a file of the upload (inflated and CRC-checked for a zip).
+    public func contents(of file: File) throws -> Data {
+        switch storage {
+        case .folder(let root):
+            return try Data(contentsOf: root.appendingPathComponent(file.path), options: .uncached)
+        case .zip(let archive, _):
+            return try archive.contents(of: file.zipEntry!)
+        }
+    }
+
+    /// Regular files under `root`, without following symbolic links (each one is a problem).
+    private static func listFolder(_ root: URL, limits: UploadLimits, problems: inout [UploadProblem]) -> [File] {
+        var files: [File] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let folder = relative.isEmpty ? root : root.appendingPathComponent(relative)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+                problems.append(UploadProblem(file: relative.isEmpty ? root.lastPathComponent : relative, "folder cannot be read"))
+                continue
+            }
+            for name in names.sorted() {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                var info = stat()
+                guard lstat(folder.appendingPathComponent(name).path, &info) == 0 else {
+                    problems.append(UploadProblem(file: path, "cannot be read: \(String(cString: strerror(errno)))"))
+                    continue
+                }
+                switch info.st_mode & S_IFMT {
+                case S_IFLNK:
+                    problems.append(UploadProblem(file: path, "symbolic links are not allowed in uploads"))
+                case S_IFDIR:
+                    pending.append(path)
+                case S_IFREG:
+                    if !UploadPath.isSystemClutter(path) { files.append(File(path: path, size: Int(info.st_size), zipEntry: nil)) }
+                default:
+                    problems.append(UploadProblem(file: path, "not a regular file"))
+                }
+                if files.count > limits.maxEntries { return files }   // stop walking a runaway tree
+            }
+        }
+        return files
+    }
+
+    /// "folder/" when every entry sits under that one folder and there is no top-level manifest.
+    private static func commonFolderPrefix(_ names: [String]) -> String {
+        if names.contains(manifestName) { return "" }
+        guard let first = names.first, let slash = first.firstIndex(of: "/") else { return "" }
+        let prefix = String(first[...slash])
+        return names.allSatisfy({ $0.hasPrefix(prefix) }) && names.contains(prefix + manifestName) ? prefix : ""
+    }
+}

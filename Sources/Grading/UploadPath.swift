@@ -1,0 +1,38 @@
+import Foundation
+
+/// Relative paths inside an upload: the one rule that keeps every file inside it.
+///
+/// Applied to zip entry names, folder files and the manifest's `file` column alike, so a name
+/// refused in one place is refused everywhere ("zip slip" and its relatives).
+public enum UploadPath {
+    /// Why `path` may not be used inside an upload, or nil when it is a safe relative path.
+    public static func problem(with path: String) -> String? {
+        if path.isEmpty { return "empty path" }
+        if path.unicodeScalars.contains(where: { $0.value == 0 }) { return "path contains a NUL character" }
+        if path.contains("\\") { return "path contains a backslash (only '/' separates folders)" }
+        if path.hasPrefix("/") { return "absolute path" }
+        // A drive letter ("C:...") is absolute on Windows, where uploads are often made.
+        let scalars = Array(path.unicodeScalars)
+        if scalars.count >= 2, scalars[1] == ":", scalars[0].properties.isAlphabetic { return "absolute path (drive letter)" }
+        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if component == ".." { return "path escapes the upload ('..')" }
+            if component == "." || component.isEmpty { return "path has an empty or '.' component" }
+        }
+        return nil
+    }
+
+    /// The name files are matched by: Unicode NFC, so a manifest typed on one system finds
+    /// photos named on another (macOS and some phones write decomposed NFD names).
+    public static func key(_ path: String) -> String {
+        path.precomposedStringWithCanonicalMapping
+    }
+
+    /// Files that operating systems add on their own (Finder and Explorer metadata); they are
+    /// neither photos nor mistakes, so uploads ignore them instead of reporting them.
+    public static func isSystemClutter(_ path: String) -> Bool {
+        let components = path.split(separator: "/")
+        if components.first == "__MACOSX" { return true }
+        guard let last = components.last else { return false }
+        return last.hasPrefix(".") || last == "Thumbs.db" || last == "desktop.ini"
+    }
+}

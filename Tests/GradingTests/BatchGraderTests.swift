@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Grading
+
+@Suite struct BatchGraderTests {
+    let policy = try! GradingPolicy.bundledDefault()
+
+    func grader(_ ledger: MemoryLedger, jobs: Int = 2, batchSize: Int = 3, register: Bool = true) -> BatchGrader {
+        BatchGrader(classifier: ByteStatisticsClassifier(), policy: policy, ledger: ledger,
+                    options: .init(jobs: jobs, batchSize: batchSize, maxInFlight: 8, registerOrigins: register))
+    }
+
+    @Test func gradesEveryLotAndRecordsOneLotAndOneGradingEach() throws {
+        let ledger = MemoryLedger()
+        let observer = RecordingObserver()
+        let summary = try grader(ledger).grade(try Upload(url: FixtureFiles.url("uploads/sample")), observer: observer)
+        #expect(ledger.origins == ["VN-DTOR-0141", "VN-DTOR-0157", "VN-DTOR-0203", "VN-DTOR-0318"])
+        #expect(ledger.lots.map(\.lotCode) == summary.lots.map(\.lot))
+        #expect(ledger.gradings.map(\.images.count) == [8, 8, 8, 6, 10])
+        #expect(summary.ledger == .init(entriesWritten: 14, originsRegistered: 4, treeSize: 14))
+        #expect(summary.photosGraded == 40)
+        #expect(observer.results.map(\.file) == ledger.gradings.flatMap { $0.images.map(\.file) })
+        #expect(observer.phases == ["grading:40"])
+        #expect(ledger.lots[0].quantityGrams == 850_000)
+        #expect(ledger.lots[0].cooperative == "HTX-LAI-VUNG")
+        #expect(ledger.gradings.allSatisfy { $0.policySHA256 == policy.sha256 && $0.modelSHA256 == String(repeating: "ab", count: 32) })
+        // Each photo's recorded grade is the policy's grade of its class; distributions add up.
+        for grading in ledger.gradings {
+            var counts: [String: Int] = [:]
+            for image in grading.images {
+                guard case let .graded(classIndex, scores, grade, _) = image.outcome else { Issue.record("unreadable"); continue }
+                #expect(grade == policy.classGrades[classIndex])
+                #expect(scores.count == 10)
+                counts[grade, default: 0] += 1
+            }
+            #expect(grading.distribution.map(\.count) == policy.grades.map { counts[$0, default: 0] })
+            #expect(grading.lotGrade == policy.lotGrade(counts: counts))
+        }
+    }
+
+    @Test func resultsDoNotDependOnJobsOrBatchSize() throws {
+        let upload = try Upload(url: FixtureFiles.url("uploads/sample"))
+        var outputs: [[GradingRecord]] = []
+        for (jobs, batch) in [(1, 1), (2, 3), (3, 7)] {
+            let ledger = MemoryLedger()
+            _ = try grader(ledger, jobs: jobs, batchSize: batch).grade(upload)
+            outputs.append(ledger.gradings)
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[1] == outputs[2])
+    }
+
+    @Test func reRunningTheSameUploadRecordsNothingNew() throws {
+        let ledger = MemoryLedger()
+        let upload = try Upload(url: FixtureFiles.url("uploads/sample"))
+        _ = try grader(ledger).grade(upload)
+        let observer = RecordingObserver()
+        let again = try grader(ledger).grade(upload, observer: observer)
+        #expect(ledger.lots.count == 5)
+        #expect(again.ledger.entriesWritten == 0)
+        #expect(again.lots.allSatisfy { $0.status == .alreadyRecorded })
+        #expect(again.humanReport.contains("Nothing new"))
+        #expect(observer.phases == ["hashing:40"])
+        #expect(observer.results.count == 40)
+        #expect(observer.results.allSatisfy { $0.outcome == .alreadyRecorded && $0.sha256?.count == 64 })
+    }
+
+    @Test func aChangedLotWithARecordedCodeIsRefused() throws {
+        let fixture = try UploadFixture.sample()
+        defer { fixture.remove() }
+        let ledger = MemoryLedger()
+        _ = try grader(ledger).grade(try Upload(url: fixture.url))
+        // Swap two photos' bytes: same manifest, different content in two lots.
+        let a = fixture.url.appendingPathComponent(UploadFixture.samplePhoto1)
+        let b = fixture.url.appendingPathComponent(UploadFixture.samplePhoto3)
+        let bytesA = try Data(contentsOf: a)
+        try Data(contentsOf: b).write(to: a)
+        try bytesA.write(to: b)
+        let error = try #require(throws: UploadValidationError.self) {
+            try grader(ledger).grade(try Upload(url: fixture.url))
+        }
+        #expect(error.problems.map(\.line) == [2, 10])
+        #expect(error.problems.allSatisfy { $0.message.contains("already recorded in the ledger with other photos") })
+        #expect(ledger.lots.count == 5)
+    }
+
+    @Test func unregisteredOriginsAreRefusedUnlessRegistering() throws {
+        let ledger = MemoryLedger()
+        let error = try #require(throws: UploadValidationError.self) {
+            try grader(ledger, register: false).grade(try Upload(url: FixtureFiles.url("uploads/sample")))
+        }
+        #expect(error.problems.count == 4)
+        #expect(error.problems[0].description == "manifest.csv:2: origin code VN-DTOR-0141 is not registered in the ledger (register it, or pass --register-origins)")
+        #expect(ledger.size == 0)
+    }
+
+    @Test func anUnreadablePhotoIsRecordedWithItsHashAndTheRestIsGraded() throws {
+        let fixture = try UploadFixture.sample()
+        defer { fixture.remove() }
+        let broken = Data("this is not a photo".utf8)
+        try broken.write(to: fixture.url.appendingPathComponent(UploadFixture.samplePhoto2))
+        let ledger = MemoryLedger()
+        let summary = try grader(ledger).grade(try Upload(url: fixture.url))
+        #expect(summary.unreadable.map(\.file) == [UploadFixture.samplePhoto2])
+        #expect(summary.photosGraded == 39)
+        #expect(!summary.isClean)
+        let image = try #require(ledger.gradings[0].images.first { $0.file == UploadFixture.samplePhoto2 })
+        #expect(image.sha256 == UploadDigest.sha256Hex(broken))
+        #expect(image.outcome == .unreadable(reason: "\(UploadFixture.samplePhoto2): not a JPEG file"))
+        #expect(ledger.gradings[0].unreadable == 1)
+        #expect(ledger.gradings[0].distribution.map(\.count).reduce(0, +) == 7)
+        #expect(ledger.lots.count == 5)
+    }
+
+    @Test func aMissingCooperativeIsAnUploadProblem() throws {
+        let ledger = MemoryLedger()
+        ledger.cooperative = nil
+        let error = try #require(throws: UploadValidationError.self) {
+            try grader(ledger).grade(try Upload(url: FixtureFiles.url("uploads/good.zip")))
+        }
+        #expect(error.problems.map(\.message) == ["no cooperative id: pass --cooperative or configure it in the ledger"])
+    }
+}
