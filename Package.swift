@@ -5,6 +5,14 @@ import PackageDescription
 // 100-1000x slower, which would make the test suite crawl.
 let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
+// The SIMD kernels are compiled twice from the same files (KernelsAVX2 symlinks KernelsGeneric's):
+// once for any CPU and once with AVX2 + FMA code generation; `Kernels` picks one at run time by CPUID.
+#if arch(x86_64)
+let avx2CodeGeneration: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let avx2CodeGeneration: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "AgriTrace",
     platforms: [.macOS(.v13)],
@@ -30,7 +38,13 @@ let package = Package(
 
         // Domain modules.
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimisedInDebug),
-        .target(name: "Kernels", swiftSettings: optimisedInDebug),
+        .target(name: "CPUFeatures", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "KernelsCore", swiftSettings: optimisedInDebug),
+        .target(name: "KernelsGeneric", dependencies: ["KernelsCore"], swiftSettings: optimisedInDebug),
+        .target(name: "KernelsAVX2", dependencies: ["KernelsCore"],
+                swiftSettings: optimisedInDebug + avx2CodeGeneration + [.define("FUSED_MULTIPLY_ADD")]),
+        .target(name: "Kernels", dependencies: ["KernelsCore", "KernelsGeneric", "KernelsAVX2", "CPUFeatures"],
+                swiftSettings: optimisedInDebug),
         .target(name: "NeuralNet", dependencies: ["Kernels",
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: optimisedInDebug),
@@ -54,7 +68,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: optimisedInDebug),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsGeneric", "KernelsAVX2", "TestSupport"],
+                    swiftSettings: optimisedInDebug),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Kernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "Kernels", "Imaging", "TestSupport"],
                     swiftSettings: optimisedInDebug),

@@ -1,0 +1,63 @@
+// SIMD helpers shared by the two compiled kernel variants. They are `@inlinable` so their bodies are
+// compiled inside each variant with that variant's code generation flags (and inlined even in debug
+// builds, which compile file by file).
+
+public typealias Vector8 = SIMD8<Float>
+
+@inlinable @inline(__always)
+public func load8(_ p: UnsafePointer<Float>) -> Vector8 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vector8.self)
+}
+
+@inlinable @inline(__always)
+public func store8(_ v: Vector8, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector8.self)
+}
+
+/// Loads `count` (clamped to 0...8) floats; the other lanes are zero. Never reads past `p + count`.
+@inlinable @inline(__always)
+public func loadPartial8(_ p: UnsafePointer<Float>, _ count: Int) -> Vector8 {
+    var v = Vector8()
+    for i in 0..<min(max(count, 0), 8) { v[i] = p[i] }
+    return v
+}
+
+/// Stores the first `count` (clamped to 0...8) lanes.
+@inlinable @inline(__always)
+public func storePartial8(_ v: Vector8, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    for i in 0..<min(max(count, 0), 8) { p[i] = v[i] }
+}
+
+/// Lane-wise minimum. The standard library's `pointwiseMin` compiles to a call into a prespecialised
+/// (baseline-ISA) copy; a compare-and-select inlines to one `vminps`.
+@inlinable @inline(__always)
+public func minimum8(_ a: Vector8, _ b: Vector8) -> Vector8 { a.replacing(with: b, where: b .< a) }
+
+/// Lane-wise maximum (see `minimum8`).
+@inlinable @inline(__always)
+public func maximum8(_ a: Vector8, _ b: Vector8) -> Vector8 { a.replacing(with: b, where: b .> a) }
+
+/// An `Epilogue` splatted into vectors once per kernel call.
+public struct EpilogueVectors {
+    public let slope: Vector8
+    public let lower: Vector8
+    public let upper: Vector8
+    public let isIdentity: Bool
+
+    @inlinable @inline(__always)
+    public init(_ e: Epilogue) {
+        slope = Vector8(repeating: e.negativeSlope)
+        lower = Vector8(repeating: e.lowerBound)
+        upper = Vector8(repeating: e.upperBound)
+        isIdentity = e.isIdentity
+    }
+
+    /// clamp(x >= 0 ? x : slope * x, lower, upper), written as max(x,0) + slope*min(x,0): exact, branch-free.
+    @inlinable @inline(__always)
+    public func apply(_ x: Vector8) -> Vector8 {
+        if isIdentity { return x }
+        let zero = Vector8()
+        let ramp = maximum8(x, zero) + slope * minimum8(x, zero)
+        return minimum8(maximum8(ramp, lower), upper)
+    }
+}

@@ -1,0 +1,258 @@
+// Legend: M rows of A and C, N columns of B and C, K the shared dimension; for convolutions P output
+// pixels (OH*OW, flattened), C channels, G groups, KH/KW kernel extent.
+// The register tile is 6 rows x 16 columns: 12 eight-lane accumulators, two B vectors and one
+// broadcast A value fill 15 of the 16 ymm registers of AVX2. GEMM and convolution share the tile,
+// so they live in one file (debug builds only inline within a file).
+// Convolution is an implicit GEMM in NHWC: each output pixel is a row of A gathered from the padded
+// input (no im2col buffer), the packed weights are B in 16-column panels, 6 pixels per tile.
+import KernelsCore
+
+/// acc + a * b, fused where this copy of the kernels targets FMA hardware (FUSED_MULTIPLY_ADD). Without
+/// hardware FMA, `addingProduct` would be a libm `fmaf` call per lane, so the portable copy multiplies and
+/// adds separately. Each kernel file has its own private copy: debug builds compile file by file and
+/// would not inline a helper from another file.
+@inline(__always)
+private func multiplyAdd(_ acc: Vector8, _ a: Vector8, _ b: Vector8) -> Vector8 {
+    #if FUSED_MULTIPLY_ADD
+    return acc.addingProduct(a, b)
+    #else
+    return acc + a * b
+    #endif
+}
+
+let tileRows = 6
+let tileColumns = 16
+
+/// Computes one 6x16 tile of C from rows of A gathered in segments, then applies bias, residual,
+/// the accumulate flag and the activation. Row r of A is the concatenation over s of
+/// `rows[r] + segmentOffsets[s] ..< + segmentLength`; B advances by `bStride` per step of K.
+/// Only the first `columns` (1...16) columns are read from bias/residual/C and written.
+@inline(__always)
+func tile6x16(
+    rows: UnsafePointer<UnsafePointer<Float>>,
+    segmentOffsets: UnsafePointer<Int>, segmentCount: Int, segmentLength: Int,
+    b: UnsafePointer<Float>, bStride: Int,
+    outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
+    bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
+    accumulate: Bool, epilogue: EpilogueVectors
+) {
+    var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8()
+    var c20 = Vector8(), c21 = Vector8(), c30 = Vector8(), c31 = Vector8()
+    var c40 = Vector8(), c41 = Vector8(), c50 = Vector8(), c51 = Vector8()
+    let r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5]
+    var bp = b
+    for s in 0..<segmentCount {
+        let o = segmentOffsets[s]
+        let a0 = r0 + o, a1 = r1 + o, a2 = r2 + o, a3 = r3 + o, a4 = r4 + o, a5 = r5 + o
+        var i = 0
+        while i < segmentLength {
+            let b0 = load8(bp), b1 = load8(bp + 8)
+            var x = Vector8(repeating: a0[i])
+            c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+            x = Vector8(repeating: a1[i])
+            c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+            x = Vector8(repeating: a2[i])
+            c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+            x = Vector8(repeating: a3[i])
+            c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+            x = Vector8(repeating: a4[i])
+            c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
+            x = Vector8(repeating: a5[i])
+            c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
+            bp += bStride
+            i += 1
+        }
+    }
+    var biasLow = Vector8(), biasHigh = Vector8()
+    if let bias {
+        if columns == 16 {
+            biasLow = load8(bias); biasHigh = load8(bias + 8)
+        } else {
+            biasLow = loadPartial8(bias, columns); biasHigh = loadPartial8(bias + 8, columns - 8)
+        }
+    }
+    let finish = TileRowWriter(columns: columns, biasLow: biasLow, biasHigh: biasHigh,
+                               accumulate: accumulate, epilogue: epilogue)
+    finish.write(c00, c01, to: outputs[0], residual: residuals?[0])
+    finish.write(c10, c11, to: outputs[1], residual: residuals?[1])
+    finish.write(c20, c21, to: outputs[2], residual: residuals?[2])
+    finish.write(c30, c31, to: outputs[3], residual: residuals?[3])
+    finish.write(c40, c41, to: outputs[4], residual: residuals?[4])
+    finish.write(c50, c51, to: outputs[5], residual: residuals?[5])
+}
+
+/// Writes one 16-wide row of a tile: (C if accumulating) + sum + bias (+ residual), then the activation.
+struct TileRowWriter {
+    let columns: Int
+    let biasLow: Vector8
+    let biasHigh: Vector8
+    let accumulate: Bool
+    let epilogue: EpilogueVectors
+
+    @inline(__always)
+    func write(_ low: Vector8, _ high: Vector8, to out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
+        var low = low + biasLow, high = high + biasHigh
+        if columns == 16 {
+            if accumulate { low += load8(out); high += load8(out + 8) }
+            if let residual { low += load8(residual); high += load8(residual + 8) }
+            store8(epilogue.apply(low), out)
+            store8(epilogue.apply(high), out + 8)
+        } else {
+            if accumulate { low += loadPartial8(out, columns); high += loadPartial8(out + 8, columns - 8) }
+            if let residual {
+                low += loadPartial8(residual, columns); high += loadPartial8(residual + 8, columns - 8)
+            }
+            storePartial8(epilogue.apply(low), out, columns)
+            storePartial8(epilogue.apply(high), out + 8, columns - 8)
+        }
+    }
+}
+
+/// C[M×N] = A[M×K] · B[K×N] (+ C when `accumulate`): the fast twin of `gemmReference`.
+/// Row-major with leading dimensions. B is read in place, 16 columns at a time; only a ragged last
+/// column panel is copied (zero-padded) so loads never run past B.
+@inline(never)
+public func gemm(
+    m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    accumulate: Bool
+) {
+    guard m > 0, n > 0 else { return }
+    let blockRows = 72  // rows of A kept hot in L2 while every B panel streams past them
+    let tailColumns = n % tileColumns
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: tailColumns > 0 ? max(k, 1) * tileColumns : 1) { tailPanel in
+        if tailColumns > 0 {
+            let start = n - tailColumns
+            for p in 0..<k {
+                for j in 0..<tileColumns {
+                    tailPanel[p * tileColumns + j] = j < tailColumns ? b[p * ldb + start + j] : 0
+                }
+            }
+        }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 1) { offsets in
+            offsets[0] = 0
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: tileRows) { rows in
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: tileRows) { outs in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns) { scratch in
+                        scratch.initialize(repeating: 0)
+                        let e = EpilogueVectors(.identity)
+                        var blockStart = 0
+                        while blockStart < m {
+                            let blockEnd = min(m, blockStart + blockRows)
+                            var j0 = 0
+                            while j0 < n {
+                                let columns = min(tileColumns, n - j0)
+                                let panel = columns == tileColumns ? UnsafePointer(b + j0) : UnsafePointer(tailPanel.baseAddress!)
+                                let panelStride = columns == tileColumns ? ldb : tileColumns
+                                var i0 = blockStart
+                                while i0 < blockEnd {
+                                    let valid = min(tileRows, blockEnd - i0)
+                                    for r in 0..<tileRows {
+                                        if r < valid {
+                                            rows[r] = a + (i0 + r) * lda
+                                            outs[r] = c + (i0 + r) * ldc + j0
+                                        } else {
+                                            rows[r] = a + i0 * lda
+                                            outs[r] = scratch.baseAddress! + r * tileColumns
+                                        }
+                                    }
+                                    tile6x16(rows: UnsafePointer(rows.baseAddress!), segmentOffsets: UnsafePointer(offsets.baseAddress!),
+                                             segmentCount: 1, segmentLength: k, b: panel, bStride: panelStride,
+                                             outputs: UnsafePointer(outs.baseAddress!), columns: columns,
+                                             bias: nil, residuals: nil, accumulate: accumulate, epilogue: e)
+                                    i0 += tileRows
+                                }
+                                j0 += tileColumns
+                            }
+                            blockStart = blockEnd
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+
+/// Convolution of one NHWC image by weights packed with `packConvolutionWeights`.
+/// - paddedInput: [Hp][Wp][C], already carrying the zero border (`shape.paddedHeight/Width`).
+/// - bias: [Cout] or nil. residual: [OH][OW][Cout] added before the activation, or nil.
+/// - output: [OH][OW][Cout].
+@inline(never)
+public func convolutionNHWC(
+    shape s: ConvolutionShape,
+    paddedInput: UnsafePointer<Float>,
+    packedWeights: UnsafePointer<Float>,
+    bias: UnsafePointer<Float>?,
+    residual: UnsafePointer<Float>?,
+    epilogue: Epilogue,
+    output: UnsafeMutablePointer<Float>
+) {
+    let channels = s.inputChannels, outChannels = s.outputChannels
+    let inPerGroup = s.inputChannelsPerGroup, outPerGroup = s.outputChannelsPerGroup
+    let paddedWidth = s.paddedWidth, outWidth = s.outputWidth
+    let pixels = s.outputHeight * outWidth
+    let panels = (outPerGroup + tileColumns - 1) / tileColumns
+    let taps = s.kernelHeight * s.kernelWidth
+    // With one group a kernel row's taps are contiguous in NHWC, so one segment covers KW*C values.
+    let mergeRows = s.groups == 1
+    let segmentCount = mergeRows ? s.kernelHeight : taps
+    let segmentLength = mergeRows ? s.kernelWidth * channels : inPerGroup
+    let panelSize = taps * inPerGroup * tileColumns
+    let e = EpilogueVectors(epilogue)
+
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: segmentCount) { offsets in
+        for kh in 0..<s.kernelHeight {
+            if mergeRows {
+                offsets[kh] = kh * paddedWidth * channels
+            } else {
+                for kw in 0..<s.kernelWidth { offsets[kh * s.kernelWidth + kw] = (kh * paddedWidth + kw) * channels }
+            }
+        }
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * tileRows) { pointers in
+            let pixelBases = pointers.baseAddress!, rows = pointers.baseAddress! + tileRows
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: tileRows) { outs in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: tileRows) { residualRows in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns) { scratch in
+                        scratch.initialize(repeating: 0)
+                        var p0 = 0
+                        while p0 < pixels {
+                            let valid = min(tileRows, pixels - p0)
+                            for r in 0..<tileRows {
+                                let p = p0 + min(r, valid - 1)
+                                let oy = p / outWidth, ox = p - oy * outWidth
+                                pixelBases[r] = paddedInput + (oy * s.strideY * paddedWidth + ox * s.strideX) * channels
+                            }
+                            for g in 0..<s.groups {
+                                for r in 0..<tileRows { rows[r] = pixelBases[r] + g * inPerGroup }
+                                for q in 0..<panels {
+                                    let column0 = g * outPerGroup + q * tileColumns
+                                    let columns = min(tileColumns, outPerGroup - q * tileColumns)
+                                    for r in 0..<tileRows {
+                                        if r < valid {
+                                            outs[r] = output + (p0 + r) * outChannels + column0
+                                            if let residual { residualRows[r] = residual + (p0 + r) * outChannels + column0 }
+                                        } else {
+                                            outs[r] = scratch.baseAddress! + r * tileColumns
+                                            residualRows[r] = UnsafePointer(scratch.baseAddress! + r * tileColumns)
+                                        }
+                                    }
+                                    tile6x16(rows: UnsafePointer(rows), segmentOffsets: UnsafePointer(offsets.baseAddress!),
+                                             segmentCount: segmentCount, segmentLength: segmentLength,
+                                             b: packedWeights + (g * panels + q) * panelSize, bStride: tileColumns,
+                                             outputs: UnsafePointer(outs.baseAddress!), columns: columns,
+                                             bias: bias.map { $0 + column0 },
+                                             residuals: residual == nil ? nil : UnsafePointer(residualRows.baseAddress!),
+                                             accumulate: false, epilogue: e)
+                                }
+                            }
+                            p0 += tileRows
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

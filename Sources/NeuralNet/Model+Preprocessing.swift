@@ -1,0 +1,53 @@
+import Kernels
+
+/// An image that does not fit the model's input.
+public struct InputSizeError: Error, Equatable, CustomStringConvertible {
+    public var expected: TensorShape
+    public var width: Int
+    public var height: Int
+    public var byteCount: Int
+
+    public var description: String {
+        "the model takes \(expected.width)x\(expected.height) RGB images (\(expected.elementCount) bytes); "
+            + "got \(width)x\(height) with \(byteCount) bytes"
+    }
+}
+
+extension Model {
+    /// Turns interleaved RGB8 pixels (row-major, no padding) of exactly the model's input size into the
+    /// network input: NCHW floats, x = (pixel / 255 − mean[c]) / std[c]. Resizing is the caller's job
+    /// (Imaging's decode-to-size), so training and grading preprocess identically.
+    public func preprocess(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) throws -> [Float] {
+        let s = inputShape
+        guard s.channels == 3, width == s.width, height == s.height, rgb.count == width * height * 3 else {
+            throw InputSizeError(expected: s, width: width, height: height, byteCount: rgb.count)
+        }
+        let pixels = width * height
+        var out = [Float](repeating: 0, count: 3 * pixels)
+        for c in 0..<3 {
+            // Folded into one multiply-add per value: (p/255 − m)/s = p · (1/(255 s)) − m/s.
+            let scale = 1 / (255 * normalization.std[c]), offset = -normalization.mean[c] / normalization.std[c]
+            for p in 0..<pixels { out[c * pixels + p] = Float(rgb[p * 3 + c]) * scale + offset }
+        }
+        return out
+    }
+
+    public func preprocess(rgb: [UInt8], width: Int, height: Int) throws -> [Float] {
+        try rgb.withUnsafeBufferPointer { try preprocess(rgb: $0, width: width, height: height) }
+    }
+
+    /// Whether the graph already ends in a softmax (its output is probabilities).
+    public var outputsProbabilities: Bool {
+        if case .softmax = graph.node(named: graph.output)?.operation { return true }
+        return false
+    }
+
+    /// Class probabilities from the graph output: as is when the graph ends in a softmax, otherwise
+    /// the output is treated as logits and softmaxed.
+    public func probabilities(fromOutput output: [Float]) -> [Float] {
+        if outputsProbabilities { return output }
+        var p = output
+        softmax(&p, count: p.count)
+        return p
+    }
+}

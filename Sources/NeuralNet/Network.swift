@@ -1,0 +1,156 @@
+import Dispatch
+import Kernels
+
+/// The fast executor of a graph: NHWC activations, packed weights and fused kernels planned once at
+/// construction, preallocated buffers per thread (`Workspace`), nothing allocated per image.
+/// Inputs and outputs are NCHW like ONNX. Results are bit-identical for any number of jobs: every image
+/// is computed by one thread with the same kernels in the same order.
+public final class Network: Sendable {
+    public let graph: Graph
+    public let inputShape: TensorShape
+    public let outputShape: TensorShape
+    let plan: NetworkPlan
+
+    public init(graph: Graph) throws {
+        self.graph = graph
+        inputShape = graph.inputShape
+        plan = try NetworkPlan(graph: graph)
+        outputShape = plan.outputShape
+    }
+
+    public convenience init(model: Model) throws {
+        try self.init(graph: model.graph)
+    }
+
+    /// Buffers for one thread's images; reuse it for every image that thread runs.
+    public func makeWorkspace() -> Workspace {
+        Workspace(slotSizes: plan.slotSizes, paddingScratch: plan.paddingScratchSize)
+    }
+
+    /// One image: `input` NCHW (C·H·W floats), `output` the graph output (NCHW when it is an image).
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, workspace: Workspace) {
+        let s = inputShape
+        toChannelsLast(input, channels: s.channels, pixels: s.pixels, output: workspace.slots[plan.inputSlot])
+        for step in plan.steps { execute(step, workspace) }
+        let result = UnsafePointer(workspace.slots[plan.outputSlot])
+        if plan.outputIsImage {
+            toChannelsFirst(result, channels: outputShape.channels, pixels: outputShape.pixels, output: output)
+        } else {
+            output.update(from: result, count: outputShape.elementCount)
+        }
+    }
+
+    /// One image, allocating a workspace: convenient, not the fastest way to run many images.
+    public func run(_ input: [Float]) -> [Float] {
+        precondition(input.count == inputShape.elementCount, "Network.run: \(input.count) inputs, expected \(inputShape.elementCount)")
+        var output = [Float](repeating: 0, count: outputShape.elementCount)
+        let workspace = makeWorkspace()
+        run(input: input, output: &output, workspace: workspace)
+        return output
+    }
+
+    /// `count` images stored one after another (NCHW each), split into `jobs` contiguous runs on as many
+    /// threads. Returns the outputs one after another.
+    public func run(batch inputs: [Float], count: Int, jobs: Int) -> [Float] {
+        let inCount = inputShape.elementCount, outCount = outputShape.elementCount
+        precondition(inputs.count == count * inCount, "Network.run(batch:): \(inputs.count) floats for \(count) images")
+        var outputs = [Float](repeating: 0, count: count * outCount)
+        let jobs = max(1, min(jobs, count))
+        inputs.withUnsafeBufferPointer { inBuffer in
+            outputs.withUnsafeMutableBufferPointer { outBuffer in
+                let source = SendablePointer(inBuffer.baseAddress!), target = SendablePointer(outBuffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: jobs) { job in
+                    let workspace = makeWorkspace()
+                    let start = count * job / jobs, end = count * (job + 1) / jobs
+                    for i in start..<end {
+                        run(input: source.pointer + i * inCount, output: target.pointer + i * outCount, workspace: workspace)
+                    }
+                }
+            }
+        }
+        return outputs
+    }
+
+    private func execute(_ step: NetworkPlan.Step, _ w: Workspace) {
+        let slots = w.slots
+        switch step {
+        case .convolution(let s, let packed, let bias, let epilogue, let input, let residual, let output):
+            var source = UnsafePointer(slots[input])
+            if s.hasPadding {
+                padNHWC(input: source, height: s.inputHeight, width: s.inputWidth, channels: s.inputChannels,
+                        top: s.padTop, left: s.padLeft, bottom: s.padBottom, right: s.padRight, output: w.paddingScratch)
+                source = UnsafePointer(w.paddingScratch)
+            }
+            packed.withUnsafeBufferPointer { weights in
+                if let bias {
+                    bias.withUnsafeBufferPointer { b in
+                        convolutionNHWC(shape: s, paddedInput: source, packedWeights: weights.baseAddress!, bias: b.baseAddress!,
+                                        residual: residual.map { UnsafePointer(slots[$0]) }, epilogue: epilogue, output: slots[output])
+                    }
+                } else {
+                    convolutionNHWC(shape: s, paddedInput: source, packedWeights: weights.baseAddress!, bias: nil,
+                                    residual: residual.map { UnsafePointer(slots[$0]) }, epilogue: epilogue, output: slots[output])
+                }
+            }
+        case .scaleShift(let pixels, let channels, let scale, let shift, let epilogue, let input, let output):
+            scaleShiftNHWC(pixels: pixels, channels: channels, input: slots[input], scale: scale, shift: shift,
+                           epilogue: epilogue, output: slots[output])
+        case .activation(let count, let epilogue, let input, let output):
+            activate(count: count, input: slots[input], epilogue: epilogue, output: slots[output])
+        case .add(let count, let epilogue, let a, let b, let output):
+            addActivate(count: count, a: slots[a], b: slots[b], epilogue: epilogue, output: slots[output])
+        case .maxPool(let s, let input, let output):
+            maxPoolNHWC(shape: s, input: slots[input], output: slots[output])
+        case .averagePool(let s, let include, let input, let output):
+            averagePoolNHWC(shape: s, countIncludePad: include, input: slots[input], output: slots[output])
+        case .globalAveragePool(let pixels, let channels, let input, let output):
+            globalAveragePoolNHWC(pixels: pixels, channels: channels, input: slots[input], output: slots[output])
+        case .softmax(let count, let input, let output):
+            slots[output].update(from: slots[input], count: count)
+            softmax(slots[output], count: count)
+        case .toChannelMajor(let shape, let input, let output):
+            toChannelsFirst(slots[input], channels: shape.channels, pixels: shape.pixels, output: slots[output])
+        }
+    }
+}
+
+/// Preallocated activation buffers for one thread (64-byte aligned).
+public final class Workspace: @unchecked Sendable {
+    let slots: [UnsafeMutablePointer<Float>]
+    let paddingScratch: UnsafeMutablePointer<Float>
+
+    init(slotSizes: [Int], paddingScratch: Int) {
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+            return raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        }
+        slots = slotSizes.map(allocate)
+        self.paddingScratch = allocate(paddingScratch)
+    }
+
+    deinit {
+        for slot in slots { UnsafeMutableRawPointer(slot).deallocate() }
+        UnsafeMutableRawPointer(paddingScratch).deallocate()
+    }
+}
+
+/// Lets a raw pointer cross into `concurrentPerform`; each job touches its own disjoint range.
+struct SendablePointer<Pointee>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Pointee>
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
+    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
+}
+
+/// [C][pixels] → [pixels][C].
+func toChannelsLast(_ input: UnsafePointer<Float>, channels: Int, pixels: Int, output: UnsafeMutablePointer<Float>) {
+    for c in 0..<channels {
+        for p in 0..<pixels { output[p * channels + c] = input[c * pixels + p] }
+    }
+}
+
+/// [pixels][C] → [C][pixels].
+func toChannelsFirst(_ input: UnsafePointer<Float>, channels: Int, pixels: Int, output: UnsafeMutablePointer<Float>) {
+    for p in 0..<pixels {
+        for c in 0..<channels { output[c * pixels + p] = input[p * channels + c] }
+    }
+}

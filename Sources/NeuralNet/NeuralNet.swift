@@ -1,1 +1,0 @@
-// Tensors, layers, the model file format and inference; filled in by the network engine work.

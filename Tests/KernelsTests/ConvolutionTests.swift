@@ -1,0 +1,127 @@
+import Testing
+import Kernels
+import TestSupport
+
+/// Fast NHWC convolutions (implicit-GEMM 6x16 and depthwise) against the NCHW definition.
+@Suite struct ConvolutionTests {
+    struct Case: CustomStringConvertible {
+        var shape: ConvolutionShape
+        var batch: Int
+        var epilogue: Epilogue
+        var residual: Bool
+        var description: String { "\(shape) batch \(batch) residual \(residual) epilogue \(epilogue)" }
+    }
+
+    static func conv(_ c: Int, _ h: Int, _ w: Int, out: Int, k: Int, stride: Int = 1, pad: Int = 0, groups: Int = 1,
+                     batch: Int = 1, epilogue: Epilogue = .identity, residual: Bool = false) -> Case {
+        Case(shape: ConvolutionShape(inputHeight: h, inputWidth: w, inputChannels: c, outputChannels: out,
+                                     kernelHeight: k, kernelWidth: k, strideY: stride, strideX: stride,
+                                     padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: groups),
+             batch: batch, epilogue: epilogue, residual: residual)
+    }
+
+    /// Channels 1, 3, 5, 17, 33, 64; sizes 1x1 to 37x41; strides 1 and 2; padding 0, 1, 2; batch 1 and 7.
+    static let denseCases: [Case] = [
+        conv(1, 1, 1, out: 1, k: 1),
+        conv(3, 9, 11, out: 5, k: 3, pad: 1, batch: 7),
+        conv(3, 37, 41, out: 17, k: 3, stride: 2, pad: 1, epilogue: .relu),
+        conv(5, 7, 6, out: 33, k: 3, pad: 2, epilogue: .relu6),
+        conv(17, 13, 10, out: 16, k: 1, batch: 7),
+        conv(33, 8, 9, out: 64, k: 1, stride: 2, epilogue: .leakyRelu(alpha: 0.1)),
+        conv(64, 12, 12, out: 17, k: 3, pad: 1, residual: true),
+        conv(17, 5, 5, out: 3, k: 5, pad: 2, epilogue: .clip(min: -0.5, max: 0.5)),
+        conv(1, 37, 41, out: 64, k: 3, stride: 2, pad: 0),
+        conv(33, 3, 2, out: 5, k: 3, pad: 1, batch: 7, residual: true),
+        conv(5, 2, 2, out: 1, k: 2, stride: 2),
+        conv(64, 6, 6, out: 64, k: 3, stride: 2, pad: 1, epilogue: .relu),
+        // Grouped, not depthwise: 2 and 4 groups, and one input channel per group with a multiplier.
+        conv(34, 9, 7, out: 10, k: 3, pad: 1, groups: 2),
+        conv(64, 7, 5, out: 36, k: 3, stride: 2, pad: 1, groups: 4, epilogue: .relu),
+        conv(5, 6, 7, out: 15, k: 3, pad: 1, groups: 5),
+    ]
+
+    static let depthwiseCases: [Case] = [
+        conv(1, 1, 1, out: 1, k: 1, groups: 1),  // groups 1 with one channel: the dense path's smallest case
+        conv(3, 37, 41, out: 3, k: 3, pad: 1, groups: 3, batch: 7),
+        conv(5, 10, 9, out: 5, k: 3, stride: 2, pad: 1, groups: 5, epilogue: .relu6),
+        conv(17, 6, 7, out: 17, k: 3, pad: 0, groups: 17, residual: true),
+        conv(33, 11, 13, out: 33, k: 5, stride: 2, pad: 2, groups: 33, epilogue: .relu),
+        conv(64, 8, 8, out: 64, k: 3, pad: 1, groups: 64, epilogue: .leakyRelu(alpha: 0.2)),
+        conv(64, 3, 5, out: 64, k: 3, stride: 2, pad: 2, groups: 64),
+        conv(16, 1, 1, out: 16, k: 3, pad: 1, groups: 16),
+    ]
+
+    @Test(arguments: Variant.runnable)
+    func denseAndGroupedMatchReference(variant: Variant) {
+        for (i, c) in Self.denseCases.enumerated() { check(c, variant: variant, seed: UInt64(i)) }
+    }
+
+    @Test(arguments: Variant.runnable)
+    func depthwiseMatchesReference(variant: Variant) {
+        for (i, c) in Self.depthwiseCases.enumerated() { check(c, variant: variant, seed: 100 + UInt64(i)) }
+    }
+
+    func check(_ c: Case, variant: Variant, seed: UInt64) {
+        let s = c.shape
+        var rng = SeededGenerator(seed: seed)
+        let inCount = s.inputChannels * s.inputHeight * s.inputWidth
+        let outCount = s.outputChannels * s.outputHeight * s.outputWidth
+        let input = rng.floats(c.batch * inCount), weights = rng.floats(s.weightCount), bias = rng.floats(s.outputChannels)
+        let residual = c.residual ? rng.floats(c.batch * outCount) : [Float](repeating: 0, count: c.batch * outCount)
+
+        // Reference in NCHW, then residual and activation; magnitudes from the same sums over |terms|.
+        var expected = [Float](repeating: 0, count: c.batch * outCount), magnitude = expected
+        let absInput = input.map(abs), absWeights = weights.map(abs), absBias = bias.map(abs)
+        for n in 0..<c.batch {
+            expected.withUnsafeMutableBufferPointer { out in
+                convolutionReference(shape: s, input: input.withUnsafeBufferPointer { $0.baseAddress! + n * inCount },
+                                     weights: weights, bias: bias, output: out.baseAddress! + n * outCount)
+            }
+            magnitude.withUnsafeMutableBufferPointer { out in
+                convolutionReference(shape: s, input: absInput.withUnsafeBufferPointer { $0.baseAddress! + n * inCount },
+                                     weights: absWeights, bias: absBias, output: out.baseAddress! + n * outCount)
+            }
+        }
+        for i in expected.indices {
+            expected[i] = c.epilogue.apply(expected[i] + residual[i])
+            magnitude[i] += abs(residual[i])
+        }
+
+        // Fast path: NHWC, padded copy per image, packed weights.
+        let inputNHWC = Layout.nchwToNHWC(input, channels: s.inputChannels, height: s.inputHeight, width: s.inputWidth)
+        let residualNHWC = Layout.nchwToNHWC(residual, channels: s.outputChannels, height: s.outputHeight, width: s.outputWidth)
+        let packed = packConvolutionWeights(weights, shape: s)
+        let paddedCount = s.paddedHeight * s.paddedWidth * s.inputChannels
+        var padded = [Float](repeating: .nan, count: paddedCount)
+        var actualNHWC = [Float](repeating: .nan, count: c.batch * outCount)
+        for n in 0..<c.batch {
+            inputNHWC.withUnsafeBufferPointer { inp in
+                padNHWC(input: inp.baseAddress! + n * inCount, height: s.inputHeight, width: s.inputWidth,
+                        channels: s.inputChannels, top: s.padTop, left: s.padLeft, bottom: s.padBottom, right: s.padRight,
+                        output: &padded)
+            }
+            residualNHWC.withUnsafeBufferPointer { res in
+                actualNHWC.withUnsafeMutableBufferPointer { out in
+                    variant.convolution(shape: s, paddedInput: padded, packedWeights: packed, bias: bias,
+                                        residual: c.residual ? res.baseAddress! + n * outCount : nil,
+                                        epilogue: c.epilogue, output: out.baseAddress! + n * outCount)
+                }
+            }
+        }
+        let actual = Layout.nhwcToNCHW(actualNHWC, channels: s.outputChannels, height: s.outputHeight, width: s.outputWidth)
+        let terms = s.inputChannelsPerGroup * s.kernelHeight * s.kernelWidth + 2
+        let mismatch = TensorComparison.firstMismatch(
+            expected: expected, actual: actual,
+            tolerance: TensorComparison.summationTolerance(terms: terms, magnitude: magnitude),
+            context: "\(variant) \(c) (NCHW index)")
+        #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+
+    @Test func packedDepthwiseWeightsAreChannelLanes() {
+        let s = ConvolutionShape(inputHeight: 4, inputWidth: 4, inputChannels: 3, outputChannels: 3,
+                                 kernelHeight: 1, kernelWidth: 2, groups: 3)
+        // OIHW [3][1][1][2] -> [taps 2][channels padded to 8]
+        let packed = packConvolutionWeights([1, 2, 3, 4, 5, 6], shape: s)
+        #expect(packed == [1, 3, 5, 0, 0, 0, 0, 0, 2, 4, 6, 0, 0, 0, 0, 0])
+    }
+}

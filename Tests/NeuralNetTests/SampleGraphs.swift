@@ -1,0 +1,58 @@
+import NeuralNet
+import TestSupport
+
+/// Small graphs with random weights that use every operator, for format and executor tests.
+enum SampleGraphs {
+    static func convolution(_ rng: inout SeededGenerator, inputs: Int, outputs: Int, kernel: Int, stride: Int = 1,
+                            padding: Int = 0, groups: Int = 1, bias: Bool = true) -> Convolution {
+        let fanIn = Float(inputs / groups * kernel * kernel)
+        return Convolution(outputChannels: outputs, kernel: kernel, stride: stride, padding: padding, groups: groups,
+                           weights: rng.floats(outputs * inputs / groups * kernel * kernel).map { $0 * (3 / fanIn).squareRoot() },
+                           bias: bias ? rng.floats(outputs).map { $0 * 0.1 } : nil)
+    }
+
+    static func batchNorm(_ rng: inout SeededGenerator, channels: Int) -> BatchNormalization {
+        BatchNormalization(scale: rng.floats(channels).map { 1 + 0.2 * $0 }, bias: rng.floats(channels).map { 0.1 * $0 },
+                           mean: rng.floats(channels).map { 0.1 * $0 }, variance: rng.floats(channels).map { 1 + 0.5 * $0 },
+                           epsilon: 1e-5)
+    }
+
+    /// Every operator: conv+BN+ReLU, depthwise+BN+ReLU6, pointwise, residual add, max/avg pool, LeakyReLU,
+    /// Clip, standalone BN, global pool, flatten, dense, softmax. Input 3x(height)x(width).
+    static func everyOperator(seed: UInt64, height: Int = 19, width: Int = 23, classes: Int = 5) -> Graph {
+        var rng = SeededGenerator(seed: seed)
+        var g = Graph(input: TensorShape(channels: 3, height: height, width: width))
+        var x = g.convolution(g.input, convolution(&rng, inputs: 3, outputs: 16, kernel: 3, stride: 2, padding: 1, bias: false), name: "stem")
+        x = g.batchNormalization(x, batchNorm(&rng, channels: 16), name: "stem_bn")
+        x = g.activation(x, .relu, name: "stem_relu")
+        let shortcut = x
+        x = g.convolution(x, convolution(&rng, inputs: 16, outputs: 16, kernel: 3, padding: 1, groups: 16), name: "dw")
+        x = g.batchNormalization(x, batchNorm(&rng, channels: 16), name: "dw_bn")
+        x = g.activation(x, .relu6, name: "dw_relu6")
+        x = g.convolution(x, convolution(&rng, inputs: 16, outputs: 16, kernel: 1), name: "pw")
+        x = g.add(x, shortcut, name: "residual")
+        x = g.activation(x, .leakyRelu(alpha: 0.1), name: "leaky")
+        x = g.maxPool(x, Pooling(kernel: 3, stride: 2, padding: 1), name: "maxpool")
+        x = g.convolution(x, convolution(&rng, inputs: 16, outputs: 24, kernel: 3, padding: 1, groups: 2), name: "grouped")
+        x = g.activation(x, .clip(min: -0.5, max: 1.5), name: "clip")
+        x = g.averagePool(x, Pooling(kernel: 2, stride: 1, padding: 1, countIncludePad: false), name: "avgpool")
+        x = g.batchNormalization(x, batchNorm(&rng, channels: 24), name: "lone_bn")
+        let features = g.globalAveragePool(x, name: "gap")
+        x = g.flatten(features, name: "flatten")
+        x = g.dense(x, Dense(outputFeatures: classes, weights: rng.floats(classes * 24).map { $0 * 0.4 }, bias: rng.floats(classes)),
+                    name: "fc")
+        g.output = g.softmax(x, name: "probabilities")
+        return g
+    }
+
+    /// A plain CNN whose classifier flattens a spatial map (so Dense must undo the NHWC order).
+    static func flattenOfImage(seed: UInt64) -> Graph {
+        var rng = SeededGenerator(seed: seed)
+        var g = Graph(input: TensorShape(channels: 3, height: 8, width: 7))
+        var x = g.convolution(g.input, convolution(&rng, inputs: 3, outputs: 5, kernel: 3, stride: 2, padding: 1))
+        x = g.activation(x, .relu)
+        x = g.flatten(x)
+        x = g.dense(x, Dense(outputFeatures: 4, weights: rng.floats(4 * 5 * 4 * 4), bias: nil))
+        return g
+    }
+}
