@@ -1,0 +1,147 @@
+/// Problems with an entry's content: JSON syntax, canonical form, field types and values.
+/// `field` names use the JSON spelling so messages match the documented format.
+public enum EntryError: Error, Equatable, CustomStringConvertible {
+    case malformedJSON(offset: Int, reason: String)
+    case integerOutOfRange(Int64)
+    case invalidKey(String)
+    case notAnObject
+    case unknownType(String)
+    case missingField(String)
+    case wrongFieldType(field: String, expected: String)
+    case invalidField(field: String, reason: String)
+    case unknownField(String)
+    case reservedField(String)
+    case notCanonical
+
+    public var description: String {
+        switch self {
+        case .malformedJSON(let offset, let reason): return "invalid JSON at byte \(offset): \(reason)"
+        case .integerOutOfRange(let value): return "integer \(value) is beyond ±(2^53 − 1)"
+        case .invalidKey(let key): return "object key \"\(key)\" must be non-empty printable ASCII"
+        case .notAnObject: return "an entry must be a JSON object"
+        case .unknownType(let type): return "unknown entry type \"\(type)\" (origin, lot, grading, correction, key)"
+        case .missingField(let field): return "missing field \"\(field)\""
+        case .wrongFieldType(let field, let expected): return "field \"\(field)\" must be \(expected)"
+        case .invalidField(let field, let reason): return "field \"\(field)\": \(reason)"
+        case .unknownField(let field): return "unknown field \"\(field)\""
+        case .reservedField(let field): return "field \"\(field)\" is set by the ledger, not by the caller"
+        case .notCanonical: return "stored bytes differ from the entry's canonical JSON (RFC 8785, NFC) encoding"
+        }
+    }
+}
+
+/// Reads typed fields out of a JSON object and rejects any field nobody asked for, so a typo in
+/// an entry body is an error instead of silently recorded data.
+struct FieldReader {
+    private let members: [String: JSONValue]
+    private var consumed = Set<String>()
+    private let prefix: String
+
+    init(_ members: [String: JSONValue], path prefix: String = "") {
+        self.members = members
+        self.prefix = prefix
+    }
+
+    private func name(_ key: String) -> String { prefix + key }
+
+    mutating func optionalValue(_ key: String) -> JSONValue? {
+        consumed.insert(key)
+        guard let value = members[key], value != .null else { return nil }
+        return value
+    }
+
+    mutating func string(_ key: String) throws -> String {
+        guard let value = try optionalString(key) else { throw EntryError.missingField(name(key)) }
+        return value
+    }
+
+    mutating func optionalString(_ key: String) throws -> String? {
+        guard let value = optionalValue(key) else { return nil }
+        guard let string = value.stringValue else { throw EntryError.wrongFieldType(field: name(key), expected: "a string") }
+        return CanonicalJSON.nfc(string)
+    }
+
+    /// A non-empty string without control characters.
+    mutating func text(_ key: String) throws -> String {
+        let value = try string(key)
+        try FieldReader.checkText(value, field: name(key))
+        return value
+    }
+
+    mutating func optionalText(_ key: String) throws -> String? {
+        guard let value = try optionalString(key) else { return nil }
+        try FieldReader.checkText(value, field: name(key))
+        return value
+    }
+
+    mutating func sha256Hex(_ key: String) throws -> String {
+        let value = try string(key)
+        guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: "must be 64 lowercase hex digits") }
+        return value
+    }
+
+    mutating func optionalSHA256Hex(_ key: String) throws -> String? {
+        guard optionalValue(key) != nil else { return nil }
+        return try sha256Hex(key)
+    }
+
+    mutating func integer(_ key: String) throws -> Int {
+        guard let value = try optionalInteger(key) else { throw EntryError.missingField(name(key)) }
+        return value
+    }
+
+    mutating func optionalInteger(_ key: String) throws -> Int? {
+        guard let value = optionalValue(key) else { return nil }
+        guard let number = value.intValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an integer") }
+        return number
+    }
+
+    mutating func nonNegativeInteger(_ key: String) throws -> Int {
+        let value = try integer(key)
+        guard value >= 0 else { throw EntryError.invalidField(field: name(key), reason: "must not be negative") }
+        return value
+    }
+
+    mutating func optionalBool(_ key: String) throws -> Bool? {
+        guard let value = optionalValue(key) else { return nil }
+        guard let flag = value.boolValue else { throw EntryError.wrongFieldType(field: name(key), expected: "true or false") }
+        return flag
+    }
+
+    mutating func array(_ key: String) throws -> [JSONValue] {
+        guard let value = optionalValue(key) else { throw EntryError.missingField(name(key)) }
+        guard let array = value.arrayValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an array") }
+        return array
+    }
+
+    mutating func object(_ key: String) throws -> [String: JSONValue] {
+        guard let value = optionalValue(key) else { throw EntryError.missingField(name(key)) }
+        guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an object") }
+        return object
+    }
+
+    /// Fails on any member that was not read.
+    func finish(ignoring ignored: Set<String> = []) throws {
+        for key in members.keys.sorted() where !consumed.contains(key) && !ignored.contains(key) {
+            throw EntryError.unknownField(name(key))
+        }
+    }
+
+    static func checkText(_ value: String, field: String) throws {
+        guard !value.isEmpty else { throw EntryError.invalidField(field: field, reason: "must not be empty") }
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw EntryError.invalidField(field: field, reason: "must not contain control characters")
+        }
+    }
+}
+
+enum MerkleHex {
+    static func isSHA256(_ text: String) -> Bool {
+        var count = 0
+        for unit in text.utf8 {
+            guard (0x30...0x39).contains(unit) || (0x61...0x66).contains(unit) else { return false }
+            count += 1
+        }
+        return count == 64
+    }
+}

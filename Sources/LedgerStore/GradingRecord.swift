@@ -1,0 +1,145 @@
+/// `grading` entry: the graded photos of one lot, the model and policy that graded them, and the
+/// lot's resulting grade.
+public struct GradingRecord: Sendable, Equatable {
+    public var lotCode: String
+    /// SHA-256 (hex) of the model file (= its model id).
+    public var model: String
+    /// SHA-256 (hex) of the grading policy file.
+    public var policy: String
+    /// Idempotency key (hex SHA-256 over the lot's manifest rows and photo hashes).
+    public var uploadDigest: String?
+    public var images: [GradedImage]
+    public var lotGrade: String
+    /// Photo count per commercial grade.
+    public var distribution: [String: Int]
+    public var needsReview: Int
+
+    public init(lotCode: String, model: String, policy: String, uploadDigest: String?, images: [GradedImage],
+                lotGrade: String, distribution: [String: Int], needsReview: Int) {
+        self.lotCode = lotCode
+        self.model = model
+        self.policy = policy
+        self.uploadDigest = uploadDigest
+        self.images = images
+        self.lotGrade = lotGrade
+        self.distribution = distribution
+        self.needsReview = needsReview
+    }
+
+    var fields: [String: JSONValue] {
+        var fields: [String: JSONValue] = [
+            "lot_code": .string(lotCode), "model": .string(model), "policy": .string(policy),
+            "images": .array(images.map(\.json)), "lot_grade": .string(lotGrade),
+            "distribution": .object(distribution.mapValues { .integer(Int64($0)) }),
+            "needs_review": .integer(Int64(needsReview)),
+        ]
+        fields["upload_digest"] = uploadDigest.map(JSONValue.string)
+        return fields
+    }
+
+    init(reading reader: inout FieldReader) throws {
+        lotCode = try reader.string("lot_code")
+        try Identifiers.checkLotCode(lotCode, field: "lot_code")
+        model = try reader.sha256Hex("model")
+        policy = try reader.sha256Hex("policy")
+        uploadDigest = try reader.optionalSHA256Hex("upload_digest")
+        images = try reader.array("images").enumerated().map { index, value in
+            guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: "images[\(index)]", expected: "an object") }
+            return try GradedImage(object, path: "images[\(index)].")
+        }
+        lotGrade = try reader.text("lot_grade")
+        var distribution = [String: Int]()
+        for (grade, count) in try reader.object("distribution") {
+            guard let number = count.intValue, number >= 0 else {
+                throw EntryError.wrongFieldType(field: "distribution.\(grade)", expected: "a non-negative integer")
+            }
+            distribution[grade] = number
+        }
+        self.distribution = distribution
+        needsReview = try reader.nonNegativeInteger("needs_review")
+    }
+}
+
+/// One photo of a grading entry: graded, or unreadable (recorded with its content hash so the
+/// rejection itself is provable).
+public enum GradedImage: Sendable, Equatable {
+    case graded(GradedPhoto)
+    case unreadable(file: String, sha256: String, reason: String)
+
+    public var file: String {
+        switch self {
+        case .graded(let photo): return photo.file
+        case .unreadable(let file, _, _): return file
+        }
+    }
+
+    public var sha256: String {
+        switch self {
+        case .graded(let photo): return photo.sha256
+        case .unreadable(_, let sha256, _): return sha256
+        }
+    }
+
+    var json: JSONValue {
+        switch self {
+        case .graded(let photo):
+            var fields: [String: JSONValue] = [
+                "file": .string(photo.file), "sha256": .string(photo.sha256), "class": .integer(Int64(photo.classIndex)),
+                "scores_bp": .array(photo.scoresBasisPoints.map { .integer(Int64($0)) }), "grade": .string(photo.grade),
+            ]
+            fields["label"] = photo.label.map(JSONValue.string)
+            if photo.needsReview { fields["needs_review"] = .bool(true) }
+            return .object(fields)
+        case .unreadable(let file, let sha256, let reason):
+            return ["file": .string(file), "sha256": .string(sha256), "status": "unreadable", "reason": .string(reason)]
+        }
+    }
+
+    init(_ members: [String: JSONValue], path: String) throws {
+        var reader = FieldReader(members, path: path)
+        let file = try reader.text("file")
+        let sha256 = try reader.sha256Hex("sha256")
+        if let status = try reader.optionalString("status") {
+            guard status == "unreadable" else {
+                throw EntryError.invalidField(field: path + "status", reason: "only \"unreadable\" is allowed (graded photos carry no status)")
+            }
+            self = .unreadable(file: file, sha256: sha256, reason: try reader.text("reason"))
+        } else {
+            let classIndex = try reader.nonNegativeInteger("class")
+            let scores = try reader.array("scores_bp").enumerated().map { index, value in
+                guard let score = value.intValue, (0...10_000).contains(score) else {
+                    throw EntryError.wrongFieldType(field: "\(path)scores_bp[\(index)]", expected: "an integer in 0...10000")
+                }
+                return score
+            }
+            let photo = GradedPhoto(file: file, sha256: sha256, classIndex: classIndex, label: try reader.optionalText("label"),
+                                    scoresBasisPoints: scores, grade: try reader.text("grade"),
+                                    needsReview: try reader.optionalBool("needs_review") ?? false)
+            self = .graded(photo)
+        }
+        try reader.finish()
+    }
+}
+
+/// A photo the network graded.
+public struct GradedPhoto: Sendable, Equatable {
+    public var file: String
+    public var sha256: String
+    public var classIndex: Int
+    public var label: String?
+    /// Per-class probabilities in basis points (1/100 of a percent), in class order.
+    public var scoresBasisPoints: [Int]
+    public var grade: String
+    public var needsReview: Bool
+
+    public init(file: String, sha256: String, classIndex: Int, label: String? = nil, scoresBasisPoints: [Int],
+                grade: String, needsReview: Bool = false) {
+        self.file = file
+        self.sha256 = sha256
+        self.classIndex = classIndex
+        self.label = label
+        self.scoresBasisPoints = scoresBasisPoints
+        self.grade = grade
+        self.needsReview = needsReview
+    }
+}

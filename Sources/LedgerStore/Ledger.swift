@@ -1,0 +1,101 @@
+import CSQLite
+import Foundation
+import MerkleLog
+
+/// A tamper-evident ledger in one SQLite file: signed, hash-chained entries that are the leaves
+/// of an RFC 9162 Merkle tree, with stored subtree hashes and signed checkpoints.
+///
+/// One `Ledger` wraps one connection and is not thread-safe; open one per thread or process.
+/// Several processes may append to the same file at once: appends serialise on SQLite's write
+/// lock (`BEGIN IMMEDIATE`, WAL mode, busy timeout) and each sees the other's entries.
+public final class Ledger {
+    /// `PRAGMA application_id` of ledger files ("AGTR").
+    static let applicationID: Int32 = 0x4147_5452
+    /// How long an append waits for another process's write lock before failing.
+    public static let busyTimeoutMilliseconds = 30_000
+
+    public let path: String
+    /// The checkpoint origin line, fixed at creation.
+    public let origin: String
+    let db: SQLiteConnection
+    let clock: LedgerClock
+
+    /// Opens an existing ledger.
+    public init(path: String, clock: LedgerClock = .system, readOnly: Bool = false) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.notALedger(path: path, reason: "no such file") }
+        self.path = path
+        self.clock = clock
+        do {
+            db = try SQLiteConnection(path: path, readOnly: readOnly)
+            try Ledger.configure(db)
+            guard try db.singleInteger("PRAGMA application_id") == Int(Ledger.applicationID) else {
+                throw LedgerError.notALedger(path: path, reason: "not created by agritrace ledger init")
+            }
+            if !readOnly { try Migrations.migrate(db) }
+            let statement = try db.statement("SELECT value FROM ledger_meta WHERE key = 'origin'")
+            guard try statement.step(), let origin = statement.text(0) else {
+                throw LedgerError.notALedger(path: path, reason: "no origin recorded")
+            }
+            self.origin = origin
+        } catch let error as LedgerDatabaseError {
+            throw LedgerError.notALedger(path: path, reason: error.message)
+        }
+    }
+
+    /// Creates a ledger whose first entry registers `signer` (a `key` entry it signs itself).
+    /// The checkpoint origin defaults to the key name, as C2SP recommends.
+    @discardableResult
+    public static func create(at path: String, origin: String? = nil, signer: NoteSigner,
+                              clock: LedgerClock = .system) throws -> Ledger {
+        guard !FileManager.default.fileExists(atPath: path) else { throw LedgerError.alreadyExists(path: path) }
+        let origin = origin ?? signer.name
+        do { try NoteVerifier.checkKeyName(origin) } catch {
+            throw LedgerError.notALedger(path: path, reason: "origin '\(origin)' must be non-empty without spaces or '+'")
+        }
+        try wrap {
+            let db = try SQLiteConnection(path: path, create: true)
+            try configure(db)
+            try db.execute("PRAGMA application_id = \(applicationID)")
+            try Migrations.migrate(db)
+            try db.immediateTransaction {
+                try db.statement("INSERT INTO ledger_meta (key, value) VALUES ('origin', ?)").bind(.text(origin)).run()
+            }
+        }
+        let ledger = try Ledger(path: path, clock: clock)
+        try ledger.append([.key(KeyRecord(action: .add, verifier: signer.verifier))], signer: signer)
+        return ledger
+    }
+
+    private static func configure(_ db: SQLiteConnection) throws {
+        // WAL lets readers run beside the appender; synchronous=NORMAL in WAL mode keeps every
+        // commit atomic and survives a killed process (a power cut may drop the last commits,
+        // never corrupt the file).
+        try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = NORMAL")
+    }
+
+    /// Maps SQLite failures to `LedgerError.database`.
+    static func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LedgerDatabaseError { throw LedgerError.database(error) }
+    }
+
+    // MARK: - Size and integrity
+
+    /// Number of entries = Merkle tree size.
+    public func size() throws -> Int {
+        try Ledger.wrap { try (db.singleInteger("SELECT MAX(seq) FROM entries")).map { $0 + 1 } ?? 0 }
+    }
+
+    /// `PRAGMA integrity_check`: SQLite's own structural check; empty when the file is sound.
+    public func integrityCheck() throws -> [String] {
+        try Ledger.wrap {
+            let statement = try db.statement("PRAGMA integrity_check")
+            var problems = [String]()
+            while try statement.step() {
+                if let line = statement.text(0), line != "ok" { problems.append(line) }
+            }
+            return problems
+        }
+    }
+}

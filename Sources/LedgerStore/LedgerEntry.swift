@@ -1,0 +1,84 @@
+import MerkleLog
+
+/// One signed ledger entry = one Merkle leaf. Its canonical bytes are the JCS encoding of the
+/// envelope (`v`, `seq`, `prev`, `type`, `recorded_at`, `signer`, `sig`) merged with the body's
+/// fields; `sig` is an Ed25519 signature over the canonical bytes of the same object without `sig`.
+public struct LedgerEntry: Sendable {
+    public static let formatVersion = 1
+
+    public let seq: Int
+    /// Leaf hash of the previous entry; all zero for the first.
+    public let prev: TreeHash
+    public let recordedAt: String
+    /// `<key name>+<key id hex>` of the signing key (the vkey without its key material).
+    public let signer: String
+    public let signature: [UInt8]
+    public let body: EntryBody
+    public let canonicalBytes: [UInt8]
+    /// SHA-256(0x00 || canonicalBytes).
+    public let leafHash: TreeHash
+
+    public var type: EntryType { body.type }
+
+    /// Builds and signs entry `seq`.
+    public init(seq: Int, prev: TreeHash, recordedAt: String, body: EntryBody, signer: NoteSigner) throws {
+        let signerID = LedgerEntry.signerID(signer.verifier)
+        var fields = body.fields
+        fields["v"] = .integer(Int64(LedgerEntry.formatVersion))
+        fields["seq"] = .integer(Int64(seq))
+        fields["prev"] = .string(prev.hex)
+        fields["recorded_at"] = .string(recordedAt)
+        fields["signer"] = .string(signerID)
+        let unsigned = try CanonicalJSON.encode(.object(fields))
+        let signature = signer.sign(bytes: unsigned)
+        fields["sig"] = .string(Base64.encode(signature))
+        let bytes = try CanonicalJSON.encode(.object(fields))
+        self.seq = seq
+        self.prev = prev
+        self.recordedAt = recordedAt
+        self.signer = signerID
+        self.signature = signature
+        self.body = body
+        canonicalBytes = bytes
+        leafHash = MerkleHasher.leafHash(bytes)
+        signedBytes = unsigned
+    }
+
+    /// Decodes stored bytes, requiring them to be exactly the canonical encoding.
+    public init(canonicalBytes bytes: [UInt8]) throws {
+        guard case .object(var fields) = try JSONParser.parse(bytes) else { throw EntryError.notAnObject }
+        guard try CanonicalJSON.encode(.object(fields)) == bytes else { throw EntryError.notCanonical }
+        var reader = FieldReader(fields)
+        guard try reader.integer("v") == LedgerEntry.formatVersion else {
+            throw EntryError.invalidField(field: "v", reason: "unsupported format version")
+        }
+        seq = try reader.nonNegativeInteger("seq")
+        let prevHex = try reader.sha256Hex("prev")
+        prev = TreeHash(hex: prevHex)!
+        recordedAt = try reader.string("recorded_at")
+        guard LedgerTime.parse(recordedAt) != nil else {
+            throw EntryError.invalidField(field: "recorded_at", reason: "'\(recordedAt)' is not RFC 3339 UTC with milliseconds")
+        }
+        signer = try reader.string("signer")
+        let sigText = try reader.string("sig")
+        guard let signature = Base64.decode(sigText), signature.count == 64 else {
+            throw EntryError.invalidField(field: "sig", reason: "must be base64 of a 64-byte Ed25519 signature")
+        }
+        self.signature = signature
+        body = try EntryBody(reading: &reader)
+        try reader.finish()
+        canonicalBytes = bytes
+        leafHash = MerkleHasher.leafHash(bytes)
+        fields["sig"] = nil
+        signedBytes = try CanonicalJSON.encode(.object(fields))
+    }
+
+    /// The bytes the signature covers: the canonical entry without `sig`.
+    public let signedBytes: [UInt8]
+
+    public func hasValidSignature(by verifier: NoteVerifier) -> Bool {
+        LedgerEntry.signerID(verifier) == signer && verifier.isValidEntrySignature(signature, for: signedBytes)
+    }
+
+    static func signerID(_ verifier: NoteVerifier) -> String { "\(verifier.name)+\(verifier.keyIDHex)" }
+}

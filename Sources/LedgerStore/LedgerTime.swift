@@ -1,0 +1,62 @@
+/// `recorded_at` timestamps: RFC 3339 in UTC with milliseconds, `2026-03-01T08:15:30.250Z`.
+/// Computed without Foundation's formatters, which are slow and locale-sensitive.
+public enum LedgerTime {
+    public static func format(millisecondsSinceEpoch ms: Int64) -> String {
+        let days = floorDiv(ms, 86_400_000)
+        let msOfDay = ms - days * 86_400_000
+        let (year, month, day) = civil(fromDays: days)
+        let hour = msOfDay / 3_600_000, minute = msOfDay / 60_000 % 60, second = msOfDay / 1000 % 60, milli = msOfDay % 1000
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(hour, 2) + ":" + pad(minute, 2) + ":"
+            + pad(second, 2) + "." + pad(milli, 3) + "Z"
+    }
+
+    /// Parses exactly the form `format` writes; nil otherwise.
+    public static func parse(_ text: String) -> Int64? {
+        let u = Array(text.utf8)
+        guard u.count == 24, u[4] == 0x2d, u[7] == 0x2d, u[10] == 0x54, u[13] == 0x3a, u[16] == 0x3a, u[19] == 0x2e,
+              u[23] == 0x5a else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for k in range {
+                guard (0x30...0x39).contains(u[k]) else { return nil }
+                value = value * 10 + Int64(u[k] - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let milli = number(20..<23),
+              (1...12).contains(month), day >= 1, day <= Int64(Identifiers.daysIn(month: Int(month), year: Int(year))),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+
+    // Howard Hinnant's civil-calendar algorithms (proleptic Gregorian).
+    private static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = floorDiv(z, 146_097)
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func daysFromCivil(year y0: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? y0 - 1 : y0
+        let era = floorDiv(y, 400)
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}

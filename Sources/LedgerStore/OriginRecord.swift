@@ -1,0 +1,47 @@
+/// `origin` entry: registers a growing-area code, with its farm, place and crop.
+/// Lots may only name registered origin codes.
+public struct OriginRecord: Sendable, Equatable {
+    public var originCode: String
+    public var farmID: String
+    public var farmName: String?
+    public var commune: String?
+    public var district: String?
+    public var province: String?
+    public var crop: String
+    public var areaSquareMetres: Int?
+
+    public init(originCode: String, farmID: String, farmName: String? = nil, commune: String? = nil,
+                district: String? = nil, province: String? = nil, crop: String, areaSquareMetres: Int? = nil) {
+        self.originCode = originCode
+        self.farmID = farmID
+        self.farmName = farmName
+        self.commune = commune
+        self.district = district
+        self.province = province
+        self.crop = crop
+        self.areaSquareMetres = areaSquareMetres
+    }
+
+    var fields: [String: JSONValue] {
+        var fields: [String: JSONValue] = ["origin_code": .string(originCode), "farm_id": .string(farmID), "crop": .string(crop)]
+        fields["farm_name"] = farmName.map(JSONValue.string)
+        fields["commune"] = commune.map(JSONValue.string)
+        fields["district"] = district.map(JSONValue.string)
+        fields["province"] = province.map(JSONValue.string)
+        fields["area_m2"] = areaSquareMetres.map { .integer(Int64($0)) }
+        return fields
+    }
+
+    init(reading reader: inout FieldReader) throws {
+        originCode = try reader.string("origin_code")
+        try Identifiers.checkOriginCode(originCode, field: "origin_code")
+        farmID = try reader.text("farm_id")
+        farmName = try reader.optionalText("farm_name")
+        commune = try reader.optionalText("commune")
+        district = try reader.optionalText("district")
+        province = try reader.optionalText("province")
+        crop = try reader.text("crop")
+        areaSquareMetres = try reader.optionalInteger("area_m2")
+        if let area = areaSquareMetres, area < 0 { throw EntryError.invalidField(field: "area_m2", reason: "must not be negative") }
+    }
+}

@@ -1,0 +1,182 @@
+import CSQLite
+
+/// Owns one SQLite connection handle and closes it in `deinit`. Statements are cached by SQL text.
+/// Not thread-safe: use one connection per thread (SQLite itself is built thread-safe).
+final class SQLiteConnection {
+    let path: String
+    private let handle: OpaquePointer
+    private var statements: [String: SQLiteStatement] = [:]
+
+    init(path: String, readOnly: Bool = false, create: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
+            | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &db, flags, nil)
+        guard status == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(status))
+            if let db { sqlite3_close_v2(db) }
+            throw LedgerDatabaseError(path: path, code: status, message: message, sql: nil)
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        statements.removeAll()   // finalize before closing
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ status: Int32, sql: String?) -> LedgerDatabaseError {
+        LedgerDatabaseError(path: path, code: status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements that return no rows.
+    func execute(_ sql: String) throws {
+        let status = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard status == SQLITE_OK else { throw error(status, sql: sql) }
+    }
+
+    /// A cached prepared statement, reset and with bindings cleared.
+    func statement(_ sql: String) throws -> SQLiteStatement {
+        if let cached = statements[sql] {
+            cached.reset()
+            return cached
+        }
+        var raw: OpaquePointer?
+        let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard status == SQLITE_OK, let raw else { throw error(status, sql: sql) }
+        let statement = SQLiteStatement(raw, connection: self, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE` (the write lock is taken up front, so two appenders
+    /// serialise instead of deadlocking on a lock upgrade); commits, or rolls back and rethrows.
+    func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A read transaction: a consistent snapshot for multi-statement reads.
+    func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        defer { try? execute("COMMIT") }
+        return try body()
+    }
+
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    func singleInteger(_ sql: String) throws -> Int? {
+        let statement = try self.statement(sql)
+        return try statement.step() ? statement.optionalInt(0) : nil
+    }
+}
+
+/// A prepared statement, finalized in `deinit`.
+final class SQLiteStatement {
+    private let raw: OpaquePointer
+    private unowned let connection: SQLiteConnection
+    let sql: String
+
+    /// SQLite copies bound text and blobs when given SQLITE_TRANSIENT (-1).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ raw: OpaquePointer, connection: SQLiteConnection, sql: String) {
+        self.raw = raw
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(raw) }
+
+    func reset() {
+        sqlite3_reset(raw)
+        sqlite3_clear_bindings(raw)
+    }
+
+    @discardableResult
+    func bind(_ values: SQLiteValue...) throws -> SQLiteStatement {
+        for (offset, value) in values.enumerated() { try bind(at: Int32(offset + 1), value) }
+        return self
+    }
+
+    /// Binds one parameter (1-based index).
+    func bind(at index: Int32, _ value: SQLiteValue) throws {
+            let status: Int32
+            switch value {
+            case .null: status = sqlite3_bind_null(raw, index)
+            case .integer(let number): status = sqlite3_bind_int64(raw, index, Int64(number))
+            case .text(let text): status = sqlite3_bind_text(raw, index, text, -1, SQLiteStatement.transient)
+            case .blob(let bytes):
+                status = bytes.withUnsafeBytes { sqlite3_bind_blob(raw, index, $0.baseAddress, Int32($0.count), SQLiteStatement.transient) }
+            }
+            guard status == SQLITE_OK else { throw connection.error(status, sql: sql) }
+    }
+
+    /// Advances; true when a row is available.
+    func step() throws -> Bool {
+        let status = sqlite3_step(raw)
+        switch status {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw connection.error(status, sql: sql)
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws {
+        while try step() {}
+    }
+
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(raw, column)) }
+
+    func optionalInt(_ column: Int32) -> Int? {
+        sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : int(column)
+    }
+
+    func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(raw, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(raw, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(raw, column))
+        guard count > 0, let pointer = sqlite3_column_blob(raw, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
+
+enum SQLiteValue {
+    case null
+    case integer(Int)
+    case text(String)
+    case blob([UInt8])
+
+    static func optionalText(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
+}
+
+/// A SQLite failure: database file, result code, SQLite's message and the statement.
+public struct LedgerDatabaseError: Error, CustomStringConvertible {
+    public let path: String
+    public let code: Int32
+    public let message: String
+    public let sql: String?
+
+    public var description: String {
+        var text = "\(path): SQLite error \(code): \(message)"
+        if let sql { text += " (in: \(sql.prefix(120)))" }
+        return text
+    }
+
+    /// SQLITE_BUSY / SQLITE_LOCKED after the busy timeout.
+    public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
+}
