@@ -34,7 +34,7 @@ extension Ledger {
     /// upload appends nothing and reports `alreadyRecorded`.
     @discardableResult
     public func append(_ bodies: [EntryBody], signer: NoteSigner, idempotencyKey: IdempotencyKey? = nil) throws -> AppendResult {
-        try Ledger.wrap {
+        try run {
             try db.immediateTransaction {
                 if let key = idempotencyKey {
                     let statement = try db.statement("SELECT seq FROM entries WHERE lot_code = ? AND upload_digest = ? ORDER BY seq")

@@ -37,7 +37,7 @@ extension Ledger {
     }
 
     public func isOriginRegistered(_ originCode: String) throws -> Bool {
-        try Ledger.wrap { try firstSeq(type: .origin, originCode: originCode) != nil }
+        try run { try firstSeq(type: .origin, originCode: originCode) != nil }
     }
 
     /// The `lot` entry that registered `lotCode`, if any.
@@ -46,7 +46,7 @@ extension Ledger {
     }
 
     public func isLotRegistered(_ lotCode: String) throws -> Bool {
-        try Ledger.wrap { try firstSeq(type: .lot, lotCode: lotCode) != nil }
+        try run { try firstSeq(type: .lot, lotCode: lotCode) != nil }
     }
 
     /// Entries carrying this idempotency key (lot code + upload digest), in `seq` order.
@@ -55,7 +55,7 @@ extension Ledger {
     }
 
     private func entries(where condition: String, _ values: SQLiteValue...) throws -> [LedgerEntry] {
-        try Ledger.wrap {
+        try run {
             let statement = try db.statement("SELECT seq, body FROM entries WHERE \(condition) ORDER BY seq")
             for (offset, value) in values.enumerated() {
                 // Bind positionally; `bind` is variadic, so bind one at a time.

@@ -11,7 +11,7 @@ public struct StoredCheckpoint: Sendable {
 extension Ledger {
     /// Current tree size and root.
     public func treeHead() throws -> (size: Int, root: TreeHash) {
-        try Ledger.wrap {
+        try run {
             try db.readTransaction {
                 let size = try self.size()
                 return (size, try root(size: size))
@@ -39,7 +39,7 @@ extension Ledger {
     }
 
     private func merkle<T>(_ body: () throws -> T) throws -> T {
-        do { return try Ledger.wrap(body) } catch let error as MerkleError { throw LedgerError.merkle(error) }
+        do { return try run(body) } catch let error as MerkleError { throw LedgerError.merkle(error) }
     }
 
     /// Signs a checkpoint of the current tree with an active signer key and stores it. Refuses when
@@ -47,7 +47,7 @@ extension Ledger {
     /// a tree inconsistent with one it signed before.
     @discardableResult
     public func signCheckpoint(signer: NoteSigner) throws -> StoredCheckpoint {
-        try Ledger.wrap {
+        try run {
             try db.immediateTransaction {
                 let keys = try loadKeyRing()
                 let signerID = LedgerEntry.signerID(signer.verifier)
@@ -79,7 +79,7 @@ extension Ledger {
         let note = try SignedNote(parsing: signedNote)
         let checkpoint = try Checkpoint(text: note.text)
         guard checkpoint.origin == origin else { throw NoteError.originMismatch(expected: origin, found: checkpoint.origin) }
-        return try Ledger.wrap {
+        return try run {
             try db.immediateTransaction {
                 guard checkpoint.size <= (try size()), try root(size: checkpoint.size) == checkpoint.root else {
                     throw LedgerError.merkle(.rootMismatch(expected: checkpoint.root, calculated: (try? root(size: checkpoint.size)) ?? .zero))
@@ -95,7 +95,7 @@ extension Ledger {
 
     /// All stored checkpoints in the order they were stored.
     public func checkpoints() throws -> [StoredCheckpoint] {
-        try Ledger.wrap {
+        try run {
             let statement = try db.statement("SELECT id, note FROM checkpoints ORDER BY id")
             var result = [StoredCheckpoint]()
             while try statement.step() {

@@ -37,6 +37,7 @@ public final class Ledger {
                 throw LedgerError.notALedger(path: path, reason: "no origin recorded")
             }
             self.origin = origin
+            db.resetStatements()
         } catch let error as LedgerDatabaseError {
             throw LedgerError.notALedger(path: path, reason: error.message)
         }
@@ -80,16 +81,21 @@ public final class Ledger {
         do { return try body() } catch let error as LedgerDatabaseError { throw LedgerError.database(error) }
     }
 
+    /// `wrap` for operations on this ledger's connection, resetting statements when done.
+    func run<T>(_ body: () throws -> T) throws -> T {
+        try db.operation { try Ledger.wrap(body) }
+    }
+
     // MARK: - Size and integrity
 
     /// Number of entries = Merkle tree size.
     public func size() throws -> Int {
-        try Ledger.wrap { try (db.singleInteger("SELECT MAX(seq) FROM entries")).map { $0 + 1 } ?? 0 }
+        try run { try (db.singleInteger("SELECT MAX(seq) FROM entries")).map { $0 + 1 } ?? 0 }
     }
 
     /// `PRAGMA integrity_check`: SQLite's own structural check; empty when the file is sound.
     public func integrityCheck() throws -> [String] {
-        try Ledger.wrap {
+        try run {
             let statement = try db.statement("PRAGMA integrity_check")
             var problems = [String]()
             while try statement.step() {

@@ -72,6 +72,24 @@ final class SQLiteConnection {
         return try body()
     }
 
+    private var operationDepth = 0
+
+    /// Runs one public ledger operation. When the outermost one ends, every cached statement is
+    /// reset: a statement left mid-result would keep its read snapshot open, hiding other
+    /// processes' commits and blocking WAL checkpoints.
+    func operation<T>(_ body: () throws -> T) rethrows -> T {
+        operationDepth += 1
+        defer {
+            operationDepth -= 1
+            if operationDepth == 0 { resetStatements() }
+        }
+        return try body()
+    }
+
+    func resetStatements() {
+        for statement in statements.values { statement.reset() }
+    }
+
     var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     func singleInteger(_ sql: String) throws -> Int? {

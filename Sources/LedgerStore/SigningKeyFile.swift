@@ -1,0 +1,62 @@
+import Foundation
+import MerkleLog
+
+/// Private key files (`PRIVATE+KEY+...`, mode 0600) and verifier key files (vkey text).
+public enum SigningKeyFile {
+    /// Key files are one short line; anything larger is not a key file.
+    static let maxBytes = 4096
+
+    /// Writes a new private key file with mode 0600; never overwrites an existing file.
+    public static func write(_ signer: NoteSigner, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let bytes = Array((signer.privateKeyText + "\n").utf8)
+        guard bytes.withUnsafeBytes({ Foundation.write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0 else {
+            throw KeyFileError(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Loads a private key, refusing files that group or others can read.
+    public static func load(_ path: String) throws -> NoteSigner {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw KeyFileError(path: path, reason: "private key file is accessible by group or others (mode \(String(mode, radix: 8))); run chmod 600")
+        }
+        let text = try readSmall(path)
+        do { return try NoteSigner(privateKeyText: text) } catch { throw KeyFileError(path: path, reason: "\(error)") }
+    }
+
+    /// Loads a verifier key (vkey) file. A private key file is refused with a clear message.
+    public static func loadVerifier(_ path: String) throws -> NoteVerifier {
+        let text = try readSmall(path)
+        if text.hasPrefix(NoteSigner.privatePrefix) {
+            throw KeyFileError(path: path, reason: "this is a PRIVATE key; pass the public vkey file instead")
+        }
+        do { return try NoteVerifier(vkey: text) } catch { throw KeyFileError(path: path, reason: "\(error)") }
+    }
+
+    public static func writeVerifier(_ verifier: NoteVerifier, to path: String) throws {
+        do { try Data((verifier.vkey + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting) } catch {
+            throw KeyFileError(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    private static func readSmall(_ path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw KeyFileError(path: path, reason: "cannot open") }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
+        guard data.count <= maxBytes else { throw KeyFileError(path: path, reason: "larger than \(maxBytes) bytes; not a key file") }
+        guard let text = String(data: data, encoding: .utf8) else { throw KeyFileError(path: path, reason: "not UTF-8 text") }
+        return text
+    }
+}
+
+/// A key file that could not be written, read or parsed. Never contains key material.
+public struct KeyFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}

@@ -1,0 +1,163 @@
+import MerkleLog
+
+/// The order-dependent state of one `verify` pass: chain, keys, registries and tree.
+struct VerificationRun {
+    let trustedKeys: [NoteVerifier]
+    private(set) var failures: [VerificationReport.Failure] = []
+    private var failureCount = 0
+
+    private(set) var treeSize = 0
+    private var expectedSeq = 0
+    private var prev = TreeHash.zero
+    private var lastTime: Int64 = .min
+    private var keys = KeyRing()
+    private var origins = Set<String>()
+    private var lots = Set<String>()
+    /// Leaf hashes by seq, for corrections (32 bytes per entry).
+    private var leafHashes: [TreeHash] = []
+    private var tree = MerkleAccumulator()
+    /// Checkpoint sizes whose recomputed roots are recorded in `roots`.
+    var rootsWanted = Set<Int>()
+    private(set) var roots: [Int: TreeHash] = [:]
+    private var checkpointsChecked = 0
+
+    init(trustedKeys: [NoteVerifier]) { self.trustedKeys = trustedKeys }
+
+    mutating func fail(_ check: VerificationReport.Check, seq: Int?, _ message: String) {
+        failureCount += 1
+        // Keep the earliest problems; after the first few per check, later ones are cascades.
+        guard failures.count < VerificationReport.maxFailures else { return }
+        failures.append(.init(check: check, seq: seq, checkpointID: nil, message: message))
+    }
+
+    mutating func fail(_ check: VerificationReport.Check, checkpoint id: Int, _ message: String) {
+        guard failures.count < VerificationReport.maxFailures else { return }
+        failures.append(.init(check: check, seq: nil, checkpointID: id, message: message))
+    }
+
+    /// Everything about one row that depends on the rows before it. Returns the key its signature
+    /// must verify under (nil when the entry is unreadable or its signer is not active).
+    mutating func checkSequential(_ row: StoredRow, _ decoded: DecodedRow, nodes: TreeNodeCursor) -> NoteVerifier? {
+        let seq = row.seq
+        if seq != expectedSeq {
+            fail(.seqContiguity, seq: min(seq, expectedSeq),
+                 seq > expectedSeq ? "entries \(expectedSeq)..<\(seq) are missing" : "seq \(seq) repeats or goes back")
+        }
+        expectedSeq = seq + 1
+
+        // The tree is rebuilt from the stored bytes, so any change shows up in roots and nodes.
+        let leaf = decoded.leafHash
+        // Runs after the entry's own checks, so those are reported first for this seq.
+        defer {
+            if leaf.bytes != row.leafHash { fail(.storedColumns, seq: seq, "stored leaf_hash differs from SHA-256(0x00 || bytes) = \(leaf)") }
+            for (node, hash) in tree.append(leafHash: leaf) { nodes.check(node, computed: hash, run: &self, seq: seq) }
+            treeSize = tree.size
+            if rootsWanted.contains(treeSize) { roots[treeSize] = tree.root }
+            leafHashes.append(leaf)
+            prev = leaf
+        }
+
+        let entry: LedgerEntry
+        switch decoded.entry {
+        case .failure(let error):
+            fail(.canonicalBytes, seq: seq, error.description)
+            return nil
+        case .success(let value):
+            entry = value
+        }
+        if entry.seq != seq { fail(.seqContiguity, seq: seq, "row \(seq) holds an entry that says seq \(entry.seq)") }
+        if entry.prev != prev { fail(.prevChain, seq: seq, "prev is \(entry.prev), but entry \(seq - 1)'s leaf hash is \(prev)") }
+        let body = entry.body
+        if row.type != body.type.rawValue || row.lotCode != body.lotCode || row.originCode != body.originCode
+            || row.uploadDigest != body.uploadDigest || row.recordedAt != entry.recordedAt {
+            fail(.storedColumns, seq: seq, "indexed columns (type, lot_code, origin_code, upload_digest, recorded_at) differ from the entry")
+        }
+        if let time = LedgerTime.parse(entry.recordedAt) {
+            if time < lastTime { fail(.timestamps, seq: seq, "recorded_at \(entry.recordedAt) is earlier than the previous entry's") }
+            lastTime = max(lastTime, time)
+        }
+
+        // Entry 0's key must be one the inspector trusts, when they gave keys.
+        if seq == 0, !trustedKeys.isEmpty, case .key(let record) = body,
+           !trustedKeys.contains(where: { $0.vkey == record.vkey }) {
+            fail(.signerKey, seq: seq, "the ledger's first key \(record.vkey) is not among the trusted keys")
+        }
+        let verifier = seq == 0 ? nil : keys.verifier(for: entry.signer)
+        if let reason = keys.admit(seq: seq, body: body, signer: entry.signer) {
+            fail(body.type == .key || verifier == nil ? .signerKey : .domainRules, seq: seq, reason)
+        }
+        checkDomainRules(entry)
+        return seq == 0 ? keys.verifier(for: entry.signer) : verifier
+    }
+
+    private mutating func checkDomainRules(_ entry: LedgerEntry) {
+        let seq = entry.seq
+        switch entry.body {
+        case .origin(let origin):
+            if !origins.insert(origin.originCode).inserted { fail(.domainRules, seq: seq, "origin code '\(origin.originCode)' registered twice") }
+        case .lot(let lot):
+            if !origins.contains(lot.originCode) { fail(.domainRules, seq: seq, "lot names unregistered origin code '\(lot.originCode)'") }
+            if !lots.insert(lot.lotCode).inserted { fail(.domainRules, seq: seq, "lot '\(lot.lotCode)' registered twice") }
+        case .grading(let grading):
+            if !lots.contains(grading.lotCode) { fail(.domainRules, seq: seq, "grading names unregistered lot '\(grading.lotCode)'") }
+        case .correction(let correction):
+            if correction.corrects >= seq || correction.corrects >= leafHashes.count {
+                fail(.domainRules, seq: seq, "corrects entry \(correction.corrects), which is not an earlier entry")
+            } else if leafHashes[correction.corrects].hex != correction.correctsLeafHash {
+                fail(.domainRules, seq: seq, "corrects_leaf does not match entry \(correction.corrects)'s leaf hash")
+            }
+        case .key:
+            break
+        }
+    }
+
+    /// Signatures, roots, pairwise consistency and equivocation of the stored checkpoints.
+    mutating func checkCheckpoints(_ stored: [StoredCheckpoint], ledgerOrigin: String, db: SQLiteConnection) {
+        checkpointsChecked = stored.count
+        let logKeys = trustedKeys.isEmpty ? keys.everAdded : trustedKeys
+        var rootBySize = [Int: (id: Int, root: TreeHash)]()
+        for item in stored {
+            let checkpoint = item.checkpoint
+            if checkpoint.origin != ledgerOrigin {
+                fail(.checkpointSignature, checkpoint: item.id, "origin '\(checkpoint.origin)' is not the ledger's '\(ledgerOrigin)'")
+            }
+            do {
+                _ = try SignedNote(parsing: item.signedNote).verify(trusting: logKeys)
+            } catch {
+                fail(.checkpointSignature, checkpoint: item.id, "\(error)")
+            }
+            if let earlier = rootBySize[checkpoint.size], earlier.root != checkpoint.root {
+                fail(.equivocation, checkpoint: item.id,
+                     "size \(checkpoint.size) has root \(checkpoint.root) here but \(earlier.root) in checkpoint \(earlier.id)")
+            }
+            rootBySize[checkpoint.size] = rootBySize[checkpoint.size] ?? (item.id, checkpoint.root)
+            if checkpoint.size > treeSize {
+                fail(.checkpointRoot, checkpoint: item.id, "covers \(checkpoint.size) entries but the ledger has \(treeSize)")
+            } else if let root = roots[checkpoint.size] ?? (checkpoint.size == 0 ? TreeHash.emptyTreeRoot : nil), root != checkpoint.root {
+                fail(.checkpointRoot, checkpoint: item.id,
+                     "signed root \(checkpoint.root) for size \(checkpoint.size), entries give \(root): entries before \(checkpoint.size) changed")
+            }
+        }
+        // Each checkpoint against the next larger one, with a proof from the stored hashes, as a
+        // witness would check them.
+        let bySize = rootBySize.sorted { $0.key < $1.key }
+        for (older, newer) in zip(bySize, bySize.dropFirst()) {
+            do {
+                let proof = try MerkleTree.consistencyProof(oldSize: older.key, newSize: newer.key, source: StoredHashes(db: db))
+                try MerkleTree.verifyConsistency(oldSize: older.key, newSize: newer.key, oldRoot: older.value.root,
+                                                 newRoot: newer.value.root, proof: proof)
+            } catch {
+                fail(.checkpointConsistency, checkpoint: newer.value.id, "not consistent with checkpoint \(older.value.id): \(error)")
+            }
+        }
+    }
+
+    func report(path: String) -> VerificationReport {
+        let sorted = failures.enumerated().sorted { a, b in
+            let (sa, sb) = (a.element.seq ?? .max, b.element.seq ?? .max)
+            return sa != sb ? sa < sb : a.offset < b.offset
+        }.map(\.element)
+        return VerificationReport(path: path, entriesChecked: treeSize, checkpointsChecked: checkpointsChecked,
+                                  treeSize: treeSize, root: tree.root, keysPinned: !trustedKeys.isEmpty, failures: sorted)
+    }
+}
