@@ -7,6 +7,7 @@ packages=(
   libjpeg62-turbo-dev   # JPEG decoding (libjpeg API)
   libpng-dev            # PNG decoding and label writing
   libsqlite3-dev        # the ledger's storage
+  sqlite3               # tests tamper with ledgers through the sqlite3 shell
   zlib1g-dev            # inflating .zip uploads
   libqrencode-dev       # QR codes on lot labels
   zbar-tools            # tests decode the QR codes we print (zbarimg)
