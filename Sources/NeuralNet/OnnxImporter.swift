@@ -1,0 +1,336 @@
+import Foundation
+
+/// Converts an ONNX model (the operator subset below, opsets 7 to 21) into a `Graph`:
+/// Conv, BatchNormalization (folded into the preceding Conv), Relu, Clip, LeakyRelu, MaxPool,
+/// AveragePool, GlobalAveragePool, Add (of two tensors, or a bias after MatMul), Flatten,
+/// Reshape (to [batch, features] only), Gemm, MatMul (by a constant), Softmax, and Constant.
+/// Anything else is refused, naming every unsupported node.
+public enum OnnxImporter {
+    /// Limits on what the importer reads.
+    public static let maxFileSize = 512 << 20
+
+    public static func importModel(contentsOf url: URL, labels: [String], normalization: InputNormalization? = nil,
+                                   metadata: [String: String] = [:]) throws -> Model {
+        let graph = try importGraph(contentsOf: url)
+        do {
+            return try Model(graph: graph, normalization: normalization ?? .unit(channels: graph.inputShape.channels),
+                             labels: labels, metadata: metadata)
+        } catch var error as ModelError {
+            error.file = url.path
+            throw error
+        }
+    }
+
+    public static func importGraph(contentsOf url: URL) throws -> Graph {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        if let size = attributes?[.size] as? Int, size > maxFileSize {
+            throw OnnxImportError(file: url.path, reason: "file is \(size) bytes, above the \(maxFileSize)-byte limit")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw OnnxImportError(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try importGraph(bytes: [UInt8](data), fileName: url.path)
+    }
+
+    public static func importGraph(bytes: [UInt8], fileName: String) throws -> Graph {
+        let onnx: OnnxModel
+        do { onnx = try OnnxModel(bytes: bytes) } catch let failure as ProtobufReader.Failure {
+            throw OnnxImportError(file: fileName, reason: "not a readable ONNX file: \(failure.reason) at byte \(failure.offset)")
+        }
+        var converter = try OnnxConverter(onnx: onnx, file: fileName)
+        return try converter.convert()
+    }
+}
+
+/// One conversion: walks the ONNX nodes in order, building the graph and collecting refusals.
+private struct OnnxConverter {
+    let onnx: OnnxModel
+    let file: String
+    var constants: [String: OnnxModel.Tensor]
+    var graph: Graph
+    var shapes: [String: TensorShape] = [:]
+    /// ONNX value name → graph value name.
+    var names: [String: String] = [:]
+    var readers: [String: Int] = [:]
+    var unsupported: [String] = []
+    /// Values computed by refused nodes: later nodes reading them are skipped, not reported twice.
+    var poisoned: Set<String> = []
+
+    struct Refusal: Error { var reason: String }
+
+    static let supportedOperators: Set<String> = [
+        "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool", "GlobalAveragePool",
+        "Add", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Constant",
+    ]
+
+    init(onnx: OnnxModel, file: String) throws {
+        self.onnx = onnx
+        self.file = file
+        constants = onnx.initializers
+        for node in onnx.nodes where node.opType == "Constant" {
+            if var t = node.attributes["value"]?.tensor, let out = node.outputs.first {
+                t.name = out
+                constants[out] = t
+            }
+        }
+        let known = constants
+        let imageInputs = onnx.inputs.filter { known[$0.name] == nil }
+        guard imageInputs.count == 1, let input = imageInputs.first else {
+            throw OnnxImportError(file: file, reason: "expected one image input, found \(imageInputs.count) (\(imageInputs.map(\.name).joined(separator: ", ")))")
+        }
+        let dims = input.dims
+        guard dims.count == 4, let c = dims[1], let h = dims[2], let w = dims[3], c > 0, h > 0, w > 0,
+              dims[0] == nil || dims[0]! >= 1 else {
+            throw OnnxImportError(file: file, reason: "input '\(input.name)' must be NCHW with known channels, height and width; got \(dims.map { $0.map(String.init) ?? "?" })")
+        }
+        graph = Graph(input: TensorShape(channels: Int(c), height: Int(h), width: Int(w)))
+        names[input.name] = Graph.inputName
+        shapes[Graph.inputName] = graph.inputShape
+        for node in onnx.nodes { for i in node.inputs where !i.isEmpty { readers[i, default: 0] += 1 } }
+        for o in onnx.outputs { readers[o.name, default: 0] += 1 }
+    }
+
+    mutating func convert() throws -> Graph {
+        for node in onnx.nodes where node.opType != "Constant" {
+            if node.inputs.contains(where: { poisoned.contains($0) }) {
+                // Downstream of a refused node: report it only if it would be refused on its own too.
+                if !Self.supportedOperators.contains(node.opType) { unsupported.append(node.label) }
+                node.outputs.forEach { poisoned.insert($0) }
+                continue
+            }
+            do {
+                guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw Refusal(reason: "domain \(node.domain)") }
+                try add(node)
+            } catch let refusal as Refusal {
+                unsupported.append(refusal.reason.isEmpty ? node.label : "\(node.label): \(refusal.reason)")
+                node.outputs.forEach { poisoned.insert($0) }
+            } catch let error as GraphError {
+                throw OnnxImportError(file: file, reason: "node \(node.label): \(error.reason)")
+            }
+        }
+        if !unsupported.isEmpty {
+            throw OnnxImportError(file: file, reason: "unsupported operators: " + unsupported.joined(separator: "; "),
+                                  unsupportedNodes: unsupported)
+        }
+        guard onnx.outputs.count == 1, let out = onnx.outputs.first, let name = names[out.name], name != Graph.inputName else {
+            throw OnnxImportError(file: file, reason: "expected one graph output computed by a node, found \(onnx.outputs.map(\.name))")
+        }
+        graph.output = name
+        graph = graph.foldingBatchNormalization()
+        do { _ = try graph.inferShapes() } catch let error as GraphError {
+            throw OnnxImportError(file: file, reason: "the converted graph is invalid: \(error)")
+        }
+        return graph
+    }
+
+    // MARK: Helpers
+
+    private func value(_ onnxName: String) throws -> String {
+        guard let name = names[onnxName] else {
+            if constants[onnxName] != nil { throw Refusal(reason: "constant '\(onnxName)' where a computed tensor is expected") }
+            throw Refusal(reason: "input '\(onnxName)' is not computed by an earlier node")
+        }
+        return name
+    }
+
+    private func floats(_ onnxName: String) throws -> (values: [Float], dims: [Int]) {
+        guard let t = constants[onnxName] else { throw Refusal(reason: "'\(onnxName)' must be a constant (initializer)") }
+        guard let values = onnx.floatValues(t) else { throw Refusal(reason: "constant '\(onnxName)' is not float32") }
+        let dims = t.dims.map(Int.init)
+        guard values.count == dims.reduce(1, *) else { throw Refusal(reason: "constant '\(onnxName)' has \(values.count) values for dims \(dims)") }
+        return (values, dims)
+    }
+
+    private func ints(_ node: OnnxModel.Node, _ name: String, _ fallback: [Int]) -> [Int] {
+        node.attributes[name].map { $0.ints.map { Int(clamping: $0) } } ?? fallback
+    }
+
+    private func int(_ node: OnnxModel.Node, _ name: String, _ fallback: Int) -> Int {
+        node.attributes[name]?.int.map { Int(clamping: $0) } ?? fallback
+    }
+
+    private func float(_ node: OnnxModel.Node, _ name: String, _ fallback: Float) -> Float {
+        node.attributes[name]?.float ?? fallback
+    }
+
+    /// A graph name for the ONNX output (the reserved name "input" gets a suffix).
+    private func graphName(_ onnxName: String) -> String {
+        var name = onnxName.isEmpty ? "n\(graph.nodes.count)" : onnxName
+        while name == Graph.inputName || graph.node(named: name) != nil { name += "_" }
+        return name
+    }
+
+    private mutating func emit(_ node: OnnxModel.Node, _ operation: Operation, inputs: [String]) throws {
+        guard let out = node.outputs.first else { throw Refusal(reason: "no output") }
+        let extraUsed = node.outputs.dropFirst().contains { !$0.isEmpty && readers[$0, default: 0] > 0 }
+        guard !extraUsed else { throw Refusal(reason: "its optional outputs are used (training mode?)") }
+        let name = graphName(out)
+        let new = Node(name: name, operation: operation, inputs: inputs)
+        let shape = try graph.outputShape(of: new, inputs: inputs.map { shapes[$0]! })
+        graph.nodes.append(new)
+        shapes[name] = shape
+        names[out] = name
+    }
+
+    /// Explicit pads [top, left, bottom, right] from `pads`/`auto_pad` for a window over `shape`.
+    private func padding(_ node: OnnxModel.Node, shape: TensorShape, kernel: [Int], strides: [Int]) throws -> [Int] {
+        let autoPad = node.attributes["auto_pad"]?.string ?? "NOTSET"
+        switch autoPad {
+        case "NOTSET", "":
+            let pads = ints(node, "pads", [0, 0, 0, 0])
+            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw Refusal(reason: "pads \(pads)") }
+            return pads
+        case "VALID":
+            return [0, 0, 0, 0]
+        case "SAME_UPPER", "SAME_LOWER":
+            var pads = [0, 0, 0, 0]
+            for (axis, size) in [shape.height, shape.width].enumerated() {
+                let out = (size + strides[axis] - 1) / strides[axis]
+                let total = max((out - 1) * strides[axis] + kernel[axis] - size, 0)
+                let small = total / 2, large = total - small
+                pads[axis] = autoPad == "SAME_UPPER" ? small : large
+                pads[axis + 2] = autoPad == "SAME_UPPER" ? large : small
+            }
+            return pads
+        default:
+            throw Refusal(reason: "auto_pad \(autoPad)")
+        }
+    }
+
+    // MARK: Operators
+
+    private mutating func add(_ node: OnnxModel.Node) throws {
+        switch node.opType {
+        case "Conv":
+            let x = try value(node.inputs[0])
+            let (weights, dims) = try floats(node.inputs[1])
+            guard dims.count == 4 else { throw Refusal(reason: "only 2-D convolutions (weights \(dims))") }
+            let kernel = ints(node, "kernel_shape", [dims[2], dims[3]])
+            let strides = ints(node, "strides", [1, 1])
+            guard ints(node, "dilations", [1, 1]).allSatisfy({ $0 == 1 }) else { throw Refusal(reason: "dilated convolution") }
+            guard kernel == [dims[2], dims[3]], strides.count == 2 else { throw Refusal(reason: "kernel_shape \(kernel) vs weights \(dims)") }
+            let pads = try padding(node, shape: shapes[x]!, kernel: kernel, strides: strides)
+            let bias = node.inputs.count > 2 && !node.inputs[2].isEmpty ? try floats(node.inputs[2]).values : nil
+            try emit(node, .convolution(Convolution(
+                outputChannels: dims[0], kernelHeight: kernel[0], kernelWidth: kernel[1], strideY: strides[0], strideX: strides[1],
+                padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], groups: int(node, "group", 1),
+                weights: weights, bias: bias)), inputs: [x])
+        case "BatchNormalization":
+            guard int(node, "training_mode", 0) == 0 else { throw Refusal(reason: "training mode") }
+            let x = try value(node.inputs[0])
+            try emit(node, .batchNormalization(BatchNormalization(
+                scale: try floats(node.inputs[1]).values, bias: try floats(node.inputs[2]).values,
+                mean: try floats(node.inputs[3]).values, variance: try floats(node.inputs[4]).values,
+                epsilon: float(node, "epsilon", 1e-5))), inputs: [x])
+        case "Relu":
+            try emit(node, .activation(.relu), inputs: [try value(node.inputs[0])])
+        case "LeakyRelu":
+            try emit(node, .activation(.leakyRelu(alpha: float(node, "alpha", 0.01))), inputs: [try value(node.inputs[0])])
+        case "Clip":
+            var lower = node.attributes["min"]?.float ?? -.infinity, upper = node.attributes["max"]?.float ?? .infinity
+            if node.inputs.count > 1, !node.inputs[1].isEmpty { lower = try scalar(node.inputs[1]) }
+            if node.inputs.count > 2, !node.inputs[2].isEmpty { upper = try scalar(node.inputs[2]) }
+            let activation: Activation = lower == 0 && upper == 6 ? .relu6
+                : lower == 0 && upper == .infinity ? .relu : .clip(min: lower, max: upper)
+            try emit(node, .activation(activation), inputs: [try value(node.inputs[0])])
+        case "MaxPool", "AveragePool":
+            let x = try value(node.inputs[0])
+            let kernel = ints(node, "kernel_shape", [])
+            let strides = ints(node, "strides", [1, 1])
+            guard kernel.count == 2, strides.count == 2 else { throw Refusal(reason: "only 2-D pooling") }
+            guard int(node, "ceil_mode", 0) == 0 else { throw Refusal(reason: "ceil_mode 1") }
+            guard ints(node, "dilations", [1, 1]).allSatisfy({ $0 == 1 }), int(node, "storage_order", 0) == 0 else {
+                throw Refusal(reason: "dilations or storage_order")
+            }
+            let pads = try padding(node, shape: shapes[x]!, kernel: kernel, strides: strides)
+            let p = Pooling(kernelHeight: kernel[0], kernelWidth: kernel[1], strideY: strides[0], strideX: strides[1],
+                            padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
+                            countIncludePad: int(node, "count_include_pad", 0) != 0)
+            try emit(node, node.opType == "MaxPool" ? .maxPool(p) : .averagePool(p), inputs: [x])
+        case "GlobalAveragePool":
+            try emit(node, .globalAveragePool, inputs: [try value(node.inputs[0])])
+        case "Add":
+            try addOperator(node)
+        case "Flatten":
+            guard int(node, "axis", 1) == 1 else { throw Refusal(reason: "axis \(int(node, "axis", 1)) (only 1 keeps the batch)") }
+            try emit(node, .flatten, inputs: [try value(node.inputs[0])])
+        case "Reshape":
+            let x = try value(node.inputs[0])
+            guard node.inputs.count > 1, let t = constants[node.inputs[1]], let target = onnx.integerValues(t) else {
+                throw Refusal(reason: "shape must be a constant")
+            }
+            let features = Int64(shapes[x]!.elementCount)
+            guard target.count == 2, [0, 1, -1].contains(target[0]), target[1] == -1 || target[1] == features,
+                  !(target[0] == -1 && target[1] == -1) else {
+                throw Refusal(reason: "only reshapes to [batch, \(features)] are supported, got \(target)")
+            }
+            try emit(node, .flatten, inputs: [x])
+        case "Gemm":
+            let x = try value(node.inputs[0])
+            guard int(node, "transA", 0) == 0 else { throw Refusal(reason: "transA") }
+            let (b, dims) = try floats(node.inputs[1])
+            guard dims.count == 2 else { throw Refusal(reason: "B must be 2-D") }
+            let alpha = float(node, "alpha", 1), beta = float(node, "beta", 1)
+            let transB = int(node, "transB", 0) != 0
+            let (outputs, inputs) = transB ? (dims[0], dims[1]) : (dims[1], dims[0])
+            var weights = transB ? b : Self.transpose(b, rows: dims[0], columns: dims[1])
+            if alpha != 1 { weights = weights.map { $0 * alpha } }
+            var bias: [Float]?
+            if node.inputs.count > 2, !node.inputs[2].isEmpty {
+                let c = try floats(node.inputs[2]).values
+                guard c.count == outputs || c.count == 1 else { throw Refusal(reason: "C broadcast of \(c.count) values") }
+                bias = (0..<outputs).map { beta * c[c.count == 1 ? 0 : $0] }
+            }
+            guard shapes[x]!.elementCount == inputs else { throw Refusal(reason: "B has \(inputs) rows for \(shapes[x]!.elementCount) features") }
+            try emit(node, .dense(Dense(outputFeatures: outputs, weights: weights, bias: bias)), inputs: [x])
+        case "MatMul":
+            let x = try value(node.inputs[0])
+            let (b, dims) = try floats(node.inputs[1])
+            guard dims.count == 2, shapes[x]!.pixels == 1, shapes[x]!.elementCount == dims[0] else {
+                throw Refusal(reason: "only [batch, features] × constant [features, outputs]")
+            }
+            try emit(node, .dense(Dense(outputFeatures: dims[1], weights: Self.transpose(b, rows: dims[0], columns: dims[1]))),
+                     inputs: [x])
+        case "Softmax":
+            let x = try value(node.inputs[0])
+            let axis = int(node, "axis", onnx.opsetVersion >= 13 ? -1 : 1)
+            guard axis == 1 || axis == -1, shapes[x]!.pixels == 1 else { throw Refusal(reason: "softmax over axis \(axis) of \(shapes[x]!)") }
+            try emit(node, .softmax, inputs: [x])
+        default:
+            throw Refusal(reason: "")
+        }
+    }
+
+    /// Add of two computed tensors, or of a constant bias to a bias-free Dense read only by this Add.
+    private mutating func addOperator(_ node: OnnxModel.Node) throws {
+        let a = node.inputs[0], b = node.inputs[1]
+        if names[a] != nil, names[b] != nil {
+            try emit(node, .add, inputs: [try value(a), try value(b)])
+            return
+        }
+        let (tensor, constant) = names[a] != nil ? (a, b) : (b, a)
+        let x = try value(tensor)
+        let bias = try floats(constant).values
+        guard readers[tensor] == 1, let i = graph.nodes.firstIndex(where: { $0.name == x }),
+              case .dense(var d) = graph.nodes[i].operation, d.bias == nil, bias.count == d.outputFeatures,
+              let out = node.outputs.first else {
+            throw Refusal(reason: "adding a constant is supported only as the bias of a MatMul")
+        }
+        d.bias = bias
+        graph.nodes[i].operation = .dense(d)
+        names[out] = x
+    }
+
+    private func scalar(_ onnxName: String) throws -> Float {
+        let values = try floats(onnxName).values
+        guard values.count == 1 else { throw Refusal(reason: "'\(onnxName)' must be a scalar") }
+        return values[0]
+    }
+
+    private static func transpose(_ m: [Float], rows: Int, columns: Int) -> [Float] {
+        var t = [Float](repeating: 0, count: m.count)
+        for r in 0..<rows { for c in 0..<columns { t[c * rows + r] = m[r * columns + c] } }
+        return t
+    }
+}

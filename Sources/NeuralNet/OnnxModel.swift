@@ -1,0 +1,203 @@
+/// The parts of an ONNX ModelProto the importer reads (field numbers from onnx/onnx.proto3).
+struct OnnxModel {
+    struct Tensor {
+        var name = ""
+        var dims: [Int64] = []
+        var dataType: Int32 = 0
+        var floats: [Float] = []
+        var int64s: [Int64] = []
+        var rawData: Range<Int>?
+    }
+
+    struct Attribute {
+        var name = ""
+        var float: Float?
+        var int: Int64?
+        var floats: [Float] = []
+        var ints: [Int64] = []
+        var string: String?
+        var tensor: Tensor?
+    }
+
+    struct Node {
+        var name = ""
+        var opType = ""
+        var domain = ""
+        var inputs: [String] = []
+        var outputs: [String] = []
+        var attributes: [String: Attribute] = [:]
+
+        var label: String { "'\(name.isEmpty ? (outputs.first ?? "?") : name)' (\(opType))" }
+    }
+
+    struct ValueInfo {
+        var name = ""
+        /// Dimension sizes; nil where the dimension is symbolic ("N") or missing.
+        var dims: [Int64?] = []
+    }
+
+    var nodes: [Node] = []
+    var initializers: [String: Tensor] = [:]
+    var inputs: [ValueInfo] = []
+    var outputs: [ValueInfo] = []
+    var opsetVersion: Int64 = 1
+    let bytes: [UInt8]
+
+    /// ONNX tensor data types the importer can read.
+    static let float32: Int32 = 1, int32: Int32 = 6, int64: Int32 = 7
+
+    init(bytes: [UInt8]) throws {
+        self.bytes = bytes
+        var r = ProtobufReader(bytes: bytes)
+        var sawGraph = false
+        while let (field, wire) = try r.nextField() {
+            switch (field, wire) {
+            case (7, .lengthDelimited):
+                var g = try r.message()
+                try readGraph(&g)
+                sawGraph = true
+            case (8, .lengthDelimited):
+                var opset = try r.message()
+                var domain = "", version: Int64 = 0
+                while let (f, w) = try opset.nextField() {
+                    switch (f, w) {
+                    case (1, .lengthDelimited): domain = try opset.string()
+                    case (2, .varint): version = try opset.int64()
+                    default: try opset.skip(w)
+                    }
+                }
+                if domain.isEmpty || domain == "ai.onnx" { opsetVersion = version }
+            default: try r.skip(wire)
+            }
+        }
+        guard sawGraph else { throw ProtobufReader.Failure(offset: 0, reason: "no graph in the model (is this an ONNX file?)") }
+    }
+
+    private mutating func readGraph(_ r: inout ProtobufReader) throws {
+        while let (field, wire) = try r.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited): var m = try r.message(); nodes.append(try Self.readNode(&m))
+            case (5, .lengthDelimited):
+                var m = try r.message()
+                let t = try Self.readTensor(&m)
+                initializers[t.name] = t
+            case (11, .lengthDelimited): var m = try r.message(); inputs.append(try Self.readValueInfo(&m))
+            case (12, .lengthDelimited): var m = try r.message(); outputs.append(try Self.readValueInfo(&m))
+            default: try r.skip(wire)
+            }
+        }
+    }
+
+    private static func readNode(_ r: inout ProtobufReader) throws -> Node {
+        var n = Node()
+        while let (field, wire) = try r.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited): n.inputs.append(try r.string())
+            case (2, .lengthDelimited): n.outputs.append(try r.string())
+            case (3, .lengthDelimited): n.name = try r.string()
+            case (4, .lengthDelimited): n.opType = try r.string()
+            case (5, .lengthDelimited):
+                var m = try r.message()
+                let a = try readAttribute(&m)
+                n.attributes[a.name] = a
+            case (7, .lengthDelimited): n.domain = try r.string()
+            default: try r.skip(wire)
+            }
+        }
+        return n
+    }
+
+    private static func readAttribute(_ r: inout ProtobufReader) throws -> Attribute {
+        var a = Attribute()
+        while let (field, wire) = try r.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited): a.name = try r.string()
+            case (2, .fixed32): a.float = try r.float()
+            case (3, .varint): a.int = try r.int64()
+            case (4, .lengthDelimited): a.string = String(decoding: r.bytes[try r.lengthDelimited()], as: UTF8.self)
+            case (5, .lengthDelimited): var m = try r.message(); a.tensor = try readTensor(&m)
+            case (7, _): try r.appendFloats(wire, to: &a.floats)
+            case (8, _): try r.appendInt64s(wire, to: &a.ints)
+            default: try r.skip(wire)
+            }
+        }
+        return a
+    }
+
+    private static func readTensor(_ r: inout ProtobufReader) throws -> Tensor {
+        var t = Tensor()
+        var int32s: [Int64] = []
+        while let (field, wire) = try r.nextField() {
+            switch (field, wire) {
+            case (1, _): try r.appendInt64s(wire, to: &t.dims)
+            case (2, .varint): t.dataType = Int32(truncatingIfNeeded: try r.int64())
+            case (4, _): try r.appendFloats(wire, to: &t.floats)
+            case (5, _): try r.appendInt64s(wire, to: &int32s)
+            case (7, _): try r.appendInt64s(wire, to: &t.int64s)
+            case (8, .lengthDelimited): t.name = try r.string()
+            case (9, .lengthDelimited): t.rawData = try r.lengthDelimited()
+            default: try r.skip(wire)
+            }
+        }
+        if t.dataType == int32 { t.int64s = int32s }
+        return t
+    }
+
+    private static func readValueInfo(_ r: inout ProtobufReader) throws -> ValueInfo {
+        var v = ValueInfo()
+        while let (field, wire) = try r.nextField() {
+            switch (field, wire) {
+            case (1, .lengthDelimited): v.name = try r.string()
+            case (2, .lengthDelimited):
+                // TypeProto.tensor_type (1) → shape (2) → dim (1) → dim_value (1) | dim_param (2)
+                var type = try r.message()
+                while let (f, w) = try type.nextField() {
+                    guard f == 1, w == .lengthDelimited else { try type.skip(w); continue }
+                    var tensorType = try type.message()
+                    while let (f2, w2) = try tensorType.nextField() {
+                        guard f2 == 2, w2 == .lengthDelimited else { try tensorType.skip(w2); continue }
+                        var shape = try tensorType.message()
+                        while let (f3, w3) = try shape.nextField() {
+                            guard f3 == 1, w3 == .lengthDelimited else { try shape.skip(w3); continue }
+                            var dim = try shape.message()
+                            var value: Int64?
+                            while let (f4, w4) = try dim.nextField() {
+                                if f4 == 1, w4 == .varint { value = try dim.int64() } else { try dim.skip(w4) }
+                            }
+                            v.dims.append(value)
+                        }
+                    }
+                }
+            default: try r.skip(wire)
+            }
+        }
+        return v
+    }
+
+    /// A float tensor's values, from float_data or raw_data (little-endian).
+    func floatValues(_ t: Tensor) -> [Float]? {
+        guard t.dataType == Self.float32 else { return nil }
+        if let raw = t.rawData {
+            guard raw.count % 4 == 0 else { return nil }
+            return stride(from: raw.lowerBound, to: raw.upperBound, by: 4).map { i in
+                Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
+            }
+        }
+        return t.floats
+    }
+
+    /// An integer tensor's values, from int64_data/int32_data or raw_data.
+    func integerValues(_ t: Tensor) -> [Int64]? {
+        guard t.dataType == Self.int64 || t.dataType == Self.int32 else { return nil }
+        if let raw = t.rawData {
+            let width = t.dataType == Self.int64 ? 8 : 4
+            guard raw.count % width == 0 else { return nil }
+            return stride(from: raw.lowerBound, to: raw.upperBound, by: width).map { i in
+                var v: UInt64 = 0
+                for b in 0..<width { v |= UInt64(bytes[i + b]) << (8 * UInt64(b)) }
+                return width == 8 ? Int64(bitPattern: v) : Int64(Int32(bitPattern: UInt32(v)))
+            }
+        }
+        return t.int64s
+    }
+}
