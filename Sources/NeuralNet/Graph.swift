@@ -32,7 +32,7 @@ public struct Graph: Sendable, Equatable {
 
     /// Appends a node and returns its name. Without a name one is made from the position ("n7").
     @discardableResult
-    public mutating func append(_ operation: Operation, inputs: [String], name: String? = nil) -> String {
+    public mutating func append(_ operation: NodeOperation, inputs: [String], name: String? = nil) -> String {
         let nodeName = name ?? "n\(nodes.count)"
         nodes.append(Node(name: nodeName, operation: operation, inputs: inputs))
         output = nodeName

@@ -188,7 +188,7 @@ enum ModelFormat {
         }
         let inputCount = try r.count(max: 2, "input count of node '\(name)'")
         let inputs = try (0..<inputCount).map { _ in try r.string(maxBytes: maxStringBytes) }
-        let operation: Operation
+        let operation: NodeOperation
         switch code {
         case .convolution:
             let v = try (0..<10).map { _ in try r.count(max: GraphLimits.maxElementsPerValue, "convolution field of '\(name)'") }

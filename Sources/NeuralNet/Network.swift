@@ -52,23 +52,34 @@ public final class Network: Sendable {
     /// `count` images stored one after another (NCHW each), split into `jobs` contiguous runs on as many
     /// threads. Returns the outputs one after another.
     public func run(batch inputs: [Float], count: Int, jobs: Int) -> [Float] {
-        let inCount = inputShape.elementCount, outCount = outputShape.elementCount
-        precondition(inputs.count == count * inCount, "Network.run(batch:): \(inputs.count) floats for \(count) images")
-        var outputs = [Float](repeating: 0, count: count * outCount)
-        let jobs = max(1, min(jobs, count))
+        precondition(inputs.count == count * inputShape.elementCount, "Network.run(batch:): \(inputs.count) floats for \(count) images")
+        var outputs = [Float](repeating: 0, count: count * outputShape.elementCount)
+        let workspaces = (0..<max(1, min(jobs, count))).map { _ in makeWorkspace() }
         inputs.withUnsafeBufferPointer { inBuffer in
             outputs.withUnsafeMutableBufferPointer { outBuffer in
-                let source = SendablePointer(inBuffer.baseAddress!), target = SendablePointer(outBuffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: jobs) { job in
-                    let workspace = makeWorkspace()
-                    let start = count * job / jobs, end = count * (job + 1) / jobs
-                    for i in start..<end {
-                        run(input: source.pointer + i * inCount, output: target.pointer + i * outCount, workspace: workspace)
-                    }
-                }
+                run(batch: inBuffer.baseAddress!, count: count, outputs: outBuffer.baseAddress!, workspaces: workspaces)
             }
         }
         return outputs
+    }
+
+    /// The allocation-free batch entry point: one thread per workspace, each running a contiguous run of
+    /// the `count` images (so the split, and every result, depends only on `count` and the job count).
+    public func run(batch inputs: UnsafePointer<Float>, count: Int, outputs: UnsafeMutablePointer<Float>,
+                    workspaces: [Workspace]) {
+        let inCount = inputShape.elementCount, outCount = outputShape.elementCount
+        let jobs = max(1, min(workspaces.count, count))
+        if jobs == 1 {
+            for i in 0..<count { run(input: inputs + i * inCount, output: outputs + i * outCount, workspace: workspaces[0]) }
+            return
+        }
+        let source = SendablePointer(inputs), target = SendablePointer(outputs)
+        DispatchQueue.concurrentPerform(iterations: jobs) { job in
+            let start = count * job / jobs, end = count * (job + 1) / jobs
+            for i in start..<end {
+                run(input: source.pointer + i * inCount, output: target.pointer + i * outCount, workspace: workspaces[job])
+            }
+        }
     }
 
     private func execute(_ step: NetworkPlan.Step, _ w: Workspace) {

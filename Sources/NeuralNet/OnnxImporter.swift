@@ -161,7 +161,7 @@ private struct OnnxConverter {
         return name
     }
 
-    private mutating func emit(_ node: OnnxModel.Node, _ operation: Operation, inputs: [String]) throws {
+    private mutating func emit(_ node: OnnxModel.Node, _ operation: NodeOperation, inputs: [String]) throws {
         guard let out = node.outputs.first else { throw Refusal(reason: "no output") }
         let extraUsed = node.outputs.dropFirst().contains { !$0.isEmpty && readers[$0, default: 0] > 0 }
         guard !extraUsed else { throw Refusal(reason: "its optional outputs are used (training mode?)") }

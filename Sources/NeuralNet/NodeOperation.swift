@@ -2,7 +2,7 @@ import Kernels
 
 /// What a graph node computes. Weights are plain float arrays in ONNX's layouts so that models
 /// move between ONNX, training and this engine without reshuffling.
-public enum Operation: Sendable, Equatable {
+public enum NodeOperation: Sendable, Equatable {
     case convolution(Convolution)
     /// Per-channel normalisation with fixed statistics; folded into a preceding convolution at load.
     case batchNormalization(BatchNormalization)

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// End-to-end: the built binary imports the ONNX fixtures, describes them, and reproduces ONNX
+/// Runtime's committed outputs through `model run`.
+@Suite struct ModelCommandTests {
+    static func floats(_ data: Data) -> [Float] {
+        data.withUnsafeBytes { raw in
+            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+
+    @Test(arguments: ["plain_cnn", "mobile_block"])
+    func importInfoAndRunMatchOnnxRuntime(name: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let model = dir.url.appendingPathComponent("\(name).agmodel").path
+        let imported = try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/\(name).onnx").path,
+                                                "--labels", FixtureFiles.url("onnx/\(name).labels.txt").path, "--out", model])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let id = Self.sha256(path: model)
+
+        let info = try AgriTraceBinary.run(["model", "info", model])
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("id \(id)"), "\(info.stdout)")
+        #expect(info.stdout.contains("multiply-accumulates per image") && info.stdout.contains("parameters"))
+
+        for jobs in ["1", "2"] {
+            let out = dir.url.appendingPathComponent("out\(jobs).f32").path
+            let run = try AgriTraceBinary.run(["model", "run", model, "--input", FixtureFiles.url("onnx/\(name).input.f32").path,
+                                               "--output", out, "--jobs", jobs])
+            #expect(run.status == 0, "\(run.stderr)")
+            let got = Self.floats(try Data(contentsOf: URL(fileURLWithPath: out)))
+            let want = Self.floats(try FixtureFiles.data("onnx/\(name).ort.f32"))
+            let mismatch = TensorComparison.firstMismatch(expected: want, actual: got, absoluteTolerance: 1e-4,
+                                                          context: "\(name) model run --jobs \(jobs)")
+            #expect(mismatch == nil, "\(mismatch ?? "")")
+        }
+        #expect(try Data(contentsOf: dir.url.appendingPathComponent("out1.f32")) == Data(contentsOf: dir.url.appendingPathComponent("out2.f32")))
+    }
+
+    @Test func importRefusesUnsupportedNodesWithStatus2() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let result = try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/unsupported.onnx").path,
+                                              "--labels", FixtureFiles.url("onnx/unsupported.labels.txt").path,
+                                              "--out", dir.url.appendingPathComponent("x.agmodel").path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Sigmoid") && result.stderr.contains("Mul"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("x.agmodel").path))
+    }
+
+    @Test func runRejectsPartialTensorsAndBadModels() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let model = dir.url.appendingPathComponent("m.agmodel").path
+        _ = try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/plain_cnn.onnx").path,
+                                     "--labels", FixtureFiles.url("onnx/plain_cnn.labels.txt").path, "--out", model])
+        let partial = dir.url.appendingPathComponent("partial.f32")
+        try Data(count: 100).write(to: partial)
+        let run = try AgriTraceBinary.run(["model", "run", model, "--input", partial.path, "--output", dir.url.appendingPathComponent("o").path])
+        #expect(run.status == 2 && run.stderr.contains("not a whole number"), "\(run.stderr)")
+
+        let garbage = dir.url.appendingPathComponent("garbage.agmodel")
+        try Data("definitely not a model".utf8).write(to: garbage)
+        let info = try AgriTraceBinary.run(["model", "info", garbage.path])
+        #expect(info.status == 2 && info.stderr.contains("wrong magic") && info.stderr.contains("garbage.agmodel"), "\(info.stderr)")
+    }
+
+    @Test func benchPrintsLatencyAndThroughputJSON() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let model = dir.url.appendingPathComponent("m.agmodel").path
+        _ = try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/mobile_block.onnx").path,
+                                     "--labels", FixtureFiles.url("onnx/mobile_block.labels.txt").path, "--out", model])
+        let bench = try AgriTraceBinary.run(["model", "bench", model, "--batch", "4", "--threads", "2", "--seconds", "0.1", "--json"])
+        #expect(bench.status == 0, "\(bench.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any]
+        #expect((object?["latency_ms"] as? Double).map { $0 > 0 } == true, "\(bench.stdout)")
+        #expect((object?["images_per_second"] as? Double).map { $0 > 0 } == true)
+        #expect(object?["batch"] as? Int == 4)
+    }
+
+    static func sha256(path: String) -> String {
+        let result = try? AgriTraceBinaryShell.run("/usr/bin/sha256sum", [path])
+        return String(result?.split(separator: " ").first ?? "")
+    }
+}
+
+/// Runs a system tool (here sha256sum, an independent check of the model id).
+enum AgriTraceBinaryShell {
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
