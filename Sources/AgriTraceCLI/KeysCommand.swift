@@ -1,7 +1,43 @@
 import ArgumentParser
+import Foundation
+import LedgerStore
+import MerkleLog
 
+/// `agritrace keys generate`: a new Ed25519 key for a ledger (or a witness).
 struct KeysCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Generate signing keys.")
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Generate signing keys.", subcommands: [Generate.self])
 
-    func run() throws { throw NotYetBuilt(command: "keys") }
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generate",
+            abstract: "Write a new private key file (mode 0600) and print its public verifier key (vkey).",
+            discussion: """
+                The private key file holds one line starting PRIVATE+KEY+ (the Go sumdb/note form); \
+                keep it secret. The printed vkey (`<name>+<key id>+<base64 key>`) is what buyers, \
+                inspectors and witnesses use to check signatures. Redirect it to a file: \
+                `agritrace keys generate --name coop.example/ledger --out coop.key > coop.vkey`.
+                """)
+
+        @Option(help: "Key name; a ledger's checkpoints use it as origin (e.g. coop.example/ledger). No spaces or '+'.")
+        var name: String
+
+        @Option(help: "Private key file to create (never overwritten).")
+        var out: String
+
+        @Flag(help: "Make a witness cosigning key (C2SP cosignature/v1, type 0x04) instead of a ledger key.")
+        var witness = false
+
+        func validate() throws {
+            do { try NoteVerifier.checkKeyName(name) } catch { throw ValidationError("\(error)") }
+        }
+
+        func run() throws {
+            try LedgerCommand.running {
+                let signer = try NoteSigner.generate(name: name, type: witness ? .cosignatureV1 : .ed25519)
+                try SigningKeyFile.write(signer, to: out)
+                FileHandleOutput.standardOutput.write(signer.verifier.vkey + "\n")
+            }
+        }
+    }
 }

@@ -58,8 +58,9 @@ public struct LotRecord: Sendable, Equatable {
         if let quantity = quantityGrams, quantity < 0 { throw EntryError.invalidField(field: "quantity_g", reason: "must not be negative") }
         gtin = try reader.optionalString("gtin")
         if let gtin { try Identifiers.checkGTIN14(gtin, field: "gtin") }
+        // Derived from gtin and lot_code: callers may omit it; when given it must agree.
         let uri = try reader.optionalString("gs1_uri")
-        guard uri == digitalLinkURI else {
+        guard uri == nil || uri == digitalLinkURI else {
             throw EntryError.invalidField(field: "gs1_uri", reason: gtin == nil ? "only present with a gtin"
                                           : "must be \(digitalLinkURI!)")
         }

@@ -30,7 +30,7 @@ public struct NoteVerifier: Sendable, Hashable, CustomStringConvertible {
     /// Parses the vkey text form; surrounding whitespace (a trailing newline in a file) is ignored.
     public init(vkey text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let parts = trimmed.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw NoteError.malformedKey("a vkey is <name>+<key id>+<base64 key>") }
         guard let declaredID = UInt32(parts[1], radix: 16), parts[1].count == 8 else {
             throw NoteError.malformedKey("key id must be 8 hex digits")
@@ -117,7 +117,7 @@ public struct NoteSigner: @unchecked Sendable, CustomStringConvertible {
         guard trimmed.hasPrefix(NoteSigner.privatePrefix) else {
             throw NoteError.malformedKey("a private key starts with \(NoteSigner.privatePrefix)")
         }
-        let parts = trimmed.dropFirst(NoteSigner.privatePrefix.count).split(separator: "+", omittingEmptySubsequences: false)
+        let parts = trimmed.dropFirst(NoteSigner.privatePrefix.count).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw NoteError.malformedKey("a private key is PRIVATE+KEY+<name>+<key id>+<base64 key>") }
         guard let declaredID = UInt32(parts[1], radix: 16), parts[1].count == 8 else {
             throw NoteError.malformedKey("key id must be 8 hex digits")

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+
+extension LedgerCommand {
+    struct Append: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append entries given as JSON: one body object, or an array of them appended atomically.",
+            discussion: """
+                A body is {"type": "origin"|"lot"|"grading"|"correction"|"key", ...fields}; see \
+                Sources/LedgerStore/README.md. The ledger adds v, seq, prev, recorded_at, signer and \
+                sig. Integers only (no fractions). Prints `seq leaf-hash type` per appended entry.
+                """)
+
+        @OptionGroup var path: LedgerPathOption
+
+        @Option(help: "Private key file of an active signer.")
+        var key: String
+
+        @Option(help: "Read the JSON from this file instead of standard input.")
+        var file: String?
+
+        func run() throws {
+            try LedgerCommand.running {
+                let signer = try SigningKeyFile.load(key)
+                let input = try LedgerCommand.readInput(file: file)
+                let source = file ?? "standard input"
+                let bodies: [EntryBody]
+                do {
+                    bodies = try Self.parseBodies(input)
+                } catch let error as EntryError {
+                    throw InputError("\(source): \(error)")
+                }
+                let ledger = try LedgerCommand.openLedger(path.ledger)
+                let result = try ledger.append(bodies, signer: signer)
+                for entry in result.appended {
+                    FileHandleOutput.standardOutput.write("\(entry.seq) \(entry.leafHash.hex) \(entry.type.rawValue)\n")
+                }
+            }
+        }
+
+        /// One object, or an array of objects (each re-parsed as a body).
+        static func parseBodies(_ input: [UInt8]) throws -> [EntryBody] {
+            let value = try JSONParser.parse(input)
+            switch value {
+            case .object:
+                return [try EntryBody(json: CanonicalJSON.encode(value))]
+            case .array(let items):
+                guard !items.isEmpty else { throw EntryError.malformedJSON(offset: 0, reason: "empty array: nothing to append") }
+                return try items.enumerated().map { index, item in
+                    guard case .object = item else { throw EntryError.malformedJSON(offset: 0, reason: "element \(index) is not an object") }
+                    do { return try EntryBody(json: CanonicalJSON.encode(item)) } catch let error as EntryError {
+                        throw EntryError.invalidField(field: "[\(index)]", reason: error.description)
+                    }
+                }
+            default:
+                throw EntryError.notAnObject
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+import MerkleLog
+
+extension LedgerCommand {
+    struct Prove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a C2SP tlog-proof@v1 file for an entry, or print a consistency proof.",
+            discussion: """
+                --entry SEQ uses the latest stored checkpoint covering the entry (or signs a fresh one \
+                with --key). The proof's `extra` line is the entry's canonical bytes in base64. \
+                --consistency OLD NEW prints the RFC 9162 consistency proof, one base64 hash per line.
+                """)
+
+        @OptionGroup var path: LedgerPathOption
+
+        @Option(help: "The entry's seq.")
+        var entry: Int?
+
+        @Option(parsing: .upToNextOption, help: "Two tree sizes OLD NEW.")
+        var consistency: [Int] = []
+
+        @Option(help: "Sign a fresh checkpoint with this private key file.")
+        var key: String?
+
+        @Option(help: "Write the proof here instead of standard output.")
+        var out: String?
+
+        func validate() throws {
+            if (entry == nil) == consistency.isEmpty { throw ValidationError("give either --entry SEQ or --consistency OLD NEW") }
+            if !consistency.isEmpty, consistency.count != 2 { throw ValidationError("--consistency takes two sizes: OLD NEW") }
+            if let entry, entry < 0 { throw ValidationError("--entry must not be negative") }
+        }
+
+        func run() throws {
+            try LedgerCommand.running {
+                let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: key == nil)
+                let text: String
+                if let entry {
+                    let signer = try key.map(SigningKeyFile.load)
+                    text = try ledger.proof(seq: entry, signer: signer).serialized
+                } else {
+                    let proof = try ledger.consistencyProof(oldSize: consistency[0], newSize: consistency[1])
+                    text = proof.map { $0.base64 + "\n" }.joined()
+                }
+                if let out {
+                    do { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } catch { throw InputError("\(out): \(error.localizedDescription)") }
+                } else {
+                    FileHandleOutput.standardOutput.write(text)
+                }
+            }
+        }
+    }
+}

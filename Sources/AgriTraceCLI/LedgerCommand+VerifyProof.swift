@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+import MerkleLog
+
+extension LedgerCommand {
+    struct VerifyProof: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-proof",
+            abstract: "Check a tlog-proof file offline, without the database (exit 0 valid, 3 invalid, 2 unreadable).")
+
+        @Argument(help: "The .tlog-proof file.")
+        var file: String
+
+        @Option(help: "Verifier key file of the cooperative (repeatable).")
+        var vkey: [String]
+
+        @Option(name: .customLong("witness-vkey"), help: "Verifier key file of a trusted witness (repeatable).")
+        var witnessVkey: [String] = []
+
+        @Option(help: "How many of the trusted witnesses must have cosigned (default: 0).")
+        var witnesses = 0
+
+        @Option(help: "Require this checkpoint origin.")
+        var origin: String?
+
+        func validate() throws {
+            if vkey.isEmpty { throw ValidationError("give the cooperative's --vkey") }
+            if witnesses > witnessVkey.count { throw ValidationError("--witnesses \(witnesses) needs that many --witness-vkey files") }
+        }
+
+        func run() throws {
+            try LedgerCommand.running {
+                let keys = try vkey.map(SigningKeyFile.loadVerifier)
+                let witnessKeys = try witnessVkey.map(SigningKeyFile.loadVerifier)
+                guard let data = FileManager.default.contents(atPath: file), data.count <= TlogProof.maxBytes,
+                      let text = String(data: data, encoding: .utf8) else {
+                    throw InputError("\(file): cannot read a UTF-8 proof file of at most \(TlogProof.maxBytes) bytes")
+                }
+                let verified: ProofFile.Verified
+                do {
+                    verified = try ProofFile.verify(text, trustedKeys: keys, origin: origin, witnesses: witnessKeys,
+                                                    requiredWitnesses: witnesses)
+                } catch {
+                    if LedgerCommand.exitStatus(for: error) == 2 { throw InputError("\(file): \(error)") }
+                    throw ProofRejected(file: file, reason: "\(error)")
+                }
+                let entry = verified.entry
+                var line = "VALID: \(file): entry \(entry.seq) (\(entry.type.rawValue)"
+                if let lot = entry.body.lotCode { line += ", lot \(lot)" }
+                if let origin = entry.body.originCode { line += ", origin \(origin)" }
+                line += ") is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size), signed by \(entry.signer)"
+                if !verified.witnesses.isEmpty { line += ", cosigned by \(verified.witnesses.map(\.name).joined(separator: ", "))" }
+                FileHandleOutput.standardOutput.write(line + "\n")
+            }
+        }
+    }
+}
+
+struct ProofRejected: Error, CustomStringConvertible {
+    let file: String
+    let reason: String
+    var description: String { "INVALID: \(file): \(reason)" }
+}
