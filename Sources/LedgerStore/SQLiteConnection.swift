@@ -94,6 +94,7 @@ final class SQLiteConnection {
 
     func singleInteger(_ sql: String) throws -> Int? {
         let statement = try self.statement(sql)
+        defer { statement.reset() }   // release the read snapshot at once
         return try statement.step() ? statement.optionalInt(0) : nil
     }
 }
