@@ -1,0 +1,62 @@
+import Foundation
+import LedgerStore
+import Testing
+
+@Suite struct CanonicalJSONTests {
+    private func canonical(_ text: String) throws -> String {
+        String(decoding: try CanonicalJSON.encode(try JSONParser.parse(Array(text.utf8))), as: UTF8.self)
+    }
+
+    @Test func sortsKeysDropsWhitespaceAndEscapesLikeJCS() throws {
+        #expect(try canonical(#"{ "b" : [1, -2, 0], "a": {"z": null, "y": true}, "c": "x/y" }"#)
+                == #"{"a":{"y":true,"z":null},"b":[1,-2,0],"c":"x/y"}"#)
+        #expect(try canonical(#"["\u0041\n\t\"\\\u001f\u00e9\u20ac\ud83d\ude00"]"#) == "[\"A\\n\\t\\\"\\\\\\u001fé€😀\"]")
+        #expect(try canonical(#"{"\u0062":1,"a":2}"#) == #"{"a":2,"b":1}"#)
+        #expect(try canonical("9007199254740991") == "9007199254740991")
+    }
+
+    @Test func stringsAreNormalisedToNFC() throws {
+        let nfd = "Nguye\u{0302}\u{0303}n Văn A"   // NFD as some phones send it
+        let encoded = try CanonicalJSON.encode(.string(nfd))
+        #expect(encoded == Array("\"Nguyễn Văn A\"".utf8))
+        #expect(encoded == (try CanonicalJSON.encode(.string("Nguyễn Văn A"))))
+        let fromNFD = try EntryBody(json: Array(#"{"type":"origin","origin_code":"O","farm_id":"f","farm_name":"Nguye\#u{0302}\#u{0303}n","crop":"c"}"#.utf8))
+        guard case .origin(let origin) = fromNFD else { Issue.record("not an origin"); return }
+        #expect(Array(origin.farmName!.utf8) == Array("Nguyễn".utf8))
+    }
+
+    @Test func rejectsWhatEntriesMayNotHold() throws {
+        for bad in ["1.5", "1e3", "-0", "01", "9007199254740992", #"{"a":1,"a":2}"#, #""\ud800""#, "[1,]", #"{"a":1} x"#,
+                    "\"tab\there\"", String(repeating: "[", count: 40) + String(repeating: "]", count: 40)] {
+            #expect(throws: EntryError.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }
+        }
+        #expect(throws: EntryError.self) { try JSONParser.parse([0x22, 0xff, 0x22]) }   // invalid UTF-8
+        #expect(throws: EntryError.self) { try CanonicalJSON.encode(.object(["ключ": 1])) }   // non-ASCII key
+    }
+
+    @Test func nonCanonicalStoredBytesAreRefused() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let entry = try #require(try fixture.ledger.entry(seq: 0))
+        let bytes = entry.canonicalBytes
+        #expect(try LedgerEntry(canonicalBytes: bytes).leafHash == entry.leafHash)
+        let spaced = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"seq\":0", with: "\"seq\": 0").utf8)
+        #expect(throws: EntryError.notCanonical) { try LedgerEntry(canonicalBytes: spaced) }
+    }
+
+    @Test func recordedAtRoundTrips() {
+        for ms: Int64 in [0, 1_767_225_600_000, 951_782_400_123, 4_102_444_799_999] {
+            #expect(LedgerTime.parse(LedgerTime.format(millisecondsSinceEpoch: ms)) == ms)
+        }
+        #expect(LedgerTime.format(millisecondsSinceEpoch: 951_782_400_123) == "2000-02-29T00:00:00.123Z")
+        #expect(LedgerTime.parse("2026-02-29T00:00:00.000Z") == nil)
+        #expect(LedgerTime.parse("2026-01-01T00:00:00Z") == nil)
+    }
+
+    @Test func gs1DigitalLinkAndIdentifiers() throws {
+        #expect(Identifiers.digitalLinkURI(gtin: "09506000134352", lotCode: "AB/12 C") == "https://id.gs1.org/01/09506000134352/10/AB%2F12%20C")
+        #expect(throws: EntryError.self) { try Identifiers.checkGTIN14("09506000134353", field: "gtin") }
+        #expect(throws: EntryError.self) { try Identifiers.checkLotCode("LOT-ÄÖ", field: "lot_code") }
+        #expect(throws: EntryError.self) { try Identifiers.checkLotCode(String(repeating: "A", count: 21), field: "lot_code") }
+    }
+}
