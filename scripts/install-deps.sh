@@ -8,6 +8,7 @@ packages=(
   libpng-dev            # PNG decoding and label writing
   libsqlite3-dev        # the ledger's storage
   sqlite3               # tests tamper with ledgers through the sqlite3 shell
+  python3               # tests run the independent ledger checker, Tests/tools/c2sp_check.py
   zlib1g-dev            # inflating .zip uploads
   libqrencode-dev       # QR codes on lot labels
   zbar-tools            # tests decode the QR codes we print (zbarimg)
