@@ -1,0 +1,130 @@
+/// The facts an inspector's report shows, derived from a ledger snapshot and its verification.
+/// Rendering lives in `AuditReportRenderer`; this type only gathers and groups.
+public struct AuditReport: Sendable {
+    /// One lot with its latest grading (a re-grading supersedes earlier ones for the lot's status).
+    public struct LotStatus: Sendable {
+        public let lot: LotRecord
+        public let latestGrading: GradingRecord?
+        public let gradingCount: Int
+        public let corrections: [CorrectionRecord]
+
+        /// Why an inspector should look at this lot, empty when nothing stands out.
+        public var reviewReasons: [String] {
+            guard let grading = latestGrading else { return ["never graded"] }
+            var reasons: [String] = []
+            if grading.needsReviewCount > 0 { reasons.append("\(grading.needsReviewCount) photos below the confidence threshold") }
+            if grading.unreadableCount > 0 { reasons.append("\(grading.unreadableCount) unreadable photos") }
+            if !grading.isConformant { reasons.append("lot grade \(grading.lotGrade)") }
+            if !corrections.isEmpty { reasons.append("\(corrections.count) correction(s)") }
+            return reasons
+        }
+    }
+
+    /// Photo and lot counts per grade for one origin code or farm.
+    public struct GroupDistribution: Sendable {
+        public let key: String
+        public let label: String?
+        public let lotCount: Int
+        public let lotsByGrade: [String: Int]
+        public let photosByGrade: [String: Int]
+    }
+
+    /// The lots a model or policy graded.
+    public struct UsageRow: Sendable {
+        public let id: String
+        public let lotCodes: [String]
+        public let gradingCount: Int
+        public let firstUsed: String
+        public let lastUsed: String
+    }
+
+    public let ledgerName: String
+    public let generatedAt: String
+    public let ledger: LedgerSnapshot
+    public let verification: VerificationOutcome
+    public let lots: [LotStatus]
+
+    public init(ledgerName: String, generatedAt: String, ledger: LedgerSnapshot, verification: VerificationOutcome) {
+        self.ledgerName = ledgerName
+        self.generatedAt = generatedAt
+        self.ledger = ledger
+        self.verification = verification
+        var latestLotByCode: [String: LotRecord] = [:]
+        var order: [String] = []
+        for lot in ledger.lots {
+            if latestLotByCode[lot.lotCode] == nil { order.append(lot.lotCode) }
+            latestLotByCode[lot.lotCode] = lot
+        }
+        lots = order.map { code in
+            let lotEntries = ledger.lots(code: code)
+            let gradings = ledger.gradings(lotCode: code)
+            let related = Set(lotEntries.map(\.entry.seq) + gradings.map(\.entry.seq))
+            return LotStatus(lot: latestLotByCode[code]!, latestGrading: gradings.last,
+                             gradingCount: gradings.count, corrections: ledger.corrections(of: related))
+        }
+    }
+
+    public var lotsNeedingReview: [LotStatus] { lots.filter { !$0.reviewReasons.isEmpty } }
+
+    /// Every grade that appears in a lot grade or a photo distribution, in display order.
+    public var grades: [String] {
+        GradePalette.ordered(ledger.gradings.flatMap { [$0.lotGrade] + $0.distribution.map(\.grade) })
+    }
+
+    /// Lots per (harvest date, latest lot grade), for the over-time chart.
+    public var lotsByHarvestDate: [(date: String, counts: [String: Int])] {
+        var byDate: [String: [String: Int]] = [:]
+        for status in lots {
+            let date = status.lot.harvestDate ?? String(status.lot.entry.recordedAt.prefix(10))
+            let grade = status.latestGrading?.lotGrade ?? "Not graded"
+            byDate[date, default: [:]][grade, default: 0] += 1
+        }
+        return byDate.keys.sorted().map { ($0, byDate[$0]!) }
+    }
+
+    public func distribution(by key: (LotRecord) -> String?, label: (String) -> String?) -> [GroupDistribution] {
+        var groups: [String: [LotStatus]] = [:]
+        for status in lots { groups[key(status.lot) ?? "(none)", default: []].append(status) }
+        return groups.keys.sorted().map { groupKey in
+            var lotsByGrade: [String: Int] = [:], photosByGrade: [String: Int] = [:]
+            for status in groups[groupKey]! {
+                guard let grading = status.latestGrading else { continue }
+                lotsByGrade[grading.lotGrade, default: 0] += 1
+                for (grade, count) in grading.distribution { photosByGrade[grade, default: 0] += count }
+            }
+            return GroupDistribution(key: groupKey, label: label(groupKey), lotCount: groups[groupKey]!.count,
+                                     lotsByGrade: lotsByGrade, photosByGrade: photosByGrade)
+        }
+    }
+
+    public var distributionByOrigin: [GroupDistribution] {
+        distribution(by: \.originCode) { code in
+            guard let origin = ledger.origin(code: code) else { return nil }
+            return [origin.farmDescription, origin.location].compactMap { $0 }.joined(separator: " · ")
+        }
+    }
+
+    public var distributionByFarm: [GroupDistribution] {
+        distribution(by: \.farmID) { id in ledger.lots.first { $0.farmID == id }?.farmName }
+    }
+
+    public var modelUsage: [UsageRow] { usage(of: \.modelID) }
+    public var policyUsage: [UsageRow] { usage(of: \.policyID) }
+
+    private func usage(of id: (GradingRecord) -> String?) -> [UsageRow] {
+        var rows: [String: [GradingRecord]] = [:]
+        var order: [String] = []
+        for grading in ledger.gradings {
+            let key = id(grading) ?? "(not recorded)"
+            if rows[key] == nil { order.append(key) }
+            rows[key, default: []].append(grading)
+        }
+        return order.map { key in
+            let gradings = rows[key]!
+            var seen = Set<String>()
+            return UsageRow(id: key, lotCodes: gradings.map(\.lotCode).filter { seen.insert($0).inserted },
+                            gradingCount: gradings.count, firstUsed: gradings.first!.entry.recordedAt,
+                            lastUsed: gradings.last!.entry.recordedAt)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// The URI printed in a lot's QR code and used as its EPCIS `epcClass`.
+///
+/// With a GTIN it is the GS1 Digital Link URI `https://id.gs1.org/01/<GTIN-14>/10/<lot>`.
+/// A lot without a GTIN cannot have a GS1 identifier (GS1 keys need a company prefix), so it
+/// falls back to `urn:agritrace:lot:<lot>`: a URN rather than an https link because we own no
+/// web domain that would resolve; scanners show it as text, and `agritrace trace` accepts it.
+public enum LotIdentifier: Equatable, Sendable {
+    case digitalLink(gtin: String, lot: String)
+    case fallback(lot: String)
+
+    public static let digitalLinkPrefix = "https://id.gs1.org/01/"
+    public static let fallbackPrefix = "urn:agritrace:lot:"
+
+    /// A GTIN is used only when it has a valid GS1 check digit; shorter GTINs are padded to 14.
+    public init(lot: String, gtin: String?) {
+        if let gtin, let normalised = LotIdentifier.normalisedGTIN(gtin) {
+            self = .digitalLink(gtin: normalised, lot: lot)
+        } else {
+            self = .fallback(lot: lot)
+        }
+    }
+
+    public var lot: String {
+        switch self {
+        case .digitalLink(_, let lot), .fallback(let lot): return lot
+        }
+    }
+
+    public var uri: String {
+        switch self {
+        case let .digitalLink(gtin, lot): return "\(Self.digitalLinkPrefix)\(gtin)/10/\(Self.percentEncoded(lot))"
+        case let .fallback(lot): return Self.fallbackPrefix + Self.percentEncoded(lot)
+        }
+    }
+
+    /// Parses either form. Any resolver host is accepted for Digital Link (`/01/<gtin>/10/<lot>`),
+    /// as GS1 allows brands to use their own domain; a trailing query string is ignored.
+    public init?(uri: String) {
+        if uri.hasPrefix(Self.fallbackPrefix) {
+            guard let lot = Self.percentDecoded(String(uri.dropFirst(Self.fallbackPrefix.count))), !lot.isEmpty
+            else { return nil }
+            self = .fallback(lot: lot)
+            return
+        }
+        guard uri.hasPrefix("https://") || uri.hasPrefix("http://") else { return nil }
+        let withoutQuery = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let segments = withoutQuery.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let index = segments.firstIndex(of: "01"), index + 3 < segments.count,
+              segments[index + 2] == "10",
+              let gtin = Self.normalisedGTIN(segments[index + 1]),
+              let lot = Self.percentDecoded(segments[index + 3]), !lot.isEmpty else { return nil }
+        self = .digitalLink(gtin: gtin, lot: lot)
+    }
+
+    /// GTIN-8/12/13/14 digits with a correct mod-10 check digit, left-padded to 14 digits.
+    public static func normalisedGTIN(_ text: String) -> String? {
+        let digits = Array(text.utf8)
+        guard [8, 12, 13, 14].contains(digits.count),
+              digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        let padded = Array(repeating: UInt8(ascii: "0"), count: 14 - digits.count) + digits
+        let values = padded.map { Int($0 - UInt8(ascii: "0")) }
+        // GS1 check digit: weights 3,1,3,1,... from the rightmost data digit.
+        var sum = 0
+        for (i, value) in values.dropLast().reversed().enumerated() { sum += value * (i % 2 == 0 ? 3 : 1) }
+        guard (10 - sum % 10) % 10 == values[13] else { return nil }
+        return String(decoding: padded, as: UTF8.self)
+    }
+
+    /// RFC 3986 unreserved characters stay; everything else (UTF-8 bytes) is %XX-encoded,
+    /// as GS1 Digital Link requires for lot values.
+    static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) {
+                out.append(c)
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
+    static func percentDecoded(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = iterator.next(), let low = iterator.next(),
+                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

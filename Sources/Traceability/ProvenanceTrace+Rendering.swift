@@ -1,0 +1,63 @@
+extension ProvenanceTrace {
+    /// The human listing: a heading, one block per entry (seq, time, description, leaf hash),
+    /// then the covering checkpoint.
+    public func text() -> String {
+        var out: String
+        switch resolved {
+        case .lot(let code): out = "Provenance of lot \(code)\n"
+        case .identifier(let id): out = "Provenance of lot \(id.lot) (\(id.uri))\n"
+        case .origin(let code): out = "Provenance of origin code \(code)\n"
+        }
+        out += "\n"
+        for entry in entries {
+            out += "#\(entry.seq)  \(entry.recordedAt)  \(EntrySummary.describe(entry))\n"
+            out += "      leaf hash \(entry.leafHash)\n"
+        }
+        out += "\n"
+        if let checkpoint {
+            out += "Latest checkpoint covering these entries: tree size \(checkpoint.treeSize), root \(checkpoint.rootHash)"
+            if !checkpoint.signers.isEmpty { out += ", signed by \(checkpoint.signers.joined(separator: ", "))" }
+            if !checkpoint.createdAt.isEmpty { out += ", made \(checkpoint.createdAt)" }
+            out += "\n"
+        } else {
+            let last = entries.map(\.seq).max() ?? 0
+            out += "No checkpoint covers entry #\(last) yet: the cooperative must run `agritrace ledger checkpoint` before buyers can verify it.\n"
+        }
+        return out
+    }
+
+    public func json() -> JSONValue {
+        let kind: (String, String)
+        switch resolved {
+        case .lot(let code): kind = ("lot", code)
+        case .identifier(let id): kind = ("lot", id.lot)
+        case .origin(let code): kind = ("origin", code)
+        }
+        var checkpointJSON = JSONValue.null
+        if let checkpoint {
+            checkpointJSON = .object([
+                ("origin", .string(checkpoint.origin)),
+                ("tree_size", .int(checkpoint.treeSize)),
+                ("root_hash", .string(checkpoint.rootHash)),
+                ("created_at", .string(checkpoint.createdAt)),
+                ("signers", .array(checkpoint.signers.map(JSONValue.string))),
+            ])
+        }
+        return .object([
+            ("query", .string(query)),
+            ("kind", .string(kind.0)),
+            ("code", .string(kind.1)),
+            ("entries", .array(entries.map { entry in
+                .object([
+                    ("seq", .int(entry.seq)),
+                    ("type", .string(entry.type)),
+                    ("recorded_at", .string(entry.recordedAt)),
+                    ("leaf_hash", .string(entry.leafHash)),
+                    ("summary", .string(EntrySummary.describe(entry))),
+                    ("entry", entry.body),
+                ])
+            })),
+            ("checkpoint", checkpointJSON),
+        ])
+    }
+}
