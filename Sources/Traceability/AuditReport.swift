@@ -1,18 +1,20 @@
+import LedgerStore
+
 /// The facts an inspector's report shows, derived from a ledger snapshot and its verification.
 /// Rendering lives in `AuditReportRenderer`; this type only gathers and groups.
 public struct AuditReport: Sendable {
     /// One lot with its latest grading (a re-grading supersedes earlier ones for the lot's status).
     public struct LotStatus: Sendable {
-        public let lot: LotRecord
-        public let latestGrading: GradingRecord?
+        public let lot: Recorded<LotRecord>
+        public let latestGrading: Recorded<GradingRecord>?
         public let gradingCount: Int
-        public let corrections: [CorrectionRecord]
+        public let corrections: [Recorded<CorrectionRecord>]
 
         /// Why an inspector should look at this lot, empty when nothing stands out.
         public var reviewReasons: [String] {
-            guard let grading = latestGrading else { return ["never graded"] }
+            guard let grading = latestGrading?.record else { return ["never graded"] }
             var reasons: [String] = []
-            if grading.needsReviewCount > 0 { reasons.append("\(grading.needsReviewCount) photos below the confidence threshold") }
+            if grading.needsReview > 0 { reasons.append("\(grading.needsReview) photos below the confidence threshold") }
             if grading.unreadableCount > 0 { reasons.append("\(grading.unreadableCount) unreadable photos") }
             if !grading.isConformant { reasons.append("lot grade \(grading.lotGrade)") }
             if !corrections.isEmpty { reasons.append("\(corrections.count) correction(s)") }
@@ -49,18 +51,11 @@ public struct AuditReport: Sendable {
         self.generatedAt = generatedAt
         self.ledger = ledger
         self.verification = verification
-        var latestLotByCode: [String: LotRecord] = [:]
-        var order: [String] = []
-        for lot in ledger.lots {
-            if latestLotByCode[lot.lotCode] == nil { order.append(lot.lotCode) }
-            latestLotByCode[lot.lotCode] = lot
-        }
-        lots = order.map { code in
-            let lotEntries = ledger.lots(code: code)
-            let gradings = ledger.gradings(lotCode: code)
-            let related = Set(lotEntries.map(\.entry.seq) + gradings.map(\.entry.seq))
-            return LotStatus(lot: latestLotByCode[code]!, latestGrading: gradings.last,
-                             gradingCount: gradings.count, corrections: ledger.corrections(of: related))
+        lots = ledger.lots.map { lot in
+            let gradings = ledger.gradings(lotCode: lot.record.lotCode)
+            let related = Set([lot.seq] + gradings.map(\.seq))
+            return LotStatus(lot: lot, latestGrading: gradings.last, gradingCount: gradings.count,
+                             corrections: ledger.corrections(of: related))
         }
     }
 
@@ -68,27 +63,27 @@ public struct AuditReport: Sendable {
 
     /// Every grade that appears in a lot grade or a photo distribution, in display order.
     public var grades: [String] {
-        GradePalette.ordered(ledger.gradings.flatMap { [$0.lotGrade] + $0.distribution.map(\.grade) })
+        GradePalette.ordered(ledger.gradings.flatMap { [$0.record.lotGrade] + $0.record.distribution.keys })
     }
 
     /// Lots per (harvest date, latest lot grade), for the over-time chart.
     public var lotsByHarvestDate: [(date: String, counts: [String: Int])] {
         var byDate: [String: [String: Int]] = [:]
         for status in lots {
-            let date = status.lot.harvestDate ?? String(status.lot.entry.recordedAt.prefix(10))
-            let grade = status.latestGrading?.lotGrade ?? "Not graded"
+            let date = status.lot.record.harvestDate
+            let grade = status.latestGrading?.record.lotGrade ?? "Not graded"
             byDate[date, default: [:]][grade, default: 0] += 1
         }
         return byDate.keys.sorted().map { ($0, byDate[$0]!) }
     }
 
-    public func distribution(by key: (LotRecord) -> String?, label: (String) -> String?) -> [GroupDistribution] {
+    public func distribution(by key: (LotRecord) -> String, label: (String) -> String?) -> [GroupDistribution] {
         var groups: [String: [LotStatus]] = [:]
-        for status in lots { groups[key(status.lot) ?? "(none)", default: []].append(status) }
+        for status in lots { groups[key(status.lot.record), default: []].append(status) }
         return groups.keys.sorted().map { groupKey in
             var lotsByGrade: [String: Int] = [:], photosByGrade: [String: Int] = [:]
             for status in groups[groupKey]! {
-                guard let grading = status.latestGrading else { continue }
+                guard let grading = status.latestGrading?.record else { continue }
                 lotsByGrade[grading.lotGrade, default: 0] += 1
                 for (grade, count) in grading.distribution { photosByGrade[grade, default: 0] += count }
             }
@@ -99,32 +94,32 @@ public struct AuditReport: Sendable {
 
     public var distributionByOrigin: [GroupDistribution] {
         distribution(by: \.originCode) { code in
-            guard let origin = ledger.origin(code: code) else { return nil }
+            guard let origin = ledger.origin(code: code)?.record else { return nil }
             return [origin.farmDescription, origin.location].compactMap { $0 }.joined(separator: " · ")
         }
     }
 
     public var distributionByFarm: [GroupDistribution] {
-        distribution(by: \.farmID) { id in ledger.lots.first { $0.farmID == id }?.farmName }
+        distribution(by: \.farmID) { id in ledger.origins.first { $0.record.farmID == id }?.record.farmName }
     }
 
-    public var modelUsage: [UsageRow] { usage(of: \.modelID) }
-    public var policyUsage: [UsageRow] { usage(of: \.policyID) }
+    public var modelUsage: [UsageRow] { usage(of: \.model) }
+    public var policyUsage: [UsageRow] { usage(of: \.policy) }
 
-    private func usage(of id: (GradingRecord) -> String?) -> [UsageRow] {
-        var rows: [String: [GradingRecord]] = [:]
+    private func usage(of id: (GradingRecord) -> String) -> [UsageRow] {
+        var rows: [String: [Recorded<GradingRecord>]] = [:]
         var order: [String] = []
         for grading in ledger.gradings {
-            let key = id(grading) ?? "(not recorded)"
+            let key = id(grading.record)
             if rows[key] == nil { order.append(key) }
             rows[key, default: []].append(grading)
         }
         return order.map { key in
             let gradings = rows[key]!
             var seen = Set<String>()
-            return UsageRow(id: key, lotCodes: gradings.map(\.lotCode).filter { seen.insert($0).inserted },
-                            gradingCount: gradings.count, firstUsed: gradings.first!.entry.recordedAt,
-                            lastUsed: gradings.last!.entry.recordedAt)
+            return UsageRow(id: key, lotCodes: gradings.map(\.record.lotCode).filter { seen.insert($0).inserted },
+                            gradingCount: gradings.count, firstUsed: gradings.first!.recordedAt,
+                            lastUsed: gradings.last!.recordedAt)
         }
     }
 }

@@ -65,7 +65,7 @@ public enum AuditReportRenderer {
             if let seq = outcome.firstBadEntry {
                 html += "<p>First bad entry: <strong>#\(seq)</strong>"
                 if let entry = report.ledger.entry(seq: seq) {
-                    html += " (\(HTML.escape(entry.type)), recorded \(HTML.escape(entry.recordedAt))): \(HTML.escape(EntrySummary.describe(entry)))"
+                    html += " (\(entry.type.rawValue), recorded \(HTML.escape(entry.recordedAt))): \(HTML.escape(EntrySummary.describe(entry)))"
                 }
                 html += ". Entries from here on cannot be trusted until the cooperative explains the difference.</p>\n"
             }
@@ -115,9 +115,9 @@ public enum AuditReportRenderer {
         html += "<table><tr><th>lot</th><th>origin</th><th>lot grade</th><th>why</th><th>grading entry</th></tr>\n"
         for status in lots {
             let grading = status.latestGrading
-            html += "<tr><td><code>\(HTML.escape(status.lot.lotCode))</code></td><td>\(HTML.escape(status.lot.originCode ?? ""))</td>"
-            html += "<td>\(HTML.escape(grading?.lotGrade ?? "–"))</td><td>\(HTML.escape(status.reviewReasons.joined(separator: "; ")))</td>"
-            html += "<td>\(grading.map { "#\($0.entry.seq)" } ?? "–")</td></tr>\n"
+            html += "<tr><td><code>\(HTML.escape(status.lot.record.lotCode))</code></td><td>\(HTML.escape(status.lot.record.originCode))</td>"
+            html += "<td>\(HTML.escape(grading?.record.lotGrade ?? "–"))</td><td>\(HTML.escape(status.reviewReasons.joined(separator: "; ")))</td>"
+            html += "<td>\(grading.map { "#\($0.seq)" } ?? "–")</td></tr>\n"
         }
         return html + "</table>\n"
     }
@@ -128,12 +128,11 @@ public enum AuditReportRenderer {
         guard !corrections.isEmpty else { return html + "<p>None recorded.</p>\n" }
         html += "<table><tr><th>entry</th><th>recorded</th><th>corrects</th><th>reason and change</th></tr>\n"
         for correction in corrections {
-            let target = correction.correctedSeq.flatMap(report.ledger.entry(seq:))
-            let targetText = target.map { "#\($0.seq): \(EntrySummary.describe($0))" } ?? "#\(correction.correctedSeq.map(String.init) ?? "?") (not found)"
-            html += "<tr><td>#\(correction.entry.seq)</td><td>\(HTML.escape(correction.entry.recordedAt))</td>"
-            html += "<td>\(HTML.escape(targetText))</td><td>\(HTML.escape(correction.reason))"
-            if let changes = correction.changesText { html += "<br><code>\(HTML.escape(changes))</code>" }
-            html += "</td></tr>\n"
+            let target = report.ledger.entry(seq: correction.record.corrects)
+            let targetText = target.map { "#\($0.seq): \(EntrySummary.describe($0))" } ?? "#\(correction.record.corrects) (not found)"
+            html += "<tr><td>#\(correction.seq)</td><td>\(HTML.escape(correction.recordedAt))</td>"
+            html += "<td>\(HTML.escape(targetText))</td><td>\(HTML.escape(correction.record.reason))"
+            html += "<br><code>\(HTML.escape(correction.record.changesText))</code></td></tr>\n"
         }
         return html + "</table>\n"
     }
@@ -160,9 +159,11 @@ public enum AuditReportRenderer {
         guard !checkpoints.isEmpty else {
             return html + "<p class=\"fail\">No checkpoint has been signed: buyers cannot verify any lot yet.</p>\n"
         }
-        html += "<table><tr><th>#</th><th>made</th><th>tree size</th><th>root hash (base64)</th><th>signed by</th></tr>\n"
-        for (i, checkpoint) in checkpoints.enumerated() {
-            html += "<tr><td>\(i + 1)</td><td>\(HTML.escape(checkpoint.createdAt))</td><td class=\"num\">\(checkpoint.treeSize)</td>"
+        html += "<table><tr><th>#</th><th>covers entries</th><th>tree size</th><th>root hash (base64)</th><th>signed by</th></tr>\n"
+        for checkpoint in checkpoints {
+            let lastCovered = report.ledger.entry(seq: checkpoint.treeSize - 1)
+            let covers = lastCovered.map { "#0–#\($0.seq) (last recorded \($0.recordedAt))" } ?? "none"
+            html += "<tr><td>\(checkpoint.number)</td><td>\(HTML.escape(covers))</td><td class=\"num\">\(checkpoint.treeSize)</td>"
             html += "<td><code>\(HTML.escape(checkpoint.rootHash))</code></td><td>\(HTML.escape(checkpoint.signers.joined(separator: ", ")))</td></tr>\n"
         }
         let uncovered = report.ledger.entries.count - (checkpoints.map(\.treeSize).max() ?? 0)

@@ -1,22 +1,29 @@
+import LedgerStore
+import MerkleLog
+
 /// A signed checkpoint stored in the ledger (C2SP tlog-checkpoint in a signed note).
 public struct CheckpointRecord: Sendable {
+    /// Storage order, 1-based.
+    public let number: Int
     public let origin: String
     public let treeSize: Int
     /// Base64 of the root hash, as in the checkpoint body.
     public let rootHash: String
-    /// When it was stored, RFC 3339 UTC (empty when unknown).
-    public let createdAt: String
-    /// Names of the keys whose signatures the note carries (the cooperative's and witnesses').
+    /// `name+keyid` of every signature line (the cooperative's and any witnesses' cosignatures).
     public let signers: [String]
 
-    public init(origin: String, treeSize: Int, rootHash: String, createdAt: String, signers: [String]) {
+    public init(number: Int, origin: String, treeSize: Int, rootHash: String, signers: [String]) {
+        self.number = number
         self.origin = origin
         self.treeSize = treeSize
         self.rootHash = rootHash
-        self.createdAt = createdAt
         self.signers = signers
     }
 
-    /// Whether this checkpoint's tree contains entry `seq`.
-    public func covers(seq: Int) -> Bool { seq < treeSize }
+    init(_ stored: StoredCheckpoint) {
+        let signatures = (try? SignedNote(parsing: stored.signedNote))?.signatures ?? []
+        self.init(number: stored.id, origin: stored.checkpoint.origin, treeSize: stored.checkpoint.size,
+                  rootHash: stored.checkpoint.root.base64,
+                  signers: signatures.map { "\($0.name)+\(String($0.keyID, radix: 16).leftPadded(to: 8))" })
+    }
 }

@@ -1,3 +1,5 @@
+import LedgerStore
+
 /// Builds a GS1 EPCIS 2.0 JSON-LD `EPCISDocument` from the ledger: one `ObjectEvent` per
 /// grading entry (see `Sources/Traceability/README.md` for the field mapping).
 public struct EPCISExporter: Sendable {
@@ -11,7 +13,7 @@ public struct EPCISExporter: Sendable {
         public var lotCode: String?
         /// Only gradings recorded on or after this UTC date (`YYYY-MM-DD`).
         public var sinceDate: String?
-        /// `readPoint`/`bizLocation` id when a lot has no cooperative: the cooperative's SGLN
+        /// `readPoint`/`bizLocation` id for every event, e.g. the cooperative's SGLN
         /// or any URI. By default `urn:agritrace:cooperative:<id>` from the lot entry.
         public var locationURI: String?
         /// Where the gradings happen; the ledger records UTC instants, EPCIS also wants the
@@ -30,22 +32,22 @@ public struct EPCISExporter: Sendable {
     public init(options: Options = Options()) { self.options = options }
 
     /// The gradings the options select, in ledger order.
-    public func selectedGradings(in ledger: LedgerSnapshot) -> [GradingRecord] {
+    public func selectedGradings(in ledger: LedgerSnapshot) -> [Recorded<GradingRecord>] {
         ledger.gradings.filter { grading in
-            if let lot = options.lotCode, grading.lotCode != lot { return false }
-            if let since = options.sinceDate, String(grading.entry.recordedAt.prefix(10)) < since { return false }
+            if let lot = options.lotCode, grading.record.lotCode != lot { return false }
+            if let since = options.sinceDate, String(grading.recordedAt.prefix(10)) < since { return false }
             return true
         }
     }
 
     /// `creationDate` is passed in so exports are reproducible in tests.
-    public func document(for ledger: LedgerSnapshot, creationDate: String) -> JSONValue {
+    public func document(for ledger: LedgerSnapshot, creationDate: String) -> OrderedJSON {
         // EPCIS allows ILMD only on action ADD: the first grading of a lot brings the lot into
         // the event record (ADD, with harvest date and origin); later re-gradings OBSERVE it.
         var seenLots = Set<String>()
-        let firstGradings = Set(ledger.gradings.filter { seenLots.insert($0.lotCode).inserted }.map(\.entry.seq))
+        let firstGradings = Set(ledger.gradings.filter { seenLots.insert($0.record.lotCode).inserted }.map(\.seq))
         let events = selectedGradings(in: ledger).map {
-            event(for: $0, in: ledger, isFirstOfLot: firstGradings.contains($0.entry.seq))
+            event(for: $0, in: ledger, isFirstOfLot: firstGradings.contains($0.seq))
         }
         return .object([
             ("@context", .array([
@@ -59,33 +61,24 @@ public struct EPCISExporter: Sendable {
         ])
     }
 
-    func event(for grading: GradingRecord, in ledger: LedgerSnapshot, isFirstOfLot: Bool) -> JSONValue {
-        // The lot entry recorded before this grading describes the lot as graded.
-        let lot = ledger.lots(code: grading.lotCode).last { $0.entry.seq < grading.entry.seq }
-            ?? ledger.lots(code: grading.lotCode).first
+    func event(for recorded: Recorded<GradingRecord>, in ledger: LedgerSnapshot, isFirstOfLot: Bool) -> OrderedJSON {
+        let grading = recorded.record
+        // The ledger refuses a grading of an unregistered lot, so the lot is normally there.
+        let lot = ledger.lot(code: grading.lotCode)?.record
         let identifier = lot?.identifier ?? LotIdentifier(lot: grading.lotCode, gtin: nil)
-        var quantity: [(String, JSONValue)] = [("epcClass", .string(identifier.uri))]
-        if let kg = lot?.quantityKilograms {
-            quantity += [("quantity", .int(kg)), ("uom", .string("KGM"))]
+        var quantity: [(String, OrderedJSON)] = [("epcClass", .string(identifier.uri))]
+        if let kg = lot?.quantityKilogramsText {
+            quantity += [("quantity", .decimal(kg)), ("uom", .string("KGM"))]
         }
         let location = options.locationURI
-            ?? lot?.cooperative.map { "urn:agritrace:cooperative:" + LotIdentifier.percentEncoded($0) }
+            ?? lot.map { "urn:agritrace:cooperative:" + LotIdentifier.percentEncoded($0.cooperative) }
             ?? "urn:agritrace:cooperative:unknown"
 
-        var ilmd: [(String, JSONValue)] = []
-        if let date = lot?.harvestDate {
-            ilmd += [("cbvmda:harvestStartDate", .string(date)), ("cbvmda:harvestEndDate", .string(date))]
-        }
-        let originCode = lot?.originCode ?? grading.originCode
-        if let originCode { ilmd.append(("agritrace:originCode", .string(originCode))) }
-        if let farm = lot?.farmID { ilmd.append(("agritrace:farmID", .string(farm))) }
-        if let crop = lot?.crop { ilmd.append(("agritrace:crop", .string(crop))) }
-
-        var members: [(String, JSONValue)] = [
+        var members: [(String, OrderedJSON)] = [
             ("type", .string("ObjectEvent")),
-            ("eventTime", .string(grading.entry.recordedAt)),
+            ("eventTime", .string(recorded.recordedAt)),
             ("eventTimeZoneOffset", .string(options.timeZoneOffset)),
-            ("eventID", .string("urn:agritrace:leaf:\(grading.entry.leafHash)")),
+            ("eventID", .string("urn:agritrace:leaf:\(recorded.leafHashHex)")),
             ("quantityList", .array([.object(quantity)])),
             ("action", .string(isFirstOfLot ? "ADD" : "OBSERVE")),
             ("bizStep", .string("inspecting")),
@@ -93,16 +86,24 @@ public struct EPCISExporter: Sendable {
             ("readPoint", .object([("id", .string(location))])),
             ("bizLocation", .object([("id", .string(location))])),
         ]
-        if isFirstOfLot, !ilmd.isEmpty { members.append(("ilmd", .object(ilmd))) }
-        if let originCode { members.append(("agritrace:originCode", .string(originCode))) }
+        if isFirstOfLot, let lot {
+            members.append(("ilmd", .object([
+                ("cbvmda:harvestStartDate", .string(lot.harvestDate)),
+                ("cbvmda:harvestEndDate", .string(lot.harvestDate)),
+                ("agritrace:originCode", .string(lot.originCode)),
+                ("agritrace:farmID", .string(lot.farmID)),
+                ("agritrace:crop", .string(lot.crop)),
+            ])))
+        }
+        if let lot { members.append(("agritrace:originCode", .string(lot.originCode))) }
         members += [
-            ("agritrace:seq", .int(grading.entry.seq)),
-            ("agritrace:leafHash", .string(grading.entry.leafHash)),
+            ("agritrace:seq", .int(recorded.seq)),
+            ("agritrace:leafHash", .string(recorded.leafHashHex)),
             ("agritrace:lotGrade", .string(grading.lotGrade)),
-            ("agritrace:photoCount", .int(grading.photoCount)),
+            ("agritrace:photoCount", .int(grading.images.count)),
+            ("agritrace:model", .string(grading.model)),
+            ("agritrace:policy", .string(grading.policy)),
         ]
-        if let model = grading.modelID { members.append(("agritrace:model", .string(model))) }
-        if let policy = grading.policyID { members.append(("agritrace:policy", .string(policy))) }
         return .object(members)
     }
 }

@@ -11,36 +11,36 @@ extension ProvenanceTrace {
         out += "\n"
         for entry in entries {
             out += "#\(entry.seq)  \(entry.recordedAt)  \(EntrySummary.describe(entry))\n"
-            out += "      leaf hash \(entry.leafHash)\n"
+            out += "      leaf hash \(entry.leafHash.hex)\n"
         }
         out += "\n"
         if let checkpoint {
-            out += "Latest checkpoint covering these entries: tree size \(checkpoint.treeSize), root \(checkpoint.rootHash)"
+            out += "Latest checkpoint covering these entries: #\(checkpoint.number) of \(checkpoint.origin), "
+            out += "tree size \(checkpoint.treeSize), root \(checkpoint.rootHash)"
             if !checkpoint.signers.isEmpty { out += ", signed by \(checkpoint.signers.joined(separator: ", "))" }
-            if !checkpoint.createdAt.isEmpty { out += ", made \(checkpoint.createdAt)" }
             out += "\n"
         } else {
             let last = entries.map(\.seq).max() ?? 0
-            out += "No checkpoint covers entry #\(last) yet: the cooperative must run `agritrace ledger checkpoint` before buyers can verify it.\n"
+            out += "No checkpoint covers entry #\(last) yet: run `agritrace ledger checkpoint` before handing out proofs.\n"
         }
         return out
     }
 
-    public func json() -> JSONValue {
+    public func json() -> OrderedJSON {
         let kind: (String, String)
         switch resolved {
         case .lot(let code): kind = ("lot", code)
         case .identifier(let id): kind = ("lot", id.lot)
         case .origin(let code): kind = ("origin", code)
         }
-        var checkpointJSON = JSONValue.null
+        var checkpointJSON = OrderedJSON.null
         if let checkpoint {
             checkpointJSON = .object([
+                ("number", .int(checkpoint.number)),
                 ("origin", .string(checkpoint.origin)),
                 ("tree_size", .int(checkpoint.treeSize)),
                 ("root_hash", .string(checkpoint.rootHash)),
-                ("created_at", .string(checkpoint.createdAt)),
-                ("signers", .array(checkpoint.signers.map(JSONValue.string))),
+                ("signers", .array(checkpoint.signers.map(OrderedJSON.string))),
             ])
         }
         return .object([
@@ -50,11 +50,11 @@ extension ProvenanceTrace {
             ("entries", .array(entries.map { entry in
                 .object([
                     ("seq", .int(entry.seq)),
-                    ("type", .string(entry.type)),
+                    ("type", .string(entry.type.rawValue)),
                     ("recorded_at", .string(entry.recordedAt)),
-                    ("leaf_hash", .string(entry.leafHash)),
+                    ("leaf_hash", .string(entry.leafHash.hex)),
                     ("summary", .string(EntrySummary.describe(entry))),
-                    ("entry", entry.body),
+                    ("entry", OrderedJSON(entry.body.json)),
                 ])
             })),
             ("checkpoint", checkpointJSON),

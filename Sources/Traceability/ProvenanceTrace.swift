@@ -1,4 +1,6 @@
-/// What a trace query asked for, as understood.
+import LedgerStore
+
+/// What a trace query was understood as.
 public enum TraceQuery: Equatable, Sendable {
     case lot(String)
     case identifier(LotIdentifier)
@@ -17,52 +19,51 @@ public struct TraceError: Error, CustomStringConvertible, Sendable {
 public struct ProvenanceTrace: Sendable {
     public let query: String
     public let resolved: TraceQuery
-    public let entries: [RecordedEntry]
+    public let entries: [LedgerEntry]
     public let checkpoint: CheckpointRecord?
 
-    /// Resolves `query` as a GS1 Digital Link / fallback URI, a lot code or an origin code,
-    /// in that order (a lot code and an origin code are distinct by the ledger's domain rules).
+    /// Resolves `query` as a GS1 Digital Link or fallback URI, a lot code, or an origin code, in
+    /// that order (the ledger keeps lot codes and origin codes unique within their kind).
     public init(query: String, in ledger: LedgerSnapshot) throws {
         self.query = query
         var lotCodes: [String] = []
         var originCodes: [String] = []
         if let identifier = LotIdentifier(uri: query) {
-            let lots = ledger.lots(code: identifier.lot)
-            guard !lots.isEmpty else {
+            guard let lot = ledger.lot(code: identifier.lot) else {
                 throw TraceError(query: query, reason: "the ledger has no lot \"\(identifier.lot)\"")
             }
-            if case .digitalLink(let gtin, _) = identifier,
-               !lots.contains(where: { LotIdentifier.normalisedGTIN($0.gtin ?? "") == gtin }) {
-                throw TraceError(query: query, reason: "lot \"\(identifier.lot)\" is recorded, but not with GTIN \(gtin)")
+            if case .digitalLink(let gtin, _) = identifier, lot.record.gtin != gtin {
+                throw TraceError(query: query, reason: "lot \"\(identifier.lot)\" is recorded with "
+                                 + (lot.record.gtin.map { "GTIN \($0)" } ?? "no GTIN") + ", not GTIN \(gtin)")
             }
             resolved = .identifier(identifier)
             lotCodes = [identifier.lot]
-        } else if !ledger.lots(code: query).isEmpty {
+        } else if ledger.lot(code: query) != nil {
             resolved = .lot(query)
             lotCodes = [query]
-        } else if ledger.origin(code: query) != nil || !ledger.lots(originCode: query).isEmpty {
+        } else if ledger.origin(code: query) != nil {
             resolved = .origin(query)
             originCodes = [query]
-            lotCodes = ledger.lots(originCode: query).map(\.lotCode)
+            lotCodes = ledger.lots(originCode: query).map(\.record.lotCode)
         } else {
             throw TraceError(query: query, reason: "it is not a lot code, origin code or lot URI recorded in this ledger")
         }
 
         var seqs = Set<Int>()
         for code in lotCodes {
-            for lot in ledger.lots(code: code) {
-                seqs.insert(lot.entry.seq)
-                if let origin = lot.originCode { originCodes.append(origin) }
+            if let lot = ledger.lot(code: code) {
+                seqs.insert(lot.seq)
+                originCodes.append(lot.record.originCode)
             }
-            for grading in ledger.gradings(lotCode: code) { seqs.insert(grading.entry.seq) }
+            for grading in ledger.gradings(lotCode: code) { seqs.insert(grading.seq) }
         }
         for code in Set(originCodes) {
-            for origin in ledger.origins where origin.originCode == code { seqs.insert(origin.entry.seq) }
+            if let origin = ledger.origin(code: code) { seqs.insert(origin.seq) }
         }
         // Corrections of corrections are followed too, until nothing new turns up.
         var frontier = seqs
         while !frontier.isEmpty {
-            let found = Set(ledger.corrections(of: frontier).map(\.entry.seq)).subtracting(seqs)
+            let found = Set(ledger.corrections(of: frontier).map(\.seq)).subtracting(seqs)
             seqs.formUnion(found)
             frontier = found
         }

@@ -1,0 +1,66 @@
+import LedgerStore
+
+extension OriginRecord {
+    /// "Tân Thành, Lai Vung" from whichever parts are recorded.
+    public var location: String? {
+        let parts = [commune, district, province].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// "F-LV-014 (Nguyễn Văn Ba)".
+    public var farmDescription: String { farmName.map { "\(farmID) (\($0))" } ?? farmID }
+}
+
+extension LotRecord {
+    /// The GS1 Digital Link recorded with the lot, or the documented fallback URI without a GTIN.
+    public var identifier: LotIdentifier { LotIdentifier(lot: lotCode, gtin: gtin) }
+
+    /// Exact kilograms as decimal text ("850", "850.25"); the ledger stores integer grams.
+    public var quantityKilogramsText: String? {
+        quantityGrams.map { grams in
+            let whole = grams / 1000, fraction = grams % 1000
+            guard fraction != 0 else { return String(whole) }
+            var digits = String(fraction).leftPadded(to: 3)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            return "\(whole).\(digits)"
+        }
+    }
+}
+
+extension GradingRecord {
+    /// Lot grades that are not a sale grade: a lot graded "Reject" or held for review by the
+    /// policy is non-conformant for EPCIS and flagged in reports.
+    public static let nonConformingGrades: Set<String> = ["reject", "rejected", "review", "needs review", "needs_review", "held", "hold"]
+
+    public var isConformant: Bool { !Self.nonConformingGrades.contains(lotGrade.lowercased()) }
+
+    public var unreadableCount: Int {
+        images.filter { if case .unreadable = $0 { return true }; return false }.count
+    }
+
+    /// Photos per grade in display order, zero counts left out: "Premium 6, Grade I 2".
+    public var distributionText: String {
+        let parts = GradePalette.ordered(distribution.keys).compactMap { grade in
+            distribution[grade].flatMap { $0 > 0 ? "\(grade) \($0)" : nil }
+        }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+}
+
+extension CorrectionRecord {
+    /// The corrected values as "field = value" text.
+    public var changesText: String {
+        changes.keys.sorted().map { key in
+            let value = OrderedJSON(changes[key]!)
+            let text: String
+            switch value {
+            case .string(let s): text = s
+            case .int(let i): text = String(i)
+            default: text = value.rendered().replacingOccurrences(of: "\n", with: " ")
+            }
+            return "\(key) = \(text)"
+        }.joined(separator: ", ")
+    }
+}
+
+import Foundation
