@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "Grading", dependencies: ["Imaging", "NeuralNet", "LedgerStore", "CZlib",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 resources: [.copy("Resources")]),
-        .target(name: "Traceability", dependencies: ["LedgerStore", "MerkleLog", "Imaging", "CQRencode", "CZlib",
+        .target(name: "Traceability", dependencies: ["LedgerStore", "MerkleLog", "Imaging", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AgriTraceCLI", dependencies: [
             "Imaging", "NeuralNet", "Training", "LedgerStore", "MerkleLog", "Grading", "Traceability",

@@ -1,3 +1,5 @@
+import Imaging
+
 /// A white RGB8 canvas that labels are drawn on: interleaved, row-major, no padding
 /// (the layout of Imaging's `RGBImage`).
 public struct LabelCanvas: Sendable {
@@ -43,4 +45,9 @@ public struct LabelCanvas: Sendable {
     public static func textWidth(_ text: String, scale: Int) -> Int {
         text.utf8.count * BitmapFont.advance * scale
     }
+}
+
+extension LabelCanvas {
+    /// The canvas as an Imaging image (same RGB8 layout), e.g. for `PNGEncoder`.
+    public var image: RGBImage { RGBImage(width: width, height: height, pixels: pixels) }
 }
