@@ -76,8 +76,10 @@ let package = Package(
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog", "TestSupport"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "MerkleLog", "TestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "TestSupport"]),
-        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "LedgerStore", "Grading", "TestSupport"]),
-        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "TestSupport"]),
+        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "LedgerStore", "MerkleLog", "Imaging", "TestSupport",
+                                                            .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "TestSupport", "LedgerStore", "MerkleLog",
+                                                           .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,66 @@
 import ArgumentParser
+import Foundation
+import LedgerStore
+import Traceability
 
+/// `agritrace label LOT --ledger DB --key KEY --out DIR`: the printable label and the buyer's
+/// proof files for a lot's latest grading. Exit 0 written, 1 unknown or ungraded lot,
+/// 2 usage errors, 3 ledger problems.
 struct LabelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "label", abstract: "Write a lot's printable QR label and its buyer proof file.")
+    static let configuration = CommandConfiguration(
+        commandName: "label",
+        abstract: "Write a lot's printable QR label and its buyer proof file.",
+        discussion: """
+            Writes into DIR: <lot>.png (QR code of the lot's GS1 Digital Link URI, or \
+            urn:agritrace:lot:<lot> without a GTIN, beside the lot code, origin code, crop, harvest \
+            date and grade), <lot>.proof (C2SP tlog-proof@v1 of the latest grading entry) and \
+            <lot>.lot.proof (the same for the lot entry, which names the origin). The proofs use \
+            the latest checkpoint covering the grading; when there is none, one is signed with KEY.
+            """)
 
-    func run() throws { throw NotYetBuilt(command: "label") }
+    @Argument(help: "The lot code.")
+    var lot: String
+
+    @Option(name: .long, help: "The ledger database.")
+    var ledger: String
+
+    @Option(name: .long, help: "The cooperative's signing key, used when no checkpoint covers the grading yet.")
+    var key: String?
+
+    @Option(name: .long, help: "Output folder (created if missing).")
+    var out: String
+
+    func run() throws {
+        let signer = try key.map(TraceabilitySupport.loadSigner)
+        let database = try TraceabilitySupport.openLedger(ledger, readOnly: signer == nil)
+        let package: LabelPackage
+        do {
+            package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer)
+        } catch let error as LabelError {
+            TraceabilitySupport.fail("\(error)", status: 1)
+        } catch {
+            TraceabilitySupport.fail("cannot make the label from \(ledger): \(error)", status: 3)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            TraceabilitySupport.fail("cannot create \(out): \(error.localizedDescription)", status: 1)
+        }
+        let base = URL(fileURLWithPath: out).appendingPathComponent(package.baseFileName).path
+        try TraceabilitySupport.write(package.png, to: base + ".png")
+        try TraceabilitySupport.write(Array(package.gradingProof.utf8), to: base + ".proof")
+        try TraceabilitySupport.write(Array(package.lotProof.utf8), to: base + ".lot.proof")
+
+        var report = """
+            Label for lot \(package.lotCode): grade \(package.content.grade), QR \(package.content.uri)
+              \(base).png
+              \(base).proof      (grading, entry #\(package.gradingSeq))
+              \(base).lot.proof  (lot and origin, entry #\(package.lotSeq))
+            Proofs are against checkpoint \(package.checkpoint.origin) at tree size \(package.checkpoint.size)\
+            \(package.signedNewCheckpoint ? " (signed now)" : "").
+
+            """
+        for note in package.label.notes { report += "Note: \(note)\n" }
+        FileHandleOutput.standardOutput.write(report)
+    }
 }

@@ -1,7 +1,35 @@
 import ArgumentParser
+import Traceability
 
+/// `agritrace trace QUERY --ledger DB [--json]`: provenance of a lot, a lot URI or an origin code.
+/// Exit 0 found, 1 nothing recorded for the query, 2 usage errors, 3 ledger unreadable.
 struct TraceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "trace", abstract: "Show the provenance of a lot, origin code or GS1 Digital Link.")
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Show the provenance of a lot, origin code or GS1 Digital Link.",
+        discussion: """
+            QUERY is a lot code (DT-LV-261103-01), the URI from a lot's QR code \
+            (https://id.gs1.org/01/<GTIN>/10/<lot>, or urn:agritrace:lot:<lot> for lots without \
+            a GTIN), or an origin code. Prints every related entry in ledger order with its seq and \
+            leaf hash, and the latest signed checkpoint that covers them.
+            """)
 
-    func run() throws { throw NotYetBuilt(command: "trace") }
+    @Argument(help: "Lot code, lot URI (GS1 Digital Link) or origin code.")
+    var query: String
+
+    @Option(name: .long, help: "The ledger database.")
+    var ledger: String
+
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+
+    func run() throws {
+        let snapshot = try TraceabilitySupport.snapshot(of: try TraceabilitySupport.openLedger(ledger))
+        do {
+            let trace = try ProvenanceTrace(query: query, in: snapshot)
+            FileHandleOutput.standardOutput.write(json ? trace.json().rendered() : trace.text())
+        } catch let error as TraceError {
+            TraceabilitySupport.fail("\(error)", status: 1)
+        }
+    }
 }

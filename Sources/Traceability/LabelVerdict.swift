@@ -9,6 +9,12 @@ public struct LabelVerdict: Sendable {
     /// The facts proven (or the individual problems), one per line.
     public let details: [String]
 
+    public init(isValid: Bool, headline: String, details: [String]) {
+        self.isValid = isValid
+        self.headline = headline
+        self.details = details
+    }
+
     public var text: String {
         ([headline] + details.map { "  - " + $0 }).joined(separator: "\n") + "\n"
     }

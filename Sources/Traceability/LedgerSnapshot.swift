@@ -52,3 +52,15 @@ public struct LedgerSnapshot: Sendable {
         return checkpoints.last { $0.treeSize >= needed }
     }
 }
+
+extension LedgerSnapshot {
+    /// Reads entry by entry, skipping any that no longer decode (a tampered ledger), and any
+    /// malformed checkpoint list; for reports that must show what is left. Verification, not
+    /// this reader, is what says whether the ledger can be trusted.
+    public init(readingLeniently ledger: Ledger) {
+        let size = (try? ledger.size()) ?? 0
+        let entries = (try? ledger.entries(seqs: 0..<size))
+            ?? (0..<size).compactMap { seq in (try? ledger.entry(seq: seq)) ?? nil }
+        self.init(entries: entries, checkpoints: ((try? ledger.checkpoints()) ?? []).map(CheckpointRecord.init))
+    }
+}

@@ -1,0 +1,1 @@
+../TraceabilityTests/SampleLedger.swift

@@ -1,0 +1,34 @@
+import LedgerStore
+import Testing
+@testable import Traceability
+
+@Suite struct LotIdentifierTests {
+    @Test func gtinLotsGetTheGS1DigitalLinkTheLedgerRecords() {
+        let id = LotIdentifier(lot: "DT-LV-261103-01", gtin: "08936045120019")
+        #expect(id.uri == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
+        #expect(id.uri == Identifiers.digitalLinkURI(gtin: "08936045120019", lotCode: "DT-LV-261103-01"))
+        // Lot codes may hold GS1 AI (10) punctuation, which must be percent-encoded the same way.
+        let odd = LotIdentifier(lot: "A/B 1%", gtin: "08936045120019")
+        #expect(odd.uri == Identifiers.digitalLinkURI(gtin: "08936045120019", lotCode: "A/B 1%"))
+        #expect(odd.uri.hasSuffix("/10/A%2FB%201%25"))
+    }
+
+    @Test func lotsWithoutAValidGTINFallBackToOurURN() {
+        #expect(LotIdentifier(lot: "DT-CT-261104-01", gtin: nil).uri == "urn:agritrace:lot:DT-CT-261104-01")
+        // A wrong check digit must not produce a GS1 identifier.
+        #expect(LotIdentifier(lot: "X1", gtin: "08936045120018") == .fallback(lot: "X1"))
+        #expect(LotIdentifier.normalisedGTIN("8936045120019") == "08936045120019")
+        #expect(LotIdentifier.normalisedGTIN("0893604512001") == nil)
+    }
+
+    @Test func parsesBothFormsBackIncludingOtherResolversAndQueries() {
+        #expect(LotIdentifier(uri: "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
+                == .digitalLink(gtin: "08936045120019", lot: "DT-LV-261103-01"))
+        #expect(LotIdentifier(uri: "https://coop.example/01/08936045120019/10/A%2FB?linkType=all")
+                == .digitalLink(gtin: "08936045120019", lot: "A/B"))
+        #expect(LotIdentifier(uri: "urn:agritrace:lot:DT-CT-261104-01") == .fallback(lot: "DT-CT-261104-01"))
+        #expect(LotIdentifier(uri: "https://id.gs1.org/01/08936045120018/10/X") == nil)   // bad check digit
+        #expect(LotIdentifier(uri: "DT-CT-261104-01") == nil)
+        #expect(LotIdentifier(uri: "urn:agritrace:lot:%G1") == nil)
+    }
+}
