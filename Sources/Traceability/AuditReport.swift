@@ -14,12 +14,16 @@ public struct AuditReport: Sendable {
         public var reviewReasons: [String] {
             guard let grading = latestGrading?.record else { return ["never graded"] }
             var reasons: [String] = []
-            if grading.needsReview > 0 { reasons.append("\(grading.needsReview) photos below the confidence threshold") }
-            if grading.unreadableCount > 0 { reasons.append("\(grading.unreadableCount) unreadable photos") }
+            if grading.needsReview > 0 {
+                reasons.append("\(Self.count(grading.needsReview, "photo")) below the confidence threshold")
+            }
+            if grading.unreadableCount > 0 { reasons.append("\(Self.count(grading.unreadableCount, "unreadable photo"))") }
             if !grading.isConformant { reasons.append("lot grade \(grading.lotGrade)") }
-            if !corrections.isEmpty { reasons.append("\(corrections.count) correction(s)") }
+            if !corrections.isEmpty { reasons.append(Self.count(corrections.count, "correction")) }
             return reasons
         }
+
+        static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
     }
 
     /// Photo and lot counts per grade for one origin code or farm.

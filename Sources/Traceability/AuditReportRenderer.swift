@@ -36,7 +36,8 @@ public enum AuditReportRenderer {
     body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
     h1{font-size:1.6em;margin-bottom:4px}h2{font-size:1.2em;border-bottom:2px solid #eee;padding-bottom:4px;margin-top:32px}
     table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-    th{background:#f5f5f5}td.num{text-align:right}code{font-size:.85em;word-break:break-all}
+    th{background:#f5f5f5}td.num{text-align:right}td.time{white-space:nowrap}
+    code{font-family:ui-monospace,"DejaVu Sans Mono","Liberation Mono",monospace;font-size:.9em;word-break:break-all}
     .verdict{padding:12px 16px;border-radius:6px;font-weight:600;margin:12px 0}
     .ok{background:#e6f4ea;color:#1b5e20}.bad{background:#fdecea;color:#8e1b10}
     .pass{color:#1b7f3b;font-weight:600}.fail{color:#c0392b;font-weight:600}
@@ -48,11 +49,15 @@ public enum AuditReportRenderer {
         let last = report.ledger.entries.last
         return """
         <h1>Ledger audit: \(HTML.escape(report.ledgerName))</h1>
-        <p class="muted">\(report.ledger.entries.count) entries\(last.map { ", last recorded \(HTML.escape($0.recordedAt))" } ?? ""); \
-        \(report.lots.count) lots, \(report.ledger.gradings.count) gradings, \(report.ledger.corrections.count) corrections, \
-        \(report.ledger.checkpoints.count) checkpoints.</p>
+        <p class="muted">\(count(report.ledger.entries.count, "entry", "entries"))\(last.map { ", last recorded \(HTML.escape($0.recordedAt))" } ?? ""); \
+        \(count(report.lots.count, "lot")), \(count(report.ledger.gradings.count, "grading")), \
+        \(count(report.ledger.corrections.count, "correction")), \(count(report.ledger.checkpoints.count, "checkpoint")).</p>
 
         """
+    }
+
+    static func count(_ n: Int, _ noun: String, _ plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
     }
 
     static func verificationSection(_ report: AuditReport) -> String {
@@ -130,7 +135,7 @@ public enum AuditReportRenderer {
         for correction in corrections {
             let target = report.ledger.entry(seq: correction.record.corrects)
             let targetText = target.map { "#\($0.seq): \(EntrySummary.describe($0))" } ?? "#\(correction.record.corrects) (not found)"
-            html += "<tr><td>#\(correction.seq)</td><td>\(HTML.escape(correction.recordedAt))</td>"
+            html += "<tr><td>#\(correction.seq)</td><td class=\"time\">\(HTML.escape(correction.recordedAt))</td>"
             html += "<td>\(HTML.escape(targetText))</td><td>\(HTML.escape(correction.record.reason))"
             html += "<br><code>\(HTML.escape(correction.record.changesText))</code></td></tr>\n"
         }
@@ -145,7 +150,7 @@ public enum AuditReportRenderer {
             for row in rows {
                 html += "<tr><td><code>\(HTML.escape(row.id))</code></td><td class=\"num\">\(row.gradingCount)</td>"
                 html += "<td>\(HTML.escape(row.lotCodes.joined(separator: ", ")))</td>"
-                html += "<td>\(HTML.escape(row.firstUsed))</td><td>\(HTML.escape(row.lastUsed))</td></tr>\n"
+                html += "<td class=\"time\">\(HTML.escape(row.firstUsed))</td><td class=\"time\">\(HTML.escape(row.lastUsed))</td></tr>\n"
             }
             if rows.isEmpty { html += "<tr><td colspan=\"5\" class=\"muted\">no gradings</td></tr>\n" }
             html += "</table><p></p>\n"

@@ -15,7 +15,7 @@ extension ProvenanceTrace {
         }
         out += "\n"
         if let checkpoint {
-            out += "Latest checkpoint covering these entries: #\(checkpoint.number) of \(checkpoint.origin), "
+            out += "Latest checkpoint covering these entries: checkpoint #\(checkpoint.number) of ledger \(checkpoint.origin), "
             out += "tree size \(checkpoint.treeSize), root \(checkpoint.rootHash)"
             if !checkpoint.signers.isEmpty { out += ", signed by \(checkpoint.signers.joined(separator: ", "))" }
             out += "\n"

@@ -1,0 +1,158 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+import Testing
+import TestSupport
+
+/// `trace`, `label`, `verify-label`, `export epcis` and `audit`, run as a buyer or inspector would,
+/// on a ledger recorded from the sample upload (see `SampleLedger`).
+@Suite struct BuyerAndInspectorCommandTests {
+    struct Workspace {
+        let directory: TemporaryDirectory
+        var ledger: String { path("ledger.db") }
+        var key: String { path("coop.key") }
+        var vkey: String { path("coop.vkey") }
+        func path(_ name: String) -> String { directory.url.appendingPathComponent(name).path }
+    }
+
+    private func workspace(checkpoint: Bool = true) throws -> Workspace {
+        let workspace = Workspace(directory: try TemporaryDirectory())
+        let (_, signer) = try SampleLedger.build(at: workspace.ledger, checkpoint: checkpoint)
+        try SigningKeyFile.write(signer, to: workspace.key)
+        try SigningKeyFile.writeVerifier(signer.verifier, to: workspace.vkey)
+        return workspace
+    }
+
+    @Test func traceByLotURIAndOriginAndUnknown() throws {
+        let ws = try workspace()
+        defer { ws.directory.remove() }
+        let lot = try AgriTraceBinary.run(["trace", "DT-LV-261103-02", "--ledger", ws.ledger])
+        #expect(lot.status == 0, "\(lot.stderr)")
+        #expect(lot.stdout.hasPrefix("Provenance of lot DT-LV-261103-02"))
+        #expect(lot.stdout.contains("origin VN-DTOR-0157 registered"))
+        #expect(lot.stdout.contains("correction of entry"))
+        #expect(lot.stdout.contains("Latest checkpoint covering these entries"))
+
+        let uri = try AgriTraceBinary.run(["trace", "https://id.gs1.org/01/08936045120019/10/DT-LV-261105-03", "--ledger", ws.ledger, "--json"])
+        #expect(uri.status == 0, "\(uri.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(uri.stdout.utf8)) as? [String: Any])
+        #expect(json["code"] as? String == "DT-LV-261105-03")
+        #expect((json["entries"] as? [[String: Any]])?.map { $0["type"] as? String } == ["origin", "lot", "grading"])
+
+        let origin = try AgriTraceBinary.run(["trace", "VN-DTOR-0141", "--ledger", ws.ledger])
+        #expect(origin.status == 0 && origin.stdout.contains("DT-LV-261103-01") && origin.stdout.contains("DT-LV-261105-03"))
+
+        let unknown = try AgriTraceBinary.run(["trace", "DT-XX-000000-00", "--ledger", ws.ledger])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no record for \"DT-XX-000000-00\""))
+
+        let missing = try AgriTraceBinary.run(["trace", "DT-LV-261103-02", "--ledger", ws.path("nope.db")])
+        #expect(missing.status == 3 && missing.stderr.contains("nope.db"))
+    }
+
+    @Test func labelThenVerifyGoodAndTamperedProofs() throws {
+        let ws = try workspace()
+        defer { ws.directory.remove() }
+        let out = ws.path("labels")
+        let label = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", out])
+        #expect(label.status == 0, "\(label.stderr)")
+        #expect(label.stdout.contains("accents") || label.stdout.contains("ASCII"))
+        let png = out + "/DT-LV-261103-01.png", proof = out + "/DT-LV-261103-01.proof", lotProof = out + "/DT-LV-261103-01.lot.proof"
+        #expect(try Self.zbarimg(png) == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
+
+        let good = try AgriTraceBinary.run(["verify-label", proof, lotProof, "--vkey", ws.vkey,
+                                            "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
+        #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
+        #expect(good.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, graded Premium"))
+
+        let wrongOrigin = try AgriTraceBinary.run(["verify-label", proof, lotProof, "--vkey", ws.vkey, "--origin", "VN-DTOR-0157"])
+        #expect(wrongOrigin.status == 1 && wrongOrigin.stdout.hasPrefix("NOT VERIFIED"))
+
+        // Tamper: swap one digit of the checkpoint's tree size line.
+        var text = try String(contentsOfFile: proof, encoding: .utf8)
+        let checkpointStart = try #require(text.range(of: "\n\n"))
+        let sizeLine = text[checkpointStart.upperBound...].split(separator: "\n")[1]
+        let sizeRange = try #require(text.range(of: "\n" + sizeLine + "\n", range: checkpointStart.upperBound..<text.endIndex))
+        text.replaceSubrange(sizeRange, with: "\n\(Int(sizeLine)! + 1)\n")
+        let tampered = ws.path("tampered.proof")
+        try text.write(toFile: tampered, atomically: true, encoding: .utf8)
+        let bad = try AgriTraceBinary.run(["verify-label", tampered, "--vkey", ws.vkey, "--lot", "DT-LV-261103-01"])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.hasPrefix("NOT VERIFIED") && bad.stdout.contains("tampered.proof does not check out"))
+
+        let noKey = try AgriTraceBinary.run(["verify-label", proof])
+        #expect(noKey.status == 2)
+        let badKey = try AgriTraceBinary.run(["verify-label", proof, "--vkey", png])
+        #expect(badKey.status == 2 && badKey.stderr.contains("DT-LV-261103-01.png"))
+    }
+
+    @Test func labelSignsACheckpointOnlyWhenNeededAndRefusesUnknownLots() throws {
+        let ws = try workspace(checkpoint: false)
+        defer { ws.directory.remove() }
+        let refused = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out")])
+        #expect(refused.status == 1 && refused.stderr.contains("no checkpoint covers"))
+        let signed = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
+        #expect(signed.status == 0 && signed.stdout.contains("(signed now)"), "\(signed.stderr)")
+        #expect(try Self.zbarimg(ws.path("out/DT-CT-261104-01.png")) == "urn:agritrace:lot:DT-CT-261104-01")
+        let unknown = try AgriTraceBinary.run(["label", "NOPE", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no lot \"NOPE\""))
+    }
+
+    @Test func exportEPCISWritesOneEventPerGrading() throws {
+        let ws = try workspace()
+        defer { ws.directory.remove() }
+        let file = ws.path("events.jsonld")
+        let result = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--out", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        #expect(document["type"] as? String == "EPCISDocument")
+        let events = try #require((document["epcisBody"] as? [String: Any])?["eventList"] as? [[String: Any]])
+        #expect(events.count == 5)
+        #expect(events.allSatisfy { $0["bizStep"] as? String == "inspecting" })
+
+        let oneLot = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--lot", "DT-TM-261104-02", "--out", "-"])
+        #expect(oneLot.status == 0 && oneLot.stdout.contains("non_conformant") && !oneLot.stdout.contains("DT-LV-261103-01"))
+        let badDate = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--since", "11/04/2026", "--out", file])
+        #expect(badDate.status == 2 && badDate.stderr.contains("YYYY-MM-DD"))
+    }
+
+    @Test func auditWritesTheReportAndFailsOnATamperedLedger() throws {
+        let ws = try workspace()
+        defer { ws.directory.remove() }
+        let report = ws.path("report.html")
+        let intact = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--vkey", ws.vkey, "--out", report])
+        #expect(intact.status == 0, "\(intact.stderr)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("The ledger is intact") && html.contains("<svg"))
+
+        // Change a lot's harvest date in place, as someone with the database file could.
+        try Self.sqlite(ws.ledger, "DROP TRIGGER IF EXISTS entries_append_only_update; UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"harvest_date\":\"2026-11-04\"', '\"harvest_date\":\"2026-11-09\"') AS BLOB) WHERE type = 'lot' AND lot_code = 'DT-CT-261104-01';")
+        let tampered = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--vkey", ws.vkey, "--out", report])
+        #expect(tampered.status == 3)
+        #expect(tampered.stdout.contains("FAILED verification"))
+        let badHTML = try String(contentsOfFile: report, encoding: .utf8)
+        let lotSeq = try #require(try Ledger(path: ws.ledger, readOnly: true).entries(lotCode: "DT-CT-261104-01").first?.seq)
+        #expect(badHTML.contains("First bad entry: <strong>#\(lotSeq)</strong>"))
+    }
+
+    static func zbarimg(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["zbarimg", "--raw", "-q", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .newlines)
+    }
+
+    static func sqlite(_ path: String, _ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", path, sql]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}

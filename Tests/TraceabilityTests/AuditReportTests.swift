@@ -1,0 +1,61 @@
+import Foundation
+import LedgerStore
+import Testing
+import TestSupport
+@testable import Traceability
+
+@Suite struct AuditReportTests {
+    private func report(verification: VerificationOutcome? = nil) throws -> AuditReport {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, _) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
+        let outcome = try verification ?? VerificationOutcome(ledger.verify())
+        return AuditReport(ledgerName: "ledger.db", generatedAt: "2026-11-12T00:00:00.000Z",
+                           ledger: try LedgerSnapshot(reading: ledger), verification: outcome)
+    }
+
+    @Test func groupsLotsByOriginAndFarmAndFlagsTheOnesToReview() throws {
+        let report = try report()
+        #expect(report.verification.intact)
+        #expect(report.lots.count == 5)
+        let byOrigin = Dictionary(uniqueKeysWithValues: report.distributionByOrigin.map { ($0.key, $0) })
+        #expect(byOrigin["VN-DTOR-0141"]?.lotCount == 2)
+        #expect(byOrigin["VN-DTOR-0141"]?.lotsByGrade == ["Premium": 2])
+        #expect(byOrigin["VN-DTOR-0141"]?.photosByGrade == ["Premium": 17, "Grade I": 1])
+        #expect(report.distributionByFarm.map(\.key) == ["F-CT-007", "F-LV-014", "F-LV-022", "F-TM-031"])
+        let review = Dictionary(uniqueKeysWithValues: report.lotsNeedingReview.map { ($0.lot.record.lotCode, $0.reviewReasons) })
+        #expect(Set(review.keys) == ["DT-CT-261104-01", "DT-TM-261104-02", "DT-LV-261103-02"])
+        #expect(review["DT-TM-261104-02"] == ["1 unreadable photo", "lot grade Reject"])
+        #expect(review["DT-LV-261103-02"] == ["1 correction"])
+        #expect(report.modelUsage.map(\.lotCodes.count) == [5])
+        #expect(report.lotsByHarvestDate.map(\.date) == ["2026-11-03", "2026-11-04", "2026-11-05"])
+    }
+
+    @Test func htmlIsSelfContainedWithEverySection() throws {
+        let html = AuditReportRenderer.html(try report())
+        for id in ["verification", "over-time", "per-origin", "per-farm", "review", "corrections", "models", "checkpoints"] {
+            #expect(html.contains("id=\"\(id)\""), "missing section \(id)")
+        }
+        #expect(html.contains("The ledger is intact"))
+        #expect(html.contains("<svg"))
+        #expect(html.contains("reweighed at the cooperative"))
+        // Nothing is fetched from elsewhere: no scripts, external stylesheets, images or fonts.
+        for forbidden in ["<script", "<link", "<img", "@import", "url(", "src="] {
+            #expect(!html.contains(forbidden), "found \(forbidden)")
+        }
+        #expect(html.components(separatedBy: "<svg").count - 1 == html.components(separatedBy: "</svg>").count - 1)
+    }
+
+    @Test func failedVerificationNamesTheFirstBadEntry() throws {
+        let failed = VerificationOutcome(checks: [.init(name: "prev chain", passed: false, detail: "entry 7: prev mismatch")],
+                                         firstBadEntry: 7, failure: "entry 7: prev chain failed")
+        let html = AuditReportRenderer.html(try report(verification: failed))
+        #expect(html.contains("FAILED verification"))
+        #expect(html.contains("First bad entry: <strong>#7</strong>"))
+        #expect(html.contains("lot DT-LV-261103-02"))   // entry 7 described
+    }
+
+    @Test func textFromTheLedgerIsEscaped() {
+        #expect(HTML.escape("<script>alert('x')</script> & \"q\"") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import LedgerStore
+import Testing
+import TestSupport
+@testable import Traceability
+
+/// Structural checks of the EPCIS document; full validation against GS1's JSON schema is done
+/// by `scripts/dev/validate-epcis.sh`, which needs the schema file (not shipped with the tests).
+@Suite struct EPCISExporterTests {
+    private func document(_ options: EPCISExporter.Options = .init()) throws -> (OrderedJSON, LedgerSnapshot) {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, _) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
+        let snapshot = try LedgerSnapshot(reading: ledger)
+        return (EPCISExporter(options: options).document(for: snapshot, creationDate: "2026-11-12T00:00:00.000Z"), snapshot)
+    }
+
+    @Test func oneInspectingObjectEventPerGrading() throws {
+        let (document, snapshot) = try document()
+        #expect(document["type"] == .string("EPCISDocument"))
+        #expect(document["schemaVersion"] == .string("2.0"))
+        #expect(document["@context"]?.arrayValue?.first == .string(EPCISExporter.contextURL))
+        #expect(document["@context"]?.arrayValue?.last?[EPCISExporter.namespacePrefix] == .string(EPCISExporter.namespaceIRI))
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        #expect(events.count == snapshot.gradings.count)
+        for (event, grading) in zip(events, snapshot.gradings) {
+            #expect(event["type"] == .string("ObjectEvent"))
+            #expect(event["bizStep"] == .string("inspecting"))
+            #expect(event["eventTime"] == .string(grading.recordedAt))
+            #expect(event["eventTimeZoneOffset"] == .string("+07:00"))
+            #expect(event["agritrace:seq"] == .int(grading.seq))
+            #expect(event["agritrace:leafHash"] == .string(grading.leafHashHex))
+            #expect(event["readPoint"]?["id"] == .string("urn:agritrace:cooperative:HTX-DONGTHAP-01"))
+            #expect(event["bizLocation"]?["id"] == event["readPoint"]?["id"])
+            let expected = grading.record.lotGrade == "Reject" ? "non_conformant" : "conformant"
+            #expect(event["disposition"] == .string(expected))
+        }
+    }
+
+    @Test func lotsAreDigitalLinksWithQuantityOrOurURN() throws {
+        let (document, _) = try document()
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        let quantities = events.compactMap { $0["quantityList"]?.arrayValue?.first }
+        #expect(quantities.count == events.count)
+        #expect(quantities[0]["epcClass"] == .string("https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01"))
+        #expect(quantities[0]["quantity"] == .decimal("850") && quantities[0]["uom"] == .string("KGM"))
+        #expect(quantities[2]["epcClass"] == .string("urn:agritrace:lot:DT-CT-261104-01"))
+    }
+
+    @Test func firstGradingOfALotAddsItWithHarvestDateAndOrigin() throws {
+        let (document, _) = try document()
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        for event in events {
+            // Each sample lot is graded once, so every event introduces its lot.
+            #expect(event["action"] == .string("ADD"))
+            let ilmd = try #require(event["ilmd"])
+            #expect(ilmd["cbvmda:harvestStartDate"]?.stringValue?.count == 10)
+            #expect(ilmd["agritrace:originCode"] == event["agritrace:originCode"])
+        }
+        #expect(events[0]["ilmd"]?["cbvmda:harvestStartDate"] == .string("2026-11-03"))
+        #expect(events[0]["ilmd"]?["agritrace:originCode"] == .string("VN-DTOR-0141"))
+    }
+
+    @Test func filtersByLotAndDateAndUsesAGivenLocation() throws {
+        let (one, _) = try document(.init(lotCode: "DT-TM-261104-02", locationURI: "urn:epc:id:sgln:8936045.00001.0"))
+        let events = try #require(one["epcisBody"]?["eventList"]?.arrayValue)
+        #expect(events.count == 1)
+        #expect(events[0]["disposition"] == .string("non_conformant"))
+        #expect(events[0]["readPoint"]?["id"] == .string("urn:epc:id:sgln:8936045.00001.0"))
+        let (later, _) = try document(.init(sinceDate: "2026-11-12"))
+        #expect(later["epcisBody"]?["eventList"]?.arrayValue?.isEmpty == true)
+        let (same, _) = try document(.init(sinceDate: "2026-11-11"))
+        #expect(same["epcisBody"]?["eventList"]?.arrayValue?.count == 5)
+    }
+
+    /// Every member name outside EPCIS's own vocabulary must be a compact IRI of a declared prefix
+    /// (the schema requires extension names to be URIs).
+    @Test func everyExtensionNameUsesADeclaredPrefix() throws {
+        let (document, _) = try document()
+        let standard: Set<String> = ["type", "eventTime", "eventTimeZoneOffset", "eventID", "quantityList", "action",
+                                     "bizStep", "disposition", "readPoint", "bizLocation", "ilmd"]
+        for event in document["epcisBody"]?["eventList"]?.arrayValue ?? [] {
+            guard case .object(let members) = event else { Issue.record("event is not an object"); continue }
+            for (name, _) in members where !standard.contains(name) {
+                #expect(name.hasPrefix("agritrace:"), "undeclared extension \(name)")
+            }
+        }
+    }
+}
