@@ -1,0 +1,95 @@
+import Foundation
+import Grading
+
+/// Progress of `agritrace grade` on stderr, and the results file: a redrawn bar on a terminal
+/// (photos done/total, photos/s, ETA), a plain line every few seconds otherwise (logs, CI),
+/// nothing with `--quiet`.
+final class GradeProgress: GradingObserver {
+    enum Style { case bar, lines, quiet }
+
+    private let style: Style
+    private let results: ResultsWriter?
+    private var phase = ""
+    private var total = 0
+    private var done = 0
+    private var started = 0.0
+    private var lastDrawn = 0.0
+    private let lineInterval: Double
+
+    init(style: Style, results: ResultsWriter?, lineInterval: Double = 5) {
+        self.style = style
+        self.results = results
+        self.lineInterval = lineInterval
+    }
+
+    static func style(quiet: Bool) -> Style {
+        quiet ? .quiet : (isatty(STDERR_FILENO) == 1 ? .bar : .lines)
+    }
+
+    func begin(phase: String, total: Int) {
+        self.phase = phase
+        self.total = total
+        done = 0
+        started = Self.now()
+        lastDrawn = 0
+        if style == .lines { FileHandleOutput.standardError.write("\(phase): \(total) photos\n") }
+    }
+
+    func progress(done: Int) {
+        self.done = done
+        let now = Self.now()
+        switch style {
+        case .quiet: return
+        case .bar:
+            if now - lastDrawn >= 0.1 || done == total { draw(now: now) }
+        case .lines:
+            if now - lastDrawn >= lineInterval && done < total {
+                lastDrawn = now
+                FileHandleOutput.standardError.write("\(phase): \(status(now: now))\n")
+            }
+        }
+    }
+
+    func record(_ result: PhotoResult) { results?.write(result) }
+
+    func end(phase: String) {
+        results?.flush()
+        let now = Self.now()
+        switch style {
+        case .quiet: return
+        case .bar:
+            draw(now: now)
+            FileHandleOutput.standardError.write("\n")
+        case .lines:
+            FileHandleOutput.standardError.write("\(phase): \(status(now: now)), done\n")
+        }
+    }
+
+    private func draw(now: Double) {
+        lastDrawn = now
+        let width = 30
+        let filled = total == 0 ? width : width * done / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        // \r and "erase to end of line" redraw in place.
+        FileHandleOutput.standardError.write("\r\(phase) [\(bar)] \(status(now: now))\u{1B}[K")
+    }
+
+    private func status(now: Double) -> String {
+        let elapsed = max(now - started, 1e-9)
+        let rate = Double(done) / elapsed
+        var text = "\(done)/\(total) photos, \(String(format: "%.1f", rate)) photos/s"
+        if done < total && rate > 0 { text += ", ETA \(Self.duration(Double(total - done) / rate))" }
+        return text
+    }
+
+    private static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded(.up))
+        return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+    }
+
+    private static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
