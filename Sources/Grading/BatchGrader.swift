@@ -101,7 +101,7 @@ public final class BatchGrader {
         let photoCount = toGrade.reduce(0) { $0 + $1.photos.count }
         for lot in lots where alreadyRecorded[lot.code] != nil {
             for row in lot.photos {
-                observer?.record(PhotoResult(file: row.file, lot: lot.code, sha256: knownHashes[row.file], outcome: .alreadyRecorded))
+                observer?.record(PhotoResult(file: row.file, lot: lot.code, sha256: knownHashes[row.file] ?? "", outcome: .alreadyRecorded))
             }
         }
         try gradePhotos(of: toGrade, in: upload, observer: observer) { lot, results in
@@ -133,11 +133,11 @@ public final class BatchGrader {
         observer?.begin(phase: "hashing", total: rows.count)
         defer { observer?.end(phase: "hashing") }
         var hashes: [String: String] = [:]
-        let queue = WorkQueue<String?>(count: rows.count, chunkSize: 1, window: max(options.maxInFlight, options.jobs))
+        let queue = WorkQueue<String>(count: rows.count, chunkSize: 1, window: max(options.maxInFlight, options.jobs))
         try queue.run(threads: options.jobs, work: { range in
             range.map { index in
-                let row = rows[index]
-                guard let file = upload.files[UploadPath.key(row.file)], let data = try? upload.contents(of: file) else { return nil }
+                // Unreadable bytes hash as zero bytes, exactly as grading records them.
+                let data = (try? upload.contents(of: upload.files[UploadPath.key(rows[index].file)]!)) ?? Data()
                 return UploadDigest.sha256Hex(data)
             }
         }, consume: { index, hash in
@@ -178,18 +178,19 @@ public final class BatchGrader {
     /// then classify the readable ones as one batch.
     private static func gradeChunk(_ photos: [(lot: String, file: String)], upload: Upload,
                                    classifier: any PhotoClassifier, policy: GradingPolicy) throws -> [PhotoResult] {
-        var hashes: [String?] = []
+        var hashes: [String] = []
         var decoded: [[UInt8]] = []
         var failures: [Int: String] = [:]
         for (index, photo) in photos.enumerated() {
-            guard let file = upload.files[UploadPath.key(photo.file)] else {
-                hashes.append(nil); failures[index] = "not in the upload"; continue
-            }
             let data: Data
             do {
-                data = try upload.contents(of: file)
+                data = try upload.contents(of: upload.files[UploadPath.key(photo.file)]!)
             } catch {
-                hashes.append(nil); failures[index] = "cannot be read: \(error)"; continue
+                // Validation saw the file, so this is damage (a corrupt zip entry) or a file
+                // removed meanwhile; the hash recorded is that of zero bytes and the reason says so.
+                hashes.append(UploadDigest.sha256Hex(Data()))
+                failures[index] = "cannot be read (content hash is of zero bytes): \(error)"
+                continue
             }
             hashes.append(UploadDigest.sha256Hex(data))
             do {
@@ -222,7 +223,7 @@ public final class BatchGrader {
         var images: [GradingRecord.Image] = []
         var hashes: [String: String] = [:]
         for result in results {
-            hashes[result.file] = result.sha256 ?? ""
+            hashes[result.file] = result.sha256
             switch result.outcome {
             case let .graded(classIndex, _, probabilities, grade, needsReview):
                 counts[grade, default: 0] += 1

@@ -9,15 +9,15 @@ public struct PhotoResult: Sendable, Equatable {
 
     public let file: String
     public let lot: String
-    /// Lowercase hex SHA-256 of the photo's bytes; nil when they could not be read at all.
-    public let sha256: String?
+    /// Lowercase hex SHA-256 of the photo's bytes (of zero bytes when they could not be read).
+    public let sha256: String
     public let outcome: Outcome
 
     /// The JSON-lines form: `file`, `sha256`, `lot`, then `class`, `label`, `probabilities`,
     /// `grade`, `needs_review` for a graded photo, `error` for an unreadable one, or
     /// `status: "already-recorded"`.
     public var jsonLine: String {
-        var fields = [("file", JSONText.string(file)), ("sha256", sha256.map(JSONText.string) ?? "null"), ("lot", JSONText.string(lot))]
+        var fields = [("file", JSONText.string(file)), ("sha256", JSONText.string(sha256)), ("lot", JSONText.string(lot))]
         switch outcome {
         case let .graded(classIndex, label, probabilities, grade, needsReview):
             fields += [("class", String(classIndex)), ("label", JSONText.string(label)),

@@ -5,7 +5,7 @@
 public struct UploadLimits: Sendable, Equatable {
     /// Files (zip entries or folder files) in one upload, manifest included.
     public var maxEntries: Int
-    /// Bytes of one photo (after inflating, for a zip).
+    /// Bytes of one photo (after inflating, for a zip); the same 50 MiB as `DecodeLimits.default`.
     public var maxFileBytes: Int
     /// Bytes of all files together (after inflating, for a zip).
     public var maxTotalBytes: Int
@@ -18,7 +18,7 @@ public struct UploadLimits: Sendable, Equatable {
     public var maxCompressionRatio: Int
 
     public init(maxEntries: Int = 20_000,
-                maxFileBytes: Int = 64 << 20,
+                maxFileBytes: Int = 50 << 20,
                 maxTotalBytes: Int = 64 << 30,
                 maxManifestBytes: Int = 16 << 20,
                 maxManifestRows: Int = 20_000,

@@ -63,7 +63,7 @@ import TestSupport
         #expect(again.humanReport.contains("Nothing new"))
         #expect(observer.phases == ["hashing:40"])
         #expect(observer.results.count == 40)
-        #expect(observer.results.allSatisfy { $0.outcome == .alreadyRecorded && $0.sha256?.count == 64 })
+        #expect(observer.results.allSatisfy { $0.outcome == .alreadyRecorded && $0.sha256.count == 64 })
     }
 
     @Test func aChangedLotWithARecordedCodeIsRefused() throws {
