@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "TestSupport"]),
         .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "LedgerStore", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "TestSupport", "LedgerStore", "MerkleLog",
+        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "TestSupport", "NeuralNet", "LedgerStore", "MerkleLog",
                                                            .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

@@ -42,6 +42,7 @@ LOTS = [
     ("DT-LV-261105-03", "VN-DTOR-0141", "F-LV-014", "Nguyễn Văn Ba", "Tân Thành", "Lai Vung",
      "nguyen-van-ba", "2026-11-05", "700", gtin14("0893604512001"), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 10),
 ]
+PROVINCE = "Đồng Tháp"
 NOTES = {
     "DT-LV-261103-01": "Hái sáng sớm, đã phân loại sơ bộ",
     "DT-TM-261104-02": nfd('Trái bị nứt sau mưa, "hàng dạt"'),
@@ -79,9 +80,9 @@ def main():
             rel = f"{folder}/IMG_{date.replace('-', '')}_{photo_number}.jpg"
             shutil.copyfile(os.path.join(FGRADE, str(cls), src), os.path.join(OUT, rel))
             rows.append([rel, lot, origin, farm, "cà chua", date, gtin, kg, NOTES.get(lot, ""),
-                         name, commune, district, f"fgrade/train/{cls}/{src}"])
+                         name, commune, district, PROVINCE, f"fgrade/train/{cls}/{src}"])
     header = ["file", "lot_code", "origin_code", "farm_id", "crop", "harvest_date",
-              "gtin", "quantity_kg", "notes", "farm_name", "commune", "district"]
+              "gtin", "quantity_kg", "notes", "farm_name", "commune", "district", "province"]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)

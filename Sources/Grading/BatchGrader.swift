@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LedgerStore
 
 /// Grades an upload and records it: validate everything, skip lots already recorded, grade the
 /// rest on `jobs` threads with bounded memory, and append one `lot` + one `grading` entry per lot
@@ -61,8 +62,9 @@ public final class BatchGrader {
         for lot in lots where seenOrigins.insert(lot.originCode).inserted {
             if try ledger.isOriginRegistered(lot.originCode) { continue }
             if options.registerOrigins {
-                missingOrigins.append(OriginRecord(code: lot.originCode, farmID: lot.farmID, farmName: lot.farmName,
-                                                   commune: lot.commune, district: lot.district, crop: lot.crop))
+                missingOrigins.append(OriginRecord(originCode: lot.originCode, farmID: lot.farmID, farmName: lot.farmName.nonEmpty,
+                                                   commune: lot.commune.nonEmpty, district: lot.district.nonEmpty,
+                                                   province: lot.province.nonEmpty, crop: lot.crop))
             } else {
                 problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
                                               "origin code \(lot.originCode) is not registered in the ledger (register it, or pass --register-origins)"))
@@ -208,7 +210,7 @@ public final class BatchGrader {
             let scores = probabilities[next]
             next += 1
             let best = scores.indices.max(by: { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) })!
-            let topBP = Int((scores[best] * 10_000).rounded())
+            let topBP = basisPoints(scores[best])
             return PhotoResult(file: photo.file, lot: photo.lot, sha256: hashes[index],
                                outcome: .graded(classIndex: best, label: classifier.labels[best], probabilities: scores,
                                                 grade: policy.grade(ofClass: best),
@@ -220,21 +222,20 @@ public final class BatchGrader {
     private func record(_ lot: Lot, results: [PhotoResult], cooperative: String) throws -> GradingSummary.LotSummary {
         var counts: [String: Int] = [:]
         var review = 0, unreadableCount = 0
-        var images: [GradingRecord.Image] = []
+        var images: [GradedImage] = []
         var hashes: [String: String] = [:]
         for result in results {
             hashes[result.file] = result.sha256
             switch result.outcome {
-            case let .graded(classIndex, _, probabilities, grade, needsReview):
+            case let .graded(classIndex, label, probabilities, grade, needsReview):
                 counts[grade, default: 0] += 1
                 if needsReview { review += 1 }
-                images.append(.init(file: result.file, sha256: result.sha256,
-                                    outcome: .graded(classIndex: classIndex,
-                                                     scoresBP: probabilities.map { Int(($0 * 10_000).rounded()) },
-                                                     grade: grade, needsReview: needsReview)))
+                images.append(.graded(GradedPhoto(file: result.file, sha256: result.sha256, classIndex: classIndex, label: label,
+                                                  scoresBasisPoints: probabilities.map(Self.basisPoints),
+                                                  grade: grade, needsReview: needsReview)))
             case .unreadable(let reason):
                 unreadableCount += 1
-                images.append(.init(file: result.file, sha256: result.sha256, outcome: .unreadable(reason: reason)))
+                images.append(.unreadable(file: result.file, sha256: result.sha256, reason: reason))
             case .alreadyRecorded:
                 preconditionFailure("a lot being graded has no already-recorded photos")
             }
@@ -242,22 +243,31 @@ public final class BatchGrader {
         let readable = results.count - unreadableCount
         let lotGrade = policy.lotGrade(counts: counts)
         let held = policy.isHeld(readable: readable, needingReview: review)
-        let distribution = policy.grades.map { (grade: $0, count: counts[$0, default: 0]) }
+        let distribution = policy.grades.map { GradingSummary.GradeCount(grade: $0, count: counts[$0, default: 0]) }
         let digest = UploadDigest.of(lot, photoHashes: hashes)
         let lotRecord = LotRecord(lotCode: lot.code, originCode: lot.originCode, farmID: lot.farmID, cooperative: cooperative,
-                                  crop: lot.crop, harvestDate: lot.harvestDate, gtin: lot.gtin.isEmpty ? nil : lot.gtin,
-                                  quantityGrams: Manifest.quantityGrams(lot.quantityKg), notes: lot.notes)
-        let grading = GradingRecord(lotCode: lot.code, modelSHA256: classifier.modelID, policySHA256: policy.sha256,
-                                    uploadDigest: digest, images: images, lotGrade: lotGrade, distribution: distribution,
-                                    needsReview: review, unreadable: unreadableCount, held: held)
+                                  crop: lot.crop, harvestDate: lot.harvestDate, quantityGrams: Manifest.quantityGrams(lot.quantityKg),
+                                  gtin: lot.gtin.nonEmpty, uploadDigest: digest)
+        let grading = GradingRecord(lotCode: lot.code, model: classifier.modelID, policy: policy.sha256, uploadDigest: digest,
+                                    images: images, lotGrade: lotGrade,
+                                    distribution: Dictionary(uniqueKeysWithValues: distribution.map { ($0.grade, $0.count) }),
+                                    needsReview: review)
         let outcome = try ledger.append(lot: lotRecord, grading: grading)
         var lotSeq: Int?, gradingSeq: Int?
         if case let .appended(l, g) = outcome { lotSeq = l; gradingSeq = g }
         return GradingSummary.LotSummary(
             lot: lot.code, farmID: lot.farmID, originCode: lot.originCode,
             status: outcome == .alreadyRecorded ? .alreadyRecorded : .recorded, photos: results.count,
-            grade: lotGrade, distribution: distribution.map { .init(grade: $0.grade, count: $0.count) },
-            needsReview: review, unreadable: unreadableCount, held: held, uploadDigest: digest,
-            lotSeq: lotSeq, gradingSeq: gradingSeq)
+            grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
+            uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq)
     }
+
+    /// A probability as integer basis points (the ledger holds no fractions).
+    static func basisPoints(_ probability: Float) -> Int {
+        Int((min(max(probability, 0), 1) * 10_000).rounded())
+    }
+}
+
+private extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -11,6 +11,7 @@ public struct Lot: Sendable, Equatable {
     public let farmName: String
     public let commune: String
     public let district: String
+    public let province: String
     /// The rows' distinct non-empty notes, in manifest order.
     public let notes: [String]
     /// The lot's photos in manifest order.
@@ -28,6 +29,7 @@ public struct Lot: Sendable, Equatable {
         farmName = first.farmName
         commune = first.commune
         district = first.district
+        province = first.province
         var seen = Set<String>()
         notes = rows.map(\.notes).filter { !$0.isEmpty && seen.insert($0).inserted }
         photos = rows
@@ -37,6 +39,6 @@ public struct Lot: Sendable, Equatable {
     static var agreeingColumns: [(String, KeyPath<Manifest.Row, String>)] { [
         ("origin_code", \.originCode), ("farm_id", \.farmID), ("crop", \.crop), ("harvest_date", \.harvestDate),
         ("gtin", \.gtin), ("quantity_kg", \.quantityKg), ("farm_name", \.farmName), ("commune", \.commune),
-        ("district", \.district),
+        ("district", \.district), ("province", \.province),
     ] }
 }

@@ -3,12 +3,12 @@ import Foundation
 /// `manifest.csv`: one row per photo naming its lot, growing area and farm.
 ///
 /// Required columns `file,lot_code,origin_code,farm_id,crop,harvest_date`; optional
-/// `gtin,quantity_kg,notes,farm_name,commune,district`. Column order is free, names are
+/// `gtin,quantity_kg,notes,farm_name,commune,district,province`. Column order is free, names are
 /// case-sensitive, other columns are refused (a misspelt optional column would otherwise be
 /// silently ignored). Every string is normalised to Unicode NFC and trimmed of surrounding spaces.
 public struct Manifest: Sendable {
     public static let requiredColumns = ["file", "lot_code", "origin_code", "farm_id", "crop", "harvest_date"]
-    public static let optionalColumns = ["gtin", "quantity_kg", "notes", "farm_name", "commune", "district"]
+    public static let optionalColumns = ["gtin", "quantity_kg", "notes", "farm_name", "commune", "district", "province"]
 
     public struct Row: Sendable, Equatable {
         /// 1-based line in the file (the header is line 1).
@@ -25,6 +25,7 @@ public struct Manifest: Sendable {
         public let farmName: String
         public let commune: String
         public let district: String
+        public let province: String
     }
 
     public let rows: [Row]
@@ -90,7 +91,7 @@ public struct Manifest: Sendable {
                           originCode: value("origin_code"), farmID: value("farm_id"), crop: value("crop"),
                           harvestDate: value("harvest_date"), gtin: value("gtin"), quantityKg: value("quantity_kg"),
                           notes: value("notes"), farmName: value("farm_name"), commune: value("commune"),
-                          district: value("district"))
+                          district: value("district"), province: value("province"))
             let before = problems.count
             Manifest.check(row) { problem(row.line, $0) }
             if problems.count == before { parsed.append(row) }

@@ -8,7 +8,7 @@ import Foundation
 ///     agritrace-upload-digest v1\n
 ///     <lot_code>\n
 ///     then one line per photo, sorted by file path (byte order):
-///     <file>\t<photo sha256>\t<origin_code>\t<farm_id>\t<crop>\t<harvest_date>\t<gtin>\t<quantity_kg>\t<notes>\t<farm_name>\t<commune>\t<district>\n
+///     <file>\t<photo sha256>\t<origin_code>\t<farm_id>\t<crop>\t<harvest_date>\t<gtin>\t<quantity_kg>\t<notes>\t<farm_name>\t<commune>\t<district>\t<province>\n
 ///
 /// Sorting makes the digest independent of row order; the same photos and rows re-uploaded
 /// (also re-zipped) give the same digest, any changed byte or field gives another.
@@ -17,7 +17,7 @@ public enum UploadDigest {
         var text = "agritrace-upload-digest v1\n" + escape(lot.code) + "\n"
         for row in lot.photos.sorted(by: { Array($0.file.utf8).lexicographicallyPrecedes($1.file.utf8) }) {
             let fields = [row.file, photoHashes[row.file] ?? "", row.originCode, row.farmID, row.crop, row.harvestDate,
-                          row.gtin, row.quantityKg, row.notes, row.farmName, row.commune, row.district]
+                          row.gtin, row.quantityKg, row.notes, row.farmName, row.commune, row.district, row.province]
             text += fields.map(escape).joined(separator: "\t") + "\n"
         }
         return hex(SHA256.hash(data: Data(text.utf8)))

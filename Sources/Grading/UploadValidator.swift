@@ -69,7 +69,8 @@ public enum UploadValidator {
         var problems: [UploadProblem] = []
         var firstLot: [String: Lot] = [:]
         let columns: [(String, KeyPath<Lot, String>)] = [("farm_id", \.farmID), ("crop", \.crop), ("farm_name", \.farmName),
-                                                         ("commune", \.commune), ("district", \.district)]
+                                                         ("commune", \.commune), ("district", \.district),
+                                                         ("province", \.province)]
         for lot in lots {
             guard let first = firstLot[lot.originCode] else { firstLot[lot.originCode] = lot; continue }
             for (column, field) in columns where lot[keyPath: field] != first[keyPath: field] {

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStore
 import Testing
 import TestSupport
 @testable import Grading
@@ -24,17 +25,19 @@ import TestSupport
         #expect(observer.phases == ["grading:40"])
         #expect(ledger.lots[0].quantityGrams == 850_000)
         #expect(ledger.lots[0].cooperative == "HTX-LAI-VUNG")
-        #expect(ledger.gradings.allSatisfy { $0.policySHA256 == policy.sha256 && $0.modelSHA256 == String(repeating: "ab", count: 32) })
+        #expect(ledger.gradings.allSatisfy { $0.policy == policy.sha256 && $0.model == String(repeating: "ab", count: 32) })
+        #expect(zip(ledger.lots, ledger.gradings).allSatisfy { lot, grading in lot.uploadDigest != nil && lot.uploadDigest == grading.uploadDigest })
         // Each photo's recorded grade is the policy's grade of its class; distributions add up.
         for grading in ledger.gradings {
             var counts: [String: Int] = [:]
             for image in grading.images {
-                guard case let .graded(classIndex, scores, grade, _) = image.outcome else { Issue.record("unreadable"); continue }
-                #expect(grade == policy.classGrades[classIndex])
-                #expect(scores.count == 10)
-                counts[grade, default: 0] += 1
+                guard case let .graded(photo) = image else { Issue.record("unreadable"); continue }
+                #expect(photo.grade == policy.classGrades[photo.classIndex])
+                #expect(photo.scoresBasisPoints.count == 10)
+                #expect(photo.label == String(photo.classIndex))
+                counts[photo.grade, default: 0] += 1
             }
-            #expect(grading.distribution.map(\.count) == policy.grades.map { counts[$0, default: 0] })
+            #expect(grading.distribution == Dictionary(uniqueKeysWithValues: policy.grades.map { ($0, counts[$0, default: 0]) }))
             #expect(grading.lotGrade == policy.lotGrade(counts: counts))
         }
     }
@@ -106,10 +109,10 @@ import TestSupport
         #expect(summary.photosGraded == 39)
         #expect(!summary.isClean)
         let image = try #require(ledger.gradings[0].images.first { $0.file == UploadFixture.samplePhoto2 })
-        #expect(image.sha256 == UploadDigest.sha256Hex(broken))
-        #expect(image.outcome == .unreadable(reason: "\(UploadFixture.samplePhoto2): not a JPEG file"))
-        #expect(ledger.gradings[0].unreadable == 1)
-        #expect(ledger.gradings[0].distribution.map(\.count).reduce(0, +) == 7)
+        #expect(image == .unreadable(file: UploadFixture.samplePhoto2, sha256: UploadDigest.sha256Hex(broken),
+                                     reason: "\(UploadFixture.samplePhoto2): not a JPEG file"))
+        #expect(summary.lots[0].unreadable == 1)
+        #expect(ledger.gradings[0].distribution.values.reduce(0, +) == 7)
         #expect(ledger.lots.count == 5)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStore
 @testable import Grading
 
 /// A classifier whose answer is a pure function of the photo bytes, so pipeline tests can check
@@ -41,8 +42,8 @@ final class MemoryLedger: GradingLedger {
     func configuredCooperative() throws -> String? { cooperative }
     func isOriginRegistered(_ code: String) throws -> Bool { origins.contains(code) }
     func register(origins new: [OriginRecord]) throws -> Int {
-        let fresh = new.filter { !origins.contains($0.code) }
-        origins += fresh.map(\.code)
+        let fresh = new.filter { !origins.contains($0.originCode) }
+        origins += fresh.map(\.originCode)
         size += fresh.count
         return fresh.count
     }
@@ -51,7 +52,7 @@ final class MemoryLedger: GradingLedger {
         gradings.contains { $0.lotCode == lotCode && $0.uploadDigest == uploadDigest }
     }
     func append(lot: LotRecord, grading: GradingRecord) throws -> LotAppendOutcome {
-        if try isUploadRecorded(lotCode: lot.lotCode, uploadDigest: grading.uploadDigest) { return .alreadyRecorded }
+        if try isUploadRecorded(lotCode: lot.lotCode, uploadDigest: grading.uploadDigest!) { return .alreadyRecorded }
         lots.append(lot)
         gradings.append(grading)
         size += 2

@@ -14,7 +14,7 @@ import TestSupport
         var text = "agritrace-upload-digest v1\nDT-LV-261103-01\n"
         for row in lot.photos.sorted(by: { $0.file < $1.file }) {
             text += [row.file, String(repeating: "0", count: 64), "VN-DTOR-0141", "F-LV-014", "cà chua", "2026-11-03",
-                     "08936045120019", "850", "Hái sáng sớm, đã phân loại sơ bộ", "Nguyễn Văn Ba", "Tân Thành", "Lai Vung"]
+                     "08936045120019", "850", "Hái sáng sớm, đã phân loại sơ bộ", "Nguyễn Văn Ba", "Tân Thành", "Lai Vung", "Đồng Tháp"]
                 .joined(separator: "\t") + "\n"
         }
         #expect(UploadDigest.of(lot, photoHashes: hashes) == UploadDigest.sha256Hex(Data(text.utf8)))

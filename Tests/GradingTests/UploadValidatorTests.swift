@@ -68,7 +68,7 @@ import TestSupport
             try UploadValidator.lots(of: try Upload(url: fixture.url))
         }
         #expect(error.problems.map(\.description) == [
-            "manifest.csv:1: unknown column 'farm' (expected file,lot_code,origin_code,farm_id,crop,harvest_date,gtin,quantity_kg,notes,farm_name,commune,district)",
+            "manifest.csv:1: unknown column 'farm' (expected file,lot_code,origin_code,farm_id,crop,harvest_date,gtin,quantity_kg,notes,farm_name,commune,district,province)",
             "manifest.csv:1: missing required columns origin_code, farm_id",
         ])
     }

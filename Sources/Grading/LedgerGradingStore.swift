@@ -1,0 +1,47 @@
+import LedgerStore
+import MerkleLog
+
+/// `GradingLedger` over an open `Ledger`, signing every entry with the cooperative's key.
+public final class LedgerGradingStore: GradingLedger {
+    public let ledger: Ledger
+    private let signer: NoteSigner
+
+    public init(ledger: Ledger, signer: NoteSigner) {
+        self.ledger = ledger
+        self.signer = signer
+    }
+
+    /// The ledger's origin line (its checkpoint name, by default the cooperative key's name).
+    public func configuredCooperative() throws -> String? { ledger.origin }
+
+    public func isOriginRegistered(_ code: String) throws -> Bool { try ledger.isOriginRegistered(code) }
+
+    public func register(origins: [OriginRecord]) throws -> Int {
+        let missing = try origins.filter { try !ledger.isOriginRegistered($0.originCode) }
+        guard !missing.isEmpty else { return 0 }
+        do {
+            return try ledger.append(missing.map(EntryBody.origin), signer: signer).appended.count
+        } catch LedgerError.rejectedEntry {
+            // Another run registered some of them between the check and the append: retry once
+            // with what is still missing.
+            let stillMissing = try origins.filter { try !ledger.isOriginRegistered($0.originCode) }
+            guard !stillMissing.isEmpty else { return 0 }
+            return try ledger.append(stillMissing.map(EntryBody.origin), signer: signer).appended.count
+        }
+    }
+
+    public func isLotRecorded(_ lotCode: String) throws -> Bool { try ledger.isLotRegistered(lotCode) }
+
+    public func isUploadRecorded(lotCode: String, uploadDigest: String) throws -> Bool {
+        try !ledger.entries(recording: IdempotencyKey(lotCode: lotCode, uploadDigest: uploadDigest)).isEmpty
+    }
+
+    public func append(lot: LotRecord, grading: GradingRecord) throws -> LotAppendOutcome {
+        let key = IdempotencyKey(lotCode: lot.lotCode, uploadDigest: grading.uploadDigest ?? "")
+        let result = try ledger.append([.lot(lot), .grading(grading)], signer: signer, idempotencyKey: key)
+        if result.alreadyRecorded { return .alreadyRecorded }
+        return .appended(lotSeq: result.appended[0].seq, gradingSeq: result.appended[1].seq)
+    }
+
+    public func treeSize() throws -> Int { try ledger.size() }
+}

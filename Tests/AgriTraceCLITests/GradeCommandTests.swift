@@ -1,0 +1,187 @@
+import Foundation
+import LedgerStore
+import NeuralNet
+import Testing
+import TestSupport
+
+@Suite struct GradeCommandTests {
+    let sample = FixtureFiles.url("uploads/sample").path
+
+    /// The tone model's grades of the sample upload: (lot grade, counts per grade
+    /// Premium/Grade I/Grade II/Reject, photos needing review). A change here means grading changed.
+    static let toneModelExpectation: [String: (grade: String, counts: [Int], review: Int)] = [
+        "DT-LV-261103-01": ("Grade II", [1, 5, 2, 0], 2),
+        "DT-LV-261103-02": ("Reject", [0, 1, 4, 3], 7),
+        "DT-CT-261104-01": ("Reject", [0, 1, 4, 3], 5),
+        "DT-TM-261104-02": ("Reject", [1, 2, 2, 1], 3),
+        "DT-LV-261105-03": ("Reject", [2, 3, 0, 5], 6),
+    ]
+
+    @Test func gradesTheSampleUploadAsExpectedAndReRunningRecordsNothingNew() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let first = try workspace.grade(sample, ["--register-origins", "--cooperative", "HTX-LAI-VUNG",
+                                                 "--results", workspace.results, "--jobs", "2"])
+        // Exit 1: four lots are held for review (the tone model is unsure of many photos).
+        #expect(first.status == 1, "\(first.stderr)")
+        #expect(first.stdout.contains("Held for review: DT-LV-261103-02, DT-CT-261104-01, DT-TM-261104-02, DT-LV-261105-03"))
+        #expect(first.stdout.contains("Ledger: 14 entries written (4 origins registered), tree size 15."))
+
+        let ledger = try workspace.openLedger()
+        #expect(try ledger.verify().isIntact)
+        let lots = try ledger.entries(type: .lot)
+        let gradings = try ledger.entries(type: .grading)
+        #expect(lots.count == 5 && gradings.count == 5)
+        for entry in gradings {
+            guard case .grading(let grading) = entry.body, let expected = Self.toneModelExpectation[grading.lotCode] else {
+                Issue.record("unexpected entry \(entry.seq)"); continue
+            }
+            #expect(grading.lotGrade == expected.grade, "\(grading.lotCode)")
+            #expect(["Premium", "Grade I", "Grade II", "Reject"].map { grading.distribution[$0] ?? -1 } == expected.counts, "\(grading.lotCode)")
+            #expect(grading.needsReview == expected.review, "\(grading.lotCode)")
+        }
+        guard case .lot(let lot) = lots[0].body else { Issue.record("not a lot"); return }
+        #expect(lot.cooperative == "HTX-LAI-VUNG" && lot.quantityGrams == 850_000 && lot.gtin == "08936045120019")
+        guard case .origin(let origin) = try ledger.entries(type: .origin)[1].body else { Issue.record("not an origin"); return }
+        // Registered from NFD manifest fields, stored NFC.
+        #expect(origin.farmName == "Trần Thị Hồng" && origin.commune == "Long Hậu" && origin.province == "Đồng Tháp")
+
+        // The results file: one line per photo, agreeing with the ledger's images.
+        let lines = try String(contentsOfFile: workspace.results, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 40)
+        let recorded = gradings.flatMap { entry -> [GradedImage] in
+            guard case .grading(let grading) = entry.body else { return [] }
+            return grading.images
+        }
+        for (line, image) in zip(lines, recorded) {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            guard case .graded(let photo) = image else { Issue.record("unreadable \(image.file)"); continue }
+            #expect(object["file"] as? String == photo.file && object["sha256"] as? String == photo.sha256)
+            #expect(object["class"] as? Int == photo.classIndex && object["grade"] as? String == photo.grade)
+            let probabilities = (object["probabilities"] as! [Double]).map { Int(($0 * 10_000).rounded()) }
+            #expect(probabilities == photo.scoresBasisPoints)
+        }
+
+        let again = try workspace.grade(sample, ["--cooperative", "HTX-LAI-VUNG", "--json", "--jobs", "1"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any]
+        let changes = summary["ledger"] as! [String: Any]
+        #expect(changes["entries_written"] as? Int == 0)
+        #expect(changes["tree_size"] as? Int == 15)
+        #expect((summary["lots"] as! [[String: Any]]).allSatisfy { $0["status"] as? String == "already-recorded" })
+        let human = try workspace.grade(sample, ["--cooperative", "HTX-LAI-VUNG", "--quiet"])
+        #expect(human.stdout.contains("Nothing new: every lot of this upload is already recorded in the ledger."))
+        #expect(human.stderr.isEmpty)
+        #expect(try Ledger(path: workspace.ledger).size() == 15)
+    }
+
+    @Test func aCorruptedPhotoIsRecordedAsUnreadableAndTheRestIsGraded() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let upload = workspace.directory.url.appendingPathComponent("upload")
+        try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample"), to: upload)
+        let photo = "tran-thi-hong/IMG_20261103_4110.jpg"
+        let original = try Data(contentsOf: upload.appendingPathComponent(photo))
+        let corrupted = original.prefix(300) + Data(repeating: 0x5A, count: 200)   // header intact, scan garbage
+        try corrupted.write(to: upload.appendingPathComponent(photo))
+
+        let result = try workspace.grade(upload.path, ["--register-origins", "--results", workspace.results])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("Unreadable photos (recorded as rejected-unreadable):"))
+        #expect(result.stdout.contains("  \(photo) (lot DT-LV-261103-02): "))
+        let ledger = try workspace.openLedger()
+        #expect(try ledger.entries(type: .grading).count == 5)
+        let images = try ledger.entries(lotCode: "DT-LV-261103-02").compactMap { entry -> [GradedImage]? in
+            if case .grading(let grading) = entry.body { return grading.images }
+            return nil
+        }.flatMap { $0 }
+        let unreadable = images.filter { if case .unreadable = $0 { return true } else { return false } }
+        #expect(unreadable.map(\.file) == [photo])
+        #expect(unreadable.first?.sha256 == sha256Hex(corrupted))
+        let line = try String(contentsOfFile: workspace.results, encoding: .utf8).split(separator: "\n")
+            .first { $0.contains(photo) }!
+        #expect(line.contains("\"error\":"))
+        #expect(try ledger.verify().isIntact)
+    }
+
+    @Test func aMalformedManifestIsRefusedWithEveryProblemAndNothingRecorded() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let upload = workspace.directory.url.appendingPathComponent("upload")
+        try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample"), to: upload)
+        let manifestURL = upload.appendingPathComponent("manifest.csv")
+        var lines = try String(contentsOf: manifestURL, encoding: .utf8).components(separatedBy: "\r\n")
+        lines[3] = lines[3].replacingOccurrences(of: "2026-11-03", with: "2026-11-31")     // line 4: bad date
+        lines[18] = lines[18].replacingOccurrences(of: "VN-DTOR-0203", with: "VN-DTOR-9999")  // line 19: lot disagrees
+        lines.remove(at: 20)                                                                   // a photo left unlisted
+        try lines.joined(separator: "\r\n").write(to: manifestURL, atomically: true, encoding: .utf8)
+
+        let result = try workspace.grade(upload.path, ["--register-origins"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("3 problems, nothing was graded or recorded"))
+        #expect(result.stderr.contains("manifest.csv:4: harvest_date '2026-11-31' is not a date of the form YYYY-MM-DD"))
+        #expect(result.stderr.contains("manifest.csv:19: lot DT-CT-261104-01: origin_code 'VN-DTOR-9999' disagrees with 'VN-DTOR-0203' on line 18"))
+        #expect(result.stderr.contains("le-van-tam/IMG_20261104_4120.jpg: not listed in manifest.csv"))
+        #expect(try workspace.openLedger().size() == 1)
+    }
+
+    @Test func aZipWithEscapingEntriesIsRefused() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let result = try workspace.grade(FixtureFiles.url("uploads/zip-slip.zip").path, ["--register-origins"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("../../etc/cron.d/evil.jpg: path escapes the upload ('..')"))
+        #expect(result.stderr.contains("/tmp/absolute.jpg: absolute path"))
+        #expect(result.stderr.contains("nguyen-van-ba/link.jpg: symbolic links are not allowed in uploads"))
+        #expect(try workspace.openLedger().size() == 1)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/absolute.jpg"))
+    }
+
+    @Test func aZipUploadIsGraded() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let result = try workspace.grade(FixtureFiles.url("uploads/good.zip").path, ["--register-origins", "--json"])
+        let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let held = (summary["lots"] as! [[String: Any]])[0]["held"] as! Bool
+        #expect(result.status == (held ? 1 : 0), "\(result.stderr)")
+        #expect(summary["photos_graded"] as? Int == 3)
+        #expect(summary["upload"] as? String == "good.zip")
+        #expect(try workspace.openLedger().entries(type: .grading).count == 1)
+    }
+
+    @Test func unregisteredOriginsAndLedgerProblemsHaveTheirOwnStatus() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let unregistered = try workspace.grade(sample)
+        #expect(unregistered.status == 2)
+        #expect(unregistered.stderr.contains("manifest.csv:2: origin code VN-DTOR-0141 is not registered in the ledger"))
+
+        let missingLedger = try AgriTraceBinary.run(["grade", sample, "--ledger", workspace.path("none.db"),
+                                                     "--key", workspace.key, "--model", workspace.model])
+        #expect(missingLedger.status == 3)
+        #expect(missingLedger.stderr.contains("none.db"))
+
+        let badPolicy = workspace.path("policy.json")
+        try Data("{\"format\": \"agritrace-grading-policy\"}".utf8).write(to: URL(fileURLWithPath: badPolicy))
+        let policy = try workspace.grade(sample, ["--policy", badPolicy])
+        #expect(policy.status == 2)
+        #expect(policy.stderr.contains("grading policy policy.json: not a valid grading policy: missing key"))
+
+        let usage = try workspace.grade(sample, ["--jobs", "0"])
+        #expect(usage.status == 2)
+    }
+
+    @Test func progressIsPrintedAsPlainLinesWhenNotATerminal() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let result = try workspace.grade(sample, ["--register-origins"])
+        #expect(result.stderr.hasPrefix("grading: 40 photos\n"))
+        #expect(result.stderr.contains("grading: 40/40 photos, "))
+        #expect(result.stderr.hasSuffix(", done\n"))
+        #expect(!result.stderr.contains("\r"))
+    }
+}
+
+/// Lowercase hex SHA-256 (the model id function is exactly that).
+func sha256Hex(_ data: Data) -> String { Model.identifier(ofFileBytes: [UInt8](data)) }
