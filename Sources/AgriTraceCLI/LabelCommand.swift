@@ -61,6 +61,11 @@ struct LabelCommand: ParsableCommand {
 
             """
         for note in package.label.notes { report += "Note: \(note)\n" }
+        for correction in package.corrections {
+            report += "Warning: entry #\(correction.record.corrects) was corrected by entry #\(correction.seq) "
+            report += "(\(correction.record.reason): \(correction.record.changesText)); the label and proofs show the "
+            report += "entries as first signed, `agritrace trace \(package.lotCode)` shows the correction.\n"
+        }
         FileHandleOutput.standardOutput.write(report)
     }
 }

@@ -18,6 +18,9 @@ public struct LabelPackage: Sendable {
     public let checkpoint: Checkpoint
     /// Whether a checkpoint had to be signed to cover the grading.
     public let signedNewCheckpoint: Bool
+    /// Later corrections of the lot or grading entry. The proofs and the label show the entries
+    /// as signed; a correction is a separate entry the buyer sees with `trace`.
+    public let corrections: [Recorded<CorrectionRecord>]
 
     /// File names used in the output folder: the lot code with anything outside
     /// `A-Z a-z 0-9 . _ -` replaced by `_` (lot codes may contain `/`).
@@ -32,11 +35,17 @@ public struct LabelPackage: Sendable {
         guard let lotEntry = try ledger.lotRegistration(lotCode), case .lot(let lot) = lotEntry.body else {
             throw LabelError.unknownLot(lotCode)
         }
-        let gradings = try ledger.entries(lotCode: lotCode).compactMap { entry -> (LedgerEntry, GradingRecord)? in
+        let lotEntries = try ledger.entries(lotCode: lotCode)
+        let gradings = lotEntries.compactMap { entry -> (LedgerEntry, GradingRecord)? in
             if case .grading(let grading) = entry.body { return (entry, grading) }
             return nil
         }
         guard let (gradingEntry, grading) = gradings.last else { throw LabelError.notGraded(lotCode) }
+        let corrections = lotEntries.compactMap { entry -> Recorded<CorrectionRecord>? in
+            guard case .correction(let correction) = entry.body,
+                  [lotEntry.seq, gradingEntry.seq].contains(correction.corrects) else { return nil }
+            return Recorded(entry: entry, record: correction)
+        }
 
         var signedNew = false
         if try ledger.latestCheckpoint(covering: gradingEntry.seq) == nil {
@@ -55,6 +64,6 @@ public struct LabelPackage: Sendable {
                             png: try PNGEncoder.encode(label.canvas.image),
                             gradingProof: gradingProof.serialized, lotProof: lotProof.serialized,
                             gradingSeq: gradingEntry.seq, lotSeq: lotEntry.seq, checkpoint: checkpoint,
-                            signedNewCheckpoint: signedNew)
+                            signedNewCheckpoint: signedNew, corrections: corrections)
     }
 }

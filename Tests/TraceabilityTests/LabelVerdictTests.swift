@@ -70,6 +70,24 @@ import TestSupport
                                     witnesses: [witness], printed: .init()).isValid)
     }
 
+    @Test func aWitnessCosignatureIsCheckedWhenRequired() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
+        let witness = try NoteSigner(name: "witness.example/w1", type: .cosignatureV1, seed: [UInt8](repeating: 0x05, count: 32))
+        var note = try SignedNote(parsing: try #require(try ledger.latestCheckpoint()).signedNote)
+        note.sign(with: witness, timestamp: 1_794_400_000)
+        try ledger.storeCosignedCheckpoint(note.serialized)
+        let package = try LabelPackage.make(lotCode: "DT-LV-261103-01", ledger: ledger, signer: nil)
+        let verdict = LabelVerdict.check(proofs: [("p", package.gradingProof)], trustedKeys: [signer.verifier],
+                                         witnesses: [witness.verifier], printed: .init())
+        #expect(verdict.isValid, "\(verdict.text)")
+        #expect(verdict.text.contains("cosigned by witness.example/w1"))
+        let other = try NoteSigner(name: "witness.example/w2", type: .cosignatureV1, seed: [UInt8](repeating: 0x06, count: 32))
+        #expect(!LabelVerdict.check(proofs: [("p", package.gradingProof)], trustedKeys: [signer.verifier],
+                                    witnesses: [witness.verifier, other.verifier], printed: .init()).isValid)
+    }
+
     @Test func aBoxClaimingAnotherLotOrOriginFails() throws {
         let made = try make("DT-LV-261103-01")
         let proofs = [("g", made.package.gradingProof), ("l", made.package.lotProof)]
@@ -103,5 +121,8 @@ import TestSupport
         #expect(made.package.baseFileName == "DT-CT-261104-01")
         #expect(made.package.content.uri == "urn:agritrace:lot:DT-CT-261104-01")
         #expect(made.package.png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(made.package.corrections.isEmpty)
+        let corrected = try make("DT-LV-261103-02")
+        #expect(corrected.package.corrections.map(\.record.corrects) == [corrected.package.lotSeq])
     }
 }
