@@ -9,7 +9,7 @@ struct ExportCommand: ParsableCommand {
         subcommands: [EPCIS.self])
 
     /// `agritrace export epcis --ledger DB [--lot CODE] [--since DATE] --out FILE`.
-    /// Exit 0 written, 2 usage errors, 3 ledger unreadable.
+    /// Exit 0 written, 1 unknown --lot, 2 usage errors, 3 ledger unreadable.
     struct EPCIS: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "epcis",
@@ -48,6 +48,9 @@ struct ExportCommand: ParsableCommand {
 
         func run() throws {
             let snapshot = try TraceabilitySupport.snapshot(of: try TraceabilitySupport.openLedger(ledger))
+            if let lot, snapshot.lot(code: lot) == nil {
+                TraceabilitySupport.fail("the ledger \(ledger) has no lot \"\(lot)\"", status: 1)
+            }
             let exporter = EPCISExporter(options: .init(lotCode: lot, sinceDate: since, locationURI: location))
             let count = exporter.selectedGradings(in: snapshot).count
             let document = exporter.document(for: snapshot, creationDate: TraceabilitySupport.nowTimestamp()).rendered()

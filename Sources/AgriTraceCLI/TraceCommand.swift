@@ -24,7 +24,13 @@ struct TraceCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let snapshot = try TraceabilitySupport.snapshot(of: try TraceabilitySupport.openLedger(ledger))
+        let database = try TraceabilitySupport.openLedger(ledger)
+        let snapshot: LedgerSnapshot
+        do {
+            snapshot = try LedgerSnapshot(relevantTo: query, in: database)
+        } catch {
+            TraceabilitySupport.fail("cannot read ledger \(ledger): \(error); run `agritrace ledger verify` for details", status: 3)
+        }
         do {
             let trace = try ProvenanceTrace(query: query, in: snapshot)
             FileHandleOutput.standardOutput.write(json ? trace.json().rendered() : trace.text())

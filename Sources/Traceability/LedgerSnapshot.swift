@@ -1,49 +1,69 @@
 import LedgerStore
 
-/// Everything the traceability tools read from a ledger, decoded once: entries in `seq`
-/// order and the stored checkpoints in the order they were made. Reports and exports are
-/// built from a snapshot so one command sees one consistent state of the ledger.
+/// What the traceability tools read from a ledger, decoded once and indexed: entries in `seq`
+/// order and the stored checkpoints in the order they were made. One command works on one
+/// snapshot, so it sees one consistent state of the ledger; lookups are dictionary reads, so
+/// reports stay linear in the ledger's size.
 public struct LedgerSnapshot: Sendable {
     public let entries: [LedgerEntry]
     public let checkpoints: [CheckpointRecord]
+    public let origins: [Recorded<OriginRecord>]
+    public let lots: [Recorded<LotRecord>]
+    public let gradings: [Recorded<GradingRecord>]
+    public let corrections: [Recorded<CorrectionRecord>]
+
+    private let entryIndexBySeq: [Int: Int]
+    private let originByCode: [String: Recorded<OriginRecord>]
+    private let lotByCode: [String: Recorded<LotRecord>]
+    private let lotsByOrigin: [String: [Recorded<LotRecord>]]
+    private let gradingsByLot: [String: [Recorded<GradingRecord>]]
+    private let correctionsByTarget: [Int: [Recorded<CorrectionRecord>]]
 
     public init(entries: [LedgerEntry], checkpoints: [CheckpointRecord]) {
-        self.entries = entries.sorted { $0.seq < $1.seq }
+        var unique: [Int: LedgerEntry] = [:]
+        for entry in entries { unique[entry.seq] = entry }
+        let sorted = unique.values.sorted { $0.seq < $1.seq }
+        self.entries = sorted
         self.checkpoints = checkpoints
+        var origins: [Recorded<OriginRecord>] = [], lots: [Recorded<LotRecord>] = []
+        var gradings: [Recorded<GradingRecord>] = [], corrections: [Recorded<CorrectionRecord>] = []
+        for entry in sorted {
+            switch entry.body {
+            case .origin(let r): origins.append(Recorded(entry: entry, record: r))
+            case .lot(let r): lots.append(Recorded(entry: entry, record: r))
+            case .grading(let r): gradings.append(Recorded(entry: entry, record: r))
+            case .correction(let r): corrections.append(Recorded(entry: entry, record: r))
+            case .key: break
+            }
+        }
+        self.origins = origins
+        self.lots = lots
+        self.gradings = gradings
+        self.corrections = corrections
+        entryIndexBySeq = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1.seq, $0) })
+        // The ledger registers each origin and lot code once; keep the first should a damaged
+        // ledger hold two.
+        originByCode = Dictionary(origins.map { ($0.record.originCode, $0) }, uniquingKeysWith: { first, _ in first })
+        lotByCode = Dictionary(lots.map { ($0.record.lotCode, $0) }, uniquingKeysWith: { first, _ in first })
+        lotsByOrigin = Dictionary(grouping: lots, by: \.record.originCode)
+        gradingsByLot = Dictionary(grouping: gradings, by: \.record.lotCode)
+        correctionsByTarget = Dictionary(grouping: corrections, by: \.record.corrects)
     }
 
-    /// Reads every entry and checkpoint (inside one read transaction of the ledger's making).
+    /// Reads every entry and checkpoint.
     public init(reading ledger: Ledger) throws {
         let size = try ledger.size()
         self.init(entries: try ledger.entries(seqs: 0..<size),
                   checkpoints: try ledger.checkpoints().map(CheckpointRecord.init))
     }
 
-    public var origins: [Recorded<OriginRecord>] {
-        entries.compactMap { if case .origin(let r) = $0.body { return Recorded(entry: $0, record: r) }; return nil }
-    }
-    public var lots: [Recorded<LotRecord>] {
-        entries.compactMap { if case .lot(let r) = $0.body { return Recorded(entry: $0, record: r) }; return nil }
-    }
-    public var gradings: [Recorded<GradingRecord>] {
-        entries.compactMap { if case .grading(let r) = $0.body { return Recorded(entry: $0, record: r) }; return nil }
-    }
-    public var corrections: [Recorded<CorrectionRecord>] {
-        entries.compactMap { if case .correction(let r) = $0.body { return Recorded(entry: $0, record: r) }; return nil }
-    }
-
-    public func entry(seq: Int) -> LedgerEntry? {
-        // Entries are contiguous from 0 in a sound ledger, so try the direct index first.
-        if seq >= 0, seq < entries.count, entries[seq].seq == seq { return entries[seq] }
-        return entries.first { $0.seq == seq }
-    }
-
-    public func origin(code: String) -> Recorded<OriginRecord>? { origins.first { $0.record.originCode == code } }
-    public func lot(code: String) -> Recorded<LotRecord>? { lots.first { $0.record.lotCode == code } }
-    public func lots(originCode: String) -> [Recorded<LotRecord>] { lots.filter { $0.record.originCode == originCode } }
-    public func gradings(lotCode: String) -> [Recorded<GradingRecord>] { gradings.filter { $0.record.lotCode == lotCode } }
+    public func entry(seq: Int) -> LedgerEntry? { entryIndexBySeq[seq].map { entries[$0] } }
+    public func origin(code: String) -> Recorded<OriginRecord>? { originByCode[code] }
+    public func lot(code: String) -> Recorded<LotRecord>? { lotByCode[code] }
+    public func lots(originCode: String) -> [Recorded<LotRecord>] { lotsByOrigin[originCode] ?? [] }
+    public func gradings(lotCode: String) -> [Recorded<GradingRecord>] { gradingsByLot[lotCode] ?? [] }
     public func corrections(of seqs: Set<Int>) -> [Recorded<CorrectionRecord>] {
-        corrections.filter { seqs.contains($0.record.corrects) }
+        seqs.flatMap { correctionsByTarget[$0] ?? [] }.sorted { $0.seq < $1.seq }
     }
 
     /// The most recent checkpoint whose tree contains every one of `seqs`.
@@ -54,6 +74,32 @@ public struct LedgerSnapshot: Sendable {
 }
 
 extension LedgerSnapshot {
+    /// Only the entries a trace of `query` can touch, through the ledger's indexed lookups: the
+    /// lot's or origin's entries, the origins of those lots, the lots of those origins, and
+    /// every correction (corrections are few, and one need not repeat the lot code it amends).
+    /// `ProvenanceTrace` on this gives the same result as on the whole ledger.
+    public init(relevantTo query: String, in ledger: Ledger) throws {
+        var entries = try ledger.entries(type: .correction)
+        var lotCodes: Set<String> = [query]
+        if let identifier = LotIdentifier(uri: query) { lotCodes.insert(identifier.lot) }
+        var originCodes: Set<String> = [query]
+        for code in lotCodes {
+            for entry in try ledger.entries(lotCode: code) {
+                entries.append(entry)
+                if case .lot(let lot) = entry.body { originCodes.insert(lot.originCode) }
+            }
+        }
+        for code in originCodes {
+            for entry in try ledger.entries(originCode: code) {
+                entries.append(entry)
+                if code == query, case .lot(let lot) = entry.body, !lotCodes.contains(lot.lotCode) {
+                    entries += try ledger.entries(lotCode: lot.lotCode)
+                }
+            }
+        }
+        self.init(entries: entries, checkpoints: try ledger.checkpoints().map(CheckpointRecord.init))
+    }
+
     /// Reads entry by entry, skipping any that no longer decode (a tampered ledger), and any
     /// malformed checkpoint list; for reports that must show what is left. Verification, not
     /// this reader, is what says whether the ledger can be trusted.

@@ -112,6 +112,8 @@ import TestSupport
 
         let oneLot = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--lot", "DT-TM-261104-02", "--out", "-"])
         #expect(oneLot.status == 0 && oneLot.stdout.contains("non_conformant") && !oneLot.stdout.contains("DT-LV-261103-01"))
+        let unknownLot = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--lot", "NOPE", "--out", file])
+        #expect(unknownLot.status == 1 && unknownLot.stderr.contains("no lot \"NOPE\""))
         let badDate = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--since", "11/04/2026", "--out", file])
         #expect(badDate.status == 2 && badDate.stderr.contains("YYYY-MM-DD"))
     }

@@ -63,6 +63,21 @@ import TestSupport
         }
     }
 
+    /// `trace` reads only what the ledger's indexes return for the query; it must see exactly
+    /// what a trace over the whole ledger sees.
+    @Test(arguments: ["DT-LV-261103-02", "VN-DTOR-0141", "urn:agritrace:lot:DT-CT-261104-01",
+                      "https://id.gs1.org/01/08936045120019/10/DT-LV-261105-03", "VN-DTOR-0318"])
+    func indexedReadGivesTheSameTrace(query: String) throws {
+        try withSample { ledger, snapshot in
+            let partial = try LedgerSnapshot(relevantTo: query, in: ledger)
+            #expect(partial.entries.count < snapshot.entries.count)
+            let full = try ProvenanceTrace(query: query, in: snapshot)
+            let indexed = try ProvenanceTrace(query: query, in: partial)
+            #expect(indexed.entries.map(\.seq) == full.entries.map(\.seq))
+            #expect(indexed.text() == full.text())
+        }
+    }
+
     @Test func unknownQueriesSayWhatWasLookedFor() throws {
         try withSample { _, snapshot in
             let error = #expect(throws: TraceError.self) { try ProvenanceTrace(query: "NO-SUCH-LOT", in: snapshot) }
