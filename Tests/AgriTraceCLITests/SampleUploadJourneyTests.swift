@@ -1,0 +1,75 @@
+import Foundation
+import LedgerStore
+import Testing
+import TestSupport
+
+/// The whole journey on the sample upload, every step through the binary: the cooperative grades
+/// it and signs a checkpoint, then prints a label; a buyer verifies it; an inspector traces,
+/// exports and audits. Grades come from the deterministic tone model (`GradeTestSupport`).
+@Suite struct SampleUploadJourneyTests {
+    @Test func gradeThenLabelVerifyTraceExportAndAudit() throws {
+        let ws = try GradeWorkspace()
+        defer { ws.remove() }
+        let graded = try ws.grade(FixtureFiles.url("uploads/sample").path, ["--register-origins", "--cooperative", "HTX-LAI-VUNG"])
+        #expect([0, 1].contains(graded.status), "\(graded.stderr)")
+        let checkpoint = try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", ws.ledger, "--key", ws.key])
+        #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
+        let vkey = ws.path("coop.vkey")
+        try SigningKeyFile.writeVerifier(try SigningKeyFile.load(ws.key).verifier, to: vkey)
+
+        // What the grader recorded for one lot, read straight from the ledger.
+        let ledger = try ws.openLedger()
+        let gradingEntry = try #require(try ledger.entries(lotCode: "DT-LV-261103-01").last { $0.type == .grading })
+        guard case .grading(let grading) = gradingEntry.body else { Issue.record("not a grading"); return }
+
+        let trace = try AgriTraceBinary.run(["trace", "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01", "--ledger", ws.ledger])
+        #expect(trace.status == 0, "\(trace.stderr)")
+        #expect(trace.stdout.contains("#\(gradingEntry.seq)  \(gradingEntry.recordedAt)  grading of lot DT-LV-261103-01: lot grade \(grading.lotGrade)"))
+        #expect(trace.stdout.contains("leaf hash \(gradingEntry.leafHash.hex)"))
+        #expect(trace.stdout.contains("Nguyễn Văn Ba"))
+
+        let out = ws.path("labels")
+        let label = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", out])
+        #expect(label.status == 0, "\(label.stderr)")
+        #expect(try BuyerAndInspectorCommandTests.zbarimg(out + "/DT-LV-261103-01.png")
+                == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
+        let proofs = [out + "/DT-LV-261103-01.proof", out + "/DT-LV-261103-01.lot.proof"]
+        let verified = try AgriTraceBinary.run(["verify-label"] + proofs + ["--vkey", vkey, "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, graded \(grading.lotGrade)"))
+        // The ledger's own buyer check accepts the same file.
+        let ledgerCheck = try AgriTraceBinary.run(["ledger", "verify-proof", proofs[0], "--vkey", vkey])
+        #expect(ledgerCheck.status == 0, "\(ledgerCheck.stdout)\(ledgerCheck.stderr)")
+
+        // A forged grade in the proof file is caught.
+        let text = try String(contentsOfFile: proofs[0], encoding: .utf8)
+        let extraLine = try #require(text.split(separator: "\n").first { $0.hasPrefix("extra ") })
+        let entryBytes = try #require(Data(base64Encoded: String(extraLine.dropFirst(6))))
+        let forged = String(decoding: entryBytes, as: UTF8.self)
+            .replacingOccurrences(of: "\"lot_grade\":\"\(grading.lotGrade)\"", with: "\"lot_grade\":\"Premium\"")
+        let forgedFile = ws.path("forged.proof")
+        try text.replacingOccurrences(of: String(extraLine), with: "extra " + Data(forged.utf8).base64EncodedString())
+            .write(toFile: forgedFile, atomically: true, encoding: .utf8)
+        let rejected = try AgriTraceBinary.run(["verify-label", forgedFile, "--vkey", vkey])
+        #expect(rejected.status == 1 && rejected.stdout.hasPrefix("NOT VERIFIED"))
+
+        let events = ws.path("events.jsonld")
+        #expect(try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--out", events]).status == 0)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: events))) as? [String: Any])
+        let eventList = try #require((document["epcisBody"] as? [String: Any])?["eventList"] as? [[String: Any]])
+        #expect(eventList.count == (try ledger.entries(type: .grading)).count)
+        let grades = try ledger.entries(type: .grading).compactMap { entry -> String? in
+            if case .grading(let g) = entry.body { return g.lotGrade }; return nil
+        }
+        #expect(eventList.map { $0["disposition"] as? String } == grades.map { $0 == "Reject" ? "non_conformant" : "conformant" })
+
+        let report = ws.path("report.html")
+        let audit = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--vkey", vkey, "--out", report])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("The ledger is intact"))
+        for lot in ["DT-LV-261103-01", "DT-LV-261103-02", "DT-CT-261104-01", "DT-TM-261104-02", "DT-LV-261105-03"] {
+            #expect(html.contains(lot))
+        }
+    }
+}
