@@ -50,13 +50,39 @@ public struct LabelVerdict: Sendable {
                 default: problems.append("\(proof.name) proves a \(verified.entry.type.rawValue) entry, not a lot or its grading")
                 }
             } catch {
-                problems.append("\(proof.name) does not check out: \(error)")
+                problems.append("\(proof.name) does not check out: \(Self.explain(error)) (\(error))")
             }
         }
         guard problems.isEmpty else {
             return LabelVerdict(isValid: false, headline: "NOT VERIFIED: do not rely on this label.", details: problems)
         }
 
+        return verdict(lots: lots, gradings: gradings, checkpoints: checkpoints, printed: printed)
+    }
+
+    /// What a proof failure means for a buyer, before the technical detail.
+    static func explain(_ error: Error) -> String {
+        switch error {
+        case is MerkleError:
+            return "the record or its proof was changed, so it is not the one in the cooperative's signed ledger"
+        case NoteError.noVerifiedSignature, NoteError.invalidSignature:
+            return "the ledger state it refers to is not signed by the key you trust (or a required witness did not cosign it)"
+        case NoteError.originMismatch:
+            return "it comes from a different ledger"
+        case is NoteError:
+            return "the file is damaged or not a proof file"
+        case ProofFileError.entrySignature:
+            return "the record is not signed by the cooperative's key"
+        default:
+            return "the record inside is not valid"
+        }
+    }
+
+    private static func verdict(lots: [(name: String, entry: LedgerEntry, lot: LotRecord)],
+                                gradings: [(name: String, entry: LedgerEntry, grading: GradingRecord)],
+                                checkpoints: [(name: String, checkpoint: Checkpoint, witnesses: [NoteVerifier])],
+                                printed: Printed) -> LabelVerdict {
+        var problems: [String] = []
         let lotCodes = Set(lots.map(\.lot.lotCode) + gradings.map(\.grading.lotCode))
         if lotCodes.count > 1 {
             problems.append("the proof files are about different lots: \(lotCodes.sorted().joined(separator: ", "))")

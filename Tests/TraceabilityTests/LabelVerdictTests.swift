@@ -59,11 +59,12 @@ import TestSupport
         hashes[0] = hashes[0].flippingBit(7)
         let flipped = TlogProof(extra: proof.extra, index: proof.index, inclusionProof: hashes,
                                 signedCheckpoint: proof.signedCheckpoint).serialized
-        #expect(!LabelVerdict.check(proofs: [("p", flipped)], trustedKeys: [made.vkey], printed: .init()).isValid)
+        let flippedVerdict = LabelVerdict.check(proofs: [("p", flipped)], trustedKeys: [made.vkey], printed: .init())
+        #expect(!flippedVerdict.isValid && flippedVerdict.text.contains("the record or its proof was changed"))
 
         let stranger = try NoteSigner(name: SampleLedger.keyName, seed: [UInt8](repeating: 0x01, count: 32)).verifier
         let verdict = LabelVerdict.check(proofs: [("p", made.package.gradingProof)], trustedKeys: [stranger], printed: .init())
-        #expect(!verdict.isValid)
+        #expect(!verdict.isValid && verdict.text.contains("not signed by the key you trust"))
         // A witness that never cosigned is reported too.
         let witness = try NoteSigner(name: "witness.example", seed: [UInt8](repeating: 0x05, count: 32)).verifier
         #expect(!LabelVerdict.check(proofs: [("p", made.package.gradingProof)], trustedKeys: [made.vkey],
