@@ -70,7 +70,7 @@ public enum AuditReportRenderer {
             if let seq = outcome.firstBadEntry {
                 html += "<p>First bad entry: <strong>#\(seq)</strong>"
                 if let entry = report.ledger.entry(seq: seq) {
-                    html += " (\(entry.type.rawValue), recorded \(HTML.escape(entry.recordedAt))): \(HTML.escape(EntrySummary.describe(entry)))"
+                    html += " (\(entry.type.rawValue), recorded \(HTML.escape(entry.recordedAt))), as stored now: \(HTML.escape(EntrySummary.describe(entry)))"
                 }
                 html += ". Entries from here on cannot be trusted until the cooperative explains the difference.</p>\n"
             }
@@ -104,7 +104,9 @@ public enum AuditReportRenderer {
         for row in rows {
             let lotGrades = GradePalette.ordered(row.lotsByGrade.keys).map { "\($0) \(row.lotsByGrade[$0]!)" }.joined(separator: ", ")
             let photoSeries = GradePalette.ordered(grades + row.photosByGrade.keys)
-            let photoGrades = photoSeries.compactMap { grade in row.photosByGrade[grade].map { "\(grade) \($0)" } }.joined(separator: ", ")
+            let photoGrades = photoSeries.compactMap { grade in
+                row.photosByGrade[grade].flatMap { $0 > 0 ? "\(grade) \($0)" : nil }
+            }.joined(separator: ", ")
             let label = row.label.map { "<br><span class=\"muted\">\(HTML.escape($0))</span>" } ?? ""
             html += "<tr><td><code>\(HTML.escape(row.key))</code>\(label)</td><td class=\"num\">\(row.lotCount)</td>"
             html += "<td>\(HTML.escape(lotGrades))</td><td>\(HTML.escape(photoGrades))</td>"
