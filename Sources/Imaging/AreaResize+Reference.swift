@@ -22,7 +22,7 @@ extension AreaResize {
                         sum.2 += weight * Double(p.b)
                     }
                 }
-                func byte(_ v: Double) -> UInt8 { UInt8(min(max(v.rounded(), 0), 255)) }
+                func byte(_ v: Double) -> UInt8 { UInt8(min(max(v.rounded(.toNearestOrEven), 0), 255)) }
                 result[ox, oy] = (byte(sum.0), byte(sum.1), byte(sum.2))
             }
         }

@@ -1,7 +1,10 @@
 /// Area-averaging (box-filter) resampling of RGB8 images to an exact size: each output pixel is
 /// the mean of the source area it covers, partially covered source pixels weighted by their
-/// covered fraction. The axes are independent, so it runs as a horizontal pass into a Float
-/// buffer and a vertical pass out of it. Upscaling degenerates to a nearest-neighbour blend.
+/// covered fraction. The axes are independent, so each output row is made by a vertical pass
+/// (weighted sum of the covered source rows, each converted to Float once, into one Float row;
+/// loops the compiler vectorises)
+/// then a horizontal pass over that row, one SIMD4 (R, G, B, next R) per source pixel.
+/// Upscaling degenerates to a nearest-neighbour blend.
 ///
 /// `AreaResize+Reference.swift` holds the plain twin the tests compare against.
 public enum AreaResize {
@@ -19,61 +22,125 @@ public enum AreaResize {
     }
 
     /// Resizes `source` (srcWidth x srcHeight x 3 bytes) into `destination` (dstWidth x dstHeight x 3).
-    /// Allocates two scratch buffers per call, none per pixel.
+    /// Allocates the weight tables and one Float row per call, nothing per pixel.
     public static func resize(source: UnsafePointer<UInt8>, width srcWidth: Int, height srcHeight: Int,
                               into destination: UnsafeMutablePointer<UInt8>, width dstWidth: Int, height dstHeight: Int) {
         precondition(srcWidth > 0 && srcHeight > 0 && dstWidth > 0 && dstHeight > 0, "sizes must be positive")
         let columns = AxisWeights(source: srcWidth, destination: dstWidth)
         let rows = AxisWeights(source: srcHeight, destination: dstHeight)
-        let rowFloats = dstWidth * 3
-        let horizontal = UnsafeMutablePointer<Float>.allocate(capacity: srcHeight * rowFloats)
-        defer { horizontal.deallocate() }
-        let accumulator = UnsafeMutablePointer<Float>.allocate(capacity: rowFloats)
-        defer { accumulator.deallocate() }
+        let rowLength = srcWidth * 3
+        // Every output pixel runs `taps` taps (zero weights past its own count) so two pixels can
+        // share one loop; the zeroed tail keeps those extra SIMD4 loads in bounds and finite.
+        let taps = columns.stride
+        let rowCapacity = rowLength + 3 * taps + 1
+        let row = UnsafeMutablePointer<Float>.allocate(capacity: rowCapacity)
+        defer { row.deallocate() }
+        (row + rowLength).initialize(repeating: 0, count: rowCapacity - rowLength)
+        let rawRow = UnsafeRawPointer(row)
+        let pixelBytes = 3 * MemoryLayout<Float>.stride
+        // Output sums of one row; SIMD4 stores spill one Float past the last pixel.
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: dstWidth * 3 + 1)
+        defer { sums.deallocate() }
+        let rawSums = UnsafeMutableRawPointer(sums)
+        // Source rows converted to Float once each (a row feeds up to `rows.stride` output rows),
+        // kept in a ring indexed by row % ringSize; output rows use source rows in increasing order.
+        let ringSize = rows.stride
+        let ring = UnsafeMutablePointer<Float>.allocate(capacity: ringSize * rowLength)
+        defer { ring.deallocate() }
+        var convertedRows = 0
+        var lines = [UnsafePointer<Float>](repeating: UnsafePointer(ring), count: ringSize)
+        // Column weights pre-broadcast to SIMD4 so each tap is one load and one multiply.
+        let columnWeights = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: columns.weights.count)
+        defer { columnWeights.deallocate() }
+        for (i, weight) in columns.weights.enumerated() { (columnWeights + i).initialize(to: SIMD4(repeating: weight)) }
 
-        columns.weights.withUnsafeBufferPointer { weights in
-            columns.starts.withUnsafeBufferPointer { starts in
-                columns.counts.withUnsafeBufferPointer { counts in
-                    let stride = columns.stride
-                    for y in 0..<srcHeight {
-                        let sourceRow = source + y * srcWidth * 3
-                        let out = horizontal + y * rowFloats
-                        for x in 0..<dstWidth {
-                            var p = sourceRow + Int(starts[x]) * 3
-                            var w = weights.baseAddress! + x * stride
-                            var r: Float = 0, g: Float = 0, b: Float = 0
-                            for _ in 0..<Int(counts[x]) {
-                                let weight = w.pointee
-                                r += weight * Float(p[0])
-                                g += weight * Float(p[1])
-                                b += weight * Float(p[2])
-                                p += 3
-                                w += 1
-                            }
-                            out[3 * x] = r
-                            out[3 * x + 1] = g
-                            out[3 * x + 2] = b
-                        }
-                    }
+        columns.starts.withUnsafeBufferPointer { columnStarts in
+        rows.weights.withUnsafeBufferPointer { rowWeights in
+            for y in 0..<dstHeight {
+                let first = Int(rows.starts[y]), count = Int(rows.counts[y])
+                while convertedRows < first + count {
+                    let line = ring + (convertedRows % ringSize) * rowLength
+                    let bytes = source + convertedRows * rowLength
+                    for i in 0..<rowLength { line[i] = Float(bytes[i]) }
+                    convertedRows += 1
                 }
+                for t in 0..<count { lines[t] = UnsafePointer(ring + ((first + t) % ringSize) * rowLength) }
+                lines.withUnsafeBufferPointer { lines in
+                    verticalPass(lines.baseAddress!, rowLength: rowLength, taps: count,
+                                 weights: rowWeights.baseAddress! + y * rows.stride, into: row)
+                }
+                var x = 0
+                // Two output pixels per iteration: independent sums hide the add latency.
+                // (`+ load * w`, not addProduct: without -mfma that is a libm fmaf call per lane.)
+                while x + 2 <= dstWidth {
+                    var offset0 = Int(columnStarts[x]) * pixelBytes, offset1 = Int(columnStarts[x + 1]) * pixelBytes
+                    var w0 = columnWeights + x * taps, w1 = w0 + taps
+                    var sum0 = SIMD4<Float>(), sum1 = SIMD4<Float>()
+                    for _ in 0..<taps {
+                        sum0 += rawRow.loadUnaligned(fromByteOffset: offset0, as: SIMD4<Float>.self) * w0.pointee
+                        sum1 += rawRow.loadUnaligned(fromByteOffset: offset1, as: SIMD4<Float>.self) * w1.pointee
+                        offset0 += pixelBytes; offset1 += pixelBytes
+                        w0 += 1; w1 += 1
+                    }
+                    rawSums.storeBytes(of: sum0, toByteOffset: x * pixelBytes, as: SIMD4<Float>.self)
+                    rawSums.storeBytes(of: sum1, toByteOffset: (x + 1) * pixelBytes, as: SIMD4<Float>.self)
+                    x += 2
+                }
+                if x < dstWidth {
+                    var offset = Int(columnStarts[x]) * pixelBytes
+                    var w = columnWeights + x * taps
+                    var sum = SIMD4<Float>()
+                    for _ in 0..<taps {
+                        sum += rawRow.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * w.pointee
+                        offset += pixelBytes
+                        w += 1
+                    }
+                    rawSums.storeBytes(of: sum, toByteOffset: x * pixelBytes, as: SIMD4<Float>.self)
+                }
+                roundToBytes(sums, count: dstWidth * 3, into: destination + y * dstWidth * 3)
             }
         }
+        }
+    }
 
-        rows.weights.withUnsafeBufferPointer { weights in
-            for y in 0..<dstHeight {
-                accumulator.initialize(repeating: 0, count: rowFloats)
-                let start = Int(rows.starts[y])
-                for tap in 0..<Int(rows.counts[y]) {
-                    let weight = weights[y * rows.stride + tap]
-                    let line = horizontal + (start + tap) * rowFloats
-                    for i in 0..<rowFloats { accumulator[i] += weight * line[i] }
-                }
-                let out = destination + y * rowFloats
-                for i in 0..<rowFloats {
-                    // Float rounding can push a sum of 255s a hair above 255.
-                    out[i] = UInt8(min(accumulator[i] + 0.5, 255))
-                }
-            }
+    /// Rounds to the nearest integer, ties to even, in 0...255. Adding 1.5 * 2^23 leaves the
+    /// rounded value in the low mantissa bits (IEEE round-to-nearest-even): no float-to-int
+    /// conversion, whose Swift checks would stop the loop from vectorising. Sums are >= 0;
+    /// Float rounding can push a sum of 255s a hair above 255, hence the min.
+    @inline(__always)
+    private static func roundToBytes(_ sums: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+        for i in 0..<count {
+            out[i] = UInt8(truncatingIfNeeded: (min(sums[i], 255) + 12_582_912).bitPattern)
+        }
+    }
+
+    /// row[i] = sum over taps t of weights[t] * lines[t][i], two taps per pass so the common
+    /// 1-2 tap case writes the row once.
+    @inline(__always)
+    private static func verticalPass(_ lines: UnsafePointer<UnsafePointer<Float>>, rowLength: Int, taps: Int,
+                                     weights: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
+        var t: Int
+        if taps >= 2 {
+            let (w0, w1) = (weights[0], weights[1])
+            let (line0, line1) = (lines[0], lines[1])
+            for i in 0..<rowLength { row[i] = w0 * line0[i] + w1 * line1[i] }
+            t = 2
+        } else {
+            let w0 = weights[0]
+            let line0 = lines[0]
+            for i in 0..<rowLength { row[i] = w0 * line0[i] }
+            t = 1
+        }
+        while t + 1 < taps {
+            let (w0, w1) = (weights[t], weights[t + 1])
+            let (line0, line1) = (lines[t], lines[t + 1])
+            for i in 0..<rowLength { row[i] += w0 * line0[i] + w1 * line1[i] }
+            t += 2
+        }
+        if t < taps {
+            let w = weights[t]
+            let line = lines[t]
+            for i in 0..<rowLength { row[i] += w * line[i] }
         }
     }
 }
