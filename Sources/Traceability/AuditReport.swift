@@ -7,7 +7,6 @@ public struct AuditReport: Sendable {
     public struct LotStatus: Sendable {
         public let lot: Recorded<LotRecord>
         public let latestGrading: Recorded<GradingRecord>?
-        public let gradingCount: Int
         public let corrections: [Recorded<CorrectionRecord>]
 
         /// Why an inspector should look at this lot, empty when nothing stands out.
@@ -58,8 +57,7 @@ public struct AuditReport: Sendable {
         lots = ledger.lots.map { lot in
             let gradings = ledger.gradings(lotCode: lot.record.lotCode)
             let related = Set([lot.seq] + gradings.map(\.seq))
-            return LotStatus(lot: lot, latestGrading: gradings.last, gradingCount: gradings.count,
-                             corrections: ledger.corrections(of: related))
+            return LotStatus(lot: lot, latestGrading: gradings.last, corrections: ledger.corrections(of: related))
         }
     }
 

@@ -19,7 +19,7 @@ public enum EntrySummary {
             var photos = "\(grading.images.count) photos"
             if grading.unreadableCount > 0 { photos += " (\(grading.unreadableCount) unreadable)" }
             var parts = ["grading of lot \(grading.lotCode): lot grade \(grading.lotGrade)", photos,
-                         "distribution \(grading.distributionText)"]
+                         "distribution \(grading.distributionText)", "classes \(grading.classDistributionText)"]
             if grading.needsReview > 0 { parts.append("\(grading.needsReview) need review") }
             parts.append("model \(grading.model)")
             parts.append("policy \(grading.policy)")

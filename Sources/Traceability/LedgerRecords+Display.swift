@@ -1,3 +1,4 @@
+import Foundation
 import LedgerStore
 
 extension OriginRecord {
@@ -38,6 +39,14 @@ extension GradingRecord {
         images.filter { if case .unreadable = $0 { return true }; return false }.count
     }
 
+    /// Photos per model class, "class 0: 3, class 1: 2" (unreadable photos have no class).
+    public var classDistributionText: String {
+        var counts: [Int: Int] = [:]
+        for case .graded(let photo) in images { counts[photo.classIndex, default: 0] += 1 }
+        let parts = counts.keys.sorted().map { "class \($0): \(counts[$0]!)" }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+
     /// Photos per grade in display order, zero counts left out: "Premium 6, Grade I 2".
     public var distributionText: String {
         let parts = GradePalette.ordered(distribution.keys).compactMap { grade in
@@ -62,5 +71,3 @@ extension CorrectionRecord {
         }.joined(separator: ", ")
     }
 }
-
-import Foundation

@@ -73,6 +73,28 @@ import TestSupport
         #expect(same["epcisBody"]?["eventList"]?.arrayValue?.count == 5)
     }
 
+    @Test func aReGradingObservesTheLotAndTheLabelUsesTheLatestGrade() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
+        let first = try #require(try ledger.entries(lotCode: "DT-TM-261104-02").last { $0.type == .grading })
+        guard case .grading(var regrade) = first.body else { Issue.record("not a grading"); return }
+        regrade.lotGrade = "Grade II"
+        try ledger.append([.grading(regrade)], signer: signer)
+        let snapshot = try LedgerSnapshot(reading: ledger)
+        let document = EPCISExporter(options: .init(lotCode: "DT-TM-261104-02")).document(for: snapshot, creationDate: "2026-11-12T00:00:00.000Z")
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        #expect(events.map { $0["action"] } == [.string("ADD"), .string("OBSERVE")])
+        #expect(events.map { $0["disposition"] } == [.string("non_conformant"), .string("conformant")])
+        #expect(events[1]["ilmd"] == nil && events[1]["agritrace:originCode"] == .string("VN-DTOR-0318"))
+
+        let package = try LabelPackage.make(lotCode: "DT-TM-261104-02", ledger: ledger, signer: signer)
+        #expect(package.content.grade == "Grade II" && package.signedNewCheckpoint)
+        let report = AuditReport(ledgerName: "l", generatedAt: "", ledger: snapshot,
+                                 verification: VerificationOutcome(checks: [], firstBadEntry: nil, failure: nil))
+        #expect(report.lots.first { $0.lot.record.lotCode == "DT-TM-261104-02" }?.latestGrading?.record.lotGrade == "Grade II")
+    }
+
     /// Every member name outside EPCIS's own vocabulary must be a compact IRI of a declared prefix
     /// (the schema requires extension names to be URIs).
     @Test func everyExtensionNameUsesADeclaredPrefix() throws {

@@ -27,7 +27,7 @@ import TestSupport
                 #expect(text.contains("#\(entry.seq)  \(entry.recordedAt)"))
                 #expect(text.contains("leaf hash \(entry.leafHash.hex)"))
             }
-            #expect(text.contains("lot grade Grade I; 8 photos; distribution Premium 2, Grade I 6"))
+            #expect(text.contains("lot grade Grade I; 8 photos; distribution Premium 2, Grade I 6; classes class 0: 1, class 1: 1, class 2: 3, class 3: 2, class 4: 1"))
             #expect(text.contains("correction of entry #\(trace.entries[1].seq): reweighed at the cooperative (quantity_g = 605000)"))
             #expect(text.contains("Trần Thị Hồng"))
         }
