@@ -55,11 +55,9 @@ enum TraceabilitySupport {
         Foundation.exit(status)
     }
 
-    /// Now as RFC 3339 UTC with milliseconds, the ledger's timestamp form.
+    /// Now as RFC 3339 UTC with milliseconds, the ledger's timestamp form; `SOURCE_DATE_EPOCH`
+    /// fixes it (as it fixes `recorded_at`), so exports and reports can be reproduced byte for byte.
     static func nowTimestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
+        LedgerTime.format(millisecondsSinceEpoch: LedgerClock.fromEnvironment().millisecondsSinceEpoch())
     }
 }

@@ -110,6 +110,12 @@ import TestSupport
         #expect(events.count == 5)
         #expect(events.allSatisfy { $0["bizStep"] as? String == "inspecting" })
 
+        // With SOURCE_DATE_EPOCH the document is reproducible byte for byte.
+        let fixed = ["SOURCE_DATE_EPOCH": "1794400000"]
+        let again1 = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--out", "-"], environment: fixed)
+        let again2 = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--out", "-"], environment: fixed)
+        #expect(again1.stdout == again2.stdout && again1.stdout.contains("\"creationDate\": \"2026-11-11T12:26:40.000Z\""))
+
         let oneLot = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--lot", "DT-TM-261104-02", "--out", "-"])
         #expect(oneLot.status == 0 && oneLot.stdout.contains("non_conformant") && !oneLot.stdout.contains("DT-LV-261103-01"))
         let unknownLot = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--lot", "NOPE", "--out", file])
