@@ -80,6 +80,9 @@ import TestSupport
         #expect(bad.status == 1)
         #expect(bad.stdout.hasPrefix("NOT VERIFIED") && bad.stdout.contains("tampered.proof does not check out"))
 
+        let missing = try AgriTraceBinary.run(["verify-label", ws.path("lost.proof"), "--vkey", ws.vkey])
+        #expect(missing.status == 1 && missing.stdout.contains("lost.proof cannot be read"))
+
         let noKey = try AgriTraceBinary.run(["verify-label", proof])
         #expect(noKey.status == 2)
         let badKey = try AgriTraceBinary.run(["verify-label", proof, "--vkey", png])
