@@ -104,6 +104,20 @@ import TestSupport
         #expect(reason(data, "lie.png") != nil)
     }
 
+    /// 631 legal progressive scans: each re-walks the whole coefficient buffer, so on a large
+    /// image such a file costs minutes. The decoder stops after 500 scans.
+    @Test func progressiveScanFloodIsRejected() throws {
+        let data = try ImageFixtures.bytes("images/many-scans.jpg")
+        #expect(try ImageDecoder.probe(data: data, fileName: "s.jpg").isProgressive)
+        do {
+            _ = try ImageDecoder.decode(data: data, fileName: "s.jpg")
+            Issue.record("a 631-scan JPEG decoded")
+        } catch let error as ImageDecodingError {
+            #expect(error.reason == .invalidData)
+            #expect(error.libraryMessage == "more than 500 scans in a progressive JPEG")
+        }
+    }
+
     @Test func limitsAreEnforced() throws {
         let data = try ImageFixtures.bytes("images/photo.jpg")
         #expect(reason(data, limits: DecodeLimits(maxBytes: 1000, maxPixels: 1 << 30))
