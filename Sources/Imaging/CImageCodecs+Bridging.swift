@@ -1,5 +1,7 @@
 import CImageCodecs
 
+// Small adapters between CImageCodecs' C types and the Swift API.
+
 /// The NUL-terminated text in a fixed-size C `char[]` (imported as a tuple).
 func string<Tuple>(fromCMessage message: Tuple) -> String {
     withUnsafeBytes(of: message) { raw in
