@@ -18,7 +18,7 @@ public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
 
     /// The format a file name's extension claims (.jpg/.jpeg/.jpe/.jfif, .png), case-insensitively.
     public static func claimed(byFileName fileName: String) -> ImageFormat? {
-        guard let dot = fileName.lastIndex(of: "."), !fileName[dot...].contains("/") else { return nil }
+        guard let dot = fileName.lastIndex(of: "."), !fileName[dot...].contains(where: { $0 == "/" }) else { return nil }
         switch fileName[fileName.index(after: dot)...].lowercased() {
         case "jpg", "jpeg", "jpe", "jfif": return .jpeg
         case "png": return .png
