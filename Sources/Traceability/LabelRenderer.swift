@@ -1,32 +1,3 @@
-/// What a lot label shows. Text fields are printed as given (after ASCII folding).
-public struct LabelContent: Sendable, Equatable {
-    public var uri: String
-    public var lotCode: String
-    public var originCode: String
-    public var crop: String
-    public var harvestDate: String
-    public var grade: String
-
-    public init(uri: String, lotCode: String, originCode: String, crop: String, harvestDate: String, grade: String) {
-        self.uri = uri
-        self.lotCode = lotCode
-        self.originCode = originCode
-        self.crop = crop
-        self.harvestDate = harvestDate
-        self.grade = grade
-    }
-}
-
-/// A rendered label and what had to change to print it.
-public struct RenderedLabel: Sendable {
-    public let canvas: LabelCanvas
-    public let qrCode: QRCode
-    /// The printed lines, after folding and truncation.
-    public let lines: [String]
-    /// Human-readable notes, e.g. which fields lost their diacritics.
-    public let notes: [String]
-}
-
 /// Lays out a printable label: the QR code on the left, the lot's facts on the right.
 ///
 /// Sizes are fixed so labels look the same for every lot: QR modules are 8 px with the

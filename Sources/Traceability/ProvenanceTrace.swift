@@ -1,19 +1,5 @@
 import LedgerStore
 
-/// What a trace query was understood as.
-public enum TraceQuery: Equatable, Sendable {
-    case lot(String)
-    case identifier(LotIdentifier)
-    case origin(String)
-}
-
-/// Why a trace found nothing.
-public struct TraceError: Error, CustomStringConvertible, Sendable {
-    public let query: String
-    public let reason: String
-    public var description: String { "no record for \"\(query)\": \(reason)" }
-}
-
 /// The provenance of a lot or an origin code: every related entry in ledger order
 /// (origin registration, lots, gradings, corrections) and the latest checkpoint covering them.
 public struct ProvenanceTrace: Sendable {

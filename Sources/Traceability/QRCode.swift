@@ -1,13 +1,6 @@
 import CQRencode
 import Foundation
 
-/// Why a QR code could not be made.
-public struct QRCodeError: Error, CustomStringConvertible, Sendable {
-    public let text: String
-    public let reason: String
-    public var description: String { "cannot encode \"\(text)\" as a QR code: \(reason)" }
-}
-
 /// A QR code symbol as a square grid of modules (no quiet zone), encoded by libqrencode.
 public struct QRCode: Sendable {
     /// Modules per side.
