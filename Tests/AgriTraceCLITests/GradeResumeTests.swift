@@ -1,0 +1,122 @@
+import Foundation
+import LedgerStore
+import Testing
+import TestSupport
+
+/// Real `agritrace grade` processes killed with SIGKILL at random points, then re-run: the ledger
+/// must end with every lot exactly once and verify intact. Also two processes grading the same
+/// upload at the same time.
+@Suite struct GradeResumeTests {
+    static let lotCount = 24
+    static let photosPerLot = 8
+
+    /// An upload of `lotCount` lots made from the sample photos (reused under new names).
+    static func makeUpload(in workspace: GradeWorkspace) throws -> URL {
+        let upload = workspace.directory.url.appendingPathComponent("big-upload")
+        let sample = FixtureFiles.url("uploads/sample")
+        let photos = try FileManager.default.subpathsOfDirectory(atPath: sample.path).filter { $0.hasSuffix(".jpg") }.sorted()
+        try FileManager.default.createDirectory(at: upload, withIntermediateDirectories: true)
+        var manifest = "file,lot_code,origin_code,farm_id,crop,harvest_date\r\n"
+        for lot in 0..<lotCount {
+            for photo in 0..<photosPerLot {
+                let name = String(format: "lot%02d/IMG_%04d.jpg", lot, lot * photosPerLot + photo)
+                let source = photos[(lot * photosPerLot + photo) % photos.count]
+                try FileManager.default.createDirectory(at: upload.appendingPathComponent(name).deletingLastPathComponent(),
+                                                        withIntermediateDirectories: true)
+                try FileManager.default.copyItem(at: sample.appendingPathComponent(source), to: upload.appendingPathComponent(name))
+                manifest += String(format: "%@,KILL-%02d,VN-DTOR-%04d,F-%02d,cà chua,2026-11-0%d\r\n",
+                                   name, lot, lot % 3, lot % 3, 1 + lot % 9)
+            }
+        }
+        try Data(manifest.utf8).write(to: upload.appendingPathComponent("manifest.csv"))
+        return upload
+    }
+
+    static func launchGrade(_ workspace: GradeWorkspace, _ upload: URL, jobs: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = AgriTraceBinary.url
+        process.arguments = ["grade", upload.path, "--ledger", workspace.ledger, "--key", workspace.key,
+                             "--model", workspace.model, "--register-origins", "--jobs", String(jobs), "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func lotsRecorded(_ workspace: GradeWorkspace) -> Int {
+        (try? Ledger(path: workspace.ledger, readOnly: true).entries(type: .lot).count) ?? 0
+    }
+
+    /// Every lot exactly once, each with exactly one grading carrying the same upload digest.
+    static func expectEveryLotExactlyOnce(_ workspace: GradeWorkspace) throws {
+        let ledger = try workspace.openLedger()
+        let lots = try ledger.entries(type: .lot).compactMap { entry -> LotRecord? in
+            if case .lot(let lot) = entry.body { return lot } else { return nil }
+        }
+        let gradings = try ledger.entries(type: .grading).compactMap { entry -> GradingRecord? in
+            if case .grading(let grading) = entry.body { return grading } else { return nil }
+        }
+        #expect(lots.count == lotCount)
+        #expect(Set(lots.map(\.lotCode)) == Set((0..<lotCount).map { String(format: "KILL-%02d", $0) }))
+        #expect(gradings.count == lotCount)
+        for lot in lots {
+            let matching = gradings.filter { $0.lotCode == lot.lotCode }
+            #expect(matching.count == 1, "\(lot.lotCode)")
+            #expect(matching.first?.uploadDigest == lot.uploadDigest, "\(lot.lotCode)")
+            #expect(matching.first?.images.count == photosPerLot, "\(lot.lotCode)")
+        }
+        #expect(try ledger.entries(type: .origin).count == 3)
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report.failures)")
+    }
+
+    @Test func killedAtRandomPointsThenReRunRecordsEveryLotExactlyOnce() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let upload = try Self.makeUpload(in: workspace)
+        var generator = SeededGenerator(seed: 20261127)
+        var observed: [Int] = []
+        for round in 0..<8 {
+            let process = try Self.launchGrade(workspace, upload, jobs: 1 + round % 2)
+            if round % 2 == 0 {
+                // At a random moment: before validation ends, mid-photo or mid-append.
+                usleep(UInt32.random(in: 5_000...400_000, using: &generator))
+            } else {
+                // Once a few more lots are in: the kill lands between or inside lot appends.
+                let target = min(Self.lotsRecorded(workspace) + Int.random(in: 1...4, using: &generator), Self.lotCount - 1)
+                let deadline = Date().addingTimeInterval(20)
+                while process.isRunning && Self.lotsRecorded(workspace) < target && Date() < deadline { usleep(1_000) }
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            observed.append(Self.lotsRecorded(workspace))
+        }
+        // Progress was made and interrupted part-way at least once, and never went backwards.
+        #expect(observed.contains { $0 > 0 && $0 < Self.lotCount }, "lots after each kill: \(observed)")
+        #expect(observed == observed.sorted(), "lots after each kill: \(observed)")
+
+        let final = try workspace.grade(upload.path, ["--register-origins", "--json", "--quiet"])
+        #expect(final.status == 0 || final.status == 1, "\(final.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(final.stdout.utf8)) as! [String: Any]
+        let statuses = (summary["lots"] as! [[String: Any]]).map { $0["status"] as! String }
+        #expect(statuses.filter { $0 == "recorded" }.count == Self.lotCount - observed.last!)
+        try Self.expectEveryLotExactlyOnce(workspace)
+
+        let again = try workspace.grade(upload.path, ["--register-origins", "--quiet"])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("Nothing new"))
+    }
+
+    @Test func twoProcessesGradingTheSameUploadRecordEachLotOnce() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let upload = try Self.makeUpload(in: workspace)
+        let first = try Self.launchGrade(workspace, upload, jobs: 1)
+        let second = try Self.launchGrade(workspace, upload, jobs: 1)
+        first.waitUntilExit()
+        second.waitUntilExit()
+        #expect([0, 1].contains(first.terminationStatus) && [0, 1].contains(second.terminationStatus),
+                "exit statuses \(first.terminationStatus), \(second.terminationStatus)")
+        try Self.expectEveryLotExactlyOnce(workspace)
+    }
+}
