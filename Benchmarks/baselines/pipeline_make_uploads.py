@@ -93,7 +93,7 @@ def make_large(root, out, count):
     bases = [files[i * len(files) // 20] for i in range(20)]
     with Pool(2) as pool:
         base_paths = []
-        for i, pixels in enumerate(pool.imap(noisy_base, [(b, i) for b in bases])):
+        for i, pixels in enumerate(pool.imap(noisy_base, [(b, seed) for seed, b in enumerate(bases)])):
             path = os.path.join(scratch, f"base{i}.npy")
             np.save(path, pixels)
             base_paths.append(path)

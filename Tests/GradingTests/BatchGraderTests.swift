@@ -69,6 +69,23 @@ import TestSupport
         #expect(observer.results.allSatisfy { $0.outcome == .alreadyRecorded && $0.sha256.count == 64 })
     }
 
+    @Test func aZippedUploadIsRecognisedAsTheSameUploadAsItsFolder() throws {
+        let ledger = MemoryLedger()
+        let zip = try Upload(url: FixtureFiles.url("uploads/good.zip"))
+        let first = try grader(ledger).grade(zip)
+        #expect(first.lots.map(\.status) == [.recorded])
+        // The same three photos and manifest rows as a folder.
+        let manifest = try zip.contents(of: zip.manifest!)
+        let photos = [UploadFixture.samplePhoto1, UploadFixture.samplePhoto2, "nguyen-van-ba/IMG_20261103_4103.jpg"]
+        let fixture = try UploadFixture.with(photos: Dictionary(uniqueKeysWithValues: photos.map { ($0, $0) }),
+                                             manifest: String(decoding: manifest, as: UTF8.self))
+        defer { fixture.remove() }
+        let again = try grader(ledger).grade(try Upload(url: fixture.url))
+        #expect(again.lots.map(\.status) == [.alreadyRecorded])
+        #expect(again.lots[0].uploadDigest == first.lots[0].uploadDigest)
+        #expect(ledger.lots.count == 1)
+    }
+
     @Test func aChangedLotWithARecordedCodeIsRefused() throws {
         let fixture = try UploadFixture.sample()
         defer { fixture.remove() }
