@@ -38,7 +38,9 @@ import Testing
             seen.append(value)
         })
         #expect(seen == (0..<1_000).map { $0 * 2 })
-        #expect(counters.maxAhead <= 32, "workers ran \(counters.maxAhead) items ahead")
+        // The queue counts an item consumed when it hands it over, just before `consume` runs (and
+        // before this test's counter sees it): so at most window + 1 by this count.
+        #expect(counters.maxAhead <= 32 + 1, "workers ran \(counters.maxAhead) items ahead")
         #expect(counters.maxConcurrent <= 3)
     }
 
