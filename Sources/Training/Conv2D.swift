@@ -1,0 +1,323 @@
+// Legend: N images, H×W input, OH×OW output, C input channels, O output channels, G groups,
+// CG = C/G and OG = O/G per group, KH×KW kernel, P = N·OH·OW output pixels, KG = KH·KW·CG.
+// Weights are stored [KH][KW][CG][O] ("HWIO"), so one group's weights are a KG×OG column block
+// of a KG×O matrix and the forward pass is Y[P×O] = R[P×KG] · W[KG×O] per group, where R is the
+// im2row matrix (one row of receptive field per output pixel).
+
+/// 2-D convolution with any kernel size, stride, zero padding and groups (depthwise included).
+public final class Conv2D: Layer {
+    public let inChannels: Int, outChannels: Int
+    public let kernelHeight: Int, kernelWidth: Int
+    public let stride: Int, padding: Int, groups: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    /// The first layer does not need dLoss/dInput; skipping it saves a GEMM and a col2im.
+    public var computesInputGradient = true
+
+    private var cachedInput: Tensor?
+    private var cachedRows: [Float] = []   // G blocks of P×KG, kept for the weight gradient
+
+    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                groups: Int = 1, hasBias: Bool = false, random: inout SeededRandom) {
+        precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels must divide by groups")
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernelHeight = kernelSize; self.kernelWidth = kernelSize
+        self.stride = stride; self.padding = padding; self.groups = groups
+        let fanIn = kernelSize * kernelSize * (inChannels / groups)
+        // He initialisation: keeps activation variance stable through ReLU layers.
+        let scale = (2 / Float(fanIn)).squareRoot()
+        let count = fanIn * outChannels
+        weight = Parameter(name: "weight", value: (0..<count).map { _ in random.normal() * scale }, decays: true)
+        bias = hasBias ? Parameter(name: "bias", value: [Float](repeating: 0, count: outChannels)) : nil
+    }
+
+    var channelsPerGroup: Int { inChannels / groups }
+    var outputsPerGroup: Int { outChannels / groups }
+    var receptiveField: Int { kernelHeight * kernelWidth * channelsPerGroup }
+    var isDepthwise: Bool { groups == inChannels && groups == outChannels && groups > 1 }
+
+    public var summary: String {
+        let kind = isDepthwise ? "dwconv" : "conv"
+        let groupText = groups > 1 && !isDepthwise ? " g\(groups)" : ""
+        return "\(kind)\(kernelHeight)x\(kernelWidth) \(inChannels)->\(outChannels) s\(stride) p\(padding)\(groupText)"
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func outputShape(for input: TensorShape) throws -> TensorShape {
+        guard input.c == inChannels else {
+            throw ShapeError(layer: summary, input: input, reason: "expects \(inChannels) channels")
+        }
+        let oh = (input.h + 2 * padding - kernelHeight) / stride + 1
+        let ow = (input.w + 2 * padding - kernelWidth) / stride + 1
+        guard input.h + 2 * padding >= kernelHeight, input.w + 2 * padding >= kernelWidth, oh > 0, ow > 0 else {
+            throw ShapeError(layer: summary, input: input, reason: "smaller than the kernel")
+        }
+        return TensorShape(n: input.n, h: oh, w: ow, c: outChannels)
+    }
+
+    public func multiplyAccumulates(for input: TensorShape) -> Int {
+        guard let out = try? outputShape(for: input) else { return 0 }
+        return out.h * out.w * receptiveField * outChannels
+    }
+
+    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+        let outShape = try! outputShape(for: input.shape)
+        var output = Tensor(zeros: outShape)
+        if isDepthwise {
+            depthwiseForward(input, &output, context: context)
+        } else {
+            gemmForward(input, &output, context: context)
+        }
+        if let bias {
+            output.data.withUnsafeMutableBufferPointer { y in
+                bias.value.withUnsafeBufferPointer { b in
+                    for p in 0..<(outShape.count / outChannels) {
+                        for o in 0..<outChannels { y[p * outChannels + o] += b[o] }
+                    }
+                }
+            }
+        }
+        if context.isTraining { cachedInput = input } else { cachedInput = nil; cachedRows = [] }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+        guard let input = cachedInput else { preconditionFailure("\(summary): backward without a training forward") }
+        if let bias {
+            bias.gradient.withUnsafeMutableBufferPointer { db in
+                outputGradient.data.withUnsafeBufferPointer { dy in
+                    for p in 0..<(outputGradient.shape.count / outChannels) {
+                        for o in 0..<outChannels { db[o] += dy[p * outChannels + o] }
+                    }
+                }
+            }
+        }
+        var inputGradient = Tensor(zeros: computesInputGradient ? input.shape : TensorShape(n: 0, h: 0, w: 0, c: 0))
+        if isDepthwise {
+            depthwiseBackward(input, outputGradient, &inputGradient, context: context)
+        } else {
+            gemmBackward(input, outputGradient, &inputGradient, context: context)
+        }
+        cachedInput = nil
+        cachedRows = []
+        return inputGradient
+    }
+
+    // MARK: im2row + GEMM path (dense and grouped convolutions)
+
+    private func gemmForward(_ input: Tensor, _ output: inout Tensor, context: ExecutionContext) {
+        let inShape = input.shape, outShape = output.shape
+        let pixelsPerImage = outShape.h * outShape.w, pixels = outShape.n * pixelsPerImage
+        let kg = receptiveField, og = outputsPerGroup, o = outChannels
+        // Kept for the weight gradient in training; a per-call scratch in inference.
+        var rows = [Float](repeating: 0, count: groups * pixels * kg)
+        input.data.withUnsafeBufferPointer { x in
+            rows.withUnsafeMutableBufferPointer { r in
+                output.data.withUnsafeMutableBufferPointer { y in
+                    weight.value.withUnsafeBufferPointer { w in
+                        parallelChunks(inShape.n, jobs: context.jobs) { images in
+                            let p0 = images.lowerBound * pixelsPerImage, rowCount = images.count * pixelsPerImage
+                            for g in 0..<groups {
+                                let block = r.baseAddress! + g * pixels * kg
+                                im2row(x.baseAddress!, inShape, outShape, group: g, rows: block, images: images)
+                                matmul(m: rowCount, n: og, k: kg,
+                                       a: block + p0 * kg, lda: kg,
+                                       b: w.baseAddress! + g * og, ldb: o,
+                                       c: y.baseAddress! + p0 * o + g * og, ldc: o, accumulate: false)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if context.isTraining { cachedRows = rows }
+    }
+
+    private func gemmBackward(_ input: Tensor, _ dy: Tensor, _ dx: inout Tensor, context: ExecutionContext) {
+        let inShape = input.shape, outShape = dy.shape
+        let pixelsPerImage = outShape.h * outShape.w, pixels = outShape.n * pixelsPerImage
+        let kg = receptiveField, og = outputsPerGroup, o = outChannels
+        var dyT = [Float](repeating: 0, count: og * pixels)
+        var dwT = [Float](repeating: 0, count: og * kg)
+        var wT = [Float](repeating: 0, count: og * kg)
+        let needsInputGradient = computesInputGradient
+        dy.data.withUnsafeBufferPointer { dyp in
+            cachedRows.withUnsafeMutableBufferPointer { r in
+                weight.value.withUnsafeBufferPointer { w in
+                    weight.gradient.withUnsafeMutableBufferPointer { dw in
+                        for g in 0..<groups {
+                            let block = r.baseAddress! + g * pixels * kg
+                            // dW_g[KG×OG] = R_gᵀ · dY_g, computed as (dY_gᵀ · R_g)ᵀ so both GEMM
+                            // operands are row-major; the split over KG columns is thread-count stable.
+                            dyT.withUnsafeMutableBufferPointer { t in
+                                transpose(rows: pixels, cols: og, dyp.baseAddress! + g * og, ldSrc: o, t.baseAddress!, ldDst: pixels)
+                            }
+                            dyT.withUnsafeBufferPointer { t in
+                                dwT.withUnsafeMutableBufferPointer { d in
+                                    parallelChunks(kg, jobs: context.jobs) { cols in
+                                        matmul(m: og, n: cols.count, k: pixels,
+                                               a: t.baseAddress!, lda: pixels,
+                                               b: block + cols.lowerBound, ldb: kg,
+                                               c: d.baseAddress! + cols.lowerBound, ldc: kg, accumulate: false)
+                                    }
+                                }
+                            }
+                            for k in 0..<kg {
+                                for j in 0..<og { dw[k * o + g * og + j] += dwT[j * kg + k] }
+                            }
+                            guard needsInputGradient else { continue }
+                            // dR_g[P×KG] = dY_g · W_gᵀ, written over R_g (no longer needed), then
+                            // scattered back to input pixels; images are split so scatters never collide.
+                            wT.withUnsafeMutableBufferPointer { t in
+                                transpose(rows: kg, cols: og, w.baseAddress! + g * og, ldSrc: o, t.baseAddress!, ldDst: kg)
+                            }
+                            wT.withUnsafeBufferPointer { t in
+                                dx.data.withUnsafeMutableBufferPointer { dxp in
+                                    parallelChunks(inShape.n, jobs: context.jobs) { images in
+                                        let p0 = images.lowerBound * pixelsPerImage
+                                        matmul(m: images.count * pixelsPerImage, n: kg, k: og,
+                                               a: dyp.baseAddress! + p0 * o + g * og, lda: o,
+                                               b: t.baseAddress!, ldb: kg,
+                                               c: block + p0 * kg, ldc: kg, accumulate: false)
+                                        row2im(block, inShape, outShape, group: g, into: dxp.baseAddress!, images: images)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies each output pixel's receptive field (group `group`'s channels) into one row of `rows`.
+    private func im2row(_ x: UnsafePointer<Float>, _ inShape: TensorShape, _ outShape: TensorShape,
+                        group: Int, rows: UnsafeMutablePointer<Float>, images: Range<Int>) {
+        let cg = channelsPerGroup, c = inShape.c, kg = receptiveField
+        for n in images {
+            for oy in 0..<outShape.h {
+                for ox in 0..<outShape.w {
+                    var dst = rows + ((n * outShape.h + oy) * outShape.w + ox) * kg
+                    for ky in 0..<kernelHeight {
+                        let iy = oy * stride - padding + ky
+                        if iy < 0 || iy >= inShape.h {
+                            dst.update(repeating: 0, count: kernelWidth * cg)
+                            dst += kernelWidth * cg
+                            continue
+                        }
+                        for kx in 0..<kernelWidth {
+                            let ix = ox * stride - padding + kx
+                            if ix < 0 || ix >= inShape.w {
+                                dst.update(repeating: 0, count: cg)
+                            } else {
+                                dst.update(from: x + ((n * inShape.h + iy) * inShape.w + ix) * c + group * cg, count: cg)
+                            }
+                            dst += cg
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2row`: adds each row's entries back onto the input pixels they came from.
+    private func row2im(_ rows: UnsafePointer<Float>, _ inShape: TensorShape, _ outShape: TensorShape,
+                        group: Int, into dx: UnsafeMutablePointer<Float>, images: Range<Int>) {
+        let cg = channelsPerGroup, c = inShape.c, kg = receptiveField
+        for n in images {
+            for oy in 0..<outShape.h {
+                for ox in 0..<outShape.w {
+                    var src = rows + ((n * outShape.h + oy) * outShape.w + ox) * kg
+                    for ky in 0..<kernelHeight {
+                        let iy = oy * stride - padding + ky
+                        if iy < 0 || iy >= inShape.h { src += kernelWidth * cg; continue }
+                        for kx in 0..<kernelWidth {
+                            let ix = ox * stride - padding + kx
+                            if ix >= 0 && ix < inShape.w {
+                                let d = dx + ((n * inShape.h + iy) * inShape.w + ix) * c + group * cg
+                                for j in 0..<cg { d[j] += src[j] }
+                            }
+                            src += cg
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: depthwise path (one filter per channel: a GEMM would have one output column)
+
+    private func depthwiseForward(_ input: Tensor, _ output: inout Tensor, context: ExecutionContext) {
+        let inShape = input.shape, outShape = output.shape, c = inChannels
+        input.data.withUnsafeBufferPointer { xb in
+            output.data.withUnsafeMutableBufferPointer { yb in
+                weight.value.withUnsafeBufferPointer { wb in
+                    let x = xb.baseAddress!, y = yb.baseAddress!, w = wb.baseAddress!
+                    parallelChunks(inShape.n, jobs: context.jobs) { images in
+                        for n in images {
+                            for oy in 0..<outShape.h {
+                                for ox in 0..<outShape.w {
+                                    let out = y + ((n * outShape.h + oy) * outShape.w + ox) * c
+                                    for ky in 0..<kernelHeight {
+                                        let iy = oy * stride - padding + ky
+                                        if iy < 0 || iy >= inShape.h { continue }
+                                        for kx in 0..<kernelWidth {
+                                            let ix = ox * stride - padding + kx
+                                            if ix < 0 || ix >= inShape.w { continue }
+                                            let pixel = x + ((n * inShape.h + iy) * inShape.w + ix) * c
+                                            let filter = w + (ky * kernelWidth + kx) * c
+                                            for ch in 0..<c { out[ch] += pixel[ch] * filter[ch] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func depthwiseBackward(_ input: Tensor, _ dy: Tensor, _ dx: inout Tensor, context: ExecutionContext) {
+        let inShape = input.shape, outShape = dy.shape, c = inChannels
+        let needsInputGradient = computesInputGradient
+        input.data.withUnsafeBufferPointer { xb in
+            dy.data.withUnsafeBufferPointer { dyb in
+                dx.data.withUnsafeMutableBufferPointer { dxb in
+                    weight.value.withUnsafeBufferPointer { wb in
+                        weight.gradient.withUnsafeMutableBufferPointer { dwb in
+                            let x = xb.baseAddress!, g = dyb.baseAddress!, w = wb.baseAddress!, dw = dwb.baseAddress!
+                            let dxBase = dxb.baseAddress
+                            // Split by channel ranges: each thread owns its channels of dW and dX.
+                            parallelChunks(c, jobs: context.jobs) { channels in
+                                let c0 = channels.lowerBound, c1 = channels.upperBound
+                                for n in 0..<inShape.n {
+                                    for oy in 0..<outShape.h {
+                                        for ox in 0..<outShape.w {
+                                            let grad = g + ((n * outShape.h + oy) * outShape.w + ox) * c
+                                            for ky in 0..<kernelHeight {
+                                                let iy = oy * stride - padding + ky
+                                                if iy < 0 || iy >= inShape.h { continue }
+                                                for kx in 0..<kernelWidth {
+                                                    let ix = ox * stride - padding + kx
+                                                    if ix < 0 || ix >= inShape.w { continue }
+                                                    let offset = ((n * inShape.h + iy) * inShape.w + ix) * c
+                                                    let tap = (ky * kernelWidth + kx) * c
+                                                    for ch in c0..<c1 { dw[tap + ch] += x[offset + ch] * grad[ch] }
+                                                    if needsInputGradient, let dxp = dxBase {
+                                                        for ch in c0..<c1 { dxp[offset + ch] += w[tap + ch] * grad[ch] }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
