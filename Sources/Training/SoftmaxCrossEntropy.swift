@@ -12,7 +12,7 @@ public struct SoftmaxCrossEntropy: Sendable {
 
     public struct Result: Sendable {
         public var loss: Float
-        public var gradient: Tensor
+        public var gradient: BatchTensor
         public var probabilities: [[Float]]
     }
 
@@ -28,10 +28,10 @@ public struct SoftmaxCrossEntropy: Sendable {
         return target
     }
 
-    public func evaluate(logits: Tensor, labels: [Int]) -> Result {
+    public func evaluate(logits: BatchTensor, labels: [Int]) -> Result {
         let classes = logits.shape.c, batch = logits.shape.n
         precondition(labels.count == batch && logits.shape.h == 1 && logits.shape.w == 1)
-        var gradient = Tensor(zeros: logits.shape)
+        var gradient = BatchTensor(zeros: logits.shape)
         var probabilities: [[Float]] = []
         var totalLoss: Double = 0
         for i in 0..<batch {

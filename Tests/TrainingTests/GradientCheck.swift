@@ -9,15 +9,15 @@ import TestSupport
 /// Double finite differences (h = 1e-6) are accurate to ~1e-9; 1e-3 of the gradient's scale
 /// leaves a wide margin yet still catches any wrong index or missing term (those are O(1) errors).
 struct GradientCheck {
-    var inputShape: TensorShape
+    var inputShape: BatchShape
     var seed: UInt64 = 1
     var step = 1e-6
     var tolerance = 1e-3
 
-    func run(_ layer: Layer, reference: ([Double], [[Double]]) -> [Double],
+    func run(_ layer: TrainableLayer, reference: ([Double], [[Double]]) -> [Double],
              sourceLocation: SourceLocation = #_sourceLocation) {
         var generator = SeededGenerator(seed: seed)
-        let input = Tensor(shape: inputShape, data: generator.floats(inputShape.count))
+        let input = BatchTensor(shape: inputShape, data: generator.floats(inputShape.count))
         let outputShape = try! layer.outputShape(for: inputShape)
         let upstream = generator.floats(outputShape.count)
         let trainable = layer.parameters.filter(\.isTrainable)
@@ -30,7 +30,7 @@ struct GradientCheck {
         let output = layer.forward(input, context: context)
         let expected = reference(inputD, parametersD)
         compare("\(layer.summary) forward", actual: output.data, expected: expected, shape: outputShape, sourceLocation: sourceLocation)
-        let inputGradient = layer.backward(Tensor(shape: outputShape, data: upstream), context: context)
+        let inputGradient = layer.backward(BatchTensor(shape: outputShape, data: upstream), context: context)
 
         func loss(_ x: [Double], _ p: [[Double]]) -> Double {
             zip(reference(x, p), upstreamD).reduce(0) { $0 + $1.0 * $1.1 }
@@ -55,7 +55,7 @@ struct GradientCheck {
         }
     }
 
-    func compare(_ what: String, actual: [Float], expected: [Double], shape: TensorShape,
+    func compare(_ what: String, actual: [Float], expected: [Double], shape: BatchShape,
                  sourceLocation: SourceLocation) {
         #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
         guard actual.count == expected.count else { return }

@@ -5,25 +5,25 @@ import TestSupport
 /// Every operator's backward pass against Double finite differences, on odd shapes.
 @Suite struct LayerGradientTests {
     struct ConvCase: CustomTestStringConvertible, Sendable {
-        var shape: TensorShape, outChannels: Int, kernel: Int, stride: Int, padding: Int, groups: Int, bias: Bool
+        var shape: BatchShape, outChannels: Int, kernel: Int, stride: Int, padding: Int, groups: Int, bias: Bool
         var testDescription: String { "in \(shape) out \(outChannels) k\(kernel) s\(stride) p\(padding) g\(groups)\(bias ? " bias" : "")" }
     }
 
     static let convCases: [ConvCase] = [
-        ConvCase(shape: TensorShape(n: 2, h: 7, w: 6, c: 3), outChannels: 5, kernel: 3, stride: 1, padding: 1, groups: 1, bias: false),
-        ConvCase(shape: TensorShape(n: 3, h: 9, w: 8, c: 3), outChannels: 4, kernel: 3, stride: 2, padding: 1, groups: 1, bias: true),
-        ConvCase(shape: TensorShape(n: 1, h: 5, w: 7, c: 4), outChannels: 6, kernel: 1, stride: 1, padding: 0, groups: 2, bias: false),
-        ConvCase(shape: TensorShape(n: 2, h: 6, w: 5, c: 6), outChannels: 9, kernel: 3, stride: 2, padding: 0, groups: 3, bias: true),
-        ConvCase(shape: TensorShape(n: 2, h: 7, w: 7, c: 5), outChannels: 5, kernel: 3, stride: 1, padding: 1, groups: 5, bias: false),
-        ConvCase(shape: TensorShape(n: 3, h: 8, w: 5, c: 7), outChannels: 7, kernel: 3, stride: 2, padding: 1, groups: 7, bias: true),
-        ConvCase(shape: TensorShape(n: 1, h: 6, w: 6, c: 2), outChannels: 3, kernel: 5, stride: 1, padding: 2, groups: 1, bias: false),
-        ConvCase(shape: TensorShape(n: 5, h: 1, w: 1, c: 17), outChannels: 3, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true),
+        ConvCase(shape: BatchShape(n: 2, h: 7, w: 6, c: 3), outChannels: 5, kernel: 3, stride: 1, padding: 1, groups: 1, bias: false),
+        ConvCase(shape: BatchShape(n: 3, h: 9, w: 8, c: 3), outChannels: 4, kernel: 3, stride: 2, padding: 1, groups: 1, bias: true),
+        ConvCase(shape: BatchShape(n: 1, h: 5, w: 7, c: 4), outChannels: 6, kernel: 1, stride: 1, padding: 0, groups: 2, bias: false),
+        ConvCase(shape: BatchShape(n: 2, h: 6, w: 5, c: 6), outChannels: 9, kernel: 3, stride: 2, padding: 0, groups: 3, bias: true),
+        ConvCase(shape: BatchShape(n: 2, h: 7, w: 7, c: 5), outChannels: 5, kernel: 3, stride: 1, padding: 1, groups: 5, bias: false),
+        ConvCase(shape: BatchShape(n: 3, h: 8, w: 5, c: 7), outChannels: 7, kernel: 3, stride: 2, padding: 1, groups: 7, bias: true),
+        ConvCase(shape: BatchShape(n: 1, h: 6, w: 6, c: 2), outChannels: 3, kernel: 5, stride: 1, padding: 2, groups: 1, bias: false),
+        ConvCase(shape: BatchShape(n: 5, h: 1, w: 1, c: 17), outChannels: 3, kernel: 1, stride: 1, padding: 0, groups: 1, bias: true),
     ]
 
     @Test(arguments: convCases)
     func convolution(_ c: ConvCase) {
         var random = SeededRandom(seed: 7)
-        let layer = Conv2D(inChannels: c.shape.c, outChannels: c.outChannels, kernelSize: c.kernel, stride: c.stride,
+        let layer = ConvolutionLayer(inChannels: c.shape.c, outChannels: c.outChannels, kernelSize: c.kernel, stride: c.stride,
                            padding: c.padding, groups: c.groups, hasBias: c.bias, random: &random)
         if let bias = layer.bias { bias.value = (0..<c.outChannels).map { Float($0) * 0.1 - 0.2 } }
         GradientCheck(inputShape: c.shape).run(layer) { x, p in
@@ -33,8 +33,8 @@ import TestSupport
     }
 
     @Test func batchNormUsesBatchStatistics() {
-        let shape = TensorShape(n: 3, h: 4, w: 5, c: 6)
-        let layer = BatchNorm(channels: 6)
+        let shape = BatchShape(n: 3, h: 4, w: 5, c: 6)
+        let layer = BatchNormLayer(channels: 6)
         layer.scale.value = [0.5, 1.5, -1, 2, 0.8, 1.1]
         layer.offset.value = [0.1, -0.3, 0.0, 0.7, -1, 0.2]
         GradientCheck(inputShape: shape).run(layer) { x, p in
@@ -43,64 +43,64 @@ import TestSupport
     }
 
     @Test func batchNormInferenceUsesRunningStatistics() {
-        let layer = BatchNorm(channels: 2)
+        let layer = BatchNormLayer(channels: 2)
         layer.runningMean.value = [1, -2]
         layer.runningVariance.value = [4, 0.25]
         layer.scale.value = [2, 1]
         layer.offset.value = [0, 3]
-        let input = Tensor(shape: TensorShape(n: 1, h: 1, w: 2, c: 2), data: [3, -2, -1, -1])
+        let input = BatchTensor(shape: BatchShape(n: 1, h: 1, w: 2, c: 2), data: [3, -2, -1, -1])
         let output = layer.forward(input, context: ExecutionContext(isTraining: false))
         let expected: [Float] = [2, 3, -2, 5]
         for (a, e) in zip(output.data, expected) { #expect(abs(a - e) < 1e-4, "got \(output.data), expected \(expected)") }
     }
 
     @Test func batchNormRunningStatisticsFollowTheBatch() {
-        let layer = BatchNorm(channels: 1, momentum: 0.5)
-        let input = Tensor(shape: TensorShape(n: 4, h: 1, w: 1, c: 1), data: [1, 2, 3, 6])
+        let layer = BatchNormLayer(channels: 1, momentum: 0.5)
+        let input = BatchTensor(shape: BatchShape(n: 4, h: 1, w: 1, c: 1), data: [1, 2, 3, 6])
         _ = layer.forward(input, context: ExecutionContext(isTraining: true))
         // mean 3, unbiased variance (4+1+0+9)/3 = 14/3; halfway from (0, 1).
         #expect(abs(layer.runningMean.value[0] - 1.5) < 1e-6)
         #expect(abs(layer.runningVariance.value[0] - (1 + 14.0 / 3) / 2) < 1e-5)
     }
 
-    @Test(arguments: [Activation.Kind.relu, .relu6, .leakyReLU(slope: 0.1)])
-    func activation(_ kind: Activation.Kind) {
-        let shape = TensorShape(n: 2, h: 3, w: 5, c: 3)
+    @Test(arguments: [ActivationLayer.Kind.relu, .relu6, .leakyReLU(slope: 0.1)])
+    func activation(_ kind: ActivationLayer.Kind) {
+        let shape = BatchShape(n: 2, h: 3, w: 5, c: 3)
         // Scale the input past 6 so ReLU6's upper clip is exercised too.
-        let layer = ScaledInput(factor: 8, Activation(kind))
+        let layer = ScaledInput(factor: 8, ActivationLayer(kind))
         GradientCheck(inputShape: shape).run(layer) { x, _ in
             ReferenceOps.activation(x.map { $0 * 8 }, kind)
         }
     }
 
-    @Test(arguments: [(Pooling.Kind.max, 2, 2, 0), (.max, 3, 2, 1), (.average, 2, 2, 0), (.average, 3, 2, 1), (.average, 3, 1, 1)])
-    func pooling(_ kind: Pooling.Kind, _ kernel: Int, _ stride: Int, _ padding: Int) {
-        let shape = TensorShape(n: 2, h: 7, w: 6, c: 3)
-        let layer = Pooling(kind, kernelSize: kernel, stride: stride, padding: padding)
+    @Test(arguments: [(PoolingLayer.Kind.max, 2, 2, 0), (.max, 3, 2, 1), (.average, 2, 2, 0), (.average, 3, 2, 1), (.average, 3, 1, 1)])
+    func pooling(_ kind: PoolingLayer.Kind, _ kernel: Int, _ stride: Int, _ padding: Int) {
+        let shape = BatchShape(n: 2, h: 7, w: 6, c: 3)
+        let layer = PoolingLayer(kind, kernelSize: kernel, stride: stride, padding: padding)
         GradientCheck(inputShape: shape).run(layer) { x, _ in
             ReferenceOps.pool(x, shape, max: kind == .max, kernel: kernel, stride: stride, padding: padding)
         }
     }
 
     @Test func globalAveragePool() {
-        let shape = TensorShape(n: 3, h: 5, w: 3, c: 4)
-        GradientCheck(inputShape: shape).run(GlobalAveragePool()) { x, _ in ReferenceOps.globalAveragePool(x, shape) }
+        let shape = BatchShape(n: 3, h: 5, w: 3, c: 4)
+        GradientCheck(inputShape: shape).run(GlobalAveragePoolLayer()) { x, _ in ReferenceOps.globalAveragePool(x, shape) }
     }
 
     @Test func dense() {
         var random = SeededRandom(seed: 3)
-        let shape = TensorShape(n: 4, h: 2, w: 1, c: 3)
-        let layer = Dense(inputs: 6, outputs: 5, random: &random)
+        let shape = BatchShape(n: 4, h: 2, w: 1, c: 3)
+        let layer = DenseLayer(inputs: 6, outputs: 5, random: &random)
         layer.bias.value = [0.1, 0.2, -0.3, 0.4, 0]
         GradientCheck(inputShape: shape).run(layer) { x, p in ReferenceOps.dense(x, batch: 4, weight: p[0], bias: p[1]) }
     }
 
     @Test func residualBlock() {
         var random = SeededRandom(seed: 5)
-        let shape = TensorShape(n: 2, h: 5, w: 4, c: 3)
-        let conv = Conv2D(inChannels: 3, outChannels: 3, kernelSize: 3, padding: 1, random: &random)
-        let norm = BatchNorm(channels: 3)
-        let block = ResidualBlock([conv, norm, Activation(.relu)])
+        let shape = BatchShape(n: 2, h: 5, w: 4, c: 3)
+        let conv = ConvolutionLayer(inChannels: 3, outChannels: 3, kernelSize: 3, padding: 1, random: &random)
+        let norm = BatchNormLayer(channels: 3)
+        let block = ResidualLayer([conv, norm, ActivationLayer(.relu)])
         GradientCheck(inputShape: shape).run(block) { x, p in
             let y = ReferenceOps.conv(x, shape, weight: p[0], bias: nil, outChannels: 3, kernel: 3, stride: 1, padding: 1, groups: 1).values
             let z = ReferenceOps.activation(ReferenceOps.batchNormTraining(y, channels: 3, scale: p[1], offset: p[2], epsilon: 1e-5), .relu)
@@ -114,7 +114,7 @@ import TestSupport
         var generator = SeededGenerator(seed: 11)
         let logits = generator.floats(labels.count * classes).map { $0 * 3 }
         let loss = SoftmaxCrossEntropy(ordinalSmoothing: smoothing)
-        let result = loss.evaluate(logits: Tensor(shape: TensorShape(n: labels.count, h: 1, w: 1, c: classes), data: logits), labels: labels)
+        let result = loss.evaluate(logits: BatchTensor(shape: BatchShape(n: labels.count, h: 1, w: 1, c: classes), data: logits), labels: labels)
         let targets = labels.map { loss.targetDistribution(label: $0, classes: classes).map(Double.init) }
         let logitsD = logits.map(Double.init)
         #expect(abs(Double(result.loss) - ReferenceOps.softmaxCrossEntropy(logitsD, classes: classes, targets: targets)) < 1e-5)
@@ -137,17 +137,17 @@ import TestSupport
 
 /// Multiplies the input by a constant before the wrapped layer, so a check can reach value ranges
 /// the unit-range random input never would.
-final class ScaledInput: Layer {
+final class ScaledInput: TrainableLayer {
     let factor: Float
-    let inner: Layer
-    init(factor: Float, _ inner: Layer) { self.factor = factor; self.inner = inner }
+    let inner: TrainableLayer
+    init(factor: Float, _ inner: TrainableLayer) { self.factor = factor; self.inner = inner }
     var summary: String { "\(factor)x " + inner.summary }
     var parameters: [Parameter] { inner.parameters }
-    func outputShape(for input: TensorShape) throws -> TensorShape { try inner.outputShape(for: input) }
-    func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
-        inner.forward(Tensor(shape: input.shape, data: input.data.map { $0 * factor }), context: context)
+    func outputShape(for input: BatchShape) throws -> BatchShape { try inner.outputShape(for: input) }
+    func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
+        inner.forward(BatchTensor(shape: input.shape, data: input.data.map { $0 * factor }), context: context)
     }
-    func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var gradient = inner.backward(outputGradient, context: context)
         gradient.data = gradient.data.map { $0 * factor }
         return gradient

@@ -4,8 +4,8 @@ import Training
 // Double-precision, textbook-loop twins of the training layers (NHWC, weights HWIO), used as
 // the ground truth for forward checks and for finite-difference gradients.
 enum ReferenceOps {
-    static func conv(_ x: [Double], _ s: TensorShape, weight: [Double], bias: [Double]?, outChannels: Int,
-                     kernel: Int, stride: Int, padding: Int, groups: Int) -> (values: [Double], shape: TensorShape) {
+    static func conv(_ x: [Double], _ s: BatchShape, weight: [Double], bias: [Double]?, outChannels: Int,
+                     kernel: Int, stride: Int, padding: Int, groups: Int) -> (values: [Double], shape: BatchShape) {
         let oh = (s.h + 2 * padding - kernel) / stride + 1, ow = (s.w + 2 * padding - kernel) / stride + 1
         let cg = s.c / groups, og = outChannels / groups
         var y = [Double](repeating: 0, count: s.n * oh * ow * outChannels)
@@ -19,7 +19,7 @@ enum ReferenceOps {
             } } }
             y[((n * oh + oy) * ow + ox) * outChannels + o] = sum
         } } } }
-        return (y, TensorShape(n: s.n, h: oh, w: ow, c: outChannels))
+        return (y, BatchShape(n: s.n, h: oh, w: ow, c: outChannels))
     }
 
     static func batchNormTraining(_ x: [Double], channels c: Int, scale: [Double], offset: [Double], epsilon: Double) -> [Double] {
@@ -37,7 +37,7 @@ enum ReferenceOps {
         return y
     }
 
-    static func activation(_ x: [Double], _ kind: Activation.Kind) -> [Double] {
+    static func activation(_ x: [Double], _ kind: ActivationLayer.Kind) -> [Double] {
         x.map { v in
             switch kind {
             case .relu: max(v, 0)
@@ -47,7 +47,7 @@ enum ReferenceOps {
         }
     }
 
-    static func pool(_ x: [Double], _ s: TensorShape, max isMax: Bool, kernel: Int, stride: Int, padding: Int) -> [Double] {
+    static func pool(_ x: [Double], _ s: BatchShape, max isMax: Bool, kernel: Int, stride: Int, padding: Int) -> [Double] {
         let oh = (s.h + 2 * padding - kernel) / stride + 1, ow = (s.w + 2 * padding - kernel) / stride + 1
         var y: [Double] = []
         for n in 0..<s.n { for oy in 0..<oh { for ox in 0..<ow { for ch in 0..<s.c {
@@ -61,7 +61,7 @@ enum ReferenceOps {
         return y
     }
 
-    static func globalAveragePool(_ x: [Double], _ s: TensorShape) -> [Double] {
+    static func globalAveragePool(_ x: [Double], _ s: BatchShape) -> [Double] {
         var y = [Double](repeating: 0, count: s.n * s.c)
         for n in 0..<s.n { for p in 0..<(s.h * s.w) { for ch in 0..<s.c { y[n * s.c + ch] += x[(n * s.h * s.w + p) * s.c + ch] / Double(s.h * s.w) } } }
         return y

@@ -1,18 +1,18 @@
 /// A trainable network: layers applied in order to an NHWC image batch, ending in class logits.
-public final class Network {
-    public let layers: [Layer]
+public final class TrainableNetwork {
+    public let layers: [TrainableLayer]
     /// Per-image input shape (n is 1).
-    public let inputShape: TensorShape
+    public let inputShape: BatchShape
 
-    public init(inputShape: TensorShape, layers: [Layer]) throws {
+    public init(inputShape: BatchShape, layers: [TrainableLayer]) throws {
         self.inputShape = inputShape.with(n: 1)
         self.layers = layers
         _ = try outputShape()
         // The input image never needs a gradient.
-        if let first = layers.first as? Conv2D { first.computesInputGradient = false }
+        if let first = layers.first as? ConvolutionLayer { first.computesInputGradient = false }
     }
 
-    public func outputShape() throws -> TensorShape {
+    public func outputShape() throws -> BatchShape {
         var shape = inputShape
         for layer in layers { shape = try layer.outputShape(for: shape) }
         return shape
@@ -33,14 +33,14 @@ public final class Network {
         return total
     }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var x = input
         for layer in layers { x = layer.forward(x, context: context) }
         return x
     }
 
     @discardableResult
-    public func backward(_ lossGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ lossGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var gradient = lossGradient
         for layer in layers.reversed() { gradient = layer.backward(gradient, context: context) }
         return gradient

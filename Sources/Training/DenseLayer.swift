@@ -1,11 +1,11 @@
 // Legend: N images, I = H·W·C inputs per image (NHWC order), O outputs.
 
 /// Fully connected layer: Y[N×O] = X[N×I] · W[I×O] + b. The output is N×1×1×O.
-public final class Dense: Layer {
+public final class DenseLayer: TrainableLayer {
     public let inputs: Int, outputs: Int
     public let weight: Parameter   // [I][O]
     public let bias: Parameter
-    private var cachedInput: Tensor?
+    private var cachedInput: BatchTensor?
 
     public init(inputs: Int, outputs: Int, random: inout SeededRandom) {
         self.inputs = inputs; self.outputs = outputs
@@ -18,18 +18,18 @@ public final class Dense: Layer {
     public var summary: String { "dense \(inputs)->\(outputs)" }
     public var parameters: [Parameter] { [weight, bias] }
 
-    public func outputShape(for input: TensorShape) throws -> TensorShape {
+    public func outputShape(for input: BatchShape) throws -> BatchShape {
         guard input.perImage == inputs else {
-            throw ShapeError(layer: summary, input: input, reason: "expects \(inputs) values per image")
+            throw LayerShapeError(layer: summary, input: input, reason: "expects \(inputs) values per image")
         }
-        return TensorShape(n: input.n, h: 1, w: 1, c: outputs)
+        return BatchShape(n: input.n, h: 1, w: 1, c: outputs)
     }
 
-    public func multiplyAccumulates(for input: TensorShape) -> Int { inputs * outputs }
+    public func multiplyAccumulates(for input: BatchShape) -> Int { inputs * outputs }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         let n = input.shape.n
-        var output = Tensor(zeros: TensorShape(n: n, h: 1, w: 1, c: outputs))
+        var output = BatchTensor(zeros: BatchShape(n: n, h: 1, w: 1, c: outputs))
         input.data.withUnsafeBufferPointer { x in
             weight.value.withUnsafeBufferPointer { w in
                 output.data.withUnsafeMutableBufferPointer { y in
@@ -43,10 +43,10 @@ public final class Dense: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         guard let input = cachedInput else { preconditionFailure("\(summary): backward without a training forward") }
         let n = input.shape.n
-        var inputGradient = Tensor(zeros: input.shape)
+        var inputGradient = BatchTensor(zeros: input.shape)
         var xT = [Float](repeating: 0, count: inputs * n), wT = [Float](repeating: 0, count: inputs * outputs)
         outputGradient.data.withUnsafeBufferPointer { dy in
             for i in 0..<n { for o in 0..<outputs { bias.gradient[o] += dy[i * outputs + o] } }

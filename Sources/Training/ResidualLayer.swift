@@ -1,22 +1,22 @@
 /// y = x + body(x): an identity shortcut around a sequence of layers that keeps the shape.
-public final class ResidualBlock: Layer {
-    public let body: [Layer]
+public final class ResidualLayer: TrainableLayer {
+    public let body: [TrainableLayer]
 
-    public init(_ body: [Layer]) { self.body = body }
+    public init(_ body: [TrainableLayer]) { self.body = body }
 
     public var summary: String { "residual[" + body.map(\.summary).joined(separator: ", ") + "]" }
     public var parameters: [Parameter] { body.flatMap(\.parameters) }
 
-    public func outputShape(for input: TensorShape) throws -> TensorShape {
+    public func outputShape(for input: BatchShape) throws -> BatchShape {
         var shape = input
         for layer in body { shape = try layer.outputShape(for: shape) }
         guard shape == input else {
-            throw ShapeError(layer: summary, input: input, reason: "body output \(shape) differs from its input")
+            throw LayerShapeError(layer: summary, input: input, reason: "body output \(shape) differs from its input")
         }
         return input
     }
 
-    public func multiplyAccumulates(for input: TensorShape) -> Int {
+    public func multiplyAccumulates(for input: BatchShape) -> Int {
         var shape = input, total = 0
         for layer in body {
             total += layer.multiplyAccumulates(for: shape)
@@ -25,7 +25,7 @@ public final class ResidualBlock: Layer {
         return total
     }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var output = input
         for layer in body { output = layer.forward(output, context: context) }
         output.data.withUnsafeMutableBufferPointer { y in
@@ -34,7 +34,7 @@ public final class ResidualBlock: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var gradient = outputGradient
         for layer in body.reversed() { gradient = layer.backward(gradient, context: context) }
         gradient.data.withUnsafeMutableBufferPointer { dx in

@@ -3,7 +3,7 @@
 /// Batch normalisation over N, H and W per channel. Training uses the batch's statistics and
 /// updates running averages (PyTorch convention: momentum 0.1, unbiased running variance);
 /// inference uses the running averages, which is what gets folded into the exported convolution.
-public final class BatchNorm: Layer {
+public final class BatchNormLayer: TrainableLayer {
     public let channels: Int
     public let epsilon: Float
     public let momentum: Float
@@ -26,14 +26,14 @@ public final class BatchNorm: Layer {
     public var summary: String { "batchnorm \(channels)" }
     public var parameters: [Parameter] { [scale, offset, runningMean, runningVariance] }
 
-    public func outputShape(for input: TensorShape) throws -> TensorShape {
-        guard input.c == channels else { throw ShapeError(layer: summary, input: input, reason: "expects \(channels) channels") }
+    public func outputShape(for input: BatchShape) throws -> BatchShape {
+        guard input.c == channels else { throw LayerShapeError(layer: summary, input: input, reason: "expects \(channels) channels") }
         return input
     }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         let c = channels, positions = input.shape.count / c
-        var output = Tensor(zeros: input.shape)
+        var output = BatchTensor(zeros: input.shape)
         var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
         if context.isTraining {
             // Two passes in Double: one-pass E[x²]−E[x]² loses digits on large activations.
@@ -78,11 +78,11 @@ public final class BatchNorm: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         precondition(!normalized.isEmpty, "\(summary): backward without a training forward")
         let c = channels, positions = outputGradient.shape.count / c
         var dScale = [Double](repeating: 0, count: c), dOffset = [Double](repeating: 0, count: c)
-        var inputGradient = Tensor(zeros: outputGradient.shape)
+        var inputGradient = BatchTensor(zeros: outputGradient.shape)
         outputGradient.data.withUnsafeBufferPointer { dy in
             normalized.withUnsafeBufferPointer { xh in
                 for p in 0..<positions {

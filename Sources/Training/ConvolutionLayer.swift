@@ -5,7 +5,7 @@
 // im2row matrix (one row of receptive field per output pixel).
 
 /// 2-D convolution with any kernel size, stride, zero padding and groups (depthwise included).
-public final class Conv2D: Layer {
+public final class ConvolutionLayer: TrainableLayer {
     public let inChannels: Int, outChannels: Int
     public let kernelHeight: Int, kernelWidth: Int
     public let stride: Int, padding: Int, groups: Int
@@ -14,7 +14,7 @@ public final class Conv2D: Layer {
     /// The first layer does not need dLoss/dInput; skipping it saves a GEMM and a col2im.
     public var computesInputGradient = true
 
-    private var cachedInput: Tensor?
+    private var cachedInput: BatchTensor?
     private var cachedRows: [Float] = []   // G blocks of P×KG, kept for the weight gradient
 
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -44,26 +44,26 @@ public final class Conv2D: Layer {
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
-    public func outputShape(for input: TensorShape) throws -> TensorShape {
+    public func outputShape(for input: BatchShape) throws -> BatchShape {
         guard input.c == inChannels else {
-            throw ShapeError(layer: summary, input: input, reason: "expects \(inChannels) channels")
+            throw LayerShapeError(layer: summary, input: input, reason: "expects \(inChannels) channels")
         }
         let oh = (input.h + 2 * padding - kernelHeight) / stride + 1
         let ow = (input.w + 2 * padding - kernelWidth) / stride + 1
         guard input.h + 2 * padding >= kernelHeight, input.w + 2 * padding >= kernelWidth, oh > 0, ow > 0 else {
-            throw ShapeError(layer: summary, input: input, reason: "smaller than the kernel")
+            throw LayerShapeError(layer: summary, input: input, reason: "smaller than the kernel")
         }
-        return TensorShape(n: input.n, h: oh, w: ow, c: outChannels)
+        return BatchShape(n: input.n, h: oh, w: ow, c: outChannels)
     }
 
-    public func multiplyAccumulates(for input: TensorShape) -> Int {
+    public func multiplyAccumulates(for input: BatchShape) -> Int {
         guard let out = try? outputShape(for: input) else { return 0 }
         return out.h * out.w * receptiveField * outChannels
     }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         let outShape = try! outputShape(for: input.shape)
-        var output = Tensor(zeros: outShape)
+        var output = BatchTensor(zeros: outShape)
         if isDepthwise {
             depthwiseForward(input, &output, context: context)
         } else {
@@ -82,7 +82,7 @@ public final class Conv2D: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         guard let input = cachedInput else { preconditionFailure("\(summary): backward without a training forward") }
         if let bias {
             bias.gradient.withUnsafeMutableBufferPointer { db in
@@ -93,7 +93,7 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        var inputGradient = Tensor(zeros: computesInputGradient ? input.shape : TensorShape(n: 0, h: 0, w: 0, c: 0))
+        var inputGradient = BatchTensor(zeros: computesInputGradient ? input.shape : BatchShape(n: 0, h: 0, w: 0, c: 0))
         if isDepthwise {
             depthwiseBackward(input, outputGradient, &inputGradient, context: context)
         } else {
@@ -106,7 +106,7 @@ public final class Conv2D: Layer {
 
     // MARK: im2row + GEMM path (dense and grouped convolutions)
 
-    private func gemmForward(_ input: Tensor, _ output: inout Tensor, context: ExecutionContext) {
+    private func gemmForward(_ input: BatchTensor, _ output: inout BatchTensor, context: ExecutionContext) {
         let inShape = input.shape, outShape = output.shape
         let pixelsPerImage = outShape.h * outShape.w, pixels = outShape.n * pixelsPerImage
         let kg = receptiveField, og = outputsPerGroup, o = outChannels
@@ -134,7 +134,7 @@ public final class Conv2D: Layer {
         if context.isTraining { cachedRows = rows }
     }
 
-    private func gemmBackward(_ input: Tensor, _ dy: Tensor, _ dx: inout Tensor, context: ExecutionContext) {
+    private func gemmBackward(_ input: BatchTensor, _ dy: BatchTensor, _ dx: inout BatchTensor, context: ExecutionContext) {
         let inShape = input.shape, outShape = dy.shape
         let pixelsPerImage = outShape.h * outShape.w, pixels = outShape.n * pixelsPerImage
         let kg = receptiveField, og = outputsPerGroup, o = outChannels
@@ -192,7 +192,7 @@ public final class Conv2D: Layer {
     }
 
     /// Copies each output pixel's receptive field (group `group`'s channels) into one row of `rows`.
-    private func im2row(_ x: UnsafePointer<Float>, _ inShape: TensorShape, _ outShape: TensorShape,
+    private func im2row(_ x: UnsafePointer<Float>, _ inShape: BatchShape, _ outShape: BatchShape,
                         group: Int, rows: UnsafeMutablePointer<Float>, images: Range<Int>) {
         let cg = channelsPerGroup, c = inShape.c, kg = receptiveField
         for n in images {
@@ -222,7 +222,7 @@ public final class Conv2D: Layer {
     }
 
     /// The adjoint of `im2row`: adds each row's entries back onto the input pixels they came from.
-    private func row2im(_ rows: UnsafePointer<Float>, _ inShape: TensorShape, _ outShape: TensorShape,
+    private func row2im(_ rows: UnsafePointer<Float>, _ inShape: BatchShape, _ outShape: BatchShape,
                         group: Int, into dx: UnsafeMutablePointer<Float>, images: Range<Int>) {
         let cg = channelsPerGroup, c = inShape.c, kg = receptiveField
         for n in images {
@@ -248,7 +248,7 @@ public final class Conv2D: Layer {
 
     // MARK: depthwise path (one filter per channel: a GEMM would have one output column)
 
-    private func depthwiseForward(_ input: Tensor, _ output: inout Tensor, context: ExecutionContext) {
+    private func depthwiseForward(_ input: BatchTensor, _ output: inout BatchTensor, context: ExecutionContext) {
         let inShape = input.shape, outShape = output.shape, c = inChannels
         input.data.withUnsafeBufferPointer { xb in
             output.data.withUnsafeMutableBufferPointer { yb in
@@ -279,7 +279,7 @@ public final class Conv2D: Layer {
         }
     }
 
-    private func depthwiseBackward(_ input: Tensor, _ dy: Tensor, _ dx: inout Tensor, context: ExecutionContext) {
+    private func depthwiseBackward(_ input: BatchTensor, _ dy: BatchTensor, _ dx: inout BatchTensor, context: ExecutionContext) {
         let inShape = input.shape, outShape = dy.shape, c = inChannels
         let needsInputGradient = computesInputGradient
         input.data.withUnsafeBufferPointer { xb in

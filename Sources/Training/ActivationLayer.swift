@@ -1,6 +1,6 @@
 /// Element-wise activations. The backward pass only needs the input's sign/range, so the input
 /// is kept from the training forward.
-public final class Activation: Layer {
+public final class ActivationLayer: TrainableLayer {
     public enum Kind: Equatable, Sendable {
         case relu
         case relu6
@@ -20,9 +20,9 @@ public final class Activation: Layer {
         }
     }
 
-    public func outputShape(for input: TensorShape) throws -> TensorShape { input }
+    public func outputShape(for input: BatchShape) throws -> BatchShape { input }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var output = input
         output.data.withUnsafeMutableBufferPointer { y in
             switch kind {
@@ -35,7 +35,7 @@ public final class Activation: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         precondition(cachedInput.count == outputGradient.data.count, "\(summary): backward without a training forward")
         var inputGradient = outputGradient
         inputGradient.data.withUnsafeMutableBufferPointer { d in

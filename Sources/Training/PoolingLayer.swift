@@ -1,11 +1,11 @@
 /// Max or average pooling over KxK windows. Padded positions never win a max and are not
 /// counted in an average (ONNX's default `count_include_pad = 0`).
-public final class Pooling: Layer {
+public final class PoolingLayer: TrainableLayer {
     public enum Kind: Sendable { case max, average }
 
     public let kind: Kind
     public let kernelSize: Int, stride: Int, padding: Int
-    private var inputShape: TensorShape?
+    private var inputShape: BatchShape?
     private var winners: [Int32] = []   // max: flat input index chosen for each output
 
     public init(_ kind: Kind, kernelSize: Int, stride: Int, padding: Int = 0) {
@@ -15,17 +15,17 @@ public final class Pooling: Layer {
 
     public var summary: String { "\(kind == .max ? "maxpool" : "avgpool")\(kernelSize)x\(kernelSize) s\(stride) p\(padding)" }
 
-    public func outputShape(for input: TensorShape) throws -> TensorShape {
+    public func outputShape(for input: BatchShape) throws -> BatchShape {
         guard padding < kernelSize, input.h + 2 * padding >= kernelSize, input.w + 2 * padding >= kernelSize else {
-            throw ShapeError(layer: summary, input: input, reason: "smaller than the window")
+            throw LayerShapeError(layer: summary, input: input, reason: "smaller than the window")
         }
-        return TensorShape(n: input.n, h: (input.h + 2 * padding - kernelSize) / stride + 1,
+        return BatchShape(n: input.n, h: (input.h + 2 * padding - kernelSize) / stride + 1,
                            w: (input.w + 2 * padding - kernelSize) / stride + 1, c: input.c)
     }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         let s = input.shape, o = try! outputShape(for: s), c = s.c
-        var output = Tensor(zeros: o)
+        var output = BatchTensor(zeros: o)
         var chosen = kind == .max && context.isTraining ? [Int32](repeating: 0, count: o.count) : []
         input.data.withUnsafeBufferPointer { x in
             output.data.withUnsafeMutableBufferPointer { y in
@@ -66,10 +66,10 @@ public final class Pooling: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
         let o = outputGradient.shape, c = s.c
-        var inputGradient = Tensor(zeros: s)
+        var inputGradient = BatchTensor(zeros: s)
         outputGradient.data.withUnsafeBufferPointer { dy in
             inputGradient.data.withUnsafeMutableBufferPointer { dx in
                 if kind == .max {

@@ -15,27 +15,27 @@ public struct ExecutionContext: Sendable {
 ///
 /// `forward` in training mode caches what `backward` needs; `backward` receives dLoss/dOutput,
 /// ADDS the parameter gradients into `Parameter.gradient` and returns dLoss/dInput.
-public protocol Layer: AnyObject {
+public protocol TrainableLayer: AnyObject {
     /// A short description for logs and `model info`-style listings, e.g. "conv3x3 16->32 s2".
     var summary: String { get }
-    func outputShape(for input: TensorShape) throws -> TensorShape
-    func forward(_ input: Tensor, context: ExecutionContext) -> Tensor
-    func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor
+    func outputShape(for input: BatchShape) throws -> BatchShape
+    func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor
+    func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor
     /// Trainable parameters followed by buffers, in a fixed order (checkpoints rely on it).
     var parameters: [Parameter] { get }
     /// Multiply-accumulates per image for an input of this shape (forward pass).
-    func multiplyAccumulates(for input: TensorShape) -> Int
+    func multiplyAccumulates(for input: BatchShape) -> Int
 }
 
-extension Layer {
+extension TrainableLayer {
     public var parameters: [Parameter] { [] }
-    public func multiplyAccumulates(for input: TensorShape) -> Int { 0 }
+    public func multiplyAccumulates(for input: BatchShape) -> Int { 0 }
 }
 
 /// Thrown when layers are stacked with incompatible shapes.
-public struct ShapeError: Error, CustomStringConvertible {
+public struct LayerShapeError: Error, CustomStringConvertible {
     public let layer: String
-    public let input: TensorShape
+    public let input: BatchShape
     public let reason: String
     public var description: String { "\(layer): input \(input): \(reason)" }
 }

@@ -2,7 +2,7 @@
 // channels are contiguous, so a pixel's channels feed a GEMM row directly (im2row).
 
 /// The shape of an NHWC activation; a dense layer's output is N×1×1×C.
-public struct TensorShape: Hashable, Sendable, CustomStringConvertible {
+public struct BatchShape: Hashable, Sendable, CustomStringConvertible {
     public var n: Int, h: Int, w: Int, c: Int
 
     public init(n: Int, h: Int, w: Int, c: Int) {
@@ -14,21 +14,21 @@ public struct TensorShape: Hashable, Sendable, CustomStringConvertible {
     public var perImage: Int { h * w * c }
     public var description: String { "\(n)x\(h)x\(w)x\(c)" }
 
-    public func with(n: Int) -> TensorShape { TensorShape(n: n, h: h, w: w, c: c) }
+    public func with(n: Int) -> BatchShape { BatchShape(n: n, h: h, w: w, c: c) }
 }
 
 /// An NHWC activation (or its gradient) with value semantics.
-public struct Tensor: Sendable {
-    public var shape: TensorShape
+public struct BatchTensor: Sendable {
+    public var shape: BatchShape
     public var data: [Float]
 
-    public init(shape: TensorShape, data: [Float]) {
+    public init(shape: BatchShape, data: [Float]) {
         precondition(data.count == shape.count, "tensor data \(data.count) does not match shape \(shape)")
         self.shape = shape
         self.data = data
     }
 
-    public init(zeros shape: TensorShape) {
+    public init(zeros shape: BatchShape) {
         self.init(shape: shape, data: [Float](repeating: 0, count: shape.count))
     }
 }

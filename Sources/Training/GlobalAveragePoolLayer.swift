@@ -1,18 +1,18 @@
 /// Mean over H and W per channel: N×H×W×C → N×1×1×C.
-public final class GlobalAveragePool: Layer {
-    private var inputShape: TensorShape?
+public final class GlobalAveragePoolLayer: TrainableLayer {
+    private var inputShape: BatchShape?
 
     public init() {}
 
     public var summary: String { "globalavgpool" }
 
-    public func outputShape(for input: TensorShape) throws -> TensorShape {
-        TensorShape(n: input.n, h: 1, w: 1, c: input.c)
+    public func outputShape(for input: BatchShape) throws -> BatchShape {
+        BatchShape(n: input.n, h: 1, w: 1, c: input.c)
     }
 
-    public func forward(_ input: Tensor, context: ExecutionContext) -> Tensor {
+    public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         let s = input.shape, positions = s.h * s.w
-        var output = Tensor(zeros: TensorShape(n: s.n, h: 1, w: 1, c: s.c))
+        var output = BatchTensor(zeros: BatchShape(n: s.n, h: 1, w: 1, c: s.c))
         input.data.withUnsafeBufferPointer { x in
             output.data.withUnsafeMutableBufferPointer { y in
                 for n in 0..<s.n {
@@ -27,10 +27,10 @@ public final class GlobalAveragePool: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, context: ExecutionContext) -> Tensor {
+    public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         guard let s = inputShape else { preconditionFailure("\(summary): backward without a forward") }
         let positions = s.h * s.w, share = 1 / Float(positions)
-        var inputGradient = Tensor(zeros: s)
+        var inputGradient = BatchTensor(zeros: s)
         outputGradient.data.withUnsafeBufferPointer { dy in
             inputGradient.data.withUnsafeMutableBufferPointer { dx in
                 for n in 0..<s.n {
