@@ -1,0 +1,201 @@
+import Foundation
+
+/// Runs mini-batch training over a cached dataset: balanced sampling, augmentation, the
+/// learning-rate schedule, validation after every epoch, keep-best and checkpoints.
+///
+/// Reproducibility: every random choice comes from `SeededRandom(seed:stream:)` keyed by what it
+/// is for (epoch, sample slot), never from shared generator state, so a resumed run continues
+/// exactly as an uninterrupted one, and a given `jobs` always gives the same result.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let folder: LabelledFolder
+    public let split: DatasetSplit
+    public let cache: PhotoCache
+    public let network: TrainableNetwork
+    public let optimizer: Optimizer
+    public let mean: [Float], std: [Float]
+    public let loss: SoftmaxCrossEntropy
+    public private(set) var completedEpochs = 0
+    public private(set) var bestMacroF1 = -1.0
+    public private(set) var bestEpoch = 0
+    public private(set) var history: [EpochReport] = []
+    /// Receives progress lines.
+    public var log: (String) -> Void = { _ in }
+
+    /// Training and validation photos that decoded.
+    public let trainingPhotos: [Int], validationPhotos: [Int]
+
+    public init(folder: LabelledFolder, split: DatasetSplit, cache: PhotoCache, options: TrainingOptions) throws {
+        self.options = options
+        self.folder = folder
+        self.split = split
+        self.cache = cache
+        trainingPhotos = split.training.filter { cache.slots[$0] != nil }
+        validationPhotos = split.validation.filter { cache.slots[$0] != nil }
+        guard !trainingPhotos.isEmpty else {
+            throw DatasetError(path: folder.root.path, reason: "no usable training photos")
+        }
+        (mean, std) = cache.channelStatistics(of: trainingPhotos)
+        network = try options.architecture.build(inputSize: options.inputSize, classes: folder.labels.count, seed: options.seed)
+        switch options.optimizer {
+        case .adamw: optimizer = AdamW(weightDecay: options.weightDecay)
+        case .sgd: optimizer = SGDMomentum(momentum: 0.9, weightDecay: options.weightDecay)
+        }
+        loss = SoftmaxCrossEntropy(ordinalSmoothing: options.ordinalSmoothing)
+    }
+
+    public var stepsPerEpoch: Int { max(trainingPhotos.count / options.batchSize, 1) }
+
+    public var schedule: LearningRateSchedule {
+        LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupEpochs * stepsPerEpoch,
+                             totalSteps: options.epochs * stepsPerEpoch, floor: options.learningRate * 0.01)
+    }
+
+    var context: ExecutionContext { ExecutionContext(isTraining: true, jobs: options.jobs) }
+
+    /// Runs the remaining epochs. `onImprovement` is called when validation macro-F1 reaches a new
+    /// best (the network then holds the best weights); `checkpoint` is written after every epoch.
+    /// `stoppingAfterEpoch` ends the run early (the schedule still spans `options.epochs`).
+    public func run(checkpoint: URL?, stoppingAfterEpoch: Int? = nil,
+                    onImprovement: (Trainer) throws -> Void) throws {
+        var epochSeconds: [Double] = []
+        while completedEpochs < min(options.epochs, stoppingAfterEpoch ?? .max) {
+            let epoch = completedEpochs + 1
+            let started = Date()
+            let (trainLoss, trainAccuracy) = trainEpoch(epoch)
+            let matrix = evaluate(validationPhotos).matrix
+            let seconds = Date().timeIntervalSince(started)
+            epochSeconds.append(seconds)
+            let report = EpochReport(epoch: epoch, loss: trainLoss, trainingAccuracy: trainAccuracy,
+                                     validationAccuracy: matrix.accuracy, validationMacroF1: matrix.macroF1, seconds: seconds)
+            history.append(report)
+            completedEpochs = epoch
+            // Without a validation split the last epoch counts as the best.
+            let score = validationPhotos.isEmpty ? Double(epoch) : matrix.macroF1
+            if score > bestMacroF1 {
+                bestMacroF1 = score
+                bestEpoch = epoch
+                try onImprovement(self)
+            }
+            if let checkpoint { try Checkpoint(trainer: self).write(to: checkpoint) }
+            let average = epochSeconds.reduce(0, +) / Double(epochSeconds.count)
+            log(report.line(totalEpochs: options.epochs, bestMacroF1: validationPhotos.isEmpty ? .nan : bestMacroF1,
+                            bestEpoch: bestEpoch, etaSeconds: average * Double(options.epochs - epoch)))
+        }
+    }
+
+    /// The photo (index into `folder.photos`) for every sample slot of an epoch.
+    public func epochSamples(_ epoch: Int) -> [Int] {
+        var random = SeededRandom(seed: options.seed, stream: 1, UInt64(epoch))
+        guard options.balancedSampling else { return trainingPhotos.shuffled(using: &random) }
+        let byClass = (0..<folder.labels.count).map { label in trainingPhotos.filter { folder.photos[$0].label == label } }
+            .filter { !$0.isEmpty }
+        var permutations = byClass.map { $0.shuffled(using: &random) }
+        var taken = [Int](repeating: 0, count: byClass.count)
+        var samples: [Int] = []
+        samples.reserveCapacity(trainingPhotos.count)
+        for slot in 0..<trainingPhotos.count {
+            let c = slot % byClass.count
+            if taken[c] == permutations[c].count {
+                permutations[c].shuffle(using: &random)
+                taken[c] = 0
+            }
+            samples.append(permutations[c][taken[c]])
+            taken[c] += 1
+        }
+        return samples.shuffled(using: &random)
+    }
+
+    /// One pass over the epoch's samples; returns mean loss and accuracy on the augmented batches.
+    func trainEpoch(_ epoch: Int) -> (loss: Double, accuracy: Double) {
+        let samples = epochSamples(epoch)
+        let batchSize = min(options.batchSize, samples.count)
+        var totalLoss = 0.0, correct = 0, seen = 0
+        for step in 0..<stepsPerEpoch {
+            let batch = Array(samples[(step * batchSize)..<((step + 1) * batchSize)])
+            let input = makeBatch(batch, augmentation: options.augmentation ? Augmentation() : .none,
+                                  epoch: epoch, firstSlot: step * batchSize)
+            let labels = batch.map { folder.photos[$0].label }
+            network.zeroGradients()
+            let logits = network.forward(input, context: context)
+            let result = loss.evaluate(logits: logits, labels: labels)
+            network.backward(result.gradient, context: context)
+            let globalStep = (epoch - 1) * stepsPerEpoch + step
+            optimizer.step(network.parameters, learningRate: schedule.rate(atStep: globalStep))
+            totalLoss += Double(result.loss) * Double(batch.count)
+            correct += zip(result.probabilities, labels).filter { $0.0.argmax == $0.1 }.count
+            seen += batch.count
+        }
+        return (totalLoss / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
+    }
+
+    /// Normalised NHWC input for the given photos; augmentation draws from a stream per sample slot.
+    func makeBatch(_ photos: [Int], augmentation: Augmentation, epoch: Int, firstSlot: Int) -> BatchTensor {
+        let size = options.inputSize
+        var batch = BatchTensor(zeros: BatchShape(n: photos.count, h: size, w: size, c: 3))
+        let perImage = size * size * 3, bytes = cache.bytesPerPhoto
+        let seed = options.seed
+        batch.data.withUnsafeMutableBufferPointer { out in
+            cache.pixels.withUnsafeBufferPointer { pixels in
+                parallelChunks(photos.count, jobs: options.jobs) { range in
+                    for i in range {
+                        var random = SeededRandom(seed: seed, stream: 2, UInt64(epoch), UInt64(firstSlot + i))
+                        augmentation.apply(pixels.baseAddress! + cache.slots[photos[i]]! * bytes, size: size,
+                                           mean: mean, std: std, random: &random, into: out.baseAddress! + i * perImage)
+                    }
+                }
+            }
+        }
+        return batch
+    }
+
+    /// Class probabilities for the given photos (inference mode, no augmentation) and the
+    /// confusion matrix against their labels.
+    public func evaluate(_ photos: [Int]) -> (matrix: ConfusionMatrix, probabilities: [[Float]]) {
+        var matrix = ConfusionMatrix(classes: folder.labels.count)
+        var probabilities: [[Float]] = []
+        let inference = ExecutionContext(isTraining: false, jobs: options.jobs)
+        var start = 0
+        while start < photos.count {
+            let chunk = Array(photos[start..<min(start + 64, photos.count)])
+            let logits = network.forward(makeBatch(chunk, augmentation: .none, epoch: 0, firstSlot: 0), context: inference)
+            let classes = logits.shape.c
+            for (i, photo) in chunk.enumerated() {
+                let p = SoftmaxCrossEntropy.softmax(Array(logits.data[(i * classes)..<((i + 1) * classes)]))
+                matrix.add(truth: folder.photos[photo].label, prediction: p.argmax)
+                probabilities.append(p)
+            }
+            start += chunk.count
+        }
+        return (matrix, probabilities)
+    }
+
+    func restore(from checkpoint: Checkpoint) throws {
+        guard checkpoint.header.options.isResumable(from: options) else {
+            throw CheckpointError(path: "", reason: "was written with different training options")
+        }
+        guard checkpoint.header.labels == folder.labels else {
+            throw CheckpointError(path: "", reason: "was written for labels \(checkpoint.header.labels)")
+        }
+        let parameters = network.parameters
+        guard checkpoint.parameters.count == parameters.count,
+              zip(checkpoint.parameters, parameters).allSatisfy({ $0.count == $1.value.count }) else {
+            throw CheckpointError(path: "", reason: "parameter shapes do not match the architecture")
+        }
+        for (values, parameter) in zip(checkpoint.parameters, parameters) { parameter.value = values }
+        optimizer.state = checkpoint.optimizerState
+        optimizer.stepCount = checkpoint.header.optimizerSteps
+        completedEpochs = checkpoint.header.completedEpochs
+        bestMacroF1 = checkpoint.header.bestMacroF1
+        bestEpoch = checkpoint.header.bestEpoch
+        history = checkpoint.header.history
+    }
+
+    /// Continues a run from a checkpoint written by `run`.
+    public func resume(from url: URL) throws {
+        let checkpoint = try Checkpoint(contentsOf: url)
+        do { try restore(from: checkpoint) } catch let error as CheckpointError {
+            throw CheckpointError(path: url.path, reason: error.reason)
+        }
+    }
+}
