@@ -1,7 +1,194 @@
 import ArgumentParser
+import Foundation
+import Training
 
+/// `agritrace train DATA_DIR --out MODEL ...`: trains a grading model from one folder per class.
+/// Exit 0 when the model was written and every photo was usable, 1 when it was written but some
+/// photos were unreadable (each is reported and skipped), 2 for usage or data-folder errors.
 struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a grading model from a folder of labelled photos.")
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a grading model from a folder of labelled photos.",
+        discussion: """
+            DATA_DIR holds one sub-folder per class; the sorted folder names become the labels. \
+            Photos are decoded once to the input size (squashed, as grading does) and cached in \
+            memory. A validation split holds out whole items (all photos whose file names share \
+            their leading letters, e.g. one tomato photographed on several days), about --val-split \
+            of every class. The model with the best validation macro-F1 is written to --out; a \
+            checkpoint (default MODEL.checkpoint) is written after every epoch for --resume. \
+            Results are reproducible for a given --seed and --jobs.
+            """)
 
-    func run() throws { throw NotYetBuilt(command: "train") }
+    @Argument(help: "Folder with one sub-folder of photos per class.")
+    var dataDirectory: String
+
+    @Option(name: .long, help: "Where to write the trained model (.agmodel).")
+    var out: String
+
+    @Option(name: .long, help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var arch: String = TrainingOptions().architecture.rawValue
+
+    @Option(name: .long, help: "Input width and height in pixels.")
+    var inputSize: Int = TrainingOptions().inputSize
+
+    @Option(name: .long, help: "Training epochs.")
+    var epochs: Int = TrainingOptions().epochs
+
+    @Option(name: .long, help: "Seed for initialisation, split, sampling and augmentation.")
+    var seed: UInt64 = TrainingOptions().seed
+
+    @Option(name: .long, help: "Fraction of each class held out for validation (0 for none).")
+    var valSplit: Double = 0.2
+
+    @Option(name: .long, help: "How photos are tied to items for the split: prefix (leading letters of the file name) or none.")
+    var groupBy: String = ItemGrouping.byNamePrefix.rawValue
+
+    @Option(name: .long, help: "Read the train/validation split from this file instead of making one.")
+    var split: String?
+
+    @Option(name: .long, help: "Write the train/validation split to this file (for `agritrace eval --split`).")
+    var writeSplit: String?
+
+    @Option(name: .long, help: "Threads (results are reproducible for a fixed value).")
+    var jobs: Int = 1
+
+    @Option(name: .long, help: "Mini-batch size.")
+    var batchSize: Int = TrainingOptions().batchSize
+
+    @Option(name: .long, help: "Optimiser: adamw or sgd (momentum 0.9).")
+    var optimizer: String = TrainingOptions().optimizer.rawValue
+
+    @Option(name: .long, help: "Peak learning rate (after warm-up; cosine decay after).")
+    var learningRate: Float = TrainingOptions().learningRate
+
+    @Option(name: .long, help: "Weight decay (decoupled for adamw, L2 for sgd).")
+    var weightDecay: Float = TrainingOptions().weightDecay
+
+    @Option(name: .long, help: "Warm-up epochs.")
+    var warmupEpochs: Int = TrainingOptions().warmupEpochs
+
+    @Option(name: .long, help: "Share of each target moved onto the neighbouring grades (ordered classes).")
+    var ordinalSmoothing: Float = TrainingOptions().ordinalSmoothing
+
+    @Flag(name: .long, help: "Sample photos as they come instead of every class equally often.")
+    var noBalance = false
+
+    @Flag(name: .long, help: "Turn off data augmentation.")
+    var noAugment = false
+
+    @Option(name: .long, help: "Checkpoint file (default: MODEL.checkpoint).")
+    var checkpoint: String?
+
+    @Flag(name: .long, help: "Continue from the checkpoint.")
+    var resume = false
+
+    func validate() throws {
+        guard Architecture(rawValue: arch) != nil else {
+            throw ValidationError("--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard TrainingOptions.OptimizerKind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adamw or sgd") }
+        guard ItemGrouping(rawValue: groupBy) != nil else { throw ValidationError("--group-by must be prefix or none") }
+        guard (8...512).contains(inputSize) else { throw ValidationError("--input-size must be 8...512") }
+        guard epochs >= 1, batchSize >= 1, jobs >= 1, warmupEpochs >= 0 else {
+            throw ValidationError("--epochs, --batch-size and --jobs must be at least 1")
+        }
+        guard (0..<1).contains(valSplit) else { throw ValidationError("--val-split must be in 0..<1") }
+        guard (0..<1).contains(ordinalSmoothing) else { throw ValidationError("--ordinal-smoothing must be in 0..<1") }
+        guard learningRate > 0, weightDecay >= 0 else { throw ValidationError("--learning-rate must be positive and --weight-decay not negative") }
+    }
+
+    var options: TrainingOptions {
+        var o = TrainingOptions()
+        o.architecture = Architecture(rawValue: arch)!
+        o.inputSize = inputSize
+        o.epochs = epochs
+        o.batchSize = batchSize
+        o.seed = seed
+        o.optimizer = TrainingOptions.OptimizerKind(rawValue: optimizer)!
+        o.learningRate = learningRate
+        o.weightDecay = weightDecay
+        o.warmupEpochs = warmupEpochs
+        o.ordinalSmoothing = ordinalSmoothing
+        o.balancedSampling = !noBalance
+        o.augmentation = !noAugment
+        o.jobs = jobs
+        return o
+    }
+
+    func run() throws {
+        let err = FileHandleOutput.standardError
+        let options = self.options
+        let started = Date()
+        let folder: LabelledFolder
+        let dataSplit: DatasetSplit
+        do {
+            folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: ItemGrouping(rawValue: groupBy)!)
+            if let split {
+                dataSplit = try DatasetSplit.read(from: URL(fileURLWithPath: split), for: folder)
+            } else {
+                dataSplit = DatasetSplit.stratifiedByItem(folder, fraction: valSplit, seed: seed)
+            }
+        } catch let error as DatasetError {
+            err.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        if let writeSplit {
+            let header = ["data: \(URL(fileURLWithPath: dataDirectory).lastPathComponent)",
+                          "seed: \(seed)  val-split: \(valSplit)  group-by: \(groupBy)"]
+            try dataSplit.text(for: folder, header: header).write(toFile: writeSplit, atomically: true, encoding: .utf8)
+        }
+        let heldItems = Set(dataSplit.validation.map { folder.photos[$0].item }).count
+        err.write("\(folder.photos.count) photos in \(folder.labels.count) classes (\(folder.labels.joined(separator: ", "))); "
+                  + "\(dataSplit.training.count) for training, \(dataSplit.validation.count) for validation (\(heldItems) items held out)\n")
+
+        let cache = PhotoCache(photos: folder.photos, size: options.inputSize, jobs: jobs, decode: PhotoCache.imagingDecoder)
+        for failure in cache.failures { err.write("skipped \(failure.path): \(failure.message)\n") }
+        err.write("decoded \(folder.photos.count - cache.failures.count) photos at \(inputSize)x\(inputSize) in "
+                  + String(format: "%.1fs", Date().timeIntervalSince(started)) + "\n")
+
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(folder: folder, split: dataSplit, cache: cache, options: options)
+        } catch let error as DatasetError {
+            err.write("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        let network = trainer.network
+        err.write("\(arch): \(network.layers.count) layers, \(network.trainableParameterCount) parameters, "
+                  + "\(network.multiplyAccumulates) multiply-accumulates per image\n")
+        let checkpointURL = URL(fileURLWithPath: checkpoint ?? out + ".checkpoint")
+        if resume {
+            try trainer.resume(from: checkpointURL)
+            err.write("resumed after epoch \(trainer.completedEpochs) (best macro-F1 \(String(format: "%.4f", trainer.bestMacroF1)))\n")
+        }
+        trainer.log = { err.write($0 + "\n") }
+        let outURL = URL(fileURLWithPath: out)
+        try trainer.run(checkpoint: checkpointURL) { trainer in
+            try Self.export(trainer, to: outURL, groupBy: groupBy, valSplit: valSplit)
+        }
+        err.write("best epoch \(trainer.bestEpoch): validation macro-F1 \(String(format: "%.4f", trainer.bestMacroF1)); "
+                  + "model written to \(out); total time " + String(format: "%.0fs", Date().timeIntervalSince(started)) + "\n")
+        if !cache.failures.isEmpty {
+            err.write("\(cache.failures.count) photos were unreadable and skipped\n")
+            throw ExitCode(1)
+        }
+    }
+
+    static func export(_ trainer: Trainer, to url: URL, groupBy: String, valSplit: Double) throws {
+        let o = trainer.options
+        let last = trainer.history.last
+        let metadata = [
+            "architecture": o.architecture.rawValue,
+            "trained_by": "agritrace \(AgriTrace.version) train",
+            "training": "seed \(o.seed), epochs \(o.epochs), batch \(o.batchSize), \(o.optimizer.rawValue) lr \(o.learningRate) "
+                + "wd \(o.weightDecay), warm-up \(o.warmupEpochs), ordinal smoothing \(o.ordinalSmoothing), "
+                + "balanced \(o.balancedSampling), augmentation \(o.augmentation), jobs \(o.jobs)",
+            "split": "val-split \(valSplit), group-by \(groupBy), seed \(o.seed)",
+            "epoch": "\(trainer.bestEpoch)",
+            "validation_macro_f1": last.map { String(format: "%.4f", $0.validationMacroF1) } ?? "",
+        ]
+        let model = try ModelExport.model(of: trainer.network, labels: trainer.folder.labels, mean: trainer.mean,
+                                          std: trainer.std, metadata: metadata)
+        try model.write(to: url)
+    }
 }
