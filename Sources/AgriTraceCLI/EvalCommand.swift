@@ -1,7 +1,66 @@
 import ArgumentParser
+import Foundation
+import NeuralNet
+import Training
 
+/// `agritrace eval DATA_DIR --model MODEL [--groups SPEC]... [--split FILE] [--json]`.
+/// Exit 0 when every photo was evaluated, 1 when some were unreadable (reported, skipped),
+/// 2 for usage, model or data-folder errors.
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate a model on a folder of labelled photos.")
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a model on a folder of labelled photos.",
+        discussion: """
+            DATA_DIR holds one sub-folder per class, named like the model's labels. Prints accuracy, \
+            balanced accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, then \
+            the same for every --groups grouping (classes merged by summing their probabilities), \
+            e.g. --groups 0-4,5-9 --groups 0-1,2-4,5-7,8-9. With --split, only the photos that the \
+            split file (written by `agritrace train --write-split`) lists for validation are used.
+            """)
 
-    func run() throws { throw NotYetBuilt(command: "eval") }
+    @Argument(help: "Folder with one sub-folder of photos per class.")
+    var dataDirectory: String
+
+    @Option(name: .long, help: "The model file (.agmodel).")
+    var model: String
+
+    @Option(name: .long, help: "A class grouping such as 0-4,5-9 (repeatable).")
+    var groups: [String] = []
+
+    @Option(name: .long, help: "Evaluate only the validation photos of this split file.")
+    var split: String?
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Option(name: .long, help: "Threads.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let err = FileHandleOutput.standardError
+        let evaluation: Evaluation
+        do {
+            let loaded = try Model.load(contentsOf: URL(fileURLWithPath: model))
+            let groupings = try groups.map { try ClassGrouping(parsing: $0, classes: loaded.labels.count) }
+            let folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: .none)
+            let photos = try split.map { try DatasetSplit.read(from: URL(fileURLWithPath: $0), for: folder).validation }
+                ?? Array(folder.photos.indices)
+            evaluation = try Evaluation(model: loaded, folder: folder, photos: photos, groupings: groupings, jobs: jobs)
+        } catch let error as ModelError {
+            err.write("error: \(error)\n"); throw ExitCode(2)
+        } catch let error as DatasetError {
+            err.write("error: \(error)\n"); throw ExitCode(2)
+        } catch let error as GroupingError {
+            err.write("error: \(error)\n"); throw ExitCode(2)
+        } catch let error as EvaluationError {
+            err.write("error: \(error)\n"); throw ExitCode(2)
+        }
+        for failure in evaluation.failures { err.write("skipped \(failure.path): \(failure.message)\n") }
+        FileHandleOutput.standardOutput.write((json ? evaluation.json : evaluation.text) + "\n")
+        if !evaluation.failures.isEmpty { throw ExitCode(1) }
+    }
 }

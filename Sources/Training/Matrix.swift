@@ -13,7 +13,7 @@ func matmul(m: Int, n: Int, k: Int,
         if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
         return
     }
-    gemmReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+    gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
 }
 
 /// dst[j, i] = src[i, j] for a rows×cols block; blocked so both sides stay in cache.
