@@ -36,18 +36,12 @@ public final class BatchNormLayer: TrainableLayer {
         var output = BatchTensor(zeros: input.shape)
         var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
         if context.isTraining {
-            // Two passes in Double: one-pass E[x²]−E[x]² loses digits on large activations.
-            var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
-            input.data.withUnsafeBufferPointer { x in
-                for p in 0..<positions { for j in 0..<c { sum[j] += Double(x[p * c + j]) } }
-                for j in 0..<c { sum[j] /= Double(positions) }
-                for p in 0..<positions {
-                    for j in 0..<c { let d = Double(x[p * c + j]) - sum[j]; squares[j] += d * d }
-                }
-            }
+            // Two passes (mean, then squared deviations): one-pass E[x²]−E[x]² loses digits.
+            let sums = Self.channelSums(input.data, channels: c) { x, _ in x }
+            for j in 0..<c { mean[j] = Float(sums[j] / Double(positions)) }
+            let squares = Self.channelSums(input.data, channels: c) { x, j in (x - mean[j]) * (x - mean[j]) }
             for j in 0..<c {
                 let variance = squares[j] / Double(positions)
-                mean[j] = Float(sum[j])
                 invStd[j] = Float(1 / (variance + Double(epsilon)).squareRoot())
                 let unbiased = positions > 1 ? squares[j] / Double(positions - 1) : variance
                 runningMean.value[j] = (1 - momentum) * runningMean.value[j] + momentum * mean[j]
@@ -59,41 +53,74 @@ public final class BatchNormLayer: TrainableLayer {
                 invStd[j] = 1 / (runningVariance.value[j] + epsilon).squareRoot()
             }
         }
-        var xhat = context.isTraining ? [Float](repeating: 0, count: input.shape.count) : []
+        let gamma = scale.value, beta = offset.value
+        if context.isTraining {
+            if normalized.count != input.shape.count { normalized = [Float](repeating: 0, count: input.shape.count) }
+        } else {
+            normalized = []
+        }
+        let keep = context.isTraining
         input.data.withUnsafeBufferPointer { x in
             output.data.withUnsafeMutableBufferPointer { y in
-                xhat.withUnsafeMutableBufferPointer { xh in
+                normalized.withUnsafeMutableBufferPointer { xh in
                     for p in 0..<positions {
+                        let row = p * c
                         for j in 0..<c {
-                            let normalizedValue = (x[p * c + j] - mean[j]) * invStd[j]
-                            if context.isTraining { xh[p * c + j] = normalizedValue }
-                            y[p * c + j] = normalizedValue * scale.value[j] + offset.value[j]
+                            let normalizedValue = (x[row + j] - mean[j]) * invStd[j]
+                            y[row + j] = normalizedValue * gamma[j] + beta[j]
+                        }
+                        if keep {
+                            for j in 0..<c { xh[row + j] = (x[row + j] - mean[j]) * invStd[j] }
                         }
                     }
                 }
             }
         }
-        normalized = xhat
         inverseStd = invStd
         return output
     }
 
+    /// Σ over positions of f(x, channel) per channel: Float partial sums over blocks of 64
+    /// positions (vectorisable), added up in Double so long batches lose no precision.
+    static func channelSums(_ data: [Float], channels c: Int, _ f: (Float, Int) -> Float) -> [Double] {
+        let positions = data.count / c
+        var total = [Double](repeating: 0, count: c)
+        var partial = [Float](repeating: 0, count: c)
+        data.withUnsafeBufferPointer { x in
+            var p = 0
+            while p < positions {
+                let end = min(p + 64, positions)
+                for j in 0..<c { partial[j] = 0 }
+                for q in p..<end {
+                    for j in 0..<c { partial[j] += f(x[q * c + j], j) }
+                }
+                for j in 0..<c { total[j] += Double(partial[j]) }
+                p = end
+            }
+        }
+        return total
+    }
+
     public func backward(_ outputGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
-        precondition(!normalized.isEmpty, "\(summary): backward without a training forward")
+        precondition(normalized.count == outputGradient.data.count, "\(summary): backward without a training forward")
         let c = channels, positions = outputGradient.shape.count / c
-        var dScale = [Double](repeating: 0, count: c), dOffset = [Double](repeating: 0, count: c)
+        let xhat = normalized
         var inputGradient = BatchTensor(zeros: outputGradient.shape)
+        let dOffset = Self.channelSums(outputGradient.data, channels: c) { g, _ in g }
+        var dScale = [Double](repeating: 0, count: c)
         outputGradient.data.withUnsafeBufferPointer { dy in
-            normalized.withUnsafeBufferPointer { xh in
-                for p in 0..<positions {
-                    for j in 0..<c {
-                        dScale[j] += Double(dy[p * c + j] * xh[p * c + j])
-                        dOffset[j] += Double(dy[p * c + j])
-                    }
+            xhat.withUnsafeBufferPointer { xh in
+                var partial = [Float](repeating: 0, count: c)
+                var p = 0
+                while p < positions {
+                    let end = min(p + 64, positions)
+                    for j in 0..<c { partial[j] = 0 }
+                    for q in p..<end { for j in 0..<c { partial[j] += dy[q * c + j] * xh[q * c + j] } }
+                    for j in 0..<c { dScale[j] += Double(partial[j]) }
+                    p = end
                 }
                 // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))
-                var k1 = [Float](repeating: 0, count: c), k2 = [Float](repeating: 0, count: c)
-                var k0 = [Float](repeating: 0, count: c)
+                var k0 = [Float](repeating: 0, count: c), k1 = k0, k2 = k0
                 for j in 0..<c {
                     k0[j] = scale.value[j] * inverseStd[j]
                     k1[j] = Float(dOffset[j] / Double(positions))
@@ -101,9 +128,8 @@ public final class BatchNormLayer: TrainableLayer {
                 }
                 inputGradient.data.withUnsafeMutableBufferPointer { dx in
                     for p in 0..<positions {
-                        for j in 0..<c {
-                            dx[p * c + j] = k0[j] * (dy[p * c + j] - k1[j] - xh[p * c + j] * k2[j])
-                        }
+                        let row = p * c
+                        for j in 0..<c { dx[row + j] = k0[j] * (dy[row + j] - k1[j] - xh[row + j] * k2[j]) }
                     }
                 }
             }
@@ -112,7 +138,6 @@ public final class BatchNormLayer: TrainableLayer {
             scale.gradient[j] += Float(dScale[j])
             offset.gradient[j] += Float(dOffset[j])
         }
-        normalized = []
         return inputGradient
     }
 }

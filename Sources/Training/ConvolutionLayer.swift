@@ -15,7 +15,13 @@ public final class ConvolutionLayer: TrainableLayer {
     public var computesInputGradient = true
 
     private var cachedInput: BatchTensor?
-    private var cachedRows: [Float] = []   // G blocks of P×KG, kept for the weight gradient
+    // Scratch reused across steps (grown, never shrunk): reallocating tens of MB per step cost
+    // more in page faults than the GEMMs. `rows` holds G blocks of P×KG im2row data, kept from
+    // the forward pass for the weight gradient.
+    private var rows: [Float] = []
+    private var outputGradientT: [Float] = []
+    private var weightGradientT: [Float] = []
+    private var weightT: [Float] = []
 
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 groups: Int = 1, hasBias: Bool = false, random: inout SeededRandom) {
@@ -78,7 +84,7 @@ public final class ConvolutionLayer: TrainableLayer {
                 }
             }
         }
-        if context.isTraining { cachedInput = input } else { cachedInput = nil; cachedRows = [] }
+        cachedInput = context.isTraining ? input : nil
         return output
     }
 
@@ -100,7 +106,6 @@ public final class ConvolutionLayer: TrainableLayer {
             gemmBackward(input, outputGradient, &inputGradient, context: context)
         }
         cachedInput = nil
-        cachedRows = []
         return inputGradient
     }
 
@@ -110,8 +115,7 @@ public final class ConvolutionLayer: TrainableLayer {
         let inShape = input.shape, outShape = output.shape
         let pixelsPerImage = outShape.h * outShape.w, pixels = outShape.n * pixelsPerImage
         let kg = receptiveField, og = outputsPerGroup, o = outChannels
-        // Kept for the weight gradient in training; a per-call scratch in inference.
-        var rows = [Float](repeating: 0, count: groups * pixels * kg)
+        Self.ensureCapacity(&rows, groups * pixels * kg)
         input.data.withUnsafeBufferPointer { x in
             rows.withUnsafeMutableBufferPointer { r in
                 output.data.withUnsafeMutableBufferPointer { y in
@@ -131,19 +135,25 @@ public final class ConvolutionLayer: TrainableLayer {
                 }
             }
         }
-        if context.isTraining { cachedRows = rows }
+    }
+
+    private static func ensureCapacity(_ buffer: inout [Float], _ count: Int) {
+        if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
     }
 
     private func gemmBackward(_ input: BatchTensor, _ dy: BatchTensor, _ dx: inout BatchTensor, context: ExecutionContext) {
         let inShape = input.shape, outShape = dy.shape
         let pixelsPerImage = outShape.h * outShape.w, pixels = outShape.n * pixelsPerImage
         let kg = receptiveField, og = outputsPerGroup, o = outChannels
-        var dyT = [Float](repeating: 0, count: og * pixels)
-        var dwT = [Float](repeating: 0, count: og * kg)
-        var wT = [Float](repeating: 0, count: og * kg)
+        Self.ensureCapacity(&outputGradientT, og * pixels)
+        Self.ensureCapacity(&weightGradientT, og * kg)
+        Self.ensureCapacity(&weightT, og * kg)
+        var dyT = outputGradientT, dwT = weightGradientT, wT = weightT
+        outputGradientT = []; weightGradientT = []; weightT = []
+        defer { outputGradientT = dyT; weightGradientT = dwT; weightT = wT }
         let needsInputGradient = computesInputGradient
         dy.data.withUnsafeBufferPointer { dyp in
-            cachedRows.withUnsafeMutableBufferPointer { r in
+            rows.withUnsafeMutableBufferPointer { r in
                 weight.value.withUnsafeBufferPointer { w in
                     weight.gradient.withUnsafeMutableBufferPointer { dw in
                         for g in 0..<groups {
