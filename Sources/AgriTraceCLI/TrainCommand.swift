@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Turn off data augmentation.")
     var noAugment = false
 
+    @Option(name: .long, help: "Largest relative brightness/contrast/saturation change in augmentation (0: none).")
+    var colorJitter: Float = TrainingOptions().colorJitter
+
     @Option(name: .long, help: "Checkpoint file (default: MODEL.checkpoint).")
     var checkpoint: String?
 
@@ -94,6 +97,7 @@ struct TrainCommand: ParsableCommand {
         }
         guard (0..<1).contains(valSplit) else { throw ValidationError("--val-split must be in 0..<1") }
         guard (0..<1).contains(ordinalSmoothing) else { throw ValidationError("--ordinal-smoothing must be in 0..<1") }
+        guard (0..<1).contains(colorJitter) else { throw ValidationError("--color-jitter must be in 0..<1") }
         guard learningRate > 0, weightDecay >= 0 else { throw ValidationError("--learning-rate must be positive and --weight-decay not negative") }
     }
 
@@ -111,6 +115,7 @@ struct TrainCommand: ParsableCommand {
         o.ordinalSmoothing = ordinalSmoothing
         o.balancedSampling = !noBalance
         o.augmentation = !noAugment
+        o.colorJitter = colorJitter
         o.jobs = jobs
         return o
     }
@@ -158,7 +163,10 @@ struct TrainCommand: ParsableCommand {
                   + "\(network.multiplyAccumulates) multiply-accumulates per image\n")
         let checkpointURL = URL(fileURLWithPath: checkpoint ?? out + ".checkpoint")
         if resume {
-            try trainer.resume(from: checkpointURL)
+            do { try trainer.resume(from: checkpointURL) } catch let error as CheckpointError {
+                err.write("error: \(error)\n")
+                throw ExitCode(2)
+            }
             err.write("resumed after epoch \(trainer.completedEpochs) (best macro-F1 \(String(format: "%.4f", trainer.bestMacroF1)))\n")
         }
         trainer.log = { err.write($0 + "\n") }
@@ -182,7 +190,7 @@ struct TrainCommand: ParsableCommand {
             "trained_by": "agritrace \(AgriTrace.version) train",
             "training": "seed \(o.seed), epochs \(o.epochs), batch \(o.batchSize), \(o.optimizer.rawValue) lr \(o.learningRate) "
                 + "wd \(o.weightDecay), warm-up \(o.warmupEpochs), ordinal smoothing \(o.ordinalSmoothing), "
-                + "balanced \(o.balancedSampling), augmentation \(o.augmentation), jobs \(o.jobs)",
+                + "balanced \(o.balancedSampling), augmentation \(o.augmentation) (colour jitter \(o.colorJitter)), jobs \(o.jobs)",
             "split": "val-split \(valSplit), group-by \(groupBy), seed \(o.seed)",
             "epoch": "\(trainer.bestEpoch)",
             "validation_macro_f1": last.map { String(format: "%.4f", $0.validationMacroF1) } ?? "",

@@ -51,6 +51,16 @@ public final class Trainer {
                              totalSteps: options.epochs * stepsPerEpoch, floor: options.learningRate * 0.01)
     }
 
+    /// The training-time augmentation these options ask for.
+    public var augmentation: Augmentation {
+        guard options.augmentation else { return .none }
+        var a = Augmentation()
+        a.brightness = options.colorJitter
+        a.contrast = options.colorJitter
+        a.saturation = options.colorJitter
+        return a
+    }
+
     var context: ExecutionContext { ExecutionContext(isTraining: true, jobs: options.jobs) }
 
     /// Runs the remaining epochs. `onImprovement` is called when validation macro-F1 reaches a new
@@ -113,7 +123,7 @@ public final class Trainer {
         var totalLoss = 0.0, correct = 0, seen = 0
         for step in 0..<stepsPerEpoch {
             let batch = Array(samples[(step * batchSize)..<((step + 1) * batchSize)])
-            let input = makeBatch(batch, augmentation: options.augmentation ? Augmentation() : .none,
+            let input = makeBatch(batch, augmentation: augmentation,
                                   epoch: epoch, firstSlot: step * batchSize)
             let labels = batch.map { folder.photos[$0].label }
             network.zeroGradients()

@@ -17,11 +17,13 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Draw every class equally often per epoch (FGrade's class 0 has 8x more photos).
     public var balancedSampling = true
     public var augmentation = true
+    /// Largest relative change of brightness, contrast and saturation (0 turns colour jitter off).
+    public var colorJitter: Float = 0.05
     public var jobs = 1
 
     public init() {}
 
-    /// Options that must match to resume from a checkpoint (jobs and epochs may change).
+    /// Options that must match to resume from a checkpoint (only jobs may change).
     func isResumable(from other: TrainingOptions) -> Bool {
         var a = self, b = other
         a.jobs = 0; b.jobs = 0

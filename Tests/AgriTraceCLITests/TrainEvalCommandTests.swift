@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `agritrace train` and `agritrace eval` end to end on the FGrade fixture photos
+/// (3 tomatoes x 10 grades), with a tiny network so each run takes a second or two.
+@Suite struct TrainEvalCommandTests {
+    /// A writable copy of the fixture folder (tests add broken files to it).
+    func copyOfFixturePhotos(_ directory: TemporaryDirectory) throws -> URL {
+        let data = directory.url.appendingPathComponent("photos")
+        try FileManager.default.copyItem(at: FixtureFiles.url("training/fgrade-mini"), to: data)
+        return data
+    }
+
+    func trainArguments(_ data: URL, _ directory: TemporaryDirectory) -> [String] {
+        ["train", data.path, "--out", directory.url.appendingPathComponent("m.agmodel").path,
+         "--arch", "tiny", "--input-size", "24", "--epochs", "2", "--val-split", "0.34", "--seed", "5", "--jobs", "2",
+         "--write-split", directory.url.appendingPathComponent("split.txt").path]
+    }
+
+    @Test func trainWritesModelSplitAndCheckpointAndEvalReproducesItsScore() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        let train = try AgriTraceBinary.run(trainArguments(data, directory))
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("30 photos in 10 classes"))
+        #expect(train.stderr.contains("epoch 1/2") && train.stderr.contains("epoch 2/2"))
+        #expect(train.stderr.contains("ETA"))
+        let model = directory.url.appendingPathComponent("m.agmodel")
+        #expect(FileManager.default.fileExists(atPath: model.path))
+        #expect(FileManager.default.fileExists(atPath: model.path + ".checkpoint"))
+        let split = try String(contentsOf: directory.url.appendingPathComponent("split.txt"), encoding: .utf8)
+        let validation = split.split(separator: "\n").filter { $0.hasPrefix("validation\t") }
+        #expect(validation.count == 10, "one tomato of three held out: \(validation.count) photos")
+
+        let eval = try AgriTraceBinary.run(["eval", data.path, "--model", model.path, "--split",
+                                            directory.url.appendingPathComponent("split.txt").path,
+                                            "--groups", "0-4,5-9", "--groups", "0-1,2-4,5-7,8-9", "--json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
+        #expect(object["photos"] as? Int == 10)
+        let classes = object["classes"] as! [String: Any]
+        let macroF1 = classes["macro_f1"] as! Double
+        // The trainer reports the kept model's validation macro-F1; eval must reproduce it.
+        #expect(train.stderr.contains("validation macro-F1 \(String(format: "%.4f", macroF1))"), "\(train.stderr)")
+        #expect((classes["confusion"] as! [[Int]]).count == 10)
+        let groupings = object["groupings"] as! [[String: Any]]
+        #expect(groupings.map { $0["groups"] as! String } == ["0-4,5-9", "0-1,2-4,5-7,8-9"])
+        #expect((groupings[1]["per_class"] as! [Any]).count == 4)
+
+        let text = try AgriTraceBinary.run(["eval", data.path, "--model", model.path, "--groups", "0-4,5-9"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("30 photos evaluated"))
+        #expect(text.stdout.contains("confusion matrix"))
+        #expect(text.stdout.contains("2 groups (0-4,5-9)"))
+    }
+
+    @Test func unreadablePhotosAreReportedAndSkipped() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        try Data("not a photo".utf8).write(to: data.appendingPathComponent("5/Zz001.jpg"))
+        var arguments = trainArguments(data, directory)
+        arguments.removeLast(2)   // no split file
+        let train = try AgriTraceBinary.run(arguments)
+        #expect(train.status == 1)
+        #expect(train.stderr.contains("skipped 5/Zz001.jpg"))
+        #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("m.agmodel").path))
+        let eval = try AgriTraceBinary.run(["eval", data.path, "--model", directory.url.appendingPathComponent("m.agmodel").path])
+        #expect(eval.status == 1)
+        #expect(eval.stderr.contains("skipped 5/Zz001.jpg"))
+        #expect(eval.stdout.contains("30 photos evaluated, 1 unreadable"))
+    }
+
+    @Test func resumeContinuesFromTheCheckpoint() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        #expect(try AgriTraceBinary.run(trainArguments(data, directory)).status == 0)
+        let resumed = try AgriTraceBinary.run(trainArguments(data, directory) + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resumed after epoch 2"))
+        let other = try AgriTraceBinary.run(trainArguments(data, directory) + ["--resume", "--learning-rate", "0.5"])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("different training options"))
+    }
+
+    @Test func usageAndInputErrorsExitWithStatus2() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let missing = try AgriTraceBinary.run(["train", directory.url.appendingPathComponent("none").path, "--out", "x.agmodel"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("none: not a folder"))
+        let arch = try AgriTraceBinary.run(["train", directory.url.path, "--out", "x.agmodel", "--arch", "huge"])
+        #expect(arch.status == 2)
+        let data = try copyOfFixturePhotos(directory)
+        let noModel = try AgriTraceBinary.run(["eval", data.path, "--model", directory.url.appendingPathComponent("none.agmodel").path])
+        #expect(noModel.status == 2)
+        #expect(noModel.stderr.contains("none.agmodel"))
+        #expect(try AgriTraceBinary.run(trainArguments(data, directory)).status == 0)
+        let groups = try AgriTraceBinary.run(["eval", data.path, "--model", directory.url.appendingPathComponent("m.agmodel").path,
+                                              "--groups", "0-4,4-9"])
+        #expect(groups.status == 2)
+        #expect(groups.stderr.contains("--groups '0-4,4-9'"))
+    }
+}
