@@ -6,6 +6,7 @@
   photo-gray.jpg            grayscale re-encode
   photo-cmyk.jpg            CMYK re-encode (Pillow writes Adobe APP14, inverted samples)
   ycck-adobe.jpg, cmyk-plain.jpg   ink patches from make_cmyk_jpegs.c
+  arithmetic.jpg            a 24x16 arithmetic-coded (SOF9) gradient (make_arithmetic_jpeg.c)
   many-scans.jpg            a valid 16x16 progressive JPEG with 631 scans (make_many_scans_jpeg.c)
   orientation-N.jpg         N = 1..8: the same upright 80x60 picture stored so that EXIF
                             orientation N turns it upright (quality 95, 4:4:4)
@@ -70,6 +71,9 @@ def main():
         tool = os.path.join(tmp, "make_many_scans_jpeg")
         subprocess.run(["cc", "-O2", os.path.join(HERE, "make_many_scans_jpeg.c"), "-ljpeg", "-o", tool], check=True)
         subprocess.run([tool, os.path.join(OUT, "many-scans.jpg")], check=True)
+        tool = os.path.join(tmp, "make_arithmetic_jpeg")
+        subprocess.run(["cc", "-O2", os.path.join(HERE, "make_arithmetic_jpeg.c"), "-ljpeg", "-o", tool], check=True)
+        subprocess.run([tool, os.path.join(OUT, "arithmetic.jpg")], check=True)
 
     upright = photo.resize((80, 60), Image.Resampling.BOX)
     upright.save(os.path.join(OUT, "orientation-upright.png"))

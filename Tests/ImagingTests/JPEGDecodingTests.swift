@@ -68,6 +68,20 @@ import TestSupport
         }
     }
 
+    /// Arithmetic-coded (SOF9) gradient: pixel (x, y) = (10x, 15y, 255 - 10x) at quality 100, 4:4:4.
+    @Test func arithmeticCodedJPEG() throws {
+        let image = try ImageDecoder.decode(data: ImageFixtures.bytes("images/arithmetic.jpg"), fileName: "a.jpg")
+        #expect(image.width == 24 && image.height == 16)
+        var worst = 0
+        for y in 0..<16 {
+            for x in 0..<24 {
+                let p = image[x, y]
+                worst = max(worst, abs(Int(p.r) - x * 10), abs(Int(p.g) - y * 15), abs(Int(p.b) - (255 - x * 10)))
+            }
+        }
+        #expect(worst <= 3, "largest difference from the gradient: \(worst)")
+    }
+
     /// orientation-N.jpg stores the picture so that EXIF orientation N shows orientation-upright.png.
     @Test(arguments: 1...8) func exifOrientationIsApplied(_ n: Int) throws {
         let upright = try ImageDecoder.decode(data: ImageFixtures.bytes("images/orientation-upright.png"), fileName: "u.png")
