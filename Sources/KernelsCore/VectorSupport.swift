@@ -53,7 +53,9 @@ public struct EpilogueVectors {
     }
 
     /// clamp(x >= 0 ? x : slope * x, lower, upper), written as max(x,0) + slope*min(x,0): exact, branch-free.
-    @inlinable @inline(__always)
+    /// Transparent (always inlined): `@inline(__always)` alone was not honoured in some callers, which then
+    /// ran this copy, compiled for the baseline ISA.
+    @_transparent
     public func apply(_ x: Vector8) -> Vector8 {
         if isIdentity { return x }
         let zero = Vector8()

@@ -82,12 +82,12 @@ struct DepthwiseBlock {
         self.epilogue = epilogue
     }
 
-    @inline(__always)
+    @_transparent
     func load(_ p: UnsafePointer<Float>, _ count: Int) -> Vector8 {
         count == 8 ? load8(p) : loadPartial8(p, count)
     }
 
-    @inline(__always)
+    @_transparent
     func finish(_ v: Vector8, pixel: Int, channel: Int, count: Int, _ output: UnsafeMutablePointer<Float>) {
         var v = v
         let at = pixel * channels + channel

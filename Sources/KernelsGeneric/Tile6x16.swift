@@ -65,54 +65,51 @@ func tile6x16(
     b: UnsafePointer<Float>, bStride: Int,
     outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
     bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
-    accumulate: Bool, epilogue: Epilogue
+    accumulate: Bool, epilogue: Epilogue,
+    accumulators acc: UnsafeMutablePointer<Vector8>
 ) {
-    withUnsafeTemporaryAllocation(of: Vector8.self, capacity: 12) { acc in
-        let acc = acc.baseAddress!
-        acc.initialize(repeating: Vector8(), count: 12)
-        for s in 0..<segmentCount {
-            accumulate6x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,
-                           b: b + s * segmentLength * bStride, bStride: bStride)
-        }
-        var biasLow = Vector8(), biasHigh = Vector8()
-        if let bias {
-            if columns == 16 {
-                biasLow = load8(bias); biasHigh = load8(bias + 8)
-            } else {
-                biasLow = loadPartial8(bias, columns); biasHigh = loadPartial8(bias + 8, columns - 8)
-            }
-        }
-        let finish = TileRowWriter(columns: columns, biasLow: biasLow, biasHigh: biasHigh,
-                                   accumulate: accumulate, epilogue: EpilogueVectors(epilogue))
-        for r in 0..<tileRows {
-            finish.write(acc[2 * r], acc[2 * r + 1], to: outputs[r], residual: residuals?[r])
-        }
+    acc.update(repeating: Vector8(), count: 12)
+    for s in 0..<segmentCount {
+        accumulate6x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,
+                       b: b + s * segmentLength * bStride, bStride: bStride)
     }
+    store6x16(acc, outputs: outputs, columns: columns, bias: bias, residuals: residuals, accumulate: accumulate,
+              epilogue: epilogue)
 }
 
-/// Writes one 16-wide row of a tile: (C if accumulating) + sum + bias (+ residual), then the activation.
-struct TileRowWriter {
-    let columns: Int
-    let biasLow: Vector8
-    let biasHigh: Vector8
-    let accumulate: Bool
-    let epilogue: EpilogueVectors
-
-    @inline(__always)
-    func write(_ low: Vector8, _ high: Vector8, to out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
-        var low = low + biasLow, high = high + biasHigh
+/// Writes a finished tile: C = (C if accumulating) + sum + bias (+ residual), then the activation.
+@inline(never)
+func store6x16(_ acc: UnsafePointer<Vector8>, outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
+               bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
+               accumulate: Bool, epilogue: Epilogue) {
+    var biasLow = Vector8(), biasHigh = Vector8()
+    if let bias {
         if columns == 16 {
-            if accumulate { low += load8(out); high += load8(out + 8) }
-            if let residual { low += load8(residual); high += load8(residual + 8) }
-            store8(epilogue.apply(low), out)
-            store8(epilogue.apply(high), out + 8)
+            biasLow = load8(bias); biasHigh = load8(bias + 8)
         } else {
+            biasLow = loadPartial8(bias, columns); biasHigh = loadPartial8(bias + 8, columns - 8)
+        }
+    }
+    let e = EpilogueVectors(epilogue)
+    if columns == 16 {
+        for r in 0..<tileRows {
+            let out = outputs[r]
+            var low = acc[2 * r] + biasLow, high = acc[2 * r + 1] + biasHigh
+            if accumulate { low += load8(out); high += load8(out + 8) }
+            if let residual = residuals?[r] { low += load8(residual); high += load8(residual + 8) }
+            store8(e.apply(low), out)
+            store8(e.apply(high), out + 8)
+        }
+    } else {
+        for r in 0..<tileRows {
+            let out = outputs[r]
+            var low = acc[2 * r] + biasLow, high = acc[2 * r + 1] + biasHigh
             if accumulate { low += loadPartial8(out, columns); high += loadPartial8(out + 8, columns - 8) }
-            if let residual {
+            if let residual = residuals?[r] {
                 low += loadPartial8(residual, columns); high += loadPartial8(residual + 8, columns - 8)
             }
-            storePartial8(epilogue.apply(low), out, columns)
-            storePartial8(epilogue.apply(high), out + 8, columns - 8)
+            storePartial8(e.apply(low), out, columns)
+            storePartial8(e.apply(high), out + 8, columns - 8)
         }
     }
 }
@@ -144,8 +141,10 @@ public func gemm(
             offsets[0] = 0
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: tileRows) { rows in
                 withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: tileRows) { outs in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns) { scratch in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns + 12 * 8) { scratch in
                         scratch.initialize(repeating: 0)
+                        let accumulators = UnsafeMutableRawPointer(scratch.baseAddress! + tileRows * tileColumns)
+                            .bindMemory(to: Vector8.self, capacity: 12)
                         var blockStart = 0
                         while blockStart < m {
                             let blockEnd = min(m, blockStart + blockRows)
@@ -169,7 +168,8 @@ public func gemm(
                                     tile6x16(rows: UnsafePointer(rows.baseAddress!), segmentOffsets: UnsafePointer(offsets.baseAddress!),
                                              segmentCount: 1, segmentLength: k, b: panel, bStride: panelStride,
                                              outputs: UnsafePointer(outs.baseAddress!), columns: columns,
-                                             bias: nil, residuals: nil, accumulate: accumulate, epilogue: .identity)
+                                             bias: nil, residuals: nil, accumulate: accumulate, epilogue: .identity,
+                                             accumulators: accumulators)
                                     i0 += tileRows
                                 }
                                 j0 += tileColumns
@@ -209,7 +209,21 @@ public func convolutionNHWC(
     let segmentCount = mergeRows ? s.kernelHeight : taps
     let segmentLength = mergeRows ? s.kernelWidth * channels : inPerGroup
     let panelSize = taps * inPerGroup * tileColumns
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: segmentCount) { offsets in
+    // One stack block for everything per call: 12 accumulators, 6x16 scratch rows for the ragged last
+    // tile, the segment offsets and the row/output/residual pointer arrays.
+    let floats = 12 * 8 + tileRows * tileColumns
+    let bytes = floats * 4 + segmentCount * 8 + 4 * tileRows * 8
+    withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { raw in
+        let base = raw.baseAddress!
+        let accumulators = base.bindMemory(to: Vector8.self, capacity: 12)
+        let scratch = (base + 12 * 32).bindMemory(to: Float.self, capacity: tileRows * tileColumns)
+        scratch.initialize(repeating: 0, count: tileRows * tileColumns)
+        let offsets = (base + floats * 4).bindMemory(to: Int.self, capacity: segmentCount)
+        let pointerBase = base + floats * 4 + segmentCount * 8
+        let rows = pointerBase.bindMemory(to: UnsafePointer<Float>.self, capacity: tileRows)
+        let pixelBases = (pointerBase + tileRows * 8).bindMemory(to: UnsafePointer<Float>.self, capacity: tileRows)
+        let outs = (pointerBase + 2 * tileRows * 8).bindMemory(to: UnsafeMutablePointer<Float>.self, capacity: tileRows)
+        let residualRows = (pointerBase + 3 * tileRows * 8).bindMemory(to: UnsafePointer<Float>.self, capacity: tileRows)
         for kh in 0..<s.kernelHeight {
             if mergeRows {
                 offsets[kh] = kh * paddedWidth * channels
@@ -217,48 +231,47 @@ public func convolutionNHWC(
                 for kw in 0..<s.kernelWidth { offsets[kh * s.kernelWidth + kw] = (kh * paddedWidth + kw) * channels }
             }
         }
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * tileRows) { pointers in
-            let pixelBases = pointers.baseAddress!, rows = pointers.baseAddress! + tileRows
-            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: tileRows) { outs in
-                withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: tileRows) { residualRows in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns) { scratch in
-                        scratch.initialize(repeating: 0)
-                        var p0 = 0
-                        while p0 < pixels {
-                            let valid = min(tileRows, pixels - p0)
-                            for r in 0..<tileRows {
-                                let p = p0 + min(r, valid - 1)
-                                let oy = p / outWidth, ox = p - oy * outWidth
-                                pixelBases[r] = paddedInput + (oy * s.strideY * paddedWidth + ox * s.strideX) * channels
-                            }
-                            for g in 0..<s.groups {
-                                for r in 0..<tileRows { rows[r] = pixelBases[r] + g * inPerGroup }
-                                for q in 0..<panels {
-                                    let column0 = g * outPerGroup + q * tileColumns
-                                    let columns = min(tileColumns, outPerGroup - q * tileColumns)
-                                    for r in 0..<tileRows {
-                                        if r < valid {
-                                            outs[r] = output + (p0 + r) * outChannels + column0
-                                            if let residual { residualRows[r] = residual + (p0 + r) * outChannels + column0 }
-                                        } else {
-                                            outs[r] = scratch.baseAddress! + r * tileColumns
-                                            residualRows[r] = UnsafePointer(scratch.baseAddress! + r * tileColumns)
-                                        }
-                                    }
-                                    tile6x16(rows: UnsafePointer(rows), segmentOffsets: UnsafePointer(offsets.baseAddress!),
-                                             segmentCount: segmentCount, segmentLength: segmentLength,
-                                             b: packedWeights + (g * panels + q) * panelSize, bStride: tileColumns,
-                                             outputs: UnsafePointer(outs.baseAddress!), columns: columns,
-                                             bias: bias.map { $0 + column0 },
-                                             residuals: residual == nil ? nil : UnsafePointer(residualRows.baseAddress!),
-                                             accumulate: false, epilogue: epilogue)
-                                }
-                            }
-                            p0 += tileRows
-                        }
-                    }
+        let rowStep = s.strideY * paddedWidth * channels, columnStep = s.strideX * channels
+        // Output pixel (oy, ox) of the tile's first row, advanced incrementally (no division per pixel).
+        var oy = 0, ox = 0
+        var p0 = 0
+        while p0 < pixels {
+            let valid = min(tileRows, pixels - p0)
+            // Rows past the last valid pixel repeat it (their results go to scratch).
+            var y = oy, x = ox
+            for r in 0..<tileRows {
+                pixelBases[r] = paddedInput + y * rowStep + x * columnStep
+                if r < valid - 1 {
+                    x += 1
+                    if x == outWidth { x = 0; y += 1 }
                 }
             }
+            oy = y; ox = x + 1
+            if ox == outWidth { ox = 0; oy += 1 }
+            for g in 0..<s.groups {
+                for r in 0..<tileRows { rows[r] = pixelBases[r] + g * inPerGroup }
+                for q in 0..<panels {
+                    let column0 = g * outPerGroup + q * tileColumns
+                    let columns = min(tileColumns, outPerGroup - q * tileColumns)
+                    for r in 0..<tileRows {
+                        if r < valid {
+                            outs[r] = output + (p0 + r) * outChannels + column0
+                            if let residual { residualRows[r] = residual + (p0 + r) * outChannels + column0 }
+                        } else {
+                            outs[r] = scratch + r * tileColumns
+                            residualRows[r] = UnsafePointer(scratch + r * tileColumns)
+                        }
+                    }
+                    tile6x16(rows: UnsafePointer(rows), segmentOffsets: UnsafePointer(offsets),
+                             segmentCount: segmentCount, segmentLength: segmentLength,
+                             b: packedWeights + (g * panels + q) * panelSize, bStride: tileColumns,
+                             outputs: UnsafePointer(outs), columns: columns,
+                             bias: bias.map { $0 + column0 },
+                             residuals: residual == nil ? nil : UnsafePointer(residualRows),
+                             accumulate: false, epilogue: epilogue, accumulators: accumulators)
+                }
+            }
+            p0 += tileRows
         }
     }
 }
