@@ -1,9 +1,9 @@
 /// Area-averaging (box-filter) resampling of RGB8 images to an exact size: each output pixel is
 /// the mean of the source area it covers, partially covered source pixels weighted by their
 /// covered fraction. The axes are independent, so each output row is made by a vertical pass
-/// (weighted sum of the covered source rows, each converted to Float once, into one Float row;
-/// loops the compiler vectorises)
+/// (weighted sum of the covered source rows into one Float row, a loop the compiler vectorises)
 /// then a horizontal pass over that row, one SIMD4 (R, G, B, next R) per source pixel.
+/// Scratch memory is one source row and one output row of Floats, whatever the scale.
 /// Upscaling degenerates to a nearest-neighbour blend.
 ///
 /// `AreaResize+Reference.swift` holds the plain twin the tests compare against.
@@ -42,13 +42,6 @@ public enum AreaResize {
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: dstWidth * 3 + 1)
         defer { sums.deallocate() }
         let rawSums = UnsafeMutableRawPointer(sums)
-        // Source rows converted to Float once each (a row feeds up to `rows.stride` output rows),
-        // kept in a ring indexed by row % ringSize; output rows use source rows in increasing order.
-        let ringSize = rows.stride
-        let ring = UnsafeMutablePointer<Float>.allocate(capacity: ringSize * rowLength)
-        defer { ring.deallocate() }
-        var convertedRows = 0
-        var lines = [UnsafePointer<Float>](repeating: UnsafePointer(ring), count: ringSize)
         // Column weights pre-broadcast to SIMD4 so each tap is one load and one multiply.
         let columnWeights = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: columns.weights.count)
         defer { columnWeights.deallocate() }
@@ -57,18 +50,8 @@ public enum AreaResize {
         columns.starts.withUnsafeBufferPointer { columnStarts in
         rows.weights.withUnsafeBufferPointer { rowWeights in
             for y in 0..<dstHeight {
-                let first = Int(rows.starts[y]), count = Int(rows.counts[y])
-                while convertedRows < first + count {
-                    let line = ring + (convertedRows % ringSize) * rowLength
-                    let bytes = source + convertedRows * rowLength
-                    for i in 0..<rowLength { line[i] = Float(bytes[i]) }
-                    convertedRows += 1
-                }
-                for t in 0..<count { lines[t] = UnsafePointer(ring + ((first + t) % ringSize) * rowLength) }
-                lines.withUnsafeBufferPointer { lines in
-                    verticalPass(lines.baseAddress!, rowLength: rowLength, taps: count,
-                                 weights: rowWeights.baseAddress! + y * rows.stride, into: row)
-                }
+                verticalPass(source + Int(rows.starts[y]) * rowLength, rowLength: rowLength, taps: Int(rows.counts[y]),
+                             weights: rowWeights.baseAddress! + y * rows.stride, into: row)
                 var x = 0
                 // Two output pixels per iteration: independent sums hide the add latency.
                 // (`+ load * w`, not addProduct: without -mfma that is a libm fmaf call per lane.)
@@ -114,33 +97,32 @@ public enum AreaResize {
         }
     }
 
-    /// row[i] = sum over taps t of weights[t] * lines[t][i], two taps per pass so the common
-    /// 1-2 tap case writes the row once.
+    /// row[i] = sum over taps t of weights[t] * source[t * rowLength + i], two taps per pass so
+    /// the common 1-2 tap case writes the row once.
     @inline(__always)
-    private static func verticalPass(_ lines: UnsafePointer<UnsafePointer<Float>>, rowLength: Int, taps: Int,
+    private static func verticalPass(_ source: UnsafePointer<UInt8>, rowLength: Int, taps: Int,
                                      weights: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
         var t: Int
         if taps >= 2 {
             let (w0, w1) = (weights[0], weights[1])
-            let (line0, line1) = (lines[0], lines[1])
-            for i in 0..<rowLength { row[i] = w0 * line0[i] + w1 * line1[i] }
+            let line1 = source + rowLength
+            for i in 0..<rowLength { row[i] = w0 * Float(source[i]) + w1 * Float(line1[i]) }
             t = 2
         } else {
             let w0 = weights[0]
-            let line0 = lines[0]
-            for i in 0..<rowLength { row[i] = w0 * line0[i] }
+            for i in 0..<rowLength { row[i] = w0 * Float(source[i]) }
             t = 1
         }
         while t + 1 < taps {
             let (w0, w1) = (weights[t], weights[t + 1])
-            let (line0, line1) = (lines[t], lines[t + 1])
-            for i in 0..<rowLength { row[i] += w0 * line0[i] + w1 * line1[i] }
+            let line0 = source + t * rowLength, line1 = line0 + rowLength
+            for i in 0..<rowLength { row[i] += w0 * Float(line0[i]) + w1 * Float(line1[i]) }
             t += 2
         }
         if t < taps {
             let w = weights[t]
-            let line = lines[t]
-            for i in 0..<rowLength { row[i] += w * line[i] }
+            let line = source + t * rowLength
+            for i in 0..<rowLength { row[i] += w * Float(line[i]) }
         }
     }
 }

@@ -9,7 +9,8 @@ import TestSupport
     /// rational tap weights; the twin in Double. Sums of at most ~50 terms of 255 * weight differ by
     /// < 1e-3, so results differ by at most 1 where a value sits on a .5 rounding boundary.
     @Test(arguments: [(1, 1, 1, 1), (7, 5, 3, 2), (97, 61, 96, 96), (13, 17, 5, 7), (2, 3, 7, 11),
-                      (64, 64, 64, 64), (101, 37, 1, 1), (31, 29, 30, 28), (500, 375, 96, 96), (9, 1, 4, 1)])
+                      (64, 64, 64, 64), (101, 37, 1, 1), (31, 29, 30, 28), (500, 375, 96, 96), (9, 1, 4, 1),
+                      (300, 1001, 3, 1), (2, 999, 5, 3)])
     func matchesReference(_ shape: (Int, Int, Int, Int)) {
         let (sw, sh, dw, dh) = shape
         let source = ImageFixtures.randomImage(width: sw, height: sh, seed: UInt64(sw * 1000 + sh))
