@@ -172,6 +172,26 @@ import TestSupport
         #expect(usage.status == 2)
     }
 
+    @Test func progressIsABarOnATerminal() throws {
+        // `script` (util-linux, essential on Debian) gives the command a pseudo-terminal.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let command = ([AgriTraceBinary.url.path, "grade", sample, "--ledger", workspace.ledger, "--key", workspace.key,
+                        "--model", workspace.model, "--register-origins"]).map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("\rgrading [##############################] 40/40 photos, "))
+        #expect(text.contains("lot grade"))
+    }
+
     @Test func progressIsPrintedAsPlainLinesWhenNotATerminal() throws {
         let workspace = try GradeWorkspace()
         defer { workspace.remove() }
