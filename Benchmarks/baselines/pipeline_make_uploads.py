@@ -42,7 +42,7 @@ def write_manifest(folder, names, lots):
 
 def make_small(root, out, count):
     folder = os.path.join(out, "small")
-    if os.path.exists(os.path.join(folder, "manifest.csv")):
+    if count == 0 or os.path.exists(os.path.join(folder, "manifest.csv")):
         return
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -83,7 +83,7 @@ def encode_variant(args):
 
 def make_large(root, out, count):
     folder = os.path.join(out, "large")
-    if os.path.exists(os.path.join(folder, "manifest.csv")):
+    if count == 0 or os.path.exists(os.path.join(folder, "manifest.csv")):
         return
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)

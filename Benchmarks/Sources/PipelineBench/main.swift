@@ -50,6 +50,8 @@ struct ChildResult {
     let output: String
     let maxRSSKiB: Int
     let seconds: Double
+    /// User + system CPU time of the child and every descendant it waited for (pool workers).
+    let cpuSeconds: Double
 }
 
 /// Runs `arguments[0]` (found on PATH) with stdout captured; peak RSS from `wait4`.
@@ -80,8 +82,9 @@ func runChild(_ arguments: [String]) throws -> ChildResult {
     var usage = rusage()
     wait4(pid, &status, 0, &usage)
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
     return ChildResult(status: exitStatus, output: String(decoding: output, as: UTF8.self),
-                       maxRSSKiB: usage.ru_maxrss, seconds: now() - started)
+                       maxRSSKiB: usage.ru_maxrss, seconds: now() - started, cpuSeconds: cpu)
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -185,13 +188,17 @@ func main() throws {
         let photos = try FileManager.default.contentsOfDirectory(atPath: upload).filter { $0.hasSuffix(".jpg") }.sorted()
             .map { upload + "/" + $0 }
 
-        var ours: (rate: Double, rss: Int) = (0, 0)
-        var python: (rate: Double, mainRSS: Int, workerRSS: Int) = (0, 0, 0)
+        // Two rates per program: wall clock (what a user sees on this machine now), and photos per
+        // CPU-second times the cores used (what the job does with two whole cores, robust to other
+        // work on a shared machine; comparable with the decode-bound limit, which is CPU time too).
+        var ours = (wall: 0.0, cpu: 0.0, rss: 0)
+        var python = (wall: 0.0, cpu: 0.0, mainRSS: 0, workerRSS: 0)
         for run in 0..<runs {
             let result = try checked(runChild([CommandLine.arguments[0], "--grade-one", upload, model,
                                                work + "/ledger-\(name)", String(jobs)]), "AgriTrace")
             let rate = try json(result.output)["photos_per_second"] as! Double
-            if rate > ours.rate { ours = (rate, result.maxRSSKiB) }
+            let cpuRate = Double(photos.count) / result.cpuSeconds * Double(jobs)
+            ours = (max(ours.wall, rate), max(ours.cpu, cpuRate), max(ours.rss, result.maxRSSKiB))
             let sqlite = work + "/python-\(name).sqlite"
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sqlite + suffix) }
             var baseline = ["python3", baselinesDir.appendingPathComponent("pipeline_baseline.py").path, upload, onnxModel, sqlite,
@@ -200,10 +207,14 @@ func main() throws {
                             "--std", (info["std"] as! [Double]).map { String($0) }.joined(separator: ","),
                             "--class-grades", policy.classGrades.joined(separator: ","), "--workers", String(jobs)]
             if !(info["outputs_probabilities"] as! Bool) { baseline.append("--softmax") }
-            let py = try json(try checked(runChild(baseline), "Python baseline").output)
+            let pyResult = try checked(runChild(baseline), "Python baseline")
+            let py = try json(pyResult.output)
             let pyRate = py["photos_per_second"] as! Double
-            if pyRate > python.rate { python = (pyRate, py["peak_rss_main_kib"] as! Int, py["peak_rss_worker_kib"] as! Int) }
-            print("  \(name) run \(run + 1): AgriTrace \(String(format: "%.1f", rate)) photos/s, Python \(String(format: "%.1f", pyRate)) photos/s")
+            let pyCPURate = Double(photos.count) / pyResult.cpuSeconds * Double(jobs)
+            python = (max(python.wall, pyRate), max(python.cpu, pyCPURate),
+                      max(python.mainRSS, py["peak_rss_main_kib"] as! Int), max(python.workerRSS, py["peak_rss_worker_kib"] as! Int))
+            print("  \(name) run \(run + 1): AgriTrace \(String(format: "%.1f", rate)) photos/s wall, \(String(format: "%.1f", cpuRate)) per \(jobs) CPU-s; "
+                  + "Python \(String(format: "%.1f", pyRate)) wall, \(String(format: "%.1f", pyCPURate)) per \(jobs) CPU-s")
         }
         // The decode-bound limit: libjpeg-turbo's own scaled decode at the same DCT scale, one
         // thread (CPU time), times the number of cores used.
@@ -214,14 +225,15 @@ func main() throws {
         }
         let limit = floorRate * Double(jobs)
         print("  \(name): decode-bound limit \(String(format: "%.1f", limit)) photos/s (\(jobs) x \(String(format: "%.1f", floorRate)) single-thread)")
-        rows.append("| \(name == "small" ? "\(count) FGrade photos (~20 KB)" : "\(count) generated 12-MP JPEGs (~3.8 MB)") "
-                    + "| \(String(format: "%.1f", ours.rate)) photos/s, peak \(mebibytes(ours.rss)) "
-                    + "| \(String(format: "%.1f", python.rate)) photos/s, peak \(mebibytes(python.mainRSS)) main + \(jobs) x \(mebibytes(python.workerRSS)) "
-                    + "| \(String(format: "%.2f", ours.rate / python.rate))x "
-                    + "| \(String(format: "%.0f", 100 * ours.rate / limit)) % of \(String(format: "%.1f", limit)) |")
+        let label = name == "small" ? "\(count) FGrade photos (~20 KB)" : "\(count) generated 12-MP JPEGs (~3.8 MB)"
+        rows.append("| \(label) | \(String(format: "%.1f", ours.cpu)) (wall \(String(format: "%.1f", ours.wall))), peak \(mebibytes(ours.rss)) "
+                    + "| \(String(format: "%.1f", python.cpu)) (wall \(String(format: "%.1f", python.wall))), peak \(mebibytes(python.mainRSS)) + \(jobs) x \(mebibytes(python.workerRSS)) "
+                    + "| \(String(format: "%.2f", ours.cpu / python.cpu))x (wall \(String(format: "%.2f", ours.wall / python.wall))x) "
+                    + "| \(String(format: "%.0f", 100 * ours.cpu / limit)) % of \(String(format: "%.1f", limit)) |")
     }
     print("")
-    print("| upload | AgriTrace (\(jobs) jobs) | Python baseline (\(jobs) workers) | ratio | of decode-bound limit |")
+    print("Rates in photos/s: photos per CPU-second x \(jobs) cores (wall-clock rate in brackets).")
+    print("| upload | AgriTrace (\(jobs) jobs) | Python baseline (\(jobs) workers) | ratio | AgriTrace vs decode-bound limit |")
     print("|---|---|---|---|---|")
     rows.forEach { print($0) }
 }
