@@ -35,6 +35,16 @@ public func depthwiseConvolutionNHWC(
     let e = EpilogueVectors(epilogue)
     let kernel = DepthwiseBlock(shape: s, paddedChannels: paddedChannels, weights: packedWeights,
                                 bias: bias, residual: residual, epilogue: e)
+    if s.kernelHeight == 3 && s.kernelWidth == 3 && fullBlocks > 0 {
+        // The common 3x3 case: the 9 weight vectors of a channel block stay in registers along a row.
+        for oy in 0..<outHeight {
+            for block in 0..<fullBlocks { depthwise3x3Row(kernel, oy: oy, channel: block * 8, paddedInput, output) }
+            if tail > 0 {
+                for ox in 0..<outWidth { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, paddedInput, output) }
+            }
+        }
+        return
+    }
     for oy in 0..<outHeight {
         var ox = 0
         while ox + 4 <= outWidth {
@@ -48,6 +58,59 @@ public func depthwiseConvolutionNHWC(
             ox += 1
         }
     }
+}
+
+/// One output row of a 3x3 depthwise convolution for 8 channels: weights loaded once, four output
+/// pixels per step (each input vector is loaded once per kernel row and used by every tap it meets).
+@inline(never)
+private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, channel: Int, _ input: UnsafePointer<Float>,
+                             _ output: UnsafeMutablePointer<Float>) {
+    let c = k.channels, wp = k.paddedChannels
+    let w = k.weights + channel
+    let w00 = load8(w), w01 = load8(w + wp), w02 = load8(w + 2 * wp)
+    let w10 = load8(w + 3 * wp), w11 = load8(w + 4 * wp), w12 = load8(w + 5 * wp)
+    let w20 = load8(w + 6 * wp), w21 = load8(w + 7 * wp), w22 = load8(w + 8 * wp)
+    let start = k.bias.map { load8($0 + channel) } ?? Vector8()
+    let step = k.strideX * c, rowStride = k.paddedWidth * c
+    let row0 = input + oy * k.strideY * rowStride + channel
+    var ox = 0
+    while ox + 4 <= k.outWidth {
+        var a0 = start, a1 = start, a2 = start, a3 = start
+        var p = row0 + ox * step
+        taps3(p, step: step, c: c, w00, w01, w02, &a0, &a1, &a2, &a3)
+        p += rowStride
+        taps3(p, step: step, c: c, w10, w11, w12, &a0, &a1, &a2, &a3)
+        p += rowStride
+        taps3(p, step: step, c: c, w20, w21, w22, &a0, &a1, &a2, &a3)
+        let pixel = oy * k.outWidth + ox
+        k.finish(a0, pixel: pixel, channel: channel, count: 8, output)
+        k.finish(a1, pixel: pixel + 1, channel: channel, count: 8, output)
+        k.finish(a2, pixel: pixel + 2, channel: channel, count: 8, output)
+        k.finish(a3, pixel: pixel + 3, channel: channel, count: 8, output)
+        ox += 4
+    }
+    while ox < k.outWidth {
+        k.onePixel(oy: oy, ox: ox, channel: channel, count: 8, input, output)
+        ox += 1
+    }
+}
+
+/// One kernel row's three taps for four output pixels `step` floats apart.
+@_transparent
+private func taps3(_ p: UnsafePointer<Float>, step: Int, c: Int, _ w0: Vector8, _ w1: Vector8, _ w2: Vector8,
+                   _ a0: inout Vector8, _ a1: inout Vector8, _ a2: inout Vector8, _ a3: inout Vector8) {
+    a0 = multiplyAdd(a0, load8(p), w0)
+    a0 = multiplyAdd(a0, load8(p + c), w1)
+    a0 = multiplyAdd(a0, load8(p + 2 * c), w2)
+    a1 = multiplyAdd(a1, load8(p + step), w0)
+    a1 = multiplyAdd(a1, load8(p + step + c), w1)
+    a1 = multiplyAdd(a1, load8(p + step + 2 * c), w2)
+    a2 = multiplyAdd(a2, load8(p + 2 * step), w0)
+    a2 = multiplyAdd(a2, load8(p + 2 * step + c), w1)
+    a2 = multiplyAdd(a2, load8(p + 2 * step + 2 * c), w2)
+    a3 = multiplyAdd(a3, load8(p + 3 * step), w0)
+    a3 = multiplyAdd(a3, load8(p + 3 * step + c), w1)
+    a3 = multiplyAdd(a3, load8(p + 3 * step + 2 * c), w2)
 }
 
 /// The per-layer constants of a depthwise convolution and its two register tiles.

@@ -5,11 +5,7 @@ import KernelsCore
 /// Max pooling of one NHWC image [H][W][C] into [OH][OW][C]; padded positions never win.
 @inline(never)
 public func maxPoolNHWC(shape s: PoolShape, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-    pool(shape: s, input: input, output: output) { window, _ in
-        var m = Vector8(repeating: -.infinity)
-        window { m = maximum8(m, $0) }
-        return m
-    }
+    pool(shape: s, maximum: true, countIncludePad: false, input: input, output: output)
 }
 
 /// Average pooling of one NHWC image. The divisor is the window area when `countIncludePad`
@@ -17,40 +13,38 @@ public func maxPoolNHWC(shape s: PoolShape, input: UnsafePointer<Float>, output:
 @inline(never)
 public func averagePoolNHWC(shape s: PoolShape, countIncludePad: Bool, input: UnsafePointer<Float>,
                             output: UnsafeMutablePointer<Float>) {
-    let area = s.kernelHeight * s.kernelWidth
-    pool(shape: s, input: input, output: output) { window, taps in
-        var sum = Vector8()
-        window { sum += $0 }
-        return sum * Vector8(repeating: 1 / Float(countIncludePad ? area : taps))
-    }
+    pool(shape: s, maximum: false, countIncludePad: countIncludePad, input: input, output: output)
 }
 
-/// Walks every output pixel and 8-channel block, handing `reduce` a visitor over the clipped window.
+/// Every output pixel, 8 channels at a time (partial loads for the last block), over the clipped window.
 @inline(__always)
-private func pool(shape s: PoolShape, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                  reduce: (_ window: ((Vector8) -> Void) -> Void, _ taps: Int) -> Vector8) {
-    let c = s.channels
+private func pool(shape s: PoolShape, maximum: Bool, countIncludePad: Bool, input: UnsafePointer<Float>,
+                  output: UnsafeMutablePointer<Float>) {
+    let c = s.channels, fullBlocks = c / 8, tail = c - fullBlocks * 8
+    let area = s.kernelHeight * s.kernelWidth
     for oy in 0..<s.outputHeight {
         let y0 = oy * s.strideY - s.padTop
         let yStart = max(y0, 0), yEnd = min(y0 + s.kernelHeight, s.inputHeight)
         for ox in 0..<s.outputWidth {
             let x0 = ox * s.strideX - s.padLeft
             let xStart = max(x0, 0), xEnd = min(x0 + s.kernelWidth, s.inputWidth)
-            let taps = (yEnd - yStart) * (xEnd - xStart)
+            let scale = Vector8(repeating: 1 / Float(countIncludePad ? area : (yEnd - yStart) * (xEnd - xStart)))
             let out = output + (oy * s.outputWidth + ox) * c
-            var channel = 0
-            while channel < c {
-                let count = min(8, c - channel)
-                let v = reduce({ visit in
-                    for y in yStart..<yEnd {
-                        for x in xStart..<xEnd {
-                            let p = input + (y * s.inputWidth + x) * c + channel
-                            visit(count == 8 ? load8(p) : loadPartial8(p, count))
-                        }
+            for block in 0...fullBlocks {
+                let count = block < fullBlocks ? 8 : tail
+                if count == 0 { break }
+                let channel = block * 8
+                var v = maximum ? Vector8(repeating: -.infinity) : Vector8()
+                for y in yStart..<yEnd {
+                    var p = input + (y * s.inputWidth + xStart) * c + channel
+                    for _ in xStart..<xEnd {
+                        let x = count == 8 ? load8(p) : loadPartial8(p, count)
+                        v = maximum ? maximum8(v, x) : v + x
+                        p += c
                     }
-                }, taps)
+                }
+                if !maximum { v *= scale }
                 if count == 8 { store8(v, out + channel) } else { storePartial8(v, out + channel, count) }
-                channel += 8
             }
         }
     }

@@ -49,6 +49,10 @@ import TestSupport
         conv(64, 8, 8, out: 64, k: 3, pad: 1, groups: 64, epilogue: .leakyRelu(alpha: 0.2)),
         conv(64, 3, 5, out: 64, k: 3, stride: 2, pad: 2, groups: 64),
         conv(16, 1, 1, out: 16, k: 3, pad: 1, groups: 16),
+        // The register-resident 3x3 path: ragged row ends, stride 2, a channel tail beside full blocks.
+        conv(24, 9, 13, out: 24, k: 3, stride: 2, pad: 1, groups: 24, batch: 7, epilogue: .relu6),
+        conv(19, 10, 11, out: 19, k: 3, pad: 1, groups: 19, residual: true),
+        conv(8, 37, 41, out: 8, k: 3, pad: 0, groups: 8),
     ]
 
     @Test(arguments: Variant.runnable)
