@@ -22,7 +22,9 @@ public struct Epilogue: Sendable, Hashable {
         Epilogue(negativeSlope: alpha, lowerBound: -.infinity, upperBound: .infinity)
     }
 
-    public var isIdentity: Bool { self == .identity }
+    @inlinable public var isIdentity: Bool {
+        negativeSlope == 1 && lowerBound == -.infinity && upperBound == .infinity
+    }
 
     /// Applies the activation to one value; the reference kernels use this scalar form.
     @inlinable public func apply(_ x: Float) -> Float {
