@@ -55,7 +55,7 @@ let package = Package(
                                                     .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Grading", dependencies: ["Imaging", "NeuralNet", "LedgerStore", "CZlib",
                                                 .product(name: "Crypto", package: "swift-crypto")],
-                resources: [.copy("Resources")]),
+                exclude: ["README.md"], resources: [.copy("Resources")]),
         .target(name: "Traceability", dependencies: ["LedgerStore", "MerkleLog", "Imaging", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AgriTraceCLI", dependencies: [

@@ -31,7 +31,7 @@ final class GradeProgress: GradingObserver {
         self.total = total
         done = 0
         started = Self.now()
-        lastDrawn = 0
+        lastDrawn = style == .lines ? started : 0   // the first plain line comes after one interval
         if style == .lines { FileHandleOutput.standardError.write("\(phase): \(total) photos\n") }
     }
 
