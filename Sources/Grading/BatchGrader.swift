@@ -75,11 +75,11 @@ public final class BatchGrader {
         // Lots whose code is already in the ledger: recognise a re-run by content before grading.
         let candidates = try lots.filter { try ledger.isLotRecorded($0.code) }
         let knownHashes = try hashPhotos(of: candidates, in: upload, observer: observer)
-        var alreadyRecorded: [String: String] = [:]   // lot code -> upload digest
+        var alreadyRecorded: [String: (digest: String, record: RecordedUpload)] = [:]
         for lot in candidates {
             let digest = UploadDigest.of(lot, photoHashes: knownHashes)
-            if try ledger.isUploadRecorded(lotCode: lot.code, uploadDigest: digest) {
-                alreadyRecorded[lot.code] = digest
+            if let record = try ledger.recordedUpload(lotCode: lot.code, uploadDigest: digest) {
+                alreadyRecorded[lot.code] = (digest, record)
             } else {
                 problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
                                               "lot \(lot.code) is already recorded in the ledger with other photos or rows; record a correction instead of re-grading it"))
@@ -91,11 +91,8 @@ public final class BatchGrader {
 
         var lotSummaries: [String: GradingSummary.LotSummary] = [:]
         for lot in lots {
-            guard let digest = alreadyRecorded[lot.code] else { continue }
-            lotSummaries[lot.code] = GradingSummary.LotSummary(
-                lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .alreadyRecorded,
-                photos: lot.photos.count, grade: nil, distribution: [], needsReview: 0, unreadable: 0, held: false,
-                uploadDigest: digest, lotSeq: nil, gradingSeq: nil)
+            guard let (digest, record) = alreadyRecorded[lot.code] else { continue }
+            lotSummaries[lot.code] = recordedSummary(of: lot, digest: digest, record: record)
         }
         let toGrade = lots.filter { alreadyRecorded[$0.code] == nil }
         var entriesWritten = originsRegistered
@@ -126,6 +123,22 @@ public final class BatchGrader {
             timings: .init(validateSeconds: validated.timeIntervalSince(started), gradeSeconds: gradeSeconds,
                            totalSeconds: finished.timeIntervalSince(started),
                            photosPerSecond: gradeSeconds > 0 ? Double(photoCount) / gradeSeconds : 0))
+    }
+
+    /// The summary of a lot an earlier run recorded, from its grading entry.
+    private func recordedSummary(of lot: Lot, digest: String, record: RecordedUpload) -> GradingSummary.LotSummary {
+        let grading = record.grading
+        let unreadable = grading.images.filter { if case .unreadable = $0 { return true } else { return false } }.count
+        // Grades in the policy's order, then any the recording policy had that this one lacks.
+        let grades = policy.grades + grading.distribution.keys.filter { !policy.grades.contains($0) }.sorted()
+        let samePolicy = grading.policy == policy.sha256
+        return GradingSummary.LotSummary(
+            lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .alreadyRecorded,
+            photos: lot.photos.count, grade: grading.lotGrade,
+            distribution: grades.map { .init(grade: $0, count: grading.distribution[$0, default: 0]) },
+            needsReview: grading.needsReview, unreadable: unreadable,
+            held: samePolicy && policy.isHeld(readable: grading.images.count - unreadable, needingReview: grading.needsReview),
+            uploadDigest: digest, lotSeq: record.lotSeq, gradingSeq: record.gradingSeq)
     }
 
     /// SHA-256 of each photo of `lots`, by manifest file name, computed on `jobs` threads.

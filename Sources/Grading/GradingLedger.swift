@@ -11,8 +11,8 @@ public protocol GradingLedger: AnyObject {
     func register(origins: [OriginRecord]) throws -> Int
     /// Whether a `lot` entry with this lot code exists.
     func isLotRecorded(_ lotCode: String) throws -> Bool
-    /// Whether entries with this lot code and upload digest exist.
-    func isUploadRecorded(lotCode: String, uploadDigest: String) throws -> Bool
+    /// The lot and grading entries recorded with this lot code and upload digest, if any.
+    func recordedUpload(lotCode: String, uploadDigest: String) throws -> RecordedUpload?
     /// Appends the lot entry and its grading entry in one transaction, unless entries with the
     /// same lot code and upload digest exist (checked inside that transaction).
     func append(lot: LotRecord, grading: GradingRecord) throws -> LotAppendOutcome
@@ -23,4 +23,17 @@ public enum LotAppendOutcome: Sendable, Equatable {
     /// Sequence numbers of the new lot and grading entries.
     case appended(lotSeq: Int, gradingSeq: Int)
     case alreadyRecorded
+}
+
+/// A lot recorded by an earlier run of the same upload.
+public struct RecordedUpload: Sendable, Equatable {
+    public let lotSeq: Int?
+    public let gradingSeq: Int
+    public let grading: GradingRecord
+
+    public init(lotSeq: Int?, gradingSeq: Int, grading: GradingRecord) {
+        self.lotSeq = lotSeq
+        self.gradingSeq = gradingSeq
+        self.grading = grading
+    }
 }

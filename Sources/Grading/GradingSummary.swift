@@ -15,7 +15,7 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         public let originCode: String
         public let status: Status
         public let photos: Int
-        /// Nil for a lot recorded by an earlier run (its grade is in the ledger).
+        /// For a lot recorded by an earlier run, the grade its recorded grading entry holds.
         public let grade: String?
         public let distribution: [GradeCount]
         public let needsReview: Int
@@ -73,8 +73,9 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         case photosGraded = "photos_graded"
     }
 
-    /// True when nothing needs a person's attention: every photo read and no lot held.
-    public var isClean: Bool { unreadable.isEmpty && !lots.contains(where: \.held) }
+    /// True when nothing graded in this run needs a person's attention: every photo read and no
+    /// newly recorded lot held for review (lots recorded by earlier runs were reported then).
+    public var isClean: Bool { unreadable.isEmpty && !lots.contains { $0.status == .recorded && $0.held } }
 
     public var json: String {
         let encoder = JSONEncoder()
@@ -94,8 +95,9 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         for lot in lots {
             let counts = grades.map { grade in String(lot.distribution.first(where: { $0.grade == grade })?.count ?? 0) }
             let grade = lot.grade.map { lot.held ? "\($0) (held)" : $0 } ?? "-"
-            let ledger = lot.status == .recorded ? "#\(lot.lotSeq!),#\(lot.gradingSeq!)" : "already recorded"
-            table.append([lot.lot, lot.farmID, String(lot.photos)] + (lot.status == .recorded ? counts : grades.map { _ in "-" })
+            let seqs = [lot.lotSeq, lot.gradingSeq].compactMap { $0 }.map { "#\($0)" }.joined(separator: ",")
+            let ledger = lot.status == .recorded ? seqs : "already recorded " + seqs
+            table.append([lot.lot, lot.farmID, String(lot.photos)] + counts
                          + [String(lot.needsReview), String(lot.unreadable), grade, ledger])
         }
         let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max()! }
@@ -110,7 +112,7 @@ public struct GradingSummary: Sendable, Codable, Equatable {
             lines.append("Unreadable photos (recorded as rejected-unreadable):")
             for photo in unreadable { lines.append("  \(photo.file) (lot \(photo.lot)): \(photo.reason)") }
         }
-        let held = lots.filter(\.held).map(\.lot)
+        let held = lots.filter { $0.held && $0.status == .recorded }.map(\.lot)
         if !held.isEmpty { lines.append("Held for review: \(held.joined(separator: ", "))") }
         if recorded.isEmpty && skipped > 0 {
             lines.append("Nothing new: every lot of this upload is already recorded in the ledger.")

@@ -32,8 +32,15 @@ public final class LedgerGradingStore: GradingLedger {
 
     public func isLotRecorded(_ lotCode: String) throws -> Bool { try ledger.isLotRegistered(lotCode) }
 
-    public func isUploadRecorded(lotCode: String, uploadDigest: String) throws -> Bool {
-        try !ledger.entries(recording: IdempotencyKey(lotCode: lotCode, uploadDigest: uploadDigest)).isEmpty
+    public func recordedUpload(lotCode: String, uploadDigest: String) throws -> RecordedUpload? {
+        let entries = try ledger.entries(recording: IdempotencyKey(lotCode: lotCode, uploadDigest: uploadDigest))
+        for entry in entries {
+            if case .grading(let grading) = entry.body {
+                let lotSeq = entries.first { if case .lot = $0.body { return true } else { return false } }?.seq
+                return RecordedUpload(lotSeq: lotSeq, gradingSeq: entry.seq, grading: grading)
+            }
+        }
+        return nil
     }
 
     public func append(lot: LotRecord, grading: GradingRecord) throws -> LotAppendOutcome {

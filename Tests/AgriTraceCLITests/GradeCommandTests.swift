@@ -71,6 +71,7 @@ import TestSupport
         #expect((summary["lots"] as! [[String: Any]]).allSatisfy { $0["status"] as? String == "already-recorded" })
         let human = try workspace.grade(sample, ["--cooperative", "HTX-LAI-VUNG", "--quiet"])
         #expect(human.stdout.contains("Nothing new: every lot of this upload is already recorded in the ledger."))
+        #expect(human.stdout.contains("Grade II       already recorded #5,#6"))
         #expect(human.stderr.isEmpty)
         #expect(try Ledger(path: workspace.ledger).size() == 15)
     }

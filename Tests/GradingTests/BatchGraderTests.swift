@@ -57,9 +57,15 @@ import TestSupport
     @Test func reRunningTheSameUploadRecordsNothingNew() throws {
         let ledger = MemoryLedger()
         let upload = try Upload(url: FixtureFiles.url("uploads/sample"))
-        _ = try grader(ledger).grade(upload)
+        let first = try grader(ledger).grade(upload)
         let observer = RecordingObserver()
         let again = try grader(ledger).grade(upload, observer: observer)
+        // The re-run reports what the ledger holds for each lot.
+        #expect(again.lots.map(\.grade) == first.lots.map(\.grade))
+        #expect(again.lots.map(\.distribution) == first.lots.map(\.distribution))
+        #expect(again.lots.map(\.needsReview) == first.lots.map(\.needsReview))
+        #expect(again.lots.map(\.gradingSeq) == [0, 1, 2, 3, 4])
+        #expect(again.isClean)
         #expect(ledger.lots.count == 5)
         #expect(again.ledger.entriesWritten == 0)
         #expect(again.lots.allSatisfy { $0.status == .alreadyRecorded })

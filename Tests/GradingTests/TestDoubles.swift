@@ -48,11 +48,12 @@ final class MemoryLedger: GradingLedger {
         return fresh.count
     }
     func isLotRecorded(_ lotCode: String) throws -> Bool { lots.contains { $0.lotCode == lotCode } }
-    func isUploadRecorded(lotCode: String, uploadDigest: String) throws -> Bool {
-        gradings.contains { $0.lotCode == lotCode && $0.uploadDigest == uploadDigest }
+    func recordedUpload(lotCode: String, uploadDigest: String) throws -> RecordedUpload? {
+        guard let index = gradings.firstIndex(where: { $0.lotCode == lotCode && $0.uploadDigest == uploadDigest }) else { return nil }
+        return RecordedUpload(lotSeq: nil, gradingSeq: index, grading: gradings[index])
     }
     func append(lot: LotRecord, grading: GradingRecord) throws -> LotAppendOutcome {
-        if try isUploadRecorded(lotCode: lot.lotCode, uploadDigest: grading.uploadDigest!) { return .alreadyRecorded }
+        if try recordedUpload(lotCode: lot.lotCode, uploadDigest: grading.uploadDigest!) != nil { return .alreadyRecorded }
         lots.append(lot)
         gradings.append(grading)
         size += 2
