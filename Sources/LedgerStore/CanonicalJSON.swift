@@ -68,10 +68,22 @@ public enum CanonicalJSON {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// ECMAScript JSON.stringify string escaping, which JCS adopts.
+    /// ECMAScript JSON.stringify string escaping, which JCS adopts. Strings of printable ASCII
+    /// without quote or backslash (most identifiers, hashes, codes) are copied in one step.
     static func writeString(_ raw: String, to out: inout [UInt8]) {
-        let string = nfc(raw)
+        var plain = true
+        var ascii = true
+        for unit in raw.utf8 {
+            if unit >= 0x80 { ascii = false; plain = false; break }
+            if unit < 0x20 || unit == 0x22 || unit == 0x5c { plain = false }
+        }
         out.append(0x22)
+        if plain {
+            out.append(contentsOf: raw.utf8)
+            out.append(0x22)
+            return
+        }
+        let string = ascii ? raw : raw.precomposedStringWithCanonicalMapping
         for unit in string.utf8 {
             switch unit {
             case 0x22: out.append(0x5c); out.append(0x22)
@@ -87,5 +99,79 @@ public enum CanonicalJSON {
             }
         }
         out.append(0x22)
+    }
+
+    /// The members of a top-level object, each encoded as `"key":value`, in canonical order.
+    /// Entries are assembled from these so the signed form (without `sig`) and the stored form
+    /// share one encoding pass.
+    public static func encodeMembers(_ members: [String: JSONValue]) throws -> [(key: String, bytes: [UInt8])] {
+        try sortedKeys(members).map { key in
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(64)
+            writeString(key, to: &bytes)
+            bytes.append(0x3a)
+            try write(members[key]!, to: &bytes)
+            return (key, bytes)
+        }
+    }
+
+    /// `{` + members joined by `,` + `}`; the members must already be in canonical order.
+    public static func assemble<Members: Sequence>(_ members: Members) -> [UInt8] where Members.Element == [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(1024)
+        out.append(0x7b)
+        var first = true
+        for member in members {
+            if !first { out.append(0x2c) }
+            out.append(contentsOf: member)
+            first = false
+        }
+        out.append(0x7d)
+        return out
+    }
+
+    /// Canonical bytes of an object with its top-level member `key` removed, or nil when there is
+    /// no such member. `bytes` must be canonical: keys unique, no whitespace.
+    public static func removingTopLevelMember(_ key: String, from bytes: [UInt8]) -> [UInt8]? {
+        let needle = Array("\"\(key)\":".utf8)
+        var depth = 0
+        var inString = false
+        var index = 0
+        var memberStart: Int?
+        while index < bytes.count {
+            let unit = bytes[index]
+            if inString {
+                if unit == 0x5c { index += 2; continue }
+                if unit == 0x22 { inString = false }
+                index += 1
+                continue
+            }
+            switch unit {
+            case 0x22:
+                // A key at depth 1 starts right after '{' or ','.
+                if depth == 1, memberStart == nil, index > 0, bytes[index - 1] == 0x7b || bytes[index - 1] == 0x2c,
+                   bytes[index...].starts(with: needle) {
+                    memberStart = index
+                }
+                inString = true
+            case 0x7b, 0x5b: depth += 1
+            case 0x7d, 0x5d:
+                depth -= 1
+                if depth == 0, let start = memberStart { return splice(bytes, start, index) }
+            case 0x2c:
+                if depth == 1, let start = memberStart { return splice(bytes, start, index) }
+            default: break
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Removes the member at `start..<end` (`end` at its ',' or the closing '}') and one comma.
+    private static func splice(_ bytes: [UInt8], _ start: Int, _ end: Int) -> [UInt8] {
+        if bytes[end] == 0x2c { return Array(bytes[..<start]) + bytes[(end + 1)...] }
+        // Last member: drop the comma before it instead (or none when it was the only one).
+        let cut = bytes[start - 1] == 0x2c ? start - 1 : start
+        return Array(bytes[..<cut]) + bytes[end...]
     }
 }

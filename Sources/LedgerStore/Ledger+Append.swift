@@ -1,3 +1,4 @@
+import Foundation
 import MerkleLog
 
 /// Idempotency key of an append: when an entry with this lot code and upload digest is already
@@ -77,8 +78,7 @@ extension Ledger {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let insertNode = try db.statement("INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)")
-        var appended = [LedgerEntry]()
-        appended.reserveCapacity(bodies.count)
+        // Rules first, in order: they depend on the entries before each one.
         for (index, body) in bodies.enumerated() {
             let seq = startSize + index
             if let reason = keys.admit(seq: seq, body: body, signer: signerID) {
@@ -89,11 +89,23 @@ extension Ledger {
             }
             if case .origin(let origin) = body { batchOrigins.insert(origin.originCode) }
             if case .lot(let lot) = body { batchLots.insert(lot.lotCode) }
-
-            let entry = try LedgerEntry(seq: seq, prev: prev, recordedAt: recordedAt, body: body, signer: signer)
+        }
+        // Encoding does not depend on the chain: all cores. Signing does (each entry names the
+        // previous leaf hash, which covers its signature), so it runs in order on one thread
+        // while this thread writes the already signed entries to SQLite.
+        let encoded = try parallelMap(bodies, threads: ProcessInfo.processInfo.activeProcessorCount) { body in
+            Result { try EncodedBody(body) }
+        }.enumerated().map { index, result in
+            do { return try result.get() } catch let error as EntryError {
+                throw LedgerError.rejectedEntry(index: index, type: bodies[index].type, reason: error.description)
+            }
+        }
+        var appended = [LedgerEntry]()
+        appended.reserveCapacity(bodies.count)
+        try ChainSigner.sign(encoded, firstSeq: startSize, prev: prev, recordedAt: recordedAt, signer: signer) { entry in
             insertEntry.reset()
-            try insertEntry.bind(.integer(seq), .text(body.type.rawValue), .optionalText(body.lotCode),
-                                 .optionalText(body.originCode), .optionalText(body.uploadDigest), .text(recordedAt),
+            try insertEntry.bind(.integer(entry.seq), .text(entry.type.rawValue), .optionalText(entry.body.lotCode),
+                                 .optionalText(entry.body.originCode), .optionalText(entry.body.uploadDigest), .text(recordedAt),
                                  .blob(entry.leafHash.bytes), .blob(entry.canonicalBytes))
             try insertEntry.run()
             for (node, hash) in tree.append(leafHash: entry.leafHash) {
@@ -101,7 +113,6 @@ extension Ledger {
                 try insertNode.bind(.integer(node.level), .integer(node.index), .blob(hash.bytes))
                 try insertNode.run()
             }
-            prev = entry.leafHash
             appended.append(entry)
         }
         return AppendResult(appended: appended, alreadyRecorded: false, existingSeqs: [], treeSize: startSize + bodies.count)

@@ -22,31 +22,51 @@ public struct LedgerEntry: Sendable {
 
     /// Builds and signs entry `seq`.
     public init(seq: Int, prev: TreeHash, recordedAt: String, body: EntryBody, signer: NoteSigner) throws {
+        try self.init(seq: seq, prev: prev, recordedAt: recordedAt, encoded: EncodedBody(body), signer: signer)
+    }
+
+    /// Builds and signs entry `seq` from a body encoded beforehand (possibly on another thread).
+    public init(seq: Int, prev: TreeHash, recordedAt: String, encoded: EncodedBody, signer: NoteSigner) throws {
         let signerID = LedgerEntry.signerID(signer.verifier)
-        var fields = body.fields
-        fields["v"] = .integer(Int64(LedgerEntry.formatVersion))
-        fields["seq"] = .integer(Int64(seq))
-        fields["prev"] = .string(prev.hex)
-        fields["recorded_at"] = .string(recordedAt)
-        fields["signer"] = .string(signerID)
-        let unsigned = try CanonicalJSON.encode(.object(fields))
+        let envelope = try CanonicalJSON.encodeMembers([
+            "v": .integer(Int64(LedgerEntry.formatVersion)), "seq": .integer(Int64(seq)), "prev": .string(prev.hex),
+            "recorded_at": .string(recordedAt), "signer": .string(signerID),
+        ])
+        var members = LedgerEntry.merge(encoded.members, envelope)
+        let unsigned = CanonicalJSON.assemble(members.lazy.map(\.bytes))
         let signature = signer.sign(bytes: unsigned)
-        fields["sig"] = .string(Base64.encode(signature))
-        let bytes = try CanonicalJSON.encode(.object(fields))
+        let sigMember = try CanonicalJSON.encodeMembers(["sig": .string(Base64.encode(signature))])
+        members = LedgerEntry.merge(members, sigMember)
+        let bytes = CanonicalJSON.assemble(members.lazy.map(\.bytes))
         self.seq = seq
         self.prev = prev
         self.recordedAt = recordedAt
         self.signer = signerID
         self.signature = signature
-        self.body = body
+        self.body = encoded.body
         canonicalBytes = bytes
         leafHash = MerkleHasher.leafHash(bytes)
         signedBytes = unsigned
     }
 
+    /// Merges two member lists already in canonical key order.
+    private static func merge(_ a: [(key: String, bytes: [UInt8])], _ b: [(key: String, bytes: [UInt8])]) -> [(key: String, bytes: [UInt8])] {
+        var out = [(key: String, bytes: [UInt8])]()
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i].key.utf8.lexicographicallyPrecedes(b[j].key.utf8)) {
+                out.append(a[i]); i += 1
+            } else {
+                out.append(b[j]); j += 1
+            }
+        }
+        return out
+    }
+
     /// Decodes stored bytes, requiring them to be exactly the canonical encoding.
     public init(canonicalBytes bytes: [UInt8]) throws {
-        guard case .object(var fields) = try JSONParser.parse(bytes) else { throw EntryError.notAnObject }
+        guard case .object(let fields) = try JSONParser.parse(bytes) else { throw EntryError.notAnObject }
         guard try CanonicalJSON.encode(.object(fields)) == bytes else { throw EntryError.notCanonical }
         var reader = FieldReader(fields)
         guard try reader.integer("v") == LedgerEntry.formatVersion else {
@@ -69,8 +89,9 @@ public struct LedgerEntry: Sendable {
         try reader.finish()
         canonicalBytes = bytes
         leafHash = MerkleHasher.leafHash(bytes)
-        fields["sig"] = nil
-        signedBytes = try CanonicalJSON.encode(.object(fields))
+        // Canonical bytes without the `sig` member are exactly the canonical encoding without it.
+        guard let unsigned = CanonicalJSON.removingTopLevelMember("sig", from: bytes) else { throw EntryError.missingField("sig") }
+        signedBytes = unsigned
     }
 
     /// The bytes the signature covers: the canonical entry without `sig`.
@@ -81,4 +102,16 @@ public struct LedgerEntry: Sendable {
     }
 
     static func signerID(_ verifier: NoteVerifier) -> String { "\(verifier.name)+\(verifier.keyIDHex)" }
+}
+
+/// An entry body whose members are already canonically encoded: the part of building an entry
+/// that does not depend on the chain, so a batch can prepare it on all cores.
+public struct EncodedBody: Sendable {
+    public let body: EntryBody
+    let members: [(key: String, bytes: [UInt8])]
+
+    public init(_ body: EntryBody) throws {
+        self.body = body
+        members = try CanonicalJSON.encodeMembers(body.fields)
+    }
 }

@@ -1,0 +1,37 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+import Testing
+
+@Suite struct DeterminismTests {
+    /// One 150-entry append (encoded on all cores, signed on a helper thread while stored) and
+    /// 150 one-entry appends (all on the caller's thread) give byte-identical ledgers.
+    @Test func batchedAndSingleAppendsProduceTheSameLedger() throws {
+        let batched = try LedgerFixture(), single = try LedgerFixture()
+        defer { batched.remove(); single.remove() }
+        let bodies = [LedgerFixture.origin("O1")] + (0..<75).flatMap { [LedgerFixture.lot("L\($0)", origin: "O1"), LedgerFixture.grading("L\($0)")] }
+        try batched.ledger.append(bodies, signer: batched.signer)
+        for body in bodies { try single.ledger.append([body], signer: single.signer) }
+        let a = try batched.ledger.entries(seqs: 0..<200), b = try single.ledger.entries(seqs: 0..<200)
+        #expect(a.count == 152)
+        #expect(a.map(\.canonicalBytes) == b.map(\.canonicalBytes))
+        #expect(try batched.ledger.treeHead().root == single.ledger.treeHead().root)
+        #expect(try batched.ledger.verify(trustedKeys: [batched.signer.verifier]).isIntact)
+    }
+
+    @Test func signatureCoversTheEntryWithoutItsTopLevelSigOnly() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let target = try #require(try fixture.ledger.entry(seq: 0))
+        // A correction whose changes hold a nested "sig" member: only the top-level one is removed.
+        let correction = EntryBody.correction(CorrectionRecord(corrects: 0, correctsLeafHash: target.leafHash.hex, reason: "test",
+                                                              changes: ["sig": "nested", "note": "keep"]))
+        let entry = try #require(try fixture.ledger.append([correction], signer: fixture.signer).appended.first)
+        let text = String(decoding: entry.signedBytes, as: UTF8.self)
+        #expect(text.contains(#""changes":{"note":"keep","sig":"nested"}"#))
+        #expect(!text.contains(Base64.encode(entry.signature)))
+        let decoded = try LedgerEntry(canonicalBytes: entry.canonicalBytes)
+        #expect(decoded.signedBytes == entry.signedBytes)
+        #expect(decoded.hasValidSignature(by: fixture.signer.verifier))
+    }
+}
