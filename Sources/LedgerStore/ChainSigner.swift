@@ -38,32 +38,43 @@ enum ChainSigner {
         }
         thread.start()
         defer { queue.cancel() }
-        for _ in encoded.indices {
-            try consume(try queue.pop().get())
+        var received = 0
+        while received < encoded.count {
+            for item in queue.popAll() {
+                try consume(try item.get())
+                received += 1
+            }
         }
     }
 }
 
-/// A single-producer, single-consumer hand-off of signed entries.
+/// A single-producer, single-consumer hand-off of signed entries. The consumer takes everything
+/// ready at once and the producer only signals a waiting consumer, so a batch costs a few thread
+/// wake-ups rather than one per entry.
 private final class SignedQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Result<LedgerEntry, Error>] = []
-    private var head = 0
+    private var consumerWaiting = false
     private var cancelled = false
 
     func push(_ item: Result<LedgerEntry, Error>) {
         condition.lock()
         items.append(item)
-        condition.signal()
+        if consumerWaiting { condition.signal() }
         condition.unlock()
     }
 
-    func pop() -> Result<LedgerEntry, Error> {
+    func popAll() -> [Result<LedgerEntry, Error>] {
         condition.lock()
         defer { condition.unlock() }
-        while head == items.count { condition.wait() }
-        head += 1
-        return items[head - 1]
+        while items.isEmpty {
+            consumerWaiting = true
+            condition.wait()
+            consumerWaiting = false
+        }
+        let ready = items
+        items.removeAll(keepingCapacity: true)
+        return ready
     }
 
     func cancel() {

@@ -11,8 +11,10 @@ extension Ledger {
     ///
     /// `trustedKeys` pins the ledger's keys: entry 0 must add one of them and checkpoints must be
     /// signed by one. Without them the ledger's own key entries are trusted (trust on first use),
-    /// and the report says so. Signatures are checked on `threads` threads.
-    public func verify(trustedKeys: [NoteVerifier] = [], threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> VerificationReport {
+    /// and the report says so. Signatures are checked on `threads` threads, `chunkSize` entries
+    /// at a time (the result does not depend on either).
+    public func verify(trustedKeys: [NoteVerifier] = [], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                       chunkSize: Int = 2048) throws -> VerificationReport {
         try run {
             try db.readTransaction {
                 var run = VerificationRun(trustedKeys: trustedKeys)
@@ -20,7 +22,7 @@ extension Ledger {
                 let stored = try checkpoints(lenient: &run)
                 run.rootsWanted = Set(stored.map(\.checkpoint.size))
                 let nodeCursor = try TreeNodeCursor(db: db)
-                try scanEntries(&run, nodes: nodeCursor, threads: max(1, threads))
+                try scanEntries(&run, nodes: nodeCursor, threads: max(1, threads), chunkSize: max(1, chunkSize))
                 nodeCursor.finish(&run)
                 run.checkCheckpoints(stored, ledgerOrigin: origin, db: db)
                 return run.report(path: path)
@@ -49,38 +51,93 @@ extension Ledger {
         return result
     }
 
-    /// Reads entries in chunks; decoding and signature checks run in parallel, the order-dependent
-    /// checks (chain, keys, rules, tree) sequentially.
-    private func scanEntries(_ run: inout VerificationRun, nodes: TreeNodeCursor, threads: Int) throws {
+    /// Reads entries in chunks and pipelines three stages so both cores stay busy: this thread
+    /// reads chunk k+1 from SQLite and runs the order-dependent checks (chain, keys, rules, tree)
+    /// of chunk k−1 while a background job decodes chunk k and checks its signatures on all cores.
+    /// Signatures are checked there against the key each entry names (from every key entry in
+    /// the ledger); the sequential stage then confirms that key was the active one at that point.
+    private func scanEntries(_ run: inout VerificationRun, nodes: TreeNodeCursor, threads: Int, chunkSize: Int) throws {
+        let candidates = try candidateKeys()
         let statement = try db.statement("""
             SELECT seq, type, lot_code, origin_code, upload_digest, recorded_at, leaf_hash, body FROM entries ORDER BY seq
             """)
-        let chunkSize = 4096
-        var rows = [StoredRow]()
-        rows.reserveCapacity(chunkSize)
-        var more = true
-        while more {
-            rows.removeAll(keepingCapacity: true)
-            while rows.count < chunkSize {
-                guard try statement.step() else { more = false; break }
+        // Stepping a finished statement would silently restart the query, hence the flag.
+        var exhausted = false
+        func readChunk() throws -> [StoredRow] {
+            var rows = [StoredRow]()
+            rows.reserveCapacity(chunkSize)
+            while rows.count < chunkSize, !exhausted {
+                guard try statement.step() else { exhausted = true; break }
                 rows.append(StoredRow(seq: statement.int(0), type: statement.text(1), lotCode: statement.text(2),
                                       originCode: statement.text(3), uploadDigest: statement.text(4),
                                       recordedAt: statement.text(5), leafHash: statement.blob(6), body: statement.blob(7)))
             }
-            if rows.isEmpty { break }
-            let decoded = parallelMap(rows, threads: threads) { DecodedRow(row: $0) }
-            var verifiers = [NoteVerifier?](repeating: nil, count: rows.count)
-            for index in rows.indices {
-                verifiers[index] = run.checkSequential(rows[index], decoded[index], nodes: nodes)
+            return rows
+        }
+        var pending: BackgroundChunk? = nil
+        var next = try readChunk()
+        while true {
+            let started = next.isEmpty ? nil : BackgroundChunk(rows: next, candidates: candidates, threads: threads)
+            next = next.isEmpty ? [] : try readChunk()
+            if let chunk = pending {
+                let (rows, checked) = chunk.wait()
+                for index in rows.indices {
+                    let verifier = run.checkSequential(rows[index], checked[index].decoded, nodes: nodes)
+                    guard let verifier, case .success(let entry) = checked[index].decoded.entry else { continue }
+                    let valid = checked[index].checkedWith == verifier ? checked[index].signatureValid
+                        : entry.hasValidSignature(by: verifier)
+                    if !valid { run.fail(.entrySignature, seq: rows[index].seq, "Ed25519 signature by \(verifier.name) does not verify") }
+                }
             }
-            let signatureOK = parallelMap(Array(rows.indices), threads: threads) { index -> Bool in
-                guard let verifier = verifiers[index], case .success(let entry) = decoded[index].entry else { return true }
-                return entry.hasValidSignature(by: verifier)
-            }
-            for index in rows.indices where !signatureOK[index] {
-                run.fail(.entrySignature, seq: rows[index].seq, "Ed25519 signature by \(verifiers[index]!.name) does not verify")
+            guard let started else { break }
+            pending = started
+        }
+    }
+
+    /// Every key any key entry names, by signer ID; whether it may sign at a given point is
+    /// decided in order by `KeyRing`.
+    private func candidateKeys() throws -> [String: NoteVerifier] {
+        let statement = try db.statement("SELECT body FROM entries WHERE type = 'key'")
+        var keys = [String: NoteVerifier]()
+        while try statement.step() {
+            if let entry = try? LedgerEntry(canonicalBytes: statement.blob(0)), case .key(let record) = entry.body,
+               let verifier = try? NoteVerifier(vkey: record.vkey) {
+                keys[LedgerEntry.signerID(verifier)] = verifier
             }
         }
+        return keys
+    }
+}
+
+/// One chunk decoded and signature-checked on all cores, started at once and awaited later.
+final class BackgroundChunk: @unchecked Sendable {
+    struct Checked {
+        let decoded: DecodedRow
+        let checkedWith: NoteVerifier?
+        let signatureValid: Bool
+    }
+
+    private let rows: [StoredRow]
+    private var checked: [Checked] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(rows: [StoredRow], candidates: [String: NoteVerifier], threads: Int) {
+        self.rows = rows
+        DispatchQueue.global().async { [self] in
+            checked = parallelMap(rows, threads: threads) { row in
+                let decoded = DecodedRow(row: row)
+                guard case .success(let entry) = decoded.entry, let key = candidates[entry.signer] else {
+                    return Checked(decoded: decoded, checkedWith: nil, signatureValid: false)
+                }
+                return Checked(decoded: decoded, checkedWith: key, signatureValid: entry.hasValidSignature(by: key))
+            }
+            done.signal()
+        }
+    }
+
+    func wait() -> ([StoredRow], [Checked]) {
+        done.wait()
+        return (rows, checked)
     }
 }
 

@@ -33,10 +33,21 @@ import TestSupport
         #expect(process.terminationStatus == 0, "sqlite3 failed: \(message)")
     }
 
+    /// Verifies with several chunk sizes (so the pipelined stages meet chunk boundaries at
+    /// every entry) and requires the same findings from each.
+    static func verify(_ ledger: Ledger, trustedKeys: [NoteVerifier] = []) throws -> VerificationReport {
+        let reports = try [1, 5, 2048].map { try ledger.verify(trustedKeys: trustedKeys, threads: 2, chunkSize: $0) }
+        for report in reports.dropFirst() {
+            #expect(report.failures.map(\.description) == reports[0].failures.map(\.description))
+            #expect(report.root == reports[0].root)
+        }
+        return reports[0]
+    }
+
     @Test func intactLedgerVerifies() throws {
         let fixture = try Self.populated()
         defer { fixture.remove() }
-        let report = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier])
+        let report = try Self.verify(fixture.ledger, trustedKeys: [fixture.signer.verifier])
         #expect(report.isIntact, "\(report.failures)")
         #expect(report.entriesChecked == 12)
         #expect(report.checkpointsChecked == 2)
@@ -48,7 +59,7 @@ import TestSupport
         let fixture = try Self.populated()
         defer { fixture.remove() }
         let stranger = try NoteSigner(name: LedgerFixture.origin, seed: [UInt8](repeating: 1, count: 32))
-        let report = try fixture.ledger.verify(trustedKeys: [stranger.verifier])
+        let report = try Self.verify(fixture.ledger, trustedKeys: [stranger.verifier])
         #expect(report.firstBadEntry == 0)
         #expect(report.failures.contains { $0.check == .checkpointSignature })
     }
@@ -58,7 +69,7 @@ import TestSupport
         defer { fixture.remove() }
         // Change a lot's crop inside the stored JSON; the bytes stay canonical JSON.
         try Self.sqlite(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"crop\":\"mango\"', '\"crop\":\"durian\"') AS BLOB) WHERE seq = 6;")
-        let report = try fixture.ledger.verify()
+        let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 6)
         #expect(report.firstFailure?.check == .storedColumns || report.firstFailure?.check == .treeHashes)
         #expect(report.failures.contains { $0.seq == 6 && $0.check == .entrySignature })
@@ -71,7 +82,7 @@ import TestSupport
         // A careful attacker also rewrites the leaf_hash column (sqlite3 has no SHA-256, so copy
         // another row's): the signature, chain and tree hashes still expose entry 4.
         try Self.sqlite(fixture.path, "UPDATE entries SET body = (SELECT body FROM entries WHERE seq = 5), leaf_hash = (SELECT leaf_hash FROM entries WHERE seq = 5) WHERE seq = 4;")
-        let report = try fixture.ledger.verify()
+        let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 4)
         #expect(report.failures.contains { $0.seq == 4 && $0.check == .seqContiguity })
     }
@@ -80,7 +91,7 @@ import TestSupport
         let fixture = try Self.populated()
         defer { fixture.remove() }
         try Self.sqlite(fixture.path, "DELETE FROM entries WHERE seq = 8;")
-        let report = try fixture.ledger.verify()
+        let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 8)
         #expect(report.firstFailure?.check == .seqContiguity)
         #expect(report.failures.contains { $0.check == .checkpointRoot })
@@ -90,7 +101,7 @@ import TestSupport
         let fixture = try Self.populated()
         defer { fixture.remove() }
         try Self.sqlite(fixture.path, "DELETE FROM entries WHERE seq = 11;")
-        let report = try fixture.ledger.verify()
+        let report = try Self.verify(fixture.ledger)
         #expect(!report.isIntact)
         #expect(report.failures.contains { $0.check == .checkpointRoot })
     }
@@ -100,7 +111,7 @@ import TestSupport
         defer { fixture.remove() }
         // Swap the seq numbers of rows 9 and 10 (via a temporary value).
         try Self.sqlite(fixture.path, "UPDATE entries SET seq = 1000 WHERE seq = 9; UPDATE entries SET seq = 9 WHERE seq = 10; UPDATE entries SET seq = 10 WHERE seq = 1000;")
-        let report = try fixture.ledger.verify()
+        let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 9)
         #expect(report.firstFailure?.check == .seqContiguity)
     }
@@ -109,7 +120,7 @@ import TestSupport
         let fixture = try Self.populated()
         defer { fixture.remove() }
         try Self.sqlite(fixture.path, "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2;")
-        let report = try fixture.ledger.verify()
+        let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 5)   // node (1, 2) completes with entry 5
         #expect(report.firstFailure?.check == .treeHashes)
     }
@@ -119,7 +130,7 @@ import TestSupport
         defer { fixture.remove() }
         // Rewrite "Nguyễn" (NFC) as NFD in entry 1: same text to a reader, different bytes.
         try Self.sqlite(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'Nguyễn', 'Nguyễn') AS BLOB) WHERE seq = 1;")
-        let report = try fixture.ledger.verify()
+        let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 1)
         #expect(report.failures.contains { $0.seq == 1 && $0.check == .canonicalBytes })
     }
