@@ -34,19 +34,26 @@ public enum EntryError: Error, Equatable, CustomStringConvertible {
 /// an entry body is an error instead of silently recorded data.
 struct FieldReader {
     private let members: [String: JSONValue]
-    private var consumed = Set<String>()
+    private var consumed: [String] = []
     private let prefix: String
+    /// Stored entries: only the one canonical spelling (no nulls, no written-out defaults).
+    let strict: Bool
 
-    init(_ members: [String: JSONValue], path prefix: String = "") {
+    init(_ members: [String: JSONValue], path prefix: String = "", strict: Bool = false) {
         self.members = members
         self.prefix = prefix
+        self.strict = strict
     }
 
     private func name(_ key: String) -> String { prefix + key }
 
-    mutating func optionalValue(_ key: String) -> JSONValue? {
-        consumed.insert(key)
-        guard let value = members[key], value != .null else { return nil }
+    mutating func optionalValue(_ key: String) throws -> JSONValue? {
+        guard let value = members[key] else { return nil }
+        consumed.append(key)
+        if value == .null {
+            if strict { throw EntryError.notCanonical }   // absent fields are omitted, never null
+            return nil
+        }
         return value
     }
 
@@ -56,7 +63,7 @@ struct FieldReader {
     }
 
     mutating func optionalString(_ key: String) throws -> String? {
-        guard let value = optionalValue(key) else { return nil }
+        guard let value = try optionalValue(key) else { return nil }
         guard let string = value.stringValue else { throw EntryError.wrongFieldType(field: name(key), expected: "a string") }
         return CanonicalJSON.nfc(string)
     }
@@ -81,8 +88,9 @@ struct FieldReader {
     }
 
     mutating func optionalSHA256Hex(_ key: String) throws -> String? {
-        guard optionalValue(key) != nil else { return nil }
-        return try sha256Hex(key)
+        guard let value = try optionalString(key) else { return nil }
+        guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: "must be 64 lowercase hex digits") }
+        return value
     }
 
     mutating func integer(_ key: String) throws -> Int {
@@ -91,7 +99,7 @@ struct FieldReader {
     }
 
     mutating func optionalInteger(_ key: String) throws -> Int? {
-        guard let value = optionalValue(key) else { return nil }
+        guard let value = try optionalValue(key) else { return nil }
         guard let number = value.intValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an integer") }
         return number
     }
@@ -103,28 +111,28 @@ struct FieldReader {
     }
 
     mutating func optionalBool(_ key: String) throws -> Bool? {
-        guard let value = optionalValue(key) else { return nil }
+        guard let value = try optionalValue(key) else { return nil }
         guard let flag = value.boolValue else { throw EntryError.wrongFieldType(field: name(key), expected: "true or false") }
         return flag
     }
 
     mutating func array(_ key: String) throws -> [JSONValue] {
-        guard let value = optionalValue(key) else { throw EntryError.missingField(name(key)) }
+        guard let value = try optionalValue(key) else { throw EntryError.missingField(name(key)) }
         guard let array = value.arrayValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an array") }
         return array
     }
 
     mutating func object(_ key: String) throws -> [String: JSONValue] {
-        guard let value = optionalValue(key) else { throw EntryError.missingField(name(key)) }
+        guard let value = try optionalValue(key) else { throw EntryError.missingField(name(key)) }
         guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an object") }
         return object
     }
 
-    /// Fails on any member that was not read.
-    func finish(ignoring ignored: Set<String> = []) throws {
-        for key in members.keys.sorted() where !consumed.contains(key) && !ignored.contains(key) {
-            throw EntryError.unknownField(name(key))
-        }
+    /// Fails on any member that was not read. (Each field is read once, so counting suffices;
+    /// the names are only worked out for the error message.)
+    func finish() throws {
+        guard consumed.count != members.count else { return }
+        throw EntryError.unknownField(name(members.keys.sorted().first { !consumed.contains($0) } ?? "?"))
     }
 
     static func checkText(_ value: String, field: String) throws {

@@ -45,7 +45,7 @@ public struct GradingRecord: Sendable, Equatable {
         uploadDigest = try reader.optionalSHA256Hex("upload_digest")
         images = try reader.array("images").enumerated().map { index, value in
             guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: "images[\(index)]", expected: "an object") }
-            return try GradedImage(object, path: "images[\(index)].")
+            return try GradedImage(object, path: "images[\(index)].", strict: reader.strict)
         }
         lotGrade = try reader.text("lot_grade")
         var distribution = [String: Int]()
@@ -95,8 +95,8 @@ public enum GradedImage: Sendable, Equatable {
         }
     }
 
-    init(_ members: [String: JSONValue], path: String) throws {
-        var reader = FieldReader(members, path: path)
+    init(_ members: [String: JSONValue], path: String, strict: Bool = false) throws {
+        var reader = FieldReader(members, path: path, strict: strict)
         let file = try reader.text("file")
         let sha256 = try reader.sha256Hex("sha256")
         if let status = try reader.optionalString("status") {
@@ -115,6 +115,8 @@ public enum GradedImage: Sendable, Equatable {
             let photo = GradedPhoto(file: file, sha256: sha256, classIndex: classIndex, label: try reader.optionalText("label"),
                                     scoresBasisPoints: scores, grade: try reader.text("grade"),
                                     needsReview: try reader.optionalBool("needs_review") ?? false)
+            // Stored entries spell "not flagged" one way only: by leaving the field out.
+            if strict, members["needs_review"] == .bool(false) { throw EntryError.notCanonical }
             self = .graded(photo)
         }
         try reader.finish()

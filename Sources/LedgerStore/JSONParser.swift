@@ -7,28 +7,46 @@ public struct JSONParser {
     public static let maxBytes = 1 << 20
 
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        try parse(bytes, canonical: false)
+    }
+
+    /// With `canonical`, the input must also be exactly RFC 8785 output with NFC strings (no
+    /// whitespace, keys in ascending byte order, only the escapes JCS writes, lowercase hex),
+    /// else `EntryError.notCanonical`: equivalent to "re-encoding gives the same bytes" without
+    /// the cost of re-encoding.
+    public static func parse(_ bytes: [UInt8], canonical: Bool) throws -> JSONValue {
         guard bytes.count <= maxBytes else { throw EntryError.malformedJSON(offset: maxBytes, reason: "larger than \(maxBytes) bytes") }
         return try bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(input: buffer)
+            var parser = JSONParser(input: buffer, canonical: canonical)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
             guard parser.position == buffer.count else { throw parser.error("trailing characters after the value") }
+            if parser.notCanonical { throw EntryError.notCanonical }
             return value
         }
     }
 
     private let input: UnsafeBufferPointer<UInt8>
     private var position = 0
+    /// Set when the input is valid JSON but not in canonical form.
+    private var notCanonical = false
 
-    private init(input: UnsafeBufferPointer<UInt8>) { self.input = input }
+    private let canonical: Bool
+
+    private init(input: UnsafeBufferPointer<UInt8>, canonical: Bool) {
+        self.input = input
+        self.canonical = canonical
+    }
 
     private func error(_ reason: String) -> EntryError { .malformedJSON(offset: position, reason: reason) }
 
     private mutating func skipWhitespace() {
         while position < input.count {
             switch input[position] {
-            case 0x20, 0x09, 0x0a, 0x0d: position += 1
+            case 0x20, 0x09, 0x0a, 0x0d:
+                if canonical { notCanonical = true }
+                position += 1
             default: return
             }
         }
@@ -60,12 +78,18 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws -> JSONValue {
         position += 1
         var members = [String: JSONValue]()
+        var previousKey: String?
         skipWhitespace()
         if position < input.count, input[position] == 0x7d { position += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard position < input.count, input[position] == 0x22 else { throw error("expected a string key") }
             let key = try parseString()
+            if canonical {
+                if let previousKey, !previousKey.utf8.lexicographicallyPrecedes(key.utf8) { notCanonical = true }
+                if key.isEmpty || !key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { throw EntryError.invalidKey(key) }
+                previousKey = key
+            }
             skipWhitespace()
             guard position < input.count, input[position] == 0x3a else { throw error("expected ':' after key") }
             position += 1
@@ -148,6 +172,7 @@ public struct JSONParser {
                 let slice = UnsafeBufferPointer(rebasing: input[start..<position])
                 position += 1
                 guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                if canonical, !slice.allSatisfy({ $0 < 0x80 }), !CanonicalJSON.nfc(string).utf8.elementsEqual(string.utf8) { notCanonical = true }   // String == ignores normalisation: compare bytes
                 return string
             }
             if unit == 0x5c { break }
@@ -160,6 +185,7 @@ public struct JSONParser {
             if unit == 0x22 {
                 position += 1
                 guard let string = String(validating: bytes, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                if canonical, !bytes.allSatisfy({ $0 < 0x80 }), !CanonicalJSON.nfc(string).utf8.elementsEqual(string.utf8) { notCanonical = true }   // String == ignores normalisation: compare bytes
                 return string
             }
             if unit < 0x20 { throw error("unescaped control character in string") }
@@ -171,14 +197,21 @@ public struct JSONParser {
             switch escape {
             case 0x22: bytes.append(0x22)
             case 0x5c: bytes.append(0x5c)
-            case 0x2f: bytes.append(0x2f)
+            case 0x2f: bytes.append(0x2f); if canonical { notCanonical = true }   // JCS writes '/' unescaped
             case 0x62: bytes.append(0x08)
             case 0x66: bytes.append(0x0c)
             case 0x6e: bytes.append(0x0a)
             case 0x72: bytes.append(0x0d)
             case 0x74: bytes.append(0x09)
             case 0x75:
+                let hexStart = position
                 var scalar = try parseHex4()
+                // JCS uses \u00xx (lowercase) only for control characters without a short escape.
+                if canonical {
+                    let shortForm: Set<UInt32> = [0x08, 0x09, 0x0a, 0x0c, 0x0d]
+                    let lowercase = input[hexStart..<hexStart + 4].allSatisfy { !(0x41...0x46).contains($0) }
+                    if scalar >= 0x20 || shortForm.contains(scalar) || !lowercase { notCanonical = true }
+                }
                 if (0xd800..<0xdc00).contains(scalar) {
                     guard position + 2 <= input.count, input[position] == 0x5c, input[position + 1] == 0x75 else {
                         throw error("lone surrogate in \\u escape")

@@ -66,9 +66,11 @@ public struct LedgerEntry: Sendable {
 
     /// Decodes stored bytes, requiring them to be exactly the canonical encoding.
     public init(canonicalBytes bytes: [UInt8]) throws {
-        guard case .object(let fields) = try JSONParser.parse(bytes) else { throw EntryError.notAnObject }
-        guard try CanonicalJSON.encode(.object(fields)) == bytes else { throw EntryError.notCanonical }
-        var reader = FieldReader(fields)
+        // The canonical-mode parse rejects any byte-level deviation from JCS; the strict reader
+        // rejects the remaining second spellings (null for an absent field, a derived field left
+        // out, a default written out), so the bytes are exactly what encoding the entry gives.
+        guard case .object(let fields) = try JSONParser.parse(bytes, canonical: true) else { throw EntryError.notAnObject }
+        var reader = FieldReader(fields, strict: true)
         guard try reader.integer("v") == LedgerEntry.formatVersion else {
             throw EntryError.invalidField(field: "v", reason: "unsupported format version")
         }

@@ -60,6 +60,8 @@ public struct LotRecord: Sendable, Equatable {
         if let gtin { try Identifiers.checkGTIN14(gtin, field: "gtin") }
         // Derived from gtin and lot_code: callers may omit it; when given it must agree.
         let uri = try reader.optionalString("gs1_uri")
+        // Stored entries always carry the derived URI next to a GTIN.
+        if reader.strict, uri == nil, gtin != nil { throw EntryError.notCanonical }
         guard uri == nil || uri == digitalLinkURI else {
             throw EntryError.invalidField(field: "gs1_uri", reason: gtin == nil ? "only present with a gtin"
                                           : "must be \(digitalLinkURI!)")

@@ -60,3 +60,45 @@ import Testing
         #expect(throws: EntryError.self) { try Identifiers.checkLotCode(String(repeating: "A", count: 21), field: "lot_code") }
     }
 }
+
+@Suite struct CanonicalParseTests {
+    private func accepts(_ text: String) -> Bool {
+        (try? JSONParser.parse(Array(text.utf8), canonical: true)) != nil
+    }
+
+    @Test func canonicalModeAcceptsExactlyTheEncoderOutput() throws {
+        let values: [JSONValue] = [
+            ["b": [1, -2, 0], "a": ["z": nil, "y": true], "c": "x/y\n\"\\\u{1}é"],
+            .string("Nguyễn\u{7f}\u{8}\t"), [], [:], 9_007_199_254_740_991,
+        ]
+        for value in values {
+            let bytes = try CanonicalJSON.encode(value)
+            #expect(try JSONParser.parse(bytes, canonical: true) == value, "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        for bad in [#"{"a":1, "b":2}"#, #"{"b":1,"a":2}"#, #"["\/"]"#, #"["\u0041"]"#, #"["\u001F"]"#, #"["\u000a"]"#,
+                    "[\"Nguye\u{0302}\u{0303}n\"]", " 1", "[1 ]"] {
+            #expect(!accepts(bad), "\(bad)")
+            #expect((try? JSONParser.parse(Array(bad.utf8))) != nil, "still valid JSON: \(bad)")
+        }
+        #expect(accepts(#"["\u001f","\n"]"#))
+    }
+
+    @Test func storedEntriesHaveOneSpellingOfEachField() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        let result = try fixture.ledger.append([LedgerFixture.origin("O1"), LedgerFixture.lot("L1", origin: "O1"), LedgerFixture.grading("L1")],
+                                               signer: fixture.signer)
+        func mutated(_ entry: LedgerEntry, _ from: String, _ to: String) -> [UInt8] {
+            Array(String(decoding: entry.canonicalBytes, as: UTF8.self).replacingOccurrences(of: from, with: to).utf8)
+        }
+        let lot = result.appended[1], grading = result.appended[2]
+        // A derived field left out, a null written for an absent field, a default written out.
+        let noURI = mutated(lot, #""gs1_uri":"https://id.gs1.org/01/09506000134352/10/L1","#, "")
+        let nullField = mutated(lot, #""harvest_date""#, #""gs1_uri_note":null,"harvest_date""#)
+        let falseFlag = mutated(grading, #""grade":"Premium","#, #""grade":"Premium","needs_review":false,"#)
+        for bytes in [noURI, nullField, falseFlag] {
+            #expect(bytes != lot.canonicalBytes && bytes != grading.canonicalBytes)
+            #expect(throws: EntryError.self) { try LedgerEntry(canonicalBytes: bytes) }
+        }
+    }
+}
