@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Turn off data augmentation.")
     var noAugment = false
 
+    @Option(name: .long, help: "Scale of the rotation/scale/shift augmentation ranges (0: flips only).")
+    var geometricAugmentation: Float = TrainingOptions().geometricAugmentation
+
     @Option(name: .long, help: "Largest relative brightness/contrast/saturation change in augmentation (0: none).")
     var colorJitter: Float = TrainingOptions().colorJitter
 
@@ -97,6 +100,7 @@ struct TrainCommand: ParsableCommand {
         }
         guard (0..<1).contains(valSplit) else { throw ValidationError("--val-split must be in 0..<1") }
         guard (0..<1).contains(ordinalSmoothing) else { throw ValidationError("--ordinal-smoothing must be in 0..<1") }
+        guard (0...1).contains(geometricAugmentation) else { throw ValidationError("--geometric-augmentation must be in 0...1") }
         guard (0..<1).contains(colorJitter) else { throw ValidationError("--color-jitter must be in 0..<1") }
         guard learningRate > 0, weightDecay >= 0 else { throw ValidationError("--learning-rate must be positive and --weight-decay not negative") }
     }
@@ -116,6 +120,7 @@ struct TrainCommand: ParsableCommand {
         o.balancedSampling = !noBalance
         o.augmentation = !noAugment
         o.colorJitter = colorJitter
+        o.geometricAugmentation = geometricAugmentation
         o.jobs = jobs
         return o
     }
@@ -190,7 +195,7 @@ struct TrainCommand: ParsableCommand {
             "trained_by": "agritrace \(AgriTrace.version) train",
             "training": "seed \(o.seed), epochs \(o.epochs), batch \(o.batchSize), \(o.optimizer.rawValue) lr \(o.learningRate) "
                 + "wd \(o.weightDecay), warm-up \(o.warmupEpochs), ordinal smoothing \(o.ordinalSmoothing), "
-                + "balanced \(o.balancedSampling), augmentation \(o.augmentation) (colour jitter \(o.colorJitter)), jobs \(o.jobs)",
+                + "balanced \(o.balancedSampling), augmentation \(o.augmentation) (geometric \(o.geometricAugmentation), colour jitter \(o.colorJitter)), jobs \(o.jobs)",
             "split": "val-split \(valSplit), group-by \(groupBy), seed \(o.seed)",
             "epoch": "\(trainer.bestEpoch)",
             "validation_macro_f1": last.map { String(format: "%.4f", $0.validationMacroF1) } ?? "",

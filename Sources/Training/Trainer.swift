@@ -58,6 +58,10 @@ public final class Trainer {
         a.brightness = options.colorJitter
         a.contrast = options.colorJitter
         a.saturation = options.colorJitter
+        let g = options.geometricAugmentation
+        a.maxRotationDegrees *= g
+        a.maxShift *= g
+        a.scaleRange = (1 - (1 - a.scaleRange.lowerBound) * g)...(1 + (a.scaleRange.upperBound - 1) * g)
         return a
     }
 
@@ -117,7 +121,7 @@ public final class Trainer {
     }
 
     /// One pass over the epoch's samples; returns mean loss and accuracy on the augmented batches.
-    func trainEpoch(_ epoch: Int) -> (loss: Double, accuracy: Double) {
+    public func trainEpoch(_ epoch: Int) -> (loss: Double, accuracy: Double) {
         let samples = epochSamples(epoch)
         let batchSize = min(options.batchSize, samples.count)
         var totalLoss = 0.0, correct = 0, seen = 0

@@ -17,6 +17,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Draw every class equally often per epoch (FGrade's class 0 has 8x more photos).
     public var balancedSampling = true
     public var augmentation = true
+    /// Multiplies the rotation, scale and shift ranges of `Augmentation` (0: flips only).
+    public var geometricAugmentation: Float = 1
     /// Largest relative change of brightness, contrast and saturation (0 turns colour jitter off).
     public var colorJitter: Float = 0.05
     public var jobs = 1

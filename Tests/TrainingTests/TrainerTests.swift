@@ -84,4 +84,21 @@ import TestSupport
         let trainer = try makeTrainer(photos, other)
         #expect(throws: CheckpointError.self) { try trainer.resume(from: checkpoint) }
     }
+
+    @Test func augmentationOptionsScaleTheRanges() throws {
+        let photos = try SyntheticPhotos(classes: 3, itemsPerClass: 4)
+        defer { photos.directory.remove() }
+        var o = options(epochs: 1)
+        o.geometricAugmentation = 0
+        o.colorJitter = 0.1
+        let flipsOnly = try makeTrainer(photos, o).augmentation
+        #expect(flipsOnly.horizontalFlip && flipsOnly.verticalFlip)
+        #expect(flipsOnly.maxRotationDegrees == 0 && flipsOnly.maxShift == 0 && flipsOnly.scaleRange == 1...1)
+        #expect(flipsOnly.brightness == 0.1 && flipsOnly.saturation == 0.1)
+        o.geometricAugmentation = 0.5
+        let half = try makeTrainer(photos, o).augmentation
+        #expect(half.maxRotationDegrees == 7.5 && abs(half.scaleRange.upperBound - 1.05) < 1e-6)
+        o.augmentation = false
+        #expect(try makeTrainer(photos, o).augmentation == .none)
+    }
 }
