@@ -9,7 +9,7 @@ bin=${1:-.build/debug/agritrace}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin" keys generate --name expectation.example/ledger --out "$work/k" > /dev/null
-"$bin" ledger init --ledger "$work/l.db" --key "$work/k"
+"$bin" ledger init --ledger "$work/l.db" --key "$work/k" > /dev/null
 status=0
 "$bin" grade Fixtures/uploads/sample --ledger "$work/l.db" --key "$work/k" --register-origins --cooperative HTX-LAI-VUNG \
   --results "$work/r.jsonl" --json --quiet > "$work/s.json" || status=$?
