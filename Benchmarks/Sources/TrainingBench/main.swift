@@ -20,7 +20,7 @@ func option(_ name: String, _ fallback: String) -> String {
 
 func processCPUSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
 }
@@ -81,9 +81,10 @@ guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }
     exit(1)
 }
 let framework = json["framework"] as? String ?? "pytorch"
+let imagesPerEpoch = Double(trainer.stepsPerEpoch * batchSize)
 func row(_ name: String, _ wall: Double, _ cpu: Double) -> String {
     name.padding(toLength: 26, withPad: " ", startingAt: 0)
-        + String(format: "%9.2f s wall  %9.2f s CPU  %7.1f images/s", wall, cpu, Double(trainer.stepsPerEpoch * batchSize) / wall)
+        + String(format: "%9.2f s wall  %9.2f s CPU  %7.1f images/s", wall, cpu, imagesPerEpoch / wall)
 }
 print(row("AgriTrace trainer", oursWall, oursCPU))
 print(row(framework, torchWall, torchCPU))
