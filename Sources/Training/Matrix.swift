@@ -1,6 +1,6 @@
 import Kernels
 
-// Row-major float32 helpers shared by the layers. The GEMM itself is the engine's kernel.
+// Row-major float32 routines shared by the layers. The GEMM itself is the engine's kernel.
 
 /// C[M×N] = A[M×K] · B[K×N] (+ C when `accumulate`).
 @inline(__always)
