@@ -57,6 +57,9 @@ final class SQLiteConnection {
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
+            // A statement left mid-result would keep a read snapshot past the commit, and the
+            // WAL could then never be checkpointed into the database file (it would grow forever).
+            resetStatements()
             try execute("COMMIT")
             return result
         } catch {
@@ -68,7 +71,10 @@ final class SQLiteConnection {
     /// A read transaction: a consistent snapshot for multi-statement reads.
     func readTransaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
+        defer {
+            resetStatements()
+            try? execute("COMMIT")
+        }
         return try body()
     }
 

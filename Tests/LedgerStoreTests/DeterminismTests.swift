@@ -35,3 +35,22 @@ import Testing
         #expect(decoded.hasValidSignature(by: fixture.signer.verifier))
     }
 }
+
+@Suite struct WriteAheadLogTests {
+    /// SQLite checkpoints the write-ahead log into the database file when a commit leaves it
+    /// over 1000 pages, unless the committing connection still holds a read snapshot. A statement
+    /// left mid-result at COMMIT did exactly that, and the log grew without bound (11 GB while
+    /// building a million-entry ledger). 3000 entries write well over the threshold.
+    @Test func walIsCheckpointedWhileTheLedgerStaysOpen() throws {
+        let fixture = try LedgerFixture()
+        defer { fixture.remove() }
+        try fixture.ledger.append([LedgerFixture.origin("O1")], signer: fixture.signer)
+        for batch in 0..<30 {
+            try fixture.ledger.append((0..<100).map { LedgerFixture.lot("B\(batch)-\($0)", origin: "O1") }, signer: fixture.signer)
+        }
+        let database = try FileManager.default.attributesOfItem(atPath: fixture.path)[.size] as? Int ?? 0
+        let wal = (try? FileManager.default.attributesOfItem(atPath: fixture.path + "-wal")[.size] as? Int) ?? 0
+        #expect(database > 1_000_000, "database file \(database) bytes, WAL \(wal) bytes")
+        #expect(wal < 6_000_000, "database file \(database) bytes, WAL \(wal) bytes")
+    }
+}
