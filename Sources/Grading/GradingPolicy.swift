@@ -157,14 +157,3 @@ private struct PolicyFile: Decodable {
         case holdWhenReviewAboveBP = "hold_when_review_above_bp"
     }
 }
-
-/// A grading policy file that cannot be used, with the file name and the reason.
-public struct GradingPolicyError: Error, Sendable, CustomStringConvertible {
-    public let file: String
-    public let message: String
-    init(file: String, _ message: String) {
-        self.file = file
-        self.message = message
-    }
-    public var description: String { "grading policy \(file): \(message)" }
-}
