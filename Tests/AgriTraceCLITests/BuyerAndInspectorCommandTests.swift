@@ -58,7 +58,7 @@ import TestSupport
         #expect(label.status == 0, "\(label.stderr)")
         #expect(label.stdout.contains("accents") || label.stdout.contains("ASCII"))
         let png = out + "/DT-LV-261103-01.png", proof = out + "/DT-LV-261103-01.proof", lotProof = out + "/DT-LV-261103-01.lot.proof"
-        #expect(try Self.zbarimg(png) == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
+        #expect(try QRCodeReader.decode(png) == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
 
         let good = try AgriTraceBinary.run(["verify-label", proof, lotProof, "--vkey", ws.vkey,
                                             "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
@@ -96,7 +96,7 @@ import TestSupport
         #expect(refused.status == 1 && refused.stderr.contains("no checkpoint covers"))
         let signed = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(signed.status == 0 && signed.stdout.contains("(signed now)"), "\(signed.stderr)")
-        #expect(try Self.zbarimg(ws.path("out/DT-CT-261104-01.png")) == "urn:agritrace:lot:DT-CT-261104-01")
+        #expect(try QRCodeReader.decode(ws.path("out/DT-CT-261104-01.png")) == "urn:agritrace:lot:DT-CT-261104-01")
         let unknown = try AgriTraceBinary.run(["label", "NOPE", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(unknown.status == 1 && unknown.stderr.contains("no lot \"NOPE\""))
     }
@@ -144,18 +144,6 @@ import TestSupport
         let badHTML = try String(contentsOfFile: report, encoding: .utf8)
         let lotSeq = try #require(try Ledger(path: ws.ledger, readOnly: true).entries(lotCode: "DT-CT-261104-01").first?.seq)
         #expect(badHTML.contains("First bad entry: <strong>#\(lotSeq)</strong>"))
-    }
-
-    static func zbarimg(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["zbarimg", "--raw", "-q", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .newlines)
     }
 
     static func sqlite(_ path: String, _ sql: String) throws {

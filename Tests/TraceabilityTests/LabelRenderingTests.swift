@@ -69,7 +69,7 @@ import TestSupport
         defer { directory.remove() }
         let file = directory.url.appendingPathComponent("label.png")
         try PNGEncoder.write(label.canvas.image, to: file)
-        let decoded = try Self.zbarimg(file.path)
+        let decoded = try QRCodeReader.decode(file.path)
         #expect(decoded == uri)
     }
 
@@ -79,19 +79,5 @@ import TestSupport
         let label = try LabelRenderer.render(content)
         #expect(label.lines[2].count == LabelRenderer.maxLineCharacters && label.lines[2].hasSuffix("..."))
         #expect(label.canvas.width < 1000)
-    }
-
-    /// Runs `zbarimg --raw -q --set qrcode.enable=1 FILE` (Debian zbar-tools) and returns its text.
-    static func zbarimg(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["zbarimg", "--raw", "-q", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "zbarimg found no code in \(path)")
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .newlines)
     }
 }
