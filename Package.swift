@@ -19,7 +19,7 @@ let package = Package(
     products: [
         .executable(name: "agritrace", targets: ["agritrace"]),
         // For the nested Benchmarks package; applications use the CLI.
-        .library(name: "AgriTraceKit", targets: ["Imaging", "Kernels", "NeuralNet", "Training",
+        .library(name: "AgriTraceKit", targets: ["Deterministic", "Imaging", "Kernels", "NeuralNet", "Training",
                                                  "MerkleLog", "LedgerStore", "Grading", "Traceability"]),
     ],
     dependencies: [
@@ -36,8 +36,12 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"],
                 cSettings: [.unsafeFlags(["-O2"])]),
 
+        // Reproducible building blocks shared by the numeric and ledger modules: the seeded
+        // generator and the parallel split whose chunks depend only on the job count.
+        .target(name: "Deterministic"),
+
         // Domain modules.
-        .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: optimisedInDebug),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"], exclude: ["README.md"], swiftSettings: optimisedInDebug),
         .target(name: "CPUFeatures", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "KernelsCore", swiftSettings: optimisedInDebug),
         .target(name: "KernelsGeneric", dependencies: ["KernelsCore"], swiftSettings: optimisedInDebug),
@@ -45,20 +49,21 @@ let package = Package(
                 swiftSettings: optimisedInDebug + avx2CodeGeneration + [.define("FUSED_MULTIPLY_ADD")]),
         .target(name: "Kernels", dependencies: ["KernelsCore", "KernelsGeneric", "KernelsAVX2", "CPUFeatures"],
                 exclude: ["README.md"], swiftSettings: optimisedInDebug),
-        .target(name: "NeuralNet", dependencies: ["Kernels",
+        .target(name: "NeuralNet", dependencies: ["Kernels", "Deterministic",
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], swiftSettings: optimisedInDebug),
-        .target(name: "Training", dependencies: ["NeuralNet", "Kernels", "Imaging"],
-                swiftSettings: optimisedInDebug),
+        .target(name: "Training", dependencies: ["NeuralNet", "Kernels", "Imaging", "Deterministic"],
+                exclude: ["README.md"], swiftSettings: optimisedInDebug),
         .target(name: "MerkleLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "LedgerStore", dependencies: ["MerkleLog", "CSQLite",
+        .target(name: "LedgerStore", dependencies: ["MerkleLog", "CSQLite", "Deterministic",
                                                     .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
-        .target(name: "Grading", dependencies: ["Imaging", "NeuralNet", "LedgerStore", "CZlib",
+        .target(name: "Grading", dependencies: ["Imaging", "NeuralNet", "LedgerStore", "CZlib", "Deterministic",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
         .target(name: "Traceability", dependencies: ["LedgerStore", "MerkleLog", "Imaging", "CQRencode",
-                                                     .product(name: "Crypto", package: "swift-crypto")]),
+                                                     .product(name: "Crypto", package: "swift-crypto")],
+                exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [
             "Imaging", "NeuralNet", "Training", "LedgerStore", "MerkleLog", "Grading", "Traceability",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -66,7 +71,7 @@ let package = Package(
         .executableTarget(name: "agritrace", dependencies: ["AgriTraceCLI"]),
 
         // Tests mirror the targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Deterministic"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsGeneric", "KernelsAVX2", "TestSupport"],
@@ -79,7 +84,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "TestSupport"]),
         .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "LedgerStore", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "TestSupport", "NeuralNet", "LedgerStore", "MerkleLog",
+        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Grading", "TestSupport", "NeuralNet", "LedgerStore", "MerkleLog",
                                                            .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

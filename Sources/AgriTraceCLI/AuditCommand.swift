@@ -4,7 +4,6 @@ import LedgerStore
 import Traceability
 
 /// `agritrace audit --ledger DB [--vkey FILE]... --out report.html`: the inspector's report.
-/// Exit 0 ledger intact, 3 verification failed (the report is written either way), 2 usage errors.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
@@ -14,6 +13,11 @@ struct AuditCommand: ParsableCommand {
             HTML file with inline CSS and SVG that opens offline: checks and the first bad entry, \
             lots and grades over time, grades per origin code and farm, lots needing review, \
             corrections, models and policies with the lots they graded, and the checkpoint history.
+
+            \(ExitStatus.help(success: "ledger intact", verificationFailed: "verification failed (the report is written either way)"))
+
+            Example:
+              agritrace audit --ledger coop.db --vkey coop.vkey --out report.html
             """)
 
     @Option(name: .long, help: "The ledger database.")
@@ -26,13 +30,13 @@ struct AuditCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        let keys = try vkey.map(TraceabilitySupport.loadVerifier)
+        let keys = try vkey.map { try KeyFiles.verifier($0) }
         let database = try TraceabilitySupport.openLedger(ledger)
         let report: VerificationReport
         do {
             report = try database.verify(trustedKeys: keys)
         } catch {
-            TraceabilitySupport.fail("cannot verify \(ledger): \(error)", status: 3)
+            throw CommandFailure(.verificationFailed, "cannot verify \(ledger): \(error)")
         }
         // A tampered ledger may hold entries that no longer decode; the report still shows
         // every entry that does, so the inspector sees the rest of the picture.
@@ -43,6 +47,6 @@ struct AuditCommand: ParsableCommand {
         try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit).utf8), to: out)
         let verdict = report.isIntact ? "ledger intact" : "ledger FAILED verification: \(report.firstFailure.map { "\($0)" } ?? "")"
         FileHandleOutput.standardOutput.write("wrote \(out): \(snapshot.entries.count) entries, \(audit.lots.count) lots; \(verdict)\n")
-        if !report.isIntact { throw ExitCode(3) }
+        if !report.isIntact { throw ExitStatus.verificationFailed }
     }
 }

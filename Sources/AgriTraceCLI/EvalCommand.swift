@@ -4,8 +4,6 @@ import NeuralNet
 import Training
 
 /// `agritrace eval DATA_DIR --model MODEL [--groups SPEC]... [--split FILE] [--json]`.
-/// Exit 0 when every photo was evaluated, 1 when some were unreadable (reported, skipped),
-/// 2 for usage, model or data-folder errors.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -16,6 +14,11 @@ struct EvalCommand: ParsableCommand {
             the same for every --groups grouping (classes merged by summing their probabilities), \
             e.g. --groups 0-4,5-9 --groups 0-1,2-4,5-7,8-9. With --split, only the photos that the \
             split file (written by `agritrace train --write-split`) lists for validation are used.
+
+            \(ExitStatus.help(success: "every photo evaluated", needsAttention: "some photos were unreadable (reported and skipped)"))
+
+            Example:
+              agritrace eval photos/ --model tomato.agmodel --split tomato.split --groups 0-4,5-9
             """)
 
     @Argument(help: "Folder with one sub-folder of photos per class.")
@@ -33,34 +36,27 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
-    @Option(name: .long, help: "Threads.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "Threads (default: all cores).")
+    var jobs: Int?
 
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
         let err = FileHandleOutput.standardError
-        let evaluation: Evaluation
-        do {
-            let loaded = try Model.load(contentsOf: URL(fileURLWithPath: model))
-            let groupings = try groups.map { try ClassGrouping(parsing: $0, classes: loaded.labels.count) }
-            let folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: .none)
-            let photos = try split.map { try DatasetSplit.read(from: URL(fileURLWithPath: $0), for: folder).validation }
-                ?? Array(folder.photos.indices)
-            evaluation = try Evaluation(model: loaded, folder: folder, photos: photos, groupings: groupings, jobs: jobs)
-        } catch let error as ModelError {
-            err.write("error: \(error)\n"); throw ExitCode(2)
-        } catch let error as DatasetError {
-            err.write("error: \(error)\n"); throw ExitCode(2)
-        } catch let error as GroupingError {
-            err.write("error: \(error)\n"); throw ExitCode(2)
-        } catch let error as EvaluationError {
-            err.write("error: \(error)\n"); throw ExitCode(2)
-        }
+        try InputFile.require(dataDirectory, "data folder")
+        try InputFile.require(model, "model")
+        if let split { try InputFile.require(split, "split file") }
+        let loaded = try Model.load(contentsOf: URL(fileURLWithPath: model))
+        let groupings = try groups.map { try ClassGrouping(parsing: $0, classes: loaded.labels.count) }
+        let folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: .none)
+        let photos = try split.map { try DatasetSplit.read(from: URL(fileURLWithPath: $0), for: folder).validation }
+            ?? Array(folder.photos.indices)
+        let evaluation = try Evaluation(model: loaded, folder: folder, photos: photos, groupings: groupings,
+                                        jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         for failure in evaluation.failures { err.write("skipped \(failure.path): \(failure.message)\n") }
         FileHandleOutput.standardOutput.write((json ? evaluation.json : evaluation.text) + "\n")
-        if !evaluation.failures.isEmpty { throw ExitCode(1) }
+        if !evaluation.failures.isEmpty { throw ExitStatus.needsAttention }
     }
 }

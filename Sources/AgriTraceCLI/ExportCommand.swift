@@ -9,7 +9,6 @@ struct ExportCommand: ParsableCommand {
         subcommands: [EPCIS.self])
 
     /// `agritrace export epcis --ledger DB [--lot CODE] [--since DATE] --out FILE`.
-    /// Exit 0 written, 1 unknown --lot, 2 usage errors, 3 ledger unreadable.
     struct EPCIS: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "epcis",
@@ -20,6 +19,12 @@ struct ExportCommand: ParsableCommand {
                 is the quantityList epcClass (its GS1 Digital Link URI, or urn:agritrace:lot:<lot>); \
                 the first grading of a lot carries ILMD with harvest date and origin code; the \
                 ledger seq and leaf hash are in the agritrace: namespace (urn:agritrace:epcis:).
+
+                \(ExitStatus.help(success: "written", needsAttention: "the ledger has no such --lot",
+                                  verificationFailed: "the ledger's entries do not decode (altered)"))
+
+                Example:
+                  agritrace export epcis --ledger coop.db --since 2026-11-01 --out events.jsonld
                 """)
 
         @Option(name: .long, help: "The ledger database.")
@@ -49,7 +54,7 @@ struct ExportCommand: ParsableCommand {
         func run() throws {
             let snapshot = try TraceabilitySupport.snapshot(of: try TraceabilitySupport.openLedger(ledger))
             if let lot, snapshot.lot(code: lot) == nil {
-                TraceabilitySupport.fail("the ledger \(ledger) has no lot \"\(lot)\"", status: 1)
+                throw CommandFailure(.needsAttention, "the ledger \(ledger) has no lot \"\(lot)\"")
             }
             let exporter = EPCISExporter(options: .init(lotCode: lot, sinceDate: since, locationURI: location))
             let count = exporter.selectedGradings(in: snapshot).count

@@ -9,14 +9,17 @@ struct GradeCommand: ParsableCommand {
         commandName: "grade",
         abstract: "Grade an upload of photos and record the results in the ledger.",
         discussion: """
-            UPLOAD is a folder or a .zip holding manifest.csv and the photos it lists (format: \
-            Sources/Grading/README.md). Everything is checked before grading starts; then every \
-            photo is graded and each lot is recorded as one lot entry and one grading entry, \
-            appended together. Re-running the same upload records nothing new.
+            UPLOAD is a folder or a .zip holding manifest.csv and the photos it lists (the upload \
+            format is in the README's "Grading farm uploads" section). The key is checked against \
+            the ledger and everything is checked before grading starts; then every photo is graded \
+            and each lot is recorded as one lot entry and one grading entry, appended together. \
+            Re-running the same upload records nothing new.
 
-            Exit status: 0 all photos graded and no lot held for review; 1 some photos unreadable \
-            or some lots held for review (the rest is recorded); 2 usage, upload, manifest, policy \
-            or model errors (nothing recorded); 3 ledger problems.
+            \(ExitStatus.help(success: "all photos graded and no lot held for review",
+                              needsAttention: "some photos unreadable or some lots held for review (the rest is recorded)"))
+
+            Example:
+              agritrace grade upload.zip --ledger coop.db --key ~/.config/agritrace/coop.key
             """)
 
     @Argument(help: "Upload folder or .zip file.")
@@ -28,19 +31,19 @@ struct GradeCommand: ParsableCommand {
     @Option(help: "The cooperative's private signing key file.")
     var key: String
 
-    @Option(help: "Model file (.agmodel). Default: the bundled model.")
+    @Option(help: "Model file (.agmodel) (default: the bundled model).")
     var model: String?
 
-    @Option(help: "Grading policy JSON file. Default: the bundled policy.")
+    @Option(help: "Grading policy JSON file (default: the bundled policy).")
     var policy: String?
 
-    @Option(help: "Worker threads decoding and classifying. Default: all cores.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads decoding and classifying (default: all cores).")
+    var jobs: Int?
 
     @Option(help: "Write one JSON line per photo to this file.")
     var results: String?
 
-    @Option(help: "Cooperative id recorded with each lot. Default: the ledger's origin name.")
+    @Option(help: "Cooperative id recorded with each lot (default: the ledger's origin name).")
     var cooperative: String?
 
     @Flag(help: "Register origin codes the ledger does not know yet, from the manifest's rows.")
@@ -53,60 +56,54 @@ struct GradeCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let cooperative, cooperative.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--cooperative must not be empty")
         }
     }
 
     func run() throws {
-        let stderr = FileHandleOutput.standardError
-        // Inputs first (status 2), then the ledger (status 3).
-        let gradingPolicy: GradingPolicy
-        let classifier: ModelPhotoClassifier
-        let uploadFiles: Upload
-        do {
-            gradingPolicy = try policy.map { try GradingPolicy(contentsOf: URL(fileURLWithPath: $0)) } ?? GradingPolicy.bundledDefault()
-            classifier = try model.map { try ModelPhotoClassifier(contentsOf: URL(fileURLWithPath: $0)) }
-                ?? ModelPhotoClassifier.bundledDefault()
-            uploadFiles = try Upload(url: URL(fileURLWithPath: upload))
-        } catch {
-            stderr.write("agritrace grade: \(error)\n")
-            throw ExitCode(2)
-        }
-        let store: LedgerGradingStore
-        do {
-            let signer = try SigningKeyFile.load(key)
-            store = LedgerGradingStore(ledger: try Ledger(path: ledger), signer: signer)
-        } catch {
-            stderr.write("agritrace grade: \(error)\n")
-            throw ExitCode(3)
-        }
+        // Every input is checked before the first photo is decoded: a wrong key or a missing file
+        // must not cost a grading run.
+        try InputFile.require(upload, "upload")
+        let database = try TraceabilitySupport.openLedger(ledger, readOnly: false)
+        let signer = try KeyFiles.signer(key, for: database)
+        if let model { try InputFile.require(model, "model") }
+        if let policy { try InputFile.require(policy, "policy") }
+        let gradingPolicy = try policy.map { try GradingPolicy(contentsOf: URL(fileURLWithPath: $0)) } ?? GradingPolicy.bundledDefault()
+        let classifier = try model.map { try ModelPhotoClassifier(contentsOf: URL(fileURLWithPath: $0)) }
+            ?? ModelPhotoClassifier.bundledDefault()
+        let uploadFiles = try Upload(url: URL(fileURLWithPath: upload))
+        let store = LedgerGradingStore(ledger: database, signer: signer)
         var writer: ResultsWriter?
         if let results {
             do { writer = try ResultsWriter(url: URL(fileURLWithPath: results)) } catch {
-                stderr.write("agritrace grade: cannot write results file \(results): \(error.localizedDescription)\n")
-                throw ExitCode(2)
+                throw CommandFailure(.usageError, "cannot write results file \(results): \(error.localizedDescription)")
             }
         }
+        defer { try? writer?.close() }
         let progress = GradeProgress(style: GradeProgress.style(quiet: quiet), results: writer)
         let grader = BatchGrader(classifier: classifier, policy: gradingPolicy, ledger: store,
-                                 options: .init(jobs: jobs, registerOrigins: registerOrigins, cooperative: cooperative))
+                                 options: .init(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                registerOrigins: registerOrigins, cooperative: cooperative))
         let summary: GradingSummary
         do {
-            defer { try? writer?.close() }
             summary = try grader.grade(uploadFiles, observer: progress)
-        } catch let error as UploadValidationError {
-            stderr.write("agritrace grade: \(error)\n")
-            throw ExitCode(2)
-        } catch let error as GradingPolicyError {
-            stderr.write("agritrace grade: \(error)\n")
-            throw ExitCode(2)
         } catch {
-            stderr.write("agritrace grade: ledger \(ledger): \(error)\n")
-            throw ExitCode(3)
+            throw Self.failure(error, upload: upload, ledger: ledger)
         }
         FileHandleOutput.standardOutput.write(json ? summary.json + "\n" : summary.humanReport)
-        if !summary.isClean { throw ExitCode(1) }
+        if !summary.isClean { throw ExitStatus.needsAttention }
+    }
+
+    /// What a failure during grading means for the user: the upload's fault (2), the ledger's
+    /// (as `ExitStatus` classifies it) or, for anything else, decoding or the classifier's (4).
+    static func failure(_ error: any Error, upload: String, ledger: String) -> any Error {
+        switch error {
+        case is UploadValidationError, is GradingPolicyError: return error
+        case let error as EntryError: return CommandFailure(.usageError, "upload \(upload): \(error)")
+        case let error as LedgerError: return CommandFailure(ExitStatus(for: error), "ledger \(ledger): \(error)")
+        default: return CommandFailure(.internalFailure, "grading stopped: \(error)")
+        }
     }
 }

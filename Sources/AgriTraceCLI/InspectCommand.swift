@@ -3,7 +3,7 @@ import Foundation
 import Imaging
 
 /// `agritrace inspect FILE...`: header facts and full-decode status per file; the batch goes on
-/// past bad files. Exit 0 when every file decoded, 1 when any failed, 2 for usage errors.
+/// past bad files.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
@@ -12,6 +12,11 @@ struct InspectCommand: ParsableCommand {
             Formats are recognised by content (JPEG, PNG), not by file name; a file whose name \
             claims another format is decoded and flagged as mislabelled. Limits: \
             \(DecodeLimits.default.maxBytes) bytes per file, \(DecodeLimits.default.maxPixels) pixels per image.
+
+            \(ExitStatus.help(success: "every file decoded", needsAttention: "some files could not be decoded (each is reported)"))
+
+            Example:
+              agritrace inspect photos/*.jpg --json
             """)
 
     @Flag(name: .long, help: "Print one JSON object per file (JSON lines).")
@@ -33,7 +38,7 @@ struct InspectCommand: ParsableCommand {
         }
         if failures > 0 {
             FileHandleOutput.standardError.write("\(failures) of \(files.count) files could not be decoded\n")
-            throw ExitCode(1)
+            throw ExitStatus.needsAttention
         }
     }
 

@@ -14,9 +14,15 @@ struct KeysCommand: ParsableCommand {
             abstract: "Write a new private key file (mode 0600) and print its public verifier key (vkey).",
             discussion: """
                 The private key file holds one line starting PRIVATE+KEY+ (the Go sumdb/note form); \
-                keep it secret. The printed vkey (`<name>+<key id>+<base64 key>`) is what buyers, \
-                inspectors and witnesses use to check signatures. Redirect it to a file: \
-                `agritrace keys generate --name coop.example/ledger --out coop.key > coop.vkey`.
+                keep it secret and out of any repository: the user's config folder is a good place \
+                (missing folders are created, mode 0700). The printed vkey \
+                (`<name>+<key id>+<base64 key>`) is what buyers, inspectors and witnesses use to \
+                check signatures; redirect it to a file and hand it out.
+
+                \(ExitStatus.help(success: "key written"))
+
+                Example:
+                  agritrace keys generate --name coop.example/ledger --out ~/.config/agritrace/coop.key > coop.vkey
                 """)
 
         @Option(help: "Key name; a ledger's checkpoints use it as origin (e.g. coop.example/ledger). No spaces or '+'.")
@@ -33,11 +39,16 @@ struct KeysCommand: ParsableCommand {
         }
 
         func run() throws {
-            try LedgerCommand.running {
-                let signer = try NoteSigner.generate(name: name, type: witness ? .cosignatureV1 : .ed25519)
-                try SigningKeyFile.write(signer, to: out)
-                FileHandleOutput.standardOutput.write(signer.verifier.vkey + "\n")
+            let folder = URL(fileURLWithPath: out).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw CommandFailure(.internalFailure, "cannot create \(folder.path): \(error.localizedDescription)")
             }
+            let signer = try NoteSigner.generate(name: name, type: witness ? .cosignatureV1 : .ed25519)
+            try SigningKeyFile.write(signer, to: out)
+            FileHandleOutput.standardOutput.write(signer.verifier.vkey + "\n")
         }
     }
 }

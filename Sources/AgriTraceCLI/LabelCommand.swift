@@ -4,8 +4,7 @@ import LedgerStore
 import Traceability
 
 /// `agritrace label LOT --ledger DB --key KEY --out DIR`: the printable label and the buyer's
-/// proof files for a lot's latest grading. Exit 0 written, 1 unknown or ungraded lot,
-/// 2 usage errors, 3 ledger problems.
+/// proof files for a lot's latest grading.
 struct LabelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "label",
@@ -16,6 +15,11 @@ struct LabelCommand: ParsableCommand {
             date and grade), <lot>.proof (C2SP tlog-proof@v1 of the latest grading entry) and \
             <lot>.lot.proof (the same for the lot entry, which names the origin). The proofs use \
             the latest checkpoint covering the grading; when there is none, one is signed with KEY.
+
+            \(ExitStatus.help(success: "label and proofs written", needsAttention: "the lot is unknown or not graded yet"))
+
+            Example:
+              agritrace label DT-LV-261103-01 --ledger coop.db --key ~/.config/agritrace/coop.key --out labels/
             """)
 
     @Argument(help: "The lot code.")
@@ -31,20 +35,20 @@ struct LabelCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        let signer = try key.map(TraceabilitySupport.loadSigner)
-        let database = try TraceabilitySupport.openLedger(ledger, readOnly: signer == nil)
+        let database = try TraceabilitySupport.openLedger(ledger, readOnly: key == nil)
+        let signer = try key.map { try KeyFiles.signer($0, for: database) }
         let package: LabelPackage
         do {
             package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer)
         } catch let error as LabelError {
-            TraceabilitySupport.fail("\(error)", status: 1)
+            throw error
         } catch {
-            TraceabilitySupport.fail("cannot make the label from \(ledger): \(error)", status: 3)
+            throw CommandFailure(ExitStatus(for: error), "cannot make the label from \(ledger): \(error)")
         }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
-            TraceabilitySupport.fail("cannot create \(out): \(error.localizedDescription)", status: 1)
+            throw CommandFailure(.internalFailure, "cannot create \(out): \(error.localizedDescription)")
         }
         let base = URL(fileURLWithPath: out).appendingPathComponent(package.baseFileName).path
         try TraceabilitySupport.write(package.png, to: base + ".png")

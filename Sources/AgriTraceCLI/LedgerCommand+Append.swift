@@ -7,9 +7,14 @@ extension LedgerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append entries given as JSON: one body object, or an array of them appended atomically.",
             discussion: """
-                A body is {"type": "origin"|"lot"|"grading"|"correction"|"key", ...fields}; see \
-                Sources/LedgerStore/README.md. The ledger adds v, seq, prev, recorded_at, signer and \
+                A body is {"type": "origin"|"lot"|"grading"|"correction"|"key", ...fields}, as described \
+                in the README's Ledger section. The ledger adds v, seq, prev, recorded_at, signer and \
                 sig. Integers only (no fractions). Prints `seq leaf-hash type` per appended entry.
+
+                \(ExitStatus.help(success: "appended"))
+
+                Example:
+                  agritrace ledger append --ledger coop.db --key ~/.config/agritrace/coop.key --file origin.json
                 """)
 
         @OptionGroup var path: LedgerPathOption
@@ -21,21 +26,19 @@ extension LedgerCommand {
         var file: String?
 
         func run() throws {
-            try LedgerCommand.running {
-                let signer = try SigningKeyFile.load(key)
-                let input = try LedgerCommand.readInput(file: file)
-                let source = file ?? "standard input"
-                let bodies: [EntryBody]
-                do {
-                    bodies = try Self.parseBodies(input)
-                } catch let error as EntryError {
-                    throw InputError("\(source): \(error)")
-                }
-                let ledger = try LedgerCommand.openLedger(path.ledger)
-                let result = try ledger.append(bodies, signer: signer)
-                for entry in result.appended {
-                    FileHandleOutput.standardOutput.write("\(entry.seq) \(entry.leafHash.hex) \(entry.type.rawValue)\n")
-                }
+            let ledger = try LedgerCommand.openLedger(path.ledger)
+            let signer = try KeyFiles.signer(key, for: ledger)
+            let input = try LedgerCommand.readInput(file: file)
+            let source = file ?? "standard input"
+            let bodies: [EntryBody]
+            do {
+                bodies = try Self.parseBodies(input)
+            } catch let error as EntryError {
+                throw CommandFailure(.usageError, "\(source): \(error)")
+            }
+            let result = try ledger.append(bodies, signer: signer)
+            for entry in result.appended {
+                FileHandleOutput.standardOutput.write("\(entry.seq) \(entry.leafHash.hex) \(entry.type.rawValue)\n")
             }
         }
 

@@ -4,7 +4,13 @@ import LedgerStore
 extension LedgerCommand {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a ledger whose first entry registers the signing key.")
+            abstract: "Create a ledger whose first entry registers the signing key.",
+            discussion: """
+                \(ExitStatus.help(success: "ledger created"))
+
+                Example:
+                  agritrace ledger init --ledger coop.db --key ~/.config/agritrace/coop.key
+                """)
 
         @OptionGroup var path: LedgerPathOption
 
@@ -15,11 +21,9 @@ extension LedgerCommand {
         var origin: String?
 
         func run() throws {
-            try LedgerCommand.running {
-                let signer = try SigningKeyFile.load(key)
-                let ledger = try Ledger.create(at: path.ledger, origin: origin, signer: signer, clock: .fromEnvironment())
-                FileHandleOutput.standardOutput.write("created \(path.ledger)\norigin \(ledger.origin)\nkey \(signer.verifier.vkey)\n")
-            }
+            let signer = try KeyFiles.signer(key)
+            let ledger = try Ledger.create(at: path.ledger, origin: origin, signer: signer, clock: .fromEnvironment())
+            FileHandleOutput.standardOutput.write("created \(path.ledger)\norigin \(ledger.origin)\nkey \(signer.verifier.vkey)\n")
         }
     }
 }

@@ -11,6 +11,12 @@ extension LedgerCommand {
                 --entry SEQ uses the latest stored checkpoint covering the entry (or signs a fresh one \
                 with --key). The proof's `extra` line is the entry's canonical bytes in base64. \
                 --consistency OLD NEW prints the RFC 9162 consistency proof, one base64 hash per line.
+
+                \(ExitStatus.help(success: "proof written"))
+
+                Examples:
+                  agritrace ledger prove --ledger coop.db --entry 5 --out entry5.tlog-proof
+                  agritrace ledger prove --ledger coop.db --consistency 4 9
                 """)
 
         @OptionGroup var path: LedgerPathOption
@@ -34,21 +40,19 @@ extension LedgerCommand {
         }
 
         func run() throws {
-            try LedgerCommand.running {
-                let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: key == nil)
-                let text: String
-                if let entry {
-                    let signer = try key.map(SigningKeyFile.load)
-                    text = try ledger.proof(seq: entry, signer: signer).serialized
-                } else {
-                    let proof = try ledger.consistencyProof(oldSize: consistency[0], newSize: consistency[1])
-                    text = proof.map { $0.base64 + "\n" }.joined()
-                }
-                if let out {
-                    do { try Data(text.utf8).write(to: URL(fileURLWithPath: out)) } catch { throw InputError("\(out): \(error.localizedDescription)") }
-                } else {
-                    FileHandleOutput.standardOutput.write(text)
-                }
+            let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: key == nil)
+            let text: String
+            if let entry {
+                let signer = try key.map { try KeyFiles.signer($0, for: ledger) }
+                text = try ledger.proof(seq: entry, signer: signer).serialized
+            } else {
+                let proof = try ledger.consistencyProof(oldSize: consistency[0], newSize: consistency[1])
+                text = proof.map { $0.base64 + "\n" }.joined()
+            }
+            if let out {
+                try TraceabilitySupport.write(Array(text.utf8), to: out)
+            } else {
+                FileHandleOutput.standardOutput.write(text)
             }
         }
     }

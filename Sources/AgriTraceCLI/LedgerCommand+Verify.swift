@@ -12,6 +12,11 @@ extension LedgerCommand {
                 and every stored checkpoint (signature, root, pairwise consistency, equivocation). \
                 With --vkey, the ledger's first key and the checkpoint signers must be among the \
                 given keys; without, the ledger's own key entries are trusted.
+
+                \(ExitStatus.help(success: "INTACT", verificationFailed: "TAMPERED (the first bad entry is named)"))
+
+                Example:
+                  agritrace ledger verify --ledger coop.db --vkey coop.vkey
                 """)
 
         @OptionGroup var path: LedgerPathOption
@@ -24,11 +29,11 @@ extension LedgerCommand {
 
         func run() throws {
             try LedgerCommand.running {
-                let keys = try vkey.map(SigningKeyFile.loadVerifier)
+                let keys = try vkey.map { try KeyFiles.verifier($0) }
                 let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
                 let report = try ledger.verify(trustedKeys: keys)
                 FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
-                if !report.isIntact { throw ExitCode(3) }
+                if !report.isIntact { throw ExitStatus.verificationFailed }
             }
         }
 

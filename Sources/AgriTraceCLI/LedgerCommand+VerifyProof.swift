@@ -7,7 +7,13 @@ extension LedgerCommand {
     struct VerifyProof: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify-proof",
-            abstract: "Check a tlog-proof file offline, without the database (exit 0 valid, 3 invalid, 2 unreadable).")
+            abstract: "Check a tlog-proof file offline, without the database.",
+            discussion: """
+                \(ExitStatus.help(success: "VALID", verificationFailed: "INVALID"))
+
+                Example:
+                  agritrace ledger verify-proof entry5.tlog-proof --vkey coop.vkey
+                """)
 
         @Argument(help: "The .tlog-proof file.")
         var file: String
@@ -18,7 +24,7 @@ extension LedgerCommand {
         @Option(name: .customLong("witness-vkey"), help: "Verifier key file of a trusted witness (repeatable).")
         var witnessVkey: [String] = []
 
-        @Option(help: "How many of the trusted witnesses must have cosigned (default: 0).")
+        @Option(help: "How many of the trusted witnesses must have cosigned.")
         var witnesses = 0
 
         @Option(help: "Require this checkpoint origin.")
@@ -31,18 +37,18 @@ extension LedgerCommand {
 
         func run() throws {
             try LedgerCommand.running {
-                let keys = try vkey.map(SigningKeyFile.loadVerifier)
-                let witnessKeys = try witnessVkey.map(SigningKeyFile.loadVerifier)
-                guard let data = FileManager.default.contents(atPath: file), data.count <= TlogProof.maxBytes,
-                      let text = String(data: data, encoding: .utf8) else {
-                    throw InputError("\(file): cannot read a UTF-8 proof file of at most \(TlogProof.maxBytes) bytes")
+                let keys = try vkey.map { try KeyFiles.verifier($0) }
+                let witnessKeys = try witnessVkey.map { try KeyFiles.verifier($0, "witness verifier key") }
+                let data = try InputFile.read(file, "proof file")
+                guard data.count <= TlogProof.maxBytes, let text = String(data: data, encoding: .utf8) else {
+                    throw CommandFailure(.usageError, "proof file \(file): not a UTF-8 proof file of at most \(TlogProof.maxBytes) bytes")
                 }
                 let verified: ProofFile.Verified
                 do {
                     verified = try ProofFile.verify(text, trustedKeys: keys, origin: origin, witnesses: witnessKeys,
                                                     requiredWitnesses: witnesses)
                 } catch {
-                    if LedgerCommand.exitStatus(for: error) == 2 { throw InputError("\(file): \(error)") }
+                    if ExitStatus(for: error) == .usageError { throw CommandFailure(.usageError, "\(file): \(error)") }
                     throw ProofRejected(file: file, reason: "\(error)")
                 }
                 let entry = verified.entry
@@ -57,6 +63,7 @@ extension LedgerCommand {
     }
 }
 
+/// A proof or checkpoint that fails verification (status 3).
 struct ProofRejected: Error, CustomStringConvertible {
     let file: String
     let reason: String

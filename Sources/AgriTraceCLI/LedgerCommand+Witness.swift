@@ -13,6 +13,11 @@ extension LedgerCommand {
                 one (fetched from the ledger, verified here), refuses on any failure (exit 3), and \
                 otherwise cosigns, stores the cosigned checkpoint in the ledger, updates --state and \
                 prints the cosigned note. The first run has nothing to compare with and says so.
+
+                \(ExitStatus.help(success: "cosigned", verificationFailed: "refused: the checkpoint does not extend the last one cosigned"))
+
+                Example:
+                  agritrace ledger witness --ledger coop.db --key ~/.config/agritrace/w1.key --log-vkey coop.vkey --state w1.state
                 """)
 
         @OptionGroup var path: LedgerPathOption
@@ -28,11 +33,8 @@ extension LedgerCommand {
 
         func run() throws {
             try LedgerCommand.running {
-                let witness = try SigningKeyFile.load(key)
-                guard witness.verifier.type == .cosignatureV1 else {
-                    throw InputError("\(key): not a witness key; create one with `keys generate --witness`")
-                }
-                let logKey = try SigningKeyFile.loadVerifier(logVkey)
+                let witness = try KeyFiles.witness(key)
+                let logKey = try KeyFiles.verifier(logVkey, "log verifier key")
                 let ledger = try LedgerCommand.openLedger(path.ledger)
                 guard let latest = try ledger.latestCheckpoint() else {
                     throw LedgerError.noCheckpoint(covering: 0)
@@ -55,7 +57,7 @@ extension LedgerCommand {
                 cosigned.sign(with: witness, timestamp: UInt64(Date().timeIntervalSince1970))
                 try ledger.storeCosignedCheckpoint(cosigned.serialized)
                 do { try Data(cosigned.serialized.utf8).write(to: URL(fileURLWithPath: state), options: .atomic) } catch {
-                    throw InputError("\(state): \(error.localizedDescription)")
+                    throw CommandFailure(.internalFailure, "cannot write witness state \(state): \(error.localizedDescription)")
                 }
                 FileHandleOutput.standardError.write("witness \(witness.name): size \(checkpoint.size) \(message)\n")
                 FileHandleOutput.standardOutput.write(cosigned.serialized)

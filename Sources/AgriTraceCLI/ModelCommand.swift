@@ -1,38 +1,19 @@
 import ArgumentParser
 import Foundation
-import Kernels
 import NeuralNet
 
 /// `agritrace model import|info|run|bench`: bring ONNX networks in, describe models, run raw tensors
-/// and time inference. Exit 0 ok, 2 for unreadable or unsupported models and bad tensor files.
+/// and time inference.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model", abstract: "Import, describe, run and benchmark grading models.",
         subcommands: [ImportModel.self, InfoModel.self, RunModel.self, BenchModel.self])
 }
 
-/// A model or tensor problem reported as "error: ..." with exit status 2 (input-format error).
-struct ModelInputError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
-/// Runs `body`, turning engine errors into a message on stderr and exit status 2.
-func exitingOnModelErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch {
-        FileHandleOutput.standardError.write("error: \(error)\n")
-        throw ExitCode(2)
-    }
-}
-
+/// Loads a model file the user named; a missing one is "not found" (status 2).
 func loadModel(_ path: String) throws -> Model {
-    try Model.load(contentsOf: URL(fileURLWithPath: path))
+    try InputFile.require(path, "model")
+    return try Model.load(contentsOf: URL(fileURLWithPath: path))
 }
 
 extension ModelCommand {
@@ -44,6 +25,11 @@ extension ModelCommand {
                 (folded into the convolution), Relu, Clip, LeakyRelu, MaxPool, AveragePool, GlobalAveragePool, \
                 Add, Flatten, Reshape (to [batch, features]), Gemm, MatMul, Softmax, Constant. Anything else is \
                 refused, naming each unsupported node. The input must be NCHW with fixed channels, height and width.
+
+                \(ExitStatus.help(success: "model written"))
+
+                Example:
+                  agritrace model import mobilenet.onnx --labels labels.txt --out tomato.agmodel --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
                 """)
 
         @Argument(help: "The ONNX file.") var onnx: String
@@ -53,35 +39,35 @@ extension ModelCommand {
         @Option(help: "Per-channel standard deviations, comma-separated (default 1).") var std: String?
 
         func run() throws {
-            try exitingOnModelErrors {
-                let labelText: String
-                do { labelText = try String(contentsOfFile: labels, encoding: .utf8) } catch {
-                    throw ModelInputError(message: "\(labels): cannot read the labels: \(error.localizedDescription)")
-                }
-                let names = labelText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                    .filter { !$0.isEmpty }
-                let graph = try OnnxImporter.importGraph(contentsOf: URL(fileURLWithPath: onnx))
-                let channels = graph.inputShape.channels
-                let normalization = InputNormalization(mean: try Self.values(mean, default: 0, channels: channels, option: "--mean"),
-                                                       std: try Self.values(std, default: 1, channels: channels, option: "--std"))
-                let model: Model
-                do {
-                    model = try Model(graph: graph, normalization: normalization, labels: names,
-                                      metadata: ["source": URL(fileURLWithPath: onnx).lastPathComponent])
-                } catch var error as ModelError {
-                    error.file = onnx
-                    throw error
-                }
-                try model.write(to: URL(fileURLWithPath: out))
-                print("wrote \(out): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, model id \(model.id)")
+            try InputFile.require(onnx, "ONNX file")
+            try InputFile.require(labels, "labels file")
+            let labelText: String
+            do { labelText = try String(contentsOfFile: labels, encoding: .utf8) } catch {
+                throw CommandFailure(.usageError, "\(labels): cannot read the labels: \(error.localizedDescription)")
             }
+            let names = labelText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            let graph = try OnnxImporter.importGraph(contentsOf: URL(fileURLWithPath: onnx))
+            let channels = graph.inputShape.channels
+            let normalization = InputNormalization(mean: try Self.values(mean, default: 0, channels: channels, option: "--mean"),
+                                                   std: try Self.values(std, default: 1, channels: channels, option: "--std"))
+            let model: Model
+            do {
+                model = try Model(graph: graph, normalization: normalization, labels: names,
+                                  metadata: ["source": URL(fileURLWithPath: onnx).lastPathComponent])
+            } catch var error as ModelError {
+                error.file = onnx
+                throw error
+            }
+            try model.write(to: URL(fileURLWithPath: out))
+            print("wrote \(out): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, model id \(model.id)")
         }
 
         static func values(_ text: String?, default value: Float, channels: Int, option: String) throws -> [Float] {
             guard let text else { return .init(repeating: value, count: channels) }
             let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count == channels, parts.allSatisfy({ $0 != nil }) else {
-                throw ModelInputError(message: "\(option) needs \(channels) comma-separated numbers, got '\(text)'")
+                throw CommandFailure(.usageError, "\(option) needs \(channels) comma-separated numbers, got '\(text)'")
             }
             return parts.map { $0! }
         }
@@ -89,28 +75,32 @@ extension ModelCommand {
 
     struct InfoModel: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "info", abstract: "Print a model's graph, parameter count, multiply-accumulates and id.")
+            commandName: "info", abstract: "Print a model's graph, parameter count, multiply-accumulates and id.",
+            discussion: """
+                \(ExitStatus.help(success: "printed"))
+
+                Example:
+                  agritrace model info tomato.agmodel
+                """)
 
         @Argument(help: "The .agmodel file.") var model: String
 
         func run() throws {
-            try exitingOnModelErrors {
-                let m = try loadModel(model)
-                let shapes = try m.graph.inferShapes()
-                let s = m.inputShape
-                print("model \(model)")
-                print("id \(m.id)")
-                print("input \(s.channels)x\(s.height)x\(s.width), mean \(m.normalization.mean), std \(m.normalization.std)")
-                print("labels (\(m.labels.count)): \(m.labels.joined(separator: ", "))")
-                for (key, value) in m.metadata.sorted(by: { $0.key < $1.key }) { print("metadata \(key): \(value)") }
-                print("nodes:")
-                for node in m.graph.nodes {
-                    print("  \(node.name) = \(Self.describe(node.operation))(\(node.inputs.joined(separator: ", "))) -> \(shapes[node.name]!)")
-                }
-                print("output \(m.graph.output) \(shapes[m.graph.output]!)")
-                print("parameters \(m.graph.parameterCount)")
-                print("multiply-accumulates per image \(try m.graph.multiplyAccumulates())")
+            let m = try loadModel(model)
+            let shapes = try m.graph.inferShapes()
+            let s = m.inputShape
+            print("model \(model)")
+            print("id \(m.id)")
+            print("input \(s.channels)x\(s.height)x\(s.width), mean \(m.normalization.mean), std \(m.normalization.std)")
+            print("labels (\(m.labels.count)): \(m.labels.joined(separator: ", "))")
+            for (key, value) in m.metadata.sorted(by: { $0.key < $1.key }) { print("metadata \(key): \(value)") }
+            print("nodes:")
+            for node in m.graph.nodes {
+                print("  \(node.name) = \(Self.describe(node.operation))(\(node.inputs.joined(separator: ", "))) -> \(shapes[node.name]!)")
             }
+            print("output \(m.graph.output) \(shapes[m.graph.output]!)")
+            print("parameters \(m.graph.parameterCount)")
+            print("multiply-accumulates per image \(try m.graph.multiplyAccumulates())")
         }
 
         static func describe(_ op: NodeOperation) -> String {
@@ -133,6 +123,11 @@ extension ModelCommand {
                 The input file holds little-endian float32 images in NCHW order, one after another; the batch \
                 size is the file size divided by the model's input size. The output file receives the graph's \
                 final output for each image, little-endian float32.
+
+                \(ExitStatus.help(success: "outputs written"))
+
+                Example:
+                  agritrace model run tomato.agmodel --input images.f32 --output logits.f32
                 """)
 
         @Argument(help: "The .agmodel file.") var model: String
@@ -146,35 +141,30 @@ extension ModelCommand {
         }
 
         func run() throws {
-            try exitingOnModelErrors {
-                let m = try loadModel(model)
-                let data: Data
-                do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
-                    throw ModelInputError(message: "\(input): cannot read: \(error.localizedDescription)")
-                }
-                let perImage = m.inputShape.elementCount * 4
-                guard !data.isEmpty, data.count % perImage == 0 else {
-                    throw ModelInputError(message: "\(input): \(data.count) bytes is not a whole number of \(m.inputShape) "
-                                          + "float32 images (\(perImage) bytes each)")
-                }
-                let count = data.count / perImage
-                let inputs = data.withUnsafeBytes { raw in
-                    (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-                }
-                var outputs: [Float]
-                if reference {
-                    let net = try ReferenceNetwork(graph: m.graph)
-                    let n = m.inputShape.elementCount
-                    outputs = (0..<count).flatMap { net.run(Array(inputs[($0 * n)..<(($0 + 1) * n)])) }
-                } else {
-                    outputs = try Network(model: m).run(batch: inputs, count: count,
-                                                         jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-                }
-                var bytes = Data(capacity: outputs.count * 4)
-                for v in outputs { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-                do { try bytes.write(to: URL(fileURLWithPath: output)) } catch {
-                    throw ModelInputError(message: "\(output): cannot write: \(error.localizedDescription)")
-                }
+            let m = try loadModel(model)
+            let data = try InputFile.read(input, "input tensor file")
+            let perImage = m.inputShape.elementCount * 4
+            guard !data.isEmpty, data.count % perImage == 0 else {
+                throw CommandFailure(.usageError, "\(input): \(data.count) bytes is not a whole number of \(m.inputShape) "
+                                      + "float32 images (\(perImage) bytes each)")
+            }
+            let count = data.count / perImage
+            let inputs = data.withUnsafeBytes { raw in
+                (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
+            var outputs: [Float]
+            if reference {
+                let net = try ReferenceNetwork(graph: m.graph)
+                let n = m.inputShape.elementCount
+                outputs = (0..<count).flatMap { net.run(Array(inputs[($0 * n)..<(($0 + 1) * n)])) }
+            } else {
+                outputs = try Network(model: m).run(batch: inputs, count: count,
+                                                     jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            }
+            var bytes = Data(capacity: outputs.count * 4)
+            for v in outputs { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            do { try bytes.write(to: URL(fileURLWithPath: output)) } catch {
+                throw CommandFailure(.internalFailure, "\(output): cannot write: \(error.localizedDescription)")
             }
         }
     }
@@ -182,7 +172,14 @@ extension ModelCommand {
     struct BenchModel: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench", abstract: "Time inference on random input.",
-            discussion: "Reports the median time per batch over repeated runs after a warm-up, and images per second.")
+            discussion: """
+                Reports the median time per batch over repeated runs after a warm-up, and images per second.
+
+                \(ExitStatus.help(success: "timed"))
+
+                Example:
+                  agritrace model bench tomato.agmodel --batch 16 --threads 4 --json
+                """)
 
         @Argument(help: "The .agmodel file.") var model: String
         @Option(help: "Images per batch.") var batch = 1
@@ -195,77 +192,16 @@ extension ModelCommand {
         }
 
         func run() throws {
-            let result = try exitingOnModelErrors { () throws -> BenchResult in
-                let m = try loadModel(model)
-                let network = try Network(model: m)
-                var rng = SplitMix(seed: 1)
-                let inputs = (0..<(batch * m.inputShape.elementCount)).map { _ in rng.nextFloat() }
-                var outputs = [Float](repeating: 0, count: batch * network.outputShape.elementCount)
-                let workspaces = (0..<threads).map { _ in network.makeWorkspace() }
-                var times: [Double] = []
-                let once = {
-                    inputs.withUnsafeBufferPointer { i in
-                        outputs.withUnsafeMutableBufferPointer { o in
-                            network.run(batch: i.baseAddress!, count: batch, outputs: o.baseAddress!, workspaces: workspaces)
-                        }
-                    }
-                }
-                once()
-                let start = monotonicSeconds()
-                while times.count < 3 || monotonicSeconds() - start < seconds {
-                    let t0 = monotonicSeconds()
-                    once()
-                    times.append(monotonicSeconds() - t0)
-                }
-                times.sort()
-                let median = times[times.count / 2]
-                let macs = try m.graph.multiplyAccumulates()
-                return BenchResult(model: m.id, batch: batch, threads: threads, runs: times.count, kernels: KernelISA.active.rawValue,
-                                   latency_ms: median * 1000, best_latency_ms: times[0] * 1000,
-                                   images_per_second: Double(batch) / median,
-                                   gflops: 2 * Double(macs) * Double(batch) / median / 1e9)
-            }
+            let timing = try InferenceBenchmark(batch: batch, threads: threads, minimumSeconds: seconds).run(try loadModel(model))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                print(String(decoding: try encoder.encode(timing), as: UTF8.self))
             } else {
                 print(String(format: "batch %d, %d threads, %@ kernels: %.3f ms per batch (best %.3f), %.1f images/s, %.1f GFLOP/s",
-                             result.batch, result.threads, result.kernels, result.latency_ms, result.best_latency_ms,
-                             result.images_per_second, result.gflops))
+                             timing.batch, timing.threads, timing.kernels, timing.latencyMilliseconds,
+                             timing.bestLatencyMilliseconds, timing.imagesPerSecond, timing.gflops))
             }
         }
     }
-}
-
-struct BenchResult: Codable {
-    var model: String
-    var batch: Int
-    var threads: Int
-    var runs: Int
-    var kernels: String
-    var latency_ms: Double
-    var best_latency_ms: Double
-    var images_per_second: Double
-    var gflops: Double
-}
-
-/// Seeded uniform floats in [-1, 1) for benchmark inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func nextFloat() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 23) - 1
-    }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

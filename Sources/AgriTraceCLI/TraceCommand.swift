@@ -2,7 +2,6 @@ import ArgumentParser
 import Traceability
 
 /// `agritrace trace QUERY --ledger DB [--json]`: provenance of a lot, a lot URI or an origin code.
-/// Exit 0 found, 1 nothing recorded for the query, 2 usage errors, 3 ledger unreadable.
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
@@ -12,6 +11,12 @@ struct TraceCommand: ParsableCommand {
             (https://id.gs1.org/01/<GTIN>/10/<lot>, or urn:agritrace:lot:<lot> for lots without \
             a GTIN), or an origin code. Prints every related entry in ledger order with its seq and \
             leaf hash, and the latest signed checkpoint that covers them.
+
+            \(ExitStatus.help(success: "found", needsAttention: "nothing recorded for the query",
+                              verificationFailed: "the ledger's entries do not decode (altered)"))
+
+            Example:
+              agritrace trace DT-LV-261103-01 --ledger coop.db
             """)
 
     @Argument(help: "Lot code, lot URI (GS1 Digital Link) or origin code.")
@@ -29,13 +34,10 @@ struct TraceCommand: ParsableCommand {
         do {
             snapshot = try LedgerSnapshot(relevantTo: query, in: database)
         } catch {
-            TraceabilitySupport.fail("cannot read ledger \(ledger): \(error); run `agritrace ledger verify` for details", status: 3)
+            throw CommandFailure(.verificationFailed,
+                                 "cannot read ledger \(ledger): \(error); run `agritrace ledger verify` for details")
         }
-        do {
-            let trace = try ProvenanceTrace(query: query, in: snapshot)
-            FileHandleOutput.standardOutput.write(json ? trace.json().rendered() : trace.text())
-        } catch let error as TraceError {
-            TraceabilitySupport.fail("\(error)", status: 1)
-        }
+        let trace = try ProvenanceTrace(query: query, in: snapshot)
+        FileHandleOutput.standardOutput.write(json ? trace.json().rendered() : trace.text())
     }
 }

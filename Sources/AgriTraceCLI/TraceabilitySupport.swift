@@ -1,44 +1,27 @@
-import ArgumentParser
 import Foundation
 import LedgerStore
-import MerkleLog
 import Traceability
 
-/// Shared plumbing of the buyer and inspector commands: opening the ledger, loading keys,
-/// and turning failures into the documented exit statuses with a message on stderr.
+/// Shared plumbing of the commands that read a ledger or write files: failures become
+/// `CommandFailure`s that name the file, with the status `ExitStatus(for:)` gives the cause.
 enum TraceabilitySupport {
-    /// Opens a ledger for reading; a missing or foreign file is a ledger problem (exit 3).
+    /// Opens an existing ledger; a missing file is "not found" (status 2).
     static func openLedger(_ path: String, readOnly: Bool = true) throws -> Ledger {
+        try InputFile.require(path, "ledger")
         do {
-            return try Ledger(path: path, readOnly: readOnly)
+            return try Ledger(path: path, clock: .fromEnvironment(), readOnly: readOnly)
         } catch {
-            fail("cannot open ledger \(path): \(error)", status: 3)
+            throw CommandFailure(ExitStatus(for: error), "cannot open ledger \(path): \(error)")
         }
     }
 
-    /// Reads the whole ledger; a ledger whose entries cannot all be decoded is exit 3.
+    /// Reads the whole ledger; entries that no longer decode mean the ledger was altered (status 3).
     static func snapshot(of ledger: Ledger) throws -> LedgerSnapshot {
         do {
             return try LedgerSnapshot(reading: ledger)
         } catch {
-            fail("cannot read ledger \(ledger.path): \(error); run `agritrace ledger verify` for details", status: 3)
-        }
-    }
-
-    /// A verifier key file (`name+keyid+base64`); an unreadable or malformed one is a usage error.
-    static func loadVerifier(_ path: String) throws -> NoteVerifier {
-        do {
-            return try SigningKeyFile.loadVerifier(path)
-        } catch {
-            fail("cannot use verifier key \(path): \(error)", status: 2)
-        }
-    }
-
-    static func loadSigner(_ path: String) throws -> NoteSigner {
-        do {
-            return try SigningKeyFile.load(path)
-        } catch {
-            fail("cannot use signing key \(path): \(error)", status: 2)
+            throw CommandFailure(.verificationFailed,
+                                 "cannot read ledger \(ledger.path): \(error); run `agritrace ledger verify` for details")
         }
     }
 
@@ -46,13 +29,8 @@ enum TraceabilitySupport {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            fail("cannot write \(path): \(error.localizedDescription)", status: 1)
+            throw CommandFailure(.internalFailure, "cannot write \(path): \(error.localizedDescription)")
         }
-    }
-
-    static func fail(_ message: String, status: Int32) -> Never {
-        FileHandleOutput.standardError.write("agritrace: \(message)\n")
-        Foundation.exit(status)
     }
 
     /// Now as RFC 3339 UTC with milliseconds, the ledger's timestamp form; `SOURCE_DATE_EPOCH`

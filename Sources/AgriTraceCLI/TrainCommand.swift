@@ -3,8 +3,6 @@ import Foundation
 import Training
 
 /// `agritrace train DATA_DIR --out MODEL ...`: trains a grading model from one folder per class.
-/// Exit 0 when the model was written and every photo was usable, 1 when it was written but some
-/// photos were unreadable (each is reported and skipped), 2 for usage or data-folder errors.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -17,6 +15,12 @@ struct TrainCommand: ParsableCommand {
             of every class. The model with the best validation macro-F1 is written to --out; a \
             checkpoint (default MODEL.checkpoint) is written after every epoch for --resume. \
             Results are reproducible for a given --seed and --jobs.
+
+            \(ExitStatus.help(success: "model written and every photo usable",
+                              needsAttention: "model written, but some photos were unreadable (reported and skipped)"))
+
+            Example:
+              agritrace train photos/ --out tomato.agmodel --epochs 30 --write-split tomato.split
             """)
 
     @Argument(help: "Folder with one sub-folder of photos per class.")
@@ -129,19 +133,12 @@ struct TrainCommand: ParsableCommand {
         let err = FileHandleOutput.standardError
         let options = self.options
         let started = Date()
-        let folder: LabelledFolder
-        let dataSplit: DatasetSplit
-        do {
-            folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: ItemGrouping(rawValue: groupBy)!)
-            if let split {
-                dataSplit = try DatasetSplit.read(from: URL(fileURLWithPath: split), for: folder)
-            } else {
-                dataSplit = DatasetSplit.stratifiedByItem(folder, fraction: valSplit, seed: seed)
-            }
-        } catch let error as DatasetError {
-            err.write("error: \(error)\n")
-            throw ExitCode(2)
-        }
+        try InputFile.require(dataDirectory, "data folder")
+        if let split { try InputFile.require(split, "split file") }
+        if resume { try InputFile.require(checkpoint ?? out + ".checkpoint", "checkpoint") }
+        let folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: ItemGrouping(rawValue: groupBy)!)
+        let dataSplit = try split.map { try DatasetSplit.read(from: URL(fileURLWithPath: $0), for: folder) }
+            ?? DatasetSplit.stratifiedByItem(folder, fraction: valSplit, seed: seed)
         if let writeSplit {
             let header = ["data: \(URL(fileURLWithPath: dataDirectory).lastPathComponent)",
                           "seed: \(seed)  val-split: \(valSplit)  group-by: \(groupBy)"]
@@ -156,52 +153,28 @@ struct TrainCommand: ParsableCommand {
         err.write("decoded \(folder.photos.count - cache.failures.count) photos at \(inputSize)x\(inputSize) in "
                   + String(format: "%.1fs", Date().timeIntervalSince(started)) + "\n")
 
-        let trainer: Trainer
-        do {
-            trainer = try Trainer(folder: folder, split: dataSplit, cache: cache, options: options)
-        } catch let error as DatasetError {
-            err.write("error: \(error)\n")
-            throw ExitCode(2)
-        }
+        let trainer = try Trainer(folder: folder, split: dataSplit, cache: cache, options: options)
         let network = trainer.network
         err.write("\(arch): \(network.layers.count) layers, \(network.trainableParameterCount) parameters, "
                   + "\(network.multiplyAccumulates) multiply-accumulates per image\n")
         let checkpointURL = URL(fileURLWithPath: checkpoint ?? out + ".checkpoint")
         if resume {
-            do { try trainer.resume(from: checkpointURL) } catch let error as CheckpointError {
-                err.write("error: \(error)\n")
-                throw ExitCode(2)
-            }
-            err.write("resumed after epoch \(trainer.completedEpochs) (best macro-F1 \(String(format: "%.4f", trainer.bestMacroF1)))\n")
+            try trainer.resume(from: checkpointURL)
+            err.write("resumed after epoch \(trainer.completedEpochs); \(trainer.outcome)\n")
         }
         trainer.log = { err.write($0 + "\n") }
         let outURL = URL(fileURLWithPath: out)
+        // Unchanged wording keeps the shipped model reproducible bit for bit (its id is the file's hash).
+        let splitDescription = "val-split \(valSplit), group-by \(groupBy), seed \(seed)"
         try trainer.run(checkpoint: checkpointURL) { trainer in
-            try Self.export(trainer, to: outURL, groupBy: groupBy, valSplit: valSplit)
+            try trainer.exportedModel(trainedBy: "agritrace \(AgriTrace.version) train", splitDescription: splitDescription)
+                .write(to: outURL)
         }
-        err.write("best epoch \(trainer.bestEpoch): validation macro-F1 \(String(format: "%.4f", trainer.bestMacroF1)); "
-                  + "model written to \(out); total time " + String(format: "%.0fs", Date().timeIntervalSince(started)) + "\n")
+        err.write("\(trainer.outcome); model written to \(out); total time "
+                  + String(format: "%.0fs", Date().timeIntervalSince(started)) + "\n")
         if !cache.failures.isEmpty {
             err.write("\(cache.failures.count) photos were unreadable and skipped\n")
-            throw ExitCode(1)
+            throw ExitStatus.needsAttention
         }
-    }
-
-    static func export(_ trainer: Trainer, to url: URL, groupBy: String, valSplit: Double) throws {
-        let o = trainer.options
-        let last = trainer.history.last
-        let metadata = [
-            "architecture": o.architecture.rawValue,
-            "trained_by": "agritrace \(AgriTrace.version) train",
-            "training": "seed \(o.seed), epochs \(o.epochs), batch \(o.batchSize), \(o.optimizer.rawValue) lr \(o.learningRate) "
-                + "wd \(o.weightDecay), warm-up \(o.warmupEpochs), ordinal smoothing \(o.ordinalSmoothing), "
-                + "balanced \(o.balancedSampling), augmentation \(o.augmentation) (geometric \(o.geometricAugmentation), colour jitter \(o.colorJitter)), jobs \(o.jobs)",
-            "split": "val-split \(valSplit), group-by \(groupBy), seed \(o.seed)",
-            "epoch": "\(trainer.bestEpoch)",
-            "validation_macro_f1": last.map { String(format: "%.4f", $0.validationMacroF1) } ?? "",
-        ]
-        let model = try ModelExport.model(of: trainer.network, labels: trainer.folder.labels, mean: trainer.mean,
-                                          std: trainer.std, metadata: metadata)
-        try model.write(to: url)
     }
 }

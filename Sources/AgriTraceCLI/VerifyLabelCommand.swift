@@ -4,7 +4,7 @@ import MerkleLog
 import Traceability
 
 /// `agritrace verify-label PROOF... --vkey FILE [--witness FILE]... [--lot CODE] [--origin CODE]`:
-/// the buyer's offline check. Exit 0 verified, 1 not verified, 2 usage errors.
+/// the buyer's offline check.
 struct VerifyLabelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-label",
@@ -14,6 +14,11 @@ struct VerifyLabelCommand: ParsableCommand {
             under a checkpoint signed by the cooperative's key (--vkey) and cosigned by every \
             --witness given. --lot and --origin are what is printed on the box; the origin is in \
             the lot's .lot.proof file, so give it too when checking --origin.
+
+            \(ExitStatus.help(success: "VERIFIED", verificationFailed: "NOT VERIFIED"))
+
+            Example:
+              agritrace verify-label labels/DT-LV-261103-01.proof labels/DT-LV-261103-01.lot.proof --vkey coop.vkey --lot DT-LV-261103-01
             """)
 
     @Argument(help: "Proof files (tlog-proof@v1) from `agritrace label`: <lot>.proof and optionally <lot>.lot.proof.")
@@ -37,8 +42,9 @@ struct VerifyLabelCommand: ParsableCommand {
     }
 
     func run() throws {
-        let trusted = try vkey.map(TraceabilitySupport.loadVerifier)
-        let witnesses = try witness.map(TraceabilitySupport.loadVerifier)
+        let trusted = try vkey.map { try KeyFiles.verifier($0) }
+        let witnesses = try witness.map { try KeyFiles.verifier($0, "witness verifier key") }
+        for path in proofs { try InputFile.require(path, "proof file") }
         var texts: [(name: String, text: String)] = []
         var unreadable: [String] = []
         for path in proofs {
@@ -55,6 +61,6 @@ struct VerifyLabelCommand: ParsableCommand {
                                  printed: .init(lotCode: lot, originCode: origin))
             : LabelVerdict(isValid: false, headline: "NOT VERIFIED: do not rely on this label.", details: unreadable)
         FileHandleOutput.standardOutput.write(verdict.text)
-        if !verdict.isValid { throw ExitCode(1) }
+        if !verdict.isValid { throw ExitStatus.verificationFailed }
     }
 }

@@ -1,3 +1,5 @@
+import LedgerStore
+
 /// What happened to one photo of an upload: one line of the results file.
 public struct PhotoResult: Sendable, Equatable {
     public enum Outcome: Sendable, Equatable {
@@ -17,17 +19,17 @@ public struct PhotoResult: Sendable, Equatable {
     /// `grade`, `needs_review` for a graded photo, `error` for an unreadable one, or
     /// `status: "already-recorded"`.
     public var jsonLine: String {
-        var fields = [("file", JSONText.string(file)), ("sha256", JSONText.string(sha256)), ("lot", JSONText.string(lot))]
+        var fields: [(String, OrderedJSON)] = [("file", .string(file)), ("sha256", .string(sha256)), ("lot", .string(lot))]
         switch outcome {
         case let .graded(classIndex, label, probabilities, grade, needsReview):
-            fields += [("class", String(classIndex)), ("label", JSONText.string(label)),
-                       ("probabilities", "[" + probabilities.map { JSONText.number($0) }.joined(separator: ",") + "]"),
-                       ("grade", JSONText.string(grade)), ("needs_review", needsReview ? "true" : "false")]
+            fields += [("class", .int(classIndex)), ("label", .string(label)),
+                       ("probabilities", .array(probabilities.map(OrderedJSON.number))),
+                       ("grade", .string(grade)), ("needs_review", .bool(needsReview))]
         case .unreadable(let reason):
-            fields += [("error", JSONText.string(reason))]
+            fields += [("error", .string(reason))]
         case .alreadyRecorded:
-            fields += [("status", JSONText.string("already-recorded"))]
+            fields += [("status", .string("already-recorded"))]
         }
-        return "{" + fields.map { JSONText.string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+        return OrderedJSON.object(fields).renderedCompact()
     }
 }

@@ -1,3 +1,4 @@
+import Deterministic
 import Foundation
 import MerkleLog
 
@@ -93,7 +94,7 @@ extension Ledger {
         // Encoding does not depend on the chain: all cores. Signing does (each entry names the
         // previous leaf hash, which covers its signature), so it runs in order on one thread
         // while this thread writes the already signed entries to SQLite.
-        let encoded = try parallelMap(bodies, threads: ProcessInfo.processInfo.activeProcessorCount) { body in
+        let encoded = try parallelMap(bodies, jobs: ProcessInfo.processInfo.activeProcessorCount, minimumChunk: 32) { body in
             Result { try EncodedBody(body) }
         }.enumerated().map { index, result in
             do { return try result.get() } catch let error as EntryError {

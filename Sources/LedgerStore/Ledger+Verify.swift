@@ -1,3 +1,4 @@
+import Deterministic
 import Dispatch
 import Foundation
 import MerkleLog
@@ -124,7 +125,7 @@ final class BackgroundChunk: @unchecked Sendable {
     init(rows: [StoredRow], candidates: [String: NoteVerifier], threads: Int) {
         self.rows = rows
         DispatchQueue.global().async { [self] in
-            checked = parallelMap(rows, threads: threads) { row in
+            checked = parallelMap(rows, jobs: threads, minimumChunk: 32) { row in
                 let decoded = DecodedRow(row: row)
                 guard case .success(let entry) = decoded.entry, let key = candidates[entry.signer] else {
                     return Checked(decoded: decoded, checkedWith: nil, signatureValid: false)
@@ -139,31 +140,6 @@ final class BackgroundChunk: @unchecked Sendable {
         done.wait()
         return (rows, checked)
     }
-}
-
-/// Splits `items` into `threads` contiguous slices processed concurrently; results keep order.
-/// Each slice writes only its own output range, which is why the unchecked sharing is sound.
-func parallelMap<T, R>(_ items: [T], threads: Int, _ transform: (T) -> R) -> [R] {
-    if threads <= 1 || items.count < 64 { return items.map(transform) }
-    var results = [R?](repeating: nil, count: items.count)
-    withoutActuallyEscaping(transform) { transform in
-        results.withUnsafeMutableBufferPointer { out in
-            let shared = UncheckedSendable((items, out, transform))
-            let slice = (items.count + threads - 1) / threads
-            DispatchQueue.concurrentPerform(iterations: threads) { part in
-                let (items, out, transform) = shared.value
-                let start = part * slice, end = min(items.count, start + slice)
-                guard start < end else { return }
-                for index in start..<end { out[index] = transform(items[index]) }
-            }
-        }
-    }
-    return results.map { $0! }
-}
-
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 struct StoredRow {

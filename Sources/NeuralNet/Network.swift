@@ -1,4 +1,4 @@
-import Dispatch
+import Deterministic
 import Kernels
 
 /// The fast executor of a graph: NHWC activations, packed weights and fused kernels planned once at
@@ -68,16 +68,10 @@ public final class Network: Sendable {
     public func run(batch inputs: UnsafePointer<Float>, count: Int, outputs: UnsafeMutablePointer<Float>,
                     workspaces: [Workspace]) {
         let inCount = inputShape.elementCount, outCount = outputShape.elementCount
-        let jobs = max(1, min(workspaces.count, count))
-        if jobs == 1 {
-            for i in 0..<count { run(input: inputs + i * inCount, output: outputs + i * outCount, workspace: workspaces[0]) }
-            return
-        }
-        let source = SendablePointer(inputs), target = SendablePointer(outputs)
-        DispatchQueue.concurrentPerform(iterations: jobs) { job in
-            let start = count * job / jobs, end = count * (job + 1) / jobs
-            for i in start..<end {
-                run(input: source.pointer + i * inCount, output: target.pointer + i * outCount, workspace: workspaces[job])
+        // Each chunk writes only its own images' outputs, with its own workspace.
+        parallelChunks(count, jobs: workspaces.count) { chunk, range in
+            for i in range {
+                run(input: inputs + i * inCount, output: outputs + i * outCount, workspace: workspaces[chunk])
             }
         }
     }
@@ -143,13 +137,6 @@ public final class Workspace: @unchecked Sendable {
         for slot in slots { UnsafeMutableRawPointer(slot).deallocate() }
         UnsafeMutableRawPointer(paddingScratch).deallocate()
     }
-}
-
-/// Lets a raw pointer cross into `concurrentPerform`; each job touches its own disjoint range.
-struct SendablePointer<Pointee>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Pointee>
-    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
-    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
 }
 
 /// [C][pixels] → [pixels][C].

@@ -170,19 +170,13 @@ private struct Builder {
                              inputs: [input], output: node.name), size: outShape.elementCount)
 
         case .batchNormalization(let b):
-            let (multiplier, offset) = b.affine
             if let i = fusableProducer(of: x), case .convolution(let s, let weights, let bias) = steps[i].kind,
                steps[i].acceptsEpilogue, steps[i].residual == nil {
-                // Fold: w' = w·m[o], b' = b·m[o] + offset[o], computed in Double.
-                let perOutput = weights.count / s.outputChannels
-                var folded = weights
-                for o in 0..<s.outputChannels {
-                    for j in 0..<perOutput { folded[o * perOutput + j] = Float(Double(weights[o * perOutput + j]) * multiplier[o]) }
-                }
-                let newBias = (0..<s.outputChannels).map { Float(Double(bias?[$0] ?? 0) * multiplier[$0] + offset[$0]) }
-                steps[i].kind = .convolution(s, weights: folded, bias: newBias)
+                let folded = b.folded(intoWeights: weights, bias: bias)
+                steps[i].kind = .convolution(s, weights: folded.weights, bias: folded.bias)
                 rename(step: i, to: node.name)
             } else {
+                let (multiplier, offset) = b.affine
                 append(NamedStep(kind: .scaleShift(pixels: inShape.pixels, channels: inShape.channels,
                                                    scale: multiplier.map { Float($0) }, shift: offset.map { Float($0) }),
                                  inputs: [input], output: node.name), size: outShape.elementCount)

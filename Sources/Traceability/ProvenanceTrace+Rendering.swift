@@ -1,3 +1,5 @@
+import LedgerStore
+
 extension ProvenanceTrace {
     /// The human listing: a heading, one block per entry (seq, time, description, leaf hash),
     /// then the covering checkpoint.

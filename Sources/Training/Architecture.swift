@@ -1,3 +1,5 @@
+import Deterministic
+
 /// The network shapes `agritrace train --arch` can build. Every one ends in global average
 /// pooling and a dense layer, so any input size works.
 public enum Architecture: String, CaseIterable, Sendable, Codable {

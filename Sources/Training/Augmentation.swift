@@ -1,3 +1,4 @@
+import Deterministic
 import Foundation
 
 /// Random photometric and geometric changes applied to each training sample, drawn from a

@@ -28,7 +28,7 @@ struct Checkpoint {
         parameters = trainer.network.parameters.map(\.value)
         optimizerState = trainer.optimizer.state
         header = Header(options: trainer.options, labels: trainer.folder.labels, completedEpochs: trainer.completedEpochs,
-                        bestMacroF1: trainer.bestMacroF1, bestEpoch: trainer.bestEpoch,
+                        bestMacroF1: trainer.bestScore, bestEpoch: trainer.bestEpoch,
                         optimizerSteps: trainer.optimizer.stepCount, history: trainer.history,
                         parameterCounts: parameters.map(\.count), optimizerStateCounts: optimizerState.map(\.count))
     }

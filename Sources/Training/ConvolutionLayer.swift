@@ -1,3 +1,5 @@
+import Deterministic
+
 // Legend: N images, H×W input, OH×OW output, C input channels, O output channels, G groups,
 // CG = C/G and OG = O/G per group, KH×KW kernel, P = N·OH·OW output pixels, KG = KH·KW·CG.
 // Weights are stored [KH][KW][CG][O] ("HWIO"), so one group's weights are a KG×OG column block
@@ -120,7 +122,7 @@ public final class ConvolutionLayer: TrainableLayer {
             rows.withUnsafeMutableBufferPointer { r in
                 output.data.withUnsafeMutableBufferPointer { y in
                     weight.value.withUnsafeBufferPointer { w in
-                        parallelChunks(inShape.n, jobs: context.jobs) { images in
+                        parallelChunks(inShape.n, jobs: context.jobs) { _, images in
                             let p0 = images.lowerBound * pixelsPerImage, rowCount = images.count * pixelsPerImage
                             for g in 0..<groups {
                                 let block = r.baseAddress! + g * pixels * kg
@@ -165,7 +167,7 @@ public final class ConvolutionLayer: TrainableLayer {
                             }
                             dyT.withUnsafeBufferPointer { t in
                                 dwT.withUnsafeMutableBufferPointer { d in
-                                    parallelChunks(kg, jobs: context.jobs) { cols in
+                                    parallelChunks(kg, jobs: context.jobs) { _, cols in
                                         matmul(m: og, n: cols.count, k: pixels,
                                                a: t.baseAddress!, lda: pixels,
                                                b: block + cols.lowerBound, ldb: kg,
@@ -184,7 +186,7 @@ public final class ConvolutionLayer: TrainableLayer {
                             }
                             wT.withUnsafeBufferPointer { t in
                                 dx.data.withUnsafeMutableBufferPointer { dxp in
-                                    parallelChunks(inShape.n, jobs: context.jobs) { images in
+                                    parallelChunks(inShape.n, jobs: context.jobs) { _, images in
                                         let p0 = images.lowerBound * pixelsPerImage
                                         matmul(m: images.count * pixelsPerImage, n: kg, k: og,
                                                a: dyp.baseAddress! + p0 * o + g * og, lda: o,
@@ -264,7 +266,7 @@ public final class ConvolutionLayer: TrainableLayer {
             output.data.withUnsafeMutableBufferPointer { yb in
                 weight.value.withUnsafeBufferPointer { wb in
                     let x = xb.baseAddress!, y = yb.baseAddress!, w = wb.baseAddress!
-                    parallelChunks(inShape.n, jobs: context.jobs) { images in
+                    parallelChunks(inShape.n, jobs: context.jobs) { _, images in
                         for n in images {
                             for oy in 0..<outShape.h {
                                 for ox in 0..<outShape.w {
@@ -300,7 +302,7 @@ public final class ConvolutionLayer: TrainableLayer {
                             let x = xb.baseAddress!, g = dyb.baseAddress!, w = wb.baseAddress!, dw = dwb.baseAddress!
                             let dxBase = dxb.baseAddress
                             // Split by channel ranges: each thread owns its channels of dW and dX.
-                            parallelChunks(c, jobs: context.jobs) { channels in
+                            parallelChunks(c, jobs: context.jobs) { _, channels in
                                 let c0 = channels.lowerBound, c1 = channels.upperBound
                                 for n in 0..<inShape.n {
                                     for oy in 0..<outShape.h {

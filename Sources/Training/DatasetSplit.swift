@@ -1,3 +1,4 @@
+import Deterministic
 import Foundation
 
 /// Which photos train and which validate, as indices into `LabelledFolder.photos`.

@@ -1,3 +1,5 @@
+import Deterministic
+
 // Legend: N images, I = H·W·C inputs per image (NHWC order), O outputs.
 
 /// Fully connected layer: Y[N×O] = X[N×I] · W[I×O] + b. The output is N×1×1×O.

@@ -61,25 +61,22 @@ public enum ModelExport {
         return value
     }
 
-    /// conv (HWIO) followed by an optional batch norm → one OIHW convolution with bias.
+    /// conv (HWIO) followed by an optional batch norm → one OIHW convolution, the norm folded in
+    /// by the engine's own folding.
     static func folded(_ conv: ConvolutionLayer, _ norm: BatchNormLayer?) -> Convolution {
         let o = conv.outChannels, cg = conv.inChannels / conv.groups, kh = conv.kernelHeight, kw = conv.kernelWidth
-        var multiplier = [Double](repeating: 1, count: o), offset = [Double](repeating: 0, count: o)
-        if let norm {
-            for j in 0..<o {
-                multiplier[j] = Double(norm.scale.value[j]) / (Double(norm.runningVariance.value[j]) + Double(norm.epsilon)).squareRoot()
-                offset[j] = Double(norm.offset.value[j]) - Double(norm.runningMean.value[j]) * multiplier[j]
-            }
-        }
         var weights = [Float](repeating: 0, count: o * cg * kh * kw)
         for out in 0..<o { for ci in 0..<cg { for ky in 0..<kh { for kx in 0..<kw {
-            let source = conv.weight.value[((ky * kw + kx) * cg + ci) * o + out]
-            weights[((out * cg + ci) * kh + ky) * kw + kx] = Float(Double(source) * multiplier[out])
+            weights[((out * cg + ci) * kh + ky) * kw + kx] = conv.weight.value[((ky * kw + kx) * cg + ci) * o + out]
         } } } }
-        let bias = (0..<o).map { j in Float(Double(conv.bias?.value[j] ?? 0) * multiplier[j] + offset[j]) }
-        let hasBias = norm != nil || conv.bias != nil
+        var bias = conv.bias?.value
+        if let norm {
+            (weights, bias) = BatchNormalization(scale: norm.scale.value, bias: norm.offset.value, mean: norm.runningMean.value,
+                                                 variance: norm.runningVariance.value, epsilon: norm.epsilon)
+                .folded(intoWeights: weights, bias: bias)
+        }
         return Convolution(outputChannels: o, kernel: kh, stride: conv.stride, padding: conv.padding, groups: conv.groups,
-                           weights: weights, bias: hasBias ? bias : nil)
+                           weights: weights, bias: bias)
     }
 
     /// [in][out] with NHWC input order → [out][in] with the engine's NCHW flatten order.

@@ -1,3 +1,4 @@
+import Deterministic
 import Foundation
 
 /// Every usable photo decoded once, squashed to size×size RGB8, kept in memory for all epochs
@@ -21,7 +22,7 @@ public struct PhotoCache: Sendable {
         var messages = [String?](repeating: nil, count: photos.count)
         buffer.withUnsafeMutableBufferPointer { out in
             messages.withUnsafeMutableBufferPointer { errors in
-                parallelChunks(photos.count, jobs: jobs) { range in
+                parallelChunks(photos.count, jobs: jobs) { _, range in
                     for i in range {
                         do {
                             let rgb = try decode(photos[i].url, size)

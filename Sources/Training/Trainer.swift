@@ -1,4 +1,6 @@
+import Deterministic
 import Foundation
+import NeuralNet
 
 /// Runs mini-batch training over a cached dataset: balanced sampling, augmentation, the
 /// learning-rate schedule, validation after every epoch, keep-best and checkpoints.
@@ -16,7 +18,10 @@ public final class Trainer {
     public let mean: [Float], std: [Float]
     public let loss: SoftmaxCrossEntropy
     public private(set) var completedEpochs = 0
-    public private(set) var bestMacroF1 = -1.0
+    /// What keep-best compares: validation macro-F1, or without a validation split the epoch
+    /// number (so the last epoch is kept). Stored in checkpoints.
+    private(set) var bestScore = -1.0
+    /// The epoch whose weights are kept.
     public private(set) var bestEpoch = 0
     public private(set) var history: [EpochReport] = []
     /// Receives progress lines.
@@ -24,6 +29,35 @@ public final class Trainer {
 
     /// Training and validation photos that decoded.
     public let trainingPhotos: [Int], validationPhotos: [Int]
+
+    /// The kept epoch's validation macro-F1; nil without a validation split (nothing was measured).
+    public var bestMacroF1: Double? {
+        validationPhotos.isEmpty || bestEpoch == 0 ? nil : bestScore
+    }
+
+    /// One line on the kept model, for the end of a run.
+    public var outcome: String {
+        if let bestMacroF1 { return "best epoch \(bestEpoch): validation macro-F1 \(String(format: "%.4f", bestMacroF1))" }
+        return "kept the last epoch, \(bestEpoch) (no validation split, so no validation score)"
+    }
+
+    /// The kept network as a model file's contents, with metadata saying how it was trained.
+    /// `trainedBy` names the program, `splitDescription` how the validation split was made.
+    public func exportedModel(trainedBy: String, splitDescription: String) throws -> Model {
+        let o = options
+        var metadata = [
+            "architecture": o.architecture.rawValue,
+            "trained_by": trainedBy,
+            "training": "seed \(o.seed), epochs \(o.epochs), batch \(o.batchSize), \(o.optimizer.rawValue) lr \(o.learningRate) "
+                + "wd \(o.weightDecay), warm-up \(o.warmupEpochs), ordinal smoothing \(o.ordinalSmoothing), "
+                + "balanced \(o.balancedSampling), augmentation \(o.augmentation) (geometric \(o.geometricAugmentation), "
+                + "colour jitter \(o.colorJitter)), jobs \(o.jobs)",
+            "split": splitDescription,
+            "epoch": "\(bestEpoch)",
+        ]
+        metadata["validation_macro_f1"] = bestMacroF1.map { String(format: "%.4f", $0) }
+        return try ModelExport.model(of: network, labels: folder.labels, mean: mean, std: std, metadata: metadata)
+    }
 
     public init(folder: LabelledFolder, split: DatasetSplit, cache: PhotoCache, options: TrainingOptions) throws {
         self.options = options
@@ -86,15 +120,15 @@ public final class Trainer {
             completedEpochs = epoch
             // Without a validation split the last epoch counts as the best.
             let score = validationPhotos.isEmpty ? Double(epoch) : matrix.macroF1
-            if score > bestMacroF1 {
-                bestMacroF1 = score
+            if score > bestScore {
+                bestScore = score
                 bestEpoch = epoch
                 try onImprovement(self)
             }
             if let checkpoint { try Checkpoint(trainer: self).write(to: checkpoint) }
             let average = epochSeconds.reduce(0, +) / Double(epochSeconds.count)
-            log(report.line(totalEpochs: options.epochs, bestMacroF1: validationPhotos.isEmpty ? .nan : bestMacroF1,
-                            bestEpoch: bestEpoch, etaSeconds: average * Double(options.epochs - epoch)))
+            log(report.line(totalEpochs: options.epochs, best: bestMacroF1.map { ($0, bestEpoch) },
+                            etaSeconds: average * Double(options.epochs - epoch)))
         }
     }
 
@@ -151,7 +185,7 @@ public final class Trainer {
         let seed = options.seed
         batch.data.withUnsafeMutableBufferPointer { out in
             cache.pixels.withUnsafeBufferPointer { pixels in
-                parallelChunks(photos.count, jobs: options.jobs) { range in
+                parallelChunks(photos.count, jobs: options.jobs) { _, range in
                     for i in range {
                         var random = SeededRandom(seed: seed, stream: 2, UInt64(epoch), UInt64(firstSlot + i))
                         augmentation.apply(pixels.baseAddress! + cache.slots[photos[i]]! * bytes, size: size,
@@ -200,7 +234,7 @@ public final class Trainer {
         optimizer.state = checkpoint.optimizerState
         optimizer.stepCount = checkpoint.header.optimizerSteps
         completedEpochs = checkpoint.header.completedEpochs
-        bestMacroF1 = checkpoint.header.bestMacroF1
+        bestScore = checkpoint.header.bestMacroF1
         bestEpoch = checkpoint.header.bestEpoch
         history = checkpoint.header.history
     }

@@ -47,7 +47,7 @@ import TestSupport
         #expect(unknown.stderr.contains("no record for \"DT-XX-000000-00\""))
 
         let missing = try AgriTraceBinary.run(["trace", "DT-LV-261103-02", "--ledger", ws.path("nope.db")])
-        #expect(missing.status == 3 && missing.stderr.contains("nope.db"))
+        #expect(missing.status == 2 && missing.stderr.contains("nope.db: not found"))
     }
 
     @Test func labelThenVerifyGoodAndTamperedProofs() throws {
@@ -66,7 +66,7 @@ import TestSupport
         #expect(good.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, graded Premium"))
 
         let wrongOrigin = try AgriTraceBinary.run(["verify-label", proof, lotProof, "--vkey", ws.vkey, "--origin", "VN-DTOR-0157"])
-        #expect(wrongOrigin.status == 1 && wrongOrigin.stdout.hasPrefix("NOT VERIFIED"))
+        #expect(wrongOrigin.status == 3 && wrongOrigin.stdout.hasPrefix("NOT VERIFIED"))
 
         // Tamper: swap one digit of the checkpoint's tree size line.
         var text = try String(contentsOfFile: proof, encoding: .utf8)
@@ -77,11 +77,11 @@ import TestSupport
         let tampered = ws.path("tampered.proof")
         try text.write(toFile: tampered, atomically: true, encoding: .utf8)
         let bad = try AgriTraceBinary.run(["verify-label", tampered, "--vkey", ws.vkey, "--lot", "DT-LV-261103-01"])
-        #expect(bad.status == 1)
+        #expect(bad.status == 3)
         #expect(bad.stdout.hasPrefix("NOT VERIFIED") && bad.stdout.contains("tampered.proof does not check out"))
 
         let missing = try AgriTraceBinary.run(["verify-label", ws.path("lost.proof"), "--vkey", ws.vkey])
-        #expect(missing.status == 1 && missing.stdout.contains("lost.proof cannot be read"))
+        #expect(missing.status == 2 && missing.stderr.contains("lost.proof: not found"))
 
         let noKey = try AgriTraceBinary.run(["verify-label", proof])
         #expect(noKey.status == 2)
@@ -93,7 +93,7 @@ import TestSupport
         let ws = try workspace(checkpoint: false)
         defer { ws.directory.remove() }
         let refused = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out")])
-        #expect(refused.status == 1 && refused.stderr.contains("no checkpoint covers"))
+        #expect(refused.status == 2 && refused.stderr.contains("no checkpoint covers"))
         let signed = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(signed.status == 0 && signed.stdout.contains("(signed now)"), "\(signed.stderr)")
         #expect(try QRCodeReader.decode(ws.path("out/DT-CT-261104-01.png")) == "urn:agritrace:lot:DT-CT-261104-01")

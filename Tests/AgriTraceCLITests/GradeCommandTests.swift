@@ -160,8 +160,8 @@ import TestSupport
 
         let missingLedger = try AgriTraceBinary.run(["grade", sample, "--ledger", workspace.path("none.db"),
                                                      "--key", workspace.key, "--model", workspace.model])
-        #expect(missingLedger.status == 3)
-        #expect(missingLedger.stderr.contains("none.db"))
+        #expect(missingLedger.status == 2)
+        #expect(missingLedger.stderr.contains("none.db: not found"))
 
         let badPolicy = workspace.path("policy.json")
         try Data("{\"format\": \"agritrace-grading-policy\"}".utf8).write(to: URL(fileURLWithPath: badPolicy))

@@ -39,7 +39,7 @@ import TestSupport
                              "--model", workspace.model, "--register-origins", "--jobs", String(jobs), "--quiet"]
         process.standardOutput = FileHandle.nullDevice
         if let stderr {
-            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            try Data().write(to: stderr)
             process.standardError = try FileHandle(forWritingTo: stderr)
         } else {
             process.standardError = FileHandle.nullDevice

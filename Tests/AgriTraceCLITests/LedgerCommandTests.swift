@@ -85,7 +85,7 @@ import TestSupport
         #expect(bad.stderr.contains("INVALID"))
     }
 
-    @Test func badInputsAreUsageErrorsAndRuleBreaksAreLedgerErrors() throws {
+    @Test func badInputsAndRuleBreaksAreInputErrors() throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
         let float = try setup.append(#"{"type":"origin","origin_code":"X","farm_id":"f","crop":"c","area_m2":1.5}"#, expect: 2)
@@ -94,7 +94,7 @@ import TestSupport
         #expect(unknown.stderr.contains("unknown field \"colour\""))
         let reserved = try setup.append(#"{"type":"origin","seq":5,"origin_code":"X","farm_id":"f","crop":"c"}"#, expect: 2)
         #expect(reserved.stderr.contains("\"seq\""))
-        let unregistered = try setup.append(Self.lot("LOT-B"), expect: 3)
+        let unregistered = try setup.append(Self.lot("LOT-B"), expect: 2)
         #expect(unregistered.stderr.contains("origin code 'VN-DT-001' is not registered"))
         let verified = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey])
         #expect(verified.status == 0)

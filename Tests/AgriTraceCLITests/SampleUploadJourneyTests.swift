@@ -51,7 +51,7 @@ import TestSupport
         try text.replacingOccurrences(of: String(extraLine), with: "extra " + Data(forged.utf8).base64EncodedString())
             .write(toFile: forgedFile, atomically: true, encoding: .utf8)
         let rejected = try AgriTraceBinary.run(["verify-label", forgedFile, "--vkey", vkey])
-        #expect(rejected.status == 1 && rejected.stdout.hasPrefix("NOT VERIFIED"))
+        #expect(rejected.status == 3 && rejected.stdout.hasPrefix("NOT VERIFIED"))
 
         let events = ws.path("events.jsonld")
         #expect(try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--out", events]).status == 0)

@@ -56,6 +56,23 @@ import TestSupport
         #expect(text.stdout.contains("2 groups (0-4,5-9)"))
     }
 
+    /// Without a validation split nothing is measured, so no score may be printed or recorded
+    /// (the epoch number once appeared as "validation macro-F1 2.0000").
+    @Test func withoutAValidationSplitNoScoreIsClaimed() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        let model = directory.url.appendingPathComponent("m.agmodel").path
+        let train = try AgriTraceBinary.run(["train", data.path, "--out", model, "--arch", "tiny", "--input-size", "24",
+                                             "--epochs", "2", "--val-split", "0", "--seed", "5"])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(!train.stderr.contains("macro-F1") && !train.stderr.contains("nan"), "\(train.stderr)")
+        #expect(train.stderr.contains("kept the last epoch, 2 (no validation split"), "\(train.stderr)")
+        let info = try AgriTraceBinary.run(["model", "info", model])
+        #expect(info.status == 0 && info.stdout.contains("metadata epoch: 2"), "\(info.stdout)")
+        #expect(!info.stdout.contains("validation_macro_f1"), "\(info.stdout)")
+    }
+
     @Test func unreadablePhotosAreReportedAndSkipped() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -91,7 +108,7 @@ import TestSupport
         defer { directory.remove() }
         let missing = try AgriTraceBinary.run(["train", directory.url.appendingPathComponent("none").path, "--out", "x.agmodel"])
         #expect(missing.status == 2)
-        #expect(missing.stderr.contains("none: not a folder"))
+        #expect(missing.stderr.contains("none: not found"))
         let arch = try AgriTraceBinary.run(["train", directory.url.path, "--out", "x.agmodel", "--arch", "huge"])
         #expect(arch.status == 2)
         let data = try copyOfFixturePhotos(directory)

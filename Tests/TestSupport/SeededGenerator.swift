@@ -1,17 +1,9 @@
-/// SplitMix64: a tiny deterministic generator so randomised tests are reproducible.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import Deterministic
 
-    public init(seed: UInt64) { state = seed }
+/// The library's SplitMix64 generator, so randomised tests are reproducible; the name tests use.
+public typealias SeededGenerator = SeededRandom
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededRandom {
     /// Uniform floats in [-1, 1).
     public mutating func floats(_ count: Int) -> [Float] {
         (0..<count).map { _ in Float.random(in: -1..<1, using: &self) }

@@ -15,7 +15,7 @@ import TestSupport
         let network = try Architecture.compact.build(inputSize: size, classes: 10, seed: 3)
         let (mean, std) = cache.channelStatistics(of: Array(folder.photos.indices))
         var batch = BatchTensor(zeros: BatchShape(n: folder.photos.count, h: size, w: size, c: 3))
-        var random = SeededRandom(seed: 1)
+        var random = SeededGenerator(seed: 1)
         batch.data.withUnsafeMutableBufferPointer { out in
             cache.pixels.withUnsafeBufferPointer { pixels in
                 for i in folder.photos.indices {

@@ -22,7 +22,7 @@ import TestSupport
 
     @Test(arguments: convCases)
     func convolution(_ c: ConvCase) {
-        var random = SeededRandom(seed: 7)
+        var random = SeededGenerator(seed: 7)
         let layer = ConvolutionLayer(inChannels: c.shape.c, outChannels: c.outChannels, kernelSize: c.kernel, stride: c.stride,
                            padding: c.padding, groups: c.groups, hasBias: c.bias, random: &random)
         if let bias = layer.bias { bias.value = (0..<c.outChannels).map { Float($0) * 0.1 - 0.2 } }
@@ -88,7 +88,7 @@ import TestSupport
     }
 
     @Test func dense() {
-        var random = SeededRandom(seed: 3)
+        var random = SeededGenerator(seed: 3)
         let shape = BatchShape(n: 4, h: 2, w: 1, c: 3)
         let layer = DenseLayer(inputs: 6, outputs: 5, random: &random)
         layer.bias.value = [0.1, 0.2, -0.3, 0.4, 0]
@@ -96,7 +96,7 @@ import TestSupport
     }
 
     @Test func residualBlock() {
-        var random = SeededRandom(seed: 5)
+        var random = SeededGenerator(seed: 5)
         let shape = BatchShape(n: 2, h: 5, w: 4, c: 3)
         let conv = ConvolutionLayer(inChannels: 3, outChannels: 3, kernelSize: 3, padding: 1, random: &random)
         let norm = BatchNormLayer(channels: 3)

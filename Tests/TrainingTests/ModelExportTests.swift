@@ -11,7 +11,7 @@ import TestSupport
         let size = 20
         let network = try architecture.build(inputSize: size, classes: 5, seed: 4)
         // Non-trivial batch-norm statistics so folding is really exercised.
-        var random = SeededRandom(seed: 8)
+        var random = SeededGenerator(seed: 8)
         for parameter in network.parameters {
             switch parameter.name {
             case "running_mean", "offset": parameter.value = parameter.value.map { _ in random.uniform(-0.5, 0.5) }

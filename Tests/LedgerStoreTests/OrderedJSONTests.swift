@@ -1,5 +1,5 @@
 import Testing
-@testable import Traceability
+import LedgerStore
 
 @Suite struct OrderedJSONTests {
     @Test func keepsKeyOrderAndEscapesStrings() {
@@ -20,5 +20,12 @@ import Testing
             }
 
             """)
+    }
+
+    @Test func compactFormHasNoWhitespaceAndFloatsRoundTrip() {
+        let value = OrderedJSON.object([
+            ("file", .string("a\tb.jpg")), ("p", .array([.number(0.1), .number(Float.nan), .number(1)])), ("o", .object([])),
+        ])
+        #expect(value.renderedCompact() == #"{"file":"a\tb.jpg","p":[0.1,null,1.0],"o":{}}"#)
     }
 }

@@ -1,9 +1,7 @@
-import Foundation
-import LedgerStore
-
 /// A JSON value whose objects keep their keys in insertion order, so documents we write
-/// (EPCIS, `trace --json`) read top-down the way a person expects and are byte-for-byte
-/// reproducible for the same ledger.
+/// (EPCIS, `trace --json`, the grading results file) read top-down the way a person expects and
+/// are byte-for-byte reproducible. Strings are escaped by `CanonicalJSON`, the one JSON string
+/// writer of the package.
 public indirect enum OrderedJSON: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -28,59 +26,63 @@ public indirect enum OrderedJSON: Sendable, Equatable {
         }
     }
 
+    /// A float written in its shortest round-tripping form; not-a-number and infinities, which
+    /// JSON cannot hold, become null.
+    public static func number(_ value: Float) -> OrderedJSON {
+        value.isFinite ? .decimal("\(value)") : .null
+    }
+
     /// Pretty-printed with two-space indentation and a trailing newline.
     public func rendered() -> String {
-        var out = ""
+        var out = [UInt8]()
         write(to: &out, indent: 0)
-        out += "\n"
-        return out
+        out.append(0x0a)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String, indent: Int) {
+    /// On one line, without spaces (for JSON-lines files).
+    public func renderedCompact() -> String {
+        var out = [UInt8]()
+        write(to: &out, indent: nil)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `indent` nil writes compactly.
+    private func write(to out: inout [UInt8], indent: Int?) {
+        func newline(_ level: Int) {
+            guard indent != nil else { return }
+            out.append(0x0a)
+            out.append(contentsOf: repeatElement(0x20, count: 2 * level))
+        }
+        let level = indent ?? 0
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .decimal(let text): out += text
-        case .string(let s): OrderedJSON.writeString(s, to: &out)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .decimal(let text): out.append(contentsOf: text.utf8)
+        case .string(let s): CanonicalJSON.writeString(s, to: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "[\n"
+            out.append(0x5b)
             for (i, item) in items.enumerated() {
-                out += String(repeating: "  ", count: indent + 1)
-                item.write(to: &out, indent: indent + 1)
-                out += i == items.count - 1 ? "\n" : ",\n"
+                if i > 0 { out.append(0x2c) }
+                newline(level + 1)
+                item.write(to: &out, indent: indent.map { $0 + 1 })
             }
-            out += String(repeating: "  ", count: indent) + "]"
+            if !items.isEmpty { newline(level) }
+            out.append(0x5d)
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{\n"
+            out.append(0x7b)
             for (i, (key, value)) in members.enumerated() {
-                out += String(repeating: "  ", count: indent + 1)
-                OrderedJSON.writeString(key, to: &out)
-                out += ": "
-                value.write(to: &out, indent: indent + 1)
-                out += i == members.count - 1 ? "\n" : ",\n"
+                if i > 0 { out.append(0x2c) }
+                newline(level + 1)
+                CanonicalJSON.writeString(key, to: &out)
+                out.append(0x3a)
+                if indent != nil { out.append(0x20) }
+                value.write(to: &out, indent: indent.map { $0 + 1 })
             }
-            out += String(repeating: "  ", count: indent) + "}"
+            if !members.isEmpty { newline(level) }
+            out.append(0x7d)
         }
-    }
-
-    private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }
 
@@ -96,7 +98,7 @@ extension OrderedJSON {
     public var arrayValue: [OrderedJSON]? { if case .array(let a) = self { return a }; return nil }
 
     /// A ledger entry's JSON, with object keys in canonical (sorted) order.
-    public init(_ value: LedgerStore.JSONValue) {
+    public init(_ value: JSONValue) {
         switch value {
         case .null: self = .null
         case .bool(let b): self = .bool(b)

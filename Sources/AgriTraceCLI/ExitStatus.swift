@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Grading
+import Imaging
+import LedgerStore
+import MerkleLog
+import NeuralNet
+import Traceability
+import Training
+
+/// The exit statuses of every `agritrace` command, and the one place an error becomes a status.
+///
+/// Commands throw: `ExitStatus` itself when they have already printed their verdict, a
+/// `CommandFailure` when they know the status and the message, or any library error, which
+/// `init(for:)` classifies. `AgriTrace.runAndExit()` prints the message and exits, after every
+/// `defer` of the command has run.
+public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
+    /// Success; VERIFIED; INTACT.
+    case success = 0
+    /// Finished, but something needs attention (unreadable photos, lots held, nothing found).
+    case needsAttention = 1
+    /// Usage or input error: bad option, file not found, malformed input, wrong key.
+    case usageError = 2
+    /// Verification failed: NOT VERIFIED, TAMPERED, refused by a witness.
+    case verificationFailed = 3
+    /// Internal or storage failure: I/O, SQLite, classifier failure.
+    case internalFailure = 4
+
+    /// The status for an error a command threw.
+    public init(for error: any Error) {
+        switch error {
+        case let status as ExitStatus: self = status
+        case let failure as CommandFailure: self = failure.status
+        // Until every command throws `ExitStatus`, ArgumentParser's own code keeps its number.
+        case let code as ExitCode: self = ExitStatus(rawValue: code.rawValue) ?? .internalFailure
+        case is ValidationError: self = .usageError
+        // Inputs the user gave: files, keys, models, uploads, data folders.
+        case is KeyFileError, is EntryError, is ImageDecodingError, is ModelError, is OnnxImportError, is GraphError,
+             is UploadValidationError, is ZipError, is GradingPolicyError, is DatasetError, is GroupingError,
+             is EvaluationError, is CheckpointError, is QRCodeError:
+            self = .usageError
+        case let note as NoteError:
+            switch note {
+            case .malformedKey, .malformedNote, .malformedCheckpoint, .malformedProof: self = .usageError
+            case .invalidSignature, .noVerifiedSignature, .originMismatch: self = .verificationFailed
+            }
+        case is MerkleError, is ProofFileError, is ProofRejected: self = .verificationFailed
+        case let ledger as LedgerError: self = Self.status(of: ledger)
+        // A query that finds nothing: the command ran, there is just nothing to show.
+        case is TraceError: self = .needsAttention
+        case let label as LabelError:
+            switch label {
+            case .unknownLot, .notGraded: self = .needsAttention
+            case .noCheckpoint: self = .usageError
+            }
+        case let cocoa as CocoaError where cocoa.code == .fileReadNoSuchFile || cocoa.code == .fileNoSuchFile:
+            self = .usageError
+        default: self = .internalFailure
+        }
+    }
+
+    private static func status(of error: LedgerError) -> ExitStatus {
+        switch error {
+        case .database: return .internalFailure
+        case .notALedger, .alreadyExists, .unsupportedSchema, .rejectedEntry, .signerNotActive, .entryNotFound, .noCheckpoint:
+            return .usageError
+        case .corruptEntry, .merkle: return .verificationFailed
+        }
+    }
+
+    /// The "Exit status" paragraph of a command's help: what 0, 1 and 3 mean for this command
+    /// (nil: the command never uses that status), and the shared meaning of 2 and 4.
+    static func help(success: String, needsAttention: String? = nil, verificationFailed: String? = nil) -> String {
+        var parts = ["0 \(success)"]
+        if let needsAttention { parts.append("1 \(needsAttention)") }
+        parts.append("2 usage or input error (bad option, file not found, malformed input, wrong key)")
+        if let verificationFailed { parts.append("3 \(verificationFailed)") }
+        parts.append("4 internal or storage failure")
+        return "Exit status: " + parts.joined(separator: "; ") + "."
+    }
+}
+
+/// A failure a command reports as one line on stderr, with the status it exits with.
+public struct CommandFailure: Error, CustomStringConvertible, Sendable {
+    public let status: ExitStatus
+    public let message: String
+
+    public init(_ status: ExitStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    /// A usage error naming a file the user gave that does not exist.
+    static func notFound(_ path: String, what: String) -> CommandFailure {
+        CommandFailure(.usageError, "\(what) \(path): not found")
+    }
+}
+
+/// Checks on the files a command is given, before any work starts.
+enum InputFile {
+    /// Throws "<what> <path>: not found" (status 2) unless `path` exists.
+    static func require(_ path: String, _ what: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw CommandFailure.notFound(path, what: what) }
+    }
+
+    /// Reads a whole file the user named; missing is "not found", anything else names the problem.
+    static func read(_ path: String, _ what: String) throws -> Data {
+        try require(path, what)
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CommandFailure(.usageError, "\(what) \(path): cannot read: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+
+/// Loading the key files a command is given, with the checks every command wants: the file
+/// exists, it is the right kind of key, and a signing key belongs to the ledger it will sign.
+enum KeyFiles {
+    /// The cooperative's private signing key; a witness key is refused.
+    static func signer(_ path: String) throws -> NoteSigner {
+        try InputFile.require(path, "signing key")
+        let signer = try SigningKeyFile.load(path)
+        guard signer.verifier.type != .cosignatureV1 else {
+            throw CommandFailure(.usageError, "signing key \(path): this is a witness key (from `keys generate --witness`); "
+                                 + "give the cooperative's signing key")
+        }
+        return signer
+    }
+
+    /// The cooperative's signing key, which must be an active signer of `ledger`: checked before
+    /// any work so a wrong key never costs a grading run.
+    static func signer(_ path: String, for ledger: Ledger) throws -> NoteSigner {
+        let signer = try signer(path)
+        guard try ledger.isActiveSigner(signer.verifier) else {
+            throw CommandFailure(.usageError, "signing key \(path): key \(signer.verifier.name) is not an active signer of "
+                                 + "the ledger \(ledger.path); give the key the ledger was created with (or a key added to it)")
+        }
+        return signer
+    }
+
+    /// A witness's private cosigning key; an ordinary signing key is refused.
+    static func witness(_ path: String) throws -> NoteSigner {
+        try InputFile.require(path, "witness key")
+        let signer = try SigningKeyFile.load(path)
+        guard signer.verifier.type == .cosignatureV1 else {
+            throw CommandFailure(.usageError, "witness key \(path): not a witness key; create one with `keys generate --witness`")
+        }
+        return signer
+    }
+
+    /// A public verifier key (vkey) file.
+    static func verifier(_ path: String, _ what: String = "verifier key") throws -> NoteVerifier {
+        try InputFile.require(path, what)
+        return try SigningKeyFile.loadVerifier(path)
+    }
+}

@@ -1,0 +1,53 @@
+import Deterministic
+import Foundation
+import Imaging
+
+/// One photo file's classification, or why it has none.
+public struct FileClassification: Sendable, Equatable, Encodable {
+    public var file: String
+    /// The most likely class (the lowest index among equal probabilities).
+    public var classIndex: Int?
+    public var label: String?
+    public var probabilities: [Float]?
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case file, label, probabilities, error
+        case classIndex = "class"
+    }
+}
+
+extension ModelPhotoClassifier {
+    /// Reads, decodes (straight to the model's input size, as grading does) and classifies each
+    /// file on up to `jobs` threads. Results are in input order and identical for any `jobs`;
+    /// a file that cannot be read or decoded gets an error naming it, and the rest go on.
+    public func classify(files: [String], jobs: Int) -> [FileClassification] {
+        var results = [FileClassification?](repeating: nil, count: files.count)
+        results.withUnsafeMutableBufferPointer { out in
+            // Each chunk writes only its own files' slots.
+            let output = UncheckedSendable(out)
+            parallelChunks(files.count, jobs: jobs) { _, range in
+                for index in range { output.value[index] = classify(file: files[index]) }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    private func classify(file: String) -> FileClassification {
+        do {
+            let data = try ImageDecoder.readFile(at: URL(fileURLWithPath: file))
+            let probabilities = try classify([try decode(data, fileName: file)])[0]
+            let best = Self.mostLikely(probabilities)
+            return FileClassification(file: file, classIndex: best, label: labels[best], probabilities: probabilities)
+        } catch {
+            return FileClassification(file: file, error: "\(error)")
+        }
+    }
+
+    /// The index of the highest probability, the lowest such index on ties.
+    public static func mostLikely(_ probabilities: [Float]) -> Int {
+        var best = 0
+        for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
+        return best
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import LedgerStore
+import Testing
+import TestSupport
+
+/// Every command's exit statuses, run through the binary as a user would. The numbers are the
+/// documented convention (README "Exit statuses"): 0 success / VERIFIED / INTACT, 1 finished
+/// but needs attention, 2 usage or input error, 3 verification failed, 4 internal or storage failure.
+@Suite struct ExitStatusTests {
+    struct Row: CustomStringConvertible {
+        let arguments: [String]
+        let status: Int32
+        /// Text that must appear on stderr (or stdout, for verdicts).
+        let says: String?
+        init(_ arguments: [String], _ status: Int32, says: String? = nil) {
+            self.arguments = arguments
+            self.status = status
+            self.says = says
+        }
+        var description: String { "agritrace " + arguments.joined(separator: " ") }
+    }
+
+    /// A ledger graded from the sample upload, a checkpoint, a label, proofs, a tampered proof
+    /// and a tampered copy of the ledger; keys of the cooperative, of a stranger and of a witness.
+    struct Setup {
+        let workspace: GradeWorkspace
+        func path(_ name: String) -> String { workspace.path(name) }
+        var ledger: String { workspace.ledger }
+        var key: String { workspace.key }
+        var model: String { workspace.model }
+
+        init() throws {
+            workspace = try GradeWorkspace()
+            let path = workspace.path
+            try Self.run(["keys", "generate", "--name", "coop.example/ledger", "--out", path("spare.key")])
+            try Self.run(["keys", "generate", "--name", "stranger.example/ledger", "--out", path("stranger.key")])
+            let witness = try Self.run(["keys", "generate", "--name", "witness.example/w1", "--out", path("w1.key"), "--witness"])
+            try Data(witness.stdout.utf8).write(to: URL(fileURLWithPath: path("w1.vkey")))
+            try SigningKeyFile.writeVerifier(try SigningKeyFile.load(workspace.key).verifier, to: path("coop.vkey"))
+
+            let sample = FixtureFiles.url("uploads/sample").path
+            let graded = try workspace.grade(sample, ["--register-origins", "--quiet"])
+            try #require(graded.status == 1, "setup: \(graded.stderr)")
+            try Self.run(["ledger", "checkpoint", "--ledger", workspace.ledger, "--key", workspace.key])
+            try Self.run(["label", "DT-LV-261103-01", "--ledger", workspace.ledger, "--out", path("labels")])
+            try Self.run(["ledger", "prove", "--ledger", workspace.ledger, "--entry", "5", "--out", path("e5.tlog-proof")])
+            try Self.tamper(proof: path("e5.tlog-proof"), into: path("e5-tampered.tlog-proof"))
+            try Self.tamper(proof: path("labels/DT-LV-261103-01.proof"), into: path("tampered-label.proof"))
+            try FileManager.default.copyItem(atPath: workspace.ledger, toPath: path("tampered.db"))
+            // An attacker with the database file: the sqlite3 shell, not the ledger's API.
+            let sqlite = Process()
+            sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            sqlite.arguments = ["sqlite3", path("tampered.db"), "DROP TRIGGER entries_append_only_update; "
+                                + "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'DT-LV-261103-01', 'DT-LV-261103-09') AS BLOB) WHERE seq = 5;"]
+            try sqlite.run()
+            sqlite.waitUntilExit()
+            try #require(sqlite.terminationStatus == 0, "setup: sqlite3 could not alter the copy")
+            try Data("not a photo".utf8).write(to: URL(fileURLWithPath: path("broken.jpg")))
+        }
+
+        @discardableResult
+        static func run(_ arguments: [String]) throws -> CommandResult {
+            let result = try AgriTraceBinary.run(arguments)
+            try #require(result.status == 0, "setup: agritrace \(arguments.joined(separator: " ")): \(result.stderr)")
+            return result
+        }
+
+        /// The proof with one base64 character of its last hash line changed.
+        static func tamper(proof: String, into copy: String) throws {
+            var lines = try String(contentsOfFile: proof, encoding: .utf8).components(separatedBy: "\n")
+            let index = try #require(lines.lastIndex { $0.count == 44 && $0.hasSuffix("=") })
+            var characters = Array(lines[index])
+            characters[0] = characters[0] == "A" ? "B" : "A"
+            lines[index] = String(characters)
+            try lines.joined(separator: "\n").write(toFile: copy, atomically: true, encoding: .utf8)
+        }
+    }
+
+    @Test func everyCommandExitsWithTheDocumentedStatus() throws {
+        let s = try Setup()
+        defer { s.workspace.remove() }
+        let sample = FixtureFiles.url("uploads/sample").path
+        let photo = FixtureFiles.url("images/photo.jpg").path
+        // A path whose parent is a regular file: no one, not even root, can write there.
+        let unwritable = s.path("coop.vkey") + "/out"
+        let rows: [Row] = [
+            Row(["--version"], 0),
+            Row(["no-such-command"], 2),
+            Row(["grade", "--version"], 2),
+
+            Row(["keys", "generate", "--name", "x.example/l", "--out", s.path("new.key")], 0),
+            Row(["keys", "generate", "--name", "x.example/l", "--out", s.path("new.key")], 2, says: "new.key"),
+            Row(["keys", "generate", "--name", "bad name", "--out", s.path("new2.key")], 2),
+
+            Row(["ledger", "init", "--ledger", s.path("fresh.db"), "--key", s.key], 0),
+            Row(["ledger", "init", "--ledger", s.path("fresh.db"), "--key", s.key], 2, says: "fresh.db"),
+            Row(["ledger", "init", "--ledger", s.path("other.db"), "--key", s.path("nope.key")], 2, says: "nope.key: not found"),
+            Row(["ledger", "init", "--ledger", s.path("other.db"), "--key", s.path("w1.key")], 2, says: "witness key"),
+            Row(["ledger", "append", "--ledger", s.ledger, "--key", s.key, "--file", s.path("nope.json")], 2, says: "nope.json: not found"),
+            Row(["ledger", "append", "--ledger", s.ledger, "--key", s.path("stranger.key"), "--file", s.path("broken.jpg")], 2,
+                says: "not an active signer"),
+            Row(["ledger", "append", "--ledger", s.ledger, "--key", s.key, "--file", s.path("broken.jpg")], 2, says: "broken.jpg"),
+            Row(["ledger", "checkpoint", "--ledger", s.ledger, "--key", s.key], 0),
+            Row(["ledger", "checkpoint", "--ledger", s.ledger, "--key", s.path("stranger.key")], 2, says: "not an active signer"),
+            Row(["ledger", "checkpoint", "--ledger", s.ledger, "--key", s.path("w1.key")], 2, says: "witness key"),
+            Row(["ledger", "checkpoint", "--ledger", s.path("nope.db"), "--key", s.key], 2, says: "nope.db: not found"),
+            Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "5"], 0),
+            Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "999"], 2, says: "999"),
+            Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "5", "--out", unwritable], 4, says: unwritable),
+            Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("coop.vkey")], 0, says: "INTACT"),
+            Row(["ledger", "verify", "--ledger", s.path("tampered.db")], 3, says: "TAMPERED"),
+            Row(["ledger", "verify", "--ledger", s.path("nope.db")], 2, says: "nope.db: not found"),
+            Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("nope.vkey")], 2, says: "nope.vkey: not found"),
+            Row(["ledger", "verify-proof", s.path("e5.tlog-proof"), "--vkey", s.path("coop.vkey")], 0, says: "VALID"),
+            Row(["ledger", "verify-proof", s.path("e5-tampered.tlog-proof"), "--vkey", s.path("coop.vkey")], 3),
+            Row(["ledger", "verify-proof", s.path("nope.tlog-proof"), "--vkey", s.path("coop.vkey")], 2, says: "nope.tlog-proof: not found"),
+            Row(["ledger", "witness", "--ledger", s.ledger, "--key", s.key, "--log-vkey", s.path("coop.vkey"),
+                 "--state", s.path("w1.state")], 2, says: "not a witness key"),
+
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--model", s.model, "--quiet"], 0),
+            Row(["grade", FixtureFiles.url("uploads/zip-slip.zip").path, "--ledger", s.ledger, "--key", s.key, "--model", s.model], 2),
+            Row(["grade", s.path("nope.zip"), "--ledger", s.ledger, "--key", s.key], 2, says: "nope.zip: not found"),
+            Row(["grade", sample, "--ledger", s.path("nope.db"), "--key", s.key], 2, says: "nope.db: not found"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("nope.key")], 2, says: "nope.key: not found"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--model", s.path("nope.agmodel")], 2, says: "nope.agmodel: not found"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--policy", s.path("nope.json")], 2, says: "nope.json: not found"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("stranger.key")], 2, says: "not an active signer"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("w1.key")], 2, says: "witness key"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--jobs", "0"], 2),
+
+            Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--out", s.path("labels2")], 0),
+            Row(["label", "NOPE", "--ledger", s.ledger, "--out", s.path("labels3")], 1, says: "NOPE"),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.path("nope.db"), "--out", s.path("labels3")], 2, says: "nope.db: not found"),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.path("stranger.key"), "--out", s.path("labels3")], 2,
+                says: "not an active signer"),
+            Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("coop.vkey")], 0, says: "VERIFIED"),
+            Row(["verify-label", s.path("tampered-label.proof"), "--vkey", s.path("coop.vkey")], 3, says: "NOT VERIFIED"),
+            Row(["verify-label", s.path("lost.proof"), "--vkey", s.path("coop.vkey")], 2, says: "lost.proof: not found"),
+            Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("nope.vkey")], 2, says: "nope.vkey: not found"),
+            Row(["trace", "DT-LV-261103-01", "--ledger", s.ledger], 0),
+            Row(["trace", "DT-XX-000000-00", "--ledger", s.ledger], 1, says: "DT-XX-000000-00"),
+            Row(["trace", "DT-LV-261103-01", "--ledger", s.path("nope.db")], 2, says: "nope.db: not found"),
+            Row(["export", "epcis", "--ledger", s.ledger, "--out", s.path("events.jsonld")], 0),
+            Row(["export", "epcis", "--ledger", s.ledger, "--lot", "NOPE", "--out", s.path("events.jsonld")], 1, says: "NOPE"),
+            Row(["export", "epcis", "--ledger", s.ledger, "--out", unwritable], 4, says: unwritable),
+            Row(["audit", "--ledger", s.ledger, "--vkey", s.path("coop.vkey"), "--out", s.path("report.html")], 0),
+            Row(["audit", "--ledger", s.path("tampered.db"), "--out", s.path("report.html")], 3),
+            Row(["audit", "--ledger", s.ledger, "--out", unwritable], 4, says: unwritable),
+
+            Row(["inspect", photo], 0),
+            Row(["inspect", photo, s.path("broken.jpg")], 1),
+            Row(["inspect", s.path("nope.jpg")], 1, says: "nope.jpg"),
+            Row(["classify", photo, "--model", s.model], 0),
+            Row(["classify", photo, s.path("broken.jpg"), "--model", s.model], 1),
+            Row(["classify", photo, "--model", s.path("nope.agmodel")], 2, says: "nope.agmodel: not found"),
+            Row(["classify", photo, "--model", s.path("broken.jpg")], 2, says: "broken.jpg"),
+            Row(["model", "info", s.model], 0),
+            Row(["model", "info", s.path("nope.agmodel")], 2, says: "nope.agmodel: not found"),
+            Row(["model", "run", s.model, "--input", s.path("broken.jpg"), "--output", s.path("out.f32")], 2, says: "broken.jpg"),
+            Row(["model", "run", s.model, "--input", s.path("nope.f32"), "--output", s.path("out.f32")], 2, says: "nope.f32: not found"),
+            Row(["model", "bench", s.path("nope.agmodel")], 2, says: "nope.agmodel: not found"),
+            Row(["model", "import", s.path("nope.onnx"), "--labels", s.path("labels.txt"), "--out", s.path("x.agmodel")], 2,
+                says: "nope.onnx: not found"),
+            Row(["train", s.path("nope-photos"), "--out", s.path("x.agmodel")], 2, says: "nope-photos: not found"),
+            Row(["eval", s.path("nope-photos"), "--model", s.model], 2, says: "nope-photos: not found"),
+        ]
+        for row in rows {
+            let result = try AgriTraceBinary.run(row.arguments)
+            #expect(result.status == row.status, "\(row): exit \(result.status), stderr: \(result.stderr)")
+            if let says = row.says {
+                #expect(result.stderr.contains(says) || result.stdout.contains(says), "\(row) should say \(says): \(result.stderr)")
+            }
+        }
+    }
+
+    /// A key that cannot sign the ledger costs nothing: refused before the upload is even read.
+    @Test func aWrongKeyIsRefusedBeforeAnyPhotoIsGraded() throws {
+        let s = try Setup()
+        defer { s.workspace.remove() }
+        let before = try s.workspace.openLedger().size()
+        for key in ["stranger.key", "w1.key"] {
+            let result = try AgriTraceBinary.run(["grade", FixtureFiles.url("uploads/sample").path, "--ledger", s.ledger,
+                                                  "--key", s.path(key), "--model", s.model, "--results", s.path("r.jsonl")])
+            #expect(result.status == 2, "\(key): \(result.stderr)")
+            #expect(result.stdout.isEmpty && !result.stderr.contains("photos"), "\(key): grading started: \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: s.path("r.jsonl")), "\(key): a results file was started")
+        }
+        #expect(try s.workspace.openLedger().size() == before)
+    }
+}
