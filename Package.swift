@@ -72,6 +72,7 @@ let package = Package(
 
         // Tests mirror the targets.
         .target(name: "TestSupport", dependencies: ["Deterministic"], path: "Tests/TestSupport"),
+        .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsGeneric", "KernelsAVX2", "TestSupport"],
