@@ -56,6 +56,7 @@ struct InspectReport {
         switch reason {
         case .emptyFile: "empty"
         case .fileTooLarge: "file_too_large"
+        case .notFound: "not_found"
         case .unreadable: "unreadable"
         case .unrecognisedFormat: "unrecognised_format"
         case .tooManyPixels: "too_many_pixels"

@@ -39,6 +39,8 @@ extension ModelPhotoClassifier {
             let probabilities = try classify([try decode(data, fileName: file)])[0]
             let best = Self.mostLikely(probabilities)
             return FileClassification(file: file, classIndex: best, label: labels[best], probabilities: probabilities)
+        } catch let error as ImageDecodingError {
+            return FileClassification(file: file, error: error.reasonText)   // `file` already names it
         } catch {
             return FileClassification(file: file, error: "\(error)")
         }

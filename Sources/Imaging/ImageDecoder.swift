@@ -49,6 +49,9 @@ public enum ImageDecoder {
     /// Reads a file after checking its size against `limits.maxBytes`.
     public static func readFile(at url: URL, limits: DecodeLimits = .default) throws -> Data {
         let name = url.lastPathComponent
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ImageDecodingError(fileName: name, format: nil, reason: .notFound)
+        }
         let size: Int
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: url.path)

@@ -5,6 +5,8 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         case emptyFile
         /// The file is larger than `DecodeLimits.maxBytes`.
         case fileTooLarge(bytes: Int, limit: Int)
+        /// There is no file at that path.
+        case notFound
         /// The file could not be read from disk.
         case unreadable
         /// The first bytes match neither the JPEG nor the PNG signature.
@@ -38,6 +40,7 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         switch reason {
         case .emptyFile: text = "empty file"
         case let .fileTooLarge(bytes, limit): text = "file is \(bytes) bytes, above the limit of \(limit) bytes"
+        case .notFound: text = "not found"
         case .unreadable: text = "file cannot be read"
         case let .unrecognisedFormat(leading):
             let hex = leading.prefix(8).map { byte in

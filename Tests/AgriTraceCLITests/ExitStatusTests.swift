@@ -149,9 +149,10 @@ import TestSupport
 
             Row(["inspect", photo], 0),
             Row(["inspect", photo, s.path("broken.jpg")], 1),
-            Row(["inspect", s.path("nope.jpg")], 1, says: "nope.jpg"),
+            Row(["inspect", s.path("nope.jpg")], 1, says: "nope.jpg: error: not found"),
             Row(["classify", photo, "--model", s.model], 0),
             Row(["classify", photo, s.path("broken.jpg"), "--model", s.model], 1),
+            Row(["classify", s.path("nope.jpg"), "--model", s.model], 1, says: "\(s.path("nope.jpg")): error: not found\n"),
             Row(["classify", photo, "--model", s.path("nope.agmodel")], 2, says: "nope.agmodel: not found"),
             Row(["classify", photo, "--model", s.path("broken.jpg")], 2, says: "broken.jpg"),
             Row(["model", "info", s.model], 0),

@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 import Testing
 import TestSupport
@@ -17,6 +18,16 @@ import TestSupport
             Issue.record("unexpected error type \(error)")
             return nil
         }
+    }
+
+    @Test func aMissingFileIsNotFoundNamingIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let error = #expect(throws: ImageDecodingError.self) {
+            try ImageDecoder.readFile(at: directory.url.appendingPathComponent("IMG_404.jpg"))
+        }
+        #expect(error?.reason == .notFound)
+        #expect(error?.description == "IMG_404.jpg: not found")
     }
 
     @Test func emptyAndUnknownFiles() {
