@@ -6,6 +6,10 @@ import Traceability
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Export ledger records (GS1 EPCIS 2.0).",
+        discussion: """
+            Example:
+              agritrace export epcis --ledger coop.db --out events.jsonld
+            """,
         subcommands: [EPCIS.self])
 
     /// `agritrace export epcis --ledger DB [--lot CODE] [--since DATE] --out FILE`.

@@ -6,7 +6,12 @@ import MerkleLog
 /// `agritrace keys generate`: a new Ed25519 key for a ledger (or a witness).
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Generate signing keys.", subcommands: [Generate.self])
+        commandName: "keys", abstract: "Generate signing keys.",
+        discussion: """
+            Example:
+              agritrace keys generate --name coop.example/ledger --out ~/.config/agritrace/coop.key > coop.vkey
+            """,
+        subcommands: [Generate.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(

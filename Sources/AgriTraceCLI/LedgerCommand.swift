@@ -8,6 +8,10 @@ struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Create, append to, checkpoint, prove and verify a ledger.",
+        discussion: """
+            Example:
+              agritrace ledger verify --ledger coop.db --vkey coop.vkey
+            """,
         subcommands: [Init.self, Append.self, Checkpoint.self, Prove.self, Verify.self, VerifyProof.self, Witness.self])
 
     /// Runs `body`. Errors are printed and turned into statuses by `AgriTrace.runAndExit()` alone;

@@ -7,6 +7,10 @@ import NeuralNet
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model", abstract: "Import, describe, run and benchmark grading models.",
+        discussion: """
+            Example:
+              agritrace model info tomato.agmodel
+            """,
         subcommands: [ImportModel.self, InfoModel.self, RunModel.self, BenchModel.self])
 }
 

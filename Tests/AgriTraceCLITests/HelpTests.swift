@@ -25,11 +25,12 @@ import Testing
         #expect(names.count >= 20, "\(names)")
     }
 
-    @Test func everySubcommandHasAnExampleOfItself() {
-        for (path, type) in Self.leaves() {
+    /// Every command, groups and the root included, shows a command line that starts with it.
+    @Test func everyCommandHasAnExampleOfItself() {
+        for (path, type) in Self.commands() {
             let help = Self.help(type)
             #expect(help.contains("Example"), "\(path) --help has no example")
-            #expect(help.contains("  \(path) "), "\(path) --help has no example running \(path)")
+            #expect(help.contains("\n  \(path) "), "\(path) --help has no example running \(path)")
         }
     }
 
