@@ -19,7 +19,7 @@ let package = Package(
     products: [
         .executable(name: "agritrace", targets: ["agritrace"]),
         // For the nested Benchmarks package; applications use the CLI.
-        .library(name: "AgriTraceKit", targets: ["Deterministic", "Imaging", "Kernels", "NeuralNet", "Training",
+        .library(name: "AgriTraceKit", targets: ["Deterministic", "Imaging", "Kernels", "NeuralNet", "Training", "Markup",
                                                  "MerkleLog", "LedgerStore", "Grading", "Traceability"]),
     ],
     dependencies: [
@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "Deterministic"),
 
         // Domain modules.
+        // The one HTML/SVG escaper and page security policy; no dependencies.
+        .target(name: "Markup", exclude: ["README.md"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], exclude: ["README.md"], swiftSettings: optimisedInDebug),
         .target(name: "CPUFeatures", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "KernelsCore", swiftSettings: optimisedInDebug),
@@ -61,7 +63,7 @@ let package = Package(
         .target(name: "Grading", dependencies: ["Imaging", "NeuralNet", "LedgerStore", "CZlib", "Deterministic",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
-        .target(name: "Traceability", dependencies: ["LedgerStore", "MerkleLog", "Imaging", "CQRencode",
+        .target(name: "Traceability", dependencies: ["Markup", "LedgerStore", "MerkleLog", "Imaging", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [
@@ -80,10 +82,11 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Kernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "Kernels", "Imaging", "TestSupport"],
                     swiftSettings: optimisedInDebug),
+        .testTarget(name: "MarkupTests", dependencies: ["Markup", "TestSupport"]),
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog", "TestSupport"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "MerkleLog", "TestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "TestSupport"]),
-        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "LedgerStore", "MerkleLog", "Imaging", "TestSupport",
+        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Markup", "LedgerStore", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Grading", "TestSupport", "NeuralNet", "LedgerStore", "MerkleLog",
                                                            .product(name: "Crypto", package: "swift-crypto")]),

@@ -12,6 +12,7 @@ packages=(
   zlib1g-dev            # inflating .zip uploads
   libqrencode-dev       # QR codes on lot labels
   zbar-tools            # tests decode the QR codes we print (zbarimg)
+  chromium              # tests open the audit report in a real browser (no script runs, nothing loads)
 )
 
 missing=()

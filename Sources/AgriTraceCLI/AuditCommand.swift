@@ -45,7 +45,9 @@ struct AuditCommand: ParsableCommand {
                                 generatedAt: TraceabilitySupport.nowTimestamp(), ledger: snapshot,
                                 verification: VerificationOutcome(report))
         try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit).utf8), to: out)
-        let verdict = report.isIntact ? "ledger intact" : "ledger FAILED verification: \(report.firstFailure.map { "\($0)" } ?? "")"
+        var verdict = report.isIntact ? "ledger intact" : "ledger FAILED verification: \(report.firstFailure.map { "\($0)" } ?? "")"
+        // Never let an unpinned run read as a full pass.
+        if !report.keysPinned { verdict += "; keys not pinned: skipped (no --vkey, the ledger's first key is trusted on first use)" }
         FileHandleOutput.standardOutput.write("wrote \(out): \(snapshot.entries.count) entries, \(audit.lots.count) lots; \(verdict)\n")
         if !report.isIntact { throw ExitStatus.verificationFailed }
     }

@@ -1,3 +1,5 @@
+import Markup
+
 /// Inline SVG stacked bar charts for the audit report (no scripts, no external resources).
 enum SVGBarChart {
     struct Bar {
@@ -16,7 +18,7 @@ enum SVGBarChart {
         func y(_ value: Int) -> Int { top + plotHeight - value * plotHeight / axisMax }
 
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(width)\" height=\"\(height + 24)\" viewBox=\"0 0 \(width) \(height + 24)\">"
-        svg += "<title>\(HTML.escape(title))</title>"
+        svg += "<title>\(Markup.escapeHTML(title))</title>"
         for tick in stride(from: 0, through: axisMax, by: step) {
             svg += "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(width - right)\" y2=\"\(y(tick))\" stroke=\"#ddd\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"11\">\(tick)</text>"
@@ -29,14 +31,14 @@ enum SVGBarChart {
             for segment in bar.segments where segment.value > 0 {
                 let colour = GradePalette.colour(for: segment.name, among: series)
                 svg += "<rect x=\"\(x)\" y=\"\(y(base + segment.value))\" width=\"\(barWidth)\" height=\"\(y(base) - y(base + segment.value))\" fill=\"\(colour)\">"
-                svg += "<title>\(HTML.escape("\(bar.label): \(segment.name) \(segment.value)"))</title></rect>"
+                svg += "<title>\(Markup.escapeHTML("\(bar.label): \(segment.name) \(segment.value)"))</title></rect>"
                 base += segment.value
             }
-            svg += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" font-size=\"11\">\(HTML.escape(bar.label))</text>"
+            svg += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" font-size=\"11\">\(Markup.escapeHTML(bar.label))</text>"
         }
         svg += "<line x1=\"\(left)\" y1=\"\(top + plotHeight)\" x2=\"\(width - right)\" y2=\"\(top + plotHeight)\" stroke=\"#333\"/>"
-        svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(top + plotHeight + 36)\" text-anchor=\"middle\" font-size=\"12\">\(HTML.escape(xTitle))</text>"
-        svg += "<text x=\"14\" y=\"\(top + plotHeight / 2)\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 14 \(top + plotHeight / 2))\">\(HTML.escape(yTitle))</text>"
+        svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(top + plotHeight + 36)\" text-anchor=\"middle\" font-size=\"12\">\(Markup.escapeHTML(xTitle))</text>"
+        svg += "<text x=\"14\" y=\"\(top + plotHeight / 2)\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 14 \(top + plotHeight / 2))\">\(Markup.escapeHTML(yTitle))</text>"
         svg += legend(series, x: left, y: height + 6)
         svg += "</svg>"
         return svg
@@ -52,7 +54,7 @@ enum SVGBarChart {
             running += segment.value
             let end = running * width / total
             svg += "<rect x=\"\(x)\" y=\"0\" width=\"\(end - x)\" height=\"14\" fill=\"\(GradePalette.colour(for: segment.name, among: series))\">"
-            svg += "<title>\(HTML.escape("\(segment.name): \(segment.value) of \(total)"))</title></rect>"
+            svg += "<title>\(Markup.escapeHTML("\(segment.name): \(segment.value) of \(total)"))</title></rect>"
             x = end
         }
         return svg + "</svg>"
@@ -62,7 +64,7 @@ enum SVGBarChart {
         var svg = "", penX = x
         for name in series {
             svg += "<rect x=\"\(penX)\" y=\"\(y)\" width=\"12\" height=\"12\" fill=\"\(GradePalette.colour(for: name, among: series))\"/>"
-            svg += "<text x=\"\(penX + 16)\" y=\"\(y + 10)\" font-size=\"11\">\(HTML.escape(name))</text>"
+            svg += "<text x=\"\(penX + 16)\" y=\"\(y + 10)\" font-size=\"11\">\(Markup.escapeHTML(name))</text>"
             penX += 28 + name.count * 7
         }
         return svg

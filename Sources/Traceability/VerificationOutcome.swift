@@ -3,13 +3,18 @@ import LedgerStore
 /// The result of the ledger's full verification, as the audit report shows it.
 public struct VerificationOutcome: Sendable {
     public struct Check: Sendable {
+        /// `skipped` and `none` are never shown as a pass: the check did not run, or had nothing to check.
+        public enum Status: String, Sendable {
+            case pass, fail, skipped, none
+        }
+
         public let name: String
-        public let passed: Bool
+        public let status: Status
         public let detail: String
 
-        public init(name: String, passed: Bool, detail: String) {
+        public init(name: String, status: Status, detail: String) {
             self.name = name
-            self.passed = passed
+            self.status = status
             self.detail = detail
         }
     }
@@ -26,20 +31,32 @@ public struct VerificationOutcome: Sendable {
         self.failure = failure
     }
 
-    public var intact: Bool { failure == nil && checks.allSatisfy(\.passed) }
+    public var intact: Bool { failure == nil && !checks.contains { $0.status == .fail } }
+    /// Checks that did not run, which an intact verdict does not cover.
+    public var skipped: [Check] { checks.filter { $0.status == .skipped } }
 }
 
 extension VerificationOutcome {
-    /// The ledger's own verification report, one row per check with its first failure.
+    static let checkpointChecks: Set<VerificationReport.Check> =
+        [.checkpointSignature, .checkpointRoot, .checkpointConsistency, .equivocation]
+
+    /// The ledger's own verification report, one row per check with its first failure. Checkpoint
+    /// checks of a ledger without checkpoints are `none`; key pinning without `--vkey` is `skipped`.
     public init(_ report: VerificationReport) {
-        var checks = report.checkResults.map { result in
-            let failure = report.failures.first { $0.check == result.check }
-            return Check(name: result.check.rawValue, passed: result.passed,
-                         detail: failure?.description ?? "")
+        var checks = report.checkResults.map { result -> Check in
+            if let failure = report.failures.first(where: { $0.check == result.check }) {
+                return Check(name: result.check.rawValue, status: .fail, detail: failure.description)
+            }
+            if report.checkpointsChecked == 0 && Self.checkpointChecks.contains(result.check) {
+                return Check(name: result.check.rawValue, status: .none, detail: "the ledger holds no checkpoint")
+            }
+            return Check(name: result.check.rawValue, status: result.passed ? .pass : .fail, detail: "")
         }
-        checks.append(Check(name: "keys pinned by the inspector", passed: true,
-                            detail: report.keysPinned ? "entry 0 and checkpoints checked against the given --vkey keys"
-                                                      : "no --vkey given: the ledger's own first key is trusted (trust on first use)"))
+        checks.append(report.keysPinned
+            ? Check(name: "keys pinned by the inspector", status: .pass,
+                    detail: "entry 0 and checkpoints checked against the given --vkey keys")
+            : Check(name: "keys pinned by the inspector", status: .skipped,
+                    detail: "no --vkey given: the ledger's own first key is trusted (trust on first use)"))
         self.init(checks: checks, firstBadEntry: report.firstBadEntry,
                   failure: report.firstFailure.map { "\($0)" + (report.failures.count > 1 ? " (and \(report.failures.count - 1) more problems)" : "") })
     }

@@ -46,16 +46,37 @@ import TestSupport
         #expect(html.components(separatedBy: "<svg").count - 1 == html.components(separatedBy: "</svg>").count - 1)
     }
 
+    /// A check that did not run, or had nothing to check, is never shown as a pass.
+    @Test func unpinnedKeysAreSkippedAndMissingCheckpointsAreNone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path, checkpoint: false)
+        func row(_ outcome: VerificationOutcome, _ name: String) -> VerificationOutcome.Check? { outcome.checks.first { $0.name == name } }
+
+        let unpinned = VerificationOutcome(try ledger.verify())
+        #expect(row(unpinned, "keys pinned by the inspector")?.status == .skipped)
+        #expect(row(unpinned, "keys pinned by the inspector")?.detail.contains("trust on first use") == true)
+        for check in ["checkpoint signature", "checkpoint root matches the entries", "checkpoints pairwise consistent"] {
+            #expect(row(unpinned, check)?.status == VerificationOutcome.Check.Status.none, "\(check)")
+        }
+        let html = AuditReportRenderer.html(AuditReport(ledgerName: "l", generatedAt: "t", ledger: try LedgerSnapshot(reading: ledger),
+                                                        verification: unpinned))
+        #expect(html.contains("<td>keys pinned by the inspector</td><td class=\"muted\">skipped</td>"))
+        #expect(html.contains("<td>checkpoint signature</td><td class=\"muted\">none</td>"))
+        #expect(!html.contains("every check below passed"))
+
+        try ledger.signCheckpoint(signer: signer)
+        let pinned = VerificationOutcome(try ledger.verify(trustedKeys: [signer.verifier]))
+        #expect(pinned.checks.allSatisfy { $0.status == .pass }, "\(pinned.checks.filter { $0.status != .pass })")
+        #expect(pinned.intact && pinned.skipped.isEmpty)
+    }
+
     @Test func failedVerificationNamesTheFirstBadEntry() throws {
-        let failed = VerificationOutcome(checks: [.init(name: "prev chain", passed: false, detail: "entry 7: prev mismatch")],
+        let failed = VerificationOutcome(checks: [.init(name: "prev chain", status: .fail, detail: "entry 7: prev mismatch")],
                                          firstBadEntry: 7, failure: "entry 7: prev chain failed")
         let html = AuditReportRenderer.html(try report(verification: failed))
         #expect(html.contains("FAILED verification"))
         #expect(html.contains("First bad entry: <strong>#7</strong>"))
         #expect(html.contains("lot DT-LV-261103-02"))   // entry 7 described
-    }
-
-    @Test func textFromTheLedgerIsEscaped() {
-        #expect(HTML.escape("<script>alert('x')</script> & \"q\"") == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
     }
 }
