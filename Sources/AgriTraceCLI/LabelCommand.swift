@@ -34,6 +34,9 @@ struct LabelCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (created if missing).")
     var out: String
 
+    @Flag(name: .long, help: "Replace this lot's label files from an earlier run instead of refusing.")
+    var replace = false
+
     func run() throws {
         let database = try TraceabilitySupport.openLedger(ledger, readOnly: key == nil)
         let signer = try key.map { try KeyFiles.signer($0, for: database) }
@@ -51,9 +54,15 @@ struct LabelCommand: ParsableCommand {
             throw CommandFailure(.internalFailure, "cannot create \(out): \(error.localizedDescription)")
         }
         let base = URL(fileURLWithPath: out).appendingPathComponent(package.baseFileName).path
-        try TraceabilitySupport.write(package.png, to: base + ".png")
-        try TraceabilitySupport.write(Array(package.gradingProof.utf8), to: base + ".proof")
-        try TraceabilitySupport.write(Array(package.lotProof.utf8), to: base + ".lot.proof")
+        let files = [(base + ".png", package.png), (base + ".proof", Array(package.gradingProof.utf8)),
+                     (base + ".lot.proof", Array(package.lotProof.utf8))]
+        // File names are one-to-one with lot codes, so an existing file is this lot's earlier label:
+        // replacing it must be asked for, never silent. Checked before writing anything.
+        if !replace, let existing = files.first(where: { FileManager.default.fileExists(atPath: $0.0) }) {
+            TraceabilitySupport.fail("\(existing.0) already exists (an earlier label of lot \(lot)); pass --replace to overwrite it",
+                                     status: 2)
+        }
+        for (path, bytes) in files { try TraceabilitySupport.write(bytes, to: path, replacing: replace) }
 
         var report = """
             Label for lot \(package.lotCode): grade \(package.content.grade), QR \(package.content.uri)

@@ -25,9 +25,10 @@ enum TraceabilitySupport {
         }
     }
 
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    /// Writes `bytes` to `path`; with `replacing: false` an existing file is an error, not overwritten.
+    static func write(_ bytes: [UInt8], to path: String, replacing: Bool = true) throws {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting)
         } catch {
             throw CommandFailure(.internalFailure, "cannot write \(path): \(error.localizedDescription)")
         }

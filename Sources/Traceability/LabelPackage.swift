@@ -22,11 +22,8 @@ public struct LabelPackage: Sendable {
     /// as signed; a correction is a separate entry the buyer sees with `trace`.
     public let corrections: [Recorded<CorrectionRecord>]
 
-    /// File names used in the output folder: the lot code with anything outside
-    /// `A-Z a-z 0-9 . _ -` replaced by `_` (lot codes may contain `/`).
-    public var baseFileName: String {
-        String(lotCode.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-    }
+    /// File name (without extension) in the output folder: `LabelFileName.encode(lotCode)`.
+    public var baseFileName: String { LabelFileName.encode(lotCode) }
 
     /// Builds the package for `lotCode` from its lot entry and latest grading. Proofs use the
     /// latest stored checkpoint covering the grading; when none does and `signer` is given, one

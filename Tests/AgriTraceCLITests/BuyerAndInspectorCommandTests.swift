@@ -97,6 +97,13 @@ import TestSupport
         let signed = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(signed.status == 0 && signed.stdout.contains("(signed now)"), "\(signed.stderr)")
         #expect(try QRCodeReader.decode(ws.path("out/DT-CT-261104-01.png")) == "urn:agritrace:lot:DT-CT-261104-01")
+        // A second label of the same lot never overwrites the first silently.
+        let proofBefore = try Data(contentsOf: URL(fileURLWithPath: ws.path("out/DT-CT-261104-01.proof")))
+        let again = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out")])
+        #expect(again.status == 2 && again.stderr.contains("already exists") && again.stderr.contains("--replace"), "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ws.path("out/DT-CT-261104-01.proof"))) == proofBefore)
+        let replaced = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out"), "--replace"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
         let unknown = try AgriTraceBinary.run(["label", "NOPE", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(unknown.status == 1 && unknown.stderr.contains("no lot \"NOPE\""))
     }
@@ -135,6 +142,13 @@ import TestSupport
         #expect(intact.status == 0, "\(intact.stderr)")
         let html = try String(contentsOfFile: report, encoding: .utf8)
         #expect(html.contains("The ledger is intact") && html.contains("<svg"))
+
+        // Without --vkey the key check did not run: say so, never "pass".
+        let unpinned = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--out", report])
+        #expect(unpinned.status == 0, "\(unpinned.stderr)")
+        #expect(unpinned.stdout.contains("keys not pinned: skipped"))
+        let unpinnedHTML = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(unpinnedHTML.contains("<td>keys pinned by the inspector</td><td class=\"muted\">skipped</td>"))
 
         // Change a lot's harvest date in place, as someone with the database file could.
         try Self.sqlite(ws.ledger, "DROP TRIGGER IF EXISTS entries_append_only_update; UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"harvest_date\":\"2026-11-04\"', '\"harvest_date\":\"2026-11-09\"') AS BLOB) WHERE type = 'lot' AND lot_code = 'DT-CT-261104-01';")
