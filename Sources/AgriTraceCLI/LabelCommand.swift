@@ -59,8 +59,7 @@ struct LabelCommand: ParsableCommand {
         // File names are one-to-one with lot codes, so an existing file is this lot's earlier label:
         // replacing it must be asked for, never silent. Checked before writing anything.
         if !replace, let existing = files.first(where: { FileManager.default.fileExists(atPath: $0.0) }) {
-            TraceabilitySupport.fail("\(existing.0) already exists (an earlier label of lot \(lot)); pass --replace to overwrite it",
-                                     status: 2)
+            throw CommandFailure(.usageError, "\(existing.0) already exists (an earlier label of lot \(lot)); pass --replace to overwrite it")
         }
         for (path, bytes) in files { try TraceabilitySupport.write(bytes, to: path, replacing: replace) }
 
