@@ -42,9 +42,10 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case let note as NoteError:
             switch note {
             case .malformedKey, .malformedNote, .malformedCheckpoint, .malformedProof: self = .usageError
-            case .invalidSignature, .noVerifiedSignature, .originMismatch: self = .verificationFailed
+            case .invalidSignature, .noVerifiedSignature, .originMismatch, .witnessQuorum: self = .verificationFailed
             }
-        case is MerkleError, is ProofFileError, is ProofRejected: self = .verificationFailed
+        case is MerkleError, is ProofFileError, is ProofRejected, is WitnessError: self = .verificationFailed
+        case is WitnessStateError: self = .usageError
         case let ledger as LedgerError: self = Self.status(of: ledger)
         // A query that finds nothing: the command ran, there is just nothing to show.
         case is TraceError: self = .needsAttention

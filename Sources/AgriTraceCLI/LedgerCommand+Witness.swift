@@ -9,15 +9,18 @@ extension LedgerCommand {
             abstract: "Cosign the ledger's latest checkpoint (C2SP cosignature/v1) after checking it extends the last one this witness cosigned.",
             discussion: """
                 The witness keeps the last checkpoint it cosigned in --state. It checks the new \
-                checkpoint's log signature, then a consistency proof from the old tree to the new \
-                one (fetched from the ledger, verified here), refuses on any failure (exit 3), and \
-                otherwise cosigns, stores the cosigned checkpoint in the ledger, updates --state and \
-                prints the cosigned note. The first run has nothing to compare with and says so.
+                checkpoint's log signature, that the state carries its own cosignature, then a \
+                consistency proof from the old tree to the new one (fetched from the ledger, \
+                verified here); it refuses on any failure (exit 3), and otherwise cosigns, stores \
+                the cosigned checkpoint in the ledger, replaces --state and prints the cosigned \
+                note. A missing state file is an error unless --first-run says this witness has \
+                never cosigned this log; an unreadable or malformed one is always an error.
 
                 \(ExitStatus.help(success: "cosigned", verificationFailed: "refused: the checkpoint does not extend the last one cosigned"))
 
                 Example:
                   agritrace ledger witness --ledger coop.db --key ~/.config/agritrace/w1.key --log-vkey coop.vkey --state w1.state
+                  (the first time, add --first-run)
                 """)
 
         @OptionGroup var path: LedgerPathOption
@@ -28,39 +31,34 @@ extension LedgerCommand {
         @Option(name: .customLong("log-vkey"), help: "Verifier key file of the ledger's checkpoint signer.")
         var logVkey: String
 
-        @Option(help: "File holding the last checkpoint this witness cosigned (created on first use).")
+        @Option(help: "File holding the last checkpoint this witness cosigned.")
         var state: String
+
+        @Flag(name: .customLong("first-run"), help: "This witness has never cosigned this log: create --state (refused if it exists).")
+        var firstRun = false
 
         func run() throws {
             try LedgerCommand.running {
-                let witness = try KeyFiles.witness(key)
+                let signer = try KeyFiles.witness(key)
                 let logKey = try KeyFiles.verifier(logVkey, "log verifier key")
                 let ledger = try LedgerCommand.openLedger(path.ledger)
-                guard let latest = try ledger.latestCheckpoint() else {
-                    throw LedgerError.noCheckpoint(covering: 0)
+                let witness: MerkleLog.Witness
+                do { witness = try MerkleLog.Witness(signer: signer, origin: ledger.origin, logKeys: [logKey]) } catch {
+                    throw CommandFailure(.usageError, "witness key \(key): \(error)")
                 }
-                let (checkpoint, note) = try MerkleLog.Checkpoint.open(latest.signedNote, origin: ledger.origin, trusting: [logKey])
-                var message = "first checkpoint this witness sees; nothing earlier to compare with"
-                if let previousText = try? String(contentsOfFile: state, encoding: .utf8) {
-                    let (previous, _) = try MerkleLog.Checkpoint.open(previousText, origin: ledger.origin, trusting: [logKey])
-                    let proof = try ledger.consistencyProof(oldSize: previous.size, newSize: checkpoint.size)
-                    do {
-                        guard previous.size <= checkpoint.size else { throw MerkleError.invalidSizes(old: previous.size, new: checkpoint.size) }
-                        try MerkleTree.verifyConsistency(oldSize: previous.size, newSize: checkpoint.size, oldRoot: previous.root,
-                                                         newRoot: checkpoint.root, proof: proof)
-                    } catch {
-                        throw ProofRejected(file: path.ledger, reason: "refusing to cosign size \(checkpoint.size): not consistent with the cosigned size \(previous.size): \(error)")
-                    }
-                    message = "consistent with the previously cosigned size \(previous.size)"
+                let cosigned: MerkleLog.Witness.Cosigned
+                do {
+                    cosigned = try ledger.witness(witness, statePath: state, firstRun: firstRun,
+                                                  timestamp: UInt64(Date().timeIntervalSince1970))
+                } catch let error as WitnessError {
+                    throw ProofRejected(file: path.ledger, reason: error.description)
+                } catch let error as WitnessStateError {
+                    throw CommandFailure(.usageError, error.description)
                 }
-                var cosigned = note
-                cosigned.sign(with: witness, timestamp: UInt64(Date().timeIntervalSince1970))
-                try ledger.storeCosignedCheckpoint(cosigned.serialized)
-                do { try Data(cosigned.serialized.utf8).write(to: URL(fileURLWithPath: state), options: .atomic) } catch {
-                    throw CommandFailure(.internalFailure, "cannot write witness state \(state): \(error.localizedDescription)")
-                }
-                FileHandleOutput.standardError.write("witness \(witness.name): size \(checkpoint.size) \(message)\n")
-                FileHandleOutput.standardOutput.write(cosigned.serialized)
+                let message = cosigned.previousSize.map { "consistent with the previously cosigned size \($0)" }
+                    ?? "first run: nothing earlier to compare with"
+                FileHandleOutput.standardError.write("witness \(signer.name): size \(cosigned.checkpoint.size) \(message)\n")
+                FileHandleOutput.standardOutput.write(cosigned.note.serialized)
             }
         }
     }

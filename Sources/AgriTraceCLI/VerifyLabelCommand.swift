@@ -45,6 +45,13 @@ struct VerifyLabelCommand: ParsableCommand {
         let trusted = try vkey.map { try KeyFiles.verifier($0) }
         let witnesses = try witness.map { try KeyFiles.verifier($0, "witness verifier key") }
         for path in proofs { try InputFile.require(path, "proof file") }
+        // A log key given as --witness would let the cooperative's own signature fill the quorum.
+        do { try WitnessQuorum.checkKeys(witnesses, logKeys: trusted) } catch {
+            throw CommandFailure(.usageError, "--witness: \(error)")
+        }
+        for key in trusted where key.type != .ed25519 {
+            throw CommandFailure(.usageError, "--vkey \(key.name): a witness (cosignature/v1) key cannot be the cooperative's key")
+        }
         var texts: [(name: String, text: String)] = []
         var unreadable: [String] = []
         for path in proofs {

@@ -28,9 +28,7 @@ public enum ProofFile {
             throw ProofFileError.entrySignature(signer: entry.signer)
         }
         let note = try SignedNote(parsing: proof.signedCheckpoint)
-        let cosigners = witnesses.filter { witness in
-            note.signatures.contains { $0.name == witness.name && $0.keyID == witness.keyID && witness.isValidSignature($0.signature, noteText: note.text) }
-        }
+        let cosigners = try WitnessQuorum.cosigners(of: note, witnesses: witnesses, logKeys: trustedKeys)
         return Verified(entry: entry, checkpoint: checkpoint, witnesses: cosigners)
     }
 }

@@ -41,7 +41,11 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Parses a signed checkpoint, checks the origin and that a trusted log key signed it.
     /// Returns the checkpoint and the note (whose other signatures may be cosignatures).
+    /// A witness (`cosignature/v1`) key is refused as a log key: its cosignature is no log signature.
     public static func open(_ signedText: String, origin: String?, trusting verifiers: [NoteVerifier]) throws -> (Checkpoint, SignedNote) {
+        if let witness = verifiers.first(where: { $0.type != .ed25519 }) {
+            throw NoteError.malformedKey("\(witness.name)+\(witness.keyIDHex) is a witness key, not the log's signing key")
+        }
         let note = try SignedNote(parsing: signedText)
         let checkpoint = try Checkpoint(text: note.text)
         if let origin, origin != checkpoint.origin { throw NoteError.originMismatch(expected: origin, found: checkpoint.origin) }

@@ -8,6 +8,8 @@ public enum NoteError: Error, Equatable, CustomStringConvertible {
     case invalidSignature(keyName: String, keyID: UInt32)
     case noVerifiedSignature(known: [String])
     case originMismatch(expected: String, found: String)
+    /// Fewer distinct witness keys cosigned than required.
+    case witnessQuorum(required: Int, cosigned: [String])
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum NoteError: Error, Equatable, CustomStringConvertible {
             return known.isEmpty ? "note has no signature from a trusted key"
                 : "note has no signature from a trusted key (trusted: \(known.joined(separator: ", ")))"
         case .originMismatch(let expected, let found): return "checkpoint origin is '\(found)', expected '\(expected)'"
+        case .witnessQuorum(let required, let cosigned):
+            return "\(required) witness cosignatures required, \(cosigned.count) found"
+                + (cosigned.isEmpty ? "" : " (\(cosigned.joined(separator: ", ")))")
         }
     }
 }

@@ -58,11 +58,9 @@ public struct TlogProof: Sendable, Equatable {
     public func verify(leafHash: TreeHash, origin: String?, logKeys: [NoteVerifier],
                        witnesses: [NoteVerifier] = [], requiredWitnesses: Int = 0) throws -> Checkpoint {
         let (checkpoint, note) = try Checkpoint.open(signedCheckpoint, origin: origin, trusting: logKeys)
-        if requiredWitnesses > 0 {
-            let cosigned = (try? note.verify(trusting: witnesses)) ?? []
-            guard cosigned.count >= requiredWitnesses else {
-                throw NoteError.noVerifiedSignature(known: witnesses.map(\.vkey))
-            }
+        let cosigners = try WitnessQuorum.cosigners(of: note, witnesses: witnesses, logKeys: logKeys)
+        guard cosigners.count >= requiredWitnesses else {
+            throw NoteError.witnessQuorum(required: requiredWitnesses, cosigned: cosigners.map(\.name))
         }
         try MerkleTree.verifyInclusion(index: index, size: checkpoint.size, leafHash: leafHash,
                                        proof: inclusionProof, root: checkpoint.root)

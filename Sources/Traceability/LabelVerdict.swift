@@ -65,7 +65,7 @@ public struct LabelVerdict: Sendable {
         switch error {
         case is MerkleError:
             return "the record or its proof was changed, so it is not the one in the cooperative's signed ledger"
-        case NoteError.noVerifiedSignature, NoteError.invalidSignature:
+        case NoteError.noVerifiedSignature, NoteError.invalidSignature, NoteError.witnessQuorum:
             return "the ledger state it refers to is not signed by the key you trust (or a required witness did not cosign it)"
         case NoteError.originMismatch:
             return "it comes from a different ledger"

@@ -110,8 +110,13 @@ import TestSupport
         let witness = ["ledger", "witness", "--ledger", setup.db, "--key", witnessKey, "--log-vkey", setup.vkey, "--state", setup.path("w.state")]
         try setup.append(Self.origin)
         #expect(try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key]).status == 0)
-        let first = try AgriTraceBinary.run(witness)
+        // Without a state file and without --first-run the witness refuses: a deleted state must
+        // not reset it.
+        let noState = try AgriTraceBinary.run(witness)
+        #expect(noState.status == 2 && noState.stderr.contains("--first-run"), "\(noState.stderr)")
+        let first = try AgriTraceBinary.run(witness + ["--first-run"])
         #expect(first.status == 0, "\(first.stderr)")
+        #expect(try AgriTraceBinary.run(witness + ["--first-run"]).status == 2, "a second first run must be refused")
         #expect(first.stdout.contains("\u{2014} witness.example/w1 "))
         try setup.append(Self.lot("LOT-C"))
         #expect(try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key]).status == 0)
@@ -137,6 +142,73 @@ import TestSupport
         let refused = try AgriTraceBinary.run(["ledger", "witness", "--ledger", fork, "--key", witnessKey, "--log-vkey", setup.vkey, "--state", setup.path("w.state")])
         #expect(refused.status == 3)
         #expect(refused.stderr.contains("refusing to cosign"))
+    }
+
+    /// Only a missing state file can be a first run: a state that cannot be read, is not a note,
+    /// or is not this witness's own cosigned checkpoint stops the witness before it cosigns.
+    @Test func witnessRefusesUnreadableOrForeignState() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let witnessKey = setup.path("witness.key")
+        #expect(try AgriTraceBinary.run(["keys", "generate", "--name", "witness.example/w1", "--out", witnessKey, "--witness"]).status == 0)
+        try setup.append(Self.origin)
+        #expect(try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key]).status == 0)
+        let checkpoints = { try SQLiteShell.query(setup.db, "SELECT COUNT(*) FROM checkpoints").first }
+        let before = try checkpoints()
+
+        let directoryState = setup.path("state-dir")
+        try FileManager.default.createDirectory(atPath: directoryState, withIntermediateDirectories: true)
+        let garbage = setup.path("garbage.state")
+        try Data([0xff, 0xfe, 0x00]).write(to: URL(fileURLWithPath: garbage))
+        // The log's own signed checkpoint, without the witness's cosignature: not its state.
+        let foreign = setup.path("foreign.state")
+        let note = try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key]).stdout
+        try note.write(toFile: foreign, atomically: true, encoding: .utf8)
+        let afterCheckpoint = try checkpoints()
+
+        for (state, status) in [(directoryState, Int32(2)), (garbage, 2), (foreign, 2)] {
+            let result = try AgriTraceBinary.run(["ledger", "witness", "--ledger", setup.db, "--key", witnessKey,
+                                                  "--log-vkey", setup.vkey, "--state", state])
+            #expect(result.status == status, "\(state): \(result.stderr)")
+            #expect(!result.stdout.contains("\u{2014} witness.example/w1 "), "\(state): cosigned anyway")
+            #expect(result.stderr.contains(state), "\(state): the message must name the state file: \(result.stderr)")
+        }
+        #expect(try checkpoints() == afterCheckpoint && before != afterCheckpoint, "a refused run stored a cosigned checkpoint")
+    }
+
+    /// A witness key must be a cosignature/v1 key and not the log's: otherwise the cooperative's
+    /// own checkpoint signature fills the buyer's witness quorum.
+    @Test func logKeyCannotStandInForAWitness() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try setup.append(Self.origin)
+        #expect(try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key]).status == 0)
+        let proofPath = setup.path("p.tlog-proof")
+        #expect(try AgriTraceBinary.run(["ledger", "prove", "--ledger", setup.db, "--entry", "1", "--out", proofPath]).status == 0)
+        let asWitness = try AgriTraceBinary.run(["ledger", "verify-proof", proofPath, "--vkey", setup.vkey,
+                                                 "--witness-vkey", setup.vkey, "--witnesses", "1"])
+        #expect(asWitness.status == 2 && asWitness.stderr.contains("not a witness"), "\(asWitness.stdout)\(asWitness.stderr)")
+        // Another plain signing key is no witness either.
+        let other = try AgriTraceBinary.run(["keys", "generate", "--name", "coop.example/ledger", "--out", setup.path("other.key")])
+        try other.stdout.write(toFile: setup.path("other.vkey"), atomically: true, encoding: .utf8)
+        let plain = try AgriTraceBinary.run(["ledger", "verify-proof", proofPath, "--vkey", setup.vkey,
+                                             "--witness-vkey", setup.path("other.vkey"), "--witnesses", "1"])
+        #expect(plain.status == 2, "\(plain.stdout)\(plain.stderr)")
+        // One witness listed twice is one cosignature, not two.
+        let witnessKey = setup.path("witness.key")
+        let witnessVkey = try AgriTraceBinary.run(["keys", "generate", "--name", "witness.example/w1", "--out", witnessKey, "--witness"])
+        try witnessVkey.stdout.write(toFile: setup.path("witness.vkey"), atomically: true, encoding: .utf8)
+        #expect(try AgriTraceBinary.run(["ledger", "witness", "--ledger", setup.db, "--key", witnessKey, "--log-vkey", setup.vkey,
+                                         "--state", setup.path("w.state"), "--first-run"]).status == 0)
+        #expect(try AgriTraceBinary.run(["ledger", "prove", "--ledger", setup.db, "--entry", "1", "--out", proofPath]).status == 0)
+        let twice = try AgriTraceBinary.run(["ledger", "verify-proof", proofPath, "--vkey", setup.vkey, "--witness-vkey", setup.path("witness.vkey"),
+                                             "--witness-vkey", setup.path("witness.vkey"), "--witnesses", "2"])
+        #expect(twice.status == 3, "\(twice.stdout)\(twice.stderr)")
+        let once = try AgriTraceBinary.run(["ledger", "verify-proof", proofPath, "--vkey", setup.vkey, "--witness-vkey", setup.path("witness.vkey"), "--witnesses", "1"])
+        #expect(once.status == 0, "\(once.stdout)\(once.stderr)")
+        // The witness key cannot be given as the log's key.
+        let witnessAsLog = try AgriTraceBinary.run(["ledger", "verify-proof", proofPath, "--vkey", setup.path("witness.vkey")])
+        #expect(witnessAsLog.status == 2, "\(witnessAsLog.stdout)\(witnessAsLog.stderr)")
     }
 
     @Test func verifyExitsThreeAndNamesTheEntry() throws {
