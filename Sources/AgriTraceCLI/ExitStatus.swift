@@ -65,7 +65,8 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case .database: return .internalFailure
         case .notALedger, .alreadyExists, .unsupportedSchema, .rejectedEntry, .signerNotActive, .entryNotFound, .noCheckpoint:
             return .usageError
-        case .corruptEntry, .merkle: return .verificationFailed
+        // A value no agritrace ledger can hold: the file was edited, as verification would say.
+        case .corruptEntry, .merkle, .storedValue: return .verificationFailed
         }
     }
 

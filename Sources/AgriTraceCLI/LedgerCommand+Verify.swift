@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LedgerStore
 import MerkleLog
 
@@ -13,10 +14,17 @@ extension LedgerCommand {
                 With --vkey, the ledger's first key and the checkpoint signers must be among the \
                 given keys; without, the ledger's own key entries are trusted.
 
+                A ledger alone cannot show that its newest entries were deleted together with their \
+                checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a \
+                label's proof or `ledger checkpoint` output) or a witness's state file \
+                (--witness-state): the ledger must still contain and extend it, checked with a \
+                consistency proof. Checks with nothing to check say "none", never PASS.
+
                 \(ExitStatus.help(success: "INTACT", verificationFailed: "TAMPERED (the first bad entry is named)"))
 
                 Example:
                   agritrace ledger verify --ledger coop.db --vkey coop.vkey
+                  agritrace ledger verify --ledger coop.db --vkey coop.vkey --witness-state w1.state
                 """)
 
         @OptionGroup var path: LedgerPathOption
@@ -24,14 +32,21 @@ extension LedgerCommand {
         @Option(help: "Trusted verifier key file of the cooperative (repeatable).")
         var vkey: [String] = []
 
+        @Option(help: "A signed checkpoint note saved earlier; the ledger must still extend it (repeatable).")
+        var checkpoint: [String] = []
+
+        @Option(name: .customLong("witness-state"), help: "A witness's state file (its last cosigned checkpoint); the ledger must extend it (repeatable).")
+        var witnessState: [String] = []
+
         @Flag(help: "Print the report as JSON.")
         var json = false
 
         func run() throws {
             try LedgerCommand.running {
                 let keys = try vkey.map { try KeyFiles.verifier($0) }
+                let outside = try (checkpoint + witnessState).map(Self.loadCheckpoint)
                 let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
-                let report = try ledger.verify(trustedKeys: keys)
+                let report = try ledger.verify(trustedKeys: keys, outside: outside)
                 FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
                 if !report.isIntact { throw ExitStatus.verificationFailed }
             }
@@ -41,7 +56,13 @@ extension LedgerCommand {
             var lines = ["ledger \(report.path): \(report.entriesChecked) entries, \(report.checkpointsChecked) checkpoints, root \(report.root.hex)"]
             lines.append(report.keysPinned ? "keys: checked against the given verifier keys"
                          : "keys: NOT pinned (no --vkey); the ledger's own key entries were trusted")
-            for (check, passed) in report.checkResults { lines.append("\(passed ? "PASS" : "FAIL") \(check.rawValue)") }
+            for (check, status) in report.checkStatuses {
+                switch status {
+                case .passed: lines.append("PASS \(check.rawValue)")
+                case .failed: lines.append("FAIL \(check.rawValue)")
+                case .notChecked(let why): lines.append("none \(check.rawValue) (\(why))")
+                }
+            }
             if let first = report.firstFailure {
                 let subject = report.firstBadEntry.map { "first bad entry: \($0)" } ?? "first problem"
                 lines.append("TAMPERED: \(subject) (\(first.check.rawValue)): \(first.message)")
@@ -52,12 +73,32 @@ extension LedgerCommand {
             return lines.joined(separator: "\n") + "\n"
         }
 
+        /// A signed checkpoint note from a file; the file is named in every error.
+        static func loadCheckpoint(_ path: String) throws -> OutsideCheckpoint {
+            let data = try InputFile.read(path, "checkpoint file")
+            guard data.count <= SignedNote.maxBytes, let text = String(data: data, encoding: .utf8) else {
+                throw CommandFailure(.usageError, "checkpoint file \(path): not a signed checkpoint note (not UTF-8 text of at most \(SignedNote.maxBytes) bytes)")
+            }
+            // A proof file (tlog-proof, label .proof) carries its checkpoint after the first blank line.
+            let note = text.hasPrefix(TlogProof.header) ? text.range(of: "\n\n").map { String(text[$0.upperBound...]) } ?? text : text
+            do { return try OutsideCheckpoint(source: path, signedNote: note) } catch {
+                throw CommandFailure(.usageError, "checkpoint file \(path): \(error)")
+            }
+        }
+
         static func json(_ report: VerificationReport) -> String {
             var object: [String: JSONValue] = [
                 "path": .string(report.path), "intact": .bool(report.isIntact), "entries": .integer(Int64(report.entriesChecked)),
                 "checkpoints": .integer(Int64(report.checkpointsChecked)), "tree_size": .integer(Int64(report.treeSize)),
                 "root": .string(report.root.hex), "keys_pinned": .bool(report.keysPinned),
-                "checks": .array(report.checkResults.map { ["check": .string($0.check.rawValue), "passed": .bool($0.passed)] }),
+                "outside_checkpoints": .integer(Int64(report.outsideCheckpointsChecked)),
+                "checks": .array(report.checkStatuses.map { check, status in
+                    switch status {
+                    case .passed: return ["check": .string(check.rawValue), "status": "pass", "passed": .bool(true)]
+                    case .failed: return ["check": .string(check.rawValue), "status": "fail", "passed": .bool(false)]
+                    case .notChecked(let why): return ["check": .string(check.rawValue), "status": "none", "reason": .string(why)]
+                    }
+                }),
                 "failures": .array(report.failures.map { failure in
                     var item: [String: JSONValue] = ["check": .string(failure.check.rawValue), "message": .string(failure.message)]
                     item["seq"] = failure.seq.map { .integer(Int64($0)) }

@@ -42,7 +42,7 @@ extension Ledger {
                     let statement = try db.statement("SELECT seq FROM entries WHERE lot_code = ? AND upload_digest = ? ORDER BY seq")
                     try statement.bind(.text(key.lotCode), .text(key.uploadDigest))
                     var seqs = [Int]()
-                    while try statement.step() { seqs.append(statement.int(0)) }
+                    while try statement.step() { seqs.append(try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1)) }
                     if !seqs.isEmpty {
                         return AppendResult(appended: [], alreadyRecorded: true, existingSeqs: seqs, treeSize: try size())
                     }
@@ -170,9 +170,9 @@ extension Ledger {
         var ring = KeyRing()
         let statement = try db.statement("SELECT seq, body FROM entries WHERE type = 'key' ORDER BY seq")
         while try statement.step() {
-            let seq = statement.int(0)
+            let seq = try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1)
             let entry: LedgerEntry
-            do { entry = try LedgerEntry(canonicalBytes: statement.blob(1)) } catch {
+            do { entry = try LedgerEntry(canonicalBytes: statement.checkedBlob(1, "entries.body", maxCount: JSONParser.maxBytes)) } catch {
                 throw LedgerError.corruptEntry(seq: seq, reason: "\(error)")
             }
             if let reason = ring.admit(seq: seq, body: entry.body, signer: entry.signer) {

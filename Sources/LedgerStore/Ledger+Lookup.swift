@@ -54,6 +54,26 @@ extension Ledger {
         try entries(where: "lot_code = ? AND upload_digest = ?", .text(key.lotCode), .text(key.uploadDigest))
     }
 
+    /// Every entry that still decodes, in seq order, and the number of rows that did not: for
+    /// reports that must show what is left of a damaged ledger. Bounded by the rows actually
+    /// stored, never by a seq or size read from the file. `verify` says whether to trust them.
+    public func readableEntries() throws -> (entries: [LedgerEntry], unreadable: Int) {
+        try run {
+            let statement = try db.statement("SELECT seq, body FROM entries ORDER BY seq")
+            var entries = [LedgerEntry](), unreadable = 0
+            while try statement.step() {
+                guard let seq = try? statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1),
+                      let bytes = try? statement.checkedBlob(1, "entries.body", maxCount: JSONParser.maxBytes),
+                      let entry = try? LedgerEntry(canonicalBytes: bytes), entry.seq == seq else {
+                    unreadable += 1
+                    continue
+                }
+                entries.append(entry)
+            }
+            return (entries, unreadable)
+        }
+    }
+
     private func entries(where condition: String, _ values: SQLiteValue...) throws -> [LedgerEntry] {
         try run {
             let statement = try db.statement("SELECT seq, body FROM entries WHERE \(condition) ORDER BY seq")
@@ -63,9 +83,9 @@ extension Ledger {
             }
             var result = [LedgerEntry]()
             while try statement.step() {
-                let seq = statement.int(0)
+                let seq = try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1)
                 do {
-                    let entry = try LedgerEntry(canonicalBytes: statement.blob(1))
+                    let entry = try LedgerEntry(canonicalBytes: statement.checkedBlob(1, "entries.body", maxCount: JSONParser.maxBytes))
                     guard entry.seq == seq else { throw LedgerError.corruptEntry(seq: seq, reason: "stored in row \(seq) but says seq \(entry.seq)") }
                     result.append(entry)
                 } catch let error as EntryError {

@@ -99,9 +99,10 @@ extension Ledger {
             let statement = try db.statement("SELECT id, note FROM checkpoints ORDER BY id")
             var result = [StoredCheckpoint]()
             while try statement.step() {
-                let id = statement.int(0)
-                let text = statement.text(1) ?? ""
-                guard let note = try? SignedNote(parsing: text), let checkpoint = try? Checkpoint(text: note.text) else {
+                let id = try statement.checkedInt(0, "checkpoints.id", in: 0...Int.max)
+                let text = try statement.checkedText(1, "checkpoints.note", maxBytes: SignedNote.maxBytes)
+                guard let note = try? SignedNote(parsing: text), let checkpoint = try? Checkpoint(text: note.text),
+                      checkpoint.size <= Ledger.maxEntries else {
                     throw LedgerError.notALedger(path: path, reason: "stored checkpoint \(id) is malformed")
                 }
                 result.append(StoredCheckpoint(id: id, checkpoint: checkpoint, signedNote: text))

@@ -14,18 +14,25 @@ extension Ledger {
     /// signed by one. Without them the ledger's own key entries are trusted (trust on first use),
     /// and the report says so. Signatures are checked on `threads` threads, `chunkSize` entries
     /// at a time (the result does not depend on either).
-    public func verify(trustedKeys: [NoteVerifier] = [], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    ///
+    /// A ledger alone cannot show that its newest entries were removed together with their
+    /// checkpoints; `outside` checkpoints (kept by the inspector, from a label or a witness) can:
+    /// the ledger must still contain and extend each of them.
+    public func verify(trustedKeys: [NoteVerifier] = [], outside: [OutsideCheckpoint] = [],
+                       threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                        chunkSize: Int = 2048) throws -> VerificationReport {
         try run {
             try db.readTransaction {
                 var run = VerificationRun(trustedKeys: trustedKeys)
                 for problem in try integrityCheck() { run.fail(.storage, seq: nil, problem) }
+                for problem in try SchemaCheck.problems(db) { run.fail(.schema, seq: nil, problem) }
                 let stored = try checkpoints(lenient: &run)
-                run.rootsWanted = Set(stored.map(\.checkpoint.size))
+                run.rootsWanted = Set(stored.map(\.checkpoint.size) + outside.map(\.checkpoint.size))
                 let nodeCursor = try TreeNodeCursor(db: db)
                 try scanEntries(&run, nodes: nodeCursor, threads: max(1, threads), chunkSize: max(1, chunkSize))
                 nodeCursor.finish(&run)
                 run.checkCheckpoints(stored, ledgerOrigin: origin, db: db)
+                run.checkOutside(outside, ledgerOrigin: origin, db: db)
                 return run.report(path: path)
             }
         }
@@ -37,13 +44,20 @@ extension Ledger {
         var result = [StoredCheckpoint]()
         while try statement.step() {
             let id = statement.int(0)
-            let text = statement.text(3) ?? ""
             do {
+                let text = try statement.checkedText(3, "checkpoints.note", maxBytes: SignedNote.maxBytes)
                 let note = try SignedNote(parsing: text)
                 let checkpoint = try Checkpoint(text: note.text)
-                if checkpoint.size != statement.int(1) || checkpoint.root.bytes != statement.blob(2) {
-                    run.fail(.checkpointRoot, checkpoint: id, "the size/root columns differ from the signed note")
+                guard checkpoint.size <= Ledger.maxEntries else {
+                    throw NoteError.malformedCheckpoint("tree size \(checkpoint.size) is beyond any ledger")
                 }
+                let columns = statement.storedValueProblem {
+                    guard try statement.checkedInt(1, "checkpoints.tree_size", in: 0...Ledger.maxEntries) == checkpoint.size,
+                          try statement.checkedBlob(2, "checkpoints.root", count: 32) == checkpoint.root.bytes else {
+                        throw StoredValueError(path: path, column: "checkpoints.tree_size/root", problem: "differ from the signed note")
+                    }
+                }
+                if let columns { run.fail(.checkpointRoot, checkpoint: id, columns) }
                 result.append(StoredCheckpoint(id: id, checkpoint: checkpoint, signedNote: text))
             } catch {
                 run.fail(.checkpointSignature, checkpoint: id, "unreadable note: \(error)")
@@ -69,9 +83,18 @@ extension Ledger {
             rows.reserveCapacity(chunkSize)
             while rows.count < chunkSize, !exhausted {
                 guard try statement.step() else { exhausted = true; break }
+                // A value of the wrong type or size is reported, and the row still takes its
+                // place in the recomputed tree, so later findings stay meaningful.
+                var problems = [String]()
+                func checked<T>(_ fallback: T, _ read: () throws -> T) -> T {
+                    do { return try read() } catch { problems.append("\(error)"); return fallback }
+                }
+                _ = checked(0) { try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1) }
+                let leafHash = checked([]) { try statement.checkedBlob(6, "entries.leaf_hash", count: 32) }
+                let body = checked([]) { try statement.checkedBlob(7, "entries.body", maxCount: JSONParser.maxBytes) }
                 rows.append(StoredRow(seq: statement.int(0), type: statement.text(1), lotCode: statement.text(2),
                                       originCode: statement.text(3), uploadDigest: statement.text(4),
-                                      recordedAt: statement.text(5), leafHash: statement.blob(6), body: statement.blob(7)))
+                                      recordedAt: statement.text(5), leafHash: leafHash, body: body, problems: problems))
             }
             return rows
         }
@@ -101,12 +124,30 @@ extension Ledger {
         let statement = try db.statement("SELECT body FROM entries WHERE type = 'key'")
         var keys = [String: NoteVerifier]()
         while try statement.step() {
-            if let entry = try? LedgerEntry(canonicalBytes: statement.blob(0)), case .key(let record) = entry.body,
+            if let bytes = try? statement.checkedBlob(0, "entries.body", maxCount: JSONParser.maxBytes),
+               let entry = try? LedgerEntry(canonicalBytes: bytes), case .key(let record) = entry.body,
                let verifier = try? NoteVerifier(vkey: record.vkey) {
                 keys[LedgerEntry.signerID(verifier)] = verifier
             }
         }
         return keys
+    }
+}
+
+/// A signed checkpoint from outside the ledger, named by where it came from (a file).
+public struct OutsideCheckpoint: Sendable {
+    public let source: String
+    public let signedNote: String
+    public let checkpoint: Checkpoint
+
+    /// Parses the signed note; signatures are checked by `verify` against the ledger's keys.
+    public init(source: String, signedNote: String) throws {
+        self.source = source
+        self.signedNote = signedNote
+        checkpoint = try Checkpoint(text: SignedNote(parsing: signedNote).text)
+        guard checkpoint.size <= Ledger.maxEntries else {
+            throw NoteError.malformedCheckpoint("tree size \(checkpoint.size) is beyond any ledger")
+        }
     }
 }
 
@@ -151,6 +192,8 @@ struct StoredRow {
     let recordedAt: String?
     let leafHash: [UInt8]
     let body: [UInt8]
+    /// Stored values of the wrong type, size or range.
+    var problems: [String] = []
 }
 
 struct DecodedRow {
@@ -184,12 +227,12 @@ final class TreeNodeCursor {
                 run.fail(.treeHashes, seq: seq, "stored hash of \(node) is missing")
                 return
             }
-            let index = statement.int(0)
+            let index = try statement.checkedInt(0, "tree_nodes.idx", in: 0...Ledger.maxEntries)
             guard index == node.index else {
                 run.fail(.treeHashes, seq: seq, "expected \(node), found stored index \(index)")
                 return
             }
-            if TreeHash(bytes: statement.blob(1)) != computed {
+            if TreeHash(bytes: try statement.checkedBlob(1, "tree_nodes.hash", count: 32)) != computed {
                 run.fail(.treeHashes, seq: seq, "stored hash of \(node) differs from the recomputed \(computed)")
             }
         } catch {

@@ -11,6 +11,10 @@ import MerkleLog
 public final class Ledger {
     /// `PRAGMA application_id` of ledger files ("AGTR").
     static let applicationID: Int32 = 0x4147_5452
+    /// The most entries a ledger may hold: far beyond any real ledger, and far enough below
+    /// Int64.max that no arithmetic on a seq or tree size read from a (possibly edited) file can
+    /// overflow. Every seq and size read from storage is checked against it.
+    public static let maxEntries = 1 << 40
     /// How long an append waits for another process's write lock before failing.
     public static let busyTimeoutMilliseconds = 30_000
 
@@ -76,9 +80,11 @@ public final class Ledger {
         try db.execute("PRAGMA synchronous = NORMAL")
     }
 
-    /// Maps SQLite failures to `LedgerError.database`.
+    /// Maps SQLite failures to `LedgerError.database` and impossible stored values to `.storedValue`.
     static func wrap<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as LedgerDatabaseError { throw LedgerError.database(error) }
+        do { return try body() } catch let error as LedgerDatabaseError { throw LedgerError.database(error) } catch let error as StoredValueError {
+            throw LedgerError.storedValue(error)
+        }
     }
 
     /// `wrap` for operations on this ledger's connection, resetting statements when done.
@@ -88,9 +94,15 @@ public final class Ledger {
 
     // MARK: - Size and integrity
 
-    /// Number of entries = Merkle tree size.
+    /// Number of entries = Merkle tree size (one more than the largest seq; `verify` is what
+    /// checks that no seq below it is missing, so never loop up to this without reading rows).
     public func size() throws -> Int {
-        try run { try (db.singleInteger("SELECT MAX(seq) FROM entries")).map { $0 + 1 } ?? 0 }
+        try run {
+            let statement = try db.statement("SELECT MAX(seq) FROM entries")
+            defer { statement.reset() }
+            guard try statement.step(), !statement.isNull(0) else { return 0 }
+            return try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1) + 1
+        }
     }
 
     /// `PRAGMA integrity_check`: SQLite's own structural check; empty when the file is sound.

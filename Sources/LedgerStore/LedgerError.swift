@@ -14,6 +14,8 @@ public enum LedgerError: Error, CustomStringConvertible {
     case corruptEntry(seq: Int, reason: String)
     case noCheckpoint(covering: Int)
     case merkle(MerkleError)
+    /// A stored value of the wrong type, length or range (the file was edited).
+    case storedValue(StoredValueError)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum LedgerError: Error, CustomStringConvertible {
         case .corruptEntry(let seq, let reason): return "entry \(seq) is corrupt: \(reason) (run `agritrace ledger verify`)"
         case .noCheckpoint(let seq): return "no stored checkpoint covers entry \(seq); sign one with `ledger checkpoint` or pass --key"
         case .merkle(let error): return error.description
+        case .storedValue(let error): return "\(error) (run `agritrace ledger verify`)"
         }
     }
 }

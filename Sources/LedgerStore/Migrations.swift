@@ -59,11 +59,12 @@ enum Migrations {
             let applied = try db.immediateTransaction { () throws -> Bool in
                 let version = try db.singleInteger("PRAGMA user_version") ?? 0
                 guard version < latestVersion else {
-                    if version > latestVersion {
+                    if version > latestVersion || version < 0 {
                         throw LedgerError.unsupportedSchema(path: db.path, version: version, supported: latestVersion)
                     }
                     return false
                 }
+                guard version >= 0 else { throw LedgerError.unsupportedSchema(path: db.path, version: version, supported: latestVersion) }
                 try db.execute(all[version])
                 try db.execute("PRAGMA user_version = \(version + 1)")
                 return true

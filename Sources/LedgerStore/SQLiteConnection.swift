@@ -163,6 +163,8 @@ final class SQLiteStatement {
 
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(raw, column)) }
 
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+
     func optionalInt(_ column: Int32) -> Int? {
         sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : int(column)
     }
@@ -178,6 +180,56 @@ final class SQLiteStatement {
         guard count > 0, let pointer = sqlite3_column_blob(raw, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
+
+    // MARK: - Checked reads
+    //
+    // The ledger file is input an attacker may have edited with any SQLite tool, so every value a
+    // reader relies on is checked for its storage class and range before use: SQLite would
+    // otherwise silently convert text to 0, hand back an integer as its decimal text, or give a
+    // seq near Int64.max that traps the first `+ 1`.
+
+    /// An INTEGER value in `range`.
+    func checkedInt(_ column: Int32, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        guard sqlite3_column_type(raw, column) == SQLITE_INTEGER else { throw badValue(column, name, "is not an integer") }
+        let value = int(column)
+        guard range.contains(value) else { throw badValue(column, name, "\(value) is outside \(range.lowerBound)...\(range.upperBound)") }
+        return value
+    }
+
+    /// A BLOB value of at most `maxCount` bytes (exactly `count` when given).
+    func checkedBlob(_ column: Int32, _ name: String, count: Int? = nil, maxCount: Int = Int(Int32.max)) throws -> [UInt8] {
+        guard sqlite3_column_type(raw, column) == SQLITE_BLOB else { throw badValue(column, name, "is not a blob") }
+        let length = Int(sqlite3_column_bytes(raw, column))
+        if let count, length != count { throw badValue(column, name, "has \(length) bytes, expected \(count)") }
+        guard length <= maxCount else { throw badValue(column, name, "has \(length) bytes, more than \(maxCount)") }
+        return blob(column)
+    }
+
+    /// A TEXT value of at most `maxBytes` UTF-8 bytes.
+    func checkedText(_ column: Int32, _ name: String, maxBytes: Int = 1 << 20) throws -> String {
+        guard sqlite3_column_type(raw, column) == SQLITE_TEXT else { throw badValue(column, name, "is not text") }
+        guard Int(sqlite3_column_bytes(raw, column)) <= maxBytes else { throw badValue(column, name, "is longer than \(maxBytes) bytes") }
+        return text(column) ?? ""
+    }
+
+    /// A problem found by the checked reads, for callers that report instead of throwing.
+    func storedValueProblem(_ body: () throws -> Void) -> String? {
+        do { try body(); return nil } catch let error as StoredValueError { return error.description } catch { return "\(error)" }
+    }
+
+    private func badValue(_ column: Int32, _ name: String, _ problem: String) -> StoredValueError {
+        StoredValueError(path: connection.path, column: name, problem: problem)
+    }
+}
+
+/// A stored value of the wrong type, length or range: the file was edited outside the ledger.
+public struct StoredValueError: Error, CustomStringConvertible {
+    public let path: String
+    /// `table.column`.
+    public let column: String
+    public let problem: String
+
+    public var description: String { "\(path): stored \(column) \(problem); the file was altered outside agritrace" }
 }
 
 enum SQLiteValue {

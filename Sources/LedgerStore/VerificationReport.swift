@@ -5,6 +5,7 @@ public struct VerificationReport: Sendable {
     /// The checks `verify` runs, in the order an inspector reads them.
     public enum Check: String, Sendable, CaseIterable {
         case storage = "SQLite integrity"
+        case schema = "schema as agritrace creates it (tables, no views, append-only triggers)"
         case canonicalBytes = "entry re-encodes to identical canonical bytes"
         case seqContiguity = "seq contiguous from 0"
         case prevChain = "prev chain"
@@ -18,6 +19,15 @@ public struct VerificationReport: Sendable {
         case checkpointRoot = "checkpoint root matches the entries"
         case checkpointConsistency = "checkpoints pairwise consistent"
         case equivocation = "no two checkpoints of one size with different roots"
+        case outsideCheckpoints = "ledger extends the checkpoints given from outside (no rollback)"
+    }
+
+    /// What became of one check.
+    public enum Status: Sendable, Equatable {
+        case passed
+        case failed
+        /// Nothing to check (no checkpoints, nothing given); the reason says what was missing.
+        case notChecked(String)
     }
 
     public struct Failure: Sendable, CustomStringConvertible {
@@ -45,6 +55,11 @@ public struct VerificationReport: Sendable {
     /// At most `maxFailures`, sorted by entry then checkpoint.
     public let failures: [Failure]
     public static let maxFailures = 100
+    /// Signed checkpoints given from outside the ledger (saved by the inspector, a label, a
+    /// witness's state) that were checked against it.
+    public let outsideCheckpointsChecked: Int
+    /// Distinct tree sizes among the stored checkpoints (pairwise consistency needs two).
+    public let distinctCheckpointSizes: Int
 
     public var isIntact: Bool { failures.isEmpty }
 
@@ -54,8 +69,31 @@ public struct VerificationReport: Sendable {
     /// The first failure: the earliest bad entry's first failed check, else the first checkpoint problem.
     public var firstFailure: Failure? { failures.first }
 
-    /// Pass/fail per check (a check passes when no failure names it).
+    /// Per check: failed when a failure names it, not checked when there was nothing to check,
+    /// else passed. A ledger alone cannot show a rollback, so without outside checkpoints that
+    /// check is reported as not done rather than passed.
+    public var checkStatuses: [(check: Check, status: Status)] {
+        Check.allCases.map { check in
+            if failures.contains(where: { $0.check == check }) { return (check, .failed) }
+            switch check {
+            case .checkpointSignature, .checkpointRoot, .equivocation:
+                if checkpointsChecked == 0 { return (check, .notChecked("no checkpoints stored")) }
+            case .checkpointConsistency:
+                if checkpointsChecked == 0 { return (check, .notChecked("no checkpoints stored")) }
+                if distinctCheckpointSizes < 2 { return (check, .notChecked("fewer than two checkpoint sizes to compare")) }
+            case .outsideCheckpoints:
+                if outsideCheckpointsChecked == 0 {
+                    return (check, .notChecked("no checkpoint given from outside the ledger (--checkpoint, --witness-state)"))
+                }
+            default:
+                break
+            }
+            return (check, .passed)
+        }
+    }
+
+    /// Pass/fail per check; checks with nothing to check count as not failed. Prefer `checkStatuses`.
     public var checkResults: [(check: Check, passed: Bool)] {
-        Check.allCases.map { check in (check, !failures.contains { $0.check == check }) }
+        checkStatuses.map { ($0.check, $0.status != .failed) }
     }
 }

@@ -20,6 +20,8 @@ struct VerificationRun {
     var rootsWanted = Set<Int>()
     private(set) var roots: [Int: TreeHash] = [:]
     private var checkpointsChecked = 0
+    private var distinctCheckpointSizes = 0
+    private var outsideCheckpointsChecked = 0
 
     init(trustedKeys: [NoteVerifier]) { self.trustedKeys = trustedKeys }
 
@@ -39,11 +41,13 @@ struct VerificationRun {
     /// must verify under (nil when the entry is unreadable or its signer is not active).
     mutating func checkSequential(_ row: StoredRow, _ decoded: DecodedRow, nodes: TreeNodeCursor) -> NoteVerifier? {
         let seq = row.seq
+        for problem in row.problems { fail(.storedColumns, seq: seq, problem) }
         if seq != expectedSeq {
             fail(.seqContiguity, seq: min(seq, expectedSeq),
                  seq > expectedSeq ? "entries \(expectedSeq)..<\(seq) are missing" : "seq \(seq) repeats or goes back")
         }
-        expectedSeq = seq + 1
+        // Wrapping: a hostile seq of Int64.max must be reported, not trap (it already failed above).
+        expectedSeq = seq &+ 1
 
         // The tree is rebuilt from the stored bytes, so any change shows up in roots and nodes.
         let leaf = decoded.leafHash
@@ -66,7 +70,7 @@ struct VerificationRun {
             entry = value
         }
         if entry.seq != seq { fail(.seqContiguity, seq: seq, "row \(seq) holds an entry that says seq \(entry.seq)") }
-        if entry.prev != prev { fail(.prevChain, seq: seq, "prev is \(entry.prev), but entry \(seq - 1)'s leaf hash is \(prev)") }
+        if entry.prev != prev { fail(.prevChain, seq: seq, "prev is \(entry.prev), but the previous entry's leaf hash is \(prev)") }
         let body = entry.body
         if row.type != body.type.rawValue || row.lotCode != body.lotCode || row.originCode != body.originCode
             || row.uploadDigest != body.uploadDigest || row.recordedAt != entry.recordedAt {
@@ -141,6 +145,7 @@ struct VerificationRun {
         // Each checkpoint against the next larger one, with a proof from the stored hashes, as a
         // witness would check them.
         let bySize = rootBySize.sorted { $0.key < $1.key }
+        distinctCheckpointSizes = bySize.count
         for (older, newer) in zip(bySize, bySize.dropFirst()) {
             do {
                 let proof = try MerkleTree.consistencyProof(oldSize: older.key, newSize: newer.key, source: StoredHashes(db: db))
@@ -152,12 +157,45 @@ struct VerificationRun {
         }
     }
 
+    /// Checkpoints the inspector kept from earlier (a label's, a witness's state): each must be
+    /// signed by the ledger's key, and the ledger must still contain its tree (no rollback) and
+    /// extend it (its root recomputed from the entries, and a consistency proof from the stored
+    /// hashes to the current tree, checked).
+    mutating func checkOutside(_ outside: [OutsideCheckpoint], ledgerOrigin: String, db: SQLiteConnection) {
+        outsideCheckpointsChecked = outside.count
+        let logKeys = trustedKeys.isEmpty ? keys.everAdded : trustedKeys
+        for item in outside {
+            let checkpoint = item.checkpoint
+            let subject = "\(item.source) (size \(checkpoint.size))"
+            do { _ = try Checkpoint.open(item.signedNote, origin: ledgerOrigin, trusting: logKeys) } catch {
+                fail(.outsideCheckpoints, seq: nil, "\(subject) is not a checkpoint of this ledger signed by its key: \(error)")
+                continue
+            }
+            guard checkpoint.size <= treeSize else {
+                fail(.outsideCheckpoints, seq: nil, "\(subject): the ledger was rolled back: that checkpoint signed \(checkpoint.size) entries, the ledger now holds \(treeSize)")
+                continue
+            }
+            if let root = roots[checkpoint.size] ?? (checkpoint.size == 0 ? TreeHash.emptyTreeRoot : nil), root != checkpoint.root {
+                fail(.outsideCheckpoints, seq: nil, "\(subject): the entries give root \(root), the checkpoint signed \(checkpoint.root): history was rewritten")
+                continue
+            }
+            do {
+                let proof = try MerkleTree.consistencyProof(oldSize: checkpoint.size, newSize: treeSize, source: StoredHashes(db: db))
+                try MerkleTree.verifyConsistency(oldSize: checkpoint.size, newSize: treeSize, oldRoot: checkpoint.root,
+                                                 newRoot: tree.root, proof: proof)
+            } catch {
+                fail(.outsideCheckpoints, seq: nil, "\(subject): the ledger is not consistent with it: \(error)")
+            }
+        }
+    }
+
     func report(path: String) -> VerificationReport {
         let sorted = failures.enumerated().sorted { a, b in
             let (sa, sb) = (a.element.seq ?? .max, b.element.seq ?? .max)
             return sa != sb ? sa < sb : a.offset < b.offset
         }.map(\.element)
         return VerificationReport(path: path, entriesChecked: treeSize, checkpointsChecked: checkpointsChecked,
-                                  treeSize: treeSize, root: tree.root, keysPinned: !trustedKeys.isEmpty, failures: sorted)
+                                  treeSize: treeSize, root: tree.root, keysPinned: !trustedKeys.isEmpty, failures: sorted,
+                                  outsideCheckpointsChecked: outsideCheckpointsChecked, distinctCheckpointSizes: distinctCheckpointSizes)
     }
 }

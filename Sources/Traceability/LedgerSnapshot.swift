@@ -50,11 +50,15 @@ public struct LedgerSnapshot: Sendable {
         correctionsByTarget = Dictionary(grouping: corrections, by: \.record.corrects)
     }
 
-    /// Reads every entry and checkpoint.
+    /// Reads every entry and checkpoint; throws when an entry below the ledger's size is missing.
     public init(reading ledger: Ledger) throws {
         let size = try ledger.size()
-        self.init(entries: try ledger.entries(seqs: 0..<size),
-                  checkpoints: try ledger.checkpoints().map(CheckpointRecord.init))
+        let entries = try ledger.entries(seqs: 0..<size)
+        if entries.count != size {
+            let missing = zip(entries, 0...).first { $0.seq != $1 }?.1 ?? entries.count
+            throw LedgerError.corruptEntry(seq: missing, reason: "missing (the ledger has \(size) entries but only \(entries.count) rows)")
+        }
+        self.init(entries: entries, checkpoints: try ledger.checkpoints().map(CheckpointRecord.init))
     }
 
     public func entry(seq: Int) -> LedgerEntry? { entryIndexBySeq[seq].map { entries[$0] } }
@@ -104,9 +108,7 @@ extension LedgerSnapshot {
     /// malformed checkpoint list; for reports that must show what is left. Verification, not
     /// this reader, is what says whether the ledger can be trusted.
     public init(readingLeniently ledger: Ledger) {
-        let size = (try? ledger.size()) ?? 0
-        let entries = (try? ledger.entries(seqs: 0..<size))
-            ?? (0..<size).compactMap { seq in (try? ledger.entry(seq: seq)) ?? nil }
-        self.init(entries: entries, checkpoints: ((try? ledger.checkpoints()) ?? []).map(CheckpointRecord.init))
+        self.init(entries: (try? ledger.readableEntries().entries) ?? [],
+                  checkpoints: ((try? ledger.checkpoints()) ?? []).map(CheckpointRecord.init))
     }
 }

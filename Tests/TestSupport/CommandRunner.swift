@@ -5,6 +5,11 @@ public struct CommandResult: Sendable {
     public let status: Int32
     public let stdout: String
     public let stderr: String
+    /// True when the run was killed for exceeding its timeout.
+    public var timedOut = false
+    /// Killed by a signal (a Swift trap is SIGILL or SIGTRAP) or by the timeout.
+    public var crashedOrHung: Bool { timedOut || terminationReason == .uncaughtSignal }
+    var terminationReason: Process.TerminationReason = .exit
 }
 
 public enum AgriTraceBinary {
@@ -22,11 +27,12 @@ public enum AgriTraceBinary {
         return testBinary.deletingLastPathComponent().appendingPathComponent("agritrace")
     }()
 
-    /// Runs `agritrace arguments...`, feeding `stdin` if given, and waits for it to exit.
+    /// Runs `agritrace arguments...`, feeding `stdin` if given, and waits for it to exit; with
+    /// `timeout` (seconds) it is killed after that long and the result says `timedOut`.
     @discardableResult
     public static func run(_ arguments: [String], stdin: Data? = nil,
                            currentDirectory: URL? = nil,
-                           environment: [String: String]? = nil) throws -> CommandResult {
+                           environment: [String: String]? = nil, timeout: Double? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -39,6 +45,16 @@ public enum AgriTraceBinary {
         process.standardError = errPipe
         process.standardInput = inPipe
         try process.run()
+        let killed = LockedData()
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if process.isRunning {
+                    killed.set(Data([1]))
+                    kill(pid, SIGKILL)
+                }
+            }
+        }
         if let stdin { inPipe.fileHandleForWriting.write(stdin) }
         try inPipe.fileHandleForWriting.close()
         // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
@@ -50,7 +66,8 @@ public enum AgriTraceBinary {
         while !errData.isSet { usleep(1000) }
         return CommandResult(status: process.terminationStatus,
                              stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData.value, as: UTF8.self))
+                             stderr: String(decoding: errData.value, as: UTF8.self),
+                             timedOut: killed.isSet, terminationReason: process.terminationReason)
     }
 }
 
