@@ -42,14 +42,12 @@ extension LedgerCommand {
         var json = false
 
         func run() throws {
-            try LedgerCommand.running {
-                let keys = try vkey.map { try KeyFiles.verifier($0) }
-                let outside = try (checkpoint + witnessState).map(Self.loadCheckpoint)
-                let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
-                let report = try ledger.verify(trustedKeys: keys, outside: outside)
-                FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
-                if !report.isIntact { throw ExitStatus.verificationFailed }
-            }
+            let keys = try vkey.map { try KeyFiles.verifier($0) }
+            let outside = try (checkpoint + witnessState).map(Self.loadCheckpoint)
+            let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
+            let report = try ledger.verify(trustedKeys: keys, outside: outside)
+            FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
+            if !report.isIntact { throw ExitStatus.verificationFailed }
         }
 
         static func text(_ report: VerificationReport) -> String {

@@ -38,28 +38,26 @@ extension LedgerCommand {
         var firstRun = false
 
         func run() throws {
-            try LedgerCommand.running {
-                let signer = try KeyFiles.witness(key)
-                let logKey = try KeyFiles.verifier(logVkey, "log verifier key")
-                let ledger = try LedgerCommand.openLedger(path.ledger)
-                let witness: MerkleLog.Witness
-                do { witness = try MerkleLog.Witness(signer: signer, origin: ledger.origin, logKeys: [logKey]) } catch {
-                    throw CommandFailure(.usageError, "witness key \(key): \(error)")
-                }
-                let cosigned: MerkleLog.Witness.Cosigned
-                do {
-                    cosigned = try ledger.witness(witness, statePath: state, firstRun: firstRun,
-                                                  timestamp: UInt64(Date().timeIntervalSince1970))
-                } catch let error as WitnessError {
-                    throw ProofRejected(file: path.ledger, reason: error.description)
-                } catch let error as WitnessStateError {
-                    throw CommandFailure(.usageError, error.description)
-                }
-                let message = cosigned.previousSize.map { "consistent with the previously cosigned size \($0)" }
-                    ?? "first run: nothing earlier to compare with"
-                FileHandleOutput.standardError.write("witness \(signer.name): size \(cosigned.checkpoint.size) \(message)\n")
-                FileHandleOutput.standardOutput.write(cosigned.note.serialized)
+            let signer = try KeyFiles.witness(key)
+            let logKey = try KeyFiles.verifier(logVkey, "log verifier key")
+            let ledger = try LedgerCommand.openLedger(path.ledger)
+            let witness: MerkleLog.Witness
+            do { witness = try MerkleLog.Witness(signer: signer, origin: ledger.origin, logKeys: [logKey]) } catch {
+                throw CommandFailure(.usageError, "witness key \(key): \(error)")
             }
+            let cosigned: MerkleLog.Witness.Cosigned
+            do {
+                cosigned = try ledger.witness(witness, statePath: state, firstRun: firstRun,
+                                              timestamp: UInt64(Date().timeIntervalSince1970))
+            } catch let error as WitnessError {
+                throw ProofRejected(file: path.ledger, reason: error.description)
+            } catch let error as WitnessStateError {
+                throw CommandFailure(.usageError, error.description)
+            }
+            let message = cosigned.previousSize.map { "consistent with the previously cosigned size \($0)" }
+                ?? "first run: nothing earlier to compare with"
+            FileHandleOutput.standardError.write("witness \(signer.name): size \(cosigned.checkpoint.size) \(message)\n")
+            FileHandleOutput.standardOutput.write(cosigned.note.serialized)
         }
     }
 }

@@ -37,13 +37,14 @@ public final class Ledger {
             }
             if !readOnly { try Migrations.migrate(db) }
             let statement = try db.statement("SELECT value FROM ledger_meta WHERE key = 'origin'")
-            guard try statement.step(), let origin = statement.text(0) else {
-                throw LedgerError.notALedger(path: path, reason: "no origin recorded")
-            }
+            guard try statement.step() else { throw LedgerError.notALedger(path: path, reason: "no origin recorded") }
+            let origin = try statement.checkedText(0, "ledger_meta.origin", maxBytes: 1024)
             self.origin = origin
             db.resetStatements()
         } catch let error as LedgerDatabaseError {
             throw LedgerError.notALedger(path: path, reason: error.message)
+        } catch let error as StoredValueError {
+            throw LedgerError.storedValue(error)
         }
     }
 

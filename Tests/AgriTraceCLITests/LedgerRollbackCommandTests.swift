@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `ledger verify` against checkpoints kept outside the ledger, and what it says when there is
+/// nothing to check.
+@Suite struct LedgerRollbackCommandTests {
+    typealias Setup = LedgerCommandTests.Setup
+
+    /// Deletes entries from `size` on with their tree hashes and checkpoints, and restores the
+    /// append-only triggers exactly: a smaller ledger that is consistent in itself.
+    static func rollBack(_ db: String, to size: Int) throws {
+        let triggers = try SQLiteShell.query(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        let restore = try SQLiteShell.query(db, "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger'").joined(separator: "\n")
+        try SQLiteShell.run(db, triggers.map { "DROP TRIGGER \($0);" }.joined(separator: "\n") + """
+
+            DELETE FROM entries WHERE seq >= \(size);
+            DELETE FROM tree_nodes WHERE ((idx + 1) << level) > \(size);
+            DELETE FROM checkpoints WHERE tree_size > \(size);
+
+            """ + restore)
+    }
+
+    @Test func rollbackIsCaughtWithASavedCheckpointOrAWitnessState() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try setup.append(LedgerCommandTests.origin)
+        #expect(try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key]).status == 0)
+        let witnessKey = setup.path("w.key"), state = setup.path("w.state")
+        #expect(try AgriTraceBinary.run(["keys", "generate", "--name", "witness.example/w1", "--out", witnessKey, "--witness"]).status == 0)
+        let witness = ["ledger", "witness", "--ledger", setup.db, "--key", witnessKey, "--log-vkey", setup.vkey, "--state", state]
+        #expect(try AgriTraceBinary.run(witness + ["--first-run"]).status == 0)
+        try setup.append("[\(LedgerCommandTests.lot("LOT-R1")),\(LedgerCommandTests.lot("LOT-R2"))]")
+        let saved = try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key])
+        #expect(saved.status == 0)
+        let savedPath = setup.path("saved.checkpoint")
+        try saved.stdout.write(toFile: savedPath, atomically: true, encoding: .utf8)
+        #expect(try AgriTraceBinary.run(witness).status == 0)
+        let proof = setup.path("lot.tlog-proof")
+        #expect(try AgriTraceBinary.run(["ledger", "prove", "--ledger", setup.db, "--entry", "3", "--out", proof]).status == 0)
+
+        let before = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey, "--checkpoint", savedPath,
+                                              "--witness-state", state, "--checkpoint", proof])
+        #expect(before.status == 0 && before.stdout.contains("PASS ledger extends the checkpoints given from outside"), "\(before.stdout)\(before.stderr)")
+
+        try Self.rollBack(setup.db, to: 2)
+        let alone = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey])
+        #expect(alone.status == 0, "a rolled-back ledger is consistent in itself: \(alone.stdout)")
+        #expect(alone.stdout.contains("none ledger extends the checkpoints given from outside"), "\(alone.stdout)")
+        for outside in [["--checkpoint", savedPath], ["--witness-state", state], ["--checkpoint", proof]] {
+            let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey] + outside)
+            #expect(result.status == 3, "\(outside): \(result.stdout)")
+            #expect(result.stdout.contains("rolled back") && result.stdout.contains(outside[1]), "\(outside): \(result.stdout)")
+        }
+        let missing = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--checkpoint", setup.path("nope")])
+        #expect(missing.status == 2 && missing.stderr.contains("not found"))
+    }
+
+    @Test func rowsHiddenBehindAViewAreReported() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try setup.append("[\(LedgerCommandTests.origin),\(LedgerCommandTests.lot("LOT-V1"))]")
+        try SQLiteShell.run(setup.db, """
+            ALTER TABLE entries RENAME TO entries_all;
+            CREATE VIEW entries AS SELECT * FROM entries_all WHERE seq < 2;
+            """)
+        let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey])
+        #expect(result.status == 3 && result.stdout.contains("view entries"), "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test func checkpointChecksSayNoneWithoutCheckpoints() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey])
+        #expect(result.status == 0)
+        #expect(!result.stdout.contains("PASS checkpoint") && !result.stdout.contains("PASS no two checkpoints"), "\(result.stdout)")
+        #expect(result.stdout.contains("none checkpoint signature (no checkpoints stored)"), "\(result.stdout)")
+        let json = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let checks = try #require(report["checks"] as? [[String: Any]])
+        let signature = try #require(checks.first { $0["check"] as? String == "checkpoint signature" })
+        #expect(signature["status"] as? String == "none" && signature["passed"] == nil)
+    }
+}
