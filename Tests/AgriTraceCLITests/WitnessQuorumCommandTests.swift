@@ -1,0 +1,35 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+import Testing
+import TestSupport
+
+/// The buyer's `verify-label --witness`: the cooperative's own key given as a witness must not
+/// fill the quorum with the cooperative's checkpoint signature.
+@Suite struct WitnessQuorumCommandTests {
+    @Test func verifyLabelRefusesTheLogKeyAsAWitness() throws {
+        let directory = try TemporaryDirectory(prefix: "witness-quorum")
+        defer { directory.remove() }
+        let path = { (name: String) in directory.url.appendingPathComponent(name).path }
+        let (_, signer) = try SampleLedger.build(at: path("ledger.db"))
+        try SigningKeyFile.write(signer, to: path("coop.key"))
+        try SigningKeyFile.writeVerifier(signer.verifier, to: path("coop.vkey"))
+        let lot = "DT-LV-261103-01"
+        let label = try AgriTraceBinary.run(["label", lot, "--ledger", path("ledger.db"), "--out", path("labels")])
+        #expect(label.status == 0, "\(label.stderr)")
+        let proof = path("labels") + "/\(lot).proof"
+
+        let plain = try AgriTraceBinary.run(["verify-label", proof, "--vkey", path("coop.vkey"), "--lot", lot])
+        #expect(!plain.stdout.contains("NOT VERIFIED") && plain.stdout.contains("VERIFIED"), "the label itself is fine: \(plain.stdout)\(plain.stderr)")
+        let asWitness = try AgriTraceBinary.run(["verify-label", proof, "--vkey", path("coop.vkey"), "--witness", path("coop.vkey"), "--lot", lot])
+        #expect(asWitness.status == 2, "\(asWitness.stdout)\(asWitness.stderr)")
+        #expect(asWitness.stderr.contains("not a witness"), "\(asWitness.stderr)")
+        #expect(!asWitness.stdout.contains("VERIFIED"), "\(asWitness.stdout)")
+
+        // A real witness key that did not cosign: NOT VERIFIED, not a usage error.
+        let witness = try NoteSigner.generate(name: "witness.example/w1", type: .cosignatureV1)
+        try SigningKeyFile.writeVerifier(witness.verifier, to: path("w1.vkey"))
+        let uncosigned = try AgriTraceBinary.run(["verify-label", proof, "--vkey", path("coop.vkey"), "--witness", path("w1.vkey"), "--lot", lot])
+        #expect(uncosigned.status == 3 && uncosigned.stdout.contains("NOT VERIFIED"), "\(uncosigned.stdout)\(uncosigned.stderr)")
+    }
+}
