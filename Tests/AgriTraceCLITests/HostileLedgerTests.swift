@@ -19,7 +19,11 @@ import TestSupport
         /// The value does not fit the column's STRICT type or NOT NULL constraint, so the table is
         /// first rebuilt without them (a schema change `verify` must notice as well).
         let rebuild: Bool
-        var description: String { "\(table).\(column) = \(value.prefix(40))\(rebuild ? " (table rebuilt without constraints)" : "")" }
+        /// The edit hits the table's first row instead of its last.
+        var firstRow = false
+        var description: String {
+            "\(table).\(column) = \(value.prefix(40))\(firstRow ? " in the first row" : "")\(rebuild ? " (table rebuilt without constraints)" : "")"
+        }
     }
 
     static let int64Max = "9223372036854775807"
@@ -47,25 +51,30 @@ import TestSupport
             // table_info: cid|name|type|notnull|dflt_value|pk
             for row in try SQLiteShell.query(db, "PRAGMA table_info(\(table))") {
                 let fields = row.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-                for (value, rebuild) in values(declaredType: fields[2], notNull: fields[3] == "1", primaryKey: fields[5] != "0") {
+                let values = values(declaredType: fields[2], notNull: fields[3] == "1", primaryKey: fields[5] != "0")
+                for (value, rebuild) in values {
                     result.append(Corruption(table: table, column: fields[1], value: value, rebuild: rebuild))
                 }
+                // The most extreme value of the column's type in the first row too (reorders rows, or
+                // breaks everything after it).
+                result.append(Corruption(table: table, column: fields[1], value: values[0].0, rebuild: false, firstRow: true))
             }
         }
         return result
     }
 
-    /// The table's last row by primary key, as an SQL condition.
-    static func lastRow(of table: String, db: String) throws -> (condition: String, keyList: String) {
+    /// The table's last (or first) row by primary key, as an SQL condition.
+    static func lastRow(of table: String, db: String, first: Bool = false) throws -> (condition: String, keyList: String) {
         let keys = try SQLiteShell.query(db, "SELECT name FROM pragma_table_info('\(table)') WHERE pk > 0 ORDER BY pk")
         let keyList = keys.joined(separator: ", ")
-        return ("(\(keyList)) = (SELECT \(keyList) FROM \(table) ORDER BY \(keys.map { "\($0) DESC" }.joined(separator: ", ")) LIMIT 1)", keyList)
+        let order = keys.map { "\($0) \(first ? "ASC" : "DESC")" }.joined(separator: ", ")
+        return ("(\(keyList)) = (SELECT \(keyList) FROM \(table) ORDER BY \(order) LIMIT 1)", keyList)
     }
 
     /// Whether the value is already there (then the edit changes nothing, unless it rebuilds the table).
     static func changesNothing(_ corruption: Corruption, db: String) throws -> Bool {
         guard !corruption.rebuild else { return false }
-        let row = try lastRow(of: corruption.table, db: db).condition
+        let row = try lastRow(of: corruption.table, db: db, first: corruption.firstRow).condition
         return try SQLiteShell.query(db, "SELECT COUNT(*) FROM \(corruption.table) WHERE \(row) AND \(corruption.column) IS \(corruption.value)") == ["1"]
     }
 
@@ -73,7 +82,7 @@ import TestSupport
     /// dropped triggers exactly, so only the data differs (unless the table had to be rebuilt).
     static func sql(for corruption: Corruption, db: String) throws -> String {
         let table = corruption.table
-        let (lastRow, keyList) = try lastRow(of: table, db: db)
+        let (lastRow, keyList) = try lastRow(of: table, db: db, first: corruption.firstRow)
         let triggers = try SQLiteShell.query(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
         // A rebuilt table loses its own triggers; the others' are put back either way.
         let kept = corruption.rebuild ? "AND tbl_name != '\(table)'" : ""
@@ -130,6 +139,7 @@ import TestSupport
                         ["label", lot, "--ledger", db, "--out", dir.appendingPathComponent("labels").path],
                         ["ledger", "prove", "--ledger", db, "--entry", "1", "--out", dir.appendingPathComponent("1.proof").path],
                         ["trace", lot, "--ledger", db],
+                        ["export", "epcis", "--ledger", db, "--out", dir.appendingPathComponent("events.jsonld").path],
                     ]
                     for arguments in commands {
                         let result = try AgriTraceBinary.run(arguments, timeout: 60)
