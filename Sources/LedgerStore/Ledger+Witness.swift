@@ -31,6 +31,20 @@ public enum WitnessState {
         return .note(text)
     }
 
+    /// Holds `<state>.lock` exclusively until `body` returns. Two runs over one state would each
+    /// check against the same old checkpoint, and the one writing last could leave the state at
+    /// the smaller size, letting a later rollback pass; so a second run is refused, not queued.
+    public static func withLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw WitnessStateError(path: path, reason: "cannot open its lock file \(lockPath): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }   // closing releases the lock
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw WitnessStateError(path: path, reason: "is in use by another witness run (\(lockPath) is locked)")
+        }
+        return try body()
+    }
+
     /// Replaces the state atomically (a crash leaves the old or the new state, never half).
     public static func write(_ note: SignedNote, to path: String) throws {
         do { try Data(note.serialized.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
@@ -53,6 +67,10 @@ extension Ledger {
     /// `firstRun` (and `firstRun` with an existing state is refused), so deleting the state
     /// cannot silently reset the witness.
     public func witness(_ witness: Witness, statePath: String, firstRun: Bool, timestamp: UInt64) throws -> Witness.Cosigned {
+        try WitnessState.withLock(statePath) { try witnessLocked(witness, statePath: statePath, firstRun: firstRun, timestamp: timestamp) }
+    }
+
+    private func witnessLocked(_ witness: Witness, statePath: String, firstRun: Bool, timestamp: UInt64) throws -> Witness.Cosigned {
         let previous: String?
         switch try WitnessState.read(statePath) {
         case .missing:

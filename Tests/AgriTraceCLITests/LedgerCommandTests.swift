@@ -176,6 +176,23 @@ import TestSupport
         #expect(try checkpoints() == afterCheckpoint && before != afterCheckpoint, "a refused run stored a cosigned checkpoint")
     }
 
+    /// While another run holds the state's lock, a witness run refuses instead of racing it.
+    @Test func witnessRefusesWhileAnotherRunHoldsTheState() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let witnessKey = setup.path("witness.key"), state = setup.path("w.state")
+        #expect(try AgriTraceBinary.run(["keys", "generate", "--name", "witness.example/w1", "--out", witnessKey, "--witness"]).status == 0)
+        #expect(try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", setup.db, "--key", setup.key]).status == 0)
+        let witness = ["ledger", "witness", "--ledger", setup.db, "--key", witnessKey, "--log-vkey", setup.vkey, "--state", state, "--first-run"]
+        let fd = open(state + ".lock", O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let busy = try AgriTraceBinary.run(witness, timeout: 60)
+        close(fd)
+        #expect(busy.status == 2 && busy.stderr.contains("in use by another witness run"), "\(busy.stdout)\(busy.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state))
+        #expect(try AgriTraceBinary.run(witness).status == 0, "the lock is free again")
+    }
+
     /// A witness key must be a cosignature/v1 key and not the log's: otherwise the cooperative's
     /// own checkpoint signature fills the buyer's witness quorum.
     @Test func logKeyCannotStandInForAWitness() throws {
