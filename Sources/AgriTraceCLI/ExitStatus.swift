@@ -51,9 +51,10 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case is TraceError: self = .needsAttention
         case let label as LabelError:
             switch label {
-            case .unknownLot, .notGraded: self = .needsAttention
-            case .noCheckpoint: self = .usageError
+            case .unknownLot, .notGraded, .originNotRegistered: self = .needsAttention
             }
+        // The ledger's entries of a lot do not form one lot's record.
+        case is LotStateError: self = .verificationFailed
         case let cocoa as CocoaError where cocoa.code == .fileReadNoSuchFile || cocoa.code == .fileNoSuchFile:
             self = .usageError
         default: self = .internalFailure

@@ -4,19 +4,22 @@ import LedgerStore
 import Traceability
 
 /// `agritrace label LOT --ledger DB --key KEY --out DIR`: the printable label and the buyer's
-/// proof files for a lot's latest grading.
+/// proof bundle for a lot's current state.
 struct LabelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "label",
-        abstract: "Write a lot's printable QR label and its buyer proof file.",
+        abstract: "Write a lot's printable QR label and its buyer proof bundle.",
         discussion: """
-            Writes into DIR: <lot>.png (QR code of the lot's GS1 Digital Link URI, or \
+            Writes into DIR: <name>.png (QR code of the lot's GS1 Digital Link URI, or \
             urn:agritrace:lot:<lot> without a GTIN, beside the lot code, origin code, crop, harvest \
-            date and grade), <lot>.proof (C2SP tlog-proof@v1 of the latest grading entry) and \
-            <lot>.lot.proof (the same for the lot entry, which names the origin). The proofs use \
-            the latest checkpoint covering the grading; when there is none, one is signed with KEY.
+            date and the lot's current grade: latest grading, corrections applied) and <name>.proof, \
+            one bundle for `agritrace verify-label`: the lot, its origin registration, every grading \
+            and correction, proven under one checkpoint, with a statement signed by KEY that these \
+            are all of them. The latest checkpoint is used when it covers the lot's newest entry and \
+            is signed by KEY, else KEY signs one. <name> is the lot code with every byte outside \
+            A-Z 0-9 - written as _XX (hex): A/B -> A_2FB. Existing files are replaced only with --replace.
 
-            \(ExitStatus.help(success: "label and proofs written", needsAttention: "the lot is unknown or not graded yet"))
+            \(ExitStatus.help(success: "label and proof bundle written", needsAttention: "the lot is unknown, not graded yet or its origin is not registered"))
 
             Example:
               agritrace label DT-LV-261103-01 --ledger coop.db --key ~/.config/agritrace/coop.key --out labels/
@@ -28,8 +31,8 @@ struct LabelCommand: ParsableCommand {
     @Option(name: .long, help: "The ledger database.")
     var ledger: String
 
-    @Option(name: .long, help: "The cooperative's signing key, used when no checkpoint covers the grading yet.")
-    var key: String?
+    @Option(name: .long, help: "The cooperative's signing key: signs the bundle's statement, and a checkpoint when needed.")
+    var key: String
 
     @Option(name: .long, help: "Output folder (created if missing).")
     var out: String
@@ -38,8 +41,8 @@ struct LabelCommand: ParsableCommand {
     var replace = false
 
     func run() throws {
-        let database = try TraceabilitySupport.openLedger(ledger, readOnly: key == nil)
-        let signer = try key.map { try KeyFiles.signer($0, for: database) }
+        let database = try TraceabilitySupport.openLedger(ledger, readOnly: false)
+        let signer = try KeyFiles.signer(key, for: database)
         let package: LabelPackage
         do {
             package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer)
@@ -54,8 +57,7 @@ struct LabelCommand: ParsableCommand {
             throw CommandFailure(.internalFailure, "cannot create \(out): \(error.localizedDescription)")
         }
         let base = URL(fileURLWithPath: out).appendingPathComponent(package.baseFileName).path
-        let files = [(base + ".png", package.png), (base + ".proof", Array(package.gradingProof.utf8)),
-                     (base + ".lot.proof", Array(package.lotProof.utf8))]
+        let files = [(base + ".png", package.png), (base + ".proof", Array(package.bundle.utf8))]
         // File names are one-to-one with lot codes, so an existing file is this lot's earlier label:
         // replacing it must be asked for, never silent. Checked before writing anything.
         if !replace, let existing = files.first(where: { FileManager.default.fileExists(atPath: $0.0) }) {
@@ -63,21 +65,26 @@ struct LabelCommand: ParsableCommand {
         }
         for (path, bytes) in files { try TraceabilitySupport.write(bytes, to: path, replacing: replace) }
 
+        let state = package.state
+        let seqs = { (items: [Int]) in items.isEmpty ? "none" : items.map { "#\($0)" }.joined(separator: " ") }
         var report = """
             Label for lot \(package.lotCode): grade \(package.content.grade), QR \(package.content.uri)
               \(base).png
-              \(base).proof      (grading, entry #\(package.gradingSeq))
-              \(base).lot.proof  (lot and origin, entry #\(package.lotSeq))
-            Proofs are against checkpoint \(package.checkpoint.origin) at tree size \(package.checkpoint.size)\
+              \(base).proof  (lot #\(state.lotEntry.seq), origin #\(state.originEntry.seq), gradings \(seqs(state.gradings.map(\.seq))), \
+            corrections \(seqs(state.corrections.map(\.seq))))
+            Proven against checkpoint \(package.checkpoint.origin) at tree size \(package.checkpoint.size)\
             \(package.signedNewCheckpoint ? " (signed now)" : "").
 
             """
         for note in package.label.notes { report += "Note: \(note)\n" }
-        for correction in package.corrections {
-            report += "Warning: entry #\(correction.record.corrects) was corrected by entry #\(correction.seq) "
-            report += "(\(correction.record.reason): \(correction.record.changesText)); the label and proofs show the "
-            report += "entries as first signed, `agritrace trace \(package.lotCode)` shows the correction.\n"
+        for correction in state.corrections {
+            report += "Applied: entry #\(correction.record.corrects) corrected by entry #\(correction.seq) "
+            report += "(\(correction.record.reason): \(correction.record.changesText)).\n"
         }
+        for change in state.unappliedChanges {
+            report += "Warning: \(change) was corrected in a way the label cannot show; see `agritrace trace \(package.lotCode)`.\n"
+        }
+        for conflict in state.originConflicts { report += "Warning: \(conflict); verify-label will refuse this lot.\n" }
         FileHandleOutput.standardOutput.write(report)
     }
 }

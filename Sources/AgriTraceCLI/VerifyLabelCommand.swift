@@ -3,32 +3,38 @@ import Foundation
 import MerkleLog
 import Traceability
 
-/// `agritrace verify-label PROOF... --vkey FILE [--witness FILE]... [--lot CODE] [--origin CODE]`:
+/// `agritrace verify-label BUNDLE --vkey FILE [--witness FILE]... [--quorum N] [--lot CODE] [--origin CODE]`:
 /// the buyer's offline check.
 struct VerifyLabelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-label",
-        abstract: "Check a buyer proof file offline.",
+        abstract: "Check a lot's label proof bundle offline.",
         discussion: """
-            Needs no database or network: each proof file must prove its entry is in the ledger \
-            under a checkpoint signed by the cooperative's key (--vkey) and cosigned by every \
-            --witness given. --lot and --origin are what is printed on the box; the origin is in \
-            the lot's .lot.proof file, so give it too when checking --origin.
+            Needs no database or network. The bundle (<name>.proof from `agritrace label`) holds the \
+            lot, its origin registration, every grading and correction of it, each proven under one \
+            checkpoint signed by the cooperative's key (--vkey) and cosigned by --witness keys, and \
+            the cooperative's signed list of those entries. Prints the lot's grade as of that \
+            checkpoint (latest grading, corrections applied, or HELD FOR REVIEW) and what it cannot \
+            know: anything recorded after the checkpoint. --lot and --origin are what is printed on \
+            the box. Old two-file proofs (<lot>.proof + <lot>.lot.proof) are refused.
 
             \(ExitStatus.help(success: "VERIFIED", verificationFailed: "NOT VERIFIED"))
 
             Example:
-              agritrace verify-label labels/DT-LV-261103-01.proof labels/DT-LV-261103-01.lot.proof --vkey coop.vkey --lot DT-LV-261103-01
+              agritrace verify-label labels/DT-LV-261103-01.proof --vkey coop.vkey --lot DT-LV-261103-01 --origin VN-DTOR-0141
             """)
 
-    @Argument(help: "Proof files (tlog-proof@v1) from `agritrace label`: <lot>.proof and optionally <lot>.lot.proof.")
-    var proofs: [String]
+    @Argument(help: "The label proof bundle (<name>.proof from `agritrace label`).")
+    var bundles: [String]
 
     @Option(name: .long, help: "The cooperative's verifier key file (repeat for rotated keys).")
     var vkey: [String] = []
 
-    @Option(name: .long, help: "A witness verifier key file whose cosignature is required (repeatable).")
+    @Option(name: .long, help: "A witness verifier key file (repeatable).")
     var witness: [String] = []
+
+    @Option(name: .long, help: "How many of the --witness keys must have cosigned; all of them when not given.")
+    var quorum: Int?
 
     @Option(name: .long, help: "The lot code printed on the box.")
     var lot: String?
@@ -37,14 +43,21 @@ struct VerifyLabelCommand: ParsableCommand {
     var origin: String?
 
     func validate() throws {
-        if proofs.isEmpty { throw ValidationError("give at least one proof file") }
+        if bundles.isEmpty { throw ValidationError("give the lot's proof bundle (<name>.proof)") }
+        if bundles.count > 1 {
+            throw ValidationError("give one proof bundle: it holds every entry of the lot (the old <lot>.lot.proof is no longer used)")
+        }
         if vkey.isEmpty { throw ValidationError("give the cooperative's verifier key with --vkey FILE") }
+        if let quorum, quorum < 1 || quorum > witness.count {
+            throw ValidationError("--quorum must be between 1 and the number of --witness keys (\(witness.count))")
+        }
     }
 
     func run() throws {
         let trusted = try vkey.map { try KeyFiles.verifier($0) }
         let witnesses = try witness.map { try KeyFiles.verifier($0, "witness verifier key") }
-        for path in proofs { try InputFile.require(path, "proof file") }
+        let path = bundles[0]
+        try InputFile.require(path, "proof bundle")
         // A log key given as --witness would let the cooperative's own signature fill the quorum.
         do { try WitnessQuorum.checkKeys(witnesses, logKeys: trusted) } catch {
             throw CommandFailure(.usageError, "--witness: \(error)")
@@ -52,21 +65,13 @@ struct VerifyLabelCommand: ParsableCommand {
         for key in trusted where key.type != .ed25519 {
             throw CommandFailure(.usageError, "--vkey \(key.name): a witness (cosignature/v1) key cannot be the cooperative's key")
         }
-        var texts: [(name: String, text: String)] = []
-        var unreadable: [String] = []
-        for path in proofs {
-            // Proof files are a few KB; the parser enforces TlogProof.maxBytes on the text too.
-            guard let data = FileManager.default.contents(atPath: path), data.count <= TlogProof.maxBytes,
-                  let text = String(data: data, encoding: .utf8) else {
-                unreadable.append("\(path) cannot be read as a text file of at most \(TlogProof.maxBytes) bytes")
-                continue
-            }
-            texts.append((path, text))
+        // Bundles are a few KB; the parser enforces LabelBundle.maxBytes on the text too.
+        guard let data = FileManager.default.contents(atPath: path), data.count <= LabelBundle.maxBytes,
+              let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure(.usageError, "proof bundle \(path): not a UTF-8 text file of at most \(LabelBundle.maxBytes) bytes")
         }
-        let verdict = unreadable.isEmpty
-            ? LabelVerdict.check(proofs: texts, trustedKeys: trusted, witnesses: witnesses,
-                                 printed: .init(lotCode: lot, originCode: origin))
-            : LabelVerdict(isValid: false, headline: "NOT VERIFIED: do not rely on this label.", details: unreadable)
+        let verdict = LabelVerdict.check(bundle: text, name: path, trustedKeys: trusted, witnesses: witnesses,
+                                         quorum: quorum, printed: .init(lotCode: lot, originCode: origin))
         FileHandleOutput.standardOutput.write(verdict.text)
         if !verdict.isValid { throw ExitStatus.verificationFailed }
     }

@@ -2,14 +2,14 @@
 public enum LabelError: Error, CustomStringConvertible, Sendable {
     case unknownLot(String)
     case notGraded(String)
-    case noCheckpoint(lotCode: String, seq: Int)
+    case originNotRegistered(lotCode: String, originCode: String)
 
     public var description: String {
         switch self {
         case .unknownLot(let code): return "the ledger has no lot \"\(code)\""
         case .notGraded(let code): return "lot \"\(code)\" has no grading entry yet; grade it before printing a label"
-        case .noCheckpoint(let code, let seq):
-            return "no checkpoint covers the grading of lot \"\(code)\" (entry #\(seq)); pass --key to sign one, or run `agritrace ledger checkpoint`"
+        case .originNotRegistered(let code, let origin):
+            return "lot \"\(code)\" names origin \(origin), which the ledger does not register; its provenance cannot be proven"
         }
     }
 }

@@ -50,26 +50,27 @@ import TestSupport
         #expect(missing.status == 2 && missing.stderr.contains("nope.db: not found"))
     }
 
-    @Test func labelThenVerifyGoodAndTamperedProofs() throws {
+    @Test func labelThenVerifyGoodAndTamperedBundles() throws {
         let ws = try workspace()
         defer { ws.directory.remove() }
         let out = ws.path("labels")
         let label = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", out])
         #expect(label.status == 0, "\(label.stderr)")
         #expect(label.stdout.contains("accents") || label.stdout.contains("ASCII"))
-        let png = out + "/DT-LV-261103-01.png", proof = out + "/DT-LV-261103-01.proof", lotProof = out + "/DT-LV-261103-01.lot.proof"
+        let png = out + "/DT-LV-261103-01.png", bundle = out + "/DT-LV-261103-01.proof"
+        #expect(!FileManager.default.fileExists(atPath: out + "/DT-LV-261103-01.lot.proof"))
         #expect(try QRCodeReader.decode(png) == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
 
-        let good = try AgriTraceBinary.run(["verify-label", proof, lotProof, "--vkey", ws.vkey,
-                                            "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
+        let good = try AgriTraceBinary.run(["verify-label", bundle, "--vkey", ws.vkey, "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
-        #expect(good.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, graded Premium"))
+        #expect(good.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade Premium, as of"))
+        #expect(good.stdout.contains("not covered: anything recorded after"))
 
-        let wrongOrigin = try AgriTraceBinary.run(["verify-label", proof, lotProof, "--vkey", ws.vkey, "--origin", "VN-DTOR-0157"])
+        let wrongOrigin = try AgriTraceBinary.run(["verify-label", bundle, "--vkey", ws.vkey, "--origin", "VN-DTOR-0157"])
         #expect(wrongOrigin.status == 3 && wrongOrigin.stdout.hasPrefix("NOT VERIFIED"))
 
-        // Tamper: swap one digit of the checkpoint's tree size line.
-        var text = try String(contentsOfFile: proof, encoding: .utf8)
+        // Tamper: change one digit of the checkpoint's tree size line.
+        var text = try String(contentsOfFile: bundle, encoding: .utf8)
         let checkpointStart = try #require(text.range(of: "\n\n"))
         let sizeLine = text[checkpointStart.upperBound...].split(separator: "\n")[1]
         let sizeRange = try #require(text.range(of: "\n" + sizeLine + "\n", range: checkpointStart.upperBound..<text.endIndex))
@@ -77,33 +78,47 @@ import TestSupport
         let tampered = ws.path("tampered.proof")
         try text.write(toFile: tampered, atomically: true, encoding: .utf8)
         let bad = try AgriTraceBinary.run(["verify-label", tampered, "--vkey", ws.vkey, "--lot", "DT-LV-261103-01"])
-        #expect(bad.status == 3)
-        #expect(bad.stdout.hasPrefix("NOT VERIFIED") && bad.stdout.contains("tampered.proof does not check out"))
+        #expect(bad.status == 3, "\(bad.stdout)\(bad.stderr)")
+        #expect(bad.stdout.hasPrefix("NOT VERIFIED") && bad.stdout.contains("tampered.proof"))
+
+        // Item 3 end to end: a correction to Reject; the label printed now shows it, and the old
+        // bundle says which (older) ledger state it speaks for.
+        let ledger = try Ledger(path: ws.ledger)
+        let grading = try #require(try ledger.entries(lotCode: "DT-LV-261103-01").last { $0.type == .grading })
+        try ledger.append([.correction(CorrectionRecord(corrects: grading.seq, correctsLeafHash: grading.leafHash.hex,
+                                                        reason: "mould found", lotCode: "DT-LV-261103-01",
+                                                        changes: ["lot_grade": .string("Reject")]))],
+                          signer: try SigningKeyFile.load(ws.key))
+        let relabel = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", out, "--replace"])
+        #expect(relabel.status == 0 && relabel.stdout.contains("grade Reject") && relabel.stdout.contains("(signed now)"), "\(relabel.stderr)")
+        let now = try AgriTraceBinary.run(["verify-label", bundle, "--vkey", ws.vkey])
+        #expect(now.status == 0 && now.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade Reject"), "\(now.stdout)")
 
         let missing = try AgriTraceBinary.run(["verify-label", ws.path("lost.proof"), "--vkey", ws.vkey])
         #expect(missing.status == 2 && missing.stderr.contains("lost.proof: not found"))
-
-        let noKey = try AgriTraceBinary.run(["verify-label", proof])
+        let two = try AgriTraceBinary.run(["verify-label", bundle, tampered, "--vkey", ws.vkey])
+        #expect(two.status == 2 && two.stderr.contains("one proof bundle"))
+        let noKey = try AgriTraceBinary.run(["verify-label", bundle])
         #expect(noKey.status == 2)
-        let badKey = try AgriTraceBinary.run(["verify-label", proof, "--vkey", png])
+        let badKey = try AgriTraceBinary.run(["verify-label", bundle, "--vkey", png])
         #expect(badKey.status == 2 && badKey.stderr.contains("DT-LV-261103-01.png"))
     }
 
     @Test func labelSignsACheckpointOnlyWhenNeededAndRefusesUnknownLots() throws {
         let ws = try workspace(checkpoint: false)
         defer { ws.directory.remove() }
-        let refused = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out")])
-        #expect(refused.status == 2 && refused.stderr.contains("no checkpoint covers"))
+        let noKey = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out")])
+        #expect(noKey.status == 2 && noKey.stderr.contains("--key"))
         let signed = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(signed.status == 0 && signed.stdout.contains("(signed now)"), "\(signed.stderr)")
         #expect(try QRCodeReader.decode(ws.path("out/DT-CT-261104-01.png")) == "urn:agritrace:lot:DT-CT-261104-01")
         // A second label of the same lot never overwrites the first silently.
         let proofBefore = try Data(contentsOf: URL(fileURLWithPath: ws.path("out/DT-CT-261104-01.proof")))
-        let again = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out")])
+        let again = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(again.status == 2 && again.stderr.contains("already exists") && again.stderr.contains("--replace"), "\(again.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: ws.path("out/DT-CT-261104-01.proof"))) == proofBefore)
-        let replaced = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--out", ws.path("out"), "--replace"])
-        #expect(replaced.status == 0, "\(replaced.stderr)")
+        let replaced = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out"), "--replace"])
+        #expect(replaced.status == 0 && !replaced.stdout.contains("(signed now)"), "\(replaced.stderr)")
         let unknown = try AgriTraceBinary.run(["label", "NOPE", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(unknown.status == 1 && unknown.stderr.contains("no lot \"NOPE\""))
     }

@@ -42,7 +42,7 @@ import TestSupport
             let graded = try workspace.grade(sample, ["--register-origins", "--quiet"])
             try #require(graded.status == 1, "setup: \(graded.stderr)")
             try Self.run(["ledger", "checkpoint", "--ledger", workspace.ledger, "--key", workspace.key])
-            try Self.run(["label", "DT-LV-261103-01", "--ledger", workspace.ledger, "--out", path("labels")])
+            try Self.run(["label", "DT-LV-261103-01", "--ledger", workspace.ledger, "--key", workspace.key, "--out", path("labels")])
             try Self.run(["ledger", "prove", "--ledger", workspace.ledger, "--entry", "5", "--out", path("e5.tlog-proof")])
             try Self.tamper(proof: path("e5.tlog-proof"), into: path("e5-tampered.tlog-proof"))
             try Self.tamper(proof: path("labels/DT-LV-261103-01.proof"), into: path("tampered-label.proof"))
@@ -128,14 +128,19 @@ import TestSupport
             Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("w1.key")], 2, says: "witness key"),
             Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--jobs", "0"], 2),
 
-            Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--out", s.path("labels2")], 0),
-            Row(["label", "NOPE", "--ledger", s.ledger, "--out", s.path("labels3")], 1, says: "NOPE"),
-            Row(["label", "DT-LV-261103-01", "--ledger", s.path("nope.db"), "--out", s.path("labels3")], 2, says: "nope.db: not found"),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", s.path("labels2")], 0),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", s.path("labels2")], 2, says: "--replace"),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--out", s.path("labels3")], 2, says: "--key"),
+            Row(["label", "NOPE", "--ledger", s.ledger, "--key", s.key, "--out", s.path("labels3")], 1, says: "NOPE"),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.path("nope.db"), "--key", s.key, "--out", s.path("labels3")], 2, says: "nope.db: not found"),
             Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.path("stranger.key"), "--out", s.path("labels3")], 2,
                 says: "not an active signer"),
             Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("coop.vkey")], 0, says: "VERIFIED"),
             Row(["verify-label", s.path("tampered-label.proof"), "--vkey", s.path("coop.vkey")], 3, says: "NOT VERIFIED"),
             Row(["verify-label", s.path("lost.proof"), "--vkey", s.path("coop.vkey")], 2, says: "lost.proof: not found"),
+            Row(["verify-label", s.path("e5.tlog-proof"), "--vkey", s.path("coop.vkey")], 3, says: "old single-entry proof"),
+            Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), s.path("e5.tlog-proof"), "--vkey", s.path("coop.vkey")], 2,
+                says: "one proof bundle"),
             Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("nope.vkey")], 2, says: "nope.vkey: not found"),
             Row(["trace", "DT-LV-261103-01", "--ledger", s.ledger], 0),
             Row(["trace", "DT-XX-000000-00", "--ledger", s.ledger], 1, says: "DT-XX-000000-00"),

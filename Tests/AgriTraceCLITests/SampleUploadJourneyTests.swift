@@ -33,22 +33,24 @@ import TestSupport
         #expect(label.status == 0, "\(label.stderr)")
         #expect(try QRCodeReader.decode(out + "/DT-LV-261103-01.png")
                 == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
-        let proofs = [out + "/DT-LV-261103-01.proof", out + "/DT-LV-261103-01.lot.proof"]
-        let verified = try AgriTraceBinary.run(["verify-label"] + proofs + ["--vkey", vkey, "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
+        let bundle = out + "/DT-LV-261103-01.proof"
+        let verified = try AgriTraceBinary.run(["verify-label", bundle, "--vkey", vkey, "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
         #expect(verified.status == 0, "\(verified.stdout)")
-        #expect(verified.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, graded \(grading.lotGrade)"))
-        // The ledger's own buyer check accepts the same file.
-        let ledgerCheck = try AgriTraceBinary.run(["ledger", "verify-proof", proofs[0], "--vkey", vkey])
-        #expect(ledgerCheck.status == 0, "\(ledgerCheck.stdout)\(ledgerCheck.stderr)")
+        #expect(verified.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade \(grading.lotGrade), as of"))
 
-        // A forged grade in the proof file is caught.
-        let text = try String(contentsOfFile: proofs[0], encoding: .utf8)
-        let extraLine = try #require(text.split(separator: "\n").first { $0.hasPrefix("extra ") })
-        let entryBytes = try #require(Data(base64Encoded: String(extraLine.dropFirst(6))))
-        let forged = String(decoding: entryBytes, as: UTF8.self)
-            .replacingOccurrences(of: "\"lot_grade\":\"\(grading.lotGrade)\"", with: "\"lot_grade\":\"Premium\"")
+        // A forged grade in the bundle's grading entry is caught.
+        let text = try String(contentsOfFile: bundle, encoding: .utf8)
+        let entryLine = try #require(text.split(separator: "\n").first { line in
+            line.hasPrefix("entry ") && line.split(separator: " ").count == 3
+                && String(decoding: Data(base64Encoded: String(line.split(separator: " ")[2])) ?? Data(), as: UTF8.self).contains("\"lot_grade\"")
+        })
+        let fields = entryLine.split(separator: " ")
+        let original = String(decoding: try #require(Data(base64Encoded: String(fields[2]))), as: UTF8.self)
+        let better = grading.lotGrade == "Premium" ? "Grade I" : "Premium"
+        let forged = original.replacingOccurrences(of: "\"lot_grade\":\"\(grading.lotGrade)\"", with: "\"lot_grade\":\"\(better)\"")
+        #expect(forged != original)
         let forgedFile = ws.path("forged.proof")
-        try text.replacingOccurrences(of: String(extraLine), with: "extra " + Data(forged.utf8).base64EncodedString())
+        try text.replacingOccurrences(of: String(entryLine), with: "entry \(fields[1]) " + Data(forged.utf8).base64EncodedString())
             .write(toFile: forgedFile, atomically: true, encoding: .utf8)
         let rejected = try AgriTraceBinary.run(["verify-label", forgedFile, "--vkey", vkey])
         #expect(rejected.status == 3 && rejected.stdout.hasPrefix("NOT VERIFIED"))
