@@ -115,6 +115,8 @@ import TestSupport
         let (_, signer) = try SampleLedger.build(at: base)
         let vkey = directory.url.appendingPathComponent("coop.vkey").path
         try SigningKeyFile.writeVerifier(signer.verifier, to: vkey)
+        let key = directory.url.appendingPathComponent("coop.key").path
+        try SigningKeyFile.write(signer, to: key)
         let lot = "DT-LV-261103-01"
 
         let cases = try Self.corruptions(of: base)
@@ -136,7 +138,7 @@ import TestSupport
                     let commands: [[String]] = [
                         ["ledger", "verify", "--ledger", db, "--vkey", vkey],
                         ["audit", "--ledger", db, "--vkey", vkey, "--out", dir.appendingPathComponent("report.html").path],
-                        ["label", lot, "--ledger", db, "--out", dir.appendingPathComponent("labels").path],
+                        ["label", lot, "--ledger", db, "--key", key, "--out", dir.appendingPathComponent("labels").path],
                         ["ledger", "prove", "--ledger", db, "--entry", "1", "--out", dir.appendingPathComponent("1.proof").path],
                         ["trace", lot, "--ledger", db],
                         ["export", "epcis", "--ledger", db, "--out", dir.appendingPathComponent("events.jsonld").path],

@@ -15,7 +15,7 @@ import TestSupport
         try SigningKeyFile.write(signer, to: path("coop.key"))
         try SigningKeyFile.writeVerifier(signer.verifier, to: path("coop.vkey"))
         let lot = "DT-LV-261103-01"
-        let label = try AgriTraceBinary.run(["label", lot, "--ledger", path("ledger.db"), "--out", path("labels")])
+        let label = try AgriTraceBinary.run(["label", lot, "--ledger", path("ledger.db"), "--key", path("coop.key"), "--out", path("labels")])
         #expect(label.status == 0, "\(label.stderr)")
         let proof = path("labels") + "/\(lot).proof"
 
