@@ -46,8 +46,8 @@ struct AuditCommand: ParsableCommand {
                                 verification: VerificationOutcome(report))
         try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit).utf8), to: out)
         var verdict = report.isIntact ? "ledger intact" : "ledger FAILED verification: \(report.firstFailure.map { "\($0)" } ?? "")"
-        // Never let an unpinned run read as a full pass.
-        if !report.keysPinned { verdict += "; keys not pinned: skipped (no --vkey, the ledger's first key is trusted on first use)" }
+        // Never let a check that did not run read as a pass.
+        for check in audit.verification.skipped { verdict += "; \(check.name): skipped (\(check.detail))" }
         FileHandleOutput.standardOutput.write("wrote \(out): \(snapshot.entries.count) entries, \(audit.lots.count) lots; \(verdict)\n")
         if !report.isIntact { throw ExitStatus.verificationFailed }
     }

@@ -37,20 +37,20 @@ public struct VerificationOutcome: Sendable {
 }
 
 extension VerificationOutcome {
-    static let checkpointChecks: Set<VerificationReport.Check> =
-        [.checkpointSignature, .checkpointRoot, .checkpointConsistency, .equivocation]
-
-    /// The ledger's own verification report, one row per check with its first failure. Checkpoint
-    /// checks of a ledger without checkpoints are `none`; key pinning without `--vkey` is `skipped`.
+    /// The ledger's own verification report, one row per check with its first failure. A check
+    /// with nothing to check says `none`; the rollback check without an outside checkpoint and key
+    /// pinning without `--vkey` say `skipped`, with why.
     public init(_ report: VerificationReport) {
-        var checks = report.checkResults.map { result -> Check in
-            if let failure = report.failures.first(where: { $0.check == result.check }) {
-                return Check(name: result.check.rawValue, status: .fail, detail: failure.description)
+        var checks = report.checkStatuses.map { item -> Check in
+            switch item.status {
+            case .failed:
+                let failure = report.failures.first { $0.check == item.check }
+                return Check(name: item.check.rawValue, status: .fail, detail: failure?.description ?? "")
+            case .notChecked(let reason):
+                return Check(name: item.check.rawValue, status: item.check == .outsideCheckpoints ? .skipped : .none, detail: reason)
+            case .passed:
+                return Check(name: item.check.rawValue, status: .pass, detail: "")
             }
-            if report.checkpointsChecked == 0 && Self.checkpointChecks.contains(result.check) {
-                return Check(name: result.check.rawValue, status: .none, detail: "the ledger holds no checkpoint")
-            }
-            return Check(name: result.check.rawValue, status: result.passed ? .pass : .fail, detail: "")
         }
         checks.append(report.keysPinned
             ? Check(name: "keys pinned by the inspector", status: .pass,

@@ -161,7 +161,7 @@ import TestSupport
         // Without --vkey the key check did not run: say so, never "pass".
         let unpinned = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--out", report])
         #expect(unpinned.status == 0, "\(unpinned.stderr)")
-        #expect(unpinned.stdout.contains("keys not pinned: skipped"))
+        #expect(unpinned.stdout.contains("keys pinned by the inspector: skipped (no --vkey given"), "\(unpinned.stdout)")
         let unpinnedHTML = try String(contentsOfFile: report, encoding: .utf8)
         #expect(unpinnedHTML.contains("<td>keys pinned by the inspector</td><td class=\"muted\">skipped</td>"))
 
