@@ -27,7 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // C libraries, at the bottom. Each is imported by exactly one Swift target.
+        // C libraries, at the bottom. Each is imported by exactly one Swift target (TestSupport also uses zlib
+        // to build hostile zips and PNGs in tests).
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -73,7 +74,7 @@ let package = Package(
         .executableTarget(name: "agritrace", dependencies: ["AgriTraceCLI"]),
 
         // Tests mirror the targets.
-        .target(name: "TestSupport", dependencies: ["Deterministic"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Deterministic", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),

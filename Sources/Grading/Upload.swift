@@ -45,7 +45,7 @@ public final class Upload: Sendable {
             do {
                 archive = try ZipArchive(url: url, limits: limits)
             } catch let error as ZipError {
-                throw UploadValidationError(upload: name, problems: [UploadProblem(file: name, error.detail)])
+                throw UploadValidationError(upload: name, problems: [UploadProblem(file: error.entry ?? name, error.detail)])
             }
             problems += archive.problems.map { UploadProblem(file: $0.entry ?? name, $0.detail) }
             let prefix = Upload.commonFolderPrefix(archive.entries.map(\.name))
@@ -61,9 +61,23 @@ public final class Upload: Sendable {
         if total > limits.maxTotalBytes {
             problems.append(UploadProblem(file: name, "\(total) bytes in total, more than the limit of \(limits.maxTotalBytes)"))
         }
+        // Names equal up to Unicode normalisation or case are one file to macOS and Windows, and a
+        // zip can simply repeat a name: which one was meant is unknown, so none of them is used.
+        var firstByName: [String: String] = [:]
+        var ambiguous: Set<String> = []
+        for file in listed {
+            let key = UploadPath.collisionKey(file.path)
+            if let first = firstByName[key] {
+                problems.append(UploadProblem(file: file.path, "more than one file has this name ('\(first)' and "
+                                              + "'\(file.path)'; names must differ by more than case or Unicode normalisation)"))
+                ambiguous.insert(key)
+            } else {
+                firstByName[key] = file.path
+            }
+        }
         var byKey: [String: File] = [:]
         var manifest: File?
-        for file in listed {
+        for file in listed where !ambiguous.contains(UploadPath.collisionKey(file.path)) {
             if file.path == Upload.manifestName {
                 if file.size > limits.maxManifestBytes {
                     problems.append(UploadProblem(file: file.path, "\(file.size) bytes, more than the limit of \(limits.maxManifestBytes)"))
@@ -76,14 +90,10 @@ public final class Upload: Sendable {
                 problems.append(UploadProblem(file: file.path, "\(file.size) bytes, more than the limit of \(limits.maxFileBytes) per photo"))
                 continue
             }
-            let key = UploadPath.key(file.path)
-            if byKey[key] != nil {
-                problems.append(UploadProblem(file: file.path, "two files share this name (once in NFC, once in NFD form)"))
-                continue
-            }
-            byKey[key] = file
+            byKey[UploadPath.key(file.path)] = file
         }
-        if manifest == nil && !problems.contains(where: { $0.file == Upload.manifestName }) {
+        let manifestKey = UploadPath.collisionKey(Upload.manifestName)
+        if manifest == nil && !problems.contains(where: { UploadPath.collisionKey($0.file) == manifestKey }) {
             problems.append(UploadProblem(file: Upload.manifestName, "missing: the upload must hold manifest.csv at its top level"))
         }
         self.files = byKey
@@ -93,12 +103,22 @@ public final class Upload: Sendable {
 
     /// The bytes of a file of the upload (inflated and CRC-checked for a zip).
     public func contents(of file: File) throws -> Data {
-        switch storage {
-        case .folder(let root):
+        switch (storage, file.zipEntry) {
+        case (.folder(let root), nil):
             return try Data(contentsOf: root.appendingPathComponent(file.path), options: .uncached)
-        case .zip(let archive, _):
-            return try archive.contents(of: file.zipEntry!)
+        case (.zip(let archive, _), let entry?):
+            return try archive.contents(of: entry)
+        default:
+            throw UploadValidationError(upload: name, problems: [UploadProblem(file: file.path, "is not a file of this upload")])
         }
+    }
+
+    /// The bytes of the file a manifest row names (matched by `UploadPath.key`).
+    public func contents(ofPath path: String) throws -> Data {
+        guard let file = files[UploadPath.key(path)] else {
+            throw UploadValidationError(upload: name, problems: [UploadProblem(file: path, "not in the upload")])
+        }
+        return try contents(of: file)
     }
 
     /// Regular files under `root`, without following symbolic links (each one is a problem).

@@ -27,6 +27,12 @@ public enum UploadPath {
         path.precomposedStringWithCanonicalMapping
     }
 
+    /// Two paths with the same collision key name one file on a case-insensitive file system
+    /// (macOS, Windows) or after normalisation; an upload may not hold both.
+    public static func collisionKey(_ path: String) -> String {
+        key(path).lowercased().precomposedStringWithCanonicalMapping
+    }
+
     /// Files that operating systems add on their own (Finder and Explorer metadata); they are
     /// neither photos nor mistakes, so uploads ignore them instead of reporting them.
     public static func isSystemClutter(_ path: String) -> Bool {

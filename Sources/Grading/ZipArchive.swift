@@ -3,12 +3,16 @@ import Foundation
 
 /// A read-only zip archive (PKWARE APPNOTE 6.3): stored and deflated entries, ZIP64 sizes.
 ///
-/// Only the central directory is trusted for names and sizes. Every entry is checked against
-/// `UploadLimits` and `UploadPath` before any byte is inflated; entries that fail are listed in
-/// `problems` (all of them, so a bad upload is reported at once) and left out of `entries`.
-/// Inflating writes into a buffer of exactly the declared size and fails on any excess, so a
-/// lying header cannot make it allocate more. Encryption, multi-disk archives and methods other
-/// than stored (0) and deflate (8) are refused.
+/// Every number in the archive is untrusted: sizes, offsets and counts are checked as 64-bit
+/// values against the archive's own length and `UploadLimits` before any arithmetic or
+/// allocation. Names and sizes come from the central directory; each entry's local header must
+/// agree with it, lie before the central directory, and no two entries' headers and data may
+/// overlap (an archive whose many entries point at one compressed stream would otherwise inflate
+/// far beyond the per-entry ratio). Entries that fail a per-entry check are listed in `problems`
+/// (all of them, so a bad upload is reported at once) and left out of `entries`; a damaged
+/// structure refuses the whole archive. Inflating writes into a buffer of exactly the declared
+/// size and fails on any excess. Encryption, multi-disk archives and methods other than stored
+/// (0) and deflate (8) are refused. Why this reader and not libarchive: `Sources/Grading/README.md`.
 public final class ZipArchive: Sendable {
     public struct Entry: Sendable, Equatable {
         public let name: String
@@ -16,7 +20,8 @@ public final class ZipArchive: Sendable {
         public let uncompressedSize: Int
         let crc32: UInt32
         let method: UInt16
-        let localHeaderOffset: Int
+        /// Where the entry's compressed bytes start in the archive.
+        let dataOffset: Int
     }
 
     public let fileName: String
@@ -45,13 +50,25 @@ public final class ZipArchive: Sendable {
             throw ZipError(.limitExceeded, archive: fileName,
                            "\(directory.entryCount) entries, more than the limit of \(limits.maxEntries)")
         }
+        var headers: [ByteReader.CentralHeader] = []
+        var offset = directory.offset
+        for _ in 0..<directory.entryCount {
+            let header = try reader.centralHeader(at: offset, directoryEnd: directory.end)
+            headers.append(header)
+            offset = header.next
+        }
+        // The headers must fill the directory exactly: a count lowered to hide entries is a lie too.
+        guard offset == directory.end else {
+            throw ZipError(.malformed, archive: fileName,
+                           "the central directory holds more than its \(directory.entryCount) entries")
+        }
+        let locals = try headers.map { try reader.localRecord(of: $0, dataEnd: directory.offset) }
+        try Self.refuseOverlaps(zip(headers.map(\.name), locals).map { ($0, $1.start..<$1.dataEnd) }, archive: fileName)
+
         var accepted: [Entry] = []
         var refused: [ZipError] = []
         var totalBytes = 0
-        var offset = directory.offset
-        for _ in 0..<directory.entryCount {
-            let header = try reader.centralHeader(at: offset)
-            offset = header.next
+        for (header, local) in zip(headers, locals) {
             let name = header.name
             func refuse(_ kind: ZipError.Kind, _ detail: String) {
                 refused.append(ZipError(kind, archive: fileName, entry: name, detail))
@@ -68,7 +85,12 @@ public final class ZipArchive: Sendable {
                 refuse(.unsupported, "compression method \(header.method) is not supported (only stored and deflate)")
                 continue
             }
-            if header.uncompressedSize > limits.maxFileBytes {
+            if let disagreement = local.disagreement(with: header) {
+                refuse(.malformed, "local header disagrees with the central directory (\(disagreement))")
+                continue
+            }
+            // Sizes are still untrusted 64-bit values here; compare before converting or multiplying.
+            if header.uncompressedSize > UInt64(limits.maxFileBytes) {
                 refuse(.limitExceeded, "\(header.uncompressedSize) bytes uncompressed, more than the limit of \(limits.maxFileBytes)")
                 continue
             }
@@ -76,14 +98,16 @@ public final class ZipArchive: Sendable {
                 refuse(.malformed, "stored entry with different compressed and uncompressed sizes")
                 continue
             }
-            if header.uncompressedSize > limits.maxCompressionRatio * max(header.compressedSize, 1) {
+            let (allowed, overflow) = UInt64(limits.maxCompressionRatio).multipliedReportingOverflow(by: max(header.compressedSize, 1))
+            if !overflow && header.uncompressedSize > allowed {
                 refuse(.limitExceeded, "compression ratio above \(limits.maxCompressionRatio):1 (\(header.compressedSize) -> \(header.uncompressedSize) bytes)")
                 continue
             }
-            totalBytes += header.uncompressedSize
-            accepted.append(Entry(name: name, compressedSize: header.compressedSize,
-                                  uncompressedSize: header.uncompressedSize, crc32: header.crc32,
-                                  method: header.method, localHeaderOffset: header.localHeaderOffset))
+            // Both sizes now fit: the compressed one inside the archive, the other under maxFileBytes.
+            let size = Int(header.uncompressedSize)
+            totalBytes += size
+            accepted.append(Entry(name: name, compressedSize: local.dataEnd - local.dataStart, uncompressedSize: size,
+                                  crc32: header.crc32, method: header.method, dataOffset: local.dataStart))
         }
         if totalBytes > limits.maxTotalBytes {
             throw ZipError(.limitExceeded, archive: fileName,
@@ -93,11 +117,21 @@ public final class ZipArchive: Sendable {
         problems = refused
     }
 
+    /// Refuses the archive when two entries' local headers and data share a byte: with the
+    /// per-entry ratio, the whole archive then inflates to at most ratio x its own size.
+    private static func refuseOverlaps(_ spans: [(name: String, range: Range<Int>)], archive: String) throws {
+        let sorted = spans.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        for (previous, next) in zip(sorted, sorted.dropFirst()) where next.range.lowerBound < previous.range.upperBound {
+            throw ZipError(.malformed, archive: archive, entry: next.name,
+                           "overlaps entry '\(previous.name)' (bytes \(next.range.lowerBound)..<\(next.range.upperBound) and "
+                           + "\(previous.range.lowerBound)..<\(previous.range.upperBound)): entries must not share data")
+        }
+    }
+
     /// The entry's uncompressed bytes, checked against its declared size and CRC-32.
     public func contents(of entry: Entry) throws -> Data {
-        let reader = ByteReader(data: bytes, archive: fileName)
-        let start = try reader.dataStart(localHeaderOffset: entry.localHeaderOffset, entry: entry.name)
-        guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
+        let start = entry.dataOffset
+        guard start >= 0, start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw ZipError(.malformed, archive: fileName, entry: entry.name, "entry data runs past the end of the archive")
         }
         let output: Data
@@ -187,29 +221,67 @@ private func hex(_ value: UInt32) -> String {
     return String(repeating: "0", count: 8 - digits.count) + digits
 }
 
-/// Little-endian reads of the zip structures, every one bounds-checked.
+/// Little-endian reads of the zip structures, every one bounds-checked; offsets and sizes read
+/// from the archive stay UInt64 until checked against its length.
 private struct ByteReader {
     let data: Data
     let archive: String
 
-    struct Directory { let entryCount: Int; let offset: Int }
+    struct Directory {
+        let entryCount: Int
+        /// Where the central directory starts and where it must end (the ZIP64 or plain end record).
+        let offset: Int
+        let end: Int
+    }
 
     struct CentralHeader {
         let name: String
+        let nameBytes: Data
         let flags: UInt16
         let method: UInt16
         let crc32: UInt32
-        let compressedSize: Int
-        let uncompressedSize: Int
-        let localHeaderOffset: Int
+        let compressedSize: UInt64
+        let uncompressedSize: UInt64
+        let localHeaderOffset: UInt64
         let isSymlink: Bool
         let next: Int
     }
 
+    /// An entry's local header and where its data lies.
+    struct LocalRecord {
+        let start: Int
+        let dataStart: Int
+        let dataEnd: Int
+        let nameBytes: Data
+        let flags: UInt16
+        let method: UInt16
+        let crc32: UInt32
+        let compressedSize: UInt64
+        let uncompressedSize: UInt64
+
+        /// What the local header says differently from the central directory, if anything. With
+        /// a data descriptor (flag bit 3) the local CRC and sizes are placeholders and not compared.
+        func disagreement(with header: CentralHeader) -> String? {
+            if nameBytes != header.nameBytes { return "name" }
+            if method != header.method { return "compression method \(method) vs \(header.method)" }
+            if flags & 0x1 != header.flags & 0x1 { return "encryption flag" }
+            if flags & 0x8 != 0 { return nil }
+            if crc32 != header.crc32 { return "CRC-32 \(hex(crc32)) vs \(hex(header.crc32))" }
+            if compressedSize != header.compressedSize { return "compressed size \(compressedSize) vs \(header.compressedSize)" }
+            if uncompressedSize != header.uncompressedSize { return "uncompressed size \(uncompressedSize) vs \(header.uncompressedSize)" }
+            return nil
+        }
+    }
+
     func fail(_ detail: String) -> ZipError { ZipError(.malformed, archive: archive, detail) }
 
+    /// Whether `length` bytes from `start` lie within the first `limit` bytes, without overflow.
+    static func fits(_ start: UInt64, _ length: UInt64, within limit: Int) -> Bool {
+        start <= UInt64(limit) && length <= UInt64(limit) - start
+    }
+
     func u16(_ at: Int) throws -> UInt16 {
-        guard at >= 0, at + 2 <= data.count else { throw fail("truncated structure at offset \(at)") }
+        guard at >= 0, at <= data.count - 2 else { throw fail("truncated structure at offset \(at)") }
         let i = data.startIndex + at
         return UInt16(data[i]) | UInt16(data[i + 1]) << 8
     }
@@ -222,13 +294,13 @@ private struct ByteReader {
         UInt64(try u32(at)) | UInt64(try u32(at + 4)) << 32
     }
 
-    func size(_ value: UInt64, _ what: String) throws -> Int {
-        guard value <= UInt64(Int.max >> 1) else { throw fail("\(what) \(value) is out of range") }
-        return Int(value)
+    func bytes(_ range: Range<Int>) -> Data {
+        data.subdata(in: data.startIndex + range.lowerBound ..< data.startIndex + range.upperBound)
     }
 
-    /// Finds the end-of-central-directory record (searching back over a comment of up to 64 KiB)
-    /// and, when present, its ZIP64 counterpart.
+    /// Finds the end-of-central-directory record (the last one whose comment reaches exactly to
+    /// the end of the file, searching back over a comment of up to 64 KiB) and, when present, its
+    /// ZIP64 counterpart.
     func centralDirectory() throws -> Directory {
         let minimum = 22
         guard data.count >= minimum else { throw fail("too short to be a zip archive (\(data.count) bytes)") }
@@ -236,31 +308,44 @@ private struct ByteReader {
         var position = data.count - minimum
         let lowest = max(0, data.count - minimum - 0xFFFF)
         while position >= lowest {
-            if try u32(position) == 0x0605_4B50 { eocd = position; break }
+            if try u32(position) == 0x0605_4B50, position + minimum + Int(try u16(position + 20)) == data.count {
+                eocd = position
+                break
+            }
             position -= 1
         }
         guard eocd >= 0 else { throw fail("not a zip archive (no end of central directory record)") }
-        let disk = try u16(eocd + 4), directoryDisk = try u16(eocd + 6)
-        var count = Int(try u16(eocd + 10))
-        var offset = Int(try u32(eocd + 16))
-        if (disk != 0 || directoryDisk != 0) && disk != 0xFFFF { throw ZipError(.unsupported, archive: archive, "multi-disk archives are not supported") }
-        let needsZip64 = count == 0xFFFF || offset == 0xFFFF_FFFF
+        var disks = (UInt32(try u16(eocd + 4)), UInt32(try u16(eocd + 6)))
+        var count = UInt64(try u16(eocd + 10))
+        var offset = UInt64(try u32(eocd + 16))
+        var end = eocd
+        let needsZip64 = count == 0xFFFF || offset == 0xFFFF_FFFF || disks.0 == 0xFFFF || disks.1 == 0xFFFF
         if eocd >= 20, try u32(eocd - 20) == 0x0706_4B50 {
-            let record = try size(try u64(eocd - 20 + 8), "ZIP64 record offset")
-            guard try u32(record) == 0x0606_4B50 else { throw fail("ZIP64 end of central directory record not found") }
-            count = try size(try u64(record + 32), "entry count")
-            offset = try size(try u64(record + 48), "central directory offset")
+            // The ZIP64 record (56 bytes without its extensible data) sits before the locator.
+            let locator = eocd - 20
+            let record = try u64(locator + 8)
+            guard Self.fits(record, 56, within: locator) else {
+                throw fail("ZIP64 end of central directory record offset \(record) is outside the archive")
+            }
+            end = Int(record)
+            guard try u32(end) == 0x0606_4B50 else { throw fail("ZIP64 end of central directory record not found") }
+            disks = (try u32(end + 16), try u32(end + 20))
+            count = try u64(end + 32)
+            offset = try u64(end + 48)
         } else if needsZip64 {
             throw fail("ZIP64 sizes announced but no ZIP64 locator")
         }
-        guard offset <= data.count else { throw fail("central directory offset \(offset) is past the end of the archive") }
+        guard disks == (0, 0) else { throw ZipError(.unsupported, archive: archive, "multi-disk archives are not supported") }
+        guard offset <= UInt64(end) else { throw fail("central directory offset \(offset) is past its end record") }
         // Each central header is at least 46 bytes: a count that cannot fit is a lie.
-        guard count <= (data.count - offset) / 46 else { throw fail("entry count \(count) does not fit in the archive") }
-        return Directory(entryCount: count, offset: offset)
+        guard count <= UInt64((end - Int(offset)) / 46) else { throw fail("entry count \(count) does not fit in the archive") }
+        return Directory(entryCount: Int(count), offset: Int(offset), end: end)
     }
 
-    func centralHeader(at offset: Int) throws -> CentralHeader {
-        guard try u32(offset) == 0x0201_4B50 else { throw fail("bad central directory header at offset \(offset)") }
+    func centralHeader(at offset: Int, directoryEnd: Int) throws -> CentralHeader {
+        guard offset <= directoryEnd - 46, try u32(offset) == 0x0201_4B50 else {
+            throw fail("bad central directory header at offset \(offset)")
+        }
         let madeBy = try u16(offset + 4)
         let flags = try u16(offset + 8)
         let method = try u16(offset + 10)
@@ -275,38 +360,82 @@ private struct ByteReader {
         let nameStart = offset + 46
         let extraStart = nameStart + nameLength
         let next = extraStart + extraLength + commentLength
-        guard next <= data.count else { throw fail("central directory header at offset \(offset) runs past the end") }
-        let nameBytes = data.subdata(in: data.startIndex + nameStart ..< data.startIndex + extraStart)
+        guard next <= directoryEnd else { throw fail("central directory header at offset \(offset) runs past the directory") }
+        let nameBytes = bytes(nameStart..<extraStart)
         // Bit 11 marks UTF-8 names; many tools write UTF-8 without it, so any valid UTF-8 is taken.
         guard let name = String(data: nameBytes, encoding: .utf8) else {
             throw fail("entry name at offset \(offset) is not UTF-8")
         }
         // ZIP64 extended information: only the fields whose 32-bit slot is saturated, in order.
-        var extra = extraStart
-        while extra + 4 <= extraStart + extraLength {
-            let id = try u16(extra), length = Int(try u16(extra + 2))
-            if id == 0x0001 {
-                var field = extra + 4
-                if uncompressed == 0xFFFF_FFFF { uncompressed = try u64(field); field += 8 }
-                if compressed == 0xFFFF_FFFF { compressed = try u64(field); field += 8 }
-                if localOffset == 0xFFFF_FFFF { localOffset = try u64(field); field += 8 }
+        try forEachExtraField(extraStart..<extraStart + extraLength, id: 0x0001, entry: name) { field in
+            var at = field.lowerBound
+            func next64() throws -> UInt64 {
+                guard at + 8 <= field.upperBound else {
+                    throw ZipError(.malformed, archive: archive, entry: name, "ZIP64 extra field too short")
+                }
+                defer { at += 8 }
+                return try u64(at)
             }
-            extra += 4 + length
+            if uncompressed == 0xFFFF_FFFF { uncompressed = try next64() }
+            if compressed == 0xFFFF_FFFF { compressed = try next64() }
+            if localOffset == 0xFFFF_FFFF { localOffset = try next64() }
         }
         // Unix "made by" hosts keep the file mode in the high half of the external attributes.
         let unixMode = externalAttributes >> 16
         let isSymlink = (madeBy >> 8) == 3 && (unixMode & 0o170000) == 0o120000
-        return CentralHeader(name: name, flags: flags, method: method, crc32: crc,
-                             compressedSize: try size(compressed, "compressed size"),
-                             uncompressedSize: try size(uncompressed, "uncompressed size"),
-                             localHeaderOffset: try size(localOffset, "local header offset"),
-                             isSymlink: isSymlink, next: next)
+        return CentralHeader(name: name, nameBytes: nameBytes, flags: flags, method: method, crc32: crc,
+                             compressedSize: compressed, uncompressedSize: uncompressed,
+                             localHeaderOffset: localOffset, isSymlink: isSymlink, next: next)
     }
 
-    func dataStart(localHeaderOffset offset: Int, entry: String) throws -> Int {
-        guard (try? u32(offset)) == 0x0403_4B50 else {
-            throw ZipError(.malformed, archive: archive, entry: entry, "bad local header at offset \(offset)")
+    /// The local header of a central directory entry, with its data range, which must end before
+    /// `dataEnd` (the central directory).
+    func localRecord(of header: CentralHeader, dataEnd limit: Int) throws -> LocalRecord {
+        func fail(_ detail: String) -> ZipError { ZipError(.malformed, archive: archive, entry: header.name, detail) }
+        guard Self.fits(header.localHeaderOffset, 30, within: limit) else {
+            throw fail("local header offset \(header.localHeaderOffset) is outside the entries' area (0..<\(limit))")
         }
-        return offset + 30 + Int(try u16(offset + 26)) + Int(try u16(offset + 28))
+        let start = Int(header.localHeaderOffset)
+        guard try u32(start) == 0x0403_4B50 else { throw fail("bad local header at offset \(start)") }
+        let flags = try u16(start + 6)
+        let method = try u16(start + 8)
+        let crc = try u32(start + 14)
+        var compressed = UInt64(try u32(start + 18))
+        var uncompressed = UInt64(try u32(start + 22))
+        let nameLength = Int(try u16(start + 26)), extraLength = Int(try u16(start + 28))
+        let dataStart = start + 30 + nameLength + extraLength
+        guard dataStart <= limit else { throw fail("local header at offset \(start) runs into the central directory") }
+        let nameBytes = bytes(start + 30 ..< start + 30 + nameLength)
+        // A local ZIP64 field holds both sizes whenever either 32-bit slot is saturated.
+        if compressed == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF {
+            try forEachExtraField(start + 30 + nameLength ..< dataStart, id: 0x0001, entry: header.name) { field in
+                guard field.count >= 16 else { throw fail("local ZIP64 extra field too short") }
+                uncompressed = try u64(field.lowerBound)
+                compressed = try u64(field.lowerBound + 8)
+            }
+        }
+        guard Self.fits(UInt64(dataStart), header.compressedSize, within: limit) else {
+            throw fail("\(header.compressedSize) compressed bytes from offset \(dataStart) run past the entries' area (0..<\(limit))")
+        }
+        return LocalRecord(start: start, dataStart: dataStart, dataEnd: dataStart + Int(header.compressedSize),
+                           nameBytes: nameBytes, flags: flags, method: method, crc32: crc,
+                           compressedSize: compressed, uncompressedSize: uncompressed)
+    }
+
+    /// Calls `body` with the data range of each extra field `id` in `area`.
+    private func forEachExtraField(_ area: Range<Int>, id wanted: UInt16, entry: String,
+                                   _ body: (Range<Int>) throws -> Void) throws {
+        var at = area.lowerBound
+        while at + 4 <= area.upperBound {
+            let id = try u16(at), length = Int(try u16(at + 2))
+            let field = at + 4 ..< at + 4 + length
+            guard field.upperBound <= area.upperBound else {
+                // Some tools pad the extra area; only a cut-off field we need is an error.
+                if id == wanted { throw ZipError(.malformed, archive: archive, entry: entry, "ZIP64 extra field runs past its area") }
+                return
+            }
+            if id == wanted { try body(field) }
+            at = field.upperBound
+        }
     }
 }
