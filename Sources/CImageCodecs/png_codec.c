@@ -90,6 +90,32 @@ static uint8_t over_white(unsigned c, unsigned a) {
     return (uint8_t)((c * a + 255u * (255u - a) + 127u) / 255u);
 }
 
+/* The transforms to 8-bit RGB or RGBA documented in CImageCodecs.h; then checks the row layout
+   and returns the channel count (3 or 4). */
+static int set_transforms(png_structp png, png_infop info_ptr, const imgcodecs_png_info *info) {
+    int color_type = png_get_color_type(png, info_ptr);
+    if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (color_type == PNG_COLOR_TYPE_GRAY && info->bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, info_ptr, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+    if (info->bit_depth == 16) png_set_scale_16(png);
+    if (!(color_type & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(png);
+    if (info->interlaced) png_set_interlace_handling(png);
+    png_read_update_info(png, info_ptr);
+    int channels = png_get_channels(png, info_ptr);
+    if ((channels != 3 && channels != 4) || png_get_rowbytes(png, info_ptr) != (size_t)info->width * channels)
+        png_error(png, "unexpected row layout after transforms");
+    return channels;
+}
+
+static void composite_row(const uint8_t *rgba, size_t width, uint8_t *out) {
+    for (size_t i = 0; i < width; i++) {
+        unsigned a = rgba[4 * i + 3];
+        out[3 * i] = over_white(rgba[4 * i], a);
+        out[3 * i + 1] = over_white(rgba[4 * i + 1], a);
+        out[3 * i + 2] = over_white(rgba[4 * i + 2], a);
+    }
+}
+
 int imgcodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
                          uint8_t *out, size_t out_capacity, imgcodecs_png_info *info) {
     memset(info, 0, sizeof *info);
@@ -120,17 +146,7 @@ int imgcodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
         png_destroy_read_struct(&png, &info_ptr, NULL);
         return IMGCODECS_BAD_ARGUMENT;
     }
-    int color_type = png_get_color_type(png, info_ptr);
-    if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
-    if (color_type == PNG_COLOR_TYPE_GRAY && info->bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-    if (png_get_valid(png, info_ptr, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-    if (info->bit_depth == 16) png_set_scale_16(png);
-    if (!(color_type & PNG_COLOR_MASK_COLOR)) png_set_gray_to_rgb(png);
-    png_set_interlace_handling(png);
-    png_read_update_info(png, info_ptr);
-    int channels = png_get_channels(png, info_ptr);
-    if ((channels != 3 && channels != 4) || png_get_rowbytes(png, info_ptr) != width * channels)
-        png_error(png, "unexpected row layout after transforms");
+    int channels = set_transforms(png, info_ptr, info);
 
     rows = malloc(height * sizeof(png_bytep));
     if (!rows) png_error(png, "out of memory");
@@ -142,18 +158,90 @@ int imgcodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
         if (!rgba) png_error(png, "out of memory");
         for (size_t y = 0; y < height; y++) rows[y] = rgba + y * width * 4;
         png_read_image(png, rows);
-        for (size_t i = 0; i < width * height; i++) {
-            unsigned a = rgba[4 * i + 3];
-            out[3 * i] = over_white(rgba[4 * i], a);
-            out[3 * i + 1] = over_white(rgba[4 * i + 1], a);
-            out[3 * i + 2] = over_white(rgba[4 * i + 2], a);
-        }
+        composite_row(rgba, width * height, out);
     }
     /* Reads the chunks after the image data up to IEND, so a cut-off file fails. */
     png_read_end(png, NULL);
     free(rgba);
     free(rows);
     png_destroy_read_struct(&png, &info_ptr, NULL);
+    return IMGCODECS_OK;
+}
+
+struct imgcodecs_png {
+    png_source source;          /* libpng's error and read callbacks point here: keep it in the heap */
+    png_structp png;
+    png_infop info;
+    uint8_t *row;               /* one RGBA row before compositing; NULL for RGB */
+    size_t width, height, next_row;
+    int failed;
+};
+
+void imgcodecs_png_close(imgcodecs_png *handle) {
+    if (!handle) return;
+    free(handle->row);
+    png_destroy_read_struct(&handle->png, &handle->info, NULL);
+    free(handle);
+}
+
+int imgcodecs_png_open(const uint8_t *data, size_t size, uint64_t max_pixels, imgcodecs_png **handle,
+                       imgcodecs_png_info *info) {
+    *handle = NULL;
+    memset(info, 0, sizeof *info);
+    if (!data || size == 0) { snprintf(info->message, sizeof info->message, "empty input"); return IMGCODECS_BAD_ARGUMENT; }
+    imgcodecs_png *h = calloc(1, sizeof *h);
+    if (!h) return IMGCODECS_OUT_OF_MEMORY;
+    h->source = (png_source){data, size, 0, 0, {0}};
+    int status = begin(&h->source, &h->png, &h->info);
+    if (status != IMGCODECS_OK) { free(h); return status; }
+    if (setjmp(png_jmpbuf(h->png))) {
+        memcpy(info->message, h->source.message, sizeof info->message);
+        status = h->source.truncated ? IMGCODECS_TRUNCATED : IMGCODECS_ERROR;
+        imgcodecs_png_close(h);
+        return status;
+    }
+    png_read_info(h->png, h->info);
+    fill_info(h->png, h->info, info);
+    h->width = (size_t)info->width;
+    h->height = (size_t)info->height;
+    if ((uint64_t)h->width * h->height > max_pixels) {
+        snprintf(info->message, sizeof info->message, "%zu x %zu pixels exceeds the limit of %llu",
+                 h->width, h->height, (unsigned long long)max_pixels);
+        imgcodecs_png_close(h);
+        return IMGCODECS_TOO_MANY_PIXELS;
+    }
+    if (info->interlaced) {
+        snprintf(info->message, sizeof info->message, "interlaced images cannot be read row by row");
+        imgcodecs_png_close(h);
+        return IMGCODECS_BAD_ARGUMENT;
+    }
+    if (set_transforms(h->png, h->info, info) == 4) {
+        h->row = malloc(h->width * 4);
+        if (!h->row) png_error(h->png, "out of memory");
+    }
+    *handle = h;
+    return IMGCODECS_OK;
+}
+
+int imgcodecs_png_read_rows(imgcodecs_png *h, uint8_t *out, size_t rows, imgcodecs_png_info *info) {
+    if (h->failed || rows > h->height - h->next_row || (!out && rows > 0)) return IMGCODECS_BAD_ARGUMENT;
+    if (setjmp(png_jmpbuf(h->png))) {
+        memcpy(info->message, h->source.message, sizeof info->message);
+        h->failed = 1;
+        return h->source.truncated ? IMGCODECS_TRUNCATED : IMGCODECS_ERROR;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        uint8_t *target = out + r * h->width * 3;
+        if (h->row) {
+            png_read_row(h->png, h->row, NULL);
+            composite_row(h->row, h->width, target);
+        } else {
+            png_read_row(h->png, target, NULL);
+        }
+        h->next_row++;
+    }
+    /* After the last row, read the chunks up to IEND, so a cut-off file fails. */
+    if (rows > 0 && h->next_row == h->height) png_read_end(h->png, NULL);
     return IMGCODECS_OK;
 }
 

@@ -1,10 +1,13 @@
+import Foundation
+
 /// Area-averaging (box-filter) resampling of RGB8 images to an exact size: each output pixel is
 /// the mean of the source area it covers, partially covered source pixels weighted by their
 /// covered fraction. The axes are independent, so each output row is made by a vertical pass
 /// (weighted sum of the covered source rows into one Float row, a loop the compiler vectorises)
 /// then a horizontal pass over that row, one SIMD4 (R, G, B, next R) per source pixel.
 /// Scratch memory is one source row and one output row of Floats, whatever the scale.
-/// Upscaling degenerates to a nearest-neighbour blend.
+/// Upscaling degenerates to a nearest-neighbour blend. The source may also arrive row by row
+/// from a decoder (`resize(...decodingRows:)`), holding only the rows one output row covers.
 ///
 /// `AreaResize+Reference.swift` holds the plain twin the tests compare against.
 public enum AreaResize {
@@ -25,6 +28,58 @@ public enum AreaResize {
     /// Allocates the weight tables and one Float row per call, nothing per pixel.
     public static func resize(source: UnsafePointer<UInt8>, width srcWidth: Int, height srcHeight: Int,
                               into destination: UnsafeMutablePointer<UInt8>, width dstWidth: Int, height dstHeight: Int) {
+        let rowLength = srcWidth * 3
+        resize(width: srcWidth, height: srcHeight, into: destination, width: dstWidth, height: dstHeight) { first, _ in
+            source + first * rowLength
+        }
+    }
+
+    /// The same resize (bit for bit) of a source whose rows come from `decode(buffer, count)`, which
+    /// must write the next `count` source rows (width x 3 bytes each) into `buffer`. Only the source
+    /// rows that one output row covers are held: about srcHeight / dstHeight + 1 rows. Every source
+    /// row is decoded, in order, exactly once, so the decoder also sees the end of its data.
+    public static func resize(width srcWidth: Int, height srcHeight: Int,
+                              into destination: UnsafeMutablePointer<UInt8>, width dstWidth: Int, height dstHeight: Int,
+                              decodingRows decode: (_ buffer: UnsafeMutablePointer<UInt8>, _ count: Int) throws -> Void) rethrows {
+        precondition(srcWidth > 0 && srcHeight > 0 && dstWidth > 0 && dstHeight > 0, "sizes must be positive")
+        let rowLength = srcWidth * 3
+        let capacity = min(AxisWeights.maxTaps(source: srcHeight, destination: dstHeight), srcHeight)
+        let window = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * rowLength)
+        defer { window.deallocate() }
+        var first = 0, held = 0   // the window holds source rows first..<first + held
+        func skip(_ rows: Int) throws {
+            var rest = rows
+            while rest > 0 {
+                let n = min(rest, capacity)
+                try decode(window, n)
+                rest -= n
+            }
+        }
+        try resize(width: srcWidth, height: srcHeight, into: destination, width: dstWidth, height: dstHeight) { start, count in
+            precondition(start >= first && count <= capacity, "area resize asked for rows out of order")
+            if start >= first + held {
+                try skip(start - first - held)
+                held = 0
+            } else if start > first {
+                // Keep the rows this output row shares with the previous one (at most one when shrinking).
+                held -= start - first
+                memmove(window, window + (start - first) * rowLength, held * rowLength)
+            }
+            first = start
+            if held < count {
+                try decode(window + held * rowLength, count - held)
+                held = count
+            }
+            return UnsafePointer(window)
+        }
+        try skip(srcHeight - first - held)
+    }
+
+    /// The resize proper, reading source rows through `sourceRows(first, count)`: a pointer to rows
+    /// first..<first + count, contiguous; calls come in output row order with nondecreasing `first`.
+    private static func resize(width srcWidth: Int, height srcHeight: Int,
+                               into destination: UnsafeMutablePointer<UInt8>, width dstWidth: Int, height dstHeight: Int,
+                               sourceRows: (_ first: Int, _ count: Int) throws -> UnsafePointer<UInt8>) rethrows {
         precondition(srcWidth > 0 && srcHeight > 0 && dstWidth > 0 && dstHeight > 0, "sizes must be positive")
         let columns = AxisWeights(source: srcWidth, destination: dstWidth)
         let rows = AxisWeights(source: srcHeight, destination: dstHeight)
@@ -47,10 +102,11 @@ public enum AreaResize {
         defer { columnWeights.deallocate() }
         for (i, weight) in columns.weights.enumerated() { (columnWeights + i).initialize(to: SIMD4(repeating: weight)) }
 
-        columns.starts.withUnsafeBufferPointer { columnStarts in
-        rows.weights.withUnsafeBufferPointer { rowWeights in
+        try columns.starts.withUnsafeBufferPointer { columnStarts in
+        try rows.weights.withUnsafeBufferPointer { rowWeights in
             for y in 0..<dstHeight {
-                verticalPass(source + Int(rows.starts[y]) * rowLength, rowLength: rowLength, taps: Int(rows.counts[y]),
+                let source = try sourceRows(Int(rows.starts[y]), Int(rows.counts[y]))
+                verticalPass(source, rowLength: rowLength, taps: Int(rows.counts[y]),
                              weights: rowWeights.baseAddress! + y * rows.stride, into: row)
                 var x = 0
                 // Two output pixels per iteration: independent sums hide the add latency.
@@ -138,7 +194,7 @@ struct AxisWeights {
 
     init(source: Int, destination: Int) {
         // Measured in units of 1/destination: i covers [i * source, (i + 1) * source).
-        stride = (source + destination - 1) / destination + 1
+        stride = Self.maxTaps(source: source, destination: destination)
         var starts = [Int32](repeating: 0, count: destination)
         var counts = [Int32](repeating: 0, count: destination)
         var weights = [Float](repeating: 0, count: destination * stride)
@@ -155,5 +211,10 @@ struct AxisWeights {
         self.starts = starts
         self.counts = counts
         self.weights = weights
+    }
+
+    /// An upper bound on the source indices one destination index covers.
+    static func maxTaps(source: Int, destination: Int) -> Int {
+        (source + destination - 1) / destination + 1
     }
 }

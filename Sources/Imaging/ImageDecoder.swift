@@ -28,7 +28,8 @@ public enum ImageDecoder {
     /// The network-input fast path: an upright image of exactly `targetWidth` x `targetHeight`.
     /// The whole photo is squashed to the target (no crop, aspect ratio not kept). A JPEG is
     /// decoded at the smallest DCT scale (1/8, 1/4, 1/2, 1/1) whose size still covers the target,
-    /// then area-averaged down (`AreaResize`). Training and grading both call this function, so
+    /// then area-averaged down (`AreaResize`); a non-interlaced PNG is decoded row by row straight
+    /// into the resize, so memory stays small whatever the image size. Training and grading both call this function, so
     /// train-time and run-time preprocessing agree.
     public static func decode<Bytes: ContiguousBytes>(data: Bytes, fileName: String,
                                                       targetWidth: Int, targetHeight: Int,
@@ -40,8 +41,8 @@ public enum ImageDecoder {
                 return try JPEGCodec.decode(raw, fileName: fileName, limits: limits,
                                             target: (targetWidth, targetHeight))
             case .png:
-                let full = try PNGCodec.decode(raw, fileName: fileName, limits: limits)
-                return AreaResize.resize(full, width: targetWidth, height: targetHeight)
+                return try PNGCodec.decode(raw, fileName: fileName, limits: limits,
+                                           target: (targetWidth, targetHeight))
             }
         }
     }

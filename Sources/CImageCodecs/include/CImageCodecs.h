@@ -87,6 +87,17 @@ int imgcodecs_png_probe(const uint8_t *data, size_t size, imgcodecs_png_info *in
 int imgcodecs_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
                          uint8_t *out, size_t out_capacity, imgcodecs_png_info *info);
 
+/* Row by row decoding of a non-interlaced PNG with the same conversions as imgcodecs_png_decode:
+   memory is one row, whatever the height. open reads the header (refusing width*height above
+   max_pixels, and interlaced files, whose rows arrive in seven passes); read_rows decodes the next
+   `rows` rows into `out` (rows*width*3 bytes) and, after the last row, checks the file up to IEND.
+   After a failed read the handle only accepts close. */
+typedef struct imgcodecs_png imgcodecs_png;
+int imgcodecs_png_open(const uint8_t *data, size_t size, uint64_t max_pixels, imgcodecs_png **handle,
+                       imgcodecs_png_info *info);
+int imgcodecs_png_read_rows(imgcodecs_png *handle, uint8_t *out, size_t rows, imgcodecs_png_info *info);
+void imgcodecs_png_close(imgcodecs_png *handle);
+
 /* Encodes RGB8 rows (width*3 bytes each, no padding) as an 8-bit RGB non-interlaced PNG.
    *out is malloc'ed with *out_size bytes; free with imgcodecs_free. */
 int imgcodecs_png_encode_rgb(const uint8_t *pixels, int width, int height, int compression_level,
