@@ -22,13 +22,17 @@ public final class Network: Sendable {
         try self.init(graph: model.graph)
     }
 
-    /// Buffers for one thread's images; reuse it for every image that thread runs.
+    /// Buffers for one thread's images; reuse it for every image that thread runs. It belongs to
+    /// this network: its buffers are sized for this network's plan only.
     public func makeWorkspace() -> Workspace {
-        Workspace(slotSizes: plan.slotSizes, paddingScratch: plan.paddingScratchSize)
+        Workspace(network: self, slotSizes: plan.slotSizes, paddingScratch: plan.paddingScratchSize)
     }
 
     /// One image: `input` NCHW (C·H·W floats), `output` the graph output (NCHW when it is an image).
+    /// `workspace` must come from this network's `makeWorkspace()`; another network's buffers would
+    /// be written out of bounds, so that is a programming error that stops the process.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, workspace: Workspace) {
+        precondition(workspace.network === self, "Network.run: the workspace was made by another network")
         let s = inputShape
         toChannelsLast(input, channels: s.channels, pixels: s.pixels, output: workspace.slots[plan.inputSlot])
         for step in plan.steps { execute(step, workspace) }
@@ -121,10 +125,13 @@ public final class Network: Sendable {
 
 /// Preallocated activation buffers for one thread (64-byte aligned).
 public final class Workspace: @unchecked Sendable {
+    /// The network whose plan sized these buffers; `Network.run` refuses any other workspace.
+    let network: Network
     let slots: [UnsafeMutablePointer<Float>]
     let paddingScratch: UnsafeMutablePointer<Float>
 
-    init(slotSizes: [Int], paddingScratch: Int) {
+    fileprivate init(network: Network, slotSizes: [Int], paddingScratch: Int) {
+        self.network = network
         func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
             let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
             return raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))

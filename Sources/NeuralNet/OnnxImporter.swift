@@ -84,7 +84,13 @@ private struct OnnxConverter {
               dims[0] == nil || dims[0]! >= 1 else {
             throw OnnxImportError(file: file, reason: "input '\(input.name)' must be NCHW with known channels, height and width; got \(dims.map { $0.map(String.init) ?? "?" })")
         }
-        graph = Graph(input: TensorShape(channels: Int(c), height: Int(h), width: Int(w)))
+        // Checked here, before any node's shape arithmetic multiplies them.
+        let shape = TensorShape(channels: Int(c), height: Int(h), width: Int(w))
+        guard h <= GraphLimits.maxDimension, w <= GraphLimits.maxDimension,
+              c <= GraphLimits.maxElementsPerValue / (shape.height * shape.width) else {
+            throw OnnxImportError(file: file, reason: "input '\(input.name)' of \(shape) exceeds the size limits")
+        }
+        graph = Graph(input: shape)
         names[input.name] = Graph.inputName
         shapes[Graph.inputName] = graph.inputShape
         for node in onnx.nodes { for i in node.inputs where !i.isEmpty { readers[i, default: 0] += 1 } }
@@ -126,6 +132,31 @@ private struct OnnxConverter {
 
     // MARK: Helpers
 
+    /// The name of input `index` of `node`, refusing a node that has fewer inputs or leaves it empty.
+    private func input(_ node: OnnxModel.Node, _ index: Int) throws -> String {
+        guard index < node.inputs.count, !node.inputs[index].isEmpty else {
+            throw Refusal(reason: "input \(index + 1) is missing (\(node.inputs.count) given)")
+        }
+        return node.inputs[index]
+    }
+
+    /// An optional input: nil when absent or empty.
+    private func optionalInput(_ node: OnnxModel.Node, _ index: Int) -> String? {
+        index < node.inputs.count && !node.inputs[index].isEmpty ? node.inputs[index] : nil
+    }
+
+    /// A 2-D window's kernel and strides, checked before any arithmetic uses them.
+    private func window(_ node: OnnxModel.Node, kernel: [Int], strides: [Int]) throws {
+        guard kernel.count == 2, kernel.allSatisfy({ (1...GraphLimits.maxKernelExtent).contains($0) }) else {
+            throw Refusal(reason: "kernel_shape \(kernel) (2 values in 1...\(GraphLimits.maxKernelExtent))")
+        }
+        guard strides.count == 2, strides.allSatisfy({ (1...GraphLimits.maxStride).contains($0) }) else {
+            throw Refusal(reason: "strides \(strides) (2 values in 1...\(GraphLimits.maxStride))")
+        }
+        let dilations = ints(node, "dilations", [1, 1])
+        guard dilations == [1, 1] else { throw Refusal(reason: "dilations \(dilations) (only 1 is supported)") }
+    }
+
     private func value(_ onnxName: String) throws -> String {
         guard let name = names[onnxName] else {
             if constants[onnxName] != nil { throw Refusal(reason: "constant '\(onnxName)' where a computed tensor is expected") }
@@ -138,7 +169,14 @@ private struct OnnxConverter {
         guard let t = constants[onnxName] else { throw Refusal(reason: "'\(onnxName)' must be a constant (initializer)") }
         guard let values = onnx.floatValues(t) else { throw Refusal(reason: "constant '\(onnxName)' is not float32") }
         let dims = t.dims.map(Int.init)
-        guard values.count == dims.reduce(1, *) else { throw Refusal(reason: "constant '\(onnxName)' has \(values.count) values for dims \(dims)") }
+        // Declared dims are untrusted: negative ones or a product that overflows are refused, not multiplied.
+        var product = 1
+        for d in dims {
+            let (next, overflow) = product.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow else { throw Refusal(reason: "constant '\(onnxName)' has impossible dims \(t.dims)") }
+            product = next
+        }
+        guard values.count == product else { throw Refusal(reason: "constant '\(onnxName)' has \(values.count) values for dims \(dims)") }
         return (values, dims)
     }
 
@@ -173,13 +211,16 @@ private struct OnnxConverter {
         names[out] = name
     }
 
-    /// Explicit pads [top, left, bottom, right] from `pads`/`auto_pad` for a window over `shape`.
+    /// Explicit pads [top, left, bottom, right] from `pads`/`auto_pad` for a window over `shape`;
+    /// `kernel` and `strides` have passed `window`.
     private func padding(_ node: OnnxModel.Node, shape: TensorShape, kernel: [Int], strides: [Int]) throws -> [Int] {
         let autoPad = node.attributes["auto_pad"]?.string ?? "NOTSET"
         switch autoPad {
         case "NOTSET", "":
             let pads = ints(node, "pads", [0, 0, 0, 0])
-            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw Refusal(reason: "pads \(pads)") }
+            guard pads.count == 4, pads.allSatisfy({ (0..<GraphLimits.maxKernelExtent).contains($0) }) else {
+                throw Refusal(reason: "pads \(pads) (4 values in 0..<\(GraphLimits.maxKernelExtent))")
+            }
             return pads
         case "VALID":
             return [0, 0, 0, 0]
@@ -203,61 +244,63 @@ private struct OnnxConverter {
     private mutating func add(_ node: OnnxModel.Node) throws {
         switch node.opType {
         case "Conv":
-            let x = try value(node.inputs[0])
-            let (weights, dims) = try floats(node.inputs[1])
+            let x = try value(try input(node, 0))
+            let (weights, dims) = try floats(try input(node, 1))
             guard dims.count == 4 else { throw Refusal(reason: "only 2-D convolutions (weights \(dims))") }
             let kernel = ints(node, "kernel_shape", [dims[2], dims[3]])
             let strides = ints(node, "strides", [1, 1])
-            guard ints(node, "dilations", [1, 1]).allSatisfy({ $0 == 1 }) else { throw Refusal(reason: "dilated convolution") }
-            guard kernel == [dims[2], dims[3]], strides.count == 2 else { throw Refusal(reason: "kernel_shape \(kernel) vs weights \(dims)") }
+            try window(node, kernel: kernel, strides: strides)
+            guard kernel == [dims[2], dims[3]] else { throw Refusal(reason: "kernel_shape \(kernel) vs weights \(dims)") }
+            let groups = int(node, "group", 1), channels = shapes[x]!.channels
+            guard groups >= 1, channels % groups == 0, dims[0] % groups == 0, channels / groups == dims[1] else {
+                throw Refusal(reason: "group \(groups) with weights \(dims) for \(channels) input channels")
+            }
             let pads = try padding(node, shape: shapes[x]!, kernel: kernel, strides: strides)
-            let bias = node.inputs.count > 2 && !node.inputs[2].isEmpty ? try floats(node.inputs[2]).values : nil
+            let bias = try optionalInput(node, 2).map { try floats($0).values }
             try emit(node, .convolution(Convolution(
                 outputChannels: dims[0], kernelHeight: kernel[0], kernelWidth: kernel[1], strideY: strides[0], strideX: strides[1],
-                padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], groups: int(node, "group", 1),
+                padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], groups: groups,
                 weights: weights, bias: bias)), inputs: [x])
         case "BatchNormalization":
             guard int(node, "training_mode", 0) == 0 else { throw Refusal(reason: "training mode") }
-            let x = try value(node.inputs[0])
+            let x = try value(try input(node, 0))
             try emit(node, .batchNormalization(BatchNormalization(
-                scale: try floats(node.inputs[1]).values, bias: try floats(node.inputs[2]).values,
-                mean: try floats(node.inputs[3]).values, variance: try floats(node.inputs[4]).values,
+                scale: try floats(try input(node, 1)).values, bias: try floats(try input(node, 2)).values,
+                mean: try floats(try input(node, 3)).values, variance: try floats(try input(node, 4)).values,
                 epsilon: float(node, "epsilon", 1e-5))), inputs: [x])
         case "Relu":
-            try emit(node, .activation(.relu), inputs: [try value(node.inputs[0])])
+            try emit(node, .activation(.relu), inputs: [try value(try input(node, 0))])
         case "LeakyRelu":
-            try emit(node, .activation(.leakyRelu(alpha: float(node, "alpha", 0.01))), inputs: [try value(node.inputs[0])])
+            try emit(node, .activation(.leakyRelu(alpha: float(node, "alpha", 0.01))), inputs: [try value(try input(node, 0))])
         case "Clip":
             var lower = node.attributes["min"]?.float ?? -.infinity, upper = node.attributes["max"]?.float ?? .infinity
-            if node.inputs.count > 1, !node.inputs[1].isEmpty { lower = try scalar(node.inputs[1]) }
-            if node.inputs.count > 2, !node.inputs[2].isEmpty { upper = try scalar(node.inputs[2]) }
+            if let name = optionalInput(node, 1) { lower = try scalar(name) }
+            if let name = optionalInput(node, 2) { upper = try scalar(name) }
             let activation: Activation = lower == 0 && upper == 6 ? .relu6
                 : lower == 0 && upper == .infinity ? .relu : .clip(min: lower, max: upper)
-            try emit(node, .activation(activation), inputs: [try value(node.inputs[0])])
+            try emit(node, .activation(activation), inputs: [try value(try input(node, 0))])
         case "MaxPool", "AveragePool":
-            let x = try value(node.inputs[0])
+            let x = try value(try input(node, 0))
             let kernel = ints(node, "kernel_shape", [])
             let strides = ints(node, "strides", [1, 1])
-            guard kernel.count == 2, strides.count == 2 else { throw Refusal(reason: "only 2-D pooling") }
+            try window(node, kernel: kernel, strides: strides)
             guard int(node, "ceil_mode", 0) == 0 else { throw Refusal(reason: "ceil_mode 1") }
-            guard ints(node, "dilations", [1, 1]).allSatisfy({ $0 == 1 }), int(node, "storage_order", 0) == 0 else {
-                throw Refusal(reason: "dilations or storage_order")
-            }
+            guard int(node, "storage_order", 0) == 0 else { throw Refusal(reason: "storage_order") }
             let pads = try padding(node, shape: shapes[x]!, kernel: kernel, strides: strides)
             let p = Pooling(kernelHeight: kernel[0], kernelWidth: kernel[1], strideY: strides[0], strideX: strides[1],
                             padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
                             countIncludePad: int(node, "count_include_pad", 0) != 0)
             try emit(node, node.opType == "MaxPool" ? .maxPool(p) : .averagePool(p), inputs: [x])
         case "GlobalAveragePool":
-            try emit(node, .globalAveragePool, inputs: [try value(node.inputs[0])])
+            try emit(node, .globalAveragePool, inputs: [try value(try input(node, 0))])
         case "Add":
             try addOperator(node)
         case "Flatten":
             guard int(node, "axis", 1) == 1 else { throw Refusal(reason: "axis \(int(node, "axis", 1)) (only 1 keeps the batch)") }
-            try emit(node, .flatten, inputs: [try value(node.inputs[0])])
+            try emit(node, .flatten, inputs: [try value(try input(node, 0))])
         case "Reshape":
-            let x = try value(node.inputs[0])
-            guard node.inputs.count > 1, let t = constants[node.inputs[1]], let target = onnx.integerValues(t) else {
+            let x = try value(try input(node, 0))
+            guard let shape = optionalInput(node, 1), let t = constants[shape], let target = onnx.integerValues(t) else {
                 throw Refusal(reason: "shape must be a constant")
             }
             let features = Int64(shapes[x]!.elementCount)
@@ -267,9 +310,9 @@ private struct OnnxConverter {
             }
             try emit(node, .flatten, inputs: [x])
         case "Gemm":
-            let x = try value(node.inputs[0])
+            let x = try value(try input(node, 0))
             guard int(node, "transA", 0) == 0 else { throw Refusal(reason: "transA") }
-            let (b, dims) = try floats(node.inputs[1])
+            let (b, dims) = try floats(try input(node, 1))
             guard dims.count == 2 else { throw Refusal(reason: "B must be 2-D") }
             let alpha = float(node, "alpha", 1), beta = float(node, "beta", 1)
             let transB = int(node, "transB", 0) != 0
@@ -277,23 +320,23 @@ private struct OnnxConverter {
             var weights = transB ? b : Self.transpose(b, rows: dims[0], columns: dims[1])
             if alpha != 1 { weights = weights.map { $0 * alpha } }
             var bias: [Float]?
-            if node.inputs.count > 2, !node.inputs[2].isEmpty {
-                let c = try floats(node.inputs[2]).values
+            if let cName = optionalInput(node, 2) {
+                let c = try floats(cName).values
                 guard c.count == outputs || c.count == 1 else { throw Refusal(reason: "C broadcast of \(c.count) values") }
                 bias = (0..<outputs).map { beta * c[c.count == 1 ? 0 : $0] }
             }
             guard shapes[x]!.elementCount == inputs else { throw Refusal(reason: "B has \(inputs) rows for \(shapes[x]!.elementCount) features") }
             try emit(node, .dense(Dense(outputFeatures: outputs, weights: weights, bias: bias)), inputs: [x])
         case "MatMul":
-            let x = try value(node.inputs[0])
-            let (b, dims) = try floats(node.inputs[1])
+            let x = try value(try input(node, 0))
+            let (b, dims) = try floats(try input(node, 1))
             guard dims.count == 2, shapes[x]!.pixels == 1, shapes[x]!.elementCount == dims[0] else {
                 throw Refusal(reason: "only [batch, features] × constant [features, outputs]")
             }
             try emit(node, .dense(Dense(outputFeatures: dims[1], weights: Self.transpose(b, rows: dims[0], columns: dims[1]))),
                      inputs: [x])
         case "Softmax":
-            let x = try value(node.inputs[0])
+            let x = try value(try input(node, 0))
             let axis = int(node, "axis", onnx.opsetVersion >= 13 ? -1 : 1)
             guard axis == 1 || axis == -1, shapes[x]!.pixels == 1 else { throw Refusal(reason: "softmax over axis \(axis) of \(shapes[x]!)") }
             try emit(node, .softmax, inputs: [x])
@@ -304,7 +347,8 @@ private struct OnnxConverter {
 
     /// Add of two computed tensors, or of a constant bias to a bias-free Dense read only by this Add.
     private mutating func addOperator(_ node: OnnxModel.Node) throws {
-        let a = node.inputs[0], b = node.inputs[1]
+        let a = try input(node, 0), b = try input(node, 1)
+        guard node.inputs.count == 2 else { throw Refusal(reason: "Add of \(node.inputs.count) inputs") }
         if names[a] != nil, names[b] != nil {
             try emit(node, .add, inputs: [try value(a), try value(b)])
             return

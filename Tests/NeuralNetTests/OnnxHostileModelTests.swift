@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import NeuralNet
+import TestSupport
+
+/// Crafted and mutated ONNX files: the importer must either produce a graph the engine can run
+/// or throw `OnnxImportError`, never trap.
+@Suite struct OnnxHostileModelTests {
+    /// Imports `bytes`; on success also builds the fast network and runs one image through it.
+    func importAndRun(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> OnnxImportError? {
+        do {
+            let graph = try OnnxImporter.importGraph(bytes: bytes, fileName: "crafted.onnx")
+            let network = try Network(graph: graph)
+            let output = network.run([Float](repeating: 0.5, count: network.inputShape.elementCount))
+            #expect(output.count == network.outputShape.elementCount, sourceLocation: sourceLocation)
+            return nil
+        } catch let error as OnnxImportError {
+            #expect(error.description.hasPrefix("crafted.onnx: "), sourceLocation: sourceLocation)
+            return error
+        } catch {
+            Issue.record("not an OnnxImportError: \(error)", sourceLocation: sourceLocation)
+            return nil
+        }
+    }
+
+    @Test func theCraftedBaselineImportsAndRuns() {
+        let base = OnnxWriter.convolution(attributes: [("strides", .ints([2, 2])), ("pads", .ints([1, 1, 1, 1]))])
+        #expect(importAndRun(base.bytes()) == nil)
+        let same = OnnxWriter.convolution(attributes: [("strides", .ints([2, 2])), ("auto_pad", .string("SAME_UPPER"))])
+        #expect(importAndRun(same.bytes()) == nil)
+    }
+
+    static let huge = Int64(1) << 40
+
+    /// Each crafted model and a word its refusal must contain.
+    static let crafted: [(String, OnnxWriter, String)] = {
+        typealias W = OnnxWriter
+        var cases: [(String, OnnxWriter, String)] = [
+            ("stride 0 with SAME padding", W.convolution(attributes: [("strides", .ints([0, 0])), ("auto_pad", .string("SAME_UPPER"))]), "strides"),
+            ("stride 0", W.convolution(attributes: [("strides", .ints([0, 1]))]), "strides"),
+            ("stride Int64.max with SAME padding", W.convolution(attributes: [("strides", .ints([.max, .max])), ("auto_pad", .string("SAME_LOWER"))]), "strides"),
+            ("negative stride", W.convolution(attributes: [("strides", .ints([-1, -1]))]), "strides"),
+            ("negative pads", W.convolution(attributes: [("pads", .ints([-1, 0, 0, 0]))]), "pads"),
+            ("huge pads", W.convolution(attributes: [("pads", .ints([.max, .max, .max, .max]))]), "pads"),
+            ("three pads", W.convolution(attributes: [("pads", .ints([1, 1, 1]))]), "pads"),
+            ("dilations 2", W.convolution(attributes: [("dilations", .ints([2, 2]))]), "dilations"),
+            ("dilations 0", W.convolution(attributes: [("dilations", .ints([0, 0]))]), "dilations"),
+            ("group 0", W.convolution(attributes: [("group", .int(0))]), "group"),
+            ("group -3", W.convolution(attributes: [("group", .int(-3))]), "group"),
+            ("group Int64.max", W.convolution(attributes: [("group", .int(.max))]), "group"),
+            ("group 3 with full weights", W.convolution(attributes: [("group", .int(3))]), "group"),
+            ("kernel_shape 0", W.convolution(attributes: [("kernel_shape", .ints([0, 0]))], weightDims: [4, 3, 0, 0], weights: []), "kernel_shape"),
+            ("kernel_shape beyond the weights", W.convolution(attributes: [("kernel_shape", .ints([5, 5]))]), "kernel_shape"),
+            ("missing weights", W.convolution(attributes: [], convInputs: ["x"]), "input 2 is missing"),
+            ("empty weights name", W.convolution(attributes: [], convInputs: ["x", ""]), "input 2 is missing"),
+            ("no inputs at all", W.convolution(attributes: [], convInputs: []), "input 1 is missing"),
+            ("weights with huge dims", W.convolution(attributes: [], weightDims: [huge, huge, 3, 3], weights: []), "dims"),
+            ("weights with an overflowing dims product", W.convolution(attributes: [], weightDims: [.max, 2, 3, 3], weights: []), "dims"),
+            ("weights with negative dims", W.convolution(attributes: [], weightDims: [-4, -3, 3, 3], weights: Array(repeating: 0, count: 108)), "dims"),
+            ("fewer weights than dims", W.convolution(attributes: [], weights: [1, 2, 3]), "values for dims"),
+        ]
+        var add = W.convolution(attributes: [])
+        add.nodes.insert(W.Node(op: "Add", inputs: ["c"], outputs: ["c2"]), at: 1)
+        add.nodes[2].inputs = ["c2"]
+        cases.append(("Add with one input", add, "input 2 is missing"))
+        var norm = W.convolution(attributes: [])
+        norm.nodes.insert(W.Node(op: "BatchNormalization", inputs: ["c", "b"], outputs: ["c2"]), at: 1)
+        norm.nodes[2].inputs = ["c2"]
+        cases.append(("BatchNormalization with two inputs", norm, "input 3 is missing"))
+        var gemm = W.convolution(attributes: [])
+        gemm.initializers.append(.init(name: "m", dims: [-1, -1], floats: [1]))
+        gemm.nodes.append(W.Node(op: "Gemm", inputs: ["y"], outputs: ["z"]))
+        gemm.output = "z"
+        cases.append(("Gemm without B", gemm, "input 2 is missing"))
+        gemm.nodes[3].inputs = ["y", "m"]
+        cases.append(("Gemm with negative dims", gemm, "dims"))
+        for (name, attributes) in [("MaxPool stride 0 with SAME padding", [("kernel_shape", W.AttributeValue.ints([2, 2])), ("strides", .ints([0, 0])), ("auto_pad", .string("SAME_UPPER"))]),
+                                   ("MaxPool kernel Int64.min", [("kernel_shape", .ints([.min, .min]))]),
+                                   ("MaxPool without kernel_shape", [])] {
+            var pool = W.convolution(attributes: [])
+            pool.nodes.insert(W.Node(op: "MaxPool", inputs: ["c"], outputs: ["p"], attributes: attributes), at: 1)
+            pool.nodes[2].inputs = ["p"]
+            cases.append((name, pool, name.contains("stride") ? "strides" : "kernel_shape"))
+        }
+        var tall = W.convolution(attributes: [])
+        tall.input.1 = [1, 3, huge, 8]
+        cases.append(("input height 2^40", tall, "size limits"))
+        tall.input.1 = [1, 3, 1 << 62, 1 << 62]
+        cases.append(("input 2^62 x 2^62", tall, "size limits"))
+        tall.input.1 = [1, 1 << 40, 16, 16]
+        cases.append(("input with 2^40 channels", tall, "size limits"))
+        return cases
+    }()
+
+    @Test(arguments: crafted.indices)
+    func craftedModelsAreRefusedWithTheReason(index: Int) {
+        let (name, writer, reason) = Self.crafted[index]
+        let error = importAndRun(writer.bytes())
+        #expect(error != nil, "\(name) was imported")
+        #expect(error?.reason.contains(reason) == true, "\(name): \(error.map(\.reason) ?? "")")
+    }
+
+    /// Random attribute values (extremes included) for a convolution followed by a pooling window.
+    @Test func randomWindowAttributesImportOrThrow() {
+        var generator = SeededGenerator(seed: 13)
+        let values: [Int64] = [.min, -1, 0, 1, 2, 3, 5, 63, 64, 65, 1 << 31, .max]
+        func pick(_ n: Int) -> [Int64] { (0..<n).map { _ in values.randomElement(using: &generator)! } }
+        var imported = 0
+        for _ in 0..<600 {
+            var attributes: [(String, OnnxWriter.AttributeValue)] = []
+            if Bool.random(using: &generator) { attributes.append(("strides", .ints(pick(Int.random(in: 1...3, using: &generator))))) }
+            if Bool.random(using: &generator) { attributes.append(("pads", .ints(pick(4)))) }
+            if Bool.random(using: &generator) { attributes.append(("dilations", .ints(pick(2)))) }
+            if Bool.random(using: &generator) { attributes.append(("group", .int(pick(1)[0]))) }
+            if Bool.random(using: &generator) { attributes.append(("auto_pad", .string(["SAME_UPPER", "SAME_LOWER", "VALID", "NOTSET"].randomElement(using: &generator)!))) }
+            var writer = OnnxWriter.convolution(attributes: attributes)
+            let pool: [(String, OnnxWriter.AttributeValue)] = [("kernel_shape", .ints(pick(2))), ("strides", .ints(pick(2))),
+                                                               ("pads", .ints(pick(4)))]
+            writer.nodes.insert(.init(op: Bool.random(using: &generator) ? "MaxPool" : "AveragePool", inputs: ["c"], outputs: ["p"],
+                                      attributes: pool.filter { _ in Bool.random(using: &generator) }), at: 1)
+            writer.nodes[2].inputs = ["p"]
+            if importAndRun(writer.bytes()) == nil { imported += 1 }
+        }
+        #expect(imported > 0, "no random model imported: the test would not exercise the engine")
+    }
+
+    /// Byte-level mutations of the committed fixtures: flips, extreme bytes, cuts and insertions.
+    @Test(arguments: ["plain_cnn", "mobile_block", "unsupported"])
+    func mutatedFixturesImportOrThrow(name: String) throws {
+        let original = [UInt8](try FixtureFiles.data("onnx/\(name).onnx"))
+        var generator = SeededGenerator(seed: UInt64(name.utf8.count))
+        for _ in 0..<400 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let at = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0: bytes[at] ^= 1 << UInt8.random(in: 0...7, using: &generator)
+                case 1: bytes[at] = [0x00, 0x01, 0x7F, 0x80, 0xFF].randomElement(using: &generator)!
+                case 2: bytes.insert(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF, 0x0F], at: at)
+                default: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...16, using: &generator)))
+                }
+                if bytes.isEmpty { bytes = [0] }
+            }
+            _ = importAndRun(bytes)
+        }
+    }
+
+    /// A workspace belongs to its network. Here the foreign workspace is larger than needed, so
+    /// before the check this ran "fine" on buffers planned for another graph (and the converse case
+    /// wrote past the buffers); now both stop the process.
+    @Test func aWorkspaceFromAnotherNetworkStopsTheProcess() async {
+        await #expect(processExitsWith: .failure) {
+            let small = try Network(graph: SampleGraphs.everyOperator(seed: 1, height: 7, width: 7))
+            let large = try Network(graph: SampleGraphs.everyOperator(seed: 2, height: 64, width: 64))
+            let input = [Float](repeating: 1, count: small.inputShape.elementCount)
+            var output = [Float](repeating: 0, count: small.outputShape.elementCount)
+            small.run(input: input, output: &output, workspace: large.makeWorkspace())
+        }
+        // The same network's workspace is of course accepted, again and again.
+        await #expect(processExitsWith: .success) {
+            let small = try Network(graph: SampleGraphs.everyOperator(seed: 1, height: 7, width: 7))
+            let workspace = small.makeWorkspace()
+            var output = [Float](repeating: 0, count: small.outputShape.elementCount)
+            for _ in 0..<3 {
+                small.run(input: [Float](repeating: 1, count: small.inputShape.elementCount), output: &output, workspace: workspace)
+            }
+        }
+    }
+}
