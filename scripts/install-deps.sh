@@ -13,6 +13,7 @@ packages=(
   libqrencode-dev       # QR codes on lot labels
   zbar-tools            # tests decode the QR codes we print (zbarimg)
   chromium              # tests open the audit report in a real browser (no script runs, nothing loads)
+  bsdutils              # tests run grade on a pseudo-terminal through /usr/bin/script
 )
 
 missing=()

@@ -53,8 +53,8 @@ public final class BatchGrader {
         try policy.check(classCount: classifier.labels.count, modelName: String(classifier.modelID.prefix(16)))
         let lots = try UploadValidator.lots(of: upload, limits: options.limits)
         var problems: [UploadProblem] = []
-        let cooperative = try options.cooperative ?? ledger.configuredCooperative()
-        if cooperative == nil || cooperative!.isEmpty {
+        let cooperative = try options.cooperative ?? ledger.configuredCooperative() ?? ""
+        if cooperative.isEmpty {
             problems.append(UploadProblem(file: upload.name, "no cooperative id: pass --cooperative or configure it in the ledger"))
         }
         var missingOrigins: [OriginRecord] = []
@@ -104,7 +104,7 @@ public final class BatchGrader {
             }
         }
         try gradePhotos(of: toGrade, in: upload, observer: observer) { lot, results in
-            let summary = try record(lot, results: results, cooperative: cooperative!)
+            let summary = try record(lot, results: results, cooperative: cooperative)
             if summary.status == .recorded { entriesWritten += 2 }
             lotSummaries[lot.code] = summary
             for result in results {
@@ -116,8 +116,12 @@ public final class BatchGrader {
         let finished = Date()
         let gradeSeconds = finished.timeIntervalSince(validated)
         return GradingSummary(
-            upload: upload.name, model: classifier.modelID, policy: policy.sha256, cooperative: cooperative!,
-            lots: lots.map { lotSummaries[$0.code]! }, photosGraded: photoCount - unreadable.count,
+            upload: upload.name, model: classifier.modelID, policy: policy.sha256, cooperative: cooperative,
+            lots: lots.map { lot in
+                // Every lot was either found already recorded or graded just above.
+                guard let summary = lotSummaries[lot.code] else { preconditionFailure("lot \(lot.code) has no summary") }
+                return summary
+            }, photosGraded: photoCount - unreadable.count,
             unreadable: unreadable,
             ledger: .init(entriesWritten: entriesWritten, originsRegistered: originsRegistered, treeSize: try ledger.treeSize()),
             timings: .init(validateSeconds: validated.timeIntervalSince(started), gradeSeconds: gradeSeconds,
@@ -152,7 +156,7 @@ public final class BatchGrader {
         try queue.run(threads: options.jobs, work: { range in
             range.map { index in
                 // Unreadable bytes hash as zero bytes, exactly as grading records them.
-                let data = (try? upload.contents(of: upload.files[UploadPath.key(rows[index].file)]!)) ?? Data()
+                let data = (try? upload.contents(ofPath: rows[index].file)) ?? Data()
                 return UploadDigest.sha256Hex(data)
             }
         }, consume: { index, hash in
@@ -215,6 +219,10 @@ public final class BatchGrader {
             }
         }
         let probabilities = decoded.isEmpty ? [] : try classifier.classify(decoded)
+        let classes = classifier.labels.count
+        guard classes > 0, probabilities.count == decoded.count, probabilities.allSatisfy({ $0.count == classes }) else {
+            throw PhotoClassifierError("the classifier returned \(probabilities.map(\.count)) scores for \(decoded.count) photos of \(classes) classes")
+        }
         var next = 0
         return photos.enumerated().map { index, photo in
             if let reason = failures[index] {
@@ -222,7 +230,8 @@ public final class BatchGrader {
             }
             let scores = probabilities[next]
             next += 1
-            let best = scores.indices.max(by: { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) })!
+            // Highest score, the lowest class index on ties; `scores` has `classes` > 0 entries.
+            let best = scores.indices.reduce(0) { scores[$1] > scores[$0] ? $1 : $0 }
             let topBP = basisPoints(scores[best])
             return PhotoResult(file: photo.file, lot: photo.lot, sha256: hashes[index],
                                outcome: .graded(classIndex: best, label: classifier.labels[best], probabilities: scores,

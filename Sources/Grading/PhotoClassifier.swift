@@ -15,3 +15,10 @@ public protocol PhotoClassifier: Sendable {
     /// Class probabilities for each decoded photo of `batch`, in order.
     func classify(_ batch: [[UInt8]]) throws -> [[Float]]
 }
+
+/// A classifier that broke its contract (wrong number of results or scores): a bug or a damaged
+/// model, not a problem with the photos.
+public struct PhotoClassifierError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -174,8 +174,9 @@ import TestSupport
     }
 
     @Test func progressIsABarOnATerminal() throws {
-        // `script` (util-linux, essential on Debian) gives the command a pseudo-terminal.
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        // `script` (bsdutils, installed by scripts/install-deps.sh) gives the command a pseudo-terminal.
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/script"),
+                     "/usr/bin/script is missing: run scripts/install-deps.sh")
         let workspace = try GradeWorkspace()
         defer { workspace.remove() }
         let command = ([AgriTraceBinary.url.path, "grade", sample, "--ledger", workspace.ledger, "--key", workspace.key,

@@ -32,12 +32,19 @@ import TestSupport
         return upload
     }
 
-    static func launchGrade(_ workspace: GradeWorkspace, _ upload: URL, jobs: Int, stderr: URL? = nil) throws -> Process {
+    static func launchGrade(_ workspace: GradeWorkspace, _ upload: URL, jobs: Int, stderr: URL? = nil,
+                            jsonSummary: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = AgriTraceBinary.url
         process.arguments = ["grade", upload.path, "--ledger", workspace.ledger, "--key", workspace.key,
-                             "--model", workspace.model, "--register-origins", "--jobs", String(jobs), "--quiet"]
-        process.standardOutput = FileHandle.nullDevice
+                             "--model", workspace.model, "--register-origins", "--jobs", String(jobs),
+                             jsonSummary == nil ? "--quiet" : "--json"]
+        if let jsonSummary {
+            try Data().write(to: jsonSummary)
+            process.standardOutput = try FileHandle(forWritingTo: jsonSummary)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         if let stderr {
             try Data().write(to: stderr)
             process.standardError = try FileHandle(forWritingTo: stderr)
@@ -123,16 +130,64 @@ import TestSupport
         #expect(again.stdout.contains("Nothing new"))
     }
 
+    /// Two processes grading the same upload, made to take turns appending so their runs provably
+    /// interleave (no reliance on timing): the first appends, is stopped, the second appends (racing
+    /// for the lot the first was working on), is stopped, the first appends again, then both finish.
     @Test func twoProcessesGradingTheSameUploadRecordEachLotOnce() throws {
         let workspace = try GradeWorkspace()
         defer { workspace.remove() }
         let upload = try Self.makeUpload(in: workspace)
-        let first = try Self.launchGrade(workspace, upload, jobs: 1)
-        let second = try Self.launchGrade(workspace, upload, jobs: 1)
+        let summaries = (1...2).map { workspace.directory.url.appendingPathComponent("summary\($0).json") }
+        let first = try Self.launchGrade(workspace, upload, jobs: 1, jsonSummary: summaries[0])
+        var running = [first]
+        defer { for process in running where process.isRunning { kill(process.processIdentifier, SIGCONT); process.terminate() } }
+        try Self.runAlone(first, others: [], workspace: workspace)
+        let second = try Self.launchGrade(workspace, upload, jobs: 1, jsonSummary: summaries[1])
+        running.append(second)
+        try Self.runAlone(second, others: [first], workspace: workspace)
+        try Self.runAlone(first, others: [second], workspace: workspace)
+        for process in running { kill(process.processIdentifier, SIGCONT) }
         first.waitUntilExit()
         second.waitUntilExit()
         #expect([0, 1].contains(first.terminationStatus) && [0, 1].contains(second.terminationStatus),
                 "exit statuses \(first.terminationStatus), \(second.terminationStatus)")
+        // Each process's own account of the lots it appended: their ledger positions interleave.
+        let appended = try summaries.map { url -> [Int] in
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+            let lots = summary?["lots"] as? [[String: Any]] ?? []
+            return lots.filter { $0["status"] as? String == "recorded" }.compactMap { $0["lot_seq"] as? Int }
+        }
+        #expect(appended[0].count + appended[1].count == Self.lotCount, "\(appended)")
+        let (a, b) = (appended[0], appended[1])
+        #expect(a.contains { x in b.contains { $0 < x } } && b.contains { x in a.contains { $0 < x } },
+                "the two runs did not interleave: first appended \(a), second \(b)")
         try Self.expectEveryLotExactlyOnce(workspace)
+    }
+
+    /// Lets `runner` run with `others` stopped (SIGSTOP) until the ledger holds one more lot than
+    /// before. A process stopped inside its append transaction holds the write lock; if nothing is
+    /// appended for two seconds everyone runs for a moment to release it, and the turn is retried.
+    static func runAlone(_ runner: Process, others: [Process], workspace: GradeWorkspace) throws {
+        for attempt in 0..<20 {
+            for other in others { kill(other.processIdentifier, SIGSTOP) }
+            // Counted after the others stopped: from here on only the runner can append.
+            let before = lotsRecorded(workspace)
+            kill(runner.processIdentifier, SIGCONT)
+            let deadline = Date().addingTimeInterval(2)
+            while Date() < deadline {
+                if lotsRecorded(workspace) > before {
+                    kill(runner.processIdentifier, SIGSTOP)
+                    return
+                }
+                guard runner.isRunning else {
+                    throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey:
+                        "grade exited (\(runner.terminationStatus)) before appending a lot on its turn \(attempt)"])
+                }
+                usleep(2_000)
+            }
+            for other in others { kill(other.processIdentifier, SIGCONT) }
+            usleep(50_000)
+        }
+        throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "no lot appended in 20 turns"])
     }
 }
