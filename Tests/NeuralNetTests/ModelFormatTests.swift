@@ -126,3 +126,37 @@ import TestSupport
         }
     }
 }
+
+/// The `.agmodel` reader faces files from anywhere too: random 32-bit fields set to extremes,
+/// flipped bits and cuts either load as a valid model that runs, or fail with a `ModelError`.
+@Suite struct ModelFormatMutationTests {
+    @Test func mutatedModelsLoadAndRunOrThrow() throws {
+        let original = try ModelFormatTests.sampleModel().encoded()
+        var generator = SeededGenerator(seed: 99)
+        let extremes: [UInt32] = [0, 1, 2, 3, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF, 1 << 20]
+        for _ in 0..<1_500 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0:
+                    let at = Int.random(in: 0..<(bytes.count / 4), using: &generator) * 4
+                    let value = extremes.randomElement(using: &generator)!
+                    for i in 0..<4 where at + i < bytes.count { bytes[at + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) }
+                case 1:
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] ^= 1 << UInt8.random(in: 0...7, using: &generator)
+                default:
+                    bytes.removeLast(Int.random(in: 1...min(64, bytes.count - 1), using: &generator))
+                }
+            }
+            do {
+                let model = try Model.decode(bytes, fileName: "mutant.agmodel")
+                let network = try Network(model: model)
+                let output = network.run([Float](repeating: 0.5, count: network.inputShape.elementCount))
+                #expect(output.count == network.outputShape.elementCount)
+            } catch is ModelError {
+            } catch {
+                Issue.record("not a ModelError: \(error)")
+            }
+        }
+    }
+}
