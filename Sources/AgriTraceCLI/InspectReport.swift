@@ -59,7 +59,7 @@ struct InspectReport {
         case .notFound: "not_found"
         case .unreadable: "unreadable"
         case .unrecognisedFormat: "unrecognised_format"
-        case .tooManyPixels, .interlacedTooLarge: "too_many_pixels"
+        case .tooManyPixels, .multiPassTooLarge: "too_many_pixels"
         case .truncated: "truncated"
         case .invalidData: "invalid_data"
         }

@@ -105,7 +105,9 @@ static void fill_info(const imgcodecs_jpeg *h, imgcodecs_jpeg_info *info) {
     info->height = (int)c->image_height;
     info->components = c->num_components;
     info->color = color_of(c->jpeg_color_space);
-    info->progressive = c->progressive_mode ? 1 : 0;
+    /* Progressive, or sequential in several scans: either way libjpeg buffers the whole image.
+       The call only reads; libjpeg's API is not const-correct. */
+    info->progressive = jpeg_has_multiple_scans((j_decompress_ptr)c) ? 1 : 0;
     info->adobe_inverted = c->saw_Adobe_marker ? 1 : 0;
     info->exif = h->exif;
     info->exif_length = h->exif_length;

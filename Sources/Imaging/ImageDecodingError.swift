@@ -13,8 +13,9 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         case unrecognisedFormat(leadingBytes: [UInt8])
         /// Header dimensions exceed `DecodeLimits.maxPixels`; nothing was allocated.
         case tooManyPixels(width: Int, height: Int, limit: Int)
-        /// An interlaced PNG above `DecodeLimits.maxInterlacedPixels` (decoded whole, unlike others).
-        case interlacedTooLarge(width: Int, height: Int, limit: Int)
+        /// A progressive JPEG or interlaced PNG above its `DecodeLimits` pixel limit: such files
+        /// arrive in several passes, so they are decoded whole, unlike others.
+        case multiPassTooLarge(width: Int, height: Int, limit: Int)
         /// The data ends before the image does.
         case truncated
         /// The codec rejected the data (corrupt structure, bad checksum, unsupported variant).
@@ -52,8 +53,9 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
             text = "not a JPEG or PNG file (starts with \(hex.isEmpty ? "nothing" : hex))"
         case let .tooManyPixels(width, height, limit):
             text = "\(kind) header says \(width)x\(height) = \(width * height) pixels, above the limit of \(limit)"
-        case let .interlacedTooLarge(width, height, limit):
-            text = "interlaced \(kind) of \(width)x\(height) = \(width * height) pixels, above the limit of \(limit) for interlaced images"
+        case let .multiPassTooLarge(width, height, limit):
+            let kind = format == .jpeg ? "progressive JPEG" : "interlaced \(kind)"
+            text = "\(kind) of \(width)x\(height) = \(width * height) pixels, above the limit of \(limit) for images decoded in several passes"
         case .truncated: text = "truncated \(kind) data"
         case .invalidData: text = "invalid \(kind) data"
         }

@@ -21,6 +21,12 @@ enum JPEGCodec {
             if header.storedWidth * header.storedHeight > limits.maxPixels {
                 throw fail(Int32(IMGCODECS_TOO_MANY_PIXELS), info)
             }
+            // Checked from the header, before libjpeg allocates its whole-image coefficient buffer.
+            if header.isProgressive && header.storedWidth * header.storedHeight > limits.maxProgressiveJPEGPixels {
+                throw ImageDecodingError(fileName: fileName, format: .jpeg,
+                                         reason: .multiPassTooLarge(width: header.storedWidth, height: header.storedHeight,
+                                                                    limit: limits.maxProgressiveJPEGPixels))
+            }
             guard let target else {
                 let (w, h) = (header.storedWidth, header.storedHeight)
                 var status = Int32(IMGCODECS_OK)

@@ -57,7 +57,7 @@ enum PNGCodec {
         }
         if header.isProgressive && w * h > limits.maxInterlacedPixels {
             throw ImageDecodingError(fileName: fileName, format: .png,
-                                     reason: .interlacedTooLarge(width: w, height: h, limit: limits.maxInterlacedPixels))
+                                     reason: .multiPassTooLarge(width: w, height: h, limit: limits.maxInterlacedPixels))
         }
         return header
     }

@@ -60,12 +60,46 @@ import TestSupport
             _ = try ImageDecoder.decode(data: header, fileName: "big-interlaced.png", targetWidth: 96, targetHeight: 96)
             Issue.record("a 9-megapixel interlaced PNG was decoded")
         } catch let error as ImageDecodingError {
-            #expect(error.reason == .interlacedTooLarge(width: 3000, height: 3000, limit: DecodeLimits.default.maxInterlacedPixels))
+            #expect(error.reason == .multiPassTooLarge(width: 3000, height: 3000, limit: DecodeLimits.default.maxInterlacedPixels))
             #expect(error.description.contains("big-interlaced.png: interlaced PNG of 3000x3000"))
         }
         // Small interlaced files still decode (PngSuite's Adam7 images are covered by PngSuiteTests).
         let small = try ImageDecoder.decode(data: ImageFixtures.bytes("pngsuite/basi2c16.png"), fileName: "basi2c16.png",
                                             targetWidth: 8, targetHeight: 8)
         #expect(small.width == 8)
+    }
+}
+
+/// A progressive JPEG makes libjpeg hold every coefficient of the image until its last scan, at
+/// any output scale: large ones are refused from the header, before that buffer exists.
+@Suite struct ProgressiveJPEGLimitTests {
+    /// `photo-progressive.jpg` with its frame header (SOF2) claiming `width` x `height`.
+    static func claiming(width: Int, height: Int) throws -> [UInt8] {
+        var bytes = try ImageFixtures.bytes("images/photo-progressive.jpg")
+        let sof = try #require((0..<bytes.count - 1).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC2 })
+        bytes[sof + 5] = UInt8(height >> 8); bytes[sof + 6] = UInt8(height & 0xFF)
+        bytes[sof + 7] = UInt8(width >> 8); bytes[sof + 8] = UInt8(width & 0xFF)
+        return bytes
+    }
+
+    @Test func aLargeProgressiveJPEGIsRefusedBeforeDecoding() throws {
+        let bytes = try Self.claiming(width: 6000, height: 4000)
+        for target in [(96, 96), nil] as [(Int, Int)?] {
+            do {
+                if let (w, h) = target {
+                    _ = try ImageDecoder.decode(data: bytes, fileName: "big-progressive.jpg", targetWidth: w, targetHeight: h)
+                } else {
+                    _ = try ImageDecoder.decode(data: bytes, fileName: "big-progressive.jpg")
+                }
+                Issue.record("a 24-megapixel progressive JPEG was decoded")
+            } catch let error as ImageDecodingError {
+                #expect(error.reason == .multiPassTooLarge(width: 6000, height: 4000, limit: DecodeLimits.default.maxProgressiveJPEGPixels))
+                #expect(error.description.contains("big-progressive.jpg: progressive JPEG of 6000x4000"))
+            }
+        }
+        // The same file at its real size still decodes.
+        let real = try ImageDecoder.decode(data: ImageFixtures.bytes("images/photo-progressive.jpg"), fileName: "p.jpg",
+                                           targetWidth: 32, targetHeight: 32)
+        #expect(real.width == 32)
     }
 }
