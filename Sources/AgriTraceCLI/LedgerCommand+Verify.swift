@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerStore
 import MerkleLog
+import Traceability
 
 extension LedgerCommand {
     struct Verify: ParsableCommand {
@@ -16,7 +17,7 @@ extension LedgerCommand {
 
                 A ledger alone cannot show that its newest entries were deleted together with their \
                 checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a \
-                label's proof or `ledger checkpoint` output) or a witness's state file \
+                label's .proof, a .tlog-proof or `ledger checkpoint` output) or a witness's state file \
                 (--witness-state): the ledger must still contain and extend it, checked with a \
                 consistency proof. Checks with nothing to check say "none", never PASS.
 
@@ -74,13 +75,23 @@ extension LedgerCommand {
         /// A signed checkpoint note from a file; the file is named in every error.
         static func loadCheckpoint(_ path: String) throws -> OutsideCheckpoint {
             let data = try InputFile.read(path, "checkpoint file")
-            guard data.count <= SignedNote.maxBytes, let text = String(data: data, encoding: .utf8) else {
-                throw CommandFailure(.usageError, "checkpoint file \(path): not a signed checkpoint note (not UTF-8 text of at most \(SignedNote.maxBytes) bytes)")
+            let limit = max(SignedNote.maxBytes, TlogProof.maxBytes, LabelBundle.maxBytes)
+            guard data.count <= limit, let text = String(data: data, encoding: .utf8) else {
+                throw CommandFailure(.usageError, "checkpoint file \(path): not UTF-8 text of at most \(limit) bytes")
             }
-            // A proof file (tlog-proof, label .proof) carries its checkpoint after the first blank line.
-            let note = text.hasPrefix(TlogProof.header) ? text.range(of: "\n\n").map { String(text[$0.upperBound...]) } ?? text : text
-            do { return try OutsideCheckpoint(source: path, signedNote: note) } catch {
-                throw CommandFailure(.usageError, "checkpoint file \(path): \(error)")
+            do {
+                // A buyer's proof file carries the checkpoint it was made against; use that one.
+                let note: String
+                if text.hasPrefix(TlogProof.header + "\n") {
+                    note = try TlogProof(parsing: text).signedCheckpoint
+                } else if text.hasPrefix(LabelBundle.header + "\n") {
+                    note = try LabelBundle(parsing: text).signedCheckpoint
+                } else {
+                    note = text
+                }
+                return try OutsideCheckpoint(source: path, signedNote: note)
+            } catch {
+                throw CommandFailure(.usageError, "checkpoint file \(path): not a signed checkpoint, tlog-proof or label proof: \(error)")
             }
         }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStore
 import Testing
 import TestSupport
 
@@ -54,6 +55,31 @@ import TestSupport
         }
         let missing = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--checkpoint", setup.path("nope")])
         #expect(missing.status == 2 && missing.stderr.contains("not found"))
+    }
+
+    /// The buyer's label proof holds a signed checkpoint: an inspector can check a ledger against it.
+    @Test func rollbackIsCaughtWithALabelProof() throws {
+        let directory = try TemporaryDirectory(prefix: "rollback-label")
+        defer { directory.remove() }
+        let path = { (name: String) in directory.url.appendingPathComponent(name).path }
+        let (ledger, signer) = try SampleLedger.build(at: path("ledger.db"))
+        let size = try ledger.size()
+        try SigningKeyFile.write(signer, to: path("coop.key"))
+        try SigningKeyFile.writeVerifier(signer.verifier, to: path("coop.vkey"))
+        let lot = "DT-LV-261103-01"
+        let label = try AgriTraceBinary.run(["label", lot, "--ledger", path("ledger.db"), "--key", path("coop.key"), "--out", path("labels")])
+        #expect(label.status == 0, "\(label.stderr)")
+        let bundle = path("labels") + "/\(lot).proof"
+        let verify = ["ledger", "verify", "--ledger", path("ledger.db"), "--vkey", path("coop.vkey"), "--checkpoint", bundle]
+        let before = try AgriTraceBinary.run(verify)
+        #expect(before.status == 0, "\(before.stdout)\(before.stderr)")
+        try Self.rollBack(path("ledger.db"), to: size - 1)
+        let after = try AgriTraceBinary.run(verify)
+        #expect(after.status == 3 && after.stdout.contains("rolled back"), "\(after.stdout)\(after.stderr)")
+        let garbage = path("garbage")
+        try "agritrace-label-bundle/v1\nnonsense\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        let bad = try AgriTraceBinary.run(["ledger", "verify", "--ledger", path("ledger.db"), "--checkpoint", garbage])
+        #expect(bad.status == 2 && bad.stderr.contains(garbage), "\(bad.stderr)")
     }
 
     @Test func rowsHiddenBehindAViewAreReported() throws {
