@@ -12,7 +12,9 @@ struct AuditCommand: ParsableCommand {
             Runs the full ledger verification (pinned to the --vkey keys when given) and writes one \
             HTML file with inline CSS and SVG that opens offline: checks and the first bad entry, \
             lots and grades over time, grades per origin code and farm, lots needing review, \
-            corrections, models and policies with the lots they graded, and the checkpoint history.
+            corrections, models and policies with the lots they graded, and the checkpoint history. \
+            A ledger alone cannot reveal a rollback; --checkpoint / --witness-state check it against \
+            checkpoints kept elsewhere, as `ledger verify` does.
 
             \(ExitStatus.help(success: "ledger intact", verificationFailed: "verification failed (the report is written either way)"))
 
@@ -29,12 +31,19 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: "Output HTML file.")
     var out: String
 
+    @Option(help: "A signed checkpoint note, .tlog-proof or label .proof saved earlier; the ledger must still extend it (repeatable).")
+    var checkpoint: [String] = []
+
+    @Option(name: .customLong("witness-state"), help: "A witness's state file; the ledger must extend it (repeatable).")
+    var witnessState: [String] = []
+
     func run() throws {
         let keys = try vkey.map { try KeyFiles.verifier($0) }
+        let outside = try (checkpoint + witnessState).map(LedgerCommand.Verify.loadCheckpoint)
         let database = try TraceabilitySupport.openLedger(ledger)
         let report: VerificationReport
         do {
-            report = try database.verify(trustedKeys: keys)
+            report = try database.verify(trustedKeys: keys, outside: outside)
         } catch {
             throw CommandFailure(.verificationFailed, "cannot verify \(ledger): \(error)")
         }

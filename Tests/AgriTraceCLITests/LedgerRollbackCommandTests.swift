@@ -53,6 +53,9 @@ import TestSupport
             #expect(result.status == 3, "\(outside): \(result.stdout)")
             #expect(result.stdout.contains("rolled back") && result.stdout.contains(outside[1]), "\(outside): \(result.stdout)")
         }
+        let audit = try AgriTraceBinary.run(["audit", "--ledger", setup.db, "--vkey", setup.vkey, "--witness-state", state,
+                                             "--out", setup.path("report.html")])
+        #expect(audit.status == 3 && audit.stdout.contains("rolled back"), "\(audit.stdout)\(audit.stderr)")
         let missing = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--checkpoint", setup.path("nope")])
         #expect(missing.status == 2 && missing.stderr.contains("not found"))
     }
