@@ -74,7 +74,7 @@ extension AgriTrace {
         switch error {
         case let status as ExitStatus:
             return status   // the command has printed its verdict
-        case is CommandFailure, is ExitCode:
+        case is CommandFailure:
             break
         default:
             // ArgumentParser's own outcomes: --help (status 0) and parse or validation errors (2).
@@ -91,7 +91,7 @@ extension AgriTrace {
         }
         let status = ExitStatus(for: error)
         let message = "\(error)"
-        if !(error is ExitCode) && !message.isEmpty { FileHandleOutput.standardError.write("agritrace: \(message)\n") }
+        if !message.isEmpty { FileHandleOutput.standardError.write("agritrace: \(message)\n") }
         return status
     }
 }

@@ -31,8 +31,6 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         switch error {
         case let status as ExitStatus: self = status
         case let failure as CommandFailure: self = failure.status
-        // Until every command throws `ExitStatus`, ArgumentParser's own code keeps its number.
-        case let code as ExitCode: self = ExitStatus(rawValue: code.rawValue) ?? .internalFailure
         case is ValidationError: self = .usageError
         // Inputs the user gave: files, keys, models, uploads, data folders.
         case is KeyFileError, is EntryError, is ImageDecodingError, is ModelError, is OnnxImportError, is GraphError,
