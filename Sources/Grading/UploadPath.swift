@@ -9,6 +9,10 @@ public enum UploadPath {
     public static func problem(with path: String) -> String? {
         if path.isEmpty { return "empty path" }
         if path.unicodeScalars.contains(where: { $0.value == 0 }) { return "path contains a NUL character" }
+        // A line break or tab in a name would reach the ledger's entries, which refuse them: refuse it here, first.
+        if let control = path.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "path contains a control character (U+\(String(control.value, radix: 16, uppercase: true).leftPadded(4)))"
+        }
         if path.contains("\\") { return "path contains a backslash (only '/' separates folders)" }
         if path.hasPrefix("/") { return "absolute path" }
         // A drive letter ("C:...") is absolute on Windows, where uploads are often made.
@@ -41,4 +45,8 @@ public enum UploadPath {
         guard let last = components.last else { return false }
         return last.hasPrefix(".") || last == "Thumbs.db" || last == "desktop.ini"
     }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

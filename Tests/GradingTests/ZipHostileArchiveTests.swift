@@ -266,6 +266,16 @@ import TestSupport
 
     static let manifest = Array("file,lot_code,origin_code,farm_id,crop,harvest_date\r\na/1.jpg,L1,VN-1,F1,tomato,2026-11-03\r\n".utf8)
 
+    /// A line break in an entry name used to be graded and then make the ledger entry unreadable.
+    @Test func namesWithControlCharactersAreRefused() throws {
+        for name in ["a/new\nline.jpg", "a/tab\t.jpg", "a/del\u{7F}.jpg", "a/\r.jpg"] {
+            let upload = try upload([.init(name: "manifest.csv", data: Self.manifest), .init(name: name, data: [1])])
+            #expect(upload.problems.map(\.file) == [name])
+            #expect(upload.problems.first?.message.contains("control character") == true, "\(upload.problems)")
+            #expect(upload.files.isEmpty)
+        }
+    }
+
     @Test func twoManifestsAreRefusedNotLastOneWins() throws {
         let other = Array("file,lot_code,origin_code,farm_id,crop,harvest_date\r\na/1.jpg,L9,VN-9,F9,tomato,2026-11-03\r\n".utf8)
         let upload = try upload([
