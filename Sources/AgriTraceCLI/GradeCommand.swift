@@ -16,7 +16,7 @@ struct GradeCommand: ParsableCommand {
             Re-running the same upload records nothing new.
 
             \(ExitStatus.help(success: "all photos graded and no lot held for review",
-                              needsAttention: "some photos unreadable or some lots held for review (the rest is recorded)"))
+                              needsAttention: "some photos unreadable, some lots held for review, or some lots refused by the ledger's entry rules (e.g. too many photos for one entry; the rest is recorded)"))
 
             Example:
               agritrace grade upload.zip --ledger coop.db --key ~/.config/agritrace/coop.key

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Provenance
 
 extension LedgerCommand {
     struct Append: ParsableCommand {
@@ -30,29 +31,29 @@ extension LedgerCommand {
             let signer = try KeyFiles.signer(key, for: ledger)
             let input = try LedgerCommand.readInput(file: file)
             let source = file ?? "standard input"
-            let bodies: [EntryBody]
+            let records: [ProvenanceRecord]
             do {
-                bodies = try Self.parseBodies(input)
+                records = try Self.parseRecords(input)
             } catch let error as EntryError {
                 throw CommandFailure(.usageError, "\(source): \(error)")
             }
-            let result = try ledger.append(bodies, signer: signer)
+            let result = try ledger.append(records, signer: signer)
             for entry in result.appended {
-                FileHandleOutput.standardOutput.write("\(entry.seq) \(entry.leafHash.hex) \(entry.type.rawValue)\n")
+                FileHandleOutput.standardOutput.write("\(entry.seq) \(entry.leafHash.hex) \(entry.type)\n")
             }
         }
 
         /// One object, or an array of objects (each re-parsed as a body).
-        static func parseBodies(_ input: [UInt8]) throws -> [EntryBody] {
+        static func parseRecords(_ input: [UInt8]) throws -> [ProvenanceRecord] {
             let value = try JSONParser.parse(input)
             switch value {
             case .object:
-                return [try EntryBody(json: CanonicalJSON.encode(value))]
+                return [try ProvenanceRecord(json: CanonicalJSON.encode(value))]
             case .array(let items):
                 guard !items.isEmpty else { throw EntryError.malformedJSON(offset: 0, reason: "empty array: nothing to append") }
                 return try items.enumerated().map { index, item in
                     guard case .object = item else { throw EntryError.malformedJSON(offset: 0, reason: "element \(index) is not an object") }
-                    do { return try EntryBody(json: CanonicalJSON.encode(item)) } catch let error as EntryError {
+                    do { return try ProvenanceRecord(json: CanonicalJSON.encode(item)) } catch let error as EntryError {
                         throw EntryError.invalidField(field: "[\(index)]", reason: error.description)
                     }
                 }

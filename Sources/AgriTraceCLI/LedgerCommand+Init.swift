@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerStore
+import Provenance
 
 extension LedgerCommand {
     struct Init: ParsableCommand {
@@ -22,7 +23,7 @@ extension LedgerCommand {
 
         func run() throws {
             let signer = try KeyFiles.signer(key)
-            let ledger = try Ledger.create(at: path.ledger, origin: origin, signer: signer, clock: .fromEnvironment())
+            let ledger = try Ledger.createProvenance(at: path.ledger, origin: origin, signer: signer, clock: .fromEnvironment())
             FileHandleOutput.standardOutput.write("created \(path.ledger)\norigin \(ledger.origin)\nkey \(signer.verifier.vkey)\n")
         }
     }

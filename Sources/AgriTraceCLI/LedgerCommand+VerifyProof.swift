@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Provenance
 import MerkleLog
 
 extension LedgerCommand {
@@ -52,9 +53,10 @@ extension LedgerCommand {
                     throw ProofRejected(file: file, reason: "\(error)")
                 }
                 let entry = verified.entry
-                var line = "VALID: \(file): entry \(entry.seq) (\(entry.type.rawValue)"
-                if let lot = entry.body.lotCode { line += ", lot \(lot)" }
-                if let origin = entry.body.originCode { line += ", origin \(origin)" }
+                var line = "VALID: \(file): entry \(entry.seq) (\(entry.type)"
+                let record = try? entry.record()
+                if let lot = record?.lotCode { line += ", lot \(lot)" }
+                if let origin = record?.originCode { line += ", origin \(origin)" }
                 line += ") is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size), signed by \(entry.signer)"
                 if !verified.witnesses.isEmpty { line += ", cosigned by \(verified.witnesses.map(\.name).joined(separator: ", "))" }
                 FileHandleOutput.standardOutput.write(line + "\n")

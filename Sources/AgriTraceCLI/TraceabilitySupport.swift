@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import Traceability
 
 /// Shared plumbing of the commands that read a ledger or write files: failures become
@@ -9,7 +10,7 @@ enum TraceabilitySupport {
     static func openLedger(_ path: String, readOnly: Bool = true) throws -> Ledger {
         try InputFile.require(path, "ledger")
         do {
-            return try Ledger(path: path, clock: .fromEnvironment(), readOnly: readOnly)
+            return try Ledger(provenanceAt: path, clock: .fromEnvironment(), readOnly: readOnly)
         } catch {
             throw CommandFailure(ExitStatus(for: error), "cannot open ledger \(path): \(error)")
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LedgerStore
+import Provenance
 
 /// Grades an upload and records it: validate everything, skip lots already recorded, grade the
 /// rest on `jobs` threads with bounded memory, and append one `lot` + one `grading` entry per lot
@@ -56,6 +57,8 @@ public final class BatchGrader {
         let cooperative = try options.cooperative ?? ledger.configuredCooperative() ?? ""
         if cooperative.isEmpty {
             problems.append(UploadProblem(file: upload.name, "no cooperative id: pass --cooperative or configure it in the ledger"))
+        } else if let problem = Identifiers.textProblem(cooperative) {
+            problems.append(UploadProblem(file: upload.name, "cooperative id '\(EntryValidator.printable(cooperative))': \(problem)"))
         }
         var missingOrigins: [OriginRecord] = []
         var seenOrigins = Set<String>()
@@ -257,7 +260,9 @@ public final class BatchGrader {
                                                   grade: grade, needsReview: needsReview)))
             case .unreadable(let reason):
                 unreadableCount += 1
-                images.append(.unreadable(file: result.file, sha256: result.sha256, reason: reason))
+                // Decoder messages may span lines; entries hold no control characters.
+                let oneLine = String(String.UnicodeScalarView(reason.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+                images.append(.unreadable(file: result.file, sha256: result.sha256, reason: oneLine.isEmpty ? "unreadable" : oneLine))
             case .alreadyRecorded:
                 preconditionFailure("a lot being graded has no already-recorded photos")
             }
@@ -274,7 +279,18 @@ public final class BatchGrader {
                                     images: images, lotGrade: lotGrade,
                                     distribution: Dictionary(uniqueKeysWithValues: distribution.map { ($0.grade, $0.count) }),
                                     needsReview: review)
-        let outcome = try ledger.append(lot: lotRecord, grading: grading)
+        let outcome: LotAppendOutcome
+        do {
+            outcome = try ledger.append(lot: lotRecord, grading: grading)
+        } catch LedgerError.rejectedEntry(_, let type, let reason) {
+            // The ledger checks each entry as its readers will, before signing; a lot it refuses
+            // (e.g. too many photos for one entry) is reported and the batch goes on.
+            return GradingSummary.LotSummary(
+                lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .refused, photos: results.count,
+                grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
+                uploadDigest: digest, lotSeq: nil, gradingSeq: nil,
+                refusal: "its \(type) entry was refused before signing: \(reason)")
+        }
         var lotSeq: Int?, gradingSeq: Int?
         if case let .appended(l, g) = outcome { lotSeq = l; gradingSeq = g }
         return GradingSummary.LotSummary(

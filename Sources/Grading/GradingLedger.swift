@@ -1,4 +1,4 @@
-import LedgerStore
+import Provenance
 
 /// What batch grading needs from the ledger. `LedgerGradingStore` implements it over
 /// `LedgerStore.Ledger`; keeping the pipeline behind this small surface keeps it testable alone.

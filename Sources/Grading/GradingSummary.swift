@@ -9,7 +9,9 @@ public struct GradingSummary: Sendable, Codable, Equatable {
     }
 
     public struct LotSummary: Sendable, Codable, Equatable {
-        public enum Status: String, Sendable, Codable { case recorded, alreadyRecorded = "already-recorded" }
+        /// `refused`: graded, but the ledger's entry rules refused the lot's entries before
+        /// signing (e.g. more photos than one entry may hold); nothing was recorded for it.
+        public enum Status: String, Sendable, Codable { case recorded, alreadyRecorded = "already-recorded", refused }
         public let lot: String
         public let farmID: String
         public let originCode: String
@@ -24,9 +26,11 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         public let uploadDigest: String
         public let lotSeq: Int?
         public let gradingSeq: Int?
+        /// With `refused`: why.
+        public var refusal: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case lot, status, photos, grade, distribution, held
+            case lot, status, photos, grade, distribution, held, refusal
             case farmID = "farm_id", originCode = "origin_code", needsReview = "needs_review"
             case unreadable, uploadDigest = "upload_digest", lotSeq = "lot_seq", gradingSeq = "grading_seq"
         }
@@ -73,9 +77,12 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         case photosGraded = "photos_graded"
     }
 
-    /// True when nothing graded in this run needs a person's attention: every photo read and no
-    /// newly recorded lot held for review (lots recorded by earlier runs were reported then).
-    public var isClean: Bool { unreadable.isEmpty && !lots.contains { $0.status == .recorded && $0.held } }
+    /// True when nothing graded in this run needs a person's attention: every photo read, no
+    /// newly recorded lot held for review (lots recorded by earlier runs were reported then) and
+    /// no lot refused by the ledger.
+    public var isClean: Bool {
+        unreadable.isEmpty && !lots.contains { ($0.status == .recorded && $0.held) || $0.status == .refused }
+    }
 
     public var json: String {
         let encoder = JSONEncoder()
@@ -87,7 +94,7 @@ public struct GradingSummary: Sendable, Codable, Equatable {
     public var humanReport: String {
         var lines: [String] = []
         let recorded = lots.filter { $0.status == .recorded }
-        let skipped = lots.count - recorded.count
+        let skipped = lots.filter { $0.status == .alreadyRecorded }.count
         lines.append("Upload \(upload): \(lots.count) lot\(lots.count == 1 ? "" : "s"), \(photosGraded) photo\(photosGraded == 1 ? "" : "s") graded in \(String(format: "%.2f", timings.gradeSeconds)) s (\(String(format: "%.1f", timings.photosPerSecond)) photos/s)")
         lines.append("Model \(model.prefix(16)), policy \(policy.prefix(16)), cooperative \(cooperative)")
         let grades = lots.first?.distribution.map(\.grade) ?? []
@@ -96,7 +103,7 @@ public struct GradingSummary: Sendable, Codable, Equatable {
             let counts = grades.map { grade in String(lot.distribution.first(where: { $0.grade == grade })?.count ?? 0) }
             let grade = lot.grade.map { lot.held ? "\($0) (held)" : $0 } ?? "-"
             let seqs = [lot.lotSeq, lot.gradingSeq].compactMap { $0 }.map { "#\($0)" }.joined(separator: ",")
-            let ledger = lot.status == .recorded ? seqs : "already recorded " + seqs
+            let ledger = lot.status == .recorded ? seqs : lot.status == .refused ? "refused" : "already recorded " + seqs
             table.append([lot.lot, lot.farmID, String(lot.photos)] + counts
                          + [String(lot.needsReview), String(lot.unreadable), grade, ledger])
         }
@@ -111,6 +118,9 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         if !unreadable.isEmpty {
             lines.append("Unreadable photos (recorded as rejected-unreadable):")
             for photo in unreadable { lines.append("  \(photo.file) (lot \(photo.lot)): \(photo.reason)") }
+        }
+        for lot in lots where lot.status == .refused {
+            lines.append("Refused, nothing recorded for lot \(lot.lot): \(lot.refusal ?? "refused by the ledger")")
         }
         let held = lots.filter { $0.held && $0.status == .recorded }.map(\.lot)
         if !held.isEmpty { lines.append("Held for review: \(held.joined(separator: ", "))") }

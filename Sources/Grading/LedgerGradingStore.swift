@@ -1,5 +1,6 @@
 import LedgerStore
 import MerkleLog
+import Provenance
 
 /// `GradingLedger` over an open `Ledger`, signing every entry with the cooperative's key.
 public final class LedgerGradingStore: GradingLedger {
@@ -20,13 +21,13 @@ public final class LedgerGradingStore: GradingLedger {
         let missing = try origins.filter { try !ledger.isOriginRegistered($0.originCode) }
         guard !missing.isEmpty else { return 0 }
         do {
-            return try ledger.append(missing.map(EntryBody.origin), signer: signer).appended.count
+            return try ledger.append(missing.map(ProvenanceRecord.origin), signer: signer).appended.count
         } catch LedgerError.rejectedEntry {
             // Another run registered some of them between the check and the append: retry once
             // with what is still missing.
             let stillMissing = try origins.filter { try !ledger.isOriginRegistered($0.originCode) }
             guard !stillMissing.isEmpty else { return 0 }
-            return try ledger.append(stillMissing.map(EntryBody.origin), signer: signer).appended.count
+            return try ledger.append(stillMissing.map(ProvenanceRecord.origin), signer: signer).appended.count
         }
     }
 
@@ -35,8 +36,8 @@ public final class LedgerGradingStore: GradingLedger {
     public func recordedUpload(lotCode: String, uploadDigest: String) throws -> RecordedUpload? {
         let entries = try ledger.entries(recording: IdempotencyKey(lotCode: lotCode, uploadDigest: uploadDigest))
         for entry in entries {
-            if case .grading(let grading) = entry.body {
-                let lotSeq = entries.first { if case .lot = $0.body { return true } else { return false } }?.seq
+            if case .grading(let grading) = try entry.record() {
+                let lotSeq = entries.first { $0.type == RecordType.lot.rawValue }?.seq
                 return RecordedUpload(lotSeq: lotSeq, gradingSeq: entry.seq, grading: grading)
             }
         }

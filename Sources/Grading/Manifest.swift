@@ -1,4 +1,6 @@
 import Foundation
+import LedgerStore
+import Provenance
 
 /// `manifest.csv`: one row per photo naming its lot, growing area and farm.
 ///
@@ -108,47 +110,29 @@ public struct Manifest: Sendable {
         if !row.file.isEmpty, let pathProblem = UploadPath.problem(with: row.file) {
             report("file '\(row.file)': \(pathProblem)")
         }
-        if !row.lotCode.isEmpty && !isCode(row.lotCode, maxLength: 20) {
-            report("lot_code '\(row.lotCode)' must be 1-20 characters from A-Z a-z 0-9 - _ . (GS1 batch/lot)")
+        // Every text the ledger records from a row is held to the entries' text rule here, so an
+        // upload is refused up front instead of one lot failing at signing.
+        let texts: [(String, String)] = [("file", row.file), ("farm_id", row.farmID), ("crop", row.crop), ("notes", row.notes),
+                                         ("farm_name", row.farmName), ("commune", row.commune), ("district", row.district),
+                                         ("province", row.province)]
+        for (column, value) in texts where !value.isEmpty {
+            if let problem = Identifiers.textProblem(value) { report("\(column) '\(EntryValidator.printable(value))': \(problem)") }
         }
-        if !row.originCode.isEmpty && !isCode(row.originCode, maxLength: 32) {
-            report("origin_code '\(row.originCode)' must be 1-32 characters from A-Z a-z 0-9 - _ .")
+        if !row.lotCode.isEmpty && !Identifiers.isLotCode(row.lotCode) {
+            report("lot_code '\(row.lotCode)' must be \(Identifiers.lotCodeRule)")
         }
-        if !row.harvestDate.isEmpty && !isCalendarDate(row.harvestDate) {
-            report("harvest_date '\(row.harvestDate)' is not a date of the form YYYY-MM-DD")
+        if !row.originCode.isEmpty && !Identifiers.isOriginCode(row.originCode) {
+            report("origin_code '\(row.originCode)' must be \(Identifiers.originCodeRule)")
         }
-        if !row.gtin.isEmpty && !isGTIN14(row.gtin) {
-            report("gtin '\(row.gtin)' is not a GTIN-14 (14 digits with a valid check digit)")
+        if !row.harvestDate.isEmpty && !Identifiers.isDate(row.harvestDate) {
+            report("harvest_date '\(row.harvestDate)' is not \(Identifiers.dateRule)")
+        }
+        if !row.gtin.isEmpty && !Identifiers.isGTIN14(row.gtin) {
+            report("gtin '\(row.gtin)' is not \(Identifiers.gtinRule)")
         }
         if !row.quantityKg.isEmpty && quantityGrams(row.quantityKg) == nil {
             report("quantity_kg '\(row.quantityKg)' is not a positive number of kilograms with at most 3 decimals")
         }
-    }
-
-    static func isCode(_ text: String, maxLength: Int) -> Bool {
-        guard (1...maxLength).contains(text.utf8.count) else { return false }
-        return text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-        }
-    }
-
-    static func isCalendarDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              year >= 1900, (1...12).contains(month) else { return false }
-        let isLeap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return (1...days).contains(day)
-    }
-
-    static func isGTIN14(_ text: String) -> Bool {
-        let digits = text.utf8.map { Int($0) - 0x30 }
-        guard digits.count == 14, digits.allSatisfy({ (0...9).contains($0) }) else { return false }
-        let sum = digits.dropLast().enumerated().reduce(0) { $0 + $1.element * ($1.offset % 2 == 0 ? 3 : 1) }
-        return (10 - sum % 10) % 10 == digits[13]
     }
 
     /// "850", "12.5", "0.250" -> grams; nil unless positive with at most 3 decimals.

@@ -12,6 +12,8 @@ public enum EntryError: Error, Equatable, CustomStringConvertible {
     case unknownField(String)
     case reservedField(String)
     case notCanonical
+    /// The entry would be (or is) larger than `EntryValidator.maxEntryBytes`.
+    case tooLarge(bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -19,35 +21,37 @@ public enum EntryError: Error, Equatable, CustomStringConvertible {
         case .integerOutOfRange(let value): return "integer \(value) is beyond ±(2^53 − 1)"
         case .invalidKey(let key): return "object key \"\(key)\" must be non-empty printable ASCII"
         case .notAnObject: return "an entry must be a JSON object"
-        case .unknownType(let type): return "unknown entry type \"\(type)\" (origin, lot, grading, correction, key)"
+        case .unknownType(let type): return "unknown entry type \"\(EntryValidator.printable(type))\""
         case .missingField(let field): return "missing field \"\(field)\""
         case .wrongFieldType(let field, let expected): return "field \"\(field)\" must be \(expected)"
         case .invalidField(let field, let reason): return "field \"\(field)\": \(reason)"
         case .unknownField(let field): return "unknown field \"\(field)\""
         case .reservedField(let field): return "field \"\(field)\" is set by the ledger, not by the caller"
         case .notCanonical: return "stored bytes differ from the entry's canonical JSON (RFC 8785, NFC) encoding"
+        case .tooLarge(let bytes, let limit): return "the entry is \(bytes) bytes, over the limit of \(limit) bytes"
         }
     }
 }
 
 /// Reads typed fields out of a JSON object and rejects any field nobody asked for, so a typo in
-/// an entry body is an error instead of silently recorded data.
-struct FieldReader {
+/// an entry body is an error instead of silently recorded data. Entry types decode their bodies
+/// with it, on append and when reading alike.
+public struct FieldReader {
     private let members: [String: JSONValue]
     private var consumed: [String] = []
     private let prefix: String
     /// Stored entries: only the one canonical spelling (no nulls, no written-out defaults).
-    let strict: Bool
+    public let strict: Bool
 
-    init(_ members: [String: JSONValue], path prefix: String = "", strict: Bool = false) {
+    public init(_ members: [String: JSONValue], path prefix: String = "", strict: Bool = false) {
         self.members = members
         self.prefix = prefix
         self.strict = strict
     }
 
-    private func name(_ key: String) -> String { prefix + key }
+    public func name(_ key: String) -> String { prefix + key }
 
-    mutating func optionalValue(_ key: String) throws -> JSONValue? {
+    public mutating func optionalValue(_ key: String) throws -> JSONValue? {
         guard let value = members[key] else { return nil }
         consumed.append(key)
         if value == .null {
@@ -57,94 +61,98 @@ struct FieldReader {
         return value
     }
 
-    mutating func string(_ key: String) throws -> String {
+    public mutating func string(_ key: String) throws -> String {
         guard let value = try optionalString(key) else { throw EntryError.missingField(name(key)) }
         return value
     }
 
-    mutating func optionalString(_ key: String) throws -> String? {
+    public mutating func optionalString(_ key: String) throws -> String? {
         guard let value = try optionalValue(key) else { return nil }
         guard let string = value.stringValue else { throw EntryError.wrongFieldType(field: name(key), expected: "a string") }
         return CanonicalJSON.nfc(string)
     }
 
     /// A non-empty string without control characters.
-    mutating func text(_ key: String) throws -> String {
+    public mutating func text(_ key: String) throws -> String {
         let value = try string(key)
         try FieldReader.checkText(value, field: name(key))
         return value
     }
 
-    mutating func optionalText(_ key: String) throws -> String? {
+    public mutating func optionalText(_ key: String) throws -> String? {
         guard let value = try optionalString(key) else { return nil }
         try FieldReader.checkText(value, field: name(key))
         return value
     }
 
-    mutating func sha256Hex(_ key: String) throws -> String {
+    public mutating func sha256Hex(_ key: String) throws -> String {
         let value = try string(key)
         guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: "must be 64 lowercase hex digits") }
         return value
     }
 
-    mutating func optionalSHA256Hex(_ key: String) throws -> String? {
+    public mutating func optionalSHA256Hex(_ key: String) throws -> String? {
         guard let value = try optionalString(key) else { return nil }
         guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: "must be 64 lowercase hex digits") }
         return value
     }
 
-    mutating func integer(_ key: String) throws -> Int {
+    public mutating func integer(_ key: String) throws -> Int {
         guard let value = try optionalInteger(key) else { throw EntryError.missingField(name(key)) }
         return value
     }
 
-    mutating func optionalInteger(_ key: String) throws -> Int? {
+    public mutating func optionalInteger(_ key: String) throws -> Int? {
         guard let value = try optionalValue(key) else { return nil }
         guard let number = value.intValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an integer") }
         return number
     }
 
-    mutating func nonNegativeInteger(_ key: String) throws -> Int {
+    public mutating func nonNegativeInteger(_ key: String) throws -> Int {
         let value = try integer(key)
         guard value >= 0 else { throw EntryError.invalidField(field: name(key), reason: "must not be negative") }
         return value
     }
 
-    mutating func optionalBool(_ key: String) throws -> Bool? {
+    public mutating func optionalBool(_ key: String) throws -> Bool? {
         guard let value = try optionalValue(key) else { return nil }
         guard let flag = value.boolValue else { throw EntryError.wrongFieldType(field: name(key), expected: "true or false") }
         return flag
     }
 
-    mutating func array(_ key: String) throws -> [JSONValue] {
+    public mutating func array(_ key: String) throws -> [JSONValue] {
         guard let value = try optionalValue(key) else { throw EntryError.missingField(name(key)) }
         guard let array = value.arrayValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an array") }
         return array
     }
 
-    mutating func object(_ key: String) throws -> [String: JSONValue] {
+    public mutating func object(_ key: String) throws -> [String: JSONValue] {
         guard let value = try optionalValue(key) else { throw EntryError.missingField(name(key)) }
         guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an object") }
         return object
     }
 
+    /// The members not read so far.
+    public func remaining() -> [String: JSONValue] {
+        members.filter { !consumed.contains($0.key) }
+    }
+
     /// Fails on any member that was not read. (Each field is read once, so counting suffices;
     /// the names are only worked out for the error message.)
-    func finish() throws {
+    public func finish() throws {
         guard consumed.count != members.count else { return }
         throw EntryError.unknownField(name(members.keys.sorted().first { !consumed.contains($0) } ?? "?"))
     }
 
-    static func checkText(_ value: String, field: String) throws {
+    /// A non-empty string; control characters are refused for every string (`EntryValidator`).
+    public static func checkText(_ value: String, field: String) throws {
         guard !value.isEmpty else { throw EntryError.invalidField(field: field, reason: "must not be empty") }
-        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
-            throw EntryError.invalidField(field: field, reason: "must not contain control characters")
-        }
+        try EntryValidator.checkString(value, field: field)
     }
 }
 
-enum MerkleHex {
-    static func isSHA256(_ text: String) -> Bool {
+public enum MerkleHex {
+    public static func isSHA256(_ text: String) -> Bool {
         var count = 0
         for unit in text.utf8 {
             guard (0x30...0x39).contains(unit) || (0x61...0x66).contains(unit) else { return false }

@@ -4,7 +4,7 @@
 /// canonical form is checked separately by re-encoding.
 public struct JSONParser {
     public static let maxDepth = 32
-    public static let maxBytes = 1 << 20
+    public static let maxBytes = EntryValidator.maxEntryBytes
 
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         try parse(bytes, canonical: false)
@@ -15,7 +15,7 @@ public struct JSONParser {
     /// else `EntryError.notCanonical`: equivalent to "re-encoding gives the same bytes" without
     /// the cost of re-encoding.
     public static func parse(_ bytes: [UInt8], canonical: Bool) throws -> JSONValue {
-        guard bytes.count <= maxBytes else { throw EntryError.malformedJSON(offset: maxBytes, reason: "larger than \(maxBytes) bytes") }
+        guard bytes.count <= maxBytes else { throw EntryError.tooLarge(bytes: bytes.count, limit: maxBytes) }
         return try bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(input: buffer, canonical: canonical)
             parser.skipWhitespace()

@@ -4,6 +4,9 @@ import MerkleLog
 /// cooperative's key and is signed by it; later key entries must be signed by a key already
 /// active. Rotation is an `add` of the new key and a `retire` of the old one in one append.
 public struct KeyRecord: Sendable, Equatable {
+    /// The `type` of key entries; entry rules may not define it.
+    public static let entryType = "key"
+
     public enum Action: String, Sendable { case add, retire }
 
     public var action: Action
@@ -17,9 +20,20 @@ public struct KeyRecord: Sendable, Equatable {
 
     public var verifier: NoteVerifier { try! NoteVerifier(vkey: vkey) }   // validated on construction/read
 
-    var fields: [String: JSONValue] { ["action": .string(action.rawValue), "vkey": .string(vkey)] }
+    public var body: EntryBody {
+        EntryBody(type: KeyRecord.entryType, fields: ["action": .string(action.rawValue), "vkey": .string(vkey)])
+    }
 
-    init(reading reader: inout FieldReader) throws {
+    /// Decodes a `key` body; a key of another type than Ed25519 (e.g. a witness key) is refused,
+    /// on append as when reading.
+    public init(_ body: EntryBody) throws {
+        guard body.type == KeyRecord.entryType else { throw EntryError.unknownType(body.type) }
+        var reader = FieldReader(body.fields, strict: true)
+        try self.init(reading: &reader)
+        try reader.finish()
+    }
+
+    private init(reading reader: inout FieldReader) throws {
         let actionText = try reader.string("action")
         guard let action = Action(rawValue: actionText) else {
             throw EntryError.invalidField(field: "action", reason: "must be \"add\" or \"retire\"")

@@ -12,8 +12,12 @@ struct KeyRing {
     /// Checks that entry `seq` may be signed by `signer` and, for key entries, applies them.
     /// Returns a reason when a rule is broken.
     mutating func admit(seq: Int, body: EntryBody, signer: String) -> String? {
+        var key: KeyRecord?
+        if body.type == KeyRecord.entryType {
+            do { key = try KeyRecord(body) } catch { return "\(error)" }
+        }
         if seq == 0 {
-            guard case .key(let record) = body, record.action == .add else {
+            guard let record = key, record.action == .add else {
                 return "the first entry must be a key entry adding the ledger's signer"
             }
             let verifier = record.verifier
@@ -24,7 +28,7 @@ struct KeyRing {
             return nil
         }
         guard active[signer] != nil else { return "signer \(signer) is not an active key at this point" }
-        guard case .key(let record) = body else { return nil }
+        guard let record = key else { return nil }
         let verifier = record.verifier
         let id = LedgerEntry.signerID(verifier)
         switch record.action {

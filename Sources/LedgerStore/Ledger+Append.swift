@@ -2,25 +2,13 @@ import Deterministic
 import Foundation
 import MerkleLog
 
-/// Idempotency key of an append: when an entry with this lot code and upload digest is already
-/// recorded, the append records nothing (see `Ledger.append`).
-public struct IdempotencyKey: Sendable, Equatable {
-    public let lotCode: String
-    public let uploadDigest: String
-
-    public init(lotCode: String, uploadDigest: String) {
-        self.lotCode = lotCode
-        self.uploadDigest = uploadDigest
-    }
-}
-
 /// What an append did.
 public struct AppendResult: Sendable {
     /// The entries written, in order; empty when `alreadyRecorded`.
     public let appended: [LedgerEntry]
-    /// True when the idempotency key was found and nothing was written.
+    /// True when entries carrying all the `unlessRecorded` keys exist and nothing was written.
     public let alreadyRecorded: Bool
-    /// With `alreadyRecorded`: the `seq` of the entries carrying the key.
+    /// With `alreadyRecorded`: the `seq` of the entries carrying the keys.
     public let existingSeqs: [Int]
     /// Tree size after the append.
     public let treeSize: Int
@@ -28,21 +16,20 @@ public struct AppendResult: Sendable {
 
 extension Ledger {
     /// Appends `bodies` atomically in one `BEGIN IMMEDIATE` transaction: all of them, contiguous
-    /// and in order, or none. Each is checked (domain rules, active signer), chained to the
-    /// previous entry, signed by `signer` and added to the Merkle tree.
+    /// and in order, or none. Each is normalised (NFC) and checked exactly as `verify` will check
+    /// it once stored: `EntryValidator`, the type's `EntryRules` (fields and index keys, then the
+    /// rules against earlier entries), the active signer, and the size limit before signing.
+    /// Then it is chained to the previous entry, signed by `signer` and added to the Merkle tree.
     ///
-    /// With `idempotencyKey`, the lookup "is an entry with this lot code and upload digest already
-    /// recorded?" runs inside the same transaction, so a re-run or a concurrent run of the same
-    /// upload appends nothing and reports `alreadyRecorded`.
+    /// With `unlessRecorded` keys, the lookup "does an entry carrying all these keys exist?" runs
+    /// inside the same transaction, so a re-run or a concurrent run of the same work appends
+    /// nothing and reports `alreadyRecorded`.
     @discardableResult
-    public func append(_ bodies: [EntryBody], signer: NoteSigner, idempotencyKey: IdempotencyKey? = nil) throws -> AppendResult {
+    public func append(_ bodies: [EntryBody], signer: NoteSigner, unlessRecorded keys: [IndexKey] = []) throws -> AppendResult {
         try run {
             try db.immediateTransaction {
-                if let key = idempotencyKey {
-                    let statement = try db.statement("SELECT seq FROM entries WHERE lot_code = ? AND upload_digest = ? ORDER BY seq")
-                    try statement.bind(.text(key.lotCode), .text(key.uploadDigest))
-                    var seqs = [Int]()
-                    while try statement.step() { seqs.append(try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1)) }
+                if !keys.isEmpty {
+                    let seqs = try seqs(withAll: keys)
                     if !seqs.isEmpty {
                         return AppendResult(appended: [], alreadyRecorded: true, existingSeqs: seqs, treeSize: try size())
                     }
@@ -65,50 +52,65 @@ extension Ledger {
             prev = hash
             lastTime = time
         }
-        var keys = try loadKeyRing()
+        var keyRing = try loadKeyRing()
         let signerID = LedgerEntry.signerID(signer.verifier)
-        if startSize > 0, keys.verifier(for: signerID) == nil { throw LedgerError.signerNotActive(signer: signerID) }
+        if startSize > 0, keyRing.verifier(for: signerID) == nil { throw LedgerError.signerNotActive(signer: signerID) }
         var tree = try accumulator(size: startSize)
-        var batchOrigins = Set<String>(), batchLots = Set<String>()
         // Timestamps never go backwards, even if this machine's clock is behind the last writer's.
         let time = max(clock.millisecondsSinceEpoch(), lastTime)
         let recordedAt = LedgerTime.format(millisecondsSinceEpoch: time)
 
-        let insertEntry = try db.statement("""
-            INSERT INTO entries (seq, type, lot_code, origin_code, upload_digest, recorded_at, leaf_hash, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let insertNode = try db.statement("INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)")
         // Rules first, in order: they depend on the entries before each one.
+        var batch = EarlierInAppend(db: db, storedCount: startSize)
         for (index, body) in bodies.enumerated() {
             let seq = startSize + index
-            if let reason = keys.admit(seq: seq, body: body, signer: signerID) {
-                throw LedgerError.rejectedEntry(index: index, type: body.type, reason: reason)
+            let body = body.normalised()
+            func reject(_ reason: String) -> LedgerError { .rejectedEntry(index: index, type: body.type, reason: reason) }
+            let keys: [IndexKey]
+            do {
+                try EntryValidator.check(body)
+                keys = try indexKeys(of: body)
+            } catch let error as EntryError {
+                throw reject(error.description)
             }
-            if let reason = try domainViolation(body, seq: seq, batchOrigins: batchOrigins, batchLots: batchLots) {
-                throw LedgerError.rejectedEntry(index: index, type: body.type, reason: reason)
+            if let reason = keyRing.admit(seq: seq, body: body, signer: signerID) { throw reject(reason) }
+            if body.type != KeyRecord.entryType,
+               let reason = try rules.violation(of: body, seq: seq, keys: keys, earlier: batch) {
+                throw reject(reason)
             }
-            if case .origin(let origin) = body { batchOrigins.insert(origin.originCode) }
-            if case .lot(let lot) = body { batchLots.insert(lot.lotCode) }
+            batch.append(body, keys: keys)
         }
         // Encoding does not depend on the chain: all cores. Signing does (each entry names the
         // previous leaf hash, which covers its signature), so it runs in order on one thread
         // while this thread writes the already signed entries to SQLite.
-        let encoded = try parallelMap(bodies, jobs: ProcessInfo.processInfo.activeProcessorCount, minimumChunk: 32) { body in
+        let encoded = try parallelMap(batch.bodies, jobs: ProcessInfo.processInfo.activeProcessorCount, minimumChunk: 32) { body in
             Result { try EncodedBody(body) }
         }.enumerated().map { index, result in
-            do { return try result.get() } catch let error as EntryError {
+            do {
+                let encoded = try result.get()
+                // The reader's size limit, checked before anything is signed.
+                try EntryValidator.checkSize(try LedgerEntry.size(of: encoded, seq: startSize + index, prev: prev,
+                                                                  recordedAt: recordedAt, signerID: signerID))
+                return encoded
+            } catch let error as EntryError {
                 throw LedgerError.rejectedEntry(index: index, type: bodies[index].type, reason: error.description)
             }
         }
+        let insertEntry = try db.statement("INSERT INTO entries (seq, type, recorded_at, leaf_hash, body) VALUES (?, ?, ?, ?, ?)")
+        let insertKey = try db.statement("INSERT INTO entry_keys (seq, name, value) VALUES (?, ?, ?)")
+        let insertNode = try db.statement("INSERT INTO tree_nodes (level, idx, hash) VALUES (?, ?, ?)")
         var appended = [LedgerEntry]()
         appended.reserveCapacity(bodies.count)
         try ChainSigner.sign(encoded, firstSeq: startSize, prev: prev, recordedAt: recordedAt, signer: signer) { entry in
             insertEntry.reset()
-            try insertEntry.bind(.integer(entry.seq), .text(entry.type.rawValue), .optionalText(entry.body.lotCode),
-                                 .optionalText(entry.body.originCode), .optionalText(entry.body.uploadDigest), .text(recordedAt),
+            try insertEntry.bind(.integer(entry.seq), .text(entry.type), .text(recordedAt),
                                  .blob(entry.leafHash.bytes), .blob(entry.canonicalBytes))
             try insertEntry.run()
+            for key in batch.keys[entry.seq - startSize] {
+                insertKey.reset()
+                try insertKey.bind(.integer(entry.seq), .text(key.name), .text(key.value))
+                try insertKey.run()
+            }
             for (node, hash) in tree.append(leafHash: entry.leafHash) {
                 insertNode.reset()
                 try insertNode.bind(.integer(node.level), .integer(node.index), .blob(hash.bytes))
@@ -119,50 +121,38 @@ extension Ledger {
         return AppendResult(appended: appended, alreadyRecorded: false, existingSeqs: [], treeSize: startSize + bodies.count)
     }
 
-    /// The domain rule `body` breaks, if any: lots name registered origins, gradings name
-    /// registered lots, corrections name earlier entries by seq and leaf hash, codes register once.
-    private func domainViolation(_ body: EntryBody, seq: Int, batchOrigins: Set<String>, batchLots: Set<String>) throws -> String? {
-        switch body {
-        case .origin(let origin):
-            let registered = try firstSeq(type: .origin, originCode: origin.originCode) != nil
-            if batchOrigins.contains(origin.originCode) || registered {
-                return "origin code '\(origin.originCode)' is already registered"
-            }
-        case .lot(let lot):
-            let registered = try firstSeq(type: .lot, lotCode: lot.lotCode) != nil
-            if batchLots.contains(lot.lotCode) || registered {
-                return "lot '\(lot.lotCode)' is already registered"
-            }
-            if !batchOrigins.contains(lot.originCode), try firstSeq(type: .origin, originCode: lot.originCode) == nil {
-                return "origin code '\(lot.originCode)' is not registered"
-            }
-        case .grading(let grading):
-            if !batchLots.contains(grading.lotCode), try firstSeq(type: .lot, lotCode: grading.lotCode) == nil {
-                return "lot '\(grading.lotCode)' is not registered"
-            }
-        case .correction(let correction):
-            guard correction.corrects < seq else { return "corrects entry \(correction.corrects), which is not an earlier entry" }
-            let statement = try db.statement("SELECT leaf_hash FROM entries WHERE seq = ?")
-            try statement.bind(.integer(correction.corrects))
-            guard try statement.step(), TreeHash(bytes: statement.blob(0))?.hex == correction.correctsLeafHash else {
-                return "corrects_leaf does not match the leaf hash of entry \(correction.corrects)"
-            }
-        case .key:
-            break
+    /// The body's index keys, sorted and without repeats, from its type's rules (key entries have
+    /// none). The same function serves append and `verify`.
+    func indexKeys(of body: EntryBody) throws -> [IndexKey] {
+        try Ledger.indexKeys(of: body, rules: rules)
+    }
+
+    static func indexKeys(of body: EntryBody, rules: any EntryRules) throws -> [IndexKey] {
+        if body.type == KeyRecord.entryType {
+            _ = try KeyRecord(body)
+            return []
         }
-        return nil
+        guard rules.types.contains(body.type) else { throw EntryError.unknownType(body.type) }
+        let keys = try rules.validate(body)
+        for key in keys {
+            try EntryValidator.checkString(key.name, field: "index key name")
+            try EntryValidator.checkString(key.value, field: "index key \(key.name)")
+        }
+        return Array(Set(keys)).sorted()
     }
 
-    func firstSeq(type: EntryType, lotCode: String) throws -> Int? {
-        let statement = try db.statement("SELECT MIN(seq) FROM entries WHERE lot_code = ? AND type = ?")
-        try statement.bind(.text(lotCode), .text(type.rawValue))
-        return try statement.step() ? statement.optionalInt(0) : nil
-    }
-
-    func firstSeq(type: EntryType, originCode: String) throws -> Int? {
-        let statement = try db.statement("SELECT MIN(seq) FROM entries WHERE origin_code = ? AND type = ?")
-        try statement.bind(.text(originCode), .text(type.rawValue))
-        return try statement.step() ? statement.optionalInt(0) : nil
+    /// Seqs of the entries carrying every one of `keys`, in order.
+    func seqs(withAll keys: [IndexKey]) throws -> [Int] {
+        let sql = Array(repeating: "SELECT seq FROM entry_keys WHERE name = ? AND value = ?", count: keys.count)
+            .joined(separator: " INTERSECT ") + " ORDER BY seq"
+        let statement = try db.statement(sql)
+        for (offset, key) in keys.enumerated() {
+            try statement.bind(at: Int32(2 * offset + 1), .text(key.name))
+            try statement.bind(at: Int32(2 * offset + 2), .text(CanonicalJSON.nfc(key.value)))
+        }
+        var seqs = [Int]()
+        while try statement.step() { seqs.append(try statement.checkedInt(0, "entry_keys.seq", in: 0...Ledger.maxEntries - 1)) }
+        return seqs
     }
 
     /// Replays the key entries.
@@ -187,6 +177,67 @@ extension Ledger {
         let source = StoredHashes(db: db)
         let hashes = try NodeID.rightEdge(ofTreeSize: size).map { try source.hash(of: $0) }
         return MerkleAccumulator(size: size, edgeHashes: hashes)
+    }
+}
+
+/// `EarlierEntries` during an append: the stored entries, then the bodies of this append that
+/// come before the one being checked.
+struct EarlierInAppend: EarlierEntries {
+    let db: SQLiteConnection
+    let storedCount: Int
+    private(set) var bodies: [EntryBody] = []
+    private(set) var keys: [[IndexKey]] = []
+
+    init(db: SQLiteConnection, storedCount: Int) {
+        self.db = db
+        self.storedCount = storedCount
+    }
+
+    mutating func append(_ body: EntryBody, keys: [IndexKey]) {
+        bodies.append(body)
+        self.keys.append(keys)
+    }
+
+    func firstSeq(type: String, key: IndexKey) throws -> Int? {
+        if let seq = try StoredEntries(db: db).firstSeq(type: type, key: key, before: storedCount) { return seq }
+        return bodies.indices.first { bodies[$0].type == type && keys[$0].contains(key) }.map { storedCount + $0 }
+    }
+
+    func body(seq: Int) throws -> EntryBody? {
+        if seq >= storedCount { return seq - storedCount < bodies.count ? bodies[seq - storedCount] : nil }
+        return try StoredEntries(db: db).body(seq: seq)
+    }
+
+    func leafHash(seq: Int) throws -> TreeHash? {
+        guard seq >= 0, seq < storedCount else { return nil }
+        let statement = try db.statement("SELECT leaf_hash FROM entries WHERE seq = ?")
+        try statement.bind(.integer(seq))
+        return try statement.step() ? TreeHash(bytes: statement.blob(0)) : nil
+    }
+}
+
+/// Lookups in stored entries shared by appends and `verify`.
+struct StoredEntries {
+    let db: SQLiteConnection
+
+    /// The first stored entry before `before` of `type` carrying `key`.
+    func firstSeq(type: String, key: IndexKey, before: Int) throws -> Int? {
+        let statement = try db.statement("""
+            SELECT MIN(k.seq) FROM entry_keys k JOIN entries e ON e.seq = k.seq
+            WHERE k.name = ? AND k.value = ? AND e.type = ? AND k.seq < ?
+            """)
+        try statement.bind(.text(key.name), .text(CanonicalJSON.nfc(key.value)), .text(type), .integer(before))
+        return try statement.step() ? statement.optionalInt(0) : nil
+    }
+
+    /// The body of stored entry `seq`, read back as any reader reads it.
+    func body(seq: Int) throws -> EntryBody? {
+        let statement = try db.statement("SELECT body FROM entries WHERE seq = ?")
+        try statement.bind(.integer(seq))
+        guard try statement.step() else { return nil }
+        do { return try LedgerEntry(canonicalBytes: statement.blob(0)).body } catch {
+            throw LedgerError.corruptEntry(seq: seq, reason: "\(error)")
+        }
     }
 }
 

@@ -12,46 +12,34 @@ extension Ledger {
     }
 
     /// All entries of a type, in `seq` order.
-    public func entries(type: EntryType) throws -> [LedgerEntry] {
-        try entries(where: "type = ?", .text(type.rawValue))
+    public func entries(type: String) throws -> [LedgerEntry] {
+        try entries(where: "type = ?", .text(type))
     }
 
-    /// The lot's entries (its `lot` entry, gradings, corrections naming it), in `seq` order.
-    public func entries(lotCode: String) throws -> [LedgerEntry] {
-        try entries(where: "lot_code = ?", .text(CanonicalJSON.nfc(lotCode)))
+    /// Entries carrying index key `key`, in `seq` order.
+    public func entries(withKey key: IndexKey) throws -> [LedgerEntry] {
+        try entries(where: "seq IN (SELECT seq FROM entry_keys WHERE name = ? AND value = ?)",
+                    .text(key.name), .text(CanonicalJSON.nfc(key.value)))
     }
 
-    /// The origin's entries (its registration, lots from it, corrections naming it), in `seq` order.
-    public func entries(originCode: String) throws -> [LedgerEntry] {
-        try entries(where: "origin_code = ?", .text(originCode))
+    /// Entries carrying every one of `keys`, in `seq` order.
+    public func entries(withAll keys: [IndexKey]) throws -> [LedgerEntry] {
+        guard let first = keys.first else { return [] }
+        if keys.count == 1 { return try entries(withKey: first) }
+        return try run { try seqs(withAll: keys).compactMap { try entry(seq: $0) } }
+    }
+
+    /// The first entry of `type` carrying `key` (e.g. the registration of a code), if any.
+    public func firstEntry(type: String, withKey key: IndexKey) throws -> LedgerEntry? {
+        try entries(where: """
+            seq = (SELECT MIN(k.seq) FROM entry_keys k JOIN entries e ON e.seq = k.seq
+                   WHERE k.name = ? AND k.value = ? AND e.type = ?)
+            """, .text(key.name), .text(CanonicalJSON.nfc(key.value)), .text(type)).first
     }
 
     /// Entries in `range` of seq, in order (for listing and export).
     public func entries(seqs range: Range<Int>) throws -> [LedgerEntry] {
         try entries(where: "seq >= ? AND seq < ?", .integer(range.lowerBound), .integer(range.upperBound))
-    }
-
-    /// The `origin` entry that registered `originCode`, if any.
-    public func originRegistration(_ originCode: String) throws -> LedgerEntry? {
-        try entries(where: "origin_code = ? AND type = 'origin'", .text(originCode)).first
-    }
-
-    public func isOriginRegistered(_ originCode: String) throws -> Bool {
-        try run { try firstSeq(type: .origin, originCode: originCode) != nil }
-    }
-
-    /// The `lot` entry that registered `lotCode`, if any.
-    public func lotRegistration(_ lotCode: String) throws -> LedgerEntry? {
-        try entries(where: "lot_code = ? AND type = 'lot'", .text(lotCode)).first
-    }
-
-    public func isLotRegistered(_ lotCode: String) throws -> Bool {
-        try run { try firstSeq(type: .lot, lotCode: lotCode) != nil }
-    }
-
-    /// Entries carrying this idempotency key (lot code + upload digest), in `seq` order.
-    public func entries(recording key: IdempotencyKey) throws -> [LedgerEntry] {
-        try entries(where: "lot_code = ? AND upload_digest = ?", .text(key.lotCode), .text(key.uploadDigest))
     }
 
     /// Every entry that still decodes, in seq order, and the number of rows that did not: for

@@ -5,9 +5,9 @@ import MerkleLog
 
 extension Ledger {
     /// The inspector's full audit: every entry re-encodes to its stored bytes; seq is contiguous;
-    /// the prev chain, stored leaf hashes, index columns and every stored tree hash are recomputed;
+    /// the prev chain, stored leaf hashes, index keys and every stored tree hash are recomputed;
     /// each entry's signature verifies under the key active at that point; timestamps never go
-    /// back; domain rules hold; every stored checkpoint is signed, matches the recomputed root,
+    /// back; the ledger's `EntryRules` accept every entry, by the same code that ran on append; every stored checkpoint is signed, matches the recomputed root,
     /// is consistent with the others, and no two of one size disagree.
     ///
     /// `trustedKeys` pins the ledger's keys: entry 0 must add one of them and checkpoints must be
@@ -23,14 +23,16 @@ extension Ledger {
                        chunkSize: Int = 2048) throws -> VerificationReport {
         try run {
             try db.readTransaction {
-                var run = VerificationRun(trustedKeys: trustedKeys)
+                var run = VerificationRun(trustedKeys: trustedKeys, rules: rules)
                 for problem in try integrityCheck() { run.fail(.storage, seq: nil, problem) }
                 for problem in try SchemaCheck.problems(db) { run.fail(.schema, seq: nil, problem) }
                 let stored = try checkpoints(lenient: &run)
                 run.rootsWanted = Set(stored.map(\.checkpoint.size) + outside.map(\.checkpoint.size))
                 let nodeCursor = try TreeNodeCursor(db: db)
-                try scanEntries(&run, nodes: nodeCursor, threads: max(1, threads), chunkSize: max(1, chunkSize))
+                let keyCursor = KeyCursor(db: db)
+                try scanEntries(&run, nodes: nodeCursor, keys: keyCursor, threads: max(1, threads), chunkSize: max(1, chunkSize))
                 nodeCursor.finish(&run)
+                keyCursor.finish(&run)
                 run.checkCheckpoints(stored, ledgerOrigin: origin, db: db)
                 run.checkOutside(outside, ledgerOrigin: origin, db: db)
                 return run.report(path: path)
@@ -71,11 +73,9 @@ extension Ledger {
     /// of chunk k−1 while a background job decodes chunk k and checks its signatures on all cores.
     /// Signatures are checked there against the key each entry names (from every key entry in
     /// the ledger); the sequential stage then confirms that key was the active one at that point.
-    private func scanEntries(_ run: inout VerificationRun, nodes: TreeNodeCursor, threads: Int, chunkSize: Int) throws {
+    private func scanEntries(_ run: inout VerificationRun, nodes: TreeNodeCursor, keys: KeyCursor, threads: Int, chunkSize: Int) throws {
         let candidates = try candidateKeys()
-        let statement = try db.statement("""
-            SELECT seq, type, lot_code, origin_code, upload_digest, recorded_at, leaf_hash, body FROM entries ORDER BY seq
-            """)
+        let statement = try db.statement("SELECT seq, type, recorded_at, leaf_hash, body FROM entries ORDER BY seq")
         // Stepping a finished statement would silently restart the query, hence the flag.
         var exhausted = false
         func readChunk() throws -> [StoredRow] {
@@ -90,23 +90,22 @@ extension Ledger {
                     do { return try read() } catch { problems.append("\(error)"); return fallback }
                 }
                 _ = checked(0) { try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1) }
-                let leafHash = checked([]) { try statement.checkedBlob(6, "entries.leaf_hash", count: 32) }
-                let body = checked([]) { try statement.checkedBlob(7, "entries.body", maxCount: JSONParser.maxBytes) }
-                rows.append(StoredRow(seq: statement.int(0), type: statement.text(1), lotCode: statement.text(2),
-                                      originCode: statement.text(3), uploadDigest: statement.text(4),
-                                      recordedAt: statement.text(5), leafHash: leafHash, body: body, problems: problems))
+                let leafHash = checked([]) { try statement.checkedBlob(3, "entries.leaf_hash", count: 32) }
+                let body = checked([]) { try statement.checkedBlob(4, "entries.body", maxCount: JSONParser.maxBytes) }
+                rows.append(StoredRow(seq: statement.int(0), type: statement.text(1), recordedAt: statement.text(2),
+                                      leafHash: leafHash, body: body, problems: problems))
             }
             return rows
         }
         var pending: BackgroundChunk? = nil
         var next = try readChunk()
         while true {
-            let started = next.isEmpty ? nil : BackgroundChunk(rows: next, candidates: candidates, threads: threads)
+            let started = next.isEmpty ? nil : BackgroundChunk(rows: next, candidates: candidates, rules: rules, threads: threads)
             next = next.isEmpty ? [] : try readChunk()
             if let chunk = pending {
                 let (rows, checked) = chunk.wait()
                 for index in rows.indices {
-                    let verifier = run.checkSequential(rows[index], checked[index].decoded, nodes: nodes)
+                    let verifier = run.checkSequential(rows[index], checked[index].decoded, nodes: nodes, keys: keys, db: db)
                     guard let verifier, case .success(let entry) = checked[index].decoded.entry else { continue }
                     let valid = checked[index].checkedWith == verifier ? checked[index].signatureValid
                         : entry.hasValidSignature(by: verifier)
@@ -125,7 +124,7 @@ extension Ledger {
         var keys = [String: NoteVerifier]()
         while try statement.step() {
             if let bytes = try? statement.checkedBlob(0, "entries.body", maxCount: JSONParser.maxBytes),
-               let entry = try? LedgerEntry(canonicalBytes: bytes), case .key(let record) = entry.body,
+               let entry = try? LedgerEntry(canonicalBytes: bytes), let record = try? KeyRecord(entry.body),
                let verifier = try? NoteVerifier(vkey: record.vkey) {
                 keys[LedgerEntry.signerID(verifier)] = verifier
             }
@@ -163,11 +162,11 @@ final class BackgroundChunk: @unchecked Sendable {
     private var checked: [Checked] = []
     private let done = DispatchSemaphore(value: 0)
 
-    init(rows: [StoredRow], candidates: [String: NoteVerifier], threads: Int) {
+    init(rows: [StoredRow], candidates: [String: NoteVerifier], rules: any EntryRules, threads: Int) {
         self.rows = rows
         DispatchQueue.global().async { [self] in
             checked = parallelMap(rows, jobs: threads, minimumChunk: 32) { row in
-                let decoded = DecodedRow(row: row)
+                let decoded = DecodedRow(row: row, rules: rules)
                 guard case .success(let entry) = decoded.entry, let key = candidates[entry.signer] else {
                     return Checked(decoded: decoded, checkedWith: nil, signatureValid: false)
                 }
@@ -186,9 +185,6 @@ final class BackgroundChunk: @unchecked Sendable {
 struct StoredRow {
     let seq: Int
     let type: String?
-    let lotCode: String?
-    let originCode: String?
-    let uploadDigest: String?
     let recordedAt: String?
     let leafHash: [UInt8]
     let body: [UInt8]
@@ -198,16 +194,104 @@ struct StoredRow {
 
 struct DecodedRow {
     let entry: Result<LedgerEntry, EntryError>
+    /// The entry's index keys by its type's rules (the same function appends use), or why the
+    /// rules refuse its fields.
+    let keys: Result<[IndexKey], EntryError>
     /// Leaf hash of the stored bytes, whatever they are.
     let leafHash: TreeHash
 
-    init(row: StoredRow) {
+    init(row: StoredRow, rules: any EntryRules) {
         leafHash = MerkleHasher.leafHash(row.body)
         do { entry = .success(try LedgerEntry(canonicalBytes: row.body)) } catch let error as EntryError {
             entry = .failure(error)
         } catch {
             entry = .failure(.malformedJSON(offset: 0, reason: "\(error)"))
         }
+        switch entry {
+        case .success(let entry):
+            do { keys = .success(try Ledger.indexKeys(of: entry.body, rules: rules)) } catch let error as EntryError {
+                keys = .failure(error)
+            } catch {
+                keys = .failure(.invalidField(field: "type", reason: "\(error)"))
+            }
+        case .failure(let error):
+            keys = .failure(error)
+        }
+    }
+}
+
+/// Walks `entry_keys` in seq order in step with the entries, so the stored index keys of every
+/// entry are compared with the recomputed ones without loading the table into memory.
+final class KeyCursor {
+    private let statement: SQLiteStatement?
+    private var pending: (seq: Int, key: IndexKey)?
+    private var exhausted = false
+    private var failure: String?
+
+    init(db: SQLiteConnection) {
+        do {
+            statement = try db.statement("SELECT seq, name, value FROM entry_keys ORDER BY seq, name, value")
+        } catch {
+            statement = nil
+            failure = "reading entry_keys: \(error)"
+        }
+    }
+
+    /// The stored keys of entry `seq`; keys stored under an earlier seq that the scan skipped
+    /// (no such entry) are returned as `orphans`.
+    func keys(of seq: Int) -> (keys: [IndexKey], orphans: [Int]) {
+        var keys = [IndexKey](), orphans = [Int]()
+        while let row = next() {
+            if row.seq > seq { pending = row; break }
+            if row.seq < seq { orphans.append(row.seq) } else { keys.append(row.key) }
+        }
+        return (keys, orphans)
+    }
+
+    private func next() -> (seq: Int, key: IndexKey)? {
+        if let row = pending { pending = nil; return row }
+        guard let statement, !exhausted else { return nil }
+        do {
+            guard try statement.step() else { exhausted = true; return nil }
+            return (statement.int(0), IndexKey(statement.text(1) ?? "", statement.text(2) ?? ""))
+        } catch {
+            exhausted = true
+            failure = "reading entry_keys: \(error)"
+            return nil
+        }
+    }
+
+    /// Stored keys of entries beyond the last one are reported too.
+    func finish(_ run: inout VerificationRun) {
+        if let failure { run.fail(.storedColumns, seq: nil, failure) }
+        var extra = Set<Int>()
+        while let row = next() { extra.insert(row.seq) }
+        if let first = extra.min() {
+            run.fail(.storedColumns, seq: nil, "index keys stored for \(extra.count) entries that do not exist (first: seq \(first))")
+        }
+    }
+}
+
+/// `EarlierEntries` during `verify`: entries before `seq`. Leaf hashes are the recomputed ones;
+/// key lookups use the stored index, whose rows for every earlier entry have been compared with
+/// the recomputed keys already (a mismatch is reported there).
+struct EarlierInVerify: EarlierEntries {
+    let db: SQLiteConnection
+    let leafHashes: LeafHashList
+    let seq: Int
+
+    func firstSeq(type: String, key: IndexKey) throws -> Int? {
+        try StoredEntries(db: db).firstSeq(type: type, key: key, before: seq)
+    }
+
+    func body(seq other: Int) throws -> EntryBody? {
+        guard other >= 0, other < seq else { return nil }
+        return try StoredEntries(db: db).body(seq: other)
+    }
+
+    func leafHash(seq other: Int) throws -> TreeHash? {
+        guard other >= 0, other < seq, other < leafHashes.hashes.count else { return nil }
+        return leafHashes.hashes[other]
     }
 }
 
@@ -267,4 +351,10 @@ final class TreeNodeCursor {
             run.fail(.treeHashes, seq: nil, "reading tree_nodes: \(error)")
         }
     }
+}
+
+/// The recomputed leaf hashes by seq (32 bytes per entry), shared by reference so that handing
+/// them to each entry's rule check never copies the list.
+final class LeafHashList {
+    var hashes: [TreeHash] = []
 }

@@ -21,13 +21,17 @@ public final class Ledger {
     public let path: String
     /// The checkpoint origin line, fixed at creation.
     public let origin: String
+    /// What the entry types mean; run on every append and by `verify`.
+    public let rules: any EntryRules
     let db: SQLiteConnection
     let clock: LedgerClock
 
-    /// Opens an existing ledger.
-    public init(path: String, clock: LedgerClock = .system, readOnly: Bool = false) throws {
+    /// Opens an existing ledger whose entries follow `rules`.
+    public init(path: String, rules: any EntryRules, clock: LedgerClock = .system, readOnly: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.notALedger(path: path, reason: "no such file") }
+        precondition(!rules.types.contains(KeyRecord.entryType), "key entries are the ledger's own")
         self.path = path
+        self.rules = rules
         self.clock = clock
         do {
             db = try SQLiteConnection(path: path, readOnly: readOnly)
@@ -35,7 +39,17 @@ public final class Ledger {
             guard try db.singleInteger("PRAGMA application_id") == Int(Ledger.applicationID) else {
                 throw LedgerError.notALedger(path: path, reason: "not created by agritrace ledger init")
             }
-            if !readOnly { try Migrations.migrate(db) }
+            if readOnly {
+                let version = try db.singleInteger("PRAGMA user_version") ?? 0
+                if version > Migrations.latestVersion {
+                    throw LedgerError.unsupportedSchema(path: path, version: version, supported: Migrations.latestVersion)
+                }
+                guard version == Migrations.latestVersion else {
+                    throw LedgerError.notALedger(path: path, reason: "schema version \(version) predates this build's \(Migrations.latestVersion); open it once for writing (any append or checkpoint) to migrate it")
+                }
+            } else {
+                try Migrations.migrate(db)
+            }
             let statement = try db.statement("SELECT value FROM ledger_meta WHERE key = 'origin'")
             guard try statement.step() else { throw LedgerError.notALedger(path: path, reason: "no origin recorded") }
             let origin = try statement.checkedText(0, "ledger_meta.origin", maxBytes: 1024)
@@ -51,12 +65,18 @@ public final class Ledger {
     /// Creates a ledger whose first entry registers `signer` (a `key` entry it signs itself).
     /// The checkpoint origin defaults to the key name, as C2SP recommends.
     @discardableResult
-    public static func create(at path: String, origin: String? = nil, signer: NoteSigner,
+    public static func create(at path: String, origin: String? = nil, signer: NoteSigner, rules: any EntryRules,
                               clock: LedgerClock = .system) throws -> Ledger {
         guard !FileManager.default.fileExists(atPath: path) else { throw LedgerError.alreadyExists(path: path) }
         let origin = origin ?? signer.name
         do { try NoteVerifier.checkKeyName(origin) } catch {
             throw LedgerError.notALedger(path: path, reason: "origin '\(origin)' must be non-empty without spaces or '+'")
+        }
+        // Entry 0 is checked as a reader will check it before the file exists, so a key that may
+        // not sign entries (a witness key) leaves no unreadable ledger behind.
+        let genesis = KeyRecord(action: .add, verifier: signer.verifier).body
+        do { _ = try KeyRecord(genesis) } catch {
+            throw LedgerError.rejectedEntry(index: 0, type: KeyRecord.entryType, reason: "the ledger's key: \(error)")
         }
         try wrap {
             let db = try SQLiteConnection(path: path, create: true)
@@ -67,8 +87,8 @@ public final class Ledger {
                 try db.statement("INSERT INTO ledger_meta (key, value) VALUES ('origin', ?)").bind(.text(origin)).run()
             }
         }
-        let ledger = try Ledger(path: path, clock: clock)
-        try ledger.append([.key(KeyRecord(action: .add, verifier: signer.verifier))], signer: signer)
+        let ledger = try Ledger(path: path, rules: rules, clock: clock)
+        try ledger.append([genesis], signer: signer)
         return ledger
     }
 

@@ -18,7 +18,8 @@ public struct LedgerEntry: Sendable {
     /// SHA-256(0x00 || canonicalBytes).
     public let leafHash: TreeHash
 
-    public var type: EntryType { body.type }
+    /// The body's `type`.
+    public var type: String { body.type }
 
     /// Builds and signs entry `seq`.
     public init(seq: Int, prev: TreeHash, recordedAt: String, body: EntryBody, signer: NoteSigner) throws {
@@ -26,14 +27,13 @@ public struct LedgerEntry: Sendable {
     }
 
     /// Builds and signs entry `seq` from a body encoded beforehand (possibly on another thread).
+    /// The size limit is checked before signing: nothing is signed that a reader would refuse.
     public init(seq: Int, prev: TreeHash, recordedAt: String, encoded: EncodedBody, signer: NoteSigner) throws {
         let signerID = LedgerEntry.signerID(signer.verifier)
-        let envelope = try CanonicalJSON.encodeMembers([
-            "v": .integer(Int64(LedgerEntry.formatVersion)), "seq": .integer(Int64(seq)), "prev": .string(prev.hex),
-            "recorded_at": .string(recordedAt), "signer": .string(signerID),
-        ])
+        let envelope = try LedgerEntry.envelope(seq: seq, prev: prev, recordedAt: recordedAt, signerID: signerID)
         var members = LedgerEntry.merge(encoded.members, envelope)
         let unsigned = CanonicalJSON.assemble(members.lazy.map(\.bytes))
+        try EntryValidator.checkSize(unsigned.count + LedgerEntry.signatureMemberBytes)
         let signature = signer.sign(bytes: unsigned)
         let sigMember = try CanonicalJSON.encodeMembers(["sig": .string(Base64.encode(signature))])
         members = LedgerEntry.merge(members, sigMember)
@@ -47,6 +47,36 @@ public struct LedgerEntry: Sendable {
         canonicalBytes = bytes
         leafHash = MerkleHasher.leafHash(bytes)
         signedBytes = unsigned
+    }
+
+    /// `,"sig":"<88 base64 characters>"`: what signing adds to the unsigned bytes.
+    static let signatureMemberBytes = 97
+
+    /// The envelope members, after checking the values a reader checks.
+    static func envelope(seq: Int, prev: TreeHash, recordedAt: String, signerID: String) throws -> [(key: String, bytes: [UInt8])] {
+        try checkEnvelope(seq: seq, recordedAt: recordedAt, signer: signerID)
+        return try CanonicalJSON.encodeMembers([
+            "v": .integer(Int64(LedgerEntry.formatVersion)), "seq": .integer(Int64(seq)), "prev": .string(prev.hex),
+            "recorded_at": .string(recordedAt), "signer": .string(signerID),
+        ])
+    }
+
+    /// Envelope rules shared by writer and reader.
+    static func checkEnvelope(seq: Int, recordedAt: String, signer: String) throws {
+        guard seq >= 0, Int64(seq) <= JSONValue.maxSafeInteger else {
+            throw EntryError.invalidField(field: "seq", reason: "\(seq) is outside 0...2^53 − 1")
+        }
+        guard LedgerTime.parse(recordedAt) != nil else {
+            throw EntryError.invalidField(field: "recorded_at", reason: "'\(EntryValidator.printable(recordedAt))' is not RFC 3339 UTC with milliseconds")
+        }
+        guard !signer.isEmpty else { throw EntryError.invalidField(field: "signer", reason: "must not be empty") }
+        try EntryValidator.checkString(signer, field: "signer")
+    }
+
+    /// Exact canonical size of entry `seq` with this body, signature included, without signing it.
+    static func size(of encoded: EncodedBody, seq: Int, prev: TreeHash, recordedAt: String, signerID: String) throws -> Int {
+        let members = merge(encoded.members, try envelope(seq: seq, prev: prev, recordedAt: recordedAt, signerID: signerID))
+        return 2 + members.count - 1 + members.reduce(0) { $0 + $1.bytes.count } + signatureMemberBytes
     }
 
     /// Merges two member lists already in canonical key order.
@@ -78,17 +108,17 @@ public struct LedgerEntry: Sendable {
         let prevHex = try reader.sha256Hex("prev")
         prev = TreeHash(hex: prevHex)!
         recordedAt = try reader.string("recorded_at")
-        guard LedgerTime.parse(recordedAt) != nil else {
-            throw EntryError.invalidField(field: "recorded_at", reason: "'\(recordedAt)' is not RFC 3339 UTC with milliseconds")
-        }
         signer = try reader.string("signer")
+        try LedgerEntry.checkEnvelope(seq: seq, recordedAt: recordedAt, signer: signer)
         let sigText = try reader.string("sig")
         guard let signature = Base64.decode(sigText), signature.count == 64 else {
             throw EntryError.invalidField(field: "sig", reason: "must be base64 of a 64-byte Ed25519 signature")
         }
         self.signature = signature
-        body = try EntryBody(reading: &reader)
-        try reader.finish()
+        let typeName = try reader.string("type")
+        body = EntryBody(type: typeName, fields: reader.remaining())
+        try EntryValidator.checkTypeName(typeName)
+        try EntryValidator.checkStrings(.object(body.fields), path: "")
         canonicalBytes = bytes
         leafHash = MerkleHasher.leafHash(bytes)
         // Canonical bytes without the `sig` member are exactly the canonical encoding without it.
@@ -112,8 +142,13 @@ public struct EncodedBody: Sendable {
     public let body: EntryBody
     let members: [(key: String, bytes: [UInt8])]
 
+    /// Normalises the body to NFC and checks it with `EntryValidator`, as a reader will.
     public init(_ body: EntryBody) throws {
+        let body = body.normalised()
+        try EntryValidator.check(body)
         self.body = body
-        members = try CanonicalJSON.encodeMembers(body.fields)
+        var fields = body.fields
+        fields["type"] = .string(body.type)
+        members = try CanonicalJSON.encodeMembers(fields)
     }
 }

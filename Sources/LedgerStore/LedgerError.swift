@@ -8,7 +8,7 @@ public enum LedgerError: Error, CustomStringConvertible {
     case alreadyExists(path: String)
     case unsupportedSchema(path: String, version: Int, supported: Int)
     /// An appended body broke a rule; `index` is its position in the `append` call.
-    case rejectedEntry(index: Int, type: EntryType, reason: String)
+    case rejectedEntry(index: Int, type: String, reason: String)
     case signerNotActive(signer: String)
     case entryNotFound(seq: Int, size: Int)
     case corruptEntry(seq: Int, reason: String)
@@ -24,7 +24,7 @@ public enum LedgerError: Error, CustomStringConvertible {
         case .alreadyExists(let path): return "\(path) already exists; refusing to overwrite a ledger"
         case .unsupportedSchema(let path, let version, let supported):
             return "\(path) has schema version \(version); this build supports up to \(supported)"
-        case .rejectedEntry(let index, let type, let reason): return "entry \(index) (\(type.rawValue)) rejected: \(reason)"
+        case .rejectedEntry(let index, let type, let reason): return "entry \(index) (\(type)) rejected: \(reason)"
         case .signerNotActive(let signer): return "key \(signer) is not an active signer of this ledger"
         case .entryNotFound(let seq, let size): return "no entry \(seq) (the ledger has \(size) entries)"
         case .corruptEntry(let seq, let reason): return "entry \(seq) is corrupt: \(reason) (run `agritrace ledger verify`)"

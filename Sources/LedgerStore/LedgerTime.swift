@@ -25,10 +25,19 @@ public enum LedgerTime {
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
               let minute = number(14..<16), let second = number(17..<19), let milli = number(20..<23),
-              (1...12).contains(month), day >= 1, day <= Int64(Identifiers.daysIn(month: Int(month), year: Int(year))),
+              (1...12).contains(month), day >= 1, day <= Int64(daysIn(month: Int(month), year: Int(year))),
               hour < 24, minute < 60, second < 60 else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli
+    }
+
+    /// Days in `month` (1–12) of `year`, proleptic Gregorian.
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     private static func pad(_ value: Int64, _ width: Int) -> String {

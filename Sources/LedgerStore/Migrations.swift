@@ -49,6 +49,31 @@ enum Migrations {
         CREATE TRIGGER checkpoints_append_only_delete BEFORE DELETE ON checkpoints
             BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
         """,
+        // 2: the store stops knowing the domain. The lot/origin/upload columns become generic
+        // index keys (name, value) per entry, derived by the domain's rules; the values move
+        // over unchanged (the domain derives the same keys under the same names).
+        """
+        CREATE TABLE entry_keys (
+            seq   INTEGER NOT NULL CHECK (seq >= 0),
+            name  TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (name, value, seq)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX entry_keys_by_seq ON entry_keys (seq, name, value);
+        INSERT INTO entry_keys (seq, name, value) SELECT seq, 'lot_code', lot_code FROM entries WHERE lot_code IS NOT NULL;
+        INSERT INTO entry_keys (seq, name, value) SELECT seq, 'origin_code', origin_code FROM entries WHERE origin_code IS NOT NULL;
+        INSERT INTO entry_keys (seq, name, value) SELECT seq, 'upload_digest', upload_digest FROM entries WHERE upload_digest IS NOT NULL;
+        DROP INDEX entries_by_lot;
+        DROP INDEX entries_by_origin;
+        DROP INDEX entries_by_upload;
+        ALTER TABLE entries DROP COLUMN lot_code;
+        ALTER TABLE entries DROP COLUMN origin_code;
+        ALTER TABLE entries DROP COLUMN upload_digest;
+        CREATE TRIGGER entry_keys_append_only_update BEFORE UPDATE ON entry_keys
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+        CREATE TRIGGER entry_keys_append_only_delete BEFORE DELETE ON entry_keys
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+        """,
     ]
 
     static var latestVersion: Int { all.count }

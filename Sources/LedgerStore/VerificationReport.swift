@@ -9,7 +9,7 @@ public struct VerificationReport: Sendable {
         case canonicalBytes = "entry re-encodes to identical canonical bytes"
         case seqContiguity = "seq contiguous from 0"
         case prevChain = "prev chain"
-        case storedColumns = "stored leaf hash and index columns"
+        case storedColumns = "stored leaf hash, type and index keys"
         case treeHashes = "stored tree hashes"
         case signerKey = "signer is an active key"
         case entrySignature = "entry signature"

@@ -3,6 +3,7 @@ import MerkleLog
 /// The order-dependent state of one `verify` pass: chain, keys, registries and tree.
 struct VerificationRun {
     let trustedKeys: [NoteVerifier]
+    let rules: any EntryRules
     private(set) var failures: [VerificationReport.Failure] = []
     private var failureCount = 0
 
@@ -11,10 +12,8 @@ struct VerificationRun {
     private var prev = TreeHash.zero
     private var lastTime: Int64 = .min
     private var keys = KeyRing()
-    private var origins = Set<String>()
-    private var lots = Set<String>()
-    /// Leaf hashes by seq, for corrections (32 bytes per entry).
-    private var leafHashes: [TreeHash] = []
+    /// Leaf hashes by seq, for rules that pin earlier entries.
+    private let leafHashes = LeafHashList()
     private var tree = MerkleAccumulator()
     /// Checkpoint sizes whose recomputed roots are recorded in `roots`.
     var rootsWanted = Set<Int>()
@@ -23,7 +22,10 @@ struct VerificationRun {
     private var distinctCheckpointSizes = 0
     private var outsideCheckpointsChecked = 0
 
-    init(trustedKeys: [NoteVerifier]) { self.trustedKeys = trustedKeys }
+    init(trustedKeys: [NoteVerifier], rules: any EntryRules) {
+        self.trustedKeys = trustedKeys
+        self.rules = rules
+    }
 
     mutating func fail(_ check: VerificationReport.Check, seq: Int?, _ message: String) {
         failureCount += 1
@@ -39,7 +41,8 @@ struct VerificationRun {
 
     /// Everything about one row that depends on the rows before it. Returns the key its signature
     /// must verify under (nil when the entry is unreadable or its signer is not active).
-    mutating func checkSequential(_ row: StoredRow, _ decoded: DecodedRow, nodes: TreeNodeCursor) -> NoteVerifier? {
+    mutating func checkSequential(_ row: StoredRow, _ decoded: DecodedRow, nodes: TreeNodeCursor, keys storedKeys: KeyCursor,
+                                  db: SQLiteConnection) -> NoteVerifier? {
         let seq = row.seq
         for problem in row.problems { fail(.storedColumns, seq: seq, problem) }
         if seq != expectedSeq {
@@ -57,10 +60,14 @@ struct VerificationRun {
             for (node, hash) in tree.append(leafHash: leaf) { nodes.check(node, computed: hash, run: &self, seq: seq) }
             treeSize = tree.size
             if rootsWanted.contains(treeSize) { roots[treeSize] = tree.root }
-            leafHashes.append(leaf)
+            leafHashes.hashes.append(leaf)
             prev = leaf
         }
 
+        let stored = storedKeys.keys(of: seq)
+        for orphan in Set(stored.orphans).sorted() {
+            fail(.storedColumns, seq: orphan, "index keys are stored for seq \(orphan), which is not an entry")
+        }
         let entry: LedgerEntry
         switch decoded.entry {
         case .failure(let error):
@@ -72,9 +79,18 @@ struct VerificationRun {
         if entry.seq != seq { fail(.seqContiguity, seq: seq, "row \(seq) holds an entry that says seq \(entry.seq)") }
         if entry.prev != prev { fail(.prevChain, seq: seq, "prev is \(entry.prev), but the previous entry's leaf hash is \(prev)") }
         let body = entry.body
-        if row.type != body.type.rawValue || row.lotCode != body.lotCode || row.originCode != body.originCode
-            || row.uploadDigest != body.uploadDigest || row.recordedAt != entry.recordedAt {
-            fail(.storedColumns, seq: seq, "indexed columns (type, lot_code, origin_code, upload_digest, recorded_at) differ from the entry")
+        if row.type != body.type || row.recordedAt != entry.recordedAt {
+            fail(.storedColumns, seq: seq, "stored type or recorded_at column differs from the entry")
+        }
+        var computedKeys: [IndexKey]?
+        switch decoded.keys {
+        case .success(let keys):
+            computedKeys = keys
+            if stored.keys != keys {
+                fail(.storedColumns, seq: seq, "stored index keys [\(stored.keys.map(\.description).joined(separator: ", "))] differ from the entry's [\(keys.map(\.description).joined(separator: ", "))]")
+            }
+        case .failure(let error):
+            fail(.domainRules, seq: seq, error.description)
         }
         if let time = LedgerTime.parse(entry.recordedAt) {
             if time < lastTime { fail(.timestamps, seq: seq, "recorded_at \(entry.recordedAt) is earlier than the previous entry's") }
@@ -82,37 +98,25 @@ struct VerificationRun {
         }
 
         // Entry 0's key must be one the inspector trusts, when they gave keys.
-        if seq == 0, !trustedKeys.isEmpty, case .key(let record) = body,
+        if seq == 0, !trustedKeys.isEmpty, let record = try? KeyRecord(body),
            !trustedKeys.contains(where: { $0.vkey == record.vkey }) {
             fail(.signerKey, seq: seq, "the ledger's first key \(record.vkey) is not among the trusted keys")
         }
         let verifier = seq == 0 ? nil : keys.verifier(for: entry.signer)
         if let reason = keys.admit(seq: seq, body: body, signer: entry.signer) {
-            fail(body.type == .key || verifier == nil ? .signerKey : .domainRules, seq: seq, reason)
+            fail(body.type == KeyRecord.entryType || verifier == nil ? .signerKey : .domainRules, seq: seq, reason)
         }
-        checkDomainRules(entry)
-        return seq == 0 ? keys.verifier(for: entry.signer) : verifier
-    }
-
-    private mutating func checkDomainRules(_ entry: LedgerEntry) {
-        let seq = entry.seq
-        switch entry.body {
-        case .origin(let origin):
-            if !origins.insert(origin.originCode).inserted { fail(.domainRules, seq: seq, "origin code '\(origin.originCode)' registered twice") }
-        case .lot(let lot):
-            if !origins.contains(lot.originCode) { fail(.domainRules, seq: seq, "lot names unregistered origin code '\(lot.originCode)'") }
-            if !lots.insert(lot.lotCode).inserted { fail(.domainRules, seq: seq, "lot '\(lot.lotCode)' registered twice") }
-        case .grading(let grading):
-            if !lots.contains(grading.lotCode) { fail(.domainRules, seq: seq, "grading names unregistered lot '\(grading.lotCode)'") }
-        case .correction(let correction):
-            if correction.corrects >= seq || correction.corrects >= leafHashes.count {
-                fail(.domainRules, seq: seq, "corrects entry \(correction.corrects), which is not an earlier entry")
-            } else if leafHashes[correction.corrects].hex != correction.correctsLeafHash {
-                fail(.domainRules, seq: seq, "corrects_leaf does not match entry \(correction.corrects)'s leaf hash")
+        if let computedKeys, body.type != KeyRecord.entryType {
+            do {
+                let earlier = EarlierInVerify(db: db, leafHashes: leafHashes, seq: seq)
+                if let reason = try rules.violation(of: body, seq: seq, keys: computedKeys, earlier: earlier) {
+                    fail(.domainRules, seq: seq, reason)
+                }
+            } catch {
+                fail(.domainRules, seq: seq, "checking the rules: \(error)")
             }
-        case .key:
-            break
         }
+        return seq == 0 ? keys.verifier(for: entry.signer) : verifier
     }
 
     /// Signatures, roots, pairwise consistency and equivocation of the stored checkpoints.

@@ -1,4 +1,5 @@
 import LedgerStore
+import Provenance
 
 /// The facts an inspector's report shows, derived from a ledger snapshot and its verification.
 /// Rendering lives in `AuditReportRenderer`; this type only gathers and groups.

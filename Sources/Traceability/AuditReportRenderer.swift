@@ -83,7 +83,7 @@ public enum AuditReportRenderer {
             if let seq = outcome.firstBadEntry {
                 html += "<p>First bad entry: <strong>#\(seq)</strong>"
                 if let entry = report.ledger.entry(seq: seq) {
-                    html += " (\(entry.type.rawValue), recorded \(Markup.escapeHTML(entry.recordedAt))), as stored now: \(Markup.escapeHTML(EntrySummary.describe(entry)))"
+                    html += " (\(Markup.escapeHTML(entry.type)), recorded \(Markup.escapeHTML(entry.recordedAt))), as stored now: \(Markup.escapeHTML(EntrySummary.describe(entry)))"
                 }
                 html += ". Entries from here on cannot be trusted until the cooperative explains the difference.</p>\n"
             }

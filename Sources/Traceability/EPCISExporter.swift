@@ -1,4 +1,5 @@
 import LedgerStore
+import Provenance
 
 /// Builds a GS1 EPCIS 2.0 JSON-LD `EPCISDocument` from the ledger: one `ObjectEvent` per
 /// grading entry (see `Sources/Traceability/README.md` for the field mapping).

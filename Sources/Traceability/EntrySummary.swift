@@ -1,9 +1,12 @@
 import LedgerStore
+import Provenance
 
 /// One-line, plain-language descriptions of ledger entries, shared by `trace` and the audit report.
 public enum EntrySummary {
     public static func describe(_ entry: LedgerEntry) -> String {
-        switch entry.body {
+        let record: ProvenanceRecord
+        do { record = try entry.record() } catch { return "unreadable \(entry.type) entry: \(error)" }
+        switch record {
         case .origin(let origin):
             var parts = ["origin \(origin.originCode) registered", "farm \(origin.farmDescription)"]
             if let location = origin.location { parts.append(location) }

@@ -1,5 +1,6 @@
 import Imaging
 import LedgerStore
+import Provenance
 import MerkleLog
 
 /// Everything printed or handed out for one lot: the label image and the buyer's proof bundle.
@@ -24,22 +25,22 @@ public struct LabelPackage: Sendable {
     /// them and is signed by `signer`'s key; otherwise `signer` signs a new checkpoint first. The
     /// same key signs the bundle's statement that these are all the lot's entries.
     public static func make(lotCode: String, ledger: Ledger, signer: NoteSigner) throws -> LabelPackage {
-        guard let lotEntry = try ledger.lotRegistration(lotCode), case .lot(let signedLot) = lotEntry.body else {
+        guard let lotEntry = try ledger.lotRegistration(lotCode), case .lot(let signedLot) = try lotEntry.record() else {
             throw LabelError.unknownLot(lotCode)
         }
         let lotEntries = try ledger.entries(lotCode: lotCode)
-        guard lotEntries.contains(where: { $0.type == .grading }) else { throw LabelError.notGraded(lotCode) }
+        guard lotEntries.contains(where: { $0.type == RecordType.grading.rawValue }) else { throw LabelError.notGraded(lotCode) }
         // The origin the lot names now: a correction of the lot entry may have changed it.
         var originCode = signedLot.originCode
         for entry in lotEntries {
-            if case .correction(let correction) = entry.body, correction.corrects == lotEntry.seq,
+            if case .correction(let correction) = try? entry.record(), correction.corrects == lotEntry.seq,
                case .string(let code)? = correction.changes["origin_code"] { originCode = code }
         }
         guard let originEntry = try ledger.originRegistration(originCode) else {
             throw LabelError.originNotRegistered(lotCode: lotCode, originCode: originCode)
         }
         let originCorrections = try ledger.entries(originCode: originCode).filter { entry in
-            if case .correction(let correction) = entry.body { return correction.corrects == originEntry.seq && correction.lotCode == nil }
+            if case .correction(let correction) = try? entry.record() { return correction.corrects == originEntry.seq && correction.lotCode == nil }
             return false
         }
         let entries = (lotEntries + [originEntry] + originCorrections).sorted { $0.seq < $1.seq }

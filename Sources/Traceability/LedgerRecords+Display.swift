@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 
 extension OriginRecord {
     /// "Tân Thành, Lai Vung" from whichever parts are recorded.

@@ -1,4 +1,5 @@
 import LedgerStore
+import Provenance
 
 /// What the traceability tools read from a ledger, decoded once and indexed: entries in `seq`
 /// order and the stored checkpoints in the order they were made. One command works on one
@@ -28,12 +29,13 @@ public struct LedgerSnapshot: Sendable {
         var origins: [Recorded<OriginRecord>] = [], lots: [Recorded<LotRecord>] = []
         var gradings: [Recorded<GradingRecord>] = [], corrections: [Recorded<CorrectionRecord>] = []
         for entry in sorted {
-            switch entry.body {
+            // An entry the rules do not accept is left out here; `verify` reports it.
+            switch try? entry.record() {
             case .origin(let r): origins.append(Recorded(entry: entry, record: r))
             case .lot(let r): lots.append(Recorded(entry: entry, record: r))
             case .grading(let r): gradings.append(Recorded(entry: entry, record: r))
             case .correction(let r): corrections.append(Recorded(entry: entry, record: r))
-            case .key: break
+            case .key, nil: break
             }
         }
         self.origins = origins
@@ -90,13 +92,13 @@ extension LedgerSnapshot {
         for code in lotCodes {
             for entry in try ledger.entries(lotCode: code) {
                 entries.append(entry)
-                if case .lot(let lot) = entry.body { originCodes.insert(lot.originCode) }
+                if case .lot(let lot) = try entry.record() { originCodes.insert(lot.originCode) }
             }
         }
         for code in originCodes {
             for entry in try ledger.entries(originCode: code) {
                 entries.append(entry)
-                if code == query, case .lot(let lot) = entry.body, !lotCodes.contains(lot.lotCode) {
+                if code == query, case .lot(let lot) = try entry.record(), !lotCodes.contains(lot.lotCode) {
                     entries += try ledger.entries(lotCode: lot.lotCode)
                 }
             }

@@ -1,3 +1,5 @@
+import Provenance
+
 /// The URI printed in a lot's QR code and used as its EPCIS `epcClass`.
 ///
 /// With a GTIN it is the GS1 Digital Link URI `https://id.gs1.org/01/<GTIN-14>/10/<lot>`.
@@ -28,7 +30,7 @@ public enum LotIdentifier: Equatable, Sendable {
 
     public var uri: String {
         switch self {
-        case let .digitalLink(gtin, lot): return "\(Self.digitalLinkPrefix)\(gtin)/10/\(Self.percentEncoded(lot))"
+        case let .digitalLink(gtin, lot): return Identifiers.digitalLinkURI(gtin: gtin, lotCode: lot)
         case let .fallback(lot): return Self.fallbackPrefix + Self.percentEncoded(lot)
         }
     }
@@ -53,33 +55,9 @@ public enum LotIdentifier: Equatable, Sendable {
     }
 
     /// GTIN-8/12/13/14 digits with a correct mod-10 check digit, left-padded to 14 digits.
-    public static func normalisedGTIN(_ text: String) -> String? {
-        let digits = Array(text.utf8)
-        guard [8, 12, 13, 14].contains(digits.count),
-              digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
-        let padded = Array(repeating: UInt8(ascii: "0"), count: 14 - digits.count) + digits
-        let values = padded.map { Int($0 - UInt8(ascii: "0")) }
-        // GS1 check digit: weights 3,1,3,1,... from the rightmost data digit.
-        var sum = 0
-        for (i, value) in values.dropLast().reversed().enumerated() { sum += value * (i % 2 == 0 ? 3 : 1) }
-        guard (10 - sum % 10) % 10 == values[13] else { return nil }
-        return String(decoding: padded, as: UTF8.self)
-    }
+    public static func normalisedGTIN(_ text: String) -> String? { Identifiers.normalisedGTIN(text) }
 
-    /// RFC 3986 unreserved characters stay; everything else (UTF-8 bytes) is %XX-encoded,
-    /// as GS1 Digital Link requires for lot values.
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            let c = Character(Unicode.Scalar(byte))
-            if c.isASCII && (c.isLetter || c.isNumber || "-._~".contains(c)) {
-                out.append(c)
-            } else {
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
+    static func percentEncoded(_ text: String) -> String { Identifiers.percentEncoded(text) }
 
     static func percentDecoded(_ text: String) -> String? {
         var bytes: [UInt8] = []

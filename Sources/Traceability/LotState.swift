@@ -1,4 +1,5 @@
 import LedgerStore
+import Provenance
 
 /// A lot's state from a set of its entries: the lot and its origin registration with their
 /// corrections applied, and the grade of its latest grading with that grading's corrections
@@ -38,12 +39,13 @@ public struct LotState: Sendable {
         var gradings: [Recorded<GradingRecord>] = [], corrections: [Recorded<CorrectionRecord>] = []
         var lotRecord: LotRecord?
         for entry in sorted {
-            switch entry.body {
+            // An entry the rules refuse is no part of a lot's record (verify reports it).
+            switch try? entry.record() {
             case .lot(let lot): lots.append(entry); lotRecord = lot
             case .origin(let origin): origins.append((entry, origin))
             case .grading(let grading): gradings.append(Recorded(entry: entry, record: grading))
             case .correction(let correction): corrections.append(Recorded(entry: entry, record: correction))
-            default: throw .unexpected("entry #\(entry.seq) is a \(entry.type.rawValue) entry, not part of a lot's record")
+            default: throw .unexpected("entry #\(entry.seq) is a \(entry.type) entry, not part of a lot's record")
             }
         }
         guard lots.count == 1, let lotEntry = lots.first, var lot = lotRecord else {
@@ -61,7 +63,7 @@ public struct LotState: Sendable {
             if let code = record.lotCode, code != lot.lotCode {
                 throw .unexpected("correction #\(correction.seq) names lot \(code), not \(lot.lotCode)")
             }
-            switch target.body {
+            switch try? target.record() {
             case .lot: lotChanges.append(record.changes)
             case .origin: originChanges[target.seq, default: []].append(record.changes)
             case .grading: gradeChanges[target.seq, default: []].append(record.changes)

@@ -52,7 +52,7 @@ extension ProvenanceTrace {
             ("entries", .array(entries.map { entry in
                 .object([
                     ("seq", .int(entry.seq)),
-                    ("type", .string(entry.type.rawValue)),
+                    ("type", .string(entry.type)),
                     ("recorded_at", .string(entry.recordedAt)),
                     ("leaf_hash", .string(entry.leafHash.hex)),
                     ("summary", .string(EntrySummary.describe(entry))),

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import MerkleLog
 import Testing
 import TestSupport
@@ -83,8 +84,8 @@ import TestSupport
 
         // Item 3 end to end: a correction to Reject; the label printed now shows it, and the old
         // bundle says which (older) ledger state it speaks for.
-        let ledger = try Ledger(path: ws.ledger)
-        let grading = try #require(try ledger.entries(lotCode: "DT-LV-261103-01").last { $0.type == .grading })
+        let ledger = try Ledger(provenanceAt: ws.ledger)
+        let grading = try #require(try ledger.entries(lotCode: "DT-LV-261103-01").last { $0.type == "grading" })
         try ledger.append([.correction(CorrectionRecord(corrects: grading.seq, correctsLeafHash: grading.leafHash.hex,
                                                         reason: "mould found", lotCode: "DT-LV-261103-01",
                                                         changes: ["lot_grade": .string("Reject")]))],
@@ -166,21 +167,13 @@ import TestSupport
         #expect(unpinnedHTML.contains("<td>keys pinned by the inspector</td><td class=\"muted\">skipped</td>"))
 
         // Change a lot's harvest date in place, as someone with the database file could.
-        try Self.sqlite(ws.ledger, "DROP TRIGGER IF EXISTS entries_append_only_update; UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"harvest_date\":\"2026-11-04\"', '\"harvest_date\":\"2026-11-09\"') AS BLOB) WHERE type = 'lot' AND lot_code = 'DT-CT-261104-01';")
+        try SQLiteShell.tamper(ws.ledger, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"harvest_date\":\"2026-11-04\"', '\"harvest_date\":\"2026-11-09\"') AS BLOB) WHERE type = 'lot' AND seq IN (SELECT seq FROM entry_keys WHERE name = 'lot_code' AND value = 'DT-CT-261104-01');")
         let tampered = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--vkey", ws.vkey, "--out", report])
         #expect(tampered.status == 3)
         #expect(tampered.stdout.contains("FAILED verification"))
         let badHTML = try String(contentsOfFile: report, encoding: .utf8)
-        let lotSeq = try #require(try Ledger(path: ws.ledger, readOnly: true).entries(lotCode: "DT-CT-261104-01").first?.seq)
+        let lotSeq = try #require(try Ledger(provenanceAt: ws.ledger, readOnly: true).entries(lotCode: "DT-CT-261104-01").first?.seq)
         #expect(badHTML.contains("First bad entry: <strong>#\(lotSeq)</strong>"))
     }
 
-    static func sqlite(_ path: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", path, sql]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-    }
 }

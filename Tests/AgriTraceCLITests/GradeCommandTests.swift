@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import NeuralNet
 import Testing
 import TestSupport
@@ -33,24 +34,24 @@ import TestSupport
         let gradings = try ledger.entries(type: .grading)
         #expect(lots.count == 5 && gradings.count == 5)
         for entry in gradings {
-            guard case .grading(let grading) = entry.body, let expected = Self.toneModelExpectation[grading.lotCode] else {
+            guard case .grading(let grading) = try entry.record(), let expected = Self.toneModelExpectation[grading.lotCode] else {
                 Issue.record("unexpected entry \(entry.seq)"); continue
             }
             #expect(grading.lotGrade == expected.grade, "\(grading.lotCode)")
             #expect(["Premium", "Grade I", "Grade II", "Reject"].map { grading.distribution[$0] ?? -1 } == expected.counts, "\(grading.lotCode)")
             #expect(grading.needsReview == expected.review, "\(grading.lotCode)")
         }
-        guard case .lot(let lot) = lots[0].body else { Issue.record("not a lot"); return }
+        guard case .lot(let lot) = try lots[0].record() else { Issue.record("not a lot"); return }
         #expect(lot.cooperative == "HTX-LAI-VUNG" && lot.quantityGrams == 850_000 && lot.gtin == "08936045120019")
-        guard case .origin(let origin) = try ledger.entries(type: .origin)[1].body else { Issue.record("not an origin"); return }
+        guard case .origin(let origin) = try ledger.entries(type: .origin)[1].record() else { Issue.record("not an origin"); return }
         // Registered from NFD manifest fields, stored NFC.
         #expect(origin.farmName == "Trần Thị Hồng" && origin.commune == "Long Hậu" && origin.province == "Đồng Tháp")
 
         // The results file: one line per photo, agreeing with the ledger's images.
         let lines = try String(contentsOfFile: workspace.results, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 40)
-        let recorded = gradings.flatMap { entry -> [GradedImage] in
-            guard case .grading(let grading) = entry.body else { return [] }
+        let recorded = try gradings.flatMap { entry -> [GradedImage] in
+            guard case .grading(let grading) = try entry.record() else { return [] }
             return grading.images
         }
         for (line, image) in zip(lines, recorded) {
@@ -73,7 +74,7 @@ import TestSupport
         #expect(human.stdout.contains("Nothing new: every lot of this upload is already recorded in the ledger."))
         #expect(human.stdout.contains("Grade II       already recorded #5,#6"))
         #expect(human.stderr.isEmpty)
-        #expect(try Ledger(path: workspace.ledger).size() == 15)
+        #expect(try Ledger(provenanceAt: workspace.ledger).size() == 15)
     }
 
     @Test func aCorruptedPhotoIsRecordedAsUnreadableAndTheRestIsGraded() throws {
@@ -93,7 +94,7 @@ import TestSupport
         let ledger = try workspace.openLedger()
         #expect(try ledger.entries(type: .grading).count == 5)
         let images = try ledger.entries(lotCode: "DT-LV-261103-02").compactMap { entry -> [GradedImage]? in
-            if case .grading(let grading) = entry.body { return grading.images }
+            if case .grading(let grading) = try entry.record() { return grading.images }
             return nil
         }.flatMap { $0 }
         let unreadable = images.filter { if case .unreadable = $0 { return true } else { return false } }
@@ -121,7 +122,7 @@ import TestSupport
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("3 problems, nothing was graded or recorded"))
-        #expect(result.stderr.contains("manifest.csv:4: harvest_date '2026-11-31' is not a date of the form YYYY-MM-DD"))
+        #expect(result.stderr.contains("manifest.csv:4: harvest_date '2026-11-31' is not a date YYYY-MM-DD (digits only, year 1900 or later)"))
         #expect(result.stderr.contains("manifest.csv:19: lot DT-CT-261104-01: origin_code 'VN-DTOR-9999' disagrees with 'VN-DTOR-0203' on line 18"))
         #expect(result.stderr.contains("le-van-tam/IMG_20261104_4120.jpg: not listed in manifest.csv"))
         #expect(try workspace.openLedger().size() == 1)

@@ -2,6 +2,7 @@
 import Foundation
 import Grading
 import LedgerStore
+import Provenance
 import NeuralNet
 import Testing
 import TestSupport
@@ -22,7 +23,7 @@ import TestSupport
     @Test func aClassifierFailureIsAnInternalFailureNotALedgerOrInputProblem() throws {
         let workspace = try GradeWorkspace()
         defer { workspace.remove() }
-        let store = LedgerGradingStore(ledger: try Ledger(path: workspace.ledger), signer: try SigningKeyFile.load(workspace.key))
+        let store = LedgerGradingStore(ledger: try Ledger(provenanceAt: workspace.ledger), signer: try SigningKeyFile.load(workspace.key))
         let grader = BatchGrader(classifier: FailingClassifier(), policy: try GradingPolicy.bundledDefault(), ledger: store,
                                  options: .init(jobs: 1, registerOrigins: true))
         let upload = try Upload(url: FixtureFiles.url("uploads/sample"))

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import Testing
 import TestSupport
 
@@ -56,17 +57,17 @@ import TestSupport
     }
 
     static func lotsRecorded(_ workspace: GradeWorkspace) -> Int {
-        (try? Ledger(path: workspace.ledger, readOnly: true).entries(type: .lot).count) ?? 0
+        (try? Ledger(provenanceAt: workspace.ledger, readOnly: true).entries(type: .lot).count) ?? 0
     }
 
     /// Every lot exactly once, each with exactly one grading carrying the same upload digest.
     static func expectEveryLotExactlyOnce(_ workspace: GradeWorkspace) throws {
         let ledger = try workspace.openLedger()
         let lots = try ledger.entries(type: .lot).compactMap { entry -> LotRecord? in
-            if case .lot(let lot) = entry.body { return lot } else { return nil }
+            if case .lot(let lot) = try entry.record() { return lot } else { return nil }
         }
         let gradings = try ledger.entries(type: .grading).compactMap { entry -> GradingRecord? in
-            if case .grading(let grading) = entry.body { return grading } else { return nil }
+            if case .grading(let grading) = try entry.record() { return grading } else { return nil }
         }
         #expect(lots.count == lotCount)
         #expect(Set(lots.map(\.lotCode)) == Set((0..<lotCount).map { String(format: "KILL-%02d", $0) }))

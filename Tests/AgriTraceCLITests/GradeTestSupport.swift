@@ -1,6 +1,7 @@
 import Foundation
 import LedgerStore
 import MerkleLog
+import Provenance
 import NeuralNet
 import TestSupport
 
@@ -40,7 +41,7 @@ struct GradeWorkspace {
         // A fixed seed keeps runs reproducible (the worked example's seed in LedgerStore's README).
         let signer = try NoteSigner(name: "htx-lai-vung.example/ledger", seed: [UInt8](repeating: 7, count: 32))
         try SigningKeyFile.write(signer, to: key)
-        try Ledger.create(at: ledger, signer: signer)
+        try Ledger.createProvenance(at: ledger, signer: signer)
         try ToneModel.make().write(to: URL(fileURLWithPath: model))
     }
 
@@ -51,7 +52,7 @@ struct GradeWorkspace {
         try AgriTraceBinary.run(["grade", upload, "--ledger", ledger, "--key", key, "--model", model] + extra)
     }
 
-    func openLedger() throws -> Ledger { try Ledger(path: ledger, readOnly: true) }
+    func openLedger() throws -> Ledger { try Ledger(provenanceAt: ledger, readOnly: true) }
 
     func remove() { directory.remove() }
 }

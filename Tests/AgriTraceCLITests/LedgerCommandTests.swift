@@ -232,12 +232,7 @@ import TestSupport
         let setup = try Setup()
         defer { setup.directory.remove() }
         try setup.append("[\(Self.origin),\(Self.lot("LOT-D")),\(Self.lot("LOT-E"))]")
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = ["sqlite3", setup.db, "DROP TRIGGER entries_append_only_update; UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'LOT-D', 'LOT-X') AS BLOB) WHERE seq = 2;"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(sqlite.terminationStatus == 0)
+        try SQLiteShell.tamper(setup.db, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'LOT-D', 'LOT-X') AS BLOB) WHERE seq = 2;")
         let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey])
         #expect(result.status == 3)
         #expect(result.stdout.contains("TAMPERED: first bad entry: 2"))

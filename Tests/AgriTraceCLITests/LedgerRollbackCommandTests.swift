@@ -16,6 +16,7 @@ import TestSupport
         try SQLiteShell.run(db, triggers.map { "DROP TRIGGER \($0);" }.joined(separator: "\n") + """
 
             DELETE FROM entries WHERE seq >= \(size);
+            DELETE FROM entry_keys WHERE seq >= \(size);
             DELETE FROM tree_nodes WHERE ((idx + 1) << level) > \(size);
             DELETE FROM checkpoints WHERE tree_size > \(size);
 

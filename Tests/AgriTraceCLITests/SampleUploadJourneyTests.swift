@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import Testing
 import TestSupport
 
@@ -19,8 +20,8 @@ import TestSupport
 
         // What the grader recorded for one lot, read straight from the ledger.
         let ledger = try ws.openLedger()
-        let gradingEntry = try #require(try ledger.entries(lotCode: "DT-LV-261103-01").last { $0.type == .grading })
-        guard case .grading(let grading) = gradingEntry.body else { Issue.record("not a grading"); return }
+        let gradingEntry = try #require(try ledger.entries(lotCode: "DT-LV-261103-01").last { $0.type == "grading" })
+        guard case .grading(let grading) = try gradingEntry.record() else { Issue.record("not a grading"); return }
 
         let trace = try AgriTraceBinary.run(["trace", "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01", "--ledger", ws.ledger])
         #expect(trace.status == 0, "\(trace.stderr)")
@@ -61,7 +62,7 @@ import TestSupport
         let eventList = try #require((document["epcisBody"] as? [String: Any])?["eventList"] as? [[String: Any]])
         #expect(eventList.count == (try ledger.entries(type: .grading)).count)
         let grades = try ledger.entries(type: .grading).compactMap { entry -> String? in
-            if case .grading(let g) = entry.body { return g.lotGrade }; return nil
+            if case .grading(let g) = try entry.record() { return g.lotGrade }; return nil
         }
         #expect(eventList.map { $0["disposition"] as? String } == grades.map { $0 == "Reject" ? "non_conformant" : "conformant" })
 

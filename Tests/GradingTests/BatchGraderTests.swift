@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import Testing
 import TestSupport
 @testable import Grading

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 @testable import Grading
 
 /// A classifier whose answer is a pure function of the photo bytes, so pipeline tests can check

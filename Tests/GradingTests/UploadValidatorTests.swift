@@ -1,4 +1,5 @@
 import Foundation
+import Provenance
 import Testing
 import TestSupport
 @testable import Grading
@@ -114,12 +115,12 @@ import TestSupport
     }
 
     @Test func dateAndGTINRules() {
-        #expect(Manifest.isCalendarDate("2024-02-29"))
-        #expect(!Manifest.isCalendarDate("2026-02-29"))
-        #expect(!Manifest.isCalendarDate("2026-1-05"))
-        #expect(!Manifest.isCalendarDate("05/11/2026"))
-        #expect(Manifest.isGTIN14("08936045120019"))
-        #expect(!Manifest.isGTIN14("08936045120018"))
+        #expect(Identifiers.isDate("2024-02-29"))
+        #expect(!Identifiers.isDate("2026-02-29"))
+        #expect(!Identifiers.isDate("2026-1-05"))
+        #expect(!Identifiers.isDate("05/11/2026"))
+        #expect(Identifiers.isGTIN14("08936045120019"))
+        #expect(!Identifiers.isGTIN14("08936045120018"))
         #expect(Manifest.quantityGrams("850") == 850_000)
         #expect(Manifest.quantityGrams("0.25") == 250)
         #expect(Manifest.quantityGrams("1.2345") == nil)

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerStore
 import MerkleLog
+import Provenance
 import Testing
 import TestSupport
 
@@ -23,7 +24,7 @@ import TestSupport
         #expect(try ledger.entry(leafHash: result.appended[2].leafHash)?.seq == 3)
         #expect(try ledger.isOriginRegistered("VN-TG-001"))
         #expect(try !ledger.isOriginRegistered("VN-TG-002"))
-        guard case .lot(let lot) = try #require(try ledger.lotRegistration("LOT-1")).body else {
+        guard case .lot(let lot) = try #require(try ledger.lotRegistration("LOT-1")).record() else {
             Issue.record("not a lot"); return
         }
         #expect(lot.digitalLinkURI == "https://id.gs1.org/01/09506000134352/10/LOT-1")

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerStore
 import MerkleLog
+import Provenance
 import Testing
 
 @Suite struct DeterminismTests {
@@ -24,7 +25,7 @@ import Testing
         defer { fixture.remove() }
         let target = try #require(try fixture.ledger.entry(seq: 0))
         // A correction whose changes hold a nested "sig" member: only the top-level one is removed.
-        let correction = EntryBody.correction(CorrectionRecord(corrects: 0, correctsLeafHash: target.leafHash.hex, reason: "test",
+        let correction = ProvenanceRecord.correction(CorrectionRecord(corrects: 0, correctsLeafHash: target.leafHash.hex, reason: "test",
                                                               changes: ["sig": "nested", "note": "keep"]))
         let entry = try #require(try fixture.ledger.append([correction], signer: fixture.signer).appended.first)
         let text = String(decoding: entry.signedBytes, as: UTF8.self)

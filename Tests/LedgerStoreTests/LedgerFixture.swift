@@ -1,9 +1,12 @@
 import Foundation
 import LedgerStore
 import MerkleLog
+import Provenance
 import TestSupport
 
-/// A fresh ledger in a temporary directory with a deterministic key and clock.
+/// A fresh ledger in a temporary directory with a deterministic key and clock. The store is
+/// exercised with the provenance rules, the rule set it serves; `OpaqueStoreTests` show it
+/// needs none of them.
 struct LedgerFixture {
     let directory: TemporaryDirectory
     let signer: NoteSigner
@@ -17,20 +20,20 @@ struct LedgerFixture {
     init(clock: LedgerClock = .fixed(millisecondsSinceEpoch: LedgerFixture.startTime)) throws {
         directory = try TemporaryDirectory(prefix: "ledger-test")
         signer = try NoteSigner(name: LedgerFixture.origin, seed: LedgerFixture.seed)
-        ledger = try Ledger.create(at: directory.url.appendingPathComponent("ledger.db").path, signer: signer, clock: clock)
+        ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent("ledger.db").path, signer: signer, clock: clock)
     }
 
-    static func origin(_ code: String) -> EntryBody {
+    static func origin(_ code: String) -> ProvenanceRecord {
         .origin(OriginRecord(originCode: code, farmID: "farm-\(code)", farmName: "Nông trại Nguyễn Văn A",
                              commune: "Tân Phú", district: "Cai Lậy", province: "Tiền Giang", crop: "mango"))
     }
 
-    static func lot(_ code: String, origin: String, digest: String? = nil) -> EntryBody {
+    static func lot(_ code: String, origin: String, digest: String? = nil) -> ProvenanceRecord {
         .lot(LotRecord(lotCode: code, originCode: origin, farmID: "farm-\(origin)", cooperative: "coop-1", crop: "mango",
                        harvestDate: "2026-03-01", quantityGrams: 125_000, gtin: "09506000134352", uploadDigest: digest))
     }
 
-    static func grading(_ lot: String, digest: String? = nil, photos: Int = 3) -> EntryBody {
+    static func grading(_ lot: String, digest: String? = nil, photos: Int = 3) -> ProvenanceRecord {
         let hex = String(repeating: "ab", count: 32)
         let images = (0..<photos).map { index in
             GradedImage.graded(GradedPhoto(file: "IMG_\(index).jpg", sha256: hex, classIndex: index % 10,

@@ -21,6 +21,7 @@ import TestSupport
     static func rollBack(_ path: String, to size: Int) throws {
         try edit(path, """
             DELETE FROM entries WHERE seq >= \(size);
+            DELETE FROM entry_keys WHERE seq >= \(size);
             DELETE FROM tree_nodes WHERE ((idx + 1) << level) > \(size);
             DELETE FROM checkpoints WHERE tree_size > \(size);
             """)

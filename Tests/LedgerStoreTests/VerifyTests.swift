@@ -1,6 +1,7 @@
 import Foundation
 import LedgerStore
 import MerkleLog
+import Provenance
 import Testing
 import TestSupport
 
@@ -10,7 +11,7 @@ import TestSupport
     /// A ledger of 12 entries (key, 3 origins, 4 lots, 4 gradings) with a checkpoint at the end.
     static func populated() throws -> LedgerFixture {
         let fixture = try LedgerFixture()
-        var bodies = [EntryBody]()
+        var bodies = [ProvenanceRecord]()
         for o in 1...3 { bodies.append(LedgerFixture.origin("O\(o)")) }
         for l in 1...4 { bodies.append(LedgerFixture.lot("L\(l)", origin: "O\(l % 3 + 1)")) }
         for l in 1...4 { bodies.append(LedgerFixture.grading("L\(l)")) }
@@ -19,18 +20,6 @@ import TestSupport
         try fixture.ledger.append(Array(bodies[5...]), signer: fixture.signer)
         try fixture.ledger.signCheckpoint(signer: fixture.signer)
         return fixture
-    }
-
-    static func sqlite(_ path: String, _ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", path, "DROP TRIGGER IF EXISTS entries_append_only_update; DROP TRIGGER IF EXISTS entries_append_only_delete; DROP TRIGGER IF EXISTS tree_nodes_append_only_update; DROP TRIGGER IF EXISTS tree_nodes_append_only_delete; " + sql]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0, "sqlite3 failed: \(message)")
     }
 
     /// Verifies with several chunk sizes (so the pipelined stages meet chunk boundaries at
@@ -68,7 +57,7 @@ import TestSupport
         let fixture = try Self.populated()
         defer { fixture.remove() }
         // Change a lot's crop inside the stored JSON; the bytes stay canonical JSON.
-        try Self.sqlite(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"crop\":\"mango\"', '\"crop\":\"durian\"') AS BLOB) WHERE seq = 6;")
+        try SQLiteShell.tamper(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"crop\":\"mango\"', '\"crop\":\"durian\"') AS BLOB) WHERE seq = 6;")
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 6)
         #expect(report.firstFailure?.check == .storedColumns || report.firstFailure?.check == .treeHashes)
@@ -81,7 +70,7 @@ import TestSupport
         defer { fixture.remove() }
         // A careful attacker also rewrites the leaf_hash column (sqlite3 has no SHA-256, so copy
         // another row's): the signature, chain and tree hashes still expose entry 4.
-        try Self.sqlite(fixture.path, "UPDATE entries SET body = (SELECT body FROM entries WHERE seq = 5), leaf_hash = (SELECT leaf_hash FROM entries WHERE seq = 5) WHERE seq = 4;")
+        try SQLiteShell.tamper(fixture.path, "UPDATE entries SET body = (SELECT body FROM entries WHERE seq = 5), leaf_hash = (SELECT leaf_hash FROM entries WHERE seq = 5) WHERE seq = 4;")
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 4)
         #expect(report.failures.contains { $0.seq == 4 && $0.check == .seqContiguity })
@@ -90,7 +79,7 @@ import TestSupport
     @Test func deletedRowIsNamed() throws {
         let fixture = try Self.populated()
         defer { fixture.remove() }
-        try Self.sqlite(fixture.path, "DELETE FROM entries WHERE seq = 8;")
+        try SQLiteShell.tamper(fixture.path, "DELETE FROM entries WHERE seq = 8;")
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 8)
         #expect(report.firstFailure?.check == .seqContiguity)
@@ -100,7 +89,7 @@ import TestSupport
     @Test func deletedLastRowIsCaughtByTheCheckpoint() throws {
         let fixture = try Self.populated()
         defer { fixture.remove() }
-        try Self.sqlite(fixture.path, "DELETE FROM entries WHERE seq = 11;")
+        try SQLiteShell.tamper(fixture.path, "DELETE FROM entries WHERE seq = 11;")
         let report = try Self.verify(fixture.ledger)
         #expect(!report.isIntact)
         #expect(report.failures.contains { $0.check == .checkpointRoot })
@@ -110,7 +99,7 @@ import TestSupport
         let fixture = try Self.populated()
         defer { fixture.remove() }
         // Swap the seq numbers of rows 9 and 10 (via a temporary value).
-        try Self.sqlite(fixture.path, "UPDATE entries SET seq = 1000 WHERE seq = 9; UPDATE entries SET seq = 9 WHERE seq = 10; UPDATE entries SET seq = 10 WHERE seq = 1000;")
+        try SQLiteShell.tamper(fixture.path, "UPDATE entries SET seq = 1000 WHERE seq = 9; UPDATE entries SET seq = 9 WHERE seq = 10; UPDATE entries SET seq = 10 WHERE seq = 1000;")
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 9)
         #expect(report.firstFailure?.check == .seqContiguity)
@@ -119,7 +108,7 @@ import TestSupport
     @Test func tamperedTreeHashIsNamed() throws {
         let fixture = try Self.populated()
         defer { fixture.remove() }
-        try Self.sqlite(fixture.path, "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2;")
+        try SQLiteShell.tamper(fixture.path, "UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2;")
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 5)   // node (1, 2) completes with entry 5
         #expect(report.firstFailure?.check == .treeHashes)
@@ -129,7 +118,7 @@ import TestSupport
         let fixture = try Self.populated()
         defer { fixture.remove() }
         // Rewrite "Nguyễn" (NFC) as NFD in entry 1: same text to a reader, different bytes.
-        try Self.sqlite(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'Nguyễn', 'Nguyễn') AS BLOB) WHERE seq = 1;")
+        try SQLiteShell.tamper(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'Nguyễn', 'Nguyễn') AS BLOB) WHERE seq = 1;")
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 1)
         #expect(report.failures.contains { $0.seq == 1 && $0.check == .canonicalBytes })

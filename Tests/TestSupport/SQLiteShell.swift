@@ -35,6 +35,12 @@ public enum SQLiteShell {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// Drops every trigger (the append-only guards), then runs `sql`: an attacker with write access.
+    public static func tamper(_ path: String, _ sql: String) throws {
+        let drops = try query(path, "SELECT name FROM sqlite_master WHERE type = 'trigger'").map { "DROP TRIGGER \"\($0)\";" }
+        try run(path, (drops + [sql]).joined(separator: "\n"))
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public let sql: String
         public let message: String

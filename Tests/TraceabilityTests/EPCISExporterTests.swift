@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import Testing
 import TestSupport
 @testable import Traceability
@@ -77,8 +78,8 @@ import TestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
-        let first = try #require(try ledger.entries(lotCode: "DT-TM-261104-02").last { $0.type == .grading })
-        guard case .grading(var regrade) = first.body else { Issue.record("not a grading"); return }
+        let first = try #require(try ledger.entries(lotCode: "DT-TM-261104-02").last { $0.type == "grading" })
+        guard case .grading(var regrade) = try first.record() else { Issue.record("not a grading"); return }
         regrade.lotGrade = "Grade II"
         try ledger.append([.grading(regrade)], signer: signer)
         let snapshot = try LedgerSnapshot(reading: ledger)

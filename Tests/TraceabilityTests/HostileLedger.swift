@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import MerkleLog
 import Traceability
 
@@ -27,7 +28,7 @@ enum HostileLedger {
     static func build(at path: String, port: Int) throws -> Ledger {
         let text = payload(port: port)
         let signer = try NoteSigner(name: "coop.example/hostile", seed: [UInt8](repeating: 0x3C, count: 32))
-        let ledger = try Ledger.create(at: path, signer: signer,
+        let ledger = try Ledger.createProvenance(at: path, signer: signer,
                                        clock: .fixed(millisecondsSinceEpoch: 1_794_362_400_000))
         try ledger.append([.origin(OriginRecord(originCode: "VN-HOSTILE-1", farmID: "F-1" + text, farmName: text,
                                                 commune: text, district: text, province: text, crop: "tomato" + text))],

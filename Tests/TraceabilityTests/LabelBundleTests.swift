@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import MerkleLog
 import Testing
 import TestSupport
@@ -35,7 +36,7 @@ import TestSupport
 
         /// Appends a correction of the lot's latest grading to `grade`.
         func correctGrade(_ lot: String, to grade: String) throws {
-            let grading = try #require(try ledger.entries(lotCode: lot).last { $0.type == .grading })
+            let grading = try #require(try ledger.entries(lotCode: lot).last { $0.type == "grading" })
             try ledger.append([.correction(CorrectionRecord(corrects: grading.seq, correctsLeafHash: grading.leafHash.hex,
                                                             reason: "bruising found at dispatch", lotCode: lot,
                                                             changes: ["lot_grade": .string(grade)]))], signer: signer)

@@ -1,4 +1,5 @@
 import LedgerStore
+import Provenance
 import Testing
 @testable import Traceability
 

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import Testing
 import TestSupport
 @testable import Traceability
@@ -16,7 +17,7 @@ import TestSupport
         try withSample { ledger, snapshot in
             let trace = try ProvenanceTrace(query: "DT-LV-261103-02", in: snapshot)
             #expect(trace.resolved == .lot("DT-LV-261103-02"))
-            #expect(trace.entries.map(\.type) == [.origin, .lot, .grading, .correction])
+            #expect(trace.entries.map(\.type) == ["origin", "lot", "grading", "correction"])
             #expect(trace.entries.map(\.seq) == trace.entries.map(\.seq).sorted())
             let origin = try #require(try ledger.originRegistration("VN-DTOR-0157"))
             #expect(trace.entries[0].seq == origin.seq)
@@ -36,9 +37,9 @@ import TestSupport
     @Test func digitalLinkAndFallbackURIsResolveToTheirLot() throws {
         try withSample { _, snapshot in
             let gs1 = try ProvenanceTrace(query: "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01", in: snapshot)
-            #expect(gs1.entries.contains { if case .lot(let lot) = $0.body { return lot.lotCode == "DT-LV-261103-01" }; return false })
+            #expect(gs1.entries.contains { if case .lot(let lot) = try? $0.record() { return lot.lotCode == "DT-LV-261103-01" }; return false })
             let urn = try ProvenanceTrace(query: "urn:agritrace:lot:DT-CT-261104-01", in: snapshot)
-            #expect(urn.entries.map(\.type) == [.origin, .lot, .grading])
+            #expect(urn.entries.map(\.type) == ["origin", "lot", "grading"])
             // The right lot code under the wrong GTIN is not this lot.
             #expect(throws: TraceError.self) {
                 try ProvenanceTrace(query: "https://id.gs1.org/01/00000000000000/10/DT-LV-261103-01", in: snapshot)
@@ -53,13 +54,13 @@ import TestSupport
         try withSample { _, snapshot in
             let trace = try ProvenanceTrace(query: "VN-DTOR-0141", in: snapshot)
             #expect(trace.resolved == .origin("VN-DTOR-0141"))
-            let lotCodes = trace.entries.compactMap { entry -> String? in
-                if case .lot(let lot) = entry.body { return lot.lotCode }
+            let lotCodes = try trace.entries.compactMap { entry -> String? in
+                if case .lot(let lot) = try entry.record() { return lot.lotCode }
                 return nil
             }
             #expect(lotCodes == ["DT-LV-261103-01", "DT-LV-261105-03"])
-            #expect(trace.entries.filter { $0.type == .grading }.count == 2)
-            #expect(trace.entries.filter { $0.type == .origin }.count == 1)
+            #expect(trace.entries.filter { $0.type == "grading" }.count == 2)
+            #expect(trace.entries.filter { $0.type == "origin" }.count == 1)
         }
     }
 

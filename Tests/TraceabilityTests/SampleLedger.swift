@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import LedgerStore
 import MerkleLog
+import Provenance
 import TestSupport
 
 /// Builds a ledger from the sample upload (`Fixtures/uploads/sample/manifest.csv` and its photos)
@@ -78,7 +79,7 @@ enum SampleLedger {
     @discardableResult
     static func build(at path: String, checkpoint: Bool = true) throws -> (Ledger, NoteSigner) {
         let signer = try signer()
-        let ledger = try Ledger.create(at: path, signer: signer, clock: clock)
+        let ledger = try Ledger.createProvenance(at: path, signer: signer, clock: clock)
         let rows = try manifestRows()
         var origins: [String] = []
         var lots: [String] = []
@@ -86,7 +87,7 @@ enum SampleLedger {
             if !origins.contains(row.originCode) { origins.append(row.originCode) }
             if !lots.contains(row.lotCode) { lots.append(row.lotCode) }
         }
-        let originBodies = origins.map { code -> EntryBody in
+        let originBodies = origins.map { code -> ProvenanceRecord in
             let row = rows.first { $0.originCode == code }!
             return .origin(OriginRecord(originCode: code, farmID: row.farmID, farmName: row.farmName, commune: row.commune,
                                         district: row.district, province: "Đồng Tháp", crop: row.crop))

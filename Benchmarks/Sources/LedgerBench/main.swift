@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import LedgerStore
 import MerkleLog
+import Provenance
 
 // LedgerBench: appends (one transaction per 1,000 entries and per entry) of ~1 KB grading entries
 // against a plain Python sqlite3+hashlib hash chain doing the same appends, full `verify` of a
@@ -51,15 +52,15 @@ func gradingBody(_ index: Int) -> EntryBody {
         return .graded(GradedPhoto(file: "farm-\(index % 17)/IMG_\(20260301 + photo)_\(index).jpg", sha256: hex(photo),
                                    classIndex: (index + photo) % 10, scoresBasisPoints: scores, grade: "Grade I"))
     }
-    return .grading(GradingRecord(lotCode: lot, model: hex(100), policy: hex(101), uploadDigest: hex(102), images: images,
-                                  lotGrade: "Grade I", distribution: ["Premium": 1, "Grade I": 4, "Grade II": 1], needsReview: 0))
+    return ProvenanceRecord.grading(GradingRecord(lotCode: lot, model: hex(100), policy: hex(101), uploadDigest: hex(102), images: images,
+                                  lotGrade: "Grade I", distribution: ["Premium": 1, "Grade I": 4, "Grade II": 1], needsReview: 0)).body
 }
 
 func setupLedger(_ name: String) throws -> Ledger {
     let path = options.work + "/" + name
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    let ledger = try Ledger.create(at: path, signer: signer)
-    var setup: [EntryBody] = [.origin(OriginRecord(originCode: "VN-DT-001", farmID: "farm-1", crop: "tomato"))]
+    let ledger = try Ledger.createProvenance(at: path, signer: signer)
+    var setup: [ProvenanceRecord] = [.origin(OriginRecord(originCode: "VN-DT-001", farmID: "farm-1", crop: "tomato"))]
     for lot in 0..<lotCount {
         setup.append(.lot(LotRecord(lotCode: "LOT-\(lot)", originCode: "VN-DT-001", farmID: "farm-1", cooperative: "coop-1",
                                     crop: "tomato", harvestDate: "2026-03-01")))

@@ -19,6 +19,7 @@ import Foundation
 import Grading
 import LedgerStore
 import MerkleLog
+import Provenance
 import NeuralNet
 
 let benchmarksDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -31,7 +32,7 @@ func gradeOne(upload: String, model: String, ledgerDir: String, jobs: Int) throw
     try? FileManager.default.removeItem(atPath: ledgerDir)
     try FileManager.default.createDirectory(atPath: ledgerDir, withIntermediateDirectories: true)
     let signer = try NoteSigner.generate(name: "bench.example/ledger")
-    let ledger = try Ledger.create(at: ledgerDir + "/bench.db", signer: signer)
+    let ledger = try Ledger.createProvenance(at: ledgerDir + "/bench.db", signer: signer)
     let classifier = try ModelPhotoClassifier(contentsOf: URL(fileURLWithPath: model))
     let grader = BatchGrader(classifier: classifier, policy: try GradingPolicy.bundledDefault(),
                              ledger: LedgerGradingStore(ledger: ledger, signer: signer),

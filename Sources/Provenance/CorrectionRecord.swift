@@ -1,3 +1,5 @@
+import LedgerStore
+
 /// `correction` entry: amends an earlier entry without rewriting it. It names the corrected entry
 /// by `seq` and leaf hash, says why, and carries the changed fields (any JSON object).
 public struct CorrectionRecord: Sendable, Equatable {

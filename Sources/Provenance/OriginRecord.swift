@@ -1,3 +1,5 @@
+import LedgerStore
+
 /// `origin` entry: registers a growing-area code, with its farm, place and crop.
 /// Lots may only name registered origin codes.
 public struct OriginRecord: Sendable, Equatable {

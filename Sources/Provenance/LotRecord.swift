@@ -1,3 +1,5 @@
+import LedgerStore
+
 /// `lot` entry: a harvested lot from a registered origin, delivered to a cooperative.
 public struct LotRecord: Sendable, Equatable {
     public var lotCode: String
@@ -11,7 +13,7 @@ public struct LotRecord: Sendable, Equatable {
     public var quantityGrams: Int?
     /// GTIN-14; when present the lot's GS1 Digital Link URI is recorded too.
     public var gtin: String?
-    /// Idempotency key of the upload that recorded the lot (hex SHA-256), see `Ledger.append`.
+    /// The upload that recorded the lot (hex SHA-256, see `IdempotencyKey`).
     public var uploadDigest: String?
 
     public init(lotCode: String, originCode: String, farmID: String, cooperative: String, crop: String,
@@ -64,7 +66,7 @@ public struct LotRecord: Sendable, Equatable {
         if reader.strict, uri == nil, gtin != nil { throw EntryError.notCanonical }
         guard uri == nil || uri == digitalLinkURI else {
             throw EntryError.invalidField(field: "gs1_uri", reason: gtin == nil ? "only present with a gtin"
-                                          : "must be \(digitalLinkURI!)")
+                                          : "must be \(digitalLinkURI ?? "")")
         }
         uploadDigest = try reader.optionalSHA256Hex("upload_digest")
     }

@@ -1,3 +1,5 @@
+import LedgerStore
+
 /// `grading` entry: the graded photos of one lot, the model and policy that graded them, and the
 /// lot's resulting grade.
 public struct GradingRecord: Sendable, Equatable {

@@ -1,0 +1,96 @@
+/// The one set of rules for what any entry may contain, whatever its type. The writer applies it
+/// before signing and the reader (`LedgerEntry(canonicalBytes:)`, hence `verify`, export and
+/// proofs) applies the same functions to what it reads, so an entry that was signed can always
+/// be read back.
+///
+/// - the whole entry is at most `maxEntryBytes` of canonical JSON;
+/// - nesting at most `JSONParser.maxDepth` deep; integers within ±(2^53 − 1);
+/// - object keys are non-empty printable ASCII; the type name is 1–32 of `a–z 0–9 _ -`;
+/// - no string anywhere holds a control character (U+0000–U+001F, U+007F–U+009F): they would
+///   reach terminals, CSV and HTML, and a name with a newline or tab is never what was meant.
+///
+/// Type-specific field rules (identifiers, required fields) are the `EntryRules`'.
+public enum EntryValidator {
+    /// Largest entry, in canonical bytes (1 MiB).
+    public static let maxEntryBytes = 1 << 20
+
+    public static func check(_ body: EntryBody) throws {
+        try checkTypeName(body.type)
+        for (key, value) in body.fields {
+            guard !EntryBody.envelopeFields.contains(key) else { throw EntryError.reservedField(key) }
+            try checkKey(key)
+            try check(value, path: key, depth: 1)
+        }
+    }
+
+    public static func checkTypeName(_ name: String) throws {
+        let allowed = { (unit: UInt8) in (0x61...0x7a).contains(unit) || (0x30...0x39).contains(unit) || unit == 0x5f || unit == 0x2d }
+        guard (1...32).contains(name.utf8.count), name.utf8.allSatisfy(allowed) else {
+            throw EntryError.invalidField(field: "type", reason: "'\(printable(name))' must be 1–32 of a–z 0–9 _ -")
+        }
+    }
+
+    /// A string value: no control characters.
+    public static func checkString(_ text: String, field: String) throws {
+        if let scalar = text.unicodeScalars.first(where: isControl) {
+            throw EntryError.invalidField(field: field, reason: "contains the control character U+\(hex4(scalar.value)), which entries may not hold")
+        }
+    }
+
+    /// The size of a whole entry in canonical bytes.
+    public static func checkSize(_ byteCount: Int) throws {
+        guard byteCount <= maxEntryBytes else { throw EntryError.tooLarge(bytes: byteCount, limit: maxEntryBytes) }
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
+    }
+
+    static func checkKey(_ key: String) throws {
+        guard !key.isEmpty, key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { throw EntryError.invalidKey(printable(key)) }
+    }
+
+    /// Every value of a parsed entry (the reader's side; the parser has checked keys, depth and
+    /// integers already).
+    static func checkStrings(_ value: JSONValue, path: String) throws {
+        switch value {
+        case .string(let text): try checkString(text, field: path)
+        case .array(let elements): for (index, element) in elements.enumerated() { try checkStrings(element, path: "\(path)[\(index)]") }
+        case .object(let members): for (key, member) in members { try checkStrings(member, path: path.isEmpty ? key : "\(path).\(key)") }
+        case .null, .bool, .integer: break
+        }
+    }
+
+    private static func check(_ value: JSONValue, path: String, depth: Int) throws {
+        guard depth <= JSONParser.maxDepth else {
+            throw EntryError.invalidField(field: path, reason: "nested deeper than \(JSONParser.maxDepth)")
+        }
+        switch value {
+        case .string(let text): try checkString(text, field: path)
+        case .integer(let number):
+            guard number.magnitude <= JSONValue.maxSafeInteger.magnitude else { throw EntryError.integerOutOfRange(number) }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() { try check(element, path: "\(path)[\(index)]", depth: depth + 1) }
+        case .object(let members):
+            for (key, member) in members {
+                try checkKey(key)
+                try check(member, path: "\(path).\(key)", depth: depth + 1)
+            }
+        case .null, .bool: break
+        }
+    }
+
+    /// `text` with control characters shown as `\u{..}`, for messages.
+    public static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    private static func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

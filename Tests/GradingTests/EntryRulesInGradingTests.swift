@@ -1,0 +1,77 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+import Provenance
+import Testing
+import TestSupport
+@testable import Grading
+
+/// `grade` never signs an entry a reader refuses: the upload is held to the entries' rules up
+/// front, and a lot the ledger still refuses before signing is reported while the rest records.
+@Suite struct EntryRulesInGradingTests {
+    @Test func controlCharactersInManifestTextAreRefusedUpFront() throws {
+        let header = "file,lot_code,origin_code,farm_id,crop,harvest_date\n"
+        let fixture = try UploadFixture.with(
+            photos: ["a/1.jpg": UploadFixture.samplePhoto1, "a/2.jpg": UploadFixture.samplePhoto2],
+            manifest: header + "a/1.jpg,L1,VN-1,\"farm\t17\",tomato,2026-11-03\n\"a/2\n.jpg\",L1,VN-1,farm 17,tomato,2026-11-03\n")
+        defer { fixture.remove() }
+        let error = try #require(throws: UploadValidationError.self) { try UploadValidator.lots(of: try Upload(url: fixture.url)) }
+        #expect(error.description.contains("farm_id 'farm\\u{9}17': contains the control character U+0009"), "\(error)")
+        #expect(error.description.contains("file 'a/2\\u{a}.jpg': contains the control character U+000A"), "\(error)")
+    }
+
+    /// The manifest accepts exactly the identifiers the ledger accepts (one definition).
+    @Test func manifestAndLedgerAgreeOnIdentifiers() {
+        let candidates = ["L1", "A/B", "LOT.1-x_y", "L 3", "LOT-ÄÖ", String(repeating: "A", count: 20), String(repeating: "A", count: 21),
+                          "!\"%&'()*+,-./:;<=>?", "2026-+1-05", "2026-01-05", "2026-1-05", "+026-01-05", "1899-12-31", "2024-02-29",
+                          "09506000134352", "09506000134353", "9506000134352", String(repeating: "O", count: 33),
+                          String(repeating: "O", count: 64), String(repeating: "O", count: 65)]
+        func problems(_ row: Manifest.Row) -> [String] {
+            var found: [String] = []
+            Manifest.check(row) { found.append($0) }
+            return found
+        }
+        for text in candidates {
+            let row = Manifest.Row(line: 2, file: "a.jpg", lotCode: text, originCode: text, farmID: "f", crop: "c", harvestDate: text,
+                                   gtin: text, quantityKg: "", notes: "", farmName: "", commune: "", district: "", province: "")
+            let reported = problems(row)
+            #expect(reported.contains { $0.hasPrefix("lot_code") } == !Identifiers.isLotCode(text), "\(text)")
+            #expect(reported.contains { $0.hasPrefix("origin_code") } == !Identifiers.isOriginCode(text), "\(text)")
+            #expect(reported.contains { $0.hasPrefix("harvest_date") } == !Identifiers.isDate(text), "\(text)")
+            #expect(reported.contains { $0.hasPrefix("gtin") } == !Identifiers.isGTIN14(text), "\(text)")
+        }
+        #expect(!Identifiers.isDate("2026-+1-05"))
+    }
+
+    /// One lot of 5,200 photos makes a grading entry over the 1 MiB entry limit: refused before
+    /// signing with the limit named, while the upload's other lot is recorded and the ledger
+    /// stays readable.
+    @Test func aLotTooLargeForOneEntryIsRefusedAndTheBatchGoesOn() throws {
+        let directory = try TemporaryDirectory(prefix: "big-lot")
+        defer { directory.remove() }
+        let upload = directory.url.appendingPathComponent("upload")
+        try FileManager.default.createDirectory(at: upload.appendingPathComponent("farm"), withIntermediateDirectories: true)
+        var manifest = "file,lot_code,origin_code,farm_id,crop,harvest_date\n"
+        for index in 0..<5203 {
+            let name = "farm/IMG_20261103_\(100_000 + index).jpg"
+            // ByteStatisticsClassifier grades anything that starts like a JPEG.
+            try Data([0xFF, 0xD8, 0xFF, UInt8(index % 251), UInt8(index % 13)]).write(to: upload.appendingPathComponent(name))
+            manifest += "\(name),\(index < 5200 ? "BIG-1" : "SMALL-1"),VN-1,farm-1,tomato,2026-11-03\n"
+        }
+        try Data(manifest.utf8).write(to: upload.appendingPathComponent("manifest.csv"))
+        let signer = try NoteSigner(name: "coop.example/ledger", seed: [UInt8](repeating: 9, count: 32))
+        let ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent("ledger.db").path, signer: signer)
+        let grader = BatchGrader(classifier: ByteStatisticsClassifier(), policy: try GradingPolicy.bundledDefault(),
+                                 ledger: LedgerGradingStore(ledger: ledger, signer: signer),
+                                 options: .init(jobs: 2, batchSize: 64, maxInFlight: 8, registerOrigins: true))
+        let summary = try grader.grade(try Upload(url: upload))
+        let big = try #require(summary.lots.first { $0.lot == "BIG-1" })
+        #expect(big.status == .refused)
+        #expect(big.refusal?.contains("over the limit of \(EntryValidator.maxEntryBytes) bytes") == true, "\(big.refusal ?? "")")
+        #expect(summary.lots.first { $0.lot == "SMALL-1" }?.status == .recorded)
+        #expect(!summary.isClean)
+        #expect(summary.humanReport.contains("Refused, nothing recorded for lot BIG-1"))
+        #expect(try !ledger.isLotRegistered("BIG-1"))
+        #expect(try ledger.verify(trustedKeys: [signer.verifier]).isIntact)
+    }
+}
