@@ -235,7 +235,7 @@ struct StoredEntries {
         let statement = try db.statement("SELECT body FROM entries WHERE seq = ?")
         try statement.bind(.integer(seq))
         guard try statement.step() else { return nil }
-        do { return try LedgerEntry(canonicalBytes: statement.blob(0)).body } catch {
+        do { return try LedgerEntry(canonicalBytes: statement.checkedBlob(0, "entries.body", maxCount: JSONParser.maxBytes)).body } catch {
             throw LedgerError.corruptEntry(seq: seq, reason: "\(error)")
         }
     }
