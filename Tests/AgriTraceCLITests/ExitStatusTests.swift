@@ -48,13 +48,8 @@ import TestSupport
             try Self.tamper(proof: path("labels/DT-LV-261103-01.proof"), into: path("tampered-label.proof"))
             try FileManager.default.copyItem(atPath: workspace.ledger, toPath: path("tampered.db"))
             // An attacker with the database file: the sqlite3 shell, not the ledger's API.
-            let sqlite = Process()
-            sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            sqlite.arguments = ["sqlite3", path("tampered.db"), "DROP TRIGGER entries_append_only_update; "
-                                + "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'DT-LV-261103-01', 'DT-LV-261103-09') AS BLOB) WHERE seq = 5;"]
-            try sqlite.run()
-            sqlite.waitUntilExit()
-            try #require(sqlite.terminationStatus == 0, "setup: sqlite3 could not alter the copy")
+            try SQLiteShell.tamper(path("tampered.db"),
+                                   "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'DT-LV-261103-01', 'DT-LV-261103-09') AS BLOB) WHERE seq = 5;")
             try Data("not a photo".utf8).write(to: URL(fileURLWithPath: path("broken.jpg")))
         }
 

@@ -11,16 +11,13 @@ import TestSupport
     /// Deletes entries from `size` on with their tree hashes and checkpoints, and restores the
     /// append-only triggers exactly: a smaller ledger that is consistent in itself.
     static func rollBack(_ db: String, to size: Int) throws {
-        let triggers = try SQLiteShell.query(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        let restore = try SQLiteShell.query(db, "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger'").joined(separator: "\n")
-        try SQLiteShell.run(db, triggers.map { "DROP TRIGGER \($0);" }.joined(separator: "\n") + """
+        try SQLiteShell.editKeepingTriggers(db, """
 
             DELETE FROM entries WHERE seq >= \(size);
             DELETE FROM entry_keys WHERE seq >= \(size);
             DELETE FROM tree_nodes WHERE ((idx + 1) << level) > \(size);
             DELETE FROM checkpoints WHERE tree_size > \(size);
-
-            """ + restore)
+            """)
     }
 
     @Test func rollbackIsCaughtWithASavedCheckpointOrAWitnessState() throws {

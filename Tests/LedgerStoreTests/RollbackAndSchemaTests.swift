@@ -8,18 +8,10 @@ import TestSupport
 /// checkpoints) and what a checkpoint kept outside it can; and schema tricks that reading rows
 /// would not notice.
 @Suite struct RollbackAndSchemaTests {
-    /// Drops the append-only triggers, runs `sql`, and puts the same triggers back, so only the
-    /// data differs from what agritrace wrote.
-    static func edit(_ path: String, _ sql: String) throws {
-        let triggers = try SQLiteShell.query(path, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        let restore = try SQLiteShell.query(path, "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger'").joined(separator: "\n")
-        try SQLiteShell.run(path, triggers.map { "DROP TRIGGER \($0);" }.joined(separator: "\n") + "\n" + sql + "\n" + restore)
-    }
-
     /// Removes every entry from `size` on, the tree hashes that cover them and every checkpoint
     /// beyond `size`: a rollback that leaves a self-consistent, smaller ledger.
     static func rollBack(_ path: String, to size: Int) throws {
-        try edit(path, """
+        try SQLiteShell.editKeepingTriggers(path, """
             DELETE FROM entries WHERE seq >= \(size);
             DELETE FROM entry_keys WHERE seq >= \(size);
             DELETE FROM tree_nodes WHERE ((idx + 1) << level) > \(size);
@@ -92,7 +84,7 @@ import TestSupport
         // Dropping and restoring the same triggers is not a schema change.
         let fixture = try VerifyTests.populated()
         defer { fixture.remove() }
-        try Self.edit(fixture.path, "")
+        try SQLiteShell.editKeepingTriggers(fixture.path, "")
         #expect(try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier]).isIntact)
     }
 
@@ -118,7 +110,7 @@ import TestSupport
         for value in ["9223372036854775807", "4611686018427387904", "1099511627776"] {
             let fixture = try VerifyTests.populated()
             defer { fixture.remove() }
-            try Self.edit(fixture.path, "UPDATE entries SET seq = \(value) WHERE seq = 11;")
+            try SQLiteShell.editKeepingTriggers(fixture.path, "UPDATE entries SET seq = \(value) WHERE seq = 11;")
             #expect(throws: LedgerError.self) { try fixture.ledger.size() }
             #expect(throws: LedgerError.self) { try fixture.ledger.entries(type: .grading) }
             #expect(throws: LedgerError.self) { try fixture.ledger.treeHead() }

@@ -41,6 +41,14 @@ public enum SQLiteShell {
         try run(path, (drops + [sql]).joined(separator: "\n"))
     }
 
+    /// Drops every trigger, runs `sql`, and puts the same triggers back exactly, so only the data
+    /// differs from what agritrace wrote (the schema check in `verify` then sees nothing).
+    public static func editKeepingTriggers(_ path: String, _ sql: String) throws {
+        let names = try query(path, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        let restore = try query(path, "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger'")
+        try run(path, (names.map { "DROP TRIGGER \"\($0)\";" } + [sql] + restore).joined(separator: "\n"))
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public let sql: String
         public let message: String
