@@ -37,30 +37,28 @@ extension LedgerCommand {
         }
 
         func run() throws {
-            try LedgerCommand.running {
-                let keys = try vkey.map { try KeyFiles.verifier($0) }
-                let witnessKeys = try witnessVkey.map { try KeyFiles.verifier($0, "witness verifier key") }
-                let data = try InputFile.read(file, "proof file")
-                guard data.count <= TlogProof.maxBytes, let text = String(data: data, encoding: .utf8) else {
-                    throw CommandFailure(.usageError, "proof file \(file): not a UTF-8 proof file of at most \(TlogProof.maxBytes) bytes")
-                }
-                let verified: ProofFile.Verified
-                do {
-                    verified = try ProofFile.verify(text, trustedKeys: keys, origin: origin, witnesses: witnessKeys,
-                                                    requiredWitnesses: witnesses)
-                } catch {
-                    if ExitStatus(for: error) == .usageError { throw CommandFailure(.usageError, "\(file): \(error)") }
-                    throw ProofRejected(file: file, reason: "\(error)")
-                }
-                let entry = verified.entry
-                var line = "VALID: \(file): entry \(entry.seq) (\(entry.type)"
-                let record = try? entry.record()
-                if let lot = record?.lotCode { line += ", lot \(lot)" }
-                if let origin = record?.originCode { line += ", origin \(origin)" }
-                line += ") is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size), signed by \(entry.signer)"
-                if !verified.witnesses.isEmpty { line += ", cosigned by \(verified.witnesses.map(\.name).joined(separator: ", "))" }
-                FileHandleOutput.standardOutput.write(line + "\n")
+            let keys = try vkey.map { try KeyFiles.verifier($0) }
+            let witnessKeys = try witnessVkey.map { try KeyFiles.verifier($0, "witness verifier key") }
+            let data = try InputFile.read(file, "proof file")
+            guard data.count <= TlogProof.maxBytes, let text = String(data: data, encoding: .utf8) else {
+                throw CommandFailure(.usageError, "proof file \(file): not a UTF-8 proof file of at most \(TlogProof.maxBytes) bytes")
             }
+            let verified: ProofFile.Verified
+            do {
+                verified = try ProofFile.verify(text, trustedKeys: keys, origin: origin, witnesses: witnessKeys,
+                                                requiredWitnesses: witnesses)
+            } catch {
+                if ExitStatus(for: error) == .usageError { throw CommandFailure(.usageError, "\(file): \(error)") }
+                throw ProofRejected(file: file, reason: "\(error)")
+            }
+            let entry = verified.entry
+            var line = "VALID: \(file): entry \(entry.seq) (\(entry.type)"
+            let record = try? entry.record()
+            if let lot = record?.lotCode { line += ", lot \(lot)" }
+            if let origin = record?.originCode { line += ", origin \(origin)" }
+            line += ") is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size), signed by \(entry.signer)"
+            if !verified.witnesses.isEmpty { line += ", cosigned by \(verified.witnesses.map(\.name).joined(separator: ", "))" }
+            FileHandleOutput.standardOutput.write(line + "\n")
         }
     }
 }

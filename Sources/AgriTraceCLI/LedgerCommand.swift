@@ -14,12 +14,6 @@ struct LedgerCommand: ParsableCommand {
             """,
         subcommands: [Init.self, Append.self, Checkpoint.self, Prove.self, Verify.self, VerifyProof.self, Witness.self])
 
-    /// Runs `body`. Errors are printed and turned into statuses by `AgriTrace.runAndExit()` alone;
-    /// this wrapper is left only so that work in flight on these files merges cleanly.
-    static func running(_ body: () throws -> Void) throws {
-        try body()
-    }
-
     static func openLedger(_ path: String, readOnly: Bool = false) throws -> Ledger {
         try TraceabilitySupport.openLedger(path, readOnly: readOnly)
     }
