@@ -62,8 +62,15 @@ public final class BatchGrader {
         }
         var missingOrigins: [OriginRecord] = []
         var seenOrigins = Set<String>()
-        for lot in lots where seenOrigins.insert(lot.originCode).inserted {
-            if try ledger.isOriginRegistered(lot.originCode) { continue }
+        for lot in lots {
+            // A registered origin code stands for one farm and crop; no lot may borrow it.
+            if let registered = try ledger.originRegistration(lot.originCode) {
+                for conflict in registered.conflicts(farmID: lot.farmID, crop: lot.crop) {
+                    problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line, "lot \(lot.code): \(conflict)"))
+                }
+                continue
+            }
+            guard seenOrigins.insert(lot.originCode).inserted else { continue }
             if options.registerOrigins {
                 missingOrigins.append(OriginRecord(originCode: lot.originCode, farmID: lot.farmID, farmName: lot.farmName.nonEmpty,
                                                    commune: lot.commune.nonEmpty, district: lot.district.nonEmpty,

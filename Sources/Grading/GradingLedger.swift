@@ -5,7 +5,8 @@ import Provenance
 public protocol GradingLedger: AnyObject {
     /// The cooperative id used when `--cooperative` is not given.
     func configuredCooperative() throws -> String?
-    func isOriginRegistered(_ code: String) throws -> Bool
+    /// The registered origin record of `code`, if any.
+    func originRegistration(_ code: String) throws -> OriginRecord?
     /// Appends one `origin` entry per record in one transaction, skipping codes registered
     /// meanwhile (by a concurrent run). Returns the number appended.
     func register(origins: [OriginRecord]) throws -> Int

@@ -15,7 +15,10 @@ public final class LedgerGradingStore: GradingLedger {
     /// The ledger's origin line (its checkpoint name, by default the cooperative key's name).
     public func configuredCooperative() throws -> String? { ledger.origin }
 
-    public func isOriginRegistered(_ code: String) throws -> Bool { try ledger.isOriginRegistered(code) }
+    public func originRegistration(_ code: String) throws -> OriginRecord? {
+        guard let entry = try ledger.originRegistration(code), case .origin(let origin) = try entry.record() else { return nil }
+        return origin
+    }
 
     public func register(origins: [OriginRecord]) throws -> Int {
         let missing = try origins.filter { try !ledger.isOriginRegistered($0.originCode) }

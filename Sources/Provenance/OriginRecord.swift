@@ -47,3 +47,20 @@ public struct OriginRecord: Sendable, Equatable {
         if let area = areaSquareMetres, area < 0 { throw EntryError.invalidField(field: "area_m2", reason: "must not be negative") }
     }
 }
+
+extension OriginRecord {
+    /// Why a lot of `farmID` and `crop` may not be recorded under this origin code: an origin code
+    /// stands for one registered growing area, so its lots come from that farm and that crop
+    /// (exact, after the ledger's NFC normalisation). Empty when the lot fits. One rule for the
+    /// append hook, the grading pre-flight and `verify-label`.
+    public func conflicts(farmID lotFarm: String, crop lotCrop: String) -> [String] {
+        var problems: [String] = []
+        if lotFarm != farmID {
+            problems.append("origin \(originCode) is registered to farm \(farmID), not farm \(lotFarm)")
+        }
+        if lotCrop != crop {
+            problems.append("origin \(originCode) is registered for \(crop), not \(lotCrop)")
+        }
+        return problems
+    }
+}

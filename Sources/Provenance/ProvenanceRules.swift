@@ -6,7 +6,7 @@ import MerkleLog
 ///
 /// - every record decodes strictly (`ProvenanceRecord(_:)`): fields, identifiers, no unknown fields;
 /// - an origin code and a lot code are registered once;
-/// - a lot names a registered origin code;
+/// - a lot names a registered origin code, registered for the lot's farm and crop;
 /// - a grading names a registered lot;
 /// - a correction names an earlier entry by seq **and** leaf hash.
 ///
@@ -31,8 +31,14 @@ public struct ProvenanceRules: EntryRules {
             if try earlier.firstSeq(type: RecordType.lot.rawValue, key: IndexKey(IndexKeyName.lotCode, lot.lotCode)) != nil {
                 return "lot '\(lot.lotCode)' is already registered"
             }
-            if try earlier.firstSeq(type: RecordType.origin.rawValue, key: IndexKey(IndexKeyName.originCode, lot.originCode)) == nil {
+            guard let originSeq = try earlier.firstSeq(type: RecordType.origin.rawValue,
+                                                       key: IndexKey(IndexKeyName.originCode, lot.originCode)) else {
                 return "origin code '\(lot.originCode)' is not registered"
+            }
+            // The origin code must be the lot's own growing area, not any registered code.
+            if let body = try earlier.body(seq: originSeq), case .origin(let origin) = try ProvenanceRecord(body),
+               let conflict = origin.conflicts(farmID: lot.farmID, crop: lot.crop).first {
+                return conflict + " (lot '\(lot.lotCode)')"
             }
         case .grading(let grading):
             if try earlier.firstSeq(type: RecordType.lot.rawValue, key: IndexKey(IndexKeyName.lotCode, grading.lotCode)) == nil {

@@ -120,13 +120,7 @@ public struct LotState: Sendable {
                 }
             }
         }
-        var conflicts: [String] = []
-        if origin.farmID != lot.farmID {
-            conflicts.append("origin \(origin.originCode) is registered to farm \(origin.farmID), but the lot says farm \(lot.farmID)")
-        }
-        if origin.crop != lot.crop {
-            conflicts.append("origin \(origin.originCode) is registered for \(origin.crop), but the lot says \(lot.crop)")
-        }
+        let conflicts = origin.conflicts(farmID: lot.farmID, crop: lot.crop)
         self.lotEntry = lotEntry
         self.lot = lot
         self.originEntry = originEntry

@@ -112,6 +112,24 @@ import TestSupport
         #expect(ledger.lots.count == 5)
     }
 
+    /// An origin code registered for another farm or crop is refused before any photo is graded,
+    /// also when registering origins (it is registered already, just not for this lot).
+    @Test func aLotCannotBorrowTheRegisteredOriginOfAnotherFarmOrCrop() throws {
+        for register in [false, true] {
+            let ledger = MemoryLedger()
+            ledger.originRecords = [OriginRecord(originCode: "VN-DTOR-0141", farmID: "F-OTHER", crop: "xoài")]
+            let error = try #require(throws: UploadValidationError.self) {
+                try grader(ledger, register: register).grade(try Upload(url: FixtureFiles.url("uploads/sample")))
+            }
+            let messages = error.problems.map(\.message)
+            for lot in ["DT-LV-261103-01", "DT-LV-261105-03"] {
+                #expect(messages.contains("lot \(lot): origin VN-DTOR-0141 is registered to farm F-OTHER, not farm F-LV-014"), "\(messages)")
+                #expect(messages.contains("lot \(lot): origin VN-DTOR-0141 is registered for xoài, not cà chua"), "\(messages)")
+            }
+            #expect(ledger.size == 0 && ledger.lots.isEmpty)
+        }
+    }
+
     @Test func unregisteredOriginsAreRefusedUnlessRegistering() throws {
         let ledger = MemoryLedger()
         let error = try #require(throws: UploadValidationError.self) {

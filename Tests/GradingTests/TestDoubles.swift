@@ -34,17 +34,18 @@ struct FakeDecodeError: Error, CustomStringConvertible {
 
 /// An in-memory ledger with the same idempotency rule as the real one.
 final class MemoryLedger: GradingLedger {
-    var origins: [String] = []
+    var originRecords: [OriginRecord] = []
+    var origins: [String] { originRecords.map(\.originCode) }
     var lots: [LotRecord] = []
     var gradings: [GradingRecord] = []
     var size = 0
     var cooperative: String? = "HTX-LAI-VUNG"
 
     func configuredCooperative() throws -> String? { cooperative }
-    func isOriginRegistered(_ code: String) throws -> Bool { origins.contains(code) }
+    func originRegistration(_ code: String) throws -> OriginRecord? { originRecords.first { $0.originCode == code } }
     func register(origins new: [OriginRecord]) throws -> Int {
         let fresh = new.filter { !origins.contains($0.originCode) }
-        origins += fresh.map(\.originCode)
+        originRecords += fresh
         size += fresh.count
         return fresh.count
     }

@@ -271,3 +271,27 @@ import TestSupport
         #expect(!mixed.isValid, "\(mixed.text)")
     }
 }
+
+/// Ledgers written before the origin rule may hold a lot under another farm's origin code:
+/// the lot's state carries the conflict, and `verify-label` refuses such a lot.
+@Suite struct LotStateOriginTests {
+    @Test func aLotThatContradictsItsOriginRegistrationIsFlagged() throws {
+        let signer = try SampleLedger.signer()
+        func entry(_ seq: Int, _ record: ProvenanceRecord) throws -> LedgerEntry {
+            try LedgerEntry(seq: seq, prev: .zero, recordedAt: "2026-11-11T02:00:00.000Z", body: record.body, signer: signer)
+        }
+        let origin = ProvenanceRecord.origin(OriginRecord(originCode: "VN-DTOR-0141", farmID: "F-LV-014", crop: "cà chua"))
+        func state(farm: String, crop: String) throws -> LotState {
+            let lot = ProvenanceRecord.lot(LotRecord(lotCode: "X-1", originCode: "VN-DTOR-0141", farmID: farm, cooperative: "C",
+                                                     crop: crop, harvestDate: "2026-11-03"))
+            let grading = ProvenanceRecord.grading(GradingRecord(lotCode: "X-1", model: SampleLedger.modelID, policy: SampleLedger.policyID,
+                                                                 uploadDigest: nil, images: [], lotGrade: "Premium", distribution: [:],
+                                                                 needsReview: 0))
+            return try LotState(entries: [try entry(1, origin), try entry(2, lot), try entry(3, grading)])
+        }
+        #expect(try state(farm: "F-LV-014", crop: "cà chua").originConflicts.isEmpty)
+        #expect(try state(farm: "F-XX-999", crop: "xoài").originConflicts
+                == ["origin VN-DTOR-0141 is registered to farm F-LV-014, not farm F-XX-999",
+                    "origin VN-DTOR-0141 is registered for cà chua, not xoài"])
+    }
+}
