@@ -56,8 +56,9 @@ import TestSupport
     @Test func editedBodyIsNamed() throws {
         let fixture = try Self.populated()
         defer { fixture.remove() }
-        // Change a lot's crop inside the stored JSON; the bytes stay canonical JSON.
-        try SQLiteShell.tamper(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"crop\":\"mango\"', '\"crop\":\"durian\"') AS BLOB) WHERE seq = 6;")
+        // Change a lot's harvest date inside the stored JSON; the bytes stay canonical JSON. (Not
+        // the crop: that would also break the origin rule, a failure this test is not about.)
+        try SQLiteShell.tamper(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"harvest_date\":\"2026-03-01\"', '\"harvest_date\":\"2026-03-02\"') AS BLOB) WHERE seq = 6;")
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 6)
         #expect(report.firstFailure?.check == .storedColumns || report.firstFailure?.check == .treeHashes)
