@@ -241,7 +241,7 @@ public final class BatchGrader {
             let scores = probabilities[next]
             next += 1
             // Highest score, the lowest class index on ties; `scores` has `classes` > 0 entries.
-            let best = scores.indices.reduce(0) { scores[$1] > scores[$0] ? $1 : $0 }
+            let best = mostLikelyClass(scores)
             let topBP = basisPoints(scores[best])
             return PhotoResult(file: photo.file, lot: photo.lot, sha256: hashes[index],
                                outcome: .graded(classIndex: best, label: classifier.labels[best], probabilities: scores,

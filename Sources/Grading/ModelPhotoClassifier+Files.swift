@@ -37,19 +37,12 @@ extension ModelPhotoClassifier {
         do {
             let data = try ImageDecoder.readFile(at: URL(fileURLWithPath: file))
             let probabilities = try classify([try decode(data, fileName: file)])[0]
-            let best = Self.mostLikely(probabilities)
+            let best = mostLikelyClass(probabilities)
             return FileClassification(file: file, classIndex: best, label: labels[best], probabilities: probabilities)
         } catch let error as ImageDecodingError {
             return FileClassification(file: file, error: error.reasonText)   // `file` already names it
         } catch {
             return FileClassification(file: file, error: "\(error)")
         }
-    }
-
-    /// The index of the highest probability, the lowest such index on ties.
-    public static func mostLikely(_ probabilities: [Float]) -> Int {
-        var best = 0
-        for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
-        return best
     }
 }

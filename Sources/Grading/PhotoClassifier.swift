@@ -22,3 +22,11 @@ public struct PhotoClassifierError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// The index of the highest probability, the lowest such index on ties: the one class choice of
+/// grading and of `classify`. An empty list gives 0.
+public func mostLikelyClass(_ probabilities: [Float]) -> Int {
+    var best = 0
+    for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
+    return best
+}
