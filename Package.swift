@@ -77,6 +77,8 @@ let package = Package(
 
         // Tests mirror the targets.
         .target(name: "TestSupport", dependencies: ["Deterministic", "CZlib"], path: "Tests/TestSupport"),
+        .target(name: "ProvenanceTestSupport", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport"],
+                path: "Tests/ProvenanceTestSupport"),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
@@ -87,8 +89,10 @@ let package = Package(
                     swiftSettings: optimisedInDebug),
         .testTarget(name: "MarkupTests", dependencies: ["Markup", "TestSupport"]),
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog", "TestSupport"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "TestSupport"]),
-        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "TestSupport",
+                                                             "ProvenanceTestSupport"]),
+        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport",
+                                                            "ProvenanceTestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "Provenance", "TestSupport"]),
         .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),

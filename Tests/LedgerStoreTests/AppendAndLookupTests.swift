@@ -3,15 +3,16 @@ import LedgerStore
 import MerkleLog
 import Provenance
 import Testing
+import ProvenanceTestSupport
 import TestSupport
 
 @Suite struct AppendAndLookupTests {
     @Test func appendsChainAndLooksUp() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
         let ledger = fixture.ledger
-        let result = try ledger.append([LedgerFixture.origin("VN-TG-001"), LedgerFixture.lot("LOT-1", origin: "VN-TG-001"),
-                                        LedgerFixture.grading("LOT-1")], signer: fixture.signer)
+        let result = try ledger.append([ProvenanceFixture.origin("VN-TG-001"), ProvenanceFixture.lot("LOT-1", origin: "VN-TG-001"),
+                                        ProvenanceFixture.grading("LOT-1")], signer: fixture.signer)
         #expect(result.appended.map(\.seq) == [1, 2, 3])
         #expect(result.treeSize == 4)
         let genesis = try #require(try ledger.entry(seq: 0))
@@ -31,17 +32,17 @@ import TestSupport
     }
 
     @Test func idempotencyKeyMakesReRunANoOp() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
         let digest = String(repeating: "5e", count: 32)
         let key = IdempotencyKey(lotCode: "LOT-9", uploadDigest: digest)
-        try fixture.ledger.append([LedgerFixture.origin("O1")], signer: fixture.signer)
-        let first = try fixture.ledger.append([LedgerFixture.lot("LOT-9", origin: "O1", digest: digest),
-                                               LedgerFixture.grading("LOT-9", digest: digest)],
+        try fixture.ledger.append([ProvenanceFixture.origin("O1")], signer: fixture.signer)
+        let first = try fixture.ledger.append([ProvenanceFixture.lot("LOT-9", origin: "O1", digest: digest),
+                                               ProvenanceFixture.grading("LOT-9", digest: digest)],
                                               signer: fixture.signer, idempotencyKey: key)
         #expect(!first.alreadyRecorded && first.appended.count == 2)
-        let second = try fixture.ledger.append([LedgerFixture.lot("LOT-9", origin: "O1", digest: digest),
-                                                LedgerFixture.grading("LOT-9", digest: digest)],
+        let second = try fixture.ledger.append([ProvenanceFixture.lot("LOT-9", origin: "O1", digest: digest),
+                                                ProvenanceFixture.grading("LOT-9", digest: digest)],
                                                signer: fixture.signer, idempotencyKey: key)
         #expect(second.alreadyRecorded)
         #expect(second.existingSeqs == [2, 3])
@@ -49,25 +50,25 @@ import TestSupport
     }
 
     @Test func rejectedEntryRollsBackTheWholeAppend() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
         #expect(throws: LedgerError.self) {
-            try fixture.ledger.append([LedgerFixture.origin("O1"), LedgerFixture.lot("L1", origin: "UNKNOWN")], signer: fixture.signer)
+            try fixture.ledger.append([ProvenanceFixture.origin("O1"), ProvenanceFixture.lot("L1", origin: "UNKNOWN")], signer: fixture.signer)
         }
         #expect(try fixture.ledger.size() == 1)
         #expect(try !fixture.ledger.isOriginRegistered("O1"))
     }
 
     @Test func proofFileVerifiesOffline() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
-        try fixture.ledger.append([LedgerFixture.origin("O1"), LedgerFixture.lot("L1", origin: "O1"), LedgerFixture.grading("L1")],
+        try fixture.ledger.append([ProvenanceFixture.origin("O1"), ProvenanceFixture.lot("L1", origin: "O1"), ProvenanceFixture.grading("L1")],
                                   signer: fixture.signer)
         let proof = try fixture.ledger.proof(seq: 2, signer: fixture.signer)
-        let verified = try ProofFile.verify(proof.serialized, trustedKeys: [fixture.signer.verifier], origin: LedgerFixture.origin)
+        let verified = try ProofFile.verify(proof.serialized, trustedKeys: [fixture.signer.verifier], origin: ProvenanceFixture.origin)
         #expect(verified.entry.seq == 2)
         #expect(verified.checkpoint.size == 4)
-        let other = try NoteSigner(name: LedgerFixture.origin, seed: [UInt8](repeating: 9, count: 32))
+        let other = try NoteSigner(name: ProvenanceFixture.origin, seed: [UInt8](repeating: 9, count: 32))
         #expect(throws: NoteError.self) { try ProofFile.verify(proof.serialized, trustedKeys: [other.verifier]) }
     }
 }

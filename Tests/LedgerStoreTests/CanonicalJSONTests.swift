@@ -1,6 +1,7 @@
 import Foundation
 import LedgerStore
 import Provenance
+import ProvenanceTestSupport
 import Testing
 
 @Suite struct CanonicalJSONTests {
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func nonCanonicalStoredBytesAreRefused() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
         let entry = try #require(try fixture.ledger.entry(seq: 0))
         let bytes = entry.canonicalBytes
@@ -84,9 +85,9 @@ import Testing
     }
 
     @Test func storedEntriesHaveOneSpellingOfEachField() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
-        let result = try fixture.ledger.append([LedgerFixture.origin("O1"), LedgerFixture.lot("L1", origin: "O1"), LedgerFixture.grading("L1")],
+        let result = try fixture.ledger.append([ProvenanceFixture.origin("O1"), ProvenanceFixture.lot("L1", origin: "O1"), ProvenanceFixture.grading("L1")],
                                                signer: fixture.signer)
         func mutated(_ entry: LedgerEntry, _ from: String, _ to: String) -> [UInt8] {
             Array(String(decoding: entry.canonicalBytes, as: UTF8.self).replacingOccurrences(of: from, with: to).utf8)

@@ -2,15 +2,16 @@ import Foundation
 import LedgerStore
 import MerkleLog
 import Provenance
+import ProvenanceTestSupport
 import Testing
 
 @Suite struct DeterminismTests {
     /// One 150-entry append (encoded on all cores, signed on a helper thread while stored) and
     /// 150 one-entry appends (all on the caller's thread) give byte-identical ledgers.
     @Test func batchedAndSingleAppendsProduceTheSameLedger() throws {
-        let batched = try LedgerFixture(), single = try LedgerFixture()
+        let batched = try ProvenanceFixture(), single = try ProvenanceFixture()
         defer { batched.remove(); single.remove() }
-        let bodies = [LedgerFixture.origin("O1")] + (0..<75).flatMap { [LedgerFixture.lot("L\($0)", origin: "O1"), LedgerFixture.grading("L\($0)")] }
+        let bodies = [ProvenanceFixture.origin("O1")] + (0..<75).flatMap { [ProvenanceFixture.lot("L\($0)", origin: "O1"), ProvenanceFixture.grading("L\($0)")] }
         try batched.ledger.append(bodies, signer: batched.signer)
         for body in bodies { try single.ledger.append([body], signer: single.signer) }
         let a = try batched.ledger.entries(seqs: 0..<200), b = try single.ledger.entries(seqs: 0..<200)
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func signatureCoversTheEntryWithoutItsTopLevelSigOnly() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
         let target = try #require(try fixture.ledger.entry(seq: 0))
         // A correction whose changes hold a nested "sig" member: only the top-level one is removed.
@@ -43,11 +44,11 @@ import Testing
     /// left mid-result at COMMIT did exactly that, and the log grew without bound (11 GB while
     /// building a million-entry ledger). 3000 entries write well over the threshold.
     @Test func walIsCheckpointedWhileTheLedgerStaysOpen() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
-        try fixture.ledger.append([LedgerFixture.origin("O1")], signer: fixture.signer)
+        try fixture.ledger.append([ProvenanceFixture.origin("O1")], signer: fixture.signer)
         for batch in 0..<30 {
-            try fixture.ledger.append((0..<100).map { LedgerFixture.lot("B\(batch)-\($0)", origin: "O1") }, signer: fixture.signer)
+            try fixture.ledger.append((0..<100).map { ProvenanceFixture.lot("B\(batch)-\($0)", origin: "O1") }, signer: fixture.signer)
         }
         let database = try FileManager.default.attributesOfItem(atPath: fixture.path)[.size] as? Int ?? 0
         let wal = (try? FileManager.default.attributesOfItem(atPath: fixture.path + "-wal")[.size] as? Int) ?? 0

@@ -2,6 +2,7 @@ import Foundation
 import LedgerStore
 import MerkleLog
 import Testing
+import ProvenanceTestSupport
 import TestSupport
 
 /// What a ledger alone cannot prove (its newest entries removed together with their
@@ -48,16 +49,16 @@ import TestSupport
         #expect(report.checkStatuses.first { $0.check == .outsideCheckpoints }?.status == .passed)
 
         // Same key and origin, different entries: a checkpoint of another history.
-        let fork = try LedgerFixture()
+        let fork = try ProvenanceFixture()
         defer { fork.remove() }
-        try fork.ledger.append([LedgerFixture.origin("O9"), LedgerFixture.origin("O1"), LedgerFixture.origin("O2")], signer: fork.signer)
+        try fork.ledger.append([ProvenanceFixture.origin("O9"), ProvenanceFixture.origin("O1"), ProvenanceFixture.origin("O2")], signer: fork.signer)
         let forked = try OutsideCheckpoint(source: "fork", signedNote: fork.ledger.signCheckpoint(signer: fork.signer).signedNote)
         let forkReport = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier], outside: [forked])
         #expect(forkReport.failures.contains { $0.check == .outsideCheckpoints && $0.message.contains("fork") })
 
         // A checkpoint signed by another key proves nothing about this ledger.
-        let stranger = try NoteSigner(name: LedgerFixture.origin, seed: [UInt8](repeating: 9, count: 32))
-        let note = try Checkpoint(origin: LedgerFixture.origin, size: first.checkpoint.size, root: first.checkpoint.root).signed(by: stranger)
+        let stranger = try NoteSigner(name: ProvenanceFixture.origin, seed: [UInt8](repeating: 9, count: 32))
+        let note = try Checkpoint(origin: ProvenanceFixture.origin, size: first.checkpoint.size, root: first.checkpoint.root).signed(by: stranger)
         let unsigned = try OutsideCheckpoint(source: "stranger", signedNote: note.serialized)
         let strangerReport = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier], outside: [unsigned])
         #expect(strangerReport.failures.contains { $0.check == .outsideCheckpoints && $0.message.contains("stranger") })
@@ -89,7 +90,7 @@ import TestSupport
     }
 
     @Test func checksWithNothingToCheckSayNone() throws {
-        let fixture = try LedgerFixture()
+        let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
         let report = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier])
         #expect(report.isIntact)

@@ -3,18 +3,19 @@ import LedgerStore
 import MerkleLog
 import Provenance
 import Testing
+import ProvenanceTestSupport
 import TestSupport
 
 /// Tampering through the sqlite3 shell, with the append-only triggers dropped first, as an
 /// attacker with file access would. Each case must be caught and the exact entry named.
 @Suite struct VerifyTests {
     /// A ledger of 12 entries (key, 3 origins, 4 lots, 4 gradings) with a checkpoint at the end.
-    static func populated() throws -> LedgerFixture {
-        let fixture = try LedgerFixture()
+    static func populated() throws -> ProvenanceFixture {
+        let fixture = try ProvenanceFixture()
         var bodies = [ProvenanceRecord]()
-        for o in 1...3 { bodies.append(LedgerFixture.origin("O\(o)")) }
-        for l in 1...4 { bodies.append(LedgerFixture.lot("L\(l)", origin: "O\(l % 3 + 1)")) }
-        for l in 1...4 { bodies.append(LedgerFixture.grading("L\(l)")) }
+        for o in 1...3 { bodies.append(ProvenanceFixture.origin("O\(o)")) }
+        for l in 1...4 { bodies.append(ProvenanceFixture.lot("L\(l)", origin: "O\(l % 3 + 1)")) }
+        for l in 1...4 { bodies.append(ProvenanceFixture.grading("L\(l)")) }
         try fixture.ledger.append(Array(bodies[0..<5]), signer: fixture.signer)
         try fixture.ledger.signCheckpoint(signer: fixture.signer)
         try fixture.ledger.append(Array(bodies[5...]), signer: fixture.signer)
@@ -47,7 +48,7 @@ import TestSupport
     @Test func untrustedKeyIsReported() throws {
         let fixture = try Self.populated()
         defer { fixture.remove() }
-        let stranger = try NoteSigner(name: LedgerFixture.origin, seed: [UInt8](repeating: 1, count: 32))
+        let stranger = try NoteSigner(name: ProvenanceFixture.origin, seed: [UInt8](repeating: 1, count: 32))
         let report = try Self.verify(fixture.ledger, trustedKeys: [stranger.verifier])
         #expect(report.firstBadEntry == 0)
         #expect(report.failures.contains { $0.check == .checkpointSignature })

@@ -1,5 +1,6 @@
 import LedgerStore
 import Provenance
+import ProvenanceTestSupport
 import Testing
 
 /// The one definition of the identifiers, and the ledger applying it.

@@ -1,5 +1,6 @@
 import LedgerStore
 import Provenance
+import ProvenanceTestSupport
 import Testing
 
 /// An origin code stands for one registered farm and crop: a lot may not borrow another farm's

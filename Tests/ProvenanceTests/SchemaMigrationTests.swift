@@ -3,6 +3,7 @@ import Foundation
 import MerkleLog
 import Provenance
 import Testing
+import ProvenanceTestSupport
 import TestSupport
 
 /// Ledgers written before the store stopped knowing the domain (schema 1: `lot_code`,

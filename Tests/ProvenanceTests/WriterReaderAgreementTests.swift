@@ -3,6 +3,7 @@ import LedgerStore
 import MerkleLog
 import Provenance
 import Testing
+import ProvenanceTestSupport
 import TestSupport
 
 /// Whatever the ledger signs, its readers accept: the writer runs the reader's checks (one

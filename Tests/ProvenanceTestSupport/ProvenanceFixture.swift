@@ -4,36 +4,36 @@ import MerkleLog
 import Provenance
 import TestSupport
 
-/// A fresh ledger in a temporary directory with a deterministic key and clock. The store is
-/// exercised with the provenance rules, the rule set it serves; `OpaqueStoreTests` show it
-/// needs none of them.
-struct LedgerFixture {
-    let directory: TemporaryDirectory
-    let signer: NoteSigner
-    let ledger: Ledger
-    var path: String { ledger.path }
+/// A fresh provenance ledger in a temporary directory with a deterministic key and clock, shared by
+/// the ledger store's and the provenance rules' tests (the store is exercised with the rule set it
+/// serves; `OpaqueStoreTests` show it needs none of them).
+public struct ProvenanceFixture {
+    public let directory: TemporaryDirectory
+    public let signer: NoteSigner
+    public let ledger: Ledger
+    public var path: String { ledger.path }
 
-    static let origin = "coop.example/mekong-ledger"
-    static let seed = [UInt8](repeating: 7, count: 32)
-    static let startTime: Int64 = 1_767_225_600_000   // 2026-01-01T00:00:00.000Z
+    public static let origin = "coop.example/mekong-ledger"
+    public static let seed = [UInt8](repeating: 7, count: 32)
+    public static let startTime: Int64 = 1_767_225_600_000   // 2026-01-01T00:00:00.000Z
 
-    init(clock: LedgerClock = .fixed(millisecondsSinceEpoch: LedgerFixture.startTime)) throws {
+    public init(clock: LedgerClock = .fixed(millisecondsSinceEpoch: ProvenanceFixture.startTime)) throws {
         directory = try TemporaryDirectory(prefix: "ledger-test")
-        signer = try NoteSigner(name: LedgerFixture.origin, seed: LedgerFixture.seed)
+        signer = try NoteSigner(name: ProvenanceFixture.origin, seed: ProvenanceFixture.seed)
         ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent("ledger.db").path, signer: signer, clock: clock)
     }
 
-    static func origin(_ code: String) -> ProvenanceRecord {
+    public static func origin(_ code: String) -> ProvenanceRecord {
         .origin(OriginRecord(originCode: code, farmID: "farm-\(code)", farmName: "Nông trại Nguyễn Văn A",
                              commune: "Tân Phú", district: "Cai Lậy", province: "Tiền Giang", crop: "mango"))
     }
 
-    static func lot(_ code: String, origin: String, digest: String? = nil) -> ProvenanceRecord {
+    public static func lot(_ code: String, origin: String, digest: String? = nil) -> ProvenanceRecord {
         .lot(LotRecord(lotCode: code, originCode: origin, farmID: "farm-\(origin)", cooperative: "coop-1", crop: "mango",
                        harvestDate: "2026-03-01", quantityGrams: 125_000, gtin: "09506000134352", uploadDigest: digest))
     }
 
-    static func grading(_ lot: String, digest: String? = nil, photos: Int = 3) -> ProvenanceRecord {
+    public static func grading(_ lot: String, digest: String? = nil, photos: Int = 3) -> ProvenanceRecord {
         let hex = String(repeating: "ab", count: 32)
         let images = (0..<photos).map { index in
             GradedImage.graded(GradedPhoto(file: "IMG_\(index).jpg", sha256: hex, classIndex: index % 10,
@@ -43,5 +43,5 @@ struct LedgerFixture {
                                       images: images, lotGrade: "Premium", distribution: ["Premium": photos], needsReview: 0))
     }
 
-    func remove() { directory.remove() }
+    public func remove() { directory.remove() }
 }
