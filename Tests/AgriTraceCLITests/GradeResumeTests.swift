@@ -56,8 +56,28 @@ import TestSupport
         return process
     }
 
-    static func lotsRecorded(_ workspace: GradeWorkspace) -> Int {
-        (try? Ledger(provenanceAt: workspace.ledger, readOnly: true).entries(type: .lot).count) ?? 0
+    /// Lots in the ledger, read while graders may be appending, stopped mid-transaction or killed.
+    /// A read can fail for a moment then (SQLite busy, WAL recovery after a kill); it is retried, and
+    /// a read that keeps failing is an error rather than "no lots", which would fake a result.
+    static func lotsRecorded(_ workspace: GradeWorkspace) throws -> Int {
+        var lastError: (any Error)?
+        for _ in 0..<500 {
+            do {
+                return try Ledger(provenanceAt: workspace.ledger, readOnly: true).entries(type: .lot).count
+            } catch {
+                lastError = error
+                usleep(10_000)
+            }
+        }
+        throw lastError ?? CocoaError(.fileReadUnknown)
+    }
+
+    /// Size and modification time of the ledger's write-ahead log: changes with every commit, and
+    /// costs one stat, so a turn can stop a fast grader right after its first append.
+    static func ledgerStamp(_ workspace: GradeWorkspace) -> [Int] {
+        var info = stat()
+        guard stat(workspace.ledger + "-wal", &info) == 0 else { return [] }
+        return [Int(info.st_size), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
     }
 
     /// Every lot exactly once, each with exactly one grading carrying the same upload digest.
@@ -100,16 +120,16 @@ import TestSupport
                 usleep(UInt32.random(in: 1_000...60_000, using: &generator))
             } else {
                 // Once a few more lots are in: the kill lands between or inside lot appends.
-                let target = min(Self.lotsRecorded(workspace) + Int.random(in: 1...3, using: &generator), Self.lotCount - 4)
+                let target = min(try Self.lotsRecorded(workspace) + Int.random(in: 1...3, using: &generator), Self.lotCount - 4)
                 // Generous: under a fully loaded machine (the whole suite in parallel) the first
                 // lot can take many seconds to appear.
                 let deadline = Date().addingTimeInterval(180)
-                while process.isRunning && Self.lotsRecorded(workspace) < target && Date() < deadline { usleep(1_000) }
+                while try process.isRunning && Self.lotsRecorded(workspace) < target && Date() < deadline { usleep(1_000) }
             }
             let finishedAlone = !process.isRunning
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            observed.append(Self.lotsRecorded(workspace))
+            observed.append(try Self.lotsRecorded(workspace))
             if finishedAlone {
                 diagnostics.append("round \(round) exited \(process.terminationStatus) before the kill: "
                                    + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
@@ -166,28 +186,34 @@ import TestSupport
     }
 
     /// Lets `runner` run with `others` stopped (SIGSTOP) until the ledger holds one more lot than
-    /// before. A process stopped inside its append transaction holds the write lock; if nothing is
-    /// appended for two seconds everyone runs for a moment to release it, and the turn is retried.
+    /// before, then stops it too. Commits are watched through the WAL's stat, and lots counted only
+    /// while nobody runs. A process stopped inside its append transaction holds the write lock; if
+    /// nothing is committed for two seconds, everyone runs until the next commit releases it, and
+    /// the turn is taken again.
     static func runAlone(_ runner: Process, others: [Process], workspace: GradeWorkspace) throws {
         for attempt in 0..<20 {
             for other in others { kill(other.processIdentifier, SIGSTOP) }
-            // Counted after the others stopped: from here on only the runner can append.
-            let before = lotsRecorded(workspace)
+            let before = try lotsRecorded(workspace)
+            var stamp = ledgerStamp(workspace)
             kill(runner.processIdentifier, SIGCONT)
             let deadline = Date().addingTimeInterval(2)
             while Date() < deadline {
-                if lotsRecorded(workspace) > before {
+                if ledgerStamp(workspace) != stamp {
                     kill(runner.processIdentifier, SIGSTOP)
-                    return
+                    if try lotsRecorded(workspace) > before { return }
+                    stamp = ledgerStamp(workspace)
+                    kill(runner.processIdentifier, SIGCONT)
                 }
                 guard runner.isRunning else {
                     throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey:
                         "grade exited (\(runner.terminationStatus)) before appending a lot on its turn \(attempt)"])
                 }
-                usleep(2_000)
+                usleep(200)
             }
+            let stuck = ledgerStamp(workspace)
             for other in others { kill(other.processIdentifier, SIGCONT) }
-            usleep(50_000)
+            let release = Date().addingTimeInterval(10)
+            while ledgerStamp(workspace) == stuck && Date() < release { usleep(200) }
         }
         throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "no lot appended in 20 turns"])
     }
