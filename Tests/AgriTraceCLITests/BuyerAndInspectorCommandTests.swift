@@ -105,6 +105,36 @@ import TestSupport
         #expect(badKey.status == 2 && badKey.stderr.contains("DT-LV-261103-01.png"))
     }
 
+    /// Reported: a correction of lot -02's grading naming lot -01 (or no lot) was signed, left out
+    /// of -02's label bundle and broke -01's label for good. Now it is refused before signing, and
+    /// the proper correction labels and verifies for both lots.
+    @Test func aCorrectionNamingAnotherLotIsRefusedAndTheProperOneLabels() throws {
+        let ws = try workspace()
+        defer { ws.directory.remove() }
+        let grading = try #require(try Ledger(provenanceAt: ws.ledger).entries(lotCode: "DT-LV-261103-02").last { $0.type == "grading" })
+        func correction(lot: String?) -> String {
+            #"{"type":"correction","corrects":\#(grading.seq),"corrects_leaf":"\#(grading.leafHash.hex)","reason":"mould found","#
+                + (lot.map { #""lot_code":"\#($0)","# } ?? "") + #""changes":{"lot_grade":"Reject"}}"#
+        }
+        func append(_ json: String) throws -> CommandResult {
+            try AgriTraceBinary.run(["ledger", "append", "--ledger", ws.ledger, "--key", ws.key], stdin: Data(json.utf8))
+        }
+        let other = try append(correction(lot: "DT-LV-261103-01"))
+        #expect(other.status == 2 && other.stderr.contains("is about lot 'DT-LV-261103-02'"), "\(other.stderr)")
+        let none = try append(correction(lot: nil))
+        #expect(none.status == 2 && none.stderr.contains("must name lot_code 'DT-LV-261103-02'"), "\(none.stderr)")
+        let proper = try append(correction(lot: "DT-LV-261103-02"))
+        #expect(proper.status == 0, "\(proper.stderr)")
+        #expect(try AgriTraceBinary.run(["ledger", "verify", "--ledger", ws.ledger]).status == 0)
+        let out = ws.path("labels")
+        for (lot, grade) in [("DT-LV-261103-01", "Premium"), ("DT-LV-261103-02", "Reject")] {
+            let label = try AgriTraceBinary.run(["label", lot, "--ledger", ws.ledger, "--key", ws.key, "--out", out])
+            #expect(label.status == 0, "\(lot): \(label.stderr)")
+            let verified = try AgriTraceBinary.run(["verify-label", ws.path("labels/\(lot).proof"), "--vkey", ws.vkey])
+            #expect(verified.status == 0 && verified.stdout.hasPrefix("VERIFIED: lot \(lot), current grade \(grade)"), "\(verified.stdout)")
+        }
+    }
+
     @Test func labelSignsACheckpointOnlyWhenNeededAndRefusesUnknownLots() throws {
         let ws = try workspace(checkpoint: false)
         defer { ws.directory.remove() }

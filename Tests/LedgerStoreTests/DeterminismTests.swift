@@ -24,10 +24,10 @@ import Testing
     @Test func signatureCoversTheEntryWithoutItsTopLevelSigOnly() throws {
         let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
-        let target = try #require(try fixture.ledger.entry(seq: 0))
+        let target = try #require(try fixture.ledger.append([ProvenanceFixture.origin("O1")], signer: fixture.signer).appended.first)
         // A correction whose changes hold a nested "sig" member: only the top-level one is removed.
-        let correction = ProvenanceRecord.correction(CorrectionRecord(corrects: 0, correctsLeafHash: target.leafHash.hex, reason: "test",
-                                                              changes: ["sig": "nested", "note": "keep"]))
+        let correction = ProvenanceRecord.correction(CorrectionRecord(corrects: target.seq, correctsLeafHash: target.leafHash.hex, reason: "test",
+                                                              originCode: "O1", changes: ["sig": "nested", "note": "keep"]))
         let entry = try #require(try fixture.ledger.append([correction], signer: fixture.signer).appended.first)
         let text = String(decoding: entry.signedBytes, as: UTF8.self)
         #expect(text.contains(#""changes":{"note":"keep","sig":"nested"}"#))
