@@ -40,9 +40,13 @@ public enum CanonicalJSON {
         }
     }
 
-    /// NFC form of `string`; ASCII strings (the vast majority) skip the normaliser.
+    /// NFC form of `string`; ASCII strings (the vast majority) skip the normaliser. So do strings
+    /// over `EntryValidator.maxStringScalars`, which no entry may hold (writer and reader refuse
+    /// them after this): Foundation's normaliser is quadratic on characters NFC expands (U+1D15E:
+    /// 100,000 took 5–7 s), and a refused string need not be normalised first.
     public static func nfc(_ string: String) -> String {
         if string.utf8.allSatisfy({ $0 < 0x80 }) { return string }
+        if string.utf8.count > EntryValidator.maxStringScalars, string.unicodeScalars.count > EntryValidator.maxStringScalars { return string }
         return string.precomposedStringWithCanonicalMapping
     }
 
@@ -83,7 +87,7 @@ public enum CanonicalJSON {
             out.append(0x22)
             return
         }
-        let string = ascii ? raw : raw.precomposedStringWithCanonicalMapping
+        let string = ascii ? raw : nfc(raw)
         for unit in string.utf8 {
             switch unit {
             case 0x22: out.append(0x5c); out.append(0x22)

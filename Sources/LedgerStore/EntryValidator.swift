@@ -7,12 +7,23 @@
 /// - nesting at most `JSONParser.maxDepth` deep; integers within ±(2^53 − 1);
 /// - object keys are non-empty printable ASCII; the type name is 1–32 of `a–z 0–9 _ -`;
 /// - no string anywhere holds a control character (U+0000–U+001F, U+007F–U+009F): they would
-///   reach terminals, CSV and HTML, and a name with a newline or tab is never what was meant.
+///   reach terminals, CSV and HTML, and a name with a newline or tab is never what was meant;
+/// - no string holds a bidirectional formatting character (U+202A–U+202E, U+2066–U+2069, and the
+///   marks U+200E, U+200F, U+061C): invisible, they reorder the text around them wherever it is
+///   shown (`trace`, the audit report), so "F1 (A(B" can display as another lot's code, and they
+///   make two identical-looking identifiers differ. Refused in every field rather than only in
+///   identifiers, because names and notes are shown next to codes. Vietnamese needs none of them,
+///   and right-to-left text (Arabic farm names) displays by the Unicode bidi algorithm without
+///   explicit controls; what is lost is only hand-tuned display of mixed-direction text.
+/// - no string is longer than `maxStringScalars` Unicode scalars (as given, before NFC): far
+///   above any name, code or note, and well below where normalising gets slow.
 ///
 /// Type-specific field rules (identifiers, required fields) are the `EntryRules`'.
 public enum EntryValidator {
     /// Largest entry, in canonical bytes (1 MiB).
     public static let maxEntryBytes = 1 << 20
+    /// Longest string value, in Unicode scalars (4,096).
+    public static let maxStringScalars = 4096
 
     public static func check(_ body: EntryBody) throws {
         try checkTypeName(body.type)
@@ -30,11 +41,27 @@ public enum EntryValidator {
         }
     }
 
-    /// A string value: no control characters.
+    /// A string value: no control or bidirectional formatting characters.
     public static func checkString(_ text: String, field: String) throws {
-        if let scalar = text.unicodeScalars.first(where: isControl) {
-            throw EntryError.invalidField(field: field, reason: "contains the control character U+\(hex4(scalar.value)), which entries may not hold")
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += 1
+            if count > maxStringScalars {
+                throw EntryError.invalidField(field: field, reason: "is longer than \(maxStringScalars) characters (Unicode scalars)")
+            }
+            if isControl(scalar) {
+                throw EntryError.invalidField(field: field, reason: "contains the control character U+\(hex4(scalar.value)), which entries may not hold")
+            }
+            if isBidiControl(scalar) {
+                throw EntryError.invalidField(field: field, reason: "contains the bidirectional formatting character U+\(hex4(scalar.value)), which entries may not hold")
+            }
         }
+    }
+
+    /// Explicit embeddings, overrides and isolates, and the direction marks.
+    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202a...0x202e).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+            || scalar.value == 0x200e || scalar.value == 0x200f || scalar.value == 0x061c
     }
 
     /// The size of a whole entry in canonical bytes.
@@ -84,7 +111,7 @@ public enum EntryValidator {
     public static func printable(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
-            if isControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+            if isControl(scalar) || isBidiControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
         }
         return out
     }

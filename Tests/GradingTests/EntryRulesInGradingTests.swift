@@ -20,6 +20,19 @@ import TestSupport
         #expect(error.description.contains("file 'a/2\\u{a}.jpg': contains the control character U+000A"), "\(error)")
     }
 
+    /// A bidirectional override in a farm name (it reorders what `trace` and the audit report
+    /// show) is refused up front, at its manifest line, as the ledger would refuse it.
+    @Test func bidirectionalControlsInManifestTextAreRefusedAtTheirLine() throws {
+        let header = "file,lot_code,origin_code,farm_id,crop,harvest_date,farm_name\n"
+        let fixture = try UploadFixture.with(
+            photos: ["a/1.jpg": UploadFixture.samplePhoto1, "a/2.jpg": UploadFixture.samplePhoto2],
+            manifest: header + "a/1.jpg,L1,VN-1,farm-17,tomato,2026-11-03,Trại A\na/2.jpg,L1,VN-1,farm-17,tomato,2026-11-03,\"F1 (A\u{202E}(B\"\n")
+        defer { fixture.remove() }
+        let error = try #require(throws: UploadValidationError.self) { try UploadValidator.lots(of: try Upload(url: fixture.url)) }
+        #expect(error.problems.contains { $0.line == 3 && $0.message.contains("farm_name 'F1 (A\\u{202e}(B'")
+                                          && $0.message.contains("bidirectional formatting character U+202E") }, "\(error)")
+    }
+
     /// The manifest accepts exactly the identifiers the ledger accepts (one definition).
     @Test func manifestAndLedgerAgreeOnIdentifiers() {
         let candidates = ["L1", "A/B", "LOT.1-x_y", "L 3", "LOT-ÄÖ", String(repeating: "A", count: 20), String(repeating: "A", count: 21),
