@@ -19,7 +19,8 @@ struct ExportCommand: ParsableCommand {
             abstract: "Write a GS1 EPCIS 2.0 JSON-LD document: one inspecting ObjectEvent per grading.",
             discussion: """
                 Each grading becomes an ObjectEvent with bizStep inspecting and disposition \
-                conformant (non_conformant when the lot grade is Reject or held for review); the lot \
+                conformant (non_conformant when the lot grade is Reject or the grading policy held the lot \
+                for review and no correction of the lot grade released it); the lot \
                 is the quantityList epcClass (its GS1 Digital Link URI, or urn:agritrace:lot:<lot>); \
                 the first grading of a lot carries ILMD with harvest date and origin code; the \
                 ledger seq and leaf hash are in the agritrace: namespace (urn:agritrace:epcis:).

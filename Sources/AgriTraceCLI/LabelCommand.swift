@@ -12,7 +12,8 @@ struct LabelCommand: ParsableCommand {
         discussion: """
             Writes into DIR: <name>.png (QR code of the lot's GS1 Digital Link URI, or \
             urn:agritrace:lot:<lot> without a GTIN, beside the lot code, origin code, crop, harvest \
-            date and the lot's current grade: latest grading, corrections applied) and <name>.proof, \
+            date and the lot's grade: latest grading, corrections applied, or HELD FOR REVIEW while the \
+            grading policy's hold is not released by a correction of the lot grade) and <name>.proof, \
             one bundle for `agritrace verify-label`: the lot, its origin registration, every grading \
             and correction, proven under one checkpoint, with a statement signed by KEY that these \
             are all of them. The latest checkpoint is used when it covers the lot's newest entry and \

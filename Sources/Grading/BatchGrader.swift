@@ -151,7 +151,9 @@ public final class BatchGrader {
             photos: lot.photos.count, grade: grading.lotGrade,
             distribution: grades.map { .init(grade: $0, count: grading.distribution[$0, default: 0]) },
             needsReview: grading.needsReview, unreadable: unreadable,
-            held: samePolicy && policy.isHeld(readable: grading.images.count - unreadable, needingReview: grading.needsReview),
+            // The hold recorded with the grading; entries from before it was recorded are re-judged
+            // only by the policy that graded them.
+            held: grading.held || (samePolicy && policy.isHeld(readable: grading.images.count - unreadable, needingReview: grading.needsReview)),
             uploadDigest: digest, lotSeq: record.lotSeq, gradingSeq: record.gradingSeq)
     }
 
@@ -285,7 +287,7 @@ public final class BatchGrader {
         let grading = GradingRecord(lotCode: lot.code, model: classifier.modelID, policy: policy.sha256, uploadDigest: digest,
                                     images: images, lotGrade: lotGrade,
                                     distribution: Dictionary(uniqueKeysWithValues: distribution.map { ($0.grade, $0.count) }),
-                                    needsReview: review)
+                                    needsReview: review, held: held)
         let outcome: LotAppendOutcome
         do {
             outcome = try ledger.append(lot: lotRecord, grading: grading)

@@ -15,9 +15,13 @@ public struct GradingRecord: Sendable, Equatable {
     /// Photo count per commercial grade.
     public var distribution: [String: Int]
     public var needsReview: Int
+    /// The grading policy held the lot for a person's review instead of releasing it at
+    /// `lotGrade`. Stored as `"held": true` only; entries without the field (including every
+    /// entry written before it existed) are not held.
+    public var held: Bool
 
     public init(lotCode: String, model: String, policy: String, uploadDigest: String?, images: [GradedImage],
-                lotGrade: String, distribution: [String: Int], needsReview: Int) {
+                lotGrade: String, distribution: [String: Int], needsReview: Int, held: Bool = false) {
         self.lotCode = lotCode
         self.model = model
         self.policy = policy
@@ -26,6 +30,7 @@ public struct GradingRecord: Sendable, Equatable {
         self.lotGrade = lotGrade
         self.distribution = distribution
         self.needsReview = needsReview
+        self.held = held
     }
 
     var fields: [String: JSONValue] {
@@ -36,6 +41,7 @@ public struct GradingRecord: Sendable, Equatable {
             "needs_review": .integer(Int64(needsReview)),
         ]
         fields["upload_digest"] = uploadDigest.map(JSONValue.string)
+        if held { fields["held"] = .bool(true) }
         return fields
     }
 
@@ -59,6 +65,10 @@ public struct GradingRecord: Sendable, Equatable {
         }
         self.distribution = distribution
         needsReview = try reader.nonNegativeInteger("needs_review")
+        let recordedHold = try reader.optionalBool("held")
+        // One spelling of "not held": leaving the field out.
+        if reader.strict, recordedHold == false { throw EntryError.notCanonical }
+        held = recordedHold ?? false
     }
 }
 

@@ -18,7 +18,12 @@ public struct AuditReport: Sendable {
                 reasons.append("\(Self.count(grading.needsReview, "photo")) below the confidence threshold")
             }
             if grading.unreadableCount > 0 { reasons.append("\(Self.count(grading.unreadableCount, "unreadable photo"))") }
-            if !grading.isConformant { reasons.append("lot grade \(grading.lotGrade)") }
+            let amendments = corrections.filter { $0.record.corrects == latestGrading?.seq }.map(\.record)
+            if grading.isHeld(correctedBy: amendments) {
+                reasons.append("held for review")
+            } else if !grading.isConformant(correctedBy: amendments) {
+                reasons.append("lot grade \(grading.lotGrade(correctedBy: amendments))")
+            }
             if !corrections.isEmpty { reasons.append(Self.count(corrections.count, "correction")) }
             return reasons
         }

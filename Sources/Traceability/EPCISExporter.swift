@@ -64,6 +64,8 @@ public struct EPCISExporter: Sendable {
 
     func event(for recorded: Recorded<GradingRecord>, in ledger: LedgerSnapshot, isFirstOfLot: Bool) -> OrderedJSON {
         let grading = recorded.record
+        // A reviewer's correction of the lot grade releases a hold, as on the label.
+        let corrections = ledger.corrections(of: [recorded.seq]).map(\.record)
         // The ledger refuses a grading of an unregistered lot, so the lot is normally there.
         let lot = ledger.lot(code: grading.lotCode)?.record
         let identifier = lot?.identifier ?? LotIdentifier(lot: grading.lotCode, gtin: nil)
@@ -83,7 +85,7 @@ public struct EPCISExporter: Sendable {
             ("quantityList", .array([.object(quantity)])),
             ("action", .string(isFirstOfLot ? "ADD" : "OBSERVE")),
             ("bizStep", .string("inspecting")),
-            ("disposition", .string(grading.isConformant ? "conformant" : "non_conformant")),
+            ("disposition", .string(grading.isConformant(correctedBy: corrections) ? "conformant" : "non_conformant")),
             ("readPoint", .object([("id", .string(location))])),
             ("bizLocation", .object([("id", .string(location))])),
         ]

@@ -21,7 +21,9 @@ public enum EntrySummary {
         case .grading(let grading):
             var photos = "\(grading.images.count) photos"
             if grading.unreadableCount > 0 { photos += " (\(grading.unreadableCount) unreadable)" }
-            var parts = ["grading of lot \(grading.lotCode): lot grade \(grading.lotGrade)", photos,
+            var grade = "lot grade \(grading.lotGrade)"
+            if grading.held { grade += ", HELD FOR REVIEW by the grading policy" }
+            var parts = ["grading of lot \(grading.lotCode): \(grade)", photos,
                          "distribution \(grading.distributionText)", "classes \(grading.classDistributionText)"]
             if grading.needsReview > 0 { parts.append("\(grading.needsReview) need review") }
             parts.append("model \(grading.model)")

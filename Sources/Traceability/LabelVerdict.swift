@@ -146,7 +146,7 @@ public struct LabelVerdict: Sendable {
         let asOf = "as of the cooperative's ledger \(checkpoint.origin) on \(statement.newestRecordedAt) (\(checkpoint.size) entries)"
         let headline = state.isHeld
             ? "VERIFIED: lot \(lot.lotCode) is HELD FOR REVIEW (grade \"\(grade)\"), not cleared for sale, \(asOf)."
-            : "VERIFIED: lot \(lot.lotCode), current grade \(grade), \(asOf)."
+            : "VERIFIED: lot \(lot.lotCode), grade \(grade) \(asOf)."
         var details: [String] = []
         let place = origin.location.map { " at \($0)" } ?? ""
         details.append("origin \(lot.originCode): farm \(origin.farmDescription)\(place), crop \(origin.crop); the lot's farm and crop match this registration (entry #\(state.originEntry.seq))")

@@ -30,11 +30,14 @@ extension LotRecord {
 }
 
 extension GradingRecord {
-    /// Lot grades that are not a sale grade: a lot graded "Reject" or held for review by the
-    /// policy is non-conformant for EPCIS and flagged in reports.
-    public static let nonConformingGrades: Set<String> = ["reject", "rejected", "review", "needs review", "needs_review", "held", "hold"]
+    /// Lot grades that are not a sale grade whether or not the lot is held.
+    public static let rejectGrades: Set<String> = ["reject", "rejected"]
 
-    public var isConformant: Bool { !Self.nonConformingGrades.contains(lotGrade.lowercased()) }
+    /// Not rejected and not held for review after `corrections` of this grading: non-conformant
+    /// for EPCIS and flagged in reports otherwise.
+    public func isConformant(correctedBy corrections: [CorrectionRecord]) -> Bool {
+        !Self.rejectGrades.contains(lotGrade(correctedBy: corrections).lowercased()) && !isHeld(correctedBy: corrections)
+    }
 
     public var unreadableCount: Int {
         images.filter { if case .unreadable = $0 { return true }; return false }.count

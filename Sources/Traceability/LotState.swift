@@ -25,10 +25,9 @@ public struct LotState: Sendable {
 
     public var latestGrading: Recorded<GradingRecord>? { gradings.last }
 
-    /// Grades a policy gives to hold a lot rather than sell or reject it.
-    static let heldGrades: Set<String> = ["review", "needs review", "needs_review", "held", "hold"]
-
-    public var isHeld: Bool { currentGrade.map { Self.heldGrades.contains($0.lowercased()) } ?? false }
+    /// Held for review by the latest grading's policy and not released by a correction of its
+    /// lot grade (`GradingRecord.isHeld(correctedBy:)`).
+    public let isHeld: Bool
 
     /// Builds the state from exactly the lot's entries: one lot entry, the origin registration
     /// its (corrected) origin code names, its gradings, and corrections of any of these.
@@ -54,7 +53,7 @@ public struct LotState: Sendable {
         let bySeq = Dictionary(uniqueKeysWithValues: sorted.map { ($0.seq, $0) })
         var unapplied: [String] = []
         var lotChanges: [[String: JSONValue]] = [], originChanges: [Int: [[String: JSONValue]]] = [:]
-        var gradeChanges: [Int: [[String: JSONValue]]] = [:]
+        var gradeCorrections: [Int: [CorrectionRecord]] = [:]
         for correction in corrections {
             let record = correction.record
             guard let target = bySeq[record.corrects], target.leafHash.hex == record.correctsLeafHash else {
@@ -66,7 +65,7 @@ public struct LotState: Sendable {
             switch try? target.record() {
             case .lot: lotChanges.append(record.changes)
             case .origin: originChanges[target.seq, default: []].append(record.changes)
-            case .grading: gradeChanges[target.seq, default: []].append(record.changes)
+            case .grading: gradeCorrections[target.seq, default: []].append(record)
             default: unapplied.append("correction #\(correction.seq) amends correction #\(target.seq)")
             }
         }
@@ -110,15 +109,16 @@ public struct LotState: Sendable {
                 }
             }
         }
-        var grade = gradings.last?.record.lotGrade
+        var grade: String?, held = false
         if let latest = gradings.last {
-            for changes in gradeChanges[latest.seq] ?? [] {
-                for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
-                    if key == "lot_grade", case .string(let v) = value { grade = v } else {
-                        unapplied.append("grading entry #\(latest.seq): field \(key)")
-                    }
+            let amendments = gradeCorrections[latest.seq] ?? []
+            for changes in amendments.map(\.changes) {
+                for (key, value) in changes.sorted(by: { $0.key < $1.key }) where !(key == "lot_grade" && value.stringValue != nil) {
+                    unapplied.append("grading entry #\(latest.seq): field \(key)")
                 }
             }
+            grade = latest.record.lotGrade(correctedBy: amendments)
+            held = latest.record.isHeld(correctedBy: amendments)
         }
         let conflicts = origin.conflicts(farmID: lot.farmID, crop: lot.crop)
         self.lotEntry = lotEntry
@@ -127,6 +127,7 @@ public struct LotState: Sendable {
         self.origin = origin
         self.gradings = gradings
         self.currentGrade = grade
+        self.isHeld = held
         self.corrections = corrections
         self.unappliedChanges = unapplied
         self.originConflicts = conflicts

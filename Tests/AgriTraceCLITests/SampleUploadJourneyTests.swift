@@ -37,7 +37,8 @@ import TestSupport
         let bundle = out + "/DT-LV-261103-01.proof"
         let verified = try AgriTraceBinary.run(["verify-label", bundle, "--vkey", vkey, "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
         #expect(verified.status == 0, "\(verified.stdout)")
-        #expect(verified.stdout.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade \(grading.lotGrade), as of"))
+        #expect(verified.stdout.hasPrefix(grading.held ? "VERIFIED: lot DT-LV-261103-01 is HELD FOR REVIEW (grade \"\(grading.lotGrade)\")"
+                                                       : "VERIFIED: lot DT-LV-261103-01, grade \(grading.lotGrade) as of"), "\(verified.stdout)")
 
         // A forged grade in the bundle's grading entry is caught.
         let text = try String(contentsOfFile: bundle, encoding: .utf8)
@@ -61,10 +62,11 @@ import TestSupport
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: events))) as? [String: Any])
         let eventList = try #require((document["epcisBody"] as? [String: Any])?["eventList"] as? [[String: Any]])
         #expect(eventList.count == (try ledger.entries(type: .grading)).count)
-        let grades = try ledger.entries(type: .grading).compactMap { entry -> String? in
-            if case .grading(let g) = try entry.record() { return g.lotGrade }; return nil
+        // Nothing corrects these gradings: a lot is non-conformant when rejected or held.
+        let sellable = try ledger.entries(type: .grading).compactMap { entry -> Bool? in
+            if case .grading(let g) = try entry.record() { return g.lotGrade != "Reject" && !g.held }; return nil
         }
-        #expect(eventList.map { $0["disposition"] as? String } == grades.map { $0 == "Reject" ? "non_conformant" : "conformant" })
+        #expect(eventList.map { $0["disposition"] as? String } == sellable.map { $0 ? "conformant" : "non_conformant" })
 
         let report = ws.path("report.html")
         let audit = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--vkey", vkey, "--out", report])

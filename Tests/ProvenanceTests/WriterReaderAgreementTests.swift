@@ -144,7 +144,7 @@ import TestSupport
                 }
                 record = .grading(GradingRecord(lotCode: lots.randomElement(using: &random)!, model: Self.hex, policy: Self.hex,
                                                 uploadDigest: nil, images: images, lotGrade: pick(),
-                                                distribution: [pick(): 1], needsReview: 0))
+                                                distribution: [pick(): 1], needsReview: 0, held: Bool.random(using: &random)))
             default:
                 let size = try fixture.ledger.size()
                 let target = try #require(try fixture.ledger.entry(seq: Int.random(in: 0..<size, using: &random)))

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import Testing
 import TestSupport
 @testable import Traceability
@@ -29,6 +30,26 @@ import TestSupport
         #expect(review["DT-LV-261103-02"] == ["1 correction"])
         #expect(report.modelUsage.map(\.lotCodes.count) == [5])
         #expect(report.lotsByHarvestDate.map(\.date) == ["2026-11-03", "2026-11-04", "2026-11-05"])
+    }
+
+    /// One long unbroken field (a tester's farm name) neither stretches the tables off the page
+    /// (long words wrap) nor buries the report (text is cut with an ellipsis; the ledger keeps it
+    /// whole).
+    @Test func hugeUnbrokenTextWrapsAndIsCut() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
+        let name = String(repeating: "Ba", count: 2_048)   // the longest string an entry may hold
+        try ledger.append([.origin(OriginRecord(originCode: "VN-LONG-1", farmID: "F-LONG-1", farmName: name, crop: "mango")),
+                           .lot(LotRecord(lotCode: "DT-LONG-01", originCode: "VN-LONG-1", farmID: "F-LONG-1", cooperative: "HTX",
+                                          crop: "mango", harvestDate: "2026-11-05"))], signer: signer)
+        let html = AuditReportRenderer.html(AuditReport(ledgerName: "ledger.db", generatedAt: "2026-11-12T00:00:00.000Z",
+                                                        ledger: try LedgerSnapshot(reading: ledger),
+                                                        verification: try VerificationOutcome(ledger.verify())))
+        #expect(AuditReportRenderer.style.contains("overflow-wrap:anywhere"))
+        #expect(html.contains("F-LONG-1"))
+        #expect(html.contains(String(name.prefix(AuditReportRenderer.shownCharacters)) + "…"))
+        #expect(!html.contains(String(name.prefix(AuditReportRenderer.shownCharacters + 1))))
     }
 
     @Test func htmlIsSelfContainedWithEverySection() throws {

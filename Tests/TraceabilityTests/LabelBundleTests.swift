@@ -26,12 +26,12 @@ import TestSupport
         }
 
         /// Appends a re-grading of `lot` with the given lot grade.
-        func regrade(_ lot: String, to grade: String) throws {
+        func regrade(_ lot: String, to grade: String, held: Bool = false) throws {
             let photo = GradedPhoto(file: "again.jpg", sha256: String(repeating: "0f", count: 32), classIndex: 0,
                                     scoresBasisPoints: [9_000, 1_000], grade: grade, needsReview: false)
             try ledger.append([.grading(GradingRecord(lotCode: lot, model: SampleLedger.modelID, policy: SampleLedger.policyID,
                                                       uploadDigest: nil, images: [.graded(photo)], lotGrade: grade,
-                                                      distribution: [grade: 1], needsReview: 0))], signer: signer)
+                                                      distribution: [grade: 1], needsReview: 0, held: held))], signer: signer)
         }
 
         /// Appends a correction of the lot's latest grading to `grade`.
@@ -54,6 +54,48 @@ import TestSupport
         ([header] + members).joined(separator: "\n") + "\n\n" + tail
     }
 
+    /// The policy's hold recorded in the grading reaches the label, the buyer's verdict and the
+    /// EPCIS disposition under every grade name; a correction of the lot grade releases it.
+    @Test(arguments: ["Premium", "Grade II"])
+    func aLotHeldByThePolicyIsHeldEverywhereUntilAReviewerGradesIt(grade: String) throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let lot = "DT-LV-261103-01"
+        try setup.regrade(lot, to: grade, held: true)
+        func disposition() throws -> String? {
+            let snapshot = try LedgerSnapshot(reading: setup.ledger)
+            let exporter = EPCISExporter(options: .init(lotCode: lot))
+            let grading = try #require(exporter.selectedGradings(in: snapshot).last)
+            let event = exporter.event(for: grading, in: snapshot, isFirstOfLot: false)
+            guard case .object(let members) = event, case .string(let value)? = members.first(where: { $0.0 == "disposition" })?.1 else { return nil }
+            return value
+        }
+        let held = try setup.package(lot)
+        #expect(held.state.isHeld)
+        #expect(held.content.grade == "HELD FOR REVIEW")
+        let heldVerdict = setup.verify(held.bundle, lot: lot)
+        #expect(heldVerdict.isValid && heldVerdict.headline.contains("HELD FOR REVIEW"), "\(heldVerdict.text)")
+        #expect(try disposition() == "non_conformant")
+
+        try setup.correctGrade(lot, to: grade)
+        let released = try setup.package(lot)
+        #expect(!released.state.isHeld)
+        #expect(released.content.grade == grade)
+        let releasedVerdict = setup.verify(released.bundle, lot: lot)
+        #expect(releasedVerdict.headline.hasPrefix("VERIFIED: lot \(lot), grade \(grade) as of"), "\(releasedVerdict.text)")
+        #expect(try disposition() == "conformant")
+    }
+
+    @Test func aGradingWithoutTheHeldFieldIsNotHeld() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        try setup.regrade("DT-LV-261103-01", to: "Grade I")
+        let entry = try #require(try setup.ledger.entries(lotCode: "DT-LV-261103-01").last { $0.type == "grading" })
+        #expect(entry.body.fields["held"] == nil)
+        let package = try setup.package("DT-LV-261103-01")
+        #expect(!package.state.isHeld && package.content.grade == "Grade I")
+    }
+
     @Test func aGenuineBundleVerifiesAndSaysWhatItCannotKnow() throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
@@ -61,7 +103,7 @@ import TestSupport
         #expect(package.content.grade == "Premium")
         let verdict = setup.verify(package.bundle, lot: "DT-LV-261103-01", origin: "VN-DTOR-0141")
         #expect(verdict.isValid, "\(verdict.text)")
-        #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade Premium, as of"))
+        #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, grade Premium as of"))
         #expect(verdict.headline.contains("(\(package.checkpoint.size) entries)"))
         #expect(verdict.text.contains("not covered: anything recorded after"))
         #expect(verdict.text.contains("the box's lot DT-LV-261103-01 and origin VN-DTOR-0141 match"))
@@ -77,7 +119,7 @@ import TestSupport
         let new = try setup.package("DT-LV-261103-01")
         #expect(new.signedNewCheckpoint && new.content.grade == "Grade II")
         let verdict = setup.verify(new.bundle)
-        #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade Grade II"), "\(verdict.text)")
+        #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, grade Grade II"), "\(verdict.text)")
         #expect(verdict.text.contains("superseded: grading of") && verdict.text.contains("said Premium"))
         let oldVerdict = setup.verify(old.bundle)
         #expect(oldVerdict.headline.contains("(\(old.checkpoint.size) entries)") && old.checkpoint.size < new.checkpoint.size)
@@ -91,7 +133,7 @@ import TestSupport
         let package = try setup.package("DT-LV-261103-01")
         #expect(package.content.grade == "Reject")
         let verdict = setup.verify(package.bundle)
-        #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade Reject"), "\(verdict.text)")
+        #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, grade Reject"), "\(verdict.text)")
         #expect(verdict.text.contains("bruising found at dispatch"))
         #expect(!verdict.headline.contains("Premium"))
     }
@@ -116,7 +158,7 @@ import TestSupport
             try setup.regrade("DT-LV-261103-01", to: second)
             let package = try setup.package("DT-LV-261103-01")
             let verdict = setup.verify(package.bundle)
-            #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, current grade \(second),"), "\(verdict.text)")
+            #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, grade \(second) as of"), "\(verdict.text)")
             let (header, members, tail) = Self.blocks(package.bundle)
             #expect(members.count == 5)   // lot, origin, 3 gradings
             var swapped = members

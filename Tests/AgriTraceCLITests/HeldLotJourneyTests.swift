@@ -1,0 +1,86 @@
+import Foundation
+import LedgerStore
+import Provenance
+import Testing
+import TestSupport
+
+/// A lot the grading policy holds for review must reach the buyer and the inspector as held: the
+/// sample upload graded with the bundled default model (its committed expectation,
+/// `Fixtures/uploads/sample-expected.json`, holds every lot) through the binary, then label,
+/// verify-label, trace, export and audit; a reviewer's correction of the lot grade releases it.
+@Suite struct HeldLotJourneyTests {
+    @Test func aHeldLotIsShownHeldEverywhereUntilAReviewerGradesIt() throws {
+        let expected = try JSONSerialization.jsonObject(with: FixtureFiles.data("uploads/sample-expected.json")) as! [String: Any]
+        let expectedLots = expected["lots"] as! [[String: Any]]
+        let lot = "DT-LV-261103-01"
+        let expectedLot = try #require(expectedLots.first { $0["lot"] as? String == lot })
+        try #require(expectedLot["held"] as? Bool == true, "the committed expectation no longer holds \(lot): pick a held lot")
+        let heldLots = Set(expectedLots.filter { $0["held"] as? Bool == true }.map { $0["lot"] as! String })
+
+        let ws = try GradeWorkspace()
+        defer { ws.remove() }
+        let graded = try AgriTraceBinary.run(["grade", FixtureFiles.url("uploads/sample").path, "--ledger", ws.ledger,
+                                              "--key", ws.key, "--register-origins", "--cooperative", "HTX-LAI-VUNG"])
+        #expect(graded.status == 1, "\(graded.stdout)\(graded.stderr)")
+        #expect(graded.stdout.contains("(held)"))
+        #expect(try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", ws.ledger, "--key", ws.key]).status == 0)
+        let vkey = ws.path("coop.vkey")
+        try SigningKeyFile.writeVerifier(try SigningKeyFile.load(ws.key).verifier, to: vkey)
+
+        // The hold is in the signed grading entry itself, for exactly the lots grade held.
+        let ledger = try ws.openLedger()
+        var recordedHeld = Set<String>()
+        for entry in try ledger.entries(type: .grading) {
+            if case .grading(let grading) = try entry.record(), grading.held { recordedHeld.insert(grading.lotCode) }
+        }
+        #expect(recordedHeld == heldLots)
+        let gradingEntry = try #require(try ledger.entries(lotCode: lot).last { $0.type == "grading" })
+        guard case .grading(let grading) = try gradingEntry.record() else { Issue.record("not a grading"); return }
+
+        let out = ws.path("labels")
+        let label = try AgriTraceBinary.run(["label", lot, "--ledger", ws.ledger, "--key", ws.key, "--out", out])
+        #expect(label.status == 0, "\(label.stderr)")
+        #expect(label.stdout.contains("grade HELD FOR REVIEW"), "\(label.stdout)")
+        let verified = try AgriTraceBinary.run(["verify-label", out + "/\(lot).proof", "--vkey", vkey, "--lot", lot])
+        #expect(verified.status == 0, "\(verified.stdout)")
+        #expect(verified.stdout.hasPrefix("VERIFIED: lot \(lot) is HELD FOR REVIEW"), "\(verified.stdout)")
+        #expect(!verified.stdout.contains("current grade"))
+
+        let trace = try AgriTraceBinary.run(["trace", lot, "--ledger", ws.ledger])
+        #expect(trace.stdout.contains("lot grade \(grading.lotGrade), HELD FOR REVIEW"), "\(trace.stdout)")
+
+        func dispositions() throws -> [String: String] {
+            let events = ws.path("events.jsonld")
+            try? FileManager.default.removeItem(atPath: events)
+            let export = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--out", events])
+            #expect(export.status == 0, "\(export.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: events))) as? [String: Any])
+            let list = try #require((document["epcisBody"] as? [String: Any])?["eventList"] as? [[String: Any]])
+            var byLot: [String: String] = [:]
+            for event in list {
+                let uri = try #require((event["quantityList"] as? [[String: Any]])?.first?["epcClass"] as? String)
+                let code = try #require(uri.split(separator: "/").last.map(String.init)?.removingPercentEncoding)
+                byLot[code.hasPrefix("urn:") ? String(code.split(separator: ":").last!) : code] = event["disposition"] as? String
+            }
+            return byLot
+        }
+        let before = try dispositions()
+        #expect(before.count == expectedLots.count)
+        for (code, disposition) in before where heldLots.contains(code) { #expect(disposition == "non_conformant", "\(code)") }
+
+        let report = ws.path("report.html")
+        #expect(try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--vkey", vkey, "--out", report]).status == 0)
+        #expect(try String(contentsOfFile: report, encoding: .utf8).contains("held for review"))
+
+        // A reviewer decides the grade: the hold is released on the new label and in the export.
+        try Ledger(provenanceAt: ws.ledger).append([.correction(CorrectionRecord(corrects: gradingEntry.seq, correctsLeafHash: gradingEntry.leafHash.hex,
+                                                        reason: "reviewed by hand", lotCode: lot,
+                                                        changes: ["lot_grade": .string(grading.lotGrade)]))],
+                          signer: try SigningKeyFile.load(ws.key))
+        let relabel = try AgriTraceBinary.run(["label", lot, "--ledger", ws.ledger, "--key", ws.key, "--out", out, "--replace"])
+        #expect(relabel.status == 0 && relabel.stdout.contains("grade \(grading.lotGrade),"), "\(relabel.stdout)\(relabel.stderr)")
+        let released = try AgriTraceBinary.run(["verify-label", out + "/\(lot).proof", "--vkey", vkey])
+        #expect(released.stdout.hasPrefix("VERIFIED: lot \(lot), grade \(grading.lotGrade) as of"), "\(released.stdout)")
+        #expect(try dispositions()[lot] == (grading.lotGrade == "Reject" ? "non_conformant" : "conformant"))
+    }
+}
