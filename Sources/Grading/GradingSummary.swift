@@ -124,7 +124,12 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         }
         let held = lots.filter { $0.held && $0.status == .recorded }.map(\.lot)
         if !held.isEmpty { lines.append("Held for review: \(held.joined(separator: ", "))") }
-        if recorded.isEmpty && skipped > 0 {
+        // "Nothing new" only when it is true: a refused lot was new, and is listed above.
+        let refused = lots.contains { $0.status == .refused }
+        if recorded.isEmpty && refused {
+            lines.append("Nothing recorded: the ledger refused every new lot of this upload (listed above).")
+        }
+        if recorded.isEmpty && skipped > 0 && !refused {
             lines.append("Nothing new: every lot of this upload is already recorded in the ledger.")
         } else if skipped > 0 {
             lines.append("\(skipped) lot\(skipped == 1 ? " was" : "s were") already recorded and skipped.")

@@ -87,4 +87,41 @@ import TestSupport
         #expect(try !ledger.isLotRegistered("BIG-1"))
         #expect(try ledger.verify(trustedKeys: [signer.verifier]).isIntact)
     }
+
+    /// An origin too large for one entry is refused naming its code and manifest row, not "entry 0 (origin)".
+    @Test func aTooLargeOriginIsNamedByCodeAndRow() throws {
+        let fixture = try UploadFixture.with(
+            photos: ["a/1.jpg": UploadFixture.samplePhoto1],
+            manifest: "file,lot_code,origin_code,farm_id,crop,harvest_date,farm_name\n"
+                + "a/1.jpg,L1,VN-BIG,farm-1,tomato,2026-11-03,\(String(repeating: "a", count: 1_200_000))\n")
+        defer { fixture.remove() }
+        let directory = try TemporaryDirectory(prefix: "big-origin")
+        defer { directory.remove() }
+        let signer = try NoteSigner(name: "coop.example/ledger", seed: [UInt8](repeating: 9, count: 32))
+        let ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent("ledger.db").path, signer: signer)
+        let grader = BatchGrader(classifier: ByteStatisticsClassifier(), policy: try GradingPolicy.bundledDefault(),
+                                 ledger: LedgerGradingStore(ledger: ledger, signer: signer),
+                                 options: .init(jobs: 1, registerOrigins: true, cooperative: "coop-1"))
+        let error = try #require(throws: UploadValidationError.self) { try grader.grade(try Upload(url: fixture.url)) }
+        #expect(error.description.contains("origin VN-BIG cannot be registered"), "\(error.description.prefix(300))")
+        #expect(error.problems.first?.line == 2, "\(error.description.prefix(300))")
+    }
+
+    /// A run whose only new lot was refused does not end with "Nothing new": it says the new lot was refused.
+    @Test func aRefusedNewLotIsNotReportedAsNothingNew() {
+        func lot(_ code: String, _ status: GradingSummary.LotSummary.Status) -> GradingSummary.LotSummary {
+            GradingSummary.LotSummary(lot: code, farmID: "farm-1", originCode: "VN-1", status: status, photos: 1, grade: nil,
+                                      distribution: [], needsReview: 0, unreadable: 0, held: false, uploadDigest: "00",
+                                      lotSeq: nil, gradingSeq: nil, refusal: status == .refused ? "too large" : nil)
+        }
+        let summary = GradingSummary(upload: "u", model: "m", policy: "p", cooperative: "c",
+                                     lots: [lot("OLD-1", .alreadyRecorded), lot("NEW-1", .refused)], photosGraded: 2, unreadable: [],
+                                     ledger: .init(entriesWritten: 0, originsRegistered: 0, treeSize: 3),
+                                     timings: .init(validateSeconds: 0, gradeSeconds: 0, totalSeconds: 0, photosPerSecond: 0))
+        let report = summary.humanReport
+        #expect(!report.contains("Nothing new"), "\(report)")
+        #expect(report.contains("Refused, nothing recorded for lot NEW-1: too large"), "\(report)")
+        #expect(report.contains("Nothing recorded: the ledger refused every new lot"), "\(report)")
+        #expect(report.contains("1 lot was already recorded and skipped."), "\(report)")
+    }
 }
