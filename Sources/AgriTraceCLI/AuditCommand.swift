@@ -39,7 +39,8 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         let keys = try vkey.map { try KeyFiles.verifier($0) }
-        let outside = try (checkpoint + witnessState).map(LedgerCommand.Verify.loadCheckpoint)
+        let outside = try checkpoint.map { try LedgerCommand.Verify.loadCheckpoint($0) }
+            + witnessState.map { try LedgerCommand.Verify.loadCheckpoint($0, "witness state file") }
         let database = try TraceabilitySupport.openLedger(ledger)
         let report: VerificationReport
         do {

@@ -69,13 +69,20 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         }
     }
 
+    /// What status 3 means for a command that reads an existing ledger: every such command
+    /// refuses a ledger whose stored entries were altered, as `ledger verify` would say.
+    static let tamperedLedger = "the ledger was altered (`ledger verify` says TAMPERED)"
+
     /// The "Exit status" paragraph of a command's help: what 0, 1 and 3 mean for this command
     /// (nil: the command never uses that status), and the shared meaning of 2 and 4.
-    static func help(success: String, needsAttention: String? = nil, verificationFailed: String? = nil) -> String {
+    /// `readsLedger`: the command opens an existing ledger, so it can also exit 3 for an altered one.
+    static func help(success: String, needsAttention: String? = nil, verificationFailed: String? = nil,
+                     readsLedger: Bool = false) -> String {
         var parts = ["0 \(success)"]
         if let needsAttention { parts.append("1 \(needsAttention)") }
         parts.append("2 usage or input error (bad option, file not found, malformed input, wrong key)")
-        if let verificationFailed { parts.append("3 \(verificationFailed)") }
+        let failures = [verificationFailed, readsLedger ? tamperedLedger : nil].compactMap { $0 }
+        if !failures.isEmpty { parts.append("3 " + failures.joined(separator: "; or ")) }
         parts.append("4 internal or storage failure")
         return "Exit status: " + parts.joined(separator: "; ") + "."
     }

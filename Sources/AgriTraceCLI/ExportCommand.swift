@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Provenance
 import Traceability
 
 /// `agritrace export epcis ...`: ledger records in standard exchange formats.
@@ -26,7 +27,7 @@ struct ExportCommand: ParsableCommand {
                 ledger seq and leaf hash are in the agritrace: namespace (urn:agritrace:epcis:).
 
                 \(ExitStatus.help(success: "written", needsAttention: "the ledger has no such --lot",
-                                  verificationFailed: "the ledger's entries do not decode (altered)"))
+                                  readsLedger: true))
 
                 Example:
                   agritrace export epcis --ledger coop.db --since 2026-11-01 --out events.jsonld
@@ -48,8 +49,8 @@ struct ExportCommand: ParsableCommand {
         var out: String
 
         func validate() throws {
-            if let since, since.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) == nil {
-                throw ValidationError("--since must be a date YYYY-MM-DD, got '\(since)'")
+            if let since, !Identifiers.isDate(since) {
+                throw ValidationError("--since must be \(Identifiers.dateRule), a real calendar date; got '\(since)'")
             }
             if let location, !location.contains(":") {
                 throw ValidationError("--location must be a URI such as urn:epc:id:sgln:..., got '\(location)'")

@@ -16,7 +16,8 @@ struct GradeCommand: ParsableCommand {
             Re-running the same upload records nothing new.
 
             \(ExitStatus.help(success: "all photos graded and no lot held for review",
-                              needsAttention: "some photos unreadable, some lots held for review, or some lots refused by the ledger's entry rules (e.g. too many photos for one entry; the rest is recorded)"))
+                              needsAttention: "some photos unreadable, some lots held for review, or some lots refused by the ledger's entry rules (e.g. too many photos for one entry; the rest is recorded)",
+                              readsLedger: true))
 
             Example:
               agritrace grade upload.zip --ledger coop.db --key ~/.config/agritrace/coop.key
@@ -77,6 +78,12 @@ struct GradeCommand: ParsableCommand {
         let store = LedgerGradingStore(ledger: database, signer: signer)
         var writer: ResultsWriter?
         if let results {
+            // Said plainly: Foundation reports a missing folder as a permission problem.
+            let folder = URL(fileURLWithPath: results).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CommandFailure(.usageError, "results file \(results): the folder \(folder) does not exist")
+            }
             do { writer = try ResultsWriter(url: URL(fileURLWithPath: results)) } catch {
                 throw CommandFailure(.usageError, "cannot write results file \(results): \(error.localizedDescription)")
             }

@@ -8,6 +8,7 @@ enum KeyFiles {
     /// The cooperative's private signing key; a witness key is refused.
     static func signer(_ path: String) throws -> NoteSigner {
         try InputFile.require(path, "signing key")
+        try refusePublicKey(path, "signing key")
         let signer = try SigningKeyFile.load(path)
         guard signer.verifier.type != .cosignatureV1 else {
             throw CommandFailure(.usageError, "signing key \(path): this is a witness key (from `keys generate --witness`); "
@@ -30,11 +31,20 @@ enum KeyFiles {
     /// A witness's private cosigning key; an ordinary signing key is refused.
     static func witness(_ path: String) throws -> NoteSigner {
         try InputFile.require(path, "witness key")
+        try refusePublicKey(path, "witness key")
         let signer = try SigningKeyFile.load(path)
         guard signer.verifier.type == .cosignatureV1 else {
             throw CommandFailure(.usageError, "witness key \(path): not a witness key; create one with `keys generate --witness`")
         }
         return signer
+    }
+
+    /// A public vkey file given where a private key is needed: said first, because the private key
+    /// loader would complain about the (normal) permissions of a public file.
+    private static func refusePublicKey(_ path: String, _ what: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.utf8.count < 4096,
+              (try? NoteVerifier(vkey: text.trimmingCharacters(in: .whitespacesAndNewlines))) != nil else { return }
+        throw CommandFailure(.usageError, "\(what) \(path): this is a public (verifier) key; give the private key file it was made from")
     }
 
     /// A public verifier key (vkey) file.

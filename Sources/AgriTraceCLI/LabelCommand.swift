@@ -20,7 +20,8 @@ struct LabelCommand: ParsableCommand {
             is signed by KEY, else KEY signs one. <name> is the lot code with every byte outside \
             A-Z 0-9 - written as _XX (hex): A/B -> A_2FB. Existing files are replaced only with --replace.
 
-            \(ExitStatus.help(success: "label and proof bundle written", needsAttention: "the lot is unknown, not graded yet or its origin is not registered"))
+            \(ExitStatus.help(success: "label and proof bundle written", needsAttention: "the lot is unknown, not graded yet or its origin is not registered",
+                              readsLedger: true))
 
             Example:
               agritrace label DT-LV-261103-01 --ledger coop.db --key ~/.config/agritrace/coop.key --out labels/
@@ -42,6 +43,10 @@ struct LabelCommand: ParsableCommand {
     var replace = false
 
     func run() throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
+            throw CommandFailure(.usageError, "--out \(out) is a file, not a folder; give a folder for the label files")
+        }
         let database = try TraceabilitySupport.openLedger(ledger, readOnly: false)
         let signer = try KeyFiles.signer(key, for: database)
         let package: LabelPackage

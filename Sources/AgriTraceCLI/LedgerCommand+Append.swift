@@ -8,11 +8,15 @@ extension LedgerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append entries given as JSON: one body object, or an array of them appended atomically.",
             discussion: """
-                A body is {"type": "origin"|"lot"|"grading"|"correction"|"key", ...fields}, as described \
-                in the README's Ledger section. The ledger adds v, seq, prev, recorded_at, signer and \
+                A body is {"type": T, ...fields}. origin: origin_code, farm_id, crop (optional farm_name, \
+                commune, district, province, area_m2). lot: lot_code, origin_code, farm_id, cooperative, \
+                crop, harvest_date YYYY-MM-DD (optional quantity_g, gtin, gs1_uri, upload_digest). grading: \
+                as `agritrace grade` records it. correction: corrects (a seq), corrects_leaf (its leaf hash \
+                hex), reason, changes (object of corrected fields; optional lot_code, origin_code). key: \
+                signing key rotation. Unknown fields are refused. The ledger adds v, seq, prev, recorded_at, signer and \
                 sig. Integers only (no fractions). Prints `seq leaf-hash type` per appended entry.
 
-                \(ExitStatus.help(success: "appended"))
+                \(ExitStatus.help(success: "appended", readsLedger: true))
 
                 Example:
                   agritrace ledger append --ledger coop.db --key ~/.config/agritrace/coop.key --file origin.json

@@ -8,7 +8,7 @@ extension LedgerCommand {
             discussion: """
                 The note's first line is the origin, the second the tree size, the third the base64 root hash.
 
-                \(ExitStatus.help(success: "checkpoint signed and stored", verificationFailed: "the stored tree no longer reproduces an earlier checkpoint"))
+                \(ExitStatus.help(success: "checkpoint signed and stored", verificationFailed: "the stored tree no longer reproduces an earlier checkpoint", readsLedger: true))
 
                 Example:
                   agritrace ledger checkpoint --ledger coop.db --key ~/.config/agritrace/coop.key

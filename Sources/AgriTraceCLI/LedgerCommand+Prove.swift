@@ -12,7 +12,7 @@ extension LedgerCommand {
                 with --key). The proof's `extra` line is the entry's canonical bytes in base64. \
                 --consistency OLD NEW prints the RFC 9162 consistency proof, one base64 hash per line.
 
-                \(ExitStatus.help(success: "proof written"))
+                \(ExitStatus.help(success: "proof written", readsLedger: true))
 
                 Examples:
                   agritrace ledger prove --ledger coop.db --entry 5 --out entry5.tlog-proof
@@ -36,6 +36,9 @@ extension LedgerCommand {
         func validate() throws {
             if (entry == nil) == consistency.isEmpty { throw ValidationError("give either --entry SEQ or --consistency OLD NEW") }
             if !consistency.isEmpty, consistency.count != 2 { throw ValidationError("--consistency takes two sizes: OLD NEW") }
+            if consistency.count == 2, consistency[0] < 0 || consistency[0] > consistency[1] {
+                throw ValidationError("--consistency OLD NEW needs 0 <= OLD <= NEW, got \(consistency[0]) \(consistency[1])")
+            }
             if let entry, entry < 0 { throw ValidationError("--entry must not be negative") }
         }
 
@@ -43,6 +46,12 @@ extension LedgerCommand {
             let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: key == nil)
             let text: String
             if let entry {
+                // Named here: the store's own error would suggest signing a checkpoint instead.
+                let size = try ledger.size()
+                guard entry < size else {
+                    throw CommandFailure(.usageError, "entry \(entry) does not exist: the ledger \(path.ledger) has \(size) "
+                                         + (size == 1 ? "entry (#0)" : "entries (#0–#\(size - 1))"))
+                }
                 let signer = try key.map { try KeyFiles.signer($0, for: ledger) }
                 text = try ledger.proof(seq: entry, signer: signer).serialized
             } else {

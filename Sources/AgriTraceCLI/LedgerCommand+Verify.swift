@@ -44,7 +44,8 @@ extension LedgerCommand {
 
         func run() throws {
             let keys = try vkey.map { try KeyFiles.verifier($0) }
-            let outside = try (checkpoint + witnessState).map(Self.loadCheckpoint)
+            let outside = try checkpoint.map { try Self.loadCheckpoint($0) }
+                + witnessState.map { try Self.loadCheckpoint($0, "witness state file") }
             let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
             let report = try ledger.verify(trustedKeys: keys, outside: outside)
             FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
@@ -52,7 +53,10 @@ extension LedgerCommand {
         }
 
         static func text(_ report: VerificationReport) -> String {
-            var lines = ["ledger \(report.path): \(report.entriesChecked) entries, \(report.checkpointsChecked) checkpoints, root \(report.root.hex)"]
+            // The root in base64, as checkpoints print it, so the two can be compared by eye.
+            let count = { (n: Int, one: String, many: String) in "\(n) \(n == 1 ? one : many)" }
+            var lines = ["ledger \(report.path): \(count(report.entriesChecked, "entry", "entries")), "
+                         + "\(count(report.checkpointsChecked, "checkpoint", "checkpoints")), root \(report.root.base64)"]
             lines.append(report.keysPinned ? "keys: checked against the given verifier keys"
                          : "keys: NOT pinned (no --vkey); the ledger's own key entries were trusted")
             for (check, status) in report.checkStatuses {
@@ -73,11 +77,11 @@ extension LedgerCommand {
         }
 
         /// A signed checkpoint note from a file; the file is named in every error.
-        static func loadCheckpoint(_ path: String) throws -> OutsideCheckpoint {
-            let data = try InputFile.read(path, "checkpoint file")
+        static func loadCheckpoint(_ path: String, _ what: String = "checkpoint file") throws -> OutsideCheckpoint {
+            let data = try InputFile.read(path, what)
             let limit = max(SignedNote.maxBytes, TlogProof.maxBytes, LabelBundle.maxBytes)
             guard data.count <= limit, let text = String(data: data, encoding: .utf8) else {
-                throw CommandFailure(.usageError, "checkpoint file \(path): not UTF-8 text of at most \(limit) bytes")
+                throw CommandFailure(.usageError, "\(what) \(path): not UTF-8 text of at most \(limit) bytes")
             }
             do {
                 // A buyer's proof file carries the checkpoint it was made against; use that one.
@@ -91,7 +95,7 @@ extension LedgerCommand {
                 }
                 return try OutsideCheckpoint(source: path, signedNote: note)
             } catch {
-                throw CommandFailure(.usageError, "checkpoint file \(path): not a signed checkpoint, tlog-proof or label proof: \(error)")
+                throw CommandFailure(.usageError, "\(what) \(path): not a signed checkpoint, tlog-proof or label proof: \(error)")
             }
         }
 

@@ -39,16 +39,17 @@ extension LedgerCommand {
         func run() throws {
             let keys = try vkey.map { try KeyFiles.verifier($0) }
             let witnessKeys = try witnessVkey.map { try KeyFiles.verifier($0, "witness verifier key") }
+            // Missing or unreadable is a usage error (2); anything read that is not a valid proof is
+            // INVALID (3), whether malformed, truncated or not UTF-8.
             let data = try InputFile.read(file, "proof file")
             guard data.count <= TlogProof.maxBytes, let text = String(data: data, encoding: .utf8) else {
-                throw CommandFailure(.usageError, "proof file \(file): not a UTF-8 proof file of at most \(TlogProof.maxBytes) bytes")
+                throw ProofRejected(file: file, reason: "not a proof: not UTF-8 text of at most \(TlogProof.maxBytes) bytes")
             }
             let verified: ProofFile.Verified
             do {
                 verified = try ProofFile.verify(text, trustedKeys: keys, origin: origin, witnesses: witnessKeys,
                                                 requiredWitnesses: witnesses)
             } catch {
-                if ExitStatus(for: error) == .usageError { throw CommandFailure(.usageError, "\(file): \(error)") }
                 throw ProofRejected(file: file, reason: "\(error)")
             }
             let entry = verified.entry

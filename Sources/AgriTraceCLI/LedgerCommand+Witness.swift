@@ -16,7 +16,7 @@ extension LedgerCommand {
                 note. A missing state file is an error unless --first-run says this witness has \
                 never cosigned this log; an unreadable or malformed one is always an error.
 
-                \(ExitStatus.help(success: "cosigned", verificationFailed: "refused: the checkpoint does not extend the last one cosigned"))
+                \(ExitStatus.help(success: "cosigned", verificationFailed: "refused: the checkpoint does not extend the last one cosigned", readsLedger: true))
 
                 Example:
                   agritrace ledger witness --ledger coop.db --key ~/.config/agritrace/w1.key --log-vkey coop.vkey --state w1.state

@@ -13,7 +13,7 @@ struct TraceCommand: ParsableCommand {
             leaf hash, and the latest signed checkpoint that covers them.
 
             \(ExitStatus.help(success: "found", needsAttention: "nothing recorded for the query",
-                              verificationFailed: "the ledger's entries do not decode (altered)"))
+                              readsLedger: true))
 
             Example:
               agritrace trace DT-LV-261103-01 --ledger coop.db
@@ -34,8 +34,7 @@ struct TraceCommand: ParsableCommand {
         do {
             snapshot = try LedgerSnapshot(relevantTo: query, in: database)
         } catch {
-            throw CommandFailure(.verificationFailed,
-                                 "cannot read ledger \(ledger): \(error); run `agritrace ledger verify` for details")
+            throw TraceabilitySupport.unreadable(ledger, error)
         }
         let trace = try ProvenanceTrace(query: query, in: snapshot)
         FileHandleOutput.standardOutput.write(json ? trace.json().rendered() : trace.text())

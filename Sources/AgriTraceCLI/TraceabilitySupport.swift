@@ -21,9 +21,15 @@ enum TraceabilitySupport {
         do {
             return try LedgerSnapshot(reading: ledger)
         } catch {
-            throw CommandFailure(.verificationFailed,
-                                 "cannot read ledger \(ledger.path): \(error); run `agritrace ledger verify` for details")
+            throw unreadable(ledger.path, error)
         }
+    }
+
+    /// An altered ledger (status 3), pointing to `ledger verify` once: the store's own errors may name it already.
+    static func unreadable(_ path: String, _ error: any Error) -> CommandFailure {
+        let reason = "\(error)"
+        let hint = reason.contains("agritrace ledger verify") ? "" : "; run `agritrace ledger verify` for details"
+        return CommandFailure(.verificationFailed, "cannot read ledger \(path): \(reason)\(hint)")
     }
 
     /// Writes `bytes` to `path`; with `replacing: false` an existing file is an error, not overwritten.

@@ -57,7 +57,9 @@ struct VerifyLabelCommand: ParsableCommand {
         let trusted = try vkey.map { try KeyFiles.verifier($0) }
         let witnesses = try witness.map { try KeyFiles.verifier($0, "witness verifier key") }
         let path = bundles[0]
-        try InputFile.require(path, "proof bundle")
+        // Missing or unreadable is a usage error (2); anything read that is not a valid bundle is
+        // a failed verification (3): the buyer's "is this proven?" gets "no".
+        let data = try InputFile.read(path, "proof bundle")
         // A log key given as --witness would let the cooperative's own signature fill the quorum.
         do { try WitnessQuorum.checkKeys(witnesses, logKeys: trusted) } catch {
             throw CommandFailure(.usageError, "--witness: \(error)")
@@ -66,9 +68,10 @@ struct VerifyLabelCommand: ParsableCommand {
             throw CommandFailure(.usageError, "--vkey \(key.name): a witness (cosignature/v1) key cannot be the cooperative's key")
         }
         // Bundles are a few KB; the parser enforces LabelBundle.maxBytes on the text too.
-        guard let data = FileManager.default.contents(atPath: path), data.count <= LabelBundle.maxBytes,
-              let text = String(data: data, encoding: .utf8) else {
-            throw CommandFailure(.usageError, "proof bundle \(path): not a UTF-8 text file of at most \(LabelBundle.maxBytes) bytes")
+        guard data.count <= LabelBundle.maxBytes, let text = String(data: data, encoding: .utf8) else {
+            FileHandleOutput.standardOutput.write(
+                "NOT VERIFIED: \(path) is not a proof bundle: not UTF-8 text of at most \(LabelBundle.maxBytes) bytes\n")
+            throw ExitStatus.verificationFailed
         }
         let verdict = LabelVerdict.check(bundle: text, name: path, trustedKeys: trusted, witnesses: witnesses,
                                          quorum: quorum, printed: .init(lotCode: lot, originCode: origin))

@@ -52,6 +52,11 @@ public struct LabelBundle: Sendable, Equatable {
     public init(parsing text: String) throws(LabelBundleError) {
         guard text.utf8.count <= Self.maxBytes else { throw .malformed("larger than \(Self.maxBytes) bytes") }
         if text.hasPrefix(TlogProof.header + "\n") { throw .oldSingleEntryProof }
+        // Refused, not converted: the signed statement's bytes are checked exactly, and a CRLF
+        // copy usually means the file went through a text-mode transfer.
+        if text.utf8.contains(0x0d) {
+            throw .malformed("has Windows (CRLF) line ends; use the file exactly as `agritrace label` wrote it (LF line ends)")
+        }
         guard text.hasSuffix("\n") else { throw .malformed("does not end with a newline") }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first == Substring(Self.header) else { throw .malformed("first line must be \(Self.header)") }

@@ -50,6 +50,9 @@ import TestSupport
             // An attacker with the database file: the sqlite3 shell, not the ledger's API.
             try SQLiteShell.tamper(path("tampered.db"),
                                    "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'DT-LV-261103-01', 'DT-LV-261103-09') AS BLOB) WHERE seq = 5;")
+            // A stored entry that no longer decodes: every command reading it must refuse (3).
+            try FileManager.default.copyItem(atPath: workspace.ledger, toPath: path("corrupt.db"))
+            try SQLiteShell.tamper(path("corrupt.db"), "UPDATE entries SET body = CAST('{\"type\":' AS BLOB) WHERE seq = 5;")
             try Data("not a photo".utf8).write(to: URL(fileURLWithPath: path("broken.jpg")))
         }
 
@@ -78,6 +81,11 @@ import TestSupport
         let photo = FixtureFiles.url("images/photo.jpg").path
         // A path whose parent is a regular file: no one, not even root, can write there.
         let unwritable = s.path("coop.vkey") + "/out"
+        // Proof files that are not proofs: verifying them answers "not proven" (3), like a tampered one.
+        try Data([0xff, 0xfe, 0x41, 0x0a]).write(to: URL(fileURLWithPath: s.path("latin1.proof")))
+        try Data().write(to: URL(fileURLWithPath: s.path("empty.proof")))
+        let bundle = try String(contentsOfFile: s.path("labels/DT-LV-261103-01.proof"), encoding: .utf8)
+        try bundle.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: s.path("crlf.proof"), atomically: true, encoding: .utf8)
         let rows: [Row] = [
             Row(["--version"], 0),
             Row(["no-such-command"], 2),
@@ -104,6 +112,21 @@ import TestSupport
             Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "5", "--out", unwritable], 4, says: unwritable),
             Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("coop.vkey")], 0, says: "INTACT"),
             Row(["ledger", "verify", "--ledger", s.path("tampered.db")], 3, says: "TAMPERED"),
+            // An altered ledger is refused by every command that reads it (their help lists 3).
+            Row(["ledger", "prove", "--ledger", s.path("corrupt.db"), "--entry", "5"], 3),
+            Row(["grade", sample, "--ledger", s.path("corrupt.db"), "--key", s.key, "--model", s.model, "--quiet"], 3),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.path("corrupt.db"), "--key", s.key, "--out", s.path("labels4")], 3),
+            Row(["ledger", "prove", "--ledger", s.ledger, "--consistency", "2", "1"], 2, says: "OLD"),
+            Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "9999"], 2, says: "does not exist"),
+            Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", s.path("broken.jpg")], 2,
+                says: "\(s.path("broken.jpg")) is a file, not a folder"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("coop.vkey")], 2, says: "public (verifier) key"),
+            Row(["export", "epcis", "--ledger", s.ledger, "--since", "2026-13-01", "--out", s.path("events2.jsonld")], 2, says: "2026-13-01"),
+            Row(["export", "epcis", "--ledger", s.ledger, "--since", "2026-02-30", "--out", s.path("events2.jsonld")], 2, says: "2026-02-30"),
+            Row(["ledger", "verify", "--ledger", s.ledger, "--witness-state", s.path("nope.state")], 2,
+                says: "witness state file \(s.path("nope.state")): not found"),
+            Row(["audit", "--ledger", s.ledger, "--witness-state", s.path("nope.state"), "--out", s.path("report2.html")], 2,
+                says: "witness state file \(s.path("nope.state")): not found"),
             Row(["ledger", "verify", "--ledger", s.path("nope.db")], 2, says: "nope.db: not found"),
             Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("nope.vkey")], 2, says: "nope.vkey: not found"),
             Row(["ledger", "verify-proof", s.path("e5.tlog-proof"), "--vkey", s.path("coop.vkey")], 0, says: "VALID"),
@@ -122,6 +145,8 @@ import TestSupport
             Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("stranger.key")], 2, says: "not an active signer"),
             Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("w1.key")], 2, says: "witness key"),
             Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--jobs", "0"], 2),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--results", s.path("nodir/r.jsonl")], 2,
+                says: "the folder \(s.path("nodir")) does not exist"),
 
             Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", s.path("labels2")], 0),
             Row(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", s.path("labels2")], 2, says: "--replace"),
@@ -133,6 +158,14 @@ import TestSupport
             Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("coop.vkey")], 0, says: "VERIFIED"),
             Row(["verify-label", s.path("tampered-label.proof"), "--vkey", s.path("coop.vkey")], 3, says: "NOT VERIFIED"),
             Row(["verify-label", s.path("lost.proof"), "--vkey", s.path("coop.vkey")], 2, says: "lost.proof: not found"),
+            Row(["verify-label", s.path("latin1.proof"), "--vkey", s.path("coop.vkey")], 3, says: "NOT VERIFIED"),
+            Row(["verify-label", s.path("empty.proof"), "--vkey", s.path("coop.vkey")], 3, says: "NOT VERIFIED"),
+            Row(["verify-label", s.path("crlf.proof"), "--vkey", s.path("coop.vkey")], 3, says: "Windows (CRLF) line ends"),
+            Row(["verify-label", s.path("labels"), "--vkey", s.path("coop.vkey")], 2, says: "cannot read"),
+            Row(["ledger", "verify-proof", s.path("latin1.proof"), "--vkey", s.path("coop.vkey")], 3, says: "INVALID"),
+            Row(["ledger", "verify-proof", s.path("empty.proof"), "--vkey", s.path("coop.vkey")], 3, says: "INVALID"),
+            Row(["ledger", "verify-proof", s.path("broken.jpg"), "--vkey", s.path("coop.vkey")], 3, says: "INVALID"),
+            Row(["ledger", "verify-proof", s.path("labels"), "--vkey", s.path("coop.vkey")], 2, says: "cannot read"),
             Row(["verify-label", s.path("e5.tlog-proof"), "--vkey", s.path("coop.vkey")], 3, says: "old single-entry proof"),
             Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), s.path("e5.tlog-proof"), "--vkey", s.path("coop.vkey")], 2,
                 says: "one proof bundle"),
@@ -171,6 +204,17 @@ import TestSupport
             if let says = row.says {
                 #expect(result.stderr.contains(says) || result.stdout.contains(says), "\(row) should say \(says): \(result.stderr)")
             }
+        }
+    }
+
+    /// A command refusing an altered ledger points to `ledger verify` once, not once per layer.
+    @Test func anAlteredLedgerPointsToLedgerVerifyOnce() throws {
+        let s = try Setup()
+        defer { s.workspace.remove() }
+        for lot in ["DT-LV-261103-01", "VN-DTOR-0141"] {
+            let result = try AgriTraceBinary.run(["trace", lot, "--ledger", s.path("corrupt.db")])
+            #expect(result.status == 3, "\(lot): \(result.stderr)")
+            #expect(result.stderr.components(separatedBy: "ledger verify").count == 2, "\(lot): \(result.stderr)")
         }
     }
 

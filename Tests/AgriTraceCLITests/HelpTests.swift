@@ -44,6 +44,18 @@ import Testing
         }
     }
 
+    /// Every command that reads an existing ledger (has --ledger and is not `ledger init`) refuses
+    /// an altered one with status 3, so its help must list 3.
+    @Test func everyCommandReadingALedgerListsStatus3() {
+        let readers = Self.leaves().filter { Self.help($0.type).contains("--ledger") && $0.path != "agritrace ledger init" }
+        #expect(readers.count >= 10, "\(readers.map(\.path))")
+        for (path, type) in readers {
+            let help = Self.help(type).replacingOccurrences(of: "\n", with: " ")
+                .replacingOccurrences(of: #" +"#, with: " ", options: .regularExpression)
+            #expect(help.contains("; 3 "), "\(path) reads a ledger but its help does not list exit status 3")
+        }
+    }
+
     @Test func helpNeverPointsIntoTheSourceTree() {
         for (path, type) in Self.commands() {
             #expect(!Self.help(type).contains("Sources/"), "\(path) --help points into Sources/")
