@@ -50,7 +50,12 @@ extension LedgerCommand {
                 verified = try ProofFile.verify(text, trustedKeys: keys, origin: origin, witnesses: witnessKeys,
                                                 requiredWitnesses: witnesses)
             } catch {
-                throw ProofRejected(file: file, reason: "\(error)")
+                // A key given for the wrong role is the user's mistake (2); everything else is
+                // about the file's content, which proves nothing (3).
+                if Self.isMalformedContent(error) || ExitStatus(for: error) != .usageError {
+                    throw ProofRejected(file: file, reason: "\(error)")
+                }
+                throw CommandFailure(.usageError, "\(file): \(error)")
             }
             let entry = verified.entry
             var line = "VALID: \(file): entry \(entry.seq) (\(entry.type)"
@@ -60,6 +65,16 @@ extension LedgerCommand {
             line += ") is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size), signed by \(entry.signer)"
             if !verified.witnesses.isEmpty { line += ", cosigned by \(verified.witnesses.map(\.name).joined(separator: ", "))" }
             FileHandleOutput.standardOutput.write(line + "\n")
+        }
+    }
+}
+
+extension LedgerCommand.VerifyProof {
+    /// The file's text is not a well-formed proof (as opposed to a key given for the wrong role).
+    static func isMalformedContent(_ error: any Error) -> Bool {
+        switch error {
+        case NoteError.malformedNote, NoteError.malformedCheckpoint, NoteError.malformedProof: return true
+        default: return false
         }
     }
 }
