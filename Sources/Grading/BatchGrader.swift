@@ -96,17 +96,7 @@ public final class BatchGrader {
             }
         }
         if !problems.isEmpty { throw UploadValidationError(upload: upload.name, problems: problems) }
-        let originsRegistered: Int
-        do {
-            originsRegistered = missingOrigins.isEmpty ? 0 : try ledger.register(origins: missingOrigins)
-        } catch LedgerError.rejectedEntry(_, _, let reason) {
-            // The ledger names "entry 0 (origin)"; the user needs the origin code and its manifest row.
-            let which = missingOrigins.count == 1 ? "cannot be registered" : "or another new origin of this upload cannot be registered"
-            throw UploadValidationError(upload: upload.name, problems: missingOrigins.map { origin in
-                UploadProblem(file: Upload.manifestName, line: lots.first { $0.originCode == origin.originCode }?.photos[0].line,
-                              "origin \(EntryValidator.printable(origin.originCode)) \(which): \(reason)")
-            })
-        }
+        let originsRegistered = missingOrigins.isEmpty ? 0 : try ledger.register(origins: missingOrigins)
         let validated = Date()
 
         var lotSummaries: [String: GradingSummary.LotSummary] = [:]

@@ -88,8 +88,9 @@ import TestSupport
         #expect(try ledger.verify(trustedKeys: [signer.verifier]).isIntact)
     }
 
-    /// An origin too large for one entry is refused naming its code and manifest row, not "entry 0 (origin)".
-    @Test func aTooLargeOriginIsNamedByCodeAndRow() throws {
+    /// A field too large for an entry is refused before grading, naming the manifest row and
+    /// column, never as the ledger's "entry 0 (origin) rejected", and nothing is registered.
+    @Test func aTooLargeFieldIsNamedByRowAndColumn() throws {
         let fixture = try UploadFixture.with(
             photos: ["a/1.jpg": UploadFixture.samplePhoto1],
             manifest: "file,lot_code,origin_code,farm_id,crop,harvest_date,farm_name\n"
@@ -103,8 +104,9 @@ import TestSupport
                                  ledger: LedgerGradingStore(ledger: ledger, signer: signer),
                                  options: .init(jobs: 1, registerOrigins: true, cooperative: "coop-1"))
         let error = try #require(throws: UploadValidationError.self) { try grader.grade(try Upload(url: fixture.url)) }
-        #expect(error.description.contains("origin VN-BIG cannot be registered"), "\(error.description.prefix(300))")
-        #expect(error.problems.first?.line == 2, "\(error.description.prefix(300))")
+        #expect(error.description.contains("manifest.csv:2: farm_name"), "\(error.description.prefix(300))")
+        #expect(!error.description.contains("entry 0"), "\(error.description.prefix(300))")
+        #expect(try !ledger.isOriginRegistered("VN-BIG"))
     }
 
     /// A run whose only new lot was refused does not end with "Nothing new": it says the new lot was refused.
