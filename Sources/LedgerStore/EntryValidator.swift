@@ -107,10 +107,14 @@ public enum EntryValidator {
         }
     }
 
-    /// `text` with control characters shown as `\u{..}`, for messages.
+    /// Most scalars of input a message quotes: a huge refused value is named, not echoed.
+    public static let quotedScalars = 80
+
+    /// `text` with control characters shown as `\u{..}`, cut after `quotedScalars` with "…", for messages.
     public static func printable(_ text: String) -> String {
         var out = ""
-        for scalar in text.unicodeScalars {
+        for (index, scalar) in text.unicodeScalars.enumerated() {
+            if index == quotedScalars { return out + "… (\(text.unicodeScalars.count) characters)" }
             if isControl(scalar) || isBidiControl(scalar) { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
         }
         return out

@@ -106,6 +106,9 @@ import TestSupport
         let error = try #require(throws: UploadValidationError.self) { try grader.grade(try Upload(url: fixture.url)) }
         #expect(error.description.contains("manifest.csv:2: farm_name"), "\(error.description.prefix(300))")
         #expect(!error.description.contains("entry 0"), "\(error.description.prefix(300))")
+        // The refused value is quoted briefly, not echoed whole.
+        #expect(error.description.utf8.count < 400, "\(error.description.prefix(300))")
+        #expect(error.description.contains("… (1200000 characters)"), "\(error.description.prefix(300))")
         #expect(try !ledger.isOriginRegistered("VN-BIG"))
     }
 
