@@ -53,7 +53,7 @@ public enum AuditReportRenderer {
     body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
     h1{font-size:1.6em;margin-bottom:4px}h2{font-size:1.2em;border-bottom:2px solid #eee;padding-bottom:4px;margin-top:32px}
     table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-    td,th{overflow-wrap:anywhere}th{background:#f5f5f5}td.num{text-align:right}td.time{white-space:nowrap}
+    td{overflow-wrap:anywhere}th{background:#f5f5f5}td.pass,td.fail,td.muted{white-space:nowrap}td.num{text-align:right}td.time{white-space:nowrap}
     code{font-family:ui-monospace,"DejaVu Sans Mono","Liberation Mono",monospace;font-size:.9em;word-break:break-all}
     .verdict{padding:12px 16px;border-radius:6px;font-weight:600;margin:12px 0}
     .ok{background:#e6f4ea;color:#1b5e20}.bad{background:#fdecea;color:#8e1b10}
