@@ -28,19 +28,8 @@ public enum LabelFileName {
 
     /// The lot code a file name was made from, or nil when `encode` cannot have produced it.
     public static func decode(_ name: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(name.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "_") {
-                guard let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
         // Re-encoding rejects what `encode` never writes (lower-case hex, escaped `A`, a kept `_`).
-        guard let lotCode = String(validating: bytes, as: UTF8.self), encode(lotCode) == name else { return nil }
+        guard let lotCode = HexEscapes.decode(name, marker: UInt8(ascii: "_")), encode(lotCode) == name else { return nil }
         return lotCode
     }
 }

@@ -59,20 +59,7 @@ public enum LotIdentifier: Equatable, Sendable {
 
     static func percentEncoded(_ text: String) -> String { Identifiers.percentEncoded(text) }
 
-    static func percentDecoded(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
+    static func percentDecoded(_ text: String) -> String? { HexEscapes.decode(text, marker: UInt8(ascii: "%")) }
 }
 
 extension String {
