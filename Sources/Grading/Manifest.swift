@@ -28,6 +28,12 @@ public struct Manifest: Sendable {
         public let commune: String
         public let district: String
         public let province: String
+
+        func with(harvestDate: String) -> Row {
+            Row(line: line, file: file, lotCode: lotCode, originCode: originCode, farmID: farmID, crop: crop,
+                harvestDate: harvestDate, gtin: gtin, quantityKg: quantityKg, notes: notes, farmName: farmName,
+                commune: commune, district: district, province: province)
+        }
     }
 
     public let rows: [Row]
@@ -96,7 +102,10 @@ public struct Manifest: Sendable {
                           district: value("district"), province: value("province"))
             let before = problems.count
             Manifest.check(row) { problem(row.line, $0) }
-            if problems.count == before { parsed.append(row) }
+            // Dates are stored as ISO whichever accepted form the row used.
+            if problems.count == before, case .date(let iso) = Identifiers.readDate(row.harvestDate) {
+                parsed.append(row.with(harvestDate: iso))
+            }
         }
         rows = parsed
         listedFiles = listed
@@ -124,8 +133,10 @@ public struct Manifest: Sendable {
         if !row.originCode.isEmpty && !Identifiers.isOriginCode(row.originCode) {
             report("origin_code '\(row.originCode)' must be \(Identifiers.originCodeRule)")
         }
-        if !row.harvestDate.isEmpty && !Identifiers.isDate(row.harvestDate) {
-            report("harvest_date '\(row.harvestDate)' is not \(Identifiers.dateRule)")
+        if !row.harvestDate.isEmpty,
+           let problem = ManifestText.dateProblem(column: "harvest_date", value: row.harvestDate,
+                                                  reading: Identifiers.readDate(row.harvestDate)) {
+            report(problem)
         }
         if !row.gtin.isEmpty && !Identifiers.isGTIN14(row.gtin) {
             report("gtin '\(row.gtin)' is not \(Identifiers.gtinRule)")

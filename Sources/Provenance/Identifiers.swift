@@ -22,21 +22,59 @@ public enum Identifiers {
         }
     }
 
-    /// A calendar date `YYYY-MM-DD` of ASCII digits only (`Int("+1")` parses, so digits are
-    /// checked byte by byte), year 1900 or later.
+    /// A calendar date `YYYY-MM-DD` (the only form entries hold): `readDate` read it as itself.
     public static func isDate(_ date: String) -> Bool {
-        let bytes = Array(date.utf8)
-        guard bytes.count == 10, bytes[4] == 0x2d, bytes[7] == 0x2d else { return false }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                guard (0x30...0x39).contains(bytes[index]) else { return nil }
-                value = value * 10 + Int(bytes[index] - 0x30)
-            }
-            return value
+        readDate(date) == .date(date)
+    }
+
+    /// What a date as people write it turned out to be.
+    public enum DateReading: Sendable, Equatable {
+        /// A real calendar date, year 1900 or later, as ISO `YYYY-MM-DD`.
+        case date(String)
+        /// Written in an accepted form, but no such day exists.
+        case noSuchDay(NoSuchDay)
+        /// Not written in an accepted form at all ("10/11", "abc", "2026-1-5", "10.11.2026").
+        case notADate
+    }
+
+    /// Why a date in an accepted form names no day.
+    public enum NoSuchDay: Sendable, Equatable {
+        /// Month outside 1–12; `dayFirst` when written DD/MM/YYYY with a second number over 12,
+        /// i.e. most likely month/day order, which is not accepted.
+        case month(Int, dayFirst: Bool)
+        /// Day 0, or past the end of the month (`days` in that month).
+        case day(Int, month: Int, year: Int, days: Int)
+        case yearBefore1900(Int)
+    }
+
+    /// The date forms a person may write (manifests): `YYYY-MM-DD` and `DD/MM/YYYY` (day first,
+    /// as Vietnamese and European spreadsheets write it; day and month may have one digit).
+    /// Month/day order (`MM/DD/YYYY`) is not accepted: `10/11/2026` is 10 November. ASCII digits
+    /// only, checked byte by byte (`Int("+1")` parses, and fullwidth digits are `isNumber`).
+    public static func readDate(_ text: String) -> DateReading {
+        let bytes = Array(text.utf8)
+        func number(_ part: ArraySlice<UInt8>) -> Int? {
+            guard !part.isEmpty, part.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return part.reduce(0) { $0 * 10 + Int($1 - 0x30) }
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return false }
-        return year >= 1900 && (1...12).contains(month) && day >= 1 && day <= LedgerTime.daysIn(month: month, year: year)
+        let year: Int, month: Int, day: Int, dayFirst: Bool
+        let dashes = bytes.split(separator: 0x2d, omittingEmptySubsequences: false)
+        let slashes = bytes.split(separator: 0x2f, omittingEmptySubsequences: false)
+        if dashes.count == 3, dashes.map(\.count) == [4, 2, 2],
+           let y = number(dashes[0]), let m = number(dashes[1]), let d = number(dashes[2]) {
+            (year, month, day, dayFirst) = (y, m, d, false)
+        } else if slashes.count == 3, (1...2).contains(slashes[0].count), (1...2).contains(slashes[1].count),
+                  slashes[2].count == 4, let d = number(slashes[0]), let m = number(slashes[1]), let y = number(slashes[2]) {
+            (year, month, day, dayFirst) = (y, m, d, true)
+        } else {
+            return .notADate
+        }
+        guard (1...12).contains(month) else { return .noSuchDay(.month(month, dayFirst: dayFirst)) }
+        guard year >= 1900 else { return .noSuchDay(.yearBefore1900(year)) }
+        let days = LedgerTime.daysIn(month: month, year: year)
+        guard (1...days).contains(day) else { return .noSuchDay(.day(day, month: month, year: year, days: days)) }
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return .date("\(year)-\(twoDigits(month))-\(twoDigits(day))")
     }
 
     /// 14 ASCII digits with a valid GS1 check digit.

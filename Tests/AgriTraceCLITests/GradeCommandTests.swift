@@ -122,7 +122,7 @@ import TestSupport
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("3 problems, nothing was graded or recorded"))
-        #expect(result.stderr.contains("manifest.csv:4: harvest_date '2026-11-31' is not a date YYYY-MM-DD (digits only, year 1900 or later)"))
+        #expect(result.stderr.contains("manifest.csv:4: harvest_date '2026-11-31': no such day, November 2026 has 30 days"))
         #expect(result.stderr.contains("manifest.csv:19: lot DT-CT-261104-01: origin_code 'VN-DTOR-9999' disagrees with 'VN-DTOR-0203' on line 18"))
         #expect(result.stderr.contains("le-van-tam/IMG_20261104_4120.jpg: not listed in manifest.csv"))
         #expect(try workspace.openLedger().size() == 1)
