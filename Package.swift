@@ -19,7 +19,7 @@ let package = Package(
     products: [
         .executable(name: "agritrace", targets: ["agritrace"]),
         // For the nested Benchmarks package; applications use the CLI.
-        .library(name: "AgriTraceKit", targets: ["Deterministic", "Imaging", "Kernels", "NeuralNet", "Training", "Markup",
+        .library(name: "AgriTraceKit", targets: ["Deterministic", "Localization", "Imaging", "Kernels", "NeuralNet", "Training", "Markup",
                                                  "MerkleLog", "LedgerStore", "Provenance", "Grading", "Traceability"]),
     ],
     dependencies: [
@@ -40,6 +40,9 @@ let package = Package(
         // Reproducible building blocks shared by the numeric and ledger modules: the seeded
         // generator and the parallel split whose chunks depend only on the job count.
         .target(name: "Deterministic"),
+
+        // Messages in the user's language: gettext catalogues, the language choice, number and date formats.
+        .target(name: "Localization", exclude: ["README.md"], resources: [.copy("Resources")]),
 
         // Domain modules.
         // The one HTML/SVG escaper and page security policy; no dependencies.
@@ -70,7 +73,7 @@ let package = Package(
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [
-            "Imaging", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
+            "Localization", "Imaging", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "agritrace", dependencies: ["AgriTraceCLI"]),
@@ -87,6 +90,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Kernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "Kernels", "Imaging", "TestSupport"],
                     swiftSettings: optimisedInDebug),
+        .testTarget(name: "LocalizationTests", dependencies: ["Localization", "TestSupport"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup", "TestSupport"]),
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog", "TestSupport"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "TestSupport",

@@ -1,21 +1,20 @@
 import ArgumentParser
 import Foundation
+import Localization
 
 /// The `agritrace` root command: structure only; each subcommand lives in its own file.
 /// Exit statuses are defined once, in `ExitStatus`.
 public struct AgriTrace: ParsableCommand {
     public static let version = "0.1.0"
 
-    public static let configuration = CommandConfiguration(
+    // Computed, not stored: the language is chosen before the command line is parsed.
+    public static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "agritrace",
-        abstract: "Grade produce photos, record results in a tamper-evident ledger, and verify them.",
-        discussion: """
-            Exit statuses, the same for every command: 0 success, VERIFIED or INTACT; 1 finished but \
-            something needs attention (unreadable photos, lots held for review, nothing found); 2 usage \
-            or input error (bad option, file not found, malformed input, wrong key); 3 verification \
-            failed (NOT VERIFIED, TAMPERED, refused by a witness); 4 internal or storage failure.
+        abstract: tr("Grade produce photos, record results in a tamper-evident ledger, and verify them."),
+        discussion: tr("Exit statuses, the same for every command: 0 success, VERIFIED or INTACT; 1 finished but something needs attention (unreadable photos, lots held for review, nothing found); 2 usage or input error (bad option, file not found, malformed input, wrong key); 3 verification failed (NOT VERIFIED, TAMPERED, refused by a witness); 4 internal or storage failure.")
+            + "\n\n" + tr("Language: --lang vi or --lang en (before or after the command), else from LC_ALL, LC_MESSAGES or LANG (vi_VN.UTF-8 is Vietnamese), else English.")
+            + "\n\n" + tr("Example:") + """
 
-            Example:
               agritrace grade upload.zip --ledger coop.db --key ~/.config/agritrace/coop.key
             """,
         // The cooperative's and buyers' commands first, in the order of a working day; the
@@ -31,7 +30,7 @@ public struct AgriTrace: ParsableCommand {
             AuditCommand.self,
         ],
         groupedSubcommands: [
-            CommandGroup(name: "Model development", subcommands: [
+            CommandGroup(name: tr("Model development"), subcommands: [
                 InspectCommand.self,
                 ClassifyCommand.self,
                 TrainCommand.self,
@@ -39,11 +38,11 @@ public struct AgriTrace: ParsableCommand {
                 ModelCommand.self,
             ]),
         ]
-    )
+    ) }
 
     // Declared here rather than through `configuration.version`, which would add --version to
     // every subcommand's help as well.
-    @Flag(help: "Print the version and exit.")
+    @Flag(help: ArgumentHelp(tr("Print the version and exit.")))
     var version = false
 
     public init() {}
@@ -55,12 +54,26 @@ public struct AgriTrace: ParsableCommand {
 }
 
 extension AgriTrace {
-    /// Parses the command line, runs the command and exits with its `ExitStatus`. Errors are
-    /// caught here, after the command has returned and its `defer`s have run.
+    /// Chooses the language (`LanguageChoice`), parses the command line, runs the command and
+    /// exits with its `ExitStatus`. Errors are caught here, after the command has returned and
+    /// its `defer`s have run.
     public static func runAndExit() -> Never {
+        let arguments: [String]
+        do {
+            let choice = try LanguageChoice.resolve(arguments: Array(CommandLine.arguments.dropFirst()),
+                                                    environment: ProcessInfo.processInfo.environment)
+            arguments = choice.arguments
+            do { Localizer.current = try Localizer.bundled(choice.language) } catch {
+                // A broken catalogue must not stop the work: say where it is broken, carry on in English.
+                FileHandleOutput.standardError.write("agritrace: \(error) (messages in English / thông báo bằng tiếng Anh)\n")
+            }
+        } catch {
+            FileHandleOutput.standardError.write("agritrace: \(error)\n")
+            Foundation.exit(ExitStatus.usageError.rawValue)
+        }
         let status: ExitStatus
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
             status = .success
         } catch {
@@ -90,7 +103,7 @@ extension AgriTrace {
             }
         }
         let status = ExitStatus(for: error)
-        let message = "\(error)"
+        let message = (error as? any LocalizableError).map { Localizer.current.render($0.message) } ?? "\(error)"
         if !message.isEmpty { FileHandleOutput.standardError.write("agritrace: \(message)\n") }
         return status
     }

@@ -37,9 +37,10 @@ public enum AgriTraceBinary {
         process.executableURL = url
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        // The language comes from the test, never from the machine running it: English unless
+        // the test sets LANG, LC_ALL or LC_MESSAGES, or passes --lang.
+        let inherited = ProcessInfo.processInfo.environment.filter { !["LANG", "LC_ALL", "LC_MESSAGES"].contains($0.key) }
+        process.environment = inherited.merging(environment ?? [:]) { $1 }
         let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe

@@ -1,0 +1,10 @@
+/// An error whose text is a `Message`, so the program shows it in the user's language.
+/// Libraries throw these instead of baking English into `description`; the English rendering
+/// stays available as `description` for logs and tests.
+public protocol LocalizableError: Error, CustomStringConvertible {
+    var message: Message { get }
+}
+
+extension LocalizableError {
+    public var description: String { message.description }
+}
