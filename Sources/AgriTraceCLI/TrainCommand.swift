@@ -16,11 +16,18 @@ struct TrainCommand: ParsableCommand {
             checkpoint (default MODEL.checkpoint) is written after every epoch for --resume. \
             Results are reproducible for a given --seed and --jobs.
 
+            --from fine-tunes an imported model (`agritrace model import`) instead of building \
+            --arch: its classifier is replaced by a new one for these classes, its input \
+            normalisation is kept, batch norms stay folded into the convolutions (statistics \
+            frozen), and --freeze-blocks N keeps its first N blocks fixed (the log lists them).
+
             \(ExitStatus.help(success: "model written and every photo usable",
                               needsAttention: "model written, but some photos were unreadable (reported and skipped)"))
 
             Example:
               agritrace train photos/ --out tomato.agmodel --epochs 30 --write-split tomato.split
+              agritrace train photos/ --out tuned.agmodel --from backbone.agmodel --input-size 128 --freeze-blocks 3 \\
+                  --epochs 8 --learning-rate 1e-3
             """)
 
     @Argument(help: "Folder with one sub-folder of photos per class.")
@@ -29,8 +36,14 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Where to write the trained model (.agmodel).")
     var out: String
 
-    @Option(name: .long, help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var arch: String = TrainingOptions().architecture.rawValue
+    @Option(name: .long, help: "Network: \(Architecture.allCases.map(\.rawValue).joined(separator: ", ")) (default \(TrainingOptions().architecture.rawValue)).")
+    var arch: String?
+
+    @Option(name: .long, help: "Fine-tune this imported model (.agmodel) instead of building --arch.")
+    var from: String?
+
+    @Option(name: .long, help: "With --from: keep the first N blocks of the imported model fixed.")
+    var freezeBlocks: Int = 0
 
     @Option(name: .long, help: "Input width and height in pixels.")
     var inputSize: Int = TrainingOptions().inputSize
@@ -93,7 +106,11 @@ struct TrainCommand: ParsableCommand {
     var resume = false
 
     func validate() throws {
-        guard Architecture(rawValue: arch) != nil else {
+        guard from == nil || arch == nil else { throw ValidationError("give either --arch or --from, not both") }
+        guard freezeBlocks >= 0, from != nil || freezeBlocks == 0 else {
+            throw ValidationError("--freeze-blocks needs --from and must not be negative")
+        }
+        guard Architecture(rawValue: arch ?? TrainingOptions().architecture.rawValue) != nil else {
             throw ValidationError("--arch must be one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard TrainingOptions.OptimizerKind(rawValue: optimizer) != nil else { throw ValidationError("--optimizer must be adamw or sgd") }
@@ -111,7 +128,7 @@ struct TrainCommand: ParsableCommand {
 
     var options: TrainingOptions {
         var o = TrainingOptions()
-        o.architecture = Architecture(rawValue: arch)!
+        if let arch { o.architecture = Architecture(rawValue: arch)! }
         o.inputSize = inputSize
         o.epochs = epochs
         o.batchSize = batchSize
@@ -131,11 +148,13 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let err = FileHandleOutput.standardError
-        let options = self.options
         let started = Date()
         try InputFile.require(dataDirectory, "data folder")
         if let split { try InputFile.require(split, "split file") }
         if resume { try InputFile.require(checkpoint ?? out + ".checkpoint", "checkpoint") }
+        var options = self.options
+        let backbone = try from.map(loadModel)
+        if let backbone { options.backbone = BackboneOptions(modelID: backbone.id, frozenBlocks: freezeBlocks) }
         let folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: ItemGrouping(rawValue: groupBy)!)
         let dataSplit = try split.map { try DatasetSplit.read(from: URL(fileURLWithPath: $0), for: folder) }
             ?? DatasetSplit.stratifiedByItem(folder, fraction: valSplit, seed: seed)
@@ -153,9 +172,23 @@ struct TrainCommand: ParsableCommand {
         err.write("decoded \(folder.photos.count - cache.failures.count) photos at \(inputSize)x\(inputSize) in "
                   + String(format: "%.1fs", Date().timeIntervalSince(started)) + "\n")
 
-        let trainer = try Trainer(folder: folder, split: dataSplit, cache: cache, options: options)
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(folder: folder, split: dataSplit, cache: cache, options: options, backbone: backbone)
+        } catch let error as BackboneError {
+            throw CommandFailure(.usageError, "\(from ?? ""): \(error)")
+        } catch let error as LayerShapeError {
+            throw CommandFailure(.usageError, "\(from ?? "network") at --input-size \(inputSize): \(error)")
+        }
         let network = trainer.network
-        err.write("\(arch): \(network.layers.count) layers, \(network.trainableParameterCount) parameters, "
+        if let backbone {
+            let description = try Backbone(model: backbone, inputSize: inputSize, classes: folder.labels.count,
+                                           frozenBlocks: freezeBlocks, seed: seed)
+            for (index, block) in description.blocks.enumerated() {
+                err.write("block \(index + 1)\(index < freezeBlocks ? " (frozen)" : ""): \(block)\n")
+            }
+        }
+        err.write("\(from ?? options.architecture.rawValue): \(network.layers.count) layers, \(network.trainableParameterCount) trained parameters, "
                   + "\(network.multiplyAccumulates) multiply-accumulates per image\n")
         let checkpointURL = URL(fileURLWithPath: checkpoint ?? out + ".checkpoint")
         if resume {

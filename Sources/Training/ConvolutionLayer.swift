@@ -6,11 +6,13 @@ import Deterministic
 // of a KG×O matrix and the forward pass is Y[P×O] = R[P×KG] · W[KG×O] per group, where R is the
 // im2row matrix (one row of receptive field per output pixel).
 
-/// 2-D convolution with any kernel size, stride, zero padding and groups (depthwise included).
+/// 2-D convolution with any kernel size, stride, zero padding (possibly different on each side, as
+/// TensorFlow's "same" padding of imported models) and groups (depthwise included).
 public final class ConvolutionLayer: TrainableLayer {
     public let inChannels: Int, outChannels: Int
     public let kernelHeight: Int, kernelWidth: Int
-    public let stride: Int, padding: Int, groups: Int
+    public let stride: Int, groups: Int
+    public let padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
     public let weight: Parameter
     public let bias: Parameter?
     /// The first layer does not need dLoss/dInput; skipping it saves a GEMM and a col2im.
@@ -25,18 +27,29 @@ public final class ConvolutionLayer: TrainableLayer {
     private var weightGradientT: [Float] = []
     private var weightT: [Float] = []
 
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 groups: Int = 1, hasBias: Bool = false, random: inout SeededRandom) {
-        precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels must divide by groups")
-        self.inChannels = inChannels; self.outChannels = outChannels
-        self.kernelHeight = kernelSize; self.kernelWidth = kernelSize
-        self.stride = stride; self.padding = padding; self.groups = groups
         let fanIn = kernelSize * kernelSize * (inChannels / groups)
         // He initialisation: keeps activation variance stable through ReLU layers.
         let scale = (2 / Float(fanIn)).squareRoot()
-        let count = fanIn * outChannels
-        weight = Parameter(name: "weight", value: (0..<count).map { _ in random.normal() * scale }, decays: true)
-        bias = hasBias ? Parameter(name: "bias", value: [Float](repeating: 0, count: outChannels)) : nil
+        self.init(inChannels: inChannels, outChannels: outChannels, kernelHeight: kernelSize, kernelWidth: kernelSize,
+                  stride: stride, padTop: padding, padLeft: padding, padBottom: padding, padRight: padding, groups: groups,
+                  weights: (0..<(fanIn * outChannels)).map { _ in random.normal() * scale },
+                  bias: hasBias ? [Float](repeating: 0, count: outChannels) : nil)
+    }
+
+    /// A convolution with given HWIO `weights` (`[kh][kw][in/groups][out]`) and optional bias.
+    public init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int,
+                padTop: Int, padLeft: Int, padBottom: Int, padRight: Int, groups: Int, weights: [Float], bias: [Float]?) {
+        precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels must divide by groups")
+        precondition(weights.count == kernelHeight * kernelWidth * (inChannels / groups) * outChannels, "weight count")
+        precondition(bias.map { $0.count == outChannels } ?? true, "bias count")
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.stride = stride; self.groups = groups
+        self.padTop = padTop; self.padLeft = padLeft; self.padBottom = padBottom; self.padRight = padRight
+        weight = Parameter(name: "weight", value: weights, decays: true)
+        self.bias = bias.map { Parameter(name: "bias", value: $0) }
     }
 
     var channelsPerGroup: Int { inChannels / groups }
@@ -47,7 +60,9 @@ public final class ConvolutionLayer: TrainableLayer {
     public var summary: String {
         let kind = isDepthwise ? "dwconv" : "conv"
         let groupText = groups > 1 && !isDepthwise ? " g\(groups)" : ""
-        return "\(kind)\(kernelHeight)x\(kernelWidth) \(inChannels)->\(outChannels) s\(stride) p\(padding)\(groupText)"
+        let symmetric = padTop == padLeft && padTop == padBottom && padTop == padRight
+        let padText = symmetric ? "\(padTop)" : "\(padTop),\(padLeft),\(padBottom),\(padRight)"
+        return "\(kind)\(kernelHeight)x\(kernelWidth) \(inChannels)->\(outChannels) s\(stride) p\(padText)\(groupText)"
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
@@ -56,9 +71,10 @@ public final class ConvolutionLayer: TrainableLayer {
         guard input.c == inChannels else {
             throw LayerShapeError(layer: summary, input: input, reason: "expects \(inChannels) channels")
         }
-        let oh = (input.h + 2 * padding - kernelHeight) / stride + 1
-        let ow = (input.w + 2 * padding - kernelWidth) / stride + 1
-        guard input.h + 2 * padding >= kernelHeight, input.w + 2 * padding >= kernelWidth, oh > 0, ow > 0 else {
+        let paddedHeight = input.h + padTop + padBottom, paddedWidth = input.w + padLeft + padRight
+        let oh = (paddedHeight - kernelHeight) / stride + 1
+        let ow = (paddedWidth - kernelWidth) / stride + 1
+        guard paddedHeight >= kernelHeight, paddedWidth >= kernelWidth, oh > 0, ow > 0 else {
             throw LayerShapeError(layer: summary, input: input, reason: "smaller than the kernel")
         }
         return BatchShape(n: input.n, h: oh, w: ow, c: outChannels)
@@ -212,14 +228,14 @@ public final class ConvolutionLayer: TrainableLayer {
                 for ox in 0..<outShape.w {
                     var dst = rows + ((n * outShape.h + oy) * outShape.w + ox) * kg
                     for ky in 0..<kernelHeight {
-                        let iy = oy * stride - padding + ky
+                        let iy = oy * stride - padTop + ky
                         if iy < 0 || iy >= inShape.h {
                             dst.update(repeating: 0, count: kernelWidth * cg)
                             dst += kernelWidth * cg
                             continue
                         }
                         for kx in 0..<kernelWidth {
-                            let ix = ox * stride - padding + kx
+                            let ix = ox * stride - padLeft + kx
                             if ix < 0 || ix >= inShape.w {
                                 dst.update(repeating: 0, count: cg)
                             } else {
@@ -242,10 +258,10 @@ public final class ConvolutionLayer: TrainableLayer {
                 for ox in 0..<outShape.w {
                     var src = rows + ((n * outShape.h + oy) * outShape.w + ox) * kg
                     for ky in 0..<kernelHeight {
-                        let iy = oy * stride - padding + ky
+                        let iy = oy * stride - padTop + ky
                         if iy < 0 || iy >= inShape.h { src += kernelWidth * cg; continue }
                         for kx in 0..<kernelWidth {
-                            let ix = ox * stride - padding + kx
+                            let ix = ox * stride - padLeft + kx
                             if ix >= 0 && ix < inShape.w {
                                 let d = dx + ((n * inShape.h + iy) * inShape.w + ix) * c + group * cg
                                 for j in 0..<cg { d[j] += src[j] }
@@ -272,10 +288,10 @@ public final class ConvolutionLayer: TrainableLayer {
                                 for ox in 0..<outShape.w {
                                     let out = y + ((n * outShape.h + oy) * outShape.w + ox) * c
                                     for ky in 0..<kernelHeight {
-                                        let iy = oy * stride - padding + ky
+                                        let iy = oy * stride - padTop + ky
                                         if iy < 0 || iy >= inShape.h { continue }
                                         for kx in 0..<kernelWidth {
-                                            let ix = ox * stride - padding + kx
+                                            let ix = ox * stride - padLeft + kx
                                             if ix < 0 || ix >= inShape.w { continue }
                                             let pixel = x + ((n * inShape.h + iy) * inShape.w + ix) * c
                                             let filter = w + (ky * kernelWidth + kx) * c
@@ -309,10 +325,10 @@ public final class ConvolutionLayer: TrainableLayer {
                                         for ox in 0..<outShape.w {
                                             let grad = g + ((n * outShape.h + oy) * outShape.w + ox) * c
                                             for ky in 0..<kernelHeight {
-                                                let iy = oy * stride - padding + ky
+                                                let iy = oy * stride - padTop + ky
                                                 if iy < 0 || iy >= inShape.h { continue }
                                                 for kx in 0..<kernelWidth {
-                                                    let ix = ox * stride - padding + kx
+                                                    let ix = ox * stride - padLeft + kx
                                                     if ix < 0 || ix >= inShape.w { continue }
                                                     let offset = ((n * inShape.h + iy) * inShape.w + ix) * c
                                                     let tap = (ky * kernelWidth + kx) * c

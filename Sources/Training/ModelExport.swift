@@ -75,8 +75,9 @@ public enum ModelExport {
                                                  variance: norm.runningVariance.value, epsilon: norm.epsilon)
                 .folded(intoWeights: weights, bias: bias)
         }
-        return Convolution(outputChannels: o, kernel: kh, stride: conv.stride, padding: conv.padding, groups: conv.groups,
-                           weights: weights, bias: bias)
+        return Convolution(outputChannels: o, kernelHeight: kh, kernelWidth: kw, strideY: conv.stride, strideX: conv.stride,
+                           padTop: conv.padTop, padLeft: conv.padLeft, padBottom: conv.padBottom, padRight: conv.padRight,
+                           groups: conv.groups, weights: weights, bias: bias)
     }
 
     /// [in][out] with NHWC input order → [out][in] with the engine's NCHW flatten order.

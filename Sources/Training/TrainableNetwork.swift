@@ -4,12 +4,20 @@ public final class TrainableNetwork {
     /// Per-image input shape (n is 1).
     public let inputShape: BatchShape
 
-    public init(inputShape: BatchShape, layers: [TrainableLayer]) throws {
+    /// The first `frozenLayerCount` layers keep their weights: they run in inference mode (no
+    /// cached activations, batch norms use their running statistics) and backward stops before them.
+    public let frozenLayerCount: Int
+
+    public init(inputShape: BatchShape, layers: [TrainableLayer], frozenLayerCount: Int = 0) throws {
+        precondition((0...layers.count).contains(frozenLayerCount), "frozen layers out of range")
         self.inputShape = inputShape.with(n: 1)
         self.layers = layers
+        self.frozenLayerCount = frozenLayerCount
         _ = try outputShape()
-        // The input image never needs a gradient.
-        if let first = layers.first as? ConvolutionLayer { first.computesInputGradient = false }
+        // Neither the input image nor a frozen layer's output needs a gradient.
+        if frozenLayerCount < layers.count, let first = layers[frozenLayerCount] as? ConvolutionLayer {
+            first.computesInputGradient = false
+        }
     }
 
     public func outputShape() throws -> BatchShape {
@@ -22,7 +30,9 @@ public final class TrainableNetwork {
 
     /// Every parameter and buffer, in a fixed order.
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
-    public var trainableParameterCount: Int { parameters.filter(\.isTrainable).reduce(0) { $0 + $1.value.count } }
+    /// The parameters and buffers of the layers that are not frozen, in the same order; the optimiser's.
+    public var updatedParameters: [Parameter] { layers[frozenLayerCount...].flatMap(\.parameters) }
+    public var trainableParameterCount: Int { updatedParameters.filter(\.isTrainable).reduce(0) { $0 + $1.value.count } }
 
     public var multiplyAccumulates: Int {
         var shape = inputShape, total = 0
@@ -35,18 +45,21 @@ public final class TrainableNetwork {
 
     public func forward(_ input: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var x = input
-        for layer in layers { x = layer.forward(x, context: context) }
+        let frozen = ExecutionContext(isTraining: false, jobs: context.jobs)
+        for (index, layer) in layers.enumerated() {
+            x = layer.forward(x, context: index < frozenLayerCount ? frozen : context)
+        }
         return x
     }
 
     @discardableResult
     public func backward(_ lossGradient: BatchTensor, context: ExecutionContext) -> BatchTensor {
         var gradient = lossGradient
-        for layer in layers.reversed() { gradient = layer.backward(gradient, context: context) }
+        for layer in layers[frozenLayerCount...].reversed() { gradient = layer.backward(gradient, context: context) }
         return gradient
     }
 
     public func zeroGradients() {
-        for parameter in parameters where parameter.isTrainable { parameter.zeroGradient() }
+        for parameter in updatedParameters where parameter.isTrainable { parameter.zeroGradient() }
     }
 }

@@ -27,6 +27,9 @@ public final class Trainer {
     /// Receives progress lines.
     public var log: (String) -> Void = { _ in }
 
+    /// The `architecture` metadata of the model fine-tuned from, if any.
+    let backboneArchitecture: String?
+
     /// Training and validation photos that decoded.
     public let trainingPhotos: [Int], validationPhotos: [Int]
 
@@ -56,10 +59,17 @@ public final class Trainer {
             "epoch": "\(bestEpoch)",
         ]
         metadata["validation_macro_f1"] = bestMacroF1.map { String(format: "%.4f", $0) }
+        if let backbone = o.backbone {
+            metadata["architecture"] = (backboneArchitecture ?? "imported model") + ", fine-tuned"
+            metadata["backbone"] = "model \(backbone.modelID), first \(backbone.frozenBlocks) blocks frozen, input \(o.inputSize)"
+        }
         return try ModelExport.model(of: network, labels: folder.labels, mean: mean, std: std, metadata: metadata)
     }
 
-    public init(folder: LabelledFolder, split: DatasetSplit, cache: PhotoCache, options: TrainingOptions) throws {
+    /// `backbone` is the imported model that `options.backbone` names (`--from`); its input
+    /// normalisation is kept, since its weights expect it.
+    public init(folder: LabelledFolder, split: DatasetSplit, cache: PhotoCache, options: TrainingOptions,
+                backbone: Model? = nil) throws {
         self.options = options
         self.folder = folder
         self.split = split
@@ -69,8 +79,19 @@ public final class Trainer {
         guard !trainingPhotos.isEmpty else {
             throw DatasetError(path: folder.root.path, reason: "no usable training photos")
         }
-        (mean, std) = cache.channelStatistics(of: trainingPhotos)
-        network = try options.architecture.build(inputSize: options.inputSize, classes: folder.labels.count, seed: options.seed)
+        if let backboneOptions = options.backbone {
+            guard let backbone, backbone.id == backboneOptions.modelID else {
+                throw BackboneError(reason: "the options name model \(backboneOptions.modelID), a different model was given")
+            }
+            (mean, std) = (backbone.normalization.mean, backbone.normalization.std)
+            backboneArchitecture = backbone.metadata["architecture"] ?? backbone.metadata["source"]
+            network = try Backbone(model: backbone, inputSize: options.inputSize, classes: folder.labels.count,
+                                   frozenBlocks: backboneOptions.frozenBlocks, seed: options.seed).network
+        } else {
+            (mean, std) = cache.channelStatistics(of: trainingPhotos)
+            backboneArchitecture = nil
+            network = try options.architecture.build(inputSize: options.inputSize, classes: folder.labels.count, seed: options.seed)
+        }
         switch options.optimizer {
         case .adamw: optimizer = AdamW(weightDecay: options.weightDecay)
         case .sgd: optimizer = SGDMomentum(momentum: 0.9, weightDecay: options.weightDecay)
@@ -169,7 +190,7 @@ public final class Trainer {
             let result = loss.evaluate(logits: logits, labels: labels)
             network.backward(result.gradient, context: context)
             let globalStep = (epoch - 1) * stepsPerEpoch + step
-            optimizer.step(network.parameters, learningRate: schedule.rate(atStep: globalStep))
+            optimizer.step(network.updatedParameters, learningRate: schedule.rate(atStep: globalStep))
             totalLoss += Double(result.loss) * Double(batch.count)
             correct += zip(result.probabilities, labels).filter { $0.0.argmax == $0.1 }.count
             seen += batch.count

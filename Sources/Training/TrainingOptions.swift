@@ -22,6 +22,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Largest relative change of brightness, contrast and saturation (0 turns colour jitter off).
     public var colorJitter: Float = 0.05
     public var jobs = 1
+    /// Fine-tuning an imported model instead of building `architecture` (`--from`).
+    public var backbone: BackboneOptions?
 
     public init() {}
 
@@ -30,5 +32,17 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         var a = self, b = other
         a.jobs = 0; b.jobs = 0
         return a == b
+    }
+}
+
+/// Which imported model a fine-tuning run starts from, and how much of it stays fixed.
+public struct BackboneOptions: Codable, Sendable, Equatable {
+    /// The starting model's id (SHA-256 of its file).
+    public var modelID: String
+    public var frozenBlocks: Int
+
+    public init(modelID: String, frozenBlocks: Int) {
+        self.modelID = modelID
+        self.frozenBlocks = frozenBlocks
     }
 }

@@ -103,6 +103,42 @@ import TestSupport
         #expect(other.stderr.contains("different training options"))
     }
 
+    /// `train --from` fine-tunes an imported ONNX model (stem, residual block, depthwise head) on the
+    /// fixture photos; the result is a normal model file that eval reads; bad --from uses exit 2.
+    @Test func fineTunesAnImportedModel() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        let backbone = directory.url.appendingPathComponent("backbone.agmodel").path
+        let imported = try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/mobile_block.onnx").path,
+                                                "--labels", FixtureFiles.url("onnx/mobile_block.labels.txt").path,
+                                                "--out", backbone, "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let model = directory.url.appendingPathComponent("tuned.agmodel").path
+        let train = try AgriTraceBinary.run(["train", data.path, "--out", model, "--from", backbone, "--freeze-blocks", "1",
+                                             "--input-size", "32", "--epochs", "2", "--val-split", "0.34", "--seed", "5", "--jobs", "2"])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("block 1 (frozen): conv3x3 3->16 s2 p1, relu6, residual["), "\(train.stderr)")
+        #expect(train.stderr.contains("epoch 2/2"), "\(train.stderr)")
+        let info = try AgriTraceBinary.run(["model", "info", model])
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains("labels (10): 0, 1, 2"), "\(info.stdout)")
+        #expect(info.stdout.contains("fine-tuned") && info.stdout.contains("first 1 blocks frozen, input 32"), "\(info.stdout)")
+        let eval = try AgriTraceBinary.run(["eval", data.path, "--model", model])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains("30 photos evaluated"))
+
+        let tooMany = try AgriTraceBinary.run(["train", data.path, "--out", model, "--from", backbone, "--freeze-blocks", "2",
+                                               "--input-size", "32", "--epochs", "1"])
+        #expect(tooMany.status == 2)
+        #expect(tooMany.stderr.contains("backbone.agmodel") && tooMany.stderr.contains("it has 1 blocks"), "\(tooMany.stderr)")
+        let both = try AgriTraceBinary.run(["train", data.path, "--out", model, "--from", backbone, "--arch", "tiny"])
+        #expect(both.status == 2)
+        let missing = try AgriTraceBinary.run(["train", data.path, "--out", model, "--from", directory.url.appendingPathComponent("none.agmodel").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("none.agmodel: not found"), "\(missing.stderr)")
+    }
+
     @Test func usageAndInputErrorsExitWithStatus2() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

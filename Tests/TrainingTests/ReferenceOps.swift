@@ -6,16 +6,24 @@ import Training
 enum ReferenceOps {
     static func conv(_ x: [Double], _ s: BatchShape, weight: [Double], bias: [Double]?, outChannels: Int,
                      kernel: Int, stride: Int, padding: Int, groups: Int) -> (values: [Double], shape: BatchShape) {
-        let oh = (s.h + 2 * padding - kernel) / stride + 1, ow = (s.w + 2 * padding - kernel) / stride + 1
+        conv(x, s, weight: weight, bias: bias, outChannels: outChannels, kernelHeight: kernel, kernelWidth: kernel,
+             stride: stride, pads: (padding, padding, padding, padding), groups: groups)
+    }
+
+    /// `pads` are (top, left, bottom, right).
+    static func conv(_ x: [Double], _ s: BatchShape, weight: [Double], bias: [Double]?, outChannels: Int,
+                     kernelHeight kh: Int, kernelWidth kw: Int, stride: Int, pads: (Int, Int, Int, Int),
+                     groups: Int) -> (values: [Double], shape: BatchShape) {
+        let oh = (s.h + pads.0 + pads.2 - kh) / stride + 1, ow = (s.w + pads.1 + pads.3 - kw) / stride + 1
         let cg = s.c / groups, og = outChannels / groups
         var y = [Double](repeating: 0, count: s.n * oh * ow * outChannels)
         for n in 0..<s.n { for oy in 0..<oh { for ox in 0..<ow { for o in 0..<outChannels {
             let g = o / og
             var sum = bias?[o] ?? 0
-            for ky in 0..<kernel { for kx in 0..<kernel { for ci in 0..<cg {
-                let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+            for ky in 0..<kh { for kx in 0..<kw { for ci in 0..<cg {
+                let iy = oy * stride - pads.0 + ky, ix = ox * stride - pads.1 + kx
                 guard iy >= 0, iy < s.h, ix >= 0, ix < s.w else { continue }
-                sum += x[((n * s.h + iy) * s.w + ix) * s.c + g * cg + ci] * weight[((ky * kernel + kx) * cg + ci) * outChannels + o]
+                sum += x[((n * s.h + iy) * s.w + ix) * s.c + g * cg + ci] * weight[((ky * kw + kx) * cg + ci) * outChannels + o]
             } } }
             y[((n * oh + oy) * ow + ox) * outChannels + o] = sum
         } } } }
