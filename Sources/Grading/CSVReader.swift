@@ -1,7 +1,11 @@
 import Foundation
 
-/// RFC 4180 CSV: comma-separated fields, CRLF (or bare LF) record ends, double-quoted fields that
-/// may hold commas, line breaks and doubled quotes (`""`). A UTF-8 byte order mark is skipped.
+/// RFC 4180 CSV as spreadsheets write it: fields separated by `,` or `;` (whichever the header
+/// line uses: Excel writes `;` where the decimal mark is a comma, as in Vietnam and most of
+/// Europe), CRLF, bare LF or bare CR record ends, double-quoted fields that may hold separators,
+/// line breaks and doubled quotes (`""`). UTF-8 only, a byte order mark skipped; text in another
+/// encoding is not parsed at all (`foreignEncoding` says which it probably is), since every
+/// field would be wrong.
 ///
 /// Parsing never stops at the first problem: each record carries the physical line it starts on,
 /// and malformed quoting is reported per line so a manifest's problems can be listed together.
@@ -13,21 +17,56 @@ public struct CSVReader {
     }
 
     public struct Problem: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// A `"` inside a field that does not start with one.
+            case quoteInUnquotedField
+            /// Something other than a separator or line end after a quoted field's closing quote.
+            case textAfterClosingQuote
+            /// A quoted field still open at the end of the file.
+            case unclosedQuote
+        }
         public let line: Int
-        public let message: String
+        /// 0-based position of the field in its record.
+        public let field: Int
+        public let kind: Kind
     }
 
     public private(set) var records: [Record] = []
     public private(set) var problems: [Problem] = []
+    /// The separator found in the header line.
+    public private(set) var separator: Character = ","
+    /// Set, with nothing parsed, when the bytes are not UTF-8 text.
+    public private(set) var foreignEncoding: TextEncodingGuess?
 
     public init(data: Data) {
         var bytes = [UInt8](data)
+        if let guess = TextEncodingGuess.ofNonUTF8(bytes) {
+            foreignEncoding = guess
+            return
+        }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        parse(bytes)
+        let separator = CSVReader.separator(ofHeader: bytes)
+        self.separator = Character(Unicode.Scalar(separator))
+        parse(bytes, separator: separator)
     }
 
-    private mutating func parse(_ bytes: [UInt8]) {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+    /// `;` when the first line (outside quotes) has more semicolons than commas, else `,`.
+    static func separator(ofHeader bytes: [UInt8]) -> UInt8 {
+        var commas = 0, semicolons = 0, quoted = false
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): quoted.toggle()
+            case UInt8(ascii: ","): if !quoted { commas += 1 }
+            case UInt8(ascii: ";"): if !quoted { semicolons += 1 }
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"): if !quoted { return semicolons > commas ? UInt8(ascii: ";") : UInt8(ascii: ",") }
+            default: break
+            }
+        }
+        return semicolons > commas ? UInt8(ascii: ";") : UInt8(ascii: ",")
+    }
+
+    private mutating func parse(_ bytes: [UInt8], separator: UInt8) {
+        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
         var fields: [String] = []
         var field: [UInt8] = []
         var line = 1, recordLine = 1
@@ -36,13 +75,8 @@ public struct CSVReader {
         var recordHasProblem = false
 
         func finishField() {
-            if let text = String(validating: field, as: UTF8.self) {
-                fields.append(text)
-            } else {
-                problems.append(Problem(line: recordLine, message: "field \(fields.count + 1) is not valid UTF-8"))
-                recordHasProblem = true
-                fields.append(String(decoding: field, as: UTF8.self))
-            }
+            // The whole text is valid UTF-8 and fields split at ASCII bytes, so each field is too.
+            fields.append(String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)
             fieldWasQuoted = false
         }
@@ -72,35 +106,39 @@ public struct CSVReader {
                         }
                         index += 1; closed = true; break
                     }
-                    if b == lf { line += 1 }
+                    if b == lf || (b == cr && (index + 1 == bytes.count || bytes[index + 1] != lf)) { line += 1 }
                     field.append(b); index += 1
                 }
                 if !closed {
-                    problems.append(Problem(line: recordLine, message: "quoted field \(fields.count + 1) is never closed"))
+                    problems.append(Problem(line: recordLine, field: fields.count, kind: .unclosedQuote))
                     recordHasProblem = true
                     break
                 }
                 // After the closing quote only a separator or a record end may follow.
-                if index < bytes.count, bytes[index] != comma, bytes[index] != cr, bytes[index] != lf {
-                    problems.append(Problem(line: line, message: "unexpected character after closing quote in field \(fields.count + 1)"))
+                if index < bytes.count, bytes[index] != separator, bytes[index] != cr, bytes[index] != lf {
+                    problems.append(Problem(line: line, field: fields.count, kind: .textAfterClosingQuote))
                     recordHasProblem = true
-                    while index < bytes.count, bytes[index] != comma, bytes[index] != lf { index += 1 }
+                    while index < bytes.count, bytes[index] != separator, bytes[index] != lf, bytes[index] != cr { index += 1 }
                 }
                 continue
             }
             switch byte {
-            case comma:
+            case separator:
                 finishField()
                 index += 1
             case cr where index + 1 < bytes.count && bytes[index + 1] == lf:
                 index += 1   // CRLF: handled with the LF
-            case lf:
+            case lf, cr:
+                // A bare CR ends a record too: Excel for Mac's "CSV (Macintosh)" writes only CRs.
                 finishRecord()
                 index += 1
                 line += 1
                 recordLine = line
             case quote:
-                problems.append(Problem(line: line, message: "quote inside unquoted field \(fields.count + 1) (quote the whole field and double inner quotes)"))
+                // Once per field: `say "hi"` is one mistake, not two.
+                if !field.contains(quote) {
+                    problems.append(Problem(line: line, field: fields.count, kind: .quoteInUnquotedField))
+                }
                 recordHasProblem = true
                 field.append(byte)
                 index += 1

@@ -49,14 +49,29 @@ public struct Manifest: Sendable {
             problems.append(UploadProblem(file: fileName, line: line, message))
         }
         let csv = CSVReader(data: data)
-        for issue in csv.problems { problem(issue.line, issue.message) }
+        if let guess = csv.foreignEncoding {
+            // One problem for the whole file: every field of it would be wrong in the same way.
+            problem(nil, ManifestText.notUTF8(guess))
+            rows = []
+            listedFiles = nil
+            return
+        }
+        let names = csv.records.first?.fields.map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+        for issue in csv.problems {
+            problem(issue.line, ManifestText.csvProblem(issue.kind, field: issue.field, columns: issue.line == 1 ? [] : names))
+        }
         guard let header = csv.records.first else {
             problem(nil, "empty: expected a header row and one row per photo")
             rows = []
             listedFiles = nil
             return
         }
-        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        if names.contains(where: { $0.contains("\t") }) {
+            problem(header.line, ManifestText.tabSeparated)
+            rows = []
+            listedFiles = nil
+            return
+        }
         var columnIndex: [String: Int] = [:]
         for (index, name) in names.enumerated() {
             if columnIndex[name] != nil {
