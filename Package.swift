@@ -66,7 +66,7 @@ let package = Package(
                 exclude: ["README.md"]),
         // What the ledger's entries mean: provenance records, identifiers and rules.
         .target(name: "Provenance", dependencies: ["LedgerStore", "MerkleLog"], exclude: ["README.md"]),
-        .target(name: "Grading", dependencies: ["Imaging", "NeuralNet", "LedgerStore", "Provenance", "CZlib", "Deterministic",
+        .target(name: "Grading", dependencies: ["Localization", "Imaging", "NeuralNet", "LedgerStore", "Provenance", "CZlib", "Deterministic",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
         .target(name: "Traceability", dependencies: ["Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "CQRencode",

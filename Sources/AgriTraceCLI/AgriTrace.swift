@@ -103,7 +103,7 @@ extension AgriTrace {
             }
         }
         let status = ExitStatus(for: error)
-        let message = (error as? any LocalizableError).map { Localizer.current.render($0.message) } ?? "\(error)"
+        let message = render(error)
         if !message.isEmpty { FileHandleOutput.standardError.write("agritrace: \(message)\n") }
         return status
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Localization
 import NeuralNet
 import Training
 
@@ -45,9 +46,9 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let err = FileHandleOutput.standardError
-        try InputFile.require(dataDirectory, "data folder")
-        try InputFile.require(model, "model")
-        if let split { try InputFile.require(split, "split file") }
+        try InputFile.require(dataDirectory, tr("data folder", context: "file kind"))
+        try InputFile.require(model, tr("model", context: "file kind"))
+        if let split { try InputFile.require(split, tr("split file", context: "file kind")) }
         let loaded = try Model.load(contentsOf: URL(fileURLWithPath: model))
         let groupings = try groups.map { try ClassGrouping(parsing: $0, classes: loaded.labels.count) }
         let folder = try LabelledFolder(root: URL(fileURLWithPath: dataDirectory), grouping: .none)

@@ -3,6 +3,7 @@ import Foundation
 import Grading
 import Imaging
 import LedgerStore
+import Localization
 import MerkleLog
 import NeuralNet
 import Traceability
@@ -71,7 +72,7 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
 
     /// What status 3 means for a command that reads an existing ledger: every such command
     /// refuses a ledger whose stored entries were altered, as `ledger verify` would say.
-    static let tamperedLedger = "the ledger was altered (`ledger verify` says TAMPERED)"
+    static var tamperedLedger: String { tr("the ledger was altered (`ledger verify` says TAMPERED)") }
 
     /// The "Exit status" paragraph of a command's help: what 0, 1 and 3 mean for this command
     /// (nil: the command never uses that status), and the shared meaning of 2 and 4.
@@ -80,12 +81,18 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
                      readsLedger: Bool = false) -> String {
         var parts = ["0 \(success)"]
         if let needsAttention { parts.append("1 \(needsAttention)") }
-        parts.append("2 usage or input error (bad option, file not found, malformed input, wrong key)")
+        parts.append("2 " + tr("usage or input error (bad option, file not found, malformed input, wrong key)"))
         let failures = [verificationFailed, readsLedger ? tamperedLedger : nil].compactMap { $0 }
-        if !failures.isEmpty { parts.append("3 " + failures.joined(separator: "; or ")) }
-        parts.append("4 internal or storage failure")
-        return "Exit status: " + parts.joined(separator: "; ") + "."
+        if !failures.isEmpty { parts.append("3 " + failures.joined(separator: tr("; or "))) }
+        parts.append("4 " + tr("internal or storage failure"))
+        return tr("Exit status: {statuses}.", ["statuses": .text(parts.joined(separator: "; "))])
     }
+}
+
+/// An error's text in the user's language: a `LocalizableError`'s message, else its description
+/// (the libraries' errors not yet carrying messages, and the platform's).
+func render(_ error: any Error) -> String {
+    (error as? any LocalizableError).map { Localizer.current.render($0.message) } ?? "\(error)"
 }
 
 /// A failure a command reports as one line on stderr, with the status it exits with.
@@ -102,7 +109,7 @@ public struct CommandFailure: Error, CustomStringConvertible, Sendable {
 
     /// A usage error naming a file the user gave that does not exist.
     static func notFound(_ path: String, what: String) -> CommandFailure {
-        CommandFailure(.usageError, "\(what) \(path): not found")
+        CommandFailure(.usageError, tr("{what} {file}: not found", ["what": .text(what), "file": .text(path)]))
     }
 }
 
@@ -117,7 +124,8 @@ enum InputFile {
     static func read(_ path: String, _ what: String) throws -> Data {
         try require(path, what)
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CommandFailure(.usageError, "\(what) \(path): cannot read: \(error.localizedDescription)")
+            throw CommandFailure(.usageError, tr("{what} {file}: cannot read: {reason}", ["what": .text(what), "file": .text(path),
+                                                                               "reason": .text(error.localizedDescription)]))
         }
     }
 }

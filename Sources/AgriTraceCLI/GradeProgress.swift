@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Grading
 
 /// Progress of `agritrace grade` on stderr, and the results file: a redrawn bar on a terminal
@@ -27,12 +28,12 @@ final class GradeProgress: GradingObserver {
     }
 
     func begin(phase: String, total: Int) {
-        self.phase = phase
+        self.phase = phase == "hashing" ? tr("hashing", context: "progress phase") : tr("grading", context: "progress phase")
         self.total = total
         done = 0
         started = Self.now()
         lastDrawn = style == .lines ? started : 0   // the first plain line comes after one interval
-        if style == .lines { FileHandleOutput.standardError.write("\(phase): \(total) photos\n") }
+        if style == .lines { FileHandleOutput.standardError.write("\(self.phase): " + tr("{n} photo", plural: "{n} photos", count: total) + "\n") }
     }
 
     func progress(done: Int) {
@@ -61,7 +62,7 @@ final class GradeProgress: GradingObserver {
             draw(now: now)
             FileHandleOutput.standardError.write("\n")
         case .lines:
-            FileHandleOutput.standardError.write("\(phase): \(status(now: now)), done\n")
+            FileHandleOutput.standardError.write("\(self.phase): \(status(now: now)), " + tr("done", context: "progress") + "\n")
         }
     }
 
@@ -77,8 +78,12 @@ final class GradeProgress: GradingObserver {
     private func status(now: Double) -> String {
         let elapsed = max(now - started, 1e-9)
         let rate = Double(done) / elapsed
-        var text = "\(done)/\(total) photos, \(String(format: "%.1f", rate)) photos/s"
-        if done < total && rate > 0 { text += ", ETA \(Self.duration(Double(total - done) / rate))" }
+        var text = tr("{done}/{total} photos, {rate} photos/s", ["done": .integer(done), "total": .integer(total),
+                                                                  "rate": .decimal(rate, digits: 1)])
+        if done < total && rate > 0 {
+            text += ", " + tr("{time} left", ["time": .text(Self.duration(Double(total - done) / rate))])
+        }
+
         return text
     }
 

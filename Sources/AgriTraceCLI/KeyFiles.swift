@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import LedgerStore
 import MerkleLog
 
@@ -7,7 +8,7 @@ import MerkleLog
 enum KeyFiles {
     /// The cooperative's private signing key; a witness key is refused.
     static func signer(_ path: String) throws -> NoteSigner {
-        try InputFile.require(path, "signing key")
+        try InputFile.require(path, tr("signing key", context: "file kind"))
         try refusePublicKey(path, "signing key")
         let signer = try SigningKeyFile.load(path)
         guard signer.verifier.type != .cosignatureV1 else {
@@ -30,7 +31,7 @@ enum KeyFiles {
 
     /// A witness's private cosigning key; an ordinary signing key is refused.
     static func witness(_ path: String) throws -> NoteSigner {
-        try InputFile.require(path, "witness key")
+        try InputFile.require(path, tr("witness key", context: "file kind"))
         try refusePublicKey(path, "witness key")
         let signer = try SigningKeyFile.load(path)
         guard signer.verifier.type == .cosignatureV1 else {

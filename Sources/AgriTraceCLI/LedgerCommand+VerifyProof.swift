@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Localization
 import LedgerStore
 import Provenance
 import MerkleLog
@@ -41,7 +42,7 @@ extension LedgerCommand {
             let witnessKeys = try witnessVkey.map { try KeyFiles.verifier($0, "witness verifier key") }
             // Missing or unreadable is a usage error (2); anything read that is not a valid proof is
             // INVALID (3), whether malformed, truncated or not UTF-8.
-            let data = try InputFile.read(file, "proof file")
+            let data = try InputFile.read(file, tr("proof file", context: "file kind"))
             guard data.count <= TlogProof.maxBytes, let text = String(data: data, encoding: .utf8) else {
                 throw ProofRejected(file: file, reason: "not a proof: not UTF-8 text of at most \(TlogProof.maxBytes) bytes")
             }

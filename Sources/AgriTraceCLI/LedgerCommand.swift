@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Localization
 import LedgerStore
 import MerkleLog
 
@@ -19,7 +20,7 @@ struct LedgerCommand: ParsableCommand {
     }
 
     static func readInput(file: String?) throws -> [UInt8] {
-        if let file { return Array(try InputFile.read(file, "input file")) }
+        if let file { return Array(try InputFile.read(file, tr("input file", context: "file kind"))) }
         return Array(FileHandle.standardInput.readDataToEndOfFile())
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Localization
 import NeuralNet
 
 /// `agritrace model import|info|run|bench`: bring ONNX networks in, describe models, run raw tensors
@@ -16,7 +17,7 @@ struct ModelCommand: ParsableCommand {
 
 /// Loads a model file the user named; a missing one is "not found" (status 2).
 func loadModel(_ path: String) throws -> Model {
-    try InputFile.require(path, "model")
+    try InputFile.require(path, tr("model", context: "file kind"))
     return try Model.load(contentsOf: URL(fileURLWithPath: path))
 }
 
@@ -43,8 +44,8 @@ extension ModelCommand {
         @Option(help: "Per-channel standard deviations, comma-separated (default 1).") var std: String?
 
         func run() throws {
-            try InputFile.require(onnx, "ONNX file")
-            try InputFile.require(labels, "labels file")
+            try InputFile.require(onnx, tr("ONNX file", context: "file kind"))
+            try InputFile.require(labels, tr("labels file", context: "file kind"))
             let labelText: String
             do { labelText = try String(contentsOfFile: labels, encoding: .utf8) } catch {
                 throw CommandFailure(.usageError, "\(labels): cannot read the labels: \(error.localizedDescription)")
@@ -146,7 +147,7 @@ extension ModelCommand {
 
         func run() throws {
             let m = try loadModel(model)
-            let data = try InputFile.read(input, "input tensor file")
+            let data = try InputFile.read(input, tr("input tensor file", context: "file kind"))
             let perImage = m.inputShape.elementCount * 4
             guard !data.isEmpty, data.count % perImage == 0 else {
                 throw CommandFailure(.usageError, "\(input): \(data.count) bytes is not a whole number of \(m.inputShape) "

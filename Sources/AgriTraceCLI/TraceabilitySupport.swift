@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import LedgerStore
 import Provenance
 import Traceability
@@ -8,7 +9,7 @@ import Traceability
 enum TraceabilitySupport {
     /// Opens an existing ledger; a missing file is "not found" (status 2).
     static func openLedger(_ path: String, readOnly: Bool = true) throws -> Ledger {
-        try InputFile.require(path, "ledger")
+        try InputFile.require(path, tr("ledger", context: "file kind"))
         do {
             return try Ledger(provenanceAt: path, clock: .fromEnvironment(), readOnly: readOnly)
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Localization
 import Training
 
 /// `agritrace train DATA_DIR --out MODEL ...`: trains a grading model from one folder per class.
@@ -149,9 +150,9 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let err = FileHandleOutput.standardError
         let started = Date()
-        try InputFile.require(dataDirectory, "data folder")
-        if let split { try InputFile.require(split, "split file") }
-        if resume { try InputFile.require(checkpoint ?? out + ".checkpoint", "checkpoint") }
+        try InputFile.require(dataDirectory, tr("data folder", context: "file kind"))
+        if let split { try InputFile.require(split, tr("split file", context: "file kind")) }
+        if resume { try InputFile.require(checkpoint ?? out + ".checkpoint", tr("checkpoint", context: "file kind")) }
         var options = self.options
         let backbone = try from.map(loadModel)
         if let backbone { options.backbone = BackboneOptions(modelID: backbone.id, frozenBlocks: freezeBlocks) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Localization
 import MerkleLog
 import Traceability
 
@@ -59,7 +60,7 @@ struct VerifyLabelCommand: ParsableCommand {
         let path = bundles[0]
         // Missing or unreadable is a usage error (2); anything read that is not a valid bundle is
         // a failed verification (3): the buyer's "is this proven?" gets "no".
-        let data = try InputFile.read(path, "proof bundle")
+        let data = try InputFile.read(path, tr("proof bundle", context: "file kind"))
         // A log key given as --witness would let the cooperative's own signature fill the quorum.
         do { try WitnessQuorum.checkKeys(witnesses, logKeys: trusted) } catch {
             throw CommandFailure(.usageError, "--witness: \(error)")

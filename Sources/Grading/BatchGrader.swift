@@ -154,7 +154,7 @@ public final class BatchGrader {
             // The hold recorded with the grading; entries from before it was recorded are re-judged
             // only by the policy that graded them.
             held: grading.held || (samePolicy && policy.isHeld(readable: grading.images.count - unreadable, needingReview: grading.needsReview)),
-            uploadDigest: digest, lotSeq: record.lotSeq, gradingSeq: record.gradingSeq)
+            uploadDigest: digest, lotSeq: record.lotSeq, gradingSeq: record.gradingSeq, farmName: lot.farmName)
     }
 
     /// SHA-256 of each photo of `lots`, by manifest file name, computed on `jobs` threads.
@@ -298,7 +298,7 @@ public final class BatchGrader {
                 lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .refused, photos: results.count,
                 grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
                 uploadDigest: digest, lotSeq: nil, gradingSeq: nil,
-                refusal: "its \(type) entry was refused before signing: \(reason)")
+                refusal: "its \(type) entry was refused before signing: \(reason)", farmName: lot.farmName)
         }
         var lotSeq: Int?, gradingSeq: Int?
         if case let .appended(l, g) = outcome { lotSeq = l; gradingSeq = g }
@@ -306,7 +306,7 @@ public final class BatchGrader {
             lot: lot.code, farmID: lot.farmID, originCode: lot.originCode,
             status: outcome == .alreadyRecorded ? .alreadyRecorded : .recorded, photos: results.count,
             grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
-            uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq)
+            uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq, farmName: lot.farmName)
     }
 
     /// A probability as integer basis points (the ledger holds no fractions).

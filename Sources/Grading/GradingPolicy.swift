@@ -34,6 +34,14 @@ public struct GradingPolicy: Sendable, Equatable {
     public let holdWhenReviewAboveBP: Int
     /// Lowercase hex SHA-256 of the policy file's bytes, recorded with every grading.
     public let sha256: String
+    /// Optional names of the grades for people, per language: grade → language tag → name.
+    /// Entries and JSON keep the grade itself, which is language-neutral.
+    public let gradeNames: [String: [String: String]]
+
+    /// The grade's name in `language` (a tag such as "vi"), else the grade itself.
+    public func displayName(of grade: String, language: String) -> String {
+        gradeNames[grade]?[language] ?? grade
+    }
 
     /// The policy shipped with AgriTrace (FGrade's 4-grade grouping).
     public static func bundledDefault() throws -> GradingPolicy {
@@ -83,6 +91,19 @@ public struct GradingPolicy: Sendable, Equatable {
         guard (0...10_000).contains(file.reviewBelowTopProbabilityBP), (0...10_000).contains(file.holdWhenReviewAboveBP) else {
             throw fail("review_below_top_probability_bp and hold_when_review_above_bp must be within 0...10000")
         }
+        for (grade, names) in (file.gradeNames ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard gradeSet.contains(grade) else { throw fail("grade_names names unknown grade '\(grade)'") }
+            for (language, text) in names.sorted(by: { $0.key < $1.key }) {
+                guard (2...8).contains(language.count), language.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                    throw fail("grade_names['\(grade)']: '\(language)' is not a language code such as \"vi\"")
+                }
+                guard (1...64).contains(text.unicodeScalars.count),
+                      !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                    throw fail("grade_names['\(grade)']['\(language)'] must be 1 to 64 characters, without control characters")
+                }
+            }
+        }
+        gradeNames = file.gradeNames ?? [:]
         name = file.name
         grades = file.grades
         classGrades = file.classGrades
@@ -147,9 +168,11 @@ private struct PolicyFile: Decodable {
     let lotRules: [GradingPolicy.LotRule]
     let otherwise: String
     let holdWhenReviewAboveBP: Int
+    let gradeNames: [String: [String: String]]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format, version, name, grades
+        case gradeNames = "grade_names"
         case classGrades = "class_grades"
         case reviewBelowTopProbabilityBP = "review_below_top_probability_bp"
         case lotRules = "lot_rules"

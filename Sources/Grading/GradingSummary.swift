@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// The outcome of grading one upload: per-lot grades and counts, photos that failed, ledger
 /// entries written, timings. `--json` prints it encoded; otherwise `humanReport` is printed.
@@ -28,6 +29,9 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         public let gradingSeq: Int?
         /// With `refused`: why.
         public var refusal: String? = nil
+        /// The manifest's farm name, shown to people instead of the farm id; not in the JSON,
+        /// which stays as it was (the id identifies the farm).
+        public var farmName: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case lot, status, photos, grade, distribution, held, refusal
@@ -90,23 +94,38 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         return String(decoding: try! encoder.encode(self), as: UTF8.self)
     }
 
-    /// A table for people: one line per lot, then unreadable photos and the ledger change.
-    public var humanReport: String {
+    /// A table for people: one line per lot, then unreadable photos and the ledger change, in
+    /// `localizer`'s language; `gradeName` gives a grade's name for people (the policy's).
+    public func humanReport(_ localizer: Localizer = .current, gradeName: (String) -> String = { $0 }) -> String {
         var lines: [String] = []
         let recorded = lots.filter { $0.status == .recorded }
         let skipped = lots.filter { $0.status == .alreadyRecorded }.count
-        lines.append("Upload \(upload): \(lots.count) lot\(lots.count == 1 ? "" : "s"), \(photosGraded) photo\(photosGraded == 1 ? "" : "s") graded in \(String(format: "%.2f", timings.gradeSeconds)) s (\(String(format: "%.1f", timings.photosPerSecond)) photos/s)")
-        lines.append("Model \(model.prefix(16)), policy \(policy.prefix(16)), cooperative \(cooperative)")
+        lines.append(localizer(Message("Upload {upload}: {lots}, {photos} graded in {seconds} s ({rate} photos/s)", [
+            "upload": .text(upload),
+            "lots": .message(Message("{n} lot", plural: "{n} lots", count: lots.count)),
+            "photos": .message(Message("{n} photo", plural: "{n} photos", count: photosGraded)),
+            "seconds": .decimal(timings.gradeSeconds, digits: 2), "rate": .decimal(timings.photosPerSecond, digits: 1)])))
+        lines.append(localizer(Message("Model {model}, policy {policy}, cooperative {cooperative}", [
+            "model": .text(String(model.prefix(16))), "policy": .text(String(policy.prefix(16))), "cooperative": .text(cooperative)])))
         let grades = lots.first?.distribution.map(\.grade) ?? []
-        var table: [[String]] = [["lot", "farm", "photos"] + grades + ["review", "unreadable", "lot grade", "ledger"]]
+        var table: [[String]] = [[localizer(Message("lot", context: "table heading")), localizer(Message("farm", context: "table heading")),
+                                  localizer(Message("photos", context: "table heading"))] + grades.map(gradeName)
+                                 + [localizer(Message("review", context: "table heading")), localizer(Message("unreadable", context: "table heading")),
+                                    localizer(Message("lot grade", context: "table heading")), localizer(Message("ledger", context: "table heading"))]]
         for lot in lots {
-            let counts = grades.map { grade in String(lot.distribution.first(where: { $0.grade == grade })?.count ?? 0) }
-            let grade = lot.grade.map { lot.held ? "\($0) (held)" : $0 } ?? "-"
+            let counts = grades.map { grade in localizer.number(lot.distribution.first(where: { $0.grade == grade })?.count ?? 0) }
+            let grade = lot.grade.map { lot.held ? localizer(Message("{grade} (held)", ["grade": .text(gradeName($0))])) : gradeName($0) } ?? "-"
             let seqs = [lot.lotSeq, lot.gradingSeq].compactMap { $0 }.map { "#\($0)" }.joined(separator: ",")
-            let ledger = lot.status == .recorded ? seqs : lot.status == .refused ? "refused" : "already recorded " + seqs
-            table.append([lot.lot, lot.farmID, String(lot.photos)] + counts
-                         + [String(lot.needsReview), String(lot.unreadable), grade, ledger])
+            let ledger = switch lot.status {
+            case .recorded: seqs
+            case .refused: localizer(Message("refused", context: "ledger column"))
+            case .alreadyRecorded: localizer(Message("already recorded {entries}", ["entries": .text(seqs)]))
+            }
+            let farm = lot.farmName.map { $0.isEmpty ? lot.farmID : $0 } ?? lot.farmID
+            table.append([lot.lot, farm, localizer.number(lot.photos)] + counts
+                         + [localizer.number(lot.needsReview), localizer.number(lot.unreadable), grade, ledger])
         }
+        // Widths in Characters: Vietnamese letters with stacked marks are one column each.
         let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max()! }
         for row in table {
             lines.append(row.enumerated().map { index, cell in
@@ -116,25 +135,33 @@ public struct GradingSummary: Sendable, Codable, Equatable {
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
         if !unreadable.isEmpty {
-            lines.append("Unreadable photos (recorded as rejected-unreadable):")
-            for photo in unreadable { lines.append("  \(photo.file) (lot \(photo.lot)): \(photo.reason)") }
+            lines.append(localizer(Message("Unreadable photos (recorded as rejected-unreadable):")))
+            for photo in unreadable {
+                lines.append("  " + localizer(Message("{file} (lot {lot}): {reason}", ["file": .text(photo.file), "lot": .text(photo.lot),
+                                                                                      "reason": .text(photo.reason)])))
+            }
         }
         for lot in lots where lot.status == .refused {
-            lines.append("Refused, nothing recorded for lot \(lot.lot): \(lot.refusal ?? "refused by the ledger")")
+            lines.append(localizer(Message("Refused, nothing recorded for lot {lot}: {reason}", [
+                "lot": .text(lot.lot), "reason": lot.refusal.map { .text($0) } ?? .message(Message("refused by the ledger"))])))
         }
         let held = lots.filter { $0.held && $0.status == .recorded }.map(\.lot)
-        if !held.isEmpty { lines.append("Held for review: \(held.joined(separator: ", "))") }
+        if !held.isEmpty { lines.append(localizer(Message("Held for review: {lots}", ["lots": .text(held.joined(separator: ", "))]))) }
         // "Nothing new" only when it is true: a refused lot was new, and is listed above.
         let refused = lots.contains { $0.status == .refused }
         if recorded.isEmpty && refused {
-            lines.append("Nothing recorded: the ledger refused every new lot of this upload (listed above).")
+            lines.append(localizer(Message("Nothing recorded: the ledger refused every new lot of this upload (listed above).")))
         }
         if recorded.isEmpty && skipped > 0 && !refused {
-            lines.append("Nothing new: every lot of this upload is already recorded in the ledger.")
+            lines.append(localizer(Message("Nothing new: every lot of this upload is already recorded in the ledger.")))
         } else if skipped > 0 {
-            lines.append("\(skipped) lot\(skipped == 1 ? " was" : "s were") already recorded and skipped.")
+            lines.append(localizer(Message("{n} lot was already recorded and skipped.", plural: "{n} lots were already recorded and skipped.",
+                                           count: skipped)))
         }
-        lines.append("Ledger: \(ledger.entriesWritten) entr\(ledger.entriesWritten == 1 ? "y" : "ies") written (\(ledger.originsRegistered) origin\(ledger.originsRegistered == 1 ? "" : "s") registered), tree size \(ledger.treeSize).")
+        lines.append(localizer(Message("Ledger: {entries} written ({origins} registered), tree size {size}.", [
+            "entries": .message(Message("{n} entry", plural: "{n} entries", count: ledger.entriesWritten)),
+            "origins": .message(Message("{n} origin", plural: "{n} origins", count: ledger.originsRegistered)),
+            "size": .integer(ledger.treeSize)])))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -70,7 +70,7 @@ import TestSupport
         #expect(ledger.lots.count == 5)
         #expect(again.ledger.entriesWritten == 0)
         #expect(again.lots.allSatisfy { $0.status == .alreadyRecorded })
-        #expect(again.humanReport.contains("Nothing new"))
+        #expect(again.humanReport().contains("Nothing new"))
         #expect(observer.phases == ["hashing:40"])
         #expect(observer.results.count == 40)
         #expect(observer.results.allSatisfy { $0.outcome == .alreadyRecorded && $0.sha256.count == 64 })

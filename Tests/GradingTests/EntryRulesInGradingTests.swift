@@ -83,7 +83,7 @@ import TestSupport
         #expect(big.refusal?.contains("over the limit of \(EntryValidator.maxEntryBytes) bytes") == true, "\(big.refusal ?? "")")
         #expect(summary.lots.first { $0.lot == "SMALL-1" }?.status == .recorded)
         #expect(!summary.isClean)
-        #expect(summary.humanReport.contains("Refused, nothing recorded for lot BIG-1"))
+        #expect(summary.humanReport().contains("Refused, nothing recorded for lot BIG-1"))
         #expect(try !ledger.isLotRegistered("BIG-1"))
         #expect(try ledger.verify(trustedKeys: [signer.verifier]).isIntact)
     }
@@ -123,7 +123,7 @@ import TestSupport
                                      lots: [lot("OLD-1", .alreadyRecorded), lot("NEW-1", .refused)], photosGraded: 2, unreadable: [],
                                      ledger: .init(entriesWritten: 0, originsRegistered: 0, treeSize: 3),
                                      timings: .init(validateSeconds: 0, gradeSeconds: 0, totalSeconds: 0, photosPerSecond: 0))
-        let report = summary.humanReport
+        let report = summary.humanReport()
         #expect(!report.contains("Nothing new"), "\(report)")
         #expect(report.contains("Refused, nothing recorded for lot NEW-1: too large"), "\(report)")
         #expect(report.contains("Nothing recorded: the ledger refused every new lot"), "\(report)")

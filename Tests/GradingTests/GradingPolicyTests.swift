@@ -44,6 +44,10 @@ import Testing
             (good.replacingOccurrences(of: "\"otherwise\"", with: "\"extra\": 1, \"otherwise\""), "unknown key extra"),
             (good.replacingOccurrences(of: "\"Reject\", \"Reject\"]", with: "\"Reject\", \"Rejected\"]"), "class_grades[9] names unknown grade 'Rejected'"),
             ("{", "not a valid grading policy"),
+            (good.replacingOccurrences(of: "\"Grade II\": {\"vi\"", with: "\"Grade III\": {\"vi\""), "grade_names names unknown grade 'Grade III'"),
+            (good.replacingOccurrences(of: "\"Reject\": {\"vi\"", with: "\"Reject\": {\"v1\""), "'v1' is not a language code"),
+            (good.replacingOccurrences(of: "\"vi\": \"Loại bỏ\"", with: "\"vi\": \"Loại\\nbỏ\""), "without control characters"),
+            (good.replacingOccurrences(of: "\"vi\": \"Hạng I\"", with: "\"vi\": \"\""), "must be 1 to 64 characters"),
         ]
         for (text, expected) in cases {
             do {
@@ -54,6 +58,16 @@ import Testing
                 #expect(error.description.hasPrefix("grading policy p.json: "))
             }
         }
+    }
+
+    /// Grades stay codes in entries; people see the policy's name for them in their language.
+    @Test func gradeNamesPerLanguage() throws {
+        #expect(policy.displayName(of: "Premium", language: "vi") == "Hạng đặc biệt")
+        #expect(policy.displayName(of: "Reject", language: "vi") == "Loại bỏ")
+        #expect(policy.displayName(of: "Grade I", language: "en") == "Grade I")
+        #expect(policy.displayName(of: "Premium", language: "fr") == "Premium", "no name in that language: the grade itself")
+        #expect(policy.displayName(of: "Compost", language: "vi") == "Compost")
+        #expect(Set(policy.grades).isSubset(of: Set(policy.gradeNames.keys)), "the bundled policy names every grade")
     }
 
     @Test func aModelWithAnotherClassCountIsRefused() {

@@ -137,7 +137,7 @@ import Testing
         for message in Set(messages).sorted(by: { $0.place < $1.place }) {
             let entry = entries["\(message.context ?? "")\u{4}\(message.msgid)"]
             if entry == nil || !entry!.isTranslated || (entry!.plural == nil) != (message.plural == nil) {
-                missing.append("\(message.place): \(message.plural == nil ? "" : "[plural] ")\(message.msgid)")
+                missing.append("\(message.place): \(message.context.map { "[\($0)] " } ?? "")\(message.plural == nil ? "" : "[plural] ")\(message.msgid)")
             }
         }
         #expect(missing.isEmpty, "\(missing.count) messages without a Vietnamese translation in vi.po:\n\(missing.joined(separator: "\n"))")
