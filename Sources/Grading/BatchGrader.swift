@@ -35,10 +35,10 @@ public final class BatchGrader {
         }
     }
 
-    private let classifier: any PhotoClassifier
-    private let policy: GradingPolicy
-    private let ledger: any GradingLedger
-    private let options: Options
+    let classifier: any PhotoClassifier
+    let policy: GradingPolicy
+    let ledger: any GradingLedger
+    let options: Options
 
     public init(classifier: any PhotoClassifier, policy: GradingPolicy, ledger: any GradingLedger, options: Options = Options()) {
         self.classifier = classifier
@@ -52,50 +52,7 @@ public final class BatchGrader {
     public func grade(_ upload: Upload, observer: GradingObserver? = nil) throws -> GradingSummary {
         let started = Date()
         try policy.check(classCount: classifier.labels.count, modelName: String(classifier.modelID.prefix(16)))
-        let lots = try UploadValidator.lots(of: upload, limits: options.limits)
-        var problems: [UploadProblem] = []
-        let cooperative = try options.cooperative ?? ledger.configuredCooperative() ?? ""
-        if cooperative.isEmpty {
-            problems.append(UploadProblem(file: upload.name, "no cooperative id: pass --cooperative or configure it in the ledger"))
-        } else if let problem = Identifiers.textProblem(cooperative) {
-            problems.append(UploadProblem(file: upload.name, "cooperative id '\(EntryValidator.printable(cooperative))': \(problem)"))
-        }
-        var missingOrigins: [OriginRecord] = []
-        var seenOrigins = Set<String>()
-        for lot in lots {
-            // A registered origin code stands for one farm and crop; no lot may borrow it.
-            if let registered = try ledger.originRegistration(lot.originCode) {
-                for conflict in registered.conflicts(farmID: lot.farmID, crop: lot.crop) {
-                    problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line, "lot \(lot.code): \(conflict)"))
-                }
-                continue
-            }
-            guard seenOrigins.insert(lot.originCode).inserted else { continue }
-            if options.registerOrigins {
-                missingOrigins.append(OriginRecord(originCode: lot.originCode, farmID: lot.farmID, farmName: lot.farmName.nonEmpty,
-                                                   commune: lot.commune.nonEmpty, district: lot.district.nonEmpty,
-                                                   province: lot.province.nonEmpty, crop: lot.crop))
-            } else {
-                problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
-                                              "origin code \(lot.originCode) is not registered in the ledger (register it, or pass --register-origins)"))
-            }
-        }
-        if options.registerOrigins { problems += UploadValidator.originConflicts(in: lots) }
-
-        // Lots whose code is already in the ledger: recognise a re-run by content before grading.
-        let candidates = try lots.filter { try ledger.isLotRecorded($0.code) }
-        let knownHashes = try hashPhotos(of: candidates, in: upload, observer: observer)
-        var alreadyRecorded: [String: (digest: String, record: RecordedUpload)] = [:]
-        for lot in candidates {
-            let digest = UploadDigest.of(lot, photoHashes: knownHashes)
-            if let record = try ledger.recordedUpload(lotCode: lot.code, uploadDigest: digest) {
-                alreadyRecorded[lot.code] = (digest, record)
-            } else {
-                problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
-                                              "lot \(lot.code) is already recorded in the ledger with other photos or rows; record a correction instead of re-grading it"))
-            }
-        }
-        if !problems.isEmpty { throw UploadValidationError(upload: upload.name, problems: problems) }
+        let (lots, cooperative, missingOrigins, alreadyRecorded, knownHashes) = try validate(upload, observer: observer)
         let originsRegistered = missingOrigins.isEmpty ? 0 : try ledger.register(origins: missingOrigins)
         let validated = Date()
 
@@ -158,7 +115,7 @@ public final class BatchGrader {
     }
 
     /// SHA-256 of each photo of `lots`, by manifest file name, computed on `jobs` threads.
-    private func hashPhotos(of lots: [Lot], in upload: Upload, observer: GradingObserver?) throws -> [String: String] {
+    func hashPhotos(of lots: [Lot], in upload: Upload, observer: GradingObserver?) throws -> [String: String] {
         let rows = lots.flatMap(\.photos)
         guard !rows.isEmpty else { return [:] }
         observer?.begin(phase: "hashing", total: rows.count)
@@ -315,6 +272,6 @@ public final class BatchGrader {
     }
 }
 
-private extension String {
+extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -36,7 +36,18 @@ public struct Manifest: Sendable {
         }
     }
 
+    /// The rows without a problem of their own, dates as ISO.
     public let rows: [Row]
+    /// Lot and origin code of every data row that has the header's number of fields, with or
+    /// without problems: the ledger checks (unregistered origins) reach rows refused for other
+    /// reasons too, so a manifest's problems all come out in one report.
+    public let mentions: [Mention]
+
+    public struct Mention: Sendable, Equatable {
+        public let line: Int
+        public let lotCode: String
+        public let originCode: String
+    }
     /// `UploadPath.key` of every file named by a data row, valid or not: a photo whose row has a
     /// problem is reported once (for the row), not a second time as "not listed". Nil when the
     /// header is unusable, so no row could be read.
@@ -53,6 +64,7 @@ public struct Manifest: Sendable {
             // One problem for the whole file: every field of it would be wrong in the same way.
             problem(nil, ManifestText.notUTF8(guess))
             rows = []
+            mentions = []
             listedFiles = nil
             return
         }
@@ -63,12 +75,14 @@ public struct Manifest: Sendable {
         guard let header = csv.records.first else {
             problem(nil, "empty: expected a header row and one row per photo")
             rows = []
+            mentions = []
             listedFiles = nil
             return
         }
         if names.contains(where: { $0.contains("\t") }) {
             problem(header.line, ManifestText.tabSeparated)
             rows = []
+            mentions = []
             listedFiles = nil
             return
         }
@@ -85,6 +99,7 @@ public struct Manifest: Sendable {
         if !missing.isEmpty {
             problem(header.line, "missing required column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
             rows = []
+            mentions = []
             listedFiles = nil
             return
         }
@@ -93,10 +108,12 @@ public struct Manifest: Sendable {
         if body.count > maxRows {
             problem(nil, "\(body.count) rows, more than the limit of \(maxRows)")
             rows = []
+            mentions = []
             listedFiles = nil
             return
         }
         var parsed: [Row] = []
+        var mentioned: [Mention] = []
         var listed = Set<String>()
         for record in body {
             if let fileIndex = columnIndex["file"], fileIndex < record.fields.count {
@@ -115,6 +132,7 @@ public struct Manifest: Sendable {
                           harvestDate: value("harvest_date"), gtin: value("gtin"), quantityKg: value("quantity_kg"),
                           notes: value("notes"), farmName: value("farm_name"), commune: value("commune"),
                           district: value("district"), province: value("province"))
+            mentioned.append(Mention(line: row.line, lotCode: row.lotCode, originCode: row.originCode))
             let before = problems.count
             Manifest.check(row) { problem(row.line, $0) }
             // Dates are stored as ISO whichever accepted form the row used.
@@ -123,6 +141,7 @@ public struct Manifest: Sendable {
             }
         }
         rows = parsed
+        mentions = mentioned
         listedFiles = listed
     }
 
