@@ -97,7 +97,7 @@ let package = Package(
                                                              "ProvenanceTestSupport"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport",
                                                             "ProvenanceTestSupport"]),
-        .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "Provenance", "TestSupport"]),
+        .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "Localization", "Provenance", "TestSupport"]),
         .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Grading", "TestSupport", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",

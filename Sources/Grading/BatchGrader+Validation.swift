@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import Provenance
 
 extension BatchGrader {
@@ -17,9 +18,10 @@ extension BatchGrader {
         var problems = report.problems
         let cooperative = try options.cooperative ?? ledger.configuredCooperative() ?? ""
         if cooperative.isEmpty {
-            problems.append(UploadProblem(file: upload.name, "no cooperative id: pass --cooperative or configure it in the ledger"))
+            problems.append(UploadProblem(file: upload.name, Message("no cooperative id: pass --cooperative or configure it in the ledger")))
         } else if let problem = Identifiers.textProblem(cooperative) {
-            problems.append(UploadProblem(file: upload.name, "cooperative id '\(EntryValidator.printable(cooperative))': \(problem)"))
+            problems.append(UploadProblem(file: upload.name, Message("cooperative id '{id}': {reason}",
+                                                                     ["id": .text(EntryValidator.printable(cooperative)), "reason": .text(problem)])))
         }
 
         // Origins: every row naming a well-formed code counts, refused rows included, each code
@@ -41,14 +43,16 @@ extension BatchGrader {
                 }
             } else {
                 problems.append(UploadProblem(file: Upload.manifestName, line: mention.line,
-                                              "origin code \(mention.originCode) is not registered in the ledger (register it, or pass --register-origins)"))
+                                              Message("origin code {origin} is not registered in the ledger (register it, or pass --register-origins)",
+                                                      ["origin": .text(mention.originCode)])))
             }
         }
         // A registered origin code stands for one farm and crop; no lot may borrow it.
         for lot in lots {
             guard let record = registered[lot.originCode] else { continue }
             for conflict in record.conflicts(farmID: lot.farmID, crop: lot.crop) {
-                problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line, "lot \(lot.code): \(conflict)"))
+                problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
+                                              Message("lot {lot}: {reason}", ["lot": .text(lot.code), "reason": .text(conflict)])))
             }
         }
         if options.registerOrigins { problems += UploadValidator.originConflicts(in: lots) }
@@ -67,7 +71,8 @@ extension BatchGrader {
                 alreadyRecorded[lot.code] = (digest, record)
             } else {
                 problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
-                                              "lot \(lot.code) is already recorded in the ledger with other photos or rows; record a correction instead of re-grading it"))
+                                              Message("lot {lot} is already recorded in the ledger with other photos or rows; record a correction instead of re-grading it",
+                                                      ["lot": .text(lot.code)])))
             }
         }
         if !problems.isEmpty { throw UploadValidationError(upload: upload.name, problems: UploadProblem.inReportOrder(problems)) }

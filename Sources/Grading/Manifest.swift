@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import Provenance
 
 /// `manifest.csv`: one row per photo naming its lot, growing area and farm.
@@ -56,7 +57,7 @@ public struct Manifest: Sendable {
     /// Parses and checks each row on its own; cross-row and cross-file checks are
     /// `UploadValidator`'s. Problems are appended to `problems`, never thrown.
     public init(data: Data, fileName: String = Upload.manifestName, maxRows: Int, problems: inout [UploadProblem]) {
-        func problem(_ line: Int?, _ message: String) {
+        func problem(_ line: Int?, _ message: Message) {
             problems.append(UploadProblem(file: fileName, line: line, message))
         }
         let csv = CSVReader(data: data)
@@ -73,7 +74,7 @@ public struct Manifest: Sendable {
             problem(issue.line, ManifestText.csvProblem(issue.kind, field: issue.field, columns: issue.line == 1 ? [] : names))
         }
         guard let header = csv.records.first else {
-            problem(nil, "empty: expected a header row and one row per photo")
+            problem(nil, Message("empty: expected a header row and one row per photo"))
             rows = []
             mentions = []
             listedFiles = nil
@@ -89,24 +90,26 @@ public struct Manifest: Sendable {
         var columnIndex: [String: Int] = [:]
         for (index, name) in names.enumerated() {
             if columnIndex[name] != nil {
-                problem(header.line, "column '\(name)' appears twice")
+                problem(header.line, Message("column '{name}' appears twice", ["name": .text(name)]))
             } else if !(Manifest.requiredColumns + Manifest.optionalColumns).contains(name) {
-                problem(header.line, "unknown column '\(name)' (expected \((Manifest.requiredColumns + Manifest.optionalColumns).joined(separator: ",")))")
+                problem(header.line, Message("unknown column '{name}' (expected {columns})",
+                                             ["name": .text(name), "columns": .text((Manifest.requiredColumns + Manifest.optionalColumns).joined(separator: ","))]))
             }
             columnIndex[name] = columnIndex[name] ?? index
         }
         let missing = Manifest.requiredColumns.filter { columnIndex[$0] == nil }
         if !missing.isEmpty {
-            problem(header.line, "missing required column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+            problem(header.line, Message("missing required column {columns}", plural: "missing required columns {columns}", count: missing.count,
+                                         ["columns": .text(missing.joined(separator: ", "))]))
             rows = []
             mentions = []
             listedFiles = nil
             return
         }
         let body = csv.records.dropFirst()
-        if body.isEmpty { problem(nil, "no photo rows after the header") }
+        if body.isEmpty { problem(nil, Message("no photo rows after the header")) }
         if body.count > maxRows {
-            problem(nil, "\(body.count) rows, more than the limit of \(maxRows)")
+            problem(nil, Message("{n} rows, more than the limit of {limit}", ["n": .integer(body.count), "limit": .integer(maxRows)]))
             rows = []
             mentions = []
             listedFiles = nil
@@ -120,7 +123,7 @@ public struct Manifest: Sendable {
                 listed.insert(UploadPath.key(record.fields[fileIndex].trimmingCharacters(in: .whitespaces)))
             }
             if record.fields.count != names.count {
-                problem(record.line, "\(record.fields.count) fields, but the header has \(names.count)")
+                problem(record.line, Message("{n} fields, but the header has {columns}", ["n": .integer(record.fields.count), "columns": .integer(names.count)]))
                 continue
             }
             func value(_ column: String) -> String {
@@ -146,12 +149,12 @@ public struct Manifest: Sendable {
     }
 
     /// Checks of one row's own fields.
-    static func check(_ row: Row, report: (String) -> Void) {
+    static func check(_ row: Row, report: (Message) -> Void) {
         let required: [(String, String)] = [("file", row.file), ("lot_code", row.lotCode), ("origin_code", row.originCode),
                                             ("farm_id", row.farmID), ("crop", row.crop), ("harvest_date", row.harvestDate)]
-        for (column, value) in required where value.isEmpty { report("\(column) is empty") }
+        for (column, value) in required where value.isEmpty { report(Message("{column} is empty", ["column": .text(column)])) }
         if !row.file.isEmpty, let pathProblem = UploadPath.problem(with: row.file) {
-            report("file '\(row.file)': \(pathProblem)")
+            report(Message("file '{file}': {reason}", ["file": .text(row.file), "reason": .text(pathProblem)]))
         }
         // Every text the ledger records from a row is held to the entries' text rule here, so an
         // upload is refused up front instead of one lot failing at signing.
@@ -159,13 +162,17 @@ public struct Manifest: Sendable {
                                          ("farm_name", row.farmName), ("commune", row.commune), ("district", row.district),
                                          ("province", row.province)]
         for (column, value) in texts where !value.isEmpty {
-            if let problem = Identifiers.textProblem(value) { report("\(column) '\(EntryValidator.printable(value))': \(problem)") }
+            if let problem = Identifiers.textProblem(value) {
+                report(Message("{column} '{value}': {reason}",
+                               ["column": .text(column), "value": .text(EntryValidator.printable(value)), "reason": .text(problem)]))
+            }
         }
         if !row.lotCode.isEmpty && !Identifiers.isLotCode(row.lotCode) {
-            report("lot_code '\(row.lotCode)' must be \(Identifiers.lotCodeRule)")
+            report(Message("lot_code '{value}' must be 1–20 characters of GS1's AI (10) character set (A–Z a–z 0–9 and !\"%&'()*+,-./:;<=>?_)",
+                           ["value": .text(EntryValidator.printable(row.lotCode))]))
         }
         if !row.originCode.isEmpty && !Identifiers.isOriginCode(row.originCode) {
-            report("origin_code '\(row.originCode)' must be \(Identifiers.originCodeRule)")
+            report(Message("origin_code '{value}' must be 1–64 of A–Z a–z 0–9 . _ -", ["value": .text(EntryValidator.printable(row.originCode))]))
         }
         if !row.harvestDate.isEmpty,
            let problem = ManifestText.dateProblem(column: "harvest_date", value: row.harvestDate,
@@ -173,10 +180,11 @@ public struct Manifest: Sendable {
             report(problem)
         }
         if !row.gtin.isEmpty && !Identifiers.isGTIN14(row.gtin) {
-            report("gtin '\(row.gtin)' is not \(Identifiers.gtinRule)")
+            report(Message("gtin '{value}' is not a GTIN-14 (14 digits with a valid GS1 check digit)", ["value": .text(EntryValidator.printable(row.gtin))]))
         }
         if !row.quantityKg.isEmpty && quantityGrams(row.quantityKg) == nil {
-            report("quantity_kg '\(row.quantityKg)' is not a positive number of kilograms with at most 3 decimals")
+            report(Message("quantity_kg '{value}' is not a positive number of kilograms with at most 3 decimals",
+                           ["value": .text(EntryValidator.printable(row.quantityKg))]))
         }
     }
 

@@ -1,74 +1,94 @@
 import LedgerStore
+import Localization
 import Provenance
 
-/// The English texts of the manifest checks that are not a plain rule, built in this one place so
-/// that they can move to the message catalogues whole.
+/// The texts of the manifest checks that take more than one sentence to build, in one place.
 enum ManifestText {
-    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                             "October", "November", "December"]
-
     /// The accepted date forms, with the same day written both ways.
-    static let dateForms = "write YYYY-MM-DD or DD/MM/YYYY (day first: 10 November 2026 is 2026-11-10 or 10/11/2026)"
+    static let dateForms = Message("write YYYY-MM-DD or DD/MM/YYYY (day first: 10 November 2026 is 2026-11-10 or 10/11/2026)")
 
     /// Why `value` in a date column is refused, or nil for a date.
-    static func dateProblem(column: String, value: String, reading: Identifiers.DateReading) -> String? {
-        let quoted = "\(column) '\(EntryValidator.printable(value))'"
+    static func dateProblem(column: String, value: String, reading: Identifiers.DateReading) -> Message? {
+        let quoted: [String: MessageArgument] = ["column": .text(column), "value": .text(EntryValidator.printable(value))]
         switch reading {
         case .date:
             return nil
         case .notADate:
-            return "\(quoted) is not a date; \(dateForms)"
+            return Message("{column} '{value}' is not a date; {forms}", quoted.merging(["forms": .message(dateForms)]) { a, _ in a })
         case .noSuchDay(.month(let month, let dayFirst)):
-            let order = dayFirst && month <= 31
-                ? "; dates are day/month/year (DD/MM/YYYY): month/day/year (MM/DD/YYYY) is not accepted" : ""
-            return "\(quoted): no such day, there is no month \(month)\(order)"
-        case .noSuchDay(.day(let day, let month, let year, let days)):
-            return "\(quoted): no such day, \(monthNames[month - 1]) \(year) has \(days) days" + (day == 0 ? " (day 0)" : "")
+            let arguments = quoted.merging(["month": .integer(month)]) { a, _ in a }
+            return dayFirst
+                ? Message("{column} '{value}': no such day, there is no month {month}; dates are day/month/year (DD/MM/YYYY): month/day/year (MM/DD/YYYY) is not accepted", arguments)
+                : Message("{column} '{value}': no such day, there is no month {month}", arguments)
+        case .noSuchDay(.day(_, let month, let year, let days)):
+            return Message("{column} '{value}': no such day, {month} has {days} days",
+                           quoted.merging(["month": .message(monthOfYear(month, year)), "days": .integer(days)]) { a, _ in a })
         case .noSuchDay(.yearBefore1900(let year)):
-            return "\(quoted): no such day here, year \(year) is before 1900"
+            return Message("{column} '{value}': no such day here, year {year} is before 1900",
+                           quoted.merging(["year": .text(String(year))]) { a, _ in a })
         }
     }
 
-    /// How to save a spreadsheet as UTF-8 CSV, in Excel's own menu words.
-    static let saveAsCSVUTF8 = "Open it in Excel and save it as CSV UTF-8: File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\" "
-        + "(Vietnamese Excel: Tệp > Lưu Như > \"CSV UTF-8 (Phân cách bằng dấu phẩy) (*.csv)\"), then upload it again."
+    /// "February 2026" / "tháng 2 năm 2026".
+    static func monthOfYear(_ month: Int, _ year: Int) -> Message {
+        let arguments: [String: MessageArgument] = ["year": .text(String(year))]
+        switch month {
+        case 1: return Message("January {year}", arguments)
+        case 2: return Message("February {year}", arguments)
+        case 3: return Message("March {year}", arguments)
+        case 4: return Message("April {year}", arguments)
+        case 5: return Message("May {year}", arguments)
+        case 6: return Message("June {year}", arguments)
+        case 7: return Message("July {year}", arguments)
+        case 8: return Message("August {year}", arguments)
+        case 9: return Message("September {year}", arguments)
+        case 10: return Message("October {year}", arguments)
+        case 11: return Message("November {year}", arguments)
+        default: return Message("December {year}", arguments)
+        }
+    }
+
+    /// How to save a spreadsheet as UTF-8 CSV, in Excel's own menu words (the English menu, and
+    /// the Vietnamese one for a clerk reading Vietnamese).
+    static let saveAsCSVUTF8 = Message("Open it in Excel and save it as CSV UTF-8: File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\" (Vietnamese Excel: Tệp > Lưu Như > \"CSV UTF-8 (Phân cách bằng dấu phẩy) (*.csv)\"), then upload it again.")
 
     /// The one problem of a manifest that is not UTF-8 text.
-    static func notUTF8(_ guess: TextEncodingGuess) -> String {
-        let what: String
+    static func notUTF8(_ guess: TextEncodingGuess) -> Message {
+        let what: Message
         switch guess {
-        case .utf16(let bigEndian, certain: true):
-            what = bigEndian ? "it is UTF-16 (big-endian, as its first two bytes say)"
-                : "it is UTF-16 (as its first two bytes say), what Excel writes for \"Unicode Text (*.txt)\""
+        case .utf16(bigEndian: true, certain: true):
+            what = Message("it is UTF-16 (big-endian, as its first two bytes say)")
+        case .utf16(bigEndian: false, certain: true):
+            what = Message("it is UTF-16 (as its first two bytes say), what Excel writes for \"Unicode Text (*.txt)\"")
         case .utf16(_, certain: false):
-            what = "it looks like UTF-16 (every other byte is zero)"
+            what = Message("it looks like UTF-16 (every other byte is zero)")
         case .windows1258:
-            what = "it looks like Windows-1258 (Vietnamese), what Excel writes for \"CSV (Comma delimited) (*.csv)\" on a Windows set to Vietnamese"
+            what = Message("it looks like Windows-1258 (Vietnamese), what Excel writes for \"CSV (Comma delimited) (*.csv)\" on a Windows set to Vietnamese")
         case .windows1252:
-            what = "it looks like Windows-1252 (Western European) or another 8-bit code page, what Excel writes for "
-                + "\"CSV (Comma delimited) (*.csv)\" on a Windows set to English; Vietnamese letters that code page lacks are lost in it, "
-                + "so save it again from the original workbook"
+            what = Message("it looks like Windows-1252 (Western European) or another 8-bit code page, what Excel writes for \"CSV (Comma delimited) (*.csv)\" on a Windows set to English; Vietnamese letters that code page lacks are lost in it, so save it again from the original workbook")
         case .spreadsheetWorkbook:
-            what = "it is an Excel workbook (.xlsx or .xls), not CSV text"
+            what = Message("it is an Excel workbook (.xlsx or .xls), not CSV text")
         case .unknown:
-            what = "its encoding could not be recognised"
+            what = Message("its encoding could not be recognised")
         }
-        return "is not UTF-8 text: \(what). Nothing in it was read. \(saveAsCSVUTF8)"
+        return Message("is not UTF-8 text: {what}. Nothing in it was read. {advice}", ["what": .message(what), "advice": .message(saveAsCSVUTF8)])
     }
 
     /// A header whose columns are separated by tabs (Excel's "Text (Tab delimited)").
-    static let tabSeparated = "the columns are separated by tabs; a manifest separates them by commas or semicolons. " + saveAsCSVUTF8
+    static let tabSeparated = Message("the columns are separated by tabs; a manifest separates them by commas or semicolons. {advice}",
+                                      ["advice": .message(saveAsCSVUTF8)])
 
     /// A quoting problem found by `CSVReader`, naming the column when the header is known.
-    static func csvProblem(_ kind: CSVReader.Problem.Kind, field: Int, columns: [String]) -> String {
-        let column = field < columns.count ? columns[field] : "field \(field + 1)"
+    static func csvProblem(_ kind: CSVReader.Problem.Kind, field: Int, columns: [String]) -> Message {
+        let column: MessageArgument = field < columns.count
+            ? .text(columns[field]) : .message(Message("field {number}", ["number": .integer(field + 1)]))
         switch kind {
         case .quoteInUnquotedField:
-            return "\(column): a quote inside a field that does not start with one (quote the whole field and double inner quotes)"
+            return Message("{column}: a quote inside a field that does not start with one (quote the whole field and double inner quotes)", ["column": column])
         case .textAfterClosingQuote:
-            return "\(column): text after the closing quote (double quotes inside a quoted field)"
+            return Message("{column}: text after the closing quote (double quotes inside a quoted field)", ["column": column])
         case .unclosedQuote:
-            return "\(column): the quoted field is never closed"
+            return Message("{column}: the quoted field is never closed", ["column": column])
         }
     }
 }

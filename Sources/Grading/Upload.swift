@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// A farm upload: a folder or a `.zip` holding `manifest.csv` and the photos it lists.
 ///
@@ -33,7 +34,7 @@ public final class Upload: Sendable {
         self.name = name
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw UploadValidationError(upload: name, problems: [UploadProblem(file: name, "no such file or folder")])
+            throw UploadValidationError(upload: name, problems: [UploadProblem(file: name, Message("no such file or folder"))])
         }
         var listed: [File] = []
         var problems: [UploadProblem] = []
@@ -45,9 +46,9 @@ public final class Upload: Sendable {
             do {
                 archive = try ZipArchive(url: url, limits: limits)
             } catch let error as ZipError {
-                throw UploadValidationError(upload: name, problems: [UploadProblem(file: error.entry ?? name, error.detail)])
+                throw UploadValidationError(upload: name, problems: [UploadProblem(file: error.entry ?? name, .verbatim(error.detail))])
             }
-            problems += archive.problems.map { UploadProblem(file: $0.entry ?? name, $0.detail) }
+            problems += archive.problems.map { UploadProblem(file: $0.entry ?? name, .verbatim($0.detail)) }
             let prefix = Upload.commonFolderPrefix(archive.entries.map(\.name))
             storage = .zip(archive, prefix: prefix)
             listed = archive.entries.map {
@@ -55,11 +56,11 @@ public final class Upload: Sendable {
             }
         }
         if listed.count > limits.maxEntries {
-            problems.append(UploadProblem(file: name, "\(listed.count) files, more than the limit of \(limits.maxEntries)"))
+            problems.append(UploadProblem(file: name, Message("{n} files, more than the limit of {limit}", ["n": .integer(listed.count), "limit": .integer(limits.maxEntries)])))
         }
         let total = listed.reduce(0) { $0 + $1.size }
         if total > limits.maxTotalBytes {
-            problems.append(UploadProblem(file: name, "\(total) bytes in total, more than the limit of \(limits.maxTotalBytes)"))
+            problems.append(UploadProblem(file: name, Message("{n} bytes in total, more than the limit of {limit}", ["n": .integer(total), "limit": .integer(limits.maxTotalBytes)])))
         }
         // Names equal up to Unicode normalisation or case are one file to macOS and Windows, and a
         // zip can simply repeat a name: which one was meant is unknown, so none of them is used.
@@ -68,8 +69,8 @@ public final class Upload: Sendable {
         for file in listed {
             let key = UploadPath.collisionKey(file.path)
             if let first = firstByName[key] {
-                problems.append(UploadProblem(file: file.path, "more than one file has this name ('\(first)' and "
-                                              + "'\(file.path)'; names must differ by more than case or Unicode normalisation)"))
+                problems.append(UploadProblem(file: file.path, Message("more than one file has this name ('{first}' and '{second}'; names must differ by more than case or Unicode normalisation)",
+                                                                       ["first": .text(first), "second": .text(file.path)])))
                 ambiguous.insert(key)
             } else {
                 firstByName[key] = file.path
@@ -80,21 +81,21 @@ public final class Upload: Sendable {
         for file in listed where !ambiguous.contains(UploadPath.collisionKey(file.path)) {
             if file.path == Upload.manifestName {
                 if file.size > limits.maxManifestBytes {
-                    problems.append(UploadProblem(file: file.path, "\(file.size) bytes, more than the limit of \(limits.maxManifestBytes)"))
+                    problems.append(UploadProblem(file: file.path, Message("{n} bytes, more than the limit of {limit}", ["n": .integer(file.size), "limit": .integer(limits.maxManifestBytes)])))
                 } else {
                     manifest = file
                 }
                 continue
             }
             if file.size > limits.maxFileBytes {
-                problems.append(UploadProblem(file: file.path, "\(file.size) bytes, more than the limit of \(limits.maxFileBytes) per photo"))
+                problems.append(UploadProblem(file: file.path, Message("{n} bytes, more than the limit of {limit} per photo", ["n": .integer(file.size), "limit": .integer(limits.maxFileBytes)])))
                 continue
             }
             byKey[UploadPath.key(file.path)] = file
         }
         let manifestKey = UploadPath.collisionKey(Upload.manifestName)
         if manifest == nil && !problems.contains(where: { UploadPath.collisionKey($0.file) == manifestKey }) {
-            problems.append(UploadProblem(file: Upload.manifestName, "missing: the upload must hold manifest.csv at its top level"))
+            problems.append(UploadProblem(file: Upload.manifestName, Message("missing: the upload must hold manifest.csv at its top level")))
         }
         self.files = byKey
         self.manifest = manifest
@@ -109,14 +110,14 @@ public final class Upload: Sendable {
         case (.zip(let archive, _), let entry?):
             return try archive.contents(of: entry)
         default:
-            throw UploadValidationError(upload: name, problems: [UploadProblem(file: file.path, "is not a file of this upload")])
+            throw UploadValidationError(upload: name, problems: [UploadProblem(file: file.path, Message("is not a file of this upload"))])
         }
     }
 
     /// The bytes of the file a manifest row names (matched by `UploadPath.key`).
     public func contents(ofPath path: String) throws -> Data {
         guard let file = files[UploadPath.key(path)] else {
-            throw UploadValidationError(upload: name, problems: [UploadProblem(file: path, "not in the upload")])
+            throw UploadValidationError(upload: name, problems: [UploadProblem(file: path, Message("not in the upload"))])
         }
         return try contents(of: file)
     }
@@ -128,25 +129,25 @@ public final class Upload: Sendable {
         while let relative = pending.popLast() {
             let folder = relative.isEmpty ? root : root.appendingPathComponent(relative)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
-                problems.append(UploadProblem(file: relative.isEmpty ? root.lastPathComponent : relative, "folder cannot be read"))
+                problems.append(UploadProblem(file: relative.isEmpty ? root.lastPathComponent : relative, Message("folder cannot be read")))
                 continue
             }
             for name in names.sorted() {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 var info = stat()
                 guard lstat(folder.appendingPathComponent(name).path, &info) == 0 else {
-                    problems.append(UploadProblem(file: path, "cannot be read: \(String(cString: strerror(errno)))"))
+                    problems.append(UploadProblem(file: path, Message("cannot be read: {reason}", ["reason": .text(String(cString: strerror(errno)))])))
                     continue
                 }
                 switch info.st_mode & S_IFMT {
                 case S_IFLNK:
-                    problems.append(UploadProblem(file: path, "symbolic links are not allowed in uploads"))
+                    problems.append(UploadProblem(file: path, Message("symbolic links are not allowed in uploads")))
                 case S_IFDIR:
                     pending.append(path)
                 case S_IFREG:
                     if !UploadPath.isSystemClutter(path) { files.append(File(path: path, size: Int(info.st_size), zipEntry: nil)) }
                 default:
-                    problems.append(UploadProblem(file: path, "not a regular file"))
+                    problems.append(UploadProblem(file: path, Message("not a regular file")))
                 }
                 if files.count > limits.maxEntries { return files }   // stop walking a runaway tree
             }

@@ -1,29 +1,40 @@
+import Localization
+
 /// One thing wrong with an upload, located as precisely as possible (file, manifest line).
 public struct UploadProblem: Sendable, Equatable, CustomStringConvertible {
     /// The file concerned: `manifest.csv`, a photo's path, or the upload itself.
     public let file: String
     /// 1-based line of `manifest.csv`, when the problem is a manifest row.
     public let line: Int?
-    public let message: String
+    /// What is wrong, in any language.
+    public let text: Message
     /// A photo in the upload that the manifest does not list (reported after the manifest's lines).
     let isUnlisted: Bool
 
-    public init(file: String, line: Int? = nil, _ message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-        isUnlisted = false
+    public init(file: String, line: Int? = nil, _ text: Message) {
+        self.init(file: file, line: line, text, isUnlisted: false)
     }
 
     init(unlisted file: String) {
-        self.init(file: file, "not listed in \(Upload.manifestName)", isUnlisted: true)
+        self.init(file: file, line: nil, Message("not listed in manifest.csv"), isUnlisted: true)
     }
 
-    private init(file: String, _ message: String, isUnlisted: Bool) {
+    private init(file: String, line: Int?, _ text: Message, isUnlisted: Bool) {
         self.file = file
-        line = nil
-        self.message = message
+        self.line = line
+        self.text = text
         self.isUnlisted = isUnlisted
+    }
+
+    /// What is wrong, in English.
+    public var message: String { text.description }
+
+    public var description: String { rendered(by: .english) }
+
+    /// `file:line: message` with the message in `localizer`'s language.
+    public func rendered(by localizer: Localizer) -> String {
+        if let line { return "\(file):\(line): \(localizer.render(text))" }
+        return "\(file): \(localizer.render(text))"
     }
 
     /// The order a report lists problems in: the upload's own (its files, sizes, archive), then
@@ -40,15 +51,10 @@ public struct UploadProblem: Sendable, Equatable, CustomStringConvertible {
             return ra != rb ? ra < rb : a.offset < b.offset
         }.map(\.element)
     }
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
 }
 
 /// An upload that must not be graded; `problems` lists everything found, not just the first.
-public struct UploadValidationError: Error, Sendable, CustomStringConvertible {
+public struct UploadValidationError: LocalizableError, Sendable {
     public let upload: String
     public let problems: [UploadProblem]
 
@@ -57,9 +63,21 @@ public struct UploadValidationError: Error, Sendable, CustomStringConvertible {
         self.problems = problems
     }
 
-    public var description: String {
-        let noun = problems.count == 1 ? "problem" : "problems"
-        return "\(upload): \(problems.count) \(noun), nothing was graded or recorded:\n"
-            + problems.map { "  \($0)" }.joined(separator: "\n")
+    /// The report in the current language (`Localizer.current`), one problem per line.
+    public var message: Message { message(by: Localizer.current) }
+
+    public var description: String { Localizer.english.render(message(by: .english)) }
+
+    private func message(by localizer: Localizer) -> Message {
+        Message("{upload}: {n} problem, nothing was graded or recorded:", plural: "{upload}: {n} problems, nothing was graded or recorded:",
+                count: problems.count, ["upload": .text(upload)])
+            .followed(by: problems.map { "  " + $0.rendered(by: localizer) })
+    }
+}
+
+private extension Message {
+    /// This message, then `lines` as they are, each on its own line.
+    func followed(by lines: [String]) -> Message {
+        Message("{head}\n{lines}", ["head": .message(self), "lines": .text(lines.joined(separator: "\n"))])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Checks an upload completely before anything is graded and groups its photos into lots.
 ///
@@ -41,7 +42,7 @@ public enum UploadValidator {
                 mentions = manifest.mentions
                 listed = manifest.listedFiles
             } catch {
-                problems.append(UploadProblem(file: Upload.manifestName, "cannot be read: \(error)"))
+                problems.append(UploadProblem(file: Upload.manifestName, Message("cannot be read: {reason}", ["reason": .text("\(error)")])))
             }
         }
         var incomplete = Set<String>()
@@ -53,7 +54,7 @@ public enum UploadValidator {
 
     static func group(_ rows: [Manifest.Row], listed: Set<String>?, in upload: Upload, problems: inout [UploadProblem],
                       incomplete: inout Set<String>) -> [Lot] {
-        func problem(_ row: Manifest.Row, _ message: String) {
+        func problem(_ row: Manifest.Row, _ message: Message) {
             problems.append(UploadProblem(file: Upload.manifestName, line: row.line, message))
             incomplete.insert(row.lotCode)
         }
@@ -63,12 +64,12 @@ public enum UploadValidator {
         for row in rows {
             let key = UploadPath.key(row.file)
             if let earlier = lineOfFile[key] {
-                problem(row, "file '\(row.file)' is listed twice (first on line \(earlier))")
+                problem(row, Message("file '{file}' is listed twice (first on line {line})", ["file": .text(row.file), "line": .text(String(earlier))]))
                 continue
             }
             lineOfFile[key] = row.line
             if upload.files[key] == nil {
-                problem(row, "file '\(row.file)' is not in the upload")
+                problem(row, Message("file '{file}' is not in the upload", ["file": .text(row.file)]))
             }
             if rowsOfLot[row.lotCode] == nil { lotOrder.append(row.lotCode) }
             rowsOfLot[row.lotCode, default: []].append(row)
@@ -83,7 +84,9 @@ public enum UploadValidator {
             let first = lotRows[0]
             for row in lotRows.dropFirst() {
                 for (column, field) in Lot.agreeingColumns where row[keyPath: field] != first[keyPath: field] {
-                    problem(row, "lot \(code): \(column) '\(row[keyPath: field])' disagrees with '\(first[keyPath: field])' on line \(first.line)")
+                    problem(row, Message("lot {lot}: {column} '{value}' disagrees with '{first}' on line {line}",
+                                        ["lot": .text(code), "column": .text(column), "value": .text(row[keyPath: field]),
+                                         "first": .text(first[keyPath: field]), "line": .text(String(first.line))]))
                 }
             }
             lots.append(Lot(rows: lotRows))
@@ -103,7 +106,9 @@ public enum UploadValidator {
             guard let first = firstLot[lot.originCode] else { firstLot[lot.originCode] = lot; continue }
             for (column, field) in columns where lot[keyPath: field] != first[keyPath: field] {
                 problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
-                                              "origin \(lot.originCode): \(column) '\(lot[keyPath: field])' disagrees with '\(first[keyPath: field])' on line \(first.photos[0].line)"))
+                                              Message("origin {origin}: {column} '{value}' disagrees with '{first}' on line {line}",
+                                                      ["origin": .text(lot.originCode), "column": .text(column), "value": .text(lot[keyPath: field]),
+                                                       "first": .text(first[keyPath: field]), "line": .text(String(first.photos[0].line))])))
             }
         }
         return problems

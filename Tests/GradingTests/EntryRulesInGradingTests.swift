@@ -41,7 +41,7 @@ import TestSupport
                           String(repeating: "O", count: 64), String(repeating: "O", count: 65)]
         func problems(_ row: Manifest.Row) -> [String] {
             var found: [String] = []
-            Manifest.check(row) { found.append($0) }
+            Manifest.check(row) { found.append($0.description) }
             return found
         }
         for text in candidates {

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Testing
 import TestSupport
 @testable import Grading
@@ -132,5 +133,32 @@ import TestSupport
         #expect(error.problems.count == 1)
         #expect(error.problems[0].description.hasPrefix("manifest.csv: is not UTF-8 text: it looks like Windows-1258 (Vietnamese)"))
         #expect(ledger.size == 0)
+    }
+
+    /// The same report in Vietnamese: every problem translated (the catalogue tests check every
+    /// message has a translation; this checks the report is built from them), months by name.
+    @Test func theReportInVietnamese() throws {
+        let ledger = try preparedLedger()
+        let photos = ["a/2.jpg": UploadFixture.samplePhoto2, "a/3.jpg": UploadFixture.samplePhoto3,
+                      "a/9.jpg": UploadFixture.samplePhoto5, "a/4.jpg": UploadFixture.samplePhoto4,
+                      "a/extra.jpg": UploadFixture.samplePhoto2]
+        let upload = try UploadFixture.with(photos: photos.merging(["a/1.jpg": UploadFixture.samplePhoto1]) { a, _ in a },
+                                            manifest: Self.csv([Self.header, Self.goodRow] + Self.allTogether, separator: ";"))
+        defer { upload.remove() }
+        let error = try #require(throws: UploadValidationError.self) { try grader(ledger).grade(try Upload(url: upload.url)) }
+        let vietnamese = try Localizer.bundled(.vietnamese)
+        #expect(error.problems.map { $0.rendered(by: vietnamese) } == [
+            "manifest.csv:3: harvest_date '31/02/2026': không có ngày này, tháng 2 năm 2026 chỉ có 28 ngày",
+            "manifest.csv:3: mã vùng trồng O-NEW chưa được đăng ký trong sổ cái (hãy đăng ký, hoặc dùng --register-origins)",
+            "manifest.csv:4: harvest_date '10/11' không phải là ngày tháng; hãy viết YYYY-MM-DD hoặc DD/MM/YYYY (ngày trước tháng: ngày 10 tháng 11 năm 2026 là 2026-11-10 hoặc 10/11/2026)",
+            "manifest.csv:4: gtin '12345' không phải là GTIN-14 (14 chữ số, chữ số kiểm tra GS1 hợp lệ)",
+            "manifest.csv:5: tệp 'a/missing.jpg' không có trong bộ ảnh tải lên",
+            "manifest.csv:6: lô L9 đã được ghi trong sổ cái với ảnh hoặc dòng khác; hãy ghi một mục đính chính thay vì phân hạng lại",
+            "manifest.csv:7: mã vùng trồng O-NEW2 chưa được đăng ký trong sổ cái (hãy đăng ký, hoặc dùng --register-origins)",
+            "a/extra.jpg: không được liệt kê trong manifest.csv",
+        ])
+        let encoding = UploadProblem(file: "manifest.csv", ManifestText.notUTF8(.windows1258)).rendered(by: vietnamese)
+        #expect(encoding.hasPrefix("manifest.csv: không phải văn bản UTF-8: tệp có vẻ ở bảng mã Windows-1258 (tiếng Việt)"))
+        #expect(encoding.contains("Tệp > Lưu Như > \"CSV UTF-8 (Phân cách bằng dấu phẩy) (*.csv)\""))
     }
 }

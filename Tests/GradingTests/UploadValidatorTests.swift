@@ -102,8 +102,8 @@ import TestSupport
         let error = try #require(throws: UploadValidationError.self) {
             try UploadValidator.lots(of: try Upload(url: FixtureFiles.url("uploads/sample"), limits: limits), limits: limits)
         }
-        #expect(error.problems.contains { $0.file == "sample" && $0.message.contains("more than the limit of 30000") })
-        #expect(error.problems.contains { $0.message.contains("more than the limit of 10000 per photo") })
+        #expect(error.problems.contains { $0.file == "sample" && $0.message.contains("more than the limit of 30,000") })
+        #expect(error.problems.contains { $0.message.contains("more than the limit of 10,000 per photo") })
     }
 
     @Test func manifestNamesMatchFilesAcrossNFCAndNFD() throws {
