@@ -128,6 +128,30 @@ import TestSupport
         #expect(try workspace.openLedger().size() == 1)
     }
 
+    /// The manifest as plain "CSV" from Excel on a Vietnamese Windows (Windows-1258, `;`): one
+    /// problem, in the clerk's language, naming the encoding and Excel's menu words; nothing recorded.
+    @Test(arguments: [
+        (["--lang", "vi"], "manifest.csv: không phải văn bản UTF-8: tệp có vẻ ở bảng mã Windows-1258 (tiếng Việt)",
+         "Tệp > Lưu Như > \"CSV UTF-8 (Phân cách bằng dấu phẩy) (*.csv)\"", "1 lỗi, chưa phân hạng và chưa ghi gì"),
+        (["--lang", "en"], "manifest.csv: is not UTF-8 text: it looks like Windows-1258 (Vietnamese)",
+         "File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"", "1 problem, nothing was graded or recorded"),
+    ])
+    func aWindows1258ManifestGetsOneTranslatedProblem(language: [String], problem: String, menu: String, head: String) throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let upload = workspace.directory.url.appendingPathComponent("upload")
+        try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample"), to: upload)
+        try Data(contentsOf: FixtureFiles.url("manifests/excel-vi-csv-cp1258.csv")).write(to: upload.appendingPathComponent("manifest.csv"))
+        let result = try workspace.grade(upload.path, ["--register-origins"] + language)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains(head), "\(result.stderr)")
+        #expect(result.stderr.contains(problem), "\(result.stderr)")
+        #expect(result.stderr.contains(menu), "\(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "manifest.csv").count == 2, "one problem: \(result.stderr)")
+        #expect(try workspace.openLedger().size() == 1)
+    }
+
     @Test func aZipWithEscapingEntriesIsRefused() throws {
         let workspace = try GradeWorkspace()
         defer { workspace.remove() }
