@@ -106,6 +106,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue from the checkpoint.")
     var resume = false
 
+    @Option(name: .long, help: "End after this epoch; the learning-rate schedule still spans --epochs and --resume continues.")
+    var stopAfterEpoch: Int?
+
     func validate() throws {
         guard from == nil || arch == nil else { throw ValidationError("give either --arch or --from, not both") }
         guard freezeBlocks >= 0, from != nil || freezeBlocks == 0 else {
@@ -120,6 +123,7 @@ struct TrainCommand: ParsableCommand {
         guard epochs >= 1, batchSize >= 1, jobs >= 1, warmupEpochs >= 0 else {
             throw ValidationError("--epochs, --batch-size and --jobs must be at least 1")
         }
+        guard stopAfterEpoch.map({ $0 >= 1 }) ?? true else { throw ValidationError("--stop-after-epoch must be at least 1") }
         guard (0..<1).contains(valSplit) else { throw ValidationError("--val-split must be in 0..<1") }
         guard (0..<1).contains(ordinalSmoothing) else { throw ValidationError("--ordinal-smoothing must be in 0..<1") }
         guard (0...1).contains(geometricAugmentation) else { throw ValidationError("--geometric-augmentation must be in 0...1") }
@@ -200,7 +204,7 @@ struct TrainCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         // Unchanged wording keeps the shipped model reproducible bit for bit (its id is the file's hash).
         let splitDescription = "val-split \(valSplit), group-by \(groupBy), seed \(seed)"
-        try trainer.run(checkpoint: checkpointURL) { trainer in
+        try trainer.run(checkpoint: checkpointURL, stoppingAfterEpoch: stopAfterEpoch) { trainer in
             try trainer.exportedModel(trainedBy: "agritrace \(AgriTrace.version) train", splitDescription: splitDescription)
                 .write(to: outURL)
         }

@@ -139,6 +139,28 @@ import TestSupport
         #expect(missing.stderr.contains("none.agmodel: not found"), "\(missing.stderr)")
     }
 
+    /// A run stopped with --stop-after-epoch and resumed gives the same model file, byte for byte,
+    /// as the uninterrupted run (the schedule spans --epochs either way).
+    @Test func stoppedAndResumedRunEqualsTheUninterruptedRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        func arguments(_ out: String) -> [String] {
+            ["train", data.path, "--out", directory.url.appendingPathComponent(out).path, "--arch", "tiny", "--input-size", "24",
+             "--epochs", "3", "--val-split", "0", "--seed", "5", "--jobs", "2"]
+        }
+        #expect(try AgriTraceBinary.run(arguments("full.agmodel")).status == 0)
+        let stopped = try AgriTraceBinary.run(arguments("part.agmodel") + ["--stop-after-epoch", "1"])
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("epoch 1/3") && !stopped.stderr.contains("epoch 2/3"), "\(stopped.stderr)")
+        let resumed = try AgriTraceBinary.run(arguments("part.agmodel") + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resumed after epoch 1") && resumed.stderr.contains("epoch 3/3"), "\(resumed.stderr)")
+        let full = try Data(contentsOf: directory.url.appendingPathComponent("full.agmodel"))
+        let part = try Data(contentsOf: directory.url.appendingPathComponent("part.agmodel"))
+        #expect(full == part)
+    }
+
     @Test func usageAndInputErrorsExitWithStatus2() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
