@@ -27,6 +27,8 @@ import TestSupport
             #expect(card.contains("## " + section), "card section \(section)")
         }
         let size = try FileManager.default.attributesOfItem(atPath: Self.resources.appendingPathComponent("default.agmodel").path)[.size] as! Int
-        #expect(size < 5_000_000)
+        // Fine-tuned EfficientNet-Lite0 in float32 is about 13 MB; the bound keeps an accidental
+        // larger network (or a 1000-class head) out of the repository.
+        #expect(size < 16_000_000)
     }
 }
