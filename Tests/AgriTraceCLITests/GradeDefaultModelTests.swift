@@ -49,9 +49,10 @@ import TestSupport
         // Decoders differ slightly (another libjpeg build): on the committed run (EfficientNet-Lite0,
         // 128x128) ONNX Runtime's probabilities are within 1e-4 of ours on 39 of the 40 photos and
         // its class is ours on all 40; one photo (le-van-tam/IMG_20261104_4124.jpg, 240x256, decoded
-        // at full scale) differs by 0.012 in probability, so probabilities may differ by 0.02. A photo
-        // is clear when its margin is at least 0.01: 36 of the 40.
-        let clearMargin = 0.01, tolerance = 0.02
+        // at full scale) differs by 0.003 (by 0.012 with another fine-tuned model). A photo is clear
+        // when its margin is at least 0.01: 39 of the 40; the same 0.01 bounds how far our
+        // probabilities may be from ONNX Runtime's.
+        let clearMargin = 0.01, tolerance = 0.01
         let independent = try JSONSerialization.jsonObject(with: FixtureFiles.data("uploads/sample-independent.json")) as! [String: Any]
         let expected = try JSONSerialization.jsonObject(with: FixtureFiles.data("uploads/sample-expected.json")) as! [String: Any]
         let bundledModel = FixtureFiles.root.deletingLastPathComponent().appendingPathComponent("Sources/Grading/Resources/default.agmodel")
