@@ -161,6 +161,32 @@ import TestSupport
         #expect(full == part)
     }
 
+    /// The same for fine-tuning with frozen blocks: the checkpoint holds the frozen weights and the
+    /// optimiser state of the trained ones only, and resuming needs the same --from model.
+    @Test func fineTuningResumesToTheUninterruptedModel() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        let backbone = directory.url.appendingPathComponent("backbone.agmodel").path
+        #expect(try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/mobile_block.onnx").path, "--labels",
+                                         FixtureFiles.url("onnx/mobile_block.labels.txt").path, "--out", backbone]).status == 0)
+        func arguments(_ out: String) -> [String] {
+            ["train", data.path, "--out", directory.url.appendingPathComponent(out).path, "--from", backbone, "--freeze-blocks", "1",
+             "--input-size", "32", "--epochs", "3", "--val-split", "0.34", "--seed", "5", "--jobs", "2"]
+        }
+        #expect(try AgriTraceBinary.run(arguments("full.agmodel")).status == 0)
+        #expect(try AgriTraceBinary.run(arguments("part.agmodel") + ["--stop-after-epoch", "2"]).status == 0)
+        let other = try AgriTraceBinary.run(["train", data.path, "--out", directory.url.appendingPathComponent("part.agmodel").path,
+                                             "--arch", "tiny", "--input-size", "32", "--epochs", "3", "--val-split", "0.34",
+                                             "--seed", "5", "--jobs", "2", "--resume"])
+        #expect(other.status == 2 && other.stderr.contains("different training options"), "\(other.stderr)")
+        let resumed = try AgriTraceBinary.run(arguments("part.agmodel") + ["--resume"])
+        #expect(resumed.status == 0 && resumed.stderr.contains("resumed after epoch 2"), "\(resumed.stderr)")
+        let full = try Data(contentsOf: directory.url.appendingPathComponent("full.agmodel"))
+        let part = try Data(contentsOf: directory.url.appendingPathComponent("part.agmodel"))
+        #expect(full == part)
+    }
+
     @Test func usageAndInputErrorsExitWithStatus2() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
