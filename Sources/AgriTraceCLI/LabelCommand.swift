@@ -11,7 +11,8 @@ struct LabelCommand: ParsableCommand {
         abstract: "Write a lot's printable QR label and its buyer proof bundle.",
         discussion: """
             Writes into DIR: <name>.png (QR code of the lot's GS1 Digital Link URI, or \
-            urn:agritrace:lot:<lot> without a GTIN, beside the lot code, origin code, crop, harvest \
+            urn:agritrace:lot:<lot> without a GTIN; with --base-url URL the lot's page on the \
+            cooperative's `agritrace serve`, URL/01/<GTIN>/10/<lot> or URL/lot/<lot>, beside the lot code, origin code, crop, harvest \
             date and the lot's grade: latest grading, corrections applied, or HELD FOR REVIEW while the \
             grading policy's hold is not released by a correction of the lot grade) and <name>.proof, \
             one bundle for `agritrace verify-label`: the lot, its origin registration, every grading \
@@ -39,8 +40,22 @@ struct LabelCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (created if missing).")
     var out: String
 
+    @Option(name: .long, help: "The cooperative's `agritrace serve` address (https://trace.coop.example): the QR code opens the lot's page there.")
+    var baseURL: String?
+
     @Flag(name: .long, help: "Replace this lot's label files from an earlier run instead of refusing.")
     var replace = false
+
+    func validate() throws {
+        if let baseURL {
+            let lower = baseURL.lowercased()
+            let scheme = lower.hasPrefix("https://") ? 8 : lower.hasPrefix("http://") ? 7 : 0
+            guard scheme > 0, baseURL.dropFirst(scheme).split(separator: "/").first?.isEmpty == false,
+                  !baseURL.contains(where: { $0 == "?" || $0 == "#" || $0.isWhitespace }) else {
+                throw ValidationError("--base-url \(baseURL): expected an http(s) address without query or fragment, e.g. https://trace.coop.example")
+            }
+        }
+    }
 
     func run() throws {
         var isFolder: ObjCBool = false
@@ -51,7 +66,7 @@ struct LabelCommand: ParsableCommand {
         let signer = try KeyFiles.signer(key, for: database)
         let package: LabelPackage
         do {
-            package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer)
+            package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer, baseURL: baseURL)
         } catch let error as LabelError {
             throw error
         } catch {

@@ -24,52 +24,22 @@ public struct LabelPackage: Sendable {
     /// gradings, corrections). The bundle uses the latest stored checkpoint when it covers all of
     /// them and is signed by `signer`'s key; otherwise `signer` signs a new checkpoint first. The
     /// same key signs the bundle's statement that these are all the lot's entries.
-    public static func make(lotCode: String, ledger: Ledger, signer: NoteSigner) throws -> LabelPackage {
-        guard let lotEntry = try ledger.lotRegistration(lotCode), case .lot(let signedLot) = try lotEntry.record() else {
-            throw LabelError.unknownLot(lotCode)
-        }
-        let lotEntries = try ledger.entries(lotCode: lotCode)
-        guard lotEntries.contains(where: { $0.type == RecordType.grading.rawValue }) else { throw LabelError.notGraded(lotCode) }
-        // The origin the lot names now: a correction of the lot entry may have changed it.
-        var originCode = signedLot.originCode
-        for entry in lotEntries {
-            if case .correction(let correction) = try? entry.record(), correction.corrects == lotEntry.seq,
-               case .string(let code)? = correction.changes["origin_code"] { originCode = code }
-        }
-        guard let originEntry = try ledger.originRegistration(originCode) else {
-            throw LabelError.originNotRegistered(lotCode: lotCode, originCode: originCode)
-        }
-        let originCorrections = try ledger.entries(originCode: originCode).filter { entry in
-            if case .correction(let correction) = try? entry.record() { return correction.corrects == originEntry.seq && correction.lotCode == nil }
-            return false
-        }
-        let entries = (lotEntries + [originEntry] + originCorrections).sorted { $0.seq < $1.seq }
+    /// The QR code holds the lot's page on `baseURL` (`LotIdentifier.url(baseURL:)`) when given, else its URI.
+    public static func make(lotCode: String, ledger: Ledger, signer: NoteSigner, baseURL: String? = nil) throws -> LabelPackage {
+        let entries = try LotProof.entries(lotCode: lotCode, ledger: ledger)
         let state = try LotState(entries: entries)
         let newest = entries.last!.seq
 
         var signedNew = false
         var stored = try ledger.latestCheckpoint()
-        let signedBySigner = stored.map { (try? SignedNote(parsing: $0.signedNote).verify(trusting: [signer.verifier])) != nil } ?? false
-        if stored == nil || stored!.checkpoint.size <= newest || !signedBySigner {
+        if stored == nil || stored!.checkpoint.size <= newest || !LotProof.isSigned(stored!, by: signer.verifier) {
             stored = try ledger.signCheckpoint(signer: signer)
             signedNew = true
         }
         let checkpoint = stored!.checkpoint
-        let members = try entries.map { entry in
-            LabelBundle.Member(seq: entry.seq, entry: entry.canonicalBytes,
-                               inclusionProof: try ledger.inclusionProof(seq: entry.seq, treeSize: checkpoint.size))
-        }
-        guard let newestCovered = try ledger.entry(seq: checkpoint.size - 1) else {
-            throw LedgerError.entryNotFound(seq: checkpoint.size - 1, size: try ledger.size())
-        }
-        let statement = LabelBundle.Statement(origin: checkpoint.origin, treeSize: checkpoint.size, root: checkpoint.root,
-                                              newestRecordedAt: newestCovered.recordedAt, lotCode: lotCode,
-                                              members: entries.map { ($0.seq, $0.leafHash) })
-        var statementNote = try SignedNote(text: statement.text)
-        statementNote.sign(with: signer)
-        let bundle = LabelBundle(members: members, signedCheckpoint: stored!.signedNote, signedStatement: statementNote.serialized)
+        let bundle = try LotProof.bundle(lotCode: lotCode, entries: entries, checkpoint: stored!, ledger: ledger, signer: signer)
 
-        let content = LabelContent(uri: state.lot.identifier.uri, lotCode: state.lot.lotCode, originCode: state.lot.originCode,
+        let content = LabelContent(uri: baseURL.map { state.lot.identifier.url(baseURL: $0) } ?? state.lot.identifier.uri, lotCode: state.lot.lotCode, originCode: state.lot.originCode,
                                    crop: state.lot.crop, harvestDate: state.lot.harvestDate,
                                    grade: state.isHeld ? "HELD FOR REVIEW" : state.currentGrade ?? "not graded")
         let label = try LabelRenderer.render(content)

@@ -35,6 +35,27 @@ public enum LotIdentifier: Equatable, Sendable {
         }
     }
 
+    /// The GTIN-14 of a Digital Link identifier.
+    public var gtin: String? {
+        if case .digitalLink(let gtin, _) = self { return gtin }
+        return nil
+    }
+
+    /// The lot page's path on a cooperative's own server: the GS1 Digital Link path
+    /// `/01/<GTIN-14>/10/<lot>`, or `/lot/<lot>` without a GTIN (lot percent-encoded as in `uri`).
+    public var path: String {
+        switch self {
+        case let .digitalLink(gtin, lot): return "/01/\(gtin)/10/\(Self.percentEncoded(lot))"
+        case let .fallback(lot): return "/lot/\(Self.percentEncoded(lot))"
+        }
+    }
+
+    /// The lot page on the server at `baseURL` (`https://trace.coop.example`, a trailing slash is
+    /// ignored): what a label's QR code holds when the cooperative serves its own pages.
+    public func url(baseURL: String) -> String {
+        (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + path
+    }
+
     /// Parses either form. Any resolver host is accepted for Digital Link (`/01/<gtin>/10/<lot>`),
     /// as GS1 allows brands to use their own domain; a trailing query string is ignored.
     public init?(uri: String) {
