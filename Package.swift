@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Hot numeric code is optimised even in debug builds: unoptimised SIMD code runs
@@ -25,6 +25,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The public HTTP server (`serve`). No traits: swift-configuration and full Foundation are not
+        // needed, and leaving them out keeps everyone's build shorter.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, at the bottom. Each is imported by exactly one Swift target (TestSupport also uses zlib
@@ -72,8 +78,17 @@ let package = Package(
         .target(name: "Traceability", dependencies: ["Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
+        // The public read-only web server: lot pages, proof bundles, the browser verifier, C2SP tiles.
+        .target(name: "PublicServer", dependencies: ["Traceability", "Provenance", "LedgerStore", "MerkleLog", "Markup",
+                                                     .product(name: "Hummingbird", package: "hummingbird"),
+                                                     .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                     .product(name: "Logging", package: "swift-log"),
+                                                     .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "Crypto", package: "swift-crypto")],
+                exclude: ["README.md"], resources: [.copy("Resources")]),
         .target(name: "AgriTraceCLI", dependencies: [
             "Localization", "Imaging", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
+            "PublicServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "agritrace", dependencies: ["AgriTraceCLI"]),
@@ -100,7 +115,10 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "Localization", "Provenance", "TestSupport"]),
         .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
+                                                            "TestSupport", "ProvenanceTestSupport"]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Grading", "TestSupport", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
+                                                           "ProvenanceTestSupport", "Imaging",
                                                            .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

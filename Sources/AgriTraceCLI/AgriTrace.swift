@@ -28,6 +28,7 @@ public struct AgriTrace: ParsableCommand {
             TraceCommand.self,
             ExportCommand.self,
             AuditCommand.self,
+            ServeCommand.self,
         ],
         groupedSubcommands: [
             CommandGroup(name: tr("Model development"), subcommands: [

@@ -9,10 +9,13 @@ so it shares no code with the Swift implementation it checks.
   c2sp_check.py checkpoint FILE --vkey VKEYFILE
   c2sp_check.py consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE --vkey VKEYFILE
   c2sp_check.py ledger DB --vkey VKEYFILE
+  c2sp_check.py tiles URL --vkey VKEYFILE   (a log served as C2SP tlog-tiles: rebuilds the tree from
+                                            entry bundles, checks every hash tile byte for byte and
+                                            the root against the signed checkpoint)
 
 Exit status 0 when everything verifies, 1 otherwise (with the reason on stderr).
 """
-import argparse, base64, hashlib, json, sqlite3, sys, unicodedata
+import argparse, base64, hashlib, json, sqlite3, sys, unicodedata, urllib.error, urllib.request
 
 # ---------------------------------------------------------------- Ed25519 verification (RFC 8032 §5.1.7)
 P = 2**255 - 19
@@ -246,6 +249,70 @@ def cmd_ledger(args):
         if size > len(leaves) or root_of(leaves[:size]) != root: raise Fail("ledger: checkpoint %d root mismatch" % cid)
     print("ok: %d entries, chain, signatures and checkpoints verify; root %s" % (len(leaves), root_of(leaves).hex()))
 
+# ---------------------------------------------------------------- C2SP tlog-tiles over HTTP
+def tile_index_path(n):
+    """Zero-padded 3-digit elements, all but the last prefixed with x: 1234067 -> x001/x234/067."""
+    parts = ["%03d" % (n % 1000)]
+    n //= 1000
+    while n > 0:
+        parts.insert(0, "x%03d" % (n % 1000)); n //= 1000
+    return "/".join(parts)
+
+def http_get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict((k.lower(), v) for k, v in e.headers.items()), e.read()
+
+def fetch_resource(base, path, full):
+    status, headers, body = http_get(base + path)
+    if status != 200: raise Fail("tiles: GET %s answered %d" % (path, status))
+    if headers.get("content-type") != "application/octet-stream": raise Fail("tiles: %s has content type %r" % (path, headers.get("content-type")))
+    cache = headers.get("cache-control", "")
+    if full and "immutable" not in cache: raise Fail("tiles: full resource %s is not cacheable as immutable (%r)" % (path, cache))
+    if not full and "immutable" in cache: raise Fail("tiles: partial resource %s is marked immutable" % path)
+    return body
+
+def cmd_tiles(args):
+    base = args.url.rstrip("/")
+    status, headers, note = http_get(base + "/checkpoint")
+    if status != 200: raise Fail("tiles: GET /checkpoint answered %d" % status)
+    if headers.get("content-type") != "text/plain; charset=utf-8": raise Fail("tiles: checkpoint content type %r" % headers.get("content-type"))
+    body, signers = verify_note(note.decode("utf-8"), load_keys(args.vkey))
+    origin, size, root = parse_checkpoint(body)
+    keys = {k["name"] + "+%08x" % k["id"]: k["key"] for k in load_keys(args.vkey)}
+    # Level 0: entries from the bundles, each checked and hashed; then every hash tile level.
+    leaves = []
+    for n in range((size + 255) // 256):
+        width = min(256, size - 256 * n)
+        bundle = fetch_resource(base, "/tile/entries/" + tile_index_path(n) + ("" if width == 256 else ".p/%d" % width), width == 256)
+        i = 0
+        while i < len(bundle):
+            if i + 2 > len(bundle): raise Fail("tiles: entry bundle %d ends inside a length prefix" % n)
+            length = int.from_bytes(bundle[i:i + 2], "big"); data = bundle[i + 2:i + 2 + length]
+            if len(data) != length: raise Fail("tiles: entry bundle %d ends inside an entry" % n)
+            entry = check_entry(data, keys)
+            if entry["seq"] != len(leaves): raise Fail("tiles: entry %d says seq %d" % (len(leaves), entry["seq"]))
+            leaves.append(leaf_hash(data)); i += 2 + length
+        if len(leaves) != 256 * n + width: raise Fail("tiles: entry bundle %d holds %d entries, expected %d" % (n, len(leaves) - 256 * n, width))
+    level, nodes, tiles = 0, leaves, 0
+    while len(nodes) > 0:
+        for n in range((len(nodes) + 255) // 256):
+            width = min(256, len(nodes) - 256 * n)
+            tile = fetch_resource(base, "/tile/%d/" % level + tile_index_path(n) + ("" if width == 256 else ".p/%d" % width), width == 256)
+            if tile != b"".join(nodes[256 * n:256 * n + width]): raise Fail("tiles: tile %d/%d differs from the hashes of the entries" % (level, n))
+            tiles += 1
+        # The next tile level holds the roots of the full 256-wide subtrees of this one.
+        nodes = [root_of(nodes[256 * j:256 * j + 256]) for j in range(len(nodes) // 256)]
+        level += 1
+    if root_of(leaves) != root: raise Fail("tiles: the entries' root differs from the checkpoint's")
+    # Empty and beyond-the-end tiles must not be served.
+    for path in ["/tile/0/" + tile_index_path((size + 255) // 256 + 1), "/tile/entries/" + tile_index_path((size + 255) // 256 + 1)]:
+        if http_get(base + path)[0] != 404: raise Fail("tiles: %s beyond the log was not refused with 404" % path)
+    print("ok: %s size %d: %d entries from bundles, %d hash tiles byte for byte, root matches the checkpoint signed by %s"
+          % (origin, size, len(leaves), tiles, ", ".join(signers)))
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -253,9 +320,10 @@ def main():
     c = sub.add_parser("checkpoint"); c.add_argument("file"); c.add_argument("--vkey", action="append", required=True)
     k = sub.add_parser("consistency"); k.add_argument("old"); k.add_argument("new"); k.add_argument("proof"); k.add_argument("--vkey", action="append", required=True)
     l = sub.add_parser("ledger"); l.add_argument("db"); l.add_argument("--vkey", action="append", required=True)
+    t = sub.add_parser("tiles"); t.add_argument("url"); t.add_argument("--vkey", action="append", required=True)
     args = ap.parse_args()
     try:
-        {"proof": cmd_proof, "checkpoint": cmd_checkpoint, "consistency": cmd_consistency, "ledger": cmd_ledger}[args.cmd](args)
+        {"proof": cmd_proof, "checkpoint": cmd_checkpoint, "consistency": cmd_consistency, "ledger": cmd_ledger, "tiles": cmd_tiles}[args.cmd](args)
     except (Fail, ValueError, KeyError, IndexError) as e:
         print("FAILED: %s" % e, file=sys.stderr); sys.exit(1)
 

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import MerkleLog
+import NIOCore
+
+/// `agritrace serve`: the public read-only web server over a ledger, on Hummingbird 2.
+public enum LedgerServer {
+    public struct Options: Sendable {
+        public var ledgerPath: String
+        public var host: String
+        public var port: Int
+        public var trust: TrustList?
+        /// Signs lot bundles' statements (in memory; the ledger is opened read-only).
+        public var signer: NoteSigner?
+        /// An idle or slow connection is closed after this long.
+        public var idleTimeoutSeconds: Int64 = 15
+
+        public init(ledgerPath: String, host: String = "127.0.0.1", port: Int = 8080, trust: TrustList? = nil, signer: NoteSigner? = nil) {
+            self.ledgerPath = ledgerPath
+            self.host = host
+            self.port = port
+            self.trust = trust
+            self.signer = signer
+        }
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
+    /// `onListening` receives the bound port (useful with port 0).
+    public static func run(_ options: Options, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let readers = try LedgerReaders(path: options.ledgerPath)
+        let site = try PublicSite(readers: readers, trust: options.trust, signer: options.signer)
+        var logger = Logger(label: "agritrace.serve")
+        logger.logLevel = .warning
+        let app = Application(
+            responder: SiteResponder(site: site),
+            server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agritrace"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    /// Runs `run` from synchronous code (the command line) and returns when the server stops.
+    public static func runBlocking(_ options: Options, onListening: @escaping @Sendable (Int) -> Void) throws {
+        let outcome = OutcomeBox()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await run(options, onListening: onListening) } catch { outcome.set(error) }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw error }
+    }
+
+    private final class OutcomeBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: (any Error)?
+        func set(_ error: any Error) { lock.lock(); stored = error; lock.unlock() }
+        var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
+    }
+}
+
+/// Hands each request to `PublicSite` and turns its `Reply` into a response.
+struct SiteResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let site: PublicSite
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        let chunked = request.headers[.transferEncoding] != nil
+        let reply = site.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+                               acceptLanguage: request.headers[.acceptLanguage], bodyBytes: chunked ? Int.max : declared)
+        var headers = HTTPFields()
+        headers[.contentType] = reply.contentType
+        headers[.cacheControl] = reply.cacheControl
+        for (name, value) in reply.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        let body = reply.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body))
+        if chunked || (declared ?? 0) > 0 { headers[.connection] = "close" }   // the unread body is not drained
+        return Response(status: .init(code: reply.status), headers: headers, body: body)
+    }
+}

@@ -1,0 +1,209 @@
+import Crypto
+import Foundation
+import LedgerStore
+import Markup
+import Provenance
+import Traceability
+
+/// The public HTML pages. Every text from the ledger goes through `Markup.escapeHTML`; each page's
+/// Content-Security-Policy admits only its own style sheet (by hash), the verifier script (the
+/// server's `/verify.js`, or inline by hash on the stand-alone verifier) and fetches from this server.
+enum LotPage {
+    struct HTML {
+        let status: Int
+        let text: String
+        let policy: String
+    }
+
+    /// Mobile first: one column at 360 px, wider screens just get margins.
+    static let style = """
+        *{box-sizing:border-box}body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;\
+        color:#1b1f23;background:#f6f7f4}main{max-width:40rem;margin:0 auto;padding:12px 14px 32px}\
+        header{display:flex;justify-content:space-between;align-items:baseline;gap:8px;flex-wrap:wrap}\
+        .ledger{margin:0;font-size:13px;color:#57606a;overflow-wrap:anywhere}h1{font-size:22px;margin:4px 0 10px;overflow-wrap:anywhere}\
+        h2{font-size:18px;margin:22px 0 8px}a{color:#0b5cad}.lang{font-size:14px}\
+        .grade{margin:0 0 12px;padding:12px 14px;border-radius:8px;font-size:19px;font-weight:600;background:#e7f3e8;color:#14532d}\
+        .grade.held{background:#fff4d6;color:#7a4b00}.grade.none{background:#eceff1;color:#37474f}\
+        dl{margin:0;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:4px 14px}\
+        dl div{padding:8px 0;border-bottom:1px solid #eef1f4}dl div:last-child{border-bottom:0}\
+        dt{font-size:13px;color:#57606a}dd{margin:0;overflow-wrap:anywhere}code{font-size:13px;overflow-wrap:anywhere}\
+        ul{padding-left:20px}li{margin:6px 0;overflow-wrap:anywhere}.note{font-size:14px;color:#57606a}\
+        #verdict{padding:12px 14px;border-radius:8px;background:#eceff1;border:2px solid #b0bec5}\
+        #verdict.verified{background:#e7f3e8;border-color:#2e7d32}#verdict.failed{background:#fdecea;border-color:#c62828}\
+        #verdict.held{background:#fff4d6;border-color:#b26a00}#verdict p{margin:6px 0}#verdict .head{font-weight:700;font-size:18px}\
+        input,button{font:inherit;padding:8px;margin:4px 0;max-width:100%}input[type=url]{width:100%}
+        """
+    static let styleSHA256 = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
+
+    static func lot(_ state: LotState, ledger: String, trust: TrustList?, proofPath: String, scriptSHA256: String, language: PageLanguage) -> HTML {
+        let t = language.text
+        let lot = state.lot, origin = state.origin
+        var facts: [(String, String)] = [
+            (t["field.cooperative"]!, lot.cooperative),
+            (t["field.farm"]!, [origin.farmName, lot.farmID].compactMap { $0 }.joined(separator: " · ")),
+            (t["field.origin"]!, lot.originCode),
+            (t["field.region"]!, [origin.commune, origin.district, origin.province].compactMap { $0 }.joined(separator: ", ")),
+            (t["field.crop"]!, lot.crop),
+            (t["field.harvest"]!, lot.harvestDate),
+        ]
+        if let grams = lot.quantityGrams { facts.append((t["field.quantity"]!, Self.kilograms(grams, language: language))) }
+        if let gtin = lot.gtin { facts.append((t["field.gtin"]!, gtin)) }
+        let gradeText: String, gradeClass: String
+        if state.isHeld {
+            gradeText = t["grade.held"]!; gradeClass = "grade held"
+        } else if let grade = state.currentGrade {
+            gradeText = "\(t["field.grade"]!): \(grade)"; gradeClass = "grade"
+        } else {
+            gradeText = t["grade.none"]!; gradeClass = "grade none"
+        }
+        if let grading = state.latestGrading {
+            facts.append((t["field.graded"]!, grading.recordedAt))
+            facts.append((t["field.photos"]!, String(grading.record.images.count)))
+            facts.append((t["field.model"]!, "sha256 " + grading.record.model))
+            facts.append((t["field.policy"]!, "sha256 " + grading.record.policy))
+        }
+        var body = header(title: PageText.format(t, "title.lot", lot.lotCode), ledger: ledger, language: language)
+        body += "<p class=\"\(gradeClass)\" id=\"grade\">\(Markup.escapeHTML(gradeText))</p>\n<dl>\n"
+        for (name, value) in facts where !value.isEmpty {
+            body += "<div><dt>\(Markup.escapeHTML(name))</dt><dd>\(Markup.escapeHTML(value))</dd></div>\n"
+        }
+        body += "</dl>\n<h2>\(Markup.escapeHTML(t["corrections"]!))</h2>\n"
+        if state.corrections.isEmpty {
+            body += "<p class=\"note\">\(Markup.escapeHTML(t["corrections.none"]!))</p>\n"
+        } else {
+            body += "<ul>\n"
+            for correction in state.corrections {
+                let changes = correction.record.changes.sorted { $0.key < $1.key }.map { "\($0.key) → \(Self.plain($0.value))" }.joined(separator: ", ")
+                body += "<li>\(Markup.escapeHTML(PageText.format(t, "correction.item", String(correction.record.corrects), correction.recordedAt, changes, correction.record.reason)))</li>\n"
+            }
+            body += "</ul>\n"
+        }
+        body += verificationSection(t, proofLink: proofPath)
+        let config: OrderedJSON = .object([
+            ("proof", .string(proofPath)),
+            ("trust", trust?.json ?? .null),
+            ("lang", .string(language.rawValue)),
+            ("expect", .object([("lot", .string(lot.lotCode)), ("grade", state.currentGrade.map(OrderedJSON.string) ?? .null),
+                                ("held", .bool(state.isHeld))])),
+            ("text", textTable(t)),
+        ])
+        body += dataBlock(config) + "<script src=\"/verify.js\"></script>\n"
+        return HTML(status: 200, text: document(title: PageText.format(t, "title.lot", lot.lotCode), body: body, language: language),
+                    policy: Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: ["'self'"],
+                                                         connectSources: ["'self'"], asHeader: true))
+    }
+
+    /// The stand-alone verifier: the script inline (by hash), so the page still works saved to a
+    /// file or copied to another host, which then edits the trust list in its data block.
+    static func verifier(trust: TrustList?, script: [UInt8], scriptSHA256: String, proofURL: String?, language: PageLanguage) -> HTML {
+        let t = language.text
+        var body = header(title: t["title.verifier"]!, ledger: nil, language: language)
+        body += """
+            <p><input type="url" id="proof-url" placeholder="https://…/lot/…/proof"> <button id="check">OK</button></p>
+            <p><input type="file" id="proof-file" accept=".proof,text/plain"></p>
+
+            """
+        body += verificationSection(t, proofLink: nil)
+        let config: OrderedJSON = .object([
+            ("proof", proofURL.map(OrderedJSON.string) ?? .null),
+            ("trust", trust?.json ?? .null),
+            ("lang", .string(language.rawValue)),
+            ("expect", .null),
+            ("text", textTable(t)),
+        ])
+        body += dataBlock(config) + "<script>" + String(decoding: script, as: UTF8.self) + "</script>\n"
+        // A saved copy fetches proofs from any cooperative's server, hence connect-src https: (and
+        // http: for servers on a local network).
+        let policy = Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: ["'sha256-\(scriptSHA256)'"],
+                                                  connectSources: ["https:", "http:"], asHeader: false)
+        let meta = "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Markup.escapeHTML(policy))\">\n"
+        return HTML(status: 200, text: document(title: t["title.verifier"]!, body: body, language: language, meta: meta),
+                    policy: Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: ["'sha256-\(scriptSHA256)'"],
+                                                         connectSources: ["https:", "http:"], asHeader: true))
+    }
+
+    static func index(origin: String, language: PageLanguage) -> HTML {
+        let t = language.text
+        let body = header(title: t["title.index"]!, ledger: origin, language: language)
+            + "<p>\(Markup.escapeHTML(t["index.body"]!))</p>\n<p><a href=\"/verifier\">\(Markup.escapeHTML(t["title.verifier"]!))</a> · <a href=\"/checkpoint\">checkpoint</a></p>\n"
+        return staticPage(200, title: t["title.index"]!, body: body, language: language)
+    }
+
+    static func notFound(detail: String?, language: PageLanguage) -> HTML {
+        let t = language.text
+        var body = header(title: t["title.notFound"]!, ledger: nil, language: language) + "<p>\(Markup.escapeHTML(t["notFound.body"]!))</p>\n"
+        if let detail { body += "<p class=\"note\">\(Markup.escapeHTML(detail))</p>\n" }
+        return staticPage(404, title: t["title.notFound"]!, body: body, language: language)
+    }
+
+    private static func staticPage(_ status: Int, title: String, body: String, language: PageLanguage) -> HTML {
+        HTML(status: status, text: document(title: title, body: body, language: language),
+             policy: Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: [], connectSources: [], asHeader: true))
+    }
+
+    private static func header(title: String, ledger: String?, language: PageLanguage) -> String {
+        let other = language == .vi ? PageLanguage.en : .vi
+        var out = "<header><div>"
+        if let ledger { out += "<p class=\"ledger\">\(Markup.escapeHTML(ledger))</p>" }
+        out += "<h1>\(Markup.escapeHTML(title))</h1></div>"
+        out += "<a class=\"lang\" href=\"?lang=\(other.rawValue)\" hreflang=\"\(other.rawValue)\">\(Markup.escapeHTML(language.text["lang.other"]!))</a></header>\n"
+        return out
+    }
+
+    private static func verificationSection(_ t: [String: String], proofLink: String?) -> String {
+        var out = "<h2>\(Markup.escapeHTML(t["verify.heading"]!))</h2>\n"
+        if proofLink != nil { out += "<p class=\"note\">\(Markup.escapeHTML(t["server.says"]!))</p>\n" }
+        out += "<div id=\"verdict\" data-verdict=\"pending\" aria-live=\"polite\"><p>\(Markup.escapeHTML(t["verify.running"]!))</p></div>\n"
+        out += "<noscript><p>\(Markup.escapeHTML(t["verify.noscript"]!))</p></noscript>\n"
+        if let proofLink { out += "<p><a href=\"\(Markup.escapeHTML(proofLink))\">\(Markup.escapeHTML(t["verify.proofLink"]!))</a></p>\n" }
+        return out
+    }
+
+    private static func document(title: String, body: String, language: PageLanguage, meta: String = "") -> String {
+        """
+        <!doctype html>
+        <html lang="\(language.rawValue)">
+        <head>
+        <meta charset="utf-8">
+        \(meta)<meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>\(Markup.escapeHTML(title))</title>
+        <style>\(style)</style>
+        </head>
+        <body><main>
+        \(body)</main></body>
+        </html>
+
+        """
+    }
+
+    /// JSON in a non-executed `<script type="application/json">` block: `<`, `>` and `&` written as
+    /// `\\u003c` etc. (they occur only inside strings), so no text can close the element.
+    private static func dataBlock(_ json: OrderedJSON) -> String {
+        let text = json.rendered().replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+            .replacingOccurrences(of: "&", with: "\\u0026")
+        return "<script type=\"application/json\" id=\"agritrace-config\">\(text)</script>\n"
+    }
+
+    private static func textTable(_ table: [String: String]) -> OrderedJSON {
+        .object(table.keys.sorted().filter { $0.hasPrefix("verify.") || $0.hasPrefix("fail.") || $0.hasPrefix("field.") || $0.hasPrefix("grade.") }
+            .map { ($0, .string(table[$0]!)) })
+    }
+
+    /// `1500` → "1.5 kg" (English) / "1,5 kg" (Vietnamese decimal comma); exact, never rounded.
+    static func kilograms(_ grams: Int, language: PageLanguage) -> String {
+        var fraction = String(String(grams % 1000).reversed()).padding(toLength: 3, withPad: "0", startingAt: 0)
+        fraction = String(fraction.reversed())
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(grams / 1000)" + (fraction.isEmpty ? "" : (language == .vi ? "," : ".") + fraction) + " kg"
+    }
+
+    private static func plain(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let s): return s
+        case .integer(let i): return String(i)
+        case .bool(let b): return String(b)
+        default: return "…"
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import Crypto
+import Foundation
+import LedgerStore
+import Markup
+import MerkleLog
+import Provenance
+import Traceability
+
+/// One HTTP answer, independent of the server framework so the routing is tested without sockets.
+struct Reply: Sendable {
+    var status: Int
+    var contentType: String
+    var body: [UInt8]
+    var cacheControl: String
+    /// Extra headers (Allow, Content-Security-Policy, ...).
+    var headers: [(String, String)] = []
+
+    static func text(_ status: Int, _ message: String) -> Reply {
+        Reply(status: status, contentType: "text/plain; charset=utf-8", body: Array((message + "\n").utf8), cacheControl: "no-store")
+    }
+}
+
+/// The public, read-only site over one ledger: lot pages, proof bundles, the browser verifier and
+/// the log as C2SP tlog-tiles. Nothing here writes to the ledger; the only key it may hold signs
+/// a lot bundle's statement in memory.
+final class PublicSite: Sendable {
+    let readers: LedgerReaders
+    let trust: TrustList?
+    let signer: NoteSigner?
+    let verifierScript: [UInt8]
+    let verifierScriptSHA256: String
+
+    /// Longer request targets are refused (414): no route needs more than a lot code's worth.
+    static let maxTargetBytes = 2048
+    static let immutable = "public, max-age=31536000, immutable"
+    /// Checkpoints and partial tiles change as the log grows: caches keep them only briefly.
+    static let shortLived = "public, max-age=5"
+    static let methods = "GET, HEAD, OPTIONS"
+
+    init(readers: LedgerReaders, trust: TrustList?, signer: NoteSigner?) throws {
+        self.readers = readers
+        self.trust = trust
+        self.signer = signer
+        guard let url = Bundle.module.url(forResource: "verify", withExtension: "js", subdirectory: "Resources"),
+              let script = try? Data(contentsOf: url) else {
+            throw ServerError.startup("the browser verifier script is missing from the build (Resources/verify.js)")
+        }
+        verifierScript = Array(script)
+        verifierScriptSHA256 = Data(SHA256.hash(data: script)).base64EncodedString()
+    }
+
+    /// Answers one request. `target` is the path as sent (percent-encoded), `query` the part after `?`.
+    func reply(method: String, path: String, query: String?, acceptLanguage: String?, bodyBytes: Int?) -> Reply {
+        var reply = route(method: method, path: path, query: query, acceptLanguage: acceptLanguage, bodyBytes: bodyBytes)
+        // The read-only API may be used from pages hosted anywhere (a verifier saved or hosted elsewhere).
+        reply.headers += [("Access-Control-Allow-Origin", "*"), ("X-Content-Type-Options", "nosniff"),
+                          ("Referrer-Policy", "no-referrer")]
+        if method == "HEAD" { reply.headers.append(("Content-Length", String(reply.body.count))); reply.body = [] }
+        return reply
+    }
+
+    private func route(method: String, path: String, query: String?, acceptLanguage: String?, bodyBytes: Int?) -> Reply {
+        switch method {
+        case "GET", "HEAD": break
+        case "OPTIONS":
+            var reply = Reply(status: 204, contentType: "text/plain; charset=utf-8", body: [], cacheControl: "public, max-age=86400")
+            reply.headers = [("Allow", Self.methods), ("Access-Control-Allow-Methods", "GET, HEAD"), ("Access-Control-Max-Age", "86400")]
+            return reply
+        default:
+            var reply = Reply.text(405, "method \(method.prefix(20)) is not allowed: this server only answers GET and HEAD")
+            reply.headers = [("Allow", Self.methods)]
+            return reply
+        }
+        if let bodyBytes, bodyBytes > 0 { return .text(413, "a GET or HEAD request carries no body") }
+        guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else {
+            return .text(414, "the request address is longer than \(Self.maxTargetBytes) bytes")
+        }
+        guard path.hasPrefix("/") else { return .text(400, "the request path must start with /") }
+        var segments: [String] = []
+        for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            guard let decoded = Self.percentDecoded(raw) else { return .text(400, "malformed percent-encoding in the path") }
+            // No route maps a path to a file, but refuse traversal plainly rather than answer 404.
+            if decoded == "." || decoded == ".." || decoded.contains("/") || decoded.contains("\\") || decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                return .text(400, "path segments may not be '.', '..' or contain slashes or control characters")
+            }
+            segments.append(decoded)
+        }
+        if segments.last == "" && segments.count > 1 { segments.removeLast() }   // a trailing slash
+        let language = PageLanguage.from(acceptLanguage: acceptLanguage, query: Self.queryValue("lang", in: query))
+        do {
+            switch segments.first {
+            case "": return page(LotPage.index(origin: readers.origin, language: language))
+            case "checkpoint" where segments.count == 1: return try checkpoint()
+            case "tile":
+                guard let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
+                    return .text(400, "malformed tile path: expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)")
+                }
+                return try self.tile(tile)
+            case "01" where segments.count == 4 && segments[2] == "10":
+                guard let gtin = Identifiers.normalisedGTIN(segments[1]) else { return notFound(language) }
+                return try lotPage(lotCode: segments[3], gtin: gtin, language: language)
+            case "lot" where segments.count == 2:
+                return try lotPage(lotCode: segments[1], gtin: nil, language: language)
+            case "lot" where segments.count == 3 && segments[2] == "proof":
+                return try proof(lotCode: segments[1])
+            case "verify.js" where segments.count == 1:
+                return Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: verifierScript, cacheControl: "public, max-age=300")
+            case "verifier" where segments.count == 1:
+                return page(LotPage.verifier(trust: trust, script: verifierScript, scriptSHA256: verifierScriptSHA256,
+                                             proofURL: Self.queryValue("proof", in: query), language: language))
+            default:
+                return notFound(language)
+            }
+        } catch let error as LabelError {
+            return notFound(language, detail: "\(error)")
+        } catch {
+            return .text(500, "the ledger could not be read: \(error)")
+        }
+    }
+
+    private func page(_ html: LotPage.HTML) -> Reply {
+        var reply = Reply(status: html.status, contentType: "text/html; charset=utf-8", body: Array(html.text.utf8), cacheControl: "no-cache")
+        reply.headers = [("Content-Security-Policy", html.policy)]
+        return reply
+    }
+
+    private func notFound(_ language: PageLanguage, detail: String? = nil) -> Reply {
+        page(LotPage.notFound(detail: detail, language: language))
+    }
+
+    private func checkpoint() throws -> Reply {
+        guard let stored = try readers.withLedger({ try $0.latestCheckpoint() }) else {
+            return .text(404, "the cooperative has not signed a checkpoint yet")
+        }
+        return Reply(status: 200, contentType: "text/plain; charset=utf-8", body: Array(stored.signedNote.utf8), cacheControl: Self.shortLived)
+    }
+
+    private func tile(_ path: TilePath) throws -> Reply {
+        switch try readers.withLedger({ try LogTiles.read(path, from: $0) }) {
+        case let .found(bytes, full):
+            return Reply(status: 200, contentType: "application/octet-stream", body: bytes, cacheControl: full ? Self.immutable : Self.shortLived)
+        case let .absent(reason):
+            return .text(404, reason)
+        }
+    }
+
+    /// The lot's state now, or nil when the lot is unknown or (for a Digital Link) its GTIN differs.
+    private func lotPage(lotCode: String, gtin: String?, language: PageLanguage) throws -> Reply {
+        let state = try readers.withLedger { ledger in try LotState(entries: LotProof.entries(lotCode: lotCode, ledger: ledger)) }
+        if let gtin, state.lot.identifier.gtin != gtin { return notFound(language) }
+        return page(LotPage.lot(state, ledger: readers.origin, trust: trust, proofPath: "/lot/\(Identifiers.percentEncoded(lotCode))/proof",
+                                scriptSHA256: verifierScriptSHA256, language: language))
+    }
+
+    /// The lot's proof bundle under the latest stored checkpoint, when that checkpoint covers all
+    /// of the lot's entries and is signed by the server's key (which also signs the statement).
+    private func proof(lotCode: String) throws -> Reply {
+        guard let signer else { return .text(404, "this server was started without the cooperative's key and serves no proof bundles") }
+        let outcome: BundleOutcome = try readers.withLedger { ledger in
+            let entries = try LotProof.entries(lotCode: lotCode, ledger: ledger)
+            guard let stored = try ledger.latestCheckpoint(), stored.checkpoint.size > entries.last!.seq,
+                  LotProof.isSigned(stored, by: signer.verifier) else {
+                return .unavailable("no checkpoint signed by the cooperative covers this lot's newest record yet; the cooperative signs one with `agritrace ledger checkpoint`")
+            }
+            return .bundle(try LotProof.bundle(lotCode: lotCode, entries: entries, checkpoint: stored, ledger: ledger, signer: signer).serialized)
+        }
+        switch outcome {
+        case .bundle(let text):
+            var reply = Reply(status: 200, contentType: "text/plain; charset=utf-8", body: Array(text.utf8), cacheControl: "no-cache")
+            reply.headers = [("Content-Disposition", "attachment; filename=\"\(LabelFileName.encode(lotCode)).proof\"")]
+            return reply
+        case .unavailable(let reason):
+            return .text(404, reason)
+        }
+    }
+
+    private enum BundleOutcome {
+        case bundle(String)
+        case unavailable(String)
+    }
+
+    static func percentDecoded(_ text: Substring) -> String? {
+        var bytes = [UInt8]()
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = iterator.next(), let low = iterator.next(),
+                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func queryValue(_ name: String, in query: String?) -> String? {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts[0] == name, parts.count == 2 { return percentDecoded(Substring(parts[1].replacingOccurrences(of: "+", with: " "))) }
+        }
+        return nil
+    }
+}
+
+enum ServerError: Error, CustomStringConvertible {
+    case startup(String)
+    var description: String {
+        switch self { case .startup(let message): return message }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Imaging
+import LedgerStore
+import MerkleLog
+import Provenance
+import ProvenanceTestSupport
+import Testing
+import TestSupport
+
+/// The lot page in headless Chromium (Debian's `chromium`, a test dependency) against a running
+/// `agritrace serve`: the verdict is the browser's own, from WebCrypto, read from the page's DOM.
+/// Phone-width (360 px) screenshots are checked for the verdict box's colour; with
+/// AGRITRACE_SCREENSHOTS=DIR set they are also kept there to be looked at.
+@Suite(.serialized) struct ServeBrowserTests {
+    struct Verdict {
+        let state: String
+        let text: String
+        let greenPixels: Int, redPixels: Int, amberPixels: Int
+    }
+
+    /// Loads `url` at 360 px wide: the DOM once scripts have finished, and a screenshot.
+    static func open(_ url: String, name: String, in directory: URL) throws -> Verdict {
+        let dom = try Chromium.run(["--virtual-time-budget=15000", "--dump-dom", url], in: directory)
+        let shot = directory.appendingPathComponent("\(name).png")
+        _ = try Chromium.run(["--virtual-time-budget=15000", "--window-size=360,1400", "--screenshot=\(shot.path)", url], in: directory)
+        if let keep = ProcessInfo.processInfo.environment["AGRITRACE_SCREENSHOTS"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: keep + "/\(name).png")
+            try FileManager.default.copyItem(atPath: shot.path, toPath: keep + "/\(name).png")
+        }
+        let image = try ImageDecoder.decode(data: try Data(contentsOf: shot), fileName: "\(name).png")
+        #expect(image.width == 360)
+        var green = 0, red = 0, amber = 0
+        for offset in stride(from: 0, to: image.pixels.count, by: 3) {
+            switch (image.pixels[offset], image.pixels[offset + 1], image.pixels[offset + 2]) {
+            case (0x2e, 0x7d, 0x32): green += 1
+            case (0xc6, 0x28, 0x28): red += 1
+            case (0xb2, 0x6a, 0x00): amber += 1
+            default: break
+            }
+        }
+        guard let stateRange = dom.range(of: "data-verdict=\""),
+              let end = dom[stateRange.upperBound...].firstIndex(of: "\""),
+              let open = dom.range(of: "id=\"verdict\""), let close = dom.range(of: "</div>", range: open.upperBound..<dom.endIndex) else {
+            throw HTTPProbe.Failure(description: "no verdict element in the page: \(dom.prefix(400))")
+        }
+        let text = dom[open.upperBound..<close.lowerBound].replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
+        return Verdict(state: String(dom[stateRange.upperBound..<end]), text: text, greenPixels: green, redPixels: red, amberPixels: amber)
+    }
+
+    @Test func anHonestLotIsVerifiedInTheBrowser() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let verdict = try Self.open(server.baseURL + "/01/09506000134352/10/LOT-1?lang=en", name: "lot-verified", in: site.fixture.directory.url)
+        #expect(verdict.state == "verified", "\(verdict.text)")
+        #expect(verdict.text.contains("VERIFIED in your browser") && verdict.text.contains(ProvenanceFixture.origin), "\(verdict.text)")
+        #expect(verdict.text.contains("grade: Premium"), "\(verdict.text)")
+        #expect(verdict.greenPixels > 500 && verdict.redPixels == 0, "verdict box colours: \(verdict)")
+        let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-verified-vi", in: site.fixture.directory.url)
+        #expect(vietnamese.state == "verified" && vietnamese.text.contains("ĐÃ XÁC MINH"), "\(vietnamese.text)")
+    }
+
+    @Test func anEntryAlteredInTheDatabaseIsNotVerifiedAndTheFailureIsNamed() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        // The grading (entry #3) now says Reject: the page shows it, the signature no longer matches.
+        try SQLiteShell.tamper(site.db, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"lot_grade\":\"Premium\"', '\"lot_grade\":\"Reject\"') AS BLOB) WHERE seq = 3;")
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let verdict = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-tampered", in: site.fixture.directory.url)
+        #expect(verdict.state == "not-verified", "\(verdict.text)")
+        #expect(verdict.text.contains("NOT VERIFIED") && verdict.text.contains("entry #3 (grading)"), "\(verdict.text)")
+        #expect(verdict.redPixels > 500 && verdict.greenPixels == 0, "verdict box colours: \(verdict)")
+    }
+
+    @Test func aProofSignedByAKeyTheVerifierDoesNotTrustIsNotVerified() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        let stranger = try NoteSigner(name: "someone-else.example/ledger", seed: [UInt8](repeating: 9, count: 32))
+        try "log \(stranger.verifier.vkey)\n".write(toFile: site.trust, atomically: true, encoding: .utf8)
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let verdict = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-unknown-key", in: site.fixture.directory.url)
+        #expect(verdict.state == "not-verified", "\(verdict.text)")
+        #expect(verdict.text.contains("not signed by a key this verifier trusts"), "\(verdict.text)")
+    }
+
+    @Test func aHeldLotIsShownHeldAndItsProofSaysSo() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        let photo = GradedPhoto(file: "again.jpg", sha256: String(repeating: "0f", count: 32), classIndex: 0,
+                                scoresBasisPoints: [5_000, 5_000], grade: "Premium", needsReview: true)
+        try site.fixture.ledger.append([.grading(GradingRecord(lotCode: "LOT-1", model: String(repeating: "ab", count: 32),
+                                                               policy: String(repeating: "cd", count: 32), uploadDigest: nil,
+                                                               images: [.graded(photo)], lotGrade: "Premium",
+                                                               distribution: ["Premium": 1], needsReview: 1, held: true))],
+                                       signer: site.fixture.signer)
+        try site.fixture.ledger.signCheckpoint(signer: site.fixture.signer)
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let page = try HTTPProbe.request("GET", "/lot/LOT-1?lang=en", port: server.port)
+        #expect(page.text.contains("HELD FOR REVIEW"))
+        let verdict = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-held", in: site.fixture.directory.url)
+        #expect(verdict.state == "verified-held", "\(verdict.text)")
+        #expect(verdict.text.contains("HELD FOR REVIEW"), "\(verdict.text)")
+        #expect(verdict.amberPixels > 500 && verdict.greenPixels == 0 && verdict.redPixels == 0, "verdict box colours: \(verdict)")
+    }
+}

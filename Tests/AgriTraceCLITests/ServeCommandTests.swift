@@ -1,0 +1,167 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+import Provenance
+import ProvenanceTestSupport
+import Testing
+import TestSupport
+
+/// `agritrace serve` as a running process: the log as C2SP tiles checked by the independent
+/// Python client, lot pages and bundles, abuse answered with clean 4xx, and a clean stop on SIGTERM.
+@Suite(.serialized) struct ServeCommandTests {
+    /// A ledger with one graded lot (GTIN 09506000134352), `extraOrigins` more entries, a signed
+    /// checkpoint, and the files `serve` takes: the private key, its vkey and a trust list.
+    struct Site {
+        let fixture: ProvenanceFixture
+        var db: String { fixture.path }
+        let key: String, vkey: String, trust: String
+
+        init(extraOrigins: Int = 0) throws {
+            fixture = try ProvenanceFixture()
+            let ledger = fixture.ledger, signer = fixture.signer
+            try ledger.append([ProvenanceFixture.origin("VN-TG-001"), ProvenanceFixture.lot("LOT-1", origin: "VN-TG-001"),
+                               ProvenanceFixture.grading("LOT-1")], signer: signer)
+            var batch: [ProvenanceRecord] = []
+            for index in 0..<extraOrigins {
+                batch.append(ProvenanceFixture.origin("VN-X-\(index)"))
+                if batch.count == 500 { try ledger.append(batch, signer: signer); batch = [] }
+            }
+            if !batch.isEmpty { try ledger.append(batch, signer: signer) }
+            try ledger.signCheckpoint(signer: signer)
+            let folder = fixture.directory.url
+            key = folder.appendingPathComponent("coop.key").path
+            vkey = folder.appendingPathComponent("coop.vkey").path
+            trust = folder.appendingPathComponent("trust.txt").path
+            _ = FileManager.default.createFile(atPath: key, contents: Data((signer.privateKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            try (signer.verifier.vkey + "\n").write(toFile: vkey, atomically: true, encoding: .utf8)
+            try "# the cooperative\nlog \(signer.verifier.vkey)\n".write(toFile: trust, atomically: true, encoding: .utf8)
+        }
+
+        func serve(_ extra: [String] = []) throws -> ServerProcess {
+            try ServerProcess(["--ledger", db, "--key", key, "--trust", trust] + extra)
+        }
+    }
+
+    @Test func theIndependentClientRebuildsTheTreeFromTilesAndCatchesAnAlteredEntry() throws {
+        // 4 + 600 entries: two full level-0 tiles and bundles, partial ones after them, a partial level-1 tile.
+        let site = try Site(extraOrigins: 600)
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        let honest = try LedgerInteropTests.python(["tiles", server.baseURL, "--vkey", site.vkey])
+        #expect(honest.status == 0, "\(honest.output)")
+        #expect(honest.output.contains("604 entries"), "\(honest.output)")
+
+        // The same client fails once one stored entry is changed (here: a farm name inside a full bundle).
+        try SQLiteShell.tamper(site.db, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'Nông trại', 'Nông trai') AS BLOB) WHERE seq = 100;")
+        let altered = try LedgerInteropTests.python(["tiles", server.baseURL, "--vkey", site.vkey])
+        #expect(altered.status != 0)
+        #expect(altered.output.contains("entry 100"), "\(altered.output)")
+        let stop = server.stop()
+        #expect(stop.status == 0 && stop.output.contains("stopped"), "serve did not stop cleanly on SIGTERM: \(stop)")
+    }
+
+    @Test func tilesAreByteExactAndCacheableAsTheSpecSays() throws {
+        let site = try Site(extraOrigins: 300)
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let ledger = try Ledger(provenanceAt: site.db, readOnly: true)
+        let full = try HTTPProbe.request("GET", "/tile/0/000", port: server.port)
+        #expect(full.status == 200)
+        let leaves = try ledger.entries(seqs: 0..<256).flatMap(\.leafHash.bytes)
+        #expect(full.body == leaves)
+        #expect(full.headers["cache-control"]?.contains("immutable") == true)
+        #expect(full.headers["content-type"] == "application/octet-stream")
+        #expect(full.headers["access-control-allow-origin"] == "*")
+        let partial = try HTTPProbe.request("GET", "/tile/0/001.p/48", port: server.port)
+        #expect(partial.status == 200 && partial.body.count == 48 * 32)
+        #expect(partial.headers["cache-control"]?.contains("immutable") == false)
+        let bundle = try HTTPProbe.request("GET", "/tile/entries/001.p/3", port: server.port)
+        let first = try #require(try ledger.entry(seq: 256)).canonicalBytes
+        #expect(Array(bundle.body.prefix(2 + first.count)) == [UInt8(first.count >> 8), UInt8(first.count & 0xff)] + first)
+        let level1 = try HTTPProbe.request("GET", "/tile/1/000.p/1", port: server.port)
+        let firstSubtree = try ledger.root(size: 256)
+        #expect(level1.body == firstSubtree.bytes)
+        // Beyond the log, and every malformed spelling of an index or width: refused.
+        #expect(try HTTPProbe.request("GET", "/tile/0/001", port: server.port).status == 404)
+        #expect(try HTTPProbe.request("GET", "/tile/0/001.p/49", port: server.port).status == 404)
+        for malformed in ["/tile/0/1", "/tile/0/0001", "/tile/00/000", "/tile/0/x000/001", "/tile/0/000.p/0", "/tile/0/000.p/256",
+                          "/tile/0/000.p/07", "/tile/64/000", "/tile/0/x1/000", "/tile/0/001/x002", "/tile/entries/", "/tile/0/-01"] {
+            let answer = try HTTPProbe.request("GET", malformed, port: server.port)
+            #expect(answer.status == 400, "\(malformed) answered \(answer.status)")
+        }
+        let checkpoint = try HTTPProbe.request("GET", "/checkpoint", port: server.port)
+        let stored = try ledger.latestCheckpoint()?.signedNote
+        #expect(checkpoint.status == 200 && checkpoint.text == stored)
+        #expect(checkpoint.headers["cache-control"]?.contains("immutable") == false)
+    }
+
+    @Test func abuseGetsCleanClientErrorsAndNothingWrites() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        let before = try Data(contentsOf: URL(fileURLWithPath: site.db))
+        let server = try site.serve()
+        let port = server.port
+        for method in ["POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT"] {
+            let answer = try HTTPProbe.request(method, "/lot/LOT-1", port: port, extraHeaders: ["Content-Length: 0"])
+            #expect(answer.status == 405, "\(method) answered \(answer.status)")
+            #expect(answer.headers["allow"] == "GET, HEAD, OPTIONS")
+        }
+        // A method HTTP does not define is refused by the HTTP parser itself.
+        #expect(try HTTPProbe.request("BREW", "/lot/LOT-1", port: port).status == 400)
+        for traversal in ["/lot/..%2F..%2Fetc%2Fpasswd", "/lot/%2e%2e/proof", "/tile/../../etc/passwd", "/lot/a%5Cb", "/lot/%00", "/lot/%zz"] {
+            let answer = try HTTPProbe.request("GET", traversal, port: port)
+            #expect(answer.status == 400, "\(traversal) answered \(answer.status)")
+        }
+        #expect(try HTTPProbe.request("GET", "/lot/" + String(repeating: "A", count: 5000), port: port).status == 414)
+        let body = try HTTPProbe.request("GET", "/lot/LOT-1", port: port, extraHeaders: ["Content-Length: 5"], body: "hello")
+        #expect(body.status == 413)
+        let bigHead = try HTTPProbe.request("GET", "/", port: port, extraHeaders: ["X-Filler: " + String(repeating: "a", count: 200_000)])
+        #expect((400..<500).contains(bigHead.status), "a 200 kB header answered \(bigHead.status)")
+        #expect(try HTTPProbe.request("GET", "/nothing/here", port: port).status == 404)
+        let options = try HTTPProbe.request("OPTIONS", "/lot/LOT-1/proof", port: port)
+        #expect(options.status == 204 && options.headers["access-control-allow-methods"] == "GET, HEAD")
+        let head = try HTTPProbe.request("HEAD", "/lot/LOT-1", port: port)
+        #expect(head.status == 200 && head.body.isEmpty)
+        // The server still answers after all that, and the ledger file is unchanged.
+        #expect(try HTTPProbe.request("GET", "/lot/LOT-1", port: port).status == 200)
+        let stop = server.stop()
+        #expect(stop.status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: site.db)) == before)
+    }
+
+    @Test func theLotPageAndBundleAreServedAtDigitalLinkPathsAndTheBundleVerifies() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let page = try HTTPProbe.request("GET", "/01/09506000134352/10/LOT-1", port: server.port, extraHeaders: ["Accept-Language: en"])
+        #expect(page.status == 200)
+        #expect(page.text.contains("Lot LOT-1") && page.text.contains("Nông trại Nguyễn Văn A") && page.text.contains("Premium"))
+        let policy = try #require(page.headers["content-security-policy"])
+        #expect(policy.contains("default-src 'none'") && policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"))
+        #expect(try HTTPProbe.request("GET", "/lot/LOT-1", port: server.port, extraHeaders: ["Accept-Language: vi"]).text.contains("Lô hàng LOT-1"))
+        // A Digital Link with another GTIN, or an unknown lot: not found.
+        #expect(try HTTPProbe.request("GET", "/01/04012345000009/10/LOT-1", port: server.port).status == 404)
+        #expect(try HTTPProbe.request("GET", "/lot/LOT-404", port: server.port).status == 404)
+
+        let bundle = try HTTPProbe.request("GET", "/lot/LOT-1/proof", port: server.port)
+        #expect(bundle.status == 200)
+        let file = site.fixture.directory.url.appendingPathComponent("LOT-1.proof").path
+        try Data(bundle.body).write(to: URL(fileURLWithPath: file))
+        let verdict = try AgriTraceBinary.run(["verify-label", file, "--vkey", site.vkey, "--lot", "LOT-1"])
+        #expect(verdict.status == 0 && verdict.stdout.contains("VERIFIED"), "\(verdict.stdout)\(verdict.stderr)")
+    }
+
+    @Test func badStartupInputIsAUsageError() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        try "log not-a-key\n".write(toFile: site.trust, atomically: true, encoding: .utf8)
+        let bad = try AgriTraceBinary.run(["serve", "--ledger", site.db, "--trust", site.trust, "--listen", "127.0.0.1:0"], timeout: 30)
+        #expect(bad.status == 2 && bad.stderr.contains("trust.txt:1"), "\(bad.stderr)")
+        let missing = try AgriTraceBinary.run(["serve", "--ledger", site.db + ".missing", "--listen", "127.0.0.1:0"], timeout: 30)
+        #expect(missing.status == 2)
+        let listen = try AgriTraceBinary.run(["serve", "--ledger", site.db, "--listen", "localhost"], timeout: 30)
+        #expect(listen.status == 2 && listen.stderr.contains("--listen"))
+    }
+}

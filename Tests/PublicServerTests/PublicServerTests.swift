@@ -1,0 +1,90 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+import Provenance
+import ProvenanceTestSupport
+@testable import PublicServer
+import Testing
+import TestSupport
+@testable import Traceability
+
+@Suite struct TilePathTests {
+    @Test func everyIndexHasExactlyOneSpellingAndItRoundTrips() {
+        var generator = SeededGenerator(seed: 13)
+        let indexes = [0, 1, 999, 1000, 1001, 999_999, 1_000_000, 1_234_067, TilePath.maxIndex] + (0..<200).map { _ in Int.random(in: 0...TilePath.maxIndex, using: &generator) }
+        for index in indexes {
+            let path = TilePath.encode(index: index)
+            #expect(TilePath(["0"] + path.split(separator: "/")) == .hashes(level: 0, index: index, width: nil), "\(path)")
+            #expect(TilePath(["entries"] + (path + ".p/7").split(separator: "/")) == .entries(index: index, width: 7))
+        }
+        #expect(TilePath.encode(index: 1_234_067) == "x001/x234/067")
+        for bad in [["0", "x000", "001"], ["0", "1"], ["0", "x001"], ["0", "001", "002"], ["01", "000"], ["0", "000.p", "256"],
+                    ["0", "000.p", "0"], ["0", "000.p"], ["0", "x001", "x002", "x003", "x004", "x005", "006"], ["0"], ["entries"], ["e", "000"]] {
+            #expect(TilePath(bad.map { Substring($0) }) == nil, "\(bad)")
+        }
+    }
+}
+
+@Suite struct TrustListTests {
+    static let log = try! NoteSigner(name: "coop.example/ledger", seed: [UInt8](repeating: 1, count: 32)).verifier
+    static let witness = try! NoteSigner(name: "w.example/1", type: .cosignatureV1, seed: [UInt8](repeating: 2, count: 32)).verifier
+
+    @Test func parsesKeysAndQuorumAndNamesTheLineOfEachProblem() throws {
+        let list = try TrustList(parsing: "# comment\nlog \(Self.log.vkey)\n\nwitness \(Self.witness.vkey)\nquorum 1\n", file: "t.txt")
+        #expect(list.logKeys == [Self.log] && list.witnesses == [Self.witness] && list.quorum == 1)
+        #expect(try TrustList(parsing: "log \(Self.log.vkey)\nwitness \(Self.witness.vkey)\n", file: "t").quorum == 1)
+        let cases: [(String, String)] = [
+            ("witness \(Self.witness.vkey)\n", "t.txt: no 'log <vkey>' line"),
+            ("log \(Self.witness.vkey)\n", "t.txt:1: a log key must be"),
+            ("log \(Self.log.vkey)\nwitness \(Self.log.vkey)\n", "t.txt:2: a witness key must be"),
+            ("log \(Self.log.vkey)\nquorum 2\n", "quorum 2 is more than the 0 witness keys"),
+            ("log \(Self.log.vkey)\nquorum 01\n", "t.txt:2: quorum '01'"),
+            ("log \(Self.log.vkey)\nkey x\n", "t.txt:2: unknown item 'key'"),
+            ("log coop+00000000+AAAA\n", "t.txt:1:"),
+        ]
+        for (text, message) in cases {
+            #expect(throws: TrustListError.self) { try TrustList(parsing: text, file: "t.txt") }
+            do { _ = try TrustList(parsing: text, file: "t.txt") } catch { #expect(error.description.contains(message), "\(error)") }
+        }
+    }
+}
+
+@Suite struct LotPageTests {
+    /// Markup that hides in grapheme clusters: `<` after U+0600, `>` before U+0301, quotes, and a
+    /// closing script tag aimed at the JSON data block.
+    static let hostile = "\u{0600}<img src=x onerror=alert(1)>\u{0301}\"'</script><script>alert(2)</script>&"
+
+    @Test func ledgerTextIsEscapedInTheHTMLAndCannotCloseTheDataBlock() throws {
+        let fixture = try ProvenanceFixture()
+        defer { fixture.remove() }
+        try fixture.ledger.append([
+            .origin(OriginRecord(originCode: "VN-TG-001", farmID: "F-1", farmName: Self.hostile, commune: nil, district: nil, province: nil, crop: "mango")),
+            .lot(LotRecord(lotCode: "LOT-1", originCode: "VN-TG-001", farmID: "F-1", cooperative: Self.hostile, crop: "mango",
+                           harvestDate: "2026-03-01", quantityGrams: 1_500, gtin: nil, uploadDigest: nil)),
+            ProvenanceFixture.grading("LOT-1"),
+        ], signer: fixture.signer)
+        let state = try LotState(entries: try LotProof.entries(lotCode: "LOT-1", ledger: fixture.ledger))
+        let trust = TrustList(logKeys: [fixture.signer.verifier])
+        let html = LotPage.lot(state, ledger: Self.hostile, trust: trust, proofPath: "/lot/LOT-1/proof", scriptSHA256: "x", language: .en).text
+        // Searched as bytes: `String.contains` compares Characters, and "&gt;" + U+0301 is one of them.
+        let bytes = Array(html.utf8)
+        func has(_ needle: String) -> Bool { bytes.firstRange(of: Array(needle.utf8)) != nil }
+        #expect(!has("<img") && !has("<script>alert") && !has("\u{0600}<"))
+        #expect(html.components(separatedBy: "</script>").count == 3, "only the data block and the script tag close")
+        #expect(has("&lt;img src=x onerror=alert(1)&gt;") && has("1.5 kg"))
+        // The data block still parses as JSON and carries the text as written.
+        let start = try #require(html.range(of: "id=\"agritrace-config\">"))
+        let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
+        let json = try JSONSerialization.jsonObject(with: Data(html[start.upperBound..<end.lowerBound].utf8)) as? [String: Any]
+        #expect((json?["expect"] as? [String: Any])?["lot"] as? String == "LOT-1")
+    }
+
+    @Test func pageTextsExistInBothLanguagesAndFormatInOnePass() {
+        #expect(Set(PageText.english.keys) == Set(PageText.vietnamese.keys))
+        #expect(PageText.format(["k": "%1 and %2"], "k", "%2", "b") == "%2 and b")
+        #expect(PageLanguage.from(acceptLanguage: "en-GB,en;q=0.9", query: nil) == .en)
+        #expect(PageLanguage.from(acceptLanguage: "fr, vi-VN", query: nil) == .vi)
+        #expect(PageLanguage.from(acceptLanguage: "en", query: "vi") == .vi)
+        #expect(PageLanguage.from(acceptLanguage: nil, query: nil) == .vi)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A raw HTTP/1.1 exchange over a loopback socket, so tests can send what no well-behaved client
+/// would (unknown methods, traversal, oversized heads, bodies on GET) and read the answer as sent.
+public enum HTTPProbe {
+    public struct Answer: Sendable {
+        public let status: Int
+        /// Header names lower-cased.
+        public let headers: [String: String]
+        public let body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
+
+    /// Sends `request` (bytes as given) to 127.0.0.1:`port` and reads until the server closes.
+    public static func exchange(_ request: [UInt8], port: Int, timeoutSeconds: Int = 20) throws -> Answer {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { throw Failure(description: "cannot connect to 127.0.0.1:\(port)") }
+        var sent = 0
+        while sent < request.count {
+            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }   // the server may answer and close before reading everything
+            sent += n
+        }
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received += buffer[0..<n]
+        }
+        guard let split = received.firstRange(of: Array("\r\n\r\n".utf8)) else {
+            throw Failure(description: "no HTTP answer (\(received.count) bytes: \(String(decoding: received.prefix(200), as: UTF8.self)))")
+        }
+        let head = String(decoding: received[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = head[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line \(head[0])") }
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Answer(status: status, headers: headers, body: Array(received[split.upperBound...]))
+    }
+
+    /// `METHOD target HTTP/1.1` with Host and `Connection: close`, plus `extraHeaders` lines.
+    public static func request(_ method: String, _ target: String, port: Int, extraHeaders: [String] = [], body: String = "") throws -> Answer {
+        let head = ["\(method) \(target) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: close"] + extraHeaders
+        return try exchange(Array((head.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8), port: port)
+    }
+}
