@@ -63,7 +63,10 @@ enum LotPage {
             facts.append((t["field.policy"]!, "sha256 " + grading.record.policy))
         }
         var body = header(title: PageText.format(t, "title.lot", lot.lotCode), ledger: ledger, language: language)
-        body += "<p class=\"\(gradeClass)\" id=\"grade\">\(Markup.escapeHTML(gradeText))</p>\n<dl>\n"
+        body += "<p class=\"\(gradeClass)\" id=\"grade\">\(Markup.escapeHTML(gradeText))</p>\n"
+        // The browser's verdict right under the grade: on a phone it is what the buyer sees first.
+        body += verificationSection(t, proofLink: proofPath)
+        body += "<h2>\(Markup.escapeHTML(t["facts"]!))</h2>\n<dl>\n"
         for (name, value) in facts where !value.isEmpty {
             body += "<div><dt>\(Markup.escapeHTML(name))</dt><dd>\(Markup.escapeHTML(value))</dd></div>\n"
         }
@@ -78,7 +81,6 @@ enum LotPage {
             }
             body += "</ul>\n"
         }
-        body += verificationSection(t, proofLink: proofPath)
         let config: OrderedJSON = .object([
             ("proof", .string(proofPath)),
             ("trust", trust?.json ?? .null),
@@ -152,9 +154,9 @@ enum LotPage {
 
     private static func verificationSection(_ t: [String: String], proofLink: String?) -> String {
         var out = "<h2>\(Markup.escapeHTML(t["verify.heading"]!))</h2>\n"
-        if proofLink != nil { out += "<p class=\"note\">\(Markup.escapeHTML(t["server.says"]!))</p>\n" }
         out += "<div id=\"verdict\" data-verdict=\"pending\" aria-live=\"polite\"><p>\(Markup.escapeHTML(t["verify.running"]!))</p></div>\n"
         out += "<noscript><p>\(Markup.escapeHTML(t["verify.noscript"]!))</p></noscript>\n"
+        if proofLink != nil { out += "<p class=\"note\">\(Markup.escapeHTML(t["server.says"]!))</p>\n" }
         if let proofLink { out += "<p><a href=\"\(Markup.escapeHTML(proofLink))\">\(Markup.escapeHTML(t["verify.proofLink"]!))</a></p>\n" }
         return out
     }
