@@ -2,29 +2,36 @@
 import KernelsAVX2
 import KernelsGeneric
 
+/// Whether `convolutionNHWC` wants its input already carrying the zero border (`padNHWC`): the
+/// implicit GEMM does; the depthwise kernel reads the unpadded image and skips border taps itself.
+public func convolutionNeedsPaddedInput(_ shape: ConvolutionShape) -> Bool {
+    shape.hasPadding && !shape.isDepthwise
+}
+
 /// Fast convolution of one NHWC image: packs nothing, allocates nothing.
-/// - paddedInput: [Hp][Wp][C] including the zero border (see `padNHWC`).
+/// - input: [H][W][C], or [Hp][Wp][C] including the zero border (see `padNHWC`) when
+///   `convolutionNeedsPaddedInput(shape)`.
 /// - packedWeights: from `packConvolutionWeights(_:shape:)`.
 /// - bias: [Cout] or nil; residual: [OH][OW][Cout] added before the activation, or nil.
 /// - output: [OH][OW][Cout], must not alias the input or the residual.
 public func convolutionNHWC(
-    shape: ConvolutionShape, paddedInput: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>,
+    shape: ConvolutionShape, input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>,
     bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue,
     output: UnsafeMutablePointer<Float>
 ) {
     precondition(shape.isValid, "convolutionNHWC: invalid shape \(shape)")
     switch (shape.isDepthwise, KernelISA.active) {
     case (true, .avx2):
-        KernelsAVX2.depthwiseConvolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+        KernelsAVX2.depthwiseConvolutionNHWC(shape: shape, input: input, packedWeights: packedWeights,
                                              bias: bias, residual: residual, epilogue: epilogue, output: output)
     case (true, .generic):
-        KernelsGeneric.depthwiseConvolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+        KernelsGeneric.depthwiseConvolutionNHWC(shape: shape, input: input, packedWeights: packedWeights,
                                                 bias: bias, residual: residual, epilogue: epilogue, output: output)
     case (false, .avx2):
-        KernelsAVX2.convolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+        KernelsAVX2.convolutionNHWC(shape: shape, paddedInput: input, packedWeights: packedWeights,
                                     bias: bias, residual: residual, epilogue: epilogue, output: output)
     case (false, .generic):
-        KernelsGeneric.convolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+        KernelsGeneric.convolutionNHWC(shape: shape, paddedInput: input, packedWeights: packedWeights,
                                        bias: bias, residual: residual, epilogue: epilogue, output: output)
     }
 }

@@ -1,4 +1,4 @@
-// Legend: C channels (Cp = C rounded up to 8), KH/KW kernel extent, OH/OW output size.
+// Legend: C channels (Cp = C rounded up to 8), H/W input size, KH/KW kernel extent, OH/OW output size.
 // Depthwise convolution in NHWC: the channel is the vector lane, so 8 channels of 4 neighbouring
 // output pixels accumulate at once and each weight vector is loaded once per 4 pixels.
 import KernelsCore
@@ -16,13 +16,15 @@ private func multiplyAdd(_ acc: Vector8, _ a: Vector8, _ b: Vector8) -> Vector8 
     #endif
 }
 
-/// Depthwise convolution (one KHxKW filter per channel) of one NHWC image.
-/// - paddedInput: [Hp][Wp][C] with the zero border. packedWeights: [KH*KW][Cp] (zero lanes past C).
+/// Depthwise convolution (one KHxKW filter per channel) of one NHWC image, reading the unpadded input:
+/// taps that fall on the zero border are skipped, so no padded copy of the input is ever made (copying
+/// every depthwise input cost EfficientNet about a tenth of its time).
+/// - input: [H][W][C]. packedWeights: [KH*KW][Cp] (zero lanes past C).
 /// - bias: [C] or nil. residual: [OH][OW][C] or nil. output: [OH][OW][C].
 @inline(never)
 public func depthwiseConvolutionNHWC(
     shape s: ConvolutionShape,
-    paddedInput: UnsafePointer<Float>,
+    input: UnsafePointer<Float>,
     packedWeights: UnsafePointer<Float>,
     bias: UnsafePointer<Float>?,
     residual: UnsafePointer<Float>?,
@@ -35,35 +37,53 @@ public func depthwiseConvolutionNHWC(
     let e = EpilogueVectors(epilogue)
     let kernel = DepthwiseBlock(shape: s, paddedChannels: paddedChannels, weights: packedWeights,
                                 bias: bias, residual: residual, epilogue: e)
-    if s.kernelHeight == 3 && s.kernelWidth == 3 && fullBlocks > 0 {
-        // The common 3x3 case: the 9 weight vectors of a channel block stay in registers along a row.
-        for oy in 0..<outHeight {
-            for block in 0..<fullBlocks { depthwise3x3Row(kernel, oy: oy, channel: block * 8, paddedInput, output) }
+    // Output rows and columns whose whole window lies inside the image take the unchecked paths.
+    let columns = interiorRange(outputs: outWidth, input: s.inputWidth, kernel: s.kernelWidth, stride: s.strideX, pad: s.padLeft)
+    let rows = interiorRange(outputs: outHeight, input: s.inputHeight, kernel: s.kernelHeight, stride: s.strideY, pad: s.padTop)
+    let rowKernel3x3 = s.kernelHeight == 3 && s.kernelWidth == 3 && fullBlocks > 0
+    for oy in 0..<outHeight {
+        guard rows.contains(oy) else {
+            for ox in 0..<outWidth { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
+            continue
+        }
+        for ox in 0..<columns.lowerBound { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
+        if rowKernel3x3 {
+            // The common 3x3 case: the 9 weight vectors of a channel block stay in registers along a row.
+            for block in 0..<fullBlocks { depthwise3x3Row(kernel, oy: oy, columns: columns, channel: block * 8, input, output) }
             if tail > 0 {
-                for ox in 0..<outWidth { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, paddedInput, output) }
+                for ox in columns { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, input, output) }
+            }
+        } else {
+            var ox = columns.lowerBound
+            while ox + 4 <= columns.upperBound {
+                for block in 0..<fullBlocks { kernel.fourPixels(oy: oy, ox: ox, channel: block * 8, count: 8, input, output) }
+                if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, input, output) }
+                ox += 4
+            }
+            while ox < columns.upperBound {
+                for block in 0..<fullBlocks { kernel.onePixel(oy: oy, ox: ox, channel: block * 8, count: 8, input, output) }
+                if tail > 0 { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, input, output) }
+                ox += 1
             }
         }
-        return
-    }
-    for oy in 0..<outHeight {
-        var ox = 0
-        while ox + 4 <= outWidth {
-            for block in 0..<fullBlocks { kernel.fourPixels(oy: oy, ox: ox, channel: block * 8, count: 8, paddedInput, output) }
-            if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, paddedInput, output) }
-            ox += 4
-        }
-        while ox < outWidth {
-            for block in 0..<fullBlocks { kernel.onePixel(oy: oy, ox: ox, channel: block * 8, count: 8, paddedInput, output) }
-            if tail > 0 { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, paddedInput, output) }
-            ox += 1
-        }
+        for ox in columns.upperBound..<outWidth { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
     }
 }
 
-/// One output row of a 3x3 depthwise convolution for 8 channels: weights loaded once, four output
-/// pixels per step (each input vector is loaded once per kernel row and used by every tap it meets).
+/// The outputs o in 0..<outputs whose window o*stride - pad ..< + kernel lies inside 0..<input
+/// (an empty range, placed at the first such o, when none does).
+func interiorRange(outputs: Int, input: Int, kernel: Int, stride: Int, pad: Int) -> Range<Int> {
+    let first = min(outputs, (pad + stride - 1) / stride)
+    let lastStart = input - kernel + pad  // the largest o*stride allowed
+    let end = lastStart < 0 ? first : max(first, min(outputs, lastStart / stride + 1))
+    return first..<end
+}
+
+/// One output row of a 3x3 depthwise convolution for 8 channels over interior columns: weights loaded
+/// once, four output pixels per step (each input vector is loaded once per kernel row and used by every
+/// tap it meets).
 @inline(never)
-private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, channel: Int, _ input: UnsafePointer<Float>,
+private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, columns: Range<Int>, channel: Int, _ input: UnsafePointer<Float>,
                              _ output: UnsafeMutablePointer<Float>) {
     let c = k.channels, wp = k.paddedChannels
     let w = k.weights + channel
@@ -71,12 +91,12 @@ private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, channel: Int, _ input
     let w10 = load8(w + 3 * wp), w11 = load8(w + 4 * wp), w12 = load8(w + 5 * wp)
     let w20 = load8(w + 6 * wp), w21 = load8(w + 7 * wp), w22 = load8(w + 8 * wp)
     let start = k.bias.map { load8($0 + channel) } ?? Vector8()
-    let step = k.strideX * c, rowStride = k.paddedWidth * c
-    let row0 = input + oy * k.strideY * rowStride + channel
-    var ox = 0
-    while ox + 4 <= k.outWidth {
+    let step = k.strideX * c, rowStride = k.rowStride
+    let row0 = input + (oy * k.strideY - k.padTop) * rowStride + channel
+    var ox = columns.lowerBound
+    while ox + 4 <= columns.upperBound {
         var a0 = start, a1 = start, a2 = start, a3 = start
-        var p = row0 + ox * step
+        var p = row0 + (ox * k.strideX - k.padLeft) * c
         taps3(p, step: step, c: c, w00, w01, w02, &a0, &a1, &a2, &a3)
         p += rowStride
         taps3(p, step: step, c: c, w10, w11, w12, &a0, &a1, &a2, &a3)
@@ -89,7 +109,7 @@ private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, channel: Int, _ input
         k.finish(a3, pixel: pixel + 3, channel: channel, count: 8, output)
         ox += 4
     }
-    while ox < k.outWidth {
+    while ox < columns.upperBound {
         k.onePixel(oy: oy, ox: ox, channel: channel, count: 8, input, output)
         ox += 1
     }
@@ -117,7 +137,12 @@ private func taps3(_ p: UnsafePointer<Float>, step: Int, c: Int, _ w0: Vector8, 
 struct DepthwiseBlock {
     let channels: Int
     let paddedChannels: Int
-    let paddedWidth: Int
+    let inputHeight: Int
+    let inputWidth: Int
+    /// Floats from one input row to the next (W·C).
+    let rowStride: Int
+    let padTop: Int
+    let padLeft: Int
     let outWidth: Int
     let kernelHeight: Int
     let kernelWidth: Int
@@ -133,7 +158,11 @@ struct DepthwiseBlock {
          residual: UnsafePointer<Float>?, epilogue: EpilogueVectors) {
         channels = s.inputChannels
         self.paddedChannels = paddedChannels
-        paddedWidth = s.paddedWidth
+        inputHeight = s.inputHeight
+        inputWidth = s.inputWidth
+        rowStride = s.inputWidth * s.inputChannels
+        padTop = s.padTop
+        padLeft = s.padLeft
         outWidth = s.outputWidth
         kernelHeight = s.kernelHeight
         kernelWidth = s.kernelWidth
@@ -165,7 +194,7 @@ struct DepthwiseBlock {
         var a0 = start, a1 = start, a2 = start, a3 = start
         let step = strideX * channels
         for kh in 0..<kernelHeight {
-            let row = input + ((oy * strideY + kh) * paddedWidth + ox * strideX) * channels + channel
+            let row = input + (oy * strideY - padTop + kh) * rowStride + (ox * strideX - padLeft) * channels + channel
             let w = weights + kh * kernelWidth * paddedChannels + channel
             for kw in 0..<kernelWidth {
                 let weight = load8(w + kw * paddedChannels)
@@ -187,12 +216,45 @@ struct DepthwiseBlock {
     func onePixel(oy: Int, ox: Int, channel: Int, count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         var a = bias.map { load($0 + channel, count) } ?? Vector8()
         for kh in 0..<kernelHeight {
-            let row = input + ((oy * strideY + kh) * paddedWidth + ox * strideX) * channels + channel
+            let row = input + (oy * strideY - padTop + kh) * rowStride + (ox * strideX - padLeft) * channels + channel
             let w = weights + kh * kernelWidth * paddedChannels + channel
             for kw in 0..<kernelWidth {
                 a = multiplyAdd(a, load(row + kw * channels, count), load8(w + kw * paddedChannels))
             }
         }
         finish(a, pixel: oy * outWidth + ox, channel: channel, count: count, output)
+    }
+
+    /// Every channel of one output pixel whose window reaches the zero border: taps outside the image
+    /// are skipped (they would add 0·w).
+    @inline(never)
+    func borderPixel(oy: Int, ox: Int, fullBlocks: Int, tail: Int, _ input: UnsafePointer<Float>,
+                     _ output: UnsafeMutablePointer<Float>) {
+        let y0 = oy * strideY - padTop, x0 = ox * strideX - padLeft
+        let rows = max(0, -y0)..<min(kernelHeight, inputHeight - y0)
+        let columns = max(0, -x0)..<min(kernelWidth, inputWidth - x0)
+        let pixel = oy * outWidth + ox
+        // Full blocks with the count a constant, so their loads and stores are plain vector ones.
+        for block in 0..<fullBlocks {
+            borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: block * 8, count: 8, input, output)
+        }
+        if tail > 0 {
+            borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: fullBlocks * 8, count: tail,
+                        input, output)
+        }
+    }
+
+    @inline(__always)
+    func borderBlock(y0: Int, x0: Int, rows: Range<Int>, columns: Range<Int>, pixel: Int, channel: Int, count: Int,
+                     _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        var a = bias.map { load($0 + channel, count) } ?? Vector8()
+        for kh in rows {
+            let w = weights + kh * kernelWidth * paddedChannels + channel
+            let row = (y0 + kh) * rowStride + channel
+            for kw in columns {
+                a = multiplyAdd(a, load(input + row + (x0 + kw) * channels, count), load8(w + kw * paddedChannels))
+            }
+        }
+        finish(a, pixel: pixel, channel: channel, count: count, output)
     }
 }

@@ -85,7 +85,7 @@ public final class Network: Sendable {
         switch step {
         case .convolution(let s, let packed, let bias, let epilogue, let input, let residual, let output):
             var source = UnsafePointer(slots[input])
-            if s.hasPadding {
+            if convolutionNeedsPaddedInput(s) {
                 padNHWC(input: source, height: s.inputHeight, width: s.inputWidth, channels: s.inputChannels,
                         top: s.padTop, left: s.padLeft, bottom: s.padBottom, right: s.padRight, output: w.paddingScratch)
                 source = UnsafePointer(w.paddingScratch)
@@ -93,11 +93,11 @@ public final class Network: Sendable {
             packed.withUnsafeBufferPointer { weights in
                 if let bias {
                     bias.withUnsafeBufferPointer { b in
-                        convolutionNHWC(shape: s, paddedInput: source, packedWeights: weights.baseAddress!, bias: b.baseAddress!,
+                        convolutionNHWC(shape: s, input: source, packedWeights: weights.baseAddress!, bias: b.baseAddress!,
                                         residual: residual.map { UnsafePointer(slots[$0]) }, epilogue: epilogue, output: slots[output])
                     }
                 } else {
-                    convolutionNHWC(shape: s, paddedInput: source, packedWeights: weights.baseAddress!, bias: nil,
+                    convolutionNHWC(shape: s, input: source, packedWeights: weights.baseAddress!, bias: nil,
                                     residual: residual.map { UnsafePointer(slots[$0]) }, epilogue: epilogue, output: slots[output])
                 }
             }

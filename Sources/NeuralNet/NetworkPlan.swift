@@ -77,7 +77,7 @@ private struct NamedStep {
     }
 
     var paddingScratch: Int {
-        guard case .convolution(let s, _, _) = kind, s.hasPadding else { return 0 }
+        guard case .convolution(let s, _, _) = kind, convolutionNeedsPaddedInput(s) else { return 0 }
         return s.paddedHeight * s.paddedWidth * s.inputChannels
     }
 

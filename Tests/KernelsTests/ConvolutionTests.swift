@@ -12,12 +12,14 @@ import TestSupport
         var description: String { "\(shape) batch \(batch) residual \(residual) epilogue \(epilogue)" }
     }
 
-    static func conv(_ c: Int, _ h: Int, _ w: Int, out: Int, k: Int, stride: Int = 1, pad: Int = 0, groups: Int = 1,
-                     batch: Int = 1, epilogue: Epilogue = .identity, residual: Bool = false) -> Case {
-        Case(shape: ConvolutionShape(inputHeight: h, inputWidth: w, inputChannels: c, outputChannels: out,
-                                     kernelHeight: k, kernelWidth: k, strideY: stride, strideX: stride,
-                                     padTop: pad, padLeft: pad, padBottom: pad, padRight: pad, groups: groups),
-             batch: batch, epilogue: epilogue, residual: residual)
+    /// `pads` [top, left, bottom, right] overrides the symmetric `pad`.
+    static func conv(_ c: Int, _ h: Int, _ w: Int, out: Int, k: Int, stride: Int = 1, pad: Int = 0, pads: [Int]? = nil,
+                     groups: Int = 1, batch: Int = 1, epilogue: Epilogue = .identity, residual: Bool = false) -> Case {
+        let p = pads ?? [pad, pad, pad, pad]
+        return Case(shape: ConvolutionShape(inputHeight: h, inputWidth: w, inputChannels: c, outputChannels: out,
+                                            kernelHeight: k, kernelWidth: k, strideY: stride, strideX: stride,
+                                            padTop: p[0], padLeft: p[1], padBottom: p[2], padRight: p[3], groups: groups),
+                    batch: batch, epilogue: epilogue, residual: residual)
     }
 
     /// Channels 1, 3, 5, 17, 33, 64; sizes 1x1 to 37x41; strides 1 and 2; padding 0, 1, 2; batch 1 and 7.
@@ -38,6 +40,10 @@ import TestSupport
         conv(34, 9, 7, out: 10, k: 3, pad: 1, groups: 2),
         conv(64, 7, 5, out: 36, k: 3, stride: 2, pad: 1, groups: 4, epilogue: .relu),
         conv(5, 6, 7, out: 15, k: 3, pad: 1, groups: 5),
+        // Weights larger than the kernel's L2 block, so output panels are visited in several blocks
+        // (the last one ragged), each over every pixel tile.
+        conv(1152, 5, 7, out: 200, k: 1, epilogue: .relu6, residual: true),
+        conv(64, 6, 5, out: 130, k: 3, pad: 1, batch: 7),
     ]
 
     static let depthwiseCases: [Case] = [
@@ -53,6 +59,18 @@ import TestSupport
         conv(24, 9, 13, out: 24, k: 3, stride: 2, pad: 1, groups: 24, batch: 7, epilogue: .relu6),
         conv(19, 10, 11, out: 19, k: 3, pad: 1, groups: 19, residual: true),
         conv(8, 37, 41, out: 8, k: 3, pad: 0, groups: 8),
+        // The depthwise kernel reads the unpadded image and skips border taps: TensorFlow "same" padding
+        // (more at the bottom/right), windows wholly in the border, no interior at all, one interior
+        // column, interiors just under and over the 4-pixel step, 5x5 at strides 1 and 2, channel tails.
+        conv(24, 10, 10, out: 24, k: 3, stride: 2, pads: [0, 0, 1, 1], groups: 24, epilogue: .relu6),
+        conv(17, 9, 12, out: 17, k: 5, stride: 2, pads: [1, 1, 2, 2], groups: 17, residual: true),
+        conv(40, 11, 9, out: 40, k: 5, stride: 1, pad: 2, groups: 40, batch: 7, epilogue: .relu6),
+        conv(9, 2, 3, out: 9, k: 5, pad: 2, groups: 9),
+        conv(16, 5, 5, out: 16, k: 5, pad: 2, groups: 16, residual: true),
+        conv(8, 4, 6, out: 8, k: 3, pad: 3, groups: 8, epilogue: .relu),
+        conv(11, 7, 8, out: 11, k: 3, pads: [2, 0, 0, 2], groups: 11),
+        conv(32, 6, 7, out: 32, k: 3, pads: [0, 1, 2, 1], groups: 32, residual: true),
+        conv(3, 13, 9, out: 3, k: 5, stride: 2, pads: [2, 1, 1, 2], groups: 3, epilogue: .leakyRelu(alpha: 0.1)),
     ]
 
     @Test(arguments: Variant.runnable)
@@ -91,24 +109,35 @@ import TestSupport
             magnitude[i] += abs(residual[i])
         }
 
-        // Fast path: NHWC, padded copy per image, packed weights.
+        // Fast path: NHWC, packed weights, a padded copy per image where the kernel wants one. The image
+        // sits between NaN guards, so a kernel that reads outside it (instead of the zero border) fails.
         let inputNHWC = Layout.nchwToNHWC(input, channels: s.inputChannels, height: s.inputHeight, width: s.inputWidth)
         let residualNHWC = Layout.nchwToNHWC(residual, channels: s.outputChannels, height: s.outputHeight, width: s.outputWidth)
         let packed = packConvolutionWeights(weights, shape: s)
-        let paddedCount = s.paddedHeight * s.paddedWidth * s.inputChannels
-        var padded = [Float](repeating: .nan, count: paddedCount)
+        let padded = convolutionNeedsPaddedInput(s)
+        let guardCount = 64 + s.paddedWidth * s.inputChannels * 4
+        let imageCount = padded ? s.paddedHeight * s.paddedWidth * s.inputChannels : inCount
+        var image = [Float](repeating: .nan, count: guardCount + imageCount + guardCount)
         var actualNHWC = [Float](repeating: .nan, count: c.batch * outCount)
         for n in 0..<c.batch {
             inputNHWC.withUnsafeBufferPointer { inp in
-                padNHWC(input: inp.baseAddress! + n * inCount, height: s.inputHeight, width: s.inputWidth,
-                        channels: s.inputChannels, top: s.padTop, left: s.padLeft, bottom: s.padBottom, right: s.padRight,
-                        output: &padded)
+                image.withUnsafeMutableBufferPointer { img in
+                    let source = inp.baseAddress! + n * inCount, target = img.baseAddress! + guardCount
+                    if padded {
+                        padNHWC(input: source, height: s.inputHeight, width: s.inputWidth, channels: s.inputChannels,
+                                top: s.padTop, left: s.padLeft, bottom: s.padBottom, right: s.padRight, output: target)
+                    } else {
+                        target.update(from: source, count: inCount)
+                    }
+                }
             }
             residualNHWC.withUnsafeBufferPointer { res in
                 actualNHWC.withUnsafeMutableBufferPointer { out in
-                    variant.convolution(shape: s, paddedInput: padded, packedWeights: packed, bias: bias,
-                                        residual: c.residual ? res.baseAddress! + n * outCount : nil,
-                                        epilogue: c.epilogue, output: out.baseAddress! + n * outCount)
+                    image.withUnsafeBufferPointer { img in
+                        variant.convolution(shape: s, input: img.baseAddress! + guardCount, packedWeights: packed, bias: bias,
+                                            residual: c.residual ? res.baseAddress! + n * outCount : nil,
+                                            epilogue: c.epilogue, output: out.baseAddress! + n * outCount)
+                    }
                 }
             }
         }

@@ -21,21 +21,22 @@ enum Variant: String, CaseIterable, CustomStringConvertible {
         }
     }
 
-    func convolution(shape: ConvolutionShape, paddedInput: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>,
+    /// `input` is padded (`padNHWC`) for the implicit GEMM and unpadded for the depthwise kernel.
+    func convolution(shape: ConvolutionShape, input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>,
                      bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue,
                      output: UnsafeMutablePointer<Float>) {
         switch (self, shape.isDepthwise) {
         case (.generic, false):
-            KernelsGeneric.convolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+            KernelsGeneric.convolutionNHWC(shape: shape, paddedInput: input, packedWeights: packedWeights,
                                            bias: bias, residual: residual, epilogue: epilogue, output: output)
         case (.avx2, false):
-            KernelsAVX2.convolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+            KernelsAVX2.convolutionNHWC(shape: shape, paddedInput: input, packedWeights: packedWeights,
                                         bias: bias, residual: residual, epilogue: epilogue, output: output)
         case (.generic, true):
-            KernelsGeneric.depthwiseConvolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+            KernelsGeneric.depthwiseConvolutionNHWC(shape: shape, input: input, packedWeights: packedWeights,
                                                     bias: bias, residual: residual, epilogue: epilogue, output: output)
         case (.avx2, true):
-            KernelsAVX2.depthwiseConvolutionNHWC(shape: shape, paddedInput: paddedInput, packedWeights: packedWeights,
+            KernelsAVX2.depthwiseConvolutionNHWC(shape: shape, input: input, packedWeights: packedWeights,
                                                  bias: bias, residual: residual, epilogue: epilogue, output: output)
         }
     }
