@@ -1,9 +1,12 @@
 // EngineBench: the network engine against ONNX Runtime on the same ONNX models and inputs, in one run.
 //
 //   swift run -c release --package-path Benchmarks EngineBench [--seconds S] [--out DIR] [--python PYTHON]
+//       [--model FILE.agmodel]... [--no-default-model]
 //
 // Models: Benchmarks/baselines/engine_models.py (plain 4-conv CNN at 96x96, MobileNet-v1 0.5 at
-// 128x128), written into DIR (default Benchmarks/out). ONNX Runtime runs through
+// 128x128), written into DIR (default Benchmarks/out); the bundled default model and every --model
+// file, each exported to ONNX by Benchmarks/baselines/pipeline_export_onnx.py so both engines run the
+// same network with the same weights. ONNX Runtime runs through
 // Benchmarks/baselines/engine_ort.py with intra_op_num_threads 1 and 2. Times are the best of repeated
 // runs (wall clock) for both sides, so other work on the machine disturbs them least.
 import BenchSupport
@@ -16,6 +19,8 @@ struct Options {
     var out = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("out")
     var python = "python3"
+    var models: [URL] = []
+    var defaultModel = true
 
     init(_ args: [String]) {
         var i = 1
@@ -24,6 +29,8 @@ struct Options {
             case "--seconds": seconds = Double(args[i + 1]) ?? seconds; i += 1
             case "--out": out = URL(fileURLWithPath: args[i + 1]); i += 1
             case "--python": python = args[i + 1]; i += 1
+            case "--model": models.append(URL(fileURLWithPath: args[i + 1])); i += 1
+            case "--no-default-model": defaultModel = false
             default: fatalError("unknown argument \(args[i])")
             }
             i += 1
@@ -74,9 +81,23 @@ struct Row {
 }
 var rows: [Row] = []
 
-for name in ["plain4_96", "mobilenet_128"] {
+// (name, ONNX file, the engine's model): the two generated networks, then the .agmodel files exported to ONNX.
+var benchmarks: [(name: String, onnx: URL, model: Model)] = try ["plain4_96", "mobilenet_128"].map { name in
     let onnx = options.out.appendingPathComponent("\(name).onnx")
-    let model = try OnnxImporter.importModel(contentsOf: onnx, labels: (0..<10).map { "class \($0)" })
+    return (name, onnx, try OnnxImporter.importModel(contentsOf: onnx, labels: (0..<10).map { "class \($0)" }))
+}
+let bundledModel = baselines.deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Sources/Grading/Resources/default.agmodel")
+for file in (options.defaultModel ? [bundledModel] : []) + options.models {
+    let model = try Model.load(contentsOf: file)
+    let s = model.inputShape
+    let name = (file == bundledModel ? "default" : file.deletingPathExtension().lastPathComponent) + "_\(s.height)"
+    let onnx = options.out.appendingPathComponent("\(name).onnx")
+    _ = shell([options.python, baselines.appendingPathComponent("pipeline_export_onnx.py").path, file.path, onnx.path])
+    benchmarks.append((name, onnx, model))
+}
+
+for (name, onnx, model) in benchmarks {
     let network = try Network(model: model)
     let macs = try model.graph.multiplyAccumulates()
     let n = model.inputShape.elementCount, k = network.outputShape.elementCount
@@ -123,7 +144,7 @@ for (i, (c, size, out)) in [(3, 96, 32), (32, 48, 64), (64, 24, 128), (128, 12, 
     var output = [Float](repeating: 0, count: s.outputHeight * s.outputWidth * out)
     let t = output.withUnsafeMutableBufferPointer { o in
         bestTime(minRuns: 10, minSeconds: 0.5) {
-            convolutionNHWC(shape: s, paddedInput: opaque(padded), packedWeights: packed, bias: bias, residual: nil,
+            convolutionNHWC(shape: s, input: opaque(padded), packedWeights: packed, bias: bias, residual: nil,
                             epilogue: .relu, output: o.baseAddress!)
             blackHole(o[0])
         }
