@@ -23,6 +23,7 @@ public struct AgriTrace: ParsableCommand {
             KeysCommand.self,
             LedgerCommand.self,
             GradeCommand.self,
+            ReviewCommand.self,
             LabelCommand.self,
             VerifyLabelCommand.self,
             TraceCommand.self,

@@ -52,6 +52,11 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
             switch label {
             case .unknownLot, .notGraded, .originNotRegistered: self = .needsAttention
             }
+        case let review as LotReviewError:
+            switch review {
+            case .notGraded: self = .needsAttention
+            case .notHeld, .nothingToAccept, .unknownGrade, .reasonRequired, .emptyText, .badText: self = .usageError
+            }
         // The ledger's entries of a lot do not form one lot's record.
         case is LotStateError: self = .verificationFailed
         case let cocoa as CocoaError where cocoa.code == .fileReadNoSuchFile || cocoa.code == .fileNoSuchFile:

@@ -17,11 +17,14 @@ struct ExportCommand: ParsableCommand {
     struct EPCIS: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "epcis",
-            abstract: "Write a GS1 EPCIS 2.0 JSON-LD document: one inspecting ObjectEvent per grading.",
+            abstract: "Write a GS1 EPCIS 2.0 JSON-LD document: one inspecting ObjectEvent per grading and per review decision.",
             discussion: """
                 Each grading becomes an ObjectEvent with bizStep inspecting and disposition \
-                conformant (non_conformant when the lot grade is Reject or the grading policy held the lot \
-                for review and no correction of the lot grade released it); the lot \
+                conformant, or non_conformant when its lot grade is Reject or the grading policy held the \
+                lot for review (agritrace:heldForReview true, agritrace:holdReason why). Each later \
+                decision about a grading's lot grade (`agritrace review`, a correction) becomes one more \
+                OBSERVE event with the lot's grade and disposition after it, its reason and reviewer, \
+                so a lot's latest event is its state now and the original grading stays visible; the lot \
                 is the quantityList epcClass (its GS1 Digital Link URI, or urn:agritrace:lot:<lot>); \
                 the first grading of a lot carries ILMD with harvest date and origin code; the \
                 ledger seq and leaf hash are in the agritrace: namespace (urn:agritrace:epcis:).
@@ -63,7 +66,7 @@ struct ExportCommand: ParsableCommand {
                 throw CommandFailure(.needsAttention, "the ledger \(ledger) has no lot \"\(lot)\"")
             }
             let exporter = EPCISExporter(options: .init(lotCode: lot, sinceDate: since, locationURI: location))
-            let count = exporter.selectedGradings(in: snapshot).count
+            let count = exporter.selectedInspections(in: snapshot).count
             let document = exporter.document(for: snapshot, creationDate: TraceabilitySupport.nowTimestamp()).rendered()
             if out == "-" {
                 FileHandleOutput.standardOutput.write(document)

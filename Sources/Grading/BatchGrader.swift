@@ -96,7 +96,9 @@ public final class BatchGrader {
                            photosPerSecond: gradeSeconds > 0 ? Double(photoCount) / gradeSeconds : 0))
     }
 
-    /// The summary of a lot an earlier run recorded, from its grading entry.
+    /// The summary of a lot an earlier run recorded, from its grading entry; its grade and hold
+    /// are the lot's now (a reviewer's correction may have decided it since), so a re-run exits
+    /// as the first run would on the same ledger.
     private func recordedSummary(of lot: Lot, digest: String, record: RecordedUpload) -> GradingSummary.LotSummary {
         let grading = record.grading
         let unreadable = grading.images.filter { if case .unreadable = $0 { return true } else { return false } }.count
@@ -105,12 +107,14 @@ public final class BatchGrader {
         let samePolicy = grading.policy == policy.sha256
         return GradingSummary.LotSummary(
             lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .alreadyRecorded,
-            photos: lot.photos.count, grade: grading.lotGrade,
+            photos: lot.photos.count, grade: record.currentGrade,
             distribution: grades.map { .init(grade: $0, count: grading.distribution[$0, default: 0]) },
             needsReview: grading.needsReview, unreadable: unreadable,
-            // The hold recorded with the grading; entries from before it was recorded are re-judged
-            // only by the policy that graded them.
-            held: grading.held || (samePolicy && policy.isHeld(readable: grading.images.count - unreadable, needingReview: grading.needsReview)),
+            // The hold recorded with the grading, unless a reviewer released it; entries from before
+            // holds were recorded are re-judged only by the policy that graded them.
+            held: record.currentlyHeld
+                || (!grading.held && !record.decided && samePolicy
+                    && policy.isHeld(readable: grading.images.count - unreadable, needingReview: grading.needsReview)),
             uploadDigest: digest, lotSeq: record.lotSeq, gradingSeq: record.gradingSeq, farmName: lot.farmName)
     }
 
@@ -235,7 +239,8 @@ public final class BatchGrader {
         }
         let readable = results.count - unreadableCount
         let lotGrade = policy.lotGrade(counts: counts)
-        let held = policy.isHeld(readable: readable, needingReview: review)
+        let holdReason = policy.holdReason(readable: readable, needingReview: review)
+        let held = holdReason != nil
         let distribution = policy.grades.map { GradingSummary.GradeCount(grade: $0, count: counts[$0, default: 0]) }
         let digest = UploadDigest.of(lot, photoHashes: hashes)
         let lotRecord = LotRecord(lotCode: lot.code, originCode: lot.originCode, farmID: lot.farmID, cooperative: cooperative,
@@ -244,7 +249,7 @@ public final class BatchGrader {
         let grading = GradingRecord(lotCode: lot.code, model: classifier.modelID, policy: policy.sha256, uploadDigest: digest,
                                     images: images, lotGrade: lotGrade,
                                     distribution: Dictionary(uniqueKeysWithValues: distribution.map { ($0.grade, $0.count) }),
-                                    needsReview: review, held: held)
+                                    needsReview: review, held: held, holdReason: holdReason)
         let outcome: LotAppendOutcome
         do {
             outcome = try ledger.append(lot: lotRecord, grading: grading)

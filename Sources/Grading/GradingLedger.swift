@@ -26,15 +26,24 @@ public enum LotAppendOutcome: Sendable, Equatable {
     case alreadyRecorded
 }
 
-/// A lot recorded by an earlier run of the same upload.
+/// A lot recorded by an earlier run of the same upload, and where it stands now.
 public struct RecordedUpload: Sendable, Equatable {
     public let lotSeq: Int?
     public let gradingSeq: Int
     public let grading: GradingRecord
+    /// The lot's grade and hold now: its latest grading with corrections applied (`CurrentGrading`).
+    public let currentGrade: String
+    public let currentlyHeld: Bool
+    /// A correction has set the lot grade (a person decided).
+    public let decided: Bool
 
-    public init(lotSeq: Int?, gradingSeq: Int, grading: GradingRecord) {
+    /// Without `current`, the lot stands as `grading` recorded it.
+    public init(lotSeq: Int?, gradingSeq: Int, grading: GradingRecord, current: CurrentGrading? = nil) {
         self.lotSeq = lotSeq
         self.gradingSeq = gradingSeq
         self.grading = grading
+        currentGrade = current?.grade ?? grading.lotGrade
+        currentlyHeld = current?.isHeld ?? grading.held
+        decided = current?.decision != nil
     }
 }

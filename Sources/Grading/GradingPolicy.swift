@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Provenance
 
 /// How model classes become commercial grades and how a lot's grade follows from its photos.
 /// The file format is specified in `Sources/Grading/README.md`; all shares are integer basis
@@ -142,9 +143,16 @@ public struct GradingPolicy: Sendable, Equatable {
         return otherwise
     }
 
+    /// Why a lot is held for a person's review instead of being released at its grade, or nil
+    /// when it is not held. Recorded in the grading entry (`hold_reason`).
+    public func holdReason(readable: Int, needingReview: Int) -> HoldReason? {
+        if readable == 0 { return .noReadablePhotos }
+        return needingReview * 10_000 > holdWhenReviewAboveBP * readable ? .photosNeedReview : nil
+    }
+
     /// Whether a lot is held for a person's review instead of being released at its grade.
     public func isHeld(readable: Int, needingReview: Int) -> Bool {
-        readable == 0 || needingReview * 10_000 > holdWhenReviewAboveBP * readable
+        holdReason(readable: readable, needingReview: needingReview) != nil
     }
 
     private static func describe(_ error: DecodingError) -> String {

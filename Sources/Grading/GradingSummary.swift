@@ -18,11 +18,13 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         public let originCode: String
         public let status: Status
         public let photos: Int
-        /// For a lot recorded by an earlier run, the grade its recorded grading entry holds.
+        /// For a lot recorded by an earlier run, its grade now: the latest grading with
+        /// corrections applied.
         public let grade: String?
         public let distribution: [GradeCount]
         public let needsReview: Int
         public let unreadable: Int
+        /// Held for review now (for a lot recorded earlier: unless a reviewer has decided it since).
         public let held: Bool
         public let uploadDigest: String
         public let lotSeq: Int?
@@ -81,11 +83,11 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         case photosGraded = "photos_graded"
     }
 
-    /// True when nothing graded in this run needs a person's attention: every photo read, no
-    /// newly recorded lot held for review (lots recorded by earlier runs were reported then) and
-    /// no lot refused by the ledger.
+    /// True when no lot of the upload needs a person's attention: none held for review now, none
+    /// with unreadable photos, none refused by the ledger. Lots recorded by earlier runs count as
+    /// they stand now, so a re-run exits as the first run did until a reviewer decides a lot.
     public var isClean: Bool {
-        unreadable.isEmpty && !lots.contains { ($0.status == .recorded && $0.held) || $0.status == .refused }
+        unreadable.isEmpty && !lots.contains { $0.held || $0.unreadable > 0 || $0.status == .refused }
     }
 
     public var json: String {
@@ -145,8 +147,11 @@ public struct GradingSummary: Sendable, Codable, Equatable {
             lines.append(localizer(Message("Refused, nothing recorded for lot {lot}: {reason}", [
                 "lot": .text(lot.lot), "reason": lot.refusal.map { .text($0) } ?? .message(Message("refused by the ledger"))])))
         }
-        let held = lots.filter { $0.held && $0.status == .recorded }.map(\.lot)
-        if !held.isEmpty { lines.append(localizer(Message("Held for review: {lots}", ["lots": .text(held.joined(separator: ", "))]))) }
+        let held = lots.filter { $0.held && $0.status != .refused }.map(\.lot)
+        if !held.isEmpty {
+            lines.append(localizer(Message("Held for review: {lots}", ["lots": .text(held.joined(separator: ", "))])))
+            lines.append(localizer(Message("List them with `agritrace review`; decide each with `agritrace review LOT --accept` or `--grade G --reason TEXT`.")))
+        }
         // "Nothing new" only when it is true: a refused lot was new, and is listed above.
         let refused = lots.contains { $0.status == .refused }
         if recorded.isEmpty && refused {

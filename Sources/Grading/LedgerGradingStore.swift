@@ -41,7 +41,9 @@ public final class LedgerGradingStore: GradingLedger {
         for entry in entries {
             if case .grading(let grading) = try entry.record() {
                 let lotSeq = entries.first { $0.type == RecordType.lot.rawValue }?.seq
-                return RecordedUpload(lotSeq: lotSeq, gradingSeq: entry.seq, grading: grading)
+                // Corrections carry the lot code, so the lot's entries hold every one of them.
+                return RecordedUpload(lotSeq: lotSeq, gradingSeq: entry.seq, grading: grading,
+                                      current: CurrentGrading(lotEntries: try ledger.entries(lotCode: lotCode)))
             }
         }
         return nil

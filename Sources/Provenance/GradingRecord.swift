@@ -19,9 +19,13 @@ public struct GradingRecord: Sendable, Equatable {
     /// `lotGrade`. Stored as `"held": true` only; entries without the field (including every
     /// entry written before it existed) are not held.
     public var held: Bool
+    /// Why the policy held the lot (`hold_reason`, only with `held`). Nil for a lot not held and
+    /// for holds recorded before reasons were.
+    public var holdReason: HoldReason?
 
+    /// `holdReason` implies `held`.
     public init(lotCode: String, model: String, policy: String, uploadDigest: String?, images: [GradedImage],
-                lotGrade: String, distribution: [String: Int], needsReview: Int, held: Bool = false) {
+                lotGrade: String, distribution: [String: Int], needsReview: Int, held: Bool = false, holdReason: HoldReason? = nil) {
         self.lotCode = lotCode
         self.model = model
         self.policy = policy
@@ -30,7 +34,8 @@ public struct GradingRecord: Sendable, Equatable {
         self.lotGrade = lotGrade
         self.distribution = distribution
         self.needsReview = needsReview
-        self.held = held
+        self.held = held || holdReason != nil
+        self.holdReason = holdReason
     }
 
     var fields: [String: JSONValue] {
@@ -42,6 +47,7 @@ public struct GradingRecord: Sendable, Equatable {
         ]
         fields["upload_digest"] = uploadDigest.map(JSONValue.string)
         if held { fields["held"] = .bool(true) }
+        fields["hold_reason"] = holdReason.map { .string($0.rawValue) }
         return fields
     }
 
@@ -69,6 +75,15 @@ public struct GradingRecord: Sendable, Equatable {
         // One spelling of "not held": leaving the field out.
         if reader.strict, recordedHold == false { throw EntryError.notCanonical }
         held = recordedHold ?? false
+        if let code = try reader.optionalString("hold_reason") {
+            guard held else { throw EntryError.invalidField(field: "hold_reason", reason: "is recorded only with \"held\": true") }
+            guard let reason = HoldReason(rawValue: code) else {
+                throw EntryError.invalidField(field: "hold_reason", reason: "'\(EntryValidator.printable(code))' is not one of \(HoldReason.codes)")
+            }
+            holdReason = reason
+        } else {
+            holdReason = nil
+        }
     }
 }
 

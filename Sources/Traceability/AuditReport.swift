@@ -9,6 +9,16 @@ public struct AuditReport: Sendable {
         public let lot: Recorded<LotRecord>
         public let latestGrading: Recorded<GradingRecord>?
         public let corrections: [Recorded<CorrectionRecord>]
+        /// The lot's state now (`LotState`); nil when its entries do not form one lot's record
+        /// (the verification above says why).
+        public let state: LotState?
+
+        /// The lot grade now, as the report shows and counts it: "Held for review" while held,
+        /// else the latest grading's grade with corrections applied.
+        public var currentGrade: String? {
+            guard let state, let grade = state.currentGrade else { return latestGrading?.record.lotGrade }
+            return state.isHeld ? AuditReport.heldGrade : grade
+        }
 
         /// Why an inspector should look at this lot, empty when nothing stands out.
         public var reviewReasons: [String] {
@@ -18,12 +28,17 @@ public struct AuditReport: Sendable {
                 reasons.append("\(Self.count(grading.needsReview, "photo")) below the confidence threshold")
             }
             if grading.unreadableCount > 0 { reasons.append("\(Self.count(grading.unreadableCount, "unreadable photo"))") }
-            let amendments = corrections.filter { $0.record.corrects == latestGrading?.seq }.map(\.record)
-            if grading.isHeld(correctedBy: amendments) {
-                reasons.append("held for review")
-            } else if !grading.isConformant(correctedBy: amendments) {
-                reasons.append("lot grade \(grading.lotGrade(correctedBy: amendments))")
+            guard let state, let current = state.current else {
+                reasons.append("its entries do not form one lot's record")
+                return reasons
             }
+            if state.isHeld {
+                reasons.append("held for review: " + (grading.holdExplanation ?? "the grading names a hold") + "; suggested \(grading.lotGrade)")
+            } else if let decision = current.decision {
+                reasons.append("grade decided by review (correction #\(decision.entry.seq)\(decision.record.reviewer.map { " by \($0)" } ?? "")); "
+                               + "the grading said \(grading.lotGrade)\(grading.held ? ", held for review" : "")")
+            }
+            if !state.isHeld, !grading.isConformant(correctedBy: current.corrections) { reasons.append("lot grade \(current.grade)") }
             if !corrections.isEmpty { reasons.append(Self.count(corrections.count, "correction")) }
             return reasons
         }
@@ -55,6 +70,9 @@ public struct AuditReport: Sendable {
     public let verification: VerificationOutcome
     public let lots: [LotStatus]
 
+    /// How a held lot is counted in the grade charts: not under any grade.
+    public static let heldGrade = "Held for review"
+
     public init(ledgerName: String, generatedAt: String, ledger: LedgerSnapshot, verification: VerificationOutcome) {
         self.ledgerName = ledgerName
         self.generatedAt = generatedAt
@@ -63,23 +81,24 @@ public struct AuditReport: Sendable {
         lots = ledger.lots.map { lot in
             let gradings = ledger.gradings(lotCode: lot.record.lotCode)
             let related = Set([lot.seq] + gradings.map(\.seq))
-            return LotStatus(lot: lot, latestGrading: gradings.last, corrections: ledger.corrections(of: related))
+            return LotStatus(lot: lot, latestGrading: gradings.last, corrections: ledger.corrections(of: related),
+                             state: try? ledger.lotState(code: lot.record.lotCode))
         }
     }
 
     public var lotsNeedingReview: [LotStatus] { lots.filter { !$0.reviewReasons.isEmpty } }
 
-    /// Every grade that appears in a lot grade or a photo distribution, in display order.
+    /// Every grade that appears in a lot grade now or a photo distribution, in display order.
     public var grades: [String] {
-        GradePalette.ordered(ledger.gradings.flatMap { [$0.record.lotGrade] + $0.record.distribution.keys })
+        GradePalette.ordered(ledger.gradings.flatMap { $0.record.distribution.keys } + lots.compactMap(\.currentGrade))
     }
 
-    /// Lots per (harvest date, latest lot grade), for the over-time chart.
+    /// Lots per (harvest date, lot grade now), for the over-time chart.
     public var lotsByHarvestDate: [(date: String, counts: [String: Int])] {
         var byDate: [String: [String: Int]] = [:]
         for status in lots {
             let date = status.lot.record.harvestDate
-            let grade = status.latestGrading?.record.lotGrade ?? "Not graded"
+            let grade = status.currentGrade ?? "Not graded"
             byDate[date, default: [:]][grade, default: 0] += 1
         }
         return byDate.keys.sorted().map { ($0, byDate[$0]!) }
@@ -91,8 +110,8 @@ public struct AuditReport: Sendable {
         return groups.keys.sorted().map { groupKey in
             var lotsByGrade: [String: Int] = [:], photosByGrade: [String: Int] = [:]
             for status in groups[groupKey]! {
-                guard let grading = status.latestGrading?.record else { continue }
-                lotsByGrade[grading.lotGrade, default: 0] += 1
+                guard let grading = status.latestGrading?.record, let grade = status.currentGrade else { continue }
+                lotsByGrade[grade, default: 0] += 1
                 for (grade, count) in grading.distribution { photosByGrade[grade, default: 0] += count }
             }
             return GroupDistribution(key: groupKey, label: label(groupKey), lotCount: groups[groupKey]!.count,

@@ -119,7 +119,7 @@ public enum AuditReportRenderer {
         let bars = data.map { date, counts in
             SVGBarChart.Bar(label: date, segments: series.map { ($0, counts[$0] ?? 0) })
         }
-        html += "<p class=\"muted\">Each bar counts the lots harvested that day, coloured by the lot grade of their latest grading.</p>\n"
+        html += "<p class=\"muted\">Each bar counts the lots harvested that day, coloured by their lot grade now (the latest grading, reviewers' corrections applied; held lots apart).</p>\n"
         html += SVGBarChart.vertical(bars, series: series, title: "Lots per harvest date by lot grade",
                                      xTitle: "harvest date", yTitle: "lots")
         return html + "\n"
@@ -148,11 +148,11 @@ public enum AuditReportRenderer {
         var html = "<h2 id=\"review\">Lots needing review</h2>\n"
         let lots = report.lotsNeedingReview
         guard !lots.isEmpty else { return html + "<p>None: every lot was graded with confident, readable photos and a sale grade.</p>\n" }
-        html += "<table><tr><th>lot</th><th>origin</th><th>lot grade</th><th>why</th><th>grading entry</th></tr>\n"
+        html += "<table><tr><th>lot</th><th>origin</th><th>lot grade now</th><th>why</th><th>grading entry</th></tr>\n"
         for status in lots {
             let grading = status.latestGrading
             html += "<tr><td><code>\(shown(status.lot.record.lotCode))</code></td><td>\(shown(status.lot.record.originCode))</td>"
-            html += "<td>\(shown(grading?.record.lotGrade ?? "–"))</td><td>\(shown(status.reviewReasons.joined(separator: "; ")))</td>"
+            html += "<td>\(shown(status.currentGrade ?? "–"))</td><td>\(shown(status.reviewReasons.joined(separator: "; ")))</td>"
             html += "<td>\(grading.map { "#\($0.seq)" } ?? "–")</td></tr>\n"
         }
         return html + "</table>\n"
@@ -167,7 +167,8 @@ public enum AuditReportRenderer {
             let target = report.ledger.entry(seq: correction.record.corrects)
             let targetText = target.map { "#\($0.seq): \(EntrySummary.describe($0))" } ?? "#\(correction.record.corrects) (not found)"
             html += "<tr><td>#\(correction.seq)</td><td class=\"time\">\(shown(correction.recordedAt))</td>"
-            html += "<td>\(shown(targetText))</td><td>\(shown(correction.record.reason))"
+            let byline = correction.record.reviewer.map { "by \($0): " } ?? ""
+            html += "<td>\(shown(targetText))</td><td>\(shown(byline + correction.record.reason))"
             html += "<br><code>\(shown(correction.record.changesText))</code></td></tr>\n"
         }
         return html + "</table>\n"

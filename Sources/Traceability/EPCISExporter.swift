@@ -2,7 +2,9 @@ import LedgerStore
 import Provenance
 
 /// Builds a GS1 EPCIS 2.0 JSON-LD `EPCISDocument` from the ledger: one `ObjectEvent` per
-/// grading entry (see `Sources/Traceability/README.md` for the field mapping).
+/// grading entry, and one per reviewer's decision (a correction setting a grading's lot grade),
+/// so the original grading stays visible and the latest event of a lot is its state now (see
+/// `Sources/Traceability/README.md` for the field mapping).
 public struct EPCISExporter: Sendable {
     /// JSON-LD prefix for our extension fields (ledger seq, leaf hash, origin code, grade).
     public static let namespacePrefix = "agritrace"
@@ -32,13 +34,39 @@ public struct EPCISExporter: Sendable {
 
     public init(options: Options = Options()) { self.options = options }
 
-    /// The gradings the options select, in ledger order.
-    public func selectedGradings(in ledger: LedgerSnapshot) -> [Recorded<GradingRecord>] {
-        ledger.gradings.filter { grading in
-            if let lot = options.lotCode, grading.record.lotCode != lot { return false }
-            if let since = options.sinceDate, String(grading.recordedAt.prefix(10)) < since { return false }
-            return true
+    /// What becomes an event: a grading, or a decision about one (a correction setting its lot grade).
+    public enum Inspection: Sendable {
+        case grading(Recorded<GradingRecord>)
+        case decision(Recorded<CorrectionRecord>, of: Recorded<GradingRecord>)
+
+        var entry: LedgerEntry {
+            switch self {
+            case .grading(let grading): return grading.entry
+            case .decision(let correction, _): return correction.entry
+            }
         }
+        var grading: Recorded<GradingRecord> {
+            switch self {
+            case .grading(let grading), .decision(_, of: let grading): return grading
+            }
+        }
+    }
+
+    /// The gradings and decisions the options select, in ledger order.
+    public func selectedInspections(in ledger: LedgerSnapshot) -> [Inspection] {
+        var inspections: [Inspection] = []
+        for grading in ledger.gradings {
+            inspections.append(.grading(grading))
+            for correction in ledger.corrections(of: [grading.seq])
+            where correction.record.correctsLeafHash == grading.leafHashHex && correction.record.changes["lot_grade"]?.stringValue != nil {
+                inspections.append(.decision(correction, of: grading))
+            }
+        }
+        return inspections.filter { inspection in
+            if let lot = options.lotCode, inspection.grading.record.lotCode != lot { return false }
+            if let since = options.sinceDate, String(inspection.entry.recordedAt.prefix(10)) < since { return false }
+            return true
+        }.sorted { $0.entry.seq < $1.entry.seq }
     }
 
     /// `creationDate` is passed in so exports are reproducible in tests.
@@ -47,8 +75,8 @@ public struct EPCISExporter: Sendable {
         // the event record (ADD, with harvest date and origin); later re-gradings OBSERVE it.
         var seenLots = Set<String>()
         let firstGradings = Set(ledger.gradings.filter { seenLots.insert($0.record.lotCode).inserted }.map(\.seq))
-        let events = selectedGradings(in: ledger).map {
-            event(for: $0, in: ledger, isFirstOfLot: firstGradings.contains($0.seq))
+        let events = selectedInspections(in: ledger).map { inspection in
+            event(for: inspection, in: ledger, isFirstOfLot: { if case .grading(let g) = inspection { firstGradings.contains(g.seq) } else { false } }())
         }
         return .object([
             ("@context", .array([
@@ -62,10 +90,18 @@ public struct EPCISExporter: Sendable {
         ])
     }
 
-    func event(for recorded: Recorded<GradingRecord>, in ledger: LedgerSnapshot, isFirstOfLot: Bool) -> OrderedJSON {
+    func event(for inspection: Inspection, in ledger: LedgerSnapshot, isFirstOfLot: Bool) -> OrderedJSON {
+        let recorded = inspection.grading
         let grading = recorded.record
-        // A reviewer's correction of the lot grade releases a hold, as on the label.
-        let corrections = ledger.corrections(of: [recorded.seq]).map(\.record)
+        let entry = inspection.entry
+        // A grading's event says what the grading decided; a decision's event, the lot's state
+        // after the corrections of that grading up to it (a reviewer's lot grade releases a hold).
+        let corrections: [CorrectionRecord]
+        switch inspection {
+        case .grading: corrections = []
+        case .decision(let decision, _):
+            corrections = ledger.corrections(of: [recorded.seq]).filter { $0.seq <= decision.seq }.map(\.record)
+        }
         // The ledger refuses a grading of an unregistered lot, so the lot is normally there.
         let lot = ledger.lot(code: grading.lotCode)?.record
         let identifier = lot?.identifier ?? LotIdentifier(lot: grading.lotCode, gtin: nil)
@@ -79,9 +115,9 @@ public struct EPCISExporter: Sendable {
 
         var members: [(String, OrderedJSON)] = [
             ("type", .string("ObjectEvent")),
-            ("eventTime", .string(recorded.recordedAt)),
+            ("eventTime", .string(entry.recordedAt)),
             ("eventTimeZoneOffset", .string(options.timeZoneOffset)),
-            ("eventID", .string("urn:agritrace:leaf:\(recorded.leafHashHex)")),
+            ("eventID", .string("urn:agritrace:leaf:\(entry.leafHash.hex)")),
             ("quantityList", .array([.object(quantity)])),
             ("action", .string(isFirstOfLot ? "ADD" : "OBSERVE")),
             ("bizStep", .string("inspecting")),
@@ -100,13 +136,23 @@ public struct EPCISExporter: Sendable {
         }
         if let lot { members.append(("agritrace:originCode", .string(lot.originCode))) }
         members += [
-            ("agritrace:seq", .int(recorded.seq)),
-            ("agritrace:leafHash", .string(recorded.leafHashHex)),
-            ("agritrace:lotGrade", .string(grading.lotGrade)),
-            ("agritrace:photoCount", .int(grading.images.count)),
-            ("agritrace:model", .string(grading.model)),
-            ("agritrace:policy", .string(grading.policy)),
+            ("agritrace:seq", .int(entry.seq)),
+            ("agritrace:leafHash", .string(entry.leafHash.hex)),
+            ("agritrace:lotGrade", .string(grading.lotGrade(correctedBy: corrections))),
+            ("agritrace:heldForReview", .bool(grading.isHeld(correctedBy: corrections))),
         ]
+        switch inspection {
+        case .grading:
+            if let reason = grading.holdReason { members.append(("agritrace:holdReason", .string(reason.rawValue))) }
+            members += [
+                ("agritrace:photoCount", .int(grading.images.count)),
+                ("agritrace:model", .string(grading.model)),
+                ("agritrace:policy", .string(grading.policy)),
+            ]
+        case .decision(let decision, _):
+            members += [("agritrace:corrects", .int(recorded.seq)), ("agritrace:reason", .string(decision.record.reason))]
+            if let reviewer = decision.record.reviewer { members.append(("agritrace:reviewer", .string(reviewer))) }
+        }
         return .object(members)
     }
 }

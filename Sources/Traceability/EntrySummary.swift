@@ -22,7 +22,7 @@ public enum EntrySummary {
             var photos = "\(grading.images.count) photos"
             if grading.unreadableCount > 0 { photos += " (\(grading.unreadableCount) unreadable)" }
             var grade = "lot grade \(grading.lotGrade)"
-            if grading.held { grade += ", HELD FOR REVIEW by the grading policy" }
+            if let why = grading.holdExplanation { grade += ", HELD FOR REVIEW by the grading policy: \(why)" }
             var parts = ["grading of lot \(grading.lotCode): \(grade)", photos,
                          "distribution \(grading.distributionText)", "classes \(grading.classDistributionText)"]
             if grading.needsReview > 0 { parts.append("\(grading.needsReview) need review") }
@@ -30,7 +30,7 @@ public enum EntrySummary {
             parts.append("policy \(grading.policy)")
             return parts.joined(separator: "; ")
         case .correction(let correction):
-            return "correction of entry #\(correction.corrects): \(correction.reason) (\(correction.changesText))"
+            return "correction of entry #\(correction.corrects)\(correction.attributedReason) (\(correction.changesText))"
         case .key(let key):
             return "signing key \(key.action == .add ? "added" : "retired"): \(key.vkey)"
         }

@@ -145,7 +145,7 @@ public struct LabelVerdict: Sendable {
 
         let asOf = "as of the cooperative's ledger \(checkpoint.origin) on \(statement.newestRecordedAt) (\(checkpoint.size) entries)"
         let headline = state.isHeld
-            ? "VERIFIED: lot \(lot.lotCode) is HELD FOR REVIEW (grade \"\(grade)\"), not cleared for sale, \(asOf)."
+            ? "VERIFIED: lot \(lot.lotCode) is HELD FOR REVIEW, not graded: no grade may be claimed for it yet (the grading suggested \"\(grading.record.lotGrade)\"), \(asOf)."
             : "VERIFIED: lot \(lot.lotCode), grade \(grade) \(asOf)."
         var details: [String] = []
         let place = origin.location.map { " at \($0)" } ?? ""
@@ -153,11 +153,17 @@ public struct LabelVerdict: Sendable {
         details.append("lot \(lot.lotCode): \(lot.crop), harvested \(lot.harvestDate), cooperative \(lot.cooperative)\(lot.quantityKilogramsText.map { ", \($0) kg" } ?? "") (entry #\(state.lotEntry.seq))")
         let record = grading.record
         details.append("latest grading on \(grading.recordedAt): \(record.images.count) photos (\(record.distributionText)), model \(record.model.prefix(16))…, policy \(record.policy.prefix(16))… (entry #\(grading.seq))")
+        if state.isHeld, let why = record.holdExplanation {
+            details.append("held for review by the grading policy: \(why); a person has not decided its grade")
+        } else if let decision = state.current?.decision {
+            details.append("grade \(grade) decided by review: correction #\(decision.entry.seq) on \(decision.entry.recordedAt)\(decision.record.attributedReason)"
+                           + (record.held ? " (the grading had held the lot and suggested \(record.lotGrade))" : " (the grading said \(record.lotGrade))"))
+        }
         for older in state.gradings.dropLast() {
             details.append("superseded: grading of \(older.recordedAt) said \(older.record.lotGrade) (entry #\(older.seq))")
         }
         for correction in state.corrections {
-            details.append("correction of entry #\(correction.record.corrects) on \(correction.recordedAt): \(correction.record.reason) (\(correction.record.changesText)) — applied (entry #\(correction.seq))")
+            details.append("correction of entry #\(correction.record.corrects) on \(correction.recordedAt)\(correction.record.attributedReason) (\(correction.record.changesText)) — applied (entry #\(correction.seq))")
         }
         for change in state.unappliedChanges {
             details.append("\(change) was corrected in a way this check does not interpret; see `agritrace trace \(lot.lotCode)`")

@@ -39,6 +39,22 @@ extension GradingRecord {
         !Self.rejectGrades.contains(lotGrade(correctedBy: corrections).lowercased()) && !isHeld(correctedBy: corrections)
     }
 
+    /// Why the policy held the lot, in words from the entry's own counts; nil when not held.
+    public var holdExplanation: String? {
+        guard held else { return nil }
+        let readable = images.count - unreadableCount
+        switch holdReason {
+        case .photosNeedReview?:
+            return "\(needsReview) of \(readable) readable photo\(readable == 1 ? "" : "s") need review (the model was unsure of them), more than the grading policy allows"
+        case .noReadablePhotos?:
+            return "none of its \(images.count) photo\(images.count == 1 ? "" : "s") could be read"
+        case .lotGradeUncertain?:
+            return "the grading was less sure of the lot's grade than the grading policy requires"
+        case nil:
+            return "\(needsReview) of \(readable) readable photo\(readable == 1 ? "" : "s") need review (the grading entry predates recorded reasons)"
+        }
+    }
+
     public var unreadableCount: Int {
         images.filter { if case .unreadable = $0 { return true }; return false }.count
     }
@@ -61,6 +77,9 @@ extension GradingRecord {
 }
 
 extension CorrectionRecord {
+    /// " by Trần Văn Nam: reason", or ": reason" when no reviewer is named; follows "correction #7".
+    public var attributedReason: String { (reviewer.map { " by \($0)" } ?? "") + ": " + reason }
+
     /// The corrected values as "field = value" text.
     public var changesText: String {
         changes.keys.sorted().map { key in

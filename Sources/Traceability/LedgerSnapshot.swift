@@ -114,3 +114,36 @@ extension LedgerSnapshot {
                   checkpoints: ((try? ledger.checkpoints()) ?? []).map(CheckpointRecord.init))
     }
 }
+
+extension LedgerSnapshot {
+    /// The state of lot `code` from its entries here: the lot, its gradings, the origin it names
+    /// now (after corrections of the lot) and every correction of these. Nil for an unknown lot;
+    /// throws when the entries do not form one lot's record.
+    public func lotState(code: String) throws(LotStateError) -> LotState? {
+        guard let lot = lot(code: code) else { return nil }
+        return try state(of: lot)
+    }
+
+    /// Every lot's state, in ledger order; a lot whose entries do not form one record is
+    /// returned as its error (`ledger verify` names the entry).
+    public func lotStates() -> [(code: String, state: Result<LotState, LotStateError>)] {
+        lots.map { lot in (lot.record.lotCode, Result { () throws(LotStateError) in try state(of: lot) }) }
+    }
+
+    private func state(of lot: Recorded<LotRecord>) throws(LotStateError) -> LotState {
+        var seqs = Set([lot.seq] + gradings(lotCode: lot.record.lotCode).map(\.seq))
+        var originCode = lot.record.originCode
+        for correction in corrections(of: [lot.seq]) {
+            if case .string(let changed)? = correction.record.changes["origin_code"] { originCode = changed }
+        }
+        if let origin = origin(code: originCode) { seqs.insert(origin.seq) }
+        // Corrections of corrections are followed too, until nothing new turns up.
+        var frontier = seqs
+        while !frontier.isEmpty {
+            let found = Set(corrections(of: frontier).map(\.seq)).subtracting(seqs)
+            seqs.formUnion(found)
+            frontier = found
+        }
+        return try LotState(entries: seqs.sorted().compactMap(entry(seq:)))
+    }
+}

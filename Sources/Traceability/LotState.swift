@@ -14,8 +14,10 @@ public struct LotState: Sendable {
     public let origin: OriginRecord
     /// Every grading of the lot, oldest first; the last one is the lot's grading now.
     public let gradings: [Recorded<GradingRecord>]
+    /// The latest grading with its corrections: the lot's grade and hold now.
+    public let current: CurrentGrading?
     /// The latest grading's lot grade with corrections of that grading applied.
-    public let currentGrade: String?
+    public var currentGrade: String? { current?.grade }
     public let corrections: [Recorded<CorrectionRecord>]
     /// Corrected fields this code does not know how to apply ("entry #7: field x"), shown to the
     /// reader rather than silently ignored.
@@ -27,7 +29,7 @@ public struct LotState: Sendable {
 
     /// Held for review by the latest grading's policy and not released by a correction of its
     /// lot grade (`GradingRecord.isHeld(correctedBy:)`).
-    public let isHeld: Bool
+    public var isHeld: Bool { current?.isHeld ?? false }
 
     /// Builds the state from exactly the lot's entries: one lot entry, the origin registration
     /// its (corrected) origin code names, its gradings, and corrections of any of these.
@@ -53,7 +55,6 @@ public struct LotState: Sendable {
         let bySeq = Dictionary(uniqueKeysWithValues: sorted.map { ($0.seq, $0) })
         var unapplied: [String] = []
         var lotChanges: [[String: JSONValue]] = [], originChanges: [Int: [[String: JSONValue]]] = [:]
-        var gradeCorrections: [Int: [CorrectionRecord]] = [:]
         for correction in corrections {
             let record = correction.record
             guard let target = bySeq[record.corrects], target.leafHash.hex == record.correctsLeafHash else {
@@ -65,7 +66,7 @@ public struct LotState: Sendable {
             switch try? target.record() {
             case .lot: lotChanges.append(record.changes)
             case .origin: originChanges[target.seq, default: []].append(record.changes)
-            case .grading: gradeCorrections[target.seq, default: []].append(record)
+            case .grading: break   // the latest grading's corrections are applied by `CurrentGrading`
             default: unapplied.append("correction #\(correction.seq) amends correction #\(target.seq)")
             }
         }
@@ -109,16 +110,11 @@ public struct LotState: Sendable {
                 }
             }
         }
-        var grade: String?, held = false
-        if let latest = gradings.last {
-            let amendments = gradeCorrections[latest.seq] ?? []
-            for changes in amendments.map(\.changes) {
-                for (key, value) in changes.sorted(by: { $0.key < $1.key }) where !(key == "lot_grade" && value.stringValue != nil) {
-                    unapplied.append("grading entry #\(latest.seq): field \(key)")
-                }
+        let current = CurrentGrading(lotEntries: sorted)
+        for amendment in current?.amendments ?? [] {
+            for (key, value) in amendment.record.changes.sorted(by: { $0.key < $1.key }) where !(key == "lot_grade" && value.stringValue != nil) {
+                unapplied.append("grading entry #\(amendment.record.corrects): field \(key)")
             }
-            grade = latest.record.lotGrade(correctedBy: amendments)
-            held = latest.record.isHeld(correctedBy: amendments)
         }
         let conflicts = origin.conflicts(farmID: lot.farmID, crop: lot.crop)
         self.lotEntry = lotEntry
@@ -126,8 +122,7 @@ public struct LotState: Sendable {
         self.originEntry = originEntry
         self.origin = origin
         self.gradings = gradings
-        self.currentGrade = grade
-        self.isHeld = held
+        self.current = current
         self.corrections = corrections
         self.unappliedChanges = unapplied
         self.originConflicts = conflicts

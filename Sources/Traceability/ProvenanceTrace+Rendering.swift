@@ -10,6 +10,12 @@ extension ProvenanceTrace {
         case .identifier(let id): out = "Provenance of lot \(id.lot) (\(id.uri))\n"
         case .origin(let code): out = "Provenance of origin code \(code)\n"
         }
+        for (code, state) in lotStates {
+            switch state {
+            case .success(let state): out += "Now: lot \(code): \(state.statusText)\n"
+            case .failure(let error): out += "Now: lot \(code): its entries do not form one lot's record (\(error)); run `agritrace ledger verify`\n"
+            }
+        }
         out += "\n"
         for entry in entries {
             out += "#\(entry.seq)  \(entry.recordedAt)  \(EntrySummary.describe(entry))\n"
@@ -57,6 +63,23 @@ extension ProvenanceTrace {
                     ("leaf_hash", .string(entry.leafHash.hex)),
                     ("summary", .string(EntrySummary.describe(entry))),
                     ("entry", OrderedJSON(entry.body.json)),
+                ])
+            })),
+            ("lots", .array(lotStates.map { code, result in
+                guard case .success(let state) = result else {
+                    return .object([("lot_code", .string(code)), ("status", .string("not one lot's record"))])
+                }
+                let current = state.current
+                return .object([
+                    ("lot_code", .string(code)),
+                    ("held", .bool(state.isHeld)),
+                    // No grade may be claimed for a held lot; the grading's suggestion is beside it.
+                    ("grade", state.isHeld ? .null : current.map { .string($0.grade) } ?? .null),
+                    ("suggested_grade", current.map { .string($0.grading.lotGrade) } ?? .null),
+                    ("hold_reason", current?.grading.holdReason.map { .string($0.rawValue) } ?? .null),
+                    ("grading_seq", current.map { .int($0.gradingEntry.seq) } ?? .null),
+                    ("decided_by_correction", current?.decision.map { .int($0.entry.seq) } ?? .null),
+                    ("status", .string(state.statusText)),
                 ])
             })),
             ("checkpoint", checkpointJSON),

@@ -7,6 +7,9 @@ public struct ProvenanceTrace: Sendable {
     public let resolved: TraceQuery
     public let entries: [LedgerEntry]
     public let checkpoint: CheckpointRecord?
+    /// Where each traced lot stands now (`LotState`: held, a reviewer's grade, or the grading's),
+    /// by lot code in ledger order; a lot whose entries do not form one record is its error.
+    public let lotStates: [(code: String, state: Result<LotState, LotStateError>)]
 
     /// Resolves `query` as a GS1 Digital Link or fallback URI, a lot code, or an origin code, in
     /// that order (the ledger keeps lot codes and origin codes unique within their kind).
@@ -54,6 +57,7 @@ public struct ProvenanceTrace: Sendable {
             frontier = found
         }
         entries = seqs.sorted().compactMap(ledger.entry(seq:))
+        lotStates = ledger.lotStates().filter { lotCodes.contains($0.code) }
         checkpoint = ledger.latestCheckpoint(covering: Array(seqs))
     }
 }

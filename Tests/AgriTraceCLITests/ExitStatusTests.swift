@@ -135,7 +135,15 @@ import TestSupport
             Row(["ledger", "witness", "--ledger", s.ledger, "--key", s.key, "--log-vkey", s.path("coop.vkey"),
                  "--state", s.path("w1.state")], 2, says: "not a witness key"),
 
-            Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--model", s.model, "--quiet"], 0),
+            // Already recorded, and lots of it are still held for review: as on the first run.
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.key, "--model", s.model, "--quiet"], 1),
+            Row(["review", "--ledger", s.ledger], 1, says: "HELD FOR REVIEW"),
+            Row(["review", "--ledger", s.path("corrupt.db")], 3),
+            Row(["review", "NO-SUCH-LOT", "--accept", "--ledger", s.ledger, "--key", s.key], 1, says: "no lot \"NO-SUCH-LOT\""),
+            Row(["review", "DT-LV-261103-02", "--grade", "Compost", "--reason", "x", "--ledger", s.ledger, "--key", s.key], 2,
+                says: "not one of the grading policy's grades"),
+            Row(["review", "DT-LV-261103-02", "--accept", "--ledger", s.ledger], 2, says: "needs --key"),
+            Row(["review", "DT-LV-261103-02", "--accept", "--ledger", s.path("nope.db"), "--key", s.key], 2, says: "nope.db: not found"),
             Row(["grade", FixtureFiles.url("uploads/zip-slip.zip").path, "--ledger", s.ledger, "--key", s.key, "--model", s.model], 2),
             Row(["grade", s.path("nope.zip"), "--ledger", s.ledger, "--key", s.key], 2, says: "nope.zip: not found"),
             Row(["grade", sample, "--ledger", s.path("nope.db"), "--key", s.key], 2, says: "nope.db: not found"),

@@ -37,7 +37,7 @@ import TestSupport
         let bundle = out + "/DT-LV-261103-01.proof"
         let verified = try AgriTraceBinary.run(["verify-label", bundle, "--vkey", vkey, "--lot", "DT-LV-261103-01", "--origin", "VN-DTOR-0141"])
         #expect(verified.status == 0, "\(verified.stdout)")
-        #expect(verified.stdout.hasPrefix(grading.held ? "VERIFIED: lot DT-LV-261103-01 is HELD FOR REVIEW (grade \"\(grading.lotGrade)\")"
+        #expect(verified.stdout.hasPrefix(grading.held ? "VERIFIED: lot DT-LV-261103-01 is HELD FOR REVIEW, not graded: no grade may be claimed for it yet (the grading suggested \"\(grading.lotGrade)\")"
                                                        : "VERIFIED: lot DT-LV-261103-01, grade \(grading.lotGrade) as of"), "\(verified.stdout)")
 
         // A forged grade in the bundle's grading entry is caught.

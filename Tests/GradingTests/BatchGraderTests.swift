@@ -40,7 +40,11 @@ import TestSupport
             }
             #expect(grading.distribution == Dictionary(uniqueKeysWithValues: policy.grades.map { ($0, counts[$0, default: 0]) }))
             #expect(grading.lotGrade == policy.lotGrade(counts: counts))
+            // The hold and its reason are the policy's, for exactly this lot's photos.
+            let reason = policy.holdReason(readable: grading.images.count, needingReview: grading.needsReview)
+            #expect(grading.held == (reason != nil) && grading.holdReason == reason, "\(grading.lotCode)")
         }
+        #expect(ledger.gradings.contains { $0.held }, "the sample should hold a lot under this classifier, or nothing is tested")
     }
 
     @Test func resultsDoNotDependOnJobsOrBatchSize() throws {
@@ -66,7 +70,9 @@ import TestSupport
         #expect(again.lots.map(\.distribution) == first.lots.map(\.distribution))
         #expect(again.lots.map(\.needsReview) == first.lots.map(\.needsReview))
         #expect(again.lots.map(\.gradingSeq) == [0, 1, 2, 3, 4])
-        #expect(again.isClean)
+        // The same verdict as the first run, lot by lot: nothing was decided in between.
+        #expect(again.isClean == first.isClean)
+        #expect(again.lots.map(\.held) == first.lots.map(\.held))
         #expect(ledger.lots.count == 5)
         #expect(again.ledger.entriesWritten == 0)
         #expect(again.lots.allSatisfy { $0.status == .alreadyRecorded })

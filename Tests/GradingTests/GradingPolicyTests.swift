@@ -1,4 +1,5 @@
 import Foundation
+import Provenance
 import Testing
 @testable import Grading
 
@@ -32,6 +33,10 @@ import Testing
         #expect(!policy.isHeld(readable: 8, needingReview: 2))   // 25 % is not above 25 %
         #expect(policy.isHeld(readable: 7, needingReview: 2))
         #expect(policy.isHeld(readable: 0, needingReview: 0))
+        // The reason recorded with the hold names which rule held the lot.
+        #expect(policy.holdReason(readable: 8, needingReview: 2) == nil)
+        #expect(policy.holdReason(readable: 7, needingReview: 2) == .photosNeedReview)
+        #expect(policy.holdReason(readable: 0, needingReview: 0) == .noReadablePhotos)
     }
 
     @Test func badPoliciesAreRefusedWithTheReason() throws {

@@ -7,9 +7,9 @@ import Testing
 /// a correction that sets the lot grade (a person decided).
 @Suite struct GradingHoldTests {
     /// A grading body as a person writes it, with `held` spelled as given (nil = no field).
-    static func grading(held: String?, lotGrade: String = "Premium") throws -> ProvenanceRecord {
+    static func grading(held: String?, reason: String? = nil, lotGrade: String = "Premium") throws -> ProvenanceRecord {
         let hex = String(repeating: "ab", count: 32)
-        let heldField = held.map { ",\"held\":\($0)" } ?? ""
+        let heldField = (held.map { ",\"held\":\($0)" } ?? "") + (reason.map { ",\"hold_reason\":\($0)" } ?? "")
         let json = """
             {"type":"grading","lot_code":"DT-LV-261103-01","model":"\(hex)","policy":"\(hex)",\
             "images":[{"file":"IMG_1.jpg","sha256":"\(hex)","class":0,"scores_bp":[6000,4000],"grade":"Premium","needs_review":true}],\
@@ -55,5 +55,45 @@ import Testing
         // A grade that names a hold holds the lot, whoever set it.
         let rehold = CorrectionRecord(corrects: 3, correctsLeafHash: hex, reason: "second look", changes: ["lot_grade": .string("Held")])
         #expect(grading.isHeld(correctedBy: [reviewed, rehold]))
+    }
+
+    /// The reason is a code every reader can put in its own words; an old hold has none.
+    @Test func theHoldReasonIsAKnownCodeRecordedOnlyWithTheHold() throws {
+        for reason in HoldReason.allCases {
+            let record = try Self.grading(held: "true", reason: "\"\(reason.rawValue)\"")
+            #expect(try Self.record(record).holdReason == reason)
+            #expect(record.body.fields["hold_reason"] == .string(reason.rawValue))
+            #expect(try Self.record(ProvenanceRecord(record.body)).holdReason == reason)
+        }
+        #expect(try Self.record(Self.grading(held: "true")).holdReason == nil)
+        // A reason without the hold, an unknown code or a non-string is refused, as written and as stored.
+        for (held, reason) in [(nil, "\"photos_need_review\""), ("true", "\"the model was tired\""), ("true", "3"), ("true", "\"\"")] {
+            #expect(throws: EntryError.self, "\(held ?? "-") \(reason)") { try Self.grading(held: held, reason: reason) }
+        }
+        var fields = try Self.grading(held: "true", reason: "\"no_readable_photos\"").body.fields
+        fields["held"] = nil
+        #expect(throws: EntryError.self) { try ProvenanceRecord(EntryBody(type: "grading", fields: fields)) }
+        // The writer's side: a reason implies the hold.
+        let written = try Self.record(Self.grading(held: nil))
+        let withReason = GradingRecord(lotCode: written.lotCode, model: written.model, policy: written.policy, uploadDigest: nil,
+                                       images: written.images, lotGrade: written.lotGrade, distribution: written.distribution,
+                                       needsReview: written.needsReview, holdReason: .photosNeedReview)
+        #expect(withReason.held && ProvenanceRecord.grading(withReason).body.fields["held"] == .bool(true))
+    }
+
+    /// Who decided travels with the correction and obeys the entry text rules.
+    @Test func aCorrectionNamesItsReviewerOnlyWithPlainText() throws {
+        let hex = String(repeating: "ef", count: 32)
+        func correction(reviewer: String?) -> ProvenanceRecord {
+            .correction(CorrectionRecord(corrects: 3, correctsLeafHash: hex, reason: "reviewed by hand", reviewer: reviewer,
+                                         lotCode: "DT-LV-261103-01", changes: ["lot_grade": .string("Grade I")]))
+        }
+        let named = correction(reviewer: "Trần Văn Nam")
+        #expect(named.body.fields["reviewer"] == .string("Trần Văn Nam"))
+        #expect(try ProvenanceRecord(named.body) == named)
+        #expect(correction(reviewer: nil).body.fields["reviewer"] == nil)
+        for bad in ["", "Nam\u{7}", "Nam\nHoa", "\u{202E}maN"] {
+            #expect(throws: EntryError.self, "\(bad.unicodeScalars.map { $0.value })") { try ProvenanceRecord(correction(reviewer: bad).body) }
+        }
     }
 }

@@ -65,8 +65,9 @@ import TestSupport
         func disposition() throws -> String? {
             let snapshot = try LedgerSnapshot(reading: setup.ledger)
             let exporter = EPCISExporter(options: .init(lotCode: lot))
-            let grading = try #require(exporter.selectedGradings(in: snapshot).last)
-            let event = exporter.event(for: grading, in: snapshot, isFirstOfLot: false)
+            // The lot's latest event is its state now: the grading's, or the latest decision's.
+            let latest = try #require(exporter.selectedInspections(in: snapshot).last)
+            let event = exporter.event(for: latest, in: snapshot, isFirstOfLot: false)
             guard case .object(let members) = event, case .string(let value)? = members.first(where: { $0.0 == "disposition" })?.1 else { return nil }
             return value
         }

@@ -1,0 +1,16 @@
+/// Why the grading policy held a lot for review, as recorded in the grading entry's
+/// `hold_reason`. Stored as a code, not a sentence, so every reader can say it in the reader's
+/// language; the entry's own counts (`needs_review`, `images`) give the numbers.
+public enum HoldReason: String, Sendable, CaseIterable {
+    /// More of the lot's readable photos need review (top probability below the policy's
+    /// threshold) than the policy allows.
+    case photosNeedReview = "photos_need_review"
+    /// None of the lot's photos could be read, so nothing supports a grade.
+    case noReadablePhotos = "no_readable_photos"
+    /// The policy's confidence in the lot's grade (from its photos' probabilities) is below
+    /// the policy's limit.
+    case lotGradeUncertain = "lot_grade_uncertain"
+
+    /// The codes a grading entry may hold, for messages.
+    public static var codes: String { allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
+}

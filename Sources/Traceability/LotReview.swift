@@ -1,0 +1,108 @@
+import LedgerStore
+import Provenance
+
+/// A person's decision about a lot's grade, recorded as a signed `correction` of the lot's latest
+/// grading entry that sets its `lot_grade` (which releases a hold: `GradingRecord.isHeld`).
+/// `agritrace review` lists held lots and records decisions through this; the rules live here.
+public enum LotReview {
+    public enum Decision: Sendable, Equatable {
+        /// Confirm the grade the grading suggested for a held lot.
+        case accept
+        /// Set this grade (one of the grading policy's grades), for a held lot or to re-grade one.
+        case grade(String)
+    }
+
+    /// What to do about a decision.
+    public enum Outcome: Sendable {
+        /// Append this correction.
+        case record(CorrectionRecord)
+        /// The lot already stands as decided: nothing to record (re-running the same decision).
+        case alreadyDecided(String)
+    }
+
+    /// The reason recorded when `--accept` is given without one.
+    public static let acceptedReason = "reviewed: the suggested grade is confirmed"
+
+    /// Held lots in ledger order; lots whose entries do not form one record are left to
+    /// `ledger verify`.
+    public static func heldLots(in snapshot: LedgerSnapshot) -> [LotState] {
+        snapshot.lotStates().compactMap { try? $0.state.get() }.filter(\.isHeld)
+    }
+
+    /// The grades a reviewer may choose for the lot: those of the policy that graded it (its
+    /// grading entry counts photos for every grade of the policy), best first.
+    public static func grades(of state: LotState) -> [String] {
+        guard let grading = state.current?.grading else { return [] }
+        return GradePalette.ordered(grading.distribution.keys)
+    }
+
+    /// The correction recording `decision` for the lot in `state`, or `.alreadyDecided` when the
+    /// lot already stands so (re-running a decision records nothing). `reason` is required to
+    /// set a grade; `reviewer` names the person. `--accept` needs a held lot; `--grade` may also
+    /// re-grade a lot that is not held (an inspector's second look).
+    public static func outcome(for state: LotState, decision: Decision, reason: String?,
+                               reviewer: String?) throws(LotReviewError) -> Outcome {
+        let code = state.lot.lotCode
+        guard let current = state.current else { throw .notGraded(code) }
+        if let reviewer { try check(reviewer, "reviewer") }
+        if let reason { try check(reason, "reason") }
+        let grade: String
+        switch decision {
+        case .accept:
+            let suggested = current.grading.lotGrade
+            guard state.isHeld else {
+                if current.decision != nil, current.grade == suggested { return alreadyDecided(state) }
+                throw .notHeld(lot: code, status: state.statusText)
+            }
+            guard !GradingRecord.holdGradeNames.contains(suggested.lowercased()) else {
+                throw .nothingToAccept(lot: code, suggested: suggested)
+            }
+            grade = suggested
+        case .grade(let chosen):
+            let allowed = grades(of: state)
+            guard allowed.contains(chosen) else { throw .unknownGrade(chosen, allowed: allowed) }
+            guard reason != nil else { throw .reasonRequired }
+            if !state.isHeld, current.grade == chosen { return alreadyDecided(state) }
+            grade = chosen
+        }
+        let entry = current.gradingEntry
+        return .record(CorrectionRecord(corrects: entry.seq, correctsLeafHash: entry.leafHash.hex,
+                                        reason: reason ?? acceptedReason, reviewer: reviewer,
+                                        lotCode: current.grading.lotCode, changes: ["lot_grade": .string(grade)]))
+    }
+
+    private static func alreadyDecided(_ state: LotState) -> Outcome {
+        .alreadyDecided("lot \(state.lot.lotCode) already stands so: \(state.statusText); nothing recorded")
+    }
+
+    /// The entry rules' text check (`EntryValidator`), said before anything is signed.
+    private static func check(_ text: String, _ field: String) throws(LotReviewError) {
+        if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) { throw .emptyText(field) }
+        if let problem = Identifiers.textProblem(text) { throw .badText(field, problem) }
+    }
+}
+
+public enum LotReviewError: Error, CustomStringConvertible {
+    case notGraded(String)
+    case notHeld(lot: String, status: String)
+    case nothingToAccept(lot: String, suggested: String)
+    case unknownGrade(String, allowed: [String])
+    case reasonRequired
+    case emptyText(String)
+    case badText(String, String)
+
+    public var description: String {
+        switch self {
+        case .notGraded(let lot): return "lot \(lot) has no grading to review"
+        case .notHeld(let lot, let status):
+            return "lot \(lot) is not held for review (\(status)); to change its grade give --grade G --reason TEXT"
+        case .nothingToAccept(let lot, let suggested):
+            return "lot \(lot): the grading suggested no sale grade (\"\(suggested)\") to accept; give --grade G --reason TEXT"
+        case .unknownGrade(let grade, let allowed):
+            return "grade '\(EntryValidator.printable(grade))' is not one of the grading policy's grades: \(allowed.joined(separator: ", "))"
+        case .reasonRequired: return "--grade needs --reason TEXT: say why the lot gets this grade"
+        case .emptyText(let field): return "--\(field) is empty"
+        case .badText(let field, let problem): return "--\(field): \(problem)"
+        }
+    }
+}
