@@ -20,7 +20,7 @@ let package = Package(
         .executable(name: "agritrace", targets: ["agritrace"]),
         // For the nested Benchmarks package; applications use the CLI.
         .library(name: "AgriTraceKit", targets: ["Deterministic", "Localization", "Imaging", "Kernels", "NeuralNet", "Training", "Markup",
-                                                 "MerkleLog", "LedgerStore", "Provenance", "Grading", "Traceability"]),
+                                                 "MerkleLog", "LedgerStore", "Provenance", "Grading", "Typesetting", "Traceability"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +40,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CHarfBuzz", pkgConfig: "harfbuzz", providers: [.apt(["libharfbuzz-dev"])]),
         .target(name: "CImageCodecs", dependencies: ["CJPEG", "CPNG"],
                 cSettings: [.unsafeFlags(["-O2"])]),
 
@@ -53,6 +55,9 @@ let package = Package(
         // Domain modules.
         // The one HTML/SVG escaper and page security policy; no dependencies.
         .target(name: "Markup", exclude: ["README.md"]),
+        // Label type: HarfBuzz shapes, FreeType rasterises, text is fitted into boxes; bundles Noto Sans.
+        .target(name: "Typesetting", dependencies: ["CFreeType", "CHarfBuzz"], exclude: ["README.md"],
+                resources: [.copy("Fonts")]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], exclude: ["README.md"], swiftSettings: optimisedInDebug),
         .target(name: "CPUFeatures", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "KernelsCore", swiftSettings: optimisedInDebug),
@@ -75,7 +80,7 @@ let package = Package(
         .target(name: "Grading", dependencies: ["Localization", "Imaging", "NeuralNet", "LedgerStore", "Provenance", "CZlib", "Deterministic",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
-        .target(name: "Traceability", dependencies: ["Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "CQRencode",
+        .target(name: "Traceability", dependencies: ["Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "Typesetting", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // The public read-only web server: lot pages, proof bundles, the browser verifier, C2SP tiles.
@@ -107,13 +112,14 @@ let package = Package(
                     swiftSettings: optimisedInDebug),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization", "TestSupport"]),
         .testTarget(name: "MarkupTests", dependencies: ["Markup", "TestSupport"]),
+        .testTarget(name: "TypesettingTests", dependencies: ["Typesetting", "TestSupport"]),
         .testTarget(name: "MerkleLogTests", dependencies: ["MerkleLog", "TestSupport"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "TestSupport",
                                                              "ProvenanceTestSupport"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport",
                                                             "ProvenanceTestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "Localization", "Provenance", "TestSupport"]),
-        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
+        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Typesetting", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                             "TestSupport", "ProvenanceTestSupport"]),

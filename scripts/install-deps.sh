@@ -12,6 +12,11 @@ packages=(
   zlib1g-dev            # inflating .zip uploads
   libqrencode-dev       # QR codes on lot labels
   zbar-tools            # tests decode the QR codes we print (zbarimg)
+  libfreetype-dev       # label text: glyph rasterising
+  libharfbuzz-dev       # label text: glyph positioning (kerning, marks)
+  tesseract-ocr         # tests read printed labels back with OCR ...
+  tesseract-ocr-vie     # ... in Vietnamese (diacritics must survive)
+  tesseract-ocr-eng     # ... and English
   chromium              # tests open the audit report in a real browser (no script runs, nothing loads)
   bsdutils              # tests run grade on a pseudo-terminal through /usr/bin/script
 )
