@@ -10,11 +10,14 @@ struct LabelCommand: ParsableCommand {
         commandName: "label",
         abstract: "Write a lot's printable QR label and its buyer proof bundle.",
         discussion: """
-            Writes into DIR: <name>.png (QR code of the lot's GS1 Digital Link URI, or \
-            urn:agritrace:lot:<lot> without a GTIN; with --base-url URL the lot's page on the \
-            cooperative's `agritrace serve`, URL/01/<GTIN>/10/<lot> or URL/lot/<lot>, beside the lot code, origin code, crop, harvest \
-            date and the lot's grade: latest grading, corrections applied, or HELD FOR REVIEW while the \
-            grading policy's hold is not released by a correction of the lot grade) and <name>.proof, \
+            Writes into DIR: <name>.png, a 300 dpi label for 50x30 or 100x60 mm stock (--size): QR code \
+            of the lot's GS1 Digital Link URI, or urn:agritrace:lot:<lot> without a GTIN (with --base-url \
+            URL the lot's page on the cooperative's `agritrace serve`, URL/01/<GTIN>/10/<lot> or \
+            URL/lot/<lot>), beside the cooperative, farm, crop, origin code, lot code, harvest date and \
+            the lot's grade (latest grading, corrections applied, or HELD FOR REVIEW while the grading \
+            policy's hold is not released by a correction of the lot grade), in Noto Sans with full \
+            Vietnamese; text too long for the label is shrunk, wrapped, and only then shortened with a \
+            note. And <name>.proof, \
             one bundle for `agritrace verify-label`: the lot, its origin registration, every grading \
             and correction, proven under one checkpoint, with a statement signed by KEY that these \
             are all of them. The latest checkpoint is used when it covers the lot's newest entry and \
@@ -25,7 +28,7 @@ struct LabelCommand: ParsableCommand {
                               readsLedger: true))
 
             Example:
-              agritrace label DT-LV-261103-01 --ledger coop.db --key ~/.config/agritrace/coop.key --out labels/
+              agritrace label DT-LV-261103-01 --ledger coop.db --key ~/.config/agritrace/coop.key --out labels/ --size 50x30
             """)
 
     @Argument(help: "The lot code.")
@@ -42,6 +45,9 @@ struct LabelCommand: ParsableCommand {
 
     @Option(name: .long, help: "The cooperative's `agritrace serve` address (https://trace.coop.example): the QR code opens the lot's page there.")
     var baseURL: String?
+
+    @Option(name: .long, help: "Label stock in millimetres: 50x30 or 100x60 (printed at 300 dpi).")
+    var size: LabelStock = .large
 
     @Flag(name: .long, help: "Replace this lot's label files from an earlier run instead of refusing.")
     var replace = false
@@ -66,7 +72,8 @@ struct LabelCommand: ParsableCommand {
         let signer = try KeyFiles.signer(key, for: database)
         let package: LabelPackage
         do {
-            package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer, baseURL: baseURL)
+            package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer, baseURL: baseURL,
+                                            stock: size, words: .english)
         } catch let error as LabelError {
             throw error
         } catch {
@@ -87,9 +94,10 @@ struct LabelCommand: ParsableCommand {
         for (path, bytes) in files { try TraceabilitySupport.write(bytes, to: path, replacing: replace) }
 
         let state = package.state
+        let gradeText = state.isHeld ? "HELD FOR REVIEW" : "grade \(package.content.grade ?? "not graded")"
         let seqs = { (items: [Int]) in items.isEmpty ? "none" : items.map { "#\($0)" }.joined(separator: " ") }
         var report = """
-            Label for lot \(package.lotCode): grade \(package.content.grade), QR \(package.content.uri)
+            Label for lot \(package.lotCode) (\(size.rawValue) mm): \(gradeText), QR \(package.content.qrPayload)
               \(base).png
               \(base).proof  (lot #\(state.lotEntry.seq), origin #\(state.originEntry.seq), gradings \(seqs(state.gradings.map(\.seq))), \
             corrections \(seqs(state.corrections.map(\.seq))))
@@ -109,3 +117,5 @@ struct LabelCommand: ParsableCommand {
         FileHandleOutput.standardOutput.write(report)
     }
 }
+
+extension LabelStock: ExpressibleByArgument {}

@@ -25,7 +25,8 @@ public struct LabelPackage: Sendable {
     /// them and is signed by `signer`'s key; otherwise `signer` signs a new checkpoint first. The
     /// same key signs the bundle's statement that these are all the lot's entries.
     /// The QR code holds the lot's page on `baseURL` (`LotIdentifier.url(baseURL:)`) when given, else its URI.
-    public static func make(lotCode: String, ledger: Ledger, signer: NoteSigner, baseURL: String? = nil) throws -> LabelPackage {
+    public static func make(lotCode: String, ledger: Ledger, signer: NoteSigner, baseURL: String? = nil,
+                            stock: LabelStock = .large, words: LabelWords = .english) throws -> LabelPackage {
         let entries = try LotProof.entries(lotCode: lotCode, ledger: ledger)
         let state = try LotState(entries: entries)
         let newest = entries.last!.seq
@@ -39,12 +40,13 @@ public struct LabelPackage: Sendable {
         let checkpoint = stored!.checkpoint
         let bundle = try LotProof.bundle(lotCode: lotCode, entries: entries, checkpoint: stored!, ledger: ledger, signer: signer)
 
-        let content = LabelContent(uri: baseURL.map { state.lot.identifier.url(baseURL: $0) } ?? state.lot.identifier.uri, lotCode: state.lot.lotCode, originCode: state.lot.originCode,
-                                   crop: state.lot.crop, harvestDate: state.lot.harvestDate,
-                                   grade: state.isHeld ? "HELD FOR REVIEW" : state.currentGrade ?? "not graded")
-        let label = try LabelRenderer.render(content)
+        let content = LabelContent(qrPayload: baseURL.map { state.lot.identifier.url(baseURL: $0) } ?? state.lot.identifier.uri,
+                                   cooperative: state.lot.cooperative, farmName: state.origin.farmName ?? state.lot.farmID,
+                                   originCode: state.lot.originCode, lotCode: state.lot.lotCode, crop: state.lot.crop,
+                                   harvestDate: state.lot.harvestDate, grade: state.currentGrade, isHeld: state.isHeld)
+        let label = try LabelRenderer.render(content, stock: stock, words: words)
         return LabelPackage(lotCode: lotCode, content: content, label: label,
-                            png: try PNGEncoder.encode(label.canvas.image), state: state,
+                            png: try PNGEncoder.encode(label.image), state: state,
                             bundle: bundle.serialized, checkpoint: checkpoint, signedNewCheckpoint: signedNew)
     }
 }

@@ -1,61 +1,106 @@
-/// Lays out a printable label: the QR code on the left, the lot's facts on the right.
+import Typesetting
+
+/// Lays out a printable label for one label stock: the QR code at the top left with "scan to
+/// verify" under it, and a column of text on the right, top to bottom: cooperative (bold), farm,
+/// crop, origin code, lot code, harvest date, grade or held state (bold).
 ///
-/// Sizes are fixed so labels look the same for every lot: QR modules are 8 px with the
-/// standard 4-module quiet zone, text uses the 5x7 font at 3x (21 px capitals), lines are
-/// cut at `maxLineCharacters` with "..." so a long value cannot make the label unbounded.
+/// Text is set in Noto Sans with real diacritics (NFC, shaped and kerned). Each field takes the
+/// largest size that fits on one line, shrinking to the stock's smallest size, then wraps (up to
+/// `maxLines`), then is shortened with "…" and a note; fields are fitted top to bottom, each
+/// leaving room for one line of every field below it, so nothing is ever clipped or overlapped.
+/// Spare height is spread between the fields.
 public enum LabelRenderer {
-    public static let moduleSize = 8
-    public static let quietZoneModules = 4
-    public static let textScale = 3
-    public static let noteScale = 2
-    public static let margin = 16
-    public static let lineSpacing = 12
-    public static let maxLineCharacters = 34
+    /// Most lines one field may wrap to.
+    public static let maxLines = 2
+    static let quietZoneModules = 4
 
-    public static func render(_ content: LabelContent) throws -> RenderedLabel {
-        let qr = try QRCode(encoding: content.uri)
-        var notes: [String] = []
-        let fields: [(String, String)] = [
-            ("LOT", content.lotCode), ("ORIGIN", content.originCode), ("CROP", content.crop),
-            ("HARVEST", content.harvestDate), ("GRADE", content.grade),
-        ]
-        var lines: [String] = []
-        for (name, value) in fields {
-            if ASCIIFolding.needsFolding(value) {
-                notes.append("\(name.lowercased()) \"\(value)\" printed as \"\(ASCIIFolding.fold(value))\" (the label font is ASCII only)")
-            }
-            lines.append(truncated("\(name) \(ASCIIFolding.fold(value))"))
+    public static func render(_ content: LabelContent, stock: LabelStock, words: LabelWords) throws -> RenderedLabel {
+        let qr = try QRCode(encoding: content.qrPayload)
+        let modules = qr.size + 2 * quietZoneModules
+        let moduleSize = stock.qrSide / modules
+        guard moduleSize >= stock.minimumModule else {
+            throw QRCodeError(text: content.qrPayload, reason: "its \(qr.size)x\(qr.size) symbol needs \(modules * stock.minimumModule) px "
+                              + "for modules of at least \(stock.minimumModule) px (scannable from a box); the \(stock.rawValue) mm label "
+                              + "has \(stock.qrSide) px: use a larger label or a shorter URL")
         }
-        let footer = notes.isEmpty ? "Scan to verify" : "Scan to verify - accents omitted"
+        let regular = try Typeface(FontData.notoSans(bold: false))
+        let bold = try Typeface(FontData.notoSans(bold: true))
+        var raster = Raster(width: stock.pixelWidth, height: stock.pixelHeight)
+        let margin = stock.margin
 
-        let qrSide = (qr.size + 2 * quietZoneModules) * moduleSize
-        let lineHeight = BitmapFont.glyphHeight * textScale + lineSpacing
-        let textWidth = lines.map { LabelCanvas.textWidth($0, scale: textScale) }.max() ?? 0
-        let footerWidth = LabelCanvas.textWidth(footer, scale: noteScale)
-        let width = margin + qrSide + max(textWidth, footerWidth) + 2 * margin
-        let textBlockHeight = lines.count * lineHeight + BitmapFont.glyphHeight * noteScale
-        let height = max(qrSide, textBlockHeight) + 2 * margin
-
-        var canvas = LabelCanvas(width: width, height: height)
-        let qrOriginX = margin + quietZoneModules * moduleSize
-        let qrOriginY = margin + quietZoneModules * moduleSize
+        // QR code, centred in its square.
+        let qrPixels = modules * moduleSize
+        let qrInset = (stock.qrSide - qrPixels) / 2
+        let qrBox = PixelBox(x: margin + qrInset, y: margin + qrInset, width: qrPixels, height: qrPixels)
+        let symbolX = qrBox.minX + quietZoneModules * moduleSize, symbolY = qrBox.minY + quietZoneModules * moduleSize
         for y in 0..<qr.size {
             for x in 0..<qr.size where qr.isDark(x: x, y: y) {
-                canvas.fillBlack(x: qrOriginX + x * moduleSize, y: qrOriginY + y * moduleSize,
-                                 width: moduleSize, height: moduleSize)
+                raster.fillInk(PixelBox(x: symbolX + x * moduleSize, y: symbolY + y * moduleSize, width: moduleSize, height: moduleSize))
             }
         }
-        let textX = margin + qrSide + margin
-        var textY = margin + max(0, (qrSide - textBlockHeight) / 2)
-        for line in lines {
-            canvas.drawText(line, x: textX, y: textY, scale: textScale)
-            textY += lineHeight
-        }
-        canvas.drawText(footer, x: textX, y: textY, scale: noteScale)
-        return RenderedLabel(canvas: canvas, qrCode: qr, lines: lines, notes: notes)
-    }
 
-    private static func truncated(_ line: String) -> String {
-        line.count <= maxLineCharacters ? line : String(line.prefix(maxLineCharacters - 3)) + "..."
+        var fields: [RenderedLabel.Field] = []
+        // "Scan to verify" under the QR code's square.
+        let footerTop = margin + stock.qrSide
+        let footerBox = PixelBox(x: margin, y: footerTop, width: stock.qrSide, height: stock.pixelHeight - margin - footerTop)
+        let footer = try TextFitter(typeface: regular).fit(words.scanToVerify, width: footerBox.width, height: footerBox.height,
+                                                           maxPixelSize: stock.footerSizes.max, minPixelSize: stock.footerSizes.min,
+                                                           maxLines: maxLines)
+        let footerX = footerBox.minX + (footerBox.width - (footer.lines.map(\.width).max() ?? 0)) / 2
+        raster.draw(footer, x: footerX, y: footerBox.minY)
+        fields.append(.init(name: .footer, text: footer, box: footerBox))
+
+        // The text column, fitted top to bottom.
+        let columnX = margin + stock.qrSide + margin
+        let column = PixelBox(minX: columnX, minY: margin, maxX: stock.pixelWidth - margin, maxY: stock.pixelHeight - margin)
+        let grade: String = content.isHeld ? words.held : "\(words.grade): \(content.grade ?? words.notGraded)"
+        let rows: [(LabelField, String, Typeface, (max: Int, min: Int))] = [
+            (.cooperative, content.cooperative, bold, stock.headingSizes),
+            (.farm, "\(words.farm): \(content.farmName)", regular, stock.bodySizes),
+            (.crop, "\(words.crop): \(content.crop)", regular, stock.bodySizes),
+            (.origin, "\(words.origin): \(content.originCode)", regular, stock.bodySizes),
+            (.lot, "\(words.lot): \(content.lotCode)", regular, stock.bodySizes),
+            (.harvest, "\(words.harvest): \(words.date(content.harvestDate))", regular, stock.bodySizes),
+            (.grade, grade, bold, stock.headingSizes),
+        ]
+        // The least height each row can take: one line at its smallest size, shortened if need be.
+        let least = try rows.map { row in
+            try TextFitter(typeface: row.2).fit(row.1, width: column.width, height: column.height,
+                                                maxPixelSize: row.3.min, minPixelSize: row.3.min, maxLines: 1).height
+        }
+        var fitted: [FittedText] = []
+        var used = 0
+        for (index, row) in rows.enumerated() {
+            let budget = column.height - used - least[(index + 1)...].reduce(0, +)
+            let text = try TextFitter(typeface: row.2).fit(row.1, width: column.width, height: budget,
+                                                           maxPixelSize: row.3.max, minPixelSize: row.3.min, maxLines: maxLines)
+            fitted.append(text)
+            used += text.height
+        }
+        // Spare height goes between the rows (at most half a body line each), the rest above and below.
+        let spare = column.height - used
+        let gap = min(spare / (rows.count - 1), stock.bodySizes.max / 2)
+        var y = column.minY + (spare - gap * (rows.count - 1)) / 2
+        for (row, text) in zip(rows, fitted) {
+            let box = PixelBox(x: column.minX, y: y, width: column.width, height: text.height)
+            raster.draw(text, x: box.minX, y: box.minY)
+            fields.append(.init(name: row.0, text: text, box: box))
+            y += text.height + gap
+        }
+
+        var notes: [String] = []
+        for field in fields {
+            if field.text.truncated {
+                notes.append("\(field.name.rawValue) \"\(field.text.requested)\" does not fit the \(stock.rawValue) mm label even wrapped "
+                             + "at the smallest size; printed as \"\(field.text.printed)\" (the ledger and proof keep it whole)")
+            }
+            let missing = field.text.missing
+            if !missing.isEmpty {
+                let codes = missing.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
+                notes.append("\(field.name.rawValue) \"\(field.text.requested)\" has characters the label font cannot print (\(codes)); "
+                             + "they print as empty boxes")
+            }
+        }
+        return RenderedLabel(stock: stock, raster: raster, qrCode: qr, qrBox: qrBox, fields: fields, notes: notes)
     }
 }

@@ -1,9 +1,36 @@
-/// A rendered label and what had to change to print it.
+import Imaging
+import Typesetting
+
+/// A rendered label, where each part went, and what had to give to print it.
 public struct RenderedLabel: Sendable {
-    public let canvas: LabelCanvas
+    /// One printed piece of text and the box on the page it was fitted into.
+    public struct Field: Sendable {
+        public let name: LabelField
+        public let text: FittedText
+        /// The box on the page; every inked pixel of `text` lies inside it.
+        public let box: PixelBox
+    }
+
+    public let stock: LabelStock
+    public let raster: Raster
     public let qrCode: QRCode
-    /// The printed lines, after folding and truncation.
-    public let lines: [String]
-    /// Human-readable notes, e.g. which fields lost their diacritics.
+    /// The QR symbol with its quiet zone.
+    public let qrBox: PixelBox
+    public let fields: [Field]
+    /// Warnings for the person printing: fields shortened to fit, characters the font lacks.
     public let notes: [String]
+
+    /// The page as 8-bit RGB (grey repeated), e.g. for `PNGEncoder`.
+    public var image: RGBImage {
+        var rgb = [UInt8](repeating: 0, count: raster.pixels.count * 3)
+        for (index, value) in raster.pixels.enumerated() {
+            rgb[index * 3] = value; rgb[index * 3 + 1] = value; rgb[index * 3 + 2] = value
+        }
+        return RGBImage(width: raster.width, height: raster.height, pixels: rgb)
+    }
+}
+
+/// The pieces of text on a label, top to bottom.
+public enum LabelField: String, CaseIterable, Sendable {
+    case cooperative, farm, crop, origin, lot, harvest, grade, footer
 }

@@ -73,7 +73,7 @@ import TestSupport
         }
         let held = try setup.package(lot)
         #expect(held.state.isHeld)
-        #expect(held.content.grade == "HELD FOR REVIEW")
+        #expect(held.content.isHeld)
         let heldVerdict = setup.verify(held.bundle, lot: lot)
         #expect(heldVerdict.isValid && heldVerdict.headline.contains("HELD FOR REVIEW"), "\(heldVerdict.text)")
         #expect(try disposition() == "non_conformant")
@@ -146,7 +146,7 @@ import TestSupport
         let package = try setup.package("DT-LV-261103-01")
         let verdict = setup.verify(package.bundle)
         #expect(verdict.isValid && verdict.headline.contains("HELD FOR REVIEW"), "\(verdict.text)")
-        #expect(package.content.grade == "HELD FOR REVIEW")
+        #expect(package.content.isHeld)
     }
 
     /// Two gradings recorded in either order: the later entry decides, whatever order the
@@ -293,7 +293,7 @@ import TestSupport
         let setup = try Setup()
         defer { setup.directory.remove() }
         let package = try setup.package("DT-CT-261104-01")
-        #expect(package.content.uri == "urn:agritrace:lot:DT-CT-261104-01")
+        #expect(package.content.qrPayload == "urn:agritrace:lot:DT-CT-261104-01")
         #expect(package.png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         #expect(package.baseFileName == "DT-CT-261104-01")
         // The sample's reweighing correction is applied to the lot's state.

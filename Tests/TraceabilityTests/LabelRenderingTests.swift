@@ -2,82 +2,105 @@ import Foundation
 import Imaging
 import Testing
 import TestSupport
+import Typesetting
 @testable import Traceability
 
 @Suite struct LabelRenderingTests {
-    @Test func vietnameseFoldsToItsBaseLetters() {
-        #expect(ASCIIFolding.fold("cà chua") == "ca chua")
-        #expect(ASCIIFolding.fold("Đồng Tháp, Nguyễn Văn Ba") == "Dong Thap, Nguyen Van Ba")
-        // NFD input (as some phones send it) folds the same way.
-        #expect(ASCIIFolding.fold("Nguye\u{0302}\u{0303}n") == "Nguyen")
-        #expect(ASCIIFolding.fold("苹果 ok") == "?? ok")
-        #expect(!ASCIIFolding.needsFolding("DT-LV-261103-01"))
-        #expect(ASCIIFolding.needsFolding("cà chua"))
+    static let uri = "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01"
+    static let content = LabelContent(qrPayload: uri, cooperative: "Hợp tác xã Tân Thuận", farmName: "Nguyễn Văn Ba, Đồng Tháp",
+                                      originCode: "VN-DTOR-0141", lotCode: "DT-LV-261103-01", crop: "xoài cát Hòa Lộc",
+                                      harvestDate: "2026-11-03", grade: "Loại 1", isHeld: false)
+
+    static func writePNG(_ label: RenderedLabel, _ directory: TemporaryDirectory, _ name: String) throws -> String {
+        let file = directory.url.appendingPathComponent(name + ".png")
+        try PNGEncoder.write(label.image, to: file)
+        return file.path
     }
 
-    @Test func fontCoversPrintableASCIIWithinFiveByFive() {
-        #expect(BitmapFont.glyphs.count == 95)
-        for glyph in BitmapFont.glyphs {
-            #expect(glyph.count == 7)
-            #expect(glyph.allSatisfy { $0 < 0x20 })
-        }
-        // Every visible character draws something; only the space is blank.
-        for byte in UInt8(0x21)...UInt8(0x7E) {
-            #expect(BitmapFont.rows(for: byte).contains { $0 != 0 }, "glyph \(byte) is blank")
-        }
-        let a = (0..<7).map { y in String((0..<5).map { BitmapFont.isInk(UInt8(ascii: "A"), x: $0, y: y) ? "#" : "." }) }
-        #expect(a == [".###.", "#...#", "#...#", "#####", "#...#", "#...#", "#...#"])
-        #expect(BitmapFont.rows(for: 0xC3) == BitmapFont.rows(for: UInt8(ascii: "?")))
+    @Test(arguments: LabelStock.allCases)
+    func pagesAreTheStockAt300DPI(stock: LabelStock) throws {
+        let label = try LabelRenderer.render(Self.content, stock: stock, words: .english)
+        let expected = stock == .small ? (591, 354) : (1181, 709)
+        #expect(label.raster.width == expected.0 && label.raster.height == expected.1)
+        #expect(label.notes.isEmpty, "\(label.notes)")
+        #expect(label.fields.map(\.name) == [.footer, .cooperative, .farm, .crop, .origin, .lot, .harvest, .grade])
     }
 
-    @Test func drawnTextLandsWhereTheGlyphSays() {
-        var canvas = LabelCanvas(width: 40, height: 20)
-        let width = canvas.drawText("I", x: 2, y: 3, scale: 2)
-        #expect(width == 12)
-        // 'I' row 0 is .###. : columns 1-3 inked, each 2x2 device pixels.
-        #expect(!canvas.isBlack(x: 2, y: 3))
-        #expect(canvas.isBlack(x: 4, y: 3) && canvas.isBlack(x: 5, y: 4) && canvas.isBlack(x: 9, y: 3))
-        #expect(!canvas.isBlack(x: 10, y: 3))
-    }
-
-    @Test func qrCodeIsASquareSymbolWithFinderPatterns() throws {
-        let qr = try QRCode(encoding: "urn:agritrace:lot:DT-CT-261104-01")
-        #expect(qr.size >= 21 && (qr.size - 17) % 4 == 0)
-        // The top-left finder pattern: a dark 7x7 ring around a light ring and a 3x3 dark core.
-        for i in 0..<7 {
-            #expect(qr.isDark(x: i, y: 0) && qr.isDark(x: 0, y: i) && qr.isDark(x: 6, y: i) && qr.isDark(x: i, y: 6))
-        }
-        #expect(!qr.isDark(x: 1, y: 1) && qr.isDark(x: 3, y: 3))
-        #expect(throws: QRCodeError.self) { try QRCode(encoding: "") }
-        #expect(throws: QRCodeError.self) { try QRCode(encoding: String(repeating: "x", count: QRCode.maxBytes + 1)) }
-    }
-
-    @Test(arguments: [
-        "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01",
-        "urn:agritrace:lot:DT-TM-261104-02",
-        "https://id.gs1.org/01/08936045120019/10/A%2FB%201%25",
-    ])
-    func labelQRCodeDecodesBackToTheURIWithZbarimg(uri: String) throws {
-        let content = LabelContent(uri: uri, lotCode: "DT-LV-261103-01", originCode: "VN-DTOR-0141",
-                                   crop: "cà chua", harvestDate: "2026-11-03", grade: "Premium")
-        let label = try LabelRenderer.render(content)
-        #expect(label.lines == ["LOT DT-LV-261103-01", "ORIGIN VN-DTOR-0141", "CROP ca chua",
-                                "HARVEST 2026-11-03", "GRADE Premium"])
-        #expect(label.notes.count == 1 && label.notes[0].contains("cà chua"))
-
+    @Test(arguments: LabelStock.allCases, ["https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01", "urn:agritrace:lot:DT-TM-261104-02",
+                                           "https://id.gs1.org/01/08936045120019/10/A%2FB%201%25",
+                                           "https://truy-xuat.htx-tan-thuan.example/01/08936045120019/10/DT-LV-261103-01"])
+    func theQRCodeDecodesBackToItsPayloadWithZbarimg(stock: LabelStock, payload: String) throws {
+        var content = Self.content
+        content.qrPayload = payload
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let file = directory.url.appendingPathComponent("label.png")
-        try PNGEncoder.write(label.canvas.image, to: file)
-        let decoded = try QRCodeReader.decode(file.path)
-        #expect(decoded == uri)
+        let label = try LabelRenderer.render(content, stock: stock, words: .vietnamese)
+        #expect(try QRCodeReader.decode(Self.writePNG(label, directory, "label")) == payload)
     }
 
-    @Test func longValuesAreCutSoTheLabelStaysBounded() throws {
-        let content = LabelContent(uri: "urn:agritrace:lot:X", lotCode: "X", originCode: "O",
-                                   crop: String(repeating: "long crop name ", count: 10), harvestDate: "2026-11-03", grade: "Premium")
-        let label = try LabelRenderer.render(content)
-        #expect(label.lines[2].count == LabelRenderer.maxLineCharacters && label.lines[2].hasSuffix("..."))
-        #expect(label.canvas.width < 1000)
+    @Test func aPayloadTooDenseToScanAtTheStocksSizeIsRefused() throws {
+        var content = Self.content
+        content.qrPayload = "https://truy-xuat.example/" + String(repeating: "x", count: 300)
+        #expect(throws: QRCodeError.self) { try LabelRenderer.render(content, stock: .small, words: .english) }
+        _ = try LabelRenderer.render(content, stock: .large, words: .english)
+    }
+
+    @Test func aHeldLotPrintsHeldInsteadOfAGrade() throws {
+        var content = Self.content
+        content.isHeld = true
+        for words in [LabelWords.english, .vietnamese] {
+            let label = try LabelRenderer.render(content, stock: .small, words: words)
+            let grade = try #require(label.fields.first { $0.name == .grade })
+            #expect(grade.text.requested == words.held)
+        }
+    }
+
+    @Test func vietnameseDatesPrintDayFirst() {
+        #expect(LabelWords.vietnamese.date("2026-11-03") == "03/11/2026")
+        #expect(LabelWords.english.date("2026-11-03") == "2026-11-03")
+        #expect(LabelWords.vietnamese.date("3/11/2026") == "3/11/2026")
+    }
+
+    /// The class of bug: text clipped or drawn over something else. Every inked pixel of the page
+    /// lies in the QR code's square or in one field's box, and the boxes do not overlap.
+    @Test(arguments: LabelStock.allCases, [LabelWords.english, .vietnamese])
+    func longVietnameseNamesStayInsideTheirBoxes(stock: LabelStock, words: LabelWords) throws {
+        let long = LabelContent(qrPayload: Self.uri,
+                                cooperative: "Hợp tác xã Nông nghiệp Dịch vụ Thương mại Xoài Cát Hòa Lộc Tân Thuận Đông Ấp Bình Hòa",
+                                farmName: "Nguyễn Thị Ngọc Huyền Trân (Ấp Thạnh Phú, xã Mỹ Xương, huyện Cao Lãnh, tỉnh Đồng Tháp)",
+                                originCode: "VN-DTOR-0141", lotCode: "DT-LV-261103-01",
+                                crop: "xoài cát Hòa Lộc loại xuất khẩu, ẪẪẪ ỄỄỄ ỖỖỖ, đóng thùng carton 10 kg",
+                                harvestDate: "2026-11-03", grade: "Loại 1 (xuất khẩu)", isHeld: false)
+        let label = try LabelRenderer.render(long, stock: stock, words: words)
+        let boxes = [label.qrBox] + label.fields.map(\.box)
+        for (i, a) in boxes.enumerated() {
+            for b in boxes[(i + 1)...] {
+                #expect(a.maxX <= b.minX || b.maxX <= a.minX || a.maxY <= b.minY || b.maxY <= a.minY, "\(a) overlaps \(b)")
+            }
+        }
+        var stray = 0
+        for y in 0..<label.raster.height {
+            for x in 0..<label.raster.width where label.raster[x, y] < 255 {
+                if !boxes.contains(where: { $0.contains(x: x, y: y) }) { stray += 1 }
+            }
+        }
+        #expect(stray == 0, "\(stray) inked pixels outside every box")
+        for field in label.fields {
+            let ink = try #require(field.text.ink)
+            #expect(PixelBox(x: 0, y: 0, width: field.box.width, height: field.box.height).contains(ink), "\(field.name)")
+        }
+        // What did not fit is said, and only that.
+        let truncated = label.fields.filter(\.text.truncated).map(\.name)
+        #expect(truncated.contains(.farm) && truncated.contains(.cooperative), "\(truncated)")
+        #expect(label.notes.count == truncated.count)
+        #expect(label.notes.allSatisfy { $0.contains("does not fit the \(stock.rawValue) mm label") })
+        #expect(!truncated.contains(.lot) && !truncated.contains(.origin) && !truncated.contains(.harvest))
+    }
+
+    @Test func charactersTheFontLacksAreNamedInANote() throws {
+        var content = Self.content
+        content.crop = "苹果"
+        let label = try LabelRenderer.render(content, stock: .large, words: .english)
+        #expect(label.notes.count == 1 && label.notes[0].contains("U+82F9 U+679C"))
     }
 }
