@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "Grading", dependencies: ["Localization", "Imaging", "NeuralNet", "LedgerStore", "Provenance", "CZlib", "Deterministic",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
-        .target(name: "Traceability", dependencies: ["Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "Typesetting", "CQRencode",
+        .target(name: "Traceability", dependencies: ["Localization", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "Typesetting", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // The public read-only web server: lot pages, proof bundles, the browser verifier, C2SP tiles.
@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport",
                                                             "ProvenanceTestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "Localization", "Provenance", "TestSupport"]),
-        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Typesetting", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
+        .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Typesetting", "Localization", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                             "TestSupport", "ProvenanceTestSupport"]),

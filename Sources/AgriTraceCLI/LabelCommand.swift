@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Localization
 import Traceability
 
 /// `agritrace label LOT --ledger DB --key KEY --out DIR`: the printable label and the buyer's
@@ -73,7 +74,7 @@ struct LabelCommand: ParsableCommand {
         let package: LabelPackage
         do {
             package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer, baseURL: baseURL,
-                                            stock: size, words: .english)
+                                            stock: size, words: LabelWords(localizer: .current))
         } catch let error as LabelError {
             throw error
         } catch {
@@ -105,7 +106,7 @@ struct LabelCommand: ParsableCommand {
             \(package.signedNewCheckpoint ? " (signed now)" : "").
 
             """
-        for note in package.label.notes { report += "Note: \(note)\n" }
+        for note in package.label.notes { report += "Note: \(Localizer.current.render(note))\n" }
         for correction in state.corrections {
             report += "Applied: entry #\(correction.record.corrects) corrected by entry #\(correction.seq) "
             report += "(\(correction.record.reason): \(correction.record.changesText)).\n"

@@ -1,3 +1,4 @@
+import Localization
 import Typesetting
 
 /// Lays out a printable label for one label stock: the QR code at the top left with "scan to
@@ -53,15 +54,14 @@ public enum LabelRenderer {
         // The text column, fitted top to bottom.
         let columnX = margin + stock.qrSide + margin
         let column = PixelBox(minX: columnX, minY: margin, maxX: stock.pixelWidth - margin, maxY: stock.pixelHeight - margin)
-        let grade: String = content.isHeld ? words.held : "\(words.grade): \(content.grade ?? words.notGraded)"
         let rows: [(LabelField, String, Typeface, (max: Int, min: Int))] = [
             (.cooperative, content.cooperative, bold, stock.headingSizes),
-            (.farm, "\(words.farm): \(content.farmName)", regular, stock.bodySizes),
-            (.crop, "\(words.crop): \(content.crop)", regular, stock.bodySizes),
-            (.origin, "\(words.origin): \(content.originCode)", regular, stock.bodySizes),
-            (.lot, "\(words.lot): \(content.lotCode)", regular, stock.bodySizes),
-            (.harvest, "\(words.harvest): \(words.date(content.harvestDate))", regular, stock.bodySizes),
-            (.grade, grade, bold, stock.headingSizes),
+            (.farm, words.farm(content.farmName), regular, stock.bodySizes),
+            (.crop, words.crop(content.crop), regular, stock.bodySizes),
+            (.origin, words.origin(content.originCode), regular, stock.bodySizes),
+            (.lot, words.lot(content.lotCode), regular, stock.bodySizes),
+            (.harvest, words.harvest(content.harvestDate), regular, stock.bodySizes),
+            (.grade, content.isHeld ? words.held : words.grade(content.grade), bold, stock.headingSizes),
         ]
         // The least height each row can take: one line at its smallest size, shortened if need be.
         let least = try rows.map { row in
@@ -88,17 +88,18 @@ public enum LabelRenderer {
             y += text.height + gap
         }
 
-        var notes: [String] = []
+        var notes: [Message] = []
         for field in fields {
             if field.text.truncated {
-                notes.append("\(field.name.rawValue) \"\(field.text.requested)\" does not fit the \(stock.rawValue) mm label even wrapped "
-                             + "at the smallest size; printed as \"\(field.text.printed)\" (the ledger and proof keep it whole)")
+                notes.append(Message("The {field} \"{text}\" does not fit the {stock} mm label even wrapped at the smallest size; it is printed as \"{printed}\" (the ledger and the proof keep it whole).",
+                                     ["field": .message(field.name.message), "text": .text(field.text.requested),
+                                      "stock": .text(stock.rawValue), "printed": .text(field.text.printed)]))
             }
             let missing = field.text.missing
             if !missing.isEmpty {
                 let codes = missing.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
-                notes.append("\(field.name.rawValue) \"\(field.text.requested)\" has characters the label font cannot print (\(codes)); "
-                             + "they print as empty boxes")
+                notes.append(Message("The {field} \"{text}\" has characters the label font cannot print ({codes}); they print as empty boxes.",
+                                     ["field": .message(field.name.message), "text": .text(field.text.requested), "codes": .text(codes)]))
             }
         }
         return RenderedLabel(stock: stock, raster: raster, qrCode: qr, qrBox: qrBox, fields: fields, notes: notes)

@@ -1,4 +1,5 @@
 import Imaging
+import Localization
 import Typesetting
 
 /// A rendered label, where each part went, and what had to give to print it.
@@ -18,7 +19,7 @@ public struct RenderedLabel: Sendable {
     public let qrBox: PixelBox
     public let fields: [Field]
     /// Warnings for the person printing: fields shortened to fit, characters the font lacks.
-    public let notes: [String]
+    public let notes: [Message]
 
     /// The page as 8-bit RGB (grey repeated), e.g. for `PNGEncoder`.
     public var image: RGBImage {
@@ -33,4 +34,18 @@ public struct RenderedLabel: Sendable {
 /// The pieces of text on a label, top to bottom.
 public enum LabelField: String, CaseIterable, Sendable {
     case cooperative, farm, crop, origin, lot, harvest, grade, footer
+
+    /// The field's name in notes about it.
+    var message: Message {
+        switch self {
+        case .cooperative: return Message("cooperative", context: "label field")
+        case .farm: return Message("farm name", context: "label field")
+        case .crop: return Message("crop", context: "label field")
+        case .origin: return Message("origin code", context: "label field")
+        case .lot: return Message("lot code", context: "label field")
+        case .harvest: return Message("harvest date", context: "label field")
+        case .grade: return Message("grade", context: "label field")
+        case .footer: return Message("scan prompt", context: "label field")
+        }
+    }
 }

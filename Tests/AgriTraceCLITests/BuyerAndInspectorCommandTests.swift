@@ -60,14 +60,20 @@ import TestSupport
             let number = { (at: Int) in bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
             return (number(16), number(20))
         }
-        for (size, pixels) in [("50x30", (591, 354)), ("100x60", (1181, 709))] {
+        for (size, pixels, language) in [("50x30", (591, 354), "vi"), ("100x60", (1181, 709), "en")] {
             let out = ws.path("labels-" + size)
-            let label = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", out, "--size", size])
+            let label = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", out,
+                                                 "--size", size, "--lang", language])
             #expect(label.status == 0, "\(label.stderr)")
             #expect(label.stdout.contains("(\(size) mm)"))
             let png = out + "/DT-LV-261103-01.png"
             #expect(try pixelSize(png) == pixels)
             #expect(try QRCodeReader.decode(png) == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
+            // The words in the chosen language, the names with their diacritics.
+            let read = try TextRecognizer.read(png, language: "vie+eng").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let expected = language == "vi" ? ["Nông hộ: Nguyễn Văn Ba", "Nông sản: cà chua", "Ngày thu hoạch: 03/11/2026", "Hạng: Premium"]
+                                            : ["Farm: Nguyễn Văn Ba", "Crop: cà chua", "Harvest: 2026-11-03", "Grade: Premium"]
+            for text in expected { #expect(read.contains(text), "\(language) label lacks \"\(text)\"; OCR read: \(read)") }
         }
         let odd = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("x"), "--size", "62x29"])
         #expect(odd.status == 2 && odd.stderr.contains("62x29"), "\(odd.stderr)")

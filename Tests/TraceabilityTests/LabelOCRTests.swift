@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Localization
 import Testing
 import TestSupport
 @testable import Traceability
@@ -38,7 +39,7 @@ import TestSupport
     func ocrReadsTheVietnameseTextBackAndZbarimgTheQRCode(stock: LabelStock, language: String) throws {
         var content = LabelRenderingTests.content
         if language == "en" { content.grade = "Premium" }
-        let label = try LabelRenderer.render(content, stock: stock, words: language == "vi" ? .vietnamese : .english)
+        let label = try LabelRenderer.render(content, stock: stock, words: LabelRenderingTests.words(language))
         #expect(label.notes.isEmpty, "\(label.notes)")
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -55,7 +56,7 @@ import TestSupport
     func ocrReadsTheHeldStateInVietnamese(stock: LabelStock) throws {
         var content = LabelRenderingTests.content
         content.isHeld = true
-        let label = try LabelRenderer.render(content, stock: stock, words: .vietnamese)
+        let label = try LabelRenderer.render(content, stock: stock, words: LabelRenderingTests.words("vi"))
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let png = try LabelRenderingTests.writePNG(label, directory, "held")

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Localization
 import Testing
 import TestSupport
 import Typesetting
@@ -10,6 +11,10 @@ import Typesetting
     static let content = LabelContent(qrPayload: uri, cooperative: "Hợp tác xã Tân Thuận", farmName: "Nguyễn Văn Ba, Đồng Tháp",
                                       originCode: "VN-DTOR-0141", lotCode: "DT-LV-261103-01", crop: "xoài cát Hòa Lộc",
                                       harvestDate: "2026-11-03", grade: "Loại 1", isHeld: false)
+
+    static func words(_ language: String) throws -> LabelWords {
+        language == "vi" ? LabelWords(localizer: try Localizer.bundled(.vietnamese)) : .english
+    }
 
     static func writePNG(_ label: RenderedLabel, _ directory: TemporaryDirectory, _ name: String) throws -> String {
         let file = directory.url.appendingPathComponent(name + ".png")
@@ -34,7 +39,7 @@ import Typesetting
         content.qrPayload = payload
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let label = try LabelRenderer.render(content, stock: stock, words: .vietnamese)
+        let label = try LabelRenderer.render(content, stock: stock, words: Self.words("vi"))
         #expect(try QRCodeReader.decode(Self.writePNG(label, directory, "label")) == payload)
     }
 
@@ -48,23 +53,26 @@ import Typesetting
     @Test func aHeldLotPrintsHeldInsteadOfAGrade() throws {
         var content = Self.content
         content.isHeld = true
-        for words in [LabelWords.english, .vietnamese] {
+        for words in [LabelWords.english, try Self.words("vi")] {
             let label = try LabelRenderer.render(content, stock: .small, words: words)
             let grade = try #require(label.fields.first { $0.name == .grade })
             #expect(grade.text.requested == words.held)
         }
     }
 
-    @Test func vietnameseDatesPrintDayFirst() {
-        #expect(LabelWords.vietnamese.date("2026-11-03") == "03/11/2026")
-        #expect(LabelWords.english.date("2026-11-03") == "2026-11-03")
-        #expect(LabelWords.vietnamese.date("3/11/2026") == "3/11/2026")
+    @Test func labelWordsComeFromTheCatalogueWithVietnameseDatesDayFirst() throws {
+        let vi = try Self.words("vi"), en = LabelWords.english
+        #expect(vi.harvest("2026-11-03") == "Ngày thu hoạch: 03/11/2026" && en.harvest("2026-11-03") == "Harvest: 2026-11-03")
+        #expect(vi.grade("Loại 1") == "Hạng: Loại 1" && en.grade(nil) == "Grade: not graded" && vi.grade(nil) == "Hạng: chưa phân hạng")
+        #expect(vi.held == "TẠM GIỮ CHỜ XEM XÉT" && en.held == "HELD FOR REVIEW")
+        #expect(vi.lot("A") == "Lô: A" && vi.origin("B") == "Mã vùng trồng: B" && vi.farm("C") == "Nông hộ: C" && vi.crop("D") == "Nông sản: D")
     }
 
     /// The class of bug: text clipped or drawn over something else. Every inked pixel of the page
     /// lies in the QR code's square or in one field's box, and the boxes do not overlap.
-    @Test(arguments: LabelStock.allCases, [LabelWords.english, .vietnamese])
-    func longVietnameseNamesStayInsideTheirBoxes(stock: LabelStock, words: LabelWords) throws {
+    @Test(arguments: LabelStock.allCases, ["vi", "en"])
+    func longVietnameseNamesStayInsideTheirBoxes(stock: LabelStock, language: String) throws {
+        let words = try Self.words(language)
         let long = LabelContent(qrPayload: Self.uri,
                                 cooperative: "Hợp tác xã Nông nghiệp Dịch vụ Thương mại Xoài Cát Hòa Lộc Tân Thuận Đông Ấp Bình Hòa",
                                 farmName: "Nguyễn Thị Ngọc Huyền Trân (Ấp Thạnh Phú, xã Mỹ Xương, huyện Cao Lãnh, tỉnh Đồng Tháp)",
@@ -93,7 +101,9 @@ import Typesetting
         let truncated = label.fields.filter(\.text.truncated).map(\.name)
         #expect(truncated.contains(.farm) && truncated.contains(.cooperative), "\(truncated)")
         #expect(label.notes.count == truncated.count)
-        #expect(label.notes.allSatisfy { $0.contains("does not fit the \(stock.rawValue) mm label") })
+        #expect(label.notes.allSatisfy { $0.description.contains("does not fit the \(stock.rawValue) mm label") })
+        let vietnamese = try Localizer.bundled(.vietnamese)
+        #expect(label.notes.allSatisfy { vietnamese.render($0).contains("không vừa nhãn \(stock.rawValue) mm") })
         #expect(!truncated.contains(.lot) && !truncated.contains(.origin) && !truncated.contains(.harvest))
     }
 
@@ -101,6 +111,6 @@ import Typesetting
         var content = Self.content
         content.crop = "苹果"
         let label = try LabelRenderer.render(content, stock: .large, words: .english)
-        #expect(label.notes.count == 1 && label.notes[0].contains("U+82F9 U+679C"))
+        #expect(label.notes.count == 1 && label.notes[0].description.contains("U+82F9 U+679C"))
     }
 }
