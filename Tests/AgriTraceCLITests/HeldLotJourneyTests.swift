@@ -40,7 +40,7 @@ import TestSupport
         let out = ws.path("labels")
         let label = try AgriTraceBinary.run(["label", lot, "--ledger", ws.ledger, "--key", ws.key, "--out", out])
         #expect(label.status == 0, "\(label.stderr)")
-        #expect(label.stdout.contains("grade HELD FOR REVIEW"), "\(label.stdout)")
+        #expect(label.stdout.contains("mm): HELD FOR REVIEW, QR "), "\(label.stdout)")
         let verified = try AgriTraceBinary.run(["verify-label", out + "/\(lot).proof", "--vkey", vkey, "--lot", lot])
         #expect(verified.status == 0, "\(verified.stdout)")
         #expect(verified.stdout.hasPrefix("VERIFIED: lot \(lot) is HELD FOR REVIEW"), "\(verified.stdout)")
