@@ -179,20 +179,7 @@ final class PublicSite: Sendable {
         case unavailable(String)
     }
 
-    static func percentDecoded(_ text: Substring) -> String? {
-        var bytes = [UInt8]()
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
+    static func percentDecoded(_ text: Substring) -> String? { LotIdentifier.percentDecoded(String(text)) }
 
     static func queryValue(_ name: String, in query: String?) -> String? {
         for pair in (query ?? "").split(separator: "&") {

@@ -80,7 +80,8 @@ public enum LotIdentifier: Equatable, Sendable {
 
     static func percentEncoded(_ text: String) -> String { Identifiers.percentEncoded(text) }
 
-    static func percentDecoded(_ text: String) -> String? { HexEscapes.decode(text, marker: UInt8(ascii: "%")) }
+    /// The text with every `%XX` replaced by its byte; nil for a malformed escape or bytes that are not UTF-8.
+    public static func percentDecoded(_ text: String) -> String? { HexEscapes.decode(text, marker: UInt8(ascii: "%")) }
 }
 
 extension String {

@@ -4,6 +4,13 @@ import Testing
 @testable import Traceability
 
 @Suite struct LotIdentifierTests {
+    @Test func percentEscapesNeedTwoHexDigitsNotASign() {
+        #expect(LotIdentifier.percentDecoded("A%2FB%c3%a1") == "A/Bá")
+        for malformed in ["%+f", "%-1", "%2", "%", "%g0", "%0x", "% 1", "%c3"] {
+            #expect(LotIdentifier.percentDecoded("L" + malformed) == nil, "\(malformed)")
+        }
+    }
+
     @Test func gtinLotsGetTheGS1DigitalLinkTheLedgerRecords() {
         let id = LotIdentifier(lot: "DT-LV-261103-01", gtin: "08936045120019")
         #expect(id.uri == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
