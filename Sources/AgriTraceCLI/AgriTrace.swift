@@ -30,6 +30,7 @@ public struct AgriTrace: ParsableCommand {
             ExportCommand.self,
             AuditCommand.self,
             ServeCommand.self,
+            WitnessCommand.self,
         ],
         groupedSubcommands: [
             CommandGroup(name: tr("Model development"), subcommands: [

@@ -1,17 +1,33 @@
 import ArgumentParser
+import Foundation
 import LedgerStore
+import Localization
+import MerkleLog
+import Provenance
+import Witnessing
 
 extension LedgerCommand {
     struct Checkpoint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Sign a checkpoint of the current tree, store it, and print the signed note.",
+            abstract: "Sign a checkpoint of the current tree, store it, have witnesses cosign it, and print the signed note.",
             discussion: """
-                The note's first line is the origin, the second the tree size, the third the base64 root hash.
+                The note's first line is the origin, the second the tree size, the third the base64 root hash. \
+                With --witness URL (and its --witness-vkey, in the same order) each witness is asked over HTTP \
+                (c2sp.org/tlog-witness add-checkpoint, with the consistency proof from the size it cosigned \
+                last); the cosignatures that verify are stored with the checkpoint and printed with it, and \
+                each witness's answer is reported on stderr. Fewer cosignatures than --quorum (default: all \
+                witnesses) is status 3 when a witness refused (a fork or rollback it saw, a bad proof, an \
+                unknown log) and status 1 when witnesses could not be reached (run it again later); the \
+                checkpoint and the cosignatures gathered stay stored either way.
 
-                \(ExitStatus.help(success: "checkpoint signed and stored", verificationFailed: "the stored tree no longer reproduces an earlier checkpoint", readsLedger: true))
+                \(ExitStatus.help(success: "checkpoint signed and stored, cosigned by the quorum",
+                                  needsAttention: "fewer witnesses than the quorum could be reached",
+                                  verificationFailed: "the stored tree no longer reproduces an earlier checkpoint, or a witness refused to cosign",
+                                  readsLedger: true))
 
                 Example:
                   agritrace ledger checkpoint --ledger coop.db --key ~/.config/agritrace/coop.key
+                  agritrace ledger checkpoint --ledger coop.db --key coop.key --witness https://w1.example/ --witness-vkey w1.vkey
                 """)
 
         @OptionGroup var path: LedgerPathOption
@@ -19,10 +35,79 @@ extension LedgerCommand {
         @Option(help: "Private key file of an active signer.")
         var key: String
 
+        @Option(help: "URL of a witness (its add-checkpoint prefix; repeatable, each with a --witness-vkey).")
+        var witness: [String] = []
+
+        @Option(name: .customLong("witness-vkey"), help: "Verifier key file of the --witness at the same position.")
+        var witnessVkey: [String] = []
+
+        @Option(help: "How many witnesses must cosign; all of them when not given.")
+        var quorum: Int?
+
+        @Option(help: "Seconds to wait for each witness request.")
+        var timeout: Double = 10
+
+        func validate() throws {
+            guard witness.count == witnessVkey.count else {
+                throw ValidationError("give one --witness-vkey per --witness (\(witness.count) URLs, \(witnessVkey.count) keys)")
+            }
+            for url in witness {
+                guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                    throw ValidationError("--witness \(url): expected an http:// or https:// URL")
+                }
+            }
+            if let quorum, quorum < 1 || quorum > witness.count {
+                throw ValidationError("--quorum must be between 1 and the number of --witness URLs (\(witness.count))")
+            }
+            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+        }
+
         func run() throws {
             let ledger = try LedgerCommand.openLedger(path.ledger)
             let signer = try KeyFiles.signer(key, for: ledger)
-            FileHandleOutput.standardOutput.write(try ledger.signCheckpoint(signer: signer).signedNote)
+            let endpoints = try zip(witness, witnessVkey).map { url, file in
+                let key = try KeyFiles.verifier(file, "witness verifier key")
+                guard key.type == .cosignatureV1 else {
+                    throw CommandFailure(.usageError, "--witness-vkey \(file): not a witness (cosignature/v1) key")
+                }
+                return WitnessEndpoint(url: URL(string: url)!, key: key)
+            }
+            let stored = try ledger.signCheckpoint(signer: signer)
+            guard !endpoints.isEmpty else {
+                FileHandleOutput.standardOutput.write(stored.signedNote)
+                return
+            }
+            let ledgerPath = ledger.path
+            let outcomes = try runBlocking {
+                await WitnessClient.collect(signedCheckpoint: stored.signedNote, witnesses: endpoints, timeoutSeconds: timeout) { old, new in
+                    // A connection of its own: proofs are asked for from the client's tasks.
+                    try Ledger(provenanceAt: ledgerPath, readOnly: true).consistencyProof(oldSize: old, newSize: new)
+                }
+            }
+            var note = try SignedNote(parsing: stored.signedNote)
+            var cosigners = 0, refused = false
+            for (endpoint, outcome) in zip(endpoints, outcomes) {
+                let url = endpoint.url.absoluteString
+                switch outcome {
+                case .cosigned(let signature):
+                    note = try SignedNote(text: note.text, signatures: note.signatures + [signature])
+                    cosigners += 1
+                    FileHandleOutput.standardError.write(tr("witness {url}: cosigned by {name}", ["url": .text(url), "name": .text(endpoint.key.name)]) + "\n")
+                case .refused(let reason):
+                    refused = true
+                    FileHandleOutput.standardError.write(tr("witness {url}: REFUSED: {reason}", ["url": .text(url), "reason": .text(reason)]) + "\n")
+                case .unreachable(let reason):
+                    FileHandleOutput.standardError.write(tr("witness {url}: not reached: {reason}", ["url": .text(url), "reason": .text(reason)]) + "\n")
+                }
+            }
+            if cosigners > 0 { try ledger.storeCosignedCheckpoint(note.serialized) }
+            FileHandleOutput.standardOutput.write(note.serialized)
+            let required = quorum ?? endpoints.count
+            guard cosigners >= required else {
+                FileHandleOutput.standardError.write(tr("quorum not met: {n} of {total} witnesses cosigned, {required} required", [
+                    "n": .integer(cosigners), "total": .integer(endpoints.count), "required": .integer(required)]) + "\n")
+                throw refused ? ExitStatus.verificationFailed : ExitStatus.needsAttention
+            }
         }
     }
 }

@@ -13,11 +13,11 @@ public final class ServerProcess {
     private let output: Pipe
     private let errors: Pipe
 
-    /// Starts `agritrace serve <arguments> --listen 127.0.0.1:0` and waits for its "on http://…" line.
-    public init(_ arguments: [String]) throws {
+    /// Starts `agritrace <command> <arguments> --listen 127.0.0.1:0` and waits for its "on http://…" line.
+    public init(_ arguments: [String], command: [String] = ["serve"]) throws {
         process = Process()
         process.executableURL = AgriTraceBinary.url
-        process.arguments = ["serve"] + arguments + ["--listen", "127.0.0.1:0"]
+        process.arguments = command + arguments + ["--listen", "127.0.0.1:0"]
         output = Pipe()
         errors = Pipe()
         process.standardOutput = output

@@ -1,0 +1,123 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import MerkleLog
+
+/// A witness to ask for a cosignature: its `add-checkpoint` URL and the key it cosigns with.
+public struct WitnessEndpoint: Sendable {
+    public let url: URL
+    public let key: NoteVerifier
+
+    /// `url` is the witness's submission prefix or its full `.../add-checkpoint` URL.
+    public init(url: URL, key: NoteVerifier) {
+        let text = url.absoluteString
+        self.url = text.hasSuffix("/add-checkpoint") ? url
+            : URL(string: (text.hasSuffix("/") ? String(text.dropLast()) : text) + "/add-checkpoint")!
+        self.key = key
+    }
+}
+
+/// What one witness answered.
+public enum WitnessOutcome: Sendable, Equatable {
+    case cosigned(NoteSignature)
+    /// The witness answered and would not cosign (a fork, a rollback, a bad proof, an unknown log or key).
+    case refused(String)
+    /// No usable answer: unreachable, timed out, a server error; worth trying again later.
+    case unreachable(String)
+}
+
+/// The client side of C2SP tlog-witness: asks each witness to cosign a checkpoint, supplying the
+/// consistency proof from whatever size the witness last cosigned (learnt from its 409 answer),
+/// and keeps only cosignatures that verify under the witness's configured key.
+public enum WitnessClient {
+    /// Asks every witness at once; each gets `timeoutSeconds` per HTTP request. Never throws:
+    /// each witness's failure is reported in its outcome, in the order of `witnesses`.
+    public static func collect(signedCheckpoint: String, witnesses: [WitnessEndpoint], timeoutSeconds: Double,
+                               consistencyProof: @escaping @Sendable (_ oldSize: Int, _ newSize: Int) throws -> [TreeHash]) async -> [WitnessOutcome] {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeoutSeconds
+        configuration.timeoutIntervalForResource = timeoutSeconds
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        return await withTaskGroup(of: (Int, WitnessOutcome).self) { group in
+            for (index, witness) in witnesses.enumerated() {
+                group.addTask {
+                    (index, await cosign(signedCheckpoint, by: witness, session: session, consistencyProof: consistencyProof))
+                }
+            }
+            var outcomes = [WitnessOutcome](repeating: .unreachable("not asked"), count: witnesses.count)
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes
+        }
+    }
+
+    static func cosign(_ signedCheckpoint: String, by witness: WitnessEndpoint, session: URLSession,
+                       consistencyProof: (Int, Int) throws -> [TreeHash]) async -> WitnessOutcome {
+        let note: SignedNote, checkpoint: Checkpoint
+        do {
+            note = try SignedNote(parsing: signedCheckpoint)
+            checkpoint = try Checkpoint(text: note.text)
+        } catch {
+            return .refused("the checkpoint to cosign is malformed: \(error)")
+        }
+        // First as if the witness knew nothing; a witness that knows the log answers 409 with its size.
+        var oldSize = 0
+        for _ in 0..<3 {
+            let proof: [TreeHash]
+            do { proof = oldSize == 0 ? [] : try consistencyProof(oldSize, checkpoint.size) } catch {
+                return .refused("no consistency proof from size \(oldSize) to \(checkpoint.size): \(error)")
+            }
+            let body = AddCheckpointRequest(oldSize: oldSize, consistencyProof: proof, signedCheckpoint: signedCheckpoint).serialized
+            var request = URLRequest(url: witness.url)
+            request.httpMethod = "POST"
+            request.httpBody = Data(body.utf8)
+            request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
+            let data: Data, response: URLResponse
+            do { (data, response) = try await session.data(for: request) } catch {
+                return .unreachable("no answer: \((error as NSError).localizedDescription)")
+            }
+            guard let http = response as? HTTPURLResponse else { return .unreachable("the answer is not HTTP") }
+            let text = String(decoding: data.prefix(4096), as: UTF8.self)
+            switch http.statusCode {
+            case 200:
+                return verifyCosignature(text, note: note, key: witness.key)
+            case 409:
+                let line = text.hasSuffix("\n") ? String(text.dropLast()) : text
+                guard let known = AddCheckpointRequest.decimal(Substring(line)) else {
+                    return .refused("refused with 409 Conflict without a tree size (\(Self.quote(text)))")
+                }
+                guard known != oldSize else {
+                    return .refused("refused with 409 Conflict at size \(known): the witness cosigned another tree of that size (a fork)")
+                }
+                guard known <= checkpoint.size else {
+                    return .refused("the witness has cosigned size \(known), larger than this checkpoint's \(checkpoint.size): the log went back (rolled back or forked)")
+                }
+                oldSize = known
+            case 500...:
+                return .unreachable("HTTP \(http.statusCode): \(Self.quote(text))")
+            default:
+                return .refused("refused with HTTP \(http.statusCode): \(Self.quote(text))")
+            }
+        }
+        return .unreachable("the witness's cosigned size kept changing; try again")
+    }
+
+    /// The witness key's valid cosignatures among the answer's signature lines; others are ignored, as the spec says.
+    static func verifyCosignature(_ answer: String, note: SignedNote, key: NoteVerifier) -> WitnessOutcome {
+        guard let lines = try? SignedNote(parsing: note.text + "\n" + answer) else {
+            return .refused("the answer is not note signature lines (\(quote(answer)))")
+        }
+        guard let mine = lines.signatures.first(where: {
+            $0.name == key.name && $0.keyID == key.keyID && key.isValidSignature($0.signature, noteText: note.text)
+        }) else {
+            return .refused("the answer carries no valid cosignature by \(key.name)+\(key.keyIDHex)")
+        }
+        return .cosigned(mine)
+    }
+
+    static func quote(_ text: String) -> String {
+        let line = text.split(separator: "\n").first.map(String.init) ?? ""
+        return line.count > 200 ? String(line.prefix(200)) + "…" : line
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import MerkleLog
+import Testing
+import TestSupport
+@testable import Witnessing
+
+/// The witness behind HTTP (WitnessServer) and the client that asks it (WitnessClient), in-process on a loopback port.
+@Suite(.serialized) struct WitnessHTTPTests {
+    let f = WitnessFixture()
+
+    /// Runs `body` with a witness server listening on a free port; the server stops when the task is cancelled.
+    func withServer(_ witness: TlogWitness, prefix: String = "", _ body: (Int) async throws -> Void) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let server = Task {
+            try await WitnessServer.run(witness, options: .init(host: "127.0.0.1", port: 0, prefix: prefix)) { continuation.yield($0) }
+        }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        try await body(port)
+    }
+
+    @Test func theClientCosignsFirstThenProvesGrowthFromTheWitnessSize() async throws {
+        let witness = try f.witness()
+        try await withServer(witness, prefix: "/w") { port in
+            let endpoint = WitnessEndpoint(url: URL(string: "http://127.0.0.1:\(port)/w/")!, key: f.witnessKey.verifier)
+            #expect(endpoint.url.absoluteString == "http://127.0.0.1:\(port)/w/add-checkpoint")
+            let tree = f.tree(40)
+            for size in [6, 6, 40] {
+                let outcomes = await WitnessClient.collect(signedCheckpoint: try f.signed(size), witnesses: [endpoint], timeoutSeconds: 10) { old, new in
+                    try MerkleTree.consistencyProof(oldSize: old, newSize: new, source: tree)
+                }
+                guard case .cosigned(let signature) = outcomes[0] else { Issue.record("size \(size): \(outcomes)"); return }
+                #expect(f.witnessKey.verifier.isValidSignature(signature.signature, noteText: try SignedNote(parsing: try f.signed(size)).text))
+            }
+            // A fork of size 40 is refused, and said to be a fork.
+            let forked = await WitnessClient.collect(signedCheckpoint: try f.signed(40, fork: true), witnesses: [endpoint], timeoutSeconds: 10) { old, new in
+                try MerkleTree.consistencyProof(oldSize: old, newSize: new, source: f.tree(40, fork: true))
+            }
+            guard case .refused(let reason) = forked[0] else { Issue.record("\(forked)"); return }
+            #expect(reason.contains("fork"), "\(reason)")
+            // A rolled-back log (size 20 after 40) is refused naming the larger size.
+            let rolledBack = await WitnessClient.collect(signedCheckpoint: try f.signed(20), witnesses: [endpoint], timeoutSeconds: 10) { old, new in
+                try MerkleTree.consistencyProof(oldSize: old, newSize: new, source: tree)
+            }
+            guard case .refused(let why) = rolledBack[0] else { Issue.record("\(rolledBack)"); return }
+            #expect(why.contains("40"), "\(why)")
+        }
+    }
+
+    /// A witness that is not there, and one whose answer is signed by another key, are told apart.
+    @Test func unreachableAndWrongKeyAreReportedPerWitness() async throws {
+        let witness = try f.witness()
+        try await withServer(witness) { port in
+            let wrongKey = try NoteSigner(name: "witness.example/w1", type: .cosignatureV1, seed: [UInt8](repeating: 9, count: 32)).verifier
+            let endpoints = [WitnessEndpoint(url: URL(string: "http://127.0.0.1:\(port)")!, key: wrongKey),
+                             WitnessEndpoint(url: URL(string: "http://127.0.0.1:1/")!, key: f.witnessKey.verifier)]
+            let outcomes = await WitnessClient.collect(signedCheckpoint: try f.signed(3), witnesses: endpoints, timeoutSeconds: 5) { _, _ in [] }
+            guard case .refused(let reason) = outcomes[0], case .unreachable = outcomes[1] else { Issue.record("\(outcomes)"); return }
+            #expect(reason.contains("no valid cosignature"), "\(reason)")
+        }
+    }
+
+    /// Other paths, methods and oversized bodies get clean 4xx answers without touching the state.
+    @Test func theHTTPSideRefusesWhatIsNotAnAddCheckpoint() async throws {
+        let store = try WitnessStateDirectory(path: f.directory)
+        let witness = try f.witness(store: store)
+        try await withServer(witness) { port in
+            #expect(try HTTPProbe.request("GET", "/add-checkpoint", port: port).status == 405)
+            #expect(try HTTPProbe.request("PUT", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: 2"], body: "hi").status == 405)
+            #expect(try HTTPProbe.request("POST", "/../add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"]).status == 404)
+            #expect(try HTTPProbe.request("POST", "/checkpoint", port: port, extraHeaders: ["Content-Length: 0"]).status == 404)
+            let big = String(repeating: "a", count: AddCheckpointRequest.maxBytes + 1)
+            #expect(try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(big.utf8.count)"], body: big).status == 413)
+            let chunked = try HTTPProbe.exchange(Array(("POST /add-checkpoint HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + String(AddCheckpointRequest.maxBytes + 1, radix: 16) + "\r\n" + big + "\r\n0\r\n\r\n").utf8), port: port)
+            #expect(chunked.status == 413)
+            let body = String(decoding: try f.body(old: 0, size: 5), as: UTF8.self)
+            let ok = try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(body.utf8.count)"], body: body)
+            #expect(ok.status == 200 && ok.text.hasPrefix("\u{2014} witness.example/w1 "), "\(ok.status) \(ok.text)")
+            let again = try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(body.utf8.count)"], body: body)
+            #expect(again.status == 409 && again.text == "5\n" && again.headers["content-type"] == "text/x.tlog.size")
+        }
+        #expect(try store.state(origin: "coop.example/ledger").map { try Checkpoint(text: try SignedNote(parsing: $0).text).size } == 5)
+    }
+}
