@@ -126,7 +126,7 @@ let package = Package(
                                                              "ProvenanceTestSupport"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport",
                                                             "ProvenanceTestSupport"]),
-        .testTarget(name: "GradingTests", dependencies: ["Grading", "LedgerStore", "Localization", "Provenance", "TestSupport"]),
+        .testTarget(name: "GradingTests", dependencies: ["Grading", "NeuralNet", "LedgerStore", "Localization", "Provenance", "TestSupport"]),
         .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Typesetting", "Localization", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",

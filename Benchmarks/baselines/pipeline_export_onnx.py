@@ -4,7 +4,8 @@ the Python baseline runs exactly the same network and weights in ONNX Runtime.
 
 Usage: pipeline_export_onnx.py MODEL.agmodel OUT.onnx [--info OUT.json]
 
---info writes the model's input size, normalisation and labels as JSON (for the baseline).
+--info writes the model's input size, normalisation, labels and metadata (e.g. its calibration
+temperature) as JSON (for the baseline).
 Weights are already in ONNX layouts (convolution OIHW, dense [out][in] = Gemm transB=1); batch
 normalisation, activations, pooling, add, flatten and softmax map one to one.
 """
@@ -58,8 +59,10 @@ def main():
     mean = [r.f32() for _ in range(channels)]
     std = [r.f32() for _ in range(channels)]
     labels = [r.string() for _ in range(r.u32())]
+    metadata = {}
     for _ in range(r.u32()):
-        r.string(), r.string()
+        key = r.string()
+        metadata[key] = r.string()
 
     nodes, initializers = [], []
     rank = {"input": 4}
@@ -151,7 +154,7 @@ def main():
         softmax_last = any(n.op_type == "Softmax" for n in nodes[-2:])
         with open(args.info, "w") as f:
             json.dump({"width": width, "height": height, "mean": mean, "std": std, "labels": labels,
-                       "outputs_probabilities": softmax_last}, f)
+                       "outputs_probabilities": softmax_last, "metadata": metadata}, f)
 
 
 if __name__ == "__main__":

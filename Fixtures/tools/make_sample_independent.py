@@ -11,7 +11,8 @@ into the network input the way Sources/Imaging/README.md and Sources/NeuralNet/R
   output pixel i covers source interval [i*src/dst, (i+1)*src/dst), partly covered pixels weighted by
   the covered fraction (exact integer arithmetic, round half up);
 - EXIF orientation applied last (Pillow's ImageOps.exif_transpose), the input size being upright;
-- (pixel / 255 - mean) / std per channel, with the model's stored normalisation.
+- (pixel / 255 - mean) / std per channel, with the model's stored normalisation;
+- the model's stored calibration temperature applied to the output: softmax(logits / T).
 Pillow's own Image.BOX is not used for the resize: at non-integer ratios (70x50 -> 48x48 for these
 photos) it gives each source pixel weight 0 or 1 by where its centre falls, not its covered fraction,
 and this small model is sensitive enough to that to change class on about half of the photos.
@@ -103,8 +104,14 @@ def main():
     for name in files:
         pixels = (decode(os.path.join(UPLOAD, name), width, height) / np.float32(255) - mean) / std
         output = session.run(None, {session.get_inputs()[0].name: pixels.transpose(2, 0, 1)[None]})[0][0]
-        if not info["outputs_probabilities"]:
-            output = np.exp(output - output.max())
+        # Calibration as Sources/NeuralNet/README.md specifies it: softmax(logits / T), where a graph
+        # ending in a softmax gives its logits as log(max(p, smallest normal float32)).
+        temperature = float(info["metadata"].get("calibration_temperature", "1"))
+        if not (info["outputs_probabilities"] and temperature == 1):
+            logits = output.astype(np.float64)
+            if info["outputs_probabilities"]:
+                logits = np.log(np.maximum(logits, np.finfo(np.float32).tiny))
+            output = np.exp(logits / temperature - (logits / temperature).max())
             output /= output.sum()
         order = np.argsort(-output, kind="stable")   # ties: the lowest index first, like grading
         best, second = int(order[0]), int(order[1])

@@ -1,18 +1,20 @@
 import ArgumentParser
 import Foundation
+import Grading
 import Localization
 import NeuralNet
+import Training
 
-/// `agritrace model import|info|run|bench`: bring ONNX networks in, describe models, run raw tensors
-/// and time inference.
+/// `agritrace model import|info|run|bench|calibrate`: bring ONNX networks in, describe models, run raw
+/// tensors, time inference, calibrate probabilities and choose the review threshold.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "model", abstract: "Import, describe, run and benchmark grading models.",
+        commandName: "model", abstract: "Import, describe, run, benchmark and calibrate grading models.",
         discussion: """
             Example:
               agritrace model info tomato.agmodel
             """,
-        subcommands: [ImportModel.self, InfoModel.self, RunModel.self, BenchModel.self])
+        subcommands: [ImportModel.self, InfoModel.self, RunModel.self, BenchModel.self, CalibrateModel.self])
 }
 
 /// Loads a model file the user named; a missing one is "not found" (status 2).
@@ -207,6 +209,65 @@ extension ModelCommand {
                              timing.batch, timing.threads, timing.kernels, timing.latencyMilliseconds,
                              timing.bestLatencyMilliseconds, timing.imagesPerSecond, timing.gflops))
             }
+        }
+    }
+
+    struct CalibrateModel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "calibrate", abstract: "Calibrate a model's probabilities and choose its review threshold on validation photos.",
+            discussion: """
+                Fits a temperature on the validation photos of the split file (minimising the negative \
+                log-likelihood), then chooses the lowest review threshold at which the photos decided without \
+                review are in the right grade of the policy at least as often as its review_target_accuracy_bp \
+                says, and writes the model with both stored in it (a new model id; the network is unchanged). \
+                Prints NLL and expected calibration error (15 bins) before and after, the threshold, the share \
+                of photos it decides (coverage) and their accuracy, and reliability tables (--report writes \
+                them to a Markdown file). Use photos the model was not trained on: the validation side of \
+                the split `agritrace train --write-split` wrote.
+
+                \(ExitStatus.help(success: "calibrated model written with a review threshold",
+                                  needsAttention: "model written, but some photos were unreadable (reported and skipped) or no threshold reaches the target (every photo will need review)"))
+
+                Example:
+                  agritrace model calibrate tomato.agmodel --data photos/ --split tomato.split --out tomato-calibrated.agmodel
+                """)
+
+        @Argument(help: "The .agmodel file.") var model: String
+        @Option(help: "Folder with one sub-folder of photos per class.") var data: String
+        @Option(help: "Split file; its validation photos are used.") var split: String
+        @Option(help: "Where to write the calibrated .agmodel file.") var out: String
+        @Option(help: "Grading policy JSON file whose grades and target the threshold is chosen for (default: the bundled policy).")
+        var policy: String?
+        @Option(help: "Also write the report as Markdown to this file.") var report: String?
+        @Option(help: "Threads (default: all cores).") var jobs: Int?
+
+        func validate() throws {
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        }
+
+        func run() throws {
+            let loaded = try loadModel(model)
+            try InputFile.require(data, "data folder")
+            try InputFile.require(split, "split file")
+            if let policy { try InputFile.require(policy, "policy") }
+            let gradingPolicy = try policy.map { try GradingPolicy(contentsOf: URL(fileURLWithPath: $0)) } ?? GradingPolicy.bundledDefault()
+            try gradingPolicy.check(classCount: loaded.labels.count, modelName: model)
+            let folder = try LabelledFolder(root: URL(fileURLWithPath: data), grouping: .none)
+            let validation = try DatasetSplit.read(from: URL(fileURLWithPath: split), for: folder).validation
+            let calibration = try CalibrationRun(model: loaded, folder: folder, photos: validation,
+                                                 classGroups: gradingPolicy.classGroups, targetBP: gradingPolicy.reviewTargetAccuracyBP,
+                                                 jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            for failure in calibration.failures { FileHandleOutput.standardError.write("skipped \(failure.path): \(failure.message)\n") }
+            let calibrated = try loaded.calibrated(calibration.calibration)
+            try calibrated.write(to: URL(fileURLWithPath: out))
+            let text = calibration.text + "\n"
+            FileHandleOutput.standardOutput.write(text + "wrote \(out): model id \(calibrated.id)\n")
+            if let report {
+                do { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) } catch {
+                    throw CommandFailure(.internalFailure, "\(report): cannot write: \(error.localizedDescription)")
+                }
+            }
+            if !calibration.failures.isEmpty || calibration.choice == nil { throw ExitStatus.needsAttention }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LedgerStore
+import NeuralNet
 import Provenance
 
 /// Grades an upload and records it: validate everything, skip lots already recorded, grade the
@@ -104,17 +105,13 @@ public final class BatchGrader {
         let unreadable = grading.images.filter { if case .unreadable = $0 { return true } else { return false } }.count
         // Grades in the policy's order, then any the recording policy had that this one lacks.
         let grades = policy.grades + grading.distribution.keys.filter { !policy.grades.contains($0) }.sorted()
-        let samePolicy = grading.policy == policy.sha256
         return GradingSummary.LotSummary(
             lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .alreadyRecorded,
             photos: lot.photos.count, grade: record.currentGrade,
             distribution: grades.map { .init(grade: $0, count: grading.distribution[$0, default: 0]) },
             needsReview: grading.needsReview, unreadable: unreadable,
-            // The hold recorded with the grading, unless a reviewer released it; entries from before
-            // holds were recorded are re-judged only by the policy that graded them.
-            held: record.currentlyHeld
-                || (!grading.held && !record.decided && samePolicy
-                    && policy.isHeld(readable: grading.images.count - unreadable, needingReview: grading.needsReview)),
+            // The hold recorded with the grading, unless a reviewer released it since.
+            held: record.currentlyHeld,
             uploadDigest: digest, lotSeq: record.lotSeq, gradingSeq: record.gradingSeq, farmName: lot.farmName)
     }
 
@@ -196,6 +193,7 @@ public final class BatchGrader {
         guard classes > 0, probabilities.count == decoded.count, probabilities.allSatisfy({ $0.count == classes }) else {
             throw PhotoClassifierError("the classifier returned \(probabilities.map(\.count)) scores for \(decoded.count) photos of \(classes) classes")
         }
+        let rule = policy.reviewRule(of: classifier.calibration)
         var next = 0
         return photos.enumerated().map { index, photo in
             if let reason = failures[index] {
@@ -205,11 +203,12 @@ public final class BatchGrader {
             next += 1
             // Highest score, the lowest class index on ties; `scores` has `classes` > 0 entries.
             let best = mostLikelyClass(scores)
-            let topBP = basisPoints(scores[best])
+            // The probability that the photo's grade is right: its classes' scores as recorded (basis points), summed.
+            let gradeBP = policy.gradeBasisPoints(scores.map(ModelCalibration.basisPoints))[policy.classGroups[best]]
             return PhotoResult(file: photo.file, lot: photo.lot, sha256: hashes[index],
                                outcome: .graded(classIndex: best, label: classifier.labels[best], probabilities: scores,
                                                 grade: policy.grade(ofClass: best),
-                                                needsReview: policy.needsReview(topProbabilityBP: topBP)))
+                                                needsReview: rule.map { gradeBP < $0.thresholdBP } ?? true))
         }
     }
 
@@ -218,6 +217,7 @@ public final class BatchGrader {
         var counts: [String: Int] = [:]
         var review = 0, unreadableCount = 0
         var images: [GradedImage] = []
+        var gradeBasisPoints: [[Int]] = []
         var hashes: [String: String] = [:]
         for result in results {
             hashes[result.file] = result.sha256
@@ -225,9 +225,10 @@ public final class BatchGrader {
             case let .graded(classIndex, label, probabilities, grade, needsReview):
                 counts[grade, default: 0] += 1
                 if needsReview { review += 1 }
+                let scores = probabilities.map(ModelCalibration.basisPoints)
+                gradeBasisPoints.append(policy.gradeBasisPoints(scores))
                 images.append(.graded(GradedPhoto(file: result.file, sha256: result.sha256, classIndex: classIndex, label: label,
-                                                  scoresBasisPoints: probabilities.map(Self.basisPoints),
-                                                  grade: grade, needsReview: needsReview)))
+                                                  scoresBasisPoints: scores, grade: grade, needsReview: needsReview)))
             case .unreadable(let reason):
                 unreadableCount += 1
                 // Decoder messages may span lines; entries hold no control characters.
@@ -237,10 +238,11 @@ public final class BatchGrader {
                 preconditionFailure("a lot being graded has no already-recorded photos")
             }
         }
-        let readable = results.count - unreadableCount
-        let lotGrade = policy.lotGrade(counts: counts)
-        let holdReason = policy.holdReason(readable: readable, needingReview: review)
-        let held = holdReason != nil
+        // From the recorded scores, so the decision can be recomputed from the grading entry.
+        let decision = policy.decideLot(gradeBasisPoints: gradeBasisPoints, reviewRule: policy.reviewRule(of: classifier.calibration))
+        let lotGrade = decision.grade
+        let held = decision.held
+        let holdReason = decision.hold
         let distribution = policy.grades.map { GradingSummary.GradeCount(grade: $0, count: counts[$0, default: 0]) }
         let digest = UploadDigest.of(lot, photoHashes: hashes)
         let lotRecord = LotRecord(lotCode: lot.code, originCode: lot.originCode, farmID: lot.farmID, cooperative: cooperative,
@@ -269,11 +271,6 @@ public final class BatchGrader {
             status: outcome == .alreadyRecorded ? .alreadyRecorded : .recorded, photos: results.count,
             grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
             uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq, farmName: lot.farmName)
-    }
-
-    /// A probability as integer basis points (the ledger holds no fractions).
-    static func basisPoints(_ probability: Float) -> Int {
-        Int((min(max(probability, 0), 1) * 10_000).rounded())
     }
 }
 

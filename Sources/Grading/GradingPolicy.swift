@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NeuralNet
 import Provenance
 
 /// How model classes become commercial grades and how a lot's grade follows from its photos.
@@ -26,13 +27,17 @@ public struct GradingPolicy: Sendable, Equatable {
     public let grades: [String]
     /// Grade of each model class, by class index.
     public let classGrades: [String]
-    /// A photo whose top class probability is below this needs a person's review.
-    public let reviewBelowTopProbabilityBP: Int
+    /// The grade index (into `grades`) of each model class: the grouping review thresholds are chosen for.
+    public let classGroups: [Int]
+    /// Photos decided without review must be in the right grade at least this often (basis points)
+    /// on the model's validation photos; the model carries the threshold that meets it
+    /// (`ModelCalibration.ReviewRule`, chosen by `agritrace model calibrate`).
+    public let reviewTargetAccuracyBP: Int
     public let lotRules: [LotRule]
     /// The lot grade when no rule matches.
     public let otherwise: String
-    /// A lot is held for review when more than this share of its readable photos needs review.
-    public let holdWhenReviewAboveBP: Int
+    /// A lot is held for review when the probability that its grade is right is below this.
+    public let holdWhenLotConfidenceBelowBP: Int
     /// Lowercase hex SHA-256 of the policy file's bytes, recorded with every grading.
     public let sha256: String
     /// Optional names of the grades for people, per language: grade → language tag → name.
@@ -73,7 +78,11 @@ public struct GradingPolicy: Sendable, Equatable {
             if !unknown.isEmpty { throw fail("unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))") }
         }
         guard file.format == "agritrace-grading-policy" else { throw fail("format must be \"agritrace-grading-policy\"") }
-        guard file.version == 1 else { throw fail("unsupported version \(file.version) (this build reads version 1)") }
+        guard file.version == 2 else {
+            // Version 1 sent a photo to review by a fixed top-class probability, the same for every model.
+            throw fail("unsupported version \(file.version) (this build reads version 2: review_target_accuracy_bp and "
+                       + "hold_when_lot_confidence_below_bp replace version 1's review_below_top_probability_bp and hold_when_review_above_bp)")
+        }
         guard file.grades.count >= 2, Set(file.grades).count == file.grades.count else {
             throw fail("grades must list at least two distinct grades, best first")
         }
@@ -89,8 +98,9 @@ public struct GradingPolicy: Sendable, Equatable {
             }
         }
         guard gradeSet.contains(file.otherwise) else { throw fail("otherwise names unknown grade '\(file.otherwise)'") }
-        guard (0...10_000).contains(file.reviewBelowTopProbabilityBP), (0...10_000).contains(file.holdWhenReviewAboveBP) else {
-            throw fail("review_below_top_probability_bp and hold_when_review_above_bp must be within 0...10000")
+        guard (1...10_000).contains(file.reviewTargetAccuracyBP) else { throw fail("review_target_accuracy_bp must be within 1...10000") }
+        guard (0...10_000).contains(file.holdWhenLotConfidenceBelowBP) else {
+            throw fail("hold_when_lot_confidence_below_bp must be within 0...10000")
         }
         for (grade, names) in (file.gradeNames ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard gradeSet.contains(grade) else { throw fail("grade_names names unknown grade '\(grade)'") }
@@ -108,10 +118,11 @@ public struct GradingPolicy: Sendable, Equatable {
         name = file.name
         grades = file.grades
         classGrades = file.classGrades
-        reviewBelowTopProbabilityBP = file.reviewBelowTopProbabilityBP
+        classGroups = file.classGrades.map { file.grades.firstIndex(of: $0)! }
+        reviewTargetAccuracyBP = file.reviewTargetAccuracyBP
         lotRules = file.lotRules
         otherwise = file.otherwise
-        holdWhenReviewAboveBP = file.holdWhenReviewAboveBP
+        holdWhenLotConfidenceBelowBP = file.holdWhenLotConfidenceBelowBP
         sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
@@ -124,35 +135,52 @@ public struct GradingPolicy: Sendable, Equatable {
 
     public func grade(ofClass index: Int) -> String { classGrades[index] }
 
-    /// A photo needs review when its top probability (in basis points) is below the threshold.
-    public func needsReview(topProbabilityBP: Int) -> Bool { topProbabilityBP < reviewBelowTopProbabilityBP }
+
+    /// Per-grade sums (policy grade order) of class probabilities given in basis points.
+    public func gradeBasisPoints(_ classBasisPoints: [Int]) -> [Int] {
+        var sums = [Int](repeating: 0, count: grades.count)
+        for (index, bp) in classBasisPoints.enumerated() { sums[classGroups[index]] += bp }
+        return sums
+    }
+
+    /// The model's review rule when it was chosen for this policy's grouping and target, else nil
+    /// (then no photo can be decided without review: see `reviewProblem`).
+    public func reviewRule(of calibration: ModelCalibration) -> ModelCalibration.ReviewRule? {
+        guard let rule = calibration.review, rule.classGroups == classGroups, rule.targetBP == reviewTargetAccuracyBP else { return nil }
+        return rule
+    }
+
+    /// Why `calibration` gives this policy no review rule, for people; nil when it does.
+    public func reviewProblem(of calibration: ModelCalibration) -> String? {
+        guard let rule = calibration.review else {
+            return "the model has no review threshold chosen on validation photos (run `agritrace model calibrate`); every photo needs review and every lot is held"
+        }
+        if rule.classGroups != classGroups || rule.targetBP != reviewTargetAccuracyBP {
+            return "the model's review threshold was chosen for another grouping or target (\(rule.targetBP) bp) than policy \(name)'s (\(reviewTargetAccuracyBP) bp); "
+                + "re-run `agritrace model calibrate` with this policy; every photo needs review and every lot is held"
+        }
+        return nil
+    }
 
     /// The lot grade from the number of readable photos per grade (keyed by grade name).
     public func lotGrade(counts: [String: Int]) -> String {
-        let total = counts.values.reduce(0, +)
-        guard total > 0 else { return otherwise }
-        let rejects = counts[grades.last!, default: 0]
+        grades[lotGradeIndex(amounts: grades.map { counts[$0, default: 0] }, total: counts.values.reduce(0, +))]
+    }
+
+    /// The first lot rule that amounts per grade index (photo counts, or summed basis points)
+    /// out of `total` satisfy, compared exactly: amount/total >= bp/10000 cross-multiplied.
+    func lotGradeIndex(amounts: [Int], total: Int) -> Int {
+        let otherwiseIndex = grades.firstIndex(of: otherwise)!
+        guard total > 0 else { return otherwiseIndex }
+        let rejects = amounts[grades.count - 1]
         for rule in lotRules {
             let rank = grades.firstIndex(of: rule.grade)!
-            let atOrAbove = grades[...rank].reduce(0) { $0 + counts[$1, default: 0] }
-            // Cross-multiplied so the comparison is exact: count/total >= bp/10000.
+            let atOrAbove = amounts[...rank].reduce(0, +)
             if atOrAbove * 10_000 >= rule.minAtOrAboveBP * total && rejects * 10_000 <= rule.maxRejectBP * total {
-                return rule.grade
+                return rank
             }
         }
-        return otherwise
-    }
-
-    /// Why a lot is held for a person's review instead of being released at its grade, or nil
-    /// when it is not held. Recorded in the grading entry (`hold_reason`).
-    public func holdReason(readable: Int, needingReview: Int) -> HoldReason? {
-        if readable == 0 { return .noReadablePhotos }
-        return needingReview * 10_000 > holdWhenReviewAboveBP * readable ? .photosNeedReview : nil
-    }
-
-    /// Whether a lot is held for a person's review instead of being released at its grade.
-    public func isHeld(readable: Int, needingReview: Int) -> Bool {
-        holdReason(readable: readable, needingReview: needingReview) != nil
+        return otherwiseIndex
     }
 
     private static func describe(_ error: DecodingError) -> String {
@@ -172,19 +200,19 @@ private struct PolicyFile: Decodable {
     let name: String
     let grades: [String]
     let classGrades: [String]
-    let reviewBelowTopProbabilityBP: Int
+    let reviewTargetAccuracyBP: Int
     let lotRules: [GradingPolicy.LotRule]
     let otherwise: String
-    let holdWhenReviewAboveBP: Int
+    let holdWhenLotConfidenceBelowBP: Int
     let gradeNames: [String: [String: String]]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format, version, name, grades
         case gradeNames = "grade_names"
         case classGrades = "class_grades"
-        case reviewBelowTopProbabilityBP = "review_below_top_probability_bp"
+        case reviewTargetAccuracyBP = "review_target_accuracy_bp"
         case lotRules = "lot_rules"
         case otherwise
-        case holdWhenReviewAboveBP = "hold_when_review_above_bp"
+        case holdWhenLotConfidenceBelowBP = "hold_when_lot_confidence_below_bp"
     }
 }

@@ -8,6 +8,7 @@ public final class ModelPhotoClassifier: PhotoClassifier, @unchecked Sendable {
     public let model: Model
     public var modelID: String { model.id }
     public var labels: [String] { model.labels }
+    public var calibration: ModelCalibration { model.calibration }
     private let network: Network
     private let decodeLimits: DecodeLimits
     // Workspaces are reused across calls (one per concurrent caller) so no batch allocates them.

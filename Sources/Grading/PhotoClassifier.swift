@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Decodes photo bytes and classifies them; `ModelPhotoClassifier` implements it over Imaging and
 /// NeuralNet. The pipeline calls it from several worker threads at once, one batch per call, and
@@ -7,6 +8,8 @@ public protocol PhotoClassifier: Sendable {
     /// Lowercase hex SHA-256 of the model file.
     var modelID: String { get }
     var labels: [String] { get }
+    /// The model's temperature and review rule (its probabilities are already calibrated).
+    var calibration: ModelCalibration { get }
 
     /// A photo's RGB8 pixels scaled to the model's input size; throws a decoding error naming
     /// the file when the bytes are not a readable image.

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 
 /// An image that does not fit the model's input.
@@ -42,12 +43,26 @@ extension Model {
         return false
     }
 
-    /// Class probabilities from the graph output: as is when the graph ends in a softmax, otherwise
-    /// the output is treated as logits and softmaxed.
+    /// Calibrated class probabilities from the graph output: softmax(logits / temperature), with the
+    /// model's stored temperature. The one conversion every consumer (grading, classify, eval) uses.
     public func probabilities(fromOutput output: [Float]) -> [Float] {
-        if outputsProbabilities { return output }
-        var p = output
+        probabilities(fromOutput: output, temperature: calibration.temperature)
+    }
+
+    /// Class probabilities at a given temperature (1: the network's own, uncalibrated).
+    public func probabilities(fromOutput output: [Float], temperature: Float) -> [Float] {
+        if outputsProbabilities && temperature == 1 { return output }
+        var p = logits(fromOutput: output)
+        if temperature != 1 { for i in p.indices { p[i] /= temperature } }
         softmax(&p, count: p.count)
         return p
+    }
+
+    /// Logits from the graph output: as is, or, when the graph ends in a softmax, the log of its
+    /// probabilities (logits up to a shift, which softmax ignores). Probabilities are clamped to the
+    /// smallest normal float first so an underflowed 0 gives a very negative logit, not -inf.
+    public func logits(fromOutput output: [Float]) -> [Float] {
+        guard outputsProbabilities else { return output }
+        return output.map { log(max($0, .leastNormalMagnitude)) }
     }
 }

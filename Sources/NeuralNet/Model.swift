@@ -11,6 +11,8 @@ public struct Model: Sendable, Equatable {
     public let labels: [String]
     /// Free-form provenance (architecture name, training command, ...), stored sorted by key.
     public let metadata: [String: String]
+    /// The temperature and review rule stored under reserved metadata keys.
+    public let calibration: ModelCalibration
     public let id: String
 
     public init(graph: Graph, normalization: InputNormalization, labels: [String], metadata: [String: String] = [:]) throws {
@@ -19,7 +21,15 @@ public struct Model: Sendable, Equatable {
         self.labels = labels
         self.metadata = metadata
         let bytes = try ModelFormat.encode(graph: graph, normalization: normalization, labels: labels, metadata: metadata)
+        calibration = try ModelCalibration(metadata: metadata, classCount: labels.count, file: "<model>")
         id = Model.identifier(ofFileBytes: bytes)
+    }
+
+    /// The same network with `calibration` stored in place of the current one (a new model id).
+    public func calibrated(_ calibration: ModelCalibration) throws -> Model {
+        let kept = metadata.filter { !ModelCalibration.reservedKeys.contains($0.key) }
+        return try Model(graph: graph, normalization: normalization, labels: labels,
+                         metadata: kept.merging(calibration.metadata) { $1 })
     }
 
     public var inputShape: TensorShape { graph.inputShape }

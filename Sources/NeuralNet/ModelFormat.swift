@@ -48,6 +48,7 @@ enum ModelFormat {
                 throw ModelError(file: file, reason: "metadata key '\(key.prefix(40))' or its value is empty or too long")
             }
         }
+        _ = try ModelCalibration(metadata: metadata, classCount: labels.count, file: file)
         for node in graph.nodes where node.name.utf8.count > maxStringBytes {
             throw ModelError(file: file, reason: "node name longer than \(maxStringBytes) bytes")
         }

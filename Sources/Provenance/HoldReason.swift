@@ -3,13 +3,17 @@
 /// language; the entry's own counts (`needs_review`, `images`) give the numbers.
 public enum HoldReason: String, Sendable, CaseIterable {
     /// More of the lot's readable photos need review (top probability below the policy's
-    /// threshold) than the policy allows.
+    /// threshold) than the policy allows. Written by version 1 grading policies; kept so their
+    /// entries still read.
     case photosNeedReview = "photos_need_review"
     /// None of the lot's photos could be read, so nothing supports a grade.
     case noReadablePhotos = "no_readable_photos"
     /// The policy's confidence in the lot's grade (from its photos' probabilities) is below
     /// the policy's limit.
     case lotGradeUncertain = "lot_grade_uncertain"
+    /// The model carries no review threshold chosen on validation photos for the policy's
+    /// grades and target, so no photo could be decided without a person.
+    case modelNotCalibrated = "model_not_calibrated"
 
     /// The codes a grading entry may hold, for messages.
     public static var codes: String { allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }

@@ -50,6 +50,8 @@ extension GradingRecord {
             return "none of its \(images.count) photo\(images.count == 1 ? "" : "s") could be read"
         case .lotGradeUncertain?:
             return "the grading was less sure of the lot's grade than the grading policy requires"
+        case .modelNotCalibrated?:
+            return "the model had no review threshold chosen for the grading policy, so every photo needs review"
         case nil:
             return "\(needsReview) of \(readable) readable photo\(readable == 1 ? "" : "s") need review (the grading entry predates recorded reasons)"
         }

@@ -47,38 +47,13 @@ public struct Evaluation {
     public var groupings: [(grouping: ClassGrouping, metrics: Metrics)]
 
     /// Runs `model` on the given photos of `folder` (decoded with the grading decoder) on `jobs`
-    /// threads. Folder labels must all be model labels; they are matched by name.
+    /// threads, with the model's calibrated probabilities. Folder labels must all be model labels.
     public init(model: Model, folder: LabelledFolder, photos: [Int], groupings: [ClassGrouping], jobs: Int) throws {
-        let size = model.inputShape.width
-        guard model.inputShape.height == size, model.inputShape.channels == 3 else {
-            throw EvaluationError(reason: "the model's input \(model.inputShape) is not a square RGB image")
-        }
-        var modelIndexOfFolderLabel: [Int] = []
-        for label in folder.labels {
-            guard let index = model.labels.firstIndex(of: label) else {
-                throw EvaluationError(reason: "class folder '\(label)' is not a label of the model (\(model.labels.joined(separator: ", ")))")
-            }
-            modelIndexOfFolderLabel.append(index)
-        }
-        let selected = photos.map { folder.photos[$0] }
-        let cache = PhotoCache(photos: selected, size: size, jobs: jobs, decode: PhotoCache.imagingDecoder)
-        let network = try Network(model: model)
-        let usable = selected.indices.filter { cache.slots[$0] != nil }
-        let perImage = 3 * size * size
-        var inputs = [Float](repeating: 0, count: usable.count * perImage)
-        for (row, i) in usable.enumerated() {
-            let slot = cache.slots[i]!
-            let pixels = Array(cache.pixels[(slot * cache.bytesPerPhoto)..<((slot + 1) * cache.bytesPerPhoto)])
-            let tensor = try model.preprocess(rgb: pixels, width: size, height: size)
-            inputs.replaceSubrange((row * perImage)..<((row + 1) * perImage), with: tensor)
-        }
-        let outputs = usable.isEmpty ? [] : network.run(batch: inputs, count: usable.count, jobs: jobs)
-        let classCount = model.labels.count
-        var matrix = ConfusionMatrix(classes: classCount)
+        let run = try ModelOutputs(model: model, folder: folder, photos: photos, jobs: jobs)
+        var matrix = ConfusionMatrix(classes: model.labels.count)
         var groupMatrices = groupings.map { ConfusionMatrix(classes: $0.groups.count) }
-        for (row, i) in usable.enumerated() {
-            let probabilities = model.probabilities(fromOutput: Array(outputs[(row * classCount)..<((row + 1) * classCount)]))
-            let truth = modelIndexOfFolderLabel[selected[i].label]
+        for (output, truth) in zip(run.outputs, run.truth) {
+            let probabilities = model.probabilities(fromOutput: output)
             matrix.add(truth: truth, prediction: probabilities.argmax)
             for (g, grouping) in groupings.enumerated() {
                 groupMatrices[g].add(truth: grouping.group(of: truth),
@@ -86,8 +61,8 @@ public struct Evaluation {
             }
         }
         modelID = model.id
-        photoCount = usable.count
-        failures = cache.failures
+        photoCount = run.outputs.count
+        failures = run.failures
         classes = Metrics(labels: model.labels, matrix: matrix)
         self.groupings = zip(groupings, groupMatrices).map { grouping, matrix in
             let names = grouping.groups.map { group in

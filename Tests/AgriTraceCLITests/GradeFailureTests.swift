@@ -14,6 +14,7 @@ import TestSupport
     struct FailingClassifier: PhotoClassifier {
         var modelID: String { String(repeating: "0", count: 64) }
         var labels: [String] { (0..<10).map { "class-\($0)" } }
+        var calibration: ModelCalibration { .uncalibrated }
         func decode(_ data: Data, fileName: String) throws -> [UInt8] { [0, 0, 0] }
         func classify(_ batch: [[UInt8]]) throws -> [[Float]] {
             throw ModelError(file: "in memory", reason: "executor failed")

@@ -9,7 +9,8 @@ import TestSupport
 /// model: the photo's average colour -> 10 classes by its red-minus-green value x (lowest for
 /// most FGrade class 0-1 photos of the sample upload). Scores are tangent lines of -(x - c_k)^2,
 /// so the class whose centre c_k is nearest wins, with confidences that vary from photo to photo
-/// (some fall below the review threshold).
+/// (some fall below the review threshold). Its review rule is set by hand (threshold 60 % for the
+/// default policy's grouping and target), not chosen on validation photos: this model is not trained.
 enum ToneModel {
     /// Class centres in normalised red-minus-green units, calibrated on the sample upload.
     static let centres: [Float] = [0.80, 1.00, 1.12, 1.20, 1.30, 1.45, 1.55, 1.62, 1.70, 1.80]
@@ -25,6 +26,41 @@ enum ToneModel {
         graph.output = graph.softmax(x)
         return try Model(graph: graph, normalization: InputNormalization(mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]),
                          labels: (0..<10).map { "class-\($0)" }, metadata: ["purpose": "end-to-end tests"])
+            .calibrated(try ModelCalibration(temperature: 1, review: reviewRule, classCount: 10))
+    }
+
+    static let reviewRule = ModelCalibration.ReviewRule(classGroups: [0, 0, 1, 1, 1, 2, 2, 2, 3, 3], targetBP: 9000, thresholdBP: 6000)
+
+    /// The lot grade and the exact probability that it is right, from the photos' recorded scores,
+    /// as the default policy specifies them (Sources/Grading/README.md), computed here without the
+    /// grading code: grade shares are the mean of each photo's grade probability, and the
+    /// probability comes from the exact distribution of grade counts, not from simulation.
+    static func lotDecision(scoresBasisPoints photos: [[Int]]) -> (grade: String, confidence: Double) {
+        let grades = ["Premium", "Grade I", "Grade II", "Reject"]
+        let group = reviewRule.classGroups
+        let perGrade = photos.map { scores in (0..<4).map { g in scores.indices.filter { group[$0] == g }.reduce(0) { $0 + scores[$1] } } }
+        func rule(_ amounts: [Int], _ total: Int) -> Int {
+            // Premium: >= 90 % Premium and <= 2 % Reject; Grade I: >= 85 % at or above, <= 5 %; Grade II: 70 %, 10 %.
+            for (g, least, most) in [(0, 9000, 200), (1, 8500, 500), (2, 7000, 1000)]
+            where amounts[...g].reduce(0, +) * 10_000 >= least * total && amounts[3] * 10_000 <= most * total { return g }
+            return 3
+        }
+        let grade = rule((0..<4).map { g in perGrade.reduce(0) { $0 + $1[g] } }, 10_000 * photos.count)
+        var distribution: [[Int]: Double] = [[0, 0, 0, 0]: 1]
+        for photo in perGrade {
+            let total = Double(photo.reduce(0, +))
+            var next: [[Int]: Double] = [:]
+            for (counts, p) in distribution {
+                for g in 0..<4 where photo[g] > 0 {
+                    var c = counts
+                    c[g] += 1
+                    next[c, default: 0] += p * Double(photo[g]) / total
+                }
+            }
+            distribution = next
+        }
+        let confidence = distribution.filter { rule($0.key, photos.count) == grade }.values.reduce(0, +)
+        return (grades[grade], confidence)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import NeuralNet
 import Provenance
 import Testing
 import TestSupport
@@ -28,23 +29,49 @@ import TestSupport
         #expect(ledger.lots[0].cooperative == "HTX-LAI-VUNG")
         #expect(ledger.gradings.allSatisfy { $0.policy == policy.sha256 && $0.model == String(repeating: "ab", count: 32) })
         #expect(zip(ledger.lots, ledger.gradings).allSatisfy { lot, grading in lot.uploadDigest != nil && lot.uploadDigest == grading.uploadDigest })
-        // Each photo's recorded grade is the policy's grade of its class; distributions add up.
+        // Each photo's recorded grade is the policy's grade of its class; distributions add up; a photo
+        // needs review exactly when its grade's recorded probability is under the model's threshold; the
+        // lot's grade and hold follow from the recorded scores alone.
+        let rule = try #require(policy.reviewRule(of: ByteStatisticsClassifier().calibration))
         for grading in ledger.gradings {
             var counts: [String: Int] = [:]
+            var gradeBasisPoints: [[Int]] = []
             for image in grading.images {
                 guard case let .graded(photo) = image else { Issue.record("unreadable"); continue }
                 #expect(photo.grade == policy.classGrades[photo.classIndex])
                 #expect(photo.scoresBasisPoints.count == 10)
                 #expect(photo.label == String(photo.classIndex))
                 counts[photo.grade, default: 0] += 1
+                let grades = policy.gradeBasisPoints(photo.scoresBasisPoints)
+                gradeBasisPoints.append(grades)
+                #expect(photo.needsReview == (grades[policy.classGroups[photo.classIndex]] < rule.thresholdBP))
             }
             #expect(grading.distribution == Dictionary(uniqueKeysWithValues: policy.grades.map { ($0, counts[$0, default: 0]) }))
-            #expect(grading.lotGrade == policy.lotGrade(counts: counts))
-            // The hold and its reason are the policy's, for exactly this lot's photos.
-            let reason = policy.holdReason(readable: grading.images.count, needingReview: grading.needsReview)
-            #expect(grading.held == (reason != nil) && grading.holdReason == reason, "\(grading.lotCode)")
+            let decision = policy.decideLot(gradeBasisPoints: gradeBasisPoints, reviewRule: rule)
+            // The grade, the hold and its reason are the policy's decision for exactly this lot's photos.
+            #expect(grading.lotGrade == decision.grade && grading.held == decision.held && grading.holdReason == decision.hold,
+                    "\(grading.lotCode)")
         }
-        #expect(ledger.gradings.contains { $0.held }, "the sample should hold a lot under this classifier, or nothing is tested")
+        #expect(ledger.gradings.contains { $0.needsReview > 0 } && ledger.gradings.contains { $0.needsReview < $0.images.count })
+    }
+
+    /// A model without a review threshold chosen on validation decides nothing on its own.
+    @Test func anUncalibratedModelSendsEveryPhotoToReviewAndHoldsEveryLot() throws {
+        struct Uncalibrated: PhotoClassifier {
+            let inner = ByteStatisticsClassifier()
+            var modelID: String { inner.modelID }
+            var labels: [String] { inner.labels }
+            var calibration: ModelCalibration { .uncalibrated }
+            func decode(_ data: Data, fileName: String) throws -> [UInt8] { try inner.decode(data, fileName: fileName) }
+            func classify(_ batch: [[UInt8]]) throws -> [[Float]] { try inner.classify(batch) }
+        }
+        let ledger = MemoryLedger()
+        let summary = try BatchGrader(classifier: Uncalibrated(), policy: policy, ledger: ledger, options: .init(jobs: 2, registerOrigins: true))
+            .grade(try Upload(url: FixtureFiles.url("uploads/sample")))
+        #expect(ledger.gradings.count == 5 && ledger.gradings.allSatisfy {
+            $0.held && $0.holdReason == .modelNotCalibrated && $0.needsReview == $0.images.count
+        })
+        #expect(summary.lots.allSatisfy(\.held) && !summary.isClean)
     }
 
     @Test func resultsDoNotDependOnJobsOrBatchSize() throws {

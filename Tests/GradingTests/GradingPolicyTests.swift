@@ -1,6 +1,8 @@
 import Foundation
+import NeuralNet
 import Provenance
 import Testing
+import TestSupport
 @testable import Grading
 
 @Suite struct GradingPolicyTests {
@@ -27,23 +29,77 @@ import Testing
         #expect(policy.lotGrade(counts: ["Premium": 1]) == "Premium")
     }
 
-    @Test func reviewAndHoldThresholds() {
-        #expect(policy.needsReview(topProbabilityBP: 5999))
-        #expect(!policy.needsReview(topProbabilityBP: 6000))
-        #expect(!policy.isHeld(readable: 8, needingReview: 2))   // 25 % is not above 25 %
-        #expect(policy.isHeld(readable: 7, needingReview: 2))
-        #expect(policy.isHeld(readable: 0, needingReview: 0))
-        // The reason recorded with the hold names which rule held the lot.
-        #expect(policy.holdReason(readable: 8, needingReview: 2) == nil)
-        #expect(policy.holdReason(readable: 7, needingReview: 2) == .photosNeedReview)
-        #expect(policy.holdReason(readable: 0, needingReview: 0) == .noReadablePhotos)
+    let rule = ModelCalibration.ReviewRule(classGroups: [0, 0, 1, 1, 1, 2, 2, 2, 3, 3], targetBP: 9000, thresholdBP: 7000)
+
+    @Test func theModelsReviewRuleAppliesOnlyToThePolicysGroupingAndTarget() throws {
+        #expect(policy.classGroups == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3])
+        #expect(policy.reviewTargetAccuracyBP == 9000 && policy.holdWhenLotConfidenceBelowBP == 5000)
+        let calibrated = try ModelCalibration(temperature: 1.25, review: rule, classCount: 10)
+        #expect(policy.reviewRule(of: calibrated) == rule)
+        #expect(policy.reviewProblem(of: calibrated) == nil)
+        // Chosen for another grouping or another target: not this policy's rule.
+        for other in [ModelCalibration.ReviewRule(classGroups: [0, 0, 0, 1, 1, 2, 2, 2, 3, 3], targetBP: 9000, thresholdBP: 7000),
+                      ModelCalibration.ReviewRule(classGroups: rule.classGroups, targetBP: 8500, thresholdBP: 7000)] {
+            let calibration = try ModelCalibration(temperature: 1, review: other, classCount: 10)
+            #expect(policy.reviewRule(of: calibration) == nil)
+            #expect(policy.reviewProblem(of: calibration)?.contains("another grouping or target") == true)
+        }
+        #expect(policy.reviewRule(of: .uncalibrated) == nil)
+        #expect(policy.reviewProblem(of: .uncalibrated)?.contains("agritrace model calibrate") == true)
+        #expect(policy.gradeBasisPoints([5000, 1000, 500, 500, 500, 1000, 500, 500, 300, 200]) == [6000, 1500, 2000, 500])
+    }
+
+    @Test func aClearLotGetsItsGradeWithHighConfidence() {
+        // Eight photos each 97 % Premium: expected share 97 %, and 8 of 8 Premium photos in 78 % of draws.
+        let clear = policy.decideLot(gradeBasisPoints: Array(repeating: [9700, 300, 0, 0], count: 8), reviewRule: rule)
+        #expect(clear.grade == "Premium" && clear.expectedSharesBP == [9700, 300, 0, 0])
+        #expect(abs(clear.confidenceBP - 7837) < 200, "0.97^8 = 0.784, got \(clear.confidenceBP)")
+        #expect(!clear.held)
+        // Photos torn between Premium and Grade I: whichever way each goes the lot is Grade I
+        // (at least 85 % Premium or Grade I, but 90 % Premium only if nearly all draw Premium).
+        let torn = policy.decideLot(gradeBasisPoints: Array(repeating: [5000, 5000, 0, 0], count: 8), reviewRule: rule)
+        #expect(torn.grade == "Grade I" && torn.confidenceBP > 9900 && !torn.held)
+    }
+
+    @Test func aLotOnARuleBoundaryIsHeldAsUncertain() {
+        // Grade II needs at most 10 % rejects; each photo is 10 % likely a reject, so the expected share
+        // is exactly on the limit (Grade II) while one reject among 6 photos (17 %) happens in 47 % of draws.
+        let lot = policy.decideLot(gradeBasisPoints: Array(repeating: [0, 0, 9000, 1000], count: 6), reviewRule: rule)
+        #expect(lot.grade == "Grade II")
+        #expect(abs(lot.confidenceBP - 5314) < 200, "0.9^6 = 0.531, got \(lot.confidenceBP)")
+        #expect(!lot.held)
+        let seven = policy.decideLot(gradeBasisPoints: Array(repeating: [0, 0, 9000, 1000], count: 7), reviewRule: rule)
+        #expect(abs(seven.confidenceBP - 4783) < 200 && seven.hold == .lotGradeUncertain)
+    }
+
+    @Test func lotsWithoutReadablePhotosOrWithoutAValidatedRuleAreHeld() {
+        let none = policy.decideLot(gradeBasisPoints: [], reviewRule: rule)
+        #expect(none.hold == .noReadablePhotos && none.grade == "Reject")
+        let uncalibrated = policy.decideLot(gradeBasisPoints: Array(repeating: [9700, 300, 0, 0], count: 8), reviewRule: nil)
+        #expect(uncalibrated.hold == .modelNotCalibrated && uncalibrated.grade == "Premium")
+    }
+
+    @Test func lotDecisionsAreExactAndReproducible() {
+        // Shares compared exactly in basis points: 90 % Premium is Premium, 89.99 % is not.
+        #expect(policy.decideLot(gradeBasisPoints: [[9000, 1000, 0, 0]], reviewRule: rule).grade == "Premium")
+        #expect(policy.decideLot(gradeBasisPoints: [[8999, 1001, 0, 0]], reviewRule: rule).grade == "Grade I")
+        var rng = SeededGenerator(seed: 5)
+        let photos = (0..<23).map { _ -> [Int] in
+            let raw = (0..<4).map { _ in Int(rng.next() % 1000) }
+            return raw.map { $0 * 10_000 / max(raw.reduce(0, +), 1) }
+        }
+        let first = policy.decideLot(gradeBasisPoints: photos, reviewRule: rule)
+        #expect(policy.decideLot(gradeBasisPoints: photos, reviewRule: rule) == first)
     }
 
     @Test func badPoliciesAreRefusedWithTheReason() throws {
         let good = try String(contentsOf: BundledResources.defaultPolicyURL, encoding: .utf8)
         let cases: [(String, String)] = [
             (good.replacingOccurrences(of: "\"otherwise\": \"Reject\"", with: "\"otherwise\": \"Compost\""), "otherwise names unknown grade 'Compost'"),
-            (good.replacingOccurrences(of: "\"version\": 1", with: "\"version\": 2"), "unsupported version 2"),
+            (good.replacingOccurrences(of: "\"version\": 2", with: "\"version\": 1"), "unsupported version 1 (this build reads version 2"),
+            (good.replacingOccurrences(of: "\"review_target_accuracy_bp\": 9000", with: "\"review_target_accuracy_bp\": 0"), "review_target_accuracy_bp must be within 1...10000"),
+            (good.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 5000", with: "\"hold_when_lot_confidence_below_bp\": 10001"), "hold_when_lot_confidence_below_bp must be within"),
+            (good.replacingOccurrences(of: "\"review_target_accuracy_bp\": 9000", with: "\"review_below_top_probability_bp\": 6000"), "review_target_accuracy_bp"),
             (good.replacingOccurrences(of: "\"min_at_or_above_bp\": 9000", with: "\"min_at_or_above_bp\": \"9000\""), "lot_rules"),
             (good.replacingOccurrences(of: "\"name\"", with: "\"nmae\""), "missing key 'name'"),
             (good.replacingOccurrences(of: "\"otherwise\"", with: "\"extra\": 1, \"otherwise\""), "unknown key extra"),

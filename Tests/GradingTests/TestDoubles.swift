@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import NeuralNet
 import Provenance
 @testable import Grading
 
@@ -8,6 +9,9 @@ import Provenance
 struct ByteStatisticsClassifier: PhotoClassifier {
     let modelID = String(repeating: "ab", count: 32)
     let labels = (0..<10).map(String.init)
+    /// The default policy's grouping and target, with a threshold between the two kinds of photo below.
+    let calibration = try! ModelCalibration(
+        temperature: 1, review: .init(classGroups: [0, 0, 1, 1, 1, 2, 2, 2, 3, 3], targetBP: 9000, thresholdBP: 6000), classCount: 10)
 
     func decode(_ data: Data, fileName: String) throws -> [UInt8] {
         // JPEG starts with FF D8 FF; anything else is "unreadable" like a real decoder would say.
