@@ -39,7 +39,8 @@ import TestSupport
             try SigningKeyFile.writeVerifier(try SigningKeyFile.load(workspace.key).verifier, to: path("coop.vkey"))
 
             let sample = FixtureFiles.url("uploads/sample").path
-            let graded = try workspace.grade(sample, ["--register-origins", "--quiet"])
+            // A policy strict enough that the tone model's grading holds lots (for `review`).
+            let graded = try workspace.grade(sample, ["--register-origins", "--quiet", "--policy", try workspace.strictPolicy()])
             try #require(graded.status <= 1, "setup: \(graded.stderr)")
             try Self.run(["ledger", "checkpoint", "--ledger", workspace.ledger, "--key", workspace.key])
             try Self.run(["label", "DT-LV-261103-01", "--ledger", workspace.ledger, "--key", workspace.key, "--out", path("labels")])
