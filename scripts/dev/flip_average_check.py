@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Does averaging a model's outputs over flipped copies of each photo (test-time flips) grade the
-validation tomatoes better? Run once by developers to decide; never by users or tests.
+"""Does averaging a model's outputs over flipped copies of each photo (test-time flips), or over
+two models (an ensemble), grade the validation tomatoes better? Run once by developers to
+decide; never by users or tests.
 
-Usage: flip_average_check.py MODEL.onnx MODEL.json FGRADE/train SPLIT.txt
+Usage: flip_average_check.py MODEL.onnx MODEL.json FGRADE/train SPLIT.txt [OTHER.onnx]
+
+OTHER.onnx (optional) is a second model with the same input and classes: its rows and the
+two models' average are added.
 
 MODEL.onnx and MODEL.json come from `Benchmarks/baselines/pipeline_export_onnx.py MODEL.agmodel
 MODEL.onnx --info MODEL.json` (the same network and weights in ONNX Runtime). Photos are squashed
@@ -31,7 +35,10 @@ def macro_f1(predicted, truth, classes):
 
 
 def main():
+    if len(sys.argv) not in (5, 6):
+        sys.exit(__doc__)
     model_path, info_path, data_dir, split_path = sys.argv[1:5]
+    other_path = sys.argv[5] if len(sys.argv) == 6 else None
     info = json.load(open(info_path))
     size, mean, std = info["width"], np.array(info["mean"]), np.array(info["std"])
     if not info.get("outputs_probabilities"):
@@ -48,10 +55,10 @@ def main():
     x, truth = np.stack(inputs), np.array(truth)
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
-    session = ort.InferenceSession(model_path, options)
-    name = session.get_inputs()[0].name
 
-    def run(batch):
+    def run(batch, path=model_path):
+        session = ort.InferenceSession(path, options)
+        name = session.get_inputs()[0].name
         return np.concatenate([session.run(None, {name: batch[i:i + 32]})[0] for i in range(0, len(batch), 32)])
 
     def log_average(*outputs):
@@ -64,6 +71,10 @@ def main():
             "plain + mirrored": log_average(plain, mirrored),
             "plain + mirrored + upside down": log_average(plain, mirrored, upside_down),
             "plain + mirrored, mean of probabilities": (plain + mirrored) / 2}
+    if other_path:
+        other = run(x, other_path)
+        rows.update({"other model": other, "model + other": log_average(plain, other),
+                     "model + other, mean of probabilities": (plain + other) / 2})
     print(f"{len(photos)} validation photos")
     print("| outputs | " + " | ".join(GROUPINGS) + " |")
     for label, probabilities in rows.items():
