@@ -5,12 +5,19 @@ import PackageDescription
 // 100-1000x slower, which would make the test suite crawl.
 let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-// The SIMD kernels are compiled twice from the same files (KernelsAVX2 symlinks KernelsGeneric's):
-// once for any CPU and once with AVX2 + FMA code generation; `Kernels` picks one at run time by CPUID.
+// The SIMD kernels are compiled three times from the same files (KernelsAVX2 and KernelsAVX512 symlink
+// KernelsGeneric's): for any CPU, with AVX2 + FMA, and with AVX-512 F/BW/VL/DQ and 16-lane tiles
+// (WIDE_VECTORS); `Kernels` picks one at run time from CPUID and XCR0. The individual -m flags, not
+// -march=x86-64-v4, keep 16-lane vectors in whole zmm registers (x86-64-v4 prefers 256-bit halves).
+// KernelsWideOnAVX2 is the AVX-512 copy's 16-lane code built for AVX2, only so that tests check its
+// logic on machines without AVX-512.
 #if arch(x86_64)
 let avx2CodeGeneration: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+let avx512CodeGeneration: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mavx512f",
+                                                          "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512dq"])]
 #else
 let avx2CodeGeneration: [SwiftSetting] = []
+let avx512CodeGeneration: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -64,7 +71,11 @@ let package = Package(
         .target(name: "KernelsGeneric", dependencies: ["KernelsCore"], swiftSettings: optimisedInDebug),
         .target(name: "KernelsAVX2", dependencies: ["KernelsCore"],
                 swiftSettings: optimisedInDebug + avx2CodeGeneration + [.define("FUSED_MULTIPLY_ADD")]),
-        .target(name: "Kernels", dependencies: ["KernelsCore", "KernelsGeneric", "KernelsAVX2", "CPUFeatures"],
+        .target(name: "KernelsAVX512", dependencies: ["KernelsCore"],
+                swiftSettings: optimisedInDebug + avx512CodeGeneration + [.define("FUSED_MULTIPLY_ADD"), .define("WIDE_VECTORS")]),
+        .target(name: "KernelsWideOnAVX2", dependencies: ["KernelsCore"],
+                swiftSettings: optimisedInDebug + avx2CodeGeneration + [.define("FUSED_MULTIPLY_ADD"), .define("WIDE_VECTORS")]),
+        .target(name: "Kernels", dependencies: ["KernelsCore", "KernelsGeneric", "KernelsAVX2", "KernelsAVX512", "CPUFeatures"],
                 exclude: ["README.md"], swiftSettings: optimisedInDebug),
         .target(name: "NeuralNet", dependencies: ["Kernels", "Deterministic",
                                                   .product(name: "Crypto", package: "swift-crypto")],
@@ -77,7 +88,7 @@ let package = Package(
                 exclude: ["README.md"]),
         // What the ledger's entries mean: provenance records, identifiers and rules.
         .target(name: "Provenance", dependencies: ["LedgerStore", "MerkleLog"], exclude: ["README.md"]),
-        .target(name: "Grading", dependencies: ["Localization", "Imaging", "NeuralNet", "LedgerStore", "Provenance", "CZlib", "Deterministic",
+        .target(name: "Grading", dependencies: ["Localization", "Imaging", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "CZlib", "Deterministic",
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
         .target(name: "Traceability", dependencies: ["Localization", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "Typesetting", "CQRencode",
@@ -100,7 +111,7 @@ let package = Package(
                                                    .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [
-            "Localization", "Imaging", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
+            "Localization", "Imaging", "Kernels", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
             "PublicServer", "Witnessing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -113,7 +124,8 @@ let package = Package(
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsGeneric", "KernelsAVX2", "TestSupport"],
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsGeneric", "KernelsAVX2", "KernelsAVX512",
+                                                         "KernelsWideOnAVX2", "TestSupport"],
                     swiftSettings: optimisedInDebug),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Kernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNet", "Kernels", "Imaging", "TestSupport"],
@@ -132,7 +144,7 @@ let package = Package(
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                             "TestSupport", "ProvenanceTestSupport"]),
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
-        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Grading", "TestSupport", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
+        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
                                                            "ProvenanceTestSupport", "Imaging",
                                                            .product(name: "Crypto", package: "swift-crypto")]),
     ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import Localization
 
 /// The `agritrace` root command: structure only; each subcommand lives in its own file.
@@ -73,6 +74,9 @@ extension AgriTrace {
         } catch {
             FileHandleOutput.standardError.write("agritrace: \(error)\n")
             Foundation.exit(ExitStatus.usageError.rawValue)
+        }
+        if let problem = KernelChoiceProblem(KernelISA.request(environment: ProcessInfo.processInfo.environment)) {
+            Foundation.exit(report(problem).rawValue)
         }
         let status: ExitStatus
         do {

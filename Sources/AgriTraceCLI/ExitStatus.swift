@@ -36,7 +36,7 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         // Inputs the user gave: files, keys, models, uploads, data folders.
         case is KeyFileError, is EntryError, is ImageDecodingError, is ModelError, is OnnxImportError, is GraphError,
              is UploadValidationError, is ZipError, is GradingPolicyError, is DatasetError, is GroupingError,
-             is EvaluationError, is CheckpointError, is QRCodeError:
+             is EvaluationError, is CheckpointError, is QRCodeError, is KernelChoiceProblem:
             self = .usageError
         case let note as NoteError:
             switch note {

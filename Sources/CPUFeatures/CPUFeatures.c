@@ -18,6 +18,17 @@ int agritrace_cpu_supports_avx2_fma(void) {
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
     return (ebx >> 5) & 1;                      /* AVX2 */
 }
+
+int agritrace_cpu_supports_avx512(void) {
+    unsigned int eax, ebx, ecx, edx;
+    if (!agritrace_cpu_supports_avx2_fma()) return 0;
+    /* XMM, YMM, opmask, ZMM_Hi256 and Hi16_ZMM state all enabled by the OS. */
+    if ((read_xcr0() & 0xE6) != 0xE6) return 0;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    const int f = (ebx >> 16) & 1, dq = (ebx >> 17) & 1, bw = (ebx >> 30) & 1, vl = (ebx >> 31) & 1;
+    return f && dq && bw && vl;
+}
 #else
 int agritrace_cpu_supports_avx2_fma(void) { return 0; }
+int agritrace_cpu_supports_avx512(void) { return 0; }
 #endif

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Kernels
 import LedgerStore
 import NeuralNet
 import Provenance
@@ -251,7 +252,8 @@ public final class BatchGrader {
         let grading = GradingRecord(lotCode: lot.code, model: classifier.modelID, policy: policy.sha256, uploadDigest: digest,
                                     images: images, lotGrade: lotGrade,
                                     distribution: Dictionary(uniqueKeysWithValues: distribution.map { ($0.grade, $0.count) }),
-                                    needsReview: review, held: held, holdReason: holdReason)
+                                    needsReview: review, held: held, holdReason: holdReason,
+                                    kernels: KernelISA.active.rawValue)
         let outcome: LotAppendOutcome
         do {
             outcome = try ledger.append(lot: lotRecord, grading: grading)

@@ -1,5 +1,6 @@
 // Legend: N batch, C channels, H/W size, KH/KW kernel extent, G groups, Cp channels rounded up.
 import KernelsAVX2
+import KernelsAVX512
 import KernelsGeneric
 
 /// Whether `convolutionNHWC` wants its input already carrying the zero border (`padNHWC`): the
@@ -21,12 +22,18 @@ public func convolutionNHWC(
 ) {
     precondition(shape.isValid, "convolutionNHWC: invalid shape \(shape)")
     switch (shape.isDepthwise, KernelISA.active) {
+    case (true, .avx512):
+        KernelsAVX512.depthwiseConvolutionNHWC(shape: shape, input: input, packedWeights: packedWeights,
+                                              bias: bias, residual: residual, epilogue: epilogue, output: output)
     case (true, .avx2):
         KernelsAVX2.depthwiseConvolutionNHWC(shape: shape, input: input, packedWeights: packedWeights,
                                              bias: bias, residual: residual, epilogue: epilogue, output: output)
     case (true, .generic):
         KernelsGeneric.depthwiseConvolutionNHWC(shape: shape, input: input, packedWeights: packedWeights,
                                                 bias: bias, residual: residual, epilogue: epilogue, output: output)
+    case (false, .avx512):
+        KernelsAVX512.convolutionNHWC(shape: shape, paddedInput: input, packedWeights: packedWeights,
+                                     bias: bias, residual: residual, epilogue: epilogue, output: output)
     case (false, .avx2):
         KernelsAVX2.convolutionNHWC(shape: shape, paddedInput: input, packedWeights: packedWeights,
                                     bias: bias, residual: residual, epilogue: epilogue, output: output)
@@ -37,13 +44,13 @@ public func convolutionNHWC(
 }
 
 /// Rearranges OIHW weights ([Cout][Cin/G][KH][KW]) for `convolutionNHWC`, once at model load.
-/// Depthwise: [KH*KW][Cp] with zero lanes past C. Otherwise per group, per 16-wide panel of output
-/// channels: [KH][KW][Cin/G][16], zero columns past the group's last output channel.
+/// Depthwise: [KH*KW][Cp] with zero lanes past C (Cp = `depthwisePackedChannels`). Otherwise per group,
+/// per 16-wide panel of output channels: [KH][KW][Cin/G][16], zero columns past the group's last output channel.
 public func packConvolutionWeights(_ weights: [Float], shape s: ConvolutionShape) -> [Float] {
     precondition(weights.count == s.weightCount, "packConvolutionWeights: \(weights.count) weights for \(s)")
     let kh = s.kernelHeight, kw = s.kernelWidth, taps = kh * kw
     if s.isDepthwise {
-        let c = s.inputChannels, cp = (c + 7) & ~7
+        let c = s.inputChannels, cp = s.depthwisePackedChannels
         var packed = [Float](repeating: 0, count: taps * cp)
         for ch in 0..<c {
             for t in 0..<taps { packed[t * cp + ch] = weights[ch * taps + t] }

@@ -1,4 +1,5 @@
 import KernelsAVX2
+import KernelsAVX512
 import KernelsGeneric
 
 /// C[M×N] = A[M×K] · B[K×N] (+ C when `accumulate`), row-major with leading dimensions: the fast twin of
@@ -13,6 +14,7 @@ public func gemm(
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0 && lda >= k && ldb >= n && ldc >= n, "gemm: bad dimensions")
     switch KernelISA.active {
+    case .avx512: KernelsAVX512.gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
     case .avx2: KernelsAVX2.gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
     case .generic: KernelsGeneric.gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
     }

@@ -1,14 +1,25 @@
-// Legend: C channels (Cp = C rounded up to 8), H/W input size, KH/KW kernel extent, OH/OW output size.
-// Depthwise convolution in NHWC: the channel is the vector lane, so 8 channels of 4 neighbouring
-// output pixels accumulate at once and each weight vector is loaded once per 4 pixels.
+// Legend: C channels (Cp = C rounded up to 16), H/W input size, KH/KW kernel extent, OH/OW output size.
+// Depthwise convolution in NHWC: the channel is the vector lane, so L channels (8, or 16 in the
+// AVX-512 copy) of 4 neighbouring output pixels accumulate at once and each weight vector is loaded
+// once per 4 pixels.
 import KernelsCore
+
+#if WIDE_VECTORS
+typealias Lanes = Vector16
+#else
+typealias Lanes = Vector8
+#endif
+let laneCount = Lanes.scalarCount
+
+@_transparent
+private func loadVector(_ p: UnsafePointer<Float>) -> Lanes { loadLanes(p) }
 
 /// acc + a * b, fused where this copy of the kernels targets FMA hardware (FUSED_MULTIPLY_ADD). Without
 /// hardware FMA, `addingProduct` would be a libm `fmaf` call per lane, so the portable copy multiplies and
 /// adds separately. Each kernel file has its own private copy: debug builds compile file by file and
 /// would not inline a helper from another file.
 @inline(__always)
-private func multiplyAdd(_ acc: Vector8, _ a: Vector8, _ b: Vector8) -> Vector8 {
+private func multiplyAdd(_ acc: Lanes, _ a: Lanes, _ b: Lanes) -> Lanes {
     #if FUSED_MULTIPLY_ADD
     return acc.addingProduct(a, b)
     #else
@@ -19,7 +30,7 @@ private func multiplyAdd(_ acc: Vector8, _ a: Vector8, _ b: Vector8) -> Vector8 
 /// Depthwise convolution (one KHxKW filter per channel) of one NHWC image, reading the unpadded input:
 /// taps that fall on the zero border are skipped, so no padded copy of the input is ever made (copying
 /// every depthwise input cost EfficientNet about a tenth of its time).
-/// - input: [H][W][C]. packedWeights: [KH*KW][Cp] (zero lanes past C).
+/// - input: [H][W][C]. packedWeights: [KH*KW][Cp] (zero lanes past C; Cp = `depthwisePackedChannels`).
 /// - bias: [C] or nil. residual: [OH][OW][C] or nil. output: [OH][OW][C].
 @inline(never)
 public func depthwiseConvolutionNHWC(
@@ -31,10 +42,10 @@ public func depthwiseConvolutionNHWC(
     epilogue: Epilogue,
     output: UnsafeMutablePointer<Float>
 ) {
-    let c = s.inputChannels, paddedChannels = (c + 7) & ~7
-    let fullBlocks = c / 8, tail = c - fullBlocks * 8
+    let c = s.inputChannels, paddedChannels = s.depthwisePackedChannels
+    let fullBlocks = c / laneCount, tail = c - fullBlocks * laneCount
     let outWidth = s.outputWidth, outHeight = s.outputHeight
-    let e = EpilogueVectors(epilogue)
+    let e = LaneEpilogue<Lanes>(epilogue)
     let kernel = DepthwiseBlock(shape: s, paddedChannels: paddedChannels, weights: packedWeights,
                                 bias: bias, residual: residual, epilogue: e)
     // Output rows and columns whose whole window lies inside the image take the unchecked paths.
@@ -49,20 +60,20 @@ public func depthwiseConvolutionNHWC(
         for ox in 0..<columns.lowerBound { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
         if rowKernel3x3 {
             // The common 3x3 case: the 9 weight vectors of a channel block stay in registers along a row.
-            for block in 0..<fullBlocks { depthwise3x3Row(kernel, oy: oy, columns: columns, channel: block * 8, input, output) }
+            for block in 0..<fullBlocks { depthwise3x3Row(kernel, oy: oy, columns: columns, channel: block * laneCount, input, output) }
             if tail > 0 {
-                for ox in columns { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, input, output) }
+                for ox in columns { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, input, output) }
             }
         } else {
             var ox = columns.lowerBound
             while ox + 4 <= columns.upperBound {
-                for block in 0..<fullBlocks { kernel.fourPixels(oy: oy, ox: ox, channel: block * 8, count: 8, input, output) }
-                if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, input, output) }
+                for block in 0..<fullBlocks { kernel.fourPixels(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, input, output) }
+                if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, input, output) }
                 ox += 4
             }
             while ox < columns.upperBound {
-                for block in 0..<fullBlocks { kernel.onePixel(oy: oy, ox: ox, channel: block * 8, count: 8, input, output) }
-                if tail > 0 { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * 8, count: tail, input, output) }
+                for block in 0..<fullBlocks { kernel.onePixel(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, input, output) }
+                if tail > 0 { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, input, output) }
                 ox += 1
             }
         }
@@ -79,7 +90,7 @@ func interiorRange(outputs: Int, input: Int, kernel: Int, stride: Int, pad: Int)
     return first..<end
 }
 
-/// One output row of a 3x3 depthwise convolution for 8 channels over interior columns: weights loaded
+/// One output row of a 3x3 depthwise convolution for one vector of channels over interior columns: weights loaded
 /// once, four output pixels per step (each input vector is loaded once per kernel row and used by every
 /// tap it meets).
 @inline(never)
@@ -87,10 +98,10 @@ private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, columns: Range<Int>, 
                              _ output: UnsafeMutablePointer<Float>) {
     let c = k.channels, wp = k.paddedChannels
     let w = k.weights + channel
-    let w00 = load8(w), w01 = load8(w + wp), w02 = load8(w + 2 * wp)
-    let w10 = load8(w + 3 * wp), w11 = load8(w + 4 * wp), w12 = load8(w + 5 * wp)
-    let w20 = load8(w + 6 * wp), w21 = load8(w + 7 * wp), w22 = load8(w + 8 * wp)
-    let start = k.bias.map { load8($0 + channel) } ?? Vector8()
+    let w00 = loadVector(w), w01 = loadVector(w + wp), w02 = loadVector(w + 2 * wp)
+    let w10 = loadVector(w + 3 * wp), w11 = loadVector(w + 4 * wp), w12 = loadVector(w + 5 * wp)
+    let w20 = loadVector(w + 6 * wp), w21 = loadVector(w + 7 * wp), w22 = loadVector(w + 8 * wp)
+    let start = k.bias.map { loadVector($0 + channel) } ?? Lanes()
     let step = k.strideX * c, rowStride = k.rowStride
     let row0 = input + (oy * k.strideY - k.padTop) * rowStride + channel
     var ox = columns.lowerBound
@@ -103,34 +114,34 @@ private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, columns: Range<Int>, 
         p += rowStride
         taps3(p, step: step, c: c, w20, w21, w22, &a0, &a1, &a2, &a3)
         let pixel = oy * k.outWidth + ox
-        k.finish(a0, pixel: pixel, channel: channel, count: 8, output)
-        k.finish(a1, pixel: pixel + 1, channel: channel, count: 8, output)
-        k.finish(a2, pixel: pixel + 2, channel: channel, count: 8, output)
-        k.finish(a3, pixel: pixel + 3, channel: channel, count: 8, output)
+        k.finish(a0, pixel: pixel, channel: channel, count: laneCount, output)
+        k.finish(a1, pixel: pixel + 1, channel: channel, count: laneCount, output)
+        k.finish(a2, pixel: pixel + 2, channel: channel, count: laneCount, output)
+        k.finish(a3, pixel: pixel + 3, channel: channel, count: laneCount, output)
         ox += 4
     }
     while ox < columns.upperBound {
-        k.onePixel(oy: oy, ox: ox, channel: channel, count: 8, input, output)
+        k.onePixel(oy: oy, ox: ox, channel: channel, count: laneCount, input, output)
         ox += 1
     }
 }
 
 /// One kernel row's three taps for four output pixels `step` floats apart.
 @_transparent
-private func taps3(_ p: UnsafePointer<Float>, step: Int, c: Int, _ w0: Vector8, _ w1: Vector8, _ w2: Vector8,
-                   _ a0: inout Vector8, _ a1: inout Vector8, _ a2: inout Vector8, _ a3: inout Vector8) {
-    a0 = multiplyAdd(a0, load8(p), w0)
-    a0 = multiplyAdd(a0, load8(p + c), w1)
-    a0 = multiplyAdd(a0, load8(p + 2 * c), w2)
-    a1 = multiplyAdd(a1, load8(p + step), w0)
-    a1 = multiplyAdd(a1, load8(p + step + c), w1)
-    a1 = multiplyAdd(a1, load8(p + step + 2 * c), w2)
-    a2 = multiplyAdd(a2, load8(p + 2 * step), w0)
-    a2 = multiplyAdd(a2, load8(p + 2 * step + c), w1)
-    a2 = multiplyAdd(a2, load8(p + 2 * step + 2 * c), w2)
-    a3 = multiplyAdd(a3, load8(p + 3 * step), w0)
-    a3 = multiplyAdd(a3, load8(p + 3 * step + c), w1)
-    a3 = multiplyAdd(a3, load8(p + 3 * step + 2 * c), w2)
+private func taps3(_ p: UnsafePointer<Float>, step: Int, c: Int, _ w0: Lanes, _ w1: Lanes, _ w2: Lanes,
+                   _ a0: inout Lanes, _ a1: inout Lanes, _ a2: inout Lanes, _ a3: inout Lanes) {
+    a0 = multiplyAdd(a0, loadVector(p), w0)
+    a0 = multiplyAdd(a0, loadVector(p + c), w1)
+    a0 = multiplyAdd(a0, loadVector(p + 2 * c), w2)
+    a1 = multiplyAdd(a1, loadVector(p + step), w0)
+    a1 = multiplyAdd(a1, loadVector(p + step + c), w1)
+    a1 = multiplyAdd(a1, loadVector(p + step + 2 * c), w2)
+    a2 = multiplyAdd(a2, loadVector(p + 2 * step), w0)
+    a2 = multiplyAdd(a2, loadVector(p + 2 * step + c), w1)
+    a2 = multiplyAdd(a2, loadVector(p + 2 * step + 2 * c), w2)
+    a3 = multiplyAdd(a3, loadVector(p + 3 * step), w0)
+    a3 = multiplyAdd(a3, loadVector(p + 3 * step + c), w1)
+    a3 = multiplyAdd(a3, loadVector(p + 3 * step + 2 * c), w2)
 }
 
 /// The per-layer constants of a depthwise convolution and its two register tiles.
@@ -151,11 +162,11 @@ struct DepthwiseBlock {
     let weights: UnsafePointer<Float>
     let bias: UnsafePointer<Float>?
     let residual: UnsafePointer<Float>?
-    let epilogue: EpilogueVectors
+    let epilogue: LaneEpilogue<Lanes>
 
     @inline(__always)
     init(shape s: ConvolutionShape, paddedChannels: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-         residual: UnsafePointer<Float>?, epilogue: EpilogueVectors) {
+         residual: UnsafePointer<Float>?, epilogue: LaneEpilogue<Lanes>) {
         channels = s.inputChannels
         self.paddedChannels = paddedChannels
         inputHeight = s.inputHeight
@@ -175,29 +186,29 @@ struct DepthwiseBlock {
     }
 
     @_transparent
-    func load(_ p: UnsafePointer<Float>, _ count: Int) -> Vector8 {
-        count == 8 ? load8(p) : loadPartial8(p, count)
+    func load(_ p: UnsafePointer<Float>, _ count: Int) -> Lanes {
+        count == laneCount ? loadVector(p) : loadPartialLanes(p, count)
     }
 
     @_transparent
-    func finish(_ v: Vector8, pixel: Int, channel: Int, count: Int, _ output: UnsafeMutablePointer<Float>) {
+    func finish(_ v: Lanes, pixel: Int, channel: Int, count: Int, _ output: UnsafeMutablePointer<Float>) {
         var v = v
         let at = pixel * channels + channel
         if let residual { v += load(residual + at, count) }
         v = epilogue.apply(v)
-        if count == 8 { store8(v, output + at) } else { storePartial8(v, output + at, count) }
+        if count == laneCount { storeLanes(v, output + at) } else { storePartialLanes(v, output + at, count) }
     }
 
     @inline(__always)
     func fourPixels(oy: Int, ox: Int, channel: Int, count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        let start = bias.map { load($0 + channel, count) } ?? Vector8()
+        let start = bias.map { load($0 + channel, count) } ?? Lanes()
         var a0 = start, a1 = start, a2 = start, a3 = start
         let step = strideX * channels
         for kh in 0..<kernelHeight {
             let row = input + (oy * strideY - padTop + kh) * rowStride + (ox * strideX - padLeft) * channels + channel
             let w = weights + kh * kernelWidth * paddedChannels + channel
             for kw in 0..<kernelWidth {
-                let weight = load8(w + kw * paddedChannels)
+                let weight = loadVector(w + kw * paddedChannels)
                 let p = row + kw * channels
                 a0 = multiplyAdd(a0, load(p, count), weight)
                 a1 = multiplyAdd(a1, load(p + step, count), weight)
@@ -214,12 +225,12 @@ struct DepthwiseBlock {
 
     @inline(__always)
     func onePixel(oy: Int, ox: Int, channel: Int, count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        var a = bias.map { load($0 + channel, count) } ?? Vector8()
+        var a = bias.map { load($0 + channel, count) } ?? Lanes()
         for kh in 0..<kernelHeight {
             let row = input + (oy * strideY - padTop + kh) * rowStride + (ox * strideX - padLeft) * channels + channel
             let w = weights + kh * kernelWidth * paddedChannels + channel
             for kw in 0..<kernelWidth {
-                a = multiplyAdd(a, load(row + kw * channels, count), load8(w + kw * paddedChannels))
+                a = multiplyAdd(a, load(row + kw * channels, count), loadVector(w + kw * paddedChannels))
             }
         }
         finish(a, pixel: oy * outWidth + ox, channel: channel, count: count, output)
@@ -236,10 +247,10 @@ struct DepthwiseBlock {
         let pixel = oy * outWidth + ox
         // Full blocks with the count a constant, so their loads and stores are plain vector ones.
         for block in 0..<fullBlocks {
-            borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: block * 8, count: 8, input, output)
+            borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: block * laneCount, count: laneCount, input, output)
         }
         if tail > 0 {
-            borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: fullBlocks * 8, count: tail,
+            borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: fullBlocks * laneCount, count: tail,
                         input, output)
         }
     }
@@ -247,12 +258,12 @@ struct DepthwiseBlock {
     @inline(__always)
     func borderBlock(y0: Int, x0: Int, rows: Range<Int>, columns: Range<Int>, pixel: Int, channel: Int, count: Int,
                      _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        var a = bias.map { load($0 + channel, count) } ?? Vector8()
+        var a = bias.map { load($0 + channel, count) } ?? Lanes()
         for kh in rows {
             let w = weights + kh * kernelWidth * paddedChannels + channel
             let row = (y0 + kh) * rowStride + channel
             for kw in columns {
-                a = multiplyAdd(a, load(input + row + (x0 + kw) * channels, count), load8(w + kw * paddedChannels))
+                a = multiplyAdd(a, load(input + row + (x0 + kw) * channels, count), loadVector(w + kw * paddedChannels))
             }
         }
         finish(a, pixel: pixel, channel: channel, count: count, output)

@@ -6,7 +6,7 @@ import KernelsCore
 /// adds separately. Each kernel file has its own private copy: debug builds compile file by file and
 /// would not inline a helper from another file.
 @inline(__always)
-private func multiplyAdd(_ acc: Vector8, _ a: Vector8, _ b: Vector8) -> Vector8 {
+private func multiplyAdd(_ acc: Lanes, _ a: Lanes, _ b: Lanes) -> Lanes {
     #if FUSED_MULTIPLY_ADD
     return acc.addingProduct(a, b)
     #else
@@ -14,12 +14,16 @@ private func multiplyAdd(_ acc: Vector8, _ a: Vector8, _ b: Vector8) -> Vector8 
     #endif
 }
 
-/// Runs `iterations` rounds of 12 independent 8-lane multiply-adds (192 flops per round) and returns
-/// a value depending on all of them so the work cannot be removed.
+/// Flops of one round of `fmaPeakLoop`: 12 multiply-adds of this copy's vector width (`Lanes`).
+public let fmaPeakFlopsPerIteration = 12 * 2 * laneCount
+
+/// Runs `iterations` rounds of 12 independent multiply-adds at this copy's vector width
+/// (`fmaPeakFlopsPerIteration` flops per round) and returns a value depending on all of them so the
+/// work cannot be removed.
 @inline(never)
 public func fmaPeakLoop(iterations: Int, seed: Float) -> Float {
-    let m = Vector8(repeating: 0.999_999), a = Vector8(repeating: 1e-7)
-    var c0 = Vector8(repeating: seed), c1 = c0 + 1, c2 = c0 + 2, c3 = c0 + 3, c4 = c0 + 4, c5 = c0 + 5
+    let m = Lanes(repeating: 0.999_999), a = Lanes(repeating: 1e-7)
+    var c0 = Lanes(repeating: seed), c1 = c0 + 1, c2 = c0 + 2, c3 = c0 + 3, c4 = c0 + 4, c5 = c0 + 5
     var c6 = c0 + 6, c7 = c0 + 7, c8 = c0 + 8, c9 = c0 + 9, c10 = c0 + 10, c11 = c0 + 11
     for _ in 0..<iterations {
         c0 = multiplyAdd(a, c0, m); c1 = multiplyAdd(a, c1, m); c2 = multiplyAdd(a, c2, m)

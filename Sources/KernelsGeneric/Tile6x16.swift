@@ -1,8 +1,9 @@
 // Legend: M rows of A and C, N columns of B and C, K the shared dimension; for convolutions P output
 // pixels (OH*OW, flattened), C channels, G groups, KH/KW kernel extent.
 // The register tile is 6 rows x 16 columns: 12 eight-lane accumulators, two B vectors and one
-// broadcast A value fill 15 of the 16 ymm registers of AVX2. GEMM and convolution share the tile,
-// so they live in one file (debug builds only inline within a file).
+// broadcast A value fill 15 of the 16 ymm registers of AVX2. The AVX-512 copy (WIDE_VECTORS) uses a
+// 12 x 16 tile of sixteen-lane accumulators instead (Tile12x16.swift) over the same 16-column panels.
+// GEMM and convolution share the tile, so they live in one file (debug builds only inline within a file).
 // Convolution is an implicit GEMM in NHWC: each output pixel is a row of A gathered from the padded
 // input (no im2col buffer), the packed weights are B in 16-column panels, 6 pixels per tile.
 import KernelsCore
@@ -20,12 +21,19 @@ private func multiplyAdd(_ acc: Vector8, _ a: Vector8, _ b: Vector8) -> Vector8 
     #endif
 }
 
+#if WIDE_VECTORS
+let tileRows = 12
+#else
 let tileRows = 6
+#endif
 let tileColumns = 16
+/// Floats of one tile's accumulators (and of the scratch rows that absorb a ragged last tile).
+let tileFloats = tileRows * tileColumns
 /// Bytes of packed weights a convolution keeps hot while it sweeps every pixel tile: half of a
 /// 512 KB L2 (the smallest per-core L2 of the x86-64 CPUs we run on).
 let weightBlockBytes = 256 << 10
 
+#if !WIDE_VECTORS
 /// Adds one run of K steps to a 6x16 tile: acc[2r], acc[2r+1] += Σ_i rows[r][offset + i] · B[i][0..<16].
 /// Its own non-inlined function with the accumulators loaded at entry and stored at exit: with any loop
 /// around it (over kernel rows), LLVM keeps more values live than the 16 ymm registers and spills
@@ -57,29 +65,44 @@ func accumulate6x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<Un
     acc[6] = c30; acc[7] = c31; acc[8] = c40; acc[9] = c41; acc[10] = c50; acc[11] = c51
 }
 
-/// Computes one 6x16 tile of C from rows of A gathered in segments, then applies bias, residual,
+#endif
+
+/// Computes one tile (`tileRows` x 16) of C from rows of A gathered in segments, then applies bias, residual,
 /// the accumulate flag and the activation. Row r of A is the concatenation over s of
 /// `rows[r] + segmentOffsets[s] ..< + segmentLength`; B advances by `bStride` per step of K.
 /// Only the first `columns` (1...16) columns are read from bias/residual/C and written.
 @inline(__always)
-func tile6x16(
+func tile(
     rows: UnsafePointer<UnsafePointer<Float>>,
     segmentOffsets: UnsafePointer<Int>, segmentCount: Int, segmentLength: Int,
     b: UnsafePointer<Float>, bStride: Int,
     outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
     bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
     accumulate: Bool, epilogue: Epilogue,
-    accumulators acc: UnsafeMutablePointer<Vector8>
+    accumulators: UnsafeMutableRawPointer
 ) {
-    acc.update(repeating: Vector8(), count: 12)
+    #if WIDE_VECTORS
+    let acc = accumulators.bindMemory(to: Vector16.self, capacity: tileRows)
+    acc.update(repeating: Vector16(), count: tileRows)
+    for s in 0..<segmentCount {
+        accumulate12x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,
+                        b: b + s * segmentLength * bStride, bStride: bStride)
+    }
+    store12x16(acc, outputs: outputs, columns: columns, bias: bias, residuals: residuals, accumulate: accumulate,
+               epilogue: epilogue)
+    #else
+    let acc = accumulators.bindMemory(to: Vector8.self, capacity: 2 * tileRows)
+    acc.update(repeating: Vector8(), count: 2 * tileRows)
     for s in 0..<segmentCount {
         accumulate6x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,
                        b: b + s * segmentLength * bStride, bStride: bStride)
     }
     store6x16(acc, outputs: outputs, columns: columns, bias: bias, residuals: residuals, accumulate: accumulate,
               epilogue: epilogue)
+    #endif
 }
 
+#if !WIDE_VECTORS
 /// Writes a finished tile: C = (C if accumulating) + sum + bias (+ residual), then the activation.
 @inline(never)
 func store6x16(_ acc: UnsafePointer<Vector8>, outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
@@ -116,6 +139,7 @@ func store6x16(_ acc: UnsafePointer<Vector8>, outputs: UnsafePointer<UnsafeMutab
         }
     }
 }
+#endif
 
 /// C[M×N] = A[M×K] · B[K×N] (+ C when `accumulate`): the fast twin of `gemmReference`.
 /// Row-major with leading dimensions. B is read in place, 16 columns at a time; only a ragged last
@@ -144,10 +168,10 @@ public func gemm(
             offsets[0] = 0
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: tileRows) { rows in
                 withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: tileRows) { outs in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * tileColumns + 12 * 8) { scratch in
-                        scratch.initialize(repeating: 0)
-                        let accumulators = UnsafeMutableRawPointer(scratch.baseAddress! + tileRows * tileColumns)
-                            .bindMemory(to: Vector8.self, capacity: 12)
+                    withUnsafeTemporaryAllocation(byteCount: 2 * tileFloats * 4, alignment: 64) { raw in
+                        let accumulators = raw.baseAddress!
+                        let scratch = (accumulators + tileFloats * 4).bindMemory(to: Float.self, capacity: tileFloats)
+                        scratch.initialize(repeating: 0, count: tileFloats)
                         var blockStart = 0
                         while blockStart < m {
                             let blockEnd = min(m, blockStart + blockRows)
@@ -165,10 +189,10 @@ public func gemm(
                                             outs[r] = c + (i0 + r) * ldc + j0
                                         } else {
                                             rows[r] = a + i0 * lda
-                                            outs[r] = scratch.baseAddress! + r * tileColumns
+                                            outs[r] = scratch + r * tileColumns
                                         }
                                     }
-                                    tile6x16(rows: UnsafePointer(rows.baseAddress!), segmentOffsets: UnsafePointer(offsets.baseAddress!),
+                                    tile(rows: UnsafePointer(rows.baseAddress!), segmentOffsets: UnsafePointer(offsets.baseAddress!),
                                              segmentCount: 1, segmentLength: k, b: panel, bStride: panelStride,
                                              outputs: UnsafePointer(outs.baseAddress!), columns: columns,
                                              bias: nil, residuals: nil, accumulate: accumulate, epilogue: .identity,
@@ -212,15 +236,15 @@ public func convolutionNHWC(
     let segmentCount = mergeRows ? s.kernelHeight : taps
     let segmentLength = mergeRows ? s.kernelWidth * channels : inPerGroup
     let panelSize = taps * inPerGroup * tileColumns
-    // One stack block for everything per call: 12 accumulators, 6x16 scratch rows for the ragged last
+    // One stack block for everything per call: the accumulators, scratch rows for the ragged last
     // tile, the segment offsets and the row/output/residual pointer arrays.
-    let floats = 12 * 8 + tileRows * tileColumns
+    let floats = 2 * tileFloats
     let bytes = floats * 4 + segmentCount * 8 + 3 * tileRows * 8
     withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { raw in
         let base = raw.baseAddress!
-        let accumulators = base.bindMemory(to: Vector8.self, capacity: 12)
-        let scratch = (base + 12 * 32).bindMemory(to: Float.self, capacity: tileRows * tileColumns)
-        scratch.initialize(repeating: 0, count: tileRows * tileColumns)
+        let accumulators = base
+        let scratch = (base + tileFloats * 4).bindMemory(to: Float.self, capacity: tileFloats)
+        scratch.initialize(repeating: 0, count: tileFloats)
         let offsets = (base + floats * 4).bindMemory(to: Int.self, capacity: segmentCount)
         let pointerBase = base + floats * 4 + segmentCount * 8
         let rows = pointerBase.bindMemory(to: UnsafePointer<Float>.self, capacity: tileRows)
@@ -236,7 +260,7 @@ public func convolutionNHWC(
         let rowStep = s.strideY * paddedWidth * channels, columnStep = s.strideX * channels
         // Panels are visited in blocks whose weights fit in L2, each block over every pixel tile. With all
         // panels in one pass (the simple order), a layer whose weights exceed L2 (late 1x1 layers of
-        // EfficientNet: 1152x192 floats = 884 KB) streamed them all from L3 once per 6-pixel tile.
+        // EfficientNet: 1152x192 floats = 884 KB) streamed them all from L3 once per pixel tile.
         let panelsPerBlock = max(1, weightBlockBytes / (panelSize * 4))
         for g in 0..<s.groups {
             var firstPanel = 0
@@ -270,7 +294,7 @@ public func convolutionNHWC(
                                 residualRows[r] = UnsafePointer(scratch + r * tileColumns)
                             }
                         }
-                        tile6x16(rows: UnsafePointer(rows), segmentOffsets: UnsafePointer(offsets),
+                        tile(rows: UnsafePointer(rows), segmentOffsets: UnsafePointer(offsets),
                                  segmentCount: segmentCount, segmentLength: segmentLength,
                                  b: packedWeights + (g * panels + q) * panelSize, bStride: tileColumns,
                                  outputs: UnsafePointer(outs), columns: columns,

@@ -22,10 +22,16 @@ public struct GradingRecord: Sendable, Equatable {
     /// Why the policy held the lot (`hold_reason`, only with `held`). Nil for a lot not held and
     /// for holds recorded before reasons were.
     public var holdReason: HoldReason?
+    /// Which compiled build of the engine's kernels computed the probabilities (`kernels`: "generic",
+    /// "avx2", "avx512"; a later build may add a name). Builds with fused multiply-add give identical
+    /// scores; the portable build may differ in the last digit, and this says which one ran. Nil in
+    /// entries written before it was recorded.
+    public var kernels: String?
 
     /// `holdReason` implies `held`.
     public init(lotCode: String, model: String, policy: String, uploadDigest: String?, images: [GradedImage],
-                lotGrade: String, distribution: [String: Int], needsReview: Int, held: Bool = false, holdReason: HoldReason? = nil) {
+                lotGrade: String, distribution: [String: Int], needsReview: Int, held: Bool = false, holdReason: HoldReason? = nil,
+                kernels: String? = nil) {
         self.lotCode = lotCode
         self.model = model
         self.policy = policy
@@ -36,6 +42,7 @@ public struct GradingRecord: Sendable, Equatable {
         self.needsReview = needsReview
         self.held = held || holdReason != nil
         self.holdReason = holdReason
+        self.kernels = kernels
     }
 
     var fields: [String: JSONValue] {
@@ -48,6 +55,7 @@ public struct GradingRecord: Sendable, Equatable {
         fields["upload_digest"] = uploadDigest.map(JSONValue.string)
         if held { fields["held"] = .bool(true) }
         fields["hold_reason"] = holdReason.map { .string($0.rawValue) }
+        fields["kernels"] = kernels.map(JSONValue.string)
         return fields
     }
 
@@ -84,6 +92,19 @@ public struct GradingRecord: Sendable, Equatable {
         } else {
             holdReason = nil
         }
+        kernels = try reader.optionalString("kernels")
+        if let kernels, !Self.isKernelBuildName(kernels) {
+            throw EntryError.invalidField(field: "kernels",
+                                          reason: "'\(EntryValidator.printable(kernels))' is not a kernel build name (1 to 32 of a-z, 0-9, _)")
+        }
+    }
+
+    /// A kernel build's name as recorded: short, lower-case ASCII, so any later build fits and
+    /// nothing else does.
+    public static func isKernelBuildName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return (1...32).contains(bytes.count)
+            && bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import LedgerStore
 import Provenance
 import NeuralNet
@@ -50,6 +51,8 @@ import TestSupport
             #expect(grading.lotGrade == decision.grade, "\(grading.lotCode)")
             if abs(decision.confidence - 0.5) > 0.03 { #expect(grading.held == (decision.confidence < 0.5), "\(grading.lotCode): \(decision)") }
             if grading.held { held.append(grading.lotCode) }
+            // Which compiled kernels computed the probabilities (the test process and the CLI choose alike).
+            #expect(grading.kernels == KernelISA.active.rawValue, "\(grading.lotCode)")
         }
         #expect(first.status == (held.isEmpty ? 0 : 1), "\(first.stderr)")
         if !held.isEmpty { #expect(first.stdout.contains("Held for review: " + held.joined(separator: ", "))) }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Testing
 import TestSupport
 
@@ -59,6 +60,38 @@ import TestSupport
         #expect(mismatch == nil, "\(mismatch ?? "")")
         let bench = try AgriTraceBinary.run(["model", "bench", model, "--seconds", "0.05", "--json"], environment: generic)
         #expect(bench.stdout.contains("\"kernels\":\"generic\""), "\(bench.stdout)")
+    }
+
+    /// Every build this machine can run, forced through AGRITRACE_KERNELS, gives ONNX Runtime's outputs and is
+    /// the one `model bench --json` names; a build it cannot run, or no build at all, is refused with status 2
+    /// before any work (a missing instruction set would otherwise kill the process mid-run).
+    @Test func forcedKernelBuildsRunOrAreRefusedUpFront() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let model = dir.url.appendingPathComponent("m.agmodel").path
+        _ = try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/mobile_block.onnx").path,
+                                     "--labels", FixtureFiles.url("onnx/mobile_block.labels.txt").path, "--out", model])
+        for isa in KernelISA.allCases {
+            let environment = [KernelISA.environmentVariable: isa.rawValue]
+            let bench = try AgriTraceBinary.run(["model", "bench", model, "--seconds", "0.05", "--json"], environment: environment)
+            guard KernelISA.isSupported(isa) else {
+                #expect(bench.status == 2, "\(isa): \(bench.stderr)")
+                #expect(bench.stderr.contains("cannot run the \(isa.rawValue) kernels") && bench.stdout.isEmpty, "\(bench.stderr)")
+                continue
+            }
+            #expect(bench.stdout.contains("\"kernels\":\"\(isa.rawValue)\""), "\(bench.stdout)")
+            let out = dir.url.appendingPathComponent("\(isa).f32").path
+            let run = try AgriTraceBinary.run(["model", "run", model, "--input", FixtureFiles.url("onnx/mobile_block.input.f32").path,
+                                               "--output", out], environment: environment)
+            #expect(run.status == 0, "\(run.stderr)")
+            let mismatch = TensorComparison.firstMismatch(
+                expected: Self.floats(try FixtureFiles.data("onnx/mobile_block.ort.f32")),
+                actual: Self.floats(try Data(contentsOf: URL(fileURLWithPath: out))), absoluteTolerance: 1e-4,
+                context: "mobile_block with AGRITRACE_KERNELS=\(isa)")
+            #expect(mismatch == nil, "\(mismatch ?? "")")
+        }
+        let unknown = try AgriTraceBinary.run(["model", "bench", model, "--json"], environment: [KernelISA.environmentVariable: "sse2"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("names no kernel build"), "\(unknown.stderr)")
     }
 
     @Test func importRefusesUnsupportedNodesWithStatus2() throws {

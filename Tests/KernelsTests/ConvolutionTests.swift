@@ -2,7 +2,7 @@ import Testing
 import Kernels
 import TestSupport
 
-/// Fast NHWC convolutions (implicit-GEMM 6x16 and depthwise) against the NCHW definition.
+/// Fast NHWC convolutions (implicit GEMM with 6x16 and 12x16 tiles, and depthwise) against the NCHW definition.
 @Suite struct ConvolutionTests {
     struct Case: CustomStringConvertible {
         var shape: ConvolutionShape
@@ -78,10 +78,16 @@ import TestSupport
         for (i, c) in Self.denseCases.enumerated() { check(c, variant: variant, seed: UInt64(i)) }
     }
 
+    @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
+    func denseAndGroupedMatchReferenceAVX512() { denseAndGroupedMatchReference(variant: .avx512) }
+
     @Test(arguments: Variant.runnable)
     func depthwiseMatchesReference(variant: Variant) {
         for (i, c) in Self.depthwiseCases.enumerated() { check(c, variant: variant, seed: 100 + UInt64(i)) }
     }
+
+    @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
+    func depthwiseMatchesReferenceAVX512() { depthwiseMatchesReference(variant: .avx512) }
 
     func check(_ c: Case, variant: Variant, seed: UInt64) {
         let s = c.shape
@@ -153,8 +159,9 @@ import TestSupport
     @Test func packedDepthwiseWeightsAreChannelLanes() {
         let s = ConvolutionShape(inputHeight: 4, inputWidth: 4, inputChannels: 3, outputChannels: 3,
                                  kernelHeight: 1, kernelWidth: 2, groups: 3)
-        // OIHW [3][1][1][2] -> [taps 2][channels padded to 8]
+        // OIHW [3][1][1][2] -> [taps 2][channels padded to 16, the widest kernel's vector]
         let packed = packConvolutionWeights([1, 2, 3, 4, 5, 6], shape: s)
-        #expect(packed == [1, 3, 5, 0, 0, 0, 0, 0, 2, 4, 6, 0, 0, 0, 0, 0])
+        let zeros = [Float](repeating: 0, count: 13)
+        #expect(packed == [1, 3, 5] + zeros + [2, 4, 6] + zeros)
     }
 }

@@ -23,6 +23,9 @@ import TestSupport
         }
     }
 
+    @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
+    func addAndActivateMatchReferenceAVX512() { addAndActivateMatchReference(variant: .avx512) }
+
     @Test func epiloguesImplementTheirActivations() {
         #expect(Epilogue.relu.apply(-3) == 0 && Epilogue.relu.apply(2.5) == 2.5)
         #expect(Epilogue.relu6.apply(7) == 6 && Epilogue.relu6.apply(-1) == 0)
@@ -54,6 +57,9 @@ import TestSupport
             #expect(mismatch == nil, "\(mismatch ?? "")")
         }
     }
+
+    @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
+    func scaleShiftMatchesBatchNormalisationAVX512() { scaleShiftMatchesBatchNormalisation(variant: .avx512) }
 
     @Test func softmaxMatchesReference() {
         var rng = SeededGenerator(seed: 8)

@@ -3,10 +3,10 @@ import Kernels
 import TestSupport
 
 @Suite struct GemmTests {
-    /// Sizes just under, at and over the 6x16 register tile and the 72-row block, K from 0 up.
+    /// Sizes just under, at and over the 6x16 and 12x16 register tiles and the 72-row block, K from 0 up.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (1, 1, 0), (5, 15, 3), (6, 16, 7), (7, 17, 1), (13, 33, 17), (1, 64, 64),
-        (73, 31, 9), (12, 48, 100), (2, 5, 300), (150, 20, 11),
+        (73, 31, 9), (12, 48, 100), (2, 5, 300), (150, 20, 11), (11, 16, 5), (12, 16, 3), (25, 47, 9),
     ]
 
     @Test(arguments: Variant.runnable)
@@ -31,6 +31,9 @@ import TestSupport
             }
         }
     }
+
+    @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
+    func matchesReferenceOnOddShapesAVX512() { matchesReferenceOnOddShapes(variant: .avx512) }
 
     @Test func dispatchedGemmMatchesReference() {
         var rng = SeededGenerator(seed: 7)

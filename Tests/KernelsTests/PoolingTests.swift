@@ -62,6 +62,9 @@ import TestSupport
         }
     }
 
+    @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
+    func poolsMatchReferenceAVX512() { poolsMatchReference(variant: .avx512) }
+
     @Test(arguments: Variant.runnable)
     func globalAveragePoolMatchesReference(variant: Variant) {
         var rng = SeededGenerator(seed: 4)
@@ -78,4 +81,7 @@ import TestSupport
             #expect(mismatch == nil, "\(mismatch ?? "")")
         }
     }
+
+    @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
+    func globalAveragePoolMatchesReferenceAVX512() { globalAveragePoolMatchesReference(variant: .avx512) }
 }

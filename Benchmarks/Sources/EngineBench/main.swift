@@ -68,7 +68,7 @@ func fmt(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)
 // Short runs (under a millisecond) so the best one fits in a scheduler time slice on a busy machine.
 let peakIterations = 400_000
 let peakTime = bestTime(minRuns: 50, minSeconds: 1) { blackHole(fmaPeakLoop(iterations: opaque(peakIterations), seed: 1)) }
-let peak = Double(peakIterations) * 192 / peakTime / 1e9
+let peak = Double(peakIterations * fmaPeakFlopsPerIteration) / peakTime / 1e9
 print("kernels: \(KernelISA.active.rawValue); one-core FMA peak \(fmt(peak, 1)) GFLOP/s (fmaPeakLoop)")
 
 _ = shell([options.python, baselines.appendingPathComponent("engine_models.py").path, options.out.path])

@@ -1,0 +1,1 @@
+../KernelsGeneric/Convolution+Depthwise4x8.swift

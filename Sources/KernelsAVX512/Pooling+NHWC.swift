@@ -1,0 +1,1 @@
+../KernelsGeneric/Pooling+NHWC.swift

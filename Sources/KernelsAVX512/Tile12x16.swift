@@ -1,0 +1,1 @@
+../KernelsGeneric/Tile12x16.swift

@@ -1,0 +1,1 @@
+../KernelsGeneric/Tile6x16.swift

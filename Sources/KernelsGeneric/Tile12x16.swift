@@ -1,0 +1,81 @@
+// Legend: K the shared dimension of the GEMM tile (see Tile6x16.swift).
+// The AVX-512 copy's register tile: 12 rows x 16 columns, one sixteen-lane accumulator per row. Each
+// step of K loads one B vector and does 12 FMAs whose broadcast A operand folds into the instruction
+// (`vfmadd231ps mem{1to16}`), so 14 of the 32 zmm registers are busy and nothing spills. It reads the
+// same 16-column weight panels as the 6x16 tile: packed weights do not depend on the build.
+// Compiled only where WIDE_VECTORS is set (the AVX-512 copy and its AVX2-built logic twin).
+#if WIDE_VECTORS
+import KernelsCore
+
+/// acc + a * b, fused where this copy of the kernels targets FMA hardware (see Tile6x16.swift).
+@inline(__always)
+private func multiplyAdd(_ acc: Vector16, _ a: Vector16, _ b: Vector16) -> Vector16 {
+    #if FUSED_MULTIPLY_ADD
+    return acc.addingProduct(a, b)
+    #else
+    return acc + a * b
+    #endif
+}
+
+@_transparent
+private func load16(_ p: UnsafePointer<Float>) -> Vector16 { loadLanes(p) }
+
+/// Adds one run of K steps to a 12x16 tile: acc[r] += Σ_i rows[r][offset + i] · B[i][0..<16].
+/// Non-inlined with the accumulators loaded at entry and stored at exit, for the reason given at
+/// `accumulate6x16`.
+@inline(never)
+func accumulate12x16(_ acc: UnsafeMutablePointer<Vector16>, rows: UnsafePointer<UnsafePointer<Float>>, offset o: Int,
+                     length: Int, b: UnsafePointer<Float>, bStride: Int) {
+    var c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3], c4 = acc[4], c5 = acc[5]
+    var c6 = acc[6], c7 = acc[7], c8 = acc[8], c9 = acc[9], c10 = acc[10], c11 = acc[11]
+    let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o, a4 = rows[4] + o, a5 = rows[5] + o
+    let a6 = rows[6] + o, a7 = rows[7] + o, a8 = rows[8] + o, a9 = rows[9] + o, a10 = rows[10] + o, a11 = rows[11] + o
+    var bp = b
+    for i in 0..<length {
+        let bv = load16(bp)
+        c0 = multiplyAdd(c0, Vector16(repeating: a0[i]), bv)
+        c1 = multiplyAdd(c1, Vector16(repeating: a1[i]), bv)
+        c2 = multiplyAdd(c2, Vector16(repeating: a2[i]), bv)
+        c3 = multiplyAdd(c3, Vector16(repeating: a3[i]), bv)
+        c4 = multiplyAdd(c4, Vector16(repeating: a4[i]), bv)
+        c5 = multiplyAdd(c5, Vector16(repeating: a5[i]), bv)
+        c6 = multiplyAdd(c6, Vector16(repeating: a6[i]), bv)
+        c7 = multiplyAdd(c7, Vector16(repeating: a7[i]), bv)
+        c8 = multiplyAdd(c8, Vector16(repeating: a8[i]), bv)
+        c9 = multiplyAdd(c9, Vector16(repeating: a9[i]), bv)
+        c10 = multiplyAdd(c10, Vector16(repeating: a10[i]), bv)
+        c11 = multiplyAdd(c11, Vector16(repeating: a11[i]), bv)
+        bp += bStride
+    }
+    acc[0] = c0; acc[1] = c1; acc[2] = c2; acc[3] = c3; acc[4] = c4; acc[5] = c5
+    acc[6] = c6; acc[7] = c7; acc[8] = c8; acc[9] = c9; acc[10] = c10; acc[11] = c11
+}
+
+/// Writes a finished 12x16 tile: C = (C if accumulating) + sum + bias (+ residual), then the activation.
+/// Only the first `columns` (1...16) columns are read and written.
+@inline(never)
+func store12x16(_ acc: UnsafePointer<Vector16>, outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
+                bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
+                accumulate: Bool, epilogue: Epilogue) {
+    let e = LaneEpilogue<Vector16>(epilogue)
+    if columns == 16 {
+        let biasVector = bias.map { load16($0) } ?? Vector16()
+        for r in 0..<12 {
+            let out = outputs[r]
+            var v = acc[r] + biasVector
+            if accumulate { v += load16(out) }
+            if let residual = residuals?[r] { v += load16(residual) }
+            storeLanes(e.apply(v), out)
+        }
+    } else {
+        let biasVector: Vector16 = bias.map { loadPartialLanes($0, columns) } ?? Vector16()
+        for r in 0..<12 {
+            let out = outputs[r]
+            var v = acc[r] + biasVector
+            if accumulate { v += loadPartialLanes(out, columns) }
+            if let residual = residuals?[r] { v += loadPartialLanes(residual, columns) }
+            storePartialLanes(e.apply(v), out, columns)
+        }
+    }
+}
+#endif

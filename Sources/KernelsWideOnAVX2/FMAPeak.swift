@@ -1,0 +1,1 @@
+../KernelsGeneric/FMAPeak.swift
