@@ -47,7 +47,7 @@ public struct ConvolutionShape: Sendable, Hashable, CustomStringConvertible {
     public var isDepthwise: Bool { groups > 1 && groups == inputChannels && groups == outputChannels }
     /// Channels per tap in packed depthwise weights: C rounded up to 16, so the widest (16-lane) kernels
     /// load whole weight vectors; the zero lanes past C are never stored.
-    public var depthwisePackedChannels: Int { (inputChannels + 15) & ~15 }
+    @inlinable public var depthwisePackedChannels: Int { (inputChannels + 15) & ~15 }
     public var hasPadding: Bool { padTop != 0 || padLeft != 0 || padBottom != 0 || padRight != 0 }
     public var weightCount: Int { outputChannels * inputChannelsPerGroup * kernelHeight * kernelWidth }
     /// Multiply-accumulates for one image.

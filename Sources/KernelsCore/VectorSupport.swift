@@ -38,62 +38,87 @@ public func minimum8(_ a: Vector8, _ b: Vector8) -> Vector8 { a.replacing(with: 
 @inlinable @inline(__always)
 public func maximum8(_ a: Vector8, _ b: Vector8) -> Vector8 { a.replacing(with: b, where: b .> a) }
 
-/// Loads a whole vector of any width from unaligned memory.
-@inlinable @inline(__always)
-public func loadLanes<V: SIMD>(_ p: UnsafePointer<Float>, as _: V.Type = V.self) -> V where V.Scalar == Float {
-    UnsafeRawPointer(p).loadUnaligned(as: V.self)
-}
-
-@inlinable @inline(__always)
-public func storeLanes<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>) where V.Scalar == Float {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
-}
-
-/// Loads `count` (clamped to 0...width) floats; the other lanes are zero. Never reads past `p + count`.
-@inlinable @inline(__always)
-public func loadPartialLanes<V: SIMD>(_ p: UnsafePointer<Float>, _ count: Int, as _: V.Type = V.self) -> V
-where V.Scalar == Float {
-    var v = V()
-    for i in 0..<min(max(count, 0), V.scalarCount) { v[i] = p[i] }
-    return v
-}
-
-/// Stores the first `count` (clamped to 0...width) lanes.
-@inlinable @inline(__always)
-public func storePartialLanes<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>, _ count: Int) where V.Scalar == Float {
-    for i in 0..<min(max(count, 0), V.scalarCount) { p[i] = v[i] }
-}
-
-/// An `Epilogue` splatted into vectors once per kernel call, at the width of the kernel that applies it.
-public struct LaneEpilogue<V: SIMD> where V.Scalar == Float {
-    public let slope: V
-    public let lower: V
-    public let upper: V
+/// An `Epilogue` splatted into vectors once per kernel call.
+public struct EpilogueVectors {
+    public let slope: Vector8
+    public let lower: Vector8
+    public let upper: Vector8
     public let isIdentity: Bool
 
     @inlinable @inline(__always)
     public init(_ e: Epilogue) {
-        slope = V(repeating: e.negativeSlope)
-        lower = V(repeating: e.lowerBound)
-        upper = V(repeating: e.upperBound)
+        slope = Vector8(repeating: e.negativeSlope)
+        lower = Vector8(repeating: e.lowerBound)
+        upper = Vector8(repeating: e.upperBound)
         isIdentity = e.isIdentity
     }
 
     /// clamp(x >= 0 ? x : slope * x, lower, upper), written as max(x,0) + slope*min(x,0): exact, branch-free.
-    /// Minimum and maximum are compare-and-select, which inline to one `vminps`/`vmaxps` (the standard
-    /// library's `pointwiseMin` calls a prespecialised baseline-ISA copy). Transparent (always inlined):
-    /// `@inline(__always)` alone was not honoured in some callers, which then ran a baseline-ISA copy.
+    /// Transparent (always inlined): `@inline(__always)` alone was not honoured in some callers, which then
+    /// ran this copy, compiled for the baseline ISA.
     @_transparent
-    public func apply(_ x: V) -> V {
+    public func apply(_ x: Vector8) -> Vector8 {
         if isIdentity { return x }
-        let zero = V()
-        let positive = x.replacing(with: zero, where: zero .> x)
-        let negative = x.replacing(with: zero, where: zero .< x)
-        let ramp = positive + slope * negative
-        let raised = ramp.replacing(with: lower, where: lower .> ramp)
-        return raised.replacing(with: upper, where: upper .< raised)
+        let zero = Vector8()
+        let ramp = maximum8(x, zero) + slope * minimum8(x, zero)
+        return minimum8(maximum8(ramp, lower), upper)
     }
 }
 
-/// The eight-lane epilogue of the AVX2-width kernels.
-public typealias EpilogueVectors = LaneEpilogue<Vector8>
+// Sixteen-lane twins of the helpers above, for the AVX-512 copy. Written per width, not generic over
+// `SIMD`: a generic comparison-and-select was compiled lane by lane through the stack (measured: the
+// AVX2 element-wise kernels doubled in size and gained 179 stack accesses).
+
+@inlinable @inline(__always)
+public func load16(_ p: UnsafePointer<Float>) -> Vector16 {
+    UnsafeRawPointer(p).loadUnaligned(as: Vector16.self)
+}
+
+@inlinable @inline(__always)
+public func store16(_ v: Vector16, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector16.self)
+}
+
+/// Loads `count` (clamped to 0...16) floats; the other lanes are zero. Never reads past `p + count`.
+@inlinable @inline(__always)
+public func loadPartial16(_ p: UnsafePointer<Float>, _ count: Int) -> Vector16 {
+    var v = Vector16()
+    for i in 0..<min(max(count, 0), 16) { v[i] = p[i] }
+    return v
+}
+
+/// Stores the first `count` (clamped to 0...16) lanes.
+@inlinable @inline(__always)
+public func storePartial16(_ v: Vector16, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    for i in 0..<min(max(count, 0), 16) { p[i] = v[i] }
+}
+
+@inlinable @inline(__always)
+public func minimum16(_ a: Vector16, _ b: Vector16) -> Vector16 { a.replacing(with: b, where: b .< a) }
+
+@inlinable @inline(__always)
+public func maximum16(_ a: Vector16, _ b: Vector16) -> Vector16 { a.replacing(with: b, where: b .> a) }
+
+/// `EpilogueVectors` at sixteen lanes.
+public struct EpilogueVectors16 {
+    public let slope: Vector16
+    public let lower: Vector16
+    public let upper: Vector16
+    public let isIdentity: Bool
+
+    @inlinable @inline(__always)
+    public init(_ e: Epilogue) {
+        slope = Vector16(repeating: e.negativeSlope)
+        lower = Vector16(repeating: e.lowerBound)
+        upper = Vector16(repeating: e.upperBound)
+        isIdentity = e.isIdentity
+    }
+
+    @_transparent
+    public func apply(_ x: Vector16) -> Vector16 {
+        if isIdentity { return x }
+        let zero = Vector16()
+        let ramp = maximum16(x, zero) + slope * minimum16(x, zero)
+        return minimum16(maximum16(ramp, lower), upper)
+    }
+}

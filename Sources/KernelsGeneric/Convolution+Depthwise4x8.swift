@@ -6,13 +6,20 @@ import KernelsCore
 
 #if WIDE_VECTORS
 typealias Lanes = Vector16
+typealias LaneEpilogue = EpilogueVectors16
+@_transparent private func loadVector(_ p: UnsafePointer<Float>) -> Lanes { load16(p) }
+@_transparent private func loadPartialVector(_ p: UnsafePointer<Float>, _ n: Int) -> Lanes { loadPartial16(p, n) }
+@_transparent private func storeVector(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) { store16(v, p) }
+@_transparent private func storePartialVector(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ n: Int) { storePartial16(v, p, n) }
 #else
 typealias Lanes = Vector8
+typealias LaneEpilogue = EpilogueVectors
+@_transparent private func loadVector(_ p: UnsafePointer<Float>) -> Lanes { load8(p) }
+@_transparent private func loadPartialVector(_ p: UnsafePointer<Float>, _ n: Int) -> Lanes { loadPartial8(p, n) }
+@_transparent private func storeVector(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) { store8(v, p) }
+@_transparent private func storePartialVector(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, _ n: Int) { storePartial8(v, p, n) }
 #endif
-let laneCount = Lanes.scalarCount
-
-@_transparent
-private func loadVector(_ p: UnsafePointer<Float>) -> Lanes { loadLanes(p) }
+var laneCount: Int { Lanes.scalarCount }
 
 /// acc + a * b, fused where this copy of the kernels targets FMA hardware (FUSED_MULTIPLY_ADD). Without
 /// hardware FMA, `addingProduct` would be a libm `fmaf` call per lane, so the portable copy multiplies and
@@ -45,7 +52,7 @@ public func depthwiseConvolutionNHWC(
     let c = s.inputChannels, paddedChannels = s.depthwisePackedChannels
     let fullBlocks = c / laneCount, tail = c - fullBlocks * laneCount
     let outWidth = s.outputWidth, outHeight = s.outputHeight
-    let e = LaneEpilogue<Lanes>(epilogue)
+    let e = LaneEpilogue(epilogue)
     let kernel = DepthwiseBlock(shape: s, paddedChannels: paddedChannels, weights: packedWeights,
                                 bias: bias, residual: residual, epilogue: e)
     // Output rows and columns whose whole window lies inside the image take the unchecked paths.
@@ -162,11 +169,11 @@ struct DepthwiseBlock {
     let weights: UnsafePointer<Float>
     let bias: UnsafePointer<Float>?
     let residual: UnsafePointer<Float>?
-    let epilogue: LaneEpilogue<Lanes>
+    let epilogue: LaneEpilogue
 
     @inline(__always)
     init(shape s: ConvolutionShape, paddedChannels: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-         residual: UnsafePointer<Float>?, epilogue: LaneEpilogue<Lanes>) {
+         residual: UnsafePointer<Float>?, epilogue: LaneEpilogue) {
         channels = s.inputChannels
         self.paddedChannels = paddedChannels
         inputHeight = s.inputHeight
@@ -187,7 +194,7 @@ struct DepthwiseBlock {
 
     @_transparent
     func load(_ p: UnsafePointer<Float>, _ count: Int) -> Lanes {
-        count == laneCount ? loadVector(p) : loadPartialLanes(p, count)
+        count == laneCount ? loadVector(p) : loadPartialVector(p, count)
     }
 
     @_transparent
@@ -196,7 +203,7 @@ struct DepthwiseBlock {
         let at = pixel * channels + channel
         if let residual { v += load(residual + at, count) }
         v = epilogue.apply(v)
-        if count == laneCount { storeLanes(v, output + at) } else { storePartialLanes(v, output + at, count) }
+        if count == laneCount { storeVector(v, output + at) } else { storePartialVector(v, output + at, count) }
     }
 
     @inline(__always)

@@ -15,7 +15,7 @@ private func multiplyAdd(_ acc: Lanes, _ a: Lanes, _ b: Lanes) -> Lanes {
 }
 
 /// Flops of one round of `fmaPeakLoop`: 12 multiply-adds of this copy's vector width (`Lanes`).
-public let fmaPeakFlopsPerIteration = 12 * 2 * laneCount
+public var fmaPeakFlopsPerIteration: Int { 12 * 2 * laneCount }
 
 /// Runs `iterations` rounds of 12 independent multiply-adds at this copy's vector width
 /// (`fmaPeakFlopsPerIteration` flops per round) and returns a value depending on all of them so the

@@ -17,9 +17,6 @@ private func multiplyAdd(_ acc: Vector16, _ a: Vector16, _ b: Vector16) -> Vecto
     #endif
 }
 
-@_transparent
-private func load16(_ p: UnsafePointer<Float>) -> Vector16 { loadLanes(p) }
-
 /// Adds one run of K steps to a 12x16 tile: acc[r] += Σ_i rows[r][offset + i] · B[i][0..<16].
 /// Non-inlined with the accumulators loaded at entry and stored at exit, for the reason given at
 /// `accumulate6x16`.
@@ -57,7 +54,7 @@ func accumulate12x16(_ acc: UnsafeMutablePointer<Vector16>, rows: UnsafePointer<
 func store12x16(_ acc: UnsafePointer<Vector16>, outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
                 bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
                 accumulate: Bool, epilogue: Epilogue) {
-    let e = LaneEpilogue<Vector16>(epilogue)
+    let e = EpilogueVectors16(epilogue)
     if columns == 16 {
         let biasVector = bias.map { load16($0) } ?? Vector16()
         for r in 0..<12 {
@@ -65,16 +62,16 @@ func store12x16(_ acc: UnsafePointer<Vector16>, outputs: UnsafePointer<UnsafeMut
             var v = acc[r] + biasVector
             if accumulate { v += load16(out) }
             if let residual = residuals?[r] { v += load16(residual) }
-            storeLanes(e.apply(v), out)
+            store16(e.apply(v), out)
         }
     } else {
-        let biasVector: Vector16 = bias.map { loadPartialLanes($0, columns) } ?? Vector16()
+        let biasVector: Vector16 = bias.map { loadPartial16($0, columns) } ?? Vector16()
         for r in 0..<12 {
             let out = outputs[r]
             var v = acc[r] + biasVector
-            if accumulate { v += loadPartialLanes(out, columns) }
-            if let residual = residuals?[r] { v += loadPartialLanes(residual, columns) }
-            storePartialLanes(e.apply(v), out, columns)
+            if accumulate { v += loadPartial16(out, columns) }
+            if let residual = residuals?[r] { v += loadPartial16(residual, columns) }
+            storePartial16(e.apply(v), out, columns)
         }
     }
 }
