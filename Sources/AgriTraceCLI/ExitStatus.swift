@@ -96,9 +96,7 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
 
 /// An error's text in the user's language: a `LocalizableError`'s message, else its description
 /// (the libraries' errors not yet carrying messages, and the platform's).
-func render(_ error: any Error) -> String {
-    (error as? any LocalizableError).map { Localizer.current.render($0.message) } ?? "\(error)"
-}
+func render(_ error: any Error) -> String { Localizer.current.describe(error) }
 
 /// A failure a command reports as one line on stderr, with the status it exits with.
 public struct CommandFailure: Error, CustomStringConvertible, Sendable {

@@ -95,7 +95,7 @@ struct ReviewCommand: ParsableCommand {
             }
             let seq = appended.first.map { "#\($0.seq)" } ?? ""
             let now = try TraceabilitySupport.snapshot(of: database)
-            let status = (try? now.lotState(code: lot))??.statusText ?? "recorded"
+            let status = (try? now.lotState(code: lot))??.statusText() ?? "recorded"
             FileHandleOutput.standardOutput.write("Recorded correction \(seq) for lot \(lot): \(status)\n"
                 + "Print a new label with `agritrace label \(lot) --replace ...`.\n")
         }

@@ -1,31 +1,27 @@
 import ArgumentParser
+import Localization
 import Traceability
 
 /// `agritrace trace QUERY --ledger DB [--json]`: provenance of a lot, a lot URI or an origin code.
 struct TraceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "trace",
-        abstract: "Show the provenance of a lot, origin code or GS1 Digital Link.",
-        discussion: """
-            QUERY is a lot code (DT-LV-261103-01), the URI from a lot's QR code \
-            (https://id.gs1.org/01/<GTIN>/10/<lot>, or urn:agritrace:lot:<lot> for lots without \
-            a GTIN), or an origin code. Prints every related entry in ledger order with its seq and \
-            leaf hash, and the latest signed checkpoint that covers them.
+        abstract: tr("Show the provenance of a lot, origin code or GS1 Digital Link."),
+        discussion: tr("QUERY is a lot code (DT-LV-261103-01), the URI from a lot's QR code (https://id.gs1.org/01/<GTIN>/10/<lot>, or urn:agritrace:lot:<lot> for lots without a GTIN), or an origin code. Prints every related entry in ledger order with its seq and leaf hash, and the latest signed checkpoint that covers them.")
+            + "\n\n" + ExitStatus.help(success: tr("found", context: "exit status"),
+                                       needsAttention: tr("nothing recorded for the query"), readsLedger: true)
+            + "\n\n" + tr("Example:") + """
 
-            \(ExitStatus.help(success: "found", needsAttention: "nothing recorded for the query",
-                              readsLedger: true))
-
-            Example:
               agritrace trace DT-LV-261103-01 --ledger coop.db
-            """)
+            """) }
 
-    @Argument(help: "Lot code, lot URI (GS1 Digital Link) or origin code.")
+    @Argument(help: ArgumentHelp(tr("Lot code, lot URI (GS1 Digital Link) or origin code.")))
     var query: String
 
-    @Option(name: .long, help: "The ledger database.")
+    @Option(name: .long, help: ArgumentHelp(tr("The ledger database.")))
     var ledger: String
 
-    @Flag(name: .long, help: "Print JSON instead of text.")
+    @Flag(name: .long, help: ArgumentHelp(tr("Print JSON instead of text.")))
     var json = false
 
     func run() throws {
@@ -37,6 +33,6 @@ struct TraceCommand: ParsableCommand {
             throw TraceabilitySupport.unreadable(ledger, error)
         }
         let trace = try ProvenanceTrace(query: query, in: snapshot)
-        FileHandleOutput.standardOutput.write(json ? trace.json().rendered() : trace.text())
+        FileHandleOutput.standardOutput.write(json ? trace.json().rendered() : trace.text(TraceabilitySupport.presentation))
     }
 }

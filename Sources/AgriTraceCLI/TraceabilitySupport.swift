@@ -1,4 +1,5 @@
 import Foundation
+import Grading
 import Localization
 import LedgerStore
 import Provenance
@@ -13,7 +14,8 @@ enum TraceabilitySupport {
         do {
             return try Ledger(provenanceAt: path, clock: .fromEnvironment(), readOnly: readOnly)
         } catch {
-            throw CommandFailure(ExitStatus(for: error), "cannot open ledger \(path): \(error)")
+            throw CommandFailure(ExitStatus(for: error), tr("cannot open ledger {file}: {reason}",
+                                                          ["file": .text(path), "reason": .text(render(error))]))
         }
     }
 
@@ -28,9 +30,9 @@ enum TraceabilitySupport {
 
     /// An altered ledger (status 3), pointing to `ledger verify` once: the store's own errors may name it already.
     static func unreadable(_ path: String, _ error: any Error) -> CommandFailure {
-        let reason = "\(error)"
-        let hint = reason.contains("agritrace ledger verify") ? "" : "; run `agritrace ledger verify` for details"
-        return CommandFailure(.verificationFailed, "cannot read ledger \(path): \(reason)\(hint)")
+        let reason = render(error)
+        let hint = reason.contains("agritrace ledger verify") ? "" : "; " + tr("run `agritrace ledger verify` for details")
+        return CommandFailure(.verificationFailed, tr("cannot read ledger {file}: {reason}", ["file": .text(path), "reason": .text(reason)]) + hint)
     }
 
     /// Writes `bytes` to `path`; with `replacing: false` an existing file is an error, not overwritten.
@@ -38,8 +40,16 @@ enum TraceabilitySupport {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting)
         } catch {
-            throw CommandFailure(.internalFailure, "cannot write \(path): \(error.localizedDescription)")
+            throw CommandFailure(.internalFailure, tr("cannot write {file}: {reason}",
+                                                       ["file": .text(path), "reason": .text(error.localizedDescription)]))
         }
+    }
+
+    /// The user's language, with the bundled grading policy's grade names in it.
+    static var presentation: Presentation {
+        let language = Localizer.current.language.tag
+        let names = (try? GradingPolicy.bundledDefault())?.gradeNames.compactMapValues { $0[language] } ?? [:]
+        return Presentation(localizer: .current, gradeNames: names)
     }
 
     /// Now as RFC 3339 UTC with milliseconds, the ledger's timestamp form; `SOURCE_DATE_EPOCH`

@@ -8,3 +8,10 @@ public protocol LocalizableError: Error, CustomStringConvertible {
 extension LocalizableError {
     public var description: String { message.description }
 }
+
+extension Localizer {
+    /// An error's text in this language when it is a `LocalizableError`, else its description.
+    public func describe(_ error: any Error) -> String {
+        (error as? any LocalizableError).map { render($0.message) } ?? "\(error)"
+    }
+}

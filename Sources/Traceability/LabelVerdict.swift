@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 import MerkleLog
 
 /// The buyer's offline check of a box's proof bundle, in plain language.
@@ -29,8 +30,8 @@ public struct LabelVerdict: Sendable {
         }
     }
 
-    static func refused(_ problems: [String]) -> LabelVerdict {
-        LabelVerdict(isValid: false, headline: "NOT VERIFIED: do not rely on this label.", details: problems)
+    static func refused(_ problems: [String], _ p: Presentation) -> LabelVerdict {
+        LabelVerdict(isValid: false, headline: p(Message("NOT VERIFIED: do not rely on this label.")), details: problems)
     }
 
     /// Checks a proof bundle (`LabelBundle`) and recomputes the lot's state from it:
@@ -41,18 +42,22 @@ public struct LabelVerdict: Sendable {
     /// 4. the entries are one lot, its origin registration (matching farm and crop), its gradings
     ///    and their corrections; the state is the latest grading with corrections applied;
     /// 5. what the box says (`printed`) matches that state.
-    /// Never throws: every failure becomes a verdict naming the reason.
+    /// Never throws: every failure becomes a verdict naming the reason, in `p`'s language.
     public static func check(bundle text: String, name: String, trustedKeys: [NoteVerifier],
-                             witnesses: [NoteVerifier] = [], quorum: Int? = nil, printed: Printed) -> LabelVerdict {
+                             witnesses: [NoteVerifier] = [], quorum: Int? = nil, printed: Printed,
+                             presentation p: Presentation = .english) -> LabelVerdict {
+        func refused(_ problems: [String]) -> LabelVerdict { Self.refused(problems, p) }
+        func explain(_ error: Error) -> String { p(Self.explain(error)) }
         let bundle: LabelBundle
         do { bundle = try LabelBundle(parsing: text) } catch { return refused(["\(name): \(error)"]) }
 
         // Structure before cryptography, so the message says what is wrong with the file.
         var seen = Set<Int>()
         for (index, member) in bundle.members.enumerated() {
-            guard seen.insert(member.seq).inserted else { return refused(["\(name): entry #\(member.seq) appears twice"]) }
+            guard seen.insert(member.seq).inserted else { return refused([p(Message("{file}: entry #{seq} appears twice", ["file": .text(name), "seq": .text(String(member.seq))]))]) }
             if index > 0, bundle.members[index - 1].seq > member.seq {
-                return refused(["\(name): entries are not in ascending order (#\(bundle.members[index - 1].seq) before #\(member.seq)); the file was altered"])
+                return refused([p(Message("{file}: entries are not in ascending order (#{before} before #{seq}); the file was altered",
+                                          ["file": .text(name), "before": .text(String(bundle.members[index - 1].seq)), "seq": .text(String(member.seq))]))])
             }
         }
 
@@ -70,10 +75,11 @@ public struct LabelVerdict: Sendable {
                 checkpoint = verified.checkpoint
                 cosigners = verified.witnesses
             } catch {
-                return refused(["\(name): entry #\(member.seq) does not check out: \(explain(error)) (\(error))"])
+                return refused([p(Message("{file}: entry #{seq} does not check out: {reason} ({detail})", [
+                    "file": .text(name), "seq": .text(String(member.seq)), "reason": .text(explain(error)), "detail": .text("\(error)")]))])
             }
         }
-        guard let checkpoint else { return refused(["\(name): no entries"]) }
+        guard let checkpoint else { return refused([p(Message("{file}: no entries", ["file": .text(name)]))]) }
 
         let statement: LabelBundle.Statement
         do {
@@ -81,103 +87,138 @@ public struct LabelVerdict: Sendable {
             _ = try note.verify(trusting: trustedKeys)
             statement = try LabelBundle.Statement(text: note.text)
         } catch {
-            return refused(["\(name): the cooperative's statement of which entries make up the lot does not check out: \(explain(error)) (\(error))"])
+            return refused([p(Message("{file}: the cooperative's statement of which entries make up the lot does not check out: {reason} ({detail})",
+                                      ["file": .text(name), "reason": .text(explain(error)), "detail": .text("\(error)")]))])
         }
         guard statement.origin == checkpoint.origin, statement.treeSize == checkpoint.size, statement.root == checkpoint.root else {
-            return refused(["\(name): the statement is about another ledger state (\(statement.origin), \(statement.treeSize) entries) than the checkpoint (\(checkpoint.origin), \(checkpoint.size) entries)"])
+            return refused([p(Message("{file}: the statement is about another ledger state ({origin}, {size} entries) than the checkpoint ({checkpoint_origin}, {checkpoint_size} entries)", [
+                "file": .text(name), "origin": .text(statement.origin), "size": .integer(statement.treeSize),
+                "checkpoint_origin": .text(checkpoint.origin), "checkpoint_size": .integer(checkpoint.size)]))])
         }
         let listed = statement.members.map { "#\($0.seq) \($0.leafHash.base64)" }
         let present = bundle.members.map { "#\($0.seq) \($0.leafHash.base64)" }
         guard listed == present else {
             let missing = Set(listed).subtracting(present).sorted(), extra = Set(present).subtracting(listed).sorted()
             var reasons: [String] = []
-            if !missing.isEmpty { reasons.append("missing \(missing.joined(separator: ", "))") }
-            if !extra.isEmpty { reasons.append("not listed by the cooperative: \(extra.joined(separator: ", "))") }
-            return refused(["\(name): the entries are not the ones the cooperative listed for lot \(statement.lotCode) (\(reasons.joined(separator: "; "))); an entry was removed, added or taken from another ledger"])
+            if !missing.isEmpty { reasons.append(p(Message("missing {entries}", ["entries": .text(missing.joined(separator: ", "))]))) }
+            if !extra.isEmpty {
+                reasons.append(p(Message("not listed by the cooperative: {entries}", ["entries": .text(extra.joined(separator: ", "))])))
+            }
+            return refused([p(Message("{file}: the entries are not the ones the cooperative listed for lot {lot} ({reasons}); an entry was removed, added or taken from another ledger",
+                                      ["file": .text(name), "lot": .text(statement.lotCode), "reasons": .text(reasons.joined(separator: "; "))]))])
         }
 
         let state: LotState
         do { state = try LotState(entries: entries) } catch {
-            return refused(["\(name): the entries are not one lot's record: \(error)"])
+            return refused([p(Message("{file}: the entries are not one lot's record: {reason}", ["file": .text(name), "reason": .text("\(error)")]))])
         }
         guard state.lot.lotCode == statement.lotCode else {
-            return refused(["\(name): the statement is for lot \(statement.lotCode), the entries for lot \(state.lot.lotCode)"])
+            return refused([p(Message("{file}: the statement is for lot {lot}, the entries for lot {entries_lot}",
+                                      ["file": .text(name), "lot": .text(statement.lotCode), "entries_lot": .text(state.lot.lotCode)]))])
         }
-        return verdict(state: state, statement: statement, checkpoint: checkpoint, cosigners: cosigners, printed: printed)
+        return verdict(state: state, statement: statement, checkpoint: checkpoint, cosigners: cosigners, printed: printed, p)
     }
 
     /// What a proof failure means for a buyer, before the technical detail.
-    static func explain(_ error: Error) -> String {
+    static func explain(_ error: Error) -> Message {
         switch error {
         case is MerkleError:
-            return "the record or its proof was changed, so it is not the one in the cooperative's signed ledger"
+            return Message("the record or its proof was changed, so it is not the one in the cooperative's signed ledger")
         case NoteError.noVerifiedSignature, NoteError.invalidSignature, NoteError.witnessQuorum:
-            return "it is not signed by the key you trust (or a required witness did not cosign it)"
+            return Message("it is not signed by the key you trust (or a required witness did not cosign it)")
         case NoteError.originMismatch:
-            return "it comes from a different ledger"
+            return Message("it comes from a different ledger")
         case is NoteError, is LabelBundleError:
-            return "the file is damaged or not a proof file"
+            return Message("the file is damaged or not a proof file")
         case ProofFileError.entrySignature:
-            return "the record is not signed by the cooperative's key"
+            return Message("the record is not signed by the cooperative's key")
         default:
-            return "the record inside is not valid"
+            return Message("the record inside is not valid")
         }
     }
 
     private static func verdict(state: LotState, statement: LabelBundle.Statement, checkpoint: Checkpoint,
-                                cosigners: [NoteVerifier], printed: Printed) -> LabelVerdict {
+                                cosigners: [NoteVerifier], printed: Printed, _ p: Presentation) -> LabelVerdict {
         let lot = state.lot, origin = state.origin
-        var problems = state.originConflicts.map { "\($0) (entry #\(state.originEntry.seq)): the origin is not the registered one" }
+        var problems = state.originConflicts.map {
+            p(Message("{conflict} (entry #{seq}): the origin is not the registered one", ["conflict": .text($0), "seq": .text(String(state.originEntry.seq))]))
+        }
         if let printedLot = printed.lotCode, printedLot != lot.lotCode {
-            problems.append("the box says lot \(printedLot), but the signed record is for lot \(lot.lotCode)")
+            problems.append(p(Message("the box says lot {printed}, but the signed record is for lot {lot}", ["printed": .text(printedLot), "lot": .text(lot.lotCode)])))
         }
         if let printedOrigin = printed.originCode, printedOrigin != lot.originCode {
-            problems.append("the box says origin \(printedOrigin), but the signed lot record says \(lot.originCode)")
+            problems.append(p(Message("the box says origin {printed}, but the signed lot record says {origin}",
+                                      ["printed": .text(printedOrigin), "origin": .text(lot.originCode)])))
         }
         guard problems.isEmpty else {
-            return LabelVerdict(isValid: false, headline: "NOT VERIFIED: the label does not match the signed records.",
+            return LabelVerdict(isValid: false, headline: p(Message("NOT VERIFIED: the label does not match the signed records.")),
                                 details: problems)
         }
         guard let grading = state.latestGrading, let grade = state.currentGrade else {
-            return LabelVerdict(isValid: false, headline: "NOT VERIFIED: lot \(lot.lotCode) has no grading in the signed records.",
-                                details: ["no grade can be claimed for this lot"])
+            return LabelVerdict(isValid: false, headline: p(Message("NOT VERIFIED: lot {lot} has no grading in the signed records.", ["lot": .text(lot.lotCode)])),
+                                details: [p(Message("no grade can be claimed for this lot"))])
         }
 
-        let asOf = "as of the cooperative's ledger \(checkpoint.origin) on \(statement.newestRecordedAt) (\(checkpoint.size) entries)"
+        let asOf = p(Message("as of the cooperative's ledger {ledger} on {time} ({size} entries)", [
+            "ledger": .text(checkpoint.origin), "time": .timestamp(statement.newestRecordedAt), "size": .integer(checkpoint.size)]))
         let headline = state.isHeld
-            ? "VERIFIED: lot \(lot.lotCode) is HELD FOR REVIEW, not graded: no grade may be claimed for it yet (the grading suggested \"\(grading.record.lotGrade)\"), \(asOf)."
-            : "VERIFIED: lot \(lot.lotCode), grade \(grade) \(asOf)."
+            ? p(Message("VERIFIED: lot {lot} is HELD FOR REVIEW, not graded: no grade may be claimed for it yet (the grading suggested \"{grade}\"), {as_of}.",
+                        ["lot": .text(lot.lotCode), "grade": .text(p.grade(grading.record.lotGrade)), "as_of": .text(asOf)]))
+            : p(Message("VERIFIED: lot {lot}, grade {grade} {as_of}.", ["lot": .text(lot.lotCode), "grade": .text(p.grade(grade)), "as_of": .text(asOf)]))
         var details: [String] = []
-        let place = origin.location.map { " at \($0)" } ?? ""
-        details.append("origin \(lot.originCode): farm \(origin.farmDescription)\(place), crop \(origin.crop); the lot's farm and crop match this registration (entry #\(state.originEntry.seq))")
-        details.append("lot \(lot.lotCode): \(lot.crop), harvested \(lot.harvestDate), cooperative \(lot.cooperative)\(lot.quantityKilogramsText.map { ", \($0) kg" } ?? "") (entry #\(state.lotEntry.seq))")
+        let farm = origin.location.map {
+            p(Message("farm {farm} at {place}", ["farm": .text(origin.farmDescription), "place": .text($0)]))
+        } ?? p(Message("farm {farm}", ["farm": .text(origin.farmDescription)]))
+        details.append(p(Message("origin {origin}: {farm}, crop {crop}; the lot's farm and crop match this registration (entry #{seq})", [
+            "origin": .text(lot.originCode), "farm": .text(farm), "crop": .text(origin.crop), "seq": .text(String(state.originEntry.seq))])))
+        let quantity = lot.quantityGrams.map { ", " + p(Message("{kg} kg", ["kg": .decimal(Double($0) / 1000, digits: EntrySummary.fractionDigits($0))])) } ?? ""
+        details.append(p(Message("lot {lot}: {crop}, harvested {day}, cooperative {cooperative}{quantity} (entry #{seq})", [
+            "lot": .text(lot.lotCode), "crop": .text(lot.crop), "day": .day(lot.harvestDate), "cooperative": .text(lot.cooperative),
+            "quantity": .text(quantity), "seq": .text(String(state.lotEntry.seq))])))
         let record = grading.record
-        details.append("latest grading on \(grading.recordedAt): \(record.images.count) photos (\(record.distributionText)), model \(record.model.prefix(16))…, policy \(record.policy.prefix(16))… (entry #\(grading.seq))")
-        if state.isHeld, let why = record.holdExplanation {
-            details.append("held for review by the grading policy: \(why); a person has not decided its grade")
+        details.append(p(Message("latest grading on {time}: {photos} ({distribution}), model {model}…, policy {policy}… (entry #{seq})", [
+            "time": .timestamp(grading.recordedAt), "photos": .message(Message("{n} photo", plural: "{n} photos", count: record.images.count)),
+            "distribution": .text(record.distributionText(p)), "model": .text(String(record.model.prefix(16))),
+            "policy": .text(String(record.policy.prefix(16))), "seq": .text(String(grading.seq))])))
+        if state.isHeld, let why = record.holdExplanation(p) {
+            details.append(p(Message("held for review by the grading policy: {why}; a person has not decided its grade", ["why": .text(why)])))
         } else if let decision = state.current?.decision {
-            details.append("grade \(grade) decided by review: correction #\(decision.entry.seq) on \(decision.entry.recordedAt)\(decision.record.attributedReason)"
-                           + (record.held ? " (the grading had held the lot and suggested \(record.lotGrade))" : " (the grading said \(record.lotGrade))"))
+            let decided = p(Message("grade {grade} decided by review: correction #{seq} on {time}{reason}", [
+                "grade": .text(p.grade(grade)), "seq": .text(String(decision.entry.seq)), "time": .timestamp(decision.entry.recordedAt),
+                "reason": .text(decision.record.attributedReason(p))]))
+            let original = record.held
+                ? p(Message("the grading had held the lot and suggested {grade}", ["grade": .text(p.grade(record.lotGrade))]))
+                : p(Message("the grading said {grade}", ["grade": .text(p.grade(record.lotGrade))]))
+            details.append("\(decided) (\(original))")
         }
         for older in state.gradings.dropLast() {
-            details.append("superseded: grading of \(older.recordedAt) said \(older.record.lotGrade) (entry #\(older.seq))")
+            details.append(p(Message("superseded: grading of {time} said {grade} (entry #{seq})", [
+                "time": .timestamp(older.recordedAt), "grade": .text(p.grade(older.record.lotGrade)), "seq": .text(String(older.seq))])))
         }
         for correction in state.corrections {
-            details.append("correction of entry #\(correction.record.corrects) on \(correction.recordedAt)\(correction.record.attributedReason) (\(correction.record.changesText)) — applied (entry #\(correction.seq))")
+            details.append(p(Message("correction of entry #{corrects} on {time}{reason} ({changes}) — applied (entry #{seq})", [
+                "corrects": .text(String(correction.record.corrects)), "time": .timestamp(correction.recordedAt),
+                "reason": .text(correction.record.attributedReason(p)), "changes": .text(correction.record.changesText), "seq": .text(String(correction.seq))])))
         }
         for change in state.unappliedChanges {
-            details.append("\(change) was corrected in a way this check does not interpret; see `agritrace trace \(lot.lotCode)`")
+            details.append(p(Message("{change} was corrected in a way this check does not interpret; see `agritrace trace {lot}`",
+                                     ["change": .text(change), "lot": .text(lot.lotCode)])))
         }
-        var signed = "every entry is signed by the cooperative's key and included in its checkpoint of \(checkpoint.size) entries"
-        if !cosigners.isEmpty { signed += ", cosigned by \(cosigners.map(\.name).joined(separator: ", "))" }
-        details.append(signed + "; the cooperative signed that these are all of the lot's entries up to that checkpoint")
-        if printed.lotCode != nil || printed.originCode != nil {
-            let matched = [printed.lotCode.map { "lot \($0)" }, printed.originCode.map { "origin \($0)" }].compactMap { $0 }
-            details.append("the box's \(matched.joined(separator: " and ")) \(matched.count == 1 ? "matches" : "match") the signed records")
-        } else {
-            details.append("no --lot or --origin given: compare the lot code and origin printed on the box with the ones above")
+        var signed = p(Message("every entry is signed by the cooperative's key and included in its checkpoint of {size} entries", ["size": .integer(checkpoint.size)]))
+        if !cosigners.isEmpty { signed += ", " + p(Message("cosigned by {witnesses}", ["witnesses": .text(cosigners.map(\.name).joined(separator: ", "))])) }
+        details.append(signed + "; " + p(Message("the cooperative signed that these are all of the lot's entries up to that checkpoint")))
+        switch (printed.lotCode, printed.originCode) {
+        case (let printedLot?, let printedOrigin?):
+            details.append(p(Message("the box's lot {lot} and origin {origin} match the signed records", ["lot": .text(printedLot), "origin": .text(printedOrigin)])))
+        case (let printedLot?, nil):
+            details.append(p(Message("the box's lot {lot} matches the signed records", ["lot": .text(printedLot)])))
+        case (nil, let printedOrigin?):
+            details.append(p(Message("the box's origin {origin} matches the signed records", ["origin": .text(printedOrigin)])))
+        case (nil, nil):
+            details.append(p(Message("no --lot or --origin given: compare the lot code and origin printed on the box with the ones above")))
         }
-        details.append("not covered: anything recorded after \(statement.newestRecordedAt) (entries from #\(checkpoint.size) on), such as a later grading or correction; ask for a newer label proof to see them")
+        details.append(p(Message("not covered: anything recorded after {time} (entries from #{size} on), such as a later grading or correction; ask for a newer label proof to see them",
+                                 ["time": .timestamp(statement.newestRecordedAt), "size": .text(String(checkpoint.size))])))
         return LabelVerdict(isValid: true, headline: headline, details: details)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import Provenance
 
 extension OriginRecord {
@@ -40,20 +41,24 @@ extension GradingRecord {
     }
 
     /// Why the policy held the lot, in words from the entry's own counts; nil when not held.
-    public var holdExplanation: String? {
+    public func holdExplanation(_ p: Presentation = .english) -> String? {
         guard held else { return nil }
         let readable = images.count - unreadableCount
         switch holdReason {
         case .photosNeedReview?:
-            return "\(needsReview) of \(readable) readable photo\(readable == 1 ? "" : "s") need review (the model was unsure of them), more than the grading policy allows"
+            return p(Message("{needing} of {n} readable photo need review (the model was unsure of them), more than the grading policy allows",
+                             plural: "{needing} of {n} readable photos need review (the model was unsure of them), more than the grading policy allows",
+                             count: readable, ["needing": .integer(needsReview)]))
         case .noReadablePhotos?:
-            return "none of its \(images.count) photo\(images.count == 1 ? "" : "s") could be read"
+            return p(Message("none of its {n} photo could be read", plural: "none of its {n} photos could be read", count: images.count))
         case .lotGradeUncertain?:
-            return "the grading was less sure of the lot's grade than the grading policy requires"
+            return p(Message("the grading was less sure of the lot's grade than the grading policy requires"))
         case .modelNotCalibrated?:
-            return "the model had no review threshold chosen for the grading policy, so every photo needs review"
+            return p(Message("the model had no review threshold chosen for the grading policy, so every photo needs review"))
         case nil:
-            return "\(needsReview) of \(readable) readable photo\(readable == 1 ? "" : "s") need review (the grading entry predates recorded reasons)"
+            return p(Message("{needing} of {n} readable photo need review (the grading entry predates recorded reasons)",
+                             plural: "{needing} of {n} readable photos need review (the grading entry predates recorded reasons)",
+                             count: readable, ["needing": .integer(needsReview)]))
         }
     }
 
@@ -62,25 +67,30 @@ extension GradingRecord {
     }
 
     /// Photos per model class, "class 0: 3, class 1: 2" (unreadable photos have no class).
-    public var classDistributionText: String {
+    public func classDistributionText(_ p: Presentation = .english) -> String {
         var counts: [Int: Int] = [:]
         for case .graded(let photo) in images { counts[photo.classIndex, default: 0] += 1 }
-        let parts = counts.keys.sorted().map { "class \($0): \(counts[$0]!)" }
-        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+        let parts = counts.keys.sorted().map {
+            p(Message("class {index}: {count}", ["index": .text(String($0)), "count": .integer(counts[$0]!)]))
+        }
+        return parts.isEmpty ? p(Message("none", context: "no photos")) : parts.joined(separator: ", ")
     }
 
     /// Photos per grade in display order, zero counts left out: "Premium 6, Grade I 2".
-    public var distributionText: String {
+    public func distributionText(_ p: Presentation = .english) -> String {
         let parts = GradePalette.ordered(distribution.keys).compactMap { grade in
-            distribution[grade].flatMap { $0 > 0 ? "\(grade) \($0)" : nil }
+            distribution[grade].flatMap { $0 > 0 ? "\(p.grade(grade)) \(p.localizer.number($0))" : nil }
         }
-        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+        return parts.isEmpty ? p(Message("none", context: "no photos")) : parts.joined(separator: ", ")
     }
 }
 
 extension CorrectionRecord {
     /// " by Trần Văn Nam: reason", or ": reason" when no reviewer is named; follows "correction #7".
-    public var attributedReason: String { (reviewer.map { " by \($0)" } ?? "") + ": " + reason }
+    public func attributedReason(_ p: Presentation = .english) -> String {
+        guard let reviewer else { return ": " + reason }
+        return p(Message(" by {reviewer}: {reason}", ["reviewer": .text(reviewer), "reason": .text(reason)]))
+    }
 
     /// The corrected values as "field = value" text.
     public var changesText: String {

@@ -6,7 +6,7 @@ extension LotReview {
     /// grade and confidence (the model's top probability) as the grading entry recorded them.
     public static func text(of state: LotState) -> String {
         let lot = state.lot
-        var out = "Lot \(lot.lotCode): \(state.statusText)\n"
+        var out = "Lot \(lot.lotCode): \(state.statusText())\n"
         out += "  farm \(state.origin.farmDescription), origin \(lot.originCode), \(lot.crop) harvested \(lot.harvestDate)\n"
         guard let grading = state.current?.grading else { return out }
         out += "  photos (\(grading.distributionText)): file, grade, confidence (the model's top probability)\n"

@@ -52,7 +52,7 @@ public enum LotReview {
             let suggested = current.grading.lotGrade
             guard state.isHeld else {
                 if current.decision != nil, current.grade == suggested { return alreadyDecided(state) }
-                throw .notHeld(lot: code, status: state.statusText)
+                throw .notHeld(lot: code, status: state.statusText())
             }
             guard !GradingRecord.holdGradeNames.contains(suggested.lowercased()) else {
                 throw .nothingToAccept(lot: code, suggested: suggested)
@@ -72,7 +72,7 @@ public enum LotReview {
     }
 
     private static func alreadyDecided(_ state: LotState) -> Outcome {
-        .alreadyDecided("lot \(state.lot.lotCode) already stands so: \(state.statusText); nothing recorded")
+        .alreadyDecided("lot \(state.lot.lotCode) already stands so: \(state.statusText()); nothing recorded")
     }
 
     /// The entry rules' text check (`EntryValidator`), said before anything is signed.

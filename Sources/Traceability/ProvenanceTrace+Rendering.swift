@@ -1,35 +1,44 @@
 import LedgerStore
+import Localization
 
 extension ProvenanceTrace {
     /// The human listing: a heading, one block per entry (seq, time, description, leaf hash),
     /// then the covering checkpoint.
-    public func text() -> String {
+    public func text(_ p: Presentation = .english) -> String {
         var out: String
         switch resolved {
-        case .lot(let code): out = "Provenance of lot \(code)\n"
-        case .identifier(let id): out = "Provenance of lot \(id.lot) (\(id.uri))\n"
-        case .origin(let code): out = "Provenance of origin code \(code)\n"
+        case .lot(let code): out = p(Message("Provenance of lot {lot}", ["lot": .text(code)])) + "\n"
+        case .identifier(let id): out = p(Message("Provenance of lot {lot} ({uri})", ["lot": .text(id.lot), "uri": .text(id.uri)])) + "\n"
+        case .origin(let code): out = p(Message("Provenance of origin code {code}", ["code": .text(code)])) + "\n"
         }
         for (code, state) in lotStates {
             switch state {
-            case .success(let state): out += "Now: lot \(code): \(state.statusText)\n"
-            case .failure(let error): out += "Now: lot \(code): its entries do not form one lot's record (\(error)); run `agritrace ledger verify`\n"
+            case .success(let state):
+                out += p(Message("Now: lot {lot}: {status}", ["lot": .text(code), "status": .text(state.statusText(p))])) + "\n"
+            case .failure(let error):
+                out += p(Message("Now: lot {lot}: its entries do not form one lot's record ({error}); run `agritrace ledger verify`",
+                                 ["lot": .text(code), "error": .text(p.describe(error))])) + "\n"
             }
         }
         out += "\n"
         for entry in entries {
-            out += "#\(entry.seq)  \(entry.recordedAt)  \(EntrySummary.describe(entry))\n"
-            out += "      leaf hash \(entry.leafHash.hex)\n"
+            out += "#\(entry.seq)  \(p.localizer.timestamp(entry.recordedAt))  \(EntrySummary.describe(entry, p))\n"
+            out += "      " + p(Message("leaf hash {hash}", ["hash": .text(entry.leafHash.hex)])) + "\n"
         }
         out += "\n"
         if let checkpoint {
-            out += "Latest checkpoint covering these entries: checkpoint #\(checkpoint.number) of ledger \(checkpoint.origin), "
-            out += "tree size \(checkpoint.treeSize), root \(checkpoint.rootHash)"
-            if !checkpoint.signers.isEmpty { out += ", signed by \(checkpoint.signers.joined(separator: ", "))" }
+            let arguments: [String: MessageArgument] = [
+                "number": .text(String(checkpoint.number)), "ledger": .text(checkpoint.origin),
+                "size": .integer(checkpoint.treeSize), "root": .text(checkpoint.rootHash)]
+            out += p(Message("Latest checkpoint covering these entries: checkpoint #{number} of ledger {ledger}, tree size {size}, root {root}", arguments))
+            if !checkpoint.signers.isEmpty {
+                out += ", " + p(Message("signed by {signers}", ["signers": .text(checkpoint.signers.joined(separator: ", "))]))
+            }
             out += "\n"
         } else {
             let last = entries.map(\.seq).max() ?? 0
-            out += "No checkpoint covers entry #\(last) yet: run `agritrace ledger checkpoint` before handing out proofs.\n"
+            out += p(Message("No checkpoint covers entry #{seq} yet: run `agritrace ledger checkpoint` before handing out proofs.",
+                             ["seq": .text(String(last))])) + "\n"
         }
         return out
     }
@@ -79,7 +88,7 @@ extension ProvenanceTrace {
                     ("hold_reason", current?.grading.holdReason.map { .string($0.rawValue) } ?? .null),
                     ("grading_seq", current.map { .int($0.gradingEntry.seq) } ?? .null),
                     ("decided_by_correction", current?.decision.map { .int($0.entry.seq) } ?? .null),
-                    ("status", .string(state.statusText)),
+                    ("status", .string(state.statusText())),
                 ])
             })),
             ("checkpoint", checkpointJSON),

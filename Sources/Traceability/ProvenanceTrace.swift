@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 
 /// The provenance of a lot or an origin code: every related entry in ledger order
 /// (origin registration, lots, gradings, corrections) and the latest checkpoint covering them.
@@ -19,11 +20,13 @@ public struct ProvenanceTrace: Sendable {
         var originCodes: [String] = []
         if let identifier = LotIdentifier(uri: query) {
             guard let lot = ledger.lot(code: identifier.lot) else {
-                throw TraceError(query: query, reason: "the ledger has no lot \"\(identifier.lot)\"")
+                throw TraceError(query: query, reason: Message("the ledger has no lot \"{lot}\"", ["lot": .text(identifier.lot)]))
             }
             if case .digitalLink(let gtin, _) = identifier, lot.record.gtin != gtin {
-                throw TraceError(query: query, reason: "lot \"\(identifier.lot)\" is recorded with "
-                                 + (lot.record.gtin.map { "GTIN \($0)" } ?? "no GTIN") + ", not GTIN \(gtin)")
+                throw TraceError(query: query, reason: lot.record.gtin.map {
+                    Message("lot \"{lot}\" is recorded with GTIN {recorded}, not GTIN {gtin}",
+                            ["lot": .text(identifier.lot), "recorded": .text($0), "gtin": .text(gtin)])
+                } ?? Message("lot \"{lot}\" is recorded with no GTIN, not GTIN {gtin}", ["lot": .text(identifier.lot), "gtin": .text(gtin)]))
             }
             resolved = .identifier(identifier)
             lotCodes = [identifier.lot]
@@ -35,7 +38,7 @@ public struct ProvenanceTrace: Sendable {
             originCodes = [query]
             lotCodes = ledger.lots(originCode: query).map(\.record.lotCode)
         } else {
-            throw TraceError(query: query, reason: "it is not a lot code, origin code or lot URI recorded in this ledger")
+            throw TraceError(query: query, reason: Message("it is not a lot code, origin code or lot URI recorded in this ledger"))
         }
 
         var seqs = Set<Int>()

@@ -1,6 +1,8 @@
-/// Why a trace found nothing.
-public struct TraceError: Error, CustomStringConvertible, Sendable {
+import Localization
+
+/// A query that finds nothing in the ledger; the reason says which part did not match.
+public struct TraceError: LocalizableError, Sendable {
     public let query: String
-    public let reason: String
-    public var description: String { "no record for \"\(query)\": \(reason)" }
+    public let reason: Message
+    public var message: Message { Message("no record for \"{query}\": {reason}", ["query": .text(query), "reason": .message(reason)]) }
 }

@@ -1,0 +1,23 @@
+import Localization
+
+/// How ledger facts are shown to a person: the language, and the grading policy's names for
+/// grades (entries keep the grade codes, which are language-neutral).
+public struct Presentation: Sendable {
+    public var localizer: Localizer
+    /// Grade code → name in `localizer`'s language; a code without a name is shown as it is.
+    public var gradeNames: [String: String]
+
+    public init(localizer: Localizer, gradeNames: [String: String] = [:]) {
+        self.localizer = localizer
+        self.gradeNames = gradeNames
+    }
+
+    /// English with grade codes: what machine outputs that carry a summary (trace --json) use.
+    public static let english = Presentation(localizer: .english)
+
+    public func grade(_ code: String) -> String { gradeNames[code] ?? code }
+
+    public func callAsFunction(_ message: Message) -> String { localizer.render(message) }
+
+    public func describe(_ error: any Error) -> String { localizer.describe(error) }
+}
