@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                             "TestSupport", "ProvenanceTestSupport"]),
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
-        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
+        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
                                                            "ProvenanceTestSupport", "Imaging",
                                                            .product(name: "Crypto", package: "swift-crypto")]),
     ],

@@ -1,64 +1,63 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Localization
 import Traceability
 
 /// `agritrace audit --ledger DB [--vkey FILE]... --out report.html`: the inspector's report.
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "audit",
-        abstract: "Write a self-contained HTML audit report of a ledger.",
-        discussion: """
-            Runs the full ledger verification (pinned to the --vkey keys when given) and writes one \
-            HTML file with inline CSS and SVG that opens offline: checks and the first bad entry, \
-            lots and grades over time, grades per origin code and farm, lots needing review, \
-            corrections, models and policies with the lots they graded, and the checkpoint history. \
-            A ledger alone cannot reveal a rollback; --checkpoint / --witness-state check it against \
-            checkpoints kept elsewhere, as `ledger verify` does.
+        abstract: tr("Write a self-contained HTML audit report of a ledger."),
+        discussion: tr("Runs the full ledger verification (pinned to the --vkey keys when given) and writes one HTML file with inline CSS and SVG that opens offline: checks and the first bad entry, lots and grades over time, grades per origin code and farm, lots needing review, corrections, models and policies with the lots they graded, and the checkpoint history. A ledger alone cannot reveal a rollback; --checkpoint / --witness-state check it against checkpoints kept elsewhere, as `ledger verify` does. The report is in the chosen language (--lang).")
+            + "\n\n" + ExitStatus.help(success: tr("ledger intact"), verificationFailed: tr("verification failed (the report is written either way)"))
+            + "\n\n" + tr("Example:") + """
 
-            \(ExitStatus.help(success: "ledger intact", verificationFailed: "verification failed (the report is written either way)"))
-
-            Example:
               agritrace audit --ledger coop.db --vkey coop.vkey --out report.html
-            """)
+            """) }
 
-    @Option(name: .long, help: "The ledger database.")
+    @Option(name: .long, help: ArgumentHelp(tr("The ledger database.")))
     var ledger: String
 
-    @Option(name: .long, help: "The cooperative's verifier key file (repeatable).")
+    @Option(name: .long, help: ArgumentHelp(tr("The cooperative's verifier key file (repeatable).")))
     var vkey: [String] = []
 
-    @Option(name: .long, help: "Output HTML file.")
+    @Option(name: .long, help: ArgumentHelp(tr("Output HTML file.")))
     var out: String
 
-    @Option(help: "A signed checkpoint note, .tlog-proof or label .proof saved earlier; the ledger must still extend it (repeatable).")
+    @Option(help: ArgumentHelp(tr("A signed checkpoint note, .tlog-proof or label .proof saved earlier; the ledger must still extend it (repeatable).")))
     var checkpoint: [String] = []
 
-    @Option(name: .customLong("witness-state"), help: "A witness's state file; the ledger must extend it (repeatable).")
+    @Option(name: .customLong("witness-state"), help: ArgumentHelp(tr("A witness's state file; the ledger must extend it (repeatable).")))
     var witnessState: [String] = []
 
     func run() throws {
         let keys = try vkey.map { try KeyFiles.verifier($0) }
         let outside = try checkpoint.map { try LedgerCommand.Verify.loadCheckpoint($0) }
-            + witnessState.map { try LedgerCommand.Verify.loadCheckpoint($0, "witness state file") }
+            + witnessState.map { try LedgerCommand.Verify.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
         let database = try TraceabilitySupport.openLedger(ledger)
         let report: VerificationReport
         do {
             report = try database.verify(trustedKeys: keys, outside: outside)
         } catch {
-            throw CommandFailure(.verificationFailed, "cannot verify \(ledger): \(error)")
+            throw CommandFailure(.verificationFailed, tr("cannot verify {file}: {reason}", ["file": .text(ledger), "reason": .text(render(error))]))
         }
         // A tampered ledger may hold entries that no longer decode; the report still shows
         // every entry that does, so the inspector sees the rest of the picture.
         let snapshot = LedgerSnapshot(readingLeniently: database)
         let audit = AuditReport(ledgerName: URL(fileURLWithPath: ledger).lastPathComponent,
                                 generatedAt: TraceabilitySupport.nowTimestamp(), ledger: snapshot,
-                                verification: VerificationOutcome(report))
-        try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit).utf8), to: out)
-        var verdict = report.isIntact ? "ledger intact" : "ledger FAILED verification: \(report.firstFailure.map { "\($0)" } ?? "")"
+                                verification: VerificationOutcome(report, TraceabilitySupport.presentation))
+        try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit, TraceabilitySupport.presentation).utf8), to: out)
+        var verdict = report.isIntact ? tr("ledger intact")
+            : tr("ledger FAILED verification: {reason}", ["reason": .text(report.firstFailure.map { "\($0)" } ?? "")])
         // Never let a check that did not run read as a pass.
-        for check in audit.verification.skipped { verdict += "; \(check.name): skipped (\(check.detail))" }
-        FileHandleOutput.standardOutput.write("wrote \(out): \(snapshot.entries.count) entries, \(audit.lots.count) lots; \(verdict)\n")
+        for check in audit.verification.skipped {
+            verdict += "; " + tr("{check}: skipped ({reason})", ["check": .text(check.name), "reason": .text(check.detail)])
+        }
+        FileHandleOutput.standardOutput.write(tr("wrote {file}: {entries}, {lots}; {verdict}", [
+            "file": .text(out), "entries": .message(Message("{n} entry", plural: "{n} entries", count: snapshot.entries.count)),
+            "lots": .message(Message("{n} lot", plural: "{n} lots", count: audit.lots.count)), "verdict": .text(verdict)]) + "\n")
         if !report.isIntact { throw ExitStatus.verificationFailed }
     }
 }

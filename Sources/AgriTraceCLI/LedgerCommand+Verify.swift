@@ -1,51 +1,41 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Localization
 import MerkleLog
 import Traceability
 
 extension LedgerCommand {
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Audit a whole ledger; names the first bad entry and the failed check (exit 3).",
-            discussion: """
-                Checks every entry's canonical bytes, seq contiguity, the prev chain, stored leaf and \
-                tree hashes, signatures under the key active at that point, timestamps, domain rules, \
-                and every stored checkpoint (signature, root, pairwise consistency, equivocation). \
-                With --vkey, the ledger's first key and the checkpoint signers must be among the \
-                given keys; without, the ledger's own key entries are trusted.
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            abstract: tr("Audit a whole ledger; names the first bad entry and the failed check (exit 3)."),
+            discussion: tr("Checks every entry's canonical bytes, seq contiguity, the prev chain, stored leaf and tree hashes, signatures under the key active at that point, timestamps, domain rules, and every stored checkpoint (signature, root, pairwise consistency, equivocation). With --vkey, the ledger's first key and the checkpoint signers must be among the given keys; without, the ledger's own key entries are trusted.")
+                + "\n\n" + tr("A ledger alone cannot show that its newest entries were deleted together with their checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a label's .proof, a .tlog-proof or `ledger checkpoint` output) or a witness's state file (--witness-state): the ledger must still contain and extend it, checked with a consistency proof. Checks with nothing to check say \"none\", never PASS.")
+                + "\n\n" + ExitStatus.help(success: tr("INTACT", context: "verdict"), verificationFailed: tr("TAMPERED (the first bad entry is named)"))
+                + "\n\n" + tr("Example:") + """
 
-                A ledger alone cannot show that its newest entries were deleted together with their \
-                checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a \
-                label's .proof, a .tlog-proof or `ledger checkpoint` output) or a witness's state file \
-                (--witness-state): the ledger must still contain and extend it, checked with a \
-                consistency proof. Checks with nothing to check say "none", never PASS.
-
-                \(ExitStatus.help(success: "INTACT", verificationFailed: "TAMPERED (the first bad entry is named)"))
-
-                Example:
                   agritrace ledger verify --ledger coop.db --vkey coop.vkey
                   agritrace ledger verify --ledger coop.db --vkey coop.vkey --witness-state w1.state
-                """)
+                """) }
 
         @OptionGroup var path: LedgerPathOption
 
-        @Option(help: "Trusted verifier key file of the cooperative (repeatable).")
+        @Option(help: ArgumentHelp(tr("Trusted verifier key file of the cooperative (repeatable).")))
         var vkey: [String] = []
 
-        @Option(help: "A signed checkpoint note saved earlier; the ledger must still extend it (repeatable).")
+        @Option(help: ArgumentHelp(tr("A signed checkpoint note saved earlier; the ledger must still extend it (repeatable).")))
         var checkpoint: [String] = []
 
-        @Option(name: .customLong("witness-state"), help: "A witness's state file (its last cosigned checkpoint); the ledger must extend it (repeatable).")
+        @Option(name: .customLong("witness-state"), help: ArgumentHelp(tr("A witness's state file (its last cosigned checkpoint); the ledger must extend it (repeatable).")))
         var witnessState: [String] = []
 
-        @Flag(help: "Print the report as JSON.")
+        @Flag(help: ArgumentHelp(tr("Print the report as JSON.")))
         var json = false
 
         func run() throws {
             let keys = try vkey.map { try KeyFiles.verifier($0) }
             let outside = try checkpoint.map { try Self.loadCheckpoint($0) }
-                + witnessState.map { try Self.loadCheckpoint($0, "witness state file") }
+                + witnessState.map { try Self.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
             let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
             let report = try ledger.verify(trustedKeys: keys, outside: outside)
             FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
@@ -54,34 +44,40 @@ extension LedgerCommand {
 
         static func text(_ report: VerificationReport) -> String {
             // The root in base64, as checkpoints print it, so the two can be compared by eye.
-            let count = { (n: Int, one: String, many: String) in "\(n) \(n == 1 ? one : many)" }
-            var lines = ["ledger \(report.path): \(count(report.entriesChecked, "entry", "entries")), "
-                         + "\(count(report.checkpointsChecked, "checkpoint", "checkpoints")), root \(report.root.base64)"]
-            lines.append(report.keysPinned ? "keys: checked against the given verifier keys"
-                         : "keys: NOT pinned (no --vkey); the ledger's own key entries were trusted")
+            var lines = [tr("ledger {file}: {entries}, {checkpoints}, root {root}", [
+                "file": .text(report.path), "entries": .message(Message("{n} entry", plural: "{n} entries", count: report.entriesChecked)),
+                "checkpoints": .message(Message("{n} checkpoint", plural: "{n} checkpoints", count: report.checkpointsChecked)),
+                "root": .text(report.root.base64)])]
+            lines.append(report.keysPinned ? tr("keys: checked against the given verifier keys")
+                         : tr("keys: NOT pinned (no --vkey); the ledger's own key entries were trusted"))
+            let localizer = Localizer.current
             for (check, status) in report.checkStatuses {
                 switch status {
-                case .passed: lines.append("PASS \(check.rawValue)")
-                case .failed: lines.append("FAIL \(check.rawValue)")
-                case .notChecked(let why): lines.append("none \(check.rawValue) (\(why))")
+                case .passed: lines.append(tr("PASS", context: "check result") + " " + localizer(check.title))
+                case .failed: lines.append(tr("FAIL", context: "check result") + " " + localizer(check.title))
+                case .notChecked(let why):
+                    lines.append(tr("none", context: "check result") + " " + localizer(check.title)
+                                 + " (" + localizer(VerificationReport.Check.notCheckedReason(why)) + ")")
                 }
             }
             if let first = report.firstFailure {
-                let subject = report.firstBadEntry.map { "first bad entry: \($0)" } ?? "first problem"
-                lines.append("TAMPERED: \(subject) (\(first.check.rawValue)): \(first.message)")
-                for failure in report.failures.dropFirst().prefix(20) { lines.append("  also: \(failure)") }
+                let subject = report.firstBadEntry.map { tr("first bad entry: {seq}", ["seq": .text(String($0))]) } ?? tr("first problem")
+                lines.append(tr("TAMPERED: {subject} ({check}): {reason}", ["subject": .text(subject), "check": .message(first.check.title),
+                                                                         "reason": .text(first.message)]))
+                for failure in report.failures.dropFirst().prefix(20) { lines.append("  " + tr("also: {failure}", ["failure": .text("\(failure)")])) }
             } else {
-                lines.append("INTACT")
+                lines.append(tr("INTACT", context: "verdict"))
             }
             return lines.joined(separator: "\n") + "\n"
         }
 
         /// A signed checkpoint note from a file; the file is named in every error.
-        static func loadCheckpoint(_ path: String, _ what: String = "checkpoint file") throws -> OutsideCheckpoint {
+        static func loadCheckpoint(_ path: String, _ what: String = tr("checkpoint file", context: "file kind")) throws -> OutsideCheckpoint {
             let data = try InputFile.read(path, what)
             let limit = max(SignedNote.maxBytes, TlogProof.maxBytes, LabelBundle.maxBytes)
             guard data.count <= limit, let text = String(data: data, encoding: .utf8) else {
-                throw CommandFailure(.usageError, "\(what) \(path): not UTF-8 text of at most \(limit) bytes")
+                throw CommandFailure(.usageError, tr("{what} {file}: not UTF-8 text of at most {size} bytes",
+                                                     ["what": .text(what), "file": .text(path), "size": .integer(limit)]))
             }
             do {
                 // A buyer's proof file carries the checkpoint it was made against; use that one.
@@ -95,7 +91,8 @@ extension LedgerCommand {
                 }
                 return try OutsideCheckpoint(source: path, signedNote: note)
             } catch {
-                throw CommandFailure(.usageError, "\(what) \(path): not a signed checkpoint, tlog-proof or label proof: \(error)")
+                throw CommandFailure(.usageError, tr("{what} {file}: not a signed checkpoint, tlog-proof or label proof: {reason}",
+                                                     ["what": .text(what), "file": .text(path), "reason": .text(render(error))]))
             }
         }
 

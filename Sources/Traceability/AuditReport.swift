@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 import Provenance
 
 /// The facts an inspector's report shows, derived from a ledger snapshot and its verification.
@@ -21,29 +22,43 @@ public struct AuditReport: Sendable {
         }
 
         /// Why an inspector should look at this lot, empty when nothing stands out.
-        public var reviewReasons: [String] {
-            guard let grading = latestGrading?.record else { return ["never graded"] }
+        public func reviewReasons(_ p: Presentation = .english) -> [String] {
+            guard let grading = latestGrading?.record else { return [p(Message("never graded"))] }
             var reasons: [String] = []
             if grading.needsReview > 0 {
-                reasons.append("\(Self.count(grading.needsReview, "photo")) below the confidence threshold")
+                reasons.append(p(Message("{n} photo below the confidence threshold", plural: "{n} photos below the confidence threshold",
+                                         count: grading.needsReview)))
             }
-            if grading.unreadableCount > 0 { reasons.append("\(Self.count(grading.unreadableCount, "unreadable photo"))") }
+            if grading.unreadableCount > 0 {
+                reasons.append(p(Message("{n} unreadable photo", plural: "{n} unreadable photos", count: grading.unreadableCount)))
+            }
             guard let state, let current = state.current else {
-                reasons.append("its entries do not form one lot's record")
+                reasons.append(p(Message("its entries do not form one lot's record")))
                 return reasons
             }
             if state.isHeld {
-                reasons.append("held for review: " + (grading.holdExplanation ?? "the grading names a hold") + "; suggested \(grading.lotGrade)")
+                let why = grading.holdExplanation(p) ?? p(Message("the grading names a hold"))
+                reasons.append(p(Message("held for review: {why}; suggested {grade}", ["why": .text(why), "grade": .text(p.grade(grading.lotGrade))])))
             } else if let decision = current.decision {
-                reasons.append("grade decided by review (correction #\(decision.entry.seq)\(decision.record.reviewer.map { " by \($0)" } ?? "")); "
-                               + "the grading said \(grading.lotGrade)\(grading.held ? ", held for review" : "")")
+                let arguments: [String: MessageArgument] = ["seq": .text(String(decision.entry.seq)), "grade": .text(p.grade(grading.lotGrade)),
+                                                            "reviewer": .text(decision.record.reviewer ?? "")]
+                switch (decision.record.reviewer != nil, grading.held) {
+                case (true, true):
+                    reasons.append(p(Message("grade decided by review (correction #{seq} by {reviewer}); the grading said {grade}, held for review", arguments)))
+                case (true, false):
+                    reasons.append(p(Message("grade decided by review (correction #{seq} by {reviewer}); the grading said {grade}", arguments)))
+                case (false, true):
+                    reasons.append(p(Message("grade decided by review (correction #{seq}); the grading said {grade}, held for review", arguments)))
+                case (false, false):
+                    reasons.append(p(Message("grade decided by review (correction #{seq}); the grading said {grade}", arguments)))
+                }
             }
-            if !state.isHeld, !grading.isConformant(correctedBy: current.corrections) { reasons.append("lot grade \(current.grade)") }
-            if !corrections.isEmpty { reasons.append(Self.count(corrections.count, "correction")) }
+            if !state.isHeld, !grading.isConformant(correctedBy: current.corrections) {
+                reasons.append(p(Message("lot grade {grade}", ["grade": .text(p.grade(current.grade))])))
+            }
+            if !corrections.isEmpty { reasons.append(p(Message("{n} correction", plural: "{n} corrections", count: corrections.count))) }
             return reasons
         }
-
-        static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
     }
 
     /// Photo and lot counts per grade for one origin code or farm.
@@ -72,6 +87,8 @@ public struct AuditReport: Sendable {
 
     /// How a held lot is counted in the grade charts: not under any grade.
     public static let heldGrade = "Held for review"
+    /// How a lot without any grading is counted in the over-time chart.
+    public static let notGraded = "Not graded"
 
     public init(ledgerName: String, generatedAt: String, ledger: LedgerSnapshot, verification: VerificationOutcome) {
         self.ledgerName = ledgerName
@@ -86,7 +103,7 @@ public struct AuditReport: Sendable {
         }
     }
 
-    public var lotsNeedingReview: [LotStatus] { lots.filter { !$0.reviewReasons.isEmpty } }
+    public var lotsNeedingReview: [LotStatus] { lots.filter { !$0.reviewReasons().isEmpty } }
 
     /// Every grade that appears in a lot grade now or a photo distribution, in display order.
     public var grades: [String] {
@@ -98,7 +115,7 @@ public struct AuditReport: Sendable {
         var byDate: [String: [String: Int]] = [:]
         for status in lots {
             let date = status.lot.record.harvestDate
-            let grade = status.currentGrade ?? "Not graded"
+            let grade = status.currentGrade ?? Self.notGraded
             byDate[date, default: [:]][grade, default: 0] += 1
         }
         return byDate.keys.sorted().map { ($0, byDate[$0]!) }

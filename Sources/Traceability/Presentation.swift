@@ -15,7 +15,15 @@ public struct Presentation: Sendable {
     /// English with grade codes: what machine outputs that carry a summary (trace --json) use.
     public static let english = Presentation(localizer: .english)
 
-    public func grade(_ code: String) -> String { gradeNames[code] ?? code }
+    public func grade(_ code: String) -> String {
+        if let name = gradeNames[code] { return name }
+        // The audit report's pseudo-grades for lots without a grade to count.
+        switch code {
+        case AuditReport.heldGrade: return localizer.render(Message("Held for review", context: "grade"))
+        case AuditReport.notGraded: return localizer.render(Message("Not graded", context: "grade"))
+        default: return code
+        }
+    }
 
     public func callAsFunction(_ message: Message) -> String { localizer.render(message) }
 

@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 
 /// The result of the ledger's full verification, as the audit report shows it.
 public struct VerificationOutcome: Sendable {
@@ -40,24 +41,28 @@ extension VerificationOutcome {
     /// The ledger's own verification report, one row per check with its first failure. A check
     /// with nothing to check says `none`; the rollback check without an outside checkpoint and key
     /// pinning without `--vkey` say `skipped`, with why.
-    public init(_ report: VerificationReport) {
+    public init(_ report: VerificationReport, _ p: Presentation = .english) {
         var checks = report.checkStatuses.map { item -> Check in
             switch item.status {
             case .failed:
                 let failure = report.failures.first { $0.check == item.check }
-                return Check(name: item.check.rawValue, status: .fail, detail: failure?.description ?? "")
+                return Check(name: p(item.check.title), status: .fail, detail: failure?.description ?? "")
             case .notChecked(let reason):
-                return Check(name: item.check.rawValue, status: item.check == .outsideCheckpoints ? .skipped : .none, detail: reason)
+                return Check(name: p(item.check.title), status: item.check == .outsideCheckpoints ? .skipped : .none,
+                             detail: p(VerificationReport.Check.notCheckedReason(reason)))
             case .passed:
-                return Check(name: item.check.rawValue, status: .pass, detail: "")
+                return Check(name: p(item.check.title), status: .pass, detail: "")
             }
         }
         checks.append(report.keysPinned
-            ? Check(name: "keys pinned by the inspector", status: .pass,
-                    detail: "entry 0 and checkpoints checked against the given --vkey keys")
-            : Check(name: "keys pinned by the inspector", status: .skipped,
-                    detail: "no --vkey given: the ledger's own first key is trusted (trust on first use)"))
+            ? Check(name: p(Message("keys pinned by the inspector")), status: .pass,
+                    detail: p(Message("entry 0 and checkpoints checked against the given --vkey keys")))
+            : Check(name: p(Message("keys pinned by the inspector")), status: .skipped,
+                    detail: p(Message("no --vkey given: the ledger's own first key is trusted (trust on first use)"))))
         self.init(checks: checks, firstBadEntry: report.firstBadEntry,
-                  failure: report.firstFailure.map { "\($0)" + (report.failures.count > 1 ? " (and \(report.failures.count - 1) more problems)" : "") })
+                  failure: report.firstFailure.map {
+                      "\($0)" + (report.failures.count > 1
+                          ? " (" + p(Message("and {n} more problem", plural: "and {n} more problems", count: report.failures.count - 1)) + ")" : "")
+                  })
     }
 }

@@ -24,7 +24,7 @@ import TestSupport
         #expect(byOrigin["VN-DTOR-0141"]?.lotsByGrade == ["Premium": 2])
         #expect(byOrigin["VN-DTOR-0141"]?.photosByGrade == ["Premium": 17, "Grade I": 1])
         #expect(report.distributionByFarm.map(\.key) == ["F-CT-007", "F-LV-014", "F-LV-022", "F-TM-031"])
-        let review = Dictionary(uniqueKeysWithValues: report.lotsNeedingReview.map { ($0.lot.record.lotCode, $0.reviewReasons) })
+        let review = Dictionary(uniqueKeysWithValues: report.lotsNeedingReview.map { ($0.lot.record.lotCode, $0.reviewReasons()) })
         #expect(Set(review.keys) == ["DT-CT-261104-01", "DT-TM-261104-02", "DT-LV-261103-02"])
         #expect(review["DT-TM-261104-02"] == ["1 unreadable photo", "lot grade Reject"])
         #expect(review["DT-LV-261103-02"] == ["1 correction"])

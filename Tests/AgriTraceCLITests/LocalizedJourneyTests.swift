@@ -1,0 +1,116 @@
+import Foundation
+import LedgerStore
+import Localization
+import Testing
+import TestSupport
+
+/// The main journeys (grade, checkpoint, label, verify-label, trace, audit, ledger verify, an
+/// error) run in Vietnamese, chosen by --lang and by LANG, and in English. In Vietnamese no line
+/// may carry an untranslated message: words that occur only in the English texts of the
+/// catalogue (never in a Vietnamese translation, nor in the sample data) must not appear.
+@Suite struct LocalizedJourneyTests {
+    struct Run {
+        var outputs: [String] = []
+        var html = ""
+    }
+
+    static func journey(_ language: [String], environment: [String: String]) throws -> Run {
+        let ws = try GradeWorkspace()
+        defer { ws.remove() }
+        var run = Run()
+        func agritrace(_ arguments: [String], statuses: Set<Int32> = [0]) throws {
+            let result = try AgriTraceBinary.run(language + arguments, environment: environment)
+            #expect(statuses.contains(result.status), "\(arguments): \(result.status) \(result.stderr)")
+            run.outputs.append(result.stdout + result.stderr)
+        }
+        let graded = try AgriTraceBinary.run(language + ["grade", FixtureFiles.url("uploads/sample").path, "--ledger", ws.ledger,
+                                                         "--key", ws.key, "--model", ws.model, "--register-origins"],
+                                             environment: environment)
+        #expect([0, 1].contains(graded.status), "\(graded.stderr)")
+        run.outputs.append(graded.stdout + graded.stderr)
+        try agritrace(["ledger", "checkpoint", "--ledger", ws.ledger, "--key", ws.key])
+        run.outputs.removeLast()   // a signed note: machine text
+        let vkey = ws.path("coop.vkey")
+        try SigningKeyFile.writeVerifier(try SigningKeyFile.load(ws.key).verifier, to: vkey)
+        try agritrace(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("labels")])
+        try agritrace(["verify-label", ws.path("labels/DT-LV-261103-01.proof"), "--vkey", vkey, "--lot", "DT-LV-261103-01",
+                       "--origin", "VN-DTOR-0141"])
+        try agritrace(["trace", "DT-LV-261103-02", "--ledger", ws.ledger])
+        try agritrace(["audit", "--ledger", ws.ledger, "--vkey", vkey, "--out", ws.path("report.html")])
+        run.html = try String(contentsOfFile: ws.path("report.html"), encoding: .utf8)
+        try agritrace(["ledger", "verify", "--ledger", ws.ledger, "--vkey", vkey])
+        try agritrace(["trace", "DT-XX-000000-99", "--ledger", ws.ledger], statuses: [1])
+        try agritrace(["grade", ws.path("missing-upload"), "--ledger", ws.ledger, "--key", ws.key], statuses: [2])
+        try agritrace(["grade", "--help"])
+        return run
+    }
+
+    /// Lowercase ASCII words of 4+ letters in `text`.
+    static func words(_ text: String) -> Set<String> {
+        Set(text.lowercased().split { !($0.isASCII && $0.isLetter) }.map(String.init).filter { $0.count >= 4 })
+    }
+
+    /// Words only English messages use: in some msgid, in no msgstr, not in the sample data.
+    static func englishOnlyWords() throws -> Set<String> {
+        let catalogue = try Catalogue.load(path: FixtureFiles.root.deletingLastPathComponent()
+            .appendingPathComponent("Sources/Localization/Resources/vi.po").path)
+        var english = Set<String>(), vietnamese = Set<String>()
+        for entry in catalogue.allEntries {
+            english.formUnion(words(entry.msgid + " " + (entry.plural ?? "")))
+            for translation in entry.translations { vietnamese.formUnion(words(translation)) }
+        }
+        let data = words(try String(contentsOf: FixtureFiles.url("uploads/sample/manifest.csv"), encoding: .utf8))
+        return english.subtracting(vietnamese).subtracting(data)
+    }
+
+    static func untranslated(_ text: String, _ englishOnly: Set<String>) -> [String] {
+        text.split(separator: "\n").map(String.init).filter { line in
+            // Paths, hashes, keys and URLs are data; judge the words around them.
+            let prose = line.split(separator: " ").filter { !$0.contains("/") && !$0.contains("+") && !$0.contains("=") }.joined(separator: " ")
+            return !words(prose).isDisjoint(with: englishOnly)
+        }
+    }
+
+    /// Text of the page for people: tags, the style sheet and attribute values left out.
+    static func pageText(_ html: String) -> String {
+        var text = html
+        if let start = text.range(of: "<style>"), let end = text.range(of: "</style>") { text.removeSubrange(start.lowerBound..<end.upperBound) }
+        return text.replacingOccurrences(of: "<[^>]*>", with: "\n", options: .regularExpression)
+    }
+
+    @Test(arguments: [(["--lang", "vi"], [String: String]()), ([], ["LANG": "vi_VN.UTF-8"])])
+    func vietnameseJourneyHasNoUntranslatedMessage(language: [String], environment: [String: String]) throws {
+        let englishOnly = try Self.englishOnlyWords()
+        #expect(englishOnly.contains("provenance") && englishOnly.contains("verified"), "the check must know English words")
+        let run = try Self.journey(language, environment: environment)
+        let all = run.outputs.joined(separator: "\n")
+        #expect(all.contains("ĐÃ XÁC MINH: lô DT-LV-261103-01"), "\(all)")
+        #expect(all.contains("Nguồn gốc của lô DT-LV-261103-02"))
+        #expect(all.contains("NGUYÊN VẸN"))
+        #expect(all.contains("thu hoạch ngày 03/11/2026"), "Vietnamese dates dd/MM/yyyy")
+        #expect(all.contains("Nguyễn Văn Ba"), "farm names, not only farm ids")
+        #expect(all.range(of: #"\{[a-z0-9_]+\}"#, options: .regularExpression) == nil, "a placeholder left unfilled")
+        let bad = Self.untranslated(all, englishOnly)
+        #expect(bad.isEmpty, "untranslated lines:\n\(bad.joined(separator: "\n"))")
+        #expect(run.html.contains("<html lang=\"vi\">"))
+        let badHTML = Self.untranslated(Self.pageText(run.html), englishOnly)
+        #expect(badHTML.isEmpty, "untranslated report text:\n\(badHTML.joined(separator: "\n"))")
+    }
+
+    @Test func englishJourneyStaysEnglish() throws {
+        let run = try Self.journey([], environment: [:])
+        let all = run.outputs.joined(separator: "\n")
+        #expect(all.contains("VERIFIED: lot DT-LV-261103-01"), "\(all)")
+        #expect(all.contains("Provenance of lot DT-LV-261103-02"))
+        #expect(all.contains("harvested 2026-11-03"))
+        #expect(!all.contains("ĐÃ XÁC MINH") && !all.contains("Nguồn gốc"))
+        #expect(run.html.contains("<html lang=\"en\">"))
+    }
+
+    /// The detector itself: an English message in Vietnamese output is found.
+    @Test func detectorFindsAnEnglishLine() throws {
+        let englishOnly = try Self.englishOnlyWords()
+        #expect(Self.untranslated("Provenance of lot DT-1\nNguồn gốc của lô DT-1 /tmp/x/report.html", englishOnly)
+                == ["Provenance of lot DT-1"])
+    }
+}
