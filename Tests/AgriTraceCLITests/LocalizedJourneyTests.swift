@@ -65,8 +65,13 @@ import TestSupport
 
     static func untranslated(_ text: String, _ englishOnly: Set<String>) -> [String] {
         text.split(separator: "\n").map(String.init).filter { line in
-            // Paths, hashes, keys and URLs are data; judge the words around them.
-            let prose = line.split(separator: " ").filter { !$0.contains("/") && !$0.contains("+") && !$0.contains("=") }.joined(separator: " ")
+            // ArgumentParser's own help lines ("USAGE:", "Show help information.") are not ours to
+            // translate (README, Known limits).
+            if line.hasPrefix("USAGE: ") || line.hasSuffix("Show help information.") { return false }
+            // Paths, hashes, keys, URLs and option syntax (--results <results>) are not prose.
+            let prose = line.split(separator: " ").filter {
+                !$0.contains("/") && !$0.contains("+") && !$0.contains("=") && !$0.hasPrefix("-") && !$0.hasPrefix("<") && !$0.hasPrefix("[")
+            }.joined(separator: " ")
             return !words(prose).isDisjoint(with: englishOnly)
         }
     }
