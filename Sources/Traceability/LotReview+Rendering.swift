@@ -9,7 +9,7 @@ extension LotReview {
         var out = "Lot \(lot.lotCode): \(state.statusText())\n"
         out += "  farm \(state.origin.farmDescription), origin \(lot.originCode), \(lot.crop) harvested \(lot.harvestDate)\n"
         guard let grading = state.current?.grading else { return out }
-        out += "  photos (\(grading.distributionText)): file, grade, confidence (the model's top probability)\n"
+        out += "  photos (\(grading.distributionText())): file, grade, confidence (the model's top probability)\n"
         let width = grading.images.map(\.file.count).max() ?? 0
         let gradeWidth = grading.images.map { if case .graded(let photo) = $0 { return photo.grade.count } else { return 0 } }.max() ?? 0
         func padded(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
