@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["NeuralNet", "Kernels", "Imaging", "Deterministic"],
                 exclude: ["README.md"], swiftSettings: optimisedInDebug),
         .target(name: "MerkleLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "LedgerStore", dependencies: ["MerkleLog", "CSQLite", "Deterministic",
+        .target(name: "LedgerStore", dependencies: ["Localization", "MerkleLog", "CSQLite", "Deterministic",
                                                     .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // What the ledger's entries mean: provenance records, identifiers and rules.
@@ -95,7 +95,7 @@ let package = Package(
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // The public read-only web server: lot pages, proof bundles, the browser verifier, C2SP tiles.
-        .target(name: "PublicServer", dependencies: ["Traceability", "Provenance", "LedgerStore", "MerkleLog", "Markup",
+        .target(name: "PublicServer", dependencies: ["Localization", "Traceability", "Provenance", "LedgerStore", "MerkleLog", "Markup",
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "HTTPTypes", package: "swift-http-types"),
                                                      .product(name: "Logging", package: "swift-log"),

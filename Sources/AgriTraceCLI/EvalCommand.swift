@@ -6,42 +6,36 @@ import Training
 
 /// `agritrace eval DATA_DIR --model MODEL [--groups SPEC]... [--split FILE] [--json]`.
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a model on a folder of labelled photos.",
-        discussion: """
-            DATA_DIR holds one sub-folder per class, named like the model's labels. Prints accuracy, \
-            balanced accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, then \
-            the same for every --groups grouping (classes merged by summing their probabilities), \
-            e.g. --groups 0-4,5-9 --groups 0-1,2-4,5-7,8-9. With --split, only the photos that the \
-            split file (written by `agritrace train --write-split`) lists for validation are used.
+        abstract: tr("Evaluate a model on a folder of labelled photos."),
+        discussion: tr("DATA_DIR holds one sub-folder per class, named like the model's labels. Prints accuracy, balanced accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix, then the same for every --groups grouping (classes merged by summing their probabilities), e.g. --groups 0-4,5-9 --groups 0-1,2-4,5-7,8-9. With --split, only the photos that the split file (written by `agritrace train --write-split`) lists for validation are used. The metrics table is in English.")
+            + "\n\n" + ExitStatus.help(success: tr("every photo evaluated"), needsAttention: tr("some photos were unreadable (reported and skipped)"))
+            + "\n\n" + tr("Example:") + """
 
-            \(ExitStatus.help(success: "every photo evaluated", needsAttention: "some photos were unreadable (reported and skipped)"))
-
-            Example:
               agritrace eval photos/ --model tomato.agmodel --split tomato.split --groups 0-4,5-9
-            """)
+            """) }
 
-    @Argument(help: "Folder with one sub-folder of photos per class.")
+    @Argument(help: ArgumentHelp(tr("Folder with one sub-folder of photos per class.")))
     var dataDirectory: String
 
-    @Option(name: .long, help: "The model file (.agmodel).")
+    @Option(name: .long, help: ArgumentHelp(tr("The model file (.agmodel).")))
     var model: String
 
-    @Option(name: .long, help: "A class grouping such as 0-4,5-9 (repeatable).")
+    @Option(name: .long, help: ArgumentHelp(tr("A class grouping such as 0-4,5-9 (repeatable).")))
     var groups: [String] = []
 
-    @Option(name: .long, help: "Evaluate only the validation photos of this split file.")
+    @Option(name: .long, help: ArgumentHelp(tr("Evaluate only the validation photos of this split file.")))
     var split: String?
 
-    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    @Flag(name: .long, help: ArgumentHelp(tr("Print one JSON object instead of text.")))
     var json = false
 
-    @Option(name: .long, help: "Threads (default: all cores).")
+    @Option(name: .long, help: ArgumentHelp(tr("Threads (default: all cores).")))
     var jobs: Int?
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError(tr("--jobs must be at least 1")) }
     }
 
     func run() throws {
@@ -56,7 +50,7 @@ struct EvalCommand: ParsableCommand {
             ?? Array(folder.photos.indices)
         let evaluation = try Evaluation(model: loaded, folder: folder, photos: photos, groupings: groupings,
                                         jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-        for failure in evaluation.failures { err.write("skipped \(failure.path): \(failure.message)\n") }
+        for failure in evaluation.failures { err.write(tr("skipped {file}: {reason}", ["file": .text(failure.path), "reason": .text(failure.message)]) + "\n") }
         FileHandleOutput.standardOutput.write((json ? evaluation.json : evaluation.text) + "\n")
         if !evaluation.failures.isEmpty { throw ExitStatus.needsAttention }
     }

@@ -1,69 +1,61 @@
 import ArgumentParser
 import Foundation
+import LedgerStore
+import Localization
 import Provenance
 import Traceability
 
 /// `agritrace export epcis ...`: ledger records in standard exchange formats.
 struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export ledger records (GS1 EPCIS 2.0).",
-        discussion: """
-            Example:
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "export", abstract: tr("Export ledger records (GS1 EPCIS 2.0)."),
+        discussion: tr("Example:") + """
+
               agritrace export epcis --ledger coop.db --out events.jsonld
             """,
-        subcommands: [EPCIS.self])
+        subcommands: [EPCIS.self]) }
 
-    /// `agritrace export epcis --ledger DB [--lot CODE] [--since DATE] --out FILE`.
+    /// `agritrace export epcis --ledger DB [--lot CODE] [--since DATE] --out FILE`. The document is
+    /// machine output: language-neutral whatever --lang says; only help, errors and the summary line are translated.
     struct EPCIS: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static var configuration: CommandConfiguration { CommandConfiguration(
             commandName: "epcis",
-            abstract: "Write a GS1 EPCIS 2.0 JSON-LD document: one inspecting ObjectEvent per grading and per review decision.",
-            discussion: """
-                Each grading becomes an ObjectEvent with bizStep inspecting and disposition \
-                conformant, or non_conformant when its lot grade is Reject or the grading policy held the \
-                lot for review (agritrace:heldForReview true, agritrace:holdReason why). Each later \
-                decision about a grading's lot grade (`agritrace review`, a correction) becomes one more \
-                OBSERVE event with the lot's grade and disposition after it, its reason and reviewer, \
-                so a lot's latest event is its state now and the original grading stays visible; the lot \
-                is the quantityList epcClass (its GS1 Digital Link URI, or urn:agritrace:lot:<lot>); \
-                the first grading of a lot carries ILMD with harvest date and origin code; the \
-                ledger seq and leaf hash are in the agritrace: namespace (urn:agritrace:epcis:).
+            abstract: tr("Write a GS1 EPCIS 2.0 JSON-LD document: one inspecting ObjectEvent per grading and per review decision."),
+            discussion: tr("Each grading becomes an ObjectEvent with bizStep inspecting and disposition conformant, or non_conformant when its lot grade is Reject or the grading policy held the lot for review (agritrace:heldForReview true, agritrace:holdReason why). Each later decision about a grading's lot grade (`agritrace review`, a correction) becomes one more OBSERVE event with the lot's grade and disposition after it, its reason and reviewer, so a lot's latest event is its state now and the original grading stays visible; the lot is the quantityList epcClass (its GS1 Digital Link URI, or urn:agritrace:lot:<lot>); the first grading of a lot carries ILMD with harvest date and origin code; the ledger seq and leaf hash are in the agritrace: namespace (urn:agritrace:epcis:). The document is the same in every language.")
+                + "\n\n" + ExitStatus.help(success: tr("written", context: "export"), needsAttention: tr("the ledger has no such --lot"), readsLedger: true)
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "written", needsAttention: "the ledger has no such --lot",
-                                  readsLedger: true))
-
-                Example:
                   agritrace export epcis --ledger coop.db --since 2026-11-01 --out events.jsonld
-                """)
+                """) }
 
-        @Option(name: .long, help: "The ledger database.")
+        @Option(name: .long, help: ArgumentHelp(tr("The ledger database.")))
         var ledger: String
 
-        @Option(name: .long, help: "Only gradings of this lot.")
+        @Option(name: .long, help: ArgumentHelp(tr("Only gradings of this lot.")))
         var lot: String?
 
-        @Option(name: .long, help: "Only gradings recorded on or after this UTC date (YYYY-MM-DD).")
+        @Option(name: .long, help: ArgumentHelp(tr("Only gradings recorded on or after this UTC date (YYYY-MM-DD).")))
         var since: String?
 
-        @Option(name: .long, help: "readPoint/bizLocation URI (default urn:agritrace:cooperative:<id> from each lot).")
+        @Option(name: .long, help: ArgumentHelp(tr("readPoint/bizLocation URI (default urn:agritrace:cooperative:<id> from each lot).")))
         var location: String?
 
-        @Option(name: .long, help: "Output file (.jsonld); '-' for standard output.")
+        @Option(name: .long, help: ArgumentHelp(tr("Output file (.jsonld); '-' for standard output.")))
         var out: String
 
         func validate() throws {
             if let since, !Identifiers.isDate(since) {
-                throw ValidationError("--since must be \(Identifiers.dateRule), a real calendar date; got '\(since)'")
+                throw ValidationError(tr("--since must be a date YYYY-MM-DD (digits only, year 1900 or later), a real calendar date; got '{value}'", ["value": .text(since)]))
             }
             if let location, !location.contains(":") {
-                throw ValidationError("--location must be a URI such as urn:epc:id:sgln:..., got '\(location)'")
+                throw ValidationError(tr("--location must be a URI such as urn:epc:id:sgln:..., got '{value}'", ["value": .text(location)]))
             }
         }
 
         func run() throws {
             let snapshot = try TraceabilitySupport.snapshot(of: try TraceabilitySupport.openLedger(ledger))
             if let lot, snapshot.lot(code: lot) == nil {
-                throw CommandFailure(.needsAttention, "the ledger \(ledger) has no lot \"\(lot)\"")
+                throw CommandFailure(.needsAttention, tr("the ledger {file} has no lot \"{lot}\"", ["file": .text(ledger), "lot": .text(EntryValidator.printable(lot))]))
             }
             let exporter = EPCISExporter(options: .init(lotCode: lot, sinceDate: since, locationURI: location))
             let count = exporter.selectedInspections(in: snapshot).count
@@ -72,7 +64,7 @@ struct ExportCommand: ParsableCommand {
                 FileHandleOutput.standardOutput.write(document)
             } else {
                 try TraceabilitySupport.write(Array(document.utf8), to: out)
-                FileHandleOutput.standardError.write("wrote \(count) ObjectEvents to \(out)\n")
+                FileHandleOutput.standardError.write(tr("wrote {n} ObjectEvent to {file}", plural: "wrote {n} ObjectEvents to {file}", count: count, ["file": .text(out)]) + "\n")
             }
         }
     }

@@ -1,32 +1,30 @@
 import ArgumentParser
 import Foundation
+import Localization
 import Imaging
 
 /// `agritrace inspect FILE...`: header facts and full-decode status per file; the batch goes on
 /// past bad files.
 struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "inspect",
-        abstract: "Decode photos and print their format, size, orientation and decode status.",
-        discussion: """
-            Formats are recognised by content (JPEG, PNG), not by file name; a file whose name \
-            claims another format is decoded and flagged as mislabelled. Limits: \
-            \(DecodeLimits.default.maxBytes) bytes per file, \(DecodeLimits.default.maxPixels) pixels per image.
+        abstract: tr("Decode photos and print their format, size, orientation and decode status."),
+        discussion: tr("Formats are recognised by content (JPEG, PNG), not by file name; a file whose name claims another format is decoded and flagged as mislabelled. Limits: {bytes} bytes per file, {pixels} pixels per image. The report lines are in English (a developer's tool); --json is the same in every language.",
+                       ["bytes": .integer(DecodeLimits.default.maxBytes), "pixels": .integer(DecodeLimits.default.maxPixels)])
+            + "\n\n" + ExitStatus.help(success: tr("every file decoded"), needsAttention: tr("some files could not be decoded (each is reported)"))
+            + "\n\n" + tr("Example:") + """
 
-            \(ExitStatus.help(success: "every file decoded", needsAttention: "some files could not be decoded (each is reported)"))
-
-            Example:
               agritrace inspect photos/*.jpg --json
-            """)
+            """) }
 
-    @Flag(name: .long, help: "Print one JSON object per file (JSON lines).")
+    @Flag(name: .long, help: ArgumentHelp(tr("Print one JSON object per file (JSON lines).")))
     var json = false
 
-    @Argument(help: "Image files to inspect.")
+    @Argument(help: ArgumentHelp(tr("Image files to inspect.")))
     var files: [String]
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one image file") }
+        if files.isEmpty { throw ValidationError(tr("give at least one image file")) }
     }
 
     func run() throws {
@@ -37,7 +35,8 @@ struct InspectCommand: ParsableCommand {
             FileHandleOutput.standardOutput.write((json ? report.jsonLine() : report.textLine()) + "\n")
         }
         if failures > 0 {
-            FileHandleOutput.standardError.write("\(failures) of \(files.count) files could not be decoded\n")
+            FileHandleOutput.standardError.write(tr("{failed} of {n} file could not be decoded", plural: "{failed} of {n} files could not be decoded", count: files.count,
+                                                    ["failed": .integer(failures)]) + "\n")
             throw ExitStatus.needsAttention
         }
     }

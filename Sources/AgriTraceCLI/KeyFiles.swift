@@ -9,11 +9,11 @@ enum KeyFiles {
     /// The cooperative's private signing key; a witness key is refused.
     static func signer(_ path: String) throws -> NoteSigner {
         try InputFile.require(path, tr("signing key", context: "file kind"))
-        try refusePublicKey(path, "signing key")
+        try refusePublicKey(path, tr("signing key", context: "file kind"))
         let signer = try SigningKeyFile.load(path)
         guard signer.verifier.type != .cosignatureV1 else {
-            throw CommandFailure(.usageError, "signing key \(path): this is a witness key (from `keys generate --witness`); "
-                                 + "give the cooperative's signing key")
+            throw CommandFailure(.usageError, tr("signing key {file}: this is a witness key (from `keys generate --witness`); give the cooperative's signing key",
+                                                 ["file": .text(path)]))
         }
         return signer
     }
@@ -23,8 +23,8 @@ enum KeyFiles {
     static func signer(_ path: String, for ledger: Ledger) throws -> NoteSigner {
         let signer = try signer(path)
         guard try ledger.isActiveSigner(signer.verifier) else {
-            throw CommandFailure(.usageError, "signing key \(path): key \(signer.verifier.name) is not an active signer of "
-                                 + "the ledger \(ledger.path); give the key the ledger was created with (or a key added to it)")
+            throw CommandFailure(.usageError, tr("signing key {file}: key {name} is not an active signer of the ledger {ledger}; give the key the ledger was created with (or a key added to it)",
+                                                 ["file": .text(path), "name": .text(signer.verifier.name), "ledger": .text(ledger.path)]))
         }
         return signer
     }
@@ -32,10 +32,10 @@ enum KeyFiles {
     /// A witness's private cosigning key; an ordinary signing key is refused.
     static func witness(_ path: String) throws -> NoteSigner {
         try InputFile.require(path, tr("witness key", context: "file kind"))
-        try refusePublicKey(path, "witness key")
+        try refusePublicKey(path, tr("witness key", context: "file kind"))
         let signer = try SigningKeyFile.load(path)
         guard signer.verifier.type == .cosignatureV1 else {
-            throw CommandFailure(.usageError, "witness key \(path): not a witness key; create one with `keys generate --witness`")
+            throw CommandFailure(.usageError, tr("witness key {file}: not a witness key; create one with `keys generate --witness`", ["file": .text(path)]))
         }
         return signer
     }
@@ -45,11 +45,12 @@ enum KeyFiles {
     private static func refusePublicKey(_ path: String, _ what: String) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.utf8.count < 4096,
               (try? NoteVerifier(vkey: text.trimmingCharacters(in: .whitespacesAndNewlines))) != nil else { return }
-        throw CommandFailure(.usageError, "\(what) \(path): this is a public (verifier) key; give the private key file it was made from")
+        throw CommandFailure(.usageError, tr("{what} {file}: this is a public (verifier) key; give the private key file it was made from",
+                                             ["what": .text(what), "file": .text(path)]))
     }
 
     /// A public verifier key (vkey) file.
-    static func verifier(_ path: String, _ what: String = "verifier key") throws -> NoteVerifier {
+    static func verifier(_ path: String, _ what: String = tr("verifier key", context: "file kind")) throws -> NoteVerifier {
         try InputFile.require(path, what)
         return try SigningKeyFile.loadVerifier(path)
     }

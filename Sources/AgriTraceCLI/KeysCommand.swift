@@ -1,42 +1,37 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Localization
 import MerkleLog
 
 /// `agritrace keys generate`: a new Ed25519 key for a ledger (or a witness).
 struct KeysCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Generate signing keys.",
-        discussion: """
-            Example:
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "keys", abstract: tr("Generate signing keys."),
+        discussion: tr("Example:") + """
+
               agritrace keys generate --name coop.example/ledger --out ~/.config/agritrace/coop.key > coop.vkey
             """,
-        subcommands: [Generate.self])
+        subcommands: [Generate.self]) }
 
     struct Generate: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static var configuration: CommandConfiguration { CommandConfiguration(
             commandName: "generate",
-            abstract: "Write a new private key file (mode 0600) and print its public verifier key (vkey).",
-            discussion: """
-                The private key file holds one line starting PRIVATE+KEY+ (the Go sumdb/note form); \
-                keep it secret and out of any repository: the user's config folder is a good place \
-                (missing folders are created, mode 0700). The printed vkey \
-                (`<name>+<key id>+<base64 key>`) is what buyers, inspectors and witnesses use to \
-                check signatures; redirect it to a file and hand it out.
+            abstract: tr("Write a new private key file (mode 0600) and print its public verifier key (vkey)."),
+            discussion: tr("The private key file holds one line starting PRIVATE+KEY+ (the Go sumdb/note form); keep it secret and out of any repository: the user's config folder is a good place (missing folders are created, mode 0700). The printed vkey (`<name>+<key id>+<base64 key>`) is what buyers, inspectors and witnesses use to check signatures; redirect it to a file and hand it out.")
+                + "\n\n" + ExitStatus.help(success: tr("key written"))
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "key written"))
-
-                Example:
                   agritrace keys generate --name coop.example/ledger --out ~/.config/agritrace/coop.key > coop.vkey
-                """)
+                """) }
 
-        @Option(help: "Key name; a ledger's checkpoints use it as origin (e.g. coop.example/ledger). No spaces or '+'.")
+        @Option(help: ArgumentHelp(tr("Key name; a ledger's checkpoints use it as origin (e.g. coop.example/ledger). No spaces or '+'.")))
         var name: String
 
-        @Option(help: "Private key file to create (never overwritten).")
+        @Option(help: ArgumentHelp(tr("Private key file to create (never overwritten).")))
         var out: String
 
-        @Flag(help: "Make a witness cosigning key (C2SP cosignature/v1, type 0x04) instead of a ledger key.")
+        @Flag(help: ArgumentHelp(tr("Make a witness cosigning key (C2SP cosignature/v1, type 0x04) instead of a ledger key.")))
         var witness = false
 
         func validate() throws {
@@ -49,7 +44,7 @@ struct KeysCommand: ParsableCommand {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             } catch {
-                throw CommandFailure(.internalFailure, "cannot create \(folder.path): \(error.localizedDescription)")
+                throw CommandFailure(.internalFailure, tr("cannot create {path}: {reason}", ["path": .text(folder.path), "reason": .text(error.localizedDescription)]))
             }
             let signer = try NoteSigner.generate(name: name, type: witness ? .cosignatureV1 : .ed25519)
             try SigningKeyFile.write(signer, to: out)

@@ -1,45 +1,38 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Localization
 import Provenance
 
 extension LedgerCommand {
     struct Append: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Append entries given as JSON: one body object, or an array of them appended atomically.",
-            discussion: """
-                A body is {"type": T, ...fields}. origin: origin_code, farm_id, crop (optional farm_name, \
-                commune, district, province, area_m2). lot: lot_code, origin_code, farm_id, cooperative, \
-                crop, harvest_date YYYY-MM-DD (optional quantity_g, gtin, gs1_uri, upload_digest). grading: \
-                as `agritrace grade` records it. correction: corrects (a seq), corrects_leaf (its leaf hash \
-                hex), reason, changes (object of corrected fields; optional lot_code, origin_code). key: \
-                signing key rotation. Unknown fields are refused. The ledger adds v, seq, prev, recorded_at, signer and \
-                sig. Integers only (no fractions). Prints `seq leaf-hash type` per appended entry.
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            abstract: tr("Append entries given as JSON: one body object, or an array of them appended atomically."),
+            discussion: tr("A body is {{\"type\": T, ...fields}}. origin: origin_code, farm_id, crop (optional farm_name, commune, district, province, area_m2). lot: lot_code, origin_code, farm_id, cooperative, crop, harvest_date YYYY-MM-DD (optional quantity_g, gtin, gs1_uri, upload_digest). grading: as `agritrace grade` records it. correction: corrects (a seq), corrects_leaf (its leaf hash hex), reason, changes (object of corrected fields; optional lot_code, origin_code). key: signing key rotation. Unknown fields are refused. The ledger adds v, seq, prev, recorded_at, signer and sig. Integers only (no fractions). Field names and values stay as written, in every language. Prints `seq leaf-hash type` per appended entry.")
+                + "\n\n" + ExitStatus.help(success: tr("appended"), readsLedger: true)
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "appended", readsLedger: true))
-
-                Example:
                   agritrace ledger append --ledger coop.db --key ~/.config/agritrace/coop.key --file origin.json
-                """)
+                """) }
 
         @OptionGroup var path: LedgerPathOption
 
-        @Option(help: "Private key file of an active signer.")
+        @Option(help: ArgumentHelp(tr("Private key file of an active signer.")))
         var key: String
 
-        @Option(help: "Read the JSON from this file instead of standard input.")
+        @Option(help: ArgumentHelp(tr("Read the JSON from this file instead of standard input.")))
         var file: String?
 
         func run() throws {
             let ledger = try LedgerCommand.openLedger(path.ledger)
             let signer = try KeyFiles.signer(key, for: ledger)
             let input = try LedgerCommand.readInput(file: file)
-            let source = file ?? "standard input"
+            let source = file ?? tr("standard input")
             let records: [ProvenanceRecord]
             do {
                 records = try Self.parseRecords(input)
             } catch let error as EntryError {
-                throw CommandFailure(.usageError, "\(source): \(error)")
+                throw CommandFailure(.usageError, "\(source): \(render(error))")
             }
             let result = try ledger.append(records, signer: signer)
             for entry in result.appended {

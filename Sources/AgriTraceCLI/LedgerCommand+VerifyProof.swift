@@ -7,44 +7,43 @@ import MerkleLog
 
 extension LedgerCommand {
     struct VerifyProof: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static var configuration: CommandConfiguration { CommandConfiguration(
             commandName: "verify-proof",
-            abstract: "Check a tlog-proof file offline, without the database.",
-            discussion: """
-                \(ExitStatus.help(success: "VALID", verificationFailed: "INVALID"))
+            abstract: tr("Check a tlog-proof file offline, without the database."),
+            discussion: ExitStatus.help(success: tr("VALID"), verificationFailed: tr("INVALID"))
+                + "\n\n" + tr("Example:") + """
 
-                Example:
                   agritrace ledger verify-proof entry5.tlog-proof --vkey coop.vkey
-                """)
+                """) }
 
-        @Argument(help: "The .tlog-proof file.")
+        @Argument(help: ArgumentHelp(tr("The .tlog-proof file.")))
         var file: String
 
-        @Option(help: "Verifier key file of the cooperative (repeatable).")
+        @Option(help: ArgumentHelp(tr("Verifier key file of the cooperative (repeatable).")))
         var vkey: [String]
 
-        @Option(name: .customLong("witness-vkey"), help: "Verifier key file of a trusted witness (repeatable).")
+        @Option(name: .customLong("witness-vkey"), help: ArgumentHelp(tr("Verifier key file of a trusted witness (repeatable).")))
         var witnessVkey: [String] = []
 
-        @Option(help: "How many of the trusted witnesses must have cosigned.")
+        @Option(help: ArgumentHelp(tr("How many of the trusted witnesses must have cosigned.")))
         var witnesses = 0
 
-        @Option(help: "Require this checkpoint origin.")
+        @Option(help: ArgumentHelp(tr("Require this checkpoint origin.")))
         var origin: String?
 
         func validate() throws {
-            if vkey.isEmpty { throw ValidationError("give the cooperative's --vkey") }
-            if witnesses > witnessVkey.count { throw ValidationError("--witnesses \(witnesses) needs that many --witness-vkey files") }
+            if vkey.isEmpty { throw ValidationError(tr("give the cooperative's --vkey")) }
+            if witnesses > witnessVkey.count { throw ValidationError(tr("--witnesses {n} needs that many --witness-vkey files", ["n": .integer(witnesses)])) }
         }
 
         func run() throws {
             let keys = try vkey.map { try KeyFiles.verifier($0) }
-            let witnessKeys = try witnessVkey.map { try KeyFiles.verifier($0, "witness verifier key") }
+            let witnessKeys = try witnessVkey.map { try KeyFiles.verifier($0, tr("witness verifier key", context: "file kind")) }
             // Missing or unreadable is a usage error (2); anything read that is not a valid proof is
             // INVALID (3), whether malformed, truncated or not UTF-8.
             let data = try InputFile.read(file, tr("proof file", context: "file kind"))
             guard data.count <= TlogProof.maxBytes, let text = String(data: data, encoding: .utf8) else {
-                throw ProofRejected(file: file, reason: "not a proof: not UTF-8 text of at most \(TlogProof.maxBytes) bytes")
+                throw ProofRejected(file: file, reason: tr("not a proof: not UTF-8 text of at most {size} bytes", ["size": .integer(TlogProof.maxBytes)]))
             }
             let verified: ProofFile.Verified
             do {
@@ -54,17 +53,21 @@ extension LedgerCommand {
                 // A key given for the wrong role is the user's mistake (2); everything else is
                 // about the file's content, which proves nothing (3).
                 if Self.isMalformedContent(error) || ExitStatus(for: error) != .usageError {
-                    throw ProofRejected(file: file, reason: "\(error)")
+                    throw ProofRejected(file: file, reason: render(error))
                 }
-                throw CommandFailure(.usageError, "\(file): \(error)")
+                throw CommandFailure(.usageError, "\(file): \(render(error))")
             }
             let entry = verified.entry
-            var line = "VALID: \(file): entry \(entry.seq) (\(entry.type)"
+            var what = entry.type
             let record = try? entry.record()
-            if let lot = record?.lotCode { line += ", lot \(lot)" }
-            if let origin = record?.originCode { line += ", origin \(origin)" }
-            line += ") is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size), signed by \(entry.signer)"
-            if !verified.witnesses.isEmpty { line += ", cosigned by \(verified.witnesses.map(\.name).joined(separator: ", "))" }
+            if let lot = record?.lotCode { what += ", " + tr("lot {lot}", ["lot": .text(lot)]) }
+            if let origin = record?.originCode { what += ", " + tr("origin {origin}", ["origin": .text(origin)]) }
+            var line = tr("VALID: {file}: entry {seq} ({what}) is in {ledger} at tree size {size}, signed by {signer}", [
+                "file": .text(file), "seq": .text(String(entry.seq)), "what": .text(what), "ledger": .text(verified.checkpoint.origin),
+                "size": .integer(verified.checkpoint.size), "signer": .text(entry.signer)])
+            if !verified.witnesses.isEmpty {
+                line += ", " + tr("cosigned by {witnesses}", ["witnesses": .text(verified.witnesses.map(\.name).joined(separator: ", "))])
+            }
             FileHandleOutput.standardOutput.write(line + "\n")
         }
     }
@@ -84,5 +87,5 @@ extension LedgerCommand.VerifyProof {
 struct ProofRejected: Error, CustomStringConvertible {
     let file: String
     let reason: String
-    var description: String { "INVALID: \(file): \(reason)" }
+    var description: String { tr("INVALID: {file}: {reason}", ["file": .text(file), "reason": .text(reason)]) }
 }

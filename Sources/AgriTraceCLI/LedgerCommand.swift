@@ -6,14 +6,14 @@ import MerkleLog
 
 /// `agritrace ledger ...`: create, append to, checkpoint, prove, verify and witness a ledger.
 struct LedgerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "ledger",
-        abstract: "Create, append to, checkpoint, prove and verify a ledger.",
-        discussion: """
-            Example:
+        abstract: tr("Create, append to, checkpoint, prove and verify a ledger."),
+        discussion: tr("Example:") + """
+
               agritrace ledger verify --ledger coop.db --vkey coop.vkey
             """,
-        subcommands: [Init.self, Append.self, Checkpoint.self, Prove.self, Verify.self, VerifyProof.self, Witness.self])
+        subcommands: [Init.self, Append.self, Checkpoint.self, Prove.self, Verify.self, VerifyProof.self, Witness.self]) }
 
     static func openLedger(_ path: String, readOnly: Bool = false) throws -> Ledger {
         try TraceabilitySupport.openLedger(path, readOnly: readOnly)
@@ -27,6 +27,6 @@ struct LedgerCommand: ParsableCommand {
 
 /// `--ledger DB`, shared by the ledger subcommands.
 struct LedgerPathOption: ParsableArguments {
-    @Option(name: .long, help: "The ledger database file.")
+    @Option(name: .long, help: ArgumentHelp(tr("The ledger database file.")))
     var ledger: String
 }

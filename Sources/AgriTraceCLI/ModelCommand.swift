@@ -8,13 +8,13 @@ import Training
 /// `agritrace model import|info|run|bench|calibrate`: bring ONNX networks in, describe models, run raw
 /// tensors, time inference, calibrate probabilities and choose the review threshold.
 struct ModelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "model", abstract: "Import, describe, run, benchmark and calibrate grading models.",
-        discussion: """
-            Example:
+    static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: "model", abstract: tr("Import, describe, run, benchmark and calibrate grading models."),
+        discussion: tr("Example:") + """
+
               agritrace model info tomato.agmodel
             """,
-        subcommands: [ImportModel.self, InfoModel.self, RunModel.self, BenchModel.self, CalibrateModel.self])
+        subcommands: [ImportModel.self, InfoModel.self, RunModel.self, BenchModel.self, CalibrateModel.self]) }
 }
 
 /// Loads a model file the user named; a missing one is "not found" (status 2).
@@ -25,32 +25,27 @@ func loadModel(_ path: String) throws -> Model {
 
 extension ModelCommand {
     struct ImportModel: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "import", abstract: "Convert an ONNX model into an .agmodel file.",
-            discussion: """
-                Supported ONNX operators: Conv (any kernel, stride, padding, groups), BatchNormalization \
-                (folded into the convolution), Relu, Clip, LeakyRelu, MaxPool, AveragePool, GlobalAveragePool, \
-                Add, Flatten, Reshape (to [batch, features]), Gemm, MatMul, Softmax, Constant. Anything else is \
-                refused, naming each unsupported node. The input must be NCHW with fixed channels, height and width.
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "import", abstract: tr("Convert an ONNX model into an .agmodel file."),
+            discussion: tr("Supported ONNX operators: Conv (any kernel, stride, padding, groups), BatchNormalization (folded into the convolution), Relu, Clip, LeakyRelu, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (to [batch, features]), Gemm, MatMul, Softmax, Constant. Anything else is refused, naming each unsupported node. The input must be NCHW with fixed channels, height and width.")
+                + "\n\n" + ExitStatus.help(success: tr("model written"))
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "model written"))
-
-                Example:
                   agritrace model import mobilenet.onnx --labels labels.txt --out tomato.agmodel --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
-                """)
+                """) }
 
-        @Argument(help: "The ONNX file.") var onnx: String
-        @Option(help: "Class labels, one per line, in output order.") var labels: String
-        @Option(help: "Where to write the .agmodel file.") var out: String
-        @Option(help: "Per-channel means on 0...1 pixel values, comma-separated (default 0).") var mean: String?
-        @Option(help: "Per-channel standard deviations, comma-separated (default 1).") var std: String?
+        @Argument(help: ArgumentHelp(tr("The ONNX file."))) var onnx: String
+        @Option(help: ArgumentHelp(tr("Class labels, one per line, in output order."))) var labels: String
+        @Option(help: ArgumentHelp(tr("Where to write the .agmodel file."))) var out: String
+        @Option(help: ArgumentHelp(tr("Per-channel means on 0...1 pixel values, comma-separated (default 0)."))) var mean: String?
+        @Option(help: ArgumentHelp(tr("Per-channel standard deviations, comma-separated (default 1)."))) var std: String?
 
         func run() throws {
             try InputFile.require(onnx, tr("ONNX file", context: "file kind"))
             try InputFile.require(labels, tr("labels file", context: "file kind"))
             let labelText: String
             do { labelText = try String(contentsOfFile: labels, encoding: .utf8) } catch {
-                throw CommandFailure(.usageError, "\(labels): cannot read the labels: \(error.localizedDescription)")
+                throw CommandFailure(.usageError, tr("{file}: cannot read the labels: {reason}", ["file": .text(labels), "reason": .text(error.localizedDescription)]))
             }
             let names = labelText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
@@ -67,30 +62,31 @@ extension ModelCommand {
                 throw error
             }
             try model.write(to: URL(fileURLWithPath: out))
-            print("wrote \(out): \(graph.nodes.count) nodes, \(graph.parameterCount) parameters, model id \(model.id)")
+            print(tr("wrote {file}: {nodes} nodes, {parameters} parameters, model id {id}", [
+                "file": .text(out), "nodes": .integer(graph.nodes.count), "parameters": .integer(graph.parameterCount), "id": .text(model.id)]))
         }
 
         static func values(_ text: String?, default value: Float, channels: Int, option: String) throws -> [Float] {
             guard let text else { return .init(repeating: value, count: channels) }
             let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count == channels, parts.allSatisfy({ $0 != nil }) else {
-                throw CommandFailure(.usageError, "\(option) needs \(channels) comma-separated numbers, got '\(text)'")
+                throw CommandFailure(.usageError, tr("{option} needs {n} comma-separated numbers, got '{value}'",
+                                                     ["option": .text(option), "n": .integer(channels), "value": .text(text)]))
             }
             return parts.map { $0! }
         }
     }
 
     struct InfoModel: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "info", abstract: "Print a model's graph, parameter count, multiply-accumulates and id.",
-            discussion: """
-                \(ExitStatus.help(success: "printed"))
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "info", abstract: tr("Print a model's graph, parameter count, multiply-accumulates and id."),
+            discussion: ExitStatus.help(success: tr("printed"))
+                + "\n\n" + tr("Example:") + """
 
-                Example:
                   agritrace model info tomato.agmodel
-                """)
+                """) }
 
-        @Argument(help: "The .agmodel file.") var model: String
+        @Argument(help: ArgumentHelp(tr("The .agmodel file."))) var model: String
 
         func run() throws {
             let m = try loadModel(model)
@@ -124,27 +120,23 @@ extension ModelCommand {
     }
 
     struct RunModel: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "run", abstract: "Run raw float32 NCHW tensors through a model.",
-            discussion: """
-                The input file holds little-endian float32 images in NCHW order, one after another; the batch \
-                size is the file size divided by the model's input size. The output file receives the graph's \
-                final output for each image, little-endian float32.
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "run", abstract: tr("Run raw float32 NCHW tensors through a model."),
+            discussion: tr("The input file holds little-endian float32 images in NCHW order, one after another; the batch size is the file size divided by the model's input size. The output file receives the graph's final output for each image, little-endian float32.")
+                + "\n\n" + ExitStatus.help(success: tr("outputs written"))
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "outputs written"))
-
-                Example:
                   agritrace model run tomato.agmodel --input images.f32 --output logits.f32
-                """)
+                """) }
 
-        @Argument(help: "The .agmodel file.") var model: String
-        @Option(help: "Raw float32 input tensors.") var input: String
-        @Option(help: "Where to write the raw float32 outputs.") var output: String
-        @Option(help: "Threads (default: all cores); results are identical for any value.") var jobs: Int?
-        @Flag(help: "Use the slow reference executor instead of the fast one.") var reference = false
+        @Argument(help: ArgumentHelp(tr("The .agmodel file."))) var model: String
+        @Option(help: ArgumentHelp(tr("Raw float32 input tensors."))) var input: String
+        @Option(help: ArgumentHelp(tr("Where to write the raw float32 outputs."))) var output: String
+        @Option(help: ArgumentHelp(tr("Threads (default: all cores); results are identical for any value."))) var jobs: Int?
+        @Flag(help: ArgumentHelp(tr("Use the slow reference executor instead of the fast one."))) var reference = false
 
         func validate() throws {
-            if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            if let jobs, jobs < 1 { throw ValidationError(tr("--jobs must be at least 1")) }
         }
 
         func run() throws {
@@ -152,8 +144,8 @@ extension ModelCommand {
             let data = try InputFile.read(input, tr("input tensor file", context: "file kind"))
             let perImage = m.inputShape.elementCount * 4
             guard !data.isEmpty, data.count % perImage == 0 else {
-                throw CommandFailure(.usageError, "\(input): \(data.count) bytes is not a whole number of \(m.inputShape) "
-                                      + "float32 images (\(perImage) bytes each)")
+                throw CommandFailure(.usageError, tr("{file}: {size} bytes is not a whole number of {shape} float32 images ({each} bytes each)", [
+                    "file": .text(input), "size": .integer(data.count), "shape": .text("\(m.inputShape)"), "each": .integer(perImage)]))
             }
             let count = data.count / perImage
             let inputs = data.withUnsafeBytes { raw in
@@ -171,31 +163,29 @@ extension ModelCommand {
             var bytes = Data(capacity: outputs.count * 4)
             for v in outputs { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
             do { try bytes.write(to: URL(fileURLWithPath: output)) } catch {
-                throw CommandFailure(.internalFailure, "\(output): cannot write: \(error.localizedDescription)")
+                throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(output), "reason": .text(error.localizedDescription)]))
             }
         }
     }
 
     struct BenchModel: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "bench", abstract: "Time inference on random input.",
-            discussion: """
-                Reports the median time per batch over repeated runs after a warm-up, and images per second.
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "bench", abstract: tr("Time inference on random input."),
+            discussion: tr("Reports the median time per batch over repeated runs after a warm-up, and images per second.")
+                + "\n\n" + ExitStatus.help(success: tr("timed"))
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "timed"))
-
-                Example:
                   agritrace model bench tomato.agmodel --batch 16 --threads 4 --json
-                """)
+                """) }
 
-        @Argument(help: "The .agmodel file.") var model: String
-        @Option(help: "Images per batch.") var batch = 1
-        @Option(help: "Threads the batch is split across.") var threads = 1
-        @Option(help: "Minimum seconds of timed runs.") var seconds = 2.0
-        @Flag(help: "Print one JSON object.") var json = false
+        @Argument(help: ArgumentHelp(tr("The .agmodel file."))) var model: String
+        @Option(help: ArgumentHelp(tr("Images per batch."))) var batch = 1
+        @Option(help: ArgumentHelp(tr("Threads the batch is split across."))) var threads = 1
+        @Option(help: ArgumentHelp(tr("Minimum seconds of timed runs."))) var seconds = 2.0
+        @Flag(help: ArgumentHelp(tr("Print one JSON object."))) var json = false
 
         func validate() throws {
-            if batch < 1 || threads < 1 || !(seconds > 0) { throw ValidationError("--batch, --threads and --seconds must be positive") }
+            if batch < 1 || threads < 1 || !(seconds > 0) { throw ValidationError(tr("--batch, --threads and --seconds must be positive")) }
         }
 
         func run() throws {
@@ -213,43 +203,33 @@ extension ModelCommand {
     }
 
     struct CalibrateModel: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "calibrate", abstract: "Calibrate a model's probabilities and choose its review threshold on validation photos.",
-            discussion: """
-                Fits a temperature on the validation photos of the split file (minimising the negative \
-                log-likelihood), then chooses the lowest review threshold at which the photos decided without \
-                review are in the right grade of the policy at least as often as its review_target_accuracy_bp \
-                says, and writes the model with both stored in it (a new model id; the network is unchanged). \
-                Prints NLL and expected calibration error (15 bins) before and after, the threshold, the share \
-                of photos it decides (coverage) and their accuracy, and reliability tables (--report writes \
-                them to a Markdown file). Use photos the model was not trained on: the validation side of \
-                the split `agritrace train --write-split` wrote.
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "calibrate", abstract: tr("Calibrate a model's probabilities and choose its review threshold on validation photos."),
+            discussion: tr("Fits a temperature on the validation photos of the split file (minimising the negative log-likelihood), then chooses the lowest review threshold at which the photos decided without review are in the right grade of the policy at least as often as its review_target_accuracy_bp says, and writes the model with both stored in it (a new model id; the network is unchanged). Prints NLL and expected calibration error (15 bins) before and after, the threshold, the share of photos it decides (coverage) and their accuracy, and reliability tables (--report writes them to a Markdown file). Use photos the model was not trained on: the validation side of the split `agritrace train --write-split` wrote.")
+                + "\n\n" + ExitStatus.help(success: tr("calibrated model written with a review threshold"), needsAttention: tr("model written, but some photos were unreadable (reported and skipped) or no threshold reaches the target (every photo will need review)"))
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "calibrated model written with a review threshold",
-                                  needsAttention: "model written, but some photos were unreadable (reported and skipped) or no threshold reaches the target (every photo will need review)"))
-
-                Example:
                   agritrace model calibrate tomato.agmodel --data photos/ --split tomato.split --out tomato-calibrated.agmodel
-                """)
+                """) }
 
-        @Argument(help: "The .agmodel file.") var model: String
-        @Option(help: "Folder with one sub-folder of photos per class.") var data: String
-        @Option(help: "Split file; its validation photos are used.") var split: String
-        @Option(help: "Where to write the calibrated .agmodel file.") var out: String
-        @Option(help: "Grading policy JSON file whose grades and target the threshold is chosen for (default: the bundled policy).")
+        @Argument(help: ArgumentHelp(tr("The .agmodel file."))) var model: String
+        @Option(help: ArgumentHelp(tr("Folder with one sub-folder of photos per class."))) var data: String
+        @Option(help: ArgumentHelp(tr("Split file; its validation photos are used."))) var split: String
+        @Option(help: ArgumentHelp(tr("Where to write the calibrated .agmodel file."))) var out: String
+        @Option(help: ArgumentHelp(tr("Grading policy JSON file whose grades and target the threshold is chosen for (default: the bundled policy).")))
         var policy: String?
-        @Option(help: "Also write the report as Markdown to this file.") var report: String?
-        @Option(help: "Threads (default: all cores).") var jobs: Int?
+        @Option(help: ArgumentHelp(tr("Also write the report as Markdown to this file."))) var report: String?
+        @Option(help: ArgumentHelp(tr("Threads (default: all cores)."))) var jobs: Int?
 
         func validate() throws {
-            if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            if let jobs, jobs < 1 { throw ValidationError(tr("--jobs must be at least 1")) }
         }
 
         func run() throws {
             let loaded = try loadModel(model)
-            try InputFile.require(data, "data folder")
-            try InputFile.require(split, "split file")
-            if let policy { try InputFile.require(policy, "policy") }
+            try InputFile.require(data, tr("data folder", context: "file kind"))
+            try InputFile.require(split, tr("split file", context: "file kind"))
+            if let policy { try InputFile.require(policy, tr("policy", context: "file kind")) }
             let gradingPolicy = try policy.map { try GradingPolicy(contentsOf: URL(fileURLWithPath: $0)) } ?? GradingPolicy.bundledDefault()
             try gradingPolicy.check(classCount: loaded.labels.count, modelName: model)
             let folder = try LabelledFolder(root: URL(fileURLWithPath: data), grouping: .none)
@@ -257,14 +237,16 @@ extension ModelCommand {
             let calibration = try CalibrationRun(model: loaded, folder: folder, photos: validation,
                                                  classGroups: gradingPolicy.classGroups, targetBP: gradingPolicy.reviewTargetAccuracyBP,
                                                  jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-            for failure in calibration.failures { FileHandleOutput.standardError.write("skipped \(failure.path): \(failure.message)\n") }
+            for failure in calibration.failures {
+                FileHandleOutput.standardError.write(tr("skipped {file}: {reason}", ["file": .text(failure.path), "reason": .text(failure.message)]) + "\n")
+            }
             let calibrated = try loaded.calibrated(calibration.calibration)
             try calibrated.write(to: URL(fileURLWithPath: out))
             let text = calibration.text + "\n"
-            FileHandleOutput.standardOutput.write(text + "wrote \(out): model id \(calibrated.id)\n")
+            FileHandleOutput.standardOutput.write(text + tr("wrote {file}: model id {id}", ["file": .text(out), "id": .text(calibrated.id)]) + "\n")
             if let report {
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) } catch {
-                    throw CommandFailure(.internalFailure, "\(report): cannot write: \(error.localizedDescription)")
+                    throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(report), "reason": .text(error.localizedDescription)]))
                 }
             }
             if !calibration.failures.isEmpty || calibration.choice == nil { throw ExitStatus.needsAttention }

@@ -48,9 +48,12 @@ enum TraceabilitySupport {
     /// The user's language, with the bundled grading policy's grade names in it.
     static var presentation: Presentation {
         let language = Localizer.current.language.tag
-        let names = (try? GradingPolicy.bundledDefault())?.gradeNames.compactMapValues { $0[language] } ?? [:]
-        return Presentation(localizer: .current, gradeNames: names)
+        return Presentation(localizer: .current, gradeNames: gradeNames.compactMapValues { $0[language] })
     }
+
+    /// Grade code → language tag → name, from the bundled grading policy (the ledger records a
+    /// policy's hash, not its names).
+    static var gradeNames: [String: [String: String]] { (try? GradingPolicy.bundledDefault())?.gradeNames ?? [:] }
 
     /// Now as RFC 3339 UTC with milliseconds, the ledger's timestamp form; `SOURCE_DATE_EPOCH`
     /// fixes it (as it fixes `recorded_at`), so exports and reports can be reproduced byte for byte.

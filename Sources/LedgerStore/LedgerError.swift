@@ -1,8 +1,9 @@
+import Localization
 import MerkleLog
 
 /// Errors of ledger operations (as opposed to verification findings, which are reported in a
 /// `VerificationReport`). Each carries the ledger file and, where one exists, the entry.
-public enum LedgerError: Error, CustomStringConvertible {
+public enum LedgerError: LocalizableError {
     case database(LedgerDatabaseError)
     case notALedger(path: String, reason: String)
     case alreadyExists(path: String)
@@ -17,20 +18,28 @@ public enum LedgerError: Error, CustomStringConvertible {
     /// A stored value of the wrong type, length or range (the file was edited).
     case storedValue(StoredValueError)
 
-    public var description: String {
+    /// Reasons that come from SQLite, the entry rules or the Merkle code are carried verbatim.
+    public var message: Message {
         switch self {
-        case .database(let error): return error.description
-        case .notALedger(let path, let reason): return "\(path) is not an AgriTrace ledger: \(reason)"
-        case .alreadyExists(let path): return "\(path) already exists; refusing to overwrite a ledger"
+        case .database(let error): return .verbatim(error.description)
+        case .notALedger(let path, let reason):
+            return Message("{file} is not an AgriTrace ledger: {reason}", ["file": .text(path), "reason": .text(reason)])
+        case .alreadyExists(let path): return Message("{file} already exists; refusing to overwrite a ledger", ["file": .text(path)])
         case .unsupportedSchema(let path, let version, let supported):
-            return "\(path) has schema version \(version); this build supports up to \(supported)"
-        case .rejectedEntry(let index, let type, let reason): return "entry \(index) (\(type)) rejected: \(reason)"
-        case .signerNotActive(let signer): return "key \(signer) is not an active signer of this ledger"
-        case .entryNotFound(let seq, let size): return "no entry \(seq) (the ledger has \(size) entries)"
-        case .corruptEntry(let seq, let reason): return "entry \(seq) is corrupt: \(reason) (run `agritrace ledger verify`)"
-        case .noCheckpoint(let seq): return "no stored checkpoint covers entry \(seq); sign one with `ledger checkpoint` or pass --key"
-        case .merkle(let error): return error.description
-        case .storedValue(let error): return "\(error) (run `agritrace ledger verify`)"
+            return Message("{file} has schema version {version}; this build supports up to {supported}",
+                           ["file": .text(path), "version": .text(String(version)), "supported": .text(String(supported))])
+        case .rejectedEntry(let index, let type, let reason):
+            return Message("entry {index} ({type}) rejected: {reason}", ["index": .text(String(index)), "type": .text(type), "reason": .text(reason)])
+        case .signerNotActive(let signer): return Message("key {key} is not an active signer of this ledger", ["key": .text(signer)])
+        case .entryNotFound(let seq, let size):
+            return Message("no entry {seq} (the ledger has {n} entry)", plural: "no entry {seq} (the ledger has {n} entries)", count: size,
+                           ["seq": .text(String(seq))])
+        case .corruptEntry(let seq, let reason):
+            return Message("entry {seq} is corrupt: {reason} (run `agritrace ledger verify`)", ["seq": .text(String(seq)), "reason": .text(reason)])
+        case .noCheckpoint(let seq):
+            return Message("no stored checkpoint covers entry {seq}; sign one with `ledger checkpoint` or pass --key", ["seq": .text(String(seq))])
+        case .merkle(let error): return .verbatim(error.description)
+        case .storedValue(let error): return Message("{error} (run `agritrace ledger verify`)", ["error": .text("\(error)")])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import MerkleLog
 
 /// Private key files (`PRIVATE+KEY+...`, mode 0600) and verifier key files (vkey text).
@@ -23,7 +24,8 @@ public enum SigningKeyFile {
         guard stat(path, &info) == 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw KeyFileError(path: path, reason: "private key file is accessible by group or others (mode \(String(mode, radix: 8))); run chmod 600")
+            throw KeyFileError(path: path, message: Message("private key file is accessible by group or others (mode {mode}); run chmod 600",
+                                                            ["mode": .text(String(mode, radix: 8))]))
         }
         let text = try readSmall(path)
         do { return try NoteSigner(privateKeyText: text) } catch { throw KeyFileError(path: path, reason: "\(error)") }
@@ -33,7 +35,7 @@ public enum SigningKeyFile {
     public static func loadVerifier(_ path: String) throws -> NoteVerifier {
         let text = try readSmall(path)
         if text.hasPrefix(NoteSigner.privatePrefix) {
-            throw KeyFileError(path: path, reason: "this is a PRIVATE key; pass the public vkey file instead")
+            throw KeyFileError(path: path, message: Message("this is a PRIVATE key; pass the public vkey file instead"))
         }
         do { return try NoteVerifier(vkey: text) } catch { throw KeyFileError(path: path, reason: "\(error)") }
     }
@@ -45,18 +47,27 @@ public enum SigningKeyFile {
     }
 
     private static func readSmall(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw KeyFileError(path: path, reason: "cannot open") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw KeyFileError(path: path, message: Message("cannot open", context: "file")) }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
-        guard data.count <= maxBytes else { throw KeyFileError(path: path, reason: "larger than \(maxBytes) bytes; not a key file") }
-        guard let text = String(data: data, encoding: .utf8) else { throw KeyFileError(path: path, reason: "not UTF-8 text") }
+        guard data.count <= maxBytes else { throw KeyFileError(path: path, message: Message("larger than {size} bytes; not a key file", ["size": .integer(maxBytes)])) }
+        guard let text = String(data: data, encoding: .utf8) else { throw KeyFileError(path: path, message: Message("not UTF-8 text")) }
         return text
     }
 }
 
 /// A key file that could not be written, read or parsed. Never contains key material.
-public struct KeyFileError: Error, CustomStringConvertible {
+public struct KeyFileError: LocalizableError {
     public let path: String
-    public let reason: String
-    public var description: String { "\(path): \(reason)" }
+    /// Why, in words; the system's or the key parser's own text is carried verbatim.
+    public let reason: Message
+
+    init(path: String, message: Message) {
+        self.path = path
+        self.reason = message
+    }
+
+    init(path: String, reason: String) { self.init(path: path, message: .verbatim(reason)) }
+
+    public var message: Message { Message("{file}: {reason}", ["file": .text(path), "reason": .message(reason)]) }
 }

@@ -47,6 +47,21 @@ public struct Message: Sendable, Hashable, CustomStringConvertible {
         isVerbatim = true
     }
 
+    private init(msgid: String, plural: String?, count: Int?, context: String?, arguments: [String: MessageArgument], isVerbatim: Bool) {
+        self.msgid = msgid
+        self.plural = plural
+        self.count = count
+        self.context = context
+        self.arguments = arguments
+        self.isVerbatim = isVerbatim
+    }
+
+    /// This message with more arguments; a name it already has keeps its value.
+    public func with(_ more: [String: MessageArgument]) -> Message {
+        Message(msgid: msgid, plural: plural, count: count, context: context,
+                arguments: arguments.merging(more) { old, _ in old }, isVerbatim: isVerbatim)
+    }
+
     /// Text that is shown unchanged in every language (data, or another program's message).
     public static func verbatim(_ text: String) -> Message { Message(verbatim: text) }
 

@@ -35,8 +35,9 @@ enum LotPage {
         """
     static let styleSHA256 = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 
-    static func lot(_ state: LotState, ledger: String, trust: TrustList?, proofPath: String, scriptSHA256: String, language: PageLanguage) -> HTML {
-        let t = language.text
+    static func lot(_ state: LotState, ledger: String, trust: TrustList?, proofPath: String, scriptSHA256: String, language: PageLanguage,
+                    gradeNames: [String: String] = [:]) -> HTML {
+        let t = language.text, localizer = language.localizer
         let lot = state.lot, origin = state.origin
         var facts: [(String, String)] = [
             (t["field.cooperative"]!, lot.cooperative),
@@ -44,7 +45,7 @@ enum LotPage {
             (t["field.origin"]!, lot.originCode),
             (t["field.region"]!, [origin.commune, origin.district, origin.province].compactMap { $0 }.joined(separator: ", ")),
             (t["field.crop"]!, lot.crop),
-            (t["field.harvest"]!, lot.harvestDate),
+            (t["field.harvest"]!, localizer.day(lot.harvestDate)),
         ]
         if let grams = lot.quantityGrams { facts.append((t["field.quantity"]!, Self.kilograms(grams, language: language))) }
         if let gtin = lot.gtin { facts.append((t["field.gtin"]!, gtin)) }
@@ -52,13 +53,13 @@ enum LotPage {
         if state.isHeld {
             gradeText = t["grade.held"]!; gradeClass = "grade held"
         } else if let grade = state.currentGrade {
-            gradeText = "\(t["field.grade"]!): \(grade)"; gradeClass = "grade"
+            gradeText = "\(t["field.grade"]!): \(gradeNames[grade] ?? grade)"; gradeClass = "grade"
         } else {
             gradeText = t["grade.none"]!; gradeClass = "grade none"
         }
         if let grading = state.latestGrading {
-            facts.append((t["field.graded"]!, grading.recordedAt))
-            facts.append((t["field.photos"]!, String(grading.record.images.count)))
+            facts.append((t["field.graded"]!, localizer.timestamp(grading.recordedAt)))
+            facts.append((t["field.photos"]!, localizer.number(grading.record.images.count)))
             facts.append((t["field.model"]!, "sha256 " + grading.record.model))
             facts.append((t["field.policy"]!, "sha256 " + grading.record.policy))
         }
@@ -77,7 +78,7 @@ enum LotPage {
             body += "<ul>\n"
             for correction in state.corrections {
                 let changes = correction.record.changes.sorted { $0.key < $1.key }.map { "\($0.key) → \(Self.plain($0.value))" }.joined(separator: ", ")
-                body += "<li>\(Markup.escapeHTML(PageText.format(t, "correction.item", String(correction.record.corrects), correction.recordedAt, changes, correction.record.reason)))</li>\n"
+                body += "<li>\(Markup.escapeHTML(PageText.format(t, "correction.item", String(correction.record.corrects), localizer.timestamp(correction.recordedAt), changes, correction.record.reason)))</li>\n"
             }
             body += "</ul>\n"
         }
@@ -85,6 +86,7 @@ enum LotPage {
             ("proof", .string(proofPath)),
             ("trust", trust?.json ?? .null),
             ("lang", .string(language.rawValue)),
+            ("grades", gradesJSON(gradeNames)),
             ("expect", .object([("lot", .string(lot.lotCode)), ("grade", state.currentGrade.map(OrderedJSON.string) ?? .null),
                                 ("held", .bool(state.isHeld))])),
             ("text", textTable(t)),
@@ -97,7 +99,8 @@ enum LotPage {
 
     /// The stand-alone verifier: the script inline (by hash), so the page still works saved to a
     /// file or copied to another host, which then edits the trust list in its data block.
-    static func verifier(trust: TrustList?, script: [UInt8], scriptSHA256: String, proofURL: String?, language: PageLanguage) -> HTML {
+    static func verifier(trust: TrustList?, script: [UInt8], scriptSHA256: String, proofURL: String?, language: PageLanguage,
+                         gradeNames: [String: String] = [:]) -> HTML {
         let t = language.text
         var body = header(title: t["title.verifier"]!, ledger: nil, language: language)
         body += """
@@ -110,6 +113,7 @@ enum LotPage {
             ("proof", proofURL.map(OrderedJSON.string) ?? .null),
             ("trust", trust?.json ?? .null),
             ("lang", .string(language.rawValue)),
+            ("grades", gradesJSON(gradeNames)),
             ("expect", .null),
             ("text", textTable(t)),
         ])
@@ -185,6 +189,11 @@ enum LotPage {
         let text = json.rendered().replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
             .replacingOccurrences(of: "&", with: "\\u0026")
         return "<script type=\"application/json\" id=\"agritrace-config\">\(text)</script>\n"
+    }
+
+    /// Grade code → name in the page's language, for the verifier script.
+    private static func gradesJSON(_ names: [String: String]) -> OrderedJSON {
+        .object(names.keys.sorted().map { ($0, OrderedJSON.string(names[$0]!)) })
     }
 
     private static func textTable(_ table: [String: String]) -> OrderedJSON {

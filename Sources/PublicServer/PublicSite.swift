@@ -27,6 +27,7 @@ final class PublicSite: Sendable {
     let readers: LedgerReaders
     let trust: TrustList?
     let signer: NoteSigner?
+    let gradeNames: [String: [String: String]]
     let verifierScript: [UInt8]
     let verifierScriptSHA256: String
 
@@ -37,8 +38,9 @@ final class PublicSite: Sendable {
     static let shortLived = "public, max-age=5"
     static let methods = "GET, HEAD, OPTIONS"
 
-    init(readers: LedgerReaders, trust: TrustList?, signer: NoteSigner?) throws {
+    init(readers: LedgerReaders, trust: TrustList?, signer: NoteSigner?, gradeNames: [String: [String: String]] = [:]) throws {
         self.readers = readers
+        self.gradeNames = gradeNames
         self.trust = trust
         self.signer = signer
         guard let url = Bundle.module.url(forResource: "verify", withExtension: "js", subdirectory: "Resources"),
@@ -107,7 +109,8 @@ final class PublicSite: Sendable {
                 return Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: verifierScript, cacheControl: "public, max-age=300")
             case "verifier" where segments.count == 1:
                 return page(LotPage.verifier(trust: trust, script: verifierScript, scriptSHA256: verifierScriptSHA256,
-                                             proofURL: Self.queryValue("proof", in: query), language: language))
+                                             proofURL: Self.queryValue("proof", in: query), language: language,
+                                             gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))
             default:
                 return notFound(language)
             }
@@ -149,7 +152,8 @@ final class PublicSite: Sendable {
         let state = try readers.withLedger { ledger in try LotState(entries: LotProof.entries(lotCode: lotCode, ledger: ledger)) }
         if let gtin, state.lot.identifier.gtin != gtin { return notFound(language) }
         return page(LotPage.lot(state, ledger: readers.origin, trust: trust, proofPath: "/lot/\(Identifiers.percentEncoded(lotCode))/proof",
-                                scriptSHA256: verifierScriptSHA256, language: language))
+                                scriptSHA256: verifierScriptSHA256, language: language,
+                                gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))
     }
 
     /// The lot's proof bundle under the latest stored checkpoint, when that checkpoint covers all

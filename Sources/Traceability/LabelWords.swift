@@ -4,8 +4,14 @@ import Localization
 /// `Localization/Resources/vi.po`). Every word on a label comes from here.
 public struct LabelWords: Sendable {
     public let localizer: Localizer
+    /// Grade code → its name in `localizer`'s language (the grading policy's `grade_names`);
+    /// a code without a name is printed as it is.
+    public let gradeNames: [String: String]
 
-    public init(localizer: Localizer) { self.localizer = localizer }
+    public init(localizer: Localizer, gradeNames: [String: String] = [:]) {
+        self.localizer = localizer
+        self.gradeNames = gradeNames
+    }
 
     public static let english = LabelWords(localizer: .english)
 
@@ -16,7 +22,7 @@ public struct LabelWords: Sendable {
     /// `day` as recorded (`YYYY-MM-DD`): printed the language's way (`03/11/2026` in Vietnamese).
     func harvest(_ day: String) -> String { localizer(Message("Harvest: {day}", context: "label", ["day": .day(day)])) }
     func grade(_ grade: String?) -> String {
-        let name = grade.map { Message.verbatim($0) } ?? Message("not graded", context: "label")
+        let name = grade.map { Message.verbatim(gradeNames[$0] ?? $0) } ?? Message("not graded", context: "label")
         return localizer(Message("Grade: {grade}", context: "label", ["grade": .message(name)]))
     }
     /// Printed instead of the grade while the lot is held for review.

@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 import Provenance
 
 /// A person's decision about a lot's grade, recorded as a signed `correction` of the lot's latest
@@ -17,10 +18,11 @@ public enum LotReview {
         /// Append this correction.
         case record(CorrectionRecord)
         /// The lot already stands as decided: nothing to record (re-running the same decision).
-        case alreadyDecided(String)
+        case alreadyDecided
     }
 
-    /// The reason recorded when `--accept` is given without one.
+    /// The reason recorded when `--accept` is given without one: ledger data, so in English like
+    /// every field name and code of an entry (readers show the reason as recorded).
     public static let acceptedReason = "reviewed: the suggested grade is confirmed"
 
     /// Held lots in ledger order; lots whose entries do not form one record are left to
@@ -51,8 +53,8 @@ public enum LotReview {
         case .accept:
             let suggested = current.grading.lotGrade
             guard state.isHeld else {
-                if current.decision != nil, current.grade == suggested { return alreadyDecided(state) }
-                throw .notHeld(lot: code, status: state.statusText())
+                if current.decision != nil, current.grade == suggested { return .alreadyDecided }
+                throw .notHeld(lot: code, status: state)
             }
             guard !GradingRecord.holdGradeNames.contains(suggested.lowercased()) else {
                 throw .nothingToAccept(lot: code, suggested: suggested)
@@ -62,7 +64,7 @@ public enum LotReview {
             let allowed = grades(of: state)
             guard allowed.contains(chosen) else { throw .unknownGrade(chosen, allowed: allowed) }
             guard reason != nil else { throw .reasonRequired }
-            if !state.isHeld, current.grade == chosen { return alreadyDecided(state) }
+            if !state.isHeld, current.grade == chosen { return .alreadyDecided }
             grade = chosen
         }
         let entry = current.gradingEntry
@@ -71,8 +73,9 @@ public enum LotReview {
                                         lotCode: current.grading.lotCode, changes: ["lot_grade": .string(grade)]))
     }
 
-    private static func alreadyDecided(_ state: LotState) -> Outcome {
-        .alreadyDecided("lot \(state.lot.lotCode) already stands so: \(state.statusText()); nothing recorded")
+    /// What `--accept`/`--grade` say when the lot already stands as decided.
+    public static func alreadyDecidedText(_ state: LotState, _ p: Presentation) -> String {
+        p(Message("lot {lot} already stands so: {status}; nothing recorded", ["lot": .text(state.lot.lotCode), "status": .text(state.statusText(p))]))
     }
 
     /// The entry rules' text check (`EntryValidator`), said before anything is signed.
@@ -82,27 +85,33 @@ public enum LotReview {
     }
 }
 
-public enum LotReviewError: Error, CustomStringConvertible {
+public enum LotReviewError: LocalizableError {
     case notGraded(String)
-    case notHeld(lot: String, status: String)
+    case notHeld(lot: String, status: LotState)
     case nothingToAccept(lot: String, suggested: String)
     case unknownGrade(String, allowed: [String])
     case reasonRequired
     case emptyText(String)
     case badText(String, String)
 
-    public var description: String {
+    public var message: Message { message(.english) }
+
+    /// The text with grade names and the lot's state in `p`'s language.
+    public func message(_ p: Presentation) -> Message {
         switch self {
-        case .notGraded(let lot): return "lot \(lot) has no grading to review"
-        case .notHeld(let lot, let status):
-            return "lot \(lot) is not held for review (\(status)); to change its grade give --grade G --reason TEXT"
+        case .notGraded(let lot): return Message("lot {lot} has no grading to review", ["lot": .text(lot)])
+        case .notHeld(let lot, let state):
+            return Message("lot {lot} is not held for review ({status}); to change its grade give --grade G --reason TEXT",
+                           ["lot": .text(lot), "status": .text(state.statusText(p))])
         case .nothingToAccept(let lot, let suggested):
-            return "lot \(lot): the grading suggested no sale grade (\"\(suggested)\") to accept; give --grade G --reason TEXT"
+            return Message("lot {lot}: the grading suggested no sale grade (\"{grade}\") to accept; give --grade G --reason TEXT",
+                           ["lot": .text(lot), "grade": .text(p.grade(suggested))])
         case .unknownGrade(let grade, let allowed):
-            return "grade '\(EntryValidator.printable(grade))' is not one of the grading policy's grades: \(allowed.joined(separator: ", "))"
-        case .reasonRequired: return "--grade needs --reason TEXT: say why the lot gets this grade"
-        case .emptyText(let field): return "--\(field) is empty"
-        case .badText(let field, let problem): return "--\(field): \(problem)"
+            return Message("grade '{grade}' is not one of the grading policy's grades: {grades}",
+                           ["grade": .text(EntryValidator.printable(grade)), "grades": .text(allowed.joined(separator: ", "))])
+        case .reasonRequired: return Message("--grade needs --reason TEXT: say why the lot gets this grade")
+        case .emptyText(let field): return Message("--{option} is empty", ["option": .text(field)])
+        case .badText(let field, let problem): return Message("--{option}: {problem}", ["option": .text(field), "problem": .text(problem)])
         }
     }
 }

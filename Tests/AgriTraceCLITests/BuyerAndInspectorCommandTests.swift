@@ -69,9 +69,10 @@ import TestSupport
             let png = out + "/DT-LV-261103-01.png"
             #expect(try pixelSize(png) == pixels)
             #expect(try QRCodeReader.decode(png) == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
-            // The words in the chosen language, the names with their diacritics.
+            // The words in the chosen language, the names with their diacritics; the grade by the
+            // bundled policy's name for it in that language (Premium is "Hạng đặc biệt").
             let read = try TextRecognizer.read(png, language: "vie+eng").split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            let expected = language == "vi" ? ["Nông hộ: Nguyễn Văn Ba", "Nông sản: cà chua", "Ngày thu hoạch: 03/11/2026", "Hạng: Premium"]
+            let expected = language == "vi" ? ["Nông hộ: Nguyễn Văn Ba", "Nông sản: cà chua", "Ngày thu hoạch: 03/11/2026", "Hạng: Hạng đặc biệt"]
                                             : ["Farm: Nguyễn Văn Ba", "Crop: cà chua", "Harvest: 2026-11-03", "Grade: Premium"]
             for text in expected { #expect(read.contains(text), "\(language) label lacks \"\(text)\"; OCR read: \(read)") }
         }

@@ -36,12 +36,17 @@ import TestSupport
         try agritrace(["verify-label", ws.path("labels/DT-LV-261103-01.proof"), "--vkey", vkey, "--lot", "DT-LV-261103-01",
                        "--origin", "VN-DTOR-0141"])
         try agritrace(["trace", "DT-LV-261103-02", "--ledger", ws.ledger])
+        // Held lots of the sample upload, if any: listed with their photos (status 1), else "none held" (0).
+        try agritrace(["review", "--ledger", ws.ledger], statuses: [0, 1])
+        try agritrace(["export", "epcis", "--ledger", ws.ledger, "--out", ws.path("events.jsonld")])
         try agritrace(["audit", "--ledger", ws.ledger, "--vkey", vkey, "--out", ws.path("report.html")])
         run.html = try String(contentsOfFile: ws.path("report.html"), encoding: .utf8)
         try agritrace(["ledger", "verify", "--ledger", ws.ledger, "--vkey", vkey])
         try agritrace(["trace", "DT-XX-000000-99", "--ledger", ws.ledger], statuses: [1])
         try agritrace(["grade", ws.path("missing-upload"), "--ledger", ws.ledger, "--key", ws.key], statuses: [2])
         try agritrace(["grade", "--help"])
+        try agritrace(["review", "DT-XX-000000-99", "--grade", "Premium", "--ledger", ws.ledger], statuses: [2])
+        try agritrace(["keys", "generate", "--name", "bad name", "--out", ws.path("k.key")], statuses: [2])
         return run
     }
 
@@ -94,6 +99,8 @@ import TestSupport
         #expect(all.contains("NGUYÊN VẸN"))
         #expect(all.contains("thu hoạch ngày 03/11/2026"), "Vietnamese dates dd/MM/yyyy")
         #expect(all.contains("Nguyễn Văn Ba"), "farm names, not only farm ids")
+        #expect(all.contains("hạng lô: Hạng") || all.contains("hạng lô: Loại bỏ"), "grade names, not codes: \(all)")
+        #expect(all.contains("ObjectEvent vào"), "export's summary line: \(all)")
         #expect(all.range(of: #"\{[a-z0-9_]+\}"#, options: .regularExpression) == nil, "a placeholder left unfilled")
         let bad = Self.untranslated(all, englishOnly)
         #expect(bad.isEmpty, "untranslated lines:\n\(bad.joined(separator: "\n"))")
@@ -110,6 +117,31 @@ import TestSupport
         #expect(all.contains("harvested 2026-11-03"))
         #expect(!all.contains("ĐÃ XÁC MINH") && !all.contains("Nguồn gốc"))
         #expect(run.html.contains("<html lang=\"en\">"))
+    }
+
+    /// Commands whose help is not translated yet (README, Known limits). Each must still show
+    /// English, so this list cannot outlive the work it waits for.
+    static let helpNotYetTranslated: Set<String> = [
+        "agritrace ledger checkpoint", "agritrace ledger witness", "agritrace witness", "agritrace witness serve",
+    ]
+
+    /// Every command's --help, walked through the command tree, in Vietnamese.
+    @Test func everyCommandsHelpIsInVietnamese() throws {
+        let englishOnly = try Self.englishOnlyWords()
+        var untranslated: [String] = [], stale: [String] = []
+        for (path, _) in HelpTests.commands() {
+            let words = path.split(separator: " ").dropFirst().map(String.init)
+            let result = try AgriTraceBinary.run(["--lang", "vi"] + words + ["--help"], environment: [:])
+            #expect(result.status == 0, "\(path) --help: \(result.status) \(result.stderr)")
+            let bad = Self.untranslated(result.stdout, englishOnly)
+            if Self.helpNotYetTranslated.contains(path) {
+                if bad.isEmpty { stale.append(path) }
+            } else {
+                untranslated += bad.map { "\(path): \($0)" }
+            }
+        }
+        #expect(untranslated.isEmpty, "untranslated help lines:\n\(untranslated.joined(separator: "\n"))")
+        #expect(stale.isEmpty, "translated now, take them off helpNotYetTranslated: \(stale)")
     }
 
     /// The detector itself: an English message in Vietnamese output is found.

@@ -79,6 +79,35 @@ import TestSupport
         #expect((json?["expect"] as? [String: Any])?["lot"] as? String == "LOT-1")
     }
 
+    /// Vietnamese pages: the catalogue's words, days as dd/MM/yyyy, times with them, and the
+    /// policy's grade names; English pages keep ISO days and the codes' own names.
+    @Test func lotPagesSayDaysAndGradesTheLanguagesWay() throws {
+        let fixture = try ProvenanceFixture()
+        defer { fixture.remove() }
+        try fixture.ledger.append([
+            .origin(OriginRecord(originCode: "VN-TG-001", farmID: "F-1", farmName: "Nguyễn Văn Ba", commune: nil, district: nil, province: nil, crop: "xoài")),
+            .lot(LotRecord(lotCode: "LOT-1", originCode: "VN-TG-001", farmID: "F-1", cooperative: "HTX Tân Thuận", crop: "xoài",
+                           harvestDate: "2026-03-01", quantityGrams: 1_500, gtin: nil, uploadDigest: nil)),
+            ProvenanceFixture.grading("LOT-1"),
+        ], signer: fixture.signer)
+        let state = try LotState(entries: try LotProof.entries(lotCode: "LOT-1", ledger: fixture.ledger))
+        let grade = try #require(state.currentGrade)
+        func page(_ language: PageLanguage) -> String {
+            LotPage.lot(state, ledger: "coop", trust: nil, proofPath: "/lot/LOT-1/proof", scriptSHA256: "x", language: language,
+                        gradeNames: language == .vi ? [grade: "Hạng thử nghiệm"] : [:]).text
+        }
+        let vi = page(.vi), en = page(.en)
+        #expect(vi.contains("<html lang=\"vi\">") && vi.contains("Ngày thu hoạch") && vi.contains("01/03/2026") && !vi.contains("2026-03-01<"))
+        #expect(vi.contains("Hạng: Hạng thử nghiệm") && vi.contains("1,5 kg") && vi.contains("\"Hạng thử nghiệm\""), "names reach the verifier too")
+        #expect(vi.range(of: #"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d UTC"#, options: .regularExpression) != nil, "the grading's time, Vietnamese order")
+        #expect(en.contains("Harvest date") && en.contains("2026-03-01") && en.contains("Grade: \(grade)") && en.contains("1.5 kg"))
+        #expect(PageText.vietnamese["title.lot"] == "Lô hàng %1" && PageText.english["title.lot"] == "Lot %1")
+        #expect(PageText.vietnamese["lang.other"] == "English" && PageText.english["lang.other"] == "Tiếng Việt")
+        // Every text comes translated (GTIN, a code, is the one word the same in both).
+        let same = PageText.english.keys.filter { PageText.english[$0] == PageText.vietnamese[$0] }
+        #expect(same == ["field.gtin"], "\(same)")
+    }
+
     @Test func pageTextsExistInBothLanguagesAndFormatInOnePass() {
         #expect(Set(PageText.english.keys) == Set(PageText.vietnamese.keys))
         #expect(PageText.format(["k": "%1 and %2"], "k", "%2", "b") == "%2 and b")

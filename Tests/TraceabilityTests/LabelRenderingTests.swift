@@ -12,8 +12,24 @@ import Typesetting
                                       originCode: "VN-DTOR-0141", lotCode: "DT-LV-261103-01", crop: "xoài cát Hòa Lộc",
                                       harvestDate: "2026-11-03", grade: "Loại 1", isHeld: false)
 
+    /// Grade names as a policy's `grade_names` gives them (written here by hand).
+    static let gradeNames = ["vi": ["Premium": "Hạng đặc biệt", "Grade I": "Hạng I"], "en": ["Premium": "Premium", "Grade I": "Grade I"]]
+
     static func words(_ language: String) throws -> LabelWords {
-        language == "vi" ? LabelWords(localizer: try Localizer.bundled(.vietnamese)) : .english
+        LabelWords(localizer: language == "vi" ? try Localizer.bundled(.vietnamese) : .english, gradeNames: gradeNames[language] ?? [:])
+    }
+
+    @Test func gradesPrintByTheirNameInTheLanguageAndUnknownCodesAsThemselves() throws {
+        let vi = try Self.words("vi")
+        #expect(vi.grade("Premium") == "Hạng: Hạng đặc biệt")
+        #expect(vi.grade("Grade I") == "Hạng: Hạng I")
+        #expect(vi.grade("Loại 1") == "Hạng: Loại 1")
+        #expect(vi.grade(nil) != vi.grade("Premium") && !vi.grade(nil).contains("graded"))
+        #expect(try Self.words("en").grade("Premium") == "Grade: Premium")
+        var content = Self.content
+        content.grade = "Grade I"
+        let label = try LabelRenderer.render(content, stock: .small, words: vi)
+        #expect(label.fields.first { $0.name == .grade }?.text.requested == "Hạng: Hạng I")
     }
 
     static func writePNG(_ label: RenderedLabel, _ directory: TemporaryDirectory, _ name: String) throws -> String {

@@ -15,6 +15,17 @@
   function t(key, ...args) {
     return (T[key] || key).replace(/%(\d)/g, (match, digit) => (args[digit - 1] !== undefined ? String(args[digit - 1]) : match));
   }
+  // Grade names and days in the page's language (the server sends the names; codes otherwise).
+  const GRADES = config.grades || {};
+  function gradeName(code) { return Object.prototype.hasOwnProperty.call(GRADES, code) ? GRADES[code] : code; }
+  function day(iso) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    return m && config.lang === "vi" ? m[3] + "/" + m[2] + "/" + m[1] : iso;
+  }
+  function time(iso) {
+    const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(iso || "");
+    return m && config.lang === "vi" ? day(m[1]) + " " + m[2] + " UTC" : iso;
+  }
   function fail(key, ...args) { throw new Failure(t(key, ...args)); }
   function malformed(reason) { fail("fail.parse", reason); }
 
@@ -105,8 +116,8 @@
       let message = encoder.encode(note.body), signature = s.signature;
       if (key.type === 4) {
         if (signature.length !== 72) fail("fail.checkpointSig", key.name);
-        const time = new DataView(signature.buffer, signature.byteOffset, 8).getBigUint64(0);
-        message = encoder.encode("cosignature/v1\ntime " + time + "\n" + note.body);
+        const stamp = new DataView(signature.buffer, signature.byteOffset, 8).getBigUint64(0);
+        message = encoder.encode("cosignature/v1\ntime " + stamp + "\n" + note.body);
         signature = signature.slice(8);
       }
       if (!(await crypto.subtle.verify("Ed25519", key.key, signature, message))) fail("fail.checkpointSig", key.name);
@@ -215,7 +226,7 @@
     const statement = statementNote.body.slice(0, -1).split("\n");
     const expected = ["agritrace-label-statement/v1", "ledger " + origin, "size " + size, "root " + toBase64(root)];
     if (!expected.every((line, i) => statement[i] === line)) fail("fail.statement", "another ledger state");
-    const time = (statement[4] || "").replace(/^time /, "");
+    const newest = (statement[4] || "").replace(/^time /, "");
     const lotLine = (statement[5] || "").replace(/^lot /, "");
     const listed = statement.slice(6);
     if (listed.length !== records.length ||
@@ -228,20 +239,20 @@
     if (config.expect) {
       if (config.expect.lot !== state.lot.lot_code) fail("fail.contents", "lot " + state.lot.lot_code + " ≠ " + config.expect.lot);
       if (config.expect.held !== state.held || (config.expect.grade !== null && config.expect.grade !== state.grade)) {
-        const shown = config.expect.held ? t("grade.held") : config.expect.grade;
-        fail("fail.lotMismatch", t("field.grade"), shown, state.held ? t("grade.held") : state.grade);
+        const shown = config.expect.held ? t("grade.held") : gradeName(config.expect.grade);
+        fail("fail.lotMismatch", t("field.grade"), shown, state.held ? t("grade.held") : gradeName(state.grade));
       }
     }
-    const grade = state.held ? t("grade.held") : state.grade;
+    const grade = state.held ? t("grade.held") : gradeName(state.grade);
     const out = [
       t(state.held ? "verify.okHeld" : "verify.ok"),
       t("verify.proven", state.lot.lot_code, state.origin.farm_name || state.lot.farm_id, state.lot.origin_code,
-        state.lot.crop, state.lot.harvest_date, grade),
+        state.lot.crop, day(state.lot.harvest_date), grade),
       t("verify.signedBy", logSigners.map((k) => k.name).join(", ")),
       witnesses.length === 0 ? t("verify.noWitnesses")
         : t("verify.witnessed", cosigners.length, witnesses.length, quorum, cosigners.map((k) => k.name).join(", ") || "-"),
-      t("verify.checkpoint", size, time),
-      t("verify.notCovered", time),
+      t("verify.checkpoint", size, time(newest)),
+      t("verify.notCovered", time(newest)),
       t("verify.trustFrom"),
     ];
     show(state.held ? "held" : "verified", out);
