@@ -35,7 +35,10 @@ struct KeysCommand: ParsableCommand {
         var witness = false
 
         func validate() throws {
-            do { try NoteVerifier.checkKeyName(name) } catch { throw ValidationError("\(error)") }
+            do { try NoteVerifier.checkKeyName(name) } catch {
+                throw ValidationError(name.isEmpty ? tr("--name is empty: give the key a name such as coop.example/ledger")
+                                      : tr("--name '{name}': a key name may not contain spaces, control characters or '+'", ["name": .text(name)]))
+            }
         }
 
         func run() throws {

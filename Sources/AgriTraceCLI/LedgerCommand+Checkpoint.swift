@@ -8,67 +8,56 @@ import Witnessing
 
 extension LedgerCommand {
     struct Checkpoint: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Sign a checkpoint of the current tree, store it, have witnesses cosign it, and print the signed note.",
-            discussion: """
-                The note's first line is the origin, the second the tree size, the third the base64 root hash. \
-                With --witness URL (and its --witness-vkey, in the same order) each witness is asked over HTTP \
-                (c2sp.org/tlog-witness add-checkpoint, with the consistency proof from the size it cosigned \
-                last); the cosignatures that verify are stored with the checkpoint and printed with it, and \
-                each witness's answer is reported on stderr. Fewer cosignatures than --quorum (default: all \
-                witnesses) is status 3 when a witness refused (a fork or rollback it saw, a bad proof, an \
-                unknown log) and status 1 when witnesses could not be reached (run it again later); the \
-                checkpoint and the cosignatures gathered stay stored either way.
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            abstract: tr("Sign a checkpoint of the current tree, store it, have witnesses cosign it, and print the signed note."),
+            discussion: tr("The note's first line is the origin, the second the tree size, the third the base64 root hash. With --witness URL (and its --witness-vkey, in the same order) each witness is asked over HTTP (c2sp.org/tlog-witness add-checkpoint, with the consistency proof from the size it cosigned last); the cosignatures that verify are stored with the checkpoint and printed with it, and each witness's answer is reported on stderr. Fewer cosignatures than --quorum (default: all witnesses) is status 3 when a witness refused (a fork or rollback it saw, a bad proof, an unknown log) and status 1 when witnesses could not be reached (run it again later); the checkpoint and the cosignatures gathered stay stored either way.")
+                + "\n\n" + ExitStatus.help(success: tr("checkpoint signed and stored, cosigned by the quorum"), needsAttention: tr("fewer witnesses than the quorum could be reached"), verificationFailed: tr("the stored tree no longer reproduces an earlier checkpoint, or a witness refused to cosign"), readsLedger: true)
+                + "\n\n" + tr("Example:") + """
 
-                \(ExitStatus.help(success: "checkpoint signed and stored, cosigned by the quorum",
-                                  needsAttention: "fewer witnesses than the quorum could be reached",
-                                  verificationFailed: "the stored tree no longer reproduces an earlier checkpoint, or a witness refused to cosign",
-                                  readsLedger: true))
-
-                Example:
                   agritrace ledger checkpoint --ledger coop.db --key ~/.config/agritrace/coop.key
                   agritrace ledger checkpoint --ledger coop.db --key coop.key --witness https://w1.example/ --witness-vkey w1.vkey
-                """)
+                """) }
 
         @OptionGroup var path: LedgerPathOption
 
-        @Option(help: "Private key file of an active signer.")
+        @Option(help: ArgumentHelp(tr("Private key file of an active signer.")))
         var key: String
 
-        @Option(help: "URL of a witness (its add-checkpoint prefix; repeatable, each with a --witness-vkey).")
+        @Option(help: ArgumentHelp(tr("URL of a witness (its add-checkpoint prefix; repeatable, each with a --witness-vkey).")))
         var witness: [String] = []
 
-        @Option(name: .customLong("witness-vkey"), help: "Verifier key file of the --witness at the same position.")
+        @Option(name: .customLong("witness-vkey"), help: ArgumentHelp(tr("Verifier key file of the --witness at the same position.")))
         var witnessVkey: [String] = []
 
-        @Option(help: "How many witnesses must cosign; all of them when not given.")
+        @Option(help: ArgumentHelp(tr("How many witnesses must cosign; all of them when not given.")))
         var quorum: Int?
 
-        @Option(help: "Seconds to wait for each witness request.")
+        @Option(help: ArgumentHelp(tr("Seconds to wait for each witness request.")))
         var timeout: Double = 10
 
         func validate() throws {
             guard witness.count == witnessVkey.count else {
-                throw ValidationError("give one --witness-vkey per --witness (\(witness.count) URLs, \(witnessVkey.count) keys)")
+                throw ValidationError(tr("give one --witness-vkey per --witness ({urls} URLs, {keys} keys)",
+                                         ["urls": .integer(witness.count), "keys": .integer(witnessVkey.count)]))
             }
             for url in witness {
                 guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-                    throw ValidationError("--witness \(url): expected an http:// or https:// URL")
+                    throw ValidationError(tr("--witness {value}: expected an http:// or https:// URL", ["value": .text(url)]))
                 }
             }
             if let quorum, quorum < 1 || quorum > witness.count {
-                throw ValidationError("--quorum must be between 1 and the number of --witness URLs (\(witness.count))")
+                throw ValidationError(tr("--quorum must be between 1 and the number of --witness URLs ({count})", ["count": .integer(witness.count)]))
             }
-            guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be between 0 and 600 seconds") }
+            guard timeout > 0, timeout <= 600 else { throw ValidationError(tr("--timeout must be between 0 and 600 seconds")) }
         }
 
         func run() throws {
             let ledger = try LedgerCommand.openLedger(path.ledger)
             let signer = try KeyFiles.signer(key, for: ledger)
             let endpoints = try zip(witness, witnessVkey).map { url, file in
-                let key = try KeyFiles.verifier(file, "witness verifier key")
+                let key = try KeyFiles.verifier(file, tr("witness verifier key", context: "file kind"))
                 guard key.type == .cosignatureV1 else {
-                    throw CommandFailure(.usageError, "--witness-vkey \(file): not a witness (cosignature/v1) key")
+                    throw CommandFailure(.usageError, tr("--witness-vkey {file}: not a witness (cosignature/v1) key", ["file": .text(file)]))
                 }
                 return WitnessEndpoint(url: URL(string: url)!, key: key)
             }
