@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Bcrypt password hashes for the console's accounts (only the HummingbirdBcrypt product: a small C target).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // C libraries, at the bottom. Each is imported by exactly one Swift target (TestSupport also uses zlib
@@ -110,9 +112,19 @@ let package = Package(
                                                    .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
+        // The cooperative's private console (`serve --console`): accounts, uploads, grading jobs, review,
+        // labels, origins; its own listener, separate from the public pages.
+        .target(name: "Console", dependencies: ["Localization", "Markup", "Imaging", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
+                                                .product(name: "Hummingbird", package: "hummingbird"),
+                                                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                                                .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "NIOCore", package: "swift-nio"),
+                                                .product(name: "Crypto", package: "swift-crypto")],
+                exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [
             "Localization", "Imaging", "Kernels", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
-            "PublicServer", "Witnessing",
+            "PublicServer", "Witnessing", "Console",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "agritrace", dependencies: ["AgriTraceCLI"]),
@@ -144,6 +156,8 @@ let package = Package(
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                             "TestSupport", "ProvenanceTestSupport"]),
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
+                                                      "TestSupport", "ProvenanceTestSupport"]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
                                                            "ProvenanceTestSupport", "Imaging",
                                                            .product(name: "Crypto", package: "swift-crypto")]),

@@ -32,6 +32,7 @@ public struct AgriTrace: ParsableCommand {
             AuditCommand.self,
             ServeCommand.self,
             WitnessCommand.self,
+            UsersCommand.self,
         ],
         groupedSubcommands: [
             CommandGroup(name: tr("Model development"), subcommands: [

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Console
 import Foundation
 import LedgerStore
 import Localization
+import MerkleLog
 import PublicServer
 
 /// `agritrace serve --ledger DB [--listen ADDR:PORT] [--trust FILE] [--key KEY] [--base-url URL]`:
@@ -11,10 +13,12 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: tr("Serve lot pages, proof bundles, the browser verifier and the ledger as C2SP tiles."),
         discussion: tr("Opens the ledger read-only (safe while `grade` appends) and answers GET and HEAD on: /01/<GTIN>/10/<lot> and /lot/<lot> (lot pages, what labels made with --base-url open), /lot/<lot>/proof (the lot's proof bundle, as `label` writes it; needs --key), /verifier (the stand-alone browser verifier), /checkpoint and /tile/... (c2sp.org/tlog-tiles). --trust FILE lists the keys the browser verifier trusts (lines `log <vkey>`, `witness <vkey>`, `quorum <n>`); without it pages say that nothing can be verified. --key signs each bundle's statement in memory (the ledger is never written); bundles use the latest stored checkpoint, so sign one with `ledger checkpoint` after grading. Pages are in Vietnamese or English, as the visitor's browser asks (Accept-Language) or ?lang=vi|en chooses. Stops cleanly on Ctrl-C or SIGTERM.")
+            + "\n\n" + tr("--console also starts the cooperative's private console (upload, grade, review, labels, origins) on its own listener, --console-listen (default 127.0.0.1:8081, this machine only), at /console/. It needs --key and at least one account (`agritrace users add`). Grading jobs started there finish even if the browser is closed; a job cut off by a stop runs again at the next start, and lots it had recorded count as already recorded.")
             + "\n\n" + ExitStatus.help(success: tr("stopped after SIGINT or SIGTERM"), readsLedger: true)
             + "\n\n" + tr("Example:") + """
 
               agritrace serve --ledger coop.db --listen 0.0.0.0:8080 --trust trust.txt --key ~/.config/agritrace/coop.key
+              agritrace serve --ledger coop.db --key ~/.config/agritrace/coop.key --console
             """) }
 
     @Option(name: .long, help: ArgumentHelp(tr("The ledger database (opened read-only).")))
@@ -29,9 +33,49 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("The cooperative's signing key, to sign lot bundles' statements (never written to the ledger).")))
     var key: String?
 
+    @Flag(name: .long, help: ArgumentHelp(tr("Also serve the cooperative's private console (needs --key and an account: `agritrace users add`).")))
+    var console = false
+
+    @Option(name: .long, help: ArgumentHelp(tr("Address and port of the console (port 0: any free port).")))
+    var consoleListen = "127.0.0.1:8081"
+
+    @Option(name: .long, help: ArgumentHelp(tr("Largest upload the console accepts, in MiB (stated on its upload form).")))
+    var consoleUploadLimit = 256
+
     func validate() throws {
+        guard (1...4096).contains(consoleUploadLimit) else { throw ValidationError(tr("--console-upload-limit must be 1...4096 (MiB)")) }
         guard Self.parseListen(listen) != nil else {
             throw ValidationError(tr("--listen {value}: expected ADDRESS:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:80", ["value": .text(listen)]))
+        }
+        guard Self.parseListen(consoleListen) != nil else {
+            throw ValidationError(tr("--console-listen {value}: expected ADDRESS:PORT, e.g. 127.0.0.1:8081", ["value": .text(consoleListen)]))
+        }
+        if console && key == nil { throw ValidationError(tr("--console needs --key: the console signs what it records")) }
+    }
+
+    private func consoleSettings(signer: NoteSigner) throws -> ConsoleServer.Options {
+        let (host, port) = Self.parseListen(consoleListen)!
+        let accounts = Accounts.defaultPath(forLedger: ledger)
+        guard FileManager.default.fileExists(atPath: accounts) else {
+            throw CommandFailure(.usageError, tr("--console: no accounts yet ({file}); add the first with: agritrace users add NAME --role admin --ledger {ledger}",
+                                                 ["file": .text(accounts), "ledger": .text(ledger)]))
+        }
+        return ConsoleServer.Options(ledgerPath: ledger, accountsPath: accounts, workDirectory: ConsoleServer.defaultWorkDirectory(forLedger: ledger),
+                                     host: host, port: port, signer: signer, maxUploadBytes: consoleUploadLimit << 20)
+    }
+
+    /// Runs the console beside the public server; if it cannot start, the whole server stops.
+    private static func startConsole(_ options: ConsoleServer.Options) {
+        Task {
+            do {
+                try await ConsoleServer.run(options) { bound in
+                    let host = options.host.contains(":") ? "[\(options.host)]" : options.host
+                    FileHandleOutput.standardOutput.write(tr("agritrace serve: console on {url}", ["url": .text("http://\(host):\(bound)/console/")]) + "\n")
+                }
+            } catch {
+                FileHandleOutput.standardError.write(tr("agritrace serve: console: {reason}", ["reason": .text(render(error))]) + "\n")
+                kill(getpid(), SIGTERM)
+            }
         }
     }
 
@@ -54,10 +98,13 @@ struct ServeCommand: ParsableCommand {
         }
         var options = LedgerServer.Options(ledgerPath: ledger, host: host, port: port, trust: trustList, signer: signer)
         options.gradeNames = TraceabilitySupport.gradeNames
+        let consoleOptions = try console ? consoleSettings(signer: signer!) : nil
         do {
             try LedgerServer.runBlocking(options) { bound in
                 let address = "http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/"
                 FileHandleOutput.standardOutput.write(tr("agritrace serve: {file} on {url}", ["file": .text(ledger), "url": .text(address)]) + "\n")
+                // Started once the public pages listen, so their line comes first.
+                if let consoleOptions { Self.startConsole(consoleOptions) }
             }
         } catch {
             throw CommandFailure(.internalFailure, tr("serve: {reason}", ["reason": .text(render(error))]))

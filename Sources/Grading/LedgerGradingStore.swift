@@ -6,10 +6,13 @@ import Provenance
 public final class LedgerGradingStore: GradingLedger {
     public let ledger: Ledger
     private let signer: NoteSigner
+    /// The console account grading, recorded in every entry appended (`Attribution`); nil from the CLI.
+    private let recordedBy: String?
 
-    public init(ledger: Ledger, signer: NoteSigner) {
+    public init(ledger: Ledger, signer: NoteSigner, recordedBy: String? = nil) {
         self.ledger = ledger
         self.signer = signer
+        self.recordedBy = recordedBy
     }
 
     /// The ledger's origin line (its checkpoint name, by default the cooperative key's name).
@@ -24,13 +27,13 @@ public final class LedgerGradingStore: GradingLedger {
         let missing = try origins.filter { try !ledger.isOriginRegistered($0.originCode) }
         guard !missing.isEmpty else { return 0 }
         do {
-            return try ledger.append(missing.map(ProvenanceRecord.origin), signer: signer).appended.count
+            return try ledger.append(missing.map(ProvenanceRecord.origin), signer: signer, recordedBy: recordedBy).appended.count
         } catch LedgerError.rejectedEntry {
             // Another run registered some of them between the check and the append: retry once
             // with what is still missing.
             let stillMissing = try origins.filter { try !ledger.isOriginRegistered($0.originCode) }
             guard !stillMissing.isEmpty else { return 0 }
-            return try ledger.append(stillMissing.map(ProvenanceRecord.origin), signer: signer).appended.count
+            return try ledger.append(stillMissing.map(ProvenanceRecord.origin), signer: signer, recordedBy: recordedBy).appended.count
         }
     }
 
@@ -51,7 +54,7 @@ public final class LedgerGradingStore: GradingLedger {
 
     public func append(lot: LotRecord, grading: GradingRecord) throws -> LotAppendOutcome {
         let key = IdempotencyKey(lotCode: lot.lotCode, uploadDigest: grading.uploadDigest ?? "")
-        let result = try ledger.append([.lot(lot), .grading(grading)], signer: signer, idempotencyKey: key)
+        let result = try ledger.append([.lot(lot), .grading(grading)], signer: signer, idempotencyKey: key, recordedBy: recordedBy)
         if result.alreadyRecorded { return .alreadyRecorded }
         return .appended(lotSeq: result.appended[0].seq, gradingSeq: result.appended[1].seq)
     }

@@ -2,12 +2,13 @@ import CSQLite
 
 /// Owns one SQLite connection handle and closes it in `deinit`. Statements are cached by SQL text.
 /// Not thread-safe: use one connection per thread (SQLite itself is built thread-safe).
-final class SQLiteConnection {
+/// Public for the console's account database, so the SQLite handle keeps one owner.
+public final class SQLiteConnection {
     let path: String
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
-    init(path: String, readOnly: Bool = false, create: Bool = false) throws {
+    public init(path: String, readOnly: Bool = false, create: Bool = false) throws {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
             | SQLITE_OPEN_NOMUTEX
@@ -32,13 +33,13 @@ final class SQLiteConnection {
     }
 
     /// Runs one or more statements that return no rows.
-    func execute(_ sql: String) throws {
+    public func execute(_ sql: String) throws {
         let status = sqlite3_exec(handle, sql, nil, nil, nil)
         guard status == SQLITE_OK else { throw error(status, sql: sql) }
     }
 
     /// A cached prepared statement, reset and with bindings cleared.
-    func statement(_ sql: String) throws -> SQLiteStatement {
+    public func statement(_ sql: String) throws -> SQLiteStatement {
         if let cached = statements[sql] {
             cached.reset()
             return cached
@@ -53,7 +54,7 @@ final class SQLiteConnection {
 
     /// Runs `body` inside `BEGIN IMMEDIATE` (the write lock is taken up front, so two appenders
     /// serialise instead of deadlocking on a lock upgrade); commits, or rolls back and rethrows.
-    func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+    public func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -98,7 +99,7 @@ final class SQLiteConnection {
 
     var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    func singleInteger(_ sql: String) throws -> Int? {
+    public func singleInteger(_ sql: String) throws -> Int? {
         let statement = try self.statement(sql)
         defer { statement.reset() }   // release the read snapshot at once
         return try statement.step() ? statement.optionalInt(0) : nil
@@ -106,7 +107,7 @@ final class SQLiteConnection {
 }
 
 /// A prepared statement, finalized in `deinit`.
-final class SQLiteStatement {
+public final class SQLiteStatement {
     private let raw: OpaquePointer
     private unowned let connection: SQLiteConnection
     let sql: String
@@ -122,13 +123,13 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(raw) }
 
-    func reset() {
+    public func reset() {
         sqlite3_reset(raw)
         sqlite3_clear_bindings(raw)
     }
 
     @discardableResult
-    func bind(_ values: SQLiteValue...) throws -> SQLiteStatement {
+    public func bind(_ values: SQLiteValue...) throws -> SQLiteStatement {
         for (offset, value) in values.enumerated() { try bind(at: Int32(offset + 1), value) }
         return self
     }
@@ -147,7 +148,7 @@ final class SQLiteStatement {
     }
 
     /// Advances; true when a row is available.
-    func step() throws -> Bool {
+    public func step() throws -> Bool {
         let status = sqlite3_step(raw)
         switch status {
         case SQLITE_ROW: return true
@@ -157,25 +158,25 @@ final class SQLiteStatement {
     }
 
     /// Runs a statement that returns no rows.
-    func run() throws {
+    public func run() throws {
         while try step() {}
     }
 
-    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(raw, column)) }
+    public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(raw, column)) }
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
 
-    func optionalInt(_ column: Int32) -> Int? {
+    public func optionalInt(_ column: Int32) -> Int? {
         sqlite3_column_type(raw, column) == SQLITE_NULL ? nil : int(column)
     }
 
-    func text(_ column: Int32) -> String? {
+    public func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(raw, column) else { return nil }
         let count = Int(sqlite3_column_bytes(raw, column))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
-    func blob(_ column: Int32) -> [UInt8] {
+    public func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(raw, column))
         guard count > 0, let pointer = sqlite3_column_blob(raw, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
@@ -189,7 +190,7 @@ final class SQLiteStatement {
     // seq near Int64.max that traps the first `+ 1`.
 
     /// An INTEGER value in `range`.
-    func checkedInt(_ column: Int32, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+    public func checkedInt(_ column: Int32, _ name: String, in range: ClosedRange<Int>) throws -> Int {
         guard sqlite3_column_type(raw, column) == SQLITE_INTEGER else { throw badValue(column, name, "is not an integer") }
         let value = int(column)
         guard range.contains(value) else { throw badValue(column, name, "\(value) is outside \(range.lowerBound)...\(range.upperBound)") }
@@ -197,7 +198,7 @@ final class SQLiteStatement {
     }
 
     /// A BLOB value of at most `maxCount` bytes (exactly `count` when given).
-    func checkedBlob(_ column: Int32, _ name: String, count: Int? = nil, maxCount: Int = Int(Int32.max)) throws -> [UInt8] {
+    public func checkedBlob(_ column: Int32, _ name: String, count: Int? = nil, maxCount: Int = Int(Int32.max)) throws -> [UInt8] {
         guard sqlite3_column_type(raw, column) == SQLITE_BLOB else { throw badValue(column, name, "is not a blob") }
         let length = Int(sqlite3_column_bytes(raw, column))
         if let count, length != count { throw badValue(column, name, "has \(length) bytes, expected \(count)") }
@@ -206,7 +207,7 @@ final class SQLiteStatement {
     }
 
     /// A TEXT value of at most `maxBytes` UTF-8 bytes.
-    func checkedText(_ column: Int32, _ name: String, maxBytes: Int = 1 << 20) throws -> String {
+    public func checkedText(_ column: Int32, _ name: String, maxBytes: Int = 1 << 20) throws -> String {
         guard sqlite3_column_type(raw, column) == SQLITE_TEXT else { throw badValue(column, name, "is not text") }
         guard Int(sqlite3_column_bytes(raw, column)) <= maxBytes else { throw badValue(column, name, "is longer than \(maxBytes) bytes") }
         return text(column) ?? ""
@@ -232,13 +233,13 @@ public struct StoredValueError: Error, CustomStringConvertible {
     public var description: String { "\(path): stored \(column) \(problem); the file was altered outside agritrace" }
 }
 
-enum SQLiteValue {
+public enum SQLiteValue {
     case null
     case integer(Int)
     case text(String)
     case blob([UInt8])
 
-    static func optionalText(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
+    public static func optionalText(_ text: String?) -> SQLiteValue { text.map(SQLiteValue.text) ?? .null }
 }
 
 /// A SQLite failure: database file, result code, SQLite's message and the statement.

@@ -9,6 +9,17 @@ public enum Identifiers {
     public static let originCodeRule = "1–64 of A–Z a–z 0–9 . _ -"
     public static let dateRule = "a date YYYY-MM-DD (digits only, year 1900 or later)"
     public static let gtinRule = "a GTIN-14 (14 digits with a valid GS1 check digit)"
+    public static let userNameRule = "1–32 of a–z 0–9 . _ -, starting with a letter or digit"
+
+    /// A console account's name, as entries record it in `recorded_by`: lower case, so one person
+    /// cannot hold two accounts differing in case, and plain ASCII, so it reads the same everywhere.
+    public static func isUserName(_ name: String) -> Bool {
+        guard (1...32).contains(name.utf8.count), let first = name.utf8.first,
+              (0x30...0x39).contains(first) || (0x61...0x7a).contains(first) else { return false }
+        return name.utf8.allSatisfy { unit in
+            (0x30...0x39).contains(unit) || (0x61...0x7a).contains(unit) || unit == 0x2e || unit == 0x5f || unit == 0x2d
+        }
+    }
 
     public static func isLotCode(_ code: String) -> Bool {
         (1...20).contains(code.utf8.count) && code.utf8.allSatisfy(gs1Characters.contains)
@@ -139,6 +150,12 @@ public enum Identifiers {
     public static func checkOriginCode(_ code: String, field: String) throws {
         guard isOriginCode(code) else {
             throw EntryError.invalidField(field: field, reason: "origin code '\(EntryValidator.printable(code))' must be \(originCodeRule)")
+        }
+    }
+
+    public static func checkUserName(_ name: String, field: String) throws {
+        guard isUserName(name) else {
+            throw EntryError.invalidField(field: field, reason: "user name '\(EntryValidator.printable(name))' must be \(userNameRule)")
         }
     }
 

@@ -15,10 +15,12 @@ extension Ledger {
     }
 
     /// Appends records atomically (see `append(_:signer:unlessRecorded:)`); with `idempotencyKey`
-    /// nothing is appended when that lot and upload are already recorded.
+    /// nothing is appended when that lot and upload are already recorded. `recordedBy` names the
+    /// console account that caused the records (`Attribution`).
     @discardableResult
-    public func append(_ records: [ProvenanceRecord], signer: NoteSigner, idempotencyKey: IdempotencyKey? = nil) throws -> AppendResult {
-        try append(records.map(\.body), signer: signer, unlessRecorded: idempotencyKey?.indexKeys ?? [])
+    public func append(_ records: [ProvenanceRecord], signer: NoteSigner, idempotencyKey: IdempotencyKey? = nil,
+                       recordedBy: String? = nil) throws -> AppendResult {
+        try append(records.map { $0.body(recordedBy: recordedBy) }, signer: signer, unlessRecorded: idempotencyKey?.indexKeys ?? [])
     }
 
     /// All entries of a provenance type, in `seq` order.

@@ -21,7 +21,12 @@ public enum ProvenanceRecord: Sendable, Equatable {
             return
         }
         guard let type = RecordType(rawValue: body.type) else { throw EntryError.unknownType(body.type) }
-        var reader = FieldReader(body.fields, strict: true)
+        var fields = body.fields
+        if let recordedBy = fields.removeValue(forKey: Attribution.field) {
+            guard case .string(let name) = recordedBy else { throw EntryError.wrongFieldType(field: Attribution.field, expected: "a string") }
+            try Identifiers.checkUserName(name, field: Attribution.field)
+        }
+        var reader = FieldReader(fields, strict: true)
         try self.init(type, reading: &reader)
         try reader.finish()
     }
@@ -72,6 +77,13 @@ public enum ProvenanceRecord: Sendable, Equatable {
         }
     }
 
+    /// The body to append, naming the console user who caused it (see `Attribution`).
+    public func body(recordedBy user: String?) -> EntryBody {
+        let body = self.body
+        guard let user else { return body }
+        return EntryBody(type: body.type, fields: body.fields.merging([Attribution.field: .string(user)]) { $1 })
+    }
+
     /// The lot the record is about, if any.
     public var lotCode: String? {
         switch self {
@@ -116,6 +128,20 @@ public enum IndexKeyName {
     public static let lotCode = "lot_code"
     public static let originCode = "origin_code"
     public static let uploadDigest = "upload_digest"
+}
+
+/// Who caused an entry. Entries appended from the console carry `recorded_by`: the name of the
+/// signed-in account whose action caused them (`Identifiers.isUserName`). It is a field of the
+/// entry itself, so the cooperative's signature covers it and `ledger verify` checks its syntax
+/// with every other field; entries from the command line have none (whoever holds the key).
+public enum Attribution {
+    public static let field = "recorded_by"
+
+    /// The account named by a stored entry, if any.
+    public static func recordedBy(_ body: EntryBody) -> String? {
+        if case .string(let name)? = body.fields[field] { return name }
+        return nil
+    }
 }
 
 extension LedgerEntry {

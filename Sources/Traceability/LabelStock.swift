@@ -21,7 +21,7 @@ public enum LabelStock: String, CaseIterable, Sendable {
     public var pixelWidth: Int { Self.pixels(millimetres: millimetres.width) }
     public var pixelHeight: Int { Self.pixels(millimetres: millimetres.height) }
 
-    static func pixels(millimetres: Int) -> Int { (millimetres * Self.dotsPerInch * 10 + 127) / 254 }
+    public static func pixels(millimetres: Int) -> Int { (millimetres * Self.dotsPerInch * 10 + 127) / 254 }
 
     /// White border on every side (thermal printers do not print to the edge).
     var margin: Int { self == .small ? 14 : 28 }

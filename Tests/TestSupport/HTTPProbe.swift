@@ -13,6 +13,8 @@ public enum HTTPProbe {
         /// Header names lower-cased.
         public let headers: [String: String]
         public let body: [UInt8]
+        /// Every Set-Cookie header, in order (`headers` keeps only one per name).
+        public let setCookies: [String]
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -60,11 +62,14 @@ public enum HTTPProbe {
         let statusParts = head[0].split(separator: " ")
         guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line \(head[0])") }
         var headers: [String: String] = [:]
+        var setCookies: [String] = []
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let name = line[..<colon].lowercased(), value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[name] = value
+            if name == "set-cookie" { setCookies.append(value) }
         }
-        return Answer(status: status, headers: headers, body: Array(received[split.upperBound...]))
+        return Answer(status: status, headers: headers, body: Array(received[split.upperBound...]), setCookies: setCookies)
     }
 
     /// `METHOD target HTTP/1.1` with Host and `Connection: close`, plus `extraHeaders` lines.

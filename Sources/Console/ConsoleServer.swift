@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import LedgerStore
+import Localization
+import Logging
+import MerkleLog
+import NIOCore
+
+/// `agritrace serve --console`: the cooperative's private console on its own listener (localhost
+/// by default), beside the public pages. It holds the signing key in memory and signs only in
+/// this process; no page or answer ever carries it.
+public enum ConsoleServer {
+    public struct Options: Sendable {
+        public var ledgerPath: String
+        public var accountsPath: String
+        /// Uploads and the grading jobs' files.
+        public var workDirectory: String
+        public var host: String
+        public var port: Int
+        public var signer: NoteSigner
+        /// Largest upload accepted (stated on the page before uploading).
+        public var maxUploadBytes: Int
+        /// Threads grading a job.
+        public var gradingThreads: Int
+
+        public init(ledgerPath: String, accountsPath: String, workDirectory: String, host: String = "127.0.0.1", port: Int = 8081,
+                    signer: NoteSigner, maxUploadBytes: Int = 256 << 20,
+                    gradingThreads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+            self.ledgerPath = ledgerPath
+            self.accountsPath = accountsPath
+            self.workDirectory = workDirectory
+            self.host = host
+            self.port = port
+            self.signer = signer
+            self.maxUploadBytes = maxUploadBytes
+            self.gradingThreads = gradingThreads
+        }
+    }
+
+    /// The uploads folder for a ledger: `coop.db` → `coop.console-work`, beside it.
+    public static func defaultWorkDirectory(forLedger ledger: String) -> String {
+        let url = URL(fileURLWithPath: ledger)
+        return url.deletingLastPathComponent().appendingPathComponent(url.deletingPathExtension().lastPathComponent + ".console-work").path
+    }
+
+    /// Opens the accounts, resumes unfinished grading jobs, and serves until SIGINT or SIGTERM.
+    public static func run(_ options: Options, onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let site = try ConsoleSite(options: options)
+        site.jobs.resumeUnfinished()
+        var logger = Logger(label: "agritrace.console")
+        logger.logLevel = .warning
+        let app = Application(
+            responder: ConsoleResponder(site: site),
+            // Long enough for a large upload on a slow link; progress streams send every half second.
+            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agritrace-console"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
+            logger: logger)
+        try await app.runService()
+    }
+}
+
+/// Hands each request to `ConsoleSite`.
+struct ConsoleResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let site: ConsoleSite
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let incoming = ConsoleRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+            cookies: HTTPForms.cookies(request.headers[.cookie]), acceptLanguage: request.headers[.acceptLanguage],
+            contentType: request.headers[.contentType] ?? "",
+            contentLength: request.headers[.contentLength].flatMap { Int($0) },
+            csrfHeader: HTTPField.Name("X-CSRF-Token").flatMap { request.headers[$0] },
+            origin: request.headers[.origin], body: request.body)
+        let reply = await site.reply(incoming)
+        var headers = HTTPFields()
+        headers[.contentType] = reply.contentType
+        headers[.cacheControl] = "no-store"
+        for (name, value) in reply.headers + ConsoleSite.securityHeaders {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        switch reply.body {
+        case .bytes(let bytes):
+            return Response(status: .init(code: reply.status), headers: headers,
+                            body: bytes.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .stream(let events):
+            return Response(status: .init(code: reply.status), headers: headers, body: ResponseBody(asyncSequence: events))
+        }
+    }
+}
+
+/// One request, as the console's routing sees it.
+struct ConsoleRequest: Sendable {
+    var method: String
+    var path: String
+    var query: String
+    var cookies: [String: String]
+    var acceptLanguage: String?
+    var contentType: String
+    var contentLength: Int?
+    var csrfHeader: String?
+    var origin: String?
+    var body: RequestBody
+
+    /// The form fields of a url-encoded body (at most 64 KiB: no console form needs more).
+    func form() async throws -> [String: [String]] {
+        guard contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") else { return [:] }
+        let buffer = try await body.collect(upTo: 64 << 10)
+        return HTTPForms.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+}
+
+/// One answer.
+struct ConsoleReply: Sendable {
+    enum Body: Sendable {
+        case bytes([UInt8])
+        /// Server-sent events, sent as they come until the stream ends.
+        case stream(AsyncThrowingStream<ByteBuffer, any Error>)
+    }
+
+    var status: Int
+    var contentType: String
+    var body: Body
+    var headers: [(String, String)] = []
+
+    static func html(_ status: Int, _ page: String) -> ConsoleReply {
+        ConsoleReply(status: status, contentType: "text/html; charset=utf-8", body: .bytes(Array(page.utf8)),
+                     headers: [("Content-Security-Policy", ConsolePage.policy)])
+    }
+
+    static func redirect(_ location: String, cookies: [String] = []) -> ConsoleReply {
+        ConsoleReply(status: 303, contentType: "text/plain; charset=utf-8", body: .bytes([]),
+                     headers: [("Location", location)] + cookies.map { ("Set-Cookie", $0) })
+    }
+
+    static func json(_ status: Int, _ object: [String: Any]) -> ConsoleReply {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return ConsoleReply(status: status, contentType: "application/json", body: .bytes(Array(data)))
+    }
+}

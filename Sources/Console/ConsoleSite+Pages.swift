@@ -1,0 +1,344 @@
+import Foundation
+import Grading
+import Hummingbird
+import Imaging
+import LedgerStore
+import Localization
+import NIOCore
+import Provenance
+import Traceability
+
+extension ConsoleSite {
+    /// Lots shown on the main page, newest first.
+    static let lotsShown = 200
+
+    // MARK: - Main page: upload, jobs, lots
+
+    func dashboard(page: ConsolePage, notice: (ok: Bool, html: String)?) throws -> ConsoleReply {
+        let localizer = page.localizer
+        var body = ""
+        if let notice { body += "<section class=\"\(notice.ok ? "ok" : "error")\" role=\"status\"><p>\(notice.html)</p></section>" }
+        let limit = Self.sizeText(options.maxUploadBytes)
+        body += """
+            <section><h2>\(page.t(ConsoleText.uploadTitle))</h2>
+            <p class="note">\(page.t(ConsoleText.uploadHelp(size: .text(limit))))</p>
+            <form id="upload" method="post" action="/console/uploads" data-csrf="\(page.h(page.csrf ?? ""))" data-max="\(options.maxUploadBytes)"
+             data-too-large="\(page.t(ConsoleText.uploadTooLarge(size: .text(limit))))">
+            <label for="file">\(page.t(ConsoleText.uploadFile))</label>
+            <input type="file" id="file" name="file" accept=".zip,application/zip" required>
+            <label class="check"><input type="checkbox" name="register_origins" value="1"> \(page.t(ConsoleText.registerOrigins))</label>
+            <p><button type="submit">\(page.t(ConsoleText.uploadButton))</button></p>
+            <p id="upload-status" role="status" aria-live="polite"></p>
+            <noscript><p>\(page.t(ConsoleText.needsScript))</p></noscript>
+            </form></section>
+            """
+        let recent = try jobs.recent(limit: 10)
+        body += "<section><h2>\(page.t(ConsoleText.jobsTitle))</h2>"
+        if recent.isEmpty {
+            body += "<p>\(page.t(ConsoleText.noJobs))</p>"
+        } else {
+            body += "<ul>" + recent.map { job in
+                "<li><a href=\"/console/jobs/\(job.id)\">\(page.h(job.uploadName))</a> · \(page.h(job.user)) · \(page.h(stateText(job, localizer: localizer)))</li>"
+            }.joined() + "</ul>"
+        }
+        body += "</section>"
+
+        let snapshot = try snapshot()
+        let states = snapshot.lotStates().suffix(Self.lotsShown).reversed()
+        body += "<section><h2>\(page.t(ConsoleText.lotsTitle))</h2>"
+        if states.isEmpty {
+            body += "<p>\(page.t(ConsoleText.noLots))</p>"
+        } else {
+            body += """
+                <form method="post" action="/console/labels">\(page.csrfField)
+                <div class="scroll"><table><thead><tr><th></th><th>\(page.t(ConsoleText.lot))</th><th>\(page.t(ConsoleText.farm))</th>
+                <th>\(page.t(ConsoleText.harvest))</th><th>\(page.t(ConsoleText.grade))</th><th>\(page.t(ConsoleText.recordedBy))</th></tr></thead><tbody>
+                """
+            for (index, item) in states.enumerated() {
+                guard case .success(let state) = item.state else { continue }
+                let id = "lot-\(index)"
+                let grade: String
+                if state.isHeld {
+                    var text = "<span class=\"held\">\(page.t(ConsoleText.held))</span>"
+                    if page.user.map({ $0.role >= .reviewer }) == true {
+                        text += " <a href=\"/console/review?lot=\(page.h(Identifiers.percentEncoded(state.lot.lotCode)))\">\(page.t(ConsoleText.review))</a>"
+                    }
+                    grade = text
+                } else {
+                    grade = state.currentGrade.map { page.h($0) } ?? page.t(ConsoleText.notGraded)
+                }
+                let by = (state.latestGrading?.entry ?? state.lotEntry).body
+                body += """
+                    <tr><td><input type="checkbox" id="\(id)" name="lot" value="\(page.h(state.lot.lotCode))"></td>
+                    <td><label class="check" for="\(id)">\(page.h(state.lot.lotCode))</label></td>
+                    <td>\(page.h(state.origin.farmName ?? state.lot.farmID))</td><td>\(page.h(localizer.day(state.lot.harvestDate)))</td>
+                    <td>\(grade)</td><td>\(page.h(Attribution.recordedBy(by) ?? "—"))</td></tr>
+                    """
+            }
+            body += """
+                </tbody></table></div>
+                <label for="stock">\(page.t(ConsoleText.labelSize))</label>
+                <select id="stock" name="stock">\(LabelStock.allCases.map { "<option value=\"\($0.rawValue)\">\($0.millimetres.width)×\($0.millimetres.height) mm</option>" }.joined())</select>
+                <p><button type="submit">\(page.t(ConsoleText.labelsButton))</button></p>
+                </form>
+                """
+        }
+        body += "</section>"
+        body += "<p><a href=\"/console/origins\">\(page.t(ConsoleText.originsTitle))</a></p>"
+        if page.user.map({ $0.role >= .admin }) == true {
+            body += """
+                <section><h2>\(page.t(ConsoleText.checkpointTitle))</h2><form method="post" action="/console/checkpoint">\(page.csrfField)
+                <button type="submit">\(page.t(ConsoleText.checkpointButton))</button></form></section>
+                """
+        }
+        return .html(200, page.render(title: localizer.render(ConsoleText.title), body))
+    }
+
+    static func sizeText(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
+    }
+
+    // MARK: - Uploads and jobs
+
+    /// Streams the body to the work folder, counting; more than the limit is refused with 413
+    /// and the partial file removed. Nothing is recorded until the job's grader has checked it all.
+    func upload(_ request: ConsoleRequest, query: [String: [String]], user: ConsoleUser, page: ConsolePage) async throws -> ConsoleReply {
+        let limit = options.maxUploadBytes
+        let tooLarge = page.localizer.render(ConsoleText.uploadTooLarge(size: .text(Self.sizeText(limit))))
+        if let declared = request.contentLength, declared > limit { return .json(413, ["error": tooLarge]) }
+        let id = Sessions.hash(Sessions.randomToken()).prefix(24).description
+        let file = jobs.directory.appendingPathComponent(id + ".zip")
+        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = try? FileHandle(forWritingTo: file) else {
+            return .json(500, ["error": "cannot write \(file.lastPathComponent) in the console's work folder"])
+        }
+        var received = 0
+        do {
+            defer { try? handle.close() }
+            for try await buffer in request.body {
+                received += buffer.readableBytes
+                if received > limit { throw UploadTooLarge() }
+                try handle.write(contentsOf: Data(buffer.readableBytesView))
+            }
+        } catch is UploadTooLarge {
+            try? FileManager.default.removeItem(at: file)
+            return .json(413, ["error": tooLarge])
+        }
+        guard received > 0 else {
+            try? FileManager.default.removeItem(at: file)
+            return .json(400, ["error": page.localizer.render(ConsoleText.uploadEmpty)])
+        }
+        // The name is only shown; the file on disk is named by the job id.
+        var name = query.first("name") ?? "upload.zip"
+        if Identifiers.textProblem(name) != nil || name.utf8.count > 200 { name = "upload.zip" }
+        try jobs.submit(id: id, user: user.name, uploadName: name, registerOrigins: query.first("register_origins") == "1")
+        return .json(202, ["job": id, "url": "/console/jobs/\(id)"])
+    }
+
+    private struct UploadTooLarge: Error {}
+
+    func stateText(_ job: GradingJobs.Job, localizer: Localizer) -> String {
+        switch job.state {
+        case .queued: return localizer.render(ConsoleText.stateQueued)
+        case .running:
+            if job.phase == "hashing" {
+                return localizer.render(ConsoleText.stateHashing(done: .integer(job.done), total: .integer(job.total)))
+            }
+            return localizer.render(ConsoleText.stateRunning(done: .integer(job.done), total: .integer(job.total)))
+        case .finished:
+            return localizer.render(ConsoleText.stateFinished(lots: job.report["recorded"] as? Int ?? 0,
+                                                              held: .integer(job.report["held"] as? Int ?? 0),
+                                                              already: .integer(job.report["already"] as? Int ?? 0)))
+        case .refused: return localizer.render(ConsoleText.stateRefused)
+        case .failed:
+            let reason = (job.report[localizer.language.rawValue] as? [String])?.joined(separator: "; ") ?? ""
+            return localizer.render(ConsoleText.stateFailed(reason: .text(reason)))
+        }
+    }
+
+    func jobPage(id: String, page: ConsolePage) throws -> ConsoleReply {
+        guard let job = try jobs.job(id) else { return notFound(page.localizer) }
+        let localizer = page.localizer
+        var body = "<p class=\"note\">\(page.t(ConsoleText.jobBy(name: .text(job.user), time: .timestamp(Self.iso(job.createdAt)))))</p>"
+        body += """
+            <section id="job" data-live="\(job.state.isFinal ? "0" : "1")" data-events="/console/jobs/\(id)/events" class="\(job.state == .refused || job.state == .failed ? "error" : job.state == .finished ? "ok" : "")">
+            <p class="state" role="status" aria-live="polite">\(page.h(stateText(job, localizer: localizer)))</p>
+            """
+        if !job.state.isFinal { body += "<progress max=\"\(max(job.total, 1))\" value=\"\(job.done)\"></progress>" }
+        if job.state == .refused, let problems = job.report[localizer.language.rawValue] as? [String] {
+            body += "<ul>" + problems.map { "<li>\(page.h($0))</li>" }.joined() + "</ul>"
+        }
+        body += "</section><p><a href=\"/console/\">\(page.t(ConsoleText.back))</a></p>"
+        return .html(200, page.render(title: localizer.render(ConsoleText.jobTitle(upload: .text(job.uploadName))), body))
+    }
+
+    /// Server-sent events: the job's state every half second until it ends. A reloaded page
+    /// opens a new stream and picks up from the job's current state.
+    func events(jobID: String, localizer: Localizer) throws -> ConsoleReply {
+        guard try jobs.job(jobID) != nil else { return notFound(localizer) }
+        let jobs = self.jobs
+        let describe: @Sendable (GradingJobs.Job) -> String = { [self] job in
+            let data = (try? JSONSerialization.data(withJSONObject: [
+                "state": job.state.rawValue, "done": job.done, "total": job.total, "final": job.state.isFinal,
+                "text": stateText(job, localizer: localizer),
+            ] as [String: Any], options: [.sortedKeys])) ?? Data()
+            return "event: progress\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+        }
+        let events = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            let task = Task {
+                do {
+                    while let job = try jobs.job(jobID) {
+                        continuation.yield(ByteBuffer(string: describe(job)))
+                        if job.state.isFinal { break }
+                        try await Task.sleep(nanoseconds: 500_000_000)
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            // The browser went away (page closed or reloaded): stop polling; the job goes on.
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        return ConsoleReply(status: 200, contentType: "text/event-stream", body: .stream(events))
+    }
+
+    static func iso(_ seconds: Int) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
+    // MARK: - Review
+
+    func reviewPage(lotCode: String, page: ConsolePage, notice: (ok: Bool, html: String)?) throws -> ConsoleReply {
+        guard let user = page.user, user.role >= .reviewer else { return forbidden(page, user: page.user!, needed: .reviewer) }
+        guard let state = try? snapshot().lotState(code: lotCode) else { return notFound(page.localizer) }
+        var body = ""
+        if let notice { body += "<section class=\"\(notice.ok ? "ok" : "error")\" role=\"status\"><p>\(notice.html)</p></section>" }
+        let suggested = state.current?.grading.lotGrade ?? ""
+        let grades = LotReview.grades(of: state)
+        body += """
+            <section><p>\(page.h(state.statusText(Presentation(localizer: page.localizer))))</p><p>\(page.t(ConsoleText.suggested(grade: .text(suggested))))</p>
+            <form method="post" action="/console/review">\(page.csrfField)
+            <input type="hidden" name="lot" value="\(page.h(state.lot.lotCode))">
+            <label class="check"><input type="radio" name="decision" value="accept" checked> \(page.t(ConsoleText.accept))</label>
+            <label class="check"><input type="radio" name="decision" value="grade"> \(page.t(ConsoleText.changeGrade))</label>
+            <label for="grade">\(page.t(ConsoleText.grade))</label>
+            <select id="grade" name="grade">\(grades.map { "<option>\(page.h($0))</option>" }.joined())</select>
+            <label for="reason">\(page.t(ConsoleText.reason))</label>
+            <input type="text" id="reason" name="reason" maxlength="500">
+            <p><button type="submit">\(page.t(ConsoleText.record))</button></p>
+            </form></section><p><a href="/console/">\(page.t(ConsoleText.back))</a></p>
+            """
+        return .html(200, page.render(title: page.localizer.render(ConsoleText.reviewTitle(lot: .text(state.lot.lotCode))), body))
+    }
+
+    /// The same signed correction as `agritrace review`, with the account as reviewer and `recorded_by`.
+    func review(form: [String: [String]], user: ConsoleUser, page: ConsolePage) throws -> ConsoleReply {
+        let lotCode = form.first("lot") ?? ""
+        let reason = form.first("reason").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        let decision: LotReview.Decision = form.first("decision") == "grade" ? .grade(form.first("grade") ?? "") : .accept
+        let notice: (ok: Bool, html: String) = try writing { ledger in
+            guard let state = try LedgerSnapshot(reading: ledger).lotState(code: lotCode) else {
+                return (false, page.t(ConsoleText.notFound))
+            }
+            do {
+                switch try LotReview.outcome(for: state, decision: decision, reason: reason, reviewer: user.name) {
+                case .alreadyDecided:
+                    return (true, page.t(ConsoleText.reviewNothing))
+                case .record(let correction):
+                    try ledger.append([.correction(correction)], signer: options.signer, recordedBy: user.name)
+                    let grade = correction.changes["lot_grade"]?.stringValue ?? ""
+                    return (true, page.t(ConsoleText.reviewRecorded(lot: .text(lotCode), grade: .text(grade))))
+                }
+            } catch let error as LotReviewError {
+                return (false, page.t(ConsoleText.reviewRefused(reason: .text(page.localizer.describe(error)))))
+            }
+        }
+        if notice.ok { return try dashboard(page: page, notice: notice) }
+        var reply = try reviewPage(lotCode: lotCode, page: page, notice: notice)
+        reply.status = 400
+        return reply
+    }
+
+    // MARK: - Labels
+
+    /// One PNG sheet: the chosen lots' labels one under another, 4 mm apart, at 300 dpi.
+    func labels(form: [String: [String]], page: ConsolePage) throws -> ConsoleReply {
+        let codes = form["lot"] ?? []
+        guard !codes.isEmpty, codes.count <= 100 else {
+            return try dashboard(page: page, notice: (false, page.t(ConsoleText.noLotsChosen)))
+        }
+        let stock = LabelStock(rawValue: form.first("stock") ?? "") ?? .large
+        let words = LabelWords(localizer: page.localizer)
+        let rendered = try writing { ledger in
+            try codes.map { try LabelPackage.make(lotCode: $0, ledger: ledger, signer: options.signer, stock: stock, words: words).label.image }
+        }
+        let gap = LabelStock.pixels(millimetres: 4)
+        let width = rendered.map(\.width).max() ?? 1
+        let height = rendered.reduce(0) { $0 + $1.height } + gap * (rendered.count - 1)
+        var sheet = RGBImage(width: width, height: height, pixels: [UInt8](repeating: 255, count: width * height * 3))
+        var top = 0
+        for label in rendered {
+            for row in 0..<label.height {
+                let from = row * label.width * 3, to = ((top + row) * width) * 3
+                sheet.pixels.replaceSubrange(to..<(to + label.width * 3), with: label.pixels[from..<(from + label.width * 3)])
+            }
+            top += label.height + gap
+        }
+        return ConsoleReply(status: 200, contentType: "image/png", body: .bytes(try PNGEncoder.encode(sheet)),
+                            headers: [("Content-Disposition", "inline; filename=\"labels-\(stock.rawValue).png\"")])
+    }
+
+    // MARK: - Origins
+
+    func originsPage(page: ConsolePage, notice: (ok: Bool, html: String)?) throws -> ConsoleReply {
+        var body = ""
+        if let notice { body += "<section class=\"\(notice.ok ? "ok" : "error")\" role=\"status\"><p>\(notice.html)</p></section>" }
+        body += """
+            <section><form method="post" action="/console/origins">\(page.csrfField)
+            <label for="origin_code">\(page.t(ConsoleText.originCode))</label><input type="text" id="origin_code" name="origin_code" required>
+            <label for="farm_id">\(page.t(ConsoleText.farmID))</label><input type="text" id="farm_id" name="farm_id" required>
+            <label for="farm_name">\(page.t(ConsoleText.farmName))</label><input type="text" id="farm_name" name="farm_name">
+            <label for="crop">\(page.t(ConsoleText.crop))</label><input type="text" id="crop" name="crop" required>
+            <label for="province">\(page.t(ConsoleText.province))</label><input type="text" id="province" name="province">
+            <p><button type="submit">\(page.t(ConsoleText.registerOrigin))</button></p>
+            </form></section>
+            """
+        let origins = try snapshot().origins
+        body += """
+            <section><div class="scroll"><table><thead><tr><th>\(page.t(ConsoleText.originCode))</th><th>\(page.t(ConsoleText.farm))</th>
+            <th>\(page.t(ConsoleText.crop))</th><th>\(page.t(ConsoleText.province))</th><th>\(page.t(ConsoleText.recordedBy))</th></tr></thead><tbody>
+            """
+        for origin in origins.reversed() {
+            let record = origin.record
+            body += "<tr><td>\(page.h(record.originCode))</td><td>\(page.h([record.farmName, record.farmID].compactMap { $0 }.joined(separator: " · ")))</td>"
+                + "<td>\(page.h(record.crop))</td><td>\(page.h(record.province ?? ""))</td><td>\(page.h(Attribution.recordedBy(origin.entry.body) ?? "—"))</td></tr>"
+        }
+        body += "</tbody></table></div></section><p><a href=\"/console/\">\(page.t(ConsoleText.back))</a></p>"
+        return .html(200, page.render(title: page.localizer.render(ConsoleText.originsTitle), body))
+    }
+
+    func registerOrigin(form: [String: [String]], user: ConsoleUser, page: ConsolePage) throws -> ConsoleReply {
+        func field(_ name: String) -> String? {
+            form.first(name).map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let origin = OriginRecord(originCode: field("origin_code") ?? "", farmID: field("farm_id") ?? "", farmName: field("farm_name"),
+                                  province: field("province"), crop: field("crop") ?? "")
+        do {
+            // The entry rules (code syntax, registered once) decide, before anything is signed.
+            _ = try ProvenanceRecord(ProvenanceRecord.origin(origin).body)
+            try writing { ledger in _ = try ledger.append([.origin(origin)], signer: options.signer, recordedBy: user.name) }
+        } catch let error as EntryError {
+            var reply = try originsPage(page: page, notice: (false, page.t(ConsoleText.originRefused(reason: .text(page.localizer.describe(error))))))
+            reply.status = 400
+            return reply
+        } catch let error as LedgerError {
+            var reply = try originsPage(page: page, notice: (false, page.t(ConsoleText.originRefused(reason: .text(page.localizer.describe(error))))))
+            reply.status = 400
+            return reply
+        }
+        return try originsPage(page: page, notice: (true, page.t(ConsoleText.originRecorded(code: .text(origin.originCode)))))
+    }
+}

@@ -1,0 +1,85 @@
+import Localization
+
+/// Every text of the console's pages, in one place so the catalogue (vi.po) is easy to keep whole.
+/// Context "console" keeps short words apart from the same English words elsewhere.
+enum ConsoleText {
+    static let title = Message("Cooperative console", context: "console")
+    static let signInTitle = Message("Sign in to the cooperative console", context: "console")
+    static let userName = Message("User name", context: "console")
+    static let password = Message("Password", context: "console")
+    static let signIn = Message("Sign in", context: "console")
+    static let signOut = Message("Sign out", context: "console")
+    static let refused = Message("Wrong user name or password.", context: "console")
+    static func locked(minutes: MessageArgument) -> Message { Message("Too many failed attempts: this account is locked for {minutes} minutes.", context: "console", ["minutes": minutes]) }
+    static let csrfMissing = Message("This form has expired or did not come from this console. Reload the page and try again.", context: "console")
+    static func notAllowed(role: MessageArgument, needed: MessageArgument) -> Message { Message("Your role ({role}) may not do this; ask a {needed}.", context: "console", ["role": role, "needed": needed]) }
+    static let notFound = Message("No such page.", context: "console")
+    static func signedInAs(name: MessageArgument, role: MessageArgument) -> Message { Message("Signed in as {name} ({role})", context: "console", ["name": name, "role": role]) }
+    static let roleClerk = Message("clerk", context: "console role")
+    static let roleReviewer = Message("reviewer", context: "console role")
+    static let roleAdmin = Message("admin", context: "console role")
+
+    static let uploadTitle = Message("Upload photos to grade", context: "console")
+    static func uploadHelp(size: MessageArgument) -> Message { Message("A .zip file holding manifest.csv and the photos it lists, at most {size}. Grading continues on the server if you close this page.", context: "console", ["size": size]) }
+    static let uploadFile = Message("Upload file (.zip)", context: "console")
+    static let registerOrigins = Message("Register origin codes that are new, from the manifest", context: "console")
+    static let uploadButton = Message("Upload and grade", context: "console")
+    static func uploadTooLarge(size: MessageArgument) -> Message { Message("The upload is larger than the limit of {size}; nothing was recorded.", context: "console", ["size": size]) }
+    static let uploadEmpty = Message("The upload is empty.", context: "console")
+    static let needsScript = Message("Uploading needs JavaScript in this browser.", context: "console")
+
+    static let jobsTitle = Message("Grading jobs", context: "console")
+    static func jobTitle(upload: MessageArgument) -> Message { Message("Grading {upload}", context: "console", ["upload": upload]) }
+    static func jobBy(name: MessageArgument, time: MessageArgument) -> Message { Message("Started by {name} at {time}", context: "console", ["name": name, "time": time]) }
+    static let stateQueued = Message("Waiting for the grader", context: "console")
+    static func stateRunning(done: MessageArgument, total: MessageArgument) -> Message { Message("Grading: {done} of {total} photos", context: "console", ["done": done, "total": total]) }
+    static func stateHashing(done: MessageArgument, total: MessageArgument) -> Message { Message("Checking photos already recorded: {done} of {total}", context: "console", ["done": done, "total": total]) }
+    static func stateFinished(lots: Int, held: MessageArgument, already: MessageArgument) -> Message {
+        Message("Finished: {n} lot recorded, {held} held for review, {already} already recorded earlier.",
+                plural: "Finished: {n} lots recorded, {held} held for review, {already} already recorded earlier.",
+                count: lots, context: "console", ["held": held, "already": already])
+    }
+    static let stateRefused = Message("Nothing was recorded: the upload has these problems. Correct them all and upload again.", context: "console")
+    static func stateFailed(reason: MessageArgument) -> Message { Message("Grading stopped: {reason}", context: "console", ["reason": reason]) }
+    static let noJobs = Message("No uploads yet.", context: "console")
+
+    static let lotsTitle = Message("Lots", context: "console")
+    static let noLots = Message("No lots recorded yet.", context: "console")
+    static let lot = Message("Lot", context: "console")
+    static let farm = Message("Farm", context: "console")
+    static let harvest = Message("Harvest", context: "console")
+    static let grade = Message("Grade", context: "console")
+    static let held = Message("Held for review", context: "console")
+    static let notGraded = Message("Not graded", context: "console")
+    static let recordedBy = Message("Recorded by", context: "console")
+    static let review = Message("Review", context: "console")
+    static let labelsButton = Message("Print labels for the chosen lots", context: "console")
+    static let labelSize = Message("Label stock", context: "console")
+    static let noLotsChosen = Message("Choose at least one lot.", context: "console")
+
+    static func reviewTitle(lot: MessageArgument) -> Message { Message("Review lot {lot}", context: "console", ["lot": lot]) }
+    static func suggested(grade: MessageArgument) -> Message { Message("Suggested grade: {grade}", context: "console", ["grade": grade]) }
+    static let accept = Message("Accept the suggested grade", context: "console")
+    static let changeGrade = Message("Change the grade to", context: "console")
+    static let reason = Message("Reason", context: "console")
+    static let record = Message("Record decision", context: "console")
+    static func reviewRecorded(lot: MessageArgument, grade: MessageArgument) -> Message { Message("Recorded: lot {lot} now stands at {grade}.", context: "console", ["lot": lot, "grade": grade]) }
+    static let reviewNothing = Message("Nothing recorded: the lot already stands so.", context: "console")
+    static func reviewRefused(reason: MessageArgument) -> Message { Message("Not recorded: {reason}", context: "console", ["reason": reason]) }
+
+    static let originsTitle = Message("Origin codes", context: "console")
+    static let originCode = Message("Origin code", context: "console")
+    static let farmID = Message("Farm id", context: "console")
+    static let farmName = Message("Farm name", context: "console")
+    static let crop = Message("Crop", context: "console")
+    static let province = Message("Province", context: "console")
+    static let registerOrigin = Message("Register origin code", context: "console")
+    static func originRecorded(code: MessageArgument) -> Message { Message("Registered origin code {code}.", context: "console", ["code": code]) }
+    static func originRefused(reason: MessageArgument) -> Message { Message("Not registered: {reason}", context: "console", ["reason": reason]) }
+
+    static let checkpointTitle = Message("Checkpoint", context: "console")
+    static let checkpointButton = Message("Sign a checkpoint of the ledger now", context: "console")
+    static func checkpointSigned(size: MessageArgument) -> Message { Message("Signed a checkpoint of {size} entries.", context: "console", ["size": size]) }
+    static let back = Message("Back to the console", context: "console")
+    static let language = Message("Tiếng Việt", context: "console other language")
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Grading
+import LedgerStore
+import Localization
+import MerkleLog
+import Provenance
+
+/// Grading started from the console, run by the server whatever the browser does. Each upload is
+/// saved to the work folder and becomes a job row (in the console database) before grading starts;
+/// jobs run one after another on one worker. A job still queued or running when the server stops
+/// is run again at the next start: the grader's idempotency key (lot code + upload digest) makes
+/// the lots recorded before the stop count as already recorded, so every lot is recorded once.
+final class GradingJobs: @unchecked Sendable {
+    enum State: String, Sendable {
+        case queued, running, finished, refused, failed
+        var isFinal: Bool { self == .finished || self == .refused || self == .failed }
+    }
+
+    struct Job {
+        let id: String
+        let user: String
+        let uploadName: String
+        let createdAt: Int
+        var state: State
+        var registerOrigins: Bool
+        /// Live progress (not stored: a restarted job starts counting again).
+        var phase = ""
+        var total = 0
+        var done = 0
+        /// For `finished`: counts; for `refused`: the problems in every language; for `failed`: the reason.
+        var report: [String: Any] = [:]
+
+        var uploadFile: String { id + ".zip" }
+    }
+
+    private let connection: SQLiteConnection
+    private let lock = NSLock()
+    private var live: [String: Job] = [:]
+    private let worker = DispatchQueue(label: "agritrace.console.grading")
+    let directory: URL
+    private let ledgerPath: String
+    private let signer: NoteSigner
+    private let threads: Int
+    private let localizers: [Language: Localizer]
+
+    init(databasePath: String, directory: String, ledgerPath: String, signer: NoteSigner, threads: Int,
+         localizers: [Language: Localizer]) throws {
+        self.directory = URL(fileURLWithPath: directory)
+        self.ledgerPath = ledgerPath
+        self.signer = signer
+        self.threads = threads
+        self.localizers = localizers
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        connection = try SQLiteConnection(path: databasePath, create: true)
+        try connection.execute("""
+            PRAGMA busy_timeout = 30000;
+            CREATE TABLE IF NOT EXISTS jobs (
+                id TEXT PRIMARY KEY NOT NULL,
+                user TEXT NOT NULL,
+                upload_name TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                register_origins INTEGER NOT NULL,
+                report TEXT NOT NULL DEFAULT '{}'
+            ) STRICT;
+            """)
+    }
+
+    /// Records the job (its upload is already saved as `id.zip`) and queues it.
+    func submit(id: String, user: String, uploadName: String, registerOrigins: Bool) throws {
+        let job = Job(id: id, user: user, uploadName: uploadName, createdAt: Int(Date().timeIntervalSince1970),
+                      state: .queued, registerOrigins: registerOrigins)
+        try locked {
+            try connection.statement("INSERT INTO jobs (id, user, upload_name, created_at, state, register_origins) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(.text(id), .text(user), .text(uploadName), .integer(job.createdAt), .text(State.queued.rawValue),
+                      .integer(registerOrigins ? 1 : 0)).run()
+            live[id] = job
+        }
+        worker.async { self.run(id) }
+    }
+
+    /// Queues again every job that a stopped server left queued or running.
+    func resumeUnfinished() {
+        let unfinished = ((try? recent(limit: 1000)) ?? []).filter { !$0.state.isFinal }.map(\.id).reversed()
+        for id in unfinished { worker.async { self.run(id) } }
+    }
+
+    func job(_ id: String) throws -> Job? {
+        try locked {
+            if let job = live[id] { return job }
+            let statement = try connection.statement("SELECT id, user, upload_name, created_at, state, register_origins, report FROM jobs WHERE id = ?")
+            try statement.bind(.text(id))
+            defer { statement.reset() }
+            return try statement.step() ? try Self.read(statement) : nil
+        }
+    }
+
+    /// The newest jobs first.
+    func recent(limit: Int) throws -> [Job] {
+        try locked {
+            let statement = try connection.statement("SELECT id, user, upload_name, created_at, state, register_origins, report FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?")
+            try statement.bind(.integer(limit))
+            defer { statement.reset() }
+            var jobs: [Job] = []
+            while try statement.step() {
+                let stored = try Self.read(statement)
+                jobs.append(live[stored.id] ?? stored)
+            }
+            return jobs
+        }
+    }
+
+    private static func read(_ statement: SQLiteStatement) throws -> Job {
+        let reportText = try statement.checkedText(6, "jobs.report")
+        let report = (try? JSONSerialization.jsonObject(with: Data(reportText.utf8))) as? [String: Any] ?? [:]
+        return Job(id: try statement.checkedText(0, "jobs.id"), user: try statement.checkedText(1, "jobs.user"),
+                   uploadName: try statement.checkedText(2, "jobs.upload_name"),
+                   createdAt: try statement.checkedInt(3, "jobs.created_at", in: 0...Int(Int64.max)),
+                   state: State(rawValue: try statement.checkedText(4, "jobs.state")) ?? .failed,
+                   registerOrigins: try statement.checkedInt(5, "jobs.register_origins", in: 0...1) == 1, report: report)
+    }
+
+    private func store(_ job: Job) {
+        let data = (try? JSONSerialization.data(withJSONObject: job.report, options: [.sortedKeys])) ?? Data("{}".utf8)
+        try? locked {
+            try connection.statement("UPDATE jobs SET state = ?, report = ? WHERE id = ?")
+                .bind(.text(job.state.rawValue), .text(String(decoding: data, as: UTF8.self)), .text(job.id)).run()
+            if job.state.isFinal { live[job.id] = nil } else { live[job.id] = job }
+        }
+    }
+
+    fileprivate func update(_ id: String, _ change: (inout Job) -> Void) {
+        lock.lock()
+        if var job = live[id] { change(&job); live[id] = job }
+        lock.unlock()
+    }
+
+    /// Grades one job to the end on the worker (never on a request's task).
+    private func run(_ id: String) {
+        guard var job = try? self.job(id), !job.state.isFinal else { return }
+        job.state = .running
+        store(job)
+        let file = directory.appendingPathComponent(job.uploadFile)
+        do {
+            let ledger = try Ledger(provenanceAt: ledgerPath)
+            let grader = BatchGrader(classifier: try Self.classifier(), policy: try GradingPolicy.bundledDefault(),
+                                     ledger: LedgerGradingStore(ledger: ledger, signer: signer, recordedBy: job.user),
+                                     options: .init(jobs: threads, registerOrigins: job.registerOrigins))
+            let summary = try grader.grade(try Upload(url: file), observer: Progress(jobs: self, id: id))
+            let recorded = summary.lots.filter { $0.status == .recorded }
+            job.report = ["recorded": recorded.count, "held": summary.lots.filter(\.held).count,
+                          "already": summary.lots.count - recorded.count, "lots": summary.lots.map(\.lot)]
+            job.state = .finished
+        } catch let error as UploadValidationError {
+            var report: [String: Any] = [:]
+            for (language, localizer) in localizers {
+                report[language.rawValue] = UploadProblem.inReportOrder(error.problems).map { $0.rendered(by: localizer) }
+            }
+            job.report = report
+            job.state = .refused
+        } catch let error as LocalizableError {
+            job.report = Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, [$0.value.render(error.message)]) })
+            job.state = .failed
+        } catch {
+            job.report = Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, ["\(error)"]) })
+            job.state = .failed
+        }
+        store(job)
+    }
+
+    /// The bundled model, loaded once for all jobs.
+    private static let loadedClassifier = Result { try ModelPhotoClassifier.bundledDefault() }
+    private static func classifier() throws -> ModelPhotoClassifier { try loadedClassifier.get() }
+
+    private func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Copies the grader's progress into the live job, for the progress stream.
+    private final class Progress: GradingObserver {
+        let jobs: GradingJobs
+        let id: String
+        init(jobs: GradingJobs, id: String) { self.jobs = jobs; self.id = id }
+        func begin(phase: String, total: Int) { jobs.update(id) { $0.phase = phase; $0.total = total; $0.done = 0 } }
+        func progress(done: Int) { jobs.update(id) { $0.done = done } }
+        func record(_ result: PhotoResult) {}
+        func end(phase: String) {}
+    }
+}

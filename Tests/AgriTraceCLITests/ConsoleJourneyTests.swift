@@ -1,0 +1,210 @@
+import Foundation
+import Imaging
+import LedgerStore
+import Provenance
+import Testing
+import TestSupport
+
+/// The console (`serve --console`) end to end, over HTTP against the real binary.
+///
+/// Security test list (each refusal is checked below):
+/// - authentication: wrong password and unknown user refused alike (401); sign-in without its CSRF
+///   token refused (403); 5 failures lock the account, even against the right password (429);
+///   session cookie HttpOnly, Secure, SameSite=Strict; signed-out requests redirected (GET) or refused (POST);
+///   sign-out ends the session server-side.
+/// - authorisation: a clerk cannot review (403) or sign checkpoints (403); nothing is recorded.
+/// - CSRF: every POST without the session's token is refused (403) and records nothing.
+/// - uploads: over the stated limit refused (413) before grading, by declared length and by bytes sent;
+///   zip slip, absolute paths and links refused with the whole report, nothing recorded, nothing written outside.
+/// - paths: job ids are hex only; the console is not served on the public listener.
+/// - pages: Content-Security-Policy without external sources, framing forbidden.
+@Suite(.serialized) struct ConsoleJourneyTests {
+    static let password = "mật khẩu đủ dài 2026"
+
+    struct Site {
+        let workspace: GradeWorkspace
+        init(users: [(String, String)] = [("lan", "clerk"), ("minh", "reviewer"), ("hoa", "admin")]) throws {
+            workspace = try GradeWorkspace()
+            for (name, role) in users {
+                let added = try ConsoleAccounts.add(name, role: role, password: ConsoleJourneyTests.password, ledger: workspace.ledger)
+                #expect(added.status == 0, "\(added.stderr)")
+            }
+        }
+        func serve(_ extra: [String] = []) throws -> ConsoleProcess { try ConsoleProcess(ledger: workspace.ledger, key: workspace.key, extra: extra) }
+        func ledgerSize() throws -> Int { try workspace.openLedger().size() }
+    }
+
+    @Test func usersAddKeepsOnlyAHashAndRefusesBadInput() throws {
+        let site = try Site(users: [("lan", "clerk")])
+        defer { site.workspace.remove() }
+        let accounts = site.workspace.path("coop.console.db")
+        let stored = try Data(contentsOf: URL(fileURLWithPath: accounts))
+        #expect(stored.range(of: Data(Self.password.utf8)) == nil)
+        #expect(stored.range(of: Data("$2b$12$".utf8)) != nil)
+        #expect(try ConsoleAccounts.add("lan", role: "admin", password: Self.password, ledger: site.workspace.ledger).status == 2)
+        #expect(try ConsoleAccounts.add("Lan Anh", role: "clerk", password: Self.password, ledger: site.workspace.ledger).status == 2)
+        #expect(try ConsoleAccounts.add("anh", role: "owner", password: Self.password, ledger: site.workspace.ledger).status == 2)
+        #expect(try ConsoleAccounts.add("anh", role: "clerk", password: "short", ledger: site.workspace.ledger).status == 2)
+        #expect(try ConsoleAccounts.add("anh", role: "clerk", password: Self.password, ledger: site.workspace.path("missing.db")).status == 2)
+    }
+
+    @Test func theConsoleNeedsAKeyAndAnAccount() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let noKey = try AgriTraceBinary.run(["serve", "--ledger", workspace.ledger, "--console"])
+        #expect(noKey.status == 2 && noKey.stderr.contains("--key"), "\(noKey.stderr)")
+        let noAccounts = try AgriTraceBinary.run(["serve", "--ledger", workspace.ledger, "--key", workspace.key, "--console", "--listen", "127.0.0.1:0"])
+        #expect(noAccounts.status == 2 && noAccounts.stderr.contains("users add"), "\(noAccounts.stderr)")
+    }
+
+    @Test func signInRefusalsSessionCookieAndLockOut() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        var client = ConsoleClient(port: server.consolePort)
+        let signedOut = try client.get("/console/")
+        #expect(signedOut.status == 303 && signedOut.headers["location"] == "/console/login")
+        #expect(try client.post("/console/origins", [("origin_code", "X")], csrf: false).status == 403)
+
+        let page = try client.get("/console/login")
+        #expect(page.status == 200 && page.text.contains("autocomplete=\"current-password\""))
+        let policy = page.headers["content-security-policy"] ?? ""
+        #expect(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'") && !policy.contains("http"), "\(policy)")
+        #expect(try client.post("/console/login", [("name", "lan"), ("password", Self.password)], csrf: false).status == 403)
+        #expect(try client.post("/console/login", [("name", "lan"), ("password", "wrong password")]).status == 401)
+        #expect(try client.post("/console/login", [("name", "nobody"), ("password", Self.password)]).status == 401)
+
+        let signedIn = try client.signIn("lan", Self.password)
+        #expect(signedIn.status == 303)
+        let session = signedIn.setCookies.first { $0.hasPrefix("agritrace_console=") } ?? ""
+        #expect(session.contains("HttpOnly") && session.contains("Secure") && session.contains("SameSite=Strict"), "\(session)")
+        let home = try client.get("/console/")
+        #expect(home.status == 200 && home.text.contains("lan"), "\(home.status)")
+        #expect(try client.post("/console/logout", []).status == 303)
+        #expect(try client.get("/console/").status == 303)
+
+        // Lock-out: four failures plus one locks; the right password is then refused too.
+        var attacker = ConsoleClient(port: server.consolePort)
+        _ = try attacker.get("/console/login")
+        for _ in 1..<5 { #expect(try attacker.post("/console/login", [("name", "minh"), ("password", "guess")]).status == 401) }
+        let locked = try attacker.post("/console/login", [("name", "minh"), ("password", "guess")])
+        #expect(locked.status == 429 && locked.text.contains("15"), "\(locked.status)")
+        #expect(try attacker.post("/console/login", [("name", "minh"), ("password", Self.password)]).status == 429)
+        // The console is not on the public listener.
+        #expect(try HTTPProbe.request("GET", "/console/login", port: server.publicPort).status == 404)
+    }
+
+    @Test func csrfAndRolesGuardEveryActionAndEntriesNameTheAccount() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        var clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        let origin = [("origin_code", "VN-DTOR-0999"), ("farm_id", "F-LV-099"), ("farm_name", "Võ Thị <b>Sáu</b>"), ("crop", "xoài")]
+        let before = try site.ledgerSize()
+        #expect(try clerk.post("/console/origins", origin, csrf: false).status == 403)
+        var forged = clerk
+        forged.csrf = String(repeating: "A", count: 43)
+        #expect(try forged.post("/console/origins", origin).status == 403)
+        #expect(try clerk.post("/console/checkpoint", []).status == 403)
+        #expect(try clerk.post("/console/review", [("lot", "X"), ("decision", "accept")]).status == 403)
+        #expect(try site.ledgerSize() == before)
+
+        let registered = try clerk.post("/console/origins", origin)
+        #expect(registered.status == 200 && registered.text.contains("VN-DTOR-0999"))
+        #expect(registered.text.contains("Võ Thị &lt;b&gt;Sáu&lt;/b&gt;") && !registered.text.contains("<b>Sáu"))
+        let entry = try site.workspace.openLedger().entries(type: .origin).last!
+        #expect(Attribution.recordedBy(entry.body) == "lan")
+        let twice = try clerk.post("/console/origins", origin)
+        #expect(twice.status == 400 && twice.text.contains("already registered"), "\(twice.status)")
+
+        var admin = ConsoleClient(port: server.consolePort)
+        #expect(try admin.signIn("hoa", Self.password).status == 303)
+        let checkpoint = try admin.post("/console/checkpoint", [])
+        let stored = try site.workspace.openLedger().latestCheckpoint()
+        #expect(checkpoint.status == 200 && stored != nil)
+    }
+
+    @Test func anUploadIsGradedOnTheServerThenReviewedAndLabelled() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        var clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        #expect(try clerk.upload(Array(try FixtureFiles.data("uploads/good.zip")), name: "good.zip", csrf: false).status == 403)
+        let accepted = try clerk.upload(Array(try FixtureFiles.data("uploads/good.zip")), name: "good.zip")
+        #expect(accepted.status == 202, "\(accepted.text)")
+        let job = try #require((try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any])?["job"] as? String)
+        let end = try clerk.waitForJob(job)
+        #expect(end["state"] as? String == "finished", "\(end)")
+        let ledger = try site.workspace.openLedger()
+        let lots = try ledger.entries(type: .lot), gradings = try ledger.entries(type: .grading)
+        #expect(lots.count == 1 && gradings.count == 1)
+        #expect((lots + gradings + (try ledger.entries(type: .origin))).allSatisfy { Attribution.recordedBy($0.body) == "lan" })
+        let home = try clerk.get("/console/")
+        #expect(home.text.contains("DT-LV-261103-01"))
+
+        // A reviewer changes the grade with a reason: the same correction as `agritrace review`.
+        guard case .grading(let grading) = try gradings[0].record() else { Issue.record("not a grading"); return }
+        let other = try #require(grading.distribution.keys.sorted().first { $0 != grading.lotGrade })
+        var reviewer = ConsoleClient(port: server.consolePort)
+        #expect(try reviewer.signIn("minh", Self.password).status == 303)
+        #expect(try reviewer.get("/console/review?lot=DT-LV-261103-01").status == 200)
+        let decided = try reviewer.post("/console/review", [("lot", "DT-LV-261103-01"), ("decision", "grade"), ("grade", other),
+                                                            ("reason", "quả dập ở đáy thùng")])
+        #expect(decided.status == 200, "\(decided.text)")
+        let correction = try #require(try site.workspace.openLedger().entries(type: .correction).last)
+        guard case .correction(let record) = try correction.record() else { Issue.record("not a correction"); return }
+        #expect(record.reviewer == "minh" && record.changes["lot_grade"] == .string(other) && record.reason == "quả dập ở đáy thùng")
+        #expect(Attribution.recordedBy(correction.body) == "minh")
+        let verify = try AgriTraceBinary.run(["ledger", "verify", "--ledger", site.workspace.ledger])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        // Labels for the chosen lots: one PNG sheet at the stock's size.
+        let sheet = try clerk.post("/console/labels", [("lot", "DT-LV-261103-01"), ("stock", "50x30")])
+        #expect(sheet.status == 200 && sheet.headers["content-type"] == "image/png")
+        let image = try ImageDecoder.decode(data: Data(sheet.body), fileName: "labels.png")
+        #expect(image.width == 591 && image.height == 354, "\(image.width)x\(image.height)")
+    }
+
+    @Test func oversizedUploadsAndZipSlipAreRefusedAndNothingIsRecorded() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve(["--console-upload-limit", "1"])
+        defer { _ = server.stop() }
+        var clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        #expect(try clerk.get("/console/").text.contains("1 MiB"))
+        let before = try site.ledgerSize()
+        // Refused by its declared length, before a byte of the body is read.
+        let declared = Array(("POST /console/uploads?name=big.zip HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Content-Type: application/zip\r\nContent-Length: \((1 << 20) + 1)\r\nCookie: \(clerk.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))\r\n"
+            + "X-CSRF-Token: \(clerk.csrf ?? "")\r\n\r\n").utf8)
+        #expect(try HTTPProbe.exchange(declared, port: server.consolePort).status == 413)
+        // Without a declared length (chunked), the bytes are counted as they arrive and cut off at the limit.
+        let chunk = [UInt8](repeating: 0x50, count: 1 << 19)
+        var chunked = Array(("POST /console/uploads?name=big.zip HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Transfer-Encoding: chunked\r\nCookie: \(clerk.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))\r\n"
+            + "X-CSRF-Token: \(clerk.csrf ?? "")\r\n\r\n").utf8)
+        for _ in 0..<3 { chunked += Array("80000\r\n".utf8) + chunk + Array("\r\n".utf8) }
+        chunked += Array("0\r\n\r\n".utf8)
+        #expect(try HTTPProbe.exchange(chunked, port: server.consolePort).status == 413)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.workspace.path("coop.console-work")).filter { $0.hasSuffix(".zip") }.isEmpty)
+
+        let slip = try clerk.upload(Array(try FixtureFiles.data("uploads/zip-slip.zip")), name: "zip-slip.zip")
+        #expect(slip.status == 202)
+        let job = try #require((try JSONSerialization.jsonObject(with: Data(slip.body)) as? [String: Any])?["job"] as? String)
+        #expect(try clerk.waitForJob(job)["state"] as? String == "refused")
+        let english = try clerk.get("/console/jobs/\(job)?lang=en").text
+        #expect(english.contains("../../etc/cron.d/evil.jpg: path escapes the upload"), "\(english)")
+        #expect(english.contains("/tmp/absolute.jpg: absolute path") && english.contains("symbolic links are not allowed"))
+        let vietnamese = try clerk.get("/console/jobs/\(job)?lang=vi").text
+        #expect(vietnamese.contains("lang=\"vi\"") && vietnamese.contains("Chưa ghi gì") && vietnamese.contains("../../etc/cron.d/evil.jpg"))
+        #expect(try site.ledgerSize() == before)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/absolute.jpg"))
+        #expect(try clerk.get("/console/jobs/..%2f..%2fetc").status == 404)
+    }
+}
