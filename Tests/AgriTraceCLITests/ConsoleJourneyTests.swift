@@ -207,4 +207,79 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: "/tmp/absolute.jpg"))
         #expect(try clerk.get("/console/jobs/..%2f..%2fetc").status == 404)
     }
+
+    /// A zip of the sample upload (5 lots, 40 photos), optionally without some lots.
+    static func sampleZip(without lots: Set<String> = []) throws -> [UInt8] {
+        let folder = FixtureFiles.url("uploads/sample")
+        let manifest = try String(contentsOf: folder.appendingPathComponent("manifest.csv"), encoding: .utf8)
+        // Split by scalars: the manifest's lines end in CRLF, which Swift counts as one Character.
+        var lines = manifest.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+        let header = lines.removeFirst()
+        let kept = lines.filter { line in !line.isEmpty && !lots.contains(where: { line.contains(",\($0),") }) }
+        let files = Set(kept.map { String($0.prefix { $0 != "," }) })
+        var entries = [("manifest.csv", Array(([header] + kept).joined(separator: "\n").utf8) + [0x0a])]
+        for file in files.sorted() { entries.append((file, Array(try Data(contentsOf: folder.appendingPathComponent(file))))) }
+        return ZipWriter.zip(entries.map { (name: $0.0, bytes: $0.1) })
+    }
+
+    @Test func twoUploadsAtOnceAreBothRecordedAndAKilledGradeFinishesAfterRestartWithEveryLotOnce() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        var server = try site.serve()
+        var clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        let first = Array(try FixtureFiles.data("uploads/good.zip"))
+        let second = try Self.sampleZip(without: ["DT-LV-261103-01"])
+        // Two clerks' uploads at the same moment.
+        let answers = Answers()
+        let group = DispatchGroup()
+        for (bytes, name) in [(first, "good.zip"), (second, "sample.zip")] {
+            let client = clerk
+            group.enter()
+            DispatchQueue.global().async {
+                var copy = client
+                answers.add(Result { try copy.upload(bytes, name: name) })
+                group.leave()
+            }
+        }
+        group.wait()
+        let jobs = try answers.all.map { result -> String in
+            let answer = try result.get()
+            #expect(answer.status == 202, "\(answer.text)")
+            return try #require((try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["job"] as? String)
+        }
+        #expect(jobs.count == 2)
+
+        // Kill the server while the second job grades, then start it again.
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline, try site.workspace.openLedger().entries(type: .grading).count < 2 { usleep(100_000) }
+        for job in jobs {
+            let page = try clerk.get("/console/jobs/\(job)?lang=en").text
+            #expect(!page.contains("Nothing was recorded") && !page.contains("Grading stopped"), "\(page)")
+        }
+        server.kill9()
+        let gradedBeforeKill = try site.workspace.openLedger().entries(type: .grading).count
+        #expect(gradedBeforeKill < 5, "the kill came after grading had finished: nothing was interrupted")
+        server = try site.serve()
+        defer { _ = server.stop() }
+        clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        for job in jobs {
+            let state = try clerk.waitForJob(job)["state"] as? String
+            let page = try clerk.get("/console/jobs/\(job)?lang=en").text
+            #expect(state == "finished", "\(page)")
+        }
+
+        let ledger = try site.workspace.openLedger()
+        let codes = try ledger.entries(type: .lot).compactMap { try $0.record().lotCode }
+        #expect(codes.count == 5 && Set(codes).count == 5, "lots: \(codes) (graded before the kill: \(gradedBeforeKill))")
+        #expect(try ledger.entries(type: .grading).count == 5)
+        #expect(try ledger.verify().isIntact)
+    }
+
+    final class Answers: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var all: [Result<HTTPProbe.Answer, any Error>] = []
+        func add(_ result: Result<HTTPProbe.Answer, any Error>) { lock.lock(); all.append(result); lock.unlock() }
+    }
 }
