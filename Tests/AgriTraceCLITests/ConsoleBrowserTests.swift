@@ -1,0 +1,145 @@
+import Foundation
+import Imaging
+import LedgerStore
+import Provenance
+import Testing
+import TestSupport
+
+/// The console's journeys in headless Chromium (Debian's `chromium`), driven over the DevTools
+/// protocol: typing, clicking, choosing the upload file, following the live progress. Screenshots
+/// at phone (360 px) and desktop (1280 px) width are checked for their size; with
+/// AGRITRACE_SCREENSHOTS=DIR set they are kept there to be looked at.
+@Suite(.serialized) struct ConsoleBrowserTests {
+    static func keep(_ shot: URL, width: Int) throws {
+        let image = try ImageDecoder.decode(data: try Data(contentsOf: shot), fileName: shot.lastPathComponent)
+        #expect(image.width == width, "\(shot.lastPathComponent): \(image.width) px wide")
+        if let keep = ProcessInfo.processInfo.environment["AGRITRACE_SCREENSHOTS"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(atPath: keep + "/" + shot.lastPathComponent)
+            try FileManager.default.copyItem(atPath: shot.path, toPath: keep + "/" + shot.lastPathComponent)
+        }
+    }
+
+    static func signIn(_ browser: BrowserSession, base: String, _ name: String, language: String) throws {
+        try browser.navigate(base + "/console/login?lang=\(language)")
+        try browser.fill("#name", name)
+        try browser.fill("#password", ConsoleJourneyTests.password)
+        try browser.click("form[action='/console/login'] button")
+        try browser.waitUntil("location.pathname === '/console/'")
+    }
+
+    static func signOut(_ browser: BrowserSession) throws {
+        try browser.click("form[action='/console/logout'] button")
+        try browser.waitUntil("location.pathname === '/console/login'")
+    }
+
+    @Test(arguments: ["vi", "en"]) func theClerksDayAndTheReviewersDecision(language: String) throws {
+        let site = try ConsoleJourneyTests.Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let base = "http://127.0.0.1:\(server.consolePort)"
+        let shots = site.workspace.directory.url
+        let vietnamese = language == "vi"
+        for (width, height, mobile, kind) in [(1280, 900, false, "desktop"), (360, 740, true, "phone")] {
+            let browser = try BrowserSession(width: width, height: height, mobile: mobile, directory: shots)
+            func shot(_ name: String) throws {
+                let file = shots.appendingPathComponent("console-\(name)-\(language)-\(kind).png")
+                try browser.screenshot(to: file)
+                try Self.keep(file, width: width)
+            }
+            try browser.navigate(base + "/console/login?lang=\(language)")
+            #expect(try browser.evaluate("document.documentElement.lang") as? String == language)
+            try shot("login")
+            try Self.signIn(browser, base: base, "lan", language: language)
+            #expect(browser.text.contains(vietnamese ? "Tải ảnh lên để phân hạng" : "Upload photos to grade"))
+            try shot("home")
+            guard kind == "desktop" else { continue }
+
+            // Upload the sample zip and watch the progress to the end.
+            try browser.chooseFile("#file", path: FixtureFiles.url("uploads/good.zip").path)
+            try browser.click("input[name=register_origins]")
+            try browser.click("#upload button")
+            try browser.waitUntil("location.pathname.indexOf('/console/jobs/') === 0")
+            try browser.waitUntil("document.querySelector('#job').dataset.live === '0'", timeoutSeconds: 600)
+            #expect(browser.text.contains(vietnamese ? "Xong: đã ghi 1 lô" : "Finished: 1 lot recorded"), "\(browser.text)")
+            try shot("job")
+            try browser.navigate(base + "/console/")
+            #expect(browser.text.contains("DT-LV-261103-01"))
+            try shot("lots")
+
+            // Labels for the chosen lot: the sheet opens as a PNG.
+            try browser.click("input[name=lot]")
+            try browser.click("form[action='/console/labels'] button")
+            try browser.waitUntil("document.contentType === 'image/png'")
+            try browser.navigate(base + "/console/")
+            try Self.signOut(browser)
+
+            // The reviewer re-grades the lot with a reason.
+            try Self.signIn(browser, base: base, "minh", language: language)
+            try browser.navigate(base + "/console/review?lot=DT-LV-261103-01")
+            try shot("review")
+            try browser.click("input[value=grade]")
+            try browser.evaluate("(function(){var s=document.querySelector('#grade');s.selectedIndex=s.options.length-1;return true})()")
+            try browser.fill("#reason", vietnamese ? "quả dập ở đáy thùng" : "bruised fruit at the bottom")
+            try browser.click("form[action='/console/review'] button")
+            try browser.waitUntil("location.pathname === '/console/review' && document.querySelector('section.ok') !== null")
+            #expect(browser.text.contains(vietnamese ? "Đã ghi: lô DT-LV-261103-01" : "Recorded: lot DT-LV-261103-01"), "\(browser.text)")
+            try shot("reviewed")
+            try Self.signOut(browser)
+            #expect(browser.text.contains(vietnamese ? "Đăng nhập" : "Sign in"))
+        }
+        let corrections = try site.workspace.openLedger().entries(type: .correction)
+        #expect(corrections.count == 1 && corrections.allSatisfy { Attribution.recordedBy($0.body) == "minh" })
+    }
+
+    @Test func theRefusalsInTheBrowser() throws {
+        let site = try ConsoleJourneyTests.Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve(["--console-upload-limit", "1"])
+        defer { _ = server.stop() }
+        let base = "http://127.0.0.1:\(server.consolePort)"
+        let shots = site.workspace.directory.url
+        let browser = try BrowserSession(width: 1280, height: 900, mobile: false, directory: shots)
+
+        // Wrong password.
+        try browser.navigate(base + "/console/login?lang=en")
+        try browser.fill("#name", "lan")
+        try browser.fill("#password", "not the password")
+        try browser.click("form[action='/console/login'] button")
+        try browser.waitUntil("document.body.innerText.indexOf('Wrong user name or password.') >= 0")
+
+        // A form without its CSRF token (as a forged cross-site form would be).
+        try Self.signIn(browser, base: base, "lan", language: "en")
+        try browser.navigate(base + "/console/origins")
+        try browser.evaluate("document.querySelector(\"form[action='/console/origins'] input[name=csrf]\").remove()")
+        try browser.fill("#origin_code", "VN-DTOR-0999")
+        try browser.fill("#farm_id", "F-1")
+        try browser.fill("#crop", "xoài")
+        try browser.click("form[action='/console/origins'] button")
+        try browser.waitUntil("document.body.innerText.indexOf('did not come from this console') >= 0")
+
+        // A clerk opening the reviewer's page.
+        try browser.navigate(base + "/console/review?lot=DT-LV-261103-01")
+        #expect(browser.text.contains("may not do this"), "\(browser.text)")
+
+        // Over the stated limit: refused before sending.
+        try browser.navigate(base + "/console/")
+        let big = shots.appendingPathComponent("big.zip")
+        try Data(repeating: 0x50, count: (1 << 20) + 1).write(to: big)
+        try browser.chooseFile("#file", path: big.path)
+        try browser.click("#upload button")
+        try browser.waitUntil("document.querySelector('#upload-status').innerText.indexOf('larger than the limit of 1 MiB') >= 0")
+
+        // Zip slip: the whole report, nothing recorded.
+        try browser.chooseFile("#file", path: FixtureFiles.url("uploads/zip-slip.zip").path)
+        try browser.click("#upload button")
+        try browser.waitUntil("location.pathname.indexOf('/console/jobs/') === 0")
+        try browser.waitUntil("document.querySelector('#job').dataset.live === '0'", timeoutSeconds: 300)
+        #expect(browser.text.contains("../../etc/cron.d/evil.jpg: path escapes the upload"), "\(browser.text)")
+        let file = shots.appendingPathComponent("console-zip-slip-en-desktop.png")
+        try browser.screenshot(to: file)
+        try Self.keep(file, width: 1280)
+        #expect(try site.ledgerSize() == 1)
+    }
+}
