@@ -8,10 +8,8 @@ struct VerificationRun {
     private var failureCount = 0
 
     private(set) var treeSize = 0
-    private var expectedSeq = 0
-    private var prev = TreeHash.zero
-    private var lastTime: Int64 = .min
-    private var keys = KeyRing()
+    /// Seq contiguity, prev chain, timestamps, keys and domain rules: the checks every reader shares.
+    private var chain: EntryChain
     /// Leaf hashes by seq, for rules that pin earlier entries.
     private let leafHashes = LeafHashList()
     private var tree = MerkleAccumulator()
@@ -25,6 +23,7 @@ struct VerificationRun {
     init(trustedKeys: [NoteVerifier], rules: any EntryRules) {
         self.trustedKeys = trustedKeys
         self.rules = rules
+        chain = EntryChain(trustedKeys: trustedKeys, rules: rules)
     }
 
     mutating func fail(_ check: VerificationReport.Check, seq: Int?, _ message: String) {
@@ -45,12 +44,6 @@ struct VerificationRun {
                                   db: SQLiteConnection) -> NoteVerifier? {
         let seq = row.seq
         for problem in row.problems { fail(.storedColumns, seq: seq, problem) }
-        if seq != expectedSeq {
-            fail(.seqContiguity, seq: min(seq, expectedSeq),
-                 seq > expectedSeq ? "entries \(expectedSeq)..<\(seq) are missing" : "seq \(seq) repeats or goes back")
-        }
-        // Wrapping: a hostile seq of Int64.max must be reported, not trap (it already failed above).
-        expectedSeq = seq &+ 1
 
         // The tree is rebuilt from the stored bytes, so any change shows up in roots and nodes.
         let leaf = decoded.leafHash
@@ -61,68 +54,48 @@ struct VerificationRun {
             treeSize = tree.size
             if rootsWanted.contains(treeSize) { roots[treeSize] = tree.root }
             leafHashes.hashes.append(leaf)
-            prev = leaf
         }
 
         let stored = storedKeys.keys(of: seq)
-        for orphan in Set(stored.orphans).sorted() {
-            fail(.storedColumns, seq: orphan, "index keys are stored for seq \(orphan), which is not an entry")
-        }
+        // Seq contiguity is reported first for this entry (a gap explains what follows).
         let entry: LedgerEntry
         switch decoded.entry {
         case .failure(let error):
+            record(chain.skip(seq: seq, leafHash: leaf))
+            recordOrphans(stored.orphans)
             fail(.canonicalBytes, seq: seq, error.description)
             return nil
         case .success(let value):
             entry = value
         }
-        if entry.seq != seq { fail(.seqContiguity, seq: seq, "row \(seq) holds an entry that says seq \(entry.seq)") }
-        if entry.prev != prev { fail(.prevChain, seq: seq, "prev is \(entry.prev), but the previous entry's leaf hash is \(prev)") }
-        let body = entry.body
-        if row.type != body.type || row.recordedAt != entry.recordedAt {
+        let earlier = EarlierInVerify(db: db, leafHashes: leafHashes, seq: seq)
+        let (problems, verifier) = chain.admit(entry, seq: seq, leafHash: leaf, indexKeys: decoded.keys, earlier: earlier)
+        record(problems.filter { $0.check == .seqContiguity })
+        recordOrphans(stored.orphans)
+        record(problems.filter { $0.check != .seqContiguity })
+        if row.type != entry.body.type || row.recordedAt != entry.recordedAt {
             fail(.storedColumns, seq: seq, "stored type or recorded_at column differs from the entry")
         }
-        var computedKeys: [IndexKey]?
-        switch decoded.keys {
-        case .success(let keys):
-            computedKeys = keys
-            if stored.keys != keys {
-                fail(.storedColumns, seq: seq, "stored index keys [\(stored.keys.map(\.description).joined(separator: ", "))] differ from the entry's [\(keys.map(\.description).joined(separator: ", "))]")
-            }
-        case .failure(let error):
-            fail(.domainRules, seq: seq, error.description)
+        if case .success(let keys) = decoded.keys, stored.keys != keys {
+            fail(.storedColumns, seq: seq, "stored index keys [\(stored.keys.map(\.description).joined(separator: ", "))] differ from the entry's [\(keys.map(\.description).joined(separator: ", "))]")
         }
-        if let time = LedgerTime.parse(entry.recordedAt) {
-            if time < lastTime { fail(.timestamps, seq: seq, "recorded_at \(entry.recordedAt) is earlier than the previous entry's") }
-            lastTime = max(lastTime, time)
-        }
+        return verifier
+    }
 
-        // Entry 0's key must be one the inspector trusts, when they gave keys.
-        if seq == 0, !trustedKeys.isEmpty, let record = try? KeyRecord(body),
-           !trustedKeys.contains(where: { $0.vkey == record.vkey }) {
-            fail(.signerKey, seq: seq, "the ledger's first key \(record.vkey) is not among the trusted keys")
+    private mutating func recordOrphans(_ orphans: [Int]) {
+        for orphan in Set(orphans).sorted() {
+            fail(.storedColumns, seq: orphan, "index keys are stored for seq \(orphan), which is not an entry")
         }
-        let verifier = seq == 0 ? nil : keys.verifier(for: entry.signer)
-        if let reason = keys.admit(seq: seq, body: body, signer: entry.signer) {
-            fail(body.type == KeyRecord.entryType || verifier == nil ? .signerKey : .domainRules, seq: seq, reason)
-        }
-        if let computedKeys, body.type != KeyRecord.entryType {
-            do {
-                let earlier = EarlierInVerify(db: db, leafHashes: leafHashes, seq: seq)
-                if let reason = try rules.violation(of: body, seq: seq, keys: computedKeys, earlier: earlier) {
-                    fail(.domainRules, seq: seq, reason)
-                }
-            } catch {
-                fail(.domainRules, seq: seq, "checking the rules: \(error)")
-            }
-        }
-        return seq == 0 ? keys.verifier(for: entry.signer) : verifier
+    }
+
+    private mutating func record(_ problems: [EntryChain.Problem]) {
+        for problem in problems { fail(problem.check, seq: problem.seq, problem.message) }
     }
 
     /// Signatures, roots, pairwise consistency and equivocation of the stored checkpoints.
     mutating func checkCheckpoints(_ stored: [StoredCheckpoint], ledgerOrigin: String, db: SQLiteConnection) {
         checkpointsChecked = stored.count
-        let logKeys = trustedKeys.isEmpty ? keys.everAdded : trustedKeys
+        let logKeys = trustedKeys.isEmpty ? chain.keysEverAdded : trustedKeys
         var rootBySize = [Int: (id: Int, root: TreeHash)]()
         for item in stored {
             let checkpoint = item.checkpoint
@@ -167,7 +140,7 @@ struct VerificationRun {
     /// hashes to the current tree, checked).
     mutating func checkOutside(_ outside: [OutsideCheckpoint], ledgerOrigin: String, db: SQLiteConnection) {
         outsideCheckpointsChecked = outside.count
-        let logKeys = trustedKeys.isEmpty ? keys.everAdded : trustedKeys
+        let logKeys = trustedKeys.isEmpty ? chain.keysEverAdded : trustedKeys
         for item in outside {
             let checkpoint = item.checkpoint
             let subject = "\(item.source) (size \(checkpoint.size))"
