@@ -53,7 +53,7 @@ struct ExportCommand: ParsableCommand {
         }
 
         func run() throws {
-            let snapshot = try TraceabilitySupport.snapshot(of: try TraceabilitySupport.openLedger(ledger))
+            let snapshot = try TraceabilitySupport.snapshot(of: try TraceabilitySupport.openVerifiedLedger(ledger))
             if let lot, snapshot.lot(code: lot) == nil {
                 throw CommandFailure(.needsAttention, tr("the ledger {file} has no lot \"{lot}\"", ["file": .text(ledger), "lot": .text(EntryValidator.printable(lot))]))
             }

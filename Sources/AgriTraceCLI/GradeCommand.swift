@@ -63,7 +63,7 @@ struct GradeCommand: ParsableCommand {
         // Every input is checked before the first photo is decoded: a wrong key or a missing file
         // must not cost a grading run.
         try InputFile.require(upload, tr("upload", context: "file kind"))
-        let database = try TraceabilitySupport.openLedger(ledger, readOnly: false)
+        let database = try TraceabilitySupport.openVerifiedLedger(ledger, readOnly: false)
         let signer = try KeyFiles.signer(key, for: database)
         if let model { try InputFile.require(model, tr("model", context: "file kind")) }
         if let policy { try InputFile.require(policy, tr("policy", context: "file kind")) }

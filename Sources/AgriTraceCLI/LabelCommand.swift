@@ -55,7 +55,7 @@ struct LabelCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
             throw CommandFailure(.usageError, tr("--out {path} is a file, not a folder; give a folder for the label files", ["path": .text(out)]))
         }
-        let database = try TraceabilitySupport.openLedger(ledger, readOnly: false)
+        let database = try TraceabilitySupport.openVerifiedLedger(ledger, readOnly: false)
         let signer = try KeyFiles.signer(key, for: database)
         let package: LabelPackage
         do {

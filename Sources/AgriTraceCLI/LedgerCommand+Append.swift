@@ -24,7 +24,7 @@ extension LedgerCommand {
         var file: String?
 
         func run() throws {
-            let ledger = try LedgerCommand.openLedger(path.ledger)
+            let ledger = try TraceabilitySupport.openVerifiedLedger(path.ledger, readOnly: false)
             let signer = try KeyFiles.signer(key, for: ledger)
             let input = try LedgerCommand.readInput(file: file)
             let source = file ?? tr("standard input")

@@ -52,7 +52,7 @@ extension LedgerCommand {
         }
 
         func run() throws {
-            let ledger = try LedgerCommand.openLedger(path.ledger)
+            let ledger = try TraceabilitySupport.openVerifiedLedger(path.ledger, readOnly: false)
             let signer = try KeyFiles.signer(key, for: ledger)
             let endpoints = try zip(witness, witnessVkey).map { url, file in
                 let key = try KeyFiles.verifier(file, tr("witness verifier key", context: "file kind"))

@@ -41,7 +41,7 @@ extension LedgerCommand {
         }
 
         func run() throws {
-            let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: key == nil)
+            let ledger = try TraceabilitySupport.openVerifiedLedger(path.ledger, readOnly: key == nil)
             let text: String
             if let entry {
                 // Named here: the store's own error would suggest signing a checkpoint instead.

@@ -57,7 +57,7 @@ struct ReviewCommand: ParsableCommand {
     }
 
     func run() throws {
-        let database = try TraceabilitySupport.openLedger(ledger, readOnly: decision == nil)
+        let database = try TraceabilitySupport.openVerifiedLedger(ledger, readOnly: decision == nil)
         // The key is checked before anything else is read: a wrong key never half-records.
         let signer = try key.map { try KeyFiles.signer($0, for: database) }
         let snapshot = try TraceabilitySupport.snapshot(of: database)

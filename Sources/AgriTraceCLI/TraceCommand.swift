@@ -25,7 +25,7 @@ struct TraceCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let database = try TraceabilitySupport.openLedger(ledger)
+        let database = try TraceabilitySupport.openVerifiedLedger(ledger)
         let snapshot: LedgerSnapshot
         do {
             snapshot = try LedgerSnapshot(relevantTo: query, in: database)

@@ -19,6 +19,24 @@ enum TraceabilitySupport {
         }
     }
 
+    /// Opens an existing ledger and checks all of it as `ledger verify` does (every signature, the
+    /// chain, the stored tree and checkpoints) before a command reads, signs or prints anything from
+    /// it: an entry edited in the database still decodes, and would otherwise reach a label, an
+    /// export or a checkpoint. An altered ledger is status 3, naming the first bad entry.
+    static func openVerifiedLedger(_ path: String, readOnly: Bool = true) throws -> Ledger {
+        let ledger = try openLedger(path, readOnly: readOnly)
+        let report: VerificationReport
+        do {
+            report = try ledger.verify()
+        } catch {
+            throw unreadable(path, error)
+        }
+        guard let failure = report.firstFailure else { return ledger }
+        let place = report.firstBadEntry.map { tr("first bad entry: {seq}", ["seq": .integer($0)]) } ?? failure.description
+        throw CommandFailure(.verificationFailed, tr("ledger {file} was altered ({place}); nothing was read from it; run `agritrace ledger verify` for details",
+                                                     ["file": .text(path), "place": .text(place)]))
+    }
+
     /// Reads the whole ledger; entries that no longer decode mean the ledger was altered (status 3).
     static func snapshot(of ledger: Ledger) throws -> LedgerSnapshot {
         do {
