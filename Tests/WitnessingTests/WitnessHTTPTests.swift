@@ -7,6 +7,9 @@ import TestSupport
 /// The witness behind HTTP (WitnessServer) and the client that asks it (WitnessClient), in-process on a loopback port.
 @Suite(.serialized) struct WitnessHTTPTests {
     let f = WitnessFixture()
+    /// The in-process server answers on the test process's shared concurrency pool, which the rest of the
+    /// suite can keep busy for many seconds on a 2-core machine: a slow answer is not what these tests check.
+    static let patience = 120.0
 
     /// Runs `body` with a witness server listening on a free port; the server stops when the task is cancelled.
     func withServer(_ witness: TlogWitness, prefix: String = "", _ body: (Int) async throws -> Void) async throws {
@@ -27,20 +30,20 @@ import TestSupport
             #expect(endpoint.url.absoluteString == "http://127.0.0.1:\(port)/w/add-checkpoint")
             let tree = f.tree(40)
             for size in [6, 6, 40] {
-                let outcomes = await WitnessClient.collect(signedCheckpoint: try f.signed(size), witnesses: [endpoint], timeoutSeconds: 10) { old, new in
+                let outcomes = await WitnessClient.collect(signedCheckpoint: try f.signed(size), witnesses: [endpoint], timeoutSeconds: Self.patience) { old, new in
                     try MerkleTree.consistencyProof(oldSize: old, newSize: new, source: tree)
                 }
                 guard case .cosigned(let signature) = outcomes[0] else { Issue.record("size \(size): \(outcomes)"); return }
                 #expect(f.witnessKey.verifier.isValidSignature(signature.signature, noteText: try SignedNote(parsing: try f.signed(size)).text))
             }
             // A fork of size 40 is refused, and said to be a fork.
-            let forked = await WitnessClient.collect(signedCheckpoint: try f.signed(40, fork: true), witnesses: [endpoint], timeoutSeconds: 10) { old, new in
+            let forked = await WitnessClient.collect(signedCheckpoint: try f.signed(40, fork: true), witnesses: [endpoint], timeoutSeconds: Self.patience) { old, new in
                 try MerkleTree.consistencyProof(oldSize: old, newSize: new, source: f.tree(40, fork: true))
             }
             guard case .refused(let reason) = forked[0] else { Issue.record("\(forked)"); return }
             #expect(reason.contains("fork"), "\(reason)")
             // A rolled-back log (size 20 after 40) is refused naming the larger size.
-            let rolledBack = await WitnessClient.collect(signedCheckpoint: try f.signed(20), witnesses: [endpoint], timeoutSeconds: 10) { old, new in
+            let rolledBack = await WitnessClient.collect(signedCheckpoint: try f.signed(20), witnesses: [endpoint], timeoutSeconds: Self.patience) { old, new in
                 try MerkleTree.consistencyProof(oldSize: old, newSize: new, source: tree)
             }
             guard case .refused(let why) = rolledBack[0] else { Issue.record("\(rolledBack)"); return }
@@ -55,7 +58,7 @@ import TestSupport
             let wrongKey = try NoteSigner(name: "witness.example/w1", type: .cosignatureV1, seed: [UInt8](repeating: 9, count: 32)).verifier
             let endpoints = [WitnessEndpoint(url: URL(string: "http://127.0.0.1:\(port)")!, key: wrongKey),
                              WitnessEndpoint(url: URL(string: "http://127.0.0.1:1/")!, key: f.witnessKey.verifier)]
-            let outcomes = await WitnessClient.collect(signedCheckpoint: try f.signed(3), witnesses: endpoints, timeoutSeconds: 5) { _, _ in [] }
+            let outcomes = await WitnessClient.collect(signedCheckpoint: try f.signed(3), witnesses: endpoints, timeoutSeconds: Self.patience) { _, _ in [] }
             guard case .refused(let reason) = outcomes[0], case .unreachable = outcomes[1] else { Issue.record("\(outcomes)"); return }
             #expect(reason.contains("no valid cosignature"), "\(reason)")
         }
