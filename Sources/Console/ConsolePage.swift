@@ -24,7 +24,11 @@ struct ConsolePage {
         .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef1f4;\
         vertical-align:top}th{font-size:13px;color:#57606a}.held{color:#7a4b00;font-weight:600}.error{background:#fdecea;\
         border-color:#c62828}.ok{background:#e7f3e8;border-color:#2e7d32}.note{font-size:14px;color:#57606a}\
-        progress{width:100%;height:22px}ul{padding-left:20px}li{margin:4px 0;overflow-wrap:anywhere}
+        progress{width:100%;height:22px}ul{padding-left:20px}li{margin:4px 0;overflow-wrap:anywhere}\
+        .drop{border:2px dashed #8c959f;border-radius:8px;padding:4px 12px 8px}.drop.over{background:#eef6ff;border-color:#0b5cad}\
+        .thumbs{display:flex;flex-wrap:wrap;gap:3px;margin-top:4px;align-items:center}.thumbs img,.photos img{object-fit:cover;border-radius:4px;\
+        background:#eef1f4}.photos{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:10px}.photos li{width:96px;font-size:12px;margin:0}\
+        .photos span{display:block}
         """
     static let styleSHA256 = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 
@@ -73,27 +77,91 @@ struct ConsolePage {
     }
 
     /// Uploads (with the size limit checked before sending) and live progress; the page works
-    /// without it except for uploading, which says so.
+    /// without it except for uploading, which says so. A zip goes as the body; a folder (chosen,
+    /// or dropped: walked with webkitGetAsEntry) as multipart parts, each file after a `path`
+    /// field with its path inside the folder (`FolderReceiver`).
     static let script = """
         "use strict";
         document.addEventListener("DOMContentLoaded", function () {
           var form = document.getElementById("upload");
           if (form) {
-            var input = form.querySelector("input[type=file]");
+            var zip = document.getElementById("file"), folder = document.getElementById("folder");
+            var drop = document.getElementById("drop"), chosen = document.getElementById("chosen");
             var status = document.getElementById("upload-status");
-            form.addEventListener("dragover", function (e) { e.preventDefault(); });
-            form.addEventListener("drop", function (e) { e.preventDefault(); input.files = e.dataTransfer.files; });
+            var picked = null;   // a folder: [{file, path}]
+            function mib(n) { return (n / 1048576).toFixed(1) + " MiB"; }
+            function pick(list) {
+              picked = list.length ? list : null;
+              zip.value = "";
+              if (!picked) { chosen.textContent = ""; return; }
+              var total = picked.reduce(function (s, p) { return s + p.file.size; }, 0);
+              chosen.textContent = form.dataset.chosen.replace("%1", folderName()).replace("%2", String(picked.length)).replace("%3", mib(total));
+            }
+            function folderName() {
+              var tops = picked.map(function (p) { return p.path.split("/")[0]; });
+              return tops.every(function (t) { return t === tops[0]; }) && picked.some(function (p) { return p.path.indexOf("/") > 0; }) ? tops[0] : "folder";
+            }
+            function walk(entry, prefix, out) {
+              return new Promise(function (resolve, reject) {
+                if (entry.isFile) { entry.file(function (f) { out.push({ file: f, path: prefix + entry.name }); resolve(); }, reject); return; }
+                if (!entry.isDirectory) { resolve(); return; }
+                var reader = entry.createReader(), children = [];
+                (function more() {
+                  reader.readEntries(function (batch) {
+                    if (batch.length) { children = children.concat(Array.prototype.slice.call(batch)); more(); return; }
+                    Promise.all(children.map(function (c) { return walk(c, prefix + entry.name + "/", out); })).then(resolve, reject);
+                  }, reject);
+                })();
+              });
+            }
+            zip.addEventListener("change", function () { picked = null; folder.value = ""; chosen.textContent = ""; });
+            folder.addEventListener("change", function () {
+              pick(Array.prototype.map.call(folder.files, function (f) { return { file: f, path: f.webkitRelativePath || f.name }; }));
+            });
+            drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
+            drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
+            drop.addEventListener("drop", function (e) {
+              e.preventDefault();
+              drop.classList.remove("over");
+              var items = e.dataTransfer.items, entries = [];
+              for (var i = 0; items && i < items.length; i++) { var en = items[i].webkitGetAsEntry && items[i].webkitGetAsEntry(); if (en) { entries.push(en); } }
+              var one = e.dataTransfer.files;
+              if (entries.length === 1 && entries[0].isFile && /\\.zip$/i.test(entries[0].name)) {
+                zip.files = one; picked = null; folder.value = ""; chosen.textContent = one[0].name + " (" + mib(one[0].size) + ")"; return;
+              }
+              var out = [];
+              Promise.all(entries.map(function (en) { return walk(en, "", out); }))
+                .then(function () { folder.value = ""; pick(out); }, function (err) { status.textContent = String(err); });
+            });
             form.addEventListener("submit", function (e) {
               e.preventDefault();
-              var file = input.files[0];
-              if (!file) { input.focus(); return; }
-              if (file.size > Number(form.dataset.max)) { status.textContent = form.dataset.tooLarge; return; }
+              status.textContent = "";
               var register = form.querySelector("input[name=register_origins]").checked ? "1" : "0";
-              var target = form.action + "?name=" + encodeURIComponent(file.name) + "&register_origins=" + register;
-              fetch(target, { method: "POST", credentials: "same-origin", body: file,
-                              headers: { "X-CSRF-Token": form.dataset.csrf, "Content-Type": "application/zip" } })
+              var max = Number(form.dataset.max), body, name, headers = { "X-CSRF-Token": form.dataset.csrf };
+              if (picked) {
+                var total = picked.reduce(function (s, p) { return s + p.file.size; }, 0);
+                if (total > max) { status.textContent = form.dataset.tooLarge; return; }
+                body = new FormData();
+                picked.forEach(function (p) { body.append("path", p.path); body.append("file", p.file, "photo"); });
+                name = folderName();
+              } else {
+                var file = zip.files[0];
+                if (!file) { status.textContent = form.dataset.nothing; zip.focus(); return; }
+                if (file.size > max) { status.textContent = form.dataset.tooLarge; return; }
+                body = file; name = file.name; headers["Content-Type"] = "application/zip";
+              }
+              var target = form.action + "?name=" + encodeURIComponent(name) + "&register_origins=" + register;
+              fetch(target, { method: "POST", credentials: "same-origin", body: body, headers: headers })
                 .then(function (r) { return r.json().then(function (a) { return [r, a]; }); })
-                .then(function (ra) { if (ra[0].ok && ra[1].url) { location.href = ra[1].url; } else { status.textContent = ra[1].error || ("HTTP " + ra[0].status); } })
+                .then(function (ra) {
+                  if (ra[0].ok && ra[1].url) { location.href = ra[1].url; return; }
+                  status.textContent = ra[1].error || ("HTTP " + ra[0].status);
+                  if (ra[1].problems) {
+                    var list = document.createElement("ul");
+                    ra[1].problems.forEach(function (p) { var li = document.createElement("li"); li.textContent = p; list.appendChild(li); });
+                    status.appendChild(list);
+                  }
+                })
                 .catch(function (err) { status.textContent = String(err); });
             });
           }

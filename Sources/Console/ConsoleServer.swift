@@ -77,7 +77,7 @@ struct ConsoleResponder: HTTPResponder {
         let reply = await site.reply(incoming)
         var headers = HTTPFields()
         headers[.contentType] = reply.contentType
-        headers[.cacheControl] = "no-store"
+        headers[.cacheControl] = reply.cacheControl ?? "no-store"
         for (name, value) in reply.headers + ConsoleSite.securityHeaders {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
@@ -124,6 +124,8 @@ struct ConsoleReply: Sendable {
     var contentType: String
     var body: Body
     var headers: [(String, String)] = []
+    /// Pages are never stored; a reply whose bytes cannot change (a thumbnail) may say otherwise.
+    var cacheControl: String?
 
     static func html(_ status: Int, _ page: String) -> ConsoleReply {
         ConsoleReply(status: status, contentType: "text/html; charset=utf-8", body: .bytes(Array(page.utf8)),

@@ -23,12 +23,17 @@ extension ConsoleSite {
             <section><h2>\(page.t(ConsoleText.uploadTitle))</h2>
             <p class="note">\(page.t(ConsoleText.uploadHelp(size: .text(limit))))</p>
             <form id="upload" method="post" action="/console/uploads" data-csrf="\(page.h(page.csrf ?? ""))" data-max="\(options.maxUploadBytes)"
-             data-too-large="\(page.t(ConsoleText.uploadTooLarge(size: .text(limit))))">
+             data-too-large="\(page.t(ConsoleText.uploadTooLarge(size: .text(limit))))" data-chosen="\(page.t(ConsoleText.folderChosen(folder: .text("%1"), count: .text("%2"), size: .text("%3"))))"
+             data-nothing="\(page.t(ConsoleText.nothingChosen))">
+            <div id="drop" class="drop"><p>\(page.t(ConsoleText.dropHere))</p>
             <label for="file">\(page.t(ConsoleText.uploadFile))</label>
-            <input type="file" id="file" name="file" accept=".zip,application/zip" required>
+            <input type="file" id="file" name="file" accept=".zip,application/zip">
+            <label for="folder">\(page.t(ConsoleText.uploadFolder))</label>
+            <input type="file" id="folder" name="folder" webkitdirectory multiple>
+            <p id="chosen" class="note" aria-live="polite"></p></div>
             <label class="check"><input type="checkbox" name="register_origins" value="1"> \(page.t(ConsoleText.registerOrigins))</label>
             <p><button type="submit">\(page.t(ConsoleText.uploadButton))</button></p>
-            <p id="upload-status" role="status" aria-live="polite"></p>
+            <div id="upload-status" role="status" aria-live="polite"></div>
             <noscript><p>\(page.t(ConsoleText.needsScript))</p></noscript>
             </form></section>
             """
@@ -70,7 +75,7 @@ extension ConsoleSite {
                 let by = (state.latestGrading?.entry ?? state.lotEntry).body
                 body += """
                     <tr><td><input type="checkbox" id="\(id)" name="lot" value="\(page.h(state.lot.lotCode))"></td>
-                    <td><label class="check" for="\(id)">\(page.h(state.lot.lotCode))</label></td>
+                    <td><label class="check" for="\(id)">\(page.h(state.lot.lotCode))</label>\(thumbnailStrip(state, page: page, shown: 4))</td>
                     <td>\(page.h(state.origin.farmName ?? state.lot.farmID))</td><td>\(page.h(localizer.day(state.lot.harvestDate)))</td>
                     <td>\(grade)</td><td>\(page.h(Attribution.recordedBy(by) ?? "—"))</td></tr>
                     """
@@ -94,6 +99,18 @@ extension ConsoleSite {
         return .html(200, page.render(title: localizer.render(ConsoleText.title), body))
     }
 
+    /// The first `shown` photos of the lot's latest grading that have a thumbnail, then "+N" for the rest.
+    func thumbnailStrip(_ state: LotState, page: ConsolePage, shown: Int) -> String {
+        let images = state.latestGrading?.record.images ?? []
+        let pictured = images.filter { jobs.thumbnails.has(sha256: $0.sha256) }
+        guard !pictured.isEmpty else { return "" }
+        var html = "<span class=\"thumbs\">" + pictured.prefix(shown).map { image in
+            "<img src=\"/console/thumbnails/\(image.sha256).png\" alt=\"\(page.h(image.file))\" width=\"40\" height=\"40\" loading=\"lazy\">"
+        }.joined()
+        if images.count > shown { html += "<span class=\"note\">+\(images.count - shown)</span>" }
+        return html + "</span>"
+    }
+
     static func sizeText(_ bytes: Int) -> String {
         bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
     }
@@ -103,6 +120,9 @@ extension ConsoleSite {
     /// Streams the body to the work folder, counting; more than the limit is refused with 413
     /// and the partial file removed. Nothing is recorded until the job's grader has checked it all.
     func upload(_ request: ConsoleRequest, query: [String: [String]], user: ConsoleUser, page: ConsolePage) async throws -> ConsoleReply {
+        if let boundary = FolderReceiver.boundary(request.contentType) {
+            return try await uploadFolder(request, boundary: boundary, query: query, user: user, page: page)
+        }
         let limit = options.maxUploadBytes
         let tooLarge = page.localizer.render(ConsoleText.uploadTooLarge(size: .text(Self.sizeText(limit))))
         if let declared = request.contentLength, declared > limit { return .json(413, ["error": tooLarge]) }
@@ -136,6 +156,53 @@ extension ConsoleSite {
     }
 
     private struct UploadTooLarge: Error {}
+
+    /// Room for the part headers and path fields of a folder upload, on top of its files' bytes
+    /// (which alone are held to the stated limit).
+    static let folderOverheadBytes = 16 << 20
+
+    /// A folder sent as multipart parts (`FolderReceiver`): written under `ID.receiving` as it
+    /// arrives; refused paths are all listed (400) and nothing is kept; otherwise the folder
+    /// becomes `ID` in the work folder and a job like a zip's.
+    func uploadFolder(_ request: ConsoleRequest, boundary: String, query: [String: [String]], user: ConsoleUser,
+                      page: ConsolePage) async throws -> ConsoleReply {
+        let limit = options.maxUploadBytes
+        let localizer = page.localizer
+        let tooLarge = localizer.render(ConsoleText.uploadTooLarge(size: .text(Self.sizeText(limit))))
+        let bodyLimit = limit + Self.folderOverheadBytes
+        if let declared = request.contentLength, declared > bodyLimit { return .json(413, ["error": tooLarge]) }
+        let id = Sessions.hash(Sessions.randomToken()).prefix(24).description
+        let receiving = jobs.directory.appendingPathComponent(id + GradingJobs.receivingSuffix)
+        try FileManager.default.createDirectory(at: receiving, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        // Whatever happens, the partial folder goes (once graded files moved out, what is left of it).
+        defer { try? FileManager.default.removeItem(at: receiving) }
+        var receiver = FolderReceiver(root: receiving, boundary: boundary, limits: .default, maxBytes: limit)
+        var received = 0
+        do {
+            for try await buffer in request.body {
+                received += buffer.readableBytes
+                if received > bodyLimit { throw FolderReceiver.TooLarge() }
+                try receiver.feed(buffer.readableBytesView)
+            }
+            try receiver.finish()
+        } catch is FolderReceiver.TooLarge {
+            receiver.abandon()
+            return .json(413, ["error": tooLarge])
+        } catch let error as FolderReceiver.Malformed {
+            receiver.abandon()
+            return .json(400, ["error": localizer.render(ConsoleText.folderMalformed(detail: .text(error.detail)))])
+        }
+        if !receiver.problems.isEmpty {
+            return .json(400, ["error": localizer.render(ConsoleText.stateRefused),
+                               "problems": UploadProblem.inReportOrder(receiver.problems).map { $0.rendered(by: localizer) }])
+        }
+        guard receiver.fileCount > 0 else { return .json(400, ["error": localizer.render(ConsoleText.uploadEmpty)]) }
+        try FileManager.default.moveItem(at: receiver.gradingRoot(), to: jobs.directory.appendingPathComponent(id))
+        var name = query.first("name") ?? "folder"
+        if Identifiers.textProblem(name) != nil || name.utf8.count > 200 { name = "folder" }
+        try jobs.submit(id: id, user: user.name, uploadName: name, registerOrigins: query.first("register_origins") == "1")
+        return .json(202, ["job": id, "url": "/console/jobs/\(id)"])
+    }
 
     func stateText(_ job: GradingJobs.Job, localizer: Localizer) -> String {
         switch job.state {
@@ -218,6 +285,14 @@ extension ConsoleSite {
         if let notice { body += "<section class=\"\(notice.ok ? "ok" : "error")\" role=\"status\"><p>\(notice.html)</p></section>" }
         let suggested = state.current?.grading.lotGrade ?? ""
         let grades = LotReview.grades(of: state)
+        let photos = (state.latestGrading?.record.images ?? []).filter { jobs.thumbnails.has(sha256: $0.sha256) }
+        if !photos.isEmpty {
+            body += "<section><h2>\(page.t(ConsoleText.photos))</h2><ul class=\"photos\">" + photos.map { image in
+                var caption = page.h(image.file)
+                if case .graded(let photo) = image { caption += " · " + page.h(photo.grade) }
+                return "<li><img src=\"/console/thumbnails/\(image.sha256).png\" alt=\"\(page.h(image.file))\" width=\"96\" height=\"96\" loading=\"lazy\"><span>\(caption)</span></li>"
+            }.joined() + "</ul></section>"
+        }
         body += """
             <section><p>\(page.h(state.statusText(Presentation(localizer: page.localizer))))</p><p>\(page.t(ConsoleText.suggested(grade: .text(suggested))))</p>
             <form method="post" action="/console/review">\(page.csrfField)

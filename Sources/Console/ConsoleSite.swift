@@ -99,6 +99,7 @@ final class ConsoleSite: Sendable {
         case "/console/origins": return try originsPage(page: page, notice: nil)
         case "/console/review": return try reviewPage(lotCode: query.first("lot") ?? "", page: page, notice: nil)
         default:
+            if let thumbnail = thumbnail(request.path) { return thumbnail }
             if let id = Self.jobID(request.path, suffix: "/events") { return try events(jobID: id, localizer: page.localizer) }
             if let id = Self.jobID(request.path, suffix: "") { return try jobPage(id: id, page: page) }
             return notFound(localizer)
@@ -148,6 +149,18 @@ final class ConsoleSite: Sendable {
         let id = String(path.dropFirst(prefix.count).dropLast(suffix.count))
         guard !id.isEmpty, id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
         return id
+    }
+
+    /// `/console/thumbnails/SHA256.png`: a photo's thumbnail, to signed-in users only (they are
+    /// farm photos, not public). Named by content, so the browser may keep it (privately).
+    func thumbnail(_ path: String) -> ConsoleReply? {
+        let prefix = "/console/thumbnails/"
+        guard path.hasPrefix(prefix), path.hasSuffix(".png") else { return nil }
+        let name = String(path.dropFirst(prefix.count).dropLast(4))
+        guard Thumbnails.isDigest(name), let bytes = FileManager.default.contents(atPath: jobs.thumbnails.file(sha256: name).path) else {
+            return ConsoleReply(status: 404, contentType: "text/plain; charset=utf-8", body: .bytes(Array("no such thumbnail\n".utf8)))
+        }
+        return ConsoleReply(status: 200, contentType: "image/png", body: .bytes(Array(bytes)), cacheControl: "private, max-age=604800, immutable")
     }
 
     // MARK: - Signing in

@@ -20,8 +20,13 @@ enum ConsoleText {
     static let roleAdmin = Message("admin", context: "console role")
 
     static let uploadTitle = Message("Upload photos to grade", context: "console")
-    static func uploadHelp(size: MessageArgument) -> Message { Message("A .zip file holding manifest.csv and the photos it lists, at most {size}. Grading continues on the server if you close this page.", context: "console", ["size": size]) }
+    static func uploadHelp(size: MessageArgument) -> Message { Message("A .zip file or a folder holding manifest.csv and the photos it lists, at most {size} in all. Grading continues on the server if you close this page.", context: "console", ["size": size]) }
     static let uploadFile = Message("Upload file (.zip)", context: "console")
+    static let uploadFolder = Message("Or a folder of photos with its manifest.csv", context: "console")
+    static let dropHere = Message("Drop a .zip file or a folder here, or choose one below.", context: "console")
+    static func folderChosen(folder: MessageArgument, count: MessageArgument, size: MessageArgument) -> Message { Message("Chosen: {folder} (files: {count}, size: {size})", context: "console", ["folder": folder, "count": count, "size": size]) }
+    static let nothingChosen = Message("Choose a .zip file or a folder first.", context: "console")
+    static func folderMalformed(detail: MessageArgument) -> Message { Message("The upload was cut off or is not what this page sends ({detail}); nothing was recorded.", context: "console", ["detail": detail]) }
     static let registerOrigins = Message("Register origin codes that are new, from the manifest", context: "console")
     static let uploadButton = Message("Upload and grade", context: "console")
     static func uploadTooLarge(size: MessageArgument) -> Message { Message("The upload is larger than the limit of {size}; nothing was recorded.", context: "console", ["size": size]) }
@@ -53,6 +58,7 @@ enum ConsoleText {
     static let notGraded = Message("Not graded", context: "console")
     static let recordedBy = Message("Recorded by", context: "console")
     static let review = Message("Review", context: "console")
+    static let photos = Message("Photos", context: "console")
     static let labelsButton = Message("Print labels for the chosen lots", context: "console")
     static let labelSize = Message("Label stock", context: "console")
     static let noLotsChosen = Message("Choose at least one lot.", context: "console")

@@ -30,8 +30,10 @@ final class GradingJobs: @unchecked Sendable {
         /// For `finished`: counts; for `refused`: the problems in every language; for `failed`: the reason.
         var report: [String: Any] = [:]
 
-        var uploadFile: String { id + ".zip" }
     }
+
+    /// A folder upload while it arrives; left over only by a server stopped mid-upload.
+    static let receivingSuffix = ".receiving"
 
     private let connection: SQLiteConnection
     private let lock = NSLock()
@@ -42,6 +44,7 @@ final class GradingJobs: @unchecked Sendable {
     private let signer: NoteSigner
     private let threads: Int
     private let localizers: [Language: Localizer]
+    let thumbnails: Thumbnails
 
     init(databasePath: String, directory: String, ledgerPath: String, signer: NoteSigner, threads: Int,
          localizers: [Language: Localizer]) throws {
@@ -52,6 +55,10 @@ final class GradingJobs: @unchecked Sendable {
         self.localizers = localizers
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(Self.receivingSuffix) {
+            try? FileManager.default.removeItem(at: self.directory.appendingPathComponent(name))
+        }
+        thumbnails = try Thumbnails(directory: self.directory.appendingPathComponent("thumbnails"))
         connection = try SQLiteConnection(path: databasePath, create: true)
         try connection.execute("""
             PRAGMA busy_timeout = 30000;
@@ -141,13 +148,21 @@ final class GradingJobs: @unchecked Sendable {
         guard var job = try? self.job(id), !job.state.isFinal else { return }
         job.state = .running
         store(job)
-        let file = directory.appendingPathComponent(job.uploadFile)
+        // A folder upload is the folder `ID`, a zip `ID.zip`.
+        let folder = directory.appendingPathComponent(id)
+        let file = FileManager.default.fileExists(atPath: folder.path) ? folder : directory.appendingPathComponent(id + ".zip")
         do {
             let ledger = try Ledger(provenanceAt: ledgerPath)
             let grader = BatchGrader(classifier: try Self.classifier(), policy: try GradingPolicy.bundledDefault(),
                                      ledger: LedgerGradingStore(ledger: ledger, signer: signer, recordedBy: job.user),
                                      options: .init(jobs: threads, registerOrigins: job.registerOrigins))
-            let summary = try grader.grade(try Upload(url: file), observer: Progress(jobs: self, id: id))
+            let upload = try Upload(url: file)
+            let progress = Progress(jobs: self, id: id)
+            let summary = try grader.grade(upload, observer: progress)
+            // Thumbnails before the job reads as finished, so the lot list it leads to has them.
+            for (path, sha256) in progress.photos where !thumbnails.has(sha256: sha256) {
+                if let data = try? upload.contents(ofPath: path) { thumbnails.make(sha256: sha256, data: data, fileName: path) }
+            }
             let recorded = summary.lots.filter { $0.status == .recorded }
             job.report = ["recorded": recorded.count, "held": summary.lots.filter(\.held).count,
                           "already": summary.lots.count - recorded.count, "lots": summary.lots.map(\.lot)]
@@ -179,14 +194,21 @@ final class GradingJobs: @unchecked Sendable {
         return try body()
     }
 
-    /// Copies the grader's progress into the live job, for the progress stream.
+    /// Copies the grader's progress into the live job, for the progress stream, and notes each
+    /// photo's path and SHA-256 (the thumbnails' names).
     private final class Progress: GradingObserver {
         let jobs: GradingJobs
         let id: String
+        private let lock = NSLock()
+        private var hashes: [String: String] = [:]
         init(jobs: GradingJobs, id: String) { self.jobs = jobs; self.id = id }
+        var photos: [String: String] { lock.lock(); defer { lock.unlock() }; return hashes }
         func begin(phase: String, total: Int) { jobs.update(id) { $0.phase = phase; $0.total = total; $0.done = 0 } }
         func progress(done: Int) { jobs.update(id) { $0.done = done } }
-        func record(_ result: PhotoResult) {}
+        func record(_ result: PhotoResult) {
+            guard Thumbnails.isDigest(result.sha256) else { return }
+            lock.lock(); hashes[result.file] = result.sha256; lock.unlock()
+        }
         func end(phase: String) {}
     }
 }

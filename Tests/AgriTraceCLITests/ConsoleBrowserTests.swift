@@ -93,6 +93,49 @@ import TestSupport
         #expect(corrections.count == 1 && corrections.allSatisfy { Attribution.recordedBy($0.body) == "minh" })
     }
 
+    /// A folder of photos with its manifest, chosen with the folder picker (vi) or dragged onto
+    /// the page (en), is sent with its paths and graded like a zip.
+    @Test(arguments: ["vi", "en"]) func aFolderChosenOrDroppedIsGraded(language: String) throws {
+        let site = try ConsoleJourneyTests.Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let base = "http://127.0.0.1:\(server.consolePort)"
+        let shots = site.workspace.directory.url
+        let name = "harvest-\(language)"
+        let files = try ConsoleJourneyTests.sampleFiles(lots: ["DT-LV-261103-01"], folder: name)
+        for file in files {
+            let target = shots.appendingPathComponent(file.path)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(file.bytes).write(to: target)
+        }
+        let folder = shots.appendingPathComponent(name).path
+        for (width, height, mobile, kind) in [(1280, 900, false, "desktop"), (360, 740, true, "phone")] {
+            let browser = try BrowserSession(width: width, height: height, mobile: mobile, directory: shots)
+            try Self.signIn(browser, base: base, "lan", language: language)
+            if language == "vi" {
+                try browser.chooseFile("#folder", path: folder)
+            } else {
+                try browser.drop([folder], onto: "#drop")
+            }
+            try browser.waitUntil("document.querySelector('#chosen').innerText.indexOf('\(name)') >= 0")
+            let chosen = try browser.evaluate("document.querySelector('#chosen').innerText") as? String ?? ""
+            #expect(chosen.contains(language == "vi" ? "số tệp: \(files.count)" : "files: \(files.count)"), "\(chosen)")
+            let shot = shots.appendingPathComponent("console-folder-chosen-\(language)-\(kind).png")
+            try browser.screenshot(to: shot)
+            try Self.keep(shot, width: width)
+            guard kind == "desktop" else { continue }
+            try browser.click("input[name=register_origins]")
+            try browser.click("#upload button")
+            try browser.waitUntil("location.pathname.indexOf('/console/jobs/') === 0")
+            try browser.waitUntil("document.querySelector('#job').dataset.live === '0'", timeoutSeconds: 600)
+            #expect(browser.text.contains(language == "vi" ? "Xong: đã ghi 1 lô" : "Finished: 1 lot recorded"), "\(browser.text)")
+            #expect(browser.text.contains(name))
+        }
+        let codes = try site.workspace.openLedger().entries(type: .lot).compactMap { try $0.record().lotCode }
+        #expect(codes == ["DT-LV-261103-01"])
+    }
+
     @Test func theRefusalsInTheBrowser() throws {
         let site = try ConsoleJourneyTests.Site()
         defer { site.workspace.remove() }

@@ -147,6 +147,20 @@ import TestSupport
         let home = try clerk.get("/console/")
         #expect(home.text.contains("DT-LV-261103-01"))
 
+        // Thumbnails of the graded photos, named by the SHA-256 the entry records, for signed-in users only.
+        guard case .grading(let graded) = try gradings[0].record() else { Issue.record("not a grading"); return }
+        for image in graded.images {
+            #expect(home.text.contains("/console/thumbnails/\(image.sha256).png"), "\(image.file)")
+            let thumbnail = try clerk.get("/console/thumbnails/\(image.sha256).png")
+            #expect(thumbnail.status == 200 && thumbnail.headers["content-type"] == "image/png")
+            #expect(thumbnail.headers["cache-control"]?.hasPrefix("private") == true)
+            let picture = try ImageDecoder.decode(data: Data(thumbnail.body), fileName: "thumbnail.png")
+            #expect(max(picture.width, picture.height) <= 160 && picture.width > 0)
+            #expect(try HTTPProbe.request("GET", "/console/thumbnails/\(image.sha256).png", port: server.consolePort).status == 303)
+        }
+        #expect(try clerk.get("/console/thumbnails/\(String(repeating: "0", count: 64)).png").status == 404)
+        #expect(try clerk.get("/console/thumbnails/..%2f..%2fcoop.key").status == 404)
+
         // A reviewer changes the grade with a reason: the same correction as `agritrace review`.
         guard case .grading(let grading) = try gradings[0].record() else { Issue.record("not a grading"); return }
         let other = try #require(grading.distribution.keys.sorted().first { $0 != grading.lotGrade })
@@ -220,6 +234,61 @@ import TestSupport
         var entries = [("manifest.csv", Array(([header] + kept).joined(separator: "\n").utf8) + [0x0a])]
         for file in files.sorted() { entries.append((file, Array(try Data(contentsOf: folder.appendingPathComponent(file))))) }
         return ZipWriter.zip(entries.map { (name: $0.0, bytes: $0.1) })
+    }
+
+    /// The files of the sample upload's `lots` (all when nil) under `folder/`: its manifest rows and photos.
+    static func sampleFiles(lots: Set<String>, folder: String) throws -> [(path: String, bytes: [UInt8])] {
+        let source = FixtureFiles.url("uploads/sample")
+        let manifest = try String(contentsOf: source.appendingPathComponent("manifest.csv"), encoding: .utf8)
+        var lines = manifest.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
+        let header = lines.removeFirst()
+        let kept = lines.filter { line in lots.contains(where: { line.contains(",\($0),") }) }
+        var files = [(path: folder + "/manifest.csv", bytes: Array(([header] + kept).joined(separator: "\n").utf8) + [0x0a])]
+        for photo in kept.map({ String($0.prefix { $0 != "," }) }) {
+            files.append((folder + "/" + photo, Array(try Data(contentsOf: source.appendingPathComponent(photo)))))
+        }
+        return files
+    }
+
+    /// A folder sent as the page sends it is graded like a zip; a folder with unsafe paths is
+    /// refused as a whole with every path listed, and nothing is written outside the work folder.
+    @Test func aFolderUploadIsGradedAndUnsafePathsAreAllRefused() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve(["--console-upload-limit", "2"])
+        defer { _ = server.stop() }
+        var clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        let before = try site.ledgerSize()
+        let work = site.workspace.path("coop.console-work")
+        let uploads = { try FileManager.default.contentsOfDirectory(atPath: work).filter { $0 != "thumbnails" } }
+        let escaped = site.workspace.directory.url.appendingPathComponent("escaped.jpg").path
+
+        let good = try Self.sampleFiles(lots: ["DT-LV-261103-01"], folder: "harvest")
+        var bad = good
+        bad += [("harvest/../../escaped.jpg", [1]), ("../escaped.jpg", [2]), (escaped, [3]), ("harvest\\x.jpg", [4])]
+        let refused = try clerk.uploadFolder(bad, name: "harvest")
+        #expect(refused.status == 400, "\(refused.text)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(refused.body)) as? [String: Any])
+        let problems = answer["problems"] as? [String] ?? []
+        #expect(problems.count == 4, "\(problems)")
+        #expect(problems.contains("harvest/../../escaped.jpg: path escapes the upload ('..')") && problems.contains("\(escaped): absolute path"), "\(problems)")
+        #expect(!FileManager.default.fileExists(atPath: escaped))
+        #expect(try uploads().isEmpty, "nothing of a refused folder is kept")
+        #expect(try site.ledgerSize() == before)
+
+        // Over the stated limit (2 MiB of files): 413, nothing kept.
+        let big = good + [("harvest/big.jpg", [UInt8](repeating: 0xFF, count: 2 << 20))]
+        #expect(try clerk.uploadFolder(big, name: "harvest").status == 413)
+        #expect(try uploads().isEmpty)
+
+        let accepted = try clerk.uploadFolder(good, name: "harvest")
+        #expect(accepted.status == 202, "\(accepted.text)")
+        let job = try #require((try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any])?["job"] as? String)
+        #expect(try clerk.waitForJob(job)["state"] as? String == "finished")
+        let ledger = try site.workspace.openLedger()
+        #expect(try ledger.entries(type: .lot).compactMap { try $0.record().lotCode } == ["DT-LV-261103-01"])
+        #expect(try ledger.entries(type: .grading).allSatisfy { Attribution.recordedBy($0.body) == "lan" })
     }
 
     @Test func twoUploadsAtOnceAreBothRecordedAndAKilledGradeFinishesAfterRestartWithEveryLotOnce() throws {

@@ -108,6 +108,22 @@ struct ConsoleClient {
         return absorb(try HTTPProbe.exchange(Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8) + bytes, port: port, timeoutSeconds: 120))
     }
 
+    /// What the page's script sends for a folder: multipart parts, a `path` field before each file.
+    mutating func uploadFolder(_ files: [(path: String, bytes: [UInt8])], name: String, registerOrigins: Bool = true) throws -> HTTPProbe.Answer {
+        let boundary = "----AgriTraceFolder\(UUID().uuidString.prefix(8))"
+        var body: [UInt8] = []
+        for file in files {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\n\(file.path)\r\n".utf8)
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        var head = ["POST /console/uploads?name=\(name)&register_origins=\(registerOrigins ? 1 : 0) HTTP/1.1", "Host: 127.0.0.1:\(port)",
+                    "Connection: close", "Content-Type: multipart/form-data; boundary=\(boundary)", "Content-Length: \(body.count)"] + cookieHeader
+        if let csrf { head.append("X-CSRF-Token: \(csrf)") }
+        return absorb(try HTTPProbe.exchange(Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8) + body, port: port, timeoutSeconds: 120))
+    }
+
     /// Signs in through the form, as a browser would: the sign-in page first (its token cookie), then the post.
     mutating func signIn(_ name: String, _ password: String) throws -> HTTPProbe.Answer {
         _ = try get("/console/login")

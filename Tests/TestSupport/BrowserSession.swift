@@ -140,6 +140,18 @@ public final class BrowserSession {
         try call("DOM.setFileInputFiles", ["files": [path], "nodeId": id])
     }
 
+    /// Drags the files or folders at `paths` from the desktop onto the element matching `selector`
+    /// and drops them there (the page sees them through `DataTransfer`, folders as directory entries).
+    public func drop(_ paths: [String], onto selector: String) throws {
+        try evaluate("document.querySelector(\(Self.quoted(selector))).scrollIntoView({block:'center'})")
+        guard let centre = try evaluate("(function(){var r=document.querySelector(\(Self.quoted(selector))).getBoundingClientRect();return [r.left+r.width/2,r.top+r.height/2]})()") as? [Double],
+              centre.count == 2 else { throw Failure(description: "no \(selector)") }
+        for type in ["dragEnter", "dragOver", "drop"] {
+            try call("Input.dispatchDragEvent", ["type": type, "x": centre[0], "y": centre[1],
+                                                 "data": ["items": [Any](), "files": paths, "dragOperationsMask": 1] as [String: Any]])
+        }
+    }
+
     /// A PNG of the page as shown (the viewport set at start, or the whole page with `fullPage`).
     public func screenshot(to file: URL, fullPage: Bool = true) throws {
         let shot = try call("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": fullPage])
