@@ -98,17 +98,9 @@ public struct LotState: Sendable {
         }
         var origin = signedOrigin
         for changes in originChanges[originEntry.seq] ?? [] {
-            for (key, value) in changes.sorted(by: { $0.key < $1.key }) {
-                switch (key, value) {
-                case ("farm_id", .string(let v)): origin.farmID = v
-                case ("crop", .string(let v)): origin.crop = v
-                case ("farm_name", .string(let v)): origin.farmName = v
-                case ("commune", .string(let v)): origin.commune = v
-                case ("district", .string(let v)): origin.district = v
-                case ("province", .string(let v)): origin.province = v
-                default: unapplied.append("origin entry #\(originEntry.seq): field \(key)")
-                }
-            }
+            let (changed, skipped) = origin.applying(changes)
+            origin = changed
+            unapplied += skipped.map { "origin entry #\(originEntry.seq): field \($0)" }
         }
         let current = CurrentGrading(lotEntries: sorted)
         for amendment in current?.amendments ?? [] {
