@@ -28,7 +28,8 @@ struct ConsolePage {
         .drop{border:2px dashed #8c959f;border-radius:8px;padding:4px 12px 8px}.drop.over{background:#eef6ff;border-color:#0b5cad}\
         .thumbs{display:flex;flex-wrap:wrap;gap:3px;margin-top:4px;align-items:center}.thumbs img,.photos img{object-fit:cover;border-radius:4px;\
         background:#eef1f4}.photos{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:10px}.photos li{width:96px;font-size:12px;margin:0}\
-        .photos span{display:block}
+        .photos span{display:block}.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}.facts dt{font-weight:600}\
+        .facts dd{margin:0;overflow-wrap:anywhere}.history li{margin:6px 0}
         """
     static let styleSHA256 = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 

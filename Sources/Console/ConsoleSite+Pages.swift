@@ -328,7 +328,7 @@ extension ConsoleSite {
                     return (true, page.t(ConsoleText.reviewRecorded(lot: .text(lotCode), grade: .text(grade))))
                 }
             } catch let error as LotReviewError {
-                return (false, page.t(ConsoleText.reviewRefused(reason: .text(page.localizer.describe(error)))))
+                return (false, page.t(ConsoleText.notRecorded(reason: .text(page.localizer.describe(error)))))
             }
         }
         if notice.ok { return try dashboard(page: page, notice: notice) }
@@ -381,15 +381,17 @@ extension ConsoleSite {
             <p><button type="submit">\(page.t(ConsoleText.registerOrigin))</button></p>
             </form></section>
             """
-        let origins = try snapshot().origins
+        let snapshot = try snapshot()
         body += """
             <section><div class="scroll"><table><thead><tr><th>\(page.t(ConsoleText.originCode))</th><th>\(page.t(ConsoleText.farm))</th>
             <th>\(page.t(ConsoleText.crop))</th><th>\(page.t(ConsoleText.province))</th><th>\(page.t(ConsoleText.recordedBy))</th></tr></thead><tbody>
             """
-        for origin in origins.reversed() {
-            let record = origin.record
-            body += "<tr><td>\(page.h(record.originCode))</td><td>\(page.h([record.farmName, record.farmID].compactMap { $0 }.joined(separator: " · ")))</td>"
-                + "<td>\(page.h(record.crop))</td><td>\(page.h(record.province ?? ""))</td><td>\(page.h(Attribution.recordedBy(origin.entry.body) ?? "—"))</td></tr>"
+        for origin in snapshot.origins.reversed() {
+            guard let (registration, record, corrections) = snapshot.currentOrigin(code: origin.record.originCode) else { continue }
+            let link = "/console/origin?code=\(page.h(Identifiers.percentEncoded(record.originCode)))"
+            let edited = corrections.isEmpty ? "" : " <span class=\"note\">\(page.t(ConsoleText.corrected(count: corrections.count)))</span>"
+            body += "<tr><td><a href=\"\(link)\">\(page.h(record.originCode))</a>\(edited)</td><td>\(page.h([record.farmName, record.farmID].compactMap { $0 }.joined(separator: " · ")))</td>"
+                + "<td>\(page.h(record.crop))</td><td>\(page.h(record.province ?? ""))</td><td>\(page.h(Attribution.recordedBy(registration.entry.body) ?? "—"))</td></tr>"
         }
         body += "</tbody></table></div></section><p><a href=\"/console/\">\(page.t(ConsoleText.back))</a></p>"
         return .html(200, page.render(title: page.localizer.render(ConsoleText.originsTitle), body))
@@ -415,5 +417,118 @@ extension ConsoleSite {
             return reply
         }
         return try originsPage(page: page, notice: (true, page.t(ConsoleText.originRecorded(code: .text(origin.originCode)))))
+    }
+}
+
+extension ConsoleSite {
+    // MARK: - One origin: history and correction
+
+    /// An origin code as it stands, its history (registration, then each correction: when, who,
+    /// why, what changed), and for reviewers and admins the form that corrects it.
+    func originPage(code: String, page: ConsolePage, notice: (ok: Bool, html: String)?) throws -> ConsoleReply {
+        let snapshot = try snapshot()
+        guard let (registration, current, corrections) = snapshot.currentOrigin(code: code) else { return notFound(page.localizer) }
+        let localizer = page.localizer
+        var body = ""
+        if let notice { body += "<section class=\"\(notice.ok ? "ok" : "error")\" role=\"status\"><p>\(notice.html)</p></section>" }
+        func value(_ field: String) -> String? { Self.value(of: field, in: current) }
+        let lots = snapshot.lots(originCode: code).count
+        body += "<section><dl class=\"facts\">" + OriginRecord.correctableFields.map { field in
+            "<dt>\(page.t(ConsoleText.originField(field)))</dt><dd>\(page.h(value(field) ?? "—"))</dd>"
+        }.joined() + "<dt>\(page.t(ConsoleText.lotsTitle))</dt><dd>\(lots)</dd></dl></section>"
+        if page.user.map({ $0.role >= .reviewer }) == true {
+            body += """
+                <section><h2>\(page.t(ConsoleText.correctOrigin))</h2><p class="note">\(page.t(ConsoleText.correctOriginHelp))</p>
+                <form method="post" action="/console/origin">\(page.csrfField)
+                <input type="hidden" name="code" value="\(page.h(code))">
+                """
+            for field in OriginRecord.correctableFields {
+                body += "<label for=\"\(field)\">\(page.t(ConsoleText.originField(field)))</label>"
+                    + "<input type=\"text\" id=\"\(field)\" name=\"\(field)\" value=\"\(page.h(value(field) ?? ""))\" maxlength=\"200\"\(field == "farm_id" || field == "crop" ? " required" : "")>"
+            }
+            body += """
+                <label for="reason">\(page.t(ConsoleText.reason))</label>
+                <input type="text" id="reason" name="reason" maxlength="500" required>
+                <p><button type="submit">\(page.t(ConsoleText.recordCorrection))</button></p>
+                </form></section>
+                """
+        }
+        body += "<section><h2>\(page.t(ConsoleText.history))</h2><ol class=\"history\">"
+        body += "<li>\(page.t(ConsoleText.historyRegistered(seq: .integer(registration.seq), time: .timestamp(registration.recordedAt), name: .text(Attribution.recordedBy(registration.entry.body) ?? "—"))))</li>"
+        for correction in corrections {
+            let changes = correction.record.changes.sorted { $0.key < $1.key }.map { key, value in
+                "\(localizer.render(ConsoleText.originField(key))): \(value.stringValue ?? "\(value)")"
+            }.joined(separator: "; ")
+            body += "<li>\(page.t(ConsoleText.historyCorrected(seq: .integer(correction.seq), time: .timestamp(correction.recordedAt), name: .text(Attribution.recordedBy(correction.entry.body) ?? correction.record.reviewer ?? "—"), reason: .text(correction.record.reason))))"
+                + "<br><span class=\"note\">\(page.h(changes))</span></li>"
+        }
+        body += "</ol></section><p><a href=\"/console/origins\">\(page.t(ConsoleText.originsTitle))</a></p>"
+        return .html(200, page.render(title: localizer.render(ConsoleText.originTitle(code: .text(code))), body))
+    }
+
+    /// A correction of the origin's registration, signed like `review`'s: the registration is
+    /// never rewritten. Only the fields that differ are recorded. A farm or crop that would
+    /// contradict lots already recorded under the code is refused (their labels would fail).
+    func correctOrigin(form: [String: [String]], user: ConsoleUser, page: ConsolePage) throws -> ConsoleReply {
+        let code = form.first("code") ?? ""
+        let reason = (form.first("reason") ?? "").trimmingCharacters(in: .whitespaces)
+        func refuse(_ message: Message) throws -> ConsoleReply {
+            var reply = try originPage(code: code, page: page, notice: (false, page.t(ConsoleText.notRecorded(reason: .message(message)))))
+            reply.status = 400
+            return reply
+        }
+        let outcome: Result<Int, CorrectionProblem> = try writing { ledger in
+            let snapshot = try LedgerSnapshot(reading: ledger)
+            guard let (registration, current, _) = snapshot.currentOrigin(code: code) else { return .failure(.unknown) }
+            var changes: [String: JSONValue] = [:]
+            for field in OriginRecord.correctableFields {
+                guard let sent = form.first(field)?.trimmingCharacters(in: .whitespaces), !sent.isEmpty else { continue }
+                if sent != Self.value(of: field, in: current) { changes[field] = .string(sent) }
+            }
+            guard !changes.isEmpty else { return .failure(.nothingChanged) }
+            guard !reason.isEmpty else { return .failure(.noReason) }
+            let changed = current.applying(changes).origin
+            for registered in snapshot.lots(originCode: code) {
+                // The lot as it stands (its own corrections applied).
+                let lot = ((try? snapshot.lotState(code: registered.record.lotCode)) ?? nil)?.lot ?? registered.record
+                if !changed.conflicts(farmID: lot.farmID, crop: lot.crop).isEmpty { return .failure(.contradictsLots(lot.lotCode)) }
+            }
+            let correction = CorrectionRecord(corrects: registration.seq, correctsLeafHash: registration.leafHashHex, reason: reason,
+                                              reviewer: user.name, originCode: code, changes: changes)
+            do {
+                try ledger.append([.correction(correction)], signer: options.signer, recordedBy: user.name)
+            } catch let error as EntryError {
+                return .failure(.refused(page.localizer.describe(error)))
+            } catch let error as LedgerError {
+                return .failure(.refused(page.localizer.describe(error)))
+            }
+            return .success(changes.count)
+        }
+        switch outcome {
+        case .success(let count):
+            return try originPage(code: code, page: page, notice: (true, page.t(ConsoleText.correctionRecorded(code: .text(code), count: count))))
+        case .failure(.unknown): return notFound(page.localizer)
+        case .failure(.nothingChanged): return try refuse(ConsoleText.nothingChanged)
+        case .failure(.noReason): return try refuse(ConsoleText.reasonNeeded)
+        case .failure(.contradictsLots(let lot)): return try refuse(ConsoleText.contradictsLots(lot: .text(lot)))
+        case .failure(.refused(let text)): return try refuse(.verbatim(text))
+        }
+    }
+
+    /// An origin's field by its name in the entry (`OriginRecord.correctableFields`).
+    static func value(of field: String, in origin: OriginRecord) -> String? {
+        switch field {
+        case "farm_id": return origin.farmID
+        case "farm_name": return origin.farmName
+        case "crop": return origin.crop
+        case "commune": return origin.commune
+        case "district": return origin.district
+        case "province": return origin.province
+        default: return nil
+        }
+    }
+
+    enum CorrectionProblem: Error {
+        case unknown, nothingChanged, noReason, contradictsLots(String), refused(String)
     }
 }

@@ -97,6 +97,7 @@ final class ConsoleSite: Sendable {
         switch request.path {
         case "/console", "/console/": return try dashboard(page: page, notice: nil)
         case "/console/origins": return try originsPage(page: page, notice: nil)
+        case "/console/origin": return try originPage(code: query.first("code") ?? "", page: page, notice: nil)
         case "/console/review": return try reviewPage(lotCode: query.first("lot") ?? "", page: page, notice: nil)
         default:
             if let thumbnail = thumbnail(request.path) { return thumbnail }
@@ -121,6 +122,9 @@ final class ConsoleSite: Sendable {
             return try labels(form: form, page: page)
         case "/console/origins":
             return try registerOrigin(form: form, user: user, page: page)
+        case "/console/origin":
+            guard user.role >= .reviewer else { return forbidden(page, user: user, needed: .reviewer) }
+            return try correctOrigin(form: form, user: user, page: page)
         case "/console/checkpoint":
             guard user.role >= .admin else { return forbidden(page, user: user, needed: .admin) }
             let size = try writing { ledger in try ledger.signCheckpoint(signer: options.signer).checkpoint.size }

@@ -71,7 +71,7 @@ enum ConsoleText {
     static let record = Message("Record decision", context: "console")
     static func reviewRecorded(lot: MessageArgument, grade: MessageArgument) -> Message { Message("Recorded: lot {lot} now stands at {grade}.", context: "console", ["lot": lot, "grade": grade]) }
     static let reviewNothing = Message("Nothing recorded: the lot already stands so.", context: "console")
-    static func reviewRefused(reason: MessageArgument) -> Message { Message("Not recorded: {reason}", context: "console", ["reason": reason]) }
+    static func notRecorded(reason: MessageArgument) -> Message { Message("Not recorded: {reason}", context: "console", ["reason": reason]) }
 
     static let originsTitle = Message("Origin codes", context: "console")
     static let originCode = Message("Origin code", context: "console")
@@ -83,6 +83,29 @@ enum ConsoleText {
     static func originRecorded(code: MessageArgument) -> Message { Message("Registered origin code {code}.", context: "console", ["code": code]) }
     static func originRefused(reason: MessageArgument) -> Message { Message("Not registered: {reason}", context: "console", ["reason": reason]) }
 
+    static func originTitle(code: MessageArgument) -> Message { Message("Origin code {code}", context: "console", ["code": code]) }
+    static func corrected(count: Int) -> Message { Message("corrected once", plural: "corrected {n} times", count: count, context: "console") }
+    static func originField(_ field: String) -> Message {
+        switch field {
+        case "farm_id": return farmID
+        case "farm_name": return farmName
+        case "crop": return crop
+        case "commune": return Message("Commune", context: "console")
+        case "district": return Message("District", context: "console")
+        case "province": return province
+        default: return .verbatim(field)
+        }
+    }
+    static let correctOrigin = Message("Correct this origin code", context: "console")
+    static let correctOriginHelp = Message("The registration stays as it was signed; a signed correction records what changes, who changed it and why. Fields left empty stay as they are.", context: "console")
+    static let recordCorrection = Message("Record correction", context: "console")
+    static let history = Message("History", context: "console")
+    static func historyRegistered(seq: MessageArgument, time: MessageArgument, name: MessageArgument) -> Message { Message("Entry #{seq}, {time}: registered by {name}", context: "console", ["seq": seq, "time": time, "name": name]) }
+    static func historyCorrected(seq: MessageArgument, time: MessageArgument, name: MessageArgument, reason: MessageArgument) -> Message { Message("Entry #{seq}, {time}: corrected by {name} ({reason})", context: "console", ["seq": seq, "time": time, "name": name, "reason": reason]) }
+    static func correctionRecorded(code: MessageArgument, count: Int) -> Message { Message("Recorded a correction of {code}: {n} field changed.", plural: "Recorded a correction of {code}: {n} fields changed.", count: count, context: "console", ["code": code]) }
+    static let nothingChanged = Message("nothing differs from the origin code as it stands.", context: "console")
+    static let reasonNeeded = Message("give the reason for the correction.", context: "console")
+    static func contradictsLots(lot: MessageArgument) -> Message { Message("lot {lot} is recorded under this code for another farm or crop; correct the lot first.", context: "console", ["lot": lot]) }
     static let checkpointTitle = Message("Checkpoint", context: "console")
     static let checkpointButton = Message("Sign a checkpoint of the ledger now", context: "console")
     static func checkpointSigned(size: MessageArgument) -> Message { Message("Signed a checkpoint of {size} entries.", context: "console", ["size": size]) }

@@ -136,6 +136,43 @@ import TestSupport
         #expect(codes == ["DT-LV-261103-01"])
     }
 
+    /// A reviewer registers an origin code, then corrects its farm name with a reason; the
+    /// origin's page shows it as it stands and both entries of its history.
+    @Test(arguments: ["vi", "en"]) func anOriginCodeIsRegisteredThenCorrected(language: String) throws {
+        let site = try ConsoleJourneyTests.Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let base = "http://127.0.0.1:\(server.consolePort)"
+        let shots = site.workspace.directory.url
+        let vietnamese = language == "vi"
+        for (width, height, mobile, kind) in [(1280, 900, false, "desktop"), (360, 740, true, "phone")] {
+            let browser = try BrowserSession(width: width, height: height, mobile: mobile, directory: shots)
+            try Self.signIn(browser, base: base, "minh", language: language)
+            let code = "VN-DTOR-09\(kind == "desktop" ? "81" : "82")"
+            try browser.navigate(base + "/console/origins")
+            try browser.fill("#origin_code", code)
+            try browser.fill("#farm_id", "F-LV-099")
+            try browser.fill("#farm_name", "Vo Thi Sau")
+            try browser.fill("#crop", "xoài")
+            try browser.click("form[action='/console/origins'] button")
+            try browser.waitUntil("document.querySelector('section.ok') !== null")
+            try browser.click("a[href='/console/origin?code=\(code)']")
+            try browser.waitUntil("location.pathname === '/console/origin'")
+            try browser.fill("#farm_name", "Võ Thị Sáu")
+            try browser.fill("#reason", vietnamese ? "tên gõ thiếu dấu" : "name typed without accents")
+            try browser.click("form[action='/console/origin'] button")
+            try browser.waitUntil("document.querySelector('section.ok') !== null")
+            let text = browser.text
+            #expect(text.contains(vietnamese ? "Đã ghi đính chính cho \(code)" : "Recorded a correction of \(code)"), "\(text)")
+            #expect(text.contains("Võ Thị Sáu") && text.contains(vietnamese ? "do minh đính chính" : "corrected by minh"), "\(text)")
+            let shot = shots.appendingPathComponent("console-origin-corrected-\(language)-\(kind).png")
+            try browser.screenshot(to: shot)
+            try Self.keep(shot, width: width)
+        }
+        #expect(try site.workspace.openLedger().entries(type: .correction).count == 2)
+    }
+
     @Test func theRefusalsInTheBrowser() throws {
         let site = try ConsoleJourneyTests.Site()
         defer { site.workspace.remove() }

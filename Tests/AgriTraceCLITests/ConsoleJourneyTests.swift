@@ -120,6 +120,37 @@ import TestSupport
         let twice = try clerk.post("/console/origins", origin)
         #expect(twice.status == 400 && twice.text.contains("already registered"), "\(twice.status)")
 
+        // Correcting an origin: reviewers and admins only, as a signed correction of the registration.
+        let code = "VN-DTOR-0999"
+        let shown = try clerk.get("/console/origin?code=\(code)&lang=en")
+        #expect(shown.status == 200 && shown.text.contains("Entry #\(entry.seq)") && !shown.text.contains("Record correction"), "\(shown.status)")
+        let sizeBefore = try site.ledgerSize()
+        let edit = [("code", code), ("farm_id", "F-LV-099"), ("farm_name", "Võ Thị Sáu"), ("crop", "xoài"), ("province", "Đồng Tháp"),
+                    ("reason", "tên nông hộ gõ sai")]
+        #expect(try clerk.post("/console/origin", edit).status == 403)
+        var reviewer = ConsoleClient(port: server.consolePort)
+        #expect(try reviewer.signIn("minh", Self.password).status == 303)
+        _ = try reviewer.get("/console/?lang=en")
+        #expect(try reviewer.post("/console/origin", edit, csrf: false).status == 403)
+        #expect(try reviewer.post("/console/origin", edit.filter { $0.0 != "reason" }).status == 400)
+        #expect(try site.ledgerSize() == sizeBefore)
+        let corrected = try reviewer.post("/console/origin", edit)
+        #expect(corrected.status == 200 && corrected.text.contains("2 fields changed"), "\(corrected.status)")
+        let correction = try #require(try site.workspace.openLedger().entries(type: .correction).last)
+        guard case .correction(let record) = try correction.record() else { Issue.record("not a correction"); return }
+        #expect(record.corrects == entry.seq && record.correctsLeafHash == entry.leafHash.hex && record.originCode == code)
+        #expect(record.changes == ["farm_name": .string("Võ Thị Sáu"), "province": .string("Đồng Tháp")] && record.reason == "tên nông hộ gõ sai")
+        #expect(record.reviewer == "minh" && Attribution.recordedBy(correction.body) == "minh")
+        // The registration is untouched; pages show the origin as it stands, and its history.
+        guard case .origin(let registered) = try site.workspace.openLedger().entries(type: .origin).last!.record() else { return }
+        #expect(registered.farmName == "Võ Thị <b>Sáu</b>")
+        #expect(try clerk.get("/console/origins").text.contains("Võ Thị Sáu · F-LV-099"))
+        let history = try clerk.get("/console/origin?code=\(code)&lang=en").text
+        #expect(history.contains("Entry #\(correction.seq)") && history.contains("corrected by minh (tên nông hộ gõ sai)"), "\(history)")
+        #expect(try reviewer.post("/console/origin", edit).status == 400, "the same change again changes nothing")
+        #expect(try site.ledgerSize() == sizeBefore + 1)
+        #expect(try AgriTraceBinary.run(["ledger", "verify", "--ledger", site.workspace.ledger]).status == 0)
+
         var admin = ConsoleClient(port: server.consolePort)
         #expect(try admin.signIn("hoa", Self.password).status == 303)
         let checkpoint = try admin.post("/console/checkpoint", [])
@@ -174,6 +205,13 @@ import TestSupport
         guard case .correction(let record) = try correction.record() else { Issue.record("not a correction"); return }
         #expect(record.reviewer == "minh" && record.changes["lot_grade"] == .string(other) && record.reason == "quả dập ở đáy thùng")
         #expect(Attribution.recordedBy(correction.body) == "minh")
+        // An origin correction that would contradict the lot recorded under it is refused; one that does not is recorded.
+        let origin = [("code", "VN-DTOR-0141"), ("farm_id", "F-LV-014"), ("crop", "xoài"), ("reason", "thử")]
+        _ = try reviewer.get("/console/?lang=en")
+        let contradicting = try reviewer.post("/console/origin", origin)
+        #expect(contradicting.status == 400 && contradicting.text.contains("lot DT-LV-261103-01 is recorded under this code"), "\(contradicting.status)")
+        #expect(try reviewer.post("/console/origin", [("code", "VN-DTOR-0141"), ("farm_id", "F-LV-014"), ("crop", "cà chua"),
+                                                      ("commune", "Tân Thành"), ("farm_name", "Nguyễn Văn Bá"), ("reason", "dấu tên")]).status == 200)
         let verify = try AgriTraceBinary.run(["ledger", "verify", "--ledger", site.workspace.ledger])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
 
