@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // Bcrypt password hashes for the console's accounts (only the HummingbirdBcrypt product: a small C target).
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // The province aggregator's store: PostgreSQL through the maintained NIO client (only Province uses it).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries, at the bottom. Each is imported by exactly one Swift target (TestSupport also uses zlib
@@ -122,10 +124,20 @@ let package = Package(
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
+        // The province aggregator: follows cooperatives' tiles, verifies, stores in PostgreSQL, answers queries.
+        .target(name: "Province", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup",
+                                                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                 .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                 .product(name: "Logging", package: "swift-log"),
+                                                 .product(name: "NIOCore", package: "swift-nio"),
+                                                 .product(name: "Crypto", package: "swift-crypto")],
+                exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [
             "Localization", "Imaging", "Kernels", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
-            "PublicServer", "Witnessing", "Console",
+            "PublicServer", "Witnessing", "Console", "Province",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "agritrace", dependencies: ["AgriTraceCLI"]),
 
@@ -158,6 +170,9 @@ let package = Package(
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                       "TestSupport", "ProvenanceTestSupport"]),
+        .testTarget(name: "ProvinceTests", dependencies: ["Province", "PublicServer", "LedgerStore", "Provenance", "MerkleLog",
+                                                       "TestSupport", "ProvenanceTestSupport",
+                                                       .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
                                                            "ProvenanceTestSupport", "Imaging",
                                                            .product(name: "Crypto", package: "swift-crypto")]),

@@ -33,6 +33,7 @@ public struct AgriTrace: ParsableCommand {
             ServeCommand.self,
             WitnessCommand.self,
             UsersCommand.self,
+            ProvinceCommand.self,
         ],
         groupedSubcommands: [
             CommandGroup(name: tr("Model development"), subcommands: [

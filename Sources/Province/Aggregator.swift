@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// `agritrace province`: follows every configured cooperative, one round after another.
+public final class Aggregator: Sendable {
+    public let config: ProvinceConfig
+    public let store: ProvinceStore
+    let followers: [CooperativeFollower]
+    let logger: Logger
+
+    /// Registers the configured cooperatives in the database (a known name must keep its key:
+    /// changing it would mix two logs under one name) and prepares a follower for each.
+    public init(config: ProvinceConfig, store: ProvinceStore, logger: Logger = Logger(label: "province"),
+                source: @Sendable (ProvinceConfig.Cooperative) -> any TileSource = { HTTPTileSource(baseURL: $0.baseURL) }) async throws {
+        self.config = config
+        self.store = store
+        self.logger = logger
+        var followers = [CooperativeFollower]()
+        for cooperative in config.cooperatives {
+            let id = try await Self.register(cooperative, store: store, logger: logger)
+            followers.append(CooperativeFollower(cooperative: cooperative, id: id, store: store, source: source(cooperative), logger: logger))
+        }
+        self.followers = followers
+    }
+
+    private static func register(_ cooperative: ProvinceConfig.Cooperative, store: ProvinceStore, logger: Logger) async throws -> Int {
+        try await store.client.query("""
+            INSERT INTO cooperatives (name, base_url, vkey) VALUES (\(cooperative.name), \(cooperative.baseURL), \(cooperative.key.vkey))
+            ON CONFLICT (name) DO NOTHING
+            """, logger: logger)
+        let rows = try await store.client.query("SELECT id, vkey FROM cooperatives WHERE name = \(cooperative.name)", logger: logger)
+        for try await (id, vkey) in rows.decode((Int, String).self) {
+            guard vkey == cooperative.key.vkey else {
+                throw ProvinceError.usage("cooperative \(cooperative.name) is stored with key \(vkey), but the configuration gives \(cooperative.key.vkey): a cooperative's key does not change (a new key is a key entry in its ledger)")
+            }
+            try await store.client.query("UPDATE cooperatives SET base_url = \(cooperative.baseURL) WHERE id = \(id)", logger: logger)
+            return id
+        }
+        throw ProvinceError.schema("cooperative \(cooperative.name) could not be registered")
+    }
+
+    /// One round over every cooperative, `concurrency` at a time; returns each one's outcome by name.
+    @discardableResult
+    public func runOnce(concurrency: Int = 8) async -> [String: RoundOutcome] {
+        await withTaskGroup(of: (String, RoundOutcome).self) { group in
+            var results = [String: RoundOutcome]()
+            var waiting = followers.makeIterator()
+            for _ in 0..<max(1, concurrency) {
+                guard let follower = waiting.next() else { break }
+                group.addTask {
+                    let outcome = await follower.round()
+                    return (follower.cooperative.name, outcome)
+                }
+            }
+            while let (name, outcome) = await group.next() {
+                results[name] = outcome
+                if let follower = waiting.next() {
+                    group.addTask {
+                    let outcome = await follower.round()
+                    return (follower.cooperative.name, outcome)
+                }
+                }
+            }
+            return results
+        }
+    }
+
+    /// Rounds every `interval` until cancelled.
+    public func run(interval: Duration = .seconds(10), concurrency: Int = 8) async throws {
+        while !Task.isCancelled {
+            await runOnce(concurrency: concurrency)
+            try await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// What one round did for one cooperative.
+public enum RoundOutcome: Sendable, Equatable, CustomStringConvertible {
+    /// Nothing new under its latest checkpoint (entries stored).
+    case upToDate(size: Int)
+    /// Entries `from..<to` verified and stored.
+    case ingested(from: Int, to: Int)
+    /// Halted: evidence of a rewritten history (now or in an earlier round).
+    case halted(String)
+    /// This round failed (server down, slow, broken tiles, database unreachable); retried next round.
+    case failed(String)
+
+    public var needsAttention: Bool {
+        switch self {
+        case .halted, .failed: return true
+        case .upToDate, .ingested: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .upToDate(let size): return "up to date (\(size) entries)"
+        case let .ingested(from, to): return "entries \(from)..<\(to) verified and stored"
+        case .halted(let reason): return "HALTED: \(reason)"
+        case .failed(let message): return "failed this round: \(message)"
+        }
+    }
+}

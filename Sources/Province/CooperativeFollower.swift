@@ -1,0 +1,343 @@
+import Foundation
+import LedgerStore
+import Logging
+import MerkleLog
+import NIOCore
+import PostgresNIO
+import Provenance
+
+/// Follows one cooperative's log: each `round` reads its latest signed checkpoint, fetches the
+/// entries it has not stored yet, verifies them with the ledger's own chain and rule checks
+/// (`EntryChain`, `ProvenanceRules`) and every signature, stores them in PostgreSQL one bundle per
+/// transaction, and checks that the entries give the checkpoint's signed root.
+///
+/// What it decides:
+/// - a checkpoint smaller than one verified before (rollback), one of the same size with another
+///   root (equivocation), or entries that chain onto the stored history but do not give the
+///   signed root (fork), and a signed, correctly chained entry that breaks the ledger rules, halt
+///   the cooperative for good: both signed checkpoints are kept in `evidence`;
+/// - anything a faulty server or network could cause (down, slow, truncated or wrong tiles, bad
+///   signatures, a note not signed by the key) is an error of this round: nothing of the bundle is
+///   stored, `last_error` says why, and the next round tries again.
+///
+/// Exactly once: entries are keyed by (cooperative, seq), and each bundle's transaction moves
+/// `tree_size` from the value it was read at, so a crash, a restart of PostgreSQL or a second
+/// aggregator never stores an entry twice or skips one; the next round resumes at `tree_size`.
+final class CooperativeFollower: @unchecked Sendable {
+    let cooperative: ProvinceConfig.Cooperative
+    let id: Int
+    let store: ProvinceStore
+    let source: any TileSource
+    let logger: Logger
+
+    /// Rebuilt from the database when nil (first round, or after any error).
+    private var state: State?
+
+    struct State {
+        var chain: EntryChain
+        var known: KnownEntries
+        var tree: MerkleAccumulator
+        var checkpointSize: Int
+        var checkpointRoot: TreeHash?
+        var checkpointNote: String?
+        var halted: Bool
+    }
+
+    init(cooperative: ProvinceConfig.Cooperative, id: Int, store: ProvinceStore, source: any TileSource, logger: Logger) {
+        self.cooperative = cooperative
+        self.id = id
+        self.store = store
+        self.source = source
+        self.logger = logger
+    }
+
+    /// One round; never throws: failures are recorded on the cooperative's row (when the database can be reached).
+    func round() async -> RoundOutcome {
+        do {
+            let outcome = try await ingest()
+            if case .halted = outcome { return outcome }
+            // Best effort: the outcome stands even if this bookkeeping cannot be written.
+            _ = try? await store.client.query(
+                "UPDATE cooperatives SET last_error = NULL, last_success_at = now() WHERE id = \(id)", logger: logger)
+            return outcome
+        } catch {
+            state = nil
+            let message = ProvinceStore.describe(error)
+            logger.warning("cooperative \(cooperative.name): \(message)")
+            // With the database down this fails too; the log line above still reports it.
+            _ = try? await store.client.query(
+                "UPDATE cooperatives SET last_error = \(message), last_error_at = now() WHERE id = \(id)", logger: logger)
+            return .failed(message)
+        }
+    }
+
+    private func ingest() async throws -> RoundOutcome {
+        if self.state == nil { self.state = try await load() }
+        guard var state = self.state else { preconditionFailure("loaded above") }
+        if state.halted { return .halted("halted earlier") }
+
+        let note = try await source.checkpoint()
+        let checkpoint: Checkpoint
+        do {
+            (checkpoint, _) = try Checkpoint.open(note, origin: cooperative.origin, trusting: [cooperative.key])
+        } catch {
+            throw FetchError(description: "\(cooperative.baseURL)/checkpoint is not a checkpoint signed by the cooperative's key: \(error)")
+        }
+        guard checkpoint.size <= Ledger.maxEntries else { throw FetchError(description: "checkpoint size \(checkpoint.size) is beyond any ledger") }
+
+        if checkpoint.size < state.checkpointSize {
+            return try await halt(.rollback, later: note,
+                                  "rollback: the cooperative now signs \(checkpoint.size) entries, after signing \(state.checkpointSize) before")
+        }
+        let stored = state.known.count
+        if checkpoint.size <= stored {
+            let root = checkpoint.size == stored ? state.tree.root : state.known.root(size: checkpoint.size)
+            guard root == checkpoint.root else {
+                if checkpoint.size == state.checkpointSize {
+                    return try await halt(.equivocation, later: note,
+                                          "two checkpoints of size \(checkpoint.size) with different roots (\(state.checkpointRoot?.description ?? "?"), \(checkpoint.root))")
+                }
+                return try await halt(.fork, later: note,
+                                      "fork: the checkpoint of size \(checkpoint.size) signs root \(checkpoint.root), the entries verified before give \(root)")
+            }
+            try await recordCheckpoint(checkpoint, note: note, state: &state)
+            return .upToDate(size: stored)
+        }
+
+        // Fetch and store the missing entries, one bundle (one transaction) at a time.
+        var next = stored
+        while next < checkpoint.size {
+            let index = next / EntryBundle.width
+            let bundleStart = index * EntryBundle.width
+            let width = min(EntryBundle.width, checkpoint.size - bundleStart)
+            let bytes = try await source.entryBundle(index: index, width: width == EntryBundle.width ? nil : width)
+            let entries = try EntryBundle.entries(in: bytes, count: width)
+            var verified = [Verified]()
+            var rejection: Rejection?
+            for (offset, entryBytes) in entries.enumerated() where bundleStart + offset >= next {
+                switch verify(entryBytes, seq: bundleStart + offset, state: &state) {
+                case .success(let entry):
+                    verified.append(entry)
+                    // Later entries of the bundle may name this one (a lot its origin). Should
+                    // storing fail, the round's error drops this state and the next round reloads it.
+                    state.known.add(entry.entry, keys: entry.keys)
+                    state.tree.append(leafHash: entry.entry.leafHash)
+                case .failure(let reason):
+                    rejection = reason
+                }
+                if rejection != nil { break }
+            }
+            if case .served(let message) = rejection { throw FetchError(description: message) }
+            // The entries before a signed bad one are good and stored; the bad one is named in the evidence.
+            try await insert(verified, from: next)
+            next += verified.count
+            self.state = state
+            switch rejection {
+            case .forked(let message): return try await halt(.fork, later: note, message)
+            case .signed(let message): return try await halt(.invalidEntry, later: note, message)
+            case .served, nil: break
+            }
+        }
+        guard state.tree.root == checkpoint.root else {
+            return try await halt(.fork, later: note,
+                                  "fork: the checkpoint of size \(checkpoint.size) signs root \(checkpoint.root), but the signed entries chained onto the history verified before give \(state.tree.root)")
+        }
+        try await recordCheckpoint(checkpoint, note: note, state: &state)
+        logger.info("cooperative \(cooperative.name): entries \(stored)..<\(checkpoint.size) verified and stored")
+        return .ingested(from: stored, to: checkpoint.size)
+    }
+
+    struct Verified {
+        let entry: LedgerEntry
+        let keys: [IndexKey]
+    }
+
+    enum Rejection: Error {
+        /// Could be the server's or the network's doing: retried.
+        case served(String)
+        /// The cooperative signed an entry at this seq whose prev is not the entry it signed
+        /// before: two histories under one key.
+        case forked(String)
+        /// The cooperative signed it and it chains onto the verified history, but breaks the rules.
+        case signed(String)
+    }
+
+    /// The ledger's own checks, in the order `ledger verify` runs them, plus the signature.
+    private func verify(_ bytes: [UInt8], seq: Int, state: inout State) -> Result<Verified, Rejection> {
+        let entry: LedgerEntry
+        do { entry = try LedgerEntry(canonicalBytes: bytes) } catch {
+            return .failure(.served("entry #\(seq) as served is not a valid entry: \(error)"))
+        }
+        let keys = EntryChain.indexKeys(of: entry.body, rules: ProvenanceRules())
+        var chain = state.chain
+        let (problems, signer) = chain.admit(entry, seq: seq, leafHash: entry.leafHash, indexKeys: keys, earlier: state.known)
+        guard let signer, entry.hasValidSignature(by: signer) else {
+            return .failure(.served("entry #\(seq) as served does not carry a valid signature of an active cooperative key"
+                                    + (problems.isEmpty ? "" : " (\(problems.map(\.message).joined(separator: "; ")))")))
+        }
+        // A signed entry in the wrong place may be a server's mix-up; one at the right place that
+        // names another previous entry is the cooperative's second history.
+        if let misplaced = problems.first(where: { $0.check == .seqContiguity }) {
+            return .failure(.served("entry #\(seq) as served: \(misplaced.message)"))
+        }
+        if let forked = problems.first(where: { $0.check == .prevChain }) {
+            return .failure(.forked("fork: the cooperative signed entry #\(seq) on another history: \(forked.message); entry: "
+                                    + String(decoding: bytes, as: UTF8.self)))
+        }
+        if !problems.isEmpty {
+            let text = String(decoding: bytes, as: UTF8.self)
+            return .failure(.signed("the cooperative signed entry #\(seq), which breaks the ledger rules: "
+                                    + problems.map(\.message).joined(separator: "; ") + "; entry: " + text))
+        }
+        state.chain = chain
+        guard case .success(let indexKeys) = keys else { preconditionFailure("rule failures are problems") }
+        return .success(Verified(entry: entry, keys: indexKeys))
+    }
+
+    /// One transaction: the entries, their index keys and domain rows, and `tree_size` moved from
+    /// `from` (if another writer moved it, nothing is stored and the round starts over).
+    private func insert(_ entries: [Verified], from: Int) async throws {
+        guard !entries.isEmpty else { return }
+        let id = self.id
+        let logger = self.logger
+        try await store.transaction { connection in
+            let moved = try await connection.query("""
+                UPDATE cooperatives SET tree_size = \(from + entries.count) WHERE id = \(id) AND tree_size = \(from) RETURNING id
+                """, logger: logger)
+            var rows = 0
+            for try await _ in moved.decode(Int.self) { rows += 1 }
+            guard rows == 1 else { throw StoreConflict(description: "the stored size of \(id) moved under this round; starting over") }
+
+            let seqs = entries.map { Int64($0.entry.seq) }
+            let types = entries.map { $0.entry.type }
+            let times = entries.map { $0.entry.recordedAt }
+            let leaves = entries.map { ByteBuffer(bytes: $0.entry.leafHash.bytes) }
+            let bodies = entries.map { ByteBuffer(bytes: $0.entry.canonicalBytes) }
+            try await connection.query("""
+                INSERT INTO entries (cooperative_id, seq, type, recorded_at, leaf_hash, body)
+                SELECT \(id), s, t, r::timestamptz, l, b
+                FROM unnest(\(seqs)::bigint[], \(types)::text[], \(times)::text[], \(leaves)::bytea[], \(bodies)::bytea[]) AS u(s, t, r, l, b)
+                """, logger: logger)
+            var keySeqs = [Int64](), names = [String](), values = [String]()
+            for item in entries {
+                for key in item.keys {
+                    keySeqs.append(Int64(item.entry.seq))
+                    names.append(key.name)
+                    values.append(key.value)
+                }
+            }
+            if !keySeqs.isEmpty {
+                try await connection.query("""
+                    INSERT INTO entry_keys (cooperative_id, seq, name, value)
+                    SELECT \(id), s, n, v FROM unnest(\(keySeqs)::bigint[], \(names)::text[], \(values)::text[]) AS u(s, n, v)
+                    """, logger: logger)
+            }
+            for item in entries {
+                let seq = Int64(item.entry.seq)
+                switch try? ProvenanceRecord(item.entry.body) {
+                case .origin(let origin):
+                    try await connection.query("""
+                        INSERT INTO origins (cooperative_id, origin_code, seq, farm_id, crop)
+                        VALUES (\(id), \(origin.originCode), \(seq), \(origin.farmID), \(origin.crop))
+                        """, logger: logger)
+                case .lot(let lot):
+                    try await connection.query("""
+                        INSERT INTO lots (cooperative_id, lot_code, seq, origin_code, gtin, harvest_date, cooperative)
+                        VALUES (\(id), \(lot.lotCode), \(seq), \(lot.originCode), \(lot.gtin), \(lot.harvestDate)::date, \(lot.cooperative))
+                        """, logger: logger)
+                case .grading(let grading):
+                    try await connection.query("""
+                        INSERT INTO gradings (cooperative_id, seq, lot_code, recorded_at, lot_grade, held)
+                        VALUES (\(id), \(seq), \(grading.lotCode), \(item.entry.recordedAt)::timestamptz, \(grading.lotGrade), \(grading.held))
+                        """, logger: logger)
+                case .correction, .key, nil:
+                    break
+                }
+            }
+        }
+    }
+
+    private func recordCheckpoint(_ checkpoint: Checkpoint, note: String, state: inout State) async throws {
+        guard checkpoint.size > state.checkpointSize || state.checkpointNote == nil else { return }
+        let id = self.id
+        let logger = self.logger
+        let root = ByteBuffer(bytes: checkpoint.root.bytes)
+        let size = Int64(checkpoint.size)
+        try await store.transaction { connection in
+            try await connection.query("""
+                INSERT INTO checkpoints (cooperative_id, tree_size, root, note) VALUES (\(id), \(size), \(root), \(note))
+                ON CONFLICT (cooperative_id, tree_size) DO NOTHING
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE cooperatives SET checkpoint_size = \(size), checkpoint_root = \(root), checkpoint_note = \(note)
+                WHERE id = \(id) AND checkpoint_size <= \(size)
+                """, logger: logger)
+        }
+        state.checkpointSize = checkpoint.size
+        state.checkpointRoot = checkpoint.root
+        state.checkpointNote = note
+        self.state = state
+    }
+
+    enum EvidenceKind: String {
+        case rollback, equivocation, fork
+        case invalidEntry = "invalid_entry"
+    }
+
+    /// Stops following: the cooperative's status becomes `halted` with the reason, and both signed
+    /// checkpoints (the last verified one and the conflicting one) are kept.
+    private func halt(_ kind: EvidenceKind, later: String, _ reason: String) async throws -> RoundOutcome {
+        let id = self.id
+        let logger = self.logger
+        let earlier = state?.checkpointNote
+        try await store.transaction { connection in
+            try await connection.query("""
+                INSERT INTO evidence (cooperative_id, kind, earlier_note, later_note, detail)
+                VALUES (\(id), \(kind.rawValue), \(earlier), \(later), \(reason))
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE cooperatives SET status = 'halted', halt_reason = \(reason) WHERE id = \(id)
+                """, logger: logger)
+        }
+        state?.halted = true
+        logger.error("cooperative \(cooperative.name) HALTED: \(reason)")
+        return .halted(reason)
+    }
+
+    /// The follower's state from the database: the stored entries replayed through the chain
+    /// checks (they were verified when stored; the replay rebuilds keys, rules' lookups and the tree).
+    private func load() async throws -> State {
+        let rows = try await store.client.query("""
+            SELECT tree_size, checkpoint_size, checkpoint_root, checkpoint_note, status FROM cooperatives WHERE id = \(id)
+            """, logger: logger)
+        var row: (Int, Int, ByteBuffer?, String?, String)?
+        for try await values in rows.decode((Int, Int, ByteBuffer?, String?, String).self) { row = values }
+        guard let (treeSize, checkpointSize, rootBytes, note, status) = row else {
+            throw StoreConflict(description: "cooperative \(cooperative.name) is not in the database")
+        }
+        var state = State(chain: EntryChain(trustedKeys: [cooperative.key], rules: ProvenanceRules()), known: KnownEntries(),
+                          tree: MerkleAccumulator(), checkpointSize: checkpointSize,
+                          checkpointRoot: rootBytes.flatMap { TreeHash(bytes: Array(buffer: $0)) }, checkpointNote: note,
+                          halted: status == "halted")
+        let entries = try await store.client.query(
+            "SELECT seq, body FROM entries WHERE cooperative_id = \(id) AND seq < \(treeSize) ORDER BY seq", logger: logger)
+        for try await (seq, body) in entries.decode((Int, ByteBuffer).self) {
+            let entry = try LedgerEntry(canonicalBytes: Array(buffer: body))
+            let keys = EntryChain.indexKeys(of: entry.body, rules: ProvenanceRules())
+            let (problems, _) = state.chain.admit(entry, seq: seq, leafHash: entry.leafHash, indexKeys: keys, earlier: state.known)
+            guard problems.isEmpty, case .success(let indexKeys) = keys else {
+                throw StoreConflict(description: "stored entry #\(seq) of \(cooperative.name) no longer verifies: \(problems)")
+            }
+            state.known.add(entry, keys: indexKeys)
+            state.tree.append(leafHash: entry.leafHash)
+        }
+        guard state.known.count == treeSize else {
+            throw StoreConflict(description: "cooperative \(cooperative.name): \(state.known.count) entries stored, \(treeSize) recorded")
+        }
+        return state
+    }
+}
+
+struct StoreConflict: Error, CustomStringConvertible {
+    let description: String
+}

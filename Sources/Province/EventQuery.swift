@@ -1,0 +1,148 @@
+import Foundation
+import LedgerStore
+import NIOCore
+import PostgresNIO
+import Provenance
+import Traceability
+
+/// The EPCIS 2.0 REST query interface's `GET /events`, over every cooperative: the inspecting
+/// events `EPCISExporter` makes of gradings and reviewers' decisions (the same events
+/// `agritrace export epcis` writes), selected by the standard's query parameters.
+public struct EventQuery: Sendable, Equatable {
+    /// `GE_eventTime` / `LT_eventTime`: RFC 3339 instants.
+    public var fromTime: Date?
+    public var beforeTime: Date?
+    /// `EQ_bizStep`: `inspecting` or its CBV URI.
+    public var bizStep: String?
+    /// `MATCH_epc`: our events name classes (lots), not instances, so an EPC matches nothing.
+    public var epc: String?
+    /// `MATCH_epcClass` / `MATCH_anyEPCClass`: a lot's GS1 Digital Link or `urn:agritrace:lot:` URI.
+    public var epcClass: String?
+    /// `EQ_bizLocation`: `urn:agritrace:cooperative:<id>`.
+    public var bizLocation: String?
+    /// `eventType`: `ObjectEvent` is the only kind recorded.
+    public var eventType: String?
+
+    public static let parameters: Set<String> = ["GE_eventTime", "LT_eventTime", "EQ_bizStep", "MATCH_epc", "MATCH_epcClass",
+                                                 "MATCH_anyEPCClass", "EQ_bizLocation", "eventType"]
+    /// Most events in one answer; the query says when it was cut.
+    public static let maxEvents = 10_000
+
+    public init() {}
+
+    /// Parses a URL query (`name=value&…`, percent-encoded); an unknown or repeated parameter or a bad value is an error.
+    public init(query: String?) throws(ProvinceError) {
+        var seen = Set<String>()
+        for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, let name = LotIdentifier.percentDecoded(String(parts[0])),
+                  let value = LotIdentifier.percentDecoded(String(parts[1].replacingOccurrences(of: "+", with: "%20"))) else {
+                throw .usage("query parameter '\(pair)' is not name=value with valid percent-encoding")
+            }
+            guard Self.parameters.contains(name) else {
+                throw .usage("unknown query parameter '\(name)' (known: \(Self.parameters.sorted().joined(separator: ", ")))")
+            }
+            guard seen.insert(name).inserted else { throw .usage("query parameter '\(name)' is given twice") }
+            guard !value.isEmpty, value.utf8.count <= 2048 else { throw .usage("query parameter '\(name)' needs a value") }
+            switch name {
+            case "GE_eventTime", "LT_eventTime":
+                guard let date = Self.instant(value) else { throw .usage("\(name) '\(value)' is not an RFC 3339 date-time") }
+                if name == "GE_eventTime" { fromTime = date } else { beforeTime = date }
+            case "EQ_bizStep": bizStep = value
+            case "MATCH_epc": epc = value
+            case "MATCH_epcClass", "MATCH_anyEPCClass":
+                guard epcClass == nil else { throw .usage("give MATCH_epcClass or MATCH_anyEPCClass, not both") }
+                epcClass = value
+            case "EQ_bizLocation": bizLocation = value
+            default: eventType = value
+            }
+        }
+    }
+
+    static func instant(_ text: String) -> Date? {
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        return withFraction.date(from: text) ?? plain.date(from: text)
+    }
+
+    /// Whether the parameters can match anything we record at all.
+    var canMatch: Bool {
+        if epc != nil { return false }
+        if let eventType, eventType != "ObjectEvent" { return false }
+        if let bizStep, bizStep != "inspecting", bizStep != "urn:epcglobal:cbv:bizstep:inspecting",
+           bizStep != "https://ref.gs1.org/cbv/BizStep-inspecting" { return false }
+        if let bizLocation, !bizLocation.hasPrefix(Self.locationPrefix) { return false }
+        if let epcClass, LotIdentifier(uri: epcClass) == nil { return false }
+        return true
+    }
+
+    static let locationPrefix = "urn:agritrace:cooperative:"
+
+    /// Whether one exported event passes every parameter (the SQL selects candidates; this decides).
+    func matches(_ event: OrderedJSON) -> Bool {
+        if let bizLocation, event["bizLocation"]?["id"]?.stringValue != bizLocation { return false }
+        if let epcClass {
+            let classes = event["quantityList"]?.arrayValue?.compactMap { $0["epcClass"]?.stringValue } ?? []
+            guard let wanted = LotIdentifier(uri: epcClass), classes.contains(where: { LotIdentifier(uri: $0) == wanted }) else { return false }
+        }
+        guard let time = event["eventTime"]?.stringValue.flatMap(Self.instant) else { return false }
+        if let fromTime, time < fromTime { return false }
+        if let beforeTime, time >= beforeTime { return false }
+        return true
+    }
+}
+
+extension ProvinceStore {
+    /// The events `query` selects, oldest first, as an EPCIS 2.0 `EPCISQueryDocument`.
+    public func events(_ query: EventQuery, creationDate: String) async throws -> OrderedJSON {
+        var events = [(time: Date, event: OrderedJSON)]()
+        if query.canMatch {
+            let wanted = query.epcClass.flatMap { LotIdentifier(uri: $0) }
+            let lotCode = wanted?.lot
+            let gtin = wanted?.gtin
+            let from = query.fromTime, before = query.beforeTime
+            // Candidates: lots with a grading or correction in the time window (a decision's
+            // event has the correction's time).
+            let rows = try await client.query("""
+                SELECT DISTINCT c.id, c.name, k.value FROM entries e
+                JOIN entry_keys k ON k.cooperative_id = e.cooperative_id AND k.seq = e.seq AND k.name = 'lot_code'
+                JOIN cooperatives c ON c.id = e.cooperative_id
+                JOIN lots l ON l.cooperative_id = e.cooperative_id AND l.lot_code = k.value
+                WHERE e.type IN ('grading', 'correction')
+                  AND (\(from)::timestamptz IS NULL OR e.recorded_at >= \(from))
+                  AND (\(before)::timestamptz IS NULL OR e.recorded_at < \(before))
+                  AND (\(lotCode)::text IS NULL OR l.lot_code = \(lotCode))
+                  AND (\(gtin)::text IS NULL OR l.gtin = \(gtin))
+                ORDER BY c.id, k.value LIMIT \(EventQuery.maxEvents)
+                """, logger: logger)
+            var lots = [Int: [String]]()
+            for try await (id, _, lot) in rows.decode((Int, String, String).self) { lots[id, default: []].append(lot) }
+            for (id, codes) in lots.sorted(by: { $0.key < $1.key }) {
+                let entries = try await self.entries(cooperativeID: id, keys: codes.map { ("lot_code", $0) }, types: nil,
+                                                     originRegistrationOnly: true)
+                let snapshot = LedgerSnapshot(entries: entries, checkpoints: [])
+                let document = EPCISExporter().document(for: snapshot, creationDate: creationDate)
+                for event in document["epcisBody"]?["eventList"]?.arrayValue ?? [] where query.matches(event) {
+                    if let time = event["eventTime"]?.stringValue.flatMap(EventQuery.instant) { events.append((time, event)) }
+                }
+            }
+        }
+        // Oldest first; events of one instant keep cooperative and ledger order.
+        events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        return .object([
+            ("@context", .array([
+                .string(EPCISExporter.contextURL),
+                .object([(EPCISExporter.namespacePrefix, .string(EPCISExporter.namespaceIRI))]),
+            ])),
+            ("type", .string("EPCISQueryDocument")),
+            ("schemaVersion", .string("2.0")),
+            ("creationDate", .string(creationDate)),
+            ("epcisBody", .object([("queryResults", .object([
+                ("queryName", .string("SimpleEventQuery")),
+                ("resultsBody", .object([("eventList", .array(events.prefix(EventQuery.maxEvents).map(\.event)))])),
+            ]))])),
+        ])
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import LedgerStore
+import Logging
+import NIOCore
+import PostgresNIO
+import Provenance
+import Traceability
+
+/// Province-wide questions, answered from PostgreSQL: a lot (by code, or GTIN + lot), an origin
+/// code, the cooperatives' status, and EPCIS 2.0 events.
+extension ProvinceStore {
+    /// Most entries one answer lists (a lot has a handful; an origin code, its lots).
+    static let maxEntriesPerAnswer = 10_000
+
+    public struct CooperativeStatus: Sendable, Equatable {
+        public let name: String
+        public let baseURL: String
+        public let status: String
+        public let treeSize: Int
+        public let checkpointSize: Int
+        public let haltReason: String?
+        public let lastError: String?
+        public let evidence: [Evidence]
+    }
+
+    public struct Evidence: Sendable, Equatable {
+        public let kind: String
+        public let earlierNote: String?
+        public let laterNote: String
+        public let detail: String
+    }
+
+    public func status() async throws -> [CooperativeStatus] {
+        var evidence = [Int: [Evidence]]()
+        let evidenceRows = try await client.query(
+            "SELECT cooperative_id, kind, earlier_note, later_note, detail FROM evidence ORDER BY id", logger: logger)
+        for try await (id, kind, earlier, later, detail) in evidenceRows.decode((Int, String, String?, String, String).self) {
+            evidence[id, default: []].append(Evidence(kind: kind, earlierNote: earlier, laterNote: later, detail: detail))
+        }
+        let rows = try await client.query("""
+            SELECT id, name, base_url, status, tree_size, checkpoint_size, halt_reason, last_error FROM cooperatives ORDER BY name
+            """, logger: logger)
+        var result = [CooperativeStatus]()
+        for try await (id, name, url, status, size, checkpointSize, halt, error) in rows.decode((Int, String, String, String, Int, Int, String?, String?).self) {
+            result.append(CooperativeStatus(name: name, baseURL: url, status: status, treeSize: size, checkpointSize: checkpointSize,
+                                            haltReason: halt, lastError: error, evidence: evidence[id] ?? []))
+        }
+        return result
+    }
+
+    /// One cooperative's entries about one lot (its registration, gradings, corrections) and the
+    /// origin registration the lot names.
+    public struct LotTrace: Sendable {
+        public let cooperative: String
+        public let lotCode: String
+        public let gtin: String?
+        public let originCode: String
+        public let entries: [LedgerEntry]
+        public let checkpointNote: String?
+    }
+
+    /// Every cooperative's lot with this code (and this GTIN, when given).
+    public func trace(lotCode: String, gtin: String? = nil) async throws -> [LotTrace] {
+        let rows = try await client.query("""
+            SELECT l.cooperative_id, c.name, l.gtin, l.origin_code, c.checkpoint_note
+            FROM lots l JOIN cooperatives c ON c.id = l.cooperative_id
+            WHERE l.lot_code = \(lotCode) AND (\(gtin)::text IS NULL OR l.gtin = \(gtin))
+            ORDER BY c.name
+            """, logger: logger)
+        var found = [(Int, String, String?, String, String?)]()
+        for try await row in rows.decode((Int, String, String?, String, String?).self) { found.append(row) }
+        var traces = [LotTrace]()
+        for (id, name, lotGTIN, origin, note) in found {
+            let entries = try await entries(cooperativeID: id, keys: [("lot_code", lotCode), ("origin_code", origin)], types: nil,
+                                            originRegistrationOnly: true)
+            traces.append(LotTrace(cooperative: name, lotCode: lotCode, gtin: lotGTIN, originCode: origin, entries: entries, checkpointNote: note))
+        }
+        return traces
+    }
+
+    public struct OriginTrace: Sendable {
+        public let cooperative: String
+        public let originCode: String
+        /// The registration, the lots naming it and corrections carrying the code.
+        public let entries: [LedgerEntry]
+    }
+
+    /// Every cooperative's entries about an origin code.
+    public func trace(originCode: String) async throws -> [OriginTrace] {
+        let rows = try await client.query("""
+            SELECT DISTINCT k.cooperative_id, c.name FROM entry_keys k JOIN cooperatives c ON c.id = k.cooperative_id
+            WHERE k.name = 'origin_code' AND k.value = \(originCode) ORDER BY c.name
+            """, logger: logger)
+        var found = [(Int, String)]()
+        for try await row in rows.decode((Int, String).self) { found.append(row) }
+        var traces = [OriginTrace]()
+        for (id, name) in found {
+            let entries = try await entries(cooperativeID: id, keys: [("origin_code", originCode)], types: nil, originRegistrationOnly: false)
+            traces.append(OriginTrace(cooperative: name, originCode: originCode, entries: entries))
+        }
+        return traces
+    }
+
+    /// Entries of one cooperative carrying any of `keys`, in seq order. With
+    /// `originRegistrationOnly`, an `origin_code` key selects only the origin's registration.
+    func entries(cooperativeID id: Int, keys: [(String, String)], types: [String]?, originRegistrationOnly: Bool) async throws -> [LedgerEntry] {
+        let names = keys.map(\.0), values = keys.map(\.1)
+        let rows = try await client.query("""
+            SELECT DISTINCT e.seq, e.body FROM entries e JOIN entry_keys k ON k.cooperative_id = e.cooperative_id AND k.seq = e.seq
+            JOIN unnest(\(names)::text[], \(values)::text[]) AS w(n, v) ON k.name = w.n AND k.value = w.v
+            WHERE e.cooperative_id = \(id) AND (NOT \(originRegistrationOnly) OR k.name <> 'origin_code' OR e.type = 'origin')
+            ORDER BY e.seq LIMIT \(Self.maxEntriesPerAnswer)
+            """, logger: logger)
+        var result = [LedgerEntry]()
+        for try await (_, body) in rows.decode((Int, ByteBuffer).self) {
+            result.append(try LedgerEntry(canonicalBytes: Array(buffer: body)))
+        }
+        return result
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import LedgerStore
+import Logging
+import NIOCore
+import Provenance
+import Traceability
+
+/// The aggregator's read-only HTTP API (JSON):
+///
+/// | path | answer |
+/// |---|---|
+/// | `/status` | every cooperative: following or halted (why, with the evidence), entries stored, last error |
+/// | `/lot/<lot>` | every cooperative's lot with that code: its entries and origin registration |
+/// | `/01/<GTIN>/10/<lot>` | the same for one GTIN (GS1 Digital Link path, so labels can point here) |
+/// | `/origin/<code>` | every cooperative's entries about that origin code |
+/// | `/events?…` | EPCIS 2.0 `EPCISQueryDocument` (`GE_eventTime`, `LT_eventTime`, `EQ_bizStep`, `MATCH_epc`, `MATCH_epcClass`, `EQ_bizLocation`, `eventType`) |
+public struct ProvinceSite: Sendable {
+    public struct Reply: Sendable, Equatable {
+        public let status: Int
+        public let contentType: String
+        public let body: String
+    }
+
+    let store: ProvinceStore
+    let now: @Sendable () -> Date
+
+    public init(store: ProvinceStore, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.now = now
+    }
+
+    static let maxTargetBytes = 2048
+
+    public func reply(method: String, path: String, query: String?) async -> Reply {
+        guard method == "GET" || method == "HEAD" else { return Self.error(405, "only GET and HEAD") }
+        guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else { return Self.error(414, "request target too long") }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        guard !segments.isEmpty, let decoded = Optional(segments.map { LotIdentifier.percentDecoded($0) }),
+              decoded.allSatisfy({ $0 != nil }) else { return Self.error(400, "malformed percent-encoding") }
+        let parts = decoded.map { $0! }
+        do {
+            switch parts.count {
+            case 1 where parts[0] == "status":
+                return Self.json(statusJSON(try await store.status()))
+            case 1 where parts[0] == "events":
+                let eventQuery: EventQuery
+                do { eventQuery = try EventQuery(query: query) } catch { return Self.error(400, error.description) }
+                let document = try await store.events(eventQuery, creationDate: Self.timestamp(now()))
+                return Reply(status: 200, contentType: "application/ld+json; charset=utf-8", body: document.rendered())
+            case 2 where parts[0] == "lot":
+                guard Identifiers.isLotCode(parts[1]) else { return Self.error(400, "'\(parts[1])' is not a lot code: \(Identifiers.lotCodeRule)") }
+                return try await lot(parts[1], gtin: nil)
+            case 4 where parts[0] == "01" && parts[2] == "10":
+                guard let gtin = Identifiers.normalisedGTIN(parts[1]) else { return Self.error(400, "'\(parts[1])' is not a GTIN") }
+                guard Identifiers.isLotCode(parts[3]) else { return Self.error(400, "'\(parts[3])' is not a lot code: \(Identifiers.lotCodeRule)") }
+                return try await lot(parts[3], gtin: gtin)
+            case 2 where parts[0] == "origin":
+                guard Identifiers.isOriginCode(parts[1]) else { return Self.error(400, "'\(parts[1])' is not an origin code: \(Identifiers.originCodeRule)") }
+                let traces = try await store.trace(originCode: parts[1])
+                guard !traces.isEmpty else { return Self.error(404, "no cooperative has recorded origin code \(parts[1])") }
+                return Self.json(.object([
+                    ("origin_code", .string(parts[1])),
+                    ("cooperatives", .array(traces.map { .object([("cooperative", .string($0.cooperative)),
+                                                                  ("entries", .array($0.entries.map(Self.entryJSON)))]) })),
+                ]))
+            default:
+                return Self.error(404, "no such resource")
+            }
+        } catch {
+            return Self.error(503, "the database cannot answer now: \(error)")
+        }
+    }
+
+    private func lot(_ code: String, gtin: String?) async throws -> Reply {
+        let traces = try await store.trace(lotCode: code, gtin: gtin)
+        guard !traces.isEmpty else { return Self.error(404, "no cooperative has recorded lot \(code)" + (gtin.map { " with GTIN \($0)" } ?? "")) }
+        return Self.json(.object([
+            ("lot_code", .string(code)),
+            ("cooperatives", .array(traces.map { trace in
+                var members: [(String, OrderedJSON)] = [("cooperative", .string(trace.cooperative)), ("origin_code", .string(trace.originCode))]
+                if let gtin = trace.gtin { members.append(("gtin", .string(gtin))) }
+                members.append(("entries", .array(trace.entries.map(Self.entryJSON))))
+                if let note = trace.checkpointNote { members.append(("checkpoint", .string(note))) }
+                return .object(members)
+            })),
+        ]))
+    }
+
+    private func statusJSON(_ cooperatives: [ProvinceStore.CooperativeStatus]) -> OrderedJSON {
+        .object([("cooperatives", .array(cooperatives.map { item in
+            var members: [(String, OrderedJSON)] = [
+                ("name", .string(item.name)), ("base_url", .string(item.baseURL)), ("status", .string(item.status)),
+                ("entries", .int(item.treeSize)), ("checkpoint_size", .int(item.checkpointSize)),
+            ]
+            if let reason = item.haltReason { members.append(("halt_reason", .string(reason))) }
+            if let error = item.lastError { members.append(("last_error", .string(error))) }
+            if !item.evidence.isEmpty {
+                members.append(("evidence", .array(item.evidence.map { evidence in
+                    var fields: [(String, OrderedJSON)] = [("kind", .string(evidence.kind)), ("detail", .string(evidence.detail))]
+                    if let earlier = evidence.earlierNote { fields.append(("earlier_checkpoint", .string(earlier))) }
+                    fields.append(("later_checkpoint", .string(evidence.laterNote)))
+                    return .object(fields)
+                })))
+            }
+            return .object(members)
+        }))])
+    }
+
+    static func entryJSON(_ entry: LedgerEntry) -> OrderedJSON {
+        .object([
+            ("seq", .int(entry.seq)), ("type", .string(entry.type)), ("recorded_at", .string(entry.recordedAt)),
+            ("leaf_hash", .string(entry.leafHash.hex)), ("signer", .string(entry.signer)),
+            ("entry", .string(String(decoding: entry.canonicalBytes, as: UTF8.self))),
+        ])
+    }
+
+    static func json(_ value: OrderedJSON) -> Reply {
+        Reply(status: 200, contentType: "application/json; charset=utf-8", body: value.rendered())
+    }
+
+    static func error(_ status: Int, _ message: String) -> Reply {
+        Reply(status: status, contentType: "application/json; charset=utf-8",
+              body: OrderedJSON.object([("error", .string(message))]).rendered())
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// `agritrace province --listen`: the aggregator's rounds and its HTTP API in one process.
+public enum ProvinceServer {
+    /// Serves `site` on `host:port` until SIGINT/SIGTERM; `onListening` gets the bound port.
+    public static func run(site: ProvinceSite, host: String, port: Int, logger: Logger,
+                           onListening: @escaping @Sendable (Int) -> Void) async throws {
+        let app = Application(
+            responder: SiteResponder(site: site),
+            server: .http1(configuration: .init(idleTimeout: .seconds(15))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "agritrace-province"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
+        try await app.runService()
+    }
+
+    struct SiteResponder: HTTPResponder {
+        typealias Context = BasicRequestContext
+        let site: ProvinceSite
+
+        func respond(to request: Request, context: Context) async throws -> Response {
+            let reply = await site.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
+            var headers = HTTPFields()
+            headers[.contentType] = reply.contentType
+            headers[.cacheControl] = "no-cache"
+            headers[.accessControlAllowOrigin] = "*"
+            return Response(status: .init(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Logging
+import PostgresNIO
+
+extension ProvinceStore {
+    /// `client.withTransaction`, throwing the closure's own error rather than postgres-nio's
+    /// wrapper (so a `ProvinceError` reaches the caller as itself).
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    /// One line for a log or the status endpoint. postgres-nio's errors describe themselves
+    /// generically on purpose (no query text); the server's message and SQLSTATE say enough.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            if let message = error.serverInfo?[.message] {
+                return "PostgreSQL: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+            }
+            return "PostgreSQL: \(error.code)"
+        case let error as PostgresTransactionError:
+            return describe(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The aggregator's PostgreSQL database, through postgres-nio's connection pool. `open` runs
+/// the pool for the duration of a closure and migrates the schema first.
+public final class ProvinceStore: Sendable {
+    public let client: PostgresClient
+    let logger: Logger
+
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`), migrates the schema
+    /// to `migrations`' last version and runs `body`; the pool stops when `body` returns.
+    public static func open<T: Sendable>(url: String, migrations: [Migration] = Migrations.all, logger: Logger = Logger(label: "province"),
+                                         _ body: @Sendable (ProvinceStore) async throws -> T) async throws -> T {
+        let configuration = try configuration(url: url)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let store = ProvinceStore(client: client, logger: logger)
+            try await store.migrate(migrations)
+            return try await body(store)
+        }
+    }
+
+    static func configuration(url text: String) throws -> PostgresClient.Configuration {
+        guard let url = URLComponents(string: text), let scheme = url.scheme, scheme == "postgres" || scheme == "postgresql",
+              let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty else {
+            throw ProvinceError.usage("database URL '\(text)' must be postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+        }
+        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        guard !database.isEmpty, !database.contains("/") else {
+            throw ProvinceError.usage("database URL '\(text)' names no database (…/DATABASE)")
+        }
+        var configuration = PostgresClient.Configuration(host: host, port: url.port ?? 5432, username: user, password: url.password,
+                                                         database: database, tls: .disable)
+        // A restarted or unreachable server must not hang an ingest round for long.
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    /// The schema version this database is at (0: empty).
+    public func schemaVersion() async throws -> Int {
+        let rows = try await client.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
+        for try await version in rows.decode(Int.self) { return version }
+        return 0
+    }
+
+    /// Applies the migrations the database has not had, each in its own transaction; concurrent
+    /// aggregators on one database wait for each other (an advisory lock), so each runs once.
+    public func migrate(_ migrations: [Migration]) async throws {
+        precondition(migrations.enumerated().allSatisfy { $0.offset + 1 == $0.element.version }, "migrations are numbered 1, 2, … in order")
+        try await client.query("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INT PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+            """, logger: logger)
+        let known = migrations.last?.version ?? 0
+        for migration in migrations {
+            let applied: Bool = try await transaction { connection in
+                // Serialises migrators; released at commit or rollback.
+                try await connection.query("SELECT pg_advisory_xact_lock(4101)", logger: logger)
+                let rows = try await connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
+                var current = 0
+                for try await version in rows.decode(Int.self) { current = version }
+                guard current <= known else {
+                    throw ProvinceError.schema("the database is at schema version \(current), newer than this program's \(known): upgrade agritrace")
+                }
+                guard current < migration.version else { return false }
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, description) VALUES (\(migration.version), \(migration.description))",
+                    logger: logger)
+                return true
+            }
+            if applied { logger.info("database migrated to schema version \(migration.version): \(migration.description)") }
+        }
+        let current = try await schemaVersion()
+        guard current <= known else {
+            throw ProvinceError.schema("the database is at schema version \(current), newer than this program's \(known): upgrade agritrace")
+        }
+    }
+}
+
+public enum ProvinceError: Error, CustomStringConvertible, Equatable {
+    case usage(String)
+    case schema(String)
+
+    public var description: String {
+        switch self {
+        case .usage(let message), .schema(let message): return message
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import MerkleLog
+import Province
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `agritrace province` as a process: killed with SIGKILL mid-ingest and started again, it stores
+/// every entry exactly once.
+@Suite struct ProvinceCommandTests {
+    @Test func sigkillMidIngestThenRestartStoresEveryEntryOnce() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 61)
+        let b = try CooperativeLedger(name: "HTX-B", number: 62)
+        defer { a.directory.remove(); b.directory.remove() }
+        try a.addLots(1500, prefix: "A")    // 4,501 entries
+        try a.checkpoint()
+        try b.addLots(1500, prefix: "B")
+        try b.checkpoint()
+        let servers = try await [a, b].asyncMap { try await InProcessServer(ledgerPath: $0.path) }
+        defer { servers.forEach { $0.stop() } }
+        let configPath = a.directory.url.appendingPathComponent("province.conf").path
+        try """
+            cooperative \(a.name) \(servers[0].baseURL) \(a.signer.verifier.vkey)
+            cooperative \(b.name) \(servers[1].baseURL) \(b.signer.verifier.vkey)
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try await ProvinceTest.withCluster { cluster in
+            let arguments = ["province", "--config", configPath, "--database", cluster.url, "--once"]
+            let process = Process()
+            process.executableURL = AgriTraceBinary.url
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Kill it once some entries are stored (the schema exists by then).
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < deadline {
+                if let stored = try? ProvinceTest.count(cluster, "SELECT coalesce(sum(tree_size), 0) FROM cooperatives"), stored > 0 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            let partial = try ProvinceTest.count(cluster, "SELECT sum(tree_size) FROM cooperatives")
+            #expect(partial > 0 && partial < 9002, "killed after \(partial) entries")
+
+            let rerun = try AgriTraceBinary.run(arguments, timeout: 300)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(rerun.stdout.contains("HTX-A: entries "), "\(rerun.stdout)")
+            try expectStored(cluster, cooperative: "HTX-A", ledger: a)
+            try expectStored(cluster, cooperative: "HTX-B", ledger: b)
+        }
+    }
+
+    @Test func usageErrorsExit2() throws {
+        let directory = try TemporaryDirectory(prefix: "province-cli")
+        defer { directory.remove() }
+        let config = directory.url.appendingPathComponent("bad.conf").path
+        try "cooperative only-a-name".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try AgriTraceBinary.run(["province", "--config", config, "--database", "postgres://u@127.0.0.1:1/db", "--once"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad.conf:1:"), "\(bad.stderr)")
+        let missing = try AgriTraceBinary.run(["province", "--config", config + ".none", "--database", "postgres://u@127.0.0.1:1/db", "--once"])
+        #expect(missing.status == 2)
+        let good = directory.url.appendingPathComponent("good.conf").path
+        let key = try NoteSigner(name: "a.example/ledger", seed: [UInt8](repeating: 9, count: 32)).verifier.vkey
+        try "cooperative HTX-A http://127.0.0.1:1 \(key)".write(toFile: good, atomically: true, encoding: .utf8)
+        let url = try AgriTraceBinary.run(["province", "--config", good, "--database", "mysql://x", "--once"])
+        #expect(url.status == 2)
+        #expect(url.stderr.contains("postgres://USER"), "\(url.stderr)")
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+import Province
+import Provenance
+import ProvenanceTestSupport
+import Testing
+import TestSupport
+
+/// A cooperative that rewrites its history is halted, with both signed checkpoints kept, while
+/// an honest one next to it goes on.
+@Suite struct DetectionTests {
+    enum Rewrite: String, CaseIterable {
+        /// A smaller checkpoint than one already verified.
+        case rollback
+        /// A checkpoint of the same size with another root.
+        case equivocation
+        /// A larger checkpoint over a different history.
+        case fork
+        /// Entries that extend the history but a checkpoint whose root they do not give.
+        case forkedCheckpoint
+    }
+
+    @Test(arguments: Rewrite.allCases)
+    func aRewrittenHistoryHaltsTheCooperative(_ rewrite: Rewrite) async throws {
+        let honest = try CooperativeLedger(name: "HTX-HONEST", number: 41)
+        let faulty = try CooperativeLedger(name: "HTX-FAULTY", number: 42)
+        defer { honest.directory.remove(); faulty.directory.remove() }
+        try honest.addLots(3, prefix: "H")
+        try honest.checkpoint()
+        try faulty.addLots(4, prefix: "F")
+        let verified = try faulty.checkpoint()
+
+        // The other history, signed with the same key.
+        let other = try CooperativeLedger(sameKeyAs: faulty, file: "other.db")
+        switch rewrite {
+        case .rollback: try other.addLots(2, prefix: "F")
+        case .equivocation: try other.addLots(4, prefix: "X")
+        case .fork: try other.addLots(6, prefix: "X")
+        case .forkedCheckpoint: try faulty.addLots(2, prefix: "F2")
+        }
+        let conflicting: String
+        if rewrite == .forkedCheckpoint {
+            // A checkpoint the faulty cooperative signs for its real size with another tree's root.
+            try other.addLots(6, prefix: "X")
+            let size = try faulty.size()
+            #expect(try other.size() == size)
+            conflicting = try Checkpoint(origin: faulty.signer.name, size: size, root: other.ledger.treeHead().root)
+                .signed(by: faulty.signer).serialized
+        } else {
+            conflicting = try other.checkpoint().signedNote
+        }
+
+        let honestSource = LedgerTileSource(path: honest.path)
+        let faultySource = ScriptedCheckpointSource(ledger: LedgerTileSource(path: faulty.path))
+        let config = try ProvinceConfig(cooperatives: [honest.cooperative, faulty.cooperative])
+        try await ProvinceTest.withCluster { cluster in
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) {
+                    $0.name == honest.name ? honestSource as any TileSource : faultySource
+                }
+                #expect(await aggregator.runOnce() == ["HTX-HONEST": .ingested(from: 0, to: 10), "HTX-FAULTY": .ingested(from: 0, to: 13)])
+
+                if rewrite == .forkedCheckpoint {
+                    faultySource.note = conflicting
+                } else {
+                    faultySource.ledger.serve(path: other.path)
+                }
+                try honest.addLots(1, prefix: "H2")
+                try honest.checkpoint()
+                let outcomes = await aggregator.runOnce()
+                #expect(outcomes["HTX-HONEST"] == .ingested(from: 10, to: 13))
+                #expect(outcomes["HTX-FAULTY"]?.isHalted == true, "\(outcomes)")
+                // Halted for good: even the original history is not taken up again.
+                faultySource.note = nil
+                faultySource.ledger.serve(path: faulty.path)
+                #expect(await aggregator.runOnce()["HTX-FAULTY"] == .halted("halted earlier"))
+
+                let status = try await store.status()
+                let faultyStatus = try #require(status.first { $0.name == "HTX-FAULTY" })
+                #expect(faultyStatus.status == "halted")
+                let evidence = try #require(faultyStatus.evidence.first)
+                #expect(faultyStatus.evidence.count == 1)
+                let expectedKind = [Rewrite.rollback: "rollback", .equivocation: "equivocation", .fork: "fork", .forkedCheckpoint: "fork"][rewrite]
+                #expect(evidence.kind == expectedKind)
+                #expect(evidence.earlierNote == verified.signedNote)
+                #expect(evidence.laterNote == conflicting)
+                // Both are checkpoints signed by the cooperative's key.
+                for note in [evidence.earlierNote ?? "", evidence.laterNote] {
+                    #expect(throws: Never.self) { try Checkpoint.open(note, origin: faulty.signer.name, trusting: [faulty.signer.verifier]) }
+                }
+                #expect(status.first { $0.name == "HTX-HONEST" }?.status == "following")
+            }
+            try expectStored(cluster, cooperative: "HTX-HONEST", ledger: honest)
+            // Nothing of the rewritten history was stored (a forked checkpoint's entries extend
+            // the verified chain, so those are kept; its root is what was refused).
+            let stored = try ProvinceTest.count(cluster, "SELECT count(*) FROM entries e JOIN cooperatives c ON c.id = e.cooperative_id WHERE c.name = 'HTX-FAULTY'")
+            #expect(stored == (rewrite == .forkedCheckpoint ? 19 : 13))
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM lots WHERE lot_code LIKE 'X-%'") == 0)
+        }
+    }
+
+    /// An entry the cooperative signed and chained that breaks the ledger rules (here a grading
+    /// of a lot it never registered) halts it; the entry is named in the evidence.
+    @Test func aSignedEntryBreakingTheRulesHaltsTheCooperative() async throws {
+        let faulty = try CooperativeLedger(name: "HTX-FAULTY", number: 43)
+        defer { faulty.directory.remove() }
+        try faulty.addLots(1, prefix: "F")
+        try faulty.checkpoint()
+        // Written around the rules: an opaque ledger with the same key takes any body.
+        let opaque = try Ledger(path: faulty.path, rules: AnyBodyRules())
+        _ = try opaque.append([ProvenanceFixture.grading("NEVER-REGISTERED").body], signer: faulty.signer)
+        let note = try opaque.signCheckpoint(signer: faulty.signer).signedNote
+        let source = LedgerTileSource(path: faulty.path)
+        try await ProvinceTest.withCluster { cluster in
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: ProvinceConfig(cooperatives: [faulty.cooperative]), store: store,
+                                                      logger: ProvinceTest.logger) { _ in source }
+                let outcome = await aggregator.runOnce()["HTX-FAULTY"]
+                #expect(outcome?.description.hasPrefix("HALTED: the cooperative signed entry #4, which breaks the ledger rules") == true, "\(String(describing: outcome))")
+                let evidence = try #require(try await store.status().first?.evidence.first)
+                #expect(evidence.kind == "invalid_entry")
+                #expect(evidence.laterNote == note)
+                #expect(evidence.detail.contains("NEVER-REGISTERED"))
+            }
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM entries") == 4)
+        }
+    }
+}
+
+/// Serves a scripted checkpoint note when set, else the ledger's.
+final class ScriptedCheckpointSource: TileSource, @unchecked Sendable {
+    let ledger: LedgerTileSource
+    private let lock = NSLock()
+    private var scripted: String?
+    var note: String? {
+        get { lock.withLock { scripted } }
+        set { lock.withLock { scripted = newValue } }
+    }
+
+    init(ledger: LedgerTileSource) { self.ledger = ledger }
+
+    func checkpoint() async throws -> String {
+        if let note { return note }
+        return try await ledger.checkpoint()
+    }
+
+    func entryBundle(index: Int, width: Int?) async throws -> [UInt8] { try await ledger.entryBundle(index: index, width: width) }
+}
+
+/// Rules that accept any body of the provenance types (to write a ledger the real rules refuse).
+struct AnyBodyRules: EntryRules {
+    var types: Set<String> { ProvenanceRules().types }
+    func validate(_ body: EntryBody) throws -> [IndexKey] { try ProvenanceRules().validate(body) }
+    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> String? { nil }
+}

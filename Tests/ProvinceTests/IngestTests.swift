@@ -1,0 +1,130 @@
+import Foundation
+import LedgerStore
+import Province
+import PublicServer
+import Testing
+import TestSupport
+
+/// Following cooperatives into a real PostgreSQL cluster.
+@Suite struct IngestTests {
+    /// Two cooperatives over HTTP from `agritrace serve`'s own server: every entry stored once,
+    /// a second round stores nothing, and new entries under a new checkpoint are picked up.
+    @Test func followsTwoCooperativesOverHTTP() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 11)
+        let b = try CooperativeLedger(name: "HTX-B", number: 12)
+        defer { a.directory.remove(); b.directory.remove() }
+        try a.addLots(100, prefix: "A")     // 301 entries: a full bundle and a partial one
+        try a.checkpoint()
+        try b.addLots(2, prefix: "B")
+        try b.checkpoint()
+        let servers = try await [a, b].asyncMap { try await InProcessServer(ledgerPath: $0.path) }
+        defer { servers.forEach { $0.stop() } }
+        let config = try ProvinceConfig(cooperatives: [
+            ProvinceConfig.Cooperative(name: a.name, baseURL: servers[0].baseURL, key: a.signer.verifier),
+            ProvinceConfig.Cooperative(name: b.name, baseURL: servers[1].baseURL, key: b.signer.verifier),
+        ])
+        try await ProvinceTest.withCluster { cluster in
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger)
+                var outcomes = await aggregator.runOnce()
+                #expect(outcomes == ["HTX-A": .ingested(from: 0, to: 301), "HTX-B": .ingested(from: 0, to: 7)])
+                outcomes = await aggregator.runOnce()
+                #expect(outcomes == ["HTX-A": .upToDate(size: 301), "HTX-B": .upToDate(size: 7)])
+
+                try a.addLots(1, prefix: "A2")
+                try a.checkpoint()
+                outcomes = await aggregator.runOnce()
+                #expect(outcomes["HTX-A"] == .ingested(from: 301, to: 304))
+            }
+            try expectStored(cluster, cooperative: "HTX-A", ledger: a)
+            try expectStored(cluster, cooperative: "HTX-B", ledger: b)
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM lots") == 103)
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM origins") == 103)
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM gradings") == 103)
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM checkpoints") == 3)
+        }
+    }
+
+    /// A restarted aggregator (a new process: no memory of the last one) resumes from the
+    /// database and takes only what is new.
+    @Test func aRestartedAggregatorResumesFromTheDatabase() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 21)
+        defer { a.directory.remove() }
+        try a.addLots(10, prefix: "A")
+        try a.checkpoint()
+        let source = LedgerTileSource(path: a.path)
+        let config = try ProvinceConfig(cooperatives: [a.cooperative])
+        try await ProvinceTest.withCluster { cluster in
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { _ in source }
+                #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 0, to: 31)])
+            }
+            try a.addLots(10, prefix: "A2")
+            try a.checkpoint()
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { _ in source }
+                #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 31, to: 61)])
+            }
+            try expectStored(cluster, cooperative: "HTX-A", ledger: a)
+        }
+    }
+
+    /// A cooperative's key is fixed once it is in the database.
+    @Test func aChangedKeyForAKnownNameIsRefused() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 31)
+        let impostor = try CooperativeLedger(name: "HTX-A", number: 32)
+        defer { a.directory.remove(); impostor.directory.remove() }
+        try await ProvinceTest.withCluster { cluster in
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+                _ = try await Aggregator(config: ProvinceConfig(cooperatives: [a.cooperative]), store: store, logger: ProvinceTest.logger)
+                await #expect(throws: ProvinceError.self) {
+                    _ = try await Aggregator(config: ProvinceConfig(cooperatives: [impostor.cooperative]), store: store, logger: ProvinceTest.logger)
+                }
+            }
+        }
+    }
+}
+
+/// Every entry of `ledger` is stored exactly once for `cooperative`, byte for byte.
+func expectStored(_ cluster: PostgresCluster, cooperative: String, ledger: CooperativeLedger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let size = try ledger.size()
+    let id = "(SELECT id FROM cooperatives WHERE name = '\(cooperative)')"
+    #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM entries WHERE cooperative_id = \(id)") == size, sourceLocation: sourceLocation)
+    #expect(try ProvinceTest.count(cluster, "SELECT count(DISTINCT seq) FROM entries WHERE cooperative_id = \(id) AND seq < \(size)") == size,
+            sourceLocation: sourceLocation)
+    #expect(try ProvinceTest.count(cluster, "SELECT tree_size FROM cooperatives WHERE id = \(id)") == size, sourceLocation: sourceLocation)
+    // The stored bytes are the ledger's: compare a digest of all of them in seq order.
+    let stored = try cluster.psql("SELECT encode(sha256(string_agg(body, ''::bytea ORDER BY seq)), 'hex') FROM entries WHERE cooperative_id = \(id)")
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    let bytes = try ledger.ledger.storedEntryBytes(seqs: 0..<size).flatMap { $0 }
+    #expect(stored == SHA256Hex.digest(bytes), sourceLocation: sourceLocation)
+    #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM cooperatives WHERE id = \(id) AND status = 'following' AND last_error IS NULL") == 1,
+            sourceLocation: sourceLocation)
+}
+
+/// `agritrace serve`'s server in this process, on a free port.
+final class InProcessServer: @unchecked Sendable {
+    let port: Int
+    private let task: Task<Void, any Error>
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    init(ledgerPath: String) async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        task = Task {
+            try await LedgerServer.run(LedgerServer.Options(ledgerPath: ledgerPath, host: "127.0.0.1", port: 0)) { continuation.yield($0) }
+        }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw PostgresCluster.Failure(description: "server did not start") }
+        self.port = port
+    }
+
+    func stop() { task.cancel() }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result = [T]()
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}

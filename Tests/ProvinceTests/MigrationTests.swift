@@ -1,0 +1,72 @@
+import Foundation
+import Province
+import Testing
+import TestSupport
+
+/// The schema migrations against a real PostgreSQL cluster.
+@Suite struct MigrationTests {
+    @Test func anEmptyDatabaseIsMigratedOnceToTheLatestVersion() async throws {
+        try await ProvinceTest.withCluster { cluster in
+            for _ in 0..<2 {
+                let version = try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { try await $0.schemaVersion() }
+                #expect(version == Migrations.all.count)
+            }
+            // One row per version, and the tables of every migration exist.
+            #expect(try cluster.psql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations")
+                .trimmingCharacters(in: .whitespacesAndNewlines) == Migrations.all.map { String($0.version) }.joined(separator: ","))
+            let tables = try cluster.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")
+            #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == "checkpoints,cooperatives,entries,entry_keys,evidence,gradings,lots,origins,schema_migrations")
+        }
+    }
+
+    @Test func aDatabaseFromANewerProgramIsRefused() async throws {
+        try await ProvinceTest.withCluster { cluster in
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { _ in }
+            _ = try cluster.psql("INSERT INTO schema_migrations (version, description) VALUES (99, 'from the future')")
+            await #expect(throws: ProvinceError.schema("the database is at schema version 99, newer than this program's \(Migrations.all.count): upgrade agritrace")) {
+                try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { _ in }
+            }
+        }
+    }
+
+    /// A migration that fails part-way leaves nothing of itself: its earlier statements are rolled
+    /// back with it and the version stays; fixed, it applies on the next start.
+    @Test func aFailingMigrationIsRolledBackWhole() async throws {
+        try await ProvinceTest.withCluster { cluster in
+            let broken = Migrations.all + [Migration(version: Migrations.all.count + 1, description: "broken", sql: [
+                "CREATE TABLE half_done (x INT)",
+                "ALTER TABLE no_such_table ADD COLUMN y INT",
+            ])]
+            await #expect(throws: (any Error).self) {
+                try await ProvinceStore.open(url: cluster.url, migrations: broken, logger: ProvinceTest.logger) { _ in }
+            }
+            #expect(try ProvinceTest.count(cluster, "SELECT max(version) FROM schema_migrations") == Migrations.all.count)
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'") == 0)
+            let fixed = Migrations.all + [Migration(version: Migrations.all.count + 1, description: "fixed", sql: ["CREATE TABLE half_done (x INT)"])]
+            let version = try await ProvinceStore.open(url: cluster.url, migrations: fixed, logger: ProvinceTest.logger) { try await $0.schemaVersion() }
+            #expect(version == Migrations.all.count + 1)
+        }
+    }
+
+    /// Two aggregators starting on one new database at once: each migration runs once.
+    @Test func concurrentStartsMigrateOnce() async throws {
+        try await ProvinceTest.withCluster { cluster in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<3 {
+                    group.addTask { try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { try await $0.schemaVersion() } }
+                }
+                for try await version in group { #expect(version == Migrations.all.count) }
+            }
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM schema_migrations") == Migrations.all.count)
+        }
+    }
+
+    @Test func aBadDatabaseURLIsAUsageError() async throws {
+        for url in ["mysql://x@127.0.0.1/db", "postgres://127.0.0.1/db", "postgres://u@127.0.0.1/", "not a url"] {
+            await #expect(throws: ProvinceError.self) {
+                try await ProvinceStore.open(url: url, logger: ProvinceTest.logger) { _ in }
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LedgerStore
+import Province
+import ProvenanceTestSupport
+import Testing
+import TestSupport
+
+/// Province-wide queries over two cooperatives that share a lot code and an origin code.
+@Suite struct QueryTests {
+    static let dayA = ProvenanceFixture.startTime                     // 2026-01-01
+    static let dayB = ProvenanceFixture.startTime + 86_400_000        // 2026-01-02
+
+    /// Runs `body` with both cooperatives ingested.
+    func withProvince(_ body: @escaping @Sendable (ProvinceSite, PostgresCluster) async throws -> Void) async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 71, time: Self.dayA)
+        let b = try CooperativeLedger(name: "HTX-B", number: 72, time: Self.dayB)
+        defer { a.directory.remove(); b.directory.remove() }
+        try a.addLots(2, prefix: "S")
+        try b.addLots(1, prefix: "S")
+        try b.addLots(1, prefix: "B")
+        for coop in [a, b] { try coop.checkpoint() }
+        let sources = [a.name: LedgerTileSource(path: a.path), b.name: LedgerTileSource(path: b.path)]
+        let config = try ProvinceConfig(cooperatives: [a.cooperative, b.cooperative])
+        try await ProvinceTest.withCluster { cluster in
+            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { sources[$0.name]! }
+                await aggregator.runOnce()
+                try await body(ProvinceSite(store: store, now: { Date(timeIntervalSince1970: 1_800_000_000) }), cluster)
+            }
+        }
+    }
+
+    func json(_ reply: ProvinceSite.Reply) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any])
+    }
+
+    @Test func traceByLotAndByGTINAndLotAcrossCooperatives() async throws {
+        try await withProvince { site, _ in
+            for path in ["/lot/S-L0", "/01/09506000134352/10/S-L0", "/01/9506000134352/10/S-L0"] {
+                let reply = await site.reply(method: "GET", path: path, query: nil)
+                #expect(reply.status == 200, "\(path): \(reply.body)")
+                let cooperatives = try #require(try json(reply)["cooperatives"] as? [[String: Any]])
+                #expect(cooperatives.map { $0["cooperative"] as? String } == ["HTX-A", "HTX-B"])
+                for cooperative in cooperatives {
+                    let types = (cooperative["entries"] as? [[String: Any]])?.map { $0["type"] as? String }
+                    #expect(types == ["origin", "lot", "grading"], "\(path)")
+                    #expect(cooperative["origin_code"] as? String == "S-O0")
+                    #expect((cooperative["checkpoint"] as? String)?.contains(".example/ledger\n") == true)
+                }
+            }
+            #expect(await site.reply(method: "GET", path: "/lot/B-L0", query: nil).body.contains("HTX-B"))
+            #expect(await site.reply(method: "GET", path: "/lot/NOPE", query: nil).status == 404)
+            #expect(await site.reply(method: "GET", path: "/01/09506000134345/10/S-L0", query: nil).status == 404)   // another GTIN
+            #expect(await site.reply(method: "GET", path: "/01/123/10/S-L0", query: nil).status == 400)
+            #expect(await site.reply(method: "GET", path: "/lot/%ZZ", query: nil).status == 400)
+            #expect(await site.reply(method: "POST", path: "/lot/S-L0", query: nil).status == 405)
+        }
+    }
+
+    @Test func traceByOriginAcrossCooperatives() async throws {
+        try await withProvince { site, _ in
+            let reply = await site.reply(method: "GET", path: "/origin/S-O0", query: nil)
+            #expect(reply.status == 200, "\(reply.body)")
+            let cooperatives = try #require(try json(reply)["cooperatives"] as? [[String: Any]])
+            #expect(cooperatives.map { $0["cooperative"] as? String } == ["HTX-A", "HTX-B"])
+            for cooperative in cooperatives {
+                #expect((cooperative["entries"] as? [[String: Any]])?.map { $0["type"] as? String } == ["origin", "lot"])
+            }
+            #expect(await site.reply(method: "GET", path: "/origin/S-O1", query: nil).body.contains("HTX-B") == false)
+            #expect(await site.reply(method: "GET", path: "/origin/NOPE", query: nil).status == 404)
+        }
+    }
+
+    /// EPCIS 2.0 queries: each parameter selects what it should, and every answer validates
+    /// against GS1's EPCIS 2.0 JSON schema.
+    @Test func epcisEventsByTimeBizStepEPCClassAndLocation() async throws {
+        try await withProvince { site, _ in
+            let cases: [(query: String?, lots: [String])] = [
+                (nil, ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
+                ("GE_eventTime=2026-01-01T12:00:00Z", ["HTX-B S-L0", "HTX-B B-L0"]),
+                ("LT_eventTime=2026-01-01T12:00:00.000%2B07:00", ["HTX-A S-L0", "HTX-A S-L1"]),
+                ("GE_eventTime=2026-01-01T00:00:00.000Z&LT_eventTime=2026-01-01T00:00:00.001Z", ["HTX-A S-L0", "HTX-A S-L1"]),
+                ("EQ_bizStep=inspecting", ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
+                ("EQ_bizStep=urn:epcglobal:cbv:bizstep:shipping", []),
+                ("MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0", ["HTX-A S-L0", "HTX-B S-L0"]),
+                ("MATCH_epcClass=urn:agritrace:lot:S-L0", []),
+                ("EQ_bizLocation=urn:agritrace:cooperative:HTX-B", ["HTX-B S-L0", "HTX-B B-L0"]),
+                ("EQ_bizLocation=urn:agritrace:cooperative:HTX-B&MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0", ["HTX-B S-L0"]),
+                ("MATCH_epc=urn:epc:id:sgtin:0614141.107346.2017", []),
+                ("eventType=ObjectEvent", ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
+                ("eventType=AggregationEvent", []),
+            ]
+            let directory = try TemporaryDirectory(prefix: "province-epcis")
+            defer { directory.remove() }
+            var files = [String]()
+            for (index, item) in cases.enumerated() {
+                let reply = await site.reply(method: "GET", path: "/events", query: item.query)
+                #expect(reply.status == 200, "\(item.query ?? ""): \(reply.body)")
+                let document = try json(reply)
+                #expect(document["type"] as? String == "EPCISQueryDocument")
+                let events = try #require(((document["epcisBody"] as? [String: Any])?["queryResults"] as? [String: Any])
+                    .flatMap { ($0["resultsBody"] as? [String: Any])?["eventList"] as? [[String: Any]] })
+                let lots = events.map { event -> String in
+                    let location = ((event["bizLocation"] as? [String: Any])?["id"] as? String ?? "").replacingOccurrences(of: "urn:agritrace:cooperative:", with: "")
+                    let epcClass = ((event["quantityList"] as? [[String: Any]])?.first?["epcClass"] as? String ?? "")
+                    return location + " " + (epcClass.split(separator: "/").last.map(String.init) ?? "")
+                }
+                #expect(lots == item.lots, "\(item.query ?? "no parameters")")
+                let file = directory.url.appendingPathComponent("answer-\(index).json").path
+                try reply.body.write(toFile: file, atomically: true, encoding: .utf8)
+                files.append(file)
+            }
+            let check = try runPython(["Tests/tools/epcis_schema_check.py", "Fixtures/epcis/EPCIS-JSON-Schema.json"] + files)
+            #expect(check.status == 0, "\(check.output)")
+
+            for bad in ["GE_eventTime=yesterday", "EQ_bizStep=a&EQ_bizStep=b", "nonsense=1", "MATCH_epcClass=%ZZ"] {
+                #expect(await site.reply(method: "GET", path: "/events", query: bad).status == 400, "\(bad)")
+            }
+        }
+    }
+
+    /// The validator rejects a document that breaks the schema (so the check above can fail).
+    @Test func theSchemaCheckRejectsAnInvalidDocument() throws {
+        let directory = try TemporaryDirectory(prefix: "province-epcis-bad")
+        defer { directory.remove() }
+        let file = directory.url.appendingPathComponent("bad.json").path
+        try #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISQueryDocument","schemaVersion":"2.0","creationDate":"yesterday","epcisBody":{"queryResults":{"queryName":"SimpleEventQuery","resultsBody":{"eventList":[{"type":"ObjectEvent","action":"LOOK","eventTime":"2026-01-01T00:00:00Z","eventTimeZoneOffset":"+07:00"}]}}}}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try runPython(["Tests/tools/epcis_schema_check.py", "Fixtures/epcis/EPCIS-JSON-Schema.json", file])
+        #expect(check.status == 1, "\(check.output)")
+        #expect(check.output.contains("creationDate") || check.output.contains("yesterday"), "\(check.output)")
+    }
+
+    /// The status endpoint over a real socket, as `agritrace province --listen` serves it.
+    @Test func statusOverHTTP() async throws {
+        try await withProvince { site, _ in
+            let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+            let server = Task { try await ProvinceServer.run(site: site, host: "127.0.0.1", port: 0, logger: ProvinceTest.logger) { continuation.yield($0) } }
+            defer { server.cancel() }
+            var iterator = stream.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/status")!)
+            #expect((response as? HTTPURLResponse)?.statusCode == 200)
+            let status = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let cooperatives = try #require(status["cooperatives"] as? [[String: Any]])
+            #expect(cooperatives.map { $0["name"] as? String } == ["HTX-A", "HTX-B"])
+            #expect(cooperatives.map { $0["status"] as? String } == ["following", "following"])
+            #expect(cooperatives.map { $0["entries"] as? Int } == [7, 7])
+        }
+    }
+}
+
+/// Runs Debian's python3 (the one python3-jsonschema is installed for, whatever python3 comes
+/// first on PATH) from the package root.
+func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = arguments
+    process.currentDirectoryURL = FixtureFiles.root.deletingLastPathComponent()
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
