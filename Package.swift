@@ -125,7 +125,7 @@ let package = Package(
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // The province aggregator: follows cooperatives' tiles, verifies, stores in PostgreSQL, answers queries.
-        .target(name: "Province", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup",
+        .target(name: "Province", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup", "Witnessing",
                                                  .product(name: "PostgresNIO", package: "postgres-nio"),
                                                  .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                       "TestSupport", "ProvenanceTestSupport"]),
-        .testTarget(name: "ProvinceTests", dependencies: ["Province", "PublicServer", "LedgerStore", "Provenance", "MerkleLog",
+        .testTarget(name: "ProvinceTests", dependencies: ["Province", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog",
                                                        "TestSupport", "ProvenanceTestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",

@@ -27,6 +27,9 @@ struct ProvinceCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("PostgreSQL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.")))
     var database: String
 
+    @Option(name: .long, help: ArgumentHelp(tr("A witness key (from `keys generate --witness`): cosign every checkpoint verified (C2SP tlog-witness), served at /checkpoint/<cooperative>.")))
+    var witnessKey: String?
+
     @Option(name: .long, help: ArgumentHelp(tr("Address and port to serve the queries on (port 0: any free port).")))
     var listen: String?
 
@@ -47,6 +50,7 @@ struct ProvinceCommand: ParsableCommand {
     func run() throws {
         let settings: ProvinceConfig
         do { settings = try ProvinceConfig(contentsOf: config) } catch { throw CommandFailure(.usageError, error.description) }
+        let witnessSigner = try witnessKey.map { try KeyFiles.witness($0) }
         let listenAddress = listen.flatMap(ServeCommand.parseListen)
         let once = self.once, database = self.database, interval = self.interval
         var logger = Logger(label: "agritrace.province")
@@ -56,7 +60,7 @@ struct ProvinceCommand: ParsableCommand {
         do {
             status = try runBlocking {
                 try await ProvinceStore.open(url: database, logger: log) { store -> Int32 in
-                    let aggregator = try await Aggregator(config: settings, store: store, logger: log)
+                    let aggregator = try await Aggregator(config: settings, store: store, logger: log, witnessKey: witnessSigner)
                     if once {
                         let outcomes = await aggregator.runOnce()
                         for name in outcomes.keys.sorted() {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MerkleLog
 import PostgresNIO
 
 /// `agritrace province`: follows every configured cooperative, one round after another.
@@ -8,18 +9,23 @@ public final class Aggregator: Sendable {
     public let store: ProvinceStore
     let followers: [CooperativeFollower]
     let logger: Logger
+    /// With a witness key: cosigns every checkpoint it verifies.
+    public let witness: ProvinceWitness?
 
     /// Registers the configured cooperatives in the database (a known name must keep its key:
-    /// changing it would mix two logs under one name) and prepares a follower for each.
-    public init(config: ProvinceConfig, store: ProvinceStore, logger: Logger = Logger(label: "province"),
+    /// changing it would mix two logs under one name) and prepares a follower for each. With
+    /// `witnessKey` (a cosignature/v1 key) every checkpoint it verifies is also cosigned.
+    public init(config: ProvinceConfig, store: ProvinceStore, logger: Logger = Logger(label: "province"), witnessKey: NoteSigner? = nil,
                 source: @Sendable (ProvinceConfig.Cooperative) -> any TileSource = { HTTPTileSource(baseURL: $0.baseURL) }) async throws {
         self.config = config
         self.store = store
         self.logger = logger
+        let witness = try witnessKey.map { try ProvinceWitness(signer: $0, cooperatives: config.cooperatives, store: store) }
+        self.witness = witness
         var followers = [CooperativeFollower]()
         for cooperative in config.cooperatives {
             let id = try await Self.register(cooperative, store: store, logger: logger)
-            followers.append(CooperativeFollower(cooperative: cooperative, id: id, store: store, source: source(cooperative), logger: logger))
+            followers.append(CooperativeFollower(cooperative: cooperative, id: id, store: store, source: source(cooperative), witness: witness, logger: logger))
         }
         self.followers = followers
     }

@@ -28,6 +28,7 @@ final class CooperativeFollower: @unchecked Sendable {
     let id: Int
     let store: ProvinceStore
     let source: any TileSource
+    let witness: ProvinceWitness?
     let logger: Logger
 
     /// Rebuilt from the database when nil (first round, or after any error).
@@ -36,18 +37,18 @@ final class CooperativeFollower: @unchecked Sendable {
     struct State {
         var chain: EntryChain
         var known: KnownEntries
-        var tree: MerkleAccumulator
         var checkpointSize: Int
         var checkpointRoot: TreeHash?
         var checkpointNote: String?
         var halted: Bool
     }
 
-    init(cooperative: ProvinceConfig.Cooperative, id: Int, store: ProvinceStore, source: any TileSource, logger: Logger) {
+    init(cooperative: ProvinceConfig.Cooperative, id: Int, store: ProvinceStore, source: any TileSource, witness: ProvinceWitness?, logger: Logger) {
         self.cooperative = cooperative
         self.id = id
         self.store = store
         self.source = source
+        self.witness = witness
         self.logger = logger
     }
 
@@ -91,7 +92,7 @@ final class CooperativeFollower: @unchecked Sendable {
         }
         let stored = state.known.count
         if checkpoint.size <= stored {
-            let root = checkpoint.size == stored ? state.tree.root : state.known.root(size: checkpoint.size)
+            let root = try state.known.root(size: checkpoint.size)
             guard root == checkpoint.root else {
                 if checkpoint.size == state.checkpointSize {
                     return try await halt(.equivocation, later: note,
@@ -101,6 +102,7 @@ final class CooperativeFollower: @unchecked Sendable {
                                       "fork: the checkpoint of size \(checkpoint.size) signs root \(checkpoint.root), the entries verified before give \(root)")
             }
             try await recordCheckpoint(checkpoint, note: note, state: &state)
+            try await cosign(checkpoint, note: note, known: state.known)
             return .upToDate(size: stored)
         }
 
@@ -121,7 +123,6 @@ final class CooperativeFollower: @unchecked Sendable {
                     // Later entries of the bundle may name this one (a lot its origin). Should
                     // storing fail, the round's error drops this state and the next round reloads it.
                     state.known.add(entry.entry, keys: entry.keys)
-                    state.tree.append(leafHash: entry.entry.leafHash)
                 case .failure(let reason):
                     rejection = reason
                 }
@@ -138,11 +139,13 @@ final class CooperativeFollower: @unchecked Sendable {
             case .served, nil: break
             }
         }
-        guard state.tree.root == checkpoint.root else {
+        let root = try state.known.root(size: checkpoint.size)
+        guard root == checkpoint.root else {
             return try await halt(.fork, later: note,
-                                  "fork: the checkpoint of size \(checkpoint.size) signs root \(checkpoint.root), but the signed entries chained onto the history verified before give \(state.tree.root)")
+                                  "fork: the checkpoint of size \(checkpoint.size) signs root \(checkpoint.root), but the signed entries chained onto the history verified before give \(root)")
         }
         try await recordCheckpoint(checkpoint, note: note, state: &state)
+        try await cosign(checkpoint, note: note, known: state.known)
         logger.info("cooperative \(cooperative.name): entries \(stored)..<\(checkpoint.size) verified and stored")
         return .ingested(from: stored, to: checkpoint.size)
     }
@@ -279,6 +282,17 @@ final class CooperativeFollower: @unchecked Sendable {
         self.state = state
     }
 
+    /// With a witness key: the verified checkpoint cosigned (C2SP tlog-witness) and kept beside it.
+    /// A refusal fails the round (the entries stay stored; the next round asks again).
+    private func cosign(_ checkpoint: Checkpoint, note: String, known: KnownEntries) async throws {
+        guard let witness else { return }
+        guard let cosigned = try await witness.cosign(note: note, size: checkpoint.size, origin: cooperative.origin, known: known) else { return }
+        let size = Int64(checkpoint.size)
+        try await store.client.query("""
+            UPDATE checkpoints SET cosigned_note = \(cosigned) WHERE cooperative_id = \(id) AND tree_size = \(size)
+            """, logger: logger)
+    }
+
     enum EvidenceKind: String {
         case rollback, equivocation, fork
         case invalidEntry = "invalid_entry"
@@ -316,7 +330,7 @@ final class CooperativeFollower: @unchecked Sendable {
             throw StoreConflict(description: "cooperative \(cooperative.name) is not in the database")
         }
         var state = State(chain: EntryChain(trustedKeys: [cooperative.key], rules: ProvenanceRules()), known: KnownEntries(),
-                          tree: MerkleAccumulator(), checkpointSize: checkpointSize,
+                          checkpointSize: checkpointSize,
                           checkpointRoot: rootBytes.flatMap { TreeHash(bytes: Array(buffer: $0)) }, checkpointNote: note,
                           halted: status == "halted")
         let entries = try await store.client.query(
@@ -329,7 +343,6 @@ final class CooperativeFollower: @unchecked Sendable {
                 throw StoreConflict(description: "stored entry #\(seq) of \(cooperative.name) no longer verifies: \(problems)")
             }
             state.known.add(entry, keys: indexKeys)
-            state.tree.append(leafHash: entry.leafHash)
         }
         guard state.known.count == treeSize else {
             throw StoreConflict(description: "cooperative \(cooperative.name): \(state.known.count) entries stored, \(treeSize) recorded")

@@ -123,5 +123,15 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 2, description: "witness state per origin; the cosigned note of each verified checkpoint", sql: [
+            """
+            CREATE TABLE witness_state (
+                origin      TEXT PRIMARY KEY,
+                note        TEXT NOT NULL,
+                updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+            )
+            """,
+            "ALTER TABLE checkpoints ADD COLUMN cosigned_note TEXT",
+        ]),
     ]
 }

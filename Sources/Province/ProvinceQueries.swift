@@ -20,6 +20,8 @@ extension ProvinceStore {
         public let checkpointSize: Int
         public let haltReason: String?
         public let lastError: String?
+        /// The largest checkpoint this aggregator's witness cosigned (nil: none, or no witness key).
+        public let cosignedSize: Int?
         public let evidence: [Evidence]
     }
 
@@ -38,12 +40,15 @@ extension ProvinceStore {
             evidence[id, default: []].append(Evidence(kind: kind, earlierNote: earlier, laterNote: later, detail: detail))
         }
         let rows = try await client.query("""
-            SELECT id, name, base_url, status, tree_size, checkpoint_size, halt_reason, last_error FROM cooperatives ORDER BY name
+            SELECT c.id, c.name, c.base_url, c.status, c.tree_size, c.checkpoint_size, c.halt_reason, c.last_error,
+                   (SELECT max(tree_size) FROM checkpoints k WHERE k.cooperative_id = c.id AND k.cosigned_note IS NOT NULL)
+            FROM cooperatives c ORDER BY c.name
             """, logger: logger)
         var result = [CooperativeStatus]()
-        for try await (id, name, url, status, size, checkpointSize, halt, error) in rows.decode((Int, String, String, String, Int, Int, String?, String?).self) {
+        for try await (id, name, url, status, size, checkpointSize, halt, error, cosigned)
+                in rows.decode((Int, String, String, String, Int, Int, String?, String?, Int?).self) {
             result.append(CooperativeStatus(name: name, baseURL: url, status: status, treeSize: size, checkpointSize: checkpointSize,
-                                            haltReason: halt, lastError: error, evidence: evidence[id] ?? []))
+                                            haltReason: halt, lastError: error, cosignedSize: cosigned, evidence: evidence[id] ?? []))
         }
         return result
     }
@@ -62,7 +67,9 @@ extension ProvinceStore {
     /// Every cooperative's lot with this code (and this GTIN, when given).
     public func trace(lotCode: String, gtin: String? = nil) async throws -> [LotTrace] {
         let rows = try await client.query("""
-            SELECT l.cooperative_id, c.name, l.gtin, l.origin_code, c.checkpoint_note
+            SELECT l.cooperative_id, c.name, l.gtin, l.origin_code,
+                   coalesce((SELECT k.cosigned_note FROM checkpoints k WHERE k.cooperative_id = c.id AND k.tree_size = c.checkpoint_size),
+                            c.checkpoint_note)
             FROM lots l JOIN cooperatives c ON c.id = l.cooperative_id
             WHERE l.lot_code = \(lotCode) AND (\(gtin)::text IS NULL OR l.gtin = \(gtin))
             ORDER BY c.name
@@ -76,6 +83,18 @@ extension ProvinceStore {
             traces.append(LotTrace(cooperative: name, lotCode: lotCode, gtin: lotGTIN, originCode: origin, entries: entries, checkpointNote: note))
         }
         return traces
+    }
+
+    /// A cooperative's latest verified checkpoint, cosigned by this aggregator's witness when it has
+    /// a key (nil: unknown cooperative or nothing verified yet).
+    public func latestCheckpoint(cooperative name: String) async throws -> String? {
+        let rows = try await client.query("""
+            SELECT coalesce((SELECT k.cosigned_note FROM checkpoints k WHERE k.cooperative_id = c.id AND k.tree_size = c.checkpoint_size),
+                            c.checkpoint_note)
+            FROM cooperatives c WHERE c.name = \(name)
+            """, logger: logger)
+        for try await note in rows.decode(String?.self) { return note }
+        return nil
     }
 
     public struct OriginTrace: Sendable {

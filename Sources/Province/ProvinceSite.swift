@@ -15,6 +15,7 @@ import Traceability
 /// | `/lot/<lot>` | every cooperative's lot with that code: its entries and origin registration |
 /// | `/01/<GTIN>/10/<lot>` | the same for one GTIN (GS1 Digital Link path, so labels can point here) |
 /// | `/origin/<code>` | every cooperative's entries about that origin code |
+/// | `/checkpoint/<cooperative>` | its latest verified checkpoint (text), with this aggregator's cosignature when it has a witness key |
 /// | `/events?…` | EPCIS 2.0 `EPCISQueryDocument` (`GE_eventTime`, `LT_eventTime`, `EQ_bizStep`, `MATCH_epc`, `MATCH_epcClass`, `EQ_bizLocation`, `eventType`) |
 public struct ProvinceSite: Sendable {
     public struct Reply: Sendable, Equatable {
@@ -56,6 +57,11 @@ public struct ProvinceSite: Sendable {
                 guard let gtin = Identifiers.normalisedGTIN(parts[1]) else { return Self.error(400, "'\(parts[1])' is not a GTIN") }
                 guard Identifiers.isLotCode(parts[3]) else { return Self.error(400, "'\(parts[3])' is not a lot code: \(Identifiers.lotCodeRule)") }
                 return try await lot(parts[3], gtin: gtin)
+            case 2 where parts[0] == "checkpoint":
+                guard let note = try await store.latestCheckpoint(cooperative: parts[1]) else {
+                    return Self.error(404, "no verified checkpoint of a cooperative named \(parts[1])")
+                }
+                return Reply(status: 200, contentType: "text/plain; charset=utf-8", body: note)
             case 2 where parts[0] == "origin":
                 guard Identifiers.isOriginCode(parts[1]) else { return Self.error(400, "'\(parts[1])' is not an origin code: \(Identifiers.originCodeRule)") }
                 let traces = try await store.trace(originCode: parts[1])
@@ -94,6 +100,7 @@ public struct ProvinceSite: Sendable {
                 ("name", .string(item.name)), ("base_url", .string(item.baseURL)), ("status", .string(item.status)),
                 ("entries", .int(item.treeSize)), ("checkpoint_size", .int(item.checkpointSize)),
             ]
+            if let size = item.cosignedSize { members.append(("cosigned_size", .int(size))) }
             if let reason = item.haltReason { members.append(("halt_reason", .string(reason))) }
             if let error = item.lastError { members.append(("last_error", .string(error))) }
             if !item.evidence.isEmpty {

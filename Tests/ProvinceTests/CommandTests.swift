@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStore
 import MerkleLog
 import Province
 import Testing
@@ -50,6 +51,33 @@ import Glibc
             #expect(rerun.stdout.contains("HTX-A: entries "), "\(rerun.stdout)")
             try expectStored(cluster, cooperative: "HTX-A", ledger: a)
             try expectStored(cluster, cooperative: "HTX-B", ledger: b)
+        }
+    }
+
+    /// `--witness-key`: one round cosigns the verified checkpoint; a cooperative's signing key is refused as a witness key.
+    @Test func onceWithAWitnessKeyCosigns() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 63)
+        defer { a.directory.remove() }
+        try a.addLots(2, prefix: "A")
+        try a.checkpoint()
+        let server = try await InProcessServer(ledgerPath: a.path)
+        defer { server.stop() }
+        let path = { (name: String) in a.directory.url.appendingPathComponent(name).path }
+        try "cooperative \(a.name) \(server.baseURL) \(a.signer.verifier.vkey)\n".write(toFile: path("province.conf"), atomically: true, encoding: .utf8)
+        let witness = try NoteSigner(name: "province.example/witness", type: .cosignatureV1, seed: [UInt8](repeating: 8, count: 32))
+        try SigningKeyFile.write(witness, to: path("w.key"))
+        try SigningKeyFile.write(a.signer, to: path("coop.key"))
+        try await ProvinceTest.withCluster { cluster in
+            let notWitness = try AgriTraceBinary.run(["province", "--config", path("province.conf"), "--database", cluster.url, "--once",
+                                                      "--witness-key", path("coop.key")])
+            #expect(notWitness.status == 2 && notWitness.stderr.contains("not a witness key"), "\(notWitness.stderr)")
+            let run = try AgriTraceBinary.run(["province", "--config", path("province.conf"), "--database", cluster.url, "--once",
+                                               "--witness-key", path("w.key")], timeout: 120)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout == "HTX-A: entries 0..<7 verified and stored\n")
+            let note = try SignedNote(parsing: String(try cluster.psql("SELECT cosigned_note FROM checkpoints WHERE tree_size = 7")
+                .dropLast()))   // psql's newline after the value
+            #expect(try WitnessQuorum.cosigners(of: note, witnesses: [witness.verifier], logKeys: [a.signer.verifier]).count == 1)
         }
     }
 

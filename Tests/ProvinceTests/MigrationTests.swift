@@ -16,7 +16,7 @@ import TestSupport
                 .trimmingCharacters(in: .whitespacesAndNewlines) == Migrations.all.map { String($0.version) }.joined(separator: ","))
             let tables = try cluster.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")
             #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines)
-                    == "checkpoints,cooperatives,entries,entry_keys,evidence,gradings,lots,origins,schema_migrations")
+                    == "checkpoints,cooperatives,entries,entry_keys,evidence,gradings,lots,origins,schema_migrations,witness_state")
         }
     }
 
@@ -46,6 +46,24 @@ import TestSupport
             let fixed = Migrations.all + [Migration(version: Migrations.all.count + 1, description: "fixed", sql: ["CREATE TABLE half_done (x INT)"])]
             let version = try await ProvinceStore.open(url: cluster.url, migrations: fixed, logger: ProvinceTest.logger) { try await $0.schemaVersion() }
             #expect(version == Migrations.all.count + 1)
+        }
+    }
+
+    /// A database left at version 1 by an earlier program, with data in it, is brought to the
+    /// latest version without losing a row.
+    @Test func version1WithDataMigratesToTheLatest() async throws {
+        try await ProvinceTest.withCluster { cluster in
+            let first = Array(Migrations.all.prefix(1))
+            try await ProvinceStore.open(url: cluster.url, migrations: first, logger: ProvinceTest.logger) { _ in }
+            _ = try cluster.psql("""
+                INSERT INTO cooperatives (name, base_url, vkey, checkpoint_size) VALUES ('HTX-A', 'http://a.example', 'k', 0);
+                INSERT INTO checkpoints (cooperative_id, tree_size, root, note) VALUES (1, 0, '\\x00', 'note');
+                """)
+            let version = try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { try await $0.schemaVersion() }
+            #expect(version == Migrations.all.count)
+            #expect(try cluster.psql("SELECT note || '/' || coalesce(cosigned_note, 'none') FROM checkpoints")
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "note/none")
+            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM cooperatives") == 1)
         }
     }
 
