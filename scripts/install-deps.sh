@@ -18,6 +18,8 @@ packages=(
   tesseract-ocr-vie     # ... in Vietnamese (diacritics must survive)
   tesseract-ocr-eng     # ... and English
   chromium              # tests open the audit report in a real browser (no script runs, nothing loads)
+  qpdf                  # tests check the console's PDF label sheets (qpdf --check)
+  poppler-utils         # ... and render them back (pdfinfo, pdftoppm)
   bsdutils              # tests run grade on a pseudo-terminal through /usr/bin/script
   postgresql            # the province aggregator's store; its tests start a throw-away cluster (initdb, pg_ctl)
   python3-jsonschema    # tests validate the province's EPCIS /events answers against GS1's JSON schema

@@ -84,6 +84,8 @@ extension ConsoleSite {
                 </tbody></table></div>
                 <label for="stock">\(page.t(ConsoleText.labelSize))</label>
                 <select id="stock" name="stock">\(LabelStock.allCases.map { "<option value=\"\($0.rawValue)\">\($0.millimetres.width)×\($0.millimetres.height) mm</option>" }.joined())</select>
+                <label for="format">\(page.t(ConsoleText.labelFormat))</label>
+                <select id="format" name="format"><option value="pdf">\(page.t(ConsoleText.labelFormatPDF))</option><option value="png">\(page.t(ConsoleText.labelFormatPNG))</option></select>
                 <p><button type="submit">\(page.t(ConsoleText.labelsButton))</button></p>
                 </form>
                 """
@@ -339,7 +341,8 @@ extension ConsoleSite {
 
     // MARK: - Labels
 
-    /// One PNG sheet: the chosen lots' labels one under another, 4 mm apart, at 300 dpi.
+    /// The chosen lots' labels as one PDF, a page per label at the stock's size (`format=pdf`), or
+    /// one PNG sheet with the labels one under another, 4 mm apart, at 300 dpi.
     func labels(form: [String: [String]], page: ConsolePage) throws -> ConsoleReply {
         let codes = form["lot"] ?? []
         guard !codes.isEmpty, codes.count <= 100 else {
@@ -349,6 +352,10 @@ extension ConsoleSite {
         let words = LabelWords(localizer: page.localizer)
         let rendered = try writing { ledger in
             try codes.map { try LabelPackage.make(lotCode: $0, ledger: ledger, signer: options.signer, stock: stock, words: words).label.image }
+        }
+        if form.first("format") == "pdf" {
+            return ConsoleReply(status: 200, contentType: "application/pdf", body: .bytes(try LabelSheetPDF.document(rendered)),
+                                headers: [("Content-Disposition", "inline; filename=\"labels-\(stock.rawValue).pdf\"")])
         }
         let gap = LabelStock.pixels(millimetres: 4)
         let width = rendered.map(\.width).max() ?? 1

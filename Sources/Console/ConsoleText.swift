@@ -61,6 +61,9 @@ enum ConsoleText {
     static let photos = Message("Photos", context: "console")
     static let labelsButton = Message("Print labels for the chosen lots", context: "console")
     static let labelSize = Message("Label stock", context: "console")
+    static let labelFormat = Message("Print as", context: "console")
+    static let labelFormatPDF = Message("PDF, one page per label", context: "console")
+    static let labelFormatPNG = Message("PNG, all labels on one picture", context: "console")
     static let noLotsChosen = Message("Choose at least one lot.", context: "console")
 
     static func reviewTitle(lot: MessageArgument) -> Message { Message("Review lot {lot}", context: "console", ["lot": lot]) }

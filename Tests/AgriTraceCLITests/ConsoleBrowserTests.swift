@@ -68,8 +68,14 @@ import TestSupport
             #expect(browser.text.contains("DT-LV-261103-01"))
             try shot("lots")
 
-            // Labels for the chosen lot: the sheet opens as a PNG.
+            // Labels for the chosen lot: the form asks for a PDF unless told otherwise; as a PNG the sheet opens in the tab.
             try browser.click("input[name=lot]")
+            let asked = try browser.evaluate("""
+                (function(){var f=document.querySelector("form[action='/console/labels']");
+                return fetch(f.action,{method:'POST',body:new URLSearchParams(new FormData(f))}).then(function(r){return r.headers.get('content-type')})})()
+                """) as? String
+            #expect(asked == "application/pdf")
+            try browser.evaluate("document.querySelector('#format').value = 'png'")
             try browser.click("form[action='/console/labels'] button")
             try browser.waitUntil("document.contentType === 'image/png'")
             try browser.navigate(base + "/console/")

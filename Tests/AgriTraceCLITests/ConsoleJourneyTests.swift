@@ -220,6 +220,17 @@ import TestSupport
         #expect(sheet.status == 200 && sheet.headers["content-type"] == "image/png")
         let image = try ImageDecoder.decode(data: Data(sheet.body), fileName: "labels.png")
         #expect(image.width == 591 && image.height == 354, "\(image.width)x\(image.height)")
+
+        // The same as a PDF: a page per label at the stock's size, valid to qpdf, its QR code readable once drawn.
+        let pdf = try clerk.post("/console/labels", [("lot", "DT-LV-261103-01"), ("lot", "DT-LV-261103-01"), ("stock", "50x30"), ("format", "pdf")])
+        #expect(pdf.status == 200 && pdf.headers["content-type"] == "application/pdf")
+        let file = site.workspace.directory.url.appendingPathComponent("labels.pdf")
+        try Data(pdf.body).write(to: file)
+        try PDFTools.check(file.path)
+        let pages = try PDFTools.pages(file.path)
+        #expect(pages.count == 2 && pages.sizes.allSatisfy { $0 == "141.84 x 84.96" }, "\(pages)")
+        let drawn = try PDFTools.render(file.path, page: 1, width: 591, height: 354)
+        #expect(try QRCodeReader.decode(drawn.path).contains("DT-LV-261103-01"))
     }
 
     @Test func oversizedUploadsAndZipSlipAreRefusedAndNothingIsRecorded() throws {
