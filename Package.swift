@@ -116,7 +116,7 @@ let package = Package(
                 exclude: ["README.md"]),
         // The cooperative's private console (`serve --console`): accounts, uploads, grading jobs, review,
         // labels, origins; its own listener, separate from the public pages.
-        .target(name: "Console", dependencies: ["Localization", "Markup", "Imaging", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
+        .target(name: "Console", dependencies: ["Localization", "Markup", "Imaging", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability", "Witnessing",
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Console
+import Witnessing
 import Foundation
 import LedgerStore
 import Localization
@@ -42,6 +43,12 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("Largest upload the console accepts, in MiB (stated on its upload form).")))
     var consoleUploadLimit = 256
 
+    @Option(name: .long, help: ArgumentHelp(tr("URL of a witness the console asks to cosign each checkpoint it signs (repeatable, each with a --witness-vkey).")))
+    var witness: [String] = []
+
+    @Option(name: .customLong("witness-vkey"), help: ArgumentHelp(tr("Verifier key file of the --witness at the same position.")))
+    var witnessVkey: [String] = []
+
     func validate() throws {
         guard (1...4096).contains(consoleUploadLimit) else { throw ValidationError(tr("--console-upload-limit must be 1...4096 (MiB)")) }
         guard Self.parseListen(listen) != nil else {
@@ -51,6 +58,16 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError(tr("--console-listen {value}: expected ADDRESS:PORT, e.g. 127.0.0.1:8081", ["value": .text(consoleListen)]))
         }
         if console && key == nil { throw ValidationError(tr("--console needs --key: the console signs what it records")) }
+        if !witness.isEmpty && !console { throw ValidationError(tr("--witness is for checkpoints signed from the console: add --console")) }
+        guard witness.count == witnessVkey.count else {
+            throw ValidationError(tr("give one --witness-vkey per --witness ({urls} URLs, {keys} keys)",
+                                     ["urls": .integer(witness.count), "keys": .integer(witnessVkey.count)]))
+        }
+        for url in witness {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ValidationError(tr("--witness {value}: expected an http:// or https:// URL", ["value": .text(url)]))
+            }
+        }
     }
 
     private func consoleSettings(signer: NoteSigner) throws -> ConsoleServer.Options {
@@ -60,8 +77,15 @@ struct ServeCommand: ParsableCommand {
             throw CommandFailure(.usageError, tr("--console: no accounts yet ({file}); add the first with: agritrace users add NAME --role admin --ledger {ledger}",
                                                  ["file": .text(accounts), "ledger": .text(ledger)]))
         }
+        let witnesses = try zip(witness, witnessVkey).map { url, file in
+            let key = try KeyFiles.verifier(file, tr("witness verifier key", context: "file kind"))
+            guard key.type == .cosignatureV1 else {
+                throw CommandFailure(.usageError, tr("--witness-vkey {file}: not a witness (cosignature/v1) key", ["file": .text(file)]))
+            }
+            return WitnessEndpoint(url: URL(string: url)!, key: key)
+        }
         return ConsoleServer.Options(ledgerPath: ledger, accountsPath: accounts, workDirectory: ConsoleServer.defaultWorkDirectory(forLedger: ledger),
-                                     host: host, port: port, signer: signer, maxUploadBytes: consoleUploadLimit << 20)
+                                     host: host, port: port, signer: signer, maxUploadBytes: consoleUploadLimit << 20, witnesses: witnesses)
     }
 
     /// Runs the console beside the public server; if it cannot start, the whole server stops.

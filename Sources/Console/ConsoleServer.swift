@@ -6,6 +6,7 @@ import Localization
 import Logging
 import MerkleLog
 import NIOCore
+import Witnessing
 
 /// `agritrace serve --console`: the cooperative's private console on its own listener (localhost
 /// by default), beside the public pages. It holds the signing key in memory and signs only in
@@ -23,10 +24,15 @@ public enum ConsoleServer {
         public var maxUploadBytes: Int
         /// Threads grading a job.
         public var gradingThreads: Int
+        /// Witnesses asked to cosign each checkpoint signed from the console.
+        public var witnesses: [WitnessEndpoint]
+        /// Seconds to wait for each witness request.
+        public var witnessTimeoutSeconds: Double
 
         public init(ledgerPath: String, accountsPath: String, workDirectory: String, host: String = "127.0.0.1", port: Int = 8081,
                     signer: NoteSigner, maxUploadBytes: Int = 256 << 20,
-                    gradingThreads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                    gradingThreads: Int = ProcessInfo.processInfo.activeProcessorCount, witnesses: [WitnessEndpoint] = [],
+                    witnessTimeoutSeconds: Double = 30) {
             self.ledgerPath = ledgerPath
             self.accountsPath = accountsPath
             self.workDirectory = workDirectory
@@ -35,6 +41,8 @@ public enum ConsoleServer {
             self.signer = signer
             self.maxUploadBytes = maxUploadBytes
             self.gradingThreads = gradingThreads
+            self.witnesses = witnesses
+            self.witnessTimeoutSeconds = witnessTimeoutSeconds
         }
     }
 

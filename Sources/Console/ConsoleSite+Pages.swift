@@ -7,6 +7,8 @@ import Localization
 import NIOCore
 import Provenance
 import Traceability
+import MerkleLog
+import Witnessing
 
 extension ConsoleSite {
     /// Lots shown on the main page, newest first.
@@ -93,8 +95,21 @@ extension ConsoleSite {
         body += "</section>"
         body += "<p><a href=\"/console/origins\">\(page.t(ConsoleText.originsTitle))</a></p>"
         if page.user.map({ $0.role >= .admin }) == true {
+            body += "<section><h2>\(page.t(ConsoleText.checkpointTitle))</h2>"
+            if let latest = try Ledger(provenanceAt: options.ledgerPath, readOnly: true).latestCheckpoint() {
+                let names = witnessNames(cosigning: latest.signedNote)
+                body += "<p>\(page.t(ConsoleText.latestCheckpoint(size: .integer(latest.checkpoint.size))))"
+                    + (names.isEmpty ? "" : " " + page.t(ConsoleText.cosignedBy(names: .text(names.joined(separator: ", ")))))
+                    + "</p>"
+            }
+            if options.witnesses.isEmpty {
+                body += "<p class=\"note\">\(page.t(ConsoleText.noWitnesses))</p>"
+            } else {
+                body += "<p class=\"note\">\(page.t(ConsoleText.witnessesAsked))</p><ul>"
+                    + options.witnesses.map { "<li>\(page.h($0.key.name)) · \(page.h($0.url.absoluteString))</li>" }.joined() + "</ul>"
+            }
             body += """
-                <section><h2>\(page.t(ConsoleText.checkpointTitle))</h2><form method="post" action="/console/checkpoint">\(page.csrfField)
+                <form method="post" action="/console/checkpoint">\(page.csrfField)
                 <button type="submit">\(page.t(ConsoleText.checkpointButton))</button></form></section>
                 """
         }
@@ -537,5 +552,52 @@ extension ConsoleSite {
 
     enum CorrectionProblem: Error {
         case unknown, nothingChanged, noReason, contradictsLots(String), refused(String)
+    }
+}
+
+extension ConsoleSite {
+    // MARK: - Checkpoint and witnesses
+
+    /// Signs a checkpoint of the ledger and asks every configured witness to cosign it (C2SP
+    /// tlog-witness, as `ledger checkpoint --witness`); the cosignatures that verify are stored
+    /// with the checkpoint. Each witness's answer is shown: cosigned, refused (with its reason:
+    /// a fork or rollback it saw is worth an alarm) or not reached (try again later).
+    func checkpoint(page: ConsolePage) async throws -> ConsoleReply {
+        let stored = try writing { ledger in try ledger.signCheckpoint(signer: options.signer) }
+        var lines = [page.t(ConsoleText.checkpointSigned(size: .integer(stored.checkpoint.size)))]
+        guard !options.witnesses.isEmpty else { return try dashboard(page: page, notice: (true, lines[0])) }
+        let ledgerPath = options.ledgerPath
+        let outcomes = await WitnessClient.collect(signedCheckpoint: stored.signedNote, witnesses: options.witnesses,
+                                                   timeoutSeconds: options.witnessTimeoutSeconds) { old, new in
+            // A connection of its own: the client asks from its own tasks.
+            try Ledger(provenanceAt: ledgerPath, readOnly: true).consistencyProof(oldSize: old, newSize: new)
+        }
+        var note = try SignedNote(parsing: stored.signedNote)
+        var cosigners = 0
+        for (endpoint, outcome) in zip(options.witnesses, outcomes) {
+            let name = MessageArgument.text(endpoint.key.name)
+            switch outcome {
+            case .cosigned(let signature):
+                note = try SignedNote(text: note.text, signatures: note.signatures + [signature])
+                cosigners += 1
+                lines.append(page.t(ConsoleText.witnessCosigned(name: name)))
+            case .refused(let reason):
+                lines.append(page.t(ConsoleText.witnessRefused(name: name, reason: .text(reason))))
+            case .unreachable(let reason):
+                lines.append(page.t(ConsoleText.witnessUnreachable(name: name, reason: .text(reason))))
+            }
+        }
+        if cosigners > 0 {
+            let cosigned = note.serialized
+            _ = try writing { ledger in try ledger.storeCosignedCheckpoint(cosigned) }
+        }
+        let all = cosigners == options.witnesses.count
+        return try dashboard(page: page, notice: (all, lines.joined(separator: "<br>")))
+    }
+
+    /// Names of the configured witnesses whose cosignature on `signedNote` verifies.
+    func witnessNames(cosigning signedNote: String) -> [String] {
+        guard let note = try? SignedNote(parsing: signedNote) else { return [] }
+        return options.witnesses.filter { witness in (try? note.verify(trusting: [witness.key]))?.isEmpty == false }.map(\.key.name)
     }
 }

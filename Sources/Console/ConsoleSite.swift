@@ -127,8 +127,7 @@ final class ConsoleSite: Sendable {
             return try correctOrigin(form: form, user: user, page: page)
         case "/console/checkpoint":
             guard user.role >= .admin else { return forbidden(page, user: user, needed: .admin) }
-            let size = try writing { ledger in try ledger.signCheckpoint(signer: options.signer).checkpoint.size }
-            return try dashboard(page: page, notice: (true, page.t(ConsoleText.checkpointSigned(size: .integer(size)))))
+            return try await checkpoint(page: page)
         default:
             return notFound(page.localizer)
         }

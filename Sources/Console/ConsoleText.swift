@@ -112,6 +112,13 @@ enum ConsoleText {
     static let checkpointTitle = Message("Checkpoint", context: "console")
     static let checkpointButton = Message("Sign a checkpoint of the ledger now", context: "console")
     static func checkpointSigned(size: MessageArgument) -> Message { Message("Signed a checkpoint of {size} entries.", context: "console", ["size": size]) }
+    static func latestCheckpoint(size: MessageArgument) -> Message { Message("Latest checkpoint: {size} entries.", context: "console", ["size": size]) }
+    static func cosignedBy(names: MessageArgument) -> Message { Message("Cosigned by {names}.", context: "console", ["names": names]) }
+    static let noWitnesses = Message("No witnesses are configured (serve --witness URL --witness-vkey FILE): checkpoints are signed by the cooperative alone.", context: "console")
+    static let witnessesAsked = Message("Each checkpoint signed here is sent to these witnesses to cosign:", context: "console")
+    static func witnessCosigned(name: MessageArgument) -> Message { Message("Witness {name}: cosigned.", context: "console", ["name": name]) }
+    static func witnessRefused(name: MessageArgument, reason: MessageArgument) -> Message { Message("Witness {name} REFUSED to cosign: {reason}", context: "console", ["name": name, "reason": reason]) }
+    static func witnessUnreachable(name: MessageArgument, reason: MessageArgument) -> Message { Message("Witness {name} was not reached ({reason}); sign a checkpoint again later.", context: "console", ["name": name, "reason": reason]) }
     static let back = Message("Back to the console", context: "console")
     static let language = Message("Tiếng Việt", context: "console other language")
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import LedgerStore
+import MerkleLog
 import Provenance
 import Testing
 import TestSupport
@@ -177,6 +178,36 @@ import TestSupport
             try Self.keep(shot, width: width)
         }
         #expect(try site.workspace.openLedger().entries(type: .correction).count == 2)
+    }
+
+    /// An admin signs a checkpoint and a witness cosigns it (desktop in English, phone in Vietnamese).
+    @Test func anAdminHasACheckpointCosigned() throws {
+        let site = try ConsoleJourneyTests.Site()
+        defer { site.workspace.remove() }
+        let path = site.workspace.path
+        let coop = try NoteSigner(name: "htx-lai-vung.example/ledger", seed: [UInt8](repeating: 7, count: 32))
+        try SigningKeyFile.writeVerifier(coop.verifier, to: path("coop.vkey"))
+        let key = try NoteSigner.generate(name: "witness.example/w1", type: .cosignatureV1)
+        try SigningKeyFile.write(key, to: path("w1.key"))
+        try SigningKeyFile.writeVerifier(key.verifier, to: path("w1.vkey"))
+        let witness = try ServerProcess(["--key", path("w1.key"), "--log", path("coop.vkey"), "--state", path("w1-state")], command: ["witness", "serve"])
+        defer { _ = witness.stop() }
+        let server = try site.serve(["--witness", witness.baseURL, "--witness-vkey", path("w1.vkey")])
+        defer { _ = server.stop() }
+        let base = "http://127.0.0.1:\(server.consolePort)"
+        let shots = site.workspace.directory.url
+        for (width, height, mobile, kind, language) in [(1280, 900, false, "desktop", "en"), (360, 740, true, "phone", "vi")] {
+            let browser = try BrowserSession(width: width, height: height, mobile: mobile, directory: shots)
+            try Self.signIn(browser, base: base, "hoa", language: language)
+            try browser.click("form[action='/console/checkpoint'] button")
+            try browser.waitUntil("document.querySelector('section.ok') !== null")
+            #expect(browser.text.contains(language == "vi" ? "Nhân chứng witness.example/w1: đã đồng ký." : "Witness witness.example/w1: cosigned."), "\(browser.text)")
+            try browser.evaluate("document.querySelector('form[action=\"/console/checkpoint\"]').scrollIntoView()")
+            let shot = shots.appendingPathComponent("console-checkpoint-\(language)-\(kind).png")
+            try browser.screenshot(to: shot)
+            try Self.keep(shot, width: width)
+        }
+        #expect(try site.workspace.openLedger().checkpoints().count == 4, "two signed, each stored again with its cosignature")
     }
 
     @Test func theRefusalsInTheBrowser() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import LedgerStore
+import MerkleLog
 import Provenance
 import Testing
 import TestSupport
@@ -230,6 +231,7 @@ import TestSupport
         let pages = try PDFTools.pages(file.path)
         #expect(pages.count == 2 && pages.sizes.allSatisfy { $0 == "141.84 x 84.96" }, "\(pages)")
         let drawn = try PDFTools.render(file.path, page: 1, width: 591, height: 354)
+        try ConsoleBrowserTests.keep(drawn, width: 591)
         #expect(try QRCodeReader.decode(drawn.path).contains("DT-LV-261103-01"))
     }
 
@@ -283,6 +285,77 @@ import TestSupport
         var entries = [("manifest.csv", Array(([header] + kept).joined(separator: "\n").utf8) + [0x0a])]
         for file in files.sorted() { entries.append((file, Array(try Data(contentsOf: folder.appendingPathComponent(file))))) }
         return ZipWriter.zip(entries.map { (name: $0.0, bytes: $0.1) })
+    }
+
+    /// An admin signs a checkpoint from the console and the configured witnesses are asked to
+    /// cosign it: one cosigns (stored with the checkpoint, shown on the page), one is not reached,
+    /// one refuses (it does not know this log); each answer is shown. Only an admin may ask.
+    @Test func aCheckpointFromTheConsoleIsCosignedByItsWitnesses() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let path = site.workspace.path
+        let coop = try NoteSigner(name: "htx-lai-vung.example/ledger", seed: [UInt8](repeating: 7, count: 32))
+        try SigningKeyFile.writeVerifier(coop.verifier, to: path("coop.vkey"))
+        let stranger = try NoteSigner.generate(name: "other-coop.example/ledger")
+        try SigningKeyFile.writeVerifier(stranger.verifier, to: path("other.vkey"))
+        var witnesses: [ServerProcess] = []
+        for (name, log) in [("w1", "coop.vkey"), ("w3", "other.vkey")] {
+            let key = try NoteSigner.generate(name: "witness.example/\(name)", type: .cosignatureV1)
+            try SigningKeyFile.write(key, to: path("\(name).key"))
+            try SigningKeyFile.writeVerifier(key.verifier, to: path("\(name).vkey"))
+            witnesses.append(try ServerProcess(["--key", path("\(name).key"), "--log", path(log), "--state", path("\(name)-state")],
+                                               command: ["witness", "serve"]))
+        }
+        defer { for witness in witnesses { _ = witness.stop() } }
+        let w2 = try NoteSigner.generate(name: "witness.example/w2", type: .cosignatureV1)
+        try SigningKeyFile.writeVerifier(w2.verifier, to: path("w2.vkey"))
+        let server = try site.serve(["--witness", witnesses[0].baseURL, "--witness-vkey", path("w1.vkey"),
+                                     "--witness", "http://127.0.0.1:9/", "--witness-vkey", path("w2.vkey"),
+                                     "--witness", witnesses[1].baseURL, "--witness-vkey", path("w3.vkey")])
+        defer { _ = server.stop() }
+
+        var clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        #expect(try clerk.post("/console/checkpoint", []).status == 403)
+        var admin = ConsoleClient(port: server.consolePort)
+        #expect(try admin.signIn("hoa", Self.password).status == 303)
+        let home = try admin.get("/console/?lang=en").text
+        #expect(home.contains("witness.example/w1") && home.contains("witness.example/w3"), "the witnesses asked are named")
+        let answer = try admin.post("/console/checkpoint", [])
+        #expect(answer.status == 200)
+        #expect(answer.text.contains("Witness witness.example/w1: cosigned."), "\(answer.text)")
+        #expect(answer.text.contains("Witness witness.example/w2 was not reached"), "\(answer.text)")
+        #expect(answer.text.contains("Witness witness.example/w3 REFUSED to cosign"), "\(answer.text)")
+        #expect(answer.text.contains("Cosigned by witness.example/w1."), "\(answer.text)")
+
+        let stored = try #require(try site.workspace.openLedger().latestCheckpoint())
+        let note = try SignedNote(parsing: stored.signedNote)
+        let w1 = try SigningKeyFile.loadVerifier(path("w1.vkey"))
+        #expect(try note.verify(trusting: [w1]) == [w1], "the stored checkpoint carries w1's cosignature")
+        #expect(try note.verify(trusting: [coop.verifier]) == [coop.verifier])
+
+        // In Vietnamese too.
+        let vietnamese = try admin.get("/console/?lang=vi").text
+        #expect(vietnamese.contains("Được đồng ký bởi witness.example/w1."), "\(vietnamese)")
+        let again = try admin.post("/console/checkpoint", []).text
+        #expect(again.contains("Nhân chứng witness.example/w1: đã đồng ký.") && again.contains("TỪ CHỐI"), "\(again)")
+    }
+
+    @Test func witnessOptionsAreCheckedBeforeServing() throws {
+        let site = try Site(users: [("hoa", "admin")])
+        defer { site.workspace.remove() }
+        let base = ["serve", "--ledger", site.workspace.ledger, "--key", site.workspace.key, "--listen", "127.0.0.1:0"]
+        let noConsole = try AgriTraceBinary.run(base + ["--witness", "http://127.0.0.1:9", "--witness-vkey", site.workspace.key])
+        #expect(noConsole.status == 2 && noConsole.stderr.contains("--console"), "\(noConsole.stderr)")
+        let unpaired = try AgriTraceBinary.run(base + ["--console", "--witness", "http://127.0.0.1:9"])
+        #expect(unpaired.status == 2 && unpaired.stderr.contains("--witness-vkey"), "\(unpaired.stderr)")
+        let coop = try NoteSigner(name: "htx-lai-vung.example/ledger", seed: [UInt8](repeating: 7, count: 32))
+        try SigningKeyFile.writeVerifier(coop.verifier, to: site.workspace.path("coop.vkey"))
+        let notWitness = try AgriTraceBinary.run(base + ["--console", "--console-listen", "127.0.0.1:0", "--witness", "http://127.0.0.1:9",
+                                                         "--witness-vkey", site.workspace.path("coop.vkey")])
+        #expect(notWitness.status == 2 && notWitness.stderr.contains("not a witness"), "\(notWitness.stderr)")
+        let badURL = try AgriTraceBinary.run(base + ["--console", "--witness", "ftp://x", "--witness-vkey", site.workspace.path("coop.vkey")])
+        #expect(badURL.status == 2 && badURL.stderr.contains("http://"), "\(badURL.stderr)")
     }
 
     /// The files of the sample upload's `lots` (all when nil) under `folder/`: its manifest rows and photos.
