@@ -26,7 +26,8 @@ struct ConsolePage {
         border-color:#c62828}.ok{background:#e7f3e8;border-color:#2e7d32}.note{font-size:14px;color:#57606a}\
         progress{width:100%;height:22px}ul{padding-left:20px}li{margin:4px 0;overflow-wrap:anywhere}\
         .drop{border:2px dashed #8c959f;border-radius:8px;padding:4px 12px 8px}.drop.over{background:#eef6ff;border-color:#0b5cad}\
-        .thumbs{display:flex;flex-wrap:wrap;gap:3px;margin-top:4px;align-items:center}.thumbs img,.photos img{object-fit:cover;border-radius:4px;\
+        .thumbs{display:flex;flex-wrap:wrap;gap:3px;margin-top:4px;align-items:center;min-width:176px}.thumbs img{flex:none}\
+        .thumbs img,.photos img{object-fit:cover;border-radius:4px;\
         background:#eef1f4}.photos{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:10px}.photos li{width:96px;font-size:12px;margin:0}\
         .photos span{display:block}.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}.facts dt{font-weight:600}\
         .facts dd{margin:0;overflow-wrap:anywhere}.history li{margin:6px 0}

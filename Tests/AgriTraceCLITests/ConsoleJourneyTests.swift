@@ -16,8 +16,11 @@ import TestSupport
 /// - authorisation: a clerk cannot review (403) or sign checkpoints (403); nothing is recorded.
 /// - CSRF: every POST without the session's token is refused (403) and records nothing.
 /// - uploads: over the stated limit refused (413) before grading, by declared length and by bytes sent;
-///   zip slip, absolute paths and links refused with the whole report, nothing recorded, nothing written outside.
-/// - paths: job ids are hex only; the console is not served on the public listener.
+///   zip slip, absolute paths and links refused with the whole report, nothing recorded, nothing written outside;
+///   a folder's paths (`..`, absolute, backslash) all refused (400) before a byte is written, nothing kept.
+/// - paths: job ids are hex only; thumbnails are named by a SHA-256 only and served to signed-in users only;
+///   the console is not served on the public listener.
+/// - roles: correcting an origin needs a reviewer (a clerk gets 403), signing a checkpoint an admin.
 /// - pages: Content-Security-Policy without external sources, framing forbidden.
 @Suite(.serialized) struct ConsoleJourneyTests {
     static let password = "mật khẩu đủ dài 2026"
