@@ -84,6 +84,7 @@ struct ProvinceCommand: ParsableCommand {
                 }
             }
         } catch let error as ProvinceError {
+            if case .unavailable = error { throw CommandFailure(.internalFailure, "province: \(error)") }
             throw CommandFailure(.usageError, "province: \(error)")
         } catch {
             throw CommandFailure(.internalFailure, "province: \(render(error))")

@@ -49,7 +49,12 @@ public final class Aggregator: Sendable {
     /// One round over every cooperative, `concurrency` at a time; returns each one's outcome by name.
     @discardableResult
     public func runOnce(concurrency: Int = 8) async -> [String: RoundOutcome] {
-        await withTaskGroup(of: (String, RoundOutcome).self) { group in
+        do { try await store.ping() } catch {
+            let message = "the database cannot be reached: \(ProvinceStore.describe(error))"
+            logger.warning("round skipped: \(message)")
+            return Dictionary(uniqueKeysWithValues: followers.map { ($0.cooperative.name, RoundOutcome.failed(message)) })
+        }
+        return await withTaskGroup(of: (String, RoundOutcome).self) { group in
             var results = [String: RoundOutcome]()
             var waiting = followers.makeIterator()
             for _ in 0..<max(1, concurrency) {

@@ -45,6 +45,25 @@ public final class ProvinceStore: Sendable {
         return configuration
     }
 
+    /// Fails unless the database answers `SELECT 1` within `timeout`. While PostgreSQL is down the
+    /// pool holds each request until its circuit breaker opens (about a minute); a round that
+    /// asks this first fails in seconds instead.
+    public func ping(timeout: Duration = .seconds(5)) async throws {
+        let client = self.client, logger = self.logger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let rows = try await client.query("SELECT 1", logger: logger)
+                for try await _ in rows.decode(Int.self) {}
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw ProvinceError.unavailable("no answer from the database within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
     /// The schema version this database is at (0: empty).
     public func schemaVersion() async throws -> Int {
         let rows = try await client.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
@@ -92,10 +111,11 @@ public final class ProvinceStore: Sendable {
 public enum ProvinceError: Error, CustomStringConvertible, Equatable {
     case usage(String)
     case schema(String)
+    case unavailable(String)
 
     public var description: String {
         switch self {
-        case .usage(let message), .schema(let message): return message
+        case .usage(let message), .schema(let message), .unavailable(let message): return message
         }
     }
 }

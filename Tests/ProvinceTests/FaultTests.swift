@@ -101,6 +101,12 @@ import Glibc
                 try await cluster.stop(immediate: true)
                 let interrupted = await round.value
                 #expect(interrupted["HTX-A"]?.isFailed == true, "\(interrupted)")
+                // A round while the server is down says so within seconds, rather than waiting
+                // for the connection pool to give up (about a minute).
+                let started = ContinuousClock.now
+                let down = await aggregator.runOnce()["HTX-A"]
+                #expect(ContinuousClock.now - started < .seconds(30))
+                #expect(down?.description.contains("the database cannot be reached") == true, "\(String(describing: down))")
                 try await cluster.start()
                 let partial = try ProvinceTest.count(cluster, "SELECT tree_size FROM cooperatives")
                 #expect(partial > 0 && partial < 1201)
