@@ -39,11 +39,15 @@ struct ProvinceCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("Seconds between rounds.")))
     var interval: Int = 10
 
+    @Option(name: .long, help: ArgumentHelp(tr("Seconds to wait for each answer of a cooperative's server before this round gives up on it.")))
+    var timeout: Int = 10
+
     func validate() throws {
         if let listen, ServeCommand.parseListen(listen) == nil {
             throw ValidationError(tr("--listen {value}: expected ADDRESS:PORT, e.g. 127.0.0.1:8090", ["value": .text(listen)]))
         }
         guard (1...86_400).contains(interval) else { throw ValidationError(tr("--interval must be 1–86400 seconds")) }
+        guard (1...3_600).contains(timeout) else { throw ValidationError(tr("--timeout must be 1–3600 seconds")) }
         if once, listen != nil { throw ValidationError(tr("--once and --listen do not go together")) }
     }
 
@@ -52,7 +56,7 @@ struct ProvinceCommand: ParsableCommand {
         do { settings = try ProvinceConfig(contentsOf: config) } catch { throw CommandFailure(.usageError, error.description) }
         let witnessSigner = try witnessKey.map { try KeyFiles.witness($0) }
         let listenAddress = listen.flatMap(ServeCommand.parseListen)
-        let once = self.once, database = self.database, interval = self.interval
+        let once = self.once, database = self.database, interval = self.interval, timeout = Double(self.timeout)
         var logger = Logger(label: "agritrace.province")
         logger.logLevel = .info
         let log = logger
@@ -60,7 +64,9 @@ struct ProvinceCommand: ParsableCommand {
         do {
             status = try runBlocking {
                 try await ProvinceStore.open(url: database, logger: log) { store -> Int32 in
-                    let aggregator = try await Aggregator(config: settings, store: store, logger: log, witnessKey: witnessSigner)
+                    let aggregator = try await Aggregator(config: settings, store: store, logger: log, witnessKey: witnessSigner) {
+                        HTTPTileSource(baseURL: $0.baseURL, timeoutSeconds: timeout)
+                    }
                     if once {
                         let outcomes = await aggregator.runOnce()
                         for name in outcomes.keys.sorted() {

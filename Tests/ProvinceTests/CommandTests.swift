@@ -27,7 +27,7 @@ import Glibc
             cooperative \(b.name) \(servers[1].baseURL) \(b.signer.verifier.vkey)
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         try await ProvinceTest.withCluster { cluster in
-            let arguments = ["province", "--config", configPath, "--database", cluster.url, "--once"]
+            let arguments = ["province", "--config", configPath, "--database", cluster.url, "--once", "--timeout", "120"]
             let process = Process()
             process.executableURL = AgriTraceBinary.url
             process.arguments = arguments
@@ -71,8 +71,9 @@ import Glibc
             let notWitness = try AgriTraceBinary.run(["province", "--config", path("province.conf"), "--database", cluster.url, "--once",
                                                       "--witness-key", path("coop.key")])
             #expect(notWitness.status == 2 && notWitness.stderr.contains("not a witness key"), "\(notWitness.stderr)")
+            // A long --timeout: the serving test process may be slow to answer under the parallel suite.
             let run = try AgriTraceBinary.run(["province", "--config", path("province.conf"), "--database", cluster.url, "--once",
-                                               "--witness-key", path("w.key")], timeout: 120)
+                                               "--witness-key", path("w.key"), "--timeout", "120"], timeout: 300)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout == "HTX-A: entries 0..<7 verified and stored\n")
             let note = try SignedNote(parsing: String(try cluster.psql("SELECT cosigned_note FROM checkpoints WHERE tree_size = 7")

@@ -71,11 +71,12 @@ import Glibc
                 }
                 let started = ContinuousClock.now
                 let outcomes = await aggregator.runOnce()
-                // Well under URLSession's default 60 s request timeout, with room for a loaded machine.
-                #expect(ContinuousClock.now - started < .seconds(30))
+                // Given up by the 1 s timeout (URLSession's default would wait 60 s), with room for a loaded machine.
+                #expect(ContinuousClock.now - started < .seconds(50))
                 #expect(outcomes["HTX-HONEST"] == .ingested(from: 0, to: 7))
                 #expect(outcomes["HTX-SLOW"]?.isFailed == true, "\(outcomes)")
-                #expect(try await store.status().first { $0.name == "HTX-SLOW" }?.lastError != nil)
+                let lastError = try await store.status().first { $0.name == "HTX-SLOW" }?.lastError ?? ""
+                #expect(lastError.contains("-1001"), "\(lastError)")    // NSURLErrorTimedOut
             }
             try expectStored(cluster, cooperative: "HTX-HONEST", ledger: honest)
         }
