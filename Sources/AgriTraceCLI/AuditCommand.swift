@@ -49,8 +49,12 @@ struct AuditCommand: ParsableCommand {
                                 generatedAt: TraceabilitySupport.nowTimestamp(), ledger: snapshot,
                                 verification: VerificationOutcome(report, TraceabilitySupport.presentation))
         try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit, TraceabilitySupport.presentation).utf8), to: out)
-        var verdict = report.isIntact ? tr("ledger intact")
-            : tr("ledger FAILED verification: {reason}", ["reason": .text(report.firstFailure.map { "\($0)" } ?? "")])
+        var verdict = switch report.verdict {
+        case .intact: tr("ledger intact")
+        case .notSignedByGivenKeys: LedgerCommand.Verify.notSignedLine(report)
+        case .tampered:
+            tr("ledger FAILED verification: {reason}", ["reason": .text(report.firstFailure.map { $0.rendered(TraceabilitySupport.presentation) } ?? "")])
+        }
         // Never let a check that did not run read as a pass.
         for check in audit.verification.skipped {
             verdict += "; " + tr("{check}: skipped ({reason})", ["check": .text(check.name), "reason": .text(check.detail)])

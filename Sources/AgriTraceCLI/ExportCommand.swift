@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Grading
 import LedgerStore
 import Localization
 import Provenance
@@ -25,7 +26,7 @@ struct ExportCommand: ParsableCommand {
                 + "\n\n" + ExitStatus.help(success: tr("written", context: "export"), needsAttention: tr("the ledger has no such --lot"), readsLedger: true)
                 + "\n\n" + tr("Example:") + """
 
-                  agritrace export epcis --ledger coop.db --since 2026-11-01 --out events.jsonld
+                  agritrace export epcis --ledger coop.db --since 01/11/2026 --out events.jsonld
                 """) }
 
         @Option(name: .long, help: ArgumentHelp(tr("The ledger database.")))
@@ -34,7 +35,7 @@ struct ExportCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp(tr("Only gradings of this lot.")))
         var lot: String?
 
-        @Option(name: .long, help: ArgumentHelp(tr("Only gradings recorded on or after this UTC date (YYYY-MM-DD).")))
+        @Option(name: .long, help: ArgumentHelp(tr("Only gradings recorded on or after this UTC date (YYYY-MM-DD or DD/MM/YYYY, as in manifests).")))
         var since: String?
 
         @Option(name: .long, help: ArgumentHelp(tr("readPoint/bizLocation URI (default urn:agritrace:cooperative:<id> from each lot).")))
@@ -44,8 +45,9 @@ struct ExportCommand: ParsableCommand {
         var out: String
 
         func validate() throws {
-            if let since, !Identifiers.isDate(since) {
-                throw ValidationError(tr("--since must be a date YYYY-MM-DD (digits only, year 1900 or later), a real calendar date; got '{value}'", ["value": .text(since)]))
+            // The same reading and the same words as a manifest's harvest_date.
+            if let since, let problem = ManifestText.dateProblem(column: "--since", value: since, reading: Identifiers.readDate(since)) {
+                throw ValidationError(Localizer.current.render(problem))
             }
             if let location, !location.contains(":") {
                 throw ValidationError(tr("--location must be a URI such as urn:epc:id:sgln:..., got '{value}'", ["value": .text(location)]))
@@ -57,7 +59,8 @@ struct ExportCommand: ParsableCommand {
             if let lot, snapshot.lot(code: lot) == nil {
                 throw CommandFailure(.needsAttention, tr("the ledger {file} has no lot \"{lot}\"", ["file": .text(ledger), "lot": .text(EntryValidator.printable(lot))]))
             }
-            let exporter = EPCISExporter(options: .init(lotCode: lot, sinceDate: since, locationURI: location))
+            let sinceDay = since.flatMap { text -> String? in if case .date(let iso) = Identifiers.readDate(text) { iso } else { nil } }
+            let exporter = EPCISExporter(options: .init(lotCode: lot, sinceDate: sinceDay, locationURI: location))
             let count = exporter.selectedInspections(in: snapshot).count
             let document = exporter.document(for: snapshot, creationDate: TraceabilitySupport.nowTimestamp()).rendered()
             if out == "-" {

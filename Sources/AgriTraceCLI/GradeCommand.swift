@@ -83,7 +83,7 @@ struct GradeCommand: ParsableCommand {
             }
             do { writer = try ResultsWriter(url: URL(fileURLWithPath: results)) } catch {
                 throw CommandFailure(.usageError, tr("cannot write results file {file}: {reason}",
-                                                      ["file": .text(results), "reason": .text(error.localizedDescription)]))
+                                                      ["file": .text(results), "reason": .message(.fileError(error))]))
             }
         }
         defer { try? writer?.close() }

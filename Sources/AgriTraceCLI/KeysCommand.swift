@@ -47,7 +47,7 @@ struct KeysCommand: ParsableCommand {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             } catch {
-                throw CommandFailure(.internalFailure, tr("cannot create {path}: {reason}", ["path": .text(folder.path), "reason": .text(error.localizedDescription)]))
+                throw CommandFailure(.internalFailure, tr("cannot create {path}: {reason}", ["path": .text(folder.path), "reason": .message(.fileError(error))]))
             }
             let signer = try NoteSigner.generate(name: name, type: witness ? .cosignatureV1 : .ed25519)
             try SigningKeyFile.write(signer, to: out)

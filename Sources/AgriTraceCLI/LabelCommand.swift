@@ -69,7 +69,7 @@ struct LabelCommand: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
-            throw CommandFailure(.internalFailure, tr("cannot create {path}: {reason}", ["path": .text(out), "reason": .text(error.localizedDescription)]))
+            throw CommandFailure(.internalFailure, tr("cannot create {path}: {reason}", ["path": .text(out), "reason": .message(.fileError(error))]))
         }
         let base = URL(fileURLWithPath: out).appendingPathComponent(package.baseFileName).path
         let files = [(base + ".png", package.png), (base + ".proof", Array(package.bundle.utf8))]
@@ -100,14 +100,14 @@ struct LabelCommand: ParsableCommand {
         for correction in state.corrections {
             report += tr("Applied: entry #{corrects} corrected by entry #{seq} ({reason}: {changes}).", [
                 "corrects": .text(String(correction.record.corrects)), "seq": .text(String(correction.seq)),
-                "reason": .text(correction.record.reason), "changes": .text(correction.record.changesText)]) + "\n"
+                "reason": .text(correction.record.reason), "changes": .text(correction.record.changesText(TraceabilitySupport.presentation))]) + "\n"
         }
         for change in state.unappliedChanges {
             report += tr("Warning: {change} was corrected in a way the label cannot show; see `agritrace trace {lot}`.",
-                         ["change": .text(change), "lot": .text(package.lotCode)]) + "\n"
+                         ["change": .message(change), "lot": .text(package.lotCode)]) + "\n"
         }
         for conflict in state.originConflicts {
-            report += tr("Warning: {conflict}; verify-label will refuse this lot.", ["conflict": .text(conflict)]) + "\n"
+            report += tr("Warning: {conflict}; verify-label will refuse this lot.", ["conflict": .message(conflict)]) + "\n"
         }
         FileHandleOutput.standardOutput.write(report)
     }

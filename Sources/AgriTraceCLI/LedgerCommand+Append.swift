@@ -47,11 +47,11 @@ extension LedgerCommand {
             case .object:
                 return [try ProvenanceRecord(json: CanonicalJSON.encode(value))]
             case .array(let items):
-                guard !items.isEmpty else { throw EntryError.malformedJSON(offset: 0, reason: "empty array: nothing to append") }
+                guard !items.isEmpty else { throw EntryError.malformedJSON(offset: 0, reason: Message("empty array: nothing to append")) }
                 return try items.enumerated().map { index, item in
-                    guard case .object = item else { throw EntryError.malformedJSON(offset: 0, reason: "element \(index) is not an object") }
+                    guard case .object = item else { throw EntryError.malformedJSON(offset: 0, reason: Message("element {index} is not an object", ["index": .text("\(index)")])) }
                     do { return try ProvenanceRecord(json: CanonicalJSON.encode(item)) } catch let error as EntryError {
-                        throw EntryError.invalidField(field: "[\(index)]", reason: error.description)
+                        throw EntryError.invalidField(field: "[\(index)]", reason: .describing(error))
                     }
                 }
             default:

@@ -11,7 +11,7 @@ extension LedgerCommand {
             abstract: tr("Audit a whole ledger; names the first bad entry and the failed check (exit 3)."),
             discussion: tr("Checks every entry's canonical bytes, seq contiguity, the prev chain, stored leaf and tree hashes, signatures under the key active at that point, timestamps, domain rules, and every stored checkpoint (signature, root, pairwise consistency, equivocation). With --vkey, the ledger's first key and the checkpoint signers must be among the given keys; without, the ledger's own key entries are trusted.")
                 + "\n\n" + tr("A ledger alone cannot show that its newest entries were deleted together with their checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a label's .proof, a .tlog-proof or `ledger checkpoint` output) or a witness's state file (--witness-state): the ledger must still contain and extend it, checked with a consistency proof. Checks with nothing to check say \"none\", never PASS.")
-                + "\n\n" + ExitStatus.help(success: tr("INTACT", context: "verdict"), verificationFailed: tr("TAMPERED (the first bad entry is named)"))
+                + "\n\n" + ExitStatus.help(success: tr("INTACT", context: "verdict"), verificationFailed: tr("TAMPERED (the first bad entry is named), or NOT SIGNED BY THE GIVEN KEY (the ledger holds together under another key: --vkey is not this ledger's key)"))
                 + "\n\n" + tr("Example:") + """
 
                   agritrace ledger verify --ledger coop.db --vkey coop.vkey
@@ -56,19 +56,37 @@ extension LedgerCommand {
                 case .passed: lines.append(tr("PASS", context: "check result") + " " + localizer(check.title))
                 case .failed: lines.append(tr("FAIL", context: "check result") + " " + localizer(check.title))
                 case .notChecked(let why):
-                    lines.append(tr("none", context: "check result") + " " + localizer(check.title)
-                                 + " (" + localizer(VerificationReport.Check.notCheckedReason(why)) + ")")
+                    // Its own sentence: in Vietnamese a bare "none" word ("không có") read like a failure.
+                    lines.append(tr("none {check} ({reason})", context: "check result",
+                                    ["check": .message(check.title), "reason": .message(VerificationReport.Check.notCheckedReason(why))]))
                 }
             }
-            if let first = report.firstFailure {
+            let presentation = TraceabilitySupport.presentation
+            switch report.verdict {
+            case .intact:
+                lines.append(tr("INTACT", context: "verdict"))
+            case .notSignedByGivenKeys:
+                lines.append(notSignedLine(report))
+            case .tampered:
+                let tampering = report.tamperingFailures
+                let first = tampering[0]
                 let subject = report.firstBadEntry.map { tr("first bad entry: {seq}", ["seq": .text(String($0))]) } ?? tr("first problem")
                 lines.append(tr("TAMPERED: {subject} ({check}): {reason}", ["subject": .text(subject), "check": .message(first.check.title),
-                                                                         "reason": .text(first.message)]))
-                for failure in report.failures.dropFirst().prefix(20) { lines.append("  " + tr("also: {failure}", ["failure": .text("\(failure)")])) }
-            } else {
-                lines.append(tr("INTACT", context: "verdict"))
+                                                                         "reason": .message(first.message)]))
+                for failure in tampering.dropFirst().prefix(20) {
+                    lines.append("  " + tr("also: {failure}", ["failure": .text(failure.rendered(presentation))]))
+                }
+                // Edited and checked with a key that is not the ledger's: say both, separately.
+                if report.hasKeyMismatch { lines.append("  " + tr("also: {failure}", ["failure": .text(notSignedLine(report))])) }
             }
             return lines.joined(separator: "\n") + "\n"
+        }
+
+        /// The verdict when the ledger holds together but not under the given keys: not evidence
+        /// of editing, so it must not read as TAMPERED.
+        static func notSignedLine(_ report: VerificationReport) -> String {
+            tr("NOT SIGNED BY THE GIVEN KEY: the entries and checkpoints are consistent, but the ledger's first key is {key}, which is not among the --vkey keys; check that you were given this cooperative's verifier key",
+               ["key": .text(report.firstKey ?? "?")])
         }
 
         /// A signed checkpoint note from a file; the file is named in every error.
@@ -96,9 +114,18 @@ extension LedgerCommand {
             }
         }
 
+        static func verdictCode(_ verdict: VerificationReport.Verdict) -> String {
+            switch verdict {
+            case .intact: "intact"
+            case .notSignedByGivenKeys: "not-signed-by-given-keys"
+            case .tampered: "tampered"
+            }
+        }
+
         static func json(_ report: VerificationReport) -> String {
             var object: [String: JSONValue] = [
                 "path": .string(report.path), "intact": .bool(report.isIntact), "entries": .integer(Int64(report.entriesChecked)),
+                "verdict": .string(verdictCode(report.verdict)),
                 "checkpoints": .integer(Int64(report.checkpointsChecked)), "tree_size": .integer(Int64(report.treeSize)),
                 "root": .string(report.root.hex), "keys_pinned": .bool(report.keysPinned),
                 "outside_checkpoints": .integer(Int64(report.outsideCheckpointsChecked)),
@@ -110,7 +137,8 @@ extension LedgerCommand {
                     }
                 }),
                 "failures": .array(report.failures.map { failure in
-                    var item: [String: JSONValue] = ["check": .string(failure.check.rawValue), "message": .string(failure.message)]
+                    var item: [String: JSONValue] = ["check": .string(failure.check.rawValue), "message": .string(failure.message.description),
+                                                     "key_mismatch": .bool(failure.isKeyMismatch)]
                     item["seq"] = failure.seq.map { .integer(Int64($0)) }
                     item["checkpoint"] = failure.checkpointID.map { .integer(Int64($0)) }
                     return .object(item)

@@ -13,8 +13,7 @@ extension LedgerCommand {
                 + "\n\n" + tr("Example:") + """
 
                   agritrace ledger witness --ledger coop.db --key ~/.config/agritrace/w1.key --log-vkey coop.vkey --state w1.state
-                  (the first time, add --first-run)
-                """) }
+                """ + "\n  " + tr("(the first time, add --first-run)")) }
 
         @OptionGroup var path: LedgerPathOption
 
@@ -43,7 +42,7 @@ extension LedgerCommand {
                 cosigned = try ledger.witness(witness, statePath: state, firstRun: firstRun,
                                               timestamp: UInt64(Date().timeIntervalSince1970))
             } catch let error as WitnessError {
-                throw ProofRejected(file: path.ledger, reason: error.description)
+                throw ProofRejected(file: path.ledger, reason: render(error))
             } catch let error as WitnessStateError {
                 throw CommandFailure(.usageError, error.description)
             }

@@ -45,7 +45,7 @@ extension ModelCommand {
             try InputFile.require(labels, tr("labels file", context: "file kind"))
             let labelText: String
             do { labelText = try String(contentsOfFile: labels, encoding: .utf8) } catch {
-                throw CommandFailure(.usageError, tr("{file}: cannot read the labels: {reason}", ["file": .text(labels), "reason": .text(error.localizedDescription)]))
+                throw CommandFailure(.usageError, tr("{file}: cannot read the labels: {reason}", ["file": .text(labels), "reason": .message(.fileError(error))]))
             }
             let names = labelText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }
@@ -163,7 +163,7 @@ extension ModelCommand {
             var bytes = Data(capacity: outputs.count * 4)
             for v in outputs { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
             do { try bytes.write(to: URL(fileURLWithPath: output)) } catch {
-                throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(output), "reason": .text(error.localizedDescription)]))
+                throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(output), "reason": .message(.fileError(error))]))
             }
         }
     }
@@ -246,7 +246,7 @@ extension ModelCommand {
             FileHandleOutput.standardOutput.write(text + tr("wrote {file}: model id {id}", ["file": .text(out), "id": .text(calibrated.id)]) + "\n")
             if let report {
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) } catch {
-                    throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(report), "reason": .text(error.localizedDescription)]))
+                    throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(report), "reason": .message(.fileError(error))]))
                 }
             }
             if !calibration.failures.isEmpty || calibration.choice == nil { throw ExitStatus.needsAttention }

@@ -19,7 +19,7 @@ struct ReviewCommand: ParsableCommand {
 
               agritrace review --ledger coop.db
               agritrace review DT-LV-261103-01 --accept --reviewer "Trần Văn Nam" --ledger coop.db --key ~/.config/agritrace/coop.key
-              agritrace review DT-LV-261103-02 --grade "Grade II" --reason "bruised fruit on top of the crate" --ledger coop.db --key ~/.config/agritrace/coop.key
+              agritrace review DT-LV-261103-02 --grade "Grade II" --reason "trái bị dập ở lớp trên cùng của thùng" --ledger coop.db --key ~/.config/agritrace/coop.key
             """) }
 
     @Argument(help: ArgumentHelp(tr("The lot code to show or decide.")))

@@ -32,7 +32,7 @@ enum TraceabilitySupport {
             throw unreadable(path, error)
         }
         guard let failure = report.firstFailure else { return ledger }
-        let place = report.firstBadEntry.map { tr("first bad entry: {seq}", ["seq": .integer($0)]) } ?? failure.description
+        let place = report.firstBadEntry.map { tr("first bad entry: {seq}", ["seq": .integer($0)]) } ?? failure.rendered(presentation)
         throw CommandFailure(.verificationFailed, tr("ledger {file} was altered ({place}); nothing was read from it; run `agritrace ledger verify` for details",
                                                      ["file": .text(path), "place": .text(place)]))
     }
@@ -59,7 +59,7 @@ enum TraceabilitySupport {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting)
         } catch {
             throw CommandFailure(.internalFailure, tr("cannot write {file}: {reason}",
-                                                       ["file": .text(path), "reason": .text(error.localizedDescription)]))
+                                                       ["file": .text(path), "reason": .message(.fileError(error))]))
         }
     }
 

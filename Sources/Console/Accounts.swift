@@ -84,7 +84,7 @@ public final class Accounts: @unchecked Sendable {
                 ) STRICT;
                 """)
         } catch let error as LedgerDatabaseError {
-            throw AccountError.badStore(path: path, problem: error.message)
+            throw AccountError.badStore(path: path, problem: error.sqliteMessage)
         }
         // Owner-only: the file holds password hashes.
         chmod(path, 0o600)

@@ -21,7 +21,7 @@ extension BatchGrader {
             problems.append(UploadProblem(file: upload.name, Message("no cooperative id: pass --cooperative or configure it in the ledger")))
         } else if let problem = Identifiers.textProblem(cooperative) {
             problems.append(UploadProblem(file: upload.name, Message("cooperative id '{id}': {reason}",
-                                                                     ["id": .text(EntryValidator.printable(cooperative)), "reason": .text(problem)])))
+                                                                     ["id": .text(EntryValidator.printable(cooperative)), "reason": .message(problem)])))
         }
 
         // Origins: every row naming a well-formed code counts, refused rows included, each code
@@ -52,7 +52,7 @@ extension BatchGrader {
             guard let record = registered[lot.originCode] else { continue }
             for conflict in record.conflicts(farmID: lot.farmID, crop: lot.crop) {
                 problems.append(UploadProblem(file: Upload.manifestName, line: lot.photos[0].line,
-                                              Message("lot {lot}: {reason}", ["lot": .text(lot.code), "reason": .text(conflict)])))
+                                              Message("lot {lot}: {reason}", ["lot": .text(lot.code), "reason": .message(conflict)])))
             }
         }
         if options.registerOrigins { problems += UploadValidator.originConflicts(in: lots) }

@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
+import Imaging
 import Kernels
 import LedgerStore
+import Localization
 import NeuralNet
 import Provenance
 
@@ -78,7 +80,7 @@ public final class BatchGrader {
             lotSummaries[lot.code] = summary
             for result in results {
                 if case .unreadable(let reason) = result.outcome {
-                    unreadable.append(.init(file: result.file, lot: lot.code, reason: reason))
+                    unreadable.append(.init(file: result.file, lot: lot.code, reason: reason.description, reasonMessage: reason))
                 }
             }
         }
@@ -170,7 +172,7 @@ public final class BatchGrader {
                                    classifier: any PhotoClassifier, policy: GradingPolicy) throws -> [PhotoResult] {
         var hashes: [String] = []
         var decoded: [[UInt8]] = []
-        var failures: [Int: String] = [:]
+        var failures: [Int: Message] = [:]
         for (index, photo) in photos.enumerated() {
             let data: Data
             do {
@@ -179,14 +181,15 @@ public final class BatchGrader {
                 // Validation saw the file, so this is damage (a corrupt zip entry) or a file
                 // removed meanwhile; the hash recorded is that of zero bytes and the reason says so.
                 hashes.append(UploadDigest.sha256Hex(Data()))
-                failures[index] = "cannot be read (content hash is of zero bytes): \(error)"
+                failures[index] = Message("cannot be read (content hash is of zero bytes): {reason}", ["reason": .message(.describing(error))])
                 continue
             }
             hashes.append(UploadDigest.sha256Hex(data))
             do {
                 decoded.append(try classifier.decode(data, fileName: photo.file))
             } catch {
-                failures[index] = "\(error)"
+                // The results line and the ledger's image entry name the file already.
+                failures[index] = (error as? ImageDecodingError)?.reasonMessage ?? .describing(error)
             }
         }
         let probabilities = decoded.isEmpty ? [] : try classifier.classify(decoded)
@@ -233,7 +236,7 @@ public final class BatchGrader {
             case .unreadable(let reason):
                 unreadableCount += 1
                 // Decoder messages may span lines; entries hold no control characters.
-                let oneLine = String(String.UnicodeScalarView(reason.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+                let oneLine = String(String.UnicodeScalarView(reason.description.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
                 images.append(.unreadable(file: result.file, sha256: result.sha256, reason: oneLine.isEmpty ? "unreadable" : oneLine))
             case .alreadyRecorded:
                 preconditionFailure("a lot being graded has no already-recorded photos")
@@ -260,11 +263,12 @@ public final class BatchGrader {
         } catch LedgerError.rejectedEntry(_, let type, let reason) {
             // The ledger checks each entry as its readers will, before signing; a lot it refuses
             // (e.g. too many photos for one entry) is reported and the batch goes on.
+            let refusal = Message("its {type} entry was refused before signing: {reason}", ["type": .text(type), "reason": .message(reason)])
             return GradingSummary.LotSummary(
                 lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .refused, photos: results.count,
                 grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
                 uploadDigest: digest, lotSeq: nil, gradingSeq: nil,
-                refusal: "its \(type) entry was refused before signing: \(reason)", farmName: lot.farmName)
+                refusal: refusal.description, refusalMessage: refusal, farmName: lot.farmName)
         }
         var lotSeq: Int?, gradingSeq: Int?
         if case let .appended(l, g) = outcome { lotSeq = l; gradingSeq = g }

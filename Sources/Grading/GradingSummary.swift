@@ -29,8 +29,10 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         public let uploadDigest: String
         public let lotSeq: Int?
         public let gradingSeq: Int?
-        /// With `refused`: why.
+        /// With `refused`: why (English, for the JSON).
         public var refusal: String? = nil
+        /// With `refused`: why, for people; not in the JSON.
+        public var refusalMessage: Message? = nil
         /// The manifest's farm name, shown to people instead of the farm id; not in the JSON,
         /// which stays as it was (the id identifies the farm).
         public var farmName: String? = nil
@@ -45,7 +47,12 @@ public struct GradingSummary: Sendable, Codable, Equatable {
     public struct UnreadablePhoto: Sendable, Codable, Equatable {
         public let file: String
         public let lot: String
+        /// In English, for the JSON.
         public let reason: String
+        /// The reason for people, when known; not in the JSON.
+        public var reasonMessage: Message? = nil
+
+        enum CodingKeys: String, CodingKey { case file, lot, reason }
     }
 
     public struct Timings: Sendable, Codable, Equatable {
@@ -136,16 +143,22 @@ public struct GradingSummary: Sendable, Codable, Equatable {
                 return (index < 2 || index >= row.count - 2) ? cell + pad : pad + cell
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
+        // The counts above are each photo's most likely grade; the lot grade is not their majority,
+        // and a lot of "all Premium" photos graded Grade I needs saying why.
+        if grades.count >= 2, lots.contains(where: { $0.grade != nil }) {
+            lines.append(localizer(Message("Lot grade: the grading policy's lot rules applied to the mean of the photos' calibrated grade probabilities, not to the counts above; photos that are each only probably {best} can make a {second} lot.",
+                                           ["best": .text(gradeName(grades[0])), "second": .text(gradeName(grades[1]))])))
+        }
         if !unreadable.isEmpty {
             lines.append(localizer(Message("Unreadable photos (recorded as rejected-unreadable):")))
             for photo in unreadable {
                 lines.append("  " + localizer(Message("{file} (lot {lot}): {reason}", ["file": .text(photo.file), "lot": .text(photo.lot),
-                                                                                      "reason": .text(photo.reason)])))
+                                                                                      "reason": photo.reasonMessage.map { .message($0) } ?? .text(photo.reason)])))
             }
         }
         for lot in lots where lot.status == .refused {
             lines.append(localizer(Message("Refused, nothing recorded for lot {lot}: {reason}", [
-                "lot": .text(lot.lot), "reason": lot.refusal.map { .text($0) } ?? .message(Message("refused by the ledger"))])))
+                "lot": .text(lot.lot), "reason": lot.refusalMessage.map { .message($0) } ?? lot.refusal.map { .text($0) } ?? .message(Message("refused by the ledger"))])))
         }
         let held = lots.filter { $0.held && $0.status != .refused }.map(\.lot)
         if !held.isEmpty {

@@ -154,7 +154,7 @@ public struct Manifest: Sendable {
                                             ("farm_id", row.farmID), ("crop", row.crop), ("harvest_date", row.harvestDate)]
         for (column, value) in required where value.isEmpty { report(Message("{column} is empty", ["column": .text(column)])) }
         if !row.file.isEmpty, let pathProblem = UploadPath.problem(with: row.file) {
-            report(Message("file '{file}': {reason}", ["file": .text(row.file), "reason": .text(pathProblem)]))
+            report(Message("file '{file}': {reason}", ["file": .text(row.file), "reason": .message(pathProblem)]))
         }
         // Every text the ledger records from a row is held to the entries' text rule here, so an
         // upload is refused up front instead of one lot failing at signing.
@@ -164,7 +164,7 @@ public struct Manifest: Sendable {
         for (column, value) in texts where !value.isEmpty {
             if let problem = Identifiers.textProblem(value) {
                 report(Message("{column} '{value}': {reason}",
-                               ["column": .text(column), "value": .text(EntryValidator.printable(value)), "reason": .text(problem)]))
+                               ["column": .text(column), "value": .text(EntryValidator.printable(value)), "reason": .message(problem)]))
             }
         }
         if !row.lotCode.isEmpty && !Identifiers.isLotCode(row.lotCode) {

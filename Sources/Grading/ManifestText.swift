@@ -3,12 +3,13 @@ import Localization
 import Provenance
 
 /// The texts of the manifest checks that take more than one sentence to build, in one place.
-enum ManifestText {
+public enum ManifestText {
     /// The accepted date forms, with the same day written both ways.
     static let dateForms = Message("write YYYY-MM-DD or DD/MM/YYYY (day first: 10 November 2026 is 2026-11-10 or 10/11/2026)")
 
-    /// Why `value` in a date column is refused, or nil for a date.
-    static func dateProblem(column: String, value: String, reading: Identifiers.DateReading) -> Message? {
+    /// Why `value` in a date column (or option) is refused, or nil for a date; the one wording of
+    /// `Identifiers.readDate`'s findings, for manifests and `export --since` alike.
+    public static func dateProblem(column: String, value: String, reading: Identifiers.DateReading) -> Message? {
         let quoted: [String: MessageArgument] = ["column": .text(column), "value": .text(EntryValidator.printable(value))]
         switch reading {
         case .date:

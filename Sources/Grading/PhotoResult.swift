@@ -1,10 +1,12 @@
 import LedgerStore
+import Localization
 
 /// What happened to one photo of an upload: one line of the results file.
 public struct PhotoResult: Sendable, Equatable {
     public enum Outcome: Sendable, Equatable {
         case graded(classIndex: Int, label: String, probabilities: [Float], grade: String, needsReview: Bool)
-        case unreadable(reason: String)
+        /// `reason` in English goes into the results file and the ledger; people see it in their language.
+        case unreadable(reason: Message)
         /// Its lot was recorded by an earlier run of the same upload; not graded again.
         case alreadyRecorded
     }
@@ -26,7 +28,7 @@ public struct PhotoResult: Sendable, Equatable {
                        ("probabilities", .array(probabilities.map(OrderedJSON.number))),
                        ("grade", .string(grade)), ("needs_review", .bool(needsReview))]
         case .unreadable(let reason):
-            fields += [("error", .string(reason))]
+            fields += [("error", .string(reason.description))]
         case .alreadyRecorded:
             fields += [("status", .string("already-recorded"))]
         }

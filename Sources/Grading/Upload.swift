@@ -46,9 +46,9 @@ public final class Upload: Sendable {
             do {
                 archive = try ZipArchive(url: url, limits: limits)
             } catch let error as ZipError {
-                throw UploadValidationError(upload: name, problems: [UploadProblem(file: error.entry ?? name, .verbatim(error.detail))])
+                throw UploadValidationError(upload: name, problems: [UploadProblem(file: error.entry ?? name, error.detailMessage)])
             }
-            problems += archive.problems.map { UploadProblem(file: $0.entry ?? name, .verbatim($0.detail)) }
+            problems += archive.problems.map { UploadProblem(file: $0.entry ?? name, $0.detailMessage) }
             let prefix = Upload.commonFolderPrefix(archive.entries.map(\.name))
             storage = .zip(archive, prefix: prefix)
             listed = archive.entries.map {

@@ -1,3 +1,4 @@
+import Localization
 import Foundation
 
 /// Relative paths inside an upload: the one rule that keeps every file inside it.
@@ -6,21 +7,21 @@ import Foundation
 /// refused in one place is refused everywhere ("zip slip" and its relatives).
 public enum UploadPath {
     /// Why `path` may not be used inside an upload, or nil when it is a safe relative path.
-    public static func problem(with path: String) -> String? {
-        if path.isEmpty { return "empty path" }
-        if path.unicodeScalars.contains(where: { $0.value == 0 }) { return "path contains a NUL character" }
+    public static func problem(with path: String) -> Message? {
+        if path.isEmpty { return Message("empty path") }
+        if path.unicodeScalars.contains(where: { $0.value == 0 }) { return Message("path contains a NUL character") }
         // A line break or tab in a name would reach the ledger's entries, which refuse them: refuse it here, first.
         if let control = path.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            return "path contains a control character (U+\(String(control.value, radix: 16, uppercase: true).leftPadded(4)))"
+            return Message("path contains a control character (U+{code})", ["code": .text("\(String(control.value, radix: 16, uppercase: true).leftPadded(4))")])
         }
-        if path.contains("\\") { return "path contains a backslash (only '/' separates folders)" }
-        if path.hasPrefix("/") { return "absolute path" }
+        if path.contains("\\") { return Message("path contains a backslash (only '/' separates folders)") }
+        if path.hasPrefix("/") { return Message("absolute path") }
         // A drive letter ("C:...") is absolute on Windows, where uploads are often made.
         let scalars = Array(path.unicodeScalars)
-        if scalars.count >= 2, scalars[1] == ":", scalars[0].properties.isAlphabetic { return "absolute path (drive letter)" }
+        if scalars.count >= 2, scalars[1] == ":", scalars[0].properties.isAlphabetic { return Message("absolute path (drive letter)") }
         for component in path.split(separator: "/", omittingEmptySubsequences: false) {
-            if component == ".." { return "path escapes the upload ('..')" }
-            if component == "." || component.isEmpty { return "path has an empty or '.' component" }
+            if component == ".." { return Message("path escapes the upload ('..')") }
+            if component == "." || component.isEmpty { return Message("path has an empty or '.' component") }
         }
         return nil
     }

@@ -42,7 +42,7 @@ public enum UploadValidator {
                 mentions = manifest.mentions
                 listed = manifest.listedFiles
             } catch {
-                problems.append(UploadProblem(file: Upload.manifestName, Message("cannot be read: {reason}", ["reason": .text("\(error)")])))
+                problems.append(UploadProblem(file: Upload.manifestName, Message("cannot be read: {reason}", ["reason": .message(.fileError(error))])))
             }
         }
         var incomplete = Set<String>()

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import Localization
 
 /// A read-only zip archive (PKWARE APPNOTE 6.3): stored and deflated entries, ZIP64 sizes.
 ///
@@ -36,7 +37,7 @@ public final class ZipArchive: Sendable {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw ZipError(.malformed, archive: url.lastPathComponent, "cannot read: \(error.localizedDescription)")
+            throw ZipError(.malformed, archive: url.lastPathComponent, Message("cannot read: {reason}", ["reason": .message(.fileError(error))]))
         }
         try self.init(data: data, fileName: url.lastPathComponent, limits: limits)
     }
@@ -48,7 +49,7 @@ public final class ZipArchive: Sendable {
         let directory = try reader.centralDirectory()
         if directory.entryCount > limits.maxEntries {
             throw ZipError(.limitExceeded, archive: fileName,
-                           "\(directory.entryCount) entries, more than the limit of \(limits.maxEntries)")
+                           Message("{entry_count} entries, more than the limit of {max_entries}", ["entry_count": .text("\(directory.entryCount)"), "max_entries": .text("\(limits.maxEntries)")]))
         }
         var headers: [ByteReader.CentralHeader] = []
         var offset = directory.offset
@@ -60,7 +61,7 @@ public final class ZipArchive: Sendable {
         // The headers must fill the directory exactly: a count lowered to hide entries is a lie too.
         guard offset == directory.end else {
             throw ZipError(.malformed, archive: fileName,
-                           "the central directory holds more than its \(directory.entryCount) entries")
+                           Message("the central directory holds more than its {entry_count} entries", ["entry_count": .text("\(directory.entryCount)")]))
         }
         let locals = try headers.map { try reader.localRecord(of: $0, dataEnd: directory.offset) }
         try Self.refuseOverlaps(zip(headers.map(\.name), locals).map { ($0, $1.start..<$1.dataEnd) }, archive: fileName)
@@ -70,37 +71,37 @@ public final class ZipArchive: Sendable {
         var totalBytes = 0
         for (header, local) in zip(headers, locals) {
             let name = header.name
-            func refuse(_ kind: ZipError.Kind, _ detail: String) {
+            func refuse(_ kind: ZipError.Kind, _ detail: Message) {
                 refused.append(ZipError(kind, archive: fileName, entry: name, detail))
             }
             if let pathProblem = UploadPath.problem(with: name.hasSuffix("/") ? String(name.dropLast()) : name) {
                 refuse(.unsafePath, pathProblem)
                 continue
             }
-            if header.isSymlink { refuse(.symlink, "symbolic links are not allowed in uploads"); continue }
+            if header.isSymlink { refuse(.symlink, Message("symbolic links are not allowed in uploads")); continue }
             if name.hasSuffix("/") { continue }   // a folder: its files are listed on their own
             if UploadPath.isSystemClutter(name) { continue }
-            if header.flags & 0x1 != 0 { refuse(.unsupported, "encrypted entries are not supported"); continue }
+            if header.flags & 0x1 != 0 { refuse(.unsupported, Message("encrypted entries are not supported")); continue }
             if header.method != 0 && header.method != 8 {
-                refuse(.unsupported, "compression method \(header.method) is not supported (only stored and deflate)")
+                refuse(.unsupported, Message("compression method {method} is not supported (only stored and deflate)", ["method": .text("\(header.method)")]))
                 continue
             }
             if let disagreement = local.disagreement(with: header) {
-                refuse(.malformed, "local header disagrees with the central directory (\(disagreement))")
+                refuse(.malformed, Message("local header disagrees with the central directory ({disagreement})", ["disagreement": .message(disagreement)]))
                 continue
             }
             // Sizes are still untrusted 64-bit values here; compare before converting or multiplying.
             if header.uncompressedSize > UInt64(limits.maxFileBytes) {
-                refuse(.limitExceeded, "\(header.uncompressedSize) bytes uncompressed, more than the limit of \(limits.maxFileBytes)")
+                refuse(.limitExceeded, Message("{uncompressed_size} bytes uncompressed, more than the limit of {max_file_bytes}", ["uncompressed_size": .text("\(header.uncompressedSize)"), "max_file_bytes": .text("\(limits.maxFileBytes)")]))
                 continue
             }
             if header.method == 0 && header.compressedSize != header.uncompressedSize {
-                refuse(.malformed, "stored entry with different compressed and uncompressed sizes")
+                refuse(.malformed, Message("stored entry with different compressed and uncompressed sizes"))
                 continue
             }
             let (allowed, overflow) = UInt64(limits.maxCompressionRatio).multipliedReportingOverflow(by: max(header.compressedSize, 1))
             if !overflow && header.uncompressedSize > allowed {
-                refuse(.limitExceeded, "compression ratio above \(limits.maxCompressionRatio):1 (\(header.compressedSize) -> \(header.uncompressedSize) bytes)")
+                refuse(.limitExceeded, Message("compression ratio above {max_compression_ratio}:1 ({compressed_size} -> {uncompressed_size} bytes)", ["max_compression_ratio": .text("\(limits.maxCompressionRatio)"), "compressed_size": .text("\(header.compressedSize)"), "uncompressed_size": .text("\(header.uncompressedSize)")]))
                 continue
             }
             // Both sizes now fit: the compressed one inside the archive, the other under maxFileBytes.
@@ -111,7 +112,7 @@ public final class ZipArchive: Sendable {
         }
         if totalBytes > limits.maxTotalBytes {
             throw ZipError(.limitExceeded, archive: fileName,
-                           "\(totalBytes) bytes uncompressed in total, more than the limit of \(limits.maxTotalBytes)")
+                           Message("{total_bytes} bytes uncompressed in total, more than the limit of {max_total_bytes}", ["total_bytes": .text("\(totalBytes)"), "max_total_bytes": .text("\(limits.maxTotalBytes)")]))
         }
         entries = accepted
         problems = refused
@@ -123,8 +124,7 @@ public final class ZipArchive: Sendable {
         let sorted = spans.sorted { $0.range.lowerBound < $1.range.lowerBound }
         for (previous, next) in zip(sorted, sorted.dropFirst()) where next.range.lowerBound < previous.range.upperBound {
             throw ZipError(.malformed, archive: archive, entry: next.name,
-                           "overlaps entry '\(previous.name)' (bytes \(next.range.lowerBound)..<\(next.range.upperBound) and "
-                           + "\(previous.range.lowerBound)..<\(previous.range.upperBound)): entries must not share data")
+                           Message("overlaps entry '{name}' (bytes {start}..<{end} and {other_start}..<{other_end}): entries must not share data", ["name": .text("\(previous.name)"), "start": .text("\(next.range.lowerBound)"), "end": .text("\(next.range.upperBound)"), "other_start": .text("\(previous.range.lowerBound)"), "other_end": .text("\(previous.range.upperBound)")]))
         }
     }
 
@@ -132,7 +132,7 @@ public final class ZipArchive: Sendable {
     public func contents(of entry: Entry) throws -> Data {
         let start = entry.dataOffset
         guard start >= 0, start <= bytes.count, entry.compressedSize <= bytes.count - start else {
-            throw ZipError(.malformed, archive: fileName, entry: entry.name, "entry data runs past the end of the archive")
+            throw ZipError(.malformed, archive: fileName, entry: entry.name, Message("entry data runs past the end of the archive"))
         }
         let output: Data
         if entry.method == 0 {
@@ -153,7 +153,7 @@ public final class ZipArchive: Sendable {
         }
         guard crc == entry.crc32 else {
             throw ZipError(.corruptData, archive: fileName, entry: entry.name,
-                           "CRC-32 mismatch (expected \(hex(entry.crc32)), got \(hex(crc)))")
+                           Message("CRC-32 mismatch (expected {crc32}, got {crc})", ["crc32": .text("\(hex(entry.crc32))"), "crc": .text("\(hex(crc))")]))
         }
         return output
     }
@@ -165,7 +165,7 @@ public final class ZipArchive: Sendable {
         var stream = z_stream()
         // Negative window bits: raw deflate data, as zip stores it (no zlib header).
         guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ZipError(.corruptData, archive: fileName, entry: entry.name, "zlib could not start inflating")
+            throw ZipError(.corruptData, archive: fileName, entry: entry.name, Message("zlib could not start inflating"))
         }
         defer { inflateEnd(&stream) }
         let chunkLimit = 1 << 30   // zlib's counters are 32-bit
@@ -204,14 +204,14 @@ public final class ZipArchive: Sendable {
         switch outcome {
         case .complete: return output
         case .longer:
-            throw ZipError(.corruptData, archive: fileName, entry: entry.name, "inflates to more than its declared \(entry.uncompressedSize) bytes")
+            throw ZipError(.corruptData, archive: fileName, entry: entry.name, Message("inflates to more than its declared {uncompressed_size} bytes", ["uncompressed_size": .text("\(entry.uncompressedSize)")]))
         case .shorter:
-            throw ZipError(.corruptData, archive: fileName, entry: entry.name, "inflates to fewer than its declared \(entry.uncompressedSize) bytes")
+            throw ZipError(.corruptData, archive: fileName, entry: entry.name, Message("inflates to fewer than its declared {uncompressed_size} bytes", ["uncompressed_size": .text("\(entry.uncompressedSize)")]))
         case .truncated:
-            throw ZipError(.corruptData, archive: fileName, entry: entry.name, "deflate data ends early")
+            throw ZipError(.corruptData, archive: fileName, entry: entry.name, Message("deflate data ends early"))
         case .corrupt(let status):
             let message = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-            throw ZipError(.corruptData, archive: fileName, entry: entry.name, "deflate data is corrupt: \(message)")
+            throw ZipError(.corruptData, archive: fileName, entry: entry.name, Message("deflate data is corrupt: {message}", ["message": .text("\(message)")]))
         }
     }
 }
@@ -261,19 +261,19 @@ private struct ByteReader {
 
         /// What the local header says differently from the central directory, if anything. With
         /// a data descriptor (flag bit 3) the local CRC and sizes are placeholders and not compared.
-        func disagreement(with header: CentralHeader) -> String? {
-            if nameBytes != header.nameBytes { return "name" }
-            if method != header.method { return "compression method \(method) vs \(header.method)" }
-            if flags & 0x1 != header.flags & 0x1 { return "encryption flag" }
+        func disagreement(with header: CentralHeader) -> Message? {
+            if nameBytes != header.nameBytes { return Message("name", context: "zip header field") }
+            if method != header.method { return Message("compression method {method} vs {central_method}", ["method": .text("\(method)"), "central_method": .text("\(header.method)")]) }
+            if flags & 0x1 != header.flags & 0x1 { return Message("encryption flag") }
             if flags & 0x8 != 0 { return nil }
-            if crc32 != header.crc32 { return "CRC-32 \(hex(crc32)) vs \(hex(header.crc32))" }
-            if compressedSize != header.compressedSize { return "compressed size \(compressedSize) vs \(header.compressedSize)" }
-            if uncompressedSize != header.uncompressedSize { return "uncompressed size \(uncompressedSize) vs \(header.uncompressedSize)" }
+            if crc32 != header.crc32 { return Message("CRC-32 {crc32} vs {central_crc32}", ["crc32": .text("\(hex(crc32))"), "central_crc32": .text("\(hex(header.crc32))")]) }
+            if compressedSize != header.compressedSize { return Message("compressed size {compressed_size} vs {central_compressed_size}", ["compressed_size": .text("\(compressedSize)"), "central_compressed_size": .text("\(header.compressedSize)")]) }
+            if uncompressedSize != header.uncompressedSize { return Message("uncompressed size {uncompressed_size} vs {central_uncompressed_size}", ["uncompressed_size": .text("\(uncompressedSize)"), "central_uncompressed_size": .text("\(header.uncompressedSize)")]) }
             return nil
         }
     }
 
-    func fail(_ detail: String) -> ZipError { ZipError(.malformed, archive: archive, detail) }
+    func fail(_ detail: Message) -> ZipError { ZipError(.malformed, archive: archive, detail) }
 
     /// Whether `length` bytes from `start` lie within the first `limit` bytes, without overflow.
     static func fits(_ start: UInt64, _ length: UInt64, within limit: Int) -> Bool {
@@ -281,7 +281,7 @@ private struct ByteReader {
     }
 
     func u16(_ at: Int) throws -> UInt16 {
-        guard at >= 0, at <= data.count - 2 else { throw fail("truncated structure at offset \(at)") }
+        guard at >= 0, at <= data.count - 2 else { throw fail(Message("truncated structure at offset {at}", ["at": .text("\(at)")])) }
         let i = data.startIndex + at
         return UInt16(data[i]) | UInt16(data[i + 1]) << 8
     }
@@ -303,7 +303,7 @@ private struct ByteReader {
     /// ZIP64 counterpart.
     func centralDirectory() throws -> Directory {
         let minimum = 22
-        guard data.count >= minimum else { throw fail("too short to be a zip archive (\(data.count) bytes)") }
+        guard data.count >= minimum else { throw fail(Message("too short to be a zip archive ({data_count} bytes)", ["data_count": .text("\(data.count)")])) }
         var eocd = -1
         var position = data.count - minimum
         let lowest = max(0, data.count - minimum - 0xFFFF)
@@ -314,7 +314,7 @@ private struct ByteReader {
             }
             position -= 1
         }
-        guard eocd >= 0 else { throw fail("not a zip archive (no end of central directory record)") }
+        guard eocd >= 0 else { throw fail(Message("not a zip archive (no end of central directory record)")) }
         var disks = (UInt32(try u16(eocd + 4)), UInt32(try u16(eocd + 6)))
         var count = UInt64(try u16(eocd + 10))
         var offset = UInt64(try u32(eocd + 16))
@@ -325,26 +325,26 @@ private struct ByteReader {
             let locator = eocd - 20
             let record = try u64(locator + 8)
             guard Self.fits(record, 56, within: locator) else {
-                throw fail("ZIP64 end of central directory record offset \(record) is outside the archive")
+                throw fail(Message("ZIP64 end of central directory record offset {record} is outside the archive", ["record": .text("\(record)")]))
             }
             end = Int(record)
-            guard try u32(end) == 0x0606_4B50 else { throw fail("ZIP64 end of central directory record not found") }
+            guard try u32(end) == 0x0606_4B50 else { throw fail(Message("ZIP64 end of central directory record not found")) }
             disks = (try u32(end + 16), try u32(end + 20))
             count = try u64(end + 32)
             offset = try u64(end + 48)
         } else if needsZip64 {
-            throw fail("ZIP64 sizes announced but no ZIP64 locator")
+            throw fail(Message("ZIP64 sizes announced but no ZIP64 locator"))
         }
-        guard disks == (0, 0) else { throw ZipError(.unsupported, archive: archive, "multi-disk archives are not supported") }
-        guard offset <= UInt64(end) else { throw fail("central directory offset \(offset) is past its end record") }
+        guard disks == (0, 0) else { throw ZipError(.unsupported, archive: archive, Message("multi-disk archives are not supported")) }
+        guard offset <= UInt64(end) else { throw fail(Message("central directory offset {offset} is past its end record", ["offset": .text("\(offset)")])) }
         // Each central header is at least 46 bytes: a count that cannot fit is a lie.
-        guard count <= UInt64((end - Int(offset)) / 46) else { throw fail("entry count \(count) does not fit in the archive") }
+        guard count <= UInt64((end - Int(offset)) / 46) else { throw fail(Message("entry count {count} does not fit in the archive", ["count": .text("\(count)")])) }
         return Directory(entryCount: Int(count), offset: Int(offset), end: end)
     }
 
     func centralHeader(at offset: Int, directoryEnd: Int) throws -> CentralHeader {
         guard offset <= directoryEnd - 46, try u32(offset) == 0x0201_4B50 else {
-            throw fail("bad central directory header at offset \(offset)")
+            throw fail(Message("bad central directory header at offset {offset}", ["offset": .text("\(offset)")]))
         }
         let madeBy = try u16(offset + 4)
         let flags = try u16(offset + 8)
@@ -360,18 +360,18 @@ private struct ByteReader {
         let nameStart = offset + 46
         let extraStart = nameStart + nameLength
         let next = extraStart + extraLength + commentLength
-        guard next <= directoryEnd else { throw fail("central directory header at offset \(offset) runs past the directory") }
+        guard next <= directoryEnd else { throw fail(Message("central directory header at offset {offset} runs past the directory", ["offset": .text("\(offset)")])) }
         let nameBytes = bytes(nameStart..<extraStart)
         // Bit 11 marks UTF-8 names; many tools write UTF-8 without it, so any valid UTF-8 is taken.
         guard let name = String(data: nameBytes, encoding: .utf8) else {
-            throw fail("entry name at offset \(offset) is not UTF-8")
+            throw fail(Message("entry name at offset {offset} is not UTF-8", ["offset": .text("\(offset)")]))
         }
         // ZIP64 extended information: only the fields whose 32-bit slot is saturated, in order.
         try forEachExtraField(extraStart..<extraStart + extraLength, id: 0x0001, entry: name) { field in
             var at = field.lowerBound
             func next64() throws -> UInt64 {
                 guard at + 8 <= field.upperBound else {
-                    throw ZipError(.malformed, archive: archive, entry: name, "ZIP64 extra field too short")
+                    throw ZipError(.malformed, archive: archive, entry: name, Message("ZIP64 extra field too short"))
                 }
                 defer { at += 8 }
                 return try u64(at)
@@ -391,12 +391,12 @@ private struct ByteReader {
     /// The local header of a central directory entry, with its data range, which must end before
     /// `dataEnd` (the central directory).
     func localRecord(of header: CentralHeader, dataEnd limit: Int) throws -> LocalRecord {
-        func fail(_ detail: String) -> ZipError { ZipError(.malformed, archive: archive, entry: header.name, detail) }
+        func fail(_ detail: Message) -> ZipError { ZipError(.malformed, archive: archive, entry: header.name, detail) }
         guard Self.fits(header.localHeaderOffset, 30, within: limit) else {
-            throw fail("local header offset \(header.localHeaderOffset) is outside the entries' area (0..<\(limit))")
+            throw fail(Message("local header offset {local_header_offset} is outside the entries' area (0..<{limit})", ["local_header_offset": .text("\(header.localHeaderOffset)"), "limit": .text("\(limit)")]))
         }
         let start = Int(header.localHeaderOffset)
-        guard try u32(start) == 0x0403_4B50 else { throw fail("bad local header at offset \(start)") }
+        guard try u32(start) == 0x0403_4B50 else { throw fail(Message("bad local header at offset {start}", ["start": .text("\(start)")])) }
         let flags = try u16(start + 6)
         let method = try u16(start + 8)
         let crc = try u32(start + 14)
@@ -404,18 +404,18 @@ private struct ByteReader {
         var uncompressed = UInt64(try u32(start + 22))
         let nameLength = Int(try u16(start + 26)), extraLength = Int(try u16(start + 28))
         let dataStart = start + 30 + nameLength + extraLength
-        guard dataStart <= limit else { throw fail("local header at offset \(start) runs into the central directory") }
+        guard dataStart <= limit else { throw fail(Message("local header at offset {start} runs into the central directory", ["start": .text("\(start)")])) }
         let nameBytes = bytes(start + 30 ..< start + 30 + nameLength)
         // A local ZIP64 field holds both sizes whenever either 32-bit slot is saturated.
         if compressed == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF {
             try forEachExtraField(start + 30 + nameLength ..< dataStart, id: 0x0001, entry: header.name) { field in
-                guard field.count >= 16 else { throw fail("local ZIP64 extra field too short") }
+                guard field.count >= 16 else { throw fail(Message("local ZIP64 extra field too short")) }
                 uncompressed = try u64(field.lowerBound)
                 compressed = try u64(field.lowerBound + 8)
             }
         }
         guard Self.fits(UInt64(dataStart), header.compressedSize, within: limit) else {
-            throw fail("\(header.compressedSize) compressed bytes from offset \(dataStart) run past the entries' area (0..<\(limit))")
+            throw fail(Message("{compressed_size} compressed bytes from offset {data_start} run past the entries' area (0..<{limit})", ["compressed_size": .text("\(header.compressedSize)"), "data_start": .text("\(dataStart)"), "limit": .text("\(limit)")]))
         }
         return LocalRecord(start: start, dataStart: dataStart, dataEnd: dataStart + Int(header.compressedSize),
                            nameBytes: nameBytes, flags: flags, method: method, crc32: crc,
@@ -431,7 +431,7 @@ private struct ByteReader {
             let field = at + 4 ..< at + 4 + length
             guard field.upperBound <= area.upperBound else {
                 // Some tools pad the extra area; only a cut-off field we need is an error.
-                if id == wanted { throw ZipError(.malformed, archive: archive, entry: entry, "ZIP64 extra field runs past its area") }
+                if id == wanted { throw ZipError(.malformed, archive: archive, entry: entry, Message("ZIP64 extra field runs past its area")) }
                 return
             }
             if id == wanted { try body(field) }

@@ -1,5 +1,7 @@
+import Localization
+
 /// A problem with a `.zip` upload: the archive as a whole, or one named entry in it.
-public struct ZipError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ZipError: LocalizableError, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         /// Not a zip archive, or its directory structures are damaged.
         case malformed
@@ -20,17 +22,22 @@ public struct ZipError: Error, Sendable, Equatable, CustomStringConvertible {
     public let archive: String
     /// The entry concerned, when the problem is one entry.
     public let entry: String?
-    public let detail: String
+    /// What is wrong, without the archive and entry names.
+    public let detailMessage: Message
+    /// `detailMessage` in English.
+    public var detail: String { detailMessage.description }
 
-    public init(_ kind: Kind, archive: String, entry: String? = nil, _ detail: String) {
+    public init(_ kind: Kind, archive: String, entry: String? = nil, _ detail: Message) {
         self.kind = kind
         self.archive = archive
         self.entry = entry
-        self.detail = detail
+        self.detailMessage = detail
     }
 
-    public var description: String {
-        if let entry { return "\(archive): entry '\(entry)': \(detail)" }
-        return "\(archive): \(detail)"
+    public var message: Message {
+        if let entry {
+            return Message("{archive}: entry '{entry}': {detail}", ["archive": .text(archive), "entry": .text(entry), "detail": .message(detailMessage)])
+        }
+        return Message("{archive}: {detail}", context: "zip", ["archive": .text(archive), "detail": .message(detailMessage)])
     }
 }

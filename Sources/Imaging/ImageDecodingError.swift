@@ -1,5 +1,7 @@
+import Localization
+
 /// Why an image could not be decoded, naming the file and carrying the codec library's message.
-public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ImageDecodingError: LocalizableError, Sendable, Equatable {
     public enum Reason: Sendable, Equatable {
         /// The file has no bytes.
         case emptyFile
@@ -36,33 +38,46 @@ public struct ImageDecodingError: Error, Sendable, Equatable, CustomStringConver
         self.libraryMessage = libraryMessage.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Short reason text, without the file name.
-    public var reasonText: String {
-        let kind = format?.displayName ?? "image"
-        let text: String
+    /// Short reason text, without the file name, in English: what results files and ledger
+    /// entries record (language-neutral data). People see `reasonMessage` in their language.
+    public var reasonText: String { reasonMessage.description }
+
+    /// Why the image could not be decoded, without the file name. The codec library's own words
+    /// (`libraryMessage`) follow as it wrote them: libjpeg and libpng have no Vietnamese.
+    public var reasonMessage: Message {
+        let kind: Message = format.map { .verbatim($0.displayName) } ?? Message("image", context: "image kind")
+        let text: Message
         switch reason {
-        case .emptyFile: text = "empty file"
-        case let .fileTooLarge(bytes, limit): text = "file is \(bytes) bytes, above the limit of \(limit) bytes"
-        case .notFound: text = "not found"
-        case .unreadable: text = "file cannot be read"
+        case .emptyFile: text = Message("empty file")
+        case let .fileTooLarge(bytes, limit):
+            text = Message("file is {bytes} bytes, above the limit of {limit} bytes", ["bytes": .text(String(bytes)), "limit": .text(String(limit))])
+        case .notFound: text = Message("not found", context: "image file")
+        case .unreadable: text = Message("file cannot be read")
         case let .unrecognisedFormat(leading):
             let hex = leading.prefix(8).map { byte in
                 let digits = String(byte, radix: 16)
                 return digits.count == 1 ? "0" + digits : digits
             }.joined(separator: " ")
-            text = "not a JPEG or PNG file (starts with \(hex.isEmpty ? "nothing" : hex))"
+            text = hex.isEmpty ? Message("not a JPEG or PNG file (the file is empty)")
+                : Message("not a JPEG or PNG file (starts with {bytes})", ["bytes": .text(hex)])
         case let .tooManyPixels(width, height, limit):
-            text = "\(kind) header says \(width)x\(height) = \(width * height) pixels, above the limit of \(limit)"
+            text = Message("{kind} header says {width}x{height} = {pixels} pixels, above the limit of {limit}", [
+                "kind": .message(kind), "width": .text(String(width)), "height": .text(String(height)),
+                "pixels": .text(String(width * height)), "limit": .text(String(limit))])
         case let .multiPassTooLarge(width, height, limit):
-            let kind = format == .jpeg ? "progressive JPEG" : "interlaced \(kind)"
-            text = "\(kind) of \(width)x\(height) = \(width * height) pixels, above the limit of \(limit) for images decoded in several passes"
-        case .truncated: text = "truncated \(kind) data"
-        case .invalidData: text = "invalid \(kind) data"
+            let arguments: [String: MessageArgument] = ["width": .text(String(width)), "height": .text(String(height)),
+                                                        "pixels": .text(String(width * height)), "limit": .text(String(limit))]
+            text = format == .jpeg
+                ? Message("progressive JPEG of {width}x{height} = {pixels} pixels, above the limit of {limit} for images decoded in several passes", arguments)
+                : Message("interlaced {kind} of {width}x{height} = {pixels} pixels, above the limit of {limit} for images decoded in several passes",
+                          arguments.merging(["kind": .message(kind)]) { a, _ in a })
+        case .truncated: text = Message("truncated {kind} data", ["kind": .message(kind)])
+        case .invalidData: text = Message("invalid {kind} data", ["kind": .message(kind)])
         }
         guard let libraryMessage else { return text }
         let library = format == .png ? "libpng" : format == .jpeg ? "libjpeg" : "system"
-        return "\(text) (\(library): \(libraryMessage))"
+        return Message("{reason} ({library}: {detail})", ["reason": .message(text), "library": .text(library), "detail": .text(libraryMessage)])
     }
 
-    public var description: String { "\(fileName): \(reasonText)" }
+    public var message: Message { Message("{file}: {reason}", context: "image", ["file": .text(fileName), "reason": .message(reasonMessage)]) }
 }

@@ -1,3 +1,5 @@
+import Localization
+
 /// The content of an entry as a caller appends it: a type name and the type's fields. The ledger
 /// adds the envelope (`v`, `seq`, `prev`, `recorded_at`, `signer`, `sig`) and stores the body
 /// opaquely; what a type means and which fields it has is the business of the `EntryRules` the
@@ -22,7 +24,7 @@ public struct EntryBody: Sendable, Equatable {
     public init(json: [UInt8]) throws {
         guard case .object(var members) = try JSONParser.parse(json) else { throw EntryError.notAnObject }
         guard let type = members.removeValue(forKey: "type") else { throw EntryError.missingField("type") }
-        guard let name = type.stringValue else { throw EntryError.wrongFieldType(field: "type", expected: "a string") }
+        guard let name = type.stringValue else { throw EntryError.wrongFieldType(field: "type", expected: Message("a string")) }
         self.init(type: name, fields: members)
         try EntryValidator.check(normalised())
     }

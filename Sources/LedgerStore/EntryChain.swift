@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// The order-dependent checks of a ledger's entries, one entry at a time in `seq` order: seq
 /// contiguity, the prev chain, timestamps that never go back, who may sign at each point (key
@@ -14,7 +15,9 @@ public struct EntryChain: Sendable {
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public let check: VerificationReport.Check
         public let seq: Int
-        public let message: String
+        public let message: Message
+        /// Only says that the ledger's first key is not among the keys given (`VerificationReport.Failure.isKeyMismatch`).
+        public var isKeyMismatch = false
         public var description: String { "entry #\(seq): \(message)" }
     }
 
@@ -36,6 +39,9 @@ public struct EntryChain: Sendable {
     /// Every key the ledger's key entries have added so far (checkpoint signers when no key is pinned).
     public var keysEverAdded: [NoteVerifier] { keys.everAdded }
 
+    /// The key entry 0 added: the ledger's root of trust.
+    public var firstKey: NoteVerifier? { keys.genesis }
+
     /// Checks `entry` (read as entry number `seq`, leaf hash `leafHash`) against the entries
     /// admitted before it, then admits it. `indexKeys` are its keys by `rules` (or why the rules
     /// refuse its fields); `earlier` answers the rules' questions about entries before `seq`.
@@ -44,24 +50,25 @@ public struct EntryChain: Sendable {
     public mutating func admit(_ entry: LedgerEntry, seq: Int, leafHash: TreeHash, indexKeys: Result<[IndexKey], EntryError>,
                                earlier: any EarlierEntries) -> (problems: [Problem], signedBy: NoteVerifier?) {
         var problems = [Problem]()
-        func fail(_ check: VerificationReport.Check, _ message: String) { problems.append(Problem(check: check, seq: seq, message: message)) }
+        func fail(_ check: VerificationReport.Check, _ message: Message) { problems.append(Problem(check: check, seq: seq, message: message)) }
         defer {
             expectedSeq = seq &+ 1
             prev = leafHash
         }
         problems += contiguity(seq)
-        if entry.seq != seq { fail(.seqContiguity, "row \(seq) holds an entry that says seq \(entry.seq)") }
-        if entry.prev != prev { fail(.prevChain, "prev is \(entry.prev), but the previous entry's leaf hash is \(prev)") }
+        if entry.seq != seq { fail(.seqContiguity, Message("row {seq} holds an entry that says seq {stated}", ["seq": .text("\(seq)"), "stated": .text("\(entry.seq)")])) }
+        if entry.prev != prev { fail(.prevChain, Message("prev is {prev}, but the previous entry's leaf hash is {leaf}", ["prev": .text("\(entry.prev)"), "leaf": .text("\(prev)")])) }
         let body = entry.body
-        if case .failure(let error) = indexKeys { fail(.domainRules, error.description) }
+        if case .failure(let error) = indexKeys { fail(.domainRules, error.message) }
         if let time = LedgerTime.parse(entry.recordedAt) {
-            if time < lastTime { fail(.timestamps, "recorded_at \(entry.recordedAt) is earlier than the previous entry's") }
+            if time < lastTime { fail(.timestamps, Message("recorded_at {recorded_at} is earlier than the previous entry's", ["recorded_at": .text("\(entry.recordedAt)")])) }
             lastTime = max(lastTime, time)
         }
         // Entry 0's key must be one the reader trusts, when they gave keys.
         if seq == 0, !trustedKeys.isEmpty, let record = try? KeyRecord(body),
            !trustedKeys.contains(where: { $0.vkey == record.vkey }) {
-            fail(.signerKey, "the ledger's first key \(record.vkey) is not among the trusted keys")
+            problems.append(Problem(check: .signerKey, seq: seq, message: Message("the ledger's first key {vkey} is not among the trusted keys",
+                                                                                  ["vkey": .text(record.vkey)]), isKeyMismatch: true))
         }
         let verifier = seq == 0 ? nil : keys.verifier(for: entry.signer)
         if let reason = keys.admit(seq: seq, body: body, signer: entry.signer) {
@@ -73,7 +80,7 @@ public struct EntryChain: Sendable {
                     fail(.domainRules, reason)
                 }
             } catch {
-                fail(.domainRules, "checking the rules: \(error)")
+                fail(.domainRules, Message("checking the rules: {error}", ["error": .message(.describing(error))]))
             }
         }
         return (problems, seq == 0 ? keys.verifier(for: entry.signer) : verifier)
@@ -92,7 +99,8 @@ public struct EntryChain: Sendable {
     private func contiguity(_ seq: Int) -> [Problem] {
         guard seq != expectedSeq else { return [] }
         return [Problem(check: .seqContiguity, seq: min(seq, expectedSeq),
-                        message: seq > expectedSeq ? "entries \(expectedSeq)..<\(seq) are missing" : "seq \(seq) repeats or goes back")]
+                        message: seq > expectedSeq ? Message("entries {first}..<{end} are missing", ["first": .text(String(expectedSeq)), "end": .text(String(seq))])
+                            : Message("seq {seq} repeats or goes back", ["seq": .text(String(seq))]))]
     }
 
     /// The entry's index keys by `rules` (the function appends and `verify` use).
@@ -100,7 +108,7 @@ public struct EntryChain: Sendable {
         do { return .success(try Ledger.indexKeys(of: body, rules: rules)) } catch let error as EntryError {
             return .failure(error)
         } catch {
-            return .failure(.invalidField(field: "type", reason: "\(error)"))
+            return .failure(.invalidField(field: "type", reason: .describing(error)))
         }
     }
 }

@@ -1,34 +1,38 @@
+import Localization
 /// Problems with an entry's content: JSON syntax, canonical form, field types and values.
 /// `field` names use the JSON spelling so messages match the documented format.
-public enum EntryError: Error, Equatable, CustomStringConvertible {
-    case malformedJSON(offset: Int, reason: String)
+public enum EntryError: LocalizableError, Equatable {
+    case malformedJSON(offset: Int, reason: Message)
     case integerOutOfRange(Int64)
     case invalidKey(String)
     case notAnObject
     case unknownType(String)
     case missingField(String)
-    case wrongFieldType(field: String, expected: String)
-    case invalidField(field: String, reason: String)
+    case wrongFieldType(field: String, expected: Message)
+    case invalidField(field: String, reason: Message)
     case unknownField(String)
     case reservedField(String)
     case notCanonical
     /// The entry would be (or is) larger than `EntryValidator.maxEntryBytes`.
     case tooLarge(bytes: Int, limit: Int)
 
-    public var description: String {
+    public var message: Message {
         switch self {
-        case .malformedJSON(let offset, let reason): return "invalid JSON at byte \(offset): \(reason)"
-        case .integerOutOfRange(let value): return "integer \(value) is beyond ±(2^53 − 1)"
-        case .invalidKey(let key): return "object key \"\(key)\" must be non-empty printable ASCII"
-        case .notAnObject: return "an entry must be a JSON object"
-        case .unknownType(let type): return "unknown entry type \"\(EntryValidator.printable(type))\""
-        case .missingField(let field): return "missing field \"\(field)\""
-        case .wrongFieldType(let field, let expected): return "field \"\(field)\" must be \(expected)"
-        case .invalidField(let field, let reason): return "field \"\(field)\": \(reason)"
-        case .unknownField(let field): return "unknown field \"\(field)\""
-        case .reservedField(let field): return "field \"\(field)\" is set by the ledger, not by the caller"
-        case .notCanonical: return "stored bytes differ from the entry's canonical JSON (RFC 8785, NFC) encoding"
-        case .tooLarge(let bytes, let limit): return "the entry is \(bytes) bytes, over the limit of \(limit) bytes"
+        case .malformedJSON(let offset, let reason):
+            return Message("invalid JSON at byte {offset}: {reason}", ["offset": .text(String(offset)), "reason": .message(reason)])
+        case .integerOutOfRange(let value): return Message("integer {value} is beyond ±(2^53 − 1)", ["value": .text(String(value))])
+        case .invalidKey(let key): return Message("object key \"{key}\" must be non-empty printable ASCII", ["key": .text(key)])
+        case .notAnObject: return Message("an entry must be a JSON object")
+        case .unknownType(let type): return Message("unknown entry type \"{type}\"", ["type": .text(EntryValidator.printable(type))])
+        case .missingField(let field): return Message("missing field \"{field}\"", ["field": .text(field)])
+        case .wrongFieldType(let field, let expected):
+            return Message("field \"{field}\" must be {expected}", ["field": .text(field), "expected": .message(expected)])
+        case .invalidField(let field, let reason): return Message("field \"{field}\": {reason}", ["field": .text(field), "reason": .message(reason)])
+        case .unknownField(let field): return Message("unknown field \"{field}\"", ["field": .text(field)])
+        case .reservedField(let field): return Message("field \"{field}\" is set by the ledger, not by the caller", ["field": .text(field)])
+        case .notCanonical: return Message("stored bytes differ from the entry's canonical JSON (RFC 8785, NFC) encoding")
+        case .tooLarge(let bytes, let limit):
+            return Message("the entry is {bytes} bytes, over the limit of {limit} bytes", ["bytes": .text(String(bytes)), "limit": .text(String(limit))])
         }
     }
 }
@@ -68,7 +72,7 @@ public struct FieldReader {
 
     public mutating func optionalString(_ key: String) throws -> String? {
         guard let value = try optionalValue(key) else { return nil }
-        guard let string = value.stringValue else { throw EntryError.wrongFieldType(field: name(key), expected: "a string") }
+        guard let string = value.stringValue else { throw EntryError.wrongFieldType(field: name(key), expected: Message("a string")) }
         return CanonicalJSON.nfc(string)
     }
 
@@ -87,13 +91,13 @@ public struct FieldReader {
 
     public mutating func sha256Hex(_ key: String) throws -> String {
         let value = try string(key)
-        guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: "must be 64 lowercase hex digits") }
+        guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: Message("must be 64 lowercase hex digits")) }
         return value
     }
 
     public mutating func optionalSHA256Hex(_ key: String) throws -> String? {
         guard let value = try optionalString(key) else { return nil }
-        guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: "must be 64 lowercase hex digits") }
+        guard MerkleHex.isSHA256(value) else { throw EntryError.invalidField(field: name(key), reason: Message("must be 64 lowercase hex digits")) }
         return value
     }
 
@@ -104,31 +108,31 @@ public struct FieldReader {
 
     public mutating func optionalInteger(_ key: String) throws -> Int? {
         guard let value = try optionalValue(key) else { return nil }
-        guard let number = value.intValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an integer") }
+        guard let number = value.intValue else { throw EntryError.wrongFieldType(field: name(key), expected: Message("an integer")) }
         return number
     }
 
     public mutating func nonNegativeInteger(_ key: String) throws -> Int {
         let value = try integer(key)
-        guard value >= 0 else { throw EntryError.invalidField(field: name(key), reason: "must not be negative") }
+        guard value >= 0 else { throw EntryError.invalidField(field: name(key), reason: Message("must not be negative")) }
         return value
     }
 
     public mutating func optionalBool(_ key: String) throws -> Bool? {
         guard let value = try optionalValue(key) else { return nil }
-        guard let flag = value.boolValue else { throw EntryError.wrongFieldType(field: name(key), expected: "true or false") }
+        guard let flag = value.boolValue else { throw EntryError.wrongFieldType(field: name(key), expected: Message("true or false")) }
         return flag
     }
 
     public mutating func array(_ key: String) throws -> [JSONValue] {
         guard let value = try optionalValue(key) else { throw EntryError.missingField(name(key)) }
-        guard let array = value.arrayValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an array") }
+        guard let array = value.arrayValue else { throw EntryError.wrongFieldType(field: name(key), expected: Message("an array")) }
         return array
     }
 
     public mutating func object(_ key: String) throws -> [String: JSONValue] {
         guard let value = try optionalValue(key) else { throw EntryError.missingField(name(key)) }
-        guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: name(key), expected: "an object") }
+        guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: name(key), expected: Message("an object")) }
         return object
     }
 
@@ -146,7 +150,7 @@ public struct FieldReader {
 
     /// A non-empty string; control characters are refused for every string (`EntryValidator`).
     public static func checkText(_ value: String, field: String) throws {
-        guard !value.isEmpty else { throw EntryError.invalidField(field: field, reason: "must not be empty") }
+        guard !value.isEmpty else { throw EntryError.invalidField(field: field, reason: Message("must not be empty")) }
         try EntryValidator.checkString(value, field: field)
     }
 }

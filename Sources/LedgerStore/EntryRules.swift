@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// A (name, value) pair an entry can be looked up by, e.g. `lot_code` = `LOT-1`. The entry's
 /// `EntryRules` derive its keys from its body; the ledger stores and indexes them, and `verify`
@@ -36,7 +37,7 @@ public protocol EntryRules: Sendable {
 
     /// The rule that entry `seq` breaks given the entries before it (e.g. "names an unregistered
     /// lot"), or nil. `earlier` answers questions about entries `0..<seq` only.
-    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> String?
+    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message?
 }
 
 /// The ledger as it stood before the entry being checked (including earlier entries of the same

@@ -1,3 +1,5 @@
+import Localization
+
 /// The one set of rules for what any entry may contain, whatever its type. The writer applies it
 /// before signing and the reader (`LedgerEntry(canonicalBytes:)`, hence `verify`, export and
 /// proofs) applies the same functions to what it reads, so an entry that was signed can always
@@ -37,7 +39,7 @@ public enum EntryValidator {
     public static func checkTypeName(_ name: String) throws {
         let allowed = { (unit: UInt8) in (0x61...0x7a).contains(unit) || (0x30...0x39).contains(unit) || unit == 0x5f || unit == 0x2d }
         guard (1...32).contains(name.utf8.count), name.utf8.allSatisfy(allowed) else {
-            throw EntryError.invalidField(field: "type", reason: "'\(printable(name))' must be 1–32 of a–z 0–9 _ -")
+            throw EntryError.invalidField(field: "type", reason: Message("'{name}' must be 1–32 of a–z 0–9 _ -", ["name": .text("\(printable(name))")]))
         }
     }
 
@@ -47,13 +49,13 @@ public enum EntryValidator {
         for scalar in text.unicodeScalars {
             count += 1
             if count > maxStringScalars {
-                throw EntryError.invalidField(field: field, reason: "is longer than \(maxStringScalars) characters (Unicode scalars)")
+                throw EntryError.invalidField(field: field, reason: Message("is longer than {max_string_scalars} characters (Unicode scalars)", ["max_string_scalars": .text("\(maxStringScalars)")]))
             }
             if isControl(scalar) {
-                throw EntryError.invalidField(field: field, reason: "contains the control character U+\(hex4(scalar.value)), which entries may not hold")
+                throw EntryError.invalidField(field: field, reason: Message("contains the control character U+{scalar}, which entries may not hold", ["scalar": .text("\(hex4(scalar.value))")]))
             }
             if isBidiControl(scalar) {
-                throw EntryError.invalidField(field: field, reason: "contains the bidirectional formatting character U+\(hex4(scalar.value)), which entries may not hold")
+                throw EntryError.invalidField(field: field, reason: Message("contains the bidirectional formatting character U+{scalar}, which entries may not hold", ["scalar": .text("\(hex4(scalar.value))")]))
             }
         }
     }
@@ -90,7 +92,7 @@ public enum EntryValidator {
 
     private static func check(_ value: JSONValue, path: String, depth: Int) throws {
         guard depth <= JSONParser.maxDepth else {
-            throw EntryError.invalidField(field: path, reason: "nested deeper than \(JSONParser.maxDepth)")
+            throw EntryError.invalidField(field: path, reason: Message("nested deeper than {max_depth}", ["max_depth": .text("\(JSONParser.maxDepth)")]))
         }
         switch value {
         case .string(let text): try checkString(text, field: path)

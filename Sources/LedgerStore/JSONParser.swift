@@ -1,3 +1,5 @@
+import Localization
+
 /// A strict JSON parser (RFC 8259) for entry bodies: rejects numbers with a fraction or exponent
 /// (ledger entries hold integers only), integers beyond ±(2^53 − 1), duplicate keys, invalid
 /// UTF-8, lone surrogates and nesting deeper than `maxDepth`. Whitespace between tokens is allowed;
@@ -21,7 +23,7 @@ public struct JSONParser {
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
-            guard parser.position == buffer.count else { throw parser.error("trailing characters after the value") }
+            guard parser.position == buffer.count else { throw parser.error(Message("trailing characters after the value")) }
             if parser.notCanonical { throw EntryError.notCanonical }
             return value
         }
@@ -39,7 +41,7 @@ public struct JSONParser {
         self.canonical = canonical
     }
 
-    private func error(_ reason: String) -> EntryError { .malformedJSON(offset: position, reason: reason) }
+    private func error(_ reason: Message) -> EntryError { .malformedJSON(offset: position, reason: reason) }
 
     private mutating func skipWhitespace() {
         while position < input.count {
@@ -54,15 +56,15 @@ public struct JSONParser {
 
     private mutating func expect(_ literal: StaticString, as value: JSONValue) throws -> JSONValue {
         let count = literal.utf8CodeUnitCount
-        guard position + count <= input.count else { throw error("unexpected end of input") }
-        for k in 0..<count where input[position + k] != literal.utf8Start[k] { throw error("invalid literal") }
+        guard position + count <= input.count else { throw error(Message("unexpected end of input")) }
+        for k in 0..<count where input[position + k] != literal.utf8Start[k] { throw error(Message("invalid literal")) }
         position += count
         return value
     }
 
     private mutating func parseValue(depth: Int) throws -> JSONValue {
-        guard depth <= JSONParser.maxDepth else { throw error("nested deeper than \(JSONParser.maxDepth)") }
-        guard position < input.count else { throw error("unexpected end of input") }
+        guard depth <= JSONParser.maxDepth else { throw error(Message("nested deeper than {max_depth}", ["max_depth": .text("\(JSONParser.maxDepth)")])) }
+        guard position < input.count else { throw error(Message("unexpected end of input")) }
         switch input[position] {
         case 0x7b: return try parseObject(depth: depth)
         case 0x5b: return try parseArray(depth: depth)
@@ -71,7 +73,7 @@ public struct JSONParser {
         case 0x66: return try expect("false", as: .bool(false))
         case 0x6e: return try expect("null", as: .null)
         case 0x2d, 0x30...0x39: return .integer(try parseInteger())
-        default: throw error("unexpected character '\(Unicode.Scalar(input[position]))'")
+        default: throw error(Message("unexpected character '{character}'", ["character": .text("\(Unicode.Scalar(input[position]))")]))
         }
     }
 
@@ -83,7 +85,7 @@ public struct JSONParser {
         if position < input.count, input[position] == 0x7d { position += 1; return .object(members) }
         while true {
             skipWhitespace()
-            guard position < input.count, input[position] == 0x22 else { throw error("expected a string key") }
+            guard position < input.count, input[position] == 0x22 else { throw error(Message("expected a string key")) }
             let key = try parseString()
             if canonical {
                 if let previousKey, !previousKey.utf8.lexicographicallyPrecedes(key.utf8) { notCanonical = true }
@@ -91,16 +93,16 @@ public struct JSONParser {
                 previousKey = key
             }
             skipWhitespace()
-            guard position < input.count, input[position] == 0x3a else { throw error("expected ':' after key") }
+            guard position < input.count, input[position] == 0x3a else { throw error(Message("expected ':' after key")) }
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            guard members.updateValue(value, forKey: key) == nil else { throw error("duplicate key \"\(key)\"") }
+            guard members.updateValue(value, forKey: key) == nil else { throw error(Message("duplicate key \"{key}\"", ["key": .text("\(key)")])) }
             skipWhitespace()
-            guard position < input.count else { throw error("unexpected end of input in object") }
+            guard position < input.count else { throw error(Message("unexpected end of input in object")) }
             if input[position] == 0x2c { position += 1; continue }
             if input[position] == 0x7d { position += 1; return .object(members) }
-            throw error("expected ',' or '}' in object")
+            throw error(Message("expected ',' or '}}' in object"))
         }
     }
 
@@ -113,10 +115,10 @@ public struct JSONParser {
             skipWhitespace()
             elements.append(try parseValue(depth: depth + 1))
             skipWhitespace()
-            guard position < input.count else { throw error("unexpected end of input in array") }
+            guard position < input.count else { throw error(Message("unexpected end of input in array")) }
             if input[position] == 0x2c { position += 1; continue }
             if input[position] == 0x5d { position += 1; return .array(elements) }
-            throw error("expected ',' or ']' in array")
+            throw error(Message("expected ',' or ']' in array"))
         }
     }
 
@@ -124,28 +126,28 @@ public struct JSONParser {
         let start = position
         var negative = false
         if input[position] == 0x2d { negative = true; position += 1 }
-        guard position < input.count, (0x30...0x39).contains(input[position]) else { throw error("expected a digit") }
+        guard position < input.count, (0x30...0x39).contains(input[position]) else { throw error(Message("expected a digit")) }
         if input[position] == 0x30, position + 1 < input.count, (0x30...0x39).contains(input[position + 1]) {
-            throw error("leading zero in number")
+            throw error(Message("leading zero in number"))
         }
         var magnitude: Int64 = 0
         while position < input.count, (0x30...0x39).contains(input[position]) {
             magnitude = magnitude * 10 + Int64(input[position] - 0x30)
             guard magnitude <= JSONValue.maxSafeInteger else {
                 position = start
-                throw error("integer beyond ±(2^53 − 1)")
+                throw error(Message("integer beyond ±(2^53 − 1)"))
             }
             position += 1
         }
         if position < input.count, [0x2e, 0x65, 0x45].contains(input[position]) {
-            throw error("fractions and exponents are not allowed (use integers, e.g. basis points)")
+            throw error(Message("fractions and exponents are not allowed (use integers, e.g. basis points)"))
         }
-        if negative && magnitude == 0 { throw error("-0 is not allowed") }
+        if negative && magnitude == 0 { throw error(Message("-0 is not allowed")) }
         return negative ? -magnitude : magnitude
     }
 
     private mutating func parseHex4() throws -> UInt32 {
-        guard position + 4 <= input.count else { throw error("truncated \\u escape") }
+        guard position + 4 <= input.count else { throw error(Message("truncated \\u escape")) }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let unit = input[position]
@@ -154,7 +156,7 @@ public struct JSONParser {
             case 0x30...0x39: digit = UInt32(unit - 0x30)
             case 0x61...0x66: digit = UInt32(unit - 0x61 + 10)
             case 0x41...0x46: digit = UInt32(unit - 0x41 + 10)
-            default: throw error("bad hex digit in \\u escape")
+            default: throw error(Message("bad hex digit in \\u escape"))
             }
             value = value << 4 | digit
             position += 1
@@ -171,12 +173,12 @@ public struct JSONParser {
             if unit == 0x22 {
                 let slice = UnsafeBufferPointer(rebasing: input[start..<position])
                 position += 1
-                guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                guard let string = String(validating: slice, as: UTF8.self) else { throw error(Message("invalid UTF-8 in string")) }
                 if canonical, !slice.allSatisfy({ $0 < 0x80 }), !CanonicalJSON.nfc(string).utf8.elementsEqual(string.utf8) { notCanonical = true }   // String == ignores normalisation: compare bytes
                 return string
             }
             if unit == 0x5c { break }
-            if unit < 0x20 { throw error("unescaped control character in string") }
+            if unit < 0x20 { throw error(Message("unescaped control character in string")) }
             position += 1
         }
         var bytes = Array(UnsafeBufferPointer(rebasing: input[start..<position]))
@@ -184,11 +186,11 @@ public struct JSONParser {
             let unit = input[position]
             if unit == 0x22 {
                 position += 1
-                guard let string = String(validating: bytes, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                guard let string = String(validating: bytes, as: UTF8.self) else { throw error(Message("invalid UTF-8 in string")) }
                 if canonical, !bytes.allSatisfy({ $0 < 0x80 }), !CanonicalJSON.nfc(string).utf8.elementsEqual(string.utf8) { notCanonical = true }   // String == ignores normalisation: compare bytes
                 return string
             }
-            if unit < 0x20 { throw error("unescaped control character in string") }
+            if unit < 0x20 { throw error(Message("unescaped control character in string")) }
             guard unit == 0x5c else { bytes.append(unit); position += 1; continue }
             position += 1
             guard position < input.count else { break }
@@ -214,19 +216,19 @@ public struct JSONParser {
                 }
                 if (0xd800..<0xdc00).contains(scalar) {
                     guard position + 2 <= input.count, input[position] == 0x5c, input[position + 1] == 0x75 else {
-                        throw error("lone surrogate in \\u escape")
+                        throw error(Message("lone surrogate in \\u escape"))
                     }
                     position += 2
                     let low = try parseHex4()
-                    guard (0xdc00..<0xe000).contains(low) else { throw error("lone surrogate in \\u escape") }
+                    guard (0xdc00..<0xe000).contains(low) else { throw error(Message("lone surrogate in \\u escape")) }
                     scalar = 0x10000 + (scalar - 0xd800) << 10 + (low - 0xdc00)
                 } else if (0xdc00..<0xe000).contains(scalar) {
-                    throw error("lone surrogate in \\u escape")
+                    throw error(Message("lone surrogate in \\u escape"))
                 }
                 bytes.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
-            default: throw error("invalid escape")
+            default: throw error(Message("invalid escape"))
             }
         }
-        throw error("unterminated string")
+        throw error(Message("unterminated string"))
     }
 }

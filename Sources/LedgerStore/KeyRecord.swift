@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// `key` entry: adds a signer key or retires one. The first entry of every ledger adds the
 /// cooperative's key and is signed by it; later key entries must be signed by a key already
@@ -36,17 +37,17 @@ public struct KeyRecord: Sendable, Equatable {
     private init(reading reader: inout FieldReader) throws {
         let actionText = try reader.string("action")
         guard let action = Action(rawValue: actionText) else {
-            throw EntryError.invalidField(field: "action", reason: "must be \"add\" or \"retire\"")
+            throw EntryError.invalidField(field: "action", reason: Message("must be \"add\" or \"retire\""))
         }
         self.action = action
         vkey = try reader.string("vkey")
         do {
             let verifier = try NoteVerifier(vkey: vkey)
             guard verifier.type == .ed25519, verifier.vkey == vkey else {
-                throw EntryError.invalidField(field: "vkey", reason: "must be an Ed25519 (type 0x01) vkey in canonical form")
+                throw EntryError.invalidField(field: "vkey", reason: Message("must be an Ed25519 (type 0x01) vkey in canonical form"))
             }
         } catch let error as NoteError {
-            throw EntryError.invalidField(field: "vkey", reason: error.description)
+            throw EntryError.invalidField(field: "vkey", reason: .describing(error))
         }
     }
 }

@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// The signer keys a ledger's `key` entries have made active, replayed in `seq` order.
 /// Shared by appends (who may sign next) and verification (who could sign then).
@@ -11,34 +12,34 @@ struct KeyRing {
 
     /// Checks that entry `seq` may be signed by `signer` and, for key entries, applies them.
     /// Returns a reason when a rule is broken.
-    mutating func admit(seq: Int, body: EntryBody, signer: String) -> String? {
+    mutating func admit(seq: Int, body: EntryBody, signer: String) -> Message? {
         var key: KeyRecord?
         if body.type == KeyRecord.entryType {
-            do { key = try KeyRecord(body) } catch { return "\(error)" }
+            do { key = try KeyRecord(body) } catch { return .describing(error) }
         }
         if seq == 0 {
             guard let record = key, record.action == .add else {
-                return "the first entry must be a key entry adding the ledger's signer"
+                return Message("the first entry must be a key entry adding the ledger's signer")
             }
             let verifier = record.verifier
-            guard LedgerEntry.signerID(verifier) == signer else { return "the first entry must be signed by the key it adds" }
+            guard LedgerEntry.signerID(verifier) == signer else { return Message("the first entry must be signed by the key it adds") }
             genesis = verifier
             active[signer] = verifier
             everAdded.append(verifier)
             return nil
         }
-        guard active[signer] != nil else { return "signer \(signer) is not an active key at this point" }
+        guard active[signer] != nil else { return Message("signer {signer} is not an active key at this point", ["signer": .text("\(signer)")]) }
         guard let record = key else { return nil }
         let verifier = record.verifier
         let id = LedgerEntry.signerID(verifier)
         switch record.action {
         case .add:
-            guard active[id] == nil else { return "key \(id) is already active" }
+            guard active[id] == nil else { return Message("key {id} is already active", ["id": .text("\(id)")]) }
             active[id] = verifier
             everAdded.append(verifier)
         case .retire:
-            guard active[id] == verifier else { return "key \(id) is not active, so it cannot be retired" }
-            guard active.count > 1 else { return "cannot retire the last active key" }
+            guard active[id] == verifier else { return Message("key {id} is not active, so it cannot be retired", ["id": .text("\(id)")]) }
+            guard active.count > 1 else { return Message("cannot retire the last active key") }
             active[id] = nil
         }
         return nil

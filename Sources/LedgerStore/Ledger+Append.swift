@@ -1,6 +1,7 @@
 import Deterministic
 import Foundation
 import MerkleLog
+import Localization
 
 /// What an append did.
 public struct AppendResult: Sendable {
@@ -47,7 +48,7 @@ extension Ledger {
             let last = try db.statement("SELECT leaf_hash, recorded_at FROM entries WHERE seq = ?")
             try last.bind(.integer(startSize - 1))
             guard try last.step(), let hash = TreeHash(bytes: last.blob(0)), let time = last.text(1).flatMap(LedgerTime.parse) else {
-                throw LedgerError.corruptEntry(seq: startSize - 1, reason: "unreadable leaf hash or timestamp")
+                throw LedgerError.corruptEntry(seq: startSize - 1, reason: Message("unreadable leaf hash or timestamp"))
             }
             prev = hash
             lastTime = time
@@ -65,13 +66,13 @@ extension Ledger {
         for (index, body) in bodies.enumerated() {
             let seq = startSize + index
             let body = body.normalised()
-            func reject(_ reason: String) -> LedgerError { .rejectedEntry(index: index, type: body.type, reason: reason) }
+            func reject(_ reason: Message) -> LedgerError { .rejectedEntry(index: index, type: body.type, reason: reason) }
             let keys: [IndexKey]
             do {
                 try EntryValidator.check(body)
                 keys = try indexKeys(of: body)
             } catch let error as EntryError {
-                throw reject(error.description)
+                throw reject(error.message)
             }
             if let reason = keyRing.admit(seq: seq, body: body, signer: signerID) { throw reject(reason) }
             if body.type != KeyRecord.entryType,
@@ -93,7 +94,7 @@ extension Ledger {
                                                                   recordedAt: recordedAt, signerID: signerID))
                 return encoded
             } catch let error as EntryError {
-                throw LedgerError.rejectedEntry(index: index, type: bodies[index].type, reason: error.description)
+                throw LedgerError.rejectedEntry(index: index, type: bodies[index].type, reason: .describing(error))
             }
         }
         let insertEntry = try db.statement("INSERT INTO entries (seq, type, recorded_at, leaf_hash, body) VALUES (?, ?, ?, ?, ?)")
@@ -163,7 +164,7 @@ extension Ledger {
             let seq = try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1)
             let entry: LedgerEntry
             do { entry = try LedgerEntry(canonicalBytes: statement.checkedBlob(1, "entries.body", maxCount: JSONParser.maxBytes)) } catch {
-                throw LedgerError.corruptEntry(seq: seq, reason: "\(error)")
+                throw LedgerError.corruptEntry(seq: seq, reason: .describing(error))
             }
             if let reason = ring.admit(seq: seq, body: entry.body, signer: entry.signer) {
                 throw LedgerError.corruptEntry(seq: seq, reason: reason)
@@ -236,7 +237,7 @@ struct StoredEntries {
         try statement.bind(.integer(seq))
         guard try statement.step() else { return nil }
         do { return try LedgerEntry(canonicalBytes: statement.checkedBlob(0, "entries.body", maxCount: JSONParser.maxBytes)).body } catch {
-            throw LedgerError.corruptEntry(seq: seq, reason: "\(error)")
+            throw LedgerError.corruptEntry(seq: seq, reason: .describing(error))
         }
     }
 }

@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 extension Ledger {
     /// Entry `seq`, or nil past the end.
@@ -74,10 +75,10 @@ extension Ledger {
                 let seq = try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1)
                 do {
                     let entry = try LedgerEntry(canonicalBytes: statement.checkedBlob(1, "entries.body", maxCount: JSONParser.maxBytes))
-                    guard entry.seq == seq else { throw LedgerError.corruptEntry(seq: seq, reason: "stored in row \(seq) but says seq \(entry.seq)") }
+                    guard entry.seq == seq else { throw LedgerError.corruptEntry(seq: seq, reason: Message("stored in row {seq} but says seq {stated}", ["seq": .text("\(seq)"), "stated": .text("\(entry.seq)")])) }
                     result.append(entry)
                 } catch let error as EntryError {
-                    throw LedgerError.corruptEntry(seq: seq, reason: error.description)
+                    throw LedgerError.corruptEntry(seq: seq, reason: .describing(error))
                 }
             }
             return result

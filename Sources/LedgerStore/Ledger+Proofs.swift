@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// A signed checkpoint kept in the ledger.
 public struct StoredCheckpoint: Sendable {
@@ -58,7 +59,7 @@ extension Ledger {
                     let previousRoot = try self.root(size: previous.checkpoint.size)
                     guard previousRoot == previous.checkpoint.root else {
                         throw LedgerError.corruptEntry(seq: max(previous.checkpoint.size - 1, 0),
-                            reason: "the stored tree no longer matches checkpoint \(previous.id) (size \(previous.checkpoint.size))")
+                            reason: Message("the stored tree no longer matches checkpoint {id} (size {size})", ["id": .text("\(previous.id)"), "size": .text("\(previous.checkpoint.size)")]))
                     }
                 }
                 let checkpoint = Checkpoint(origin: origin, size: size, root: root)
@@ -103,7 +104,7 @@ extension Ledger {
                 let text = try statement.checkedText(1, "checkpoints.note", maxBytes: SignedNote.maxBytes)
                 guard let note = try? SignedNote(parsing: text), let checkpoint = try? Checkpoint(text: note.text),
                       checkpoint.size <= Ledger.maxEntries else {
-                    throw LedgerError.notALedger(path: path, reason: "stored checkpoint \(id) is malformed")
+                    throw LedgerError.notALedger(path: path, reason: Message("stored checkpoint {id} is malformed", ["id": .text("\(id)")]))
                 }
                 result.append(StoredCheckpoint(id: id, checkpoint: checkpoint, signedNote: text))
             }

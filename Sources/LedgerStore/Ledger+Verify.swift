@@ -2,6 +2,7 @@ import Deterministic
 import Dispatch
 import Foundation
 import MerkleLog
+import Localization
 
 extension Ledger {
     /// The inspector's full audit: every entry re-encodes to its stored bytes; seq is contiguous;
@@ -24,7 +25,7 @@ extension Ledger {
         try run {
             try db.readTransaction {
                 var run = VerificationRun(trustedKeys: trustedKeys, rules: rules)
-                for problem in try integrityCheck() { run.fail(.storage, seq: nil, problem) }
+                for problem in try integrityCheck() { run.fail(.storage, seq: nil, .verbatim(problem)) }
                 for problem in try SchemaCheck.problems(db) { run.fail(.schema, seq: nil, problem) }
                 let stored = try checkpoints(lenient: &run)
                 run.rootsWanted = Set(stored.map(\.checkpoint.size) + outside.map(\.checkpoint.size))
@@ -51,18 +52,18 @@ extension Ledger {
                 let note = try SignedNote(parsing: text)
                 let checkpoint = try Checkpoint(text: note.text)
                 guard checkpoint.size <= Ledger.maxEntries else {
-                    throw NoteError.malformedCheckpoint("tree size \(checkpoint.size) is beyond any ledger")
+                    throw NoteError.malformedCheckpoint(Message("tree size {size} is beyond any ledger", ["size": .text("\(checkpoint.size)")]))
                 }
                 let columns = statement.storedValueProblem {
                     guard try statement.checkedInt(1, "checkpoints.tree_size", in: 0...Ledger.maxEntries) == checkpoint.size,
                           try statement.checkedBlob(2, "checkpoints.root", count: 32) == checkpoint.root.bytes else {
-                        throw StoredValueError(path: path, column: "checkpoints.tree_size/root", problem: "differ from the signed note")
+                        throw StoredValueError(path: path, column: "checkpoints.tree_size/root", problem: Message("differ from the signed note"))
                     }
                 }
                 if let columns { run.fail(.checkpointRoot, checkpoint: id, columns) }
                 result.append(StoredCheckpoint(id: id, checkpoint: checkpoint, signedNote: text))
             } catch {
-                run.fail(.checkpointSignature, checkpoint: id, "unreadable note: \(error)")
+                run.fail(.checkpointSignature, checkpoint: id, Message("unreadable note: {error}", ["error": .message(.describing(error))]))
             }
         }
         return result
@@ -85,9 +86,9 @@ extension Ledger {
                 guard try statement.step() else { exhausted = true; break }
                 // A value of the wrong type or size is reported, and the row still takes its
                 // place in the recomputed tree, so later findings stay meaningful.
-                var problems = [String]()
+                var problems = [Message]()
                 func checked<T>(_ fallback: T, _ read: () throws -> T) -> T {
-                    do { return try read() } catch { problems.append("\(error)"); return fallback }
+                    do { return try read() } catch { problems.append(.describing(error)); return fallback }
                 }
                 _ = checked(0) { try statement.checkedInt(0, "entries.seq", in: 0...Ledger.maxEntries - 1) }
                 let leafHash = checked([]) { try statement.checkedBlob(3, "entries.leaf_hash", count: 32) }
@@ -109,7 +110,7 @@ extension Ledger {
                     guard let verifier, case .success(let entry) = checked[index].decoded.entry else { continue }
                     let valid = checked[index].checkedWith == verifier ? checked[index].signatureValid
                         : entry.hasValidSignature(by: verifier)
-                    if !valid { run.fail(.entrySignature, seq: rows[index].seq, "Ed25519 signature by \(verifier.name) does not verify") }
+                    if !valid { run.fail(.entrySignature, seq: rows[index].seq, Message("Ed25519 signature by {name} does not verify", ["name": .text("\(verifier.name)")])) }
                 }
             }
             guard let started else { break }
@@ -145,7 +146,7 @@ public struct OutsideCheckpoint: Sendable {
         self.signedNote = signedNote
         checkpoint = try Checkpoint(text: SignedNote(parsing: signedNote).text)
         guard checkpoint.size <= Ledger.maxEntries else {
-            throw NoteError.malformedCheckpoint("tree size \(checkpoint.size) is beyond any ledger")
+            throw NoteError.malformedCheckpoint(Message("tree size {size} is beyond any ledger", ["size": .text("\(checkpoint.size)")]))
         }
     }
 }
@@ -189,7 +190,7 @@ struct StoredRow {
     let leafHash: [UInt8]
     let body: [UInt8]
     /// Stored values of the wrong type, size or range.
-    var problems: [String] = []
+    var problems: [Message] = []
 }
 
 struct DecodedRow {
@@ -205,14 +206,14 @@ struct DecodedRow {
         do { entry = .success(try LedgerEntry(canonicalBytes: row.body)) } catch let error as EntryError {
             entry = .failure(error)
         } catch {
-            entry = .failure(.malformedJSON(offset: 0, reason: "\(error)"))
+            entry = .failure(.malformedJSON(offset: 0, reason: .describing(error)))
         }
         switch entry {
         case .success(let entry):
             do { keys = .success(try Ledger.indexKeys(of: entry.body, rules: rules)) } catch let error as EntryError {
                 keys = .failure(error)
             } catch {
-                keys = .failure(.invalidField(field: "type", reason: "\(error)"))
+                keys = .failure(.invalidField(field: "type", reason: .describing(error)))
             }
         case .failure(let error):
             keys = .failure(error)
@@ -226,14 +227,14 @@ final class KeyCursor {
     private let statement: SQLiteStatement?
     private var pending: (seq: Int, key: IndexKey)?
     private var exhausted = false
-    private var failure: String?
+    private var failure: Message?
 
     init(db: SQLiteConnection) {
         do {
             statement = try db.statement("SELECT seq, name, value FROM entry_keys ORDER BY seq, name, value")
         } catch {
             statement = nil
-            failure = "reading entry_keys: \(error)"
+            failure = Message("reading entry_keys: {error}", ["error": .message(.describing(error))])
         }
     }
 
@@ -256,7 +257,7 @@ final class KeyCursor {
             return (statement.int(0), IndexKey(statement.text(1) ?? "", statement.text(2) ?? ""))
         } catch {
             exhausted = true
-            failure = "reading entry_keys: \(error)"
+            failure = Message("reading entry_keys: {error}", ["error": .message(.describing(error))])
             return nil
         }
     }
@@ -267,7 +268,7 @@ final class KeyCursor {
         var extra = Set<Int>()
         while let row = next() { extra.insert(row.seq) }
         if let first = extra.min() {
-            run.fail(.storedColumns, seq: nil, "index keys stored for \(extra.count) entries that do not exist (first: seq \(first))")
+            run.fail(.storedColumns, seq: nil, Message("index keys stored for {extra_count} entries that do not exist (first: seq {first})", ["extra_count": .text("\(extra.count)"), "first": .text("\(first)")]))
         }
     }
 }
@@ -308,19 +309,19 @@ final class TreeNodeCursor {
         do {
             let statement = try cursor(level: node.level)
             guard try statement.step() else {
-                run.fail(.treeHashes, seq: seq, "stored hash of \(node) is missing")
+                run.fail(.treeHashes, seq: seq, Message("stored hash of {node} is missing", ["node": .message(node.message)]))
                 return
             }
             let index = try statement.checkedInt(0, "tree_nodes.idx", in: 0...Ledger.maxEntries)
             guard index == node.index else {
-                run.fail(.treeHashes, seq: seq, "expected \(node), found stored index \(index)")
+                run.fail(.treeHashes, seq: seq, Message("expected {node}, found stored index {index}", ["node": .message(node.message), "index": .text("\(index)")]))
                 return
             }
             if TreeHash(bytes: try statement.checkedBlob(1, "tree_nodes.hash", count: 32)) != computed {
-                run.fail(.treeHashes, seq: seq, "stored hash of \(node) differs from the recomputed \(computed)")
+                run.fail(.treeHashes, seq: seq, Message("stored hash of {node} differs from the recomputed {computed}", ["node": .message(node.message), "computed": .text("\(computed)")]))
             }
         } catch {
-            run.fail(.treeHashes, seq: seq, "reading \(node): \(error)")
+            run.fail(.treeHashes, seq: seq, Message("reading {node}: {error}", ["node": .message(node.message), "error": .message(.describing(error))]))
         }
     }
 
@@ -345,10 +346,10 @@ final class TreeNodeCursor {
             var counts = [Int: Int]()
             while try statement.step() { counts[statement.int(0), default: 0] += 1 }
             for (level, count) in counts.sorted(by: { $0.key < $1.key }) where count > expected[level, default: 0] {
-                run.fail(.treeHashes, seq: nil, "\(count - expected[level, default: 0]) extra stored hashes at level \(level)")
+                run.fail(.treeHashes, seq: nil, Message("{count} extra stored hashes at level {level}", ["count": .text("\(count - expected[level, default: 0])"), "level": .text("\(level)")]))
             }
         } catch {
-            run.fail(.treeHashes, seq: nil, "reading tree_nodes: \(error)")
+            run.fail(.treeHashes, seq: nil, Message("reading tree_nodes: {error}", ["error": .message(.describing(error))]))
         }
     }
 }

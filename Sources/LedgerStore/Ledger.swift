@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import MerkleLog
+import Localization
 
 /// A tamper-evident ledger in one SQLite file: signed, hash-chained entries that are the leaves
 /// of an RFC 9162 Merkle tree, with stored subtree hashes and signed checkpoints.
@@ -28,7 +29,7 @@ public final class Ledger {
 
     /// Opens an existing ledger whose entries follow `rules`.
     public init(path: String, rules: any EntryRules, clock: LedgerClock = .system, readOnly: Bool = false) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.notALedger(path: path, reason: "no such file") }
+        guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.notALedger(path: path, reason: Message("no such file")) }
         precondition(!rules.types.contains(KeyRecord.entryType), "key entries are the ledger's own")
         self.path = path
         self.rules = rules
@@ -37,7 +38,7 @@ public final class Ledger {
             db = try SQLiteConnection(path: path, readOnly: readOnly)
             try Ledger.configure(db)
             guard try db.singleInteger("PRAGMA application_id") == Int(Ledger.applicationID) else {
-                throw LedgerError.notALedger(path: path, reason: "not created by agritrace ledger init")
+                throw LedgerError.notALedger(path: path, reason: Message("not created by agritrace ledger init"))
             }
             if readOnly {
                 let version = try db.singleInteger("PRAGMA user_version") ?? 0
@@ -45,18 +46,18 @@ public final class Ledger {
                     throw LedgerError.unsupportedSchema(path: path, version: version, supported: Migrations.latestVersion)
                 }
                 guard version == Migrations.latestVersion else {
-                    throw LedgerError.notALedger(path: path, reason: "schema version \(version) predates this build's \(Migrations.latestVersion); open it once for writing (any append or checkpoint) to migrate it")
+                    throw LedgerError.notALedger(path: path, reason: Message("schema version {version} predates this build's {latest_version}; open it once for writing (any append or checkpoint) to migrate it", ["version": .text("\(version)"), "latest_version": .text("\(Migrations.latestVersion)")]))
                 }
             } else {
                 try Migrations.migrate(db)
             }
             let statement = try db.statement("SELECT value FROM ledger_meta WHERE key = 'origin'")
-            guard try statement.step() else { throw LedgerError.notALedger(path: path, reason: "no origin recorded") }
+            guard try statement.step() else { throw LedgerError.notALedger(path: path, reason: Message("no origin recorded")) }
             let origin = try statement.checkedText(0, "ledger_meta.origin", maxBytes: 1024)
             self.origin = origin
             db.resetStatements()
         } catch let error as LedgerDatabaseError {
-            throw LedgerError.notALedger(path: path, reason: error.message)
+            throw LedgerError.notALedger(path: path, reason: error.reason)
         } catch let error as StoredValueError {
             throw LedgerError.storedValue(error)
         }
@@ -70,13 +71,13 @@ public final class Ledger {
         guard !FileManager.default.fileExists(atPath: path) else { throw LedgerError.alreadyExists(path: path) }
         let origin = origin ?? signer.name
         do { try NoteVerifier.checkKeyName(origin) } catch {
-            throw LedgerError.notALedger(path: path, reason: "origin '\(origin)' must be non-empty without spaces or '+'")
+            throw LedgerError.notALedger(path: path, reason: Message("origin '{origin}' must be non-empty without spaces or '+'", ["origin": .text("\(origin)")]))
         }
         // Entry 0 is checked as a reader will check it before the file exists, so a key that may
         // not sign entries (a witness key) leaves no unreadable ledger behind.
         let genesis = KeyRecord(action: .add, verifier: signer.verifier).body
         do { _ = try KeyRecord(genesis) } catch {
-            throw LedgerError.rejectedEntry(index: 0, type: KeyRecord.entryType, reason: "the ledger's key: \(error)")
+            throw LedgerError.rejectedEntry(index: 0, type: KeyRecord.entryType, reason: Message("the ledger's key: {error}", ["error": .message(.describing(error))]))
         }
         try wrap {
             let db = try SQLiteConnection(path: path, create: true)

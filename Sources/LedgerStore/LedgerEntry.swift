@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// One signed ledger entry = one Merkle leaf. Its canonical bytes are the JCS encoding of the
 /// envelope (`v`, `seq`, `prev`, `type`, `recorded_at`, `signer`, `sig`) merged with the body's
@@ -64,12 +65,12 @@ public struct LedgerEntry: Sendable {
     /// Envelope rules shared by writer and reader.
     static func checkEnvelope(seq: Int, recordedAt: String, signer: String) throws {
         guard seq >= 0, Int64(seq) <= JSONValue.maxSafeInteger else {
-            throw EntryError.invalidField(field: "seq", reason: "\(seq) is outside 0...2^53 − 1")
+            throw EntryError.invalidField(field: "seq", reason: Message("{seq} is outside 0...2^53 − 1", ["seq": .text("\(seq)")]))
         }
         guard LedgerTime.parse(recordedAt) != nil else {
-            throw EntryError.invalidField(field: "recorded_at", reason: "'\(EntryValidator.printable(recordedAt))' is not RFC 3339 UTC with milliseconds")
+            throw EntryError.invalidField(field: "recorded_at", reason: Message("'{recorded_at}' is not RFC 3339 UTC with milliseconds", ["recorded_at": .text("\(EntryValidator.printable(recordedAt))")]))
         }
-        guard !signer.isEmpty else { throw EntryError.invalidField(field: "signer", reason: "must not be empty") }
+        guard !signer.isEmpty else { throw EntryError.invalidField(field: "signer", reason: Message("must not be empty")) }
         try EntryValidator.checkString(signer, field: "signer")
     }
 
@@ -102,7 +103,7 @@ public struct LedgerEntry: Sendable {
         guard case .object(let fields) = try JSONParser.parse(bytes, canonical: true) else { throw EntryError.notAnObject }
         var reader = FieldReader(fields, strict: true)
         guard try reader.integer("v") == LedgerEntry.formatVersion else {
-            throw EntryError.invalidField(field: "v", reason: "unsupported format version")
+            throw EntryError.invalidField(field: "v", reason: Message("unsupported format version"))
         }
         seq = try reader.nonNegativeInteger("seq")
         let prevHex = try reader.sha256Hex("prev")
@@ -112,7 +113,7 @@ public struct LedgerEntry: Sendable {
         try LedgerEntry.checkEnvelope(seq: seq, recordedAt: recordedAt, signer: signer)
         let sigText = try reader.string("sig")
         guard let signature = Base64.decode(sigText), signature.count == 64 else {
-            throw EntryError.invalidField(field: "sig", reason: "must be base64 of a 64-byte Ed25519 signature")
+            throw EntryError.invalidField(field: "sig", reason: Message("must be base64 of a 64-byte Ed25519 signature"))
         }
         self.signature = signature
         let typeName = try reader.string("type")

@@ -5,41 +5,42 @@ import MerkleLog
 /// `VerificationReport`). Each carries the ledger file and, where one exists, the entry.
 public enum LedgerError: LocalizableError {
     case database(LedgerDatabaseError)
-    case notALedger(path: String, reason: String)
+    case notALedger(path: String, reason: Message)
     case alreadyExists(path: String)
     case unsupportedSchema(path: String, version: Int, supported: Int)
     /// An appended body broke a rule; `index` is its position in the `append` call.
-    case rejectedEntry(index: Int, type: String, reason: String)
+    case rejectedEntry(index: Int, type: String, reason: Message)
     case signerNotActive(signer: String)
     case entryNotFound(seq: Int, size: Int)
-    case corruptEntry(seq: Int, reason: String)
+    case corruptEntry(seq: Int, reason: Message)
     case noCheckpoint(covering: Int)
     case merkle(MerkleError)
     /// A stored value of the wrong type, length or range (the file was edited).
     case storedValue(StoredValueError)
 
-    /// Reasons that come from SQLite, the entry rules or the Merkle code are carried verbatim.
+    /// Reasons from SQLite, the entry rules and the Merkle code are messages too: a clerk reads
+    /// the whole sentence in their language.
     public var message: Message {
         switch self {
-        case .database(let error): return .verbatim(error.description)
+        case .database(let error): return error.message
         case .notALedger(let path, let reason):
-            return Message("{file} is not an AgriTrace ledger: {reason}", ["file": .text(path), "reason": .text(reason)])
+            return Message("{file} is not an AgriTrace ledger: {reason}", ["file": .text(path), "reason": .message(reason)])
         case .alreadyExists(let path): return Message("{file} already exists; refusing to overwrite a ledger", ["file": .text(path)])
         case .unsupportedSchema(let path, let version, let supported):
             return Message("{file} has schema version {version}; this build supports up to {supported}",
                            ["file": .text(path), "version": .text(String(version)), "supported": .text(String(supported))])
         case .rejectedEntry(let index, let type, let reason):
-            return Message("entry {index} ({type}) rejected: {reason}", ["index": .text(String(index)), "type": .text(type), "reason": .text(reason)])
+            return Message("entry {index} ({type}) rejected: {reason}", ["index": .text(String(index)), "type": .text(type), "reason": .message(reason)])
         case .signerNotActive(let signer): return Message("key {key} is not an active signer of this ledger", ["key": .text(signer)])
         case .entryNotFound(let seq, let size):
             return Message("no entry {seq} (the ledger has {n} entry)", plural: "no entry {seq} (the ledger has {n} entries)", count: size,
                            ["seq": .text(String(seq))])
         case .corruptEntry(let seq, let reason):
-            return Message("entry {seq} is corrupt: {reason} (run `agritrace ledger verify`)", ["seq": .text(String(seq)), "reason": .text(reason)])
+            return Message("entry {seq} is corrupt: {reason} (run `agritrace ledger verify`)", ["seq": .text(String(seq)), "reason": .message(reason)])
         case .noCheckpoint(let seq):
             return Message("no stored checkpoint covers entry {seq}; sign one with `ledger checkpoint` or pass --key", ["seq": .text(String(seq))])
-        case .merkle(let error): return .verbatim(error.description)
-        case .storedValue(let error): return Message("{error} (run `agritrace ledger verify`)", ["error": .text("\(error)")])
+        case .merkle(let error): return error.message
+        case .storedValue(let error): return Message("{error} (run `agritrace ledger verify`)", ["error": .message(error.message)])
         }
     }
 }

@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// The buyer's offline check of a `tlog-proof@v1` file produced by `Ledger.proof(seq:)`:
 /// no database, only the cooperative's verifier key(s).
@@ -22,7 +23,7 @@ public enum ProofFile {
         let checkpoint = try proof.verify(leafHash: leafHash, origin: origin, logKeys: trustedKeys,
                                           witnesses: witnesses, requiredWitnesses: requiredWitnesses)
         let entry: LedgerEntry
-        do { entry = try LedgerEntry(canonicalBytes: extra) } catch { throw ProofFileError.badEntry("\(error)") }
+        do { entry = try LedgerEntry(canonicalBytes: extra) } catch { throw ProofFileError.badEntry(.describing(error)) }
         guard entry.seq == proof.index else { throw ProofFileError.indexMismatch(index: proof.index, seq: entry.seq) }
         guard trustedKeys.contains(where: { entry.hasValidSignature(by: $0) }) else {
             throw ProofFileError.entrySignature(signer: entry.signer)
@@ -34,18 +35,20 @@ public enum ProofFile {
 }
 
 /// Why a proof file is not acceptable, beyond signature and Merkle failures.
-public enum ProofFileError: Error, CustomStringConvertible, Equatable {
+public enum ProofFileError: LocalizableError, Equatable {
     case missingEntry
-    case badEntry(String)
+    case badEntry(Message)
     case indexMismatch(index: Int, seq: Int)
     case entrySignature(signer: String)
 
-    public var description: String {
+    public var message: Message {
         switch self {
-        case .missingEntry: return "the proof carries no entry (no 'extra' line)"
-        case .badEntry(let reason): return "the entry in the proof is invalid: \(reason)"
-        case .indexMismatch(let index, let seq): return "the proof is for index \(index) but the entry says seq \(seq)"
-        case .entrySignature(let signer): return "the entry's signature by \(signer) does not verify under a trusted key"
+        case .missingEntry: return Message("the proof carries no entry (no 'extra' line)")
+        case .badEntry(let reason): return Message("the entry in the proof is invalid: {reason}", ["reason": .message(reason)])
+        case .indexMismatch(let index, let seq):
+            return Message("the proof is for index {index} but the entry says seq {seq}", ["index": .text(String(index)), "seq": .text(String(seq))])
+        case .entrySignature(let signer):
+            return Message("the entry's signature by {signer} does not verify under a trusted key", ["signer": .text(signer)])
         }
     }
 }

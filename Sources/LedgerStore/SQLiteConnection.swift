@@ -1,4 +1,5 @@
 import CSQLite
+import Localization
 
 /// Owns one SQLite connection handle and closes it in `deinit`. Statements are cached by SQL text.
 /// Not thread-safe: use one connection per thread (SQLite itself is built thread-safe).
@@ -191,46 +192,49 @@ public final class SQLiteStatement {
 
     /// An INTEGER value in `range`.
     public func checkedInt(_ column: Int32, _ name: String, in range: ClosedRange<Int>) throws -> Int {
-        guard sqlite3_column_type(raw, column) == SQLITE_INTEGER else { throw badValue(column, name, "is not an integer") }
+        guard sqlite3_column_type(raw, column) == SQLITE_INTEGER else { throw badValue(column, name, Message("is not an integer")) }
         let value = int(column)
-        guard range.contains(value) else { throw badValue(column, name, "\(value) is outside \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(value) else { throw badValue(column, name, Message("{value} is outside {lower_bound}...{upper_bound}", ["value": .text("\(value)"), "lower_bound": .text("\(range.lowerBound)"), "upper_bound": .text("\(range.upperBound)")])) }
         return value
     }
 
     /// A BLOB value of at most `maxCount` bytes (exactly `count` when given).
     public func checkedBlob(_ column: Int32, _ name: String, count: Int? = nil, maxCount: Int = Int(Int32.max)) throws -> [UInt8] {
-        guard sqlite3_column_type(raw, column) == SQLITE_BLOB else { throw badValue(column, name, "is not a blob") }
+        guard sqlite3_column_type(raw, column) == SQLITE_BLOB else { throw badValue(column, name, Message("is not a blob")) }
         let length = Int(sqlite3_column_bytes(raw, column))
-        if let count, length != count { throw badValue(column, name, "has \(length) bytes, expected \(count)") }
-        guard length <= maxCount else { throw badValue(column, name, "has \(length) bytes, more than \(maxCount)") }
+        if let count, length != count { throw badValue(column, name, Message("has {length} bytes, expected {count}", ["length": .text("\(length)"), "count": .text("\(count)")])) }
+        guard length <= maxCount else { throw badValue(column, name, Message("has {length} bytes, more than {max_count}", ["length": .text("\(length)"), "max_count": .text("\(maxCount)")])) }
         return blob(column)
     }
 
     /// A TEXT value of at most `maxBytes` UTF-8 bytes.
     public func checkedText(_ column: Int32, _ name: String, maxBytes: Int = 1 << 20) throws -> String {
-        guard sqlite3_column_type(raw, column) == SQLITE_TEXT else { throw badValue(column, name, "is not text") }
-        guard Int(sqlite3_column_bytes(raw, column)) <= maxBytes else { throw badValue(column, name, "is longer than \(maxBytes) bytes") }
+        guard sqlite3_column_type(raw, column) == SQLITE_TEXT else { throw badValue(column, name, Message("is not text")) }
+        guard Int(sqlite3_column_bytes(raw, column)) <= maxBytes else { throw badValue(column, name, Message("is longer than {max_bytes} bytes", ["max_bytes": .text("\(maxBytes)")])) }
         return text(column) ?? ""
     }
 
     /// A problem found by the checked reads, for callers that report instead of throwing.
-    func storedValueProblem(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch let error as StoredValueError { return error.description } catch { return "\(error)" }
+    func storedValueProblem(_ body: () throws -> Void) -> Message? {
+        do { try body(); return nil } catch { return .describing(error) }
     }
 
-    private func badValue(_ column: Int32, _ name: String, _ problem: String) -> StoredValueError {
+    private func badValue(_ column: Int32, _ name: String, _ problem: Message) -> StoredValueError {
         StoredValueError(path: connection.path, column: name, problem: problem)
     }
 }
 
 /// A stored value of the wrong type, length or range: the file was edited outside the ledger.
-public struct StoredValueError: Error, CustomStringConvertible {
+public struct StoredValueError: LocalizableError {
     public let path: String
     /// `table.column`.
     public let column: String
-    public let problem: String
+    public let problem: Message
 
-    public var description: String { "\(path): stored \(column) \(problem); the file was altered outside agritrace" }
+    public var message: Message {
+        Message("{file}: stored {column} {problem}; the file was altered outside agritrace",
+                ["file": .text(path), "column": .text(column), "problem": .message(problem)])
+    }
 }
 
 public enum SQLiteValue {
@@ -243,16 +247,53 @@ public enum SQLiteValue {
 }
 
 /// A SQLite failure: database file, result code, SQLite's message and the statement.
-public struct LedgerDatabaseError: Error, CustomStringConvertible {
+public struct LedgerDatabaseError: LocalizableError {
     public let path: String
     public let code: Int32
-    public let message: String
+    /// SQLite's own words (`sqlite3_errmsg`).
+    public let sqliteMessage: String
     public let sql: String?
 
+    public init(path: String, code: Int32, message: String, sql: String?) {
+        self.path = path
+        self.code = code
+        self.sqliteMessage = message
+        self.sql = sql
+    }
+
+    /// For logs and tests: SQLite's words and the statement.
     public var description: String {
-        var text = "\(path): SQLite error \(code): \(message)"
+        var text = "\(path): SQLite error \(code): \(sqliteMessage)"
         if let sql { text += " (in: \(sql.prefix(120)))" }
         return text
+    }
+
+    /// For people: what the result code means, in their language; SQLite's own words follow when
+    /// they say more than the code's usual text (e.g. which table is missing). The statement is
+    /// left out: it means nothing to a clerk, and logs have it (`description`).
+    public var message: Message {
+        Message("{file}: SQLite error {code}: {reason}", ["file": .text(path), "code": .text(String(code)), "reason": .message(reason)])
+    }
+
+    /// What went wrong, without the file and code.
+    public var reason: Message {
+        let meaning: Message? = switch code & 0xff {
+        case SQLITE_BUSY: Message("database is locked")
+        case SQLITE_LOCKED: Message("database table is locked")
+        case SQLITE_NOMEM: Message("out of memory")
+        case SQLITE_READONLY: Message("attempt to write a readonly database")
+        case SQLITE_IOERR: Message("disk I/O error")
+        case SQLITE_CORRUPT: Message("database disk image is malformed")
+        case SQLITE_FULL: Message("database or disk is full")
+        case SQLITE_CANTOPEN: Message("unable to open database file")
+        case SQLITE_CONSTRAINT: Message("constraint failed")
+        case SQLITE_NOTADB: Message("file is not a database")
+        case SQLITE_PERM: Message("access permission denied")
+        default: nil
+        }
+        guard let meaning else { return .verbatim(sqliteMessage) }
+        if meaning.msgid == sqliteMessage || sqliteMessage.isEmpty { return meaning }
+        return Message("{meaning} (SQLite: {detail})", ["meaning": .message(meaning), "detail": .text(sqliteMessage)])
     }
 
     /// SQLITE_BUSY / SQLITE_LOCKED after the busy timeout.

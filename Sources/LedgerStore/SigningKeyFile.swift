@@ -10,25 +10,25 @@ public enum SigningKeyFile {
     /// Writes a new private key file with mode 0600; never overwrites an existing file.
     public static func write(_ signer: NoteSigner, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw KeyFileError(path: path, message: .systemError(errno)) }
         defer { close(fd) }
         let bytes = Array((signer.privateKeyText + "\n").utf8)
         guard bytes.withUnsafeBytes({ Foundation.write(fd, $0.baseAddress, $0.count) }) == bytes.count, fsync(fd) == 0 else {
-            throw KeyFileError(path: path, reason: String(cString: strerror(errno)))
+            throw KeyFileError(path: path, message: .systemError(errno))
         }
     }
 
     /// Loads a private key, refusing files that group or others can read.
     public static func load(_ path: String) throws -> NoteSigner {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw KeyFileError(path: path, reason: String(cString: strerror(errno))) }
+        guard stat(path, &info) == 0 else { throw KeyFileError(path: path, message: .systemError(errno)) }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
             throw KeyFileError(path: path, message: Message("private key file is accessible by group or others (mode {mode}); run chmod 600",
                                                             ["mode": .text(String(mode, radix: 8))]))
         }
         let text = try readSmall(path)
-        do { return try NoteSigner(privateKeyText: text) } catch { throw KeyFileError(path: path, reason: "\(error)") }
+        do { return try NoteSigner(privateKeyText: text) } catch { throw KeyFileError(path: path, message: .describing(error)) }
     }
 
     /// Loads a verifier key (vkey) file. A private key file is refused with a clear message.
@@ -37,12 +37,12 @@ public enum SigningKeyFile {
         if text.hasPrefix(NoteSigner.privatePrefix) {
             throw KeyFileError(path: path, message: Message("this is a PRIVATE key; pass the public vkey file instead"))
         }
-        do { return try NoteVerifier(vkey: text) } catch { throw KeyFileError(path: path, reason: "\(error)") }
+        do { return try NoteVerifier(vkey: text) } catch { throw KeyFileError(path: path, message: .describing(error)) }
     }
 
     public static func writeVerifier(_ verifier: NoteVerifier, to path: String) throws {
         do { try Data((verifier.vkey + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting) } catch {
-            throw KeyFileError(path: path, reason: error.localizedDescription)
+            throw KeyFileError(path: path, message: .fileError(error))
         }
     }
 
@@ -67,7 +67,6 @@ public struct KeyFileError: LocalizableError {
         self.reason = message
     }
 
-    init(path: String, reason: String) { self.init(path: path, message: .verbatim(reason)) }
 
     public var message: Message { Message("{file}: {reason}", ["file": .text(path), "reason": .message(reason)]) }
 }

@@ -1,3 +1,4 @@
+import Localization
 import MerkleLog
 
 /// The result of `Ledger.verify`: what was checked and every problem found, earliest entry first.
@@ -36,7 +37,12 @@ public struct VerificationReport: Sendable {
         public let seq: Int?
         /// The stored checkpoint at fault, when it is about a checkpoint.
         public let checkpointID: Int?
-        public let message: String
+        /// What is wrong, with its evidence; `message.description` is the English the JSON report carries.
+        public let message: Message
+        /// Says only that something is signed by a key the inspector did not give (the ledger's
+        /// first key, a checkpoint's signer): true of an untouched ledger checked with another
+        /// cooperative's key, so on its own it is not evidence of editing.
+        public var isKeyMismatch = false
 
         public var description: String {
             let subject = seq.map { "entry \($0)" } ?? checkpointID.map { "checkpoint \($0)" } ?? "ledger"
@@ -63,11 +69,36 @@ public struct VerificationReport: Sendable {
 
     public var isIntact: Bool { failures.isEmpty }
 
-    /// The earliest entry with a problem.
-    public var firstBadEntry: Int? { failures.compactMap(\.seq).min() }
+    /// What the findings add up to.
+    public enum Verdict: Sendable, Equatable {
+        case intact
+        /// Every finding is a key mismatch: the entries and checkpoints hold together, but not
+        /// under the keys given (`--vkey` names another ledger's key, or an old one).
+        case notSignedByGivenKeys
+        /// Something was changed, removed or is inconsistent.
+        case tampered
+    }
 
-    /// The first failure: the earliest bad entry's first failed check, else the first checkpoint problem.
-    public var firstFailure: Failure? { failures.first }
+    public var verdict: Verdict {
+        if failures.isEmpty { return .intact }
+        return failures.allSatisfy(\.isKeyMismatch) ? .notSignedByGivenKeys : .tampered
+    }
+
+    /// The failures that are evidence of a change, not only of a key mismatch.
+    public var tamperingFailures: [Failure] { failures.filter { !$0.isKeyMismatch } }
+
+    /// Whether some finding says the ledger is not signed by the given keys.
+    public var hasKeyMismatch: Bool { failures.contains(where: \.isKeyMismatch) }
+
+    /// The key of the ledger's first entry (its root of trust), when it could be read.
+    public let firstKey: String?
+
+    /// The earliest entry with a problem (a key mismatch alone does not make entry 0 bad).
+    public var firstBadEntry: Int? { tamperingFailures.compactMap(\.seq).min() }
+
+    /// The first failure: the earliest bad entry's first failed check, else the first checkpoint
+    /// problem; a key mismatch only when there is nothing else.
+    public var firstFailure: Failure? { tamperingFailures.first ?? failures.first }
 
     /// Per check: failed when a failure names it, not checked when there was nothing to check,
     /// else passed. A ledger alone cannot show a rollback, so without outside checkpoints that

@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// The order-dependent state of one `verify` pass: chain, keys, registries and tree.
 struct VerificationRun {
@@ -26,16 +27,23 @@ struct VerificationRun {
         chain = EntryChain(trustedKeys: trustedKeys, rules: rules)
     }
 
-    mutating func fail(_ check: VerificationReport.Check, seq: Int?, _ message: String) {
+    mutating func fail(_ check: VerificationReport.Check, seq: Int?, _ message: Message, keyMismatch: Bool = false) {
         failureCount += 1
         // Keep the earliest problems; after the first few per check, later ones are cascades.
         guard failures.count < VerificationReport.maxFailures else { return }
-        failures.append(.init(check: check, seq: seq, checkpointID: nil, message: message))
+        failures.append(.init(check: check, seq: seq, checkpointID: nil, message: message, isKeyMismatch: keyMismatch))
     }
 
-    mutating func fail(_ check: VerificationReport.Check, checkpoint id: Int, _ message: String) {
+    mutating func fail(_ check: VerificationReport.Check, checkpoint id: Int, _ message: Message, keyMismatch: Bool = false) {
         guard failures.count < VerificationReport.maxFailures else { return }
-        failures.append(.init(check: check, seq: nil, checkpointID: id, message: message))
+        failures.append(.init(check: check, seq: nil, checkpointID: id, message: message, isKeyMismatch: keyMismatch))
+    }
+
+    /// A signature check that failed only because no given key signed it (the note itself is
+    /// well-formed and carries no bad signature of a given key).
+    private func isKeyMismatch(_ error: any Error) -> Bool {
+        guard !trustedKeys.isEmpty, case NoteError.noVerifiedSignature = error else { return false }
+        return true
     }
 
     /// Everything about one row that depends on the rows before it. Returns the key its signature
@@ -49,7 +57,7 @@ struct VerificationRun {
         let leaf = decoded.leafHash
         // Runs after the entry's own checks, so those are reported first for this seq.
         defer {
-            if leaf.bytes != row.leafHash { fail(.storedColumns, seq: seq, "stored leaf_hash differs from SHA-256(0x00 || bytes) = \(leaf)") }
+            if leaf.bytes != row.leafHash { fail(.storedColumns, seq: seq, Message("stored leaf_hash differs from SHA-256(0x00 || bytes) = {leaf}", ["leaf": .text("\(leaf)")])) }
             for (node, hash) in tree.append(leafHash: leaf) { nodes.check(node, computed: hash, run: &self, seq: seq) }
             treeSize = tree.size
             if rootsWanted.contains(treeSize) { roots[treeSize] = tree.root }
@@ -63,7 +71,7 @@ struct VerificationRun {
         case .failure(let error):
             record(chain.skip(seq: seq, leafHash: leaf))
             recordOrphans(stored.orphans)
-            fail(.canonicalBytes, seq: seq, error.description)
+            fail(.canonicalBytes, seq: seq, error.message)
             return nil
         case .success(let value):
             entry = value
@@ -74,22 +82,22 @@ struct VerificationRun {
         recordOrphans(stored.orphans)
         record(problems.filter { $0.check != .seqContiguity })
         if row.type != entry.body.type || row.recordedAt != entry.recordedAt {
-            fail(.storedColumns, seq: seq, "stored type or recorded_at column differs from the entry")
+            fail(.storedColumns, seq: seq, Message("stored type or recorded_at column differs from the entry"))
         }
         if case .success(let keys) = decoded.keys, stored.keys != keys {
-            fail(.storedColumns, seq: seq, "stored index keys [\(stored.keys.map(\.description).joined(separator: ", "))] differ from the entry's [\(keys.map(\.description).joined(separator: ", "))]")
+            fail(.storedColumns, seq: seq, Message("stored index keys [{stored}] differ from the entry's [{computed}]", ["stored": .text("\(stored.keys.map(\.description).joined(separator: ", "))"), "computed": .text("\(keys.map(\.description).joined(separator: ", "))")]))
         }
         return verifier
     }
 
     private mutating func recordOrphans(_ orphans: [Int]) {
         for orphan in Set(orphans).sorted() {
-            fail(.storedColumns, seq: orphan, "index keys are stored for seq \(orphan), which is not an entry")
+            fail(.storedColumns, seq: orphan, Message("index keys are stored for seq {orphan}, which is not an entry", ["orphan": .text("\(orphan)")]))
         }
     }
 
     private mutating func record(_ problems: [EntryChain.Problem]) {
-        for problem in problems { fail(problem.check, seq: problem.seq, problem.message) }
+        for problem in problems { fail(problem.check, seq: problem.seq, problem.message, keyMismatch: problem.isKeyMismatch) }
     }
 
     /// Signatures, roots, pairwise consistency and equivocation of the stored checkpoints.
@@ -100,23 +108,23 @@ struct VerificationRun {
         for item in stored {
             let checkpoint = item.checkpoint
             if checkpoint.origin != ledgerOrigin {
-                fail(.checkpointSignature, checkpoint: item.id, "origin '\(checkpoint.origin)' is not the ledger's '\(ledgerOrigin)'")
+                fail(.checkpointSignature, checkpoint: item.id, Message("origin '{origin}' is not the ledger's '{ledger_origin}'", ["origin": .text("\(checkpoint.origin)"), "ledger_origin": .text("\(ledgerOrigin)")]))
             }
             do {
                 _ = try SignedNote(parsing: item.signedNote).verify(trusting: logKeys)
             } catch {
-                fail(.checkpointSignature, checkpoint: item.id, "\(error)")
+                fail(.checkpointSignature, checkpoint: item.id, .describing(error), keyMismatch: isKeyMismatch(error))
             }
             if let earlier = rootBySize[checkpoint.size], earlier.root != checkpoint.root {
                 fail(.equivocation, checkpoint: item.id,
-                     "size \(checkpoint.size) has root \(checkpoint.root) here but \(earlier.root) in checkpoint \(earlier.id)")
+                     Message("size {size} has root {root} here but {other_root} in checkpoint {id}", ["size": .text("\(checkpoint.size)"), "root": .text("\(checkpoint.root)"), "other_root": .text("\(earlier.root)"), "id": .text("\(earlier.id)")]))
             }
             rootBySize[checkpoint.size] = rootBySize[checkpoint.size] ?? (item.id, checkpoint.root)
             if checkpoint.size > treeSize {
-                fail(.checkpointRoot, checkpoint: item.id, "covers \(checkpoint.size) entries but the ledger has \(treeSize)")
+                fail(.checkpointRoot, checkpoint: item.id, Message("covers {size} entries but the ledger has {tree_size}", ["size": .text("\(checkpoint.size)"), "tree_size": .text("\(treeSize)")]))
             } else if let root = roots[checkpoint.size] ?? (checkpoint.size == 0 ? TreeHash.emptyTreeRoot : nil), root != checkpoint.root {
                 fail(.checkpointRoot, checkpoint: item.id,
-                     "signed root \(checkpoint.root) for size \(checkpoint.size), entries give \(root): entries before \(checkpoint.size) changed")
+                     Message("signed root {root} for size {size}, entries give {computed_root}: entries before {size} changed", ["root": .text("\(checkpoint.root)"), "size": .text("\(checkpoint.size)"), "computed_root": .text("\(root)")]))
             }
         }
         // Each checkpoint against the next larger one, with a proof from the stored hashes, as a
@@ -129,7 +137,7 @@ struct VerificationRun {
                 try MerkleTree.verifyConsistency(oldSize: older.key, newSize: newer.key, oldRoot: older.value.root,
                                                  newRoot: newer.value.root, proof: proof)
             } catch {
-                fail(.checkpointConsistency, checkpoint: newer.value.id, "not consistent with checkpoint \(older.value.id): \(error)")
+                fail(.checkpointConsistency, checkpoint: newer.value.id, Message("not consistent with checkpoint {id}: {error}", ["id": .text("\(older.value.id)"), "error": .message(.describing(error))]))
             }
         }
     }
@@ -143,17 +151,18 @@ struct VerificationRun {
         let logKeys = trustedKeys.isEmpty ? chain.keysEverAdded : trustedKeys
         for item in outside {
             let checkpoint = item.checkpoint
-            let subject = "\(item.source) (size \(checkpoint.size))"
+            let subject = Message("{file} (size {size})", context: "outside checkpoint", ["file": .text(item.source), "size": .text(String(checkpoint.size))])
             do { _ = try Checkpoint.open(item.signedNote, origin: ledgerOrigin, trusting: logKeys) } catch {
-                fail(.outsideCheckpoints, seq: nil, "\(subject) is not a checkpoint of this ledger signed by its key: \(error)")
+                fail(.outsideCheckpoints, seq: nil, Message("{subject} is not a checkpoint of this ledger signed by its key: {error}", ["subject": .message(subject), "error": .message(.describing(error))]),
+                     keyMismatch: isKeyMismatch(error))
                 continue
             }
             guard checkpoint.size <= treeSize else {
-                fail(.outsideCheckpoints, seq: nil, "\(subject): the ledger was rolled back: that checkpoint signed \(checkpoint.size) entries, the ledger now holds \(treeSize)")
+                fail(.outsideCheckpoints, seq: nil, Message("{subject}: the ledger was rolled back: that checkpoint signed {size} entries, the ledger now holds {tree_size}", ["subject": .message(subject), "size": .text("\(checkpoint.size)"), "tree_size": .text("\(treeSize)")]))
                 continue
             }
             if let root = roots[checkpoint.size] ?? (checkpoint.size == 0 ? TreeHash.emptyTreeRoot : nil), root != checkpoint.root {
-                fail(.outsideCheckpoints, seq: nil, "\(subject): the entries give root \(root), the checkpoint signed \(checkpoint.root): history was rewritten")
+                fail(.outsideCheckpoints, seq: nil, Message("{subject}: the entries give root {root}, the checkpoint signed {signed_root}: history was rewritten", ["subject": .message(subject), "root": .text("\(root)"), "signed_root": .text("\(checkpoint.root)")]))
                 continue
             }
             do {
@@ -161,7 +170,7 @@ struct VerificationRun {
                 try MerkleTree.verifyConsistency(oldSize: checkpoint.size, newSize: treeSize, oldRoot: checkpoint.root,
                                                  newRoot: tree.root, proof: proof)
             } catch {
-                fail(.outsideCheckpoints, seq: nil, "\(subject): the ledger is not consistent with it: \(error)")
+                fail(.outsideCheckpoints, seq: nil, Message("{subject}: the ledger is not consistent with it: {error}", ["subject": .message(subject), "error": .message(.describing(error))]))
             }
         }
     }
@@ -173,6 +182,7 @@ struct VerificationRun {
         }.map(\.element)
         return VerificationReport(path: path, entriesChecked: treeSize, checkpointsChecked: checkpointsChecked,
                                   treeSize: treeSize, root: tree.root, keysPinned: !trustedKeys.isEmpty, failures: sorted,
-                                  outsideCheckpointsChecked: outsideCheckpointsChecked, distinctCheckpointSizes: distinctCheckpointSizes)
+                                  outsideCheckpointsChecked: outsideCheckpointsChecked, distinctCheckpointSizes: distinctCheckpointSizes,
+                                  firstKey: chain.firstKey?.vkey)
     }
 }

@@ -15,3 +15,11 @@ extension Localizer {
         (error as? any LocalizableError).map { render($0.message) } ?? "\(error)"
     }
 }
+
+extension Message {
+    /// An error as a message: its own when it is a `LocalizableError`, else its description shown
+    /// as it is (another library's words).
+    public static func describing(_ error: any Error) -> Message {
+        (error as? any LocalizableError)?.message ?? .verbatim("\(error)")
+    }
+}

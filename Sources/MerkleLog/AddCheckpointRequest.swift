@@ -1,3 +1,5 @@
+import Localization
+
 /// The body of a C2SP tlog-witness `add-checkpoint` request (https://c2sp.org/tlog-witness):
 /// `old <size>\n`, zero to 63 base64 consistency-proof hashes one per line, an empty line, then
 /// the signed checkpoint. Parsed strictly: one spelling per request.
@@ -23,8 +25,8 @@ public struct AddCheckpointRequest: Sendable, Equatable {
     }
 
     public init(parsing bytes: [UInt8]) throws(NoteError) {
-        guard bytes.count <= Self.maxBytes else { throw .malformedNote("add-checkpoint body is larger than \(Self.maxBytes) bytes") }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformedNote("add-checkpoint body is not UTF-8") }
+        guard bytes.count <= Self.maxBytes else { throw .malformedNote(Message("add-checkpoint body is larger than {max_bytes} bytes", ["max_bytes": .text("\(Self.maxBytes)")])) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformedNote(Message("add-checkpoint body is not UTF-8")) }
         // Walk the lines by byte offset so the checkpoint after the empty line is taken exactly as sent.
         let utf8 = Array(text.utf8)
         var cursor = 0
@@ -34,24 +36,24 @@ public struct AddCheckpointRequest: Sendable, Equatable {
             return Substring(String(decoding: utf8[cursor..<newline], as: UTF8.self))
         }
         guard let first = nextLine(), first.hasPrefix("old "), let oldSize = Self.decimal(first.dropFirst(4)) else {
-            throw .malformedNote("add-checkpoint body must start with 'old <size>' (a decimal without leading zeroes) and a newline")
+            throw .malformedNote(Message("add-checkpoint body must start with 'old <size>' (a decimal without leading zeroes) and a newline"))
         }
         var proof = [TreeHash]()
         while let line = nextLine() {
             if line.isEmpty {
-                guard cursor < utf8.count else { throw .malformedNote("add-checkpoint body has no checkpoint after the empty line") }
+                guard cursor < utf8.count else { throw .malformedNote(Message("add-checkpoint body has no checkpoint after the empty line")) }
                 self.init(oldSize: oldSize, consistencyProof: proof, signedCheckpoint: String(decoding: utf8[cursor...], as: UTF8.self))
                 return
             }
             guard proof.count < Self.maxProofHashes else {
-                throw .malformedNote("add-checkpoint body has more than \(Self.maxProofHashes) consistency proof lines")
+                throw .malformedNote(Message("add-checkpoint body has more than {max_proof_hashes} consistency proof lines", ["max_proof_hashes": .text("\(Self.maxProofHashes)")]))
             }
             guard let hash = TreeHash(base64: String(line)) else {
-                throw .malformedNote("add-checkpoint proof line \(proof.count + 1) is not base64 of a 32-byte hash")
+                throw .malformedNote(Message("add-checkpoint proof line {line} is not base64 of a 32-byte hash", ["line": .text("\(proof.count + 1)")]))
             }
             proof.append(hash)
         }
-        throw .malformedNote("add-checkpoint body has no empty line before the checkpoint")
+        throw .malformedNote(Message("add-checkpoint body has no empty line before the checkpoint"))
     }
 
     /// ASCII decimal without leading zeroes (`0` itself is fine), at most 2^63 - 1.

@@ -1,3 +1,5 @@
+import Localization
+
 /// The body of a C2SP tlog-checkpoint: origin line, decimal tree size, base64 root hash, and
 /// optional extension lines.
 public struct Checkpoint: Sendable, Equatable {
@@ -20,15 +22,15 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Strict parse of note text.
     public init(text: String) throws {
-        guard text.hasSuffix("\n") else { throw NoteError.malformedCheckpoint("text must end with a newline") }
+        guard text.hasSuffix("\n") else { throw NoteError.malformedCheckpoint(Message("text must end with a newline")) }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard lines.count >= 3 else { throw NoteError.malformedCheckpoint("needs origin, size and root lines") }
-        guard !lines[0].isEmpty else { throw NoteError.malformedCheckpoint("origin is empty") }
+        guard lines.count >= 3 else { throw NoteError.malformedCheckpoint(Message("needs origin, size and root lines")) }
+        guard !lines[0].isEmpty else { throw NoteError.malformedCheckpoint(Message("origin is empty")) }
         guard let size = Int(lines[1]), size >= 0, String(size) == lines[1] else {
-            throw NoteError.malformedCheckpoint("tree size '\(lines[1])' is not a decimal without leading zeroes")
+            throw NoteError.malformedCheckpoint(Message("tree size '{size}' is not a decimal without leading zeroes", ["size": .text("\(lines[1])")]))
         }
-        guard let root = TreeHash(base64: lines[2]) else { throw NoteError.malformedCheckpoint("root is not base64 of 32 bytes") }
-        guard lines[3...].allSatisfy({ !$0.isEmpty }) else { throw NoteError.malformedCheckpoint("extension lines must be non-empty") }
+        guard let root = TreeHash(base64: lines[2]) else { throw NoteError.malformedCheckpoint(Message("root is not base64 of 32 bytes")) }
+        guard lines[3...].allSatisfy({ !$0.isEmpty }) else { throw NoteError.malformedCheckpoint(Message("extension lines must be non-empty")) }
         self.init(origin: lines[0], size: size, root: root, extensions: Array(lines[3...]))
     }
 
@@ -44,7 +46,7 @@ public struct Checkpoint: Sendable, Equatable {
     /// A witness (`cosignature/v1`) key is refused as a log key: its cosignature is no log signature.
     public static func open(_ signedText: String, origin: String?, trusting verifiers: [NoteVerifier]) throws -> (Checkpoint, SignedNote) {
         if let witness = verifiers.first(where: { $0.type != .ed25519 }) {
-            throw NoteError.malformedKey("\(witness.name)+\(witness.keyIDHex) is a witness key, not the log's signing key")
+            throw NoteError.malformedKey(Message("{key} is a witness key, not the log's signing key", ["key": .text("\(witness.name)+\(witness.keyIDHex)")]))
         }
         let note = try SignedNote(parsing: signedText)
         let checkpoint = try Checkpoint(text: note.text)

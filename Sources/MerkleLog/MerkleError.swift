@@ -1,5 +1,7 @@
+import Localization
+
 /// Failures of Merkle tree reads and proof checks. Verification failures carry the evidence.
-public enum MerkleError: Error, Equatable, CustomStringConvertible {
+public enum MerkleError: LocalizableError, Equatable {
     case missingNode(NodeID)
     case indexOutOfRange(index: Int, size: Int)
     case invalidSizes(old: Int, new: Int)
@@ -9,16 +11,22 @@ public enum MerkleError: Error, Equatable, CustomStringConvertible {
     case nonEmptyProofForEqualSizes
     case equalSizesDifferentRoots(old: TreeHash, new: TreeHash)
 
-    public var description: String {
+    public var message: Message {
         switch self {
-        case .missingNode(let node): return "stored hash missing for \(node)"
-        case .indexOutOfRange(let index, let size): return "leaf index \(index) is not inside a tree of size \(size)"
-        case .invalidSizes(let old, let new): return "consistency needs 0 <= old (\(old)) <= new (\(new))"
-        case .wrongProofLength(let expected, let actual): return "proof has \(actual) hashes, expected \(expected)"
-        case .rootMismatch(let expected, let calculated): return "root mismatch: expected \(expected), calculated \(calculated)"
-        case .oldRootMismatch(let expected, let calculated): return "old root mismatch: expected \(expected), calculated \(calculated)"
-        case .nonEmptyProofForEqualSizes: return "consistency proof between equal sizes must be empty"
-        case .equalSizesDifferentRoots(let old, let new): return "same tree size with different roots \(old) and \(new)"
+        case .missingNode(let node): return Message("stored hash missing for {node}", ["node": .message(node.message)])
+        case .indexOutOfRange(let index, let size):
+            return Message("leaf index {index} is not inside a tree of size {size}", ["index": .text(String(index)), "size": .text(String(size))])
+        case .invalidSizes(let old, let new):
+            return Message("consistency needs 0 <= old ({old}) <= new ({new})", ["old": .text(String(old)), "new": .text(String(new))])
+        case .wrongProofLength(let expected, let actual):
+            return Message("proof has {actual} hashes, expected {expected}", ["actual": .text(String(actual)), "expected": .text(String(expected))])
+        case .rootMismatch(let expected, let calculated):
+            return Message("root mismatch: expected {expected}, calculated {calculated}", ["expected": .text("\(expected)"), "calculated": .text("\(calculated)")])
+        case .oldRootMismatch(let expected, let calculated):
+            return Message("old root mismatch: expected {expected}, calculated {calculated}", ["expected": .text("\(expected)"), "calculated": .text("\(calculated)")])
+        case .nonEmptyProofForEqualSizes: return Message("consistency proof between equal sizes must be empty")
+        case .equalSizesDifferentRoots(let old, let new):
+            return Message("same tree size with different roots {old} and {new}", ["old": .text("\(old)"), "new": .text("\(new)")])
         }
     }
 }

@@ -1,3 +1,5 @@
+import Localization
+
 /// A complete (perfect) subtree of the log: `level` 0 is a leaf, and node `(level, index)` covers
 /// leaves `index << level ..< (index + 1) << level`. Only complete subtrees are ever stored, so a
 /// stored hash never changes once written.
@@ -14,6 +16,9 @@ public struct NodeID: Hashable, Sendable, CustomStringConvertible {
     public var firstLeaf: Int { index << level }
     public var leafCount: Int { 1 << level }
     public var description: String { "node(level \(level), index \(index))" }
+
+    /// The node for people ("node(level 0, index 3)" in English).
+    public var message: Message { Message("node(level {level}, index {index})", ["level": .text(String(level)), "index": .text(String(index))]) }
 
     /// The complete subtrees that the tree of `size` leaves decomposes into, left to right
     /// (one per set bit of `size`): its "right edge", from which its root is folded.

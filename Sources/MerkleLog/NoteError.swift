@@ -1,31 +1,36 @@
+import Localization
+
 /// Failures parsing or verifying keys, signed notes, checkpoints, cosignatures and proof files.
 /// Messages never include private key material.
-public enum NoteError: Error, Equatable, CustomStringConvertible {
-    case malformedKey(String)
-    case malformedNote(String)
-    case malformedCheckpoint(String)
-    case malformedProof(String)
+public enum NoteError: LocalizableError, Equatable {
+    case malformedKey(Message)
+    case malformedNote(Message)
+    case malformedCheckpoint(Message)
+    case malformedProof(Message)
     case invalidSignature(keyName: String, keyID: UInt32)
     case noVerifiedSignature(known: [String])
     case originMismatch(expected: String, found: String)
     /// Fewer distinct witness keys cosigned than required.
     case witnessQuorum(required: Int, cosigned: [String])
 
-    public var description: String {
+    public var message: Message {
         switch self {
-        case .malformedKey(let reason): return "malformed key: \(reason)"
-        case .malformedNote(let reason): return "malformed signed note: \(reason)"
-        case .malformedCheckpoint(let reason): return "malformed checkpoint: \(reason)"
-        case .malformedProof(let reason): return "malformed tlog-proof: \(reason)"
+        case .malformedKey(let reason): return Message("malformed key: {reason}", ["reason": .message(reason)])
+        case .malformedNote(let reason): return Message("malformed signed note: {reason}", ["reason": .message(reason)])
+        case .malformedCheckpoint(let reason): return Message("malformed checkpoint: {reason}", ["reason": .message(reason)])
+        case .malformedProof(let reason): return Message("malformed tlog-proof: {reason}", ["reason": .message(reason)])
         case .invalidSignature(let name, let keyID):
-            return "invalid signature for key \(name)+\(KeyID.hex(keyID))"
+            return Message("invalid signature for key {key}", ["key": .text("\(name)+\(KeyID.hex(keyID))")])
         case .noVerifiedSignature(let known):
-            return known.isEmpty ? "note has no signature from a trusted key"
-                : "note has no signature from a trusted key (trusted: \(known.joined(separator: ", ")))"
-        case .originMismatch(let expected, let found): return "checkpoint origin is '\(found)', expected '\(expected)'"
+            return known.isEmpty ? Message("note has no signature from a trusted key")
+                : Message("note has no signature from a trusted key (trusted: {keys})", ["keys": .text(known.joined(separator: ", "))])
+        case .originMismatch(let expected, let found):
+            return Message("checkpoint origin is '{found}', expected '{expected}'", ["found": .text(found), "expected": .text(expected)])
         case .witnessQuorum(let required, let cosigned):
-            return "\(required) witness cosignatures required, \(cosigned.count) found"
-                + (cosigned.isEmpty ? "" : " (\(cosigned.joined(separator: ", ")))")
+            let found = Message("{required} witness cosignatures required, {found} found",
+                                ["required": .text(String(required)), "found": .text(String(cosigned.count))])
+            return cosigned.isEmpty ? found : Message("{required_found} ({witnesses})", context: "witness quorum",
+                                                      ["required_found": .message(found), "witnesses": .text(cosigned.joined(separator: ", "))])
         }
     }
 }

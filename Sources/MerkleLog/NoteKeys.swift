@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Localization
 
 /// Signature types of the C2SP signed-note spec that AgriTrace uses.
 public enum NoteSignatureType: UInt8, Sendable {
@@ -19,7 +20,7 @@ public struct NoteVerifier: Sendable, Hashable, CustomStringConvertible {
     public init(name: String, type: NoteSignatureType, publicKey: [UInt8]) throws {
         try NoteVerifier.checkKeyName(name)
         guard publicKey.count == 32, (try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey)) != nil else {
-            throw NoteError.malformedKey("an Ed25519 public key has 32 bytes")
+            throw NoteError.malformedKey(Message("an Ed25519 public key has 32 bytes"))
         }
         self.name = name
         self.type = type
@@ -31,18 +32,18 @@ public struct NoteVerifier: Sendable, Hashable, CustomStringConvertible {
     public init(vkey text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw NoteError.malformedKey("a vkey is <name>+<key id>+<base64 key>") }
+        guard parts.count == 3 else { throw NoteError.malformedKey(Message("a vkey is <name>+<key id>+<base64 key>")) }
         guard let declaredID = UInt32(parts[1], radix: 16), parts[1].count == 8 else {
-            throw NoteError.malformedKey("key id must be 8 hex digits")
+            throw NoteError.malformedKey(Message("key id must be 8 hex digits"))
         }
         guard let raw = Base64.decode(parts[2]), raw.count == 33 else {
-            throw NoteError.malformedKey("key material must be base64 of 33 bytes (type byte + Ed25519 key)")
+            throw NoteError.malformedKey(Message("key material must be base64 of 33 bytes (type byte + Ed25519 key)"))
         }
         guard let type = NoteSignatureType(rawValue: raw[0]) else {
-            throw NoteError.malformedKey("unsupported signature type 0x\(String(raw[0], radix: 16))")
+            throw NoteError.malformedKey(Message("unsupported signature type 0x{code}", ["code": .text("\(String(raw[0], radix: 16))")]))
         }
         try self.init(name: String(parts[0]), type: type, publicKey: Array(raw[1...]))
-        guard keyID == declaredID else { throw NoteError.malformedKey("key id does not match the key") }
+        guard keyID == declaredID else { throw NoteError.malformedKey(Message("key id does not match the key")) }
     }
 
     public var vkey: String { "\(name)+\(KeyID.hex(keyID))+\(Base64.encode([type.rawValue] + publicKey))" }
@@ -57,10 +58,10 @@ public struct NoteVerifier: Sendable, Hashable, CustomStringConvertible {
 
     /// Key names must be non-empty and contain neither Unicode spaces nor '+'.
     public static func checkKeyName(_ name: String) throws {
-        guard !name.isEmpty else { throw NoteError.malformedKey("key name is empty") }
+        guard !name.isEmpty else { throw NoteError.malformedKey(Message("key name is empty")) }
         for scalar in name.unicodeScalars {
             if scalar == "+" || scalar.properties.isWhitespace || scalar.value < 0x20 || scalar.value == 0x7f {
-                throw NoteError.malformedKey("key name '\(name)' contains a space, control character or '+'")
+                throw NoteError.malformedKey(Message("key name '{name}' contains a space, control character or '+'", ["name": .text("\(name)")]))
             }
         }
     }
@@ -105,7 +106,7 @@ public struct NoteSigner: @unchecked Sendable, CustomStringConvertible {
 
     public init(name: String, type: NoteSignatureType = .ed25519, seed: [UInt8]) throws {
         guard seed.count == 32, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
-            throw NoteError.malformedKey("an Ed25519 private key seed has 32 bytes")
+            throw NoteError.malformedKey(Message("an Ed25519 private key seed has 32 bytes"))
         }
         privateKey = key
         verifier = try NoteVerifier(name: name, type: type, publicKey: Array(key.publicKey.rawRepresentation))
@@ -115,18 +116,18 @@ public struct NoteSigner: @unchecked Sendable, CustomStringConvertible {
     public init(privateKeyText text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix(NoteSigner.privatePrefix) else {
-            throw NoteError.malformedKey("a private key starts with \(NoteSigner.privatePrefix)")
+            throw NoteError.malformedKey(Message("a private key starts with {private_prefix}", ["private_prefix": .text("\(NoteSigner.privatePrefix)")]))
         }
         let parts = trimmed.dropFirst(NoteSigner.privatePrefix.count).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw NoteError.malformedKey("a private key is PRIVATE+KEY+<name>+<key id>+<base64 key>") }
+        guard parts.count == 3 else { throw NoteError.malformedKey(Message("a private key is PRIVATE+KEY+<name>+<key id>+<base64 key>")) }
         guard let declaredID = UInt32(parts[1], radix: 16), parts[1].count == 8 else {
-            throw NoteError.malformedKey("key id must be 8 hex digits")
+            throw NoteError.malformedKey(Message("key id must be 8 hex digits"))
         }
         guard let raw = Base64.decode(parts[2]), raw.count == 33, let type = NoteSignatureType(rawValue: raw[0]) else {
-            throw NoteError.malformedKey("key material must be base64 of a type byte and a 32-byte seed")
+            throw NoteError.malformedKey(Message("key material must be base64 of a type byte and a 32-byte seed"))
         }
         try self.init(name: String(parts[0]), type: type, seed: Array(raw[1...]))
-        guard keyID == declaredID else { throw NoteError.malformedKey("key id does not match the key") }
+        guard keyID == declaredID else { throw NoteError.malformedKey(Message("key id does not match the key")) }
     }
 
     /// The private text form; write it only to a file with mode 0600.

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// One signature line of a signed note: `— <name> base64(keyID(4) || signature)`.
 public struct NoteSignature: Sendable, Equatable {
@@ -34,7 +35,7 @@ public struct SignedNote: Sendable, Equatable {
     public private(set) var signatures: [NoteSignature]
 
     public init(text: String, signatures: [NoteSignature] = []) throws {
-        guard text.hasSuffix("\n"), text.utf8.count > 1 else { throw NoteError.malformedNote("text must be non-empty and end with a newline") }
+        guard text.hasSuffix("\n"), text.utf8.count > 1 else { throw NoteError.malformedNote(Message("text must be non-empty and end with a newline")) }
         try SignedNote.checkCharacters(text)
         self.text = text
         self.signatures = signatures
@@ -42,25 +43,25 @@ public struct SignedNote: Sendable, Equatable {
 
     /// Strict parse of the serialized form.
     public init(parsing note: String) throws {
-        guard note.utf8.count <= SignedNote.maxBytes else { throw NoteError.malformedNote("larger than \(SignedNote.maxBytes) bytes") }
+        guard note.utf8.count <= SignedNote.maxBytes else { throw NoteError.malformedNote(Message("larger than {max_bytes} bytes", ["max_bytes": .text("\(SignedNote.maxBytes)")])) }
         try SignedNote.checkCharacters(note)
         // The text ends at the last blank line: "\n\n" before the signature block.
         guard let separator = note.range(of: "\n\n", options: .backwards) else {
-            throw NoteError.malformedNote("no blank line before the signatures")
+            throw NoteError.malformedNote(Message("no blank line before the signatures"))
         }
         let text = String(note[..<note.index(after: separator.lowerBound)])
         let block = note[separator.upperBound...]
-        guard block.hasSuffix("\n"), !block.isEmpty else { throw NoteError.malformedNote("signature block must end with a newline") }
+        guard block.hasSuffix("\n"), !block.isEmpty else { throw NoteError.malformedNote(Message("signature block must end with a newline")) }
         var signatures = [NoteSignature]()
         for line in block.dropLast().split(separator: "\n", omittingEmptySubsequences: false) {
-            guard signatures.count < SignedNote.maxSignatures else { throw NoteError.malformedNote("more than \(SignedNote.maxSignatures) signatures") }
-            guard line.hasPrefix("\u{2014} ") else { throw NoteError.malformedNote("signature line must start with an em dash and a space") }
+            guard signatures.count < SignedNote.maxSignatures else { throw NoteError.malformedNote(Message("more than {max_signatures} signatures", ["max_signatures": .text("\(SignedNote.maxSignatures)")])) }
+            guard line.hasPrefix("\u{2014} ") else { throw NoteError.malformedNote(Message("signature line must start with an em dash and a space")) }
             let fields = line.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count == 2 else { throw NoteError.malformedNote("signature line is '— <name> <base64>'") }
+            guard fields.count == 2 else { throw NoteError.malformedNote(Message("signature line is '— <name> <base64>'")) }
             let name = String(fields[0])
-            do { try NoteVerifier.checkKeyName(name) } catch { throw NoteError.malformedNote("bad key name '\(name)'") }
+            do { try NoteVerifier.checkKeyName(name) } catch { throw NoteError.malformedNote(Message("bad key name '{name}'", ["name": .text("\(name)")])) }
             guard let raw = Base64.decode(fields[1]), raw.count > 4 else {
-                throw NoteError.malformedNote("signature of \(name) is not base64 of key ID and signature")
+                throw NoteError.malformedNote(Message("signature of {name} is not base64 of key ID and signature", ["name": .text("\(name)")]))
             }
             let keyID = raw[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             signatures.append(NoteSignature(name: name, keyID: keyID, signature: Array(raw[4...])))
@@ -96,7 +97,7 @@ public struct SignedNote: Sendable, Equatable {
     /// UTF-8 is guaranteed by `String`; control characters other than newline are not allowed.
     private static func checkCharacters(_ text: String) throws {
         for unit in text.utf8 where unit < 0x20 && unit != 0x0a || unit == 0x7f {
-            throw NoteError.malformedNote("contains control character 0x\(String(unit, radix: 16))")
+            throw NoteError.malformedNote(Message("contains control character 0x{code}", ["code": .text("\(String(unit, radix: 16))")]))
         }
     }
 }

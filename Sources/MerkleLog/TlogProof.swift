@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// A C2SP `tlog-proof@v1` file: optional opaque `extra`, the entry index, the inclusion proof
 /// and the signed checkpoint, verifiable offline.
@@ -28,26 +29,26 @@ public struct TlogProof: Sendable, Equatable {
     }
 
     public init(parsing text: String) throws {
-        guard text.utf8.count <= TlogProof.maxBytes else { throw NoteError.malformedProof("larger than \(TlogProof.maxBytes) bytes") }
-        guard let blank = text.range(of: "\n\n") else { throw NoteError.malformedProof("no blank line before the checkpoint") }
+        guard text.utf8.count <= TlogProof.maxBytes else { throw NoteError.malformedProof(Message("larger than {max_bytes} bytes", ["max_bytes": .text("\(TlogProof.maxBytes)")])) }
+        guard let blank = text.range(of: "\n\n") else { throw NoteError.malformedProof(Message("no blank line before the checkpoint")) }
         let head = text[..<blank.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
-        guard head.first == Substring(TlogProof.header) else { throw NoteError.malformedProof("first line must be \(TlogProof.header)") }
+        guard head.first == Substring(TlogProof.header) else { throw NoteError.malformedProof(Message("first line must be {header}", ["header": .text("\(TlogProof.header)")])) }
         var cursor = 1
         var extra: [UInt8]?
         if cursor < head.count, head[cursor].hasPrefix("extra ") {
-            guard let bytes = Base64.decode(head[cursor].dropFirst(6)) else { throw NoteError.malformedProof("extra is not base64") }
+            guard let bytes = Base64.decode(head[cursor].dropFirst(6)) else { throw NoteError.malformedProof(Message("extra is not base64")) }
             extra = bytes
             cursor += 1
         }
-        guard cursor < head.count, head[cursor].hasPrefix("index ") else { throw NoteError.malformedProof("missing index line") }
+        guard cursor < head.count, head[cursor].hasPrefix("index ") else { throw NoteError.malformedProof(Message("missing index line")) }
         let indexText = head[cursor].dropFirst(6)
         guard let index = Int(indexText), index >= 0, String(index) == indexText else {
-            throw NoteError.malformedProof("index '\(indexText)' is not a decimal without leading zeroes")
+            throw NoteError.malformedProof(Message("index '{index}' is not a decimal without leading zeroes", ["index": .text("\(indexText)")]))
         }
         cursor += 1
         var proof = [TreeHash]()
         for line in head[cursor...] {
-            guard let hash = TreeHash(base64: String(line)) else { throw NoteError.malformedProof("proof line '\(line)' is not base64 of 32 bytes") }
+            guard let hash = TreeHash(base64: String(line)) else { throw NoteError.malformedProof(Message("proof line '{line}' is not base64 of 32 bytes", ["line": .text("\(line)")])) }
             proof.append(hash)
         }
         self.init(extra: extra, index: index, inclusionProof: proof, signedCheckpoint: String(text[blank.upperBound...]))

@@ -1,3 +1,5 @@
+import Localization
+
 /// The witness side of C2SP tlog-witness, without storage or transport: given the log's new
 /// signed checkpoint, the checkpoint this witness cosigned last (its state) and a consistency
 /// proof between them, cosign (`cosignature/v1`) only a checkpoint that extends the old one.
@@ -12,11 +14,11 @@ public struct Witness: Sendable {
     /// stand in for the log, nor the log for a witness.
     public init(signer: NoteSigner, origin: String, logKeys: [NoteVerifier]) throws {
         guard signer.verifier.type == .cosignatureV1 else {
-            throw NoteError.malformedKey("\(signer.name) is not a witness (cosignature/v1) key")
+            throw NoteError.malformedKey(Message("{name} is not a witness (cosignature/v1) key", ["name": .text("\(signer.name)")]))
         }
         for key in logKeys {
-            guard key.type == .ed25519 else { throw NoteError.malformedKey("\(key.name) is a witness key, not a log key") }
-            guard key.publicKey != signer.publicKey else { throw NoteError.malformedKey("the witness key is also the log's key") }
+            guard key.type == .ed25519 else { throw NoteError.malformedKey(Message("{name} is a witness key, not a log key", ["name": .text("\(key.name)")])) }
+            guard key.publicKey != signer.publicKey else { throw NoteError.malformedKey(Message("the witness key is also the log's key")) }
         }
         self.signer = signer
         self.origin = origin
@@ -61,7 +63,7 @@ public struct Witness: Sendable {
                 try MerkleTree.verifyConsistency(oldSize: old.size, newSize: checkpoint.size, oldRoot: old.root,
                                                  newRoot: checkpoint.root, proof: proof)
             } catch {
-                throw WitnessError.inconsistent(cosignedSize: old.size, newSize: checkpoint.size, reason: "\(error)")
+                throw WitnessError.inconsistent(cosignedSize: old.size, newSize: checkpoint.size, reason: .describing(error))
             }
             previousSize = old.size
         }
@@ -72,19 +74,21 @@ public struct Witness: Sendable {
 }
 
 /// Why a witness refused to cosign or cannot trust its state.
-public enum WitnessError: Error, Equatable, CustomStringConvertible {
+public enum WitnessError: LocalizableError, Equatable {
     case rollback(cosignedSize: Int, newSize: Int)
-    case inconsistent(cosignedSize: Int, newSize: Int, reason: String)
+    case inconsistent(cosignedSize: Int, newSize: Int, reason: Message)
     case stateNotCosigned(witness: String)
 
-    public var description: String {
+    public var message: Message {
         switch self {
         case .rollback(let old, let new):
-            return "refusing to cosign size \(new): smaller than the cosigned size \(old) (the log was rolled back)"
+            return Message("refusing to cosign size {new}: smaller than the cosigned size {old} (the log was rolled back)",
+                           ["new": .text(String(new)), "old": .text(String(old))])
         case .inconsistent(let old, let new, let reason):
-            return "refusing to cosign size \(new): not consistent with the cosigned size \(old): \(reason)"
+            return Message("refusing to cosign size {new}: not consistent with the cosigned size {old}: {reason}",
+                           ["new": .text(String(new)), "old": .text(String(old)), "reason": .message(reason)])
         case .stateNotCosigned(let witness):
-            return "the state checkpoint carries no valid cosignature by \(witness); it is not this witness's state"
+            return Message("the state checkpoint carries no valid cosignature by {witness}; it is not this witness's state", ["witness": .text(witness)])
         }
     }
 }
@@ -96,10 +100,10 @@ public enum WitnessQuorum {
     public static func checkKeys(_ witnesses: [NoteVerifier], logKeys: [NoteVerifier]) throws {
         for witness in witnesses {
             guard witness.type == .cosignatureV1 else {
-                throw NoteError.malformedKey("\(witness.name)+\(witness.keyIDHex) is not a witness (cosignature/v1) key")
+                throw NoteError.malformedKey(Message("{key} is not a witness (cosignature/v1) key", ["key": .text("\(witness.name)+\(witness.keyIDHex)")]))
             }
             guard !logKeys.contains(where: { $0.publicKey == witness.publicKey }) else {
-                throw NoteError.malformedKey("witness key \(witness.name) is the log's own key")
+                throw NoteError.malformedKey(Message("witness key {name} is the log's own key", ["name": .text("\(witness.name)")]))
             }
         }
     }

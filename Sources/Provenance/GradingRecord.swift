@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 
 /// `grading` entry: the graded photos of one lot, the model and policy that graded them, and the
 /// lot's resulting grade.
@@ -66,14 +67,14 @@ public struct GradingRecord: Sendable, Equatable {
         policy = try reader.sha256Hex("policy")
         uploadDigest = try reader.optionalSHA256Hex("upload_digest")
         images = try reader.array("images").enumerated().map { index, value in
-            guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: "images[\(index)]", expected: "an object") }
+            guard let object = value.objectValue else { throw EntryError.wrongFieldType(field: "images[\(index)]", expected: Message("an object")) }
             return try GradedImage(object, path: "images[\(index)].", strict: reader.strict)
         }
         lotGrade = try reader.text("lot_grade")
         var distribution = [String: Int]()
         for (grade, count) in try reader.object("distribution") {
             guard let number = count.intValue, number >= 0 else {
-                throw EntryError.wrongFieldType(field: "distribution.\(grade)", expected: "a non-negative integer")
+                throw EntryError.wrongFieldType(field: "distribution.\(grade)", expected: Message("a non-negative integer"))
             }
             distribution[grade] = number
         }
@@ -84,9 +85,9 @@ public struct GradingRecord: Sendable, Equatable {
         if reader.strict, recordedHold == false { throw EntryError.notCanonical }
         held = recordedHold ?? false
         if let code = try reader.optionalString("hold_reason") {
-            guard held else { throw EntryError.invalidField(field: "hold_reason", reason: "is recorded only with \"held\": true") }
+            guard held else { throw EntryError.invalidField(field: "hold_reason", reason: Message("is recorded only with \"held\": true")) }
             guard let reason = HoldReason(rawValue: code) else {
-                throw EntryError.invalidField(field: "hold_reason", reason: "'\(EntryValidator.printable(code))' is not one of \(HoldReason.codes)")
+                throw EntryError.invalidField(field: "hold_reason", reason: Message("'{code}' is not one of {codes}", ["code": .text("\(EntryValidator.printable(code))"), "codes": .text("\(HoldReason.codes)")]))
             }
             holdReason = reason
         } else {
@@ -95,7 +96,7 @@ public struct GradingRecord: Sendable, Equatable {
         kernels = try reader.optionalString("kernels")
         if let kernels, !Self.isKernelBuildName(kernels) {
             throw EntryError.invalidField(field: "kernels",
-                                          reason: "'\(EntryValidator.printable(kernels))' is not a kernel build name (1 to 32 of a-z, 0-9, _)")
+                                          reason: Message("'{kernels}' is not a kernel build name (1 to 32 of a-z, 0-9, _)", ["kernels": .text("\(EntryValidator.printable(kernels))")]))
         }
     }
 
@@ -149,14 +150,14 @@ public enum GradedImage: Sendable, Equatable {
         let sha256 = try reader.sha256Hex("sha256")
         if let status = try reader.optionalString("status") {
             guard status == "unreadable" else {
-                throw EntryError.invalidField(field: path + "status", reason: "only \"unreadable\" is allowed (graded photos carry no status)")
+                throw EntryError.invalidField(field: path + "status", reason: Message("only \"unreadable\" is allowed (graded photos carry no status)"))
             }
             self = .unreadable(file: file, sha256: sha256, reason: try reader.text("reason"))
         } else {
             let classIndex = try reader.nonNegativeInteger("class")
             let scores = try reader.array("scores_bp").enumerated().map { index, value in
                 guard let score = value.intValue, (0...10_000).contains(score) else {
-                    throw EntryError.wrongFieldType(field: "\(path)scores_bp[\(index)]", expected: "an integer in 0...10000")
+                    throw EntryError.wrongFieldType(field: "\(path)scores_bp[\(index)]", expected: Message("an integer in 0...10000"))
                 }
                 return score
             }

@@ -1,15 +1,16 @@
 import LedgerStore
+import Localization
 
 /// The one definition of the identifiers provenance records carry: the upload checks (Grading),
 /// the ledger rules (on append and on verify) and the labels (Traceability) all call these.
 public enum Identifiers {
     /// GS1 AI (10) batch/lot: 1–20 characters of GS1's 82-character set.
     public static let gs1Characters = Set("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
-    public static let lotCodeRule = "1–20 characters of GS1's AI (10) character set (A–Z a–z 0–9 and !\"%&'()*+,-./:;<=>?_)"
-    public static let originCodeRule = "1–64 of A–Z a–z 0–9 . _ -"
-    public static let dateRule = "a date YYYY-MM-DD (digits only, year 1900 or later)"
-    public static let gtinRule = "a GTIN-14 (14 digits with a valid GS1 check digit)"
-    public static let userNameRule = "1–32 of a–z 0–9 . _ -, starting with a letter or digit"
+    public static let lotCodeRule = Message("1–20 characters of GS1's AI (10) character set (A–Z a–z 0–9 and !\"%&'()*+,-./:;<=>?_)")
+    public static let originCodeRule = Message("1–64 of A–Z a–z 0–9 . _ -")
+    public static let dateRule = Message("a date YYYY-MM-DD (digits only, year 1900 or later)")
+    public static let gtinRule = Message("a GTIN-14 (14 digits with a valid GS1 check digit)")
+    public static let userNameRule = Message("1–32 of a–z 0–9 . _ -, starting with a letter or digit")
 
     /// A console account's name, as entries record it in `recorded_by`: lower case, so one person
     /// cannot hold two accounts differing in case, and plain ASCII, so it reads the same everywhere.
@@ -130,11 +131,11 @@ public enum Identifiers {
 
     /// Why `text` cannot be a free-text field (farm id, names, crop, photo file names), or nil:
     /// the same rule entries are held to (non-empty, no control characters).
-    public static func textProblem(_ text: String) -> String? {
+    public static func textProblem(_ text: String) -> Message? {
         do { try FieldReader.checkText(text, field: "text") } catch EntryError.invalidField(_, let reason) {
             return reason
         } catch {
-            return "\(error)"
+            return .describing(error)
         }
         return nil
     }
@@ -143,31 +144,31 @@ public enum Identifiers {
 
     public static func checkLotCode(_ code: String, field: String) throws {
         guard isLotCode(code) else {
-            throw EntryError.invalidField(field: field, reason: "lot code '\(EntryValidator.printable(code))' must be \(lotCodeRule)")
+            throw EntryError.invalidField(field: field, reason: Message("lot code '{code}' must be {lot_code_rule}", ["code": .text("\(EntryValidator.printable(code))"), "lot_code_rule": .message(lotCodeRule)]))
         }
     }
 
     public static func checkOriginCode(_ code: String, field: String) throws {
         guard isOriginCode(code) else {
-            throw EntryError.invalidField(field: field, reason: "origin code '\(EntryValidator.printable(code))' must be \(originCodeRule)")
+            throw EntryError.invalidField(field: field, reason: Message("origin code '{code}' must be {origin_code_rule}", ["code": .text("\(EntryValidator.printable(code))"), "origin_code_rule": .message(originCodeRule)]))
         }
     }
 
     public static func checkUserName(_ name: String, field: String) throws {
         guard isUserName(name) else {
-            throw EntryError.invalidField(field: field, reason: "user name '\(EntryValidator.printable(name))' must be \(userNameRule)")
+            throw EntryError.invalidField(field: field, reason: Message("user name '{name}' must be {user_name_rule}", ["name": .text("\(EntryValidator.printable(name))"), "user_name_rule": .message(userNameRule)]))
         }
     }
 
     public static func checkDate(_ date: String, field: String) throws {
         guard isDate(date) else {
-            throw EntryError.invalidField(field: field, reason: "'\(EntryValidator.printable(date))' is not \(dateRule)")
+            throw EntryError.invalidField(field: field, reason: Message("'{date}' is not {date_rule}", ["date": .text("\(EntryValidator.printable(date))"), "date_rule": .message(dateRule)]))
         }
     }
 
     public static func checkGTIN14(_ gtin: String, field: String) throws {
         guard isGTIN14(gtin) else {
-            throw EntryError.invalidField(field: field, reason: "'\(EntryValidator.printable(gtin))' is not \(gtinRule)")
+            throw EntryError.invalidField(field: field, reason: Message("'{gtin}' is not {gtin_rule}", ["gtin": .text("\(EntryValidator.printable(gtin))"), "gtin_rule": .message(gtinRule)]))
         }
     }
 }

@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 
 /// `lot` entry: a harvested lot from a registered origin, delivered to a cooperative.
 public struct LotRecord: Sendable, Equatable {
@@ -57,7 +58,7 @@ public struct LotRecord: Sendable, Equatable {
         harvestDate = try reader.string("harvest_date")
         try Identifiers.checkDate(harvestDate, field: "harvest_date")
         quantityGrams = try reader.optionalInteger("quantity_g")
-        if let quantity = quantityGrams, quantity < 0 { throw EntryError.invalidField(field: "quantity_g", reason: "must not be negative") }
+        if let quantity = quantityGrams, quantity < 0 { throw EntryError.invalidField(field: "quantity_g", reason: Message("must not be negative")) }
         gtin = try reader.optionalString("gtin")
         if let gtin { try Identifiers.checkGTIN14(gtin, field: "gtin") }
         // Derived from gtin and lot_code: callers may omit it; when given it must agree.
@@ -65,8 +66,8 @@ public struct LotRecord: Sendable, Equatable {
         // Stored entries always carry the derived URI next to a GTIN.
         if reader.strict, uri == nil, gtin != nil { throw EntryError.notCanonical }
         guard uri == nil || uri == digitalLinkURI else {
-            throw EntryError.invalidField(field: "gs1_uri", reason: gtin == nil ? "only present with a gtin"
-                                          : "must be \(digitalLinkURI ?? "")")
+            throw EntryError.invalidField(field: "gs1_uri", reason: gtin == nil ? Message("only present with a gtin")
+                                          : Message("must be {uri}", ["uri": .text(digitalLinkURI ?? "")]))
         }
         uploadDigest = try reader.optionalSHA256Hex("upload_digest")
     }

@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 
 /// `origin` entry: registers a growing-area code, with its farm, place and crop.
 /// Lots may only name registered origin codes.
@@ -44,7 +45,7 @@ public struct OriginRecord: Sendable, Equatable {
         province = try reader.optionalText("province")
         crop = try reader.text("crop")
         areaSquareMetres = try reader.optionalInteger("area_m2")
-        if let area = areaSquareMetres, area < 0 { throw EntryError.invalidField(field: "area_m2", reason: "must not be negative") }
+        if let area = areaSquareMetres, area < 0 { throw EntryError.invalidField(field: "area_m2", reason: Message("must not be negative")) }
     }
 }
 
@@ -53,13 +54,13 @@ extension OriginRecord {
     /// stands for one registered growing area, so its lots come from that farm and that crop
     /// (exact, after the ledger's NFC normalisation). Empty when the lot fits. One rule for the
     /// append hook, the grading pre-flight and `verify-label`.
-    public func conflicts(farmID lotFarm: String, crop lotCrop: String) -> [String] {
-        var problems: [String] = []
+    public func conflicts(farmID lotFarm: String, crop lotCrop: String) -> [Message] {
+        var problems: [Message] = []
         if lotFarm != farmID {
-            problems.append("origin \(originCode) is registered to farm \(farmID), not farm \(lotFarm)")
+            problems.append(Message("origin {origin_code} is registered to farm {farm_id}, not farm {lot_farm}", ["origin_code": .text("\(originCode)"), "farm_id": .text("\(farmID)"), "lot_farm": .text("\(lotFarm)")]))
         }
         if lotCrop != crop {
-            problems.append("origin \(originCode) is registered for \(crop), not \(lotCrop)")
+            problems.append(Message("origin {origin_code} is registered for {crop}, not {lot_crop}", ["origin_code": .text("\(originCode)"), "crop": .text("\(crop)"), "lot_crop": .text("\(lotCrop)")]))
         }
         return problems
     }

@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 
 /// The provenance entry types. The raw value is the entry's `type`.
 public enum RecordType: String, Sendable, CaseIterable {
@@ -23,7 +24,7 @@ public enum ProvenanceRecord: Sendable, Equatable {
         guard let type = RecordType(rawValue: body.type) else { throw EntryError.unknownType(body.type) }
         var fields = body.fields
         if let recordedBy = fields.removeValue(forKey: Attribution.field) {
-            guard case .string(let name) = recordedBy else { throw EntryError.wrongFieldType(field: Attribution.field, expected: "a string") }
+            guard case .string(let name) = recordedBy else { throw EntryError.wrongFieldType(field: Attribution.field, expected: Message("a string")) }
             try Identifiers.checkUserName(name, field: Attribution.field)
         }
         var reader = FieldReader(fields, strict: true)

@@ -1,5 +1,6 @@
 import LedgerStore
 import MerkleLog
+import Localization
 
 /// The provenance domain's rules for the ledger, run by the ledger on every append (before
 /// signing) and by `verify`:
@@ -23,41 +24,41 @@ public struct ProvenanceRules: EntryRules {
         try ProvenanceRecord(body).indexKeys
     }
 
-    public func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> String? {
+    public func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message? {
         switch try ProvenanceRecord(body) {
         case .origin(let origin):
             if try earlier.firstSeq(type: RecordType.origin.rawValue, key: IndexKey(IndexKeyName.originCode, origin.originCode)) != nil {
-                return "origin code '\(origin.originCode)' is already registered"
+                return Message("origin code '{origin_code}' is already registered", ["origin_code": .text("\(origin.originCode)")])
             }
         case .lot(let lot):
             if try earlier.firstSeq(type: RecordType.lot.rawValue, key: IndexKey(IndexKeyName.lotCode, lot.lotCode)) != nil {
-                return "lot '\(lot.lotCode)' is already registered"
+                return Message("lot '{lot_code}' is already registered", ["lot_code": .text("\(lot.lotCode)")])
             }
             guard let originSeq = try earlier.firstSeq(type: RecordType.origin.rawValue,
                                                        key: IndexKey(IndexKeyName.originCode, lot.originCode)) else {
-                return "origin code '\(lot.originCode)' is not registered"
+                return Message("origin code '{origin_code}' is not registered", ["origin_code": .text("\(lot.originCode)")])
             }
             // The origin code must be the lot's own growing area, not any registered code.
             if let body = try earlier.body(seq: originSeq), case .origin(let origin) = try ProvenanceRecord(body),
                let conflict = origin.conflicts(farmID: lot.farmID, crop: lot.crop).first {
-                return conflict + " (lot '\(lot.lotCode)')"
+                return Message("{conflict} (lot '{lot}')", ["conflict": .message(conflict), "lot": .text(lot.lotCode)])
             }
         case .grading(let grading):
             if try earlier.firstSeq(type: RecordType.lot.rawValue, key: IndexKey(IndexKeyName.lotCode, grading.lotCode)) == nil {
-                return "lot '\(grading.lotCode)' is not registered"
+                return Message("lot '{lot_code}' is not registered", ["lot_code": .text("\(grading.lotCode)")])
             }
         case .correction(let correction):
-            guard correction.corrects < seq else { return "corrects entry \(correction.corrects), which is not an earlier entry" }
+            guard correction.corrects < seq else { return Message("corrects entry {corrects}, which is not an earlier entry", ["corrects": .text("\(correction.corrects)")]) }
             guard try earlier.leafHash(seq: correction.corrects)?.hex == correction.correctsLeafHash,
                   let targetBody = try earlier.body(seq: correction.corrects) else {
-                return "corrects_leaf does not match the leaf hash of entry \(correction.corrects)"
+                return Message("corrects_leaf does not match the leaf hash of entry {corrects}", ["corrects": .text("\(correction.corrects)")])
             }
             if let reason = Self.referenceViolation(of: correction, target: try ProvenanceRecord(targetBody)) { return reason }
             // A label reads the lot's origin through this change: it must be a registered origin.
             if let change = correction.changes["origin_code"] {
                 guard case .string(let code) = change,
                       try earlier.firstSeq(type: RecordType.origin.rawValue, key: IndexKey(IndexKeyName.originCode, code)) != nil else {
-                    return "changes.origin_code must name a registered origin code"
+                    return Message("changes.origin_code must name a registered origin code")
                 }
             }
         case .key:
@@ -73,26 +74,26 @@ public struct ProvenanceRules: EntryRules {
     /// when the corrected entry is about an origin only (its registration, or a correction of it),
     /// since that is the only way such a correction is found; a lot's corrections are found
     /// through the lot. Corrections of corrections carry the same codes, so this holds down a chain.
-    static func referenceViolation(of correction: CorrectionRecord, target: ProvenanceRecord) -> String? {
+    static func referenceViolation(of correction: CorrectionRecord, target: ProvenanceRecord) -> Message? {
         let seq = correction.corrects
         if case .key = target {
-            return "corrects entry \(seq), a key entry; keys are changed by key entries, not corrections"
+            return Message("corrects entry {seq}, a key entry; keys are changed by key entries, not corrections", ["seq": .text("\(seq)")])
         }
         if correction.lotCode != target.lotCode {
             switch (correction.lotCode, target.lotCode) {
-            case (nil, let lot?): return "must name lot_code '\(lot)': entry \(seq) it corrects is about that lot"
-            case (let named?, nil): return "names lot_code '\(named)', but entry \(seq) it corrects is not about a lot"
-            case (let named?, let lot?): return "names lot_code '\(named)', but entry \(seq) it corrects is about lot '\(lot)'"
+            case (nil, let lot?): return Message("must name lot_code '{lot}': entry {seq} it corrects is about that lot", ["lot": .text("\(lot)"), "seq": .text("\(seq)")])
+            case (let named?, nil): return Message("names lot_code '{named}', but entry {seq} it corrects is not about a lot", ["named": .text("\(named)"), "seq": .text("\(seq)")])
+            case (let named?, let lot?): return Message("names lot_code '{named}', but entry {seq} it corrects is about lot '{lot}'", ["named": .text("\(named)"), "seq": .text("\(seq)"), "lot": .text("\(lot)")])
             case (nil, nil): break
             }
         }
         switch (correction.originCode, target.originCode) {
         case (let named?, let origin?) where named != origin:
-            return "names origin_code '\(named)', but entry \(seq) it corrects is about origin '\(origin)'"
+            return Message("names origin_code '{named}', but entry {seq} it corrects is about origin '{origin}'", ["named": .text("\(named)"), "seq": .text("\(seq)"), "origin": .text("\(origin)")])
         case (let named?, nil):
-            return "names origin_code '\(named)', but entry \(seq) it corrects is not about an origin"
+            return Message("names origin_code '{named}', but entry {seq} it corrects is not about an origin", ["named": .text("\(named)"), "seq": .text("\(seq)")])
         case (nil, let origin?) where target.lotCode == nil:
-            return "must name origin_code '\(origin)': entry \(seq) it corrects is about that origin"
+            return Message("must name origin_code '{origin}': entry {seq} it corrects is about that origin", ["origin": .text("\(origin)"), "seq": .text("\(seq)")])
         default:
             return nil
         }

@@ -1,5 +1,6 @@
 import LedgerStore
 import MerkleLog
+import Localization
 
 /// The ledger as C2SP tlog-tiles (https://c2sp.org/tlog-tiles): hash tiles and entry bundles.
 enum LogTiles {
@@ -25,7 +26,7 @@ enum LogTiles {
             }
             let hashes = try ledger.storedNodeHashes(level: treeLevel, first: index * TilePath.width, count: count)
             guard hashes.count == count else {
-                throw LedgerError.corruptEntry(seq: index * TilePath.width << treeLevel, reason: "stored tree hashes are missing at level \(treeLevel)")
+                throw LedgerError.corruptEntry(seq: index * TilePath.width << treeLevel, reason: Message("stored tree hashes are missing at level {tree_level}", ["tree_level": .text("\(treeLevel)")]))
             }
             return .found(hashes.flatMap(\.bytes), full: width == nil)
         case let .entries(index, width):
@@ -36,7 +37,7 @@ enum LogTiles {
             }
             let entries = try ledger.storedEntryBytes(seqs: first..<first + count)
             guard entries.count == count else {
-                throw LedgerError.corruptEntry(seq: first + entries.count, reason: "missing")
+                throw LedgerError.corruptEntry(seq: first + entries.count, reason: Message("missing"))
             }
             var bytes = [UInt8]()
             bytes.reserveCapacity(entries.reduce(0) { $0 + 2 + $1.count })

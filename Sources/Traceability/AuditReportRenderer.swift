@@ -178,7 +178,7 @@ public enum AuditReportRenderer {
                 p(Message("by {reviewer}: {reason}", ["reviewer": .text($0), "reason": .text(correction.record.reason)]))
             } ?? correction.record.reason
             html += "<td>\(shown(targetText))</td><td>\(shown(reason))"
-            html += "<br><code>\(shown(correction.record.changesText))</code></td></tr>\n"
+            html += "<br>\(shown(correction.record.changesText(p)))</td></tr>\n"
         }
         return html + "</table>\n"
     }

@@ -7,7 +7,7 @@ public enum EntrySummary {
     public static func describe(_ entry: LedgerEntry, _ p: Presentation = .english) -> String {
         let record: ProvenanceRecord
         do { record = try entry.record() } catch {
-            return p(Message("unreadable {type} entry: {reason}", ["type": .text(entry.type), "reason": .text("\(error)")]))
+            return p(Message("unreadable {type} entry: {reason}", ["type": .text(entry.type), "reason": .text(p.describe(error))]))
         }
         switch record {
         case .origin(let origin):
@@ -42,7 +42,7 @@ public enum EntrySummary {
             return parts.joined(separator: "; ")
         case .correction(let correction):
             return p(Message("correction of entry #{seq}{reason} ({changes})", [
-                "seq": .text(String(correction.corrects)), "reason": .text(correction.attributedReason(p)), "changes": .text(correction.changesText)]))
+                "seq": .text(String(correction.corrects)), "reason": .text(correction.attributedReason(p)), "changes": .text(correction.changesText(p))]))
         case .key(let key):
             return key.action == .add ? p(Message("signing key added: {key}", ["key": .text(key.vkey)]))
                 : p(Message("signing key retired: {key}", ["key": .text(key.vkey)]))

@@ -1,5 +1,6 @@
 import LedgerStore
 import MerkleLog
+import Localization
 
 /// The buyer's proof file for one lot (`<lot>.proof`): one signed checkpoint, the entries that
 /// make up the lot's state (lot, origin registration, every grading, every correction of them)
@@ -50,52 +51,54 @@ public struct LabelBundle: Sendable, Equatable {
     /// Strict parse: every line accounted for, decimal numbers without leading zeroes, base64
     /// hashes of 32 bytes. Says so plainly when handed an old single-entry proof file.
     public init(parsing text: String) throws(LabelBundleError) {
-        guard text.utf8.count <= Self.maxBytes else { throw .malformed("larger than \(Self.maxBytes) bytes") }
+        guard text.utf8.count <= Self.maxBytes else { throw .malformed(Message("larger than {max_bytes} bytes", ["max_bytes": .text("\(Self.maxBytes)")])) }
         if text.hasPrefix(TlogProof.header + "\n") { throw .oldSingleEntryProof }
         // Refused, not converted: the signed statement's bytes are checked exactly, and a CRLF
         // copy usually means the file went through a text-mode transfer.
         if text.utf8.contains(0x0d) {
-            throw .malformed("has Windows (CRLF) line ends; use the file exactly as `agritrace label` wrote it (LF line ends)")
+            throw .malformed(Message("has Windows (CRLF) line ends; use the file exactly as `agritrace label` wrote it (LF line ends)"))
         }
-        guard text.hasSuffix("\n") else { throw .malformed("does not end with a newline") }
+        guard text.hasSuffix("\n") else { throw .malformed(Message("does not end with a newline")) }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first == Substring(Self.header) else { throw .malformed("first line must be \(Self.header)") }
+        guard lines.first == Substring(Self.header) else { throw .malformed(Message("first line must be {header}", ["header": .text("\(Self.header)")])) }
         var cursor = 1
-        func lineError(_ reason: String) -> LabelBundleError { .malformed("line \(cursor + 1): \(reason)") }
+        func lineError(_ reason: Message) -> LabelBundleError {
+            .malformed(Message("line {line}: {reason}", context: "proof file", ["line": .text(String(cursor + 1)), "reason": .message(reason)]))
+        }
 
         var members: [Member] = []
         while cursor < lines.count, !lines[cursor].isEmpty {
             let fields = lines[cursor].split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count == 3, fields[0] == "entry" else { throw lineError("expected 'entry <seq> <base64>'") }
-            guard let seq = Self.decimal(fields[1]) else { throw lineError("seq '\(fields[1])' is not a decimal without leading zeroes") }
-            guard let bytes = Base64.decode(fields[2]), !bytes.isEmpty else { throw lineError("entry is not base64") }
-            guard members.count < Self.maxMembers else { throw lineError("more than \(Self.maxMembers) entries") }
+            guard fields.count == 3, fields[0] == "entry" else { throw lineError(Message("expected 'entry <seq> <base64>'")) }
+            guard let seq = Self.decimal(fields[1]) else { throw lineError(Message("seq '{seq}' is not a decimal without leading zeroes", ["seq": .text("\(fields[1])")])) }
+            guard let bytes = Base64.decode(fields[2]), !bytes.isEmpty else { throw lineError(Message("entry is not base64")) }
+            guard members.count < Self.maxMembers else { throw lineError(Message("more than {max_members} entries", ["max_members": .text("\(Self.maxMembers)")])) }
             cursor += 1
             var hashes: [TreeHash] = []
             while cursor < lines.count, !lines[cursor].isEmpty, !lines[cursor].hasPrefix("entry ") {
                 guard hashes.count < 64, let hash = TreeHash(base64: String(lines[cursor])) else {
-                    throw lineError("expected a base64 SHA-256 hash of the inclusion proof (at most 64)")
+                    throw lineError(Message("expected a base64 SHA-256 hash of the inclusion proof (at most 64)"))
                 }
                 hashes.append(hash)
                 cursor += 1
             }
             members.append(Member(seq: seq, entry: bytes, inclusionProof: hashes))
         }
-        guard !members.isEmpty else { throw lineError("no entries") }
-        guard cursor < lines.count else { throw .malformed("no blank line before the checkpoint") }
+        guard !members.isEmpty else { throw lineError(Message("no entries")) }
+        guard cursor < lines.count else { throw .malformed(Message("no blank line before the checkpoint")) }
         cursor += 1
 
         // Checkpoint note: text lines, a blank line, then one or more signature lines.
         let checkpointStart = cursor
         while cursor < lines.count, !lines[cursor].isEmpty { cursor += 1 }
-        guard cursor > checkpointStart, cursor < lines.count else { throw .malformed("the checkpoint is missing or cut short") }
+        guard cursor > checkpointStart, cursor < lines.count else { throw .malformed(Message("the checkpoint is missing or cut short")) }
         cursor += 1
         let signaturesStart = cursor
         while cursor < lines.count, lines[cursor].hasPrefix("\u{2014} ") { cursor += 1 }
-        guard cursor > signaturesStart else { throw lineError("the checkpoint has no signature line") }
+        guard cursor > signaturesStart else { throw lineError(Message("the checkpoint has no signature line")) }
         let checkpoint = lines[checkpointStart..<cursor].joined(separator: "\n") + "\n"
         guard cursor < lines.count, lines[cursor].isEmpty, cursor + 1 < lines.count else {
-            throw .malformed("no blank line and statement after the checkpoint")
+            throw .malformed(Message("no blank line and statement after the checkpoint"))
         }
         let statement = lines[(cursor + 1)...].joined(separator: "\n") + "\n"
         self.init(members: members, signedCheckpoint: checkpoint, signedStatement: statement)
@@ -142,19 +145,19 @@ extension LabelBundle {
         }
 
         public init(text: String) throws(LabelBundleError) {
-            guard text.hasSuffix("\n") else { throw .malformed("statement does not end with a newline") }
+            guard text.hasSuffix("\n") else { throw .malformed(Message("statement does not end with a newline")) }
             let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
             func value(_ index: Int, _ key: String) throws(LabelBundleError) -> String {
                 guard index < lines.count, lines[index].hasPrefix(key + " "), lines[index].count > key.count + 1 else {
-                    throw .malformed("statement line \(index + 1) must be '\(key) ...'")
+                    throw .malformed(Message("statement line {index} must be '{key} ...'", ["index": .text("\(index + 1)"), "key": .text("\(key)")]))
                 }
                 return String(lines[index].dropFirst(key.count + 1))
             }
-            guard lines.first == Substring(Self.header) else { throw .malformed("statement must start with \(Self.header)") }
+            guard lines.first == Substring(Self.header) else { throw .malformed(Message("statement must start with {header}", ["header": .text("\(Self.header)")])) }
             origin = try value(1, "ledger")
-            guard let size = LabelBundle.decimal(Substring(try value(2, "size"))) else { throw .malformed("statement size is not a decimal") }
+            guard let size = LabelBundle.decimal(Substring(try value(2, "size"))) else { throw .malformed(Message("statement size is not a decimal")) }
             treeSize = size
-            guard let root = TreeHash(base64: try value(3, "root")) else { throw .malformed("statement root is not a base64 hash") }
+            guard let root = TreeHash(base64: try value(3, "root")) else { throw .malformed(Message("statement root is not a base64 hash")) }
             self.root = root
             newestRecordedAt = try value(4, "time")
             lotCode = try value(5, "lot")
@@ -162,7 +165,7 @@ extension LabelBundle {
             for index in 6..<max(6, lines.count) {
                 let fields = try value(index, "entry").split(separator: " ", omittingEmptySubsequences: false)
                 guard fields.count == 2, let seq = LabelBundle.decimal(fields[0]), let hash = TreeHash(base64: String(fields[1])) else {
-                    throw .malformed("statement line \(index + 1) must be 'entry <seq> <leaf hash base64>'")
+                    throw .malformed(Message("statement line {index} must be 'entry <seq> <leaf hash base64>'", ["index": .text("\(index + 1)")]))
                 }
                 members.append((seq, hash))
             }
@@ -171,16 +174,16 @@ extension LabelBundle {
     }
 }
 
-public enum LabelBundleError: Error, Equatable, CustomStringConvertible {
+public enum LabelBundleError: LocalizableError, Equatable {
     case oldSingleEntryProof
-    case malformed(String)
+    case malformed(Message)
 
-    public var description: String {
+    public var message: Message {
         switch self {
         case .oldSingleEntryProof:
-            return "this is an old single-entry proof file (tlog-proof@v1), which cannot show corrections or newer gradings; ask the seller for the lot's current label proof (one .proof bundle per lot, written by `agritrace label`)"
+            return Message("this is an old single-entry proof file (tlog-proof@v1), which cannot show corrections or newer gradings; ask the seller for the lot's current label proof (one .proof bundle per lot, written by `agritrace label`)")
         case .malformed(let reason):
-            return "not a label proof bundle: \(reason)"
+            return Message("not a label proof bundle: {reason}", ["reason": .message(reason)])
         }
     }
 }

@@ -49,7 +49,7 @@ public struct LabelVerdict: Sendable {
         func refused(_ problems: [String]) -> LabelVerdict { Self.refused(problems, p) }
         func explain(_ error: Error) -> String { p(Self.explain(error)) }
         let bundle: LabelBundle
-        do { bundle = try LabelBundle(parsing: text) } catch { return refused(["\(name): \(error)"]) }
+        do { bundle = try LabelBundle(parsing: text) } catch { return refused(["\(name): \(p.describe(error))"]) }
 
         // Structure before cryptography, so the message says what is wrong with the file.
         var seen = Set<Int>()
@@ -76,7 +76,7 @@ public struct LabelVerdict: Sendable {
                 cosigners = verified.witnesses
             } catch {
                 return refused([p(Message("{file}: entry #{seq} does not check out: {reason} ({detail})", [
-                    "file": .text(name), "seq": .text(String(member.seq)), "reason": .text(explain(error)), "detail": .text("\(error)")]))])
+                    "file": .text(name), "seq": .text(String(member.seq)), "reason": .text(explain(error)), "detail": .text(p.describe(error))]))])
             }
         }
         guard let checkpoint else { return refused([p(Message("{file}: no entries", ["file": .text(name)]))]) }
@@ -88,7 +88,7 @@ public struct LabelVerdict: Sendable {
             statement = try LabelBundle.Statement(text: note.text)
         } catch {
             return refused([p(Message("{file}: the cooperative's statement of which entries make up the lot does not check out: {reason} ({detail})",
-                                      ["file": .text(name), "reason": .text(explain(error)), "detail": .text("\(error)")]))])
+                                      ["file": .text(name), "reason": .text(explain(error)), "detail": .text(p.describe(error))]))])
         }
         guard statement.origin == checkpoint.origin, statement.treeSize == checkpoint.size, statement.root == checkpoint.root else {
             return refused([p(Message("{file}: the statement is about another ledger state ({origin}, {size} entries) than the checkpoint ({checkpoint_origin}, {checkpoint_size} entries)", [
@@ -110,7 +110,7 @@ public struct LabelVerdict: Sendable {
 
         let state: LotState
         do { state = try LotState(entries: entries) } catch {
-            return refused([p(Message("{file}: the entries are not one lot's record: {reason}", ["file": .text(name), "reason": .text("\(error)")]))])
+            return refused([p(Message("{file}: the entries are not one lot's record: {reason}", ["file": .text(name), "reason": .text(p.describe(error))]))])
         }
         guard state.lot.lotCode == statement.lotCode else {
             return refused([p(Message("{file}: the statement is for lot {lot}, the entries for lot {entries_lot}",
@@ -141,7 +141,7 @@ public struct LabelVerdict: Sendable {
                                 cosigners: [NoteVerifier], printed: Printed, _ p: Presentation) -> LabelVerdict {
         let lot = state.lot, origin = state.origin
         var problems = state.originConflicts.map {
-            p(Message("{conflict} (entry #{seq}): the origin is not the registered one", ["conflict": .text($0), "seq": .text(String(state.originEntry.seq))]))
+            p(Message("{conflict} (entry #{seq}): the origin is not the registered one", ["conflict": .message($0), "seq": .text(String(state.originEntry.seq))]))
         }
         if let printedLot = printed.lotCode, printedLot != lot.lotCode {
             problems.append(p(Message("the box says lot {printed}, but the signed record is for lot {lot}", ["printed": .text(printedLot), "lot": .text(lot.lotCode)])))
@@ -198,11 +198,11 @@ public struct LabelVerdict: Sendable {
         for correction in state.corrections {
             details.append(p(Message("correction of entry #{corrects} on {time}{reason} ({changes}) — applied (entry #{seq})", [
                 "corrects": .text(String(correction.record.corrects)), "time": .timestamp(correction.recordedAt),
-                "reason": .text(correction.record.attributedReason(p)), "changes": .text(correction.record.changesText), "seq": .text(String(correction.seq))])))
+                "reason": .text(correction.record.attributedReason(p)), "changes": .text(correction.record.changesText(p)), "seq": .text(String(correction.seq))])))
         }
         for change in state.unappliedChanges {
             details.append(p(Message("{change} was corrected in a way this check does not interpret; see `agritrace trace {lot}`",
-                                     ["change": .text(change), "lot": .text(lot.lotCode)])))
+                                     ["change": .message(change), "lot": .text(lot.lotCode)])))
         }
         var signed = p(Message("every entry is signed by the cooperative's key and included in its checkpoint of {size} entries", ["size": .integer(checkpoint.size)]))
         if !cosigners.isEmpty { signed += ", " + p(Message("cosigned by {witnesses}", ["witnesses": .text(cosigners.map(\.name).joined(separator: ", "))])) }

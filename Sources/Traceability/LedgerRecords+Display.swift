@@ -92,17 +92,35 @@ extension CorrectionRecord {
         return p(Message(" by {reviewer}: {reason}", ["reviewer": .text(reviewer), "reason": .text(reason)]))
     }
 
-    /// The corrected values as "field = value" text.
-    public var changesText: String {
+    /// The corrected values in words, "lot grade changed to Grade II" (grade names, days and
+    /// field names in the language of `p`); a field without a name for people keeps its JSON name.
+    public func changesText(_ p: Presentation = .english) -> String {
         changes.keys.sorted().map { key in
             let value = OrderedJSON(changes[key]!)
-            let text: String
+            var text: String
             switch value {
             case .string(let s): text = s
-            case .int(let i): text = String(i)
+            case .int(let i): text = p.localizer.number(i)
             default: text = value.rendered().replacingOccurrences(of: "\n", with: " ")
             }
-            return "\(key) = \(text)"
+            if key == "lot_grade" { text = p.grade(text) }
+            if key == "harvest_date" { text = p.localizer.day(text) }
+            let field: Message = switch key {
+            case "lot_grade": Message("lot grade", context: "corrected field")
+            case "origin_code": Message("origin code", context: "corrected field")
+            case "farm_id": Message("farm", context: "corrected field")
+            case "farm_name": Message("farm name", context: "corrected field")
+            case "crop": Message("crop", context: "corrected field")
+            case "harvest_date": Message("harvest date", context: "corrected field")
+            case "quantity_g": Message("quantity (g)", context: "corrected field")
+            case "gtin": Message("GTIN", context: "corrected field")
+            case "cooperative": Message("cooperative", context: "corrected field")
+            case "commune": Message("commune", context: "corrected field")
+            case "district": Message("district", context: "corrected field")
+            case "province": Message("province", context: "corrected field")
+            default: .verbatim(key)
+            }
+            return p(Message("{field} changed to {value}", ["field": .message(field), "value": .text(text)]))
         }.joined(separator: ", ")
     }
 }

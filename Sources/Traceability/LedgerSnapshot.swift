@@ -1,5 +1,6 @@
 import LedgerStore
 import Provenance
+import Localization
 
 /// What the traceability tools read from a ledger, decoded once and indexed: entries in `seq`
 /// order and the stored checkpoints in the order they were made. One command works on one
@@ -58,7 +59,7 @@ public struct LedgerSnapshot: Sendable {
         let entries = try ledger.entries(seqs: 0..<size)
         if entries.count != size {
             let missing = zip(entries, 0...).first { $0.seq != $1 }?.1 ?? entries.count
-            throw LedgerError.corruptEntry(seq: missing, reason: "missing (the ledger has \(size) entries but only \(entries.count) rows)")
+            throw LedgerError.corruptEntry(seq: missing, reason: Message("missing (the ledger has {size} entries but only {entries_count} rows)", ["size": .text("\(size)"), "entries_count": .text("\(entries.count)")]))
         }
         self.init(entries: entries, checkpoints: try ledger.checkpoints().map(CheckpointRecord.init))
     }

@@ -92,7 +92,7 @@ public enum LotReviewError: LocalizableError {
     case unknownGrade(String, allowed: [String])
     case reasonRequired
     case emptyText(String)
-    case badText(String, String)
+    case badText(String, Message)
 
     public var message: Message { message(.english) }
 
@@ -111,7 +111,7 @@ public enum LotReviewError: LocalizableError {
                            ["grade": .text(EntryValidator.printable(grade)), "grades": .text(allowed.joined(separator: ", "))])
         case .reasonRequired: return Message("--grade needs --reason TEXT: say why the lot gets this grade")
         case .emptyText(let field): return Message("--{option} is empty", ["option": .text(field)])
-        case .badText(let field, let problem): return Message("--{option}: {problem}", ["option": .text(field), "problem": .text(problem)])
+        case .badText(let field, let problem): return Message("--{option}: {problem}", ["option": .text(field), "problem": .message(problem)])
         }
     }
 }

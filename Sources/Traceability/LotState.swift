@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 import Provenance
 
 /// A lot's state from a set of its entries: the lot and its origin registration with their
@@ -21,9 +22,9 @@ public struct LotState: Sendable {
     public let corrections: [Recorded<CorrectionRecord>]
     /// Corrected fields this code does not know how to apply ("entry #7: field x"), shown to the
     /// reader rather than silently ignored.
-    public let unappliedChanges: [String]
+    public let unappliedChanges: [Message]
     /// Where the lot contradicts its origin registration (farm or crop).
-    public let originConflicts: [String]
+    public let originConflicts: [Message]
 
     public var latestGrading: Recorded<GradingRecord>? { gradings.last }
 
@@ -53,7 +54,7 @@ public struct LotState: Sendable {
             throw .unexpected(lots.isEmpty ? "there is no lot entry" : "there are \(lots.count) lot entries (#\(lots.map { String($0.seq) }.joined(separator: ", #")))")
         }
         let bySeq = Dictionary(uniqueKeysWithValues: sorted.map { ($0.seq, $0) })
-        var unapplied: [String] = []
+        var unapplied: [Message] = []
         var lotChanges: [[String: JSONValue]] = [], originChanges: [Int: [[String: JSONValue]]] = [:]
         for correction in corrections {
             let record = correction.record
@@ -67,7 +68,7 @@ public struct LotState: Sendable {
             case .lot: lotChanges.append(record.changes)
             case .origin: originChanges[target.seq, default: []].append(record.changes)
             case .grading: break   // the latest grading's corrections are applied by `CurrentGrading`
-            default: unapplied.append("correction #\(correction.seq) amends correction #\(target.seq)")
+            default: unapplied.append(Message("correction #{seq} amends correction #{target}", ["seq": .text("\(correction.seq)"), "target": .text("\(target.seq)")]))
             }
         }
         for grading in gradings where grading.record.lotCode != lot.lotCode {
@@ -84,7 +85,7 @@ public struct LotState: Sendable {
                 case ("cooperative", .string(let v)): lot.cooperative = v
                 case ("gtin", .string(let v)): lot.gtin = v
                 case ("quantity_g", .integer(let v)): lot.quantityGrams = Int(v)
-                default: unapplied.append("lot entry #\(lotEntry.seq): field \(key)")
+                default: unapplied.append(Message("lot entry #{seq}: field {key}", ["seq": .text("\(lotEntry.seq)"), "key": .text("\(key)")]))
                 }
             }
         }
@@ -100,12 +101,12 @@ public struct LotState: Sendable {
         for changes in originChanges[originEntry.seq] ?? [] {
             let (changed, skipped) = origin.applying(changes)
             origin = changed
-            unapplied += skipped.map { "origin entry #\(originEntry.seq): field \($0)" }
+            unapplied += skipped.map { Message("origin entry #{seq}: field {key}", ["seq": .text("\(originEntry.seq)"), "key": .text($0)]) }
         }
         let current = CurrentGrading(lotEntries: sorted)
         for amendment in current?.amendments ?? [] {
             for (key, value) in amendment.record.changes.sorted(by: { $0.key < $1.key }) where !(key == "lot_grade" && value.stringValue != nil) {
-                unapplied.append("grading entry #\(amendment.record.corrects): field \(key)")
+                unapplied.append(Message("grading entry #{corrects}: field {key}", ["corrects": .text("\(amendment.record.corrects)"), "key": .text("\(key)")]))
             }
         }
         let conflicts = origin.conflicts(farmID: lot.farmID, crop: lot.crop)

@@ -35,3 +35,13 @@ extension VerificationReport.Check {
         }
     }
 }
+
+extension VerificationReport.Failure {
+    /// "entry 3: domain rules failed: ..." with every part in the language of `p`.
+    public func rendered(_ p: Presentation) -> String {
+        let subject = seq.map { Message("entry {seq}", context: "failure subject", ["seq": .text(String($0))]) }
+            ?? checkpointID.map { Message("checkpoint {id}", context: "failure subject", ["id": .text(String($0))]) }
+            ?? Message("ledger", context: "failure subject")
+        return p(Message("{subject}: {check} failed: {reason}", ["subject": .message(subject), "check": .message(check.title), "reason": .message(message)]))
+    }
+}

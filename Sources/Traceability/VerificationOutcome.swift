@@ -46,7 +46,7 @@ extension VerificationOutcome {
             switch item.status {
             case .failed:
                 let failure = report.failures.first { $0.check == item.check }
-                return Check(name: p(item.check.title), status: .fail, detail: failure?.description ?? "")
+                return Check(name: p(item.check.title), status: .fail, detail: failure?.rendered(p) ?? "")
             case .notChecked(let reason):
                 return Check(name: p(item.check.title), status: item.check == .outsideCheckpoints ? .skipped : .none,
                              detail: p(VerificationReport.Check.notCheckedReason(reason)))
@@ -61,7 +61,7 @@ extension VerificationOutcome {
                     detail: p(Message("no --vkey given: the ledger's own first key is trusted (trust on first use)"))))
         self.init(checks: checks, firstBadEntry: report.firstBadEntry,
                   failure: report.firstFailure.map {
-                      "\($0)" + (report.failures.count > 1
+                      $0.rendered(p) + (report.failures.count > 1
                           ? " (" + p(Message("and {n} more problem", plural: "and {n} more problems", count: report.failures.count - 1)) + ")" : "")
                   })
     }

@@ -1,4 +1,5 @@
 import MerkleLog
+import Localization
 
 /// One log a witness follows: checkpoints with this origin line must carry a valid signature by
 /// one of `keys` (plain Ed25519 note keys).
@@ -44,8 +45,8 @@ public final class TlogWitness: Sendable {
     public init(signer: NoteSigner, logs: [WitnessedLog], store: any WitnessStateStore) throws {
         var witnesses = [String: Witness]()
         for log in logs {
-            guard witnesses[log.origin] == nil else { throw NoteError.malformedKey("log \(log.origin) is listed twice") }
-            guard !log.keys.isEmpty else { throw NoteError.malformedKey("log \(log.origin) has no key") }
+            guard witnesses[log.origin] == nil else { throw NoteError.malformedKey(Message("log {origin} is listed twice", ["origin": .text("\(log.origin)")])) }
+            guard !log.keys.isEmpty else { throw NoteError.malformedKey(Message("log {origin} has no key", ["origin": .text("\(log.origin)")])) }
             witnesses[log.origin] = try Witness(signer: signer, origin: log.origin, logKeys: log.keys)
         }
         self.signer = signer

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import MerkleLog
 import Testing
 import TestSupport
@@ -18,9 +19,9 @@ struct NoteRules: EntryRules {
         return [IndexKey("tag", tag)]
     }
 
-    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> String? {
+    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message? {
         guard body.type == "reply", let to = body.fields["to"]?.intValue else { return nil }
-        return try earlier.body(seq: to)?.type == "note" ? nil : "replies to \(to), which is not an earlier note"
+        return try earlier.body(seq: to)?.type == "note" ? nil : .verbatim("replies to \(to), which is not an earlier note")
     }
 }
 
@@ -28,7 +29,7 @@ struct NoteRules: EntryRules {
 struct LaxNoteRules: EntryRules {
     var types: Set<String> { NoteRules().types }
     func validate(_ body: EntryBody) throws -> [IndexKey] { try NoteRules().validate(body) }
-    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> String? { nil }
+    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message? { nil }
 }
 
 @Suite struct OpaqueStoreTests {
@@ -75,7 +76,7 @@ struct LaxNoteRules: EntryRules {
         let lax = try Ledger(path: ledger.path, rules: LaxNoteRules())
         try lax.append([EntryBody(type: "reply", fields: ["tag": "x", "to": 0])], signer: signer)
         let report = try ledger.verify()
-        #expect(report.failures.contains { $0.seq == 2 && $0.check == .domainRules && $0.message.contains("not an earlier note") })
+        #expect(report.failures.contains { $0.seq == 2 && $0.check == .domainRules && $0.message.description.contains("not an earlier note") })
     }
 
     @Test func verifyComparesTheStoredIndexKeys() throws {
@@ -88,7 +89,7 @@ struct LaxNoteRules: EntryRules {
         #expect(report.failures.contains { $0.seq == 1 && $0.check == .storedColumns })
         try SQLiteShell.tamper(ledger.path, "UPDATE entry_keys SET value = 'a' WHERE seq = 1; INSERT INTO entry_keys VALUES (7, 'tag', 'z');")
         report = try ledger.verify()
-        #expect(report.failures.map(\.message).contains { $0.contains("do not exist") }, "\(report.failures)")
+        #expect(report.failures.map(\.message.description).contains { $0.contains("do not exist") }, "\(report.failures)")
         try SQLiteShell.tamper(ledger.path, "DELETE FROM entry_keys WHERE seq = 7; DELETE FROM entry_keys WHERE seq = 2;")
         report = try ledger.verify()
         #expect(report.failures.contains { $0.seq == 2 && $0.check == .storedColumns })

@@ -36,7 +36,7 @@ import TestSupport
         let report = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier], outside: [outside])
         #expect(!report.isIntact)
         let failure = try #require(report.failures.first { $0.check == .outsideCheckpoints })
-        #expect(failure.message.contains("saved.checkpoint") && failure.message.contains("rolled back"), "\(failure)")
+        #expect(failure.message.description.contains("saved.checkpoint") && failure.message.description.contains("rolled back"), "\(failure)")
     }
 
     @Test func outsideCheckpointOfTheSameHistoryPassesAndOfAForkFails() throws {
@@ -54,14 +54,14 @@ import TestSupport
         try fork.ledger.append([ProvenanceFixture.origin("O9"), ProvenanceFixture.origin("O1"), ProvenanceFixture.origin("O2")], signer: fork.signer)
         let forked = try OutsideCheckpoint(source: "fork", signedNote: fork.ledger.signCheckpoint(signer: fork.signer).signedNote)
         let forkReport = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier], outside: [forked])
-        #expect(forkReport.failures.contains { $0.check == .outsideCheckpoints && $0.message.contains("fork") })
+        #expect(forkReport.failures.contains { $0.check == .outsideCheckpoints && $0.message.description.contains("fork") })
 
         // A checkpoint signed by another key proves nothing about this ledger.
         let stranger = try NoteSigner(name: ProvenanceFixture.origin, seed: [UInt8](repeating: 9, count: 32))
         let note = try Checkpoint(origin: ProvenanceFixture.origin, size: first.checkpoint.size, root: first.checkpoint.root).signed(by: stranger)
         let unsigned = try OutsideCheckpoint(source: "stranger", signedNote: note.serialized)
         let strangerReport = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier], outside: [unsigned])
-        #expect(strangerReport.failures.contains { $0.check == .outsideCheckpoints && $0.message.contains("stranger") })
+        #expect(strangerReport.failures.contains { $0.check == .outsideCheckpoints && $0.message.description.contains("stranger") })
     }
 
     @Test func schemaTricksAreReported() throws {
@@ -116,7 +116,7 @@ import TestSupport
             #expect(throws: LedgerError.self) { try fixture.ledger.entries(type: .grading) }
             #expect(throws: LedgerError.self) { try fixture.ledger.treeHead() }
             let report = try fixture.ledger.verify()
-            #expect(report.failures.contains { $0.check == .storedColumns && $0.message.contains("entries.seq") }, "\(report.failures)")
+            #expect(report.failures.contains { $0.check == .storedColumns && $0.message.description.contains("entries.seq") }, "\(report.failures)")
             let readable = try fixture.ledger.readableEntries()
             #expect(readable.entries.count == 11 && readable.unreadable == 1)
         }

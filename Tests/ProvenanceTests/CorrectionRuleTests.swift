@@ -1,4 +1,5 @@
 import LedgerStore
+import Localization
 import Provenance
 import ProvenanceTestSupport
 import Testing
@@ -13,7 +14,7 @@ import Testing
     struct FieldsOnly: EntryRules {
         var types: Set<String> { ProvenanceRules().types }
         func validate(_ body: EntryBody) throws -> [IndexKey] { try ProvenanceRules().validate(body) }
-        func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> String? { nil }
+        func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message? { nil }
     }
 
     /// Origins O1, O2; lots L1, L2 (from O1); a grading of each. Returns entries by name.
@@ -96,7 +97,7 @@ import Testing
             let report = try fixture.ledger.verify()
             #expect(!report.isIntact, "case \(index)")
             let failure = report.failures.first { $0.seq == forced.seq && $0.check == .domainRules }
-            #expect(failure?.message.contains(message) == true, "case \(index): \(report.failures)")
+            #expect(failure?.message.description.contains(message) == true, "case \(index): \(report.failures)")
         }
     }
 }

@@ -30,6 +30,6 @@ import Testing
         let origin = OriginRecord(originCode: "O1", farmID: "F1", crop: "cà chua")
         #expect(origin.conflicts(farmID: "F1", crop: "cà chua").isEmpty)
         #expect(origin.conflicts(farmID: "F2", crop: "xoài").count == 2)
-        #expect(origin.conflicts(farmID: "F1", crop: "Cà chua") == ["origin O1 is registered for cà chua, not Cà chua"])
+        #expect(origin.conflicts(farmID: "F1", crop: "Cà chua").map(\.description) == ["origin O1 is registered for cà chua, not Cà chua"])
     }
 }

@@ -37,7 +37,7 @@ import Testing
                                                          in: fixture, mentioning: "bidirectional formatting character U+\(code)")
             let bytes = try Self.stored(farmName: text, in: fixture)
             #expect(throws: EntryError.self, "U+\(code)") { try LedgerEntry(canonicalBytes: bytes) }
-            #expect(Identifiers.textProblem(text)?.contains("U+\(code)") == true)
+            #expect(Identifiers.textProblem(text)?.description.contains("U+\(code)") == true)
         }
         // Right-to-left and Vietnamese text without controls is fine.
         try fixture.ledger.append([.origin(OriginRecord(originCode: "O-ok", farmID: "f1", farmName: "مزرعة النخيل – Nông trại Đồng Tháp",

@@ -31,7 +31,7 @@ import TestSupport
             try fixture.ledger.append(records, signer: fixture.signer)
             Issue.record("appended what should be refused", sourceLocation: sourceLocation)
         } catch LedgerError.rejectedEntry(_, _, let reason) {
-            #expect(reason.contains(mentioning), "\(reason)", sourceLocation: sourceLocation)
+            #expect(reason.description.contains(mentioning), "\(reason)", sourceLocation: sourceLocation)
         }
         #expect(try fixture.ledger.size() == before, sourceLocation: sourceLocation)
         let report = try fixture.ledger.verify()

@@ -333,7 +333,7 @@ import TestSupport
             return try LotState(entries: [try entry(1, origin), try entry(2, lot), try entry(3, grading)])
         }
         #expect(try state(farm: "F-LV-014", crop: "cà chua").originConflicts.isEmpty)
-        #expect(try state(farm: "F-XX-999", crop: "xoài").originConflicts
+        #expect(try state(farm: "F-XX-999", crop: "xoài").originConflicts.map(\.description)
                 == ["origin VN-DTOR-0141 is registered to farm F-LV-014, not farm F-XX-999",
                     "origin VN-DTOR-0141 is registered for cà chua, not xoài"])
     }

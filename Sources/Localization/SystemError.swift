@@ -1,0 +1,41 @@
+import Foundation
+
+extension Message {
+    /// An `errno` value in words: the common ones as messages (so they are translated), any other
+    /// as the C library's own text.
+    public static func systemError(_ code: Int32) -> Message {
+        switch code {
+        case ENOENT: Message("no such file or directory")
+        case EACCES, EPERM: Message("permission denied")
+        case EEXIST: Message("the file already exists")
+        case EISDIR: Message("is a directory, not a file")
+        case ENOTDIR: Message("a part of the path is not a directory")
+        case ENOSPC: Message("no space left on the device")
+        case EROFS: Message("the file system is read-only")
+        default: .verbatim(String(cString: strerror(code)))
+        }
+    }
+}
+
+extension Message {
+    /// A Foundation file error (reading or writing a file) in words: the usual causes as messages,
+    /// anything else as Foundation's own text.
+    public static func fileError(_ error: any Error) -> Message {
+        let error = error as NSError
+        if error.domain == NSPOSIXErrorDomain { return systemError(Int32(error.code)) }
+        if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return systemError(Int32(underlying.code))
+        }
+        if error.domain == NSCocoaErrorDomain {
+            switch CocoaError.Code(rawValue: error.code) {
+            case .fileNoSuchFile, .fileReadNoSuchFile: return systemError(ENOENT)
+            case .fileReadNoPermission, .fileWriteNoPermission: return systemError(EACCES)
+            case .fileWriteFileExists: return systemError(EEXIST)
+            case .fileWriteOutOfSpace: return systemError(ENOSPC)
+            case .fileWriteVolumeReadOnly: return systemError(EROFS)
+            default: break
+            }
+        }
+        return .verbatim(error.localizedDescription)
+    }
+}
