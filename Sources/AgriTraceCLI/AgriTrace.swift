@@ -102,10 +102,10 @@ extension AgriTrace {
             // ArgumentParser's own outcomes: --help (status 0) and parse or validation errors (2).
             switch exitCode(for: error) {
             case .success:
-                FileHandleOutput.standardOutput.write(fullMessage(for: error) + "\n")
+                FileHandleOutput.standardOutput.write(ArgumentParserText.localize(fullMessage(for: error)) + "\n")
                 return .success
             case .validationFailure:
-                FileHandleOutput.standardError.write(fullMessage(for: error) + "\n")
+                FileHandleOutput.standardError.write(ArgumentParserText.localize(fullMessage(for: error)) + "\n")
                 return .usageError
             default:
                 break

@@ -91,11 +91,10 @@ public struct Localizer: Sendable {
         return language == .vietnamese ? "\(day)/\(month)/\(year)" : iso
     }
 
-    /// "2026-11-05T08:00:00.123Z" → "05/11/2026 08:00:00 UTC" (vi, fractions of a second dropped);
-    /// English keeps the ledger's own RFC 3339 form, which inspectors compare with entries.
-    /// Anything else: shown as given.
+    /// "2026-11-05T08:00:00.123Z" → "05/11/2026 08:00:00 UTC" (vi) / "2026-11-05 08:00:00 UTC" (en):
+    /// the day as `day` writes it, the time to the second, and the zone in words, not the ledger's
+    /// "T…Z" (entries and JSON keep that). Anything else: shown as given.
     public func timestamp(_ iso: String) -> String {
-        guard language == .vietnamese else { return iso }
         let scalars = Array(iso.unicodeScalars)
         guard scalars.count >= 20, scalars[10] == "T", scalars.last == "Z",
               Self.isoDay(String(String.UnicodeScalarView(scalars[0..<10]))) != nil else { return iso }
