@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                       "TestSupport", "ProvenanceTestSupport"]),
-        .testTarget(name: "ProvinceTests", dependencies: ["Province", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog",
+        .testTarget(name: "ProvinceTests", dependencies: ["Province", "Localization", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog",
                                                        "TestSupport", "ProvenanceTestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",

@@ -38,6 +38,9 @@ enum ArgumentParserText {
         if let rest = text.dropPrefix("Usage: ") {
             return indent + l(Message("Usage: {usage}", context: "argument parser", ["usage": .text(rest)]))
         }
+        if let rest = text.dropPrefix("Help: ") {
+            return indent + l(Message("Help: {text}", context: "argument parser", ["text": .text(rest)]))
+        }
         if let rest = text.dropPrefix("Error: ") {
             return indent + l(Message("Error: {message}", context: "argument parser", ["message": .text(error(rest, l))]))
         }
@@ -55,11 +58,11 @@ enum ArgumentParserText {
         where text.hasSuffix(english) {
             text = String(text.dropLast(english.count)) + l(message)
         }
-        // Defaults and allowed values after an option's help.
-        text = text.replacingOccurrences(of: "(values: ", with: l(Message("(values: ", context: "argument parser")))
-            .replacingOccurrences(of: "; default as flag: ", with: l(Message("; default as flag: ", context: "argument parser")))
-            .replacingOccurrences(of: "; default: ", with: l(Message("; default: ", context: "argument parser")))
-            .replacingOccurrences(of: "(default: ", with: l(Message("(default: ", context: "argument parser")))
+        // Defaults and allowed values after an option's help (the value may wrap to the next line).
+        text = text.replacingOccurrences(of: "(values:", with: l(Message("(values:", context: "argument parser")))
+            .replacingOccurrences(of: "; default as flag:", with: l(Message("; default as flag:", context: "argument parser")))
+            .replacingOccurrences(of: "; default:", with: l(Message("; default:", context: "argument parser")))
+            .replacingOccurrences(of: "(default:", with: l(Message("(default:", context: "argument parser")))
         return indent + text
     }
 

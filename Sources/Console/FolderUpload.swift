@@ -184,7 +184,7 @@ struct FolderReceiver {
     /// Creates the file for `path` under `root`, or records why not (and returns nil).
     private mutating func openFile(_ path: String) -> Int32? {
         if let problem = UploadPath.problem(with: path) {
-            problems.append(UploadProblem(file: path, .verbatim(problem)))
+            problems.append(UploadProblem(file: path, problem))
             return nil
         }
         if path.utf8.count > Self.maxPathBytes || path.split(separator: "/").contains(where: { $0.utf8.count > Self.maxComponentBytes }) {

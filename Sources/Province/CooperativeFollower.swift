@@ -176,7 +176,7 @@ final class CooperativeFollower: @unchecked Sendable {
         let (problems, signer) = chain.admit(entry, seq: seq, leafHash: entry.leafHash, indexKeys: keys, earlier: state.known)
         guard let signer, entry.hasValidSignature(by: signer) else {
             return .failure(.served("entry #\(seq) as served does not carry a valid signature of an active cooperative key"
-                                    + (problems.isEmpty ? "" : " (\(problems.map(\.message).joined(separator: "; ")))")))
+                                    + (problems.isEmpty ? "" : " (\(problems.map(\.message.description).joined(separator: "; ")))")))
         }
         // A signed entry in the wrong place may be a server's mix-up; one at the right place that
         // names another previous entry is the cooperative's second history.
@@ -190,7 +190,7 @@ final class CooperativeFollower: @unchecked Sendable {
         if !problems.isEmpty {
             let text = String(decoding: bytes, as: UTF8.self)
             return .failure(.signed("the cooperative signed entry #\(seq), which breaks the ledger rules: "
-                                    + problems.map(\.message).joined(separator: "; ") + "; entry: " + text))
+                                    + problems.map(\.message.description).joined(separator: "; ") + "; entry: " + text))
         }
         state.chain = chain
         guard case .success(let indexKeys) = keys else { preconditionFailure("rule failures are problems") }

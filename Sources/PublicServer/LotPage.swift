@@ -77,7 +77,8 @@ enum LotPage {
         } else {
             body += "<ul>\n"
             for correction in state.corrections {
-                let changes = correction.record.changes.sorted { $0.key < $1.key }.map { "\($0.key) → \(Self.plain($0.value))" }.joined(separator: ", ")
+                // In words ("lot grade changed to Grade II"), as the CLI and the audit say it.
+                let changes = correction.record.changesText(Presentation(localizer: localizer, gradeNames: gradeNames))
                 body += "<li>\(Markup.escapeHTML(PageText.format(t, "correction.item", String(correction.record.corrects), localizer.timestamp(correction.recordedAt), changes, correction.record.reason)))</li>\n"
             }
             body += "</ul>\n"
@@ -207,14 +208,5 @@ enum LotPage {
         fraction = String(fraction.reversed())
         while fraction.hasSuffix("0") { fraction.removeLast() }
         return "\(grams / 1000)" + (fraction.isEmpty ? "" : (language == .vi ? "," : ".") + fraction) + " kg"
-    }
-
-    private static func plain(_ value: JSONValue) -> String {
-        switch value {
-        case .string(let s): return s
-        case .integer(let i): return String(i)
-        case .bool(let b): return String(b)
-        default: return "…"
-        }
     }
 }

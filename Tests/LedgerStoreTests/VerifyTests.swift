@@ -50,8 +50,14 @@ import TestSupport
         defer { fixture.remove() }
         let stranger = try NoteSigner(name: ProvenanceFixture.origin, seed: [UInt8](repeating: 1, count: 32))
         let report = try Self.verify(fixture.ledger, trustedKeys: [stranger.verifier])
-        #expect(report.firstBadEntry == 0)
-        #expect(report.failures.contains { $0.check == .checkpointSignature })
+        // Not evidence of editing: the entries hold together under a key that is not the one given.
+        #expect(!report.isIntact)
+        #expect(report.verdict == .notSignedByGivenKeys, "\(report.failures)")
+        #expect(report.firstBadEntry == nil)
+        #expect(report.failures.contains { $0.seq == 0 && $0.check == .signerKey && $0.isKeyMismatch })
+        #expect(report.failures.contains { $0.check == .checkpointSignature && $0.isKeyMismatch })
+        #expect(report.tamperingFailures.isEmpty)
+        #expect(report.firstKey == fixture.signer.verifier.vkey)
     }
 
     @Test func editedBodyIsNamed() throws {
@@ -65,6 +71,18 @@ import TestSupport
         #expect(report.firstFailure?.check == .storedColumns || report.firstFailure?.check == .treeHashes)
         #expect(report.failures.contains { $0.seq == 6 && $0.check == .entrySignature })
         #expect(report.failures.contains { $0.seq == 7 && $0.check == .prevChain })
+    }
+
+    /// An edited ledger checked with the wrong key is tampered, whatever the key says.
+    @Test func editedBodyWithAStrangerKeyIsStillTampered() throws {
+        let fixture = try Self.populated()
+        defer { fixture.remove() }
+        try SQLiteShell.tamper(fixture.path, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), '\"harvest_date\":\"2026-03-01\"', '\"harvest_date\":\"2026-03-02\"') AS BLOB) WHERE seq = 6;")
+        let stranger = try NoteSigner(name: ProvenanceFixture.origin, seed: [UInt8](repeating: 1, count: 32))
+        let report = try Self.verify(fixture.ledger, trustedKeys: [stranger.verifier])
+        #expect(report.verdict == .tampered)
+        #expect(report.firstBadEntry == 6)
+        #expect(report.hasKeyMismatch)
     }
 
     @Test func editWithRecomputedLeafHashIsStillCaught() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import MerkleLog
 import Province
 import Provenance
@@ -152,5 +153,5 @@ final class ScriptedCheckpointSource: TileSource, @unchecked Sendable {
 struct AnyBodyRules: EntryRules {
     var types: Set<String> { ProvenanceRules().types }
     func validate(_ body: EntryBody) throws -> [IndexKey] { try ProvenanceRules().validate(body) }
-    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> String? { nil }
+    func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message? { nil }
 }

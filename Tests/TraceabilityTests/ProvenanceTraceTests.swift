@@ -1,6 +1,7 @@
 import Foundation
 import LedgerStore
 import Provenance
+import Localization
 import Testing
 import TestSupport
 @testable import Traceability
@@ -25,11 +26,11 @@ import TestSupport
 
             let text = trace.text()
             for entry in trace.entries {
-                #expect(text.contains("#\(entry.seq)  \(entry.recordedAt)"))
+                #expect(text.contains("#\(entry.seq)  \(Localizer.english.timestamp(entry.recordedAt))"))
                 #expect(text.contains("leaf hash \(entry.leafHash.hex)"))
             }
             #expect(text.contains("lot grade Grade I; 8 photos; distribution Premium 2, Grade I 6; classes class 0: 1, class 1: 1, class 2: 3, class 3: 2, class 4: 1"))
-            #expect(text.contains("correction of entry #\(trace.entries[1].seq): reweighed at the cooperative (quantity_g = 605000)"))
+            #expect(text.contains("correction of entry #\(trace.entries[1].seq): reweighed at the cooperative (quantity (g) changed to 605,000)"))
             #expect(text.contains("Trần Thị Hồng"))
         }
     }

@@ -24,7 +24,7 @@
   }
   function time(iso) {
     const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(iso || "");
-    return m && config.lang === "vi" ? day(m[1]) + " " + m[2] + " UTC" : iso;
+    return m ? day(m[1]) + " " + m[2] + " UTC" : iso;
   }
   function fail(key, ...args) { throw new Failure(t(key, ...args)); }
   function malformed(reason) { fail("fail.parse", reason); }
