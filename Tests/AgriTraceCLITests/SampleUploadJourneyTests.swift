@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import Provenance
 import Testing
 import TestSupport
@@ -25,7 +26,7 @@ import TestSupport
 
         let trace = try AgriTraceBinary.run(["trace", "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01", "--ledger", ws.ledger])
         #expect(trace.status == 0, "\(trace.stderr)")
-        #expect(trace.stdout.contains("#\(gradingEntry.seq)  \(gradingEntry.recordedAt)  grading of lot DT-LV-261103-01: lot grade \(grading.lotGrade)"))
+        #expect(trace.stdout.contains("#\(gradingEntry.seq)  \(Localizer.english.timestamp(gradingEntry.recordedAt))  grading of lot DT-LV-261103-01: lot grade \(grading.lotGrade)"))
         #expect(trace.stdout.contains("leaf hash \(gradingEntry.leafHash.hex)"))
         #expect(trace.stdout.contains("Nguyễn Văn Ba"))
 
