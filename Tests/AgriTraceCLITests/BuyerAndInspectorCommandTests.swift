@@ -205,8 +205,14 @@ import TestSupport
         #expect(oneLot.status == 0 && oneLot.stdout.contains("non_conformant") && !oneLot.stdout.contains("DT-LV-261103-01"))
         let unknownLot = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--lot", "NOPE", "--out", file])
         #expect(unknownLot.status == 1 && unknownLot.stderr.contains("no lot \"NOPE\""))
-        let badDate = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--since", "11/04/2026", "--out", file])
-        #expect(badDate.status == 2 && badDate.stderr.contains("YYYY-MM-DD"))
+        // --since reads dates as manifests do: DD/MM/YYYY is the same day as YYYY-MM-DD.
+        let sinceISO = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--since", "2026-11-04", "--out", "-"], environment: fixed)
+        let sinceVietnamese = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--since", "04/11/2026", "--out", "-"], environment: fixed)
+        #expect(sinceISO.status == 0 && sinceVietnamese.status == 0 && sinceISO.stdout == sinceVietnamese.stdout)
+        let monthFirst = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--since", "11/24/2026", "--out", "-"])
+        #expect(monthFirst.status == 2 && monthFirst.stderr.contains("no such day") && monthFirst.stdout.isEmpty)
+        let notADate = try AgriTraceBinary.run(["export", "epcis", "--ledger", ws.ledger, "--since", "yesterday", "--out", "-"])
+        #expect(notADate.status == 2 && notADate.stderr.contains("is not a date") && notADate.stdout.isEmpty)
     }
 
     @Test func auditWritesTheReportAndFailsOnATamperedLedger() throws {
