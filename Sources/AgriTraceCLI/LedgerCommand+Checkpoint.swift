@@ -4,6 +4,7 @@ import LedgerStore
 import Localization
 import MerkleLog
 import Provenance
+import Traceability
 import Witnessing
 
 extension LedgerCommand {
@@ -11,6 +12,7 @@ extension LedgerCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(
             abstract: tr("Sign a checkpoint of the current tree, store it, have witnesses cosign it, and print the signed note."),
             discussion: tr("The note's first line is the origin, the second the tree size, the third the base64 root hash. With --witness URL (and its --witness-vkey, in the same order) each witness is asked over HTTP (c2sp.org/tlog-witness add-checkpoint, with the consistency proof from the size it cosigned last); the cosignatures that verify are stored with the checkpoint and printed with it, and each witness's answer is reported on stderr. Fewer cosignatures than --quorum (default: all witnesses) is status 3 when a witness refused (a fork or rollback it saw, a bad proof, an unknown log) and status 1 when witnesses could not be reached (run it again later); the checkpoint and the cosignatures gathered stay stored either way.")
+                + " " + tr("It also signs, for every lot changed since the last checkpoint, the statement its proof bundle carries (these are all of the lot's entries) and stores them in the ledger: `serve` hands out bundles from them and never needs the key.")
                 + "\n\n" + ExitStatus.help(success: tr("checkpoint signed and stored, cosigned by the quorum"), needsAttention: tr("fewer witnesses than the quorum could be reached"), verificationFailed: tr("the stored tree no longer reproduces an earlier checkpoint, or a witness refused to cosign"), readsLedger: true)
                 + "\n\n" + tr("Example:") + """
 
@@ -61,7 +63,8 @@ extension LedgerCommand {
                 }
                 return WitnessEndpoint(url: URL(string: url)!, key: key)
             }
-            let stored = try ledger.signCheckpoint(signer: signer)
+            // Lot statements too, so the public server can serve proof bundles without the key.
+            let stored = try LotStatements.signCheckpoint(ledger: ledger, signer: signer).checkpoint
             guard !endpoints.isEmpty else {
                 FileHandleOutput.standardOutput.write(stored.signedNote)
                 return

@@ -7,18 +7,18 @@ import Localization
 import MerkleLog
 import PublicServer
 
-/// `agritrace serve --ledger DB [--listen ADDR:PORT] [--trust FILE] [--key KEY] [--base-url URL]`:
+/// `agritrace serve --ledger DB [--listen ADDR:PORT] [--trust FILE]`:
 /// the public read-only web server (lot pages, proof bundles, browser verifier, C2SP tiles).
 struct ServeCommand: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "serve",
         abstract: tr("Serve lot pages, proof bundles, the browser verifier and the ledger as C2SP tiles."),
-        discussion: tr("Opens the ledger read-only (safe while `grade` appends) and answers GET and HEAD on: /01/<GTIN>/10/<lot> and /lot/<lot> (lot pages, what labels made with --base-url open), /lot/<lot>/proof (the lot's proof bundle, as `label` writes it; needs --key), /verifier (the stand-alone browser verifier), /checkpoint and /tile/... (c2sp.org/tlog-tiles). --trust FILE lists the keys the browser verifier trusts (lines `log <vkey>`, `witness <vkey>`, `quorum <n>`); without it pages say that nothing can be verified. --key signs each bundle's statement in memory (the ledger is never written); bundles use the latest stored checkpoint, so sign one with `ledger checkpoint` after grading. Pages are in Vietnamese or English, as the visitor's browser asks (Accept-Language) or ?lang=vi|en chooses. Stops cleanly on Ctrl-C or SIGTERM.")
+        discussion: tr("Opens the ledger read-only (safe while `grade` appends) and answers GET and HEAD on: /01/<GTIN>/10/<lot> and /lot/<lot> (lot pages, what labels made with --base-url open), /lot/<lot>/proof (the lot's proof bundle, as `label` writes it), /verifier (the stand-alone browser verifier), /checkpoint and /tile/... (c2sp.org/tlog-tiles). --trust FILE lists the keys the browser verifier trusts (lines `log <vkey>`, `witness <vkey>`, `quorum <n>`); without it pages say that nothing can be verified. The server holds no signing key and never writes the ledger: a lot's bundle is built from the checkpoint and the lot's statement that `ledger checkpoint` signed and stored, so run it (where the key is) after grading; until then a changed lot has no bundle. Pages are in Vietnamese or English, as the visitor's browser asks (Accept-Language) or ?lang=vi|en chooses. Stops cleanly on Ctrl-C or SIGTERM.")
             + "\n\n" + tr("--console also starts the cooperative's private console (upload, grade, review, labels, origins) on its own listener, --console-listen (default 127.0.0.1:8081, this machine only), at /console/. It needs --key and at least one account (`agritrace users add`). Grading jobs started there finish even if the browser is closed; a job cut off by a stop runs again at the next start, and lots it had recorded count as already recorded.")
             + "\n\n" + ExitStatus.help(success: tr("stopped after SIGINT or SIGTERM"), readsLedger: true)
             + "\n\n" + tr("Example:") + """
 
-              agritrace serve --ledger coop.db --listen 0.0.0.0:8080 --trust trust.txt --key ~/.config/agritrace/coop.key
+              agritrace serve --ledger coop.db --listen 0.0.0.0:8080 --trust trust.txt
               agritrace serve --ledger coop.db --key ~/.config/agritrace/coop.key --console
             """) }
 
@@ -31,7 +31,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("The keys the browser verifier trusts: a trust list file.")))
     var trust: String?
 
-    @Option(name: .long, help: ArgumentHelp(tr("The cooperative's signing key, to sign lot bundles' statements (never written to the ledger).")))
+    @Option(name: .long, help: ArgumentHelp(tr("The cooperative's signing key, for the private console only (--console): the public pages never use it.")))
     var key: String?
 
     @Flag(name: .long, help: ArgumentHelp(tr("Also serve the cooperative's private console (needs --key and an account: `agritrace users add`).")))
@@ -56,6 +56,9 @@ struct ServeCommand: ParsableCommand {
         }
         guard Self.parseListen(consoleListen) != nil else {
             throw ValidationError(tr("--console-listen {value}: expected ADDRESS:PORT, e.g. 127.0.0.1:8081", ["value": .text(consoleListen)]))
+        }
+        if key != nil && !console {
+            throw ValidationError(tr("--key is for --console only: the public server holds no signing key (its bundles use the statements `ledger checkpoint` stored)"))
         }
         if console && key == nil { throw ValidationError(tr("--console needs --key: the console signs what it records")) }
         if !witness.isEmpty && !console { throw ValidationError(tr("--witness is for checkpoints signed from the console: add --console")) }
@@ -112,15 +115,15 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let (host, port) = Self.parseListen(listen)!
-        let database = try TraceabilitySupport.openLedger(ledger)
-        let signer = try key.map { try KeyFiles.signer($0, for: database) }
+        let database = try TraceabilitySupport.openLedger(ledger, readOnly: true)   // a missing or foreign file is a usage error
+        let signer = try key.map { try KeyFiles.signer($0, for: database) }   // the console's only
         var trustList: TrustList?
         if let trust {
             let data = try InputFile.read(trust, tr("trust list", context: "file kind"))
             guard let text = String(data: data, encoding: .utf8) else { throw CommandFailure(.usageError, tr("trust list {file}: not UTF-8 text", ["file": .text(trust)])) }
             do { trustList = try TrustList(parsing: text, file: trust) } catch { throw CommandFailure(.usageError, render(error)) }
         }
-        var options = LedgerServer.Options(ledgerPath: ledger, host: host, port: port, trust: trustList, signer: signer)
+        var options = LedgerServer.Options(ledgerPath: ledger, host: host, port: port, trust: trustList)
         options.gradeNames = TraceabilitySupport.gradeNames
         let consoleOptions = try console ? consoleSettings(signer: signer!) : nil
         do {

@@ -74,6 +74,28 @@ enum Migrations {
         CREATE TRIGGER entry_keys_append_only_delete BEFORE DELETE ON entry_keys
             BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
         """,
+        // 3: signed statements about a subject under a checkpoint (a lot's "these are all of its
+        // entries"), signed with the checkpoint by whoever holds the key, so a public server can
+        // serve them without the key. `statement_runs`: tree sizes whose statements are complete.
+        """
+        CREATE TABLE statements (
+            subject   TEXT NOT NULL,
+            tree_size INTEGER NOT NULL CHECK (tree_size >= 0),
+            note      TEXT NOT NULL,
+            PRIMARY KEY (subject, tree_size)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE statement_runs (
+            tree_size INTEGER PRIMARY KEY NOT NULL CHECK (tree_size >= 0)
+        ) STRICT;
+        CREATE TRIGGER statements_append_only_update BEFORE UPDATE ON statements
+            BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;
+        CREATE TRIGGER statements_append_only_delete BEFORE DELETE ON statements
+            BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;
+        CREATE TRIGGER statement_runs_append_only_update BEFORE UPDATE ON statement_runs
+            BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;
+        CREATE TRIGGER statement_runs_append_only_delete BEFORE DELETE ON statement_runs
+            BEGIN SELECT RAISE(ABORT, 'statements are append-only'); END;
+        """,
     ]
 
     static var latestVersion: Int { all.count }

@@ -12,20 +12,17 @@ public enum LedgerServer {
         public var host: String
         public var port: Int
         public var trust: TrustList?
-        /// Signs lot bundles' statements (in memory; the ledger is opened read-only).
-        public var signer: NoteSigner?
         /// Grade code → language tag → name (the grading policy's `grade_names`); pages show
         /// the name in the page's language, the code when there is none.
         public var gradeNames: [String: [String: String]] = [:]
         /// An idle or slow connection is closed after this long.
         public var idleTimeoutSeconds: Int64 = 15
 
-        public init(ledgerPath: String, host: String = "127.0.0.1", port: Int = 8080, trust: TrustList? = nil, signer: NoteSigner? = nil) {
+        public init(ledgerPath: String, host: String = "127.0.0.1", port: Int = 8080, trust: TrustList? = nil) {
             self.ledgerPath = ledgerPath
             self.host = host
             self.port = port
             self.trust = trust
-            self.signer = signer
         }
     }
 
@@ -33,7 +30,7 @@ public enum LedgerServer {
     /// `onListening` receives the bound port (useful with port 0).
     public static func run(_ options: Options, onListening: @escaping @Sendable (Int) -> Void) async throws {
         let readers = try LedgerReaders(path: options.ledgerPath)
-        let site = try PublicSite(readers: readers, trust: options.trust, signer: options.signer, gradeNames: options.gradeNames)
+        let site = try PublicSite(readers: readers, trust: options.trust, gradeNames: options.gradeNames)
         var logger = Logger(label: "agritrace.serve")
         logger.logLevel = .warning
         let app = Application(

@@ -26,7 +26,6 @@ struct Reply: Sendable {
 final class PublicSite: Sendable {
     let readers: LedgerReaders
     let trust: TrustList?
-    let signer: NoteSigner?
     let gradeNames: [String: [String: String]]
     let verifierScript: [UInt8]
     let verifierScriptSHA256: String
@@ -38,11 +37,10 @@ final class PublicSite: Sendable {
     static let shortLived = "public, max-age=5"
     static let methods = "GET, HEAD, OPTIONS"
 
-    init(readers: LedgerReaders, trust: TrustList?, signer: NoteSigner?, gradeNames: [String: [String: String]] = [:]) throws {
+    init(readers: LedgerReaders, trust: TrustList?, gradeNames: [String: [String: String]] = [:]) throws {
         self.readers = readers
         self.gradeNames = gradeNames
         self.trust = trust
-        self.signer = signer
         guard let url = Bundle.module.url(forResource: "verify", withExtension: "js", subdirectory: "Resources"),
               let script = try? Data(contentsOf: url) else {
             throw ServerError.startup("the browser verifier script is missing from the build (Resources/verify.js)")
@@ -156,31 +154,15 @@ final class PublicSite: Sendable {
                                 gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))
     }
 
-    /// The lot's proof bundle under the latest stored checkpoint, when that checkpoint covers all
-    /// of the lot's entries and is signed by the server's key (which also signs the statement).
+    /// The lot's proof bundle from the statement `ledger checkpoint` signed and stored for it;
+    /// this server holds no key and signs nothing.
     private func proof(lotCode: String) throws -> Reply {
-        guard let signer else { return .text(404, "this server was started without the cooperative's key and serves no proof bundles") }
-        let outcome: BundleOutcome = try readers.withLedger { ledger in
-            let entries = try LotProof.entries(lotCode: lotCode, ledger: ledger)
-            guard let stored = try ledger.latestCheckpoint(), stored.checkpoint.size > entries.last!.seq,
-                  LotProof.isSigned(stored, by: signer.verifier) else {
-                return .unavailable("no checkpoint signed by the cooperative covers this lot's newest record yet; the cooperative signs one with `agritrace ledger checkpoint`")
-            }
-            return .bundle(try LotProof.bundle(lotCode: lotCode, entries: entries, checkpoint: stored, ledger: ledger, signer: signer).serialized)
+        guard let bundle = try readers.withLedger({ try LotStatements.bundle(lotCode: lotCode, ledger: $0) }) else {
+            return .text(404, "no checkpoint signed by the cooperative covers this lot's newest record yet; the cooperative signs one with `agritrace ledger checkpoint`")
         }
-        switch outcome {
-        case .bundle(let text):
-            var reply = Reply(status: 200, contentType: "text/plain; charset=utf-8", body: Array(text.utf8), cacheControl: "no-cache")
-            reply.headers = [("Content-Disposition", "attachment; filename=\"\(LabelFileName.encode(lotCode)).proof\"")]
-            return reply
-        case .unavailable(let reason):
-            return .text(404, reason)
-        }
-    }
-
-    private enum BundleOutcome {
-        case bundle(String)
-        case unavailable(String)
+        var reply = Reply(status: 200, contentType: "text/plain; charset=utf-8", body: Array(bundle.serialized.utf8), cacheControl: "no-cache")
+        reply.headers = [("Content-Disposition", "attachment; filename=\"\(LabelFileName.encode(lotCode)).proof\"")]
+        return reply
     }
 
     static func percentDecoded(_ text: Substring) -> String? { LotIdentifier.percentDecoded(String(text)) }

@@ -34,7 +34,7 @@ public struct LabelPackage: Sendable {
         var signedNew = false
         var stored = try ledger.latestCheckpoint()
         if stored == nil || stored!.checkpoint.size <= newest || !LotProof.isSigned(stored!, by: signer.verifier) {
-            stored = try ledger.signCheckpoint(signer: signer)
+            stored = try LotStatements.signCheckpoint(ledger: ledger, signer: signer).checkpoint
             signedNew = true
         }
         let checkpoint = stored!.checkpoint

@@ -97,7 +97,7 @@ import TestSupport
                                                                images: [.graded(photo)], lotGrade: "Premium",
                                                                distribution: ["Premium": 1], needsReview: 1, held: true))],
                                        signer: site.fixture.signer)
-        try site.fixture.ledger.signCheckpoint(signer: site.fixture.signer)
+        try site.checkpoint()
         let server = try site.serve()
         defer { _ = server.stop() }
         let page = try HTTPProbe.request("GET", "/lot/LOT-1?lang=en", port: server.port)

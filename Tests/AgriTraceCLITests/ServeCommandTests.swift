@@ -27,7 +27,6 @@ import TestSupport
                 if batch.count == 500 { try ledger.append(batch, signer: signer); batch = [] }
             }
             if !batch.isEmpty { try ledger.append(batch, signer: signer) }
-            try ledger.signCheckpoint(signer: signer)
             let folder = fixture.directory.url
             key = folder.appendingPathComponent("coop.key").path
             vkey = folder.appendingPathComponent("coop.vkey").path
@@ -35,10 +34,17 @@ import TestSupport
             _ = FileManager.default.createFile(atPath: key, contents: Data((signer.privateKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600])
             try (signer.verifier.vkey + "\n").write(toFile: vkey, atomically: true, encoding: .utf8)
             try "# the cooperative\nlog \(signer.verifier.vkey)\n".write(toFile: trust, atomically: true, encoding: .utf8)
+            try checkpoint()
+        }
+
+        /// The cooperative's `ledger checkpoint`: signs the checkpoint and the lots' statements the server hands out.
+        func checkpoint() throws {
+            let run = try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", db, "--key", key])
+            guard run.status == 0 else { throw HTTPProbe.Failure(description: "ledger checkpoint failed: \(run.stderr)") }
         }
 
         func serve(_ extra: [String] = []) throws -> ServerProcess {
-            try ServerProcess(["--ledger", db, "--key", key, "--trust", trust] + extra)
+            try ServerProcess(["--ledger", db, "--trust", trust] + extra)
         }
     }
 
@@ -151,6 +157,17 @@ import TestSupport
         try Data(bundle.body).write(to: URL(fileURLWithPath: file))
         let verdict = try AgriTraceBinary.run(["verify-label", file, "--vkey", site.vkey, "--lot", "LOT-1"])
         #expect(verdict.status == 0 && verdict.stdout.contains("VERIFIED"), "\(verdict.stdout)\(verdict.stderr)")
+
+        // A new grading while the server runs: no bundle until the cooperative signs a checkpoint, then one that shows it.
+        try site.fixture.ledger.append([ProvenanceFixture.grading("LOT-1")], signer: site.fixture.signer)
+        let stale = try HTTPProbe.request("GET", "/lot/LOT-1/proof", port: server.port)
+        #expect(stale.status == 404 && stale.text.contains("ledger checkpoint"), "\(stale.status) \(stale.text)")
+        try site.checkpoint()
+        let fresh = try HTTPProbe.request("GET", "/lot/LOT-1/proof", port: server.port)
+        #expect(fresh.status == 200 && fresh.body != bundle.body)
+        try Data(fresh.body).write(to: URL(fileURLWithPath: file))
+        let again = try AgriTraceBinary.run(["verify-label", file, "--vkey", site.vkey, "--lot", "LOT-1"])
+        #expect(again.status == 0 && again.stdout.contains("VERIFIED"), "\(again.stdout)\(again.stderr)")
     }
 
     @Test func badStartupInputIsAUsageError() throws {
@@ -163,5 +180,8 @@ import TestSupport
         #expect(missing.status == 2)
         let listen = try AgriTraceBinary.run(["serve", "--ledger", site.db, "--listen", "localhost"], timeout: 30)
         #expect(listen.status == 2 && listen.stderr.contains("--listen"))
+        // The public server takes no signing key: it serves statements signed by `ledger checkpoint`.
+        let withKey = try AgriTraceBinary.run(["serve", "--ledger", site.db, "--key", site.key, "--listen", "127.0.0.1:0"], timeout: 30)
+        #expect(withKey.status == 2 && withKey.stderr.contains("--key"), "\(withKey.stderr)")
     }
 }
