@@ -23,6 +23,13 @@ extension Ledger {
                     .text(key.name), .text(CanonicalJSON.nfc(key.value)))
     }
 
+    /// Entries of `type` carrying index key `key`, in `seq` order (e.g. the corrections of one
+    /// origin, without reading the many lots and gradings that carry its code too).
+    public func entries(type: String, withKey key: IndexKey) throws -> [LedgerEntry] {
+        try entries(where: "type = ? AND seq IN (SELECT seq FROM entry_keys WHERE name = ? AND value = ?)",
+                    .text(type), .text(key.name), .text(CanonicalJSON.nfc(key.value)))
+    }
+
     /// Entries carrying every one of `keys`, in `seq` order.
     public func entries(withAll keys: [IndexKey]) throws -> [LedgerEntry] {
         guard let first = keys.first else { return [] }

@@ -25,7 +25,9 @@ public enum LotProof {
         guard let originEntry = try ledger.originRegistration(originCode), originEntry.seq < limit else {
             throw LabelError.originNotRegistered(lotCode: lotCode, originCode: originCode)
         }
-        let originCorrections = try ledger.entries(originCode: originCode).filter { entry in
+        // Only corrections: an origin's code is also on every one of its lots and gradings.
+        let originCorrections = try ledger.entries(type: RecordType.correction.rawValue,
+                                                   withKey: IndexKey(IndexKeyName.originCode, originCode)).filter { entry in
             guard entry.seq < limit else { return false }
             if case .correction(let correction) = try? entry.record() { return correction.corrects == originEntry.seq && correction.lotCode == nil }
             return false

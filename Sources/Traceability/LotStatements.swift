@@ -35,7 +35,8 @@ public enum LotStatements {
             start = end
         }
         for origin in origins {
-            for entry in try ledger.entries(originCode: origin) where entry.seq < checkpoint.size && entry.type == RecordType.lot.rawValue {
+            for entry in try ledger.entries(type: RecordType.lot.rawValue, withKey: IndexKey(IndexKeyName.originCode, origin))
+            where entry.seq < checkpoint.size {
                 if case .lot(let lot) = try entry.record() { lots.insert(lot.lotCode) }
             }
         }
