@@ -92,7 +92,8 @@ final class PublicSite: Sendable {
             case "": return page(LotPage.index(origin: readers.origin, language: language))
             case "checkpoint" where segments.count == 1: return try checkpoint()
             case "tile":
-                guard let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
+                // A trailing slash would be a second spelling of the same tile (`split` drops empty elements).
+                guard !path.hasSuffix("/"), let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
                     return .text(400, "malformed tile path: expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)")
                 }
                 return try self.tile(tile)

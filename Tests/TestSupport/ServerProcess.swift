@@ -42,6 +42,7 @@ public final class ServerProcess {
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var pid: Int32 { process.processIdentifier }
 
     /// Sends SIGTERM and waits (at most 20 s) for the exit; returns the status and the rest of stdout.
     public func stop() -> (status: Int32, output: String) {
