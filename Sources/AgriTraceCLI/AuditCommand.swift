@@ -38,7 +38,7 @@ struct AuditCommand: ParsableCommand {
         let database = try TraceabilitySupport.openLedger(ledger)
         let report: VerificationReport
         do {
-            report = try database.verify(trustedKeys: keys, outside: outside)
+            report = try database.verify(trustedKeys: keys, outside: outside, statements: LotStatements.Rules())
         } catch {
             throw CommandFailure(.verificationFailed, tr("cannot verify {file}: {reason}", ["file": .text(ledger), "reason": .text(render(error))]))
         }

@@ -9,7 +9,7 @@ extension LedgerCommand {
     struct Verify: ParsableCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(
             abstract: tr("Audit a whole ledger; names the first bad entry and the failed check (exit 3)."),
-            discussion: tr("Checks every entry's canonical bytes, seq contiguity, the prev chain, stored leaf and tree hashes, signatures under the key active at that point, timestamps, domain rules, and every stored checkpoint (signature, root, pairwise consistency, equivocation). With --vkey, the ledger's first key and the checkpoint signers must be among the given keys; without, the ledger's own key entries are trusted.")
+            discussion: tr("Checks every entry's canonical bytes, seq contiguity, the prev chain, stored leaf and tree hashes, signatures under the key active at that point, timestamps, domain rules, and every stored checkpoint (signature, root, pairwise consistency, equivocation), and every stored lot statement (signed under a stored checkpoint, listing exactly the lot's entries). With --vkey, the ledger's first key and the checkpoint signers must be among the given keys; without, the ledger's own key entries are trusted.")
                 + "\n\n" + tr("A ledger alone cannot show that its newest entries were deleted together with their checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a label's .proof, a .tlog-proof or `ledger checkpoint` output) or a witness's state file (--witness-state): the ledger must still contain and extend it, checked with a consistency proof. Checks with nothing to check say \"none\", never PASS.")
                 + "\n\n" + ExitStatus.help(success: tr("INTACT", context: "verdict"), verificationFailed: tr("TAMPERED (the first bad entry is named), or NOT SIGNED BY THE GIVEN KEY (the ledger holds together under another key: --vkey is not this ledger's key)"))
                 + "\n\n" + tr("Example:") + """
@@ -37,7 +37,7 @@ extension LedgerCommand {
             let outside = try checkpoint.map { try Self.loadCheckpoint($0) }
                 + witnessState.map { try Self.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
             let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
-            let report = try ledger.verify(trustedKeys: keys, outside: outside)
+            let report = try ledger.verify(trustedKeys: keys, outside: outside, statements: LotStatements.Rules())
             FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
             if !report.isIntact { throw ExitStatus.verificationFailed }
         }

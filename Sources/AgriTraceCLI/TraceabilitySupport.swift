@@ -27,7 +27,7 @@ enum TraceabilitySupport {
         let ledger = try openLedger(path, readOnly: readOnly)
         let report: VerificationReport
         do {
-            report = try ledger.verify()
+            report = try ledger.verify(statements: LotStatements.Rules())
         } catch {
             throw unreadable(path, error)
         }

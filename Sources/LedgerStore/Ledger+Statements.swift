@@ -1,3 +1,4 @@
+import Localization
 import MerkleLog
 
 /// A signed note about one subject (for the domain: a lot) under the checkpoint of `treeSize`.
@@ -5,6 +6,14 @@ public struct StoredStatement: Sendable, Equatable {
     public let subject: String
     public let treeSize: Int
     public let note: String
+}
+
+/// What stored statements claim: supplied by the domain to `Ledger.verify`, which has already
+/// checked that the statement is a note signed by a ledger key under the stored `checkpoint`.
+public protocol StatementRules: Sendable {
+    /// Why the statement about `subject` (the signed note's `statement` text) is false of the tree
+    /// of `checkpoint`, or nil. `ledger` reads the snapshot `verify` reads.
+    func violation(subject: String, statement: String, checkpoint: Checkpoint, ledger: Ledger) throws -> Message?
 }
 
 extension Ledger {

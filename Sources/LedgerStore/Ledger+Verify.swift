@@ -19,7 +19,11 @@ extension Ledger {
     /// A ledger alone cannot show that its newest entries were removed together with their
     /// checkpoints; `outside` checkpoints (kept by the inspector, from a label or a witness) can:
     /// the ledger must still contain and extend each of them.
+    ///
+    /// Every stored statement must be a note signed by a ledger key under a stored checkpoint of
+    /// its tree size; what it claims is the domain's, checked by `statements` when given.
     public func verify(trustedKeys: [NoteVerifier] = [], outside: [OutsideCheckpoint] = [],
+                       statements: (any StatementRules)? = nil,
                        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                        chunkSize: Int = 2048) throws -> VerificationReport {
         try run {
@@ -36,7 +40,42 @@ extension Ledger {
                 keyCursor.finish(&run)
                 run.checkCheckpoints(stored, ledgerOrigin: origin, db: db)
                 run.checkOutside(outside, ledgerOrigin: origin, db: db)
+                try checkStatements(&run, stored: stored, rules: statements)
                 return run.report(path: path)
+            }
+        }
+    }
+
+    /// Each stored statement, read one at a time (there is one per lot and checkpoint): signed by
+    /// a ledger key, under a stored checkpoint whose root the entries gave, and true by `rules`,
+    /// which read the same snapshot through this connection.
+    private func checkStatements(_ run: inout VerificationRun, stored: [StoredCheckpoint], rules: (any StatementRules)?) throws {
+        var checkpoints = [Int: Checkpoint]()
+        for item in stored where checkpoints[item.checkpoint.size] == nil && run.roots[item.checkpoint.size] == item.checkpoint.root {
+            checkpoints[item.checkpoint.size] = item.checkpoint
+        }
+        let query = try db.statement("SELECT subject, tree_size, note FROM statements ORDER BY tree_size, subject")
+        while try query.step() {
+            run.statementsChecked += 1
+            var subject = "?", size = -1
+            do {
+                subject = try query.checkedText(0, "statements.subject", maxBytes: 4096)
+                size = try query.checkedInt(1, "statements.tree_size", in: 0...Ledger.maxEntries)
+                let text = try query.checkedText(2, "statements.note", maxBytes: SignedNote.maxBytes)
+                let note = try SignedNote(parsing: text)
+                _ = try note.verify(trusting: run.logKeys)
+                guard let checkpoint = checkpoints[size] else {
+                    run.fail(.statements, seq: nil, Message("statement about {subject} at size {size}: no stored checkpoint of that size matches the entries",
+                                                            ["subject": .text(subject), "size": .text(String(size))]))
+                    continue
+                }
+                if let rules, let violation = try rules.violation(subject: subject, statement: note.text, checkpoint: checkpoint, ledger: self) {
+                    run.fail(.statements, seq: nil, Message("statement about {subject} at size {size}: {reason}",
+                                                            ["subject": .text(subject), "size": .text(String(size)), "reason": .message(violation)]))
+                }
+            } catch {
+                run.fail(.statements, seq: nil, Message("statement about {subject} at size {size}: {reason}",
+                                                        ["subject": .text(subject), "size": .text(String(size)), "reason": .message(.describing(error))]))
             }
         }
     }

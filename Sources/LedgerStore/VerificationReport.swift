@@ -20,6 +20,7 @@ public struct VerificationReport: Sendable {
         case checkpointRoot = "checkpoint root matches the entries"
         case checkpointConsistency = "checkpoints pairwise consistent"
         case equivocation = "no two checkpoints of one size with different roots"
+        case statements = "stored statements signed by the ledger's key and true of the entries"
         case outsideCheckpoints = "ledger extends the checkpoints given from outside (no rollback)"
     }
 
@@ -66,6 +67,8 @@ public struct VerificationReport: Sendable {
     public let outsideCheckpointsChecked: Int
     /// Distinct tree sizes among the stored checkpoints (pairwise consistency needs two).
     public let distinctCheckpointSizes: Int
+    /// Stored statements (signed claims about a subject, e.g. a lot's entries) checked.
+    public let statementsChecked: Int
 
     public var isIntact: Bool { failures.isEmpty }
 
@@ -112,6 +115,8 @@ public struct VerificationReport: Sendable {
             case .checkpointConsistency:
                 if checkpointsChecked == 0 { return (check, .notChecked("no checkpoints stored")) }
                 if distinctCheckpointSizes < 2 { return (check, .notChecked("fewer than two checkpoint sizes to compare")) }
+            case .statements:
+                if statementsChecked == 0 { return (check, .notChecked("no statements stored")) }
             case .outsideCheckpoints:
                 if outsideCheckpointsChecked == 0 {
                     return (check, .notChecked("no checkpoint given from outside the ledger (--checkpoint, --witness-state)"))

@@ -17,9 +17,12 @@ struct VerificationRun {
     /// Checkpoint sizes whose recomputed roots are recorded in `roots`.
     var rootsWanted = Set<Int>()
     private(set) var roots: [Int: TreeHash] = [:]
+    /// The keys checkpoints (and statements) must be signed by.
+    var logKeys: [NoteVerifier] { trustedKeys.isEmpty ? chain.keysEverAdded : trustedKeys }
     private var checkpointsChecked = 0
     private var distinctCheckpointSizes = 0
     private var outsideCheckpointsChecked = 0
+    var statementsChecked = 0
 
     init(trustedKeys: [NoteVerifier], rules: any EntryRules) {
         self.trustedKeys = trustedKeys
@@ -103,8 +106,7 @@ struct VerificationRun {
     /// Signatures, roots, pairwise consistency and equivocation of the stored checkpoints.
     mutating func checkCheckpoints(_ stored: [StoredCheckpoint], ledgerOrigin: String, db: SQLiteConnection) {
         checkpointsChecked = stored.count
-        let logKeys = trustedKeys.isEmpty ? chain.keysEverAdded : trustedKeys
-        var rootBySize = [Int: (id: Int, root: TreeHash)]()
+                var rootBySize = [Int: (id: Int, root: TreeHash)]()
         for item in stored {
             let checkpoint = item.checkpoint
             if checkpoint.origin != ledgerOrigin {
@@ -148,7 +150,6 @@ struct VerificationRun {
     /// hashes to the current tree, checked).
     mutating func checkOutside(_ outside: [OutsideCheckpoint], ledgerOrigin: String, db: SQLiteConnection) {
         outsideCheckpointsChecked = outside.count
-        let logKeys = trustedKeys.isEmpty ? chain.keysEverAdded : trustedKeys
         for item in outside {
             let checkpoint = item.checkpoint
             let subject = Message("{file} (size {size})", context: "outside checkpoint", ["file": .text(item.source), "size": .text(String(checkpoint.size))])
@@ -183,6 +184,6 @@ struct VerificationRun {
         return VerificationReport(path: path, entriesChecked: treeSize, checkpointsChecked: checkpointsChecked,
                                   treeSize: treeSize, root: tree.root, keysPinned: !trustedKeys.isEmpty, failures: sorted,
                                   outsideCheckpointsChecked: outsideCheckpointsChecked, distinctCheckpointSizes: distinctCheckpointSizes,
-                                  firstKey: chain.firstKey?.vkey)
+                                  statementsChecked: statementsChecked, firstKey: chain.firstKey?.vkey)
     }
 }

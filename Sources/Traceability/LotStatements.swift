@@ -1,3 +1,4 @@
+import Localization
 import LedgerStore
 import MerkleLog
 import Provenance
@@ -58,5 +59,41 @@ public enum LotStatements {
         guard let statement = try ledger.latestStatement(subject: lotCode), entries.last!.seq < statement.treeSize,
               let stored = try ledger.latestCheckpoint(size: statement.treeSize) else { return nil }
         return try LotProof.bundle(entries: entries, checkpoint: stored, ledger: ledger, signedStatement: statement.note)
+    }
+}
+
+extension LotStatements {
+    /// What `Ledger.verify` checks of each stored lot statement: it names its own lot and the
+    /// checkpoint it is stored under, and lists exactly the entries `LotProof.entries` finds for
+    /// the lot in that tree. A statement signed with the key that leaves out a correction (or
+    /// adds an entry of another lot) is a lie buyers' browsers cannot see; the audit must.
+    public struct Rules: StatementRules {
+        public init() {}
+
+        public func violation(subject: String, statement text: String, checkpoint: Checkpoint, ledger: Ledger) throws -> Message? {
+            let statement: LabelBundle.Statement
+            do { statement = try LabelBundle.Statement(text: text) } catch { return .describing(error) }
+            guard statement.lotCode == subject else {
+                return Message("it is about lot {lot}, stored as {subject}'s", ["lot": .text(statement.lotCode), "subject": .text(subject)])
+            }
+            guard statement.origin == checkpoint.origin, statement.treeSize == checkpoint.size, statement.root == checkpoint.root else {
+                return Message("it names tree {origin} size {size} root {root}, not the checkpoint it is stored under",
+                               ["origin": .text(statement.origin), "size": .text(String(statement.treeSize)), "root": .text(statement.root.base64)])
+            }
+            guard let newest = try ledger.entry(seq: checkpoint.size - 1), newest.recordedAt == statement.newestRecordedAt else {
+                return Message("its time {time} is not that of entry {seq}", ["time": .text(statement.newestRecordedAt), "seq": .text(String(checkpoint.size - 1))])
+            }
+            let entries: [LedgerEntry]
+            do { entries = try LotProof.entries(lotCode: subject, ledger: ledger, upTo: checkpoint.size) } catch let error as LabelError {
+                return Message("the ledger has no such graded lot in that tree: {reason}", ["reason": .message(.describing(error))])
+            }
+            let listed = statement.members.map { "#\($0.seq) \($0.leafHash.base64)" }
+            let actual = entries.map { "#\($0.seq) \($0.leafHash.base64)" }
+            guard listed == actual else {
+                return Message("it lists {listed} but the lot's entries are {actual}",
+                               ["listed": .text(listed.joined(separator: ", ")), "actual": .text(actual.joined(separator: ", "))])
+            }
+            return nil
+        }
     }
 }

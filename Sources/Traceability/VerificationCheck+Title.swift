@@ -20,6 +20,7 @@ extension VerificationReport.Check {
         case .checkpointRoot: Message("checkpoint root matches the entries")
         case .checkpointConsistency: Message("checkpoints pairwise consistent")
         case .equivocation: Message("no two checkpoints of one size with different roots")
+        case .statements: Message("stored statements signed by the ledger's key and true of the entries")
         case .outsideCheckpoints: Message("ledger extends the checkpoints given from outside (no rollback)")
         }
     }
@@ -28,6 +29,7 @@ extension VerificationReport.Check {
     public static func notCheckedReason(_ why: String) -> Message {
         switch why {
         case "no checkpoints stored": Message("no checkpoints stored")
+        case "no statements stored": Message("no statements stored")
         case "fewer than two checkpoint sizes to compare": Message("fewer than two checkpoint sizes to compare")
         case "no checkpoint given from outside the ledger (--checkpoint, --witness-state)":
             Message("no checkpoint given from outside the ledger (--checkpoint, --witness-state)")
