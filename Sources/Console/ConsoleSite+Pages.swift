@@ -563,7 +563,7 @@ extension ConsoleSite {
     /// with the checkpoint. Each witness's answer is shown: cosigned, refused (with its reason:
     /// a fork or rollback it saw is worth an alarm) or not reached (try again later).
     func checkpoint(page: ConsolePage) async throws -> ConsoleReply {
-        let stored = try writing { ledger in try ledger.signCheckpoint(signer: options.signer) }
+        let stored = try writing { ledger in try LotStatements.signCheckpoint(ledger: ledger, signer: options.signer).checkpoint }
         var lines = [page.t(ConsoleText.checkpointSigned(size: .integer(stored.checkpoint.size)))]
         guard !options.witnesses.isEmpty else { return try dashboard(page: page, notice: (true, lines[0])) }
         let ledgerPath = options.ledgerPath

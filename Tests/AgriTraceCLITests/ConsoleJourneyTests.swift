@@ -161,6 +161,8 @@ import TestSupport
         let checkpoint = try admin.post("/console/checkpoint", [])
         let stored = try site.workspace.openLedger().latestCheckpoint()
         #expect(checkpoint.status == 200 && stored != nil)
+        // The lots' statements are signed with it, so the public pages can hand out bundles without the key.
+        #expect(try site.workspace.openLedger().lastStatementRun() == stored?.checkpoint.size)
     }
 
     @Test func anUploadIsGradedOnTheServerThenReviewedAndLabelled() throws {
