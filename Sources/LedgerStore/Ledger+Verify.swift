@@ -63,7 +63,13 @@ extension Ledger {
                 size = try query.checkedInt(1, "statements.tree_size", in: 0...Ledger.maxEntries)
                 let text = try query.checkedText(2, "statements.note", maxBytes: SignedNote.maxBytes)
                 let note = try SignedNote(parsing: text)
-                _ = try note.verify(trusting: run.logKeys)
+                do { _ = try note.verify(trusting: run.logKeys) } catch {
+                    // Signed, but not by the keys given: a wrong --vkey, as for checkpoints, not tampering.
+                    run.fail(.statements, seq: nil, Message("statement about {subject} at size {size}: {reason}",
+                                                            ["subject": .text(subject), "size": .text(String(size)), "reason": .message(.describing(error))]),
+                             keyMismatch: run.isKeyMismatch(error))
+                    continue
+                }
                 guard let checkpoint = checkpoints[size] else {
                     run.fail(.statements, seq: nil, Message("statement about {subject} at size {size}: no stored checkpoint of that size matches the entries",
                                                             ["subject": .text(subject), "size": .text(String(size))]))

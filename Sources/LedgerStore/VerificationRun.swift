@@ -44,7 +44,7 @@ struct VerificationRun {
 
     /// A signature check that failed only because no given key signed it (the note itself is
     /// well-formed and carries no bad signature of a given key).
-    private func isKeyMismatch(_ error: any Error) -> Bool {
+    func isKeyMismatch(_ error: any Error) -> Bool {
         guard !trustedKeys.isEmpty, case NoteError.noVerifiedSignature = error else { return false }
         return true
     }
