@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // NIOHTTPTypes only (already a dependency of Hummingbird): the request and response parts ServerSupport's handler sees.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         // Bcrypt password hashes for the console's accounts (only the HummingbirdBcrypt product: a small C target).
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         // The province aggregator's store: PostgreSQL through the maintained NIO client (only Province uses it).
@@ -98,8 +100,13 @@ let package = Package(
         .target(name: "Traceability", dependencies: ["Localization", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "Typesetting", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
+        // What every HTTP listener shares: unknown methods answered 405, no reading of a body already refused, listen errors.
+        .target(name: "ServerSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio"),
+                                                      .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                      .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                                                      .product(name: "HTTPTypes", package: "swift-http-types")]),
         // The public read-only web server: lot pages, proof bundles, the browser verifier, C2SP tiles.
-        .target(name: "PublicServer", dependencies: ["Localization", "Traceability", "Provenance", "LedgerStore", "MerkleLog", "Markup",
+        .target(name: "PublicServer", dependencies: ["Localization", "Traceability", "Provenance", "LedgerStore", "MerkleLog", "Markup", "ServerSupport",
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "HTTPTypes", package: "swift-http-types"),
                                                      .product(name: "Logging", package: "swift-log"),
@@ -107,7 +114,7 @@ let package = Package(
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
         // C2SP tlog-witness: the witness (add-checkpoint over HTTP, durable state) and the client that collects cosignatures.
-        .target(name: "Witnessing", dependencies: ["MerkleLog",
+        .target(name: "Witnessing", dependencies: ["MerkleLog", "ServerSupport",
                                                    .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "HTTPTypes", package: "swift-http-types"),
                                                    .product(name: "Logging", package: "swift-log"),
@@ -116,7 +123,7 @@ let package = Package(
                 exclude: ["README.md"]),
         // The cooperative's private console (`serve --console`): accounts, uploads, grading jobs, review,
         // labels, origins; its own listener, separate from the public pages.
-        .target(name: "Console", dependencies: ["Localization", "Markup", "Imaging", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability", "Witnessing",
+        .target(name: "Console", dependencies: ["Localization", "Markup", "Imaging", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability", "Witnessing", "ServerSupport",
                                                 .product(name: "Hummingbird", package: "hummingbird"),
                                                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                                                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -135,7 +142,7 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [
             "Localization", "Imaging", "Kernels", "NeuralNet", "Training", "LedgerStore", "Provenance", "MerkleLog", "Grading", "Traceability",
-            "PublicServer", "Witnessing", "Console", "Province",
+            "PublicServer", "Witnessing", "Console", "ServerSupport", "Province",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

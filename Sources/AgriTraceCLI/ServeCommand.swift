@@ -6,6 +6,7 @@ import LedgerStore
 import Localization
 import MerkleLog
 import PublicServer
+import ServerSupport
 
 /// `agritrace serve --ledger DB [--listen ADDR:PORT] [--trust FILE]`:
 /// the public read-only web server (lot pages, proof bundles, browser verifier, C2SP tiles).
@@ -91,7 +92,8 @@ struct ServeCommand: ParsableCommand {
                                      host: host, port: port, signer: signer, maxUploadBytes: consoleUploadLimit << 20, witnesses: witnesses)
     }
 
-    /// Runs the console beside the public server; if it cannot start, the whole server stops.
+    /// Runs the console beside the public server; if it cannot start, the whole server stops
+    /// and `consoleFailure` says why.
     private static func startConsole(_ options: ConsoleServer.Options) {
         Task {
             do {
@@ -100,7 +102,9 @@ struct ServeCommand: ParsableCommand {
                     FileHandleOutput.standardOutput.write(tr("agritrace serve: console on {url}", ["url": .text("http://\(host):\(bound)/console/")]) + "\n")
                 }
             } catch {
-                FileHandleOutput.standardError.write(tr("agritrace serve: console: {reason}", ["reason": .text(render(error))]) + "\n")
+                consoleFailure.set(ListenError.from(error, host: options.host, port: options.port)
+                    .map { CommandFailure(.usageError, cannotListen($0, option: "--console-listen")) }
+                    ?? CommandFailure(.internalFailure, tr("agritrace serve: console: {reason}", ["reason": .text(render(error))])))
                 kill(getpid(), SIGTERM)
             }
         }
@@ -134,8 +138,33 @@ struct ServeCommand: ParsableCommand {
                 if let consoleOptions { Self.startConsole(consoleOptions) }
             }
         } catch {
+            if let listenError = ListenError.from(error, host: host, port: port) { throw CommandFailure(.usageError, Self.cannotListen(listenError, option: "--listen")) }
             throw CommandFailure(.internalFailure, tr("serve: {reason}", ["reason": .text(render(error))]))
         }
+        if let failure = Self.consoleFailure.value { throw failure }
         FileHandleOutput.standardOutput.write(tr("agritrace serve: stopped") + "\n")
+    }
+
+    /// Why the console stopped the server, if it did.
+    private static let consoleFailure = FailureBox()
+
+    final class FailureBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: CommandFailure?
+        func set(_ failure: CommandFailure) { lock.lock(); stored = failure; lock.unlock() }
+        var value: CommandFailure? { lock.lock(); defer { lock.unlock() }; return stored }
+    }
+
+    /// A listener that could not start, in words the person running it can act on.
+    static func cannotListen(_ error: ListenError, option: String) -> String {
+        let arguments: [String: MessageArgument] = ["address": .text(error.address), "option": .text(option)]
+        switch error.kind {
+        case .addressInUse:
+            return tr("cannot listen on {address}: another program already uses that port (is a server already running?); stop it or choose another port with {option}", arguments)
+        case .permissionDenied:
+            return tr("cannot listen on {address}: not permitted (ports below 1024 need administrator rights); choose a port from 1024 up with {option}", arguments)
+        case .addressNotAvailable:
+            return tr("cannot listen on {address}: this machine has no such address; use 127.0.0.1 (this machine only) or 0.0.0.0 (all networks) with {option}", arguments)
+        }
     }
 }

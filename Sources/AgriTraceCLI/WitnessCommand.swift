@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Localization
 import MerkleLog
+import ServerSupport
 import Witnessing
 
 /// `agritrace witness serve`: a C2SP tlog-witness over HTTP for other parties' ledgers.
@@ -83,6 +84,9 @@ struct WitnessCommand: ParsableCommand {
                     }
                 }
             } catch {
+                if let listenError = ListenError.from(error, host: host, port: port) {
+                    throw CommandFailure(.usageError, ServeCommand.cannotListen(listenError, option: "--listen"))
+                }
                 throw CommandFailure(.internalFailure, "witness serve: \(render(error))")
             }
             FileHandleOutput.standardOutput.write(tr("agritrace witness: stopped") + "\n")

@@ -6,6 +6,7 @@ import Localization
 import Logging
 import MerkleLog
 import NIOCore
+import ServerSupport
 import Witnessing
 
 /// `agritrace serve --console`: the cooperative's private console on its own listener (localhost
@@ -61,7 +62,7 @@ public enum ConsoleServer {
         let app = Application(
             responder: ConsoleResponder(site: site),
             // Long enough for a large upload on a slow link; progress streams send every half second.
-            server: .http1(configuration: .init(idleTimeout: .seconds(120))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: ConsoleSite.methods)], idleTimeout: .seconds(120))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agritrace-console"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
             logger: logger)

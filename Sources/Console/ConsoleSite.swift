@@ -13,6 +13,8 @@ final class ConsoleSite: Sendable {
     static let sessionCookie = "agritrace_console"
     static let loginCookie = "agritrace_console_login"
     static let languageCookie = "agritrace_console_lang"
+    /// The `Allow` of every 405, also for a method the HTTP parser does not know (ServerSupport).
+    static let methods = "GET, POST"
     static let securityHeaders = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
                                   ("X-Frame-Options", "DENY")]
 
@@ -92,7 +94,7 @@ final class ConsoleSite: Sendable {
             return try await post(request, form: form, query: query, user: user, token: token, page: page)
         }
         guard request.method == "GET" || request.method == "HEAD" else {
-            return ConsoleReply(status: 405, contentType: "text/plain", body: .bytes(Array("method not allowed\n".utf8)), headers: [("Allow", "GET, POST")])
+            return ConsoleReply(status: 405, contentType: "text/plain", body: .bytes(Array("method not allowed\n".utf8)), headers: [("Allow", Self.methods)])
         }
         switch request.path {
         case "/console", "/console/": return try dashboard(page: page, notice: nil)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Logging
 import MerkleLog
 import NIOCore
+import ServerSupport
 
 /// `agritrace serve`: the public read-only web server over a ledger, on Hummingbird 2.
 public enum LedgerServer {
@@ -35,7 +36,8 @@ public enum LedgerServer {
         logger.logLevel = .warning
         let app = Application(
             responder: SiteResponder(site: site),
-            server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: PublicSite.methods)],
+                                                idleTimeout: .seconds(options.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agritrace"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
             logger: logger)

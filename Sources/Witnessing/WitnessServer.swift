@@ -4,6 +4,7 @@ import HTTPTypes
 import Logging
 import MerkleLog
 import NIOCore
+import ServerSupport
 
 /// `agritrace witness serve`: a `TlogWitness` behind HTTP on Hummingbird 2. One route,
 /// `POST <prefix>/add-checkpoint`; every other path is 404 and every other method on it 405.
@@ -28,7 +29,8 @@ public enum WitnessServer {
         logger.logLevel = .warning
         let app = Application(
             responder: WitnessResponder(witness: witness, path: options.prefix + "/add-checkpoint"),
-            server: .http1(configuration: .init(idleTimeout: .seconds(options.idleTimeoutSeconds))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: "POST")],
+                                                idleTimeout: .seconds(options.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agritrace-witness"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
             logger: logger)

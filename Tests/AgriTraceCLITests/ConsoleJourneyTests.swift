@@ -97,6 +97,9 @@ import TestSupport
         #expect(try attacker.post("/console/login", [("name", "minh"), ("password", Self.password)]).status == 429)
         // The console is not on the public listener.
         #expect(try HTTPProbe.request("GET", "/console/login", port: server.publicPort).status == 404)
+        // A method the HTTP parser does not know is refused like any other, not as a malformed request.
+        let brew = try HTTPProbe.request("BREW", "/console/", port: server.consolePort)
+        #expect(brew.status == 405 && brew.headers["allow"] == "GET, POST", "\(brew.status) \(brew.headers)")
     }
 
     @Test func csrfAndRolesGuardEveryActionAndEntriesNameTheAccount() throws {

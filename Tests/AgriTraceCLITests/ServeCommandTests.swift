@@ -108,13 +108,12 @@ import TestSupport
         let before = try Data(contentsOf: URL(fileURLWithPath: site.db))
         let server = try site.serve()
         let port = server.port
-        for method in ["POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT"] {
+        // Methods HTTP defines and methods its parser does not know (BREW, a lower-case get) alike.
+        for method in ["POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT", "PROPFIND", "BREW", "get", "X-FOO"] {
             let answer = try HTTPProbe.request(method, "/lot/LOT-1", port: port, extraHeaders: ["Content-Length: 0"])
             #expect(answer.status == 405, "\(method) answered \(answer.status)")
-            #expect(answer.headers["allow"] == "GET, HEAD, OPTIONS")
+            #expect(answer.headers["allow"] == "GET, HEAD, OPTIONS", "\(method): \(answer.headers)")
         }
-        // A method HTTP does not define is refused by the HTTP parser itself.
-        #expect(try HTTPProbe.request("BREW", "/lot/LOT-1", port: port).status == 400)
         for traversal in ["/lot/..%2F..%2Fetc%2Fpasswd", "/lot/%2e%2e/proof", "/tile/../../etc/passwd", "/lot/a%5Cb", "/lot/%00", "/lot/%zz"] {
             let answer = try HTTPProbe.request("GET", traversal, port: port)
             #expect(answer.status == 400, "\(traversal) answered \(answer.status)")
@@ -168,6 +167,49 @@ import TestSupport
         try Data(fresh.body).write(to: URL(fileURLWithPath: file))
         let again = try AgriTraceBinary.run(["verify-label", file, "--vkey", site.vkey, "--lot", "LOT-1"])
         #expect(again.status == 0 && again.stdout.contains("VERIFIED"), "\(again.stdout)\(again.stderr)")
+    }
+
+    /// A body the server refuses (any body: no route takes one) is not read: the answer comes and
+    /// the connection ends while the client is still sending, whatever the framing; an ordinary
+    /// request on a kept-alive connection is answered and the connection stays open.
+    @Test func aRefusedBodyIsNotRead() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        for (method, target, announced, status) in [("POST", "/lot/LOT-1", 50_000_000, 405), ("GET", "/lot/LOT-1", 50_000_000, 413),
+                                                    ("PUT", "/tile/0/000", nil, 405), ("GET", "/checkpoint", nil, 413), ("BREW", "/", 50_000_000, 405)] as [(String, String, Int?, Int)] {
+            let answer = try HTTPProbe.unfinishedUpload(method, target, port: server.port, announced: announced)
+            #expect(answer.status == status && answer.closedByServer, "\(method) \(target) \(announced.map(String.init) ?? "chunked"): \(answer.status), closed: \(answer.closedByServer)")
+        }
+        let keptAlive = try HTTPProbe.exchange(Array("GET /checkpoint HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: server.port, timeoutSeconds: 2)
+        #expect(keptAlive.status == 200 && !keptAlive.closedByServer)
+        #expect(server.stop().status == 0)
+    }
+
+    /// A listen address another server already holds is a usage error (status 2) naming the
+    /// address and the option, in the user's language, not the network library's words.
+    @Test func aPortInUseIsAUsageErrorNamingTheAddress() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        let address = "127.0.0.1:\(server.port)"
+        let english = try AgriTraceBinary.run(["serve", "--ledger", site.db, "--listen", address], timeout: 60)
+        #expect(english.status == 2 && english.stderr.contains("cannot listen on \(address): another program already uses that port")
+                && english.stderr.contains("--listen"), "\(english.status) \(english.stderr)")
+        let vietnamese = try AgriTraceBinary.run(["--lang", "vi", "serve", "--ledger", site.db, "--listen", address], timeout: 60)
+        #expect(vietnamese.status == 2 && vietnamese.stderr.contains("không thể lắng nghe tại \(address)"), "\(vietnamese.status) \(vietnamese.stderr)")
+        let witnessKey = site.fixture.directory.url.appendingPathComponent("w1.key").path
+        try SigningKeyFile.write(try NoteSigner.generate(name: "witness.example/w1", type: .cosignatureV1), to: witnessKey)
+        let witness = try AgriTraceBinary.run(["witness", "serve", "--key", witnessKey, "--log", site.vkey, "--listen", address,
+                                               "--state", site.fixture.directory.url.appendingPathComponent("w1-state").path], timeout: 60)
+        #expect(witness.status == 2 && witness.stderr.contains("cannot listen on \(address)"), "\(witness.status) \(witness.stderr)")
+        // An address no machine can have (NIO cannot resolve it) is the same kind of mistake, not an internal failure.
+        for bad in ["999.1.1.1:8080"] {
+            let answer = try AgriTraceBinary.run(["serve", "--ledger", site.db, "--listen", bad], timeout: 60)
+            #expect(answer.status == 2 && answer.stderr.contains("cannot listen on \(bad): this machine has no such address")
+                    && answer.stderr.contains("--listen"), "\(bad): \(answer.status) \(answer.stderr)")
+        }
+        #expect(server.stop().status == 0)
     }
 
     @Test func badStartupInputIsAUsageError() throws {

@@ -15,6 +15,8 @@ public enum HTTPProbe {
         public let body: [UInt8]
         /// Every Set-Cookie header, in order (`headers` keeps only one per name).
         public let setCookies: [String]
+        /// The server closed the connection (or half-closed it) before the read timed out.
+        public let closedByServer: Bool
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -50,8 +52,10 @@ public enum HTTPProbe {
         }
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        var closedByServer = false
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { closedByServer = true }
             if n <= 0 { break }
             received += buffer[0..<n]
         }
@@ -69,7 +73,18 @@ public enum HTTPProbe {
             headers[name] = value
             if name == "set-cookie" { setCookies.append(value) }
         }
-        return Answer(status: status, headers: headers, body: Array(received[split.upperBound...]), setCookies: setCookies)
+        return Answer(status: status, headers: headers, body: Array(received[split.upperBound...]), setCookies: setCookies,
+                      closedByServer: closedByServer)
+    }
+
+    /// Announces a body of `announced` bytes (nil: chunked, one chunk that size) on a connection
+    /// kept alive, sends only its first 128 KiB and waits up to `patienceSeconds`: a server that
+    /// refused the body answers and closes at once; one that reads on waits for bytes that never come.
+    public static func unfinishedUpload(_ method: String, _ target: String, port: Int, announced: Int?, patienceSeconds: Int = 5) throws -> Answer {
+        let framing = announced.map { "Content-Length: \($0)" } ?? "Transfer-Encoding: chunked"
+        let head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\(framing)\r\n\r\n"
+        let chunk = announced == nil ? String(100_000_000, radix: 16) + "\r\n" : ""
+        return try exchange(Array((head + chunk).utf8) + [UInt8](repeating: 0x61, count: 131_072), port: port, timeoutSeconds: patienceSeconds)
     }
 
     /// `METHOD target HTTP/1.1` with Host and `Connection: close`, plus `extraHeaders` lines.
