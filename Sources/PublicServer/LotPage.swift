@@ -22,8 +22,10 @@ enum LotPage {
         header{display:flex;justify-content:space-between;align-items:baseline;gap:8px;flex-wrap:wrap}\
         .ledger{margin:0;font-size:13px;color:#57606a;overflow-wrap:anywhere}h1{font-size:22px;margin:4px 0 10px;overflow-wrap:anywhere}\
         h2{font-size:18px;margin:22px 0 8px}a{color:#0b5cad}.lang{font-size:14px}\
-        .grade{margin:0 0 12px;padding:12px 14px;border-radius:8px;font-size:19px;font-weight:600;background:#e7f3e8;color:#14532d}\
-        .grade.held{background:#fff4d6;color:#7a4b00}.grade.none{background:#eceff1;color:#37474f}\
+        .grade{margin:0 0 12px;padding:12px 14px;border-radius:8px;font-size:19px;font-weight:600;background:#eceff1;color:#37474f;\
+        border:2px solid #b0bec5}.grade.verified{background:#e7f3e8;color:#14532d;border-color:#2e7d32}\
+        .grade.held{background:#fff4d6;color:#7a4b00;border-color:#b26a00}.grade.failed{background:#fdecea;color:#8e1b1b;border-color:#c62828}\
+        .grade .state{display:block;margin-top:4px;font-size:14px;font-weight:400}\
         dl{margin:0;background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:4px 14px}\
         dl div{padding:8px 0;border-bottom:1px solid #eef1f4}dl div:last-child{border-bottom:0}\
         dt{font-size:13px;color:#57606a}dd{margin:0;overflow-wrap:anywhere}code{font-size:13px;overflow-wrap:anywhere}\
@@ -49,13 +51,13 @@ enum LotPage {
         ]
         if let grams = lot.quantityGrams { facts.append((t["field.quantity"]!, Self.kilograms(grams, language: language))) }
         if let gtin = lot.gtin { facts.append((t["field.gtin"]!, gtin)) }
-        let gradeText: String, gradeClass: String
+        let gradeText: String
         if state.isHeld {
-            gradeText = t["grade.held"]!; gradeClass = "grade held"
+            gradeText = t["grade.held"]!
         } else if let grade = state.currentGrade {
-            gradeText = "\(t["field.grade"]!): \(gradeNames[grade] ?? grade)"; gradeClass = "grade"
+            gradeText = "\(t["field.grade"]!): \(gradeNames[grade] ?? grade)"
         } else {
-            gradeText = t["grade.none"]!; gradeClass = "grade none"
+            gradeText = t["grade.none"]!
         }
         if let grading = state.latestGrading {
             facts.append((t["field.graded"]!, localizer.timestamp(grading.recordedAt)))
@@ -64,7 +66,11 @@ enum LotPage {
             facts.append((t["field.policy"]!, "sha256 " + grading.record.policy))
         }
         var body = header(title: PageText.format(t, "title.lot", lot.lotCode), ledger: ledger, language: language)
-        body += "<p class=\"\(gradeClass)\" id=\"grade\">\(Markup.escapeHTML(gradeText))</p>\n"
+        // Neutral until the browser's verdict: the grade is the server's word until then, and a
+        // green box there would read as "checked" to a buyer even when the check then fails.
+        // verify.js colours it (verified, held, failed) together with the verdict below.
+        body += "<p class=\"grade\" id=\"grade\" data-state=\"pending\">\(Markup.escapeHTML(gradeText))"
+            + "<span class=\"state\">\(Markup.escapeHTML(t["grade.pending"]!))</span></p>\n"
         // The browser's verdict right under the grade: on a phone it is what the buyer sees first.
         body += verificationSection(t, proofLink: proofPath)
         body += "<h2>\(Markup.escapeHTML(t["facts"]!))</h2>\n<dl>\n"

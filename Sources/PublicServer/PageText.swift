@@ -47,6 +47,8 @@ enum PageText {
         ("field.gtin", Message("GTIN", context: "page")),
         ("grade.held", Message("HELD FOR REVIEW: not cleared for sale", context: "page")),
         ("grade.none", Message("not graded yet", context: "page")),
+        ("grade.pending", Message("Not checked yet: what the cooperative's server says", context: "page")),
+        ("grade.unverified", Message("NOT VERIFIED: do not rely on this grade", context: "page")),
         ("corrections", Message("Corrections", context: "page")),
         ("corrections.none", Message("No corrections recorded.", context: "page")),
         ("correction.item", Message("Entry #{1} corrected on {2}: {3} (reason: {4})", context: "page")),

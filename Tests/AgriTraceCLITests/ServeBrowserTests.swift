@@ -15,7 +15,24 @@ import TestSupport
     struct Verdict {
         let state: String
         let text: String
+        /// The grade box at the top of the lot page: its `data-state` and its words.
+        let gradeState: String
+        let gradeText: String
+        /// Pixels of the pages' "verified" greens, "not verified" reds and "held" ambers (each
+        /// box's background and border), anywhere on the screenshot.
         let greenPixels: Int, redPixels: Int, amberPixels: Int
+    }
+
+    /// The lot page at `target` as the server sends it, before (or without) the browser's check:
+    /// its verifier script left out, saved to a file and loaded like a page. (Headless Chromium
+    /// takes no screenshot with scripts turned off.)
+    static func openUnchecked(port: Int, _ target: String, name: String, in directory: URL) throws -> Verdict {
+        let page = try HTTPProbe.request("GET", target, port: port)
+        let script = "<script src=\"/verify.js\"></script>"
+        guard page.status == 200, page.text.contains(script) else { throw HTTPProbe.Failure(description: "\(target): \(page.status) \(page.text.prefix(400))") }
+        let file = directory.appendingPathComponent("\(name).html")
+        try page.text.replacingOccurrences(of: script, with: "").write(to: file, atomically: true, encoding: .utf8)
+        return try open(file.absoluteString, name: name, in: directory)
     }
 
     /// Loads `url` at 360 px wide: the DOM once scripts have finished, and a screenshot.
@@ -33,9 +50,9 @@ import TestSupport
         var green = 0, red = 0, amber = 0
         for offset in stride(from: 0, to: image.pixels.count, by: 3) {
             switch (image.pixels[offset], image.pixels[offset + 1], image.pixels[offset + 2]) {
-            case (0x2e, 0x7d, 0x32): green += 1
-            case (0xc6, 0x28, 0x28): red += 1
-            case (0xb2, 0x6a, 0x00): amber += 1
+            case (0x2e, 0x7d, 0x32), (0xe7, 0xf3, 0xe8): green += 1
+            case (0xc6, 0x28, 0x28), (0xfd, 0xec, 0xea): red += 1
+            case (0xb2, 0x6a, 0x00), (0xff, 0xf4, 0xd6): amber += 1
             default: break
             }
         }
@@ -45,7 +62,18 @@ import TestSupport
             throw HTTPProbe.Failure(description: "no verdict element in the page: \(dom.prefix(400))")
         }
         let text = dom[open.upperBound..<close.lowerBound].replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
-        return Verdict(state: String(dom[stateRange.upperBound..<end]), text: text, greenPixels: green, redPixels: red, amberPixels: amber)
+        // The grade box's tag, wherever its attributes are, and its words.
+        guard let gradeAt = dom.range(of: "id=\"grade\""), let tagStart = dom[..<gradeAt.lowerBound].range(of: "<p", options: .backwards),
+              let tagEnd = dom[gradeAt.upperBound...].firstIndex(of: ">"),
+              let gradeClose = dom.range(of: "</p>", range: tagEnd..<dom.endIndex) else {
+            throw HTTPProbe.Failure(description: "no grade box in the page: \(dom.prefix(400))")
+        }
+        let tag = dom[tagStart.lowerBound..<tagEnd]
+        let gradeState = tag.range(of: "data-state=\"([^\"]*)\"", options: .regularExpression)
+            .map { String(tag[$0].dropFirst("data-state=\"".count).dropLast()) } ?? "(none)"
+        let gradeText = dom[dom.index(after: tagEnd)..<gradeClose.lowerBound].replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
+        return Verdict(state: String(dom[stateRange.upperBound..<end]), text: text, gradeState: gradeState, gradeText: gradeText,
+                       greenPixels: green, redPixels: red, amberPixels: amber)
     }
 
     @Test func anHonestLotIsVerifiedInTheBrowser() throws {
@@ -58,8 +86,26 @@ import TestSupport
         #expect(verdict.text.contains("VERIFIED in your browser") && verdict.text.contains(ProvenanceFixture.origin), "\(verdict.text)")
         #expect(verdict.text.contains("grade: Premium"), "\(verdict.text)")
         #expect(verdict.greenPixels > 500 && verdict.redPixels == 0, "verdict box colours: \(verdict)")
+        #expect(verdict.gradeState == "verified" && verdict.gradeText.contains("Premium") && !verdict.gradeText.contains("Not checked"), "\(verdict)")
         let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-verified-vi", in: site.fixture.directory.url)
         #expect(vietnamese.state == "verified" && vietnamese.text.contains("ĐÃ XÁC MINH"), "\(vietnamese.text)")
+        #expect(vietnamese.gradeState == "verified" && vietnamese.greenPixels > 500 && vietnamese.redPixels == 0, "\(vietnamese)")
+    }
+
+    /// Before the browser has checked anything (what a slow phone shows first, or one without
+    /// scripts), nothing on the page looks verified: the grade box is the server's word, in grey, saying so.
+    @Test func beforeTheBrowsersCheckNothingLooksVerified() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        for language in ["en", "vi"] {
+            let page = try Self.openUnchecked(port: server.port, "/lot/LOT-1?lang=\(language)", name: "lot-unchecked-\(language)",
+                                              in: site.fixture.directory.url)
+            #expect(page.state == "pending" && page.gradeState == "pending", "\(page)")
+            #expect(page.gradeText.contains(language == "en" ? "Not checked yet" : "Chưa kiểm tra"), "\(page.gradeText)")
+            #expect(page.greenPixels == 0 && page.redPixels == 0 && page.amberPixels == 0, "colours before the check: \(page)")
+        }
     }
 
     @Test func anEntryAlteredInTheDatabaseIsNotVerifiedAndTheFailureIsNamed() throws {
@@ -73,6 +119,11 @@ import TestSupport
         #expect(verdict.state == "not-verified", "\(verdict.text)")
         #expect(verdict.text.contains("NOT VERIFIED") && verdict.text.contains("entry #3 (grading)"), "\(verdict.text)")
         #expect(verdict.redPixels > 500 && verdict.greenPixels == 0, "verdict box colours: \(verdict)")
+        // The grade box above says so too: the grade shown is the server's, not proven.
+        #expect(verdict.gradeState == "not-verified" && verdict.gradeText.contains("NOT VERIFIED: do not rely on this grade"), "\(verdict)")
+        let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-tampered-vi", in: site.fixture.directory.url)
+        #expect(vietnamese.state == "not-verified" && vietnamese.gradeState == "not-verified", "\(vietnamese)")
+        #expect(vietnamese.gradeText.contains("KHÔNG XÁC MINH ĐƯỢC") && vietnamese.redPixels > 500 && vietnamese.greenPixels == 0, "\(vietnamese)")
     }
 
     @Test func aProofSignedByAKeyTheVerifierDoesNotTrustIsNotVerified() throws {
@@ -85,6 +136,7 @@ import TestSupport
         let verdict = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-unknown-key", in: site.fixture.directory.url)
         #expect(verdict.state == "not-verified", "\(verdict.text)")
         #expect(verdict.text.contains("not signed by a key this verifier trusts"), "\(verdict.text)")
+        #expect(verdict.gradeState == "not-verified" && verdict.redPixels > 500 && verdict.greenPixels == 0, "\(verdict)")
     }
 
     @Test func aHeldLotIsShownHeldAndItsProofSaysSo() throws {
@@ -106,5 +158,9 @@ import TestSupport
         #expect(verdict.state == "verified-held", "\(verdict.text)")
         #expect(verdict.text.contains("HELD FOR REVIEW"), "\(verdict.text)")
         #expect(verdict.amberPixels > 500 && verdict.greenPixels == 0 && verdict.redPixels == 0, "verdict box colours: \(verdict)")
+        #expect(verdict.gradeState == "verified-held" && verdict.gradeText.contains("HELD FOR REVIEW"), "\(verdict)")
+        let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-held-vi", in: site.fixture.directory.url)
+        #expect(vietnamese.gradeState == "verified-held" && vietnamese.gradeText.contains("TẠM GIỮ"), "\(vietnamese)")
+        #expect(vietnamese.amberPixels > 500 && vietnamese.greenPixels == 0 && vietnamese.redPixels == 0, "\(vietnamese)")
     }
 }

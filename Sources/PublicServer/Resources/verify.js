@@ -29,9 +29,23 @@
   function fail(key, ...args) { throw new Failure(t(key, ...args)); }
   function malformed(reason) { fail("fail.parse", reason); }
 
+  // The lot page's grade box (absent on the stand-alone verifier) takes the verdict's state: it
+  // is neutral until now, green only when verified, red with a warning when not.
+  const gradeBox = document.getElementById("grade");
   function show(state, lines) {
     verdict.className = state;
     verdict.dataset.verdict = { verified: "verified", held: "verified-held", failed: "not-verified" }[state];
+    if (gradeBox) {
+      gradeBox.className = "grade " + state;
+      gradeBox.dataset.state = verdict.dataset.verdict;
+      let note = gradeBox.querySelector(".state");
+      if (state === "failed") {
+        if (!note) { note = document.createElement("span"); note.className = "state"; gradeBox.append(note); }
+        note.textContent = t("grade.unverified");
+      } else if (note) {
+        note.remove();
+      }
+    }
     verdict.replaceChildren(...lines.map((line, index) => {
       const p = document.createElement("p");
       if (index === 0) p.className = "head";
