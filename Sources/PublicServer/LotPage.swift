@@ -85,7 +85,13 @@ enum LotPage {
             for correction in state.corrections {
                 // In words ("lot grade changed to Grade II"), as the CLI and the audit say it.
                 let changes = correction.record.changesText(Presentation(localizer: localizer, gradeNames: gradeNames))
-                body += "<li>\(Markup.escapeHTML(PageText.format(t, "correction.item", String(correction.record.corrects), localizer.timestamp(correction.recordedAt), changes, correction.record.reason)))</li>\n"
+                // Who decided it, as the audit report says it: a buyer weighs a reviewer's regrade by who made it.
+                let item = correction.record.reviewer.map {
+                    PageText.format(t, "correction.itemBy", String(correction.record.corrects), localizer.timestamp(correction.recordedAt), $0,
+                                    changes, correction.record.reason)
+                } ?? PageText.format(t, "correction.item", String(correction.record.corrects), localizer.timestamp(correction.recordedAt),
+                                     changes, correction.record.reason)
+                body += "<li>\(Markup.escapeHTML(item))</li>\n"
             }
             body += "</ul>\n"
         }

@@ -108,6 +108,36 @@ import TestSupport
         #expect(same == ["field.gtin"], "\(same)")
     }
 
+    /// Each correction on the page names the reviewer who made it (when the entry records one),
+    /// in both languages, escaped like every ledger text; one without a reviewer still reads whole.
+    @Test func correctionsNameTheirReviewer() throws {
+        let fixture = try ProvenanceFixture()
+        defer { fixture.remove() }
+        let appended = try fixture.ledger.append([
+            .origin(OriginRecord(originCode: "VN-TG-001", farmID: "F-1", farmName: "Nguyễn Văn Ba", commune: nil, district: nil, province: nil, crop: "xoài")),
+            .lot(LotRecord(lotCode: "LOT-1", originCode: "VN-TG-001", farmID: "F-1", cooperative: "HTX Tân Thuận", crop: "xoài",
+                           harvestDate: "2026-03-01", quantityGrams: 1_500, gtin: nil, uploadDigest: nil)),
+            ProvenanceFixture.grading("LOT-1"),
+        ], signer: fixture.signer).appended
+        let grading = appended[2], lot = appended[1]
+        try fixture.ledger.append([
+            .correction(CorrectionRecord(corrects: grading.seq, correctsLeafHash: grading.leafHash.hex, reason: "trái bị dập",
+                                         reviewer: "Trần Thị <Lan>", lotCode: "LOT-1", changes: ["lot_grade": .string("Reject")])),
+            .correction(CorrectionRecord(corrects: lot.seq, correctsLeafHash: lot.leafHash.hex, reason: "typo",
+                                         lotCode: "LOT-1", originCode: "VN-TG-001", changes: ["harvest_date": .string("2026-03-02")])),
+        ], signer: fixture.signer)
+        let state = try LotState(entries: try LotProof.entries(lotCode: "LOT-1", ledger: fixture.ledger))
+        #expect(state.corrections.count == 2)
+        func page(_ language: PageLanguage) -> String {
+            LotPage.lot(state, ledger: "coop", trust: nil, proofPath: "/lot/LOT-1/proof", scriptSHA256: "x", language: language).text
+        }
+        let en = page(.en), vi = page(.vi)
+        #expect(en.contains(" by Trần Thị &lt;Lan&gt;: ") && en.contains("(reason: trái bị dập)"), "\(en)")
+        #expect(vi.contains("Trần Thị &lt;Lan&gt; đính chính") && vi.contains("(lý do: trái bị dập)"), "\(vi)")
+        // The one without a reviewer: no empty name.
+        #expect(en.contains("Entry #\(lot.seq) corrected on ") && en.contains("(reason: typo)") && !en.contains(" by : "), "\(en)")
+    }
+
     @Test func pageTextsExistInBothLanguagesAndFormatInOnePass() {
         #expect(Set(PageText.english.keys) == Set(PageText.vietnamese.keys))
         #expect(PageText.format(["k": "%1 and %2"], "k", "%2", "b") == "%2 and b")
