@@ -27,6 +27,10 @@ public final class Upload: Sendable {
     public let files: [String: File]
     public let manifest: File?
     public let problems: [UploadProblem]
+    /// `UploadPath.key`s of files the upload holds but refused (a symbolic link, over the size
+    /// limit, a name shared with another file...): each is already one of `problems`, so a
+    /// manifest row naming it is not also "not in the upload".
+    public let refused: Set<String>
     private let storage: Storage
 
     public init(url: URL, limits: UploadLimits = .default) throws {
@@ -38,9 +42,11 @@ public final class Upload: Sendable {
         }
         var listed: [File] = []
         var problems: [UploadProblem] = []
+        var refusedPaths: [String] = []
         if isDirectory.boolValue {
             storage = .folder(url)
             listed = Upload.listFolder(url, limits: limits, problems: &problems)
+            refusedPaths = problems.map(\.file)
         } else {
             let archive: ZipArchive
             do {
@@ -50,6 +56,7 @@ public final class Upload: Sendable {
             }
             problems += archive.problems.map { UploadProblem(file: $0.entry ?? name, $0.detailMessage) }
             let prefix = Upload.commonFolderPrefix(archive.entries.map(\.name))
+            refusedPaths = archive.problems.compactMap(\.entry).map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
             storage = .zip(archive, prefix: prefix)
             listed = archive.entries.map {
                 File(path: String($0.name.dropFirst(prefix.count)), size: $0.uncompressedSize, zipEntry: $0)
@@ -72,6 +79,7 @@ public final class Upload: Sendable {
                 problems.append(UploadProblem(file: file.path, Message("more than one file has this name ('{first}' and '{second}'; names must differ by more than case or Unicode normalisation)",
                                                                        ["first": .text(first), "second": .text(file.path)])))
                 ambiguous.insert(key)
+                refusedPaths += [first, file.path]
             } else {
                 firstByName[key] = file.path
             }
@@ -89,6 +97,7 @@ public final class Upload: Sendable {
             }
             if file.size > limits.maxFileBytes {
                 problems.append(UploadProblem(file: file.path, Message("{n} bytes, more than the limit of {limit} per photo", ["n": .integer(file.size), "limit": .integer(limits.maxFileBytes)])))
+                refusedPaths.append(file.path)
                 continue
             }
             byKey[UploadPath.key(file.path)] = file
@@ -98,6 +107,7 @@ public final class Upload: Sendable {
             problems.append(UploadProblem(file: Upload.manifestName, Message("missing: the upload must hold manifest.csv at its top level")))
         }
         self.files = byKey
+        self.refused = Set(refusedPaths.map(UploadPath.key))
         self.manifest = manifest
         self.problems = problems
     }

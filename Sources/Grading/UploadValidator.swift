@@ -68,7 +68,9 @@ public enum UploadValidator {
                 continue
             }
             lineOfFile[key] = row.line
-            if upload.files[key] == nil {
+            if upload.refused.contains(key) {
+                incomplete.insert(row.lotCode)   // the file's own problem already says why
+            } else if upload.files[key] == nil {
                 problem(row, Message("file '{file}' is not in the upload", ["file": .text(row.file)]))
             }
             if rowsOfLot[row.lotCode] == nil { lotOrder.append(row.lotCode) }

@@ -106,6 +106,50 @@ import TestSupport
         #expect(error.problems.contains { $0.message.contains("more than the limit of 10,000 per photo") })
     }
 
+    /// A file the upload holds but refuses (a symbolic link, over the size limit, a name shared
+    /// with another file) is one problem, for what it is: the manifest row naming it must not add
+    /// a second, false "not in the upload". A file that really is missing still gets that line.
+    @Test func aRefusedFileTheManifestListsIsReportedOnceForWhatItIs() throws {
+        let manifest = "file,lot_code,origin_code,farm_id,crop,harvest_date\n"
+            + ["link.jpg", "big.jpg", "Same.jpg", "gone.jpg"].map { "\($0),L1,O1,F1,x,2026-01-01\n" }.joined()
+        let fixture = try UploadFixture.with(photos: [:], manifest: manifest)
+        defer { fixture.remove() }
+        try FileManager.default.createSymbolicLink(atPath: fixture.url.appendingPathComponent("link.jpg").path,
+                                                   withDestinationPath: "/etc/passwd")
+        try Data(count: 101).write(to: fixture.url.appendingPathComponent("big.jpg"))
+        try Data([1]).write(to: fixture.url.appendingPathComponent("Same.jpg"))
+        try Data([2]).write(to: fixture.url.appendingPathComponent("same.jpg"))
+        let limits = UploadLimits(maxFileBytes: 100)
+        let error = try #require(throws: UploadValidationError.self) {
+            try UploadValidator.lots(of: try Upload(url: fixture.url, limits: limits), limits: limits)
+        }
+        let byFile = Dictionary(grouping: error.problems, by: { $0.line.map { "manifest.csv:\($0)" } ?? $0.file })
+        #expect(byFile.keys.sorted() == ["big.jpg", "link.jpg", "manifest.csv:5", "same.jpg"], "\(error.problems)")
+        #expect(byFile.values.allSatisfy { $0.count == 1 }, "\(error.problems)")
+        #expect(byFile["manifest.csv:5"]?.first?.message == "file 'gone.jpg' is not in the upload")
+        #expect(!error.description.contains("'link.jpg' is not in") && !error.description.contains("'big.jpg' is not in"))
+    }
+
+    @Test func aRefusedZipEntryTheManifestListsIsReportedOnce() throws {
+        let directory = try TemporaryDirectory(prefix: "zip-refused")
+        defer { directory.remove() }
+        let manifest = "file,lot_code,origin_code,farm_id,crop,harvest_date\n"
+            + ["big.jpg", "a/IMG.jpg", "gone.jpg"].map { "\($0),L1,O1,F1,x,2026-01-01\n" }.joined()
+        // Everything under one folder, as "compress folder" makes: the refused names carry that prefix.
+        let items: [ZipBuilder.Item] = [.init(name: "upload/manifest.csv", data: Array(manifest.utf8)),
+                                        .init(name: "upload/big.jpg", data: [UInt8](repeating: 7, count: 1_001)),
+                                        .init(name: "upload/a/IMG.jpg", data: [1]), .init(name: "upload/a/img.JPG", data: [2])]
+        let url = directory.url.appendingPathComponent("upload.zip")
+        try Data(ZipBuilder(items: items).build().bytes).write(to: url)
+        let limits = UploadLimits(maxFileBytes: 1_000)
+        let error = try #require(throws: UploadValidationError.self) {
+            try UploadValidator.lots(of: try Upload(url: url, limits: limits), limits: limits)
+        }
+        let notInUpload = error.problems.filter { $0.message.contains("is not in the upload") }
+        #expect(notInUpload.map(\.message) == ["file 'gone.jpg' is not in the upload"], "\(error.problems)")
+        #expect(error.problems.count == 3, "\(error.problems)")
+    }
+
     @Test func manifestNamesMatchFilesAcrossNFCAndNFD() throws {
         let nfdName = "ảnh-\u{0111}e\u{0323}p.jpg".decomposedStringWithCanonicalMapping
         let fixture = try UploadFixture.with(photos: [nfdName: UploadFixture.samplePhoto1],
