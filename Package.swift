@@ -83,7 +83,7 @@ let package = Package(
                 swiftSettings: optimisedInDebug + avx2CodeGeneration + [.define("FUSED_MULTIPLY_ADD"), .define("WIDE_VECTORS")]),
         .target(name: "Kernels", dependencies: ["KernelsCore", "KernelsGeneric", "KernelsAVX2", "KernelsAVX512", "CPUFeatures"],
                 exclude: ["README.md"], swiftSettings: optimisedInDebug),
-        .target(name: "NeuralNet", dependencies: ["Kernels", "Deterministic",
+        .target(name: "NeuralNet", dependencies: ["Kernels", "Deterministic", "Localization",
                                                   .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], swiftSettings: optimisedInDebug),
         .target(name: "Training", dependencies: ["NeuralNet", "Kernels", "Imaging", "Deterministic"],

@@ -128,7 +128,7 @@ enum InputFile {
         try require(path, what)
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CommandFailure(.usageError, tr("{what} {file}: cannot read: {reason}", ["what": .text(what), "file": .text(path),
-                                                                               "reason": .message(.fileError(error))]))
+                                                                               "reason": .message(.fileError(error, path: path))]))
         }
     }
 }

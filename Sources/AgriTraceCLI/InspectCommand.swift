@@ -55,8 +55,7 @@ struct InspectCommand: ParsableCommand {
             report.error = error
         } catch {
             report.status = "error"
-            report.error = ImageDecodingError(fileName: path, format: nil, reason: .unreadable,
-                                              libraryMessage: String(describing: error))
+            report.error = ImageDecodingError(fileName: path, format: nil, reason: .unreadable(.fileError(error, path: path)))
         }
         return report
     }

@@ -58,8 +58,7 @@ public enum ImageDecoder {
             let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
             size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         } catch {
-            throw ImageDecodingError(fileName: name, format: nil, reason: .unreadable,
-                                     libraryMessage: (error as NSError).localizedDescription)
+            throw ImageDecodingError(fileName: name, format: nil, reason: .unreadable(.fileError(error, path: url.path)))
         }
         if size > limits.maxBytes {
             throw ImageDecodingError(fileName: name, format: nil,
@@ -68,8 +67,7 @@ public enum ImageDecoder {
         do {
             return try Data(contentsOf: url)
         } catch {
-            throw ImageDecodingError(fileName: name, format: nil, reason: .unreadable,
-                                     libraryMessage: (error as NSError).localizedDescription)
+            throw ImageDecodingError(fileName: name, format: nil, reason: .unreadable(.fileError(error, path: url.path)))
         }
     }
 

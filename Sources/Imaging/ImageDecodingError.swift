@@ -9,8 +9,8 @@ public struct ImageDecodingError: LocalizableError, Sendable, Equatable {
         case fileTooLarge(bytes: Int, limit: Int)
         /// There is no file at that path.
         case notFound
-        /// The file could not be read from disk.
-        case unreadable
+        /// The file could not be read from disk (a folder, no permission...): the system's reason.
+        case unreadable(Message)
         /// The first bytes match neither the JPEG nor the PNG signature.
         case unrecognisedFormat(leadingBytes: [UInt8])
         /// Header dimensions exceed `DecodeLimits.maxPixels`; nothing was allocated.
@@ -52,7 +52,7 @@ public struct ImageDecodingError: LocalizableError, Sendable, Equatable {
         case let .fileTooLarge(bytes, limit):
             text = Message("file is {bytes} bytes, above the limit of {limit} bytes", ["bytes": .text(String(bytes)), "limit": .text(String(limit))])
         case .notFound: text = Message("not found", context: "image file")
-        case .unreadable: text = Message("file cannot be read")
+        case .unreadable(let why): text = Message("file cannot be read: {reason}", ["reason": .message(why)])
         case let .unrecognisedFormat(leading):
             let hex = leading.prefix(8).map { byte in
                 let digits = String(byte, radix: 16)

@@ -20,8 +20,7 @@ public enum SigningKeyFile {
 
     /// Loads a private key, refusing files that group or others can read.
     public static func load(_ path: String) throws -> NoteSigner {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw KeyFileError(path: path, message: .systemError(errno)) }
+        let info = try status(of: path)
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
             throw KeyFileError(path: path, message: Message("private key file is accessible by group or others (mode {mode}); run chmod 600",
@@ -46,7 +45,17 @@ public enum SigningKeyFile {
         }
     }
 
+    /// A key file's status; a folder is refused for what it is (not for its mode, nor for what
+    /// reading it gives). Pipes stay allowed: `--key <(...)` keeps a key off the disk.
+    private static func status(of path: String) throws -> stat {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw KeyFileError(path: path, message: .systemError(errno)) }
+        guard info.st_mode & S_IFMT != S_IFDIR else { throw KeyFileError(path: path, message: .systemError(EISDIR)) }
+        return info
+    }
+
     private static func readSmall(_ path: String) throws -> String {
+        _ = try status(of: path)
         guard let handle = FileHandle(forReadingAtPath: path) else { throw KeyFileError(path: path, message: Message("cannot open", context: "file")) }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()

@@ -20,9 +20,17 @@ extension Message {
 extension Message {
     /// A Foundation file error (reading or writing a file) in words: the usual causes as messages,
     /// anything else as Foundation's own text.
-    public static func fileError(_ error: any Error) -> Message {
+    /// `path`, when given, is the file that was being read: Foundation on Linux reports reading a
+    /// folder as the bare "error 256", so the folder is recognised by looking at the path.
+    public static func fileError(_ error: any Error, path: String? = nil) -> Message {
         let error = error as NSError
         if error.domain == NSPOSIXErrorDomain { return systemError(Int32(error.code)) }
+        let path = path ?? error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+        var info = stat()
+        if error.domain == NSCocoaErrorDomain, error.code == CocoaError.fileReadUnknown.rawValue,
+           let path, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            return systemError(EISDIR)
+        }
         if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return systemError(Int32(underlying.code))
         }

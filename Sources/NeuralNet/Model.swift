@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Localization
 
 /// A complete, validated classifier: the graph, what its input is, and its class labels.
 /// Every `Model` value has passed validation, so it can always be encoded and compiled.
@@ -56,7 +57,7 @@ public struct Model: Sendable, Equatable {
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ModelError(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw ModelError(file: url.path, reason: "cannot read: \(Message.fileError(error, path: url.path).description)")
         }
         return try decode([UInt8](data), fileName: url.path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// Converts an ONNX model (the operator subset below, opsets 7 to 21) into a `Graph`:
 /// Conv, BatchNormalization (folded into the preceding Conv), Relu, Clip, LeakyRelu, MaxPool,
@@ -28,7 +29,7 @@ public enum OnnxImporter {
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw OnnxImportError(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+            throw OnnxImportError(file: url.path, reason: "cannot read: \(Message.fileError(error, path: url.path).description)")
         }
         return try importGraph(bytes: [UInt8](data), fileName: url.path)
     }

@@ -87,6 +87,7 @@ import TestSupport
         try Data().write(to: URL(fileURLWithPath: s.path("empty.proof")))
         let bundle = try String(contentsOfFile: s.path("labels/DT-LV-261103-01.proof"), encoding: .utf8)
         try bundle.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: s.path("crlf.proof"), atomically: true, encoding: .utf8)
+        try "fresh\nrotten\n".write(toFile: s.path("two-labels.txt"), atomically: true, encoding: .utf8)
         let rows: [Row] = [
             Row(["--version"], 0),
             Row(["no-such-command"], 2),
@@ -204,6 +205,16 @@ import TestSupport
             Row(["model", "bench", s.path("nope.agmodel")], 2, says: "nope.agmodel: not found"),
             Row(["model", "import", s.path("nope.onnx"), "--labels", s.path("labels.txt"), "--out", s.path("x.agmodel")], 2,
                 says: "nope.onnx: not found"),
+            // A folder where a file belongs is named as such, whatever the option.
+            Row(["inspect", s.path("labels")], 1, says: "is a directory, not a file"),
+            Row(["classify", photo, "--model", s.path("labels")], 2, says: "is a directory, not a file"),
+            Row(["model", "info", s.path("labels")], 2, says: "is a directory, not a file"),
+            Row(["model", "import", s.path("labels"), "--labels", s.path("two-labels.txt"), "--out", s.path("x.agmodel")], 2,
+                says: "is a directory, not a file"),
+            Row(["grade", sample, "--ledger", s.ledger, "--key", s.path("labels")], 2, says: "labels: is a directory, not a file"),
+            Row(["ledger", "checkpoint", "--ledger", s.ledger, "--key", s.path("labels")], 2, says: "labels: is a directory, not a file"),
+            Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("labels")], 2, says: "labels: is a directory, not a file"),
+            Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("labels")], 2, says: "is a directory, not a file"),
             Row(["train", s.path("nope-photos"), "--out", s.path("x.agmodel")], 2, says: "nope-photos: not found"),
             Row(["eval", s.path("nope-photos"), "--model", s.model], 2, says: "nope-photos: not found"),
         ]
@@ -212,6 +223,11 @@ import TestSupport
             #expect(result.status == row.status, "\(row): exit \(result.status), stderr: \(result.stderr)")
             if let says = row.says {
                 #expect(result.stderr.contains(says) || result.stdout.contains(says), "\(row) should say \(says): \(result.stderr)")
+            }
+            // Raw platform error text is not for people (e.g. "The operation could not be completed. (NSCocoaErrorDomain error 256.)").
+            // Every key here is private to its owner, so no row may advise chmod either.
+            for raw in ["NSCocoaErrorDomain", "NSPOSIXErrorDomain", "errno", "chmod"] {
+                #expect(!result.stderr.contains(raw), "\(row) prints raw \(raw): \(result.stderr)")
             }
         }
     }
