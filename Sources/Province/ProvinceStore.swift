@@ -20,14 +20,26 @@ public final class ProvinceStore: Sendable {
                                          _ body: @Sendable (ProvinceStore) async throws -> T) async throws -> T {
         let configuration = try configuration(url: url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        let pool = Task { await client.run() }
+        let result: Result<T, any Error>
+        do {
             let store = ProvinceStore(client: client, logger: logger)
             try await store.migrate(migrations)
-            return try await body(store)
+            result = .success(try await body(store))
+        } catch {
+            result = .failure(error)
         }
+        // Cancelling `run()` closes every connection; it returns once each one has. A connection
+        // that never reports its close would hold the program at its end, so the wait is bounded.
+        pool.cancel()
+        if await !Deadline.wait(for: pool, atMost: shutdownLimit) {
+            logger.warning("the database connection pool did not stop within \(shutdownLimit); leaving it")
+        }
+        return try result.get()
     }
+
+    /// How long `open` waits for the pool to close its connections after `body`.
+    static let shutdownLimit: Duration = .seconds(10)
 
     static func configuration(url text: String) throws -> PostgresClient.Configuration {
         guard let url = URLComponents(string: text), let scheme = url.scheme, scheme == "postgres" || scheme == "postgresql",
@@ -42,27 +54,34 @@ public final class ProvinceStore: Sendable {
                                                          database: database, tls: .disable)
         // A restarted or unreachable server must not hang an ingest round for long.
         configuration.options.connectTimeout = .seconds(5)
+        // Bounds on the server's side: a statement (a lock wait included) that runs longer fails,
+        // and a transaction its client abandoned mid-way (a crashed or stuck aggregator) is ended,
+        // releasing its locks, so a stuck round fails and is retried instead of waiting for ever.
+        configuration.options.additionalStartupParameters = [
+            ("statement_timeout", "\(statementTimeoutSeconds)s"),
+            ("idle_in_transaction_session_timeout", "\(idleInTransactionTimeoutSeconds)s"),
+        ]
         return configuration
     }
+
+    static let statementTimeoutSeconds = 120
+    static let idleInTransactionTimeoutSeconds = 300
 
     /// Fails unless the database answers `SELECT 1` within `timeout`. While PostgreSQL is down the
     /// pool holds each request until its circuit breaker opens (about a minute); a round that
     /// asks this first fails in seconds instead.
     public func ping(timeout: Duration = .seconds(5)) async throws {
         let client = self.client, logger = self.logger
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let rows = try await client.query("SELECT 1", logger: logger)
-                for try await _ in rows.decode(Int.self) {}
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw ProvinceError.unavailable("no answer from the database within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
+        // Deadline.run gives up on the query (and cancels it) rather than waiting for it: a query
+        // already sent to a server that stopped answering does not end when cancelled.
+        try await Deadline.run(atMost: timeout, ProvinceError.unavailable("no answer from the database within \(timeout)")) {
+            let rows = try await client.query("SELECT 1", logger: logger)
+            for try await _ in rows.decode(Int.self) {}
         }
     }
+
+    /// The advisory lock key migrators take.
+    static let migrationLock = 4101
 
     /// The schema version this database is at (0: empty).
     public func schemaVersion() async throws -> Int {
@@ -72,18 +91,24 @@ public final class ProvinceStore: Sendable {
     }
 
     /// Applies the migrations the database has not had, each in its own transaction; concurrent
-    /// aggregators on one database wait for each other (an advisory lock), so each runs once.
+    /// aggregators on one database wait for each other (an advisory lock, taken before anything is
+    /// created: two concurrent `CREATE TABLE IF NOT EXISTS` of one table can both find it missing,
+    /// and the second then fails), so each runs once.
     public func migrate(_ migrations: [Migration]) async throws {
         precondition(migrations.enumerated().allSatisfy { $0.offset + 1 == $0.element.version }, "migrations are numbered 1, 2, … in order")
-        try await client.query("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INT PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
-            """, logger: logger)
+        let logger = self.logger
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INT PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+        }
         let known = migrations.last?.version ?? 0
         for migration in migrations {
             let applied: Bool = try await transaction { connection in
                 // Serialises migrators; released at commit or rollback.
-                try await connection.query("SELECT pg_advisory_xact_lock(4101)", logger: logger)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 let rows = try await connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
                 var current = 0
                 for try await version in rows.decode(Int.self) { current = version }
