@@ -26,8 +26,8 @@ import Glibc
             cooperative \(a.name) \(servers[0].baseURL) \(a.signer.verifier.vkey)
             cooperative \(b.name) \(servers[1].baseURL) \(b.signer.verifier.vkey)
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        try await ProvinceTest.withCluster { cluster in
-            let arguments = ["province", "--config", configPath, "--database", cluster.url, "--once", "--timeout", "120"]
+        try await ProvinceTest.withDatabase { database in
+            let arguments = ["province", "--config", configPath, "--database", database.url, "--once", "--timeout", "120"]
             let process = Process()
             process.executableURL = AgriTraceBinary.url
             process.arguments = arguments
@@ -37,20 +37,20 @@ import Glibc
             // Kill it once some entries are stored (the schema exists by then).
             let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {
-                if let stored = try? ProvinceTest.count(cluster, "SELECT coalesce(sum(tree_size), 0) FROM cooperatives"), stored > 0 { break }
+                if let stored = try? ProvinceTest.count(database, "SELECT coalesce(sum(tree_size), 0) FROM cooperatives"), stored > 0 { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
-            let partial = try ProvinceTest.count(cluster, "SELECT sum(tree_size) FROM cooperatives")
+            let partial = try ProvinceTest.count(database, "SELECT sum(tree_size) FROM cooperatives")
             #expect(partial > 0 && partial < 9002, "killed after \(partial) entries")
 
             let rerun = try await runOffThePool(arguments, timeout: 300)
             #expect(rerun.status == 0, "\(rerun.stderr)")
             #expect(rerun.stdout.contains("HTX-A: entries "), "\(rerun.stdout)")
-            try expectStored(cluster, cooperative: "HTX-A", ledger: a)
-            try expectStored(cluster, cooperative: "HTX-B", ledger: b)
+            try expectStored(database, cooperative: "HTX-A", ledger: a)
+            try expectStored(database, cooperative: "HTX-B", ledger: b)
         }
     }
 
@@ -62,21 +62,21 @@ import Glibc
         try a.checkpoint()
         let server = try await InProcessServer(ledgerPath: a.path)
         defer { server.stop() }
-        let path = { (name: String) in a.directory.url.appendingPathComponent(name).path }
+        let path = { @Sendable (name: String) in a.directory.url.appendingPathComponent(name).path }
         try "cooperative \(a.name) \(server.baseURL) \(a.signer.verifier.vkey)\n".write(toFile: path("province.conf"), atomically: true, encoding: .utf8)
         let witness = try NoteSigner(name: "province.example/witness", type: .cosignatureV1, seed: [UInt8](repeating: 8, count: 32))
         try SigningKeyFile.write(witness, to: path("w.key"))
         try SigningKeyFile.write(a.signer, to: path("coop.key"))
-        try await ProvinceTest.withCluster { cluster in
-            let notWitness = try AgriTraceBinary.run(["province", "--config", path("province.conf"), "--database", cluster.url, "--once",
+        try await ProvinceTest.withDatabase { database in
+            let notWitness = try AgriTraceBinary.run(["province", "--config", path("province.conf"), "--database", database.url, "--once",
                                                       "--witness-key", path("coop.key")])
             #expect(notWitness.status == 2 && notWitness.stderr.contains("not a witness key"), "\(notWitness.stderr)")
             // A long --timeout: the serving test process may be slow to answer under the parallel suite.
-            let run = try await runOffThePool(["province", "--config", path("province.conf"), "--database", cluster.url, "--once",
+            let run = try await runOffThePool(["province", "--config", path("province.conf"), "--database", database.url, "--once",
                                                "--witness-key", path("w.key"), "--timeout", "120"], timeout: 300)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(run.stdout == "HTX-A: entries 0..<7 verified and stored\n")
-            let note = try SignedNote(parsing: String(try cluster.psql("SELECT cosigned_note FROM checkpoints WHERE tree_size = 7")
+            let note = try SignedNote(parsing: String(try database.psql("SELECT cosigned_note FROM checkpoints WHERE tree_size = 7")
                 .dropLast()))   // psql's newline after the value
             #expect(try WitnessQuorum.cosigners(of: note, witnesses: [witness.verifier], logKeys: [a.signer.verifier]).count == 1)
         }

@@ -55,8 +55,8 @@ import TestSupport
         let honestSource = LedgerTileSource(path: honest.path)
         let faultySource = ScriptedCheckpointSource(ledger: LedgerTileSource(path: faulty.path))
         let config = try ProvinceConfig(cooperatives: [honest.cooperative, faulty.cooperative])
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) {
                     $0.name == honest.name ? honestSource as any TileSource : faultySource
                 }
@@ -92,12 +92,12 @@ import TestSupport
                 }
                 #expect(status.first { $0.name == "HTX-HONEST" }?.status == "following")
             }
-            try expectStored(cluster, cooperative: "HTX-HONEST", ledger: honest)
+            try expectStored(database, cooperative: "HTX-HONEST", ledger: honest)
             // Nothing of the rewritten history was stored (a forked checkpoint's entries extend
             // the verified chain, so those are kept; its root is what was refused).
-            let stored = try ProvinceTest.count(cluster, "SELECT count(*) FROM entries e JOIN cooperatives c ON c.id = e.cooperative_id WHERE c.name = 'HTX-FAULTY'")
+            let stored = try ProvinceTest.count(database, "SELECT count(*) FROM entries e JOIN cooperatives c ON c.id = e.cooperative_id WHERE c.name = 'HTX-FAULTY'")
             #expect(stored == (rewrite == .forkedCheckpoint ? 19 : 13))
-            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM lots WHERE lot_code LIKE 'X-%'") == 0)
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM lots WHERE lot_code LIKE 'X-%'") == 0)
         }
     }
 
@@ -113,8 +113,8 @@ import TestSupport
         _ = try opaque.append([ProvenanceFixture.grading("NEVER-REGISTERED").body], signer: faulty.signer)
         let note = try opaque.signCheckpoint(signer: faulty.signer).signedNote
         let source = LedgerTileSource(path: faulty.path)
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: ProvinceConfig(cooperatives: [faulty.cooperative]), store: store,
                                                       logger: ProvinceTest.logger) { _ in source }
                 let outcome = await aggregator.runOnce()["HTX-FAULTY"]
@@ -124,7 +124,7 @@ import TestSupport
                 #expect(evidence.laterNote == note)
                 #expect(evidence.detail.contains("NEVER-REGISTERED"))
             }
-            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM entries") == 4)
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM entries") == 4)
         }
     }
 }

@@ -28,8 +28,8 @@ import Glibc
         let sources = [honest.name: LedgerTileSource(path: honest.path), faulty.name: LedgerTileSource(path: faulty.path)]
         sources[faulty.name]!.inject([ServerFault.down: .down, .truncate: .truncate, .flipByte: .flipByte][fault]!)
         let config = try ProvinceConfig(cooperatives: [honest.cooperative, faulty.cooperative])
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { sources[$0.name]! }
                 for _ in 0..<2 {
                     let outcomes = await aggregator.runOnce()
@@ -45,8 +45,8 @@ import Glibc
                 sources[faulty.name]!.inject(.none)
                 #expect(await aggregator.runOnce()["HTX-FAULTY"] == .ingested(from: 0, to: 16))
             }
-            try expectStored(cluster, cooperative: "HTX-HONEST", ledger: honest)
-            try expectStored(cluster, cooperative: "HTX-FAULTY", ledger: faulty)
+            try expectStored(database, cooperative: "HTX-HONEST", ledger: honest)
+            try expectStored(database, cooperative: "HTX-FAULTY", ledger: faulty)
         }
     }
 
@@ -64,8 +64,8 @@ import Glibc
         let slow = try ProvinceConfig.Cooperative(name: "HTX-SLOW", baseURL: "http://127.0.0.1:\(silent.port)", key: faultyKey.signer.verifier)
         let honestSource = LedgerTileSource(path: honest.path)
         let config = try ProvinceConfig(cooperatives: [honest.cooperative, slow])
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) {
                     $0.name == "HTX-SLOW" ? HTTPTileSource(baseURL: $0.baseURL, timeoutSeconds: 1) as any TileSource : honestSource
                 }
@@ -78,7 +78,7 @@ import Glibc
                 let lastError = try await store.status().first { $0.name == "HTX-SLOW" }?.lastError ?? ""
                 #expect(lastError.contains("-1001"), "\(lastError)")    // NSURLErrorTimedOut
             }
-            try expectStored(cluster, cooperative: "HTX-HONEST", ledger: honest)
+            try expectStored(database, cooperative: "HTX-HONEST", ledger: honest)
         }
     }
 

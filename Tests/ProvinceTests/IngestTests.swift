@@ -23,8 +23,8 @@ import TestSupport
             ProvinceConfig.Cooperative(name: a.name, baseURL: servers[0].baseURL, key: a.signer.verifier),
             ProvinceConfig.Cooperative(name: b.name, baseURL: servers[1].baseURL, key: b.signer.verifier),
         ])
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger)
                 var outcomes = await aggregator.runOnce()
                 #expect(outcomes == ["HTX-A": .ingested(from: 0, to: 301), "HTX-B": .ingested(from: 0, to: 7)])
@@ -36,12 +36,12 @@ import TestSupport
                 outcomes = await aggregator.runOnce()
                 #expect(outcomes["HTX-A"] == .ingested(from: 301, to: 304))
             }
-            try expectStored(cluster, cooperative: "HTX-A", ledger: a)
-            try expectStored(cluster, cooperative: "HTX-B", ledger: b)
-            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM lots") == 103)
-            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM origins") == 103)
-            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM gradings") == 103)
-            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM checkpoints") == 3)
+            try expectStored(database, cooperative: "HTX-A", ledger: a)
+            try expectStored(database, cooperative: "HTX-B", ledger: b)
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM lots") == 103)
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM origins") == 103)
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM gradings") == 103)
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM checkpoints") == 3)
         }
     }
 
@@ -54,18 +54,18 @@ import TestSupport
         try a.checkpoint()
         let source = LedgerTileSource(path: a.path)
         let config = try ProvinceConfig(cooperatives: [a.cooperative])
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { _ in source }
                 #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 0, to: 31)])
             }
             try a.addLots(10, prefix: "A2")
             try a.checkpoint()
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { _ in source }
                 #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 31, to: 61)])
             }
-            try expectStored(cluster, cooperative: "HTX-A", ledger: a)
+            try expectStored(database, cooperative: "HTX-A", ledger: a)
         }
     }
 
@@ -74,8 +74,8 @@ import TestSupport
         let a = try CooperativeLedger(name: "HTX-A", number: 31)
         let impostor = try CooperativeLedger(name: "HTX-A", number: 32)
         defer { a.directory.remove(); impostor.directory.remove() }
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 _ = try await Aggregator(config: ProvinceConfig(cooperatives: [a.cooperative]), store: store, logger: ProvinceTest.logger)
                 await #expect(throws: ProvinceError.self) {
                     _ = try await Aggregator(config: ProvinceConfig(cooperatives: [impostor.cooperative]), store: store, logger: ProvinceTest.logger)
@@ -86,19 +86,19 @@ import TestSupport
 }
 
 /// Every entry of `ledger` is stored exactly once for `cooperative`, byte for byte.
-func expectStored(_ cluster: PostgresCluster, cooperative: String, ledger: CooperativeLedger, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectStored(_ database: some SQLConsole, cooperative: String, ledger: CooperativeLedger, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let size = try ledger.size()
     let id = "(SELECT id FROM cooperatives WHERE name = '\(cooperative)')"
-    #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM entries WHERE cooperative_id = \(id)") == size, sourceLocation: sourceLocation)
-    #expect(try ProvinceTest.count(cluster, "SELECT count(DISTINCT seq) FROM entries WHERE cooperative_id = \(id) AND seq < \(size)") == size,
+    #expect(try ProvinceTest.count(database, "SELECT count(*) FROM entries WHERE cooperative_id = \(id)") == size, sourceLocation: sourceLocation)
+    #expect(try ProvinceTest.count(database, "SELECT count(DISTINCT seq) FROM entries WHERE cooperative_id = \(id) AND seq < \(size)") == size,
             sourceLocation: sourceLocation)
-    #expect(try ProvinceTest.count(cluster, "SELECT tree_size FROM cooperatives WHERE id = \(id)") == size, sourceLocation: sourceLocation)
+    #expect(try ProvinceTest.count(database, "SELECT tree_size FROM cooperatives WHERE id = \(id)") == size, sourceLocation: sourceLocation)
     // The stored bytes are the ledger's: compare a digest of all of them in seq order.
-    let stored = try cluster.psql("SELECT encode(sha256(string_agg(body, ''::bytea ORDER BY seq)), 'hex') FROM entries WHERE cooperative_id = \(id)")
+    let stored = try database.psql("SELECT encode(sha256(string_agg(body, ''::bytea ORDER BY seq)), 'hex') FROM entries WHERE cooperative_id = \(id)")
         .trimmingCharacters(in: .whitespacesAndNewlines)
     let bytes = try ledger.ledger.storedEntryBytes(seqs: 0..<size).flatMap { $0 }
     #expect(stored == SHA256Hex.digest(bytes), sourceLocation: sourceLocation)
-    #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM cooperatives WHERE id = \(id) AND status = 'following' AND last_error IS NULL") == 1,
+    #expect(try ProvinceTest.count(database, "SELECT count(*) FROM cooperatives WHERE id = \(id) AND status = 'following' AND last_error IS NULL") == 1,
             sourceLocation: sourceLocation)
 }
 

@@ -3,7 +3,7 @@ import Foundation
 import LedgerStore
 import Logging
 import MerkleLog
-import Province
+@testable import Province
 import Provenance
 import ProvenanceTestSupport
 import TestSupport
@@ -125,24 +125,99 @@ enum ProvinceTest {
         return logger
     }
 
-    /// A fresh cluster for `body`, removed afterwards.
-    static func withCluster<T>(_ body: (PostgresCluster) async throws -> T) async throws -> T {
-        let cluster = try await PostgresCluster.create()
+    /// Longest a test may wait in `withDatabase` or `withCluster`. The slowest test takes about 4
+    /// minutes alone under load; a test still waiting after this is stuck, and failing it beats
+    /// holding up the whole run.
+    static let timeLimit: Duration = .seconds(600)
+
+    /// A new empty database in the cluster the tests share, for `body`; dropped afterwards. A body
+    /// still running after `timeLimit` fails the test and is left behind, cancelled (the drop ends
+    /// its sessions), so one stuck test cannot hold the run.
+    static func withDatabase<T: Sendable>(_ body: @escaping @Sendable (TestDatabase) async throws -> T) async throws -> T {
+        let cluster = try await SharedCluster.shared.acquire()
+        let name = "t_" + UUID().uuidString.prefix(13).lowercased().replacingOccurrences(of: "-", with: "_")
+        let result: Result<T, any Error>
         do {
-            let value = try await body(cluster)
-            await cluster.remove()
-            return value
+            try await cluster.createDatabase(name)
+            let database = TestDatabase(cluster: cluster, name: name)
+            result = await outcome { try await Deadline.run(atMost: timeLimit, Stuck(limit: timeLimit)) { try await body(database) } }
+            try? await cluster.dropDatabase(name)
         } catch {
-            await cluster.remove()
+            result = .failure(error)
+        }
+        await SharedCluster.shared.release()
+        return try result.get()
+    }
+
+    /// A cluster of its own for `body` (a test that stops or restarts the server), removed
+    /// afterwards; bounded by `timeLimit` as `withDatabase` is.
+    static func withCluster<T: Sendable>(_ body: @escaping @Sendable (PostgresCluster) async throws -> T) async throws -> T {
+        let cluster = try await PostgresCluster.create()
+        let result = await outcome { try await Deadline.run(atMost: timeLimit, Stuck(limit: timeLimit)) { try await body(cluster) } }
+        await cluster.remove()
+        return try result.get()
+    }
+
+    private static func outcome<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    struct Stuck: Error, CustomStringConvertible {
+        let limit: Duration
+        var description: String { "the test was still waiting after \(limit): given up (see ProvinceTest.timeLimit)" }
+    }
+
+    static func count(_ database: some SQLConsole, _ sql: String) throws -> Int {
+        guard let value = Int(try database.psql(sql).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw PostgresCluster.Failure(description: "not a number from: \(sql)")
+        }
+        return value
+    }
+}
+
+/// Where a test's SQL from outside the code under test goes.
+protocol SQLConsole: Sendable {
+    var url: String { get }
+    func psql(_ sql: String) throws -> String
+}
+
+extension PostgresCluster: SQLConsole {
+    func psql(_ sql: String) throws -> String { try psql(sql, database: "province") }
+}
+
+/// One test's database in the shared cluster.
+struct TestDatabase: SQLConsole {
+    let cluster: PostgresCluster
+    let name: String
+    var url: String { cluster.url(database: name) }
+    func psql(_ sql: String) throws -> String { try cluster.psql(sql, database: name) }
+}
+
+/// The PostgreSQL cluster the tests of this process share: started by the first test that needs
+/// it, removed when the last one running is done (started again if another comes later).
+actor SharedCluster {
+    static let shared = SharedCluster()
+    private var cluster: Task<PostgresCluster, any Error>?
+    private var users = 0
+
+    func acquire() async throws -> PostgresCluster {
+        users += 1
+        let starting = cluster ?? Task { try await PostgresCluster.create(maxConnections: 400) }
+        cluster = starting
+        do {
+            return try await starting.value
+        } catch {
+            users -= 1
+            if cluster == starting { cluster = nil }
             throw error
         }
     }
 
-    static func count(_ cluster: PostgresCluster, _ sql: String) throws -> Int {
-        guard let value = Int(try cluster.psql(sql).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw PostgresCluster.Failure(description: "not a number from: \(sql)")
-        }
-        return value
+    func release() async {
+        users -= 1
+        guard users == 0, let stopping = cluster else { return }
+        cluster = nil
+        if let running = try? await stopping.value { await running.remove() }
     }
 }
 

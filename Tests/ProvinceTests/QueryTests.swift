@@ -14,7 +14,7 @@ import TestSupport
     static let dayB = ProvenanceFixture.startTime + 86_400_000        // 2026-01-02
 
     /// Runs `body` with both cooperatives ingested.
-    func withProvince(_ body: @escaping @Sendable (ProvinceSite, PostgresCluster) async throws -> Void) async throws {
+    func withProvince(_ body: @escaping @Sendable (ProvinceSite, TestDatabase) async throws -> Void) async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 71, time: Self.dayA)
         let b = try CooperativeLedger(name: "HTX-B", number: 72, time: Self.dayB)
         defer { a.directory.remove(); b.directory.remove() }
@@ -24,11 +24,11 @@ import TestSupport
         for coop in [a, b] { try coop.checkpoint() }
         let sources = [a.name: LedgerTileSource(path: a.path), b.name: LedgerTileSource(path: b.path)]
         let config = try ProvinceConfig(cooperatives: [a.cooperative, b.cooperative])
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { sources[$0.name]! }
                 await aggregator.runOnce()
-                try await body(ProvinceSite(store: store, now: { Date(timeIntervalSince1970: 1_800_000_000) }), cluster)
+                try await body(ProvinceSite(store: store, now: { Date(timeIntervalSince1970: 1_800_000_000) }), database)
             }
         }
     }

@@ -30,8 +30,8 @@ import Witnessing
         try a.checkpoint()
         let source = LedgerTileSource(path: a.path)
         let config = try ProvinceConfig(cooperatives: [a.cooperative])
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger,
                                                       witnessKey: Self.witnessKey) { _ in source }
                 let site = ProvinceSite(store: store)
@@ -45,7 +45,7 @@ import Witnessing
                 #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 31, to: 34)])
                 _ = try await cosigned(site, a, size: 34)
                 #expect(await aggregator.runOnce() == ["HTX-A": .upToDate(size: 34)])
-                #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM checkpoints WHERE cosigned_note IS NOT NULL") == 2)
+                #expect(try ProvinceTest.count(database, "SELECT count(*) FROM checkpoints WHERE cosigned_note IS NOT NULL") == 2)
 
                 // Another history of the same size under the cooperative's key: the witness (the
                 // same code, the same state) refuses it when asked directly...
@@ -65,7 +65,7 @@ import Witnessing
                 #expect(try await store.status().first?.cosignedSize == 34)
                 _ = try await cosigned(site, a, size: 34)
             }
-            #expect(try ProvinceTest.count(cluster, "SELECT count(*) FROM witness_state") == 1)
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM witness_state") == 1)
         }
     }
 
@@ -76,8 +76,8 @@ import Witnessing
         try a.addLots(1, prefix: "A")
         let signed = try a.checkpoint().signedNote
         let source = LedgerTileSource(path: a.path)
-        try await ProvinceTest.withCluster { cluster in
-            try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: ProvinceConfig(cooperatives: [a.cooperative]), store: store,
                                                       logger: ProvinceTest.logger) { _ in source }
                 await aggregator.runOnce()

@@ -3,9 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// A throw-away PostgreSQL cluster for one test: `initdb` in a temporary folder, a server on a
-/// free loopback port, removed by `remove()`. Real PostgreSQL, no mock: Debian's `postgresql`
-/// package (scripts/install-deps.sh) must be installed, else the test fails saying so.
+/// A throw-away PostgreSQL cluster: `initdb` in a temporary folder, a server on a free loopback
+/// port, removed by `remove()`; tests share one and each takes a database of its own
+/// (`createDatabase`), which is much cheaper than a cluster. Real PostgreSQL, no mock: Debian's
+/// `postgresql` package (scripts/install-deps.sh) must be installed, else the test fails saying so.
 ///
 /// PostgreSQL refuses to run as root, so under root (CI) the cluster belongs to `nobody` and the
 /// server commands run through `runuser`.
@@ -22,13 +23,14 @@ public final class PostgresCluster: @unchecked Sendable {
         public init(description: String) { self.description = description }
     }
 
-    /// A new cluster with an empty database `province`, its server started.
-    public static func create() async throws -> PostgresCluster {
-        let cluster = try PostgresCluster()
+    /// A new cluster with an empty database `province`, its server started and accepting
+    /// `maxConnections` clients.
+    public static func create(maxConnections: Int = 60) async throws -> PostgresCluster {
+        let cluster = try PostgresCluster(maxConnections: maxConnections)
         do {
             try await cluster.command("initdb", ["-D", cluster.dataPath, "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8", "--locale=C"])
             try await cluster.start()
-            try await cluster.command("createdb", ["-h", "127.0.0.1", "-p", String(cluster.port), "-U", user, "province"])
+            try await cluster.createDatabase("province")
         } catch {
             await cluster.remove()
             throw error
@@ -36,7 +38,10 @@ public final class PostgresCluster: @unchecked Sendable {
         return cluster
     }
 
-    private init() throws {
+    private let maxConnections: Int
+
+    private init(maxConnections: Int) throws {
+        self.maxConnections = maxConnections
         binDirectory = try Self.findBinDirectory()
         let base = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("agritrace-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
@@ -52,12 +57,24 @@ public final class PostgresCluster: @unchecked Sendable {
     private var dataPath: String { directory.appendingPathComponent("data").path }
 
     /// The URL `agritrace province --database` takes.
-    public var url: String { "postgres://\(Self.user)@127.0.0.1:\(port)/province" }
+    public var url: String { url(database: "province") }
+
+    public func url(database: String) -> String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(database)" }
+
+    /// A new empty database (`name`: lower-case letters, digits and `_`).
+    public func createDatabase(_ name: String) async throws {
+        try await command("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, name])
+    }
+
+    /// Drops a database, ending any session still connected to it.
+    public func dropDatabase(_ name: String) async throws {
+        try await command("dropdb", ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, "--force", name])
+    }
 
     /// Starts (or restarts) the server; returns once it accepts connections.
     public func start() async throws {
         try await command("pg_ctl", ["-D", dataPath, "-l", directory.appendingPathComponent("server.log").path, "-w", "-t", "120",
-                                     "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60",
+                                     "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=\(maxConnections)",
                                      "start"])
         lock.withLock { running = true }
     }
@@ -74,12 +91,13 @@ public final class PostgresCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Runs SQL through `psql` (for tests that look at the database from outside the code under
-    /// test) and returns its unaligned output. Blocks the calling thread for the query's duration.
-    public func psql(_ sql: String) throws -> String {
+    /// Runs SQL through `psql` in database `database` (for tests that look at the database from
+    /// outside the code under test) and returns its unaligned output. Blocks the calling thread
+    /// for the query's duration.
+    public func psql(_ sql: String, database: String = "province") throws -> String {
         let output = directory.appendingPathComponent("psql-\(UUID().uuidString).out").path
         defer { unlink(output) }
-        let arguments = ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, "-d", "province",
+        let arguments = ["-h", "127.0.0.1", "-p", String(port), "-U", Self.user, "-d", database,
                          "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
         let status = try Self.spawnAndWait(binDirectory + "/psql", arguments, output: output)
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
@@ -91,7 +109,9 @@ public final class PostgresCluster: @unchecked Sendable {
     /// thread (a test's cooperative thread must not block for seconds).
     private func command(_ name: String, _ arguments: [String]) async throws {
         let tool = binDirectory + "/" + name
-        let output = directory.appendingPathComponent("\(name).out").path
+        // One file per run: tests sharing the cluster run createdb and dropdb at once.
+        let output = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).out").path
+        defer { unlink(output) }
         // From / (the test's folder may not be readable to nobody).
         let inRoot = ["/usr/bin/env", "-C", "/", tool] + arguments
         let (executable, all) = geteuid() == 0 ? ("/sbin/runuser", ["-u", "nobody", "--"] + inRoot) : (inRoot[0], Array(inRoot.dropFirst()))
