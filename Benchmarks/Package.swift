@@ -4,6 +4,7 @@
 import PackageDescription
 
 let kit: Target.Dependency = .product(name: "AgriTraceKit", package: "AgriTrace")
+let provinceKit: Target.Dependency = .product(name: "AgriTraceProvinceKit", package: "AgriTrace")
 
 let package = Package(
     name: "AgriTraceBenchmarks",
@@ -16,6 +17,7 @@ let package = Package(
         .executableTarget(name: "TrainingBench", dependencies: [kit, "BenchSupport"]),
         .executableTarget(name: "LedgerBench", dependencies: [kit, "BenchSupport"]),
         .executableTarget(name: "PipelineBench", dependencies: [kit, "BenchSupport"]),
+        .executableTarget(name: "ProvinceBench", dependencies: [kit, provinceKit, "BenchSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
