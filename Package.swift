@@ -28,8 +28,9 @@ let package = Package(
         // For the nested Benchmarks package; applications use the CLI.
         .library(name: "AgriTraceKit", targets: ["Deterministic", "Localization", "Imaging", "Kernels", "NeuralNet", "Training", "Markup",
                                                  "MerkleLog", "LedgerStore", "Provenance", "Grading", "Typesetting", "Traceability"]),
-        // For Benchmarks/ProvinceBench only: the aggregator and the server it reads (they link postgres-nio and Hummingbird).
-        .library(name: "AgriTraceProvinceKit", targets: ["Province", "PublicServer", "Witnessing"]),
+        // For the nested Benchmarks package's ProvinceBench and ServeBench: the public server and the province
+        // aggregator (kept apart from AgriTraceKit: they link SwiftNIO, Hummingbird and postgres-nio).
+        .library(name: "AgriTraceServerKit", targets: ["Province", "PublicServer", "Witnessing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -4,7 +4,7 @@
 import PackageDescription
 
 let kit: Target.Dependency = .product(name: "AgriTraceKit", package: "AgriTrace")
-let provinceKit: Target.Dependency = .product(name: "AgriTraceProvinceKit", package: "AgriTrace")
+let serverKit: Target.Dependency = .product(name: "AgriTraceServerKit", package: "AgriTrace")
 
 let package = Package(
     name: "AgriTraceBenchmarks",
@@ -17,7 +17,8 @@ let package = Package(
         .executableTarget(name: "TrainingBench", dependencies: [kit, "BenchSupport"]),
         .executableTarget(name: "LedgerBench", dependencies: [kit, "BenchSupport"]),
         .executableTarget(name: "PipelineBench", dependencies: [kit, "BenchSupport"]),
-        .executableTarget(name: "ProvinceBench", dependencies: [kit, provinceKit, "BenchSupport"]),
+        .executableTarget(name: "ProvinceBench", dependencies: [kit, serverKit, "BenchSupport"]),
+        .executableTarget(name: "ServeBench", dependencies: [kit, serverKit, "BenchSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
