@@ -23,6 +23,8 @@ packages=(
   bsdutils              # tests run grade on a pseudo-terminal through /usr/bin/script
   postgresql            # the province aggregator's store; its tests start a throw-away cluster (initdb, pg_ctl)
   python3-jsonschema    # tests validate the province's EPCIS /events answers against GS1's JSON schema
+  wrk                   # benchmarks only: Benchmarks/serve_bench.sh and province-bench.sh load the servers
+  nginx                 # benchmarks only: serve_bench.sh's yardstick, the same tiles as static files
 )
 
 missing=()

@@ -4,9 +4,11 @@
 // serves each with `agritrace serve`'s own server on loopback (in this process), ingests them all
 // with `Aggregator` into the PostgreSQL at --database, and reports:
 // - ingest entries/s against the Ed25519 verification floor measured in the same run (every
-//   entry's signature verified on 2 threads, nothing else): the ratio floor/ingest (goal <= 1.5);
+//   entry's signature verified on 2 threads, nothing else): the ratio floor/ingest (goal <= 1.5),
+//   with the CPU seconds this process and PostgreSQL spent, and a fetch-only pass (every entry
+//   bundle fetched over HTTP, nothing verified or stored) to show what serving and HTTP cost;
 // - p50/p99 latency of trace (/lot, /01/<GTIN>/10/<lot>) and EPCIS (/events) queries over HTTP
-//   with C concurrent clients (goal: p99 < 20 ms).
+//   with C concurrent connections (wrk; goal: p99 < 20 ms).
 // Run through Benchmarks/province-bench.sh, which starts and removes a throw-away cluster.
 import BenchSupport
 import Foundation
@@ -24,10 +26,11 @@ struct Options {
     var cooperatives = 200
     var entries = 1_000_000
     var clients = 50
-    var queries = 5_000
+    var seconds = 20
     var concurrency = 8
     var database = ""
     var work = ""
+    var postmasterPID: Int32?
 
     init(_ arguments: [String]) {
         var index = 0
@@ -36,20 +39,27 @@ struct Options {
             guard index < arguments.count else { fatalError("\(arguments[index - 1]) needs a value") }
             return arguments[index]
         }
+        func number() -> Int {
+            let text = value()
+            guard let number = Int(text), number > 0 else { fatalError("\(arguments[index - 1]) needs a positive number, not '\(text)'") }
+            return number
+        }
         while index < arguments.count {
             switch arguments[index] {
-            case "--cooperatives": cooperatives = Int(value())!
-            case "--entries": entries = Int(value())!
-            case "--clients": clients = Int(value())!
-            case "--queries": queries = Int(value())!
-            case "--concurrency": concurrency = Int(value())!
+            case "--cooperatives": cooperatives = number()
+            case "--entries": entries = number()
+            case "--clients": clients = number()
+            case "--seconds": seconds = number()
+            case "--concurrency": concurrency = number()
             case "--database": database = value()
             case "--work": work = value()
+            case "--postmaster-pid": postmasterPID = Int32(number())
             default: fatalError("unknown option \(arguments[index])")
             }
             index += 1
         }
-        precondition(!database.isEmpty && !work.isEmpty, "usage: ProvinceBench --database URL --work DIR [--cooperatives N] [--entries E] [--clients C] [--queries Q] [--concurrency K]")
+        precondition(!database.isEmpty && !work.isEmpty,
+                     "usage: ProvinceBench --database URL --work DIR [--cooperatives N] [--entries E] [--clients C] [--seconds S] [--concurrency K] [--postmaster-pid P]")
     }
 }
 
@@ -58,10 +68,20 @@ let gtin = "09506000134352"
 
 func lotCode(_ coop: Int, _ lot: Int) -> String { "C\(coop)-L\(lot)" }
 
-/// One cooperative's ledger: `lots` lots of 3 entries each (origin, lot, grading).
+func signer(_ coop: Int) throws -> NoteSigner {
+    try NoteSigner(name: "coop\(coop).example/ledger", seed: (0..<32).map { UInt8(($0 + coop) & 0xff) })
+}
+
+/// One cooperative's ledger: `lots` lots of 3 entries each (origin, lot, grading) after its key
+/// entry. An existing file of the right size in --work is reused (the keys are derived from the index).
 func makeLedger(_ coop: Int, lots: Int) throws -> (path: String, signer: NoteSigner) {
-    let signer = try NoteSigner(name: "coop\(coop).example/ledger", seed: (0..<32).map { UInt8(($0 + coop) & 0xff) })
-    let path = options.work + "/coop-\(coop).db"
+    let signer = try signer(coop)
+    let path = options.work + "/coop-\(coop)-\(lots).db"
+    if FileManager.default.fileExists(atPath: path) {
+        let ledger = try Ledger(provenanceAt: path, readOnly: true)
+        if try ledger.size() == lots * 3 + 1, try ledger.latestCheckpoint() != nil { return (path, signer) }
+        try FileManager.default.removeItem(atPath: path)
+    }
     let ledger = try Ledger.createProvenance(at: path, signer: signer)
     let hex = String(repeating: "ab", count: 32)
     var records = [ProvenanceRecord]()
@@ -85,20 +105,47 @@ func makeLedger(_ coop: Int, lots: Int) throws -> (path: String, signer: NoteSig
     return (path, signer)
 }
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+/// CPU seconds (user + system) of this process so far.
+func processCPU() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
 }
 
-func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+/// CPU seconds of the PostgreSQL server: the postmaster (with its reaped children) and every live
+/// child process (the backends of the pool's connections). nil without --postmaster-pid.
+func postgresCPU() -> Double? {
+    guard let postmaster = options.postmasterPID else { return nil }
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    var total = 0.0
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { continue }
+        // Fields after "(comm)": state ppid ... utime(14) stime(15) cutime(16) cstime(17), numbered from pid = 1.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 14, let ppid = Int32(fields[1]) else { continue }
+        if pid == postmaster {
+            total += fields[11...14].compactMap { Double($0) }.reduce(0, +) / ticks
+        } else if ppid == postmaster {
+            total += fields[11...12].compactMap { Double($0) }.reduce(0, +) / ticks
+        }
+    }
+    return total
+}
+
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
 
 let lotsPerCoop = max(1, options.entries / options.cooperatives / 3)
 let totalEntries = options.cooperatives * (lotsPerCoop * 3 + 1)      // + each ledger's key entry
-print("ProvinceBench: \(options.cooperatives) cooperatives x \(lotsPerCoop) lots = \(totalEntries) entries; \(ProcessInfo.processInfo.activeProcessorCount) cores")
+print("ProvinceBench: \(options.cooperatives) cooperatives x \(lotsPerCoop) lots = \(totalEntries) entries; "
+      + "\(ProcessInfo.processInfo.activeProcessorCount) cores; load average \(loadAverage())")
 
 var t0 = now()
 var ledgers = [(path: String, signer: NoteSigner)]()
 for coop in 0..<options.cooperatives { ledgers.append(try makeLedger(coop, lots: lotsPerCoop)) }
-print(String(format: "generated in %.1f s", now() - t0))
+print(String(format: "ledgers ready in %.1f s", now() - t0))
 
 // The floor: every entry's Ed25519 signature verified on 2 threads (bytes read and parsed before timing).
 var parsed = [(LedgerEntry, NoteVerifier)]()
@@ -110,82 +157,148 @@ for (path, signer) in ledgers {
 }
 let all = parsed
 t0 = now()
+var cpu0 = processCPU()
 DispatchQueue.concurrentPerform(iterations: 2) { part in
     var bad = 0
     for index in stride(from: part, to: all.count, by: 2) where !all[index].0.hasValidSignature(by: all[index].1) { bad += 1 }
     precondition(bad == 0, "signatures failed")
 }
 let floorSeconds = now() - t0
+let floorCPU = processCPU() - cpu0
 let floorRate = Double(all.count) / floorSeconds
-print(String(format: "Ed25519 floor (2 threads): %.0f entries/s (%d in %.2f s)", floorRate, all.count, floorSeconds))
+print(String(format: "Ed25519 floor (2 threads): %.0f entries/s (%d in %.2f s wall, %.2f CPU-s = %.1f us each); load average %@",
+             floorRate, all.count, floorSeconds, floorCPU, floorCPU / Double(all.count) * 1e6, loadAverage()))
 parsed = []
 
 // Serve every ledger on loopback.
 var servers = [Task<Void, any Error>]()
-var bases = [String]()
+var serverBases = [String]()
 for (path, _) in ledgers {
     let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
     servers.append(Task { try await LedgerServer.run(LedgerServer.Options(ledgerPath: path, host: "127.0.0.1", port: 0)) { continuation.yield($0) } })
     var iterator = stream.makeAsyncIterator()
     guard let port = await iterator.next() else { fatalError("server did not start") }
-    bases.append("http://127.0.0.1:\(port)")
+    serverBases.append("http://127.0.0.1:\(port)")
 }
+let bases = serverBases
 
-var logger = Logger(label: "province-bench")
-logger.logLevel = .error
+// What serving and HTTP cost alone: every entry bundle fetched, nothing verified or stored.
+t0 = now()
+cpu0 = processCPU()
+let fetched = try await withThrowingTaskGroup(of: Int.self) { group in
+    var next = 0, total = 0
+    func add(_ coop: Int) {
+        group.addTask {
+            let source = HTTPTileSource(baseURL: bases[coop])
+            let size = lotsPerCoop * 3 + 1
+            var bytes = 0
+            for index in 0..<(size + EntryBundle.width - 1) / EntryBundle.width {
+                let width = min(EntryBundle.width, size - index * EntryBundle.width)
+                bytes += try await source.entryBundle(index: index, width: width == EntryBundle.width ? nil : width).count
+            }
+            return bytes
+        }
+    }
+    while next < min(options.concurrency, options.cooperatives) { add(next); next += 1 }
+    while let bytes = try await group.next() {
+        total += bytes
+        if next < options.cooperatives { add(next); next += 1 }
+    }
+    return total
+}
+print(String(format: "fetch only (%d cooperatives at a time): %.0f entries/s (%.1f MB in %.1f s wall, %.1f CPU-s in this process)",
+             options.concurrency, Double(totalEntries) / (now() - t0), Double(fetched) / 1e6, now() - t0, processCPU() - cpu0))
+
+let logger = {
+    var logger = Logger(label: "province-bench")
+    logger.logLevel = .error
+    return logger
+}()
 let config = try ProvinceConfig(cooperatives: ledgers.enumerated().map { index, ledger in
     try ProvinceConfig.Cooperative(name: "HTX-\(index)", baseURL: bases[index], key: ledger.signer.verifier)
 })
 
+/// wrk's latency figure ("812.00us", "1.20ms", "1.01s") in milliseconds.
+func milliseconds(_ text: Substring) -> Double {
+    for (unit, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where text.hasSuffix(unit) {
+        return (Double(text.dropLast(unit.count)) ?? .nan) * scale
+    }
+    return .nan
+}
+
 try await ProvinceStore.open(url: options.database, logger: logger) { store in
     let aggregator = try await Aggregator(config: config, store: store, logger: logger)
     let start = now()
+    let cpuStart = processCPU(), pgStart = postgresCPU()
     let outcomes = await aggregator.runOnce(concurrency: options.concurrency)
     let seconds = now() - start
+    let cpu = processCPU() - cpuStart, pg = postgresCPU().map { $0 - (pgStart ?? 0) }
     let failed = outcomes.filter { $0.value.needsAttention }
     precondition(failed.isEmpty, "not ingested: \(failed.prefix(3))")
+    let stored = try await store.status().map(\.treeSize).reduce(0, +)
+    precondition(stored == totalEntries, "\(stored) entries stored, \(totalEntries) served")
     let rate = Double(totalEntries) / seconds
-    print(String(format: "ingest: %.0f entries/s (%d entries in %.1f s, %d cooperatives at a time); floor/ingest = %.2f",
-                 rate, totalEntries, seconds, options.concurrency, floorRate / rate))
+    print(String(format: "ingest: %.0f entries/s (%d entries in %.1f s, %d cooperatives at a time); floor/ingest = %.2f (goal <= 1.5); load average %@",
+                 rate, totalEntries, seconds, options.concurrency, floorRate / rate, loadAverage()))
+    print(String(format: "  CPU during ingest: this process (aggregator + tile servers) %.1f s (%.0f us/entry), PostgreSQL %@; floor %.1f CPU-s",
+                 cpu, cpu / Double(totalEntries) * 1e6, pg.map { String(format: "%.1f s (%.0f us/entry)", $0, $0 / Double(totalEntries) * 1e6) } ?? "?",
+                 floorCPU))
 
-    // Queries over HTTP, `clients` at a time.
+    // Queries over HTTP: wrk, `clients` connections, random paths from a list.
     let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
     let server = Task { try await ProvinceServer.run(site: ProvinceSite(store: store), host: "127.0.0.1", port: 0, logger: logger) { continuation.yield($0) } }
     var iterator = stream.makeAsyncIterator()
     guard let port = await iterator.next() else { fatalError("province server did not start") }
     let base = "http://127.0.0.1:\(port)"
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.httpMaximumConnectionsPerHost = options.clients
-    let session = URLSession(configuration: configuration)
-    let kinds: [(String, @Sendable (Int) -> String)] = [
-        ("trace /lot", { i in "/lot/\(lotCode(i % options.cooperatives, (i / options.cooperatives) % lotsPerCoop))" }),
-        ("trace /01/GTIN/10/lot", { i in "/01/\(gtin)/10/\(lotCode(i % options.cooperatives, (i / options.cooperatives) % lotsPerCoop))" }),
-        ("EPCIS /events by epcClass", { i in "/events?MATCH_epcClass=https://id.gs1.org/01/\(gtin)/10/\(lotCode(i % options.cooperatives, (i / options.cooperatives) % lotsPerCoop))" }),
-        ("EPCIS /events by bizLocation+epcClass", { i in
-            "/events?EQ_bizLocation=urn:agritrace:cooperative:HTX-\(i % options.cooperatives)&MATCH_epcClass=https://id.gs1.org/01/\(gtin)/10/\(lotCode(i % options.cooperatives, (i / options.cooperatives) % lotsPerCoop))" }),
+    let script = options.work + "/paths.lua"
+    try """
+        local paths = {}
+        init = function(args) for line in io.lines(args[1]) do paths[#paths + 1] = line end end
+        request = function() return wrk.format("GET", paths[math.random(#paths)]) end
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+    var generator = SystemRandomNumberGenerator()
+    let picks = (0..<5_000).map { _ in (Int.random(in: 0..<options.cooperatives, using: &generator), Int.random(in: 0..<lotsPerCoop, using: &generator)) }
+    let kinds: [(String, (Int, Int) -> String)] = [
+        ("trace /lot/<lot>", { "/lot/\(lotCode($0, $1))" }),
+        ("trace /01/<GTIN>/10/<lot>", { "/01/\(gtin)/10/\(lotCode($0, $1))" }),
+        ("EPCIS /events?MATCH_epcClass", { "/events?MATCH_epcClass=https://id.gs1.org/01/\(gtin)/10/\(lotCode($0, $1))" }),
+        ("EPCIS /events?EQ_bizLocation&MATCH_epcClass", {
+            "/events?EQ_bizLocation=urn:agritrace:cooperative:HTX-\($0)&MATCH_epcClass=https://id.gs1.org/01/\(gtin)/10/\(lotCode($0, $1))" }),
     ]
-    for (name, path) in kinds {
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for client in 0..<options.clients {
-                group.addTask {
-                    var mine = [Double]()
-                    for i in stride(from: client, to: options.queries, by: options.clients) {
-                        let url = URL(string: base + path(i &* 7919))!
-                        let t = now()
-                        let (data, response) = try await session.data(from: url)
-                        mine.append(now() - t)
-                        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                            fatalError("\(url): \((response as? HTTPURLResponse)?.statusCode ?? 0) \(String(decoding: data, as: UTF8.self))")
-                        }
-                    }
-                    return mine
-                }
-            }
-            var all = [Double]()
-            for try await part in group { all += part }
-            return all.sorted()
+    for (index, (name, path)) in kinds.enumerated() {
+        let paths = picks.map { path($0.0, $0.1) }
+        // Every kind must answer what the bench asks for: the lot, or an event of it.
+        let (coop, lot) = picks[0]
+        let (data, response) = try await URLSession.shared.data(from: URL(string: base + paths[0])!)
+        let body = String(decoding: data, as: UTF8.self)
+        guard (response as? HTTPURLResponse)?.statusCode == 200, body.contains(lotCode(coop, lot)),
+              !name.hasPrefix("EPCIS") || body.contains("ObjectEvent") else {
+            fatalError("\(paths[0]) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(body.prefix(500))")
         }
-        print("\(name): \(latencies.count) queries, \(options.clients) clients: p50 \(ms(percentile(latencies, 0.5))), p99 \(ms(percentile(latencies, 0.99)))")
+        let file = options.work + "/paths-\(index).txt"
+        try (paths.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let wrk = Process()
+        wrk.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        wrk.arguments = ["wrk", "-t2", "-c\(options.clients)", "-d\(options.seconds)s", "--latency", "-s", script, base, "--", file]
+        let pipe = Pipe()
+        wrk.standardOutput = pipe
+        try wrk.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        wrk.waitUntilExit()
+        guard wrk.terminationStatus == 0 else { fatalError("wrk exited \(wrk.terminationStatus): \(output)") }
+        try output.write(toFile: options.work + "/wrk-\(index).txt", atomically: true, encoding: .utf8)
+        var figures = [String: Substring]()
+        for line in output.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count == 2, ["50%", "90%", "99%"].contains(words[0]) { figures[String(words[0])] = words[1] }
+            if line.hasPrefix("Requests/sec:"), let last = words.last { figures["rps"] = last }
+            if line.contains("Non-2xx"), let last = words.last { figures["bad"] = last }
+            if line.contains("Socket errors") { figures["errors"] = line.dropFirst() }
+        }
+        guard let p50 = figures["50%"], let p99 = figures["99%"], let rps = figures["rps"] else { fatalError("cannot read wrk's output: \(output)") }
+        print(String(format: "%@: %@ requests/s, %d connections, %d s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (goal < 20 ms)%@; load average %@",
+                     name, String(rps), options.clients, options.seconds, milliseconds(p50), milliseconds(figures["90%"] ?? "?"), milliseconds(p99),
+                     (figures["bad"].map { ", NON-2XX: \($0)" } ?? "") + (figures["errors"].map { ", \($0)" } ?? ""), loadAverage()))
     }
     server.cancel()
 }
