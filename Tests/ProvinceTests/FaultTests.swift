@@ -91,15 +91,17 @@ import Glibc
         try a.addLots(400, prefix: "A")     // 1,201 entries: 5 bundles
         try a.checkpoint()
         let source = LedgerTileSource(path: a.path)
-        source.inject(.slow(.milliseconds(300)))
+        source.inject(.holdFrom(tile: 2))
         let config = try ProvinceConfig(cooperatives: [a.cooperative])
         try await ProvinceTest.withCluster { cluster in
             try await ProvinceStore.open(url: cluster.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { _ in source }
                 let round = Task { await aggregator.runOnce() }
-                // Wait until some but not all bundles are stored, then crash the server.
+                // Some but not all bundles are stored (the third is held back): crash the server, then
+                // let the held bundle arrive to a database that is gone.
                 while try ProvinceTest.count(cluster, "SELECT tree_size FROM cooperatives") == 0 { try await Task.sleep(for: .milliseconds(50)) }
                 try await cluster.stop(immediate: true)
+                source.inject(.none)
                 let interrupted = await round.value
                 #expect(interrupted["HTX-A"]?.isFailed == true, "\(interrupted)")
                 // A round while the server is down says so within seconds, rather than waiting

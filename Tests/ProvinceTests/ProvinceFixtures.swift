@@ -68,8 +68,11 @@ final class LedgerTileSource: TileSource, @unchecked Sendable {
         case down
         case truncate
         case flipByte
-        /// Each bundle takes this long (to be interrupted mid-ingest).
+        /// Each bundle takes this long.
         case slow(Duration)
+        /// Bundles from this tile index on wait until the fault changes: an ingest stopped
+        /// midway for as long as a test needs, however fast or loaded the machine.
+        case holdFrom(tile: Int)
     }
 
     private let lock = NSLock()
@@ -93,8 +96,12 @@ final class LedgerTileSource: TileSource, @unchecked Sendable {
     }
 
     func entryBundle(index: Int, width: Int?) async throws -> [UInt8] {
-        let (path, fault) = current()
+        var (path, fault) = current()
         lock.withLock { bundleRequests += 1 }
+        while case .holdFrom(let tile) = fault, index >= tile {
+            try await Task.sleep(for: .milliseconds(20))
+            (path, fault) = current()
+        }
         let ledger = try Ledger(provenanceAt: path, readOnly: true)
         let count = width ?? 256
         let entries = try ledger.storedEntryBytes(seqs: index * 256..<index * 256 + count)
@@ -114,6 +121,7 @@ final class LedgerTileSource: TileSource, @unchecked Sendable {
         case .slow(let delay):
             try await Task.sleep(for: delay)
             return bytes
+        case .holdFrom: return bytes
         }
     }
 }
