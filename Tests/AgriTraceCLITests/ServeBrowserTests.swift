@@ -92,6 +92,23 @@ import TestSupport
         #expect(vietnamese.gradeState == "verified" && vietnamese.greenPixels > 500 && vietnamese.redPixels == 0, "\(vietnamese)")
     }
 
+    /// A key's base64 part holds "+" or "/" for most keys; the page must read such a trusted key
+    /// (name+id+key split at the first two "+") and verify its lots, as `verify-label` does.
+    @Test func aCooperativeWhoseKeyHoldsAPlusIsVerified() throws {
+        let seeds = (UInt8(0)...UInt8(255)).map { [UInt8](repeating: $0, count: 32) }
+        let seed = try #require(seeds.first { seed in
+            (try? NoteSigner(name: ProvenanceFixture.origin, seed: seed))?.verifier.vkey.split(separator: "+").count ?? 0 > 3
+        })
+        let site = try ServeCommandTests.Site(seed: seed)
+        defer { site.fixture.remove() }
+        #expect(site.fixture.signer.verifier.vkey.split(separator: "+").count > 3)
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let verdict = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-plus-key", in: site.fixture.directory.url)
+        #expect(verdict.state == "verified", "\(verdict.text)")
+        #expect(verdict.gradeState == "verified" && verdict.redPixels == 0, "\(verdict)")
+    }
+
     /// Before the browser has checked anything (what a slow phone shows first, or one without
     /// scripts), nothing on the page looks verified: the grade box is the server's word, in grey, saying so.
     @Test func beforeTheBrowsersCheckNothingLooksVerified() throws {

@@ -16,8 +16,8 @@ import TestSupport
         var db: String { fixture.path }
         let key: String, vkey: String, trust: String
 
-        init(extraOrigins: Int = 0) throws {
-            fixture = try ProvenanceFixture()
+        init(extraOrigins: Int = 0, seed: [UInt8] = ProvenanceFixture.seed) throws {
+            fixture = try ProvenanceFixture(seed: seed)
             let ledger = fixture.ledger, signer = fixture.signer
             try ledger.append([ProvenanceFixture.origin("VN-TG-001"), ProvenanceFixture.lot("LOT-1", origin: "VN-TG-001"),
                                ProvenanceFixture.grading("LOT-1")], signer: signer)

@@ -92,7 +92,9 @@
 
   // ---------------------------------------------------------------- keys and signed notes (C2SP)
   async function parseKey(vkey) {
-    const parts = vkey.split("+");
+    // name+id+key: the name holds no "+" (C2SP signed-note), the base64 key may; split at the first two.
+    const first = vkey.indexOf("+"), second = vkey.indexOf("+", first + 1);
+    const parts = first > 0 && second > first ? [vkey.slice(0, first), vkey.slice(first + 1, second), vkey.slice(second + 1)] : [];
     if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) malformed("trusted key " + vkey);
     const raw = base64(parts[2], "trusted key");
     if (raw.length !== 33 || (raw[0] !== 1 && raw[0] !== 4)) malformed("trusted key " + parts[0]);
