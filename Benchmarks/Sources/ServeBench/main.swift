@@ -98,7 +98,7 @@ case "paths":
 case "serve":
     let options = LedgerServer.Options(ledgerPath: value("--ledger"), host: "127.0.0.1", port: Int(value("--port"))!,
                                        trust: TrustList(logKeys: [signer.verifier]))
-    try LedgerServer.runBlocking(options) { port in print("serving on 127.0.0.1:\(port)"); fflush(stdout) }
+    try LedgerServer.runBlocking(options) { port in print("serving on 127.0.0.1:\(port)"); fflush(nil) }
 case "append":
     let ledger = try Ledger(provenanceAt: value("--ledger"))
     let rate = Double(value("--per-second", default: "20"))!
@@ -109,7 +109,7 @@ case "append":
         try ledger.append(lotRecords(lot, origin: 0), signer: signer)
         lot += 1
         appended += 2
-        if appended % 200 == 0 { print(String(format: "appended %d entries in %.0f s", appended, now() - start)); fflush(stdout) }
+        if appended % 200 == 0 { print(String(format: "appended %d entries in %.0f s", appended, now() - start)); fflush(nil) }
         let due = start + Double(appended / 2) / rate
         if due > now() { usleep(useconds_t((due - now()) * 1e6)) }
     }
