@@ -168,8 +168,8 @@ public struct Manifest: Sendable {
             }
         }
         if !row.lotCode.isEmpty && !Identifiers.isLotCode(row.lotCode) {
-            report(Message("lot_code '{value}' must be 1–20 characters of GS1's AI (10) character set (A–Z a–z 0–9 and !\"%&'()*+,-./:;<=>?_)",
-                           ["value": .text(EntryValidator.printable(row.lotCode))]))
+            report(Message("lot_code '{value}' must be {lot_code_rule}",
+                           ["value": .text(EntryValidator.printable(row.lotCode)), "lot_code_rule": .message(Identifiers.lotCodeRule)]))
         }
         if !row.originCode.isEmpty && !Identifiers.isOriginCode(row.originCode) {
             report(Message("origin_code '{value}' must be 1–64 of A–Z a–z 0–9 . _ -", ["value": .text(EntryValidator.printable(row.originCode))]))

@@ -6,7 +6,7 @@ import Localization
 public enum Identifiers {
     /// GS1 AI (10) batch/lot: 1–20 characters of GS1's 82-character set.
     public static let gs1Characters = Set("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8)
-    public static let lotCodeRule = Message("1–20 characters of GS1's AI (10) character set (A–Z a–z 0–9 and !\"%&'()*+,-./:;<=>?_)")
+    public static let lotCodeRule = Message("1–20 characters of GS1's AI (10) character set (A–Z a–z 0–9 and !\"%&'()*+,-./:;<=>?_), other than '.' and '..' (no web address can carry those)")
     public static let originCodeRule = Message("1–64 of A–Z a–z 0–9 . _ -")
     public static let dateRule = Message("a date YYYY-MM-DD (digits only, year 1900 or later)")
     public static let gtinRule = Message("a GTIN-14 (14 digits with a valid GS1 check digit)")
@@ -23,7 +23,8 @@ public enum Identifiers {
     }
 
     public static func isLotCode(_ code: String) -> Bool {
-        (1...20).contains(code.utf8.count) && code.utf8.allSatisfy(gs1Characters.contains)
+        // Browsers resolve a path segment "." or ".." (even percent-encoded) away, so such a lot's label would open another page.
+        (1...20).contains(code.utf8.count) && code.utf8.allSatisfy(gs1Characters.contains) && code != "." && code != ".."
     }
 
     /// Growing-area codes.

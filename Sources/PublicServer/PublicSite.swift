@@ -79,9 +79,10 @@ final class PublicSite: Sendable {
         var segments: [String] = []
         for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
             guard let decoded = Self.percentDecoded(raw) else { return .text(400, "malformed percent-encoding in the path") }
-            // No route maps a path to a file, but refuse traversal plainly rather than answer 404.
-            if decoded == "." || decoded == ".." || decoded.contains("/") || decoded.contains("\\") || decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-                return .text(400, "path segments may not be '.', '..' or contain slashes or control characters")
+            // No route maps a path to a file, but refuse traversal plainly rather than answer 404. An
+            // encoded slash stays: GS1 lot codes may hold "/", which their Digital Link carries as %2F.
+            if decoded == "." || decoded == ".." || decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                return .text(400, "path segments may not be '.' or '..' or contain control characters")
             }
             segments.append(decoded)
         }
@@ -99,10 +100,13 @@ final class PublicSite: Sendable {
                 return try self.tile(tile)
             case "01" where segments.count == 4 && segments[2] == "10":
                 guard let gtin = Identifiers.normalisedGTIN(segments[1]) else { return notFound(language) }
+                guard Identifiers.isLotCode(segments[3]) else { return Self.notALotCode(segments[3]) }
                 return try lotPage(lotCode: segments[3], gtin: gtin, language: language)
             case "lot" where segments.count == 2:
+                guard Identifiers.isLotCode(segments[1]) else { return Self.notALotCode(segments[1]) }
                 return try lotPage(lotCode: segments[1], gtin: nil, language: language)
             case "lot" where segments.count == 3 && segments[2] == "proof":
+                guard Identifiers.isLotCode(segments[1]) else { return Self.notALotCode(segments[1]) }
                 return try proof(lotCode: segments[1])
             case "verify.js" where segments.count == 1:
                 return Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: verifierScript, cacheControl: "public, max-age=300")
@@ -118,6 +122,10 @@ final class PublicSite: Sendable {
         } catch {
             return .text(500, "the ledger could not be read: \(error)")
         }
+    }
+
+    private static func notALotCode(_ text: String) -> Reply {
+        .text(400, "'\(EntryValidator.printable(text))' is not a lot code: a lot code is \(Identifiers.lotCodeRule)")
     }
 
     private func page(_ html: LotPage.HTML) -> Reply {

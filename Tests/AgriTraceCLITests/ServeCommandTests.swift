@@ -102,6 +102,23 @@ import TestSupport
         #expect(checkpoint.headers["cache-control"]?.contains("immutable") == false)
     }
 
+    @Test func aLotCodeWithASlashHasItsPageAndProofAtItsDigitalLinkPath() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        try site.fixture.ledger.append([ProvenanceFixture.lot("A/B-7", origin: "VN-TG-001"), ProvenanceFixture.grading("A/B-7")],
+                                       signer: site.fixture.signer)
+        try site.checkpoint()
+        let server = try site.serve()
+        let encoded = Identifiers.percentEncoded("A/B-7")
+        #expect(encoded == "A%2FB-7")
+        let page = try HTTPProbe.request("GET", "/lot/\(encoded)", port: server.port)
+        #expect(page.status == 200 && page.text.contains("A/B-7"), "\(page.status) \(page.text.prefix(300))")
+        #expect(page.text.contains("/lot/\(encoded)/proof"))
+        let proof = try HTTPProbe.request("GET", "/lot/\(encoded)/proof", port: server.port)
+        #expect(proof.status == 200 && proof.text.contains("A/B-7"), "\(proof.status) \(proof.text.prefix(300))")
+        #expect(server.stop().status == 0)
+    }
+
     @Test func abuseGetsCleanClientErrorsAndNothingWrites() throws {
         let site = try Site()
         defer { site.fixture.remove() }
@@ -114,10 +131,12 @@ import TestSupport
             #expect(answer.status == 405, "\(method) answered \(answer.status)")
             #expect(answer.headers["allow"] == "GET, HEAD, OPTIONS", "\(method): \(answer.headers)")
         }
-        for traversal in ["/lot/..%2F..%2Fetc%2Fpasswd", "/lot/%2e%2e/proof", "/tile/../../etc/passwd", "/lot/a%5Cb", "/lot/%00", "/lot/%zz"] {
+        for traversal in ["/lot/%2e%2e/proof", "/lot/..", "/tile/../../etc/passwd", "/lot/a%5Cb", "/lot/%00", "/lot/%zz", "/01/09506000134352/10/%2E"] {
             let answer = try HTTPProbe.request("GET", traversal, port: port)
             #expect(answer.status == 400, "\(traversal) answered \(answer.status)")
         }
+        // An encoded slash is part of a lot code (GS1 allows "/"); this one names no lot. No path reaches a file.
+        #expect(try HTTPProbe.request("GET", "/lot/..%2F..%2Fetc%2Fpasswd", port: port).status == 404)
         #expect(try HTTPProbe.request("GET", "/lot/" + String(repeating: "A", count: 5000), port: port).status == 414)
         let body = try HTTPProbe.request("GET", "/lot/LOT-1", port: port, extraHeaders: ["Content-Length: 5"], body: "hello")
         #expect(body.status == 413)

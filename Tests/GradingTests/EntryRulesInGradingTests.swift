@@ -35,7 +35,7 @@ import TestSupport
 
     /// The manifest accepts exactly the identifiers the ledger accepts (one definition).
     @Test func manifestAndLedgerAgreeOnIdentifiers() {
-        let candidates = ["L1", "A/B", "LOT.1-x_y", "L 3", "LOT-ÄÖ", String(repeating: "A", count: 20), String(repeating: "A", count: 21),
+        let candidates = ["L1", "A/B", ".", "..", "...", "LOT.1-x_y", "L 3", "LOT-ÄÖ", String(repeating: "A", count: 20), String(repeating: "A", count: 21),
                           "!\"%&'()*+,-./:;<=>?", "2026-+1-05", "2026-01-05", "2026-1-05", "+026-01-05", "1899-12-31", "2024-02-29",
                           "09506000134352", "09506000134353", "9506000134352", String(repeating: "O", count: 33),
                           String(repeating: "O", count: 64), String(repeating: "O", count: 65)]

@@ -75,6 +75,8 @@ import Testing
 
     @Test func codes() {
         #expect(Identifiers.isLotCode("A/B<1>\"x\"") && !Identifiers.isLotCode("LOT 1") && !Identifiers.isLotCode("LOT-ÄÖ"))
+        // Dot segments: a browser resolves them away, encoded or not, so no label could address such a lot.
+        #expect(!Identifiers.isLotCode(".") && !Identifiers.isLotCode("..") && Identifiers.isLotCode("...") && Identifiers.isLotCode(".5"))
         #expect(Identifiers.isOriginCode(String(repeating: "O", count: 64)) && !Identifiers.isOriginCode(String(repeating: "O", count: 65)))
         #expect(!Identifiers.isOriginCode("VN/1"))
         #expect(Identifiers.digitalLinkURI(gtin: "09506000134352", lotCode: "AB/12 C") == "https://id.gs1.org/01/09506000134352/10/AB%2F12%20C")
