@@ -23,6 +23,8 @@ extension Message {
     /// `path`, when given, is the file that was being read: Foundation on Linux reports reading a
     /// folder as the bare "error 256", so the folder is recognised by looking at the path.
     public static func fileError(_ error: any Error, path: String? = nil) -> Message {
+        // Our own readers (zip entries, decoders) say what is wrong themselves; bridged to NSError they would say "error 1".
+        if let described = error as? any LocalizableError { return described.message }
         let error = error as NSError
         if error.domain == NSPOSIXErrorDomain { return systemError(Int32(error.code)) }
         let path = path ?? error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path

@@ -215,6 +215,8 @@ import TestSupport
             Row(["ledger", "checkpoint", "--ledger", s.ledger, "--key", s.path("labels")], 2, says: "labels: is a directory, not a file"),
             Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("labels")], 2, says: "labels: is a directory, not a file"),
             Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("labels")], 2, says: "is a directory, not a file"),
+            Row(["ledger", "verify", "--ledger", s.path("labels")], 2, says: "labels is not an AgriTrace ledger: is a directory, not a file"),
+            Row(["trace", "DT-LV-261103-01", "--ledger", "/dev/zero"], 2, says: "not a regular file"),
             Row(["train", s.path("nope-photos"), "--out", s.path("x.agmodel")], 2, says: "nope-photos: not found"),
             Row(["eval", s.path("nope-photos"), "--model", s.model], 2, says: "nope-photos: not found"),
         ]
@@ -226,7 +228,7 @@ import TestSupport
             }
             // Raw platform error text is not for people (e.g. "The operation could not be completed. (NSCocoaErrorDomain error 256.)").
             // Every key here is private to its owner, so no row may advise chmod either.
-            for raw in ["NSCocoaErrorDomain", "NSPOSIXErrorDomain", "errno", "chmod"] {
+            for raw in ["NSCocoaErrorDomain", "NSPOSIXErrorDomain", "errno", "chmod", "The operation could not be completed"] {
                 #expect(!result.stderr.contains(raw), "\(row) prints raw \(raw): \(result.stderr)")
             }
         }

@@ -130,6 +130,17 @@ import TestSupport
         #expect(!error.description.contains("'link.jpg' is not in") && !error.description.contains("'big.jpg' is not in"))
     }
 
+    /// A damaged manifest entry is reported as what the zip reader found, not as a bridged "error 1".
+    @Test func aManifestTheZipCannotDeliverSaysWhy() throws {
+        let error = try #require(throws: UploadValidationError.self) {
+            try UploadValidator.lots(of: try Upload(url: FixtureFiles.url("uploads/lying-size.zip")))
+        }
+        let manifestProblems = error.problems.filter { $0.file == Upload.manifestName }
+        #expect(manifestProblems.count == 1, "\(error.problems)")
+        #expect(manifestProblems.allSatisfy { $0.message.contains("more than its declared") && !$0.message.contains("error 1") },
+                "\(manifestProblems)")
+    }
+
     @Test func aRefusedZipEntryTheManifestListsIsReportedOnce() throws {
         let directory = try TemporaryDirectory(prefix: "zip-refused")
         defer { directory.remove() }
