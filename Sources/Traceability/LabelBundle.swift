@@ -52,6 +52,7 @@ public struct LabelBundle: Sendable, Equatable {
     /// hashes of 32 bytes. Says so plainly when handed an old single-entry proof file.
     public init(parsing text: String) throws(LabelBundleError) {
         guard text.utf8.count <= Self.maxBytes else { throw .malformed(Message("larger than {max_bytes} bytes", ["max_bytes": .text("\(Self.maxBytes)")])) }
+        guard !text.isEmpty else { throw .malformed(Message("the file is empty")) }
         if text.hasPrefix(TlogProof.header + "\n") { throw .oldSingleEntryProof }
         // Refused, not converted: the signed statement's bytes are checked exactly, and a CRLF
         // copy usually means the file went through a text-mode transfer.

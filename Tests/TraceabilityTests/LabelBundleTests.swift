@@ -224,6 +224,14 @@ import TestSupport
         #expect(!verdict.isValid && verdict.text.contains("old single-entry proof file"), "\(verdict.text)")
     }
 
+    @Test func anEmptyOrTruncatedBundleSaysWhatIsWrong() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        #expect(setup.verify("").text.contains("the file is empty"), "\(setup.verify("").text)")
+        #expect(!setup.verify("").text.contains("newline"))
+        #expect(setup.verify("agritrace-label-bundle").text.contains("does not end with a newline"))
+    }
+
     @Test func aBoxClaimingAnotherLotOrOriginFails() throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
