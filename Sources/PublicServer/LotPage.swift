@@ -210,7 +210,7 @@ enum LotPage {
     }
 
     private static func textTable(_ table: [String: String]) -> OrderedJSON {
-        .object(table.keys.sorted().filter { $0.hasPrefix("verify.") || $0.hasPrefix("fail.") || $0.hasPrefix("field.") || $0.hasPrefix("grade.") }
+        .object(table.keys.sorted().filter { $0.hasPrefix("verify.") || $0.hasPrefix("fail.") || $0.hasPrefix("field.") || $0.hasPrefix("grade.") || $0.hasPrefix("kind.") }
             .map { ($0, .string(table[$0]!)) })
     }
 

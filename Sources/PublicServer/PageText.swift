@@ -79,6 +79,11 @@ enum PageText {
         ("fail.entrySig", Message("entry #{1} ({2}): its signature does not verify under a trusted key: the record was changed after signing", context: "page")),
         ("fail.entrySigner", Message("entry #{1} is signed by {2}, a key this verifier does not trust", context: "page")),
         ("fail.inclusion", Message("entry #{1} ({2}) is not included in the signed checkpoint: the record differs from what the ledger signed", context: "page")),
+        // What kind of record an entry is, in failure messages (the entry's own "type" otherwise).
+        ("kind.origin", Message("growing-area registration", context: "page")),
+        ("kind.lot", Message("lot record", context: "page")),
+        ("kind.grading", Message("grading", context: "page")),
+        ("kind.correction", Message("correction", context: "page")),
         ("fail.statement", Message("the cooperative's signed list of the lot's records does not match the bundle: {1}", context: "page")),
         ("fail.lotMismatch", Message("the page shows {1} {2}, but the signed records say {3}", context: "page")),
         ("fail.contents", Message("the bundle does not hold one lot's records: {1}", context: "page")),

@@ -141,6 +141,8 @@ import TestSupport
         let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-tampered-vi", in: site.fixture.directory.url)
         #expect(vietnamese.state == "not-verified" && vietnamese.gradeState == "not-verified", "\(vietnamese)")
         #expect(vietnamese.gradeText.contains("KHÔNG XÁC MINH ĐƯỢC") && vietnamese.redPixels > 500 && vietnamese.greenPixels == 0, "\(vietnamese)")
+        // The kind of record is named in the page's language too.
+        #expect(vietnamese.text.contains("mục #3 (kết quả phân hạng)") && !vietnamese.text.contains("(grading)"), "\(vietnamese.text)")
     }
 
     @Test func aProofSignedByAKeyTheVerifierDoesNotTrustIsNotVerified() throws {

@@ -220,7 +220,7 @@
       } catch (e) {
         malformed("entry " + member.seq + " is not JSON");
       }
-      const kind = String(entry.type);
+      const kind = Object.prototype.hasOwnProperty.call(T, "kind." + entry.type) ? T["kind." + entry.type] : String(entry.type);
       if (entry.seq !== member.seq) fail("fail.contents", "entry " + member.seq + " says seq " + entry.seq);
       const signer = logKeys.find((k) => k.name + "+" + k.id === entry.signer);
       if (!signer) fail("fail.entrySigner", member.seq, String(entry.signer));
