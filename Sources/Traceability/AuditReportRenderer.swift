@@ -63,6 +63,7 @@ public enum AuditReportRenderer {
     .pass{color:#1b7f3b;font-weight:600}.fail{color:#c0392b;font-weight:600}
     .muted{color:#666}footer{margin-top:40px;color:#666;font-size:.8em}
     svg{max-width:100%;height:auto}
+    @media (max-width:600px){body{margin:12px auto;padding:0 8px}th,td{padding:3px 4px}td.pass,td.fail,td.muted,td.time{white-space:normal}}
     @media print{body{margin:0}h2{break-after:avoid}}
     """
 

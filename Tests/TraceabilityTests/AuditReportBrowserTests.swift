@@ -1,7 +1,9 @@
 import Foundation
 import Imaging
+import Localization
 import LedgerStore
 import Markup
+import Provenance
 import Testing
 import TestSupport
 @testable import Traceability
@@ -65,6 +67,27 @@ import Darwin
         #expect(live.dom.contains("data-pwned=\""))
         #expect(!live.requests.isEmpty)
         #expect(live.bannerPixels == 0)
+    }
+
+    /// An inspector reads the report on a phone: at 360 CSS pixels nothing is wider than the
+    /// screen, in either language (long headings, hashes, timestamps and unbroken farm names wrap).
+    @Test func theReportFitsAPhoneScreenInBothLanguages() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
+        try ledger.append([.origin(OriginRecord(originCode: "VN-LONG-1", farmID: "F-LONG-1", farmName: String(repeating: "Ba", count: 300),
+                                                crop: "mango"))], signer: signer)
+        let report = AuditReport(ledgerName: "ledger.db", generatedAt: "2026-11-12T00:00:00.000Z",
+                                 ledger: try LedgerSnapshot(reading: ledger), verification: try VerificationOutcome(ledger.verify()))
+        let browser = try BrowserSession(width: 360, height: 800, mobile: true, directory: directory.url)
+        for (name, presentation) in [("en", Presentation.english), ("vi", Presentation(localizer: try Localizer.bundled(.vietnamese)))] {
+            let page = directory.url.appendingPathComponent("report-\(name).html")
+            try Data(AuditReportRenderer.html(report, presentation).utf8).write(to: page)
+            try browser.navigate(page.absoluteString)
+            try browser.screenshot(to: directory.url.appendingPathComponent("report-\(name)-360.png"))
+            let widest = try browser.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)") as? Int
+            #expect(widest == 360, "\(name): the report is \(widest ?? -1) px wide on a 360 px screen")
+        }
     }
 }
 
