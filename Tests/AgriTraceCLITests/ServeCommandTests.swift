@@ -102,6 +102,17 @@ import TestSupport
         #expect(checkpoint.headers["cache-control"]?.contains("immutable") == false)
     }
 
+    /// Without a trust list every lot page says NOT VERIFIED: whoever starts the server is told why, at once.
+    @Test func startingWithoutATrustListWarnsTheOperator() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        let bare = try ServerProcess(["--ledger", site.db])
+        let stopped = bare.stop()
+        #expect(stopped.status == 0 && stopped.errors.contains("no --trust list"), "\(stopped)")
+        let trusted = try site.serve().stop()
+        #expect(trusted.status == 0 && !trusted.errors.contains("--trust"), "\(trusted)")
+    }
+
     @Test func aLotCodeWithASlashHasItsPageAndProofAtItsDigitalLinkPath() throws {
         let site = try Site()
         defer { site.fixture.remove() }

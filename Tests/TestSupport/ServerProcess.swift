@@ -44,14 +44,15 @@ public final class ServerProcess {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var pid: Int32 { process.processIdentifier }
 
-    /// Sends SIGTERM and waits (at most 20 s) for the exit; returns the status and the rest of stdout.
-    public func stop() -> (status: Int32, output: String) {
+    /// Sends SIGTERM and waits (at most 20 s) for the exit; returns the status, the rest of stdout and all of stderr.
+    public func stop() -> (status: Int32, output: String, errors: String) {
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); return (-1, "hung after SIGTERM") }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); return (-1, "hung after SIGTERM", "") }
         let rest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, rest)
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, rest, errorText)
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
