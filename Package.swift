@@ -135,7 +135,7 @@ let package = Package(
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // The province aggregator: follows cooperatives' tiles, verifies, stores in PostgreSQL, answers queries.
-        .target(name: "Province", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup", "Witnessing",
+        .target(name: "Province", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup", "Witnessing", "PublicServer",
                                                  .product(name: "PostgresNIO", package: "postgres-nio"),
                                                  .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                       "TestSupport", "ProvenanceTestSupport"]),
-        .testTarget(name: "ProvinceTests", dependencies: ["Province", "Localization", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog",
+        .testTarget(name: "ProvinceTests", dependencies: ["Province", "Localization", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog", "Traceability",
                                                        "TestSupport", "ProvenanceTestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",

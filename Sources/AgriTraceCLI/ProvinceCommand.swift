@@ -77,7 +77,7 @@ struct ProvinceCommand: ParsableCommand {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await aggregator.run(interval: .seconds(interval)) }
                         if let (host, port) = listenAddress {
-                            try await ProvinceServer.run(site: ProvinceSite(store: store), host: host, port: port, logger: log) { bound in
+                            try await ProvinceServer.run(site: ProvinceSite(store: store, cooperatives: settings.cooperatives), host: host, port: port, logger: log) { bound in
                                 let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/"
                                 FileHandleOutput.standardOutput.write(tr("agritrace province: on {url}", ["url": .text(url)]) + "\n")
                             }

@@ -5,6 +5,7 @@ import LedgerStore
 import Logging
 import NIOCore
 import Provenance
+import PublicServer
 import Traceability
 
 /// The aggregator's read-only HTTP API (JSON):
@@ -17,24 +18,34 @@ import Traceability
 /// | `/origin/<code>` | every cooperative's entries about that origin code |
 /// | `/checkpoint/<cooperative>` | its latest verified checkpoint (text), with this aggregator's cosignature when it has a witness key |
 /// | `/events?…` | EPCIS 2.0 `EPCISQueryDocument` (`GE_eventTime`, `LT_eventTime`, `EQ_bizStep`, `MATCH_epc`, `MATCH_epcClass`, `EQ_bizLocation`, `eventType`) |
+///
+/// A browser (`Accept: text/html`) asking for a lot gets the buyer's lot page instead, as
+/// `agritrace serve` shows it, verified in the browser against the cooperative's configured key
+/// with the proof from the cooperative's own server.
 public struct ProvinceSite: Sendable {
     public struct Reply: Sendable, Equatable {
         public let status: Int
         public let contentType: String
         public let body: String
+        /// Set on HTML pages.
+        public var contentSecurityPolicy: String? = nil
     }
 
     let store: ProvinceStore
     let now: @Sendable () -> Date
+    /// The configured cooperatives by name: their servers hold the proofs their lot pages check.
+    let cooperatives: [String: ProvinceConfig.Cooperative]
 
-    public init(store: ProvinceStore, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: ProvinceStore, cooperatives: [ProvinceConfig.Cooperative] = [], now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.now = now
+        self.cooperatives = Dictionary(cooperatives.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     static let maxTargetBytes = 2048
 
-    public func reply(method: String, path: String, query: String?) async -> Reply {
+    public func reply(method: String, path: String, query: String?, accept: String? = nil, acceptLanguage: String? = nil) async -> Reply {
+        let page = (accept ?? "").contains("text/html") ? PageRequest(acceptLanguage: acceptLanguage, query: query) : nil
         guard method == "GET" || method == "HEAD" else { return Self.error(405, "only GET and HEAD") }
         guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else { return Self.error(414, "request target too long") }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
@@ -50,12 +61,17 @@ public struct ProvinceSite: Sendable {
                 do { eventQuery = try EventQuery(query: query) } catch { return Self.error(400, error.description) }
                 let document = try await store.events(eventQuery, creationDate: Self.timestamp(now()))
                 return Reply(status: 200, contentType: "application/ld+json; charset=utf-8", body: document.rendered())
+            case 1 where parts[0] == "verify.js":
+                guard let script = PublicPages.verifierScript else { return Self.error(500, "the browser verifier is missing from the build") }
+                return Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: String(decoding: script, as: UTF8.self))
             case 2 where parts[0] == "lot":
                 guard Identifiers.isLotCode(parts[1]) else { return Self.error(400, "'\(parts[1])' is not a lot code: \(Identifiers.lotCodeRule)") }
+                if let page { return try await lotPage(parts[1], gtin: nil, page) }
                 return try await lot(parts[1], gtin: nil)
             case 4 where parts[0] == "01" && parts[2] == "10":
                 guard let gtin = Identifiers.normalisedGTIN(parts[1]) else { return Self.error(400, "'\(parts[1])' is not a GTIN") }
                 guard Identifiers.isLotCode(parts[3]) else { return Self.error(400, "'\(parts[3])' is not a lot code: \(Identifiers.lotCodeRule)") }
+                if let page { return try await lotPage(parts[3], gtin: gtin, page) }
                 return try await lot(parts[3], gtin: gtin)
             case 2 where parts[0] == "checkpoint":
                 guard let note = try await store.latestCheckpoint(cooperative: parts[1]) else {
@@ -92,6 +108,55 @@ public struct ProvinceSite: Sendable {
                 return .object(members)
             })),
         ]))
+    }
+
+    /// What a page request asks for besides its path: the visitor's languages and `?lang=`, `?cooperative=`.
+    struct PageRequest {
+        let acceptLanguage: String?
+        let language: String?
+        let cooperative: String?
+
+        init(acceptLanguage: String?, query: String?) {
+            self.acceptLanguage = acceptLanguage
+            func value(_ name: String) -> String? {
+                for pair in (query ?? "").split(separator: "&") {
+                    let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    if parts.count == 2, parts[0] == name { return LotIdentifier.percentDecoded(parts[1].replacingOccurrences(of: "+", with: " ")) }
+                }
+                return nil
+            }
+            language = value("lang")
+            cooperative = value("cooperative")
+        }
+    }
+
+    /// The buyer's lot page; a lot code several cooperatives recorded first gets a choice of them.
+    private func lotPage(_ code: String, gtin: String?, _ request: PageRequest) async throws -> Reply {
+        let traces = try await store.trace(lotCode: code, gtin: gtin)
+        let chosen = traces.filter { request.cooperative == nil || $0.cooperative == request.cooperative }
+        guard let trace = chosen.first else {
+            return Self.page(PublicPages.notFound(detail: nil, acceptLanguage: request.acceptLanguage, language: request.language))
+        }
+        if chosen.count > 1 {
+            let links = chosen.map { (name: $0.cooperative, href: "?cooperative=" + Identifiers.percentEncoded($0.cooperative)
+                                          + (request.language.map { "&lang=" + Identifiers.percentEncoded($0) } ?? "")) }
+            return Self.page(PublicPages.choice(lotCode: code, links: links, acceptLanguage: request.acceptLanguage, language: request.language))
+        }
+        // A cooperative no longer configured has no key here: its page then says nothing can be verified.
+        let cooperative = cooperatives[trace.cooperative]
+        let trust = TrustList(logKeys: cooperative.map { [$0.key] } ?? [])
+        let proofURL = (cooperative?.baseURL ?? "") + "/lot/" + Identifiers.percentEncoded(code) + "/proof"
+        do {
+            return Self.page(try PublicPages.lot(entries: trace.entries, ledgerName: trace.cooperative + " · " + (cooperative?.origin ?? ""),
+                                                 trust: trust, proofURL: proofURL, acceptLanguage: request.acceptLanguage,
+                                                 language: request.language))
+        } catch {
+            return Self.page(PublicPages.notFound(detail: "\(error)", acceptLanguage: request.acceptLanguage, language: request.language))
+        }
+    }
+
+    static func page(_ page: PublicPages.Page) -> Reply {
+        Reply(status: page.status, contentType: "text/html; charset=utf-8", body: page.html, contentSecurityPolicy: page.contentSecurityPolicy)
     }
 
     private func statusJSON(_ cooperatives: [ProvinceStore.CooperativeStatus]) -> OrderedJSON {
@@ -158,9 +223,15 @@ public enum ProvinceServer {
         let site: ProvinceSite
 
         func respond(to request: Request, context: Context) async throws -> Response {
-            let reply = await site.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
+            let reply = await site.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+                                         accept: request.headers[.accept], acceptLanguage: request.headers[.acceptLanguage])
             var headers = HTTPFields()
             headers[.contentType] = reply.contentType
+            if let policy = reply.contentSecurityPolicy {
+                headers[.contentSecurityPolicy] = policy
+                headers[.xContentTypeOptions] = "nosniff"
+                headers[.vary] = "Accept, Accept-Language"
+            }
             headers[.cacheControl] = "no-cache"
             headers[.accessControlAllowOrigin] = "*"
             return Response(status: .init(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))

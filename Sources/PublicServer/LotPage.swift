@@ -37,8 +37,10 @@ enum LotPage {
         """
     static let styleSHA256 = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 
+    /// `connectSources`: where the page's script may fetch the proof from (`proofPath` is on this
+    /// server for `serve`; the province's pages fetch it from the cooperative's own server).
     static func lot(_ state: LotState, ledger: String, trust: TrustList?, proofPath: String, scriptSHA256: String, language: PageLanguage,
-                    gradeNames: [String: String] = [:]) -> HTML {
+                    gradeNames: [String: String] = [:], connectSources: [String] = ["'self'"]) -> HTML {
         let t = language.text, localizer = language.localizer
         let lot = state.lot, origin = state.origin
         var facts: [(String, String)] = [
@@ -107,7 +109,7 @@ enum LotPage {
         body += dataBlock(config) + "<script src=\"/verify.js\"></script>\n"
         return HTML(status: 200, text: document(title: PageText.format(t, "title.lot", lot.lotCode), body: body, language: language),
                     policy: Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: ["'self'"],
-                                                         connectSources: ["'self'"], asHeader: true))
+                                                         connectSources: connectSources, asHeader: true))
     }
 
     /// The stand-alone verifier: the script inline (by hash), so the page still works saved to a
@@ -146,6 +148,16 @@ enum LotPage {
         let body = header(title: t["title.index"]!, ledger: origin, language: language)
             + "<p>\(Markup.escapeHTML(t["index.body"]!))</p>\n<p><a href=\"/verifier\">\(Markup.escapeHTML(t["title.verifier"]!))</a> · <a href=\"/checkpoint\">checkpoint</a></p>\n"
         return staticPage(200, title: t["title.index"]!, body: body, language: language)
+    }
+
+    /// One lot code recorded by several cooperatives: a link to each one's page.
+    static func choice(lotCode: String, links: [(name: String, href: String)], language: PageLanguage) -> HTML {
+        let t = language.text
+        var body = header(title: PageText.format(t, "title.lot", lotCode), ledger: nil, language: language)
+            + "<p>\(Markup.escapeHTML(PageText.format(t, "choice.body", String(links.count))))</p>\n<ul>\n"
+        for link in links { body += "<li><a href=\"\(Markup.escapeHTML(link.href))\">\(Markup.escapeHTML(link.name))</a></li>\n" }
+        body += "</ul>\n"
+        return staticPage(200, title: PageText.format(t, "title.lot", lotCode), body: body, language: language)
     }
 
     static func notFound(detail: String?, language: PageLanguage) -> HTML {

@@ -87,6 +87,7 @@ enum PageText {
         ("fail.statement", Message("the cooperative's signed list of the lot's records does not match the bundle: {1}", context: "page")),
         ("fail.lotMismatch", Message("the page shows {1} {2}, but the signed records say {3}", context: "page")),
         ("fail.contents", Message("the bundle does not hold one lot's records: {1}", context: "page")),
+        ("choice.body", Message("{1} cooperatives have recorded a lot with this code. Choose the one on your label:", context: "page")),
         ("notFound.body", Message("Nothing is recorded at this address.", context: "page")),
         ("index.body", Message("Scan a label's QR code, or open /lot/<lot code>, to see a lot and check its signed records in your browser.", context: "page")),
     ]

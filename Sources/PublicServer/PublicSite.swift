@@ -41,11 +41,10 @@ final class PublicSite: Sendable {
         self.readers = readers
         self.gradeNames = gradeNames
         self.trust = trust
-        guard let url = Bundle.module.url(forResource: "verify", withExtension: "js", subdirectory: "Resources"),
-              let script = try? Data(contentsOf: url) else {
+        guard let script = PublicPages.verifierScript else {
             throw ServerError.startup("the browser verifier script is missing from the build (Resources/verify.js)")
         }
-        verifierScript = Array(script)
+        verifierScript = script
         verifierScriptSHA256 = Data(SHA256.hash(data: script)).base64EncodedString()
     }
 
