@@ -54,7 +54,7 @@ public final class Aggregator: Sendable {
             logger.warning("round skipped: \(message)")
             return Dictionary(uniqueKeysWithValues: followers.map { ($0.cooperative.name, RoundOutcome.failed(message)) })
         }
-        return await withTaskGroup(of: (String, RoundOutcome).self) { group in
+        let results = await withTaskGroup(of: (String, RoundOutcome).self) { group in
             var results = [String: RoundOutcome]()
             var waiting = followers.makeIterator()
             for _ in 0..<max(1, concurrency) {
@@ -68,12 +68,43 @@ public final class Aggregator: Sendable {
                 results[name] = outcome
                 if let follower = waiting.next() {
                     group.addTask {
-                    let outcome = await follower.round()
-                    return (follower.cooperative.name, outcome)
-                }
+                        let outcome = await follower.round()
+                        return (follower.cooperative.name, outcome)
+                    }
                 }
             }
             return results
+        }
+        // Only after a round that reached the database and stored something: with PostgreSQL down,
+        // a query waits in the connection pool (about a minute) before it fails.
+        if results.values.contains(where: \.hasStored) { await analyseIfGrown() }
+        return results
+    }
+
+    /// Tables whose planner statistics `analyseIfGrown` refreshes: those the queries read that grow with the entries.
+    static let analysedTables = ["entries", "entry_keys", "origins", "lots", "gradings"]
+    /// Entries stored beyond the planner's count of them before `analyseIfGrown` refreshes the statistics.
+    static let analyseMinimumGrowth = 1_000
+
+    /// After a round that stored many entries, ANALYZE the tables. Without statistics PostgreSQL
+    /// plans the queries of a freshly filled database blind (seconds per lot lookup at 100,000
+    /// entries) until autovacuum gets to it, a minute or more later. The planner's own row count
+    /// of `entries` (`pg_class.reltuples`, -1 before any ANALYZE or VACUUM) tells how far behind
+    /// the statistics are, whoever refreshed them last (this process, another, or autovacuum).
+    /// Best effort: a failure is logged and the next round tries again.
+    func analyseIfGrown() async {
+        do {
+            let rows = try await store.client.query("""
+                SELECT (SELECT coalesce(sum(tree_size), 0) FROM cooperatives)::bigint,
+                       (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'entries'::regclass)::bigint
+                """, logger: logger)
+            var stored = 0, planned = 0
+            for try await (count, estimate) in rows.decode((Int, Int).self) { (stored, planned) = (count, estimate) }
+            guard stored - planned >= max(Self.analyseMinimumGrowth, planned / 5) else { return }
+            try await store.client.query(PostgresQuery(unsafeSQL: "ANALYZE " + Self.analysedTables.joined(separator: ", ")), logger: logger)
+            logger.info("planner statistics refreshed: \(stored) entries stored, the planner counted \(planned)")
+        } catch {
+            logger.warning("planner statistics not refreshed: \(ProvinceStore.describe(error))")
         }
     }
 
@@ -96,6 +127,12 @@ public enum RoundOutcome: Sendable, Equatable, CustomStringConvertible {
     case halted(String)
     /// This round failed (server down, slow, broken tiles, database unreachable); retried next round.
     case failed(String)
+
+    /// Whether this round stored entries.
+    var hasStored: Bool {
+        if case .ingested = self { return true }
+        return false
+    }
 
     public var needsAttention: Bool {
         switch self {

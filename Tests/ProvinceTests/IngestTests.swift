@@ -1,6 +1,6 @@
 import Foundation
 import LedgerStore
-import Province
+@testable import Province
 import PublicServer
 import Testing
 import TestSupport
@@ -66,6 +66,36 @@ import TestSupport
                 #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 31, to: 61)])
             }
             try expectStored(database, cooperative: "HTX-A", ledger: a)
+        }
+    }
+
+    /// A round that stored many entries refreshes the planner's statistics of the tables the
+    /// queries read (a freshly filled database was planned blind until autovacuum came); a round
+    /// that stored a few does not.
+    @Test func aBigRoundAnalysesTheTablesASmallOneDoesNot() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 22)
+        defer { a.directory.remove() }
+        try a.addLots(400, prefix: "A")     // 1,201 entries
+        try a.checkpoint()
+        let source = LedgerTileSource(path: a.path)
+        let config = try ProvinceConfig(cooperatives: [a.cooperative])
+        let tables = Aggregator.analysedTables.map { "'\($0)'" }.joined(separator: ", ")
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { _ in source }
+                // Autovacuum off for these tables, so only the aggregator can have refreshed the statistics.
+                for table in Aggregator.analysedTables { _ = try database.psql("ALTER TABLE \(table) SET (autovacuum_enabled = off)") }
+                let analysed = "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN (\(tables)) AND analyze_count = 1"
+                #expect(try ProvinceTest.count(database, "SELECT sum(analyze_count) FROM pg_stat_user_tables") == 0)
+                #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 0, to: 1201)])
+                #expect(try ProvinceTest.count(database, analysed) == Aggregator.analysedTables.count)
+                #expect(try ProvinceTest.count(database, "SELECT reltuples::bigint FROM pg_class WHERE relname = 'entries'") == 1201)
+
+                try a.addLots(1, prefix: "A2")
+                try a.checkpoint()
+                #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 1201, to: 1204)])
+                #expect(try ProvinceTest.count(database, analysed) == Aggregator.analysedTables.count)
+            }
         }
     }
 
