@@ -235,27 +235,61 @@ final class CooperativeFollower: @unchecked Sendable {
                     SELECT \(id), s, n, v FROM unnest(\(keySeqs)::bigint[], \(names)::text[], \(values)::text[]) AS u(s, n, v)
                     """, logger: logger)
             }
+            // The domain rows too go in one statement per table and bundle: one INSERT per entry
+            // made ingest wait on a database round trip for most entries.
+            var origins = (seqs: [Int64](), codes: [String](), farms: [String](), crops: [String]())
+            var lots = (seqs: [Int64](), codes: [String](), origins: [String](), gtins: [String](), hasGTIN: [Bool](),
+                        dates: [String](), cooperatives: [String]())
+            var gradings = (seqs: [Int64](), lots: [String](), times: [String](), grades: [String](), held: [Bool]())
             for item in entries {
                 let seq = Int64(item.entry.seq)
                 switch try? ProvenanceRecord(item.entry.body) {
                 case .origin(let origin):
-                    try await connection.query("""
-                        INSERT INTO origins (cooperative_id, origin_code, seq, farm_id, crop)
-                        VALUES (\(id), \(origin.originCode), \(seq), \(origin.farmID), \(origin.crop))
-                        """, logger: logger)
+                    origins.seqs.append(seq)
+                    origins.codes.append(origin.originCode)
+                    origins.farms.append(origin.farmID)
+                    origins.crops.append(origin.crop)
                 case .lot(let lot):
-                    try await connection.query("""
-                        INSERT INTO lots (cooperative_id, lot_code, seq, origin_code, gtin, harvest_date, cooperative)
-                        VALUES (\(id), \(lot.lotCode), \(seq), \(lot.originCode), \(lot.gtin), \(lot.harvestDate)::date, \(lot.cooperative))
-                        """, logger: logger)
+                    lots.seqs.append(seq)
+                    lots.codes.append(lot.lotCode)
+                    lots.origins.append(lot.originCode)
+                    // postgres-nio encodes no arrays of optionals: a flag says which GTINs are NULL.
+                    lots.gtins.append(lot.gtin ?? "")
+                    lots.hasGTIN.append(lot.gtin != nil)
+                    lots.dates.append(lot.harvestDate)
+                    lots.cooperatives.append(lot.cooperative)
                 case .grading(let grading):
-                    try await connection.query("""
-                        INSERT INTO gradings (cooperative_id, seq, lot_code, recorded_at, lot_grade, held)
-                        VALUES (\(id), \(seq), \(grading.lotCode), \(item.entry.recordedAt)::timestamptz, \(grading.lotGrade), \(grading.held))
-                        """, logger: logger)
+                    gradings.seqs.append(seq)
+                    gradings.lots.append(grading.lotCode)
+                    gradings.times.append(item.entry.recordedAt)
+                    gradings.grades.append(grading.lotGrade)
+                    gradings.held.append(grading.held)
                 case .correction, .key, nil:
                     break
                 }
+            }
+            if !origins.seqs.isEmpty {
+                try await connection.query("""
+                    INSERT INTO origins (cooperative_id, origin_code, seq, farm_id, crop)
+                    SELECT \(id), c, s, f, r
+                    FROM unnest(\(origins.codes)::text[], \(origins.seqs)::bigint[], \(origins.farms)::text[], \(origins.crops)::text[]) AS u(c, s, f, r)
+                    """, logger: logger)
+            }
+            if !lots.seqs.isEmpty {
+                try await connection.query("""
+                    INSERT INTO lots (cooperative_id, lot_code, seq, origin_code, gtin, harvest_date, cooperative)
+                    SELECT \(id), c, s, o, CASE WHEN h THEN g END, d::date, p
+                    FROM unnest(\(lots.codes)::text[], \(lots.seqs)::bigint[], \(lots.origins)::text[], \(lots.gtins)::text[],
+                                \(lots.hasGTIN)::boolean[], \(lots.dates)::text[], \(lots.cooperatives)::text[]) AS u(c, s, o, g, h, d, p)
+                    """, logger: logger)
+            }
+            if !gradings.seqs.isEmpty {
+                try await connection.query("""
+                    INSERT INTO gradings (cooperative_id, seq, lot_code, recorded_at, lot_grade, held)
+                    SELECT \(id), s, l, t::timestamptz, g, h
+                    FROM unnest(\(gradings.seqs)::bigint[], \(gradings.lots)::text[], \(gradings.times)::text[], \(gradings.grades)::text[],
+                                \(gradings.held)::boolean[]) AS u(s, l, t, g, h)
+                    """, logger: logger)
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 @testable import Province
 import PublicServer
 import Testing
@@ -96,6 +97,57 @@ import TestSupport
                 #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 1201, to: 1204)])
                 #expect(try ProvinceTest.count(database, analysed) == Aggregator.analysedTables.count)
             }
+        }
+    }
+
+    /// The origins, lots and gradings rows say what the signed entries say, row for row, when a
+    /// bundle mixes the three kinds, some lots have no GTIN and some gradings hold their lot (each
+    /// bundle's rows go in one statement per table: a misaligned column would show here).
+    @Test func domainRowsMatchTheEntries() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 23)
+        defer { a.directory.remove() }
+        let crops = ["mango", "durian", "pomelo"]
+        var records = [ProvenanceRecord]()
+        var expectedOrigins = [String](), expectedLots = [String](), expectedGradings = [String]()
+        for index in 0..<100 {
+            let origin = "A-O\(index)", lot = "A-L\(index)", crop = crops[index % 3]
+            let gtin: String? = index % 3 == 0 ? nil : "09506000134352"
+            let day = String(format: "2026-03-%02d", 1 + index % 28)
+            let held = index % 4 == 0
+            let seq = 1 + 3 * index      // after the key entry
+            records += [
+                .origin(OriginRecord(originCode: origin, farmID: "farm-\(index)", crop: crop)),
+                .lot(LotRecord(lotCode: lot, originCode: origin, farmID: "farm-\(index)", cooperative: "HTX-A", crop: crop,
+                               harvestDate: day, gtin: gtin)),
+                .grading(GradingRecord(lotCode: lot, model: String(repeating: "ab", count: 32), policy: String(repeating: "cd", count: 32),
+                                       uploadDigest: nil, images: [], lotGrade: held ? "Grade II" : "Premium", distribution: [:],
+                                       needsReview: 0, held: held)),
+            ]
+            expectedOrigins.append("\(seq)|\(origin)|farm-\(index)|\(crop)")
+            expectedLots.append("\(seq + 1)|\(lot)|\(origin)|\(gtin ?? "NULL")|\(day)|HTX-A")
+            expectedGradings.append("\(seq + 2)|\(lot)|\(held ? "Grade II" : "Premium")|\(held ? "t" : "f")")   // psql's booleans
+        }
+        _ = try a.ledger.append(records, signer: a.signer)
+        try a.checkpoint()
+        let source = LedgerTileSource(path: a.path)
+        let origins = expectedOrigins, lots = expectedLots
+        let gradings = expectedGradings
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: ProvinceConfig(cooperatives: [a.cooperative]), store: store,
+                                                      logger: ProvinceTest.logger) { _ in source }
+                #expect(await aggregator.runOnce() == ["HTX-A": .ingested(from: 0, to: 301)])
+            }
+            func rows(_ sql: String) throws -> [String] {
+                try database.psql(sql).split(separator: "\n").map(String.init)
+            }
+            #expect(try rows("SELECT seq, origin_code, farm_id, crop FROM origins ORDER BY seq") == origins)
+            #expect(try rows("SELECT seq, lot_code, origin_code, coalesce(gtin, 'NULL'), harvest_date, cooperative FROM lots ORDER BY seq")
+                    == lots)
+            #expect(try rows("SELECT seq, lot_code, lot_grade, held FROM gradings ORDER BY seq") == gradings)
+            // A grading's time is its entry's.
+            #expect(try ProvinceTest.count(database, "SELECT count(*) FROM gradings g JOIN entries e USING (cooperative_id, seq) WHERE g.recorded_at = e.recorded_at") == 100)
+            try expectStored(database, cooperative: "HTX-A", ledger: a)
         }
     }
 
