@@ -70,8 +70,10 @@ public final class SQLiteConnection {
         }
     }
 
-    /// A read transaction: a consistent snapshot for multi-statement reads.
+    /// A read transaction: a consistent snapshot for multi-statement reads. Inside a transaction
+    /// already, `body` simply runs in it (SQLite transactions do not nest).
     func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransaction { return try body() }
         try execute("BEGIN DEFERRED")
         defer {
             resetStatements()

@@ -18,6 +18,9 @@ public enum LedgerServer {
         public var gradeNames: [String: [String: String]] = [:]
         /// An idle or slow connection is closed after this long.
         public var idleTimeoutSeconds: Int64 = 15
+        /// Bounds of the in-memory caches of full tiles and of rendered lot pages.
+        public var tileCacheBytes = PublicSite.defaultTileCacheBytes
+        public var pageCacheBytes = PublicSite.defaultPageCacheBytes
 
         public init(ledgerPath: String, host: String = "127.0.0.1", port: Int = 8080, trust: TrustList? = nil) {
             self.ledgerPath = ledgerPath
@@ -31,7 +34,8 @@ public enum LedgerServer {
     /// `onListening` receives the bound port (useful with port 0).
     public static func run(_ options: Options, onListening: @escaping @Sendable (Int) -> Void) async throws {
         let readers = try LedgerReaders(path: options.ledgerPath)
-        let site = try PublicSite(readers: readers, trust: options.trust, gradeNames: options.gradeNames)
+        let site = try PublicSite(readers: readers, trust: options.trust, gradeNames: options.gradeNames,
+                                  tileCacheBytes: options.tileCacheBytes, pageCacheBytes: options.pageCacheBytes)
         var logger = Logger(label: "agritrace.serve")
         logger.logLevel = .warning
         let app = Application(

@@ -14,8 +14,8 @@ enum LogTiles {
     /// Entry bundles prefix each entry with a big-endian 16-bit length.
     static let maxBundledEntryBytes = 65_535
 
-    static func read(_ path: TilePath, from ledger: Ledger) throws -> Outcome {
-        let size = try ledger.size()
+    /// `size`: the ledger's size in the same snapshot as the reads.
+    static func read(_ path: TilePath, from ledger: Ledger, size: Int) throws -> Outcome {
         switch path {
         case let .hashes(level, index, width):
             let treeLevel = 8 * level
@@ -28,7 +28,10 @@ enum LogTiles {
             guard hashes.count == count else {
                 throw LedgerError.corruptEntry(seq: index * TilePath.width << treeLevel, reason: Message("stored tree hashes are missing at level {tree_level}", ["tree_level": .text("\(treeLevel)")]))
             }
-            return .found(hashes.flatMap(\.bytes), full: width == nil)
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(count * TreeHash.byteCount)
+            for hash in hashes { hash.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+            return .found(bytes, full: width == nil)
         case let .entries(index, width):
             let count = width ?? TilePath.width
             let first = index * TilePath.width

@@ -37,10 +37,33 @@ enum LotPage {
         """
     static let styleSHA256 = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 
+    /// The parts of the verifier's configuration that are the same on every page of one server
+    /// and language, rendered once (JSON, escaped for a data block).
+    struct ConfigParts: Sendable {
+        let trust: String
+        let lang: String
+        let grades: String
+        let text: String
+
+        init(trust: TrustList?, language: PageLanguage, gradeNames: [String: String]) {
+            self.trust = LotPage.dataBlockJSON(trust?.json ?? .null)
+            lang = LotPage.dataBlockJSON(.string(language.rawValue))
+            grades = LotPage.dataBlockJSON(LotPage.gradesJSON(gradeNames))
+            text = LotPage.dataBlockJSON(LotPage.textTable(language.text))
+        }
+    }
+
     /// `connectSources`: where the page's script may fetch the proof from (`proofPath` is on this
     /// server for `serve`; the province's pages fetch it from the cooperative's own server).
     static func lot(_ state: LotState, ledger: String, trust: TrustList?, proofPath: String, scriptSHA256: String, language: PageLanguage,
                     gradeNames: [String: String] = [:], connectSources: [String] = ["'self'"]) -> HTML {
+        lot(state, ledger: ledger, proofPath: proofPath, scriptSHA256: scriptSHA256, language: language,
+            config: ConfigParts(trust: trust, language: language, gradeNames: gradeNames), gradeNames: gradeNames, connectSources: connectSources)
+    }
+
+    /// `config`: the parts of the data block a server renders once per language.
+    static func lot(_ state: LotState, ledger: String, proofPath: String, scriptSHA256: String, language: PageLanguage,
+                    config: ConfigParts, gradeNames: [String: String], connectSources: [String] = ["'self'"]) -> HTML {
         let t = language.text, localizer = language.localizer
         let lot = state.lot, origin = state.origin
         var facts: [(String, String)] = [
@@ -97,16 +120,9 @@ enum LotPage {
             }
             body += "</ul>\n"
         }
-        let config: OrderedJSON = .object([
-            ("proof", .string(proofPath)),
-            ("trust", trust?.json ?? .null),
-            ("lang", .string(language.rawValue)),
-            ("grades", gradesJSON(gradeNames)),
-            ("expect", .object([("lot", .string(lot.lotCode)), ("grade", state.currentGrade.map(OrderedJSON.string) ?? .null),
-                                ("held", .bool(state.isHeld))])),
-            ("text", textTable(t)),
-        ])
-        body += dataBlock(config) + "<script src=\"/verify.js\"></script>\n"
+        let expect: OrderedJSON = .object([("lot", .string(lot.lotCode)), ("grade", state.currentGrade.map(OrderedJSON.string) ?? .null),
+                                           ("held", .bool(state.isHeld))])
+        body += dataBlock(proof: .string(proofPath), expect: expect, config) + "<script src=\"/verify.js\"></script>\n"
         return HTML(status: 200, text: document(title: PageText.format(t, "title.lot", lot.lotCode), body: body, language: language),
                     policy: Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: ["'self'"],
                                                          connectSources: connectSources, asHeader: true))
@@ -124,6 +140,7 @@ enum LotPage {
 
             """
         body += verificationSection(t, proofLink: nil)
+        // Pretty-printed: whoever hosts a copy edits the trust list in it.
         let config: OrderedJSON = .object([
             ("proof", proofURL.map(OrderedJSON.string) ?? .null),
             ("trust", trust?.json ?? .null),
@@ -132,7 +149,8 @@ enum LotPage {
             ("expect", .null),
             ("text", textTable(t)),
         ])
-        body += dataBlock(config) + "<script>" + String(decoding: script, as: UTF8.self) + "</script>\n"
+        body += "<script type=\"application/json\" id=\"agritrace-config\">\(dataBlockSafe(config.rendered()))</script>\n"
+            + "<script>" + String(decoding: script, as: UTF8.self) + "</script>\n"
         // A saved copy fetches proofs from any cooperative's server, hence connect-src https: (and
         // http: for servers on a local network).
         let policy = Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: ["'sha256-\(scriptSHA256)'"],
@@ -208,12 +226,32 @@ enum LotPage {
         """
     }
 
-    /// JSON in a non-executed `<script type="application/json">` block: `<`, `>` and `&` written as
-    /// `\\u003c` etc. (they occur only inside strings), so no text can close the element.
-    private static func dataBlock(_ json: OrderedJSON) -> String {
-        let text = json.rendered().replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
-            .replacingOccurrences(of: "&", with: "\\u0026")
-        return "<script type=\"application/json\" id=\"agritrace-config\">\(text)</script>\n"
+    /// The verifier's configuration as JSON in a non-executed `<script type="application/json">` block.
+    private static func dataBlock(proof: OrderedJSON, expect: OrderedJSON, _ parts: ConfigParts) -> String {
+        "<script type=\"application/json\" id=\"agritrace-config\">{\"proof\":\(dataBlockJSON(proof)),\"trust\":\(parts.trust),"
+            + "\"lang\":\(parts.lang),\"grades\":\(parts.grades),\"expect\":\(dataBlockJSON(expect)),\"text\":\(parts.text)}</script>\n"
+    }
+
+    /// `json` on one line with `<`, `>` and `&` written as `\\u003c` etc. (`dataBlockSafe`).
+    static func dataBlockJSON(_ json: OrderedJSON) -> String {
+        dataBlockSafe(json.renderedCompact())
+    }
+
+    /// JSON text with `<`, `>` and `&` written as `\\u003c` etc. (they occur only inside strings), so
+    /// no text can close the data block's element.
+    private static func dataBlockSafe(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") }) else { return text }
+        var out = [UInt8]()
+        out.reserveCapacity(text.utf8.count + 32)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "<"): out += Array("\\u003c".utf8)
+            case UInt8(ascii: ">"): out += Array("\\u003e".utf8)
+            case UInt8(ascii: "&"): out += Array("\\u0026".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Grade code → name in the page's language, for the verifier script.

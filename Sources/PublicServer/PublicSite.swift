@@ -29,6 +29,9 @@ final class PublicSite: Sendable {
     let gradeNames: [String: [String: String]]
     let verifierScript: [UInt8]
     let verifierScriptSHA256: String
+    /// The verifier's configuration that is the same on every page, per language.
+    let configParts: [PageLanguage: LotPage.ConfigParts]
+    let caches: SiteCaches
 
     /// Longer request targets are refused (414): no route needs more than a lot code's worth.
     static let maxTargetBytes = 2048
@@ -37,10 +40,20 @@ final class PublicSite: Sendable {
     static let shortLived = "public, max-age=5"
     static let methods = "GET, HEAD, OPTIONS"
 
-    init(readers: LedgerReaders, trust: TrustList?, gradeNames: [String: [String: String]] = [:]) throws {
+    /// Default bounds of the in-memory caches: 64 MiB of full tiles (about 330 entry bundles of
+    /// typical entries, or 8,000 hash tiles) and 32 MiB of lot pages (about 4,000).
+    static let defaultTileCacheBytes = 64 << 20
+    static let defaultPageCacheBytes = 32 << 20
+
+    init(readers: LedgerReaders, trust: TrustList?, gradeNames: [String: [String: String]] = [:],
+         tileCacheBytes: Int = defaultTileCacheBytes, pageCacheBytes: Int = defaultPageCacheBytes) throws {
         self.readers = readers
         self.gradeNames = gradeNames
         self.trust = trust
+        caches = SiteCaches(tileBytes: tileCacheBytes, pageBytes: pageCacheBytes)
+        configParts = Dictionary(uniqueKeysWithValues: PageLanguage.allCases.map { language in
+            (language, LotPage.ConfigParts(trust: trust, language: language, gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))
+        })
         guard let script = PublicPages.verifierScript else {
             throw ServerError.startup("the browser verifier script is missing from the build (Resources/verify.js)")
         }
@@ -145,21 +158,45 @@ final class PublicSite: Sendable {
     }
 
     private func tile(_ path: TilePath) throws -> Reply {
-        switch try readers.withLedger({ try LogTiles.read(path, from: $0) }) {
-        case let .found(bytes, full):
-            return Reply(status: 200, contentType: "application/octet-stream", body: bytes, cacheControl: full ? Self.immutable : Self.shortLived)
-        case let .absent(reason):
-            return .text(404, reason)
+        try readers.withLedger { ledger in
+            try caches.sync(with: ledger)
+            if let cached = caches.tile(path) { return cached }
+            let (stamp, outcome) = try ledger.snapshot {
+                let stamp = try ledger.changeStamp()
+                return (stamp, try LogTiles.read(path, from: ledger, size: stamp.size))
+            }
+            switch outcome {
+            case let .found(bytes, full):
+                let reply = Reply(status: 200, contentType: "application/octet-stream", body: bytes, cacheControl: full ? Self.immutable : Self.shortLived)
+                if full { caches.keepTile(reply, for: path, readAt: stamp) }
+                return reply
+            case let .absent(reason):
+                return .text(404, reason)
+            }
         }
     }
 
-    /// The lot's state now, or nil when the lot is unknown or (for a Digital Link) its GTIN differs.
+    /// The lot's page as the ledger says now; not found when the lot is unknown or (for a Digital
+    /// Link) its GTIN differs.
     private func lotPage(lotCode: String, gtin: String?, language: PageLanguage) throws -> Reply {
-        let state = try readers.withLedger { ledger in try LotState(entries: LotProof.entries(lotCode: lotCode, ledger: ledger)) }
-        if let gtin, state.lot.identifier.gtin != gtin { return notFound(language) }
-        return page(LotPage.lot(state, ledger: readers.origin, trust: trust, proofPath: "/lot/\(Identifiers.percentEncoded(lotCode))/proof",
-                                scriptSHA256: verifierScriptSHA256, language: language,
-                                gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))
+        let key = SiteCaches.PageKey(lotCode: lotCode, language: language)
+        let found = try readers.withLedger { ledger in
+            try caches.sync(with: ledger)
+            if let cached = caches.page(key) { return cached }
+            let (stamp, entries) = try ledger.snapshot { (try ledger.changeStamp(), try LotProof.entries(lotCode: lotCode, ledger: ledger)) }
+            let state = try LotState(entries: entries)
+            var keys: Set<IndexKey> = [IndexKey(IndexKeyName.lotCode, lotCode)]
+            for entry in entries { keys.formUnion((try? entry.record())?.indexKeys ?? []) }
+            let built = SiteCaches.Page(
+                reply: self.page(LotPage.lot(state, ledger: readers.origin, proofPath: "/lot/\(Identifiers.percentEncoded(lotCode))/proof",
+                                             scriptSHA256: verifierScriptSHA256, language: language, config: configParts[language]!,
+                                             gradeNames: gradeNames.compactMapValues { $0[language.rawValue] })),
+                gtin: state.lot.identifier.gtin, keys: keys)
+            caches.keepPage(built, for: key, builtAt: stamp)
+            return built
+        }
+        if let gtin, found.gtin != gtin { return notFound(language) }
+        return found.reply
     }
 
     /// The lot's proof bundle from the statement `ledger checkpoint` signed and stored for it;

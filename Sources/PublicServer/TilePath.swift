@@ -1,7 +1,7 @@
 /// A C2SP tlog-tiles resource path below `tile/`: `<L>/<N>[.p/<W>]` (hashes) or
 /// `entries/<N>[.p/<W>]` (entry bundle), parsed strictly: one spelling per resource, so a
 /// cache or mirror never holds the same tile under two names.
-enum TilePath: Equatable {
+enum TilePath: Hashable {
     /// Tile `index` at `level`; `width` nil for a full tile (256 hashes).
     case hashes(level: Int, index: Int, width: Int?)
     case entries(index: Int, width: Int?)
