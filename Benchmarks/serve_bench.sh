@@ -57,7 +57,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; w
 trap cleanup EXIT
 nginx -c "$work/nginx.conf" & pids+=($!)
 "$bin" serve --ledger "$ledger" --port $serve_port > "$work/serve.log" 2>&1 & pids+=($!)
-"$bin" append --ledger "$ledger" --per-second 20 > "$work/append.log" 2>&1 & pids+=($!)
+"$bin" append --ledger "$ledger" --per-second 20 > "$work/append.log" 2>&1 & pids+=($!); append_pid=$!
 for port in $serve_port $nginx_port; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
 done
@@ -87,4 +87,6 @@ printf '%-22s %10s %9s %9s %8s\n' "nginx tiles (static)" "$n_rps" "$n_p50" "$n_p
 printf '%-22s %10s %9s %9s %8s\n' "serve lot pages" "$l_rps" "$l_p50" "$l_p99" "$l_bad"
 awk -v t="$t_rps" -v n="$n_rps" -v l="$l_rps" -v tp="$t_p99" -v lp="$l_p99" 'BEGIN {
   printf "tiles vs nginx: %.2fx (goal >= 0.5x); lot pages %.0f requests/s (goal >= 2000); p99 tiles %.1f ms, lot pages %.1f ms (goal < 50 ms)\n", t / n, l, tp, lp }'
+# The figures hold only for a server read while entries were appended.
+kill -0 "$append_pid" 2>/dev/null || { echo "the appender stopped during the run (see $work/append.log): figures not comparable" >&2; exit 1; }
 echo "appended during the run: $(tail -1 "$work/append.log")"

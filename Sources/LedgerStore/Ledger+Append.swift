@@ -223,9 +223,11 @@ struct StoredEntries {
 
     /// The first stored entry before `before` of `type` carrying `key`.
     func firstSeq(type: String, key: IndexKey, before: Int) throws -> Int? {
+        // In key order (name, value, seq), stopping at the first of `type`: MIN() over the join
+        // read every entry carrying the key (an origin's: each of its lots).
         let statement = try db.statement("""
-            SELECT MIN(k.seq) FROM entry_keys k JOIN entries e ON e.seq = k.seq
-            WHERE k.name = ? AND k.value = ? AND e.type = ? AND k.seq < ?
+            SELECT k.seq FROM entry_keys k JOIN entries e ON e.seq = k.seq
+            WHERE k.name = ? AND k.value = ? AND e.type = ? AND k.seq < ? ORDER BY k.seq LIMIT 1
             """)
         try statement.bind(.text(key.name), .text(CanonicalJSON.nfc(key.value)), .text(type), .integer(before))
         return try statement.step() ? statement.optionalInt(0) : nil

@@ -39,9 +39,10 @@ extension Ledger {
 
     /// The first entry of `type` carrying `key` (e.g. the registration of a code), if any.
     public func firstEntry(type: String, withKey key: IndexKey) throws -> LedgerEntry? {
+        // In key order, stopping at the first of `type` (see `StoredEntries.firstSeq`).
         try entries(where: """
-            seq = (SELECT MIN(k.seq) FROM entry_keys k JOIN entries e ON e.seq = k.seq
-                   WHERE k.name = ? AND k.value = ? AND e.type = ?)
+            seq = (SELECT k.seq FROM entry_keys k JOIN entries e ON e.seq = k.seq
+                   WHERE k.name = ? AND k.value = ? AND e.type = ? ORDER BY k.seq LIMIT 1)
             """, .text(key.name), .text(CanonicalJSON.nfc(key.value)), .text(type)).first
     }
 

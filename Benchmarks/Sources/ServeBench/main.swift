@@ -102,10 +102,12 @@ case "serve":
 case "append":
     let ledger = try Ledger(provenanceAt: value("--ledger"))
     let rate = Double(value("--per-second", default: "20"))!
-    var lot = 10_000_000, appended = 0
+    // New lot codes above the fixture's and above those of earlier runs on the same ledger
+    // (each run appends fewer lots than the ledger has entries).
+    var lot = 10_000_000 + (try ledger.size()), appended = 0
     let start = now()
     while true {
-        // New lot codes above the fixture's, from an origin the fixture registered.
+        // From an origin the fixture registered.
         try ledger.append(lotRecords(lot, origin: 0), signer: signer)
         lot += 1
         appended += 2
