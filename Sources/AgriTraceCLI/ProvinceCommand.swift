@@ -13,7 +13,7 @@ struct ProvinceCommand: ParsableCommand {
         abstract: tr("Follow cooperatives' ledgers, verify them, store them in PostgreSQL and answer province-wide queries."),
         discussion: tr("Reads each cooperative's log from its `agritrace serve` (c2sp.org/tlog-tiles: /checkpoint and /tile/entries/...), checks the checkpoint's signature with the cooperative's key, every entry's signature, chain and ledger rules, and that the entries give the signed root; then stores entries, lots, origins and gradings in PostgreSQL (--database postgres://USER@HOST:PORT/DB; the schema is created and migrated on start). Each entry is stored exactly once, and a restarted aggregator resumes where it stopped. A cooperative that rolls back, signs two checkpoints of one size with different roots, forks, or signs an entry that breaks the rules is halted: no more entries are taken from it, and both signed checkpoints are kept as evidence (GET /status). A cooperative that is down or serves broken tiles is retried every round, and /status shows the last error.")
             + "\n\n" + tr("The config file lists one cooperative per line: `cooperative NAME BASE-URL VKEY` (`#` starts a comment).")
-            + "\n\n" + tr("--listen serves the queries (JSON): /status, /lot/<lot>, /01/<GTIN>/10/<lot>, /origin/<code>, and the EPCIS 2.0 /events?GE_eventTime=...&LT_eventTime=...&EQ_bizStep=...&MATCH_epcClass=...&EQ_bizLocation=... --once runs one round over every cooperative, prints each one's outcome and exits.")
+            + "\n\n" + tr("--listen serves the queries (JSON): /status, /lot/<lot>, /01/<GTIN>/10/<lot>, /origin/<code>, and the EPCIS 2.0 /events?GE_eventTime=...&LT_eventTime=...&EQ_bizStep=...&MATCH_epcClass=...&EQ_bizLocation=... A browser asking for a lot gets the buyer's lot page, checked in the browser with the proof from the cooperative's own server. --once runs one round over every cooperative, prints each one's outcome and exits.")
             + "\n\n" + ExitStatus.help(success: tr("stopped after SIGINT or SIGTERM; with --once, every cooperative is followed and up to date"),
                                        needsAttention: tr("with --once: some cooperative is halted or could not be read this round"))
             + "\n\n" + tr("Example:") + """
@@ -27,7 +27,7 @@ struct ProvinceCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("PostgreSQL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.")))
     var database: String
 
-    @Option(name: .long, help: ArgumentHelp(tr("A witness key (from `keys generate --witness`): cosign every checkpoint verified (C2SP tlog-witness), served at /checkpoint/<cooperative>.")))
+    @Option(name: .long, help: ArgumentHelp(tr("A witness key (from `keys generate --witness`): cosign every checkpoint verified (C2SP tlog-witness), served at /checkpoint/<cooperative>; with --listen, cooperatives can also ask for its cosignature at POST /add-checkpoint (`ledger checkpoint --witness URL`).")))
     var witnessKey: String?
 
     @Option(name: .long, help: ArgumentHelp(tr("Address and port to serve the queries on (port 0: any free port).")))
@@ -77,7 +77,8 @@ struct ProvinceCommand: ParsableCommand {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await aggregator.run(interval: .seconds(interval)) }
                         if let (host, port) = listenAddress {
-                            try await ProvinceServer.run(site: ProvinceSite(store: store, cooperatives: settings.cooperatives), host: host, port: port, logger: log) { bound in
+                            try await ProvinceServer.run(site: ProvinceSite(store: store, cooperatives: settings.cooperatives),
+                                                          witness: aggregator.witness?.witness, host: host, port: port, logger: log) { bound in
                                 let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/"
                                 FileHandleOutput.standardOutput.write(tr("agritrace province: on {url}", ["url": .text(url)]) + "\n")
                             }

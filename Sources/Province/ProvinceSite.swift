@@ -6,7 +6,9 @@ import Logging
 import NIOCore
 import Provenance
 import PublicServer
+import ServerSupport
 import Traceability
+import Witnessing
 
 /// The aggregator's read-only HTTP API (JSON):
 ///
@@ -206,12 +208,18 @@ public struct ProvinceSite: Sendable {
 
 /// `agritrace province --listen`: the aggregator's rounds and its HTTP API in one process.
 public enum ProvinceServer {
+    /// The C2SP tlog-witness submission path, answered when the aggregator has a witness key.
+    public static let addCheckpointPath = "/add-checkpoint"
+
     /// Serves `site` on `host:port` until SIGINT/SIGTERM; `onListening` gets the bound port.
-    public static func run(site: ProvinceSite, host: String, port: Int, logger: Logger,
+    /// With `witness` (the aggregator's, state in PostgreSQL) cooperatives can also ask it to cosign
+    /// at `POST /add-checkpoint`, as `agritrace witness serve` answers them.
+    public static func run(site: ProvinceSite, witness: TlogWitness? = nil, host: String, port: Int, logger: Logger,
                            onListening: @escaping @Sendable (Int) -> Void) async throws {
         let app = Application(
-            responder: SiteResponder(site: site),
-            server: .http1(configuration: .init(idleTimeout: .seconds(15))),
+            responder: SiteResponder(site: site, witness: witness.map { WitnessResponder(witness: $0, path: addCheckpointPath) }),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: witness == nil ? "GET, HEAD" : "GET, HEAD, POST")],
+                                                idleTimeout: .seconds(15))),
             configuration: .init(address: .hostname(host, port: port), serverName: "agritrace-province"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -221,12 +229,15 @@ public enum ProvinceServer {
     struct SiteResponder: HTTPResponder {
         typealias Context = BasicRequestContext
         let site: ProvinceSite
+        let witness: WitnessResponder?
 
         func respond(to request: Request, context: Context) async throws -> Response {
+            if let witness, request.uri.path == ProvinceServer.addCheckpointPath { return try await witness.respond(to: request, context: context) }
             let reply = await site.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
                                          accept: request.headers[.accept], acceptLanguage: request.headers[.acceptLanguage])
             var headers = HTTPFields()
             headers[.contentType] = reply.contentType
+            if reply.status == 405 { headers[.allow] = "GET, HEAD" }
             if let policy = reply.contentSecurityPolicy {
                 headers[.contentSecurityPolicy] = policy
                 headers[.xContentTypeOptions] = "nosniff"

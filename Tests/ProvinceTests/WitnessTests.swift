@@ -88,4 +88,47 @@ import Witnessing
             }
         }
     }
+
+    /// Cooperatives can also push: `POST /add-checkpoint` on the aggregator's listener is the same
+    /// witness (state in PostgreSQL), as `ledger checkpoint --witness URL` asks it; other methods get 405 with Allow.
+    @Test func cooperativesCanAskTheListenerToCosign() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 83)
+        defer { a.directory.remove() }
+        try a.addLots(2, prefix: "A")      // 7 entries
+        let first = try a.checkpoint().signedNote
+        let config = try ProvinceConfig(cooperatives: [a.cooperative])
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger,
+                                                      witnessKey: Self.witnessKey) { _ in LedgerTileSource(path: a.path) }
+                let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+                let server = Task {
+                    try await ProvinceServer.run(site: ProvinceSite(store: store), witness: aggregator.witness?.witness, host: "127.0.0.1", port: 0,
+                                                 logger: ProvinceTest.logger) { continuation.yield($0) }
+                }
+                defer { server.cancel() }
+                var iterator = stream.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                let endpoint = WitnessEndpoint(url: URL(string: "http://127.0.0.1:\(port)/add-checkpoint")!, key: Self.witnessKey.verifier)
+                try a.addLots(1, prefix: "B")
+                let second = try a.checkpoint().signedNote
+                let proof = try a.ledger.consistencyProof(oldSize: 7, newSize: 10)
+                func ask(_ note: String) async -> WitnessOutcome {
+                    await WitnessClient.collect(signedCheckpoint: note, witnesses: [endpoint], timeoutSeconds: 60) { old, new in
+                        guard old == 7, new == 10 else { throw PostgresCluster.Failure(description: "no proof from \(old) to \(new) here") }
+                        return proof
+                    }[0]
+                }
+                guard case .cosigned = await ask(first) else { Issue.record("size 7 was not cosigned"); return }
+                guard case .cosigned = await ask(second) else { Issue.record("size 10 was not cosigned"); return }
+                // The state is the aggregator's own: a rollback to 7 is refused.
+                guard case .refused = await ask(first) else { Issue.record("a rollback to size 7 was cosigned"); return }
+                #expect(try ProvinceTest.count(database, "SELECT count(*) FROM witness_state") == 1)
+                let brew = try HTTPProbe.request("BREW", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"])
+                #expect(brew.status == 405 && brew.headers["allow"] == "GET, HEAD, POST", "\(brew)")
+                let put = try HTTPProbe.request("PUT", "/status", port: port, extraHeaders: ["Content-Length: 0"])
+                #expect(put.status == 405 && put.headers["allow"] == "GET, HEAD", "\(put)")
+            }
+        }
+    }
 }
