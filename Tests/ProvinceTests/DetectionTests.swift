@@ -91,6 +91,18 @@ import TestSupport
                     #expect(throws: Never.self) { try Checkpoint.open(note, origin: faulty.signer.name, trusting: [faulty.signer.verifier]) }
                 }
                 #expect(status.first { $0.name == "HTX-HONEST" }?.status == "following")
+
+                // The inspector's audit report of the cooperative, given the province's evidence,
+                // fails on the ledger the cooperative now presents.
+                let file = { (name: String) in faulty.directory.url.appendingPathComponent(name).path }
+                try (evidence.earlierNote ?? "").write(toFile: file("earlier.txt"), atomically: true, encoding: .utf8)
+                try evidence.laterNote.write(toFile: file("later.txt"), atomically: true, encoding: .utf8)
+                try (faulty.signer.verifier.vkey + "\n").write(toFile: file("coop.vkey"), atomically: true, encoding: .utf8)
+                let presented = rewrite == .forkedCheckpoint ? faulty.path : other.path
+                let audit = try await runOffThePool(["audit", "--ledger", presented, "--vkey", file("coop.vkey"), "--checkpoint", file("earlier.txt"),
+                                                     "--checkpoint", file("later.txt"), "--out", file("report.html")], timeout: 120)
+                #expect(audit.status == 3, "\(rewrite): \(audit.stdout) \(audit.stderr)")
+                #expect(try String(contentsOfFile: file("report.html"), encoding: .utf8).contains("FAILED verification"))
             }
             try expectStored(database, cooperative: "HTX-HONEST", ledger: honest)
             // Nothing of the rewritten history was stored (a forked checkpoint's entries extend
