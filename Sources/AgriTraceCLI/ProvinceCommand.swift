@@ -3,6 +3,7 @@ import Foundation
 import Localization
 import Logging
 import Province
+import ServerSupport
 
 /// `agritrace province --config FILE --database URL [--listen ADDR:PORT] [--once]`: the province
 /// aggregator. Follows every configured cooperative's log, verifies it, stores it in PostgreSQL
@@ -74,22 +75,35 @@ struct ProvinceCommand: ParsableCommand {
                         }
                         return outcomes.values.contains(where: \.needsAttention) ? ExitStatus.needsAttention.rawValue : 0
                     }
+                    guard let (host, port) = listenAddress else {
+                        try await aggregator.run(interval: .seconds(interval))
+                        return 0
+                    }
+                    let (listening, announce) = AsyncStream.makeStream(of: Int.self)
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await aggregator.run(interval: .seconds(interval)) }
-                        if let (host, port) = listenAddress {
-                            try await ProvinceServer.run(site: ProvinceSite(store: store, cooperatives: settings.cooperatives),
-                                                          witness: aggregator.witness?.witness, host: host, port: port, logger: log) { bound in
+                        group.addTask {
+                            defer { announce.finish() }
+                            try await ProvinceServer.run(site: ProvinceSite(store: store, cooperatives: settings.cooperatives, gradeNames: TraceabilitySupport.gradeNames),
+                                                         witness: aggregator.witness?.witness, host: host, port: port, logger: log) { bound in
                                 let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/"
                                 FileHandleOutput.standardOutput.write(tr("agritrace province: on {url}", ["url": .text(url)]) + "\n")
+                                announce.yield(bound)
                             }
-                            group.cancelAll()
-                        } else {
-                            try await group.next()
                         }
+                        // Rounds start once the listener is up: an address that cannot be used ends the
+                        // command before any round is under way (and cancelled).
+                        var isListening = false
+                        for await _ in listening { isListening = true; break }
+                        if isListening { group.addTask { try await aggregator.run(interval: .seconds(interval)) } }
+                        try await group.next()
+                        group.cancelAll()
                     }
                     return 0
                 }
             }
+        } catch let error where listenAddress.flatMap({ ListenError.from(error, host: $0.host, port: $0.port) }) != nil {
+            let (host, port) = listenAddress!
+            throw CommandFailure(.usageError, ServeCommand.cannotListen(ListenError.from(error, host: host, port: port)!, option: "--listen"))
         } catch let error as ProvinceError {
             if case .unavailable = error { throw CommandFailure(.internalFailure, "province: \(error)") }
             throw CommandFailure(.usageError, "province: \(error)")

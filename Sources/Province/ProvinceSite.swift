@@ -37,10 +37,14 @@ public struct ProvinceSite: Sendable {
     let now: @Sendable () -> Date
     /// The configured cooperatives by name: their servers hold the proofs their lot pages check.
     let cooperatives: [String: ProvinceConfig.Cooperative]
+    /// Grade code → language tag → name, for the lot pages (as `serve` has them).
+    let gradeNames: [String: [String: String]]
 
-    public init(store: ProvinceStore, cooperatives: [ProvinceConfig.Cooperative] = [], now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: ProvinceStore, cooperatives: [ProvinceConfig.Cooperative] = [], gradeNames: [String: [String: String]] = [:],
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.now = now
+        self.gradeNames = gradeNames
         self.cooperatives = Dictionary(cooperatives.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -151,7 +155,8 @@ public struct ProvinceSite: Sendable {
         do {
             return Self.page(try PublicPages.lot(entries: trace.entries, ledgerName: trace.cooperative + " · " + (cooperative?.origin ?? ""),
                                                  trust: trust, proofURL: proofURL, acceptLanguage: request.acceptLanguage,
-                                                 language: request.language))
+                                                 language: request.language, gradeNames: gradeNames,
+                                                 keptQuery: request.cooperative.map { "cooperative=" + Identifiers.percentEncoded($0) + "&" } ?? ""))
         } catch {
             return Self.page(PublicPages.notFound(detail: "\(error)", acceptLanguage: request.acceptLanguage, language: request.language))
         }

@@ -55,15 +55,20 @@ enum LotPage {
 
     /// `connectSources`: where the page's script may fetch the proof from (`proofPath` is on this
     /// server for `serve`; the province's pages fetch it from the cooperative's own server).
+    /// `keptQuery` ("name=value&", encoded) stays in the language link; `factsNote` is the page text
+    /// key saying where the facts come from.
     static func lot(_ state: LotState, ledger: String, trust: TrustList?, proofPath: String, scriptSHA256: String, language: PageLanguage,
-                    gradeNames: [String: String] = [:], connectSources: [String] = ["'self'"]) -> HTML {
+                    gradeNames: [String: String] = [:], connectSources: [String] = ["'self'"], keptQuery: String = "",
+                    factsNote: String = "server.says") -> HTML {
         lot(state, ledger: ledger, proofPath: proofPath, scriptSHA256: scriptSHA256, language: language,
-            config: ConfigParts(trust: trust, language: language, gradeNames: gradeNames), gradeNames: gradeNames, connectSources: connectSources)
+            config: ConfigParts(trust: trust, language: language, gradeNames: gradeNames), gradeNames: gradeNames, connectSources: connectSources,
+            keptQuery: keptQuery, factsNote: factsNote)
     }
 
     /// `config`: the parts of the data block a server renders once per language.
     static func lot(_ state: LotState, ledger: String, proofPath: String, scriptSHA256: String, language: PageLanguage,
-                    config: ConfigParts, gradeNames: [String: String], connectSources: [String] = ["'self'"]) -> HTML {
+                    config: ConfigParts, gradeNames: [String: String], connectSources: [String] = ["'self'"], keptQuery: String = "",
+                    factsNote: String = "server.says") -> HTML {
         let t = language.text, localizer = language.localizer
         let lot = state.lot, origin = state.origin
         var facts: [(String, String)] = [
@@ -90,14 +95,14 @@ enum LotPage {
             facts.append((t["field.model"]!, "sha256 " + grading.record.model))
             facts.append((t["field.policy"]!, "sha256 " + grading.record.policy))
         }
-        var body = header(title: PageText.format(t, "title.lot", lot.lotCode), ledger: ledger, language: language)
+        var body = header(title: PageText.format(t, "title.lot", lot.lotCode), ledger: ledger, language: language, keptQuery: keptQuery)
         // Neutral until the browser's verdict: the grade is the server's word until then, and a
         // green box there would read as "checked" to a buyer even when the check then fails.
         // verify.js colours it (verified, held, failed) together with the verdict below.
         body += "<p class=\"grade\" id=\"grade\" data-state=\"pending\">\(Markup.escapeHTML(gradeText))"
             + "<span class=\"state\">\(Markup.escapeHTML(t["grade.pending"]!))</span></p>\n"
         // The browser's verdict right under the grade: on a phone it is what the buyer sees first.
-        body += verificationSection(t, proofLink: proofPath)
+        body += verificationSection(t, proofLink: proofPath, factsNote: factsNote)
         body += "<h2>\(Markup.escapeHTML(t["facts"]!))</h2>\n<dl>\n"
         for (name, value) in facts where !value.isEmpty {
             body += "<div><dt>\(Markup.escapeHTML(name))</dt><dd>\(Markup.escapeHTML(value))</dd></div>\n"
@@ -190,20 +195,20 @@ enum LotPage {
              policy: Markup.contentSecurityPolicy(styleSHA256: [styleSHA256], scriptSources: [], connectSources: [], asHeader: true))
     }
 
-    private static func header(title: String, ledger: String?, language: PageLanguage) -> String {
+    private static func header(title: String, ledger: String?, language: PageLanguage, keptQuery: String = "") -> String {
         let other = language == .vi ? PageLanguage.en : .vi
         var out = "<header><div>"
         if let ledger { out += "<p class=\"ledger\">\(Markup.escapeHTML(ledger))</p>" }
         out += "<h1>\(Markup.escapeHTML(title))</h1></div>"
-        out += "<a class=\"lang\" href=\"?lang=\(other.rawValue)\" hreflang=\"\(other.rawValue)\">\(Markup.escapeHTML(language.text["lang.other"]!))</a></header>\n"
+        out += "<a class=\"lang\" href=\"\(Markup.escapeHTML("?" + keptQuery + "lang=" + other.rawValue))\" hreflang=\"\(other.rawValue)\">\(Markup.escapeHTML(language.text["lang.other"]!))</a></header>\n"
         return out
     }
 
-    private static func verificationSection(_ t: [String: String], proofLink: String?) -> String {
+    private static func verificationSection(_ t: [String: String], proofLink: String?, factsNote: String = "server.says") -> String {
         var out = "<h2>\(Markup.escapeHTML(t["verify.heading"]!))</h2>\n"
         out += "<div id=\"verdict\" data-verdict=\"pending\" aria-live=\"polite\"><p>\(Markup.escapeHTML(t["verify.running"]!))</p></div>\n"
         out += "<noscript><p>\(Markup.escapeHTML(t["verify.noscript"]!))</p></noscript>\n"
-        if proofLink != nil { out += "<p class=\"note\">\(Markup.escapeHTML(t["server.says"]!))</p>\n" }
+        if proofLink != nil { out += "<p class=\"note\">\(Markup.escapeHTML(t[factsNote]!))</p>\n" }
         if let proofLink { out += "<p><a href=\"\(Markup.escapeHTML(proofLink))\">\(Markup.escapeHTML(t["verify.proofLink"]!))</a></p>\n" }
         return out
     }

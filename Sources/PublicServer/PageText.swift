@@ -53,6 +53,7 @@ enum PageText {
         ("corrections.none", Message("No corrections recorded.", context: "page")),
         ("correction.item", Message("Entry #{1} corrected on {2}: {3} (reason: {4})", context: "page")),
         ("correction.itemBy", Message("Entry #{1} corrected on {2} by {3}: {4} (reason: {5})", context: "page")),
+        ("province.says", Message("The box above is your browser's own check of the cooperative's signed records; the facts below are the province's copy of them.", context: "page")),
         ("server.says", Message("The box above is your browser's own check of the cooperative's signed records; the facts below are what the cooperative's server says.", context: "page")),
         ("facts", Message("The lot", context: "page")),
         ("verify.heading", Message("Verification", context: "page")),

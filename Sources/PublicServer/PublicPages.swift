@@ -23,15 +23,17 @@ public enum PublicPages {
     /// corrections) as `LotState` reads them; `proofURL` is the lot's bundle on the cooperative's
     /// server (`…/lot/<lot>/proof`), which the page may fetch and nothing else.
     /// `language`: the `lang` query value, if any.
+    /// `keptQuery` ("name=value&", encoded) stays in the page's language link.
     public static func lot(entries: [LedgerEntry], ledgerName: String, trust: TrustList, proofURL: String,
-                           acceptLanguage: String?, language: String?, gradeNames: [String: [String: String]] = [:]) throws -> Page {
+                           acceptLanguage: String?, language: String?, gradeNames: [String: [String: String]] = [:],
+                           keptQuery: String = "") throws -> Page {
         let pageLanguage = PageLanguage.from(acceptLanguage: acceptLanguage, query: language)
         let state = try LotState(entries: entries)
         let script = verifierScript ?? []
         let html = LotPage.lot(state, ledger: ledgerName, trust: trust, proofPath: proofURL,
                                scriptSHA256: Data(SHA256.hash(data: script)).base64EncodedString(), language: pageLanguage,
                                gradeNames: gradeNames.compactMapValues { $0[pageLanguage.rawValue] },
-                               connectSources: origin(of: proofURL).map { [$0] } ?? [])
+                               connectSources: origin(of: proofURL).map { [$0] } ?? [], keptQuery: keptQuery, factsNote: "province.says")
         return Page(status: html.status, html: html.text, contentSecurityPolicy: html.policy)
     }
 

@@ -82,6 +82,22 @@ import Glibc
         }
     }
 
+    /// `--listen` on an address in use is a usage error naming the option, before any round starts.
+    @Test func aListenAddressInUseIsAUsageError() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 64)
+        defer { a.directory.remove() }
+        let config = a.directory.url.appendingPathComponent("province.conf").path
+        try "cooperative \(a.name) http://127.0.0.1:9 \(a.signer.verifier.vkey)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let busy = try SilentServer()
+        defer { busy.close() }
+        try await ProvinceTest.withDatabase { database in
+            let run = try await runOffThePool(["--lang", "vi", "province", "--config", config, "--database", database.url,
+                                               "--listen", "127.0.0.1:\(busy.port)"], timeout: 120)
+            #expect(run.status == 2, "\(run.status): \(run.stderr)")
+            #expect(run.stderr.contains("--listen") && run.stderr.contains("127.0.0.1:\(busy.port)") && !run.stderr.contains("errno"), "\(run.stderr)")
+        }
+    }
+
     @Test func usageErrorsExit2() throws {
         let directory = try TemporaryDirectory(prefix: "province-cli")
         defer { directory.remove() }

@@ -29,7 +29,8 @@ import Traceability
                 let aggregator = try await Aggregator(config: try ProvinceConfig(cooperatives: cooperatives), store: store,
                                                       logger: ProvinceTest.logger) { sources[$0.name]! }
                 await aggregator.runOnce()
-                let site = ProvinceSite(store: store, cooperatives: cooperatives)
+                let site = ProvinceSite(store: store, cooperatives: cooperatives,
+                                        gradeNames: ["Premium": ["vi": "Hạng đặc biệt", "en": "Premium"]])
 
                 // Programs still get JSON; a browser gets a page, first choosing among the cooperatives.
                 #expect(await site.reply(method: "GET", path: "/lot/S-L0", query: nil).contentType.hasPrefix("application/json"))
@@ -41,6 +42,11 @@ import Traceability
                 #expect(page.status == 200 && page.body.contains("\(servers[0].baseURL)/lot/S-L0/proof"), "\(page.body)")
                 // The page may fetch from the cooperative's server and nowhere else.
                 #expect(page.contentSecurityPolicy?.contains("connect-src \(servers[0].baseURL);") == true, "\(page.contentSecurityPolicy ?? "none")")
+                // In the page's language, and switching language keeps the cooperative chosen.
+                let vietnamese = await site.reply(method: "GET", path: "/lot/S-L0", query: "cooperative=HTX-A&lang=vi", accept: Self.html)
+                #expect(vietnamese.body.contains("Hạng đặc biệt") && vietnamese.body.contains("href=\"?cooperative=HTX-A&amp;lang=en\""),
+                        "\(vietnamese.body)")
+                #expect(vietnamese.body.contains("bản sao của tỉnh"))
                 let unknown = await site.reply(method: "GET", path: "/lot/NOPE", query: nil, accept: Self.html)
                 #expect(unknown.status == 404 && unknown.contentType.hasPrefix("text/html"))
 
