@@ -56,9 +56,12 @@ enum TraceabilitySupport {
     /// Writes `bytes` to `path`; with `replacing: false` an existing file is an error, not overwritten.
     static func write(_ bytes: [UInt8], to path: String, replacing: Bool = true) throws {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting)
+            try OutputFile.write(Data(bytes), to: path, replacing: replacing)
         } catch {
-            throw CommandFailure(.internalFailure, tr("cannot write {file}: {reason}",
+            // A folder or a missing parent folder is the user's to fix; anything else (a full disk) is not.
+            let code = (error as NSError).domain == NSPOSIXErrorDomain ? (error as NSError).code : 0
+            throw CommandFailure([Int(EISDIR), Int(ENOENT), Int(ENOTDIR), Int(EEXIST)].contains(code) ? .usageError : .internalFailure,
+                                 tr("cannot write {file}: {reason}",
                                                        ["file": .text(path), "reason": .message(.fileError(error))]))
         }
     }

@@ -155,7 +155,7 @@ struct TrainCommand: ParsableCommand {
         if let writeSplit {
             let header = ["data: \(URL(fileURLWithPath: dataDirectory).lastPathComponent)",
                           "seed: \(seed)  val-split: \(valSplit)  group-by: \(groupBy)"]
-            try dataSplit.text(for: folder, header: header).write(toFile: writeSplit, atomically: true, encoding: .utf8)
+            try OutputFile.write(Data(dataSplit.text(for: folder, header: header).utf8), to: writeSplit)
         }
         let heldItems = Set(dataSplit.validation.map { folder.photos[$0].item }).count
         err.write(tr("{photos} photos in {n} classes ({labels}); {training} for training, {validation} for validation ({items} items held out)", [

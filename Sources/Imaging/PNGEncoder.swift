@@ -1,4 +1,5 @@
 import CImageCodecs
+import Localization
 import Foundation
 
 /// Writes `RGBImage`s as 8-bit RGB PNG files through libpng.
@@ -28,6 +29,6 @@ public enum PNGEncoder {
 
     /// Writes `image` as a PNG file at `url` (atomically).
     public static func write(_ image: RGBImage, to url: URL, compressionLevel: Int = 6) throws {
-        try Data(encode(image, compressionLevel: compressionLevel)).write(to: url, options: .atomic)
+        try OutputFile.write(Data(encode(image, compressionLevel: compressionLevel)), to: url.path)
     }
 }

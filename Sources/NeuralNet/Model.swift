@@ -43,9 +43,9 @@ public struct Model: Sendable, Equatable {
 
     public func write(to url: URL) throws {
         do {
-            try Data(encoded()).write(to: url, options: .atomic)
+            try OutputFile.write(Data(encoded()), to: url.path)
         } catch {
-            throw ModelError(file: url.path, reason: "cannot write the model: \(error.localizedDescription)")
+            throw ModelError(file: url.path, reason: "cannot write the model: \(Message.fileError(error, path: url.path))")
         }
     }
 

@@ -216,6 +216,10 @@ import TestSupport
             Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("labels")], 2, says: "labels: is a directory, not a file"),
             Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("labels")], 2, says: "is a directory, not a file"),
             Row(["ledger", "verify", "--ledger", s.path("labels")], 2, says: "labels is not an AgriTrace ledger: is a directory, not a file"),
+            Row(["audit", "--ledger", s.ledger, "--out", s.path("labels")], 2, says: "labels: is a directory, not a file"),
+            // An output that is a device is written to, never replaced by a file (checked after the loop).
+            Row(["audit", "--ledger", s.ledger, "--out", "/dev/null"], 0),
+            Row(["export", "epcis", "--ledger", s.ledger, "--out", "/dev/null"], 0),
             Row(["trace", "DT-LV-261103-01", "--ledger", "/dev/zero"], 2, says: "not a regular file"),
             Row(["train", s.path("nope-photos"), "--out", s.path("x.agmodel")], 2, says: "nope-photos: not found"),
             Row(["eval", s.path("nope-photos"), "--model", s.model], 2, says: "nope-photos: not found"),
@@ -232,6 +236,8 @@ import TestSupport
                 #expect(!result.stderr.contains(raw), "\(row) prints raw \(raw): \(result.stderr)")
             }
         }
+        var null = stat()
+        #expect(stat("/dev/null", &null) == 0 && null.st_mode & S_IFMT == S_IFCHR, "/dev/null was replaced by a file")
     }
 
     /// A command refusing an altered ledger points to `ledger verify` once, not once per layer.
