@@ -217,6 +217,7 @@ import TestSupport
             Row(["verify-label", s.path("labels/DT-LV-261103-01.proof"), "--vkey", s.path("labels")], 2, says: "is a directory, not a file"),
             Row(["ledger", "verify", "--ledger", s.path("labels")], 2, says: "labels is not an AgriTrace ledger: is a directory, not a file"),
             Row(["audit", "--ledger", s.ledger, "--out", s.path("labels")], 2, says: "labels: is a directory, not a file"),
+            Row(["verify-label", "/dev/zero", "--vkey", s.path("coop.vkey")], 2, says: "/dev/zero: cannot read: not a regular file"),
             // An output that is a device is written to, never replaced by a file (checked after the loop).
             Row(["audit", "--ledger", s.ledger, "--out", "/dev/null"], 0),
             Row(["export", "epcis", "--ledger", s.ledger, "--out", "/dev/null"], 0),
