@@ -6,16 +6,24 @@ import Localization
 enum PageLanguage: String, CaseIterable, Sendable {
     case vi, en
 
-    /// The first of `Accept-Language`'s languages we have (quality values are not weighed:
-    /// the header's order is the browser's preference order in practice); Vietnamese otherwise.
+    /// The `Accept-Language` language we have with the highest quality (`q`, default 1; `q=0`
+    /// means "not this one"), the earlier on a tie; Vietnamese otherwise.
     static func from(acceptLanguage: String?, query: String?) -> PageLanguage {
         if let query, let language = PageLanguage(rawValue: query) { return language }
-        for part in (acceptLanguage ?? "").split(separator: ",") {
-            let tag = part.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
-            if tag == "vi" || tag.hasPrefix("vi-") { return .vi }
-            if tag == "en" || tag.hasPrefix("en-") { return .en }
+        var best: (language: PageLanguage, quality: Double)?
+        for part in (acceptLanguage ?? "").split(separator: ",").prefix(32) {
+            let fields = part.split(separator: ";")
+            guard let first = fields.first else { continue }
+            let tag = first.trimmingCharacters(in: .whitespaces).lowercased()
+            let language: PageLanguage? = tag == "vi" || tag.hasPrefix("vi-") ? .vi : tag == "en" || tag.hasPrefix("en-") ? .en : nil
+            var quality = 1.0
+            for parameter in fields.dropFirst() {
+                let pair = parameter.trimmingCharacters(in: .whitespaces)
+                if pair.hasPrefix("q="), let value = Double(pair.dropFirst(2)), (0...1).contains(value) { quality = value }
+            }
+            if let language, quality > 0, quality > (best?.quality ?? 0) { best = (language, quality) }
         }
-        return .vi
+        return best?.language ?? .vi
     }
 
     var text: [String: String] { self == .vi ? PageText.vietnamese : PageText.english }

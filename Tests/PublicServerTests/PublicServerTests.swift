@@ -145,5 +145,10 @@ import TestSupport
         #expect(PageLanguage.from(acceptLanguage: "fr, vi-VN", query: nil) == .vi)
         #expect(PageLanguage.from(acceptLanguage: "en", query: "vi") == .vi)
         #expect(PageLanguage.from(acceptLanguage: nil, query: nil) == .vi)
+        // Quality values count: a lower q loses, q=0 means "not this one".
+        #expect(PageLanguage.from(acceptLanguage: "en;q=0.1, vi;q=0.9", query: nil) == .vi)
+        #expect(PageLanguage.from(acceptLanguage: "vi;q=0, en;q=0.5", query: nil) == .en)
+        #expect(PageLanguage.from(acceptLanguage: "fr, en;q=0.8, vi;q=0.8", query: nil) == .en)
+        #expect(PageLanguage.from(acceptLanguage: "vi;q=0", query: nil) == .vi)   // nothing acceptable: the default
     }
 }
