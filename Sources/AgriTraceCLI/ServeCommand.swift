@@ -127,6 +127,10 @@ struct ServeCommand: ParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else { throw CommandFailure(.usageError, tr("trust list {file}: not UTF-8 text", ["file": .text(trust)])) }
             do { trustList = try TrustList(parsing: text, file: trust) } catch { throw CommandFailure(.usageError, render(error)) }
         }
+        if let trustList, let trust, try !trustList.logKeys.contains(where: { try database.isActiveSigner($0) }) {
+            FileHandleOutput.standardError.write(tr("agritrace serve: warning: no log key in {file} signs the ledger {ledger}, so every lot page will say NOT VERIFIED; list the cooperative's vkey there (`log <vkey>`)",
+                                                    ["file": .text(trust), "ledger": .text(ledger)]) + "\n")
+        }
         if trustList == nil {
             // Not an error (tiles and bundles still serve mirrors and other verifiers), but every lot page will say NOT VERIFIED.
             FileHandleOutput.standardError.write(tr("agritrace serve: warning: no --trust list, so lot pages cannot verify anything and tell buyers so; give --trust FILE with the line `log <the cooperative's vkey>`") + "\n")

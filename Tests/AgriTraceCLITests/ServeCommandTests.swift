@@ -111,6 +111,11 @@ import TestSupport
         #expect(stopped.status == 0 && stopped.errors.contains("no --trust list"), "\(stopped)")
         let trusted = try site.serve().stop()
         #expect(trusted.status == 0 && !trusted.errors.contains("--trust"), "\(trusted)")
+        // A trust list naming another cooperative's key: the same outcome for buyers, so the same warning.
+        let stranger = try NoteSigner(name: "someone-else.example/ledger", seed: [UInt8](repeating: 9, count: 32))
+        try "log \(stranger.verifier.vkey)\n".write(toFile: site.trust, atomically: true, encoding: .utf8)
+        let mistrusted = try site.serve().stop()
+        #expect(mistrusted.status == 0 && mistrusted.errors.contains("no log key in \(site.trust) signs the ledger"), "\(mistrusted)")
     }
 
     @Test func aLotCodeWithASlashHasItsPageAndProofAtItsDigitalLinkPath() throws {
