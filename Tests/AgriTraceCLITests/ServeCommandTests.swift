@@ -118,6 +118,15 @@ import TestSupport
         #expect(mistrusted.status == 0 && mistrusted.errors.contains("no log key in \(site.trust) signs the ledger"), "\(mistrusted)")
     }
 
+    /// A broken trust list is refused in the operator's language, naming the file and line.
+    @Test func aBrokenTrustListIsRefusedInVietnamese() throws {
+        let site = try Site()
+        defer { site.fixture.remove() }
+        try "quorum 1\nkey x\n".write(toFile: site.trust, atomically: true, encoding: .utf8)
+        let run = try AgriTraceBinary.run(["--lang", "vi", "serve", "--ledger", site.db, "--trust", site.trust, "--listen", "127.0.0.1:0"])
+        #expect(run.status == 2 && run.stderr.contains("\(site.trust):2: mục không rõ 'key'"), "\(run.stderr)")
+    }
+
     @Test func aLotCodeWithASlashHasItsPageAndProofAtItsDigitalLinkPath() throws {
         let site = try Site()
         defer { site.fixture.remove() }
