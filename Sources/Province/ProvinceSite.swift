@@ -138,17 +138,20 @@ public struct ProvinceSite: Sendable {
 
     /// The buyer's lot page; a lot code several cooperatives recorded first gets a choice of them.
     private func lotPage(_ code: String, gtin: String?, _ request: PageRequest) async throws -> Reply {
-        let traces = try await store.trace(lotCode: code, gtin: gtin)
-        let chosen = traces.filter { request.cooperative == nil || $0.cooperative == request.cooperative }
-        guard let trace = chosen.first else {
+        // A cooperative no longer configured has no key here, so its page could never be verified: buyers are not sent there.
+        let traces = try await store.trace(lotCode: code, gtin: gtin).filter { cooperatives[$0.cooperative] != nil }
+        guard !traces.isEmpty else {
             return Self.page(PublicPages.notFound(detail: nil, acceptLanguage: request.acceptLanguage, language: request.language))
         }
+        // An unknown ?cooperative= gets the choice of those that have the lot.
+        let matching = traces.filter { $0.cooperative == request.cooperative }
+        let chosen = matching.isEmpty ? traces : matching
+        let trace = chosen[0]
         if chosen.count > 1 {
             let links = chosen.map { (name: $0.cooperative, href: "?cooperative=" + Identifiers.percentEncoded($0.cooperative)
                                           + (request.language.map { "&lang=" + Identifiers.percentEncoded($0) } ?? "")) }
             return Self.page(PublicPages.choice(lotCode: code, links: links, acceptLanguage: request.acceptLanguage, language: request.language))
         }
-        // A cooperative no longer configured has no key here: its page then says nothing can be verified.
         let cooperative = cooperatives[trace.cooperative]
         let trust = TrustList(logKeys: cooperative.map { [$0.key] } ?? [])
         let proofURL = (cooperative?.baseURL ?? "") + "/lot/" + Identifiers.percentEncoded(code) + "/proof"

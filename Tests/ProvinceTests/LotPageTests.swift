@@ -47,6 +47,12 @@ import Traceability
                 #expect(vietnamese.body.contains("Hạng đặc biệt") && vietnamese.body.contains("href=\"?cooperative=HTX-A&amp;lang=en\""),
                         "\(vietnamese.body)")
                 #expect(vietnamese.body.contains("bản sao của tỉnh"))
+                // An unknown cooperative name gets the choice; a cooperative no longer configured is not offered.
+                let misspelt = await site.reply(method: "GET", path: "/lot/S-L0", query: "cooperative=%3Cb%3EHTX", accept: Self.html)
+                #expect(misspelt.status == 200 && misspelt.body.contains(">HTX-A</a>") && misspelt.body.contains(">HTX-B</a>"), "\(misspelt.body)")
+                let onlyA = ProvinceSite(store: store, cooperatives: [cooperatives[0]])
+                let direct = await onlyA.reply(method: "GET", path: "/lot/S-L0", query: nil, accept: Self.html)
+                #expect(direct.body.contains("\(servers[0].baseURL)/lot/S-L0/proof") && !direct.body.contains("HTX-B"), "\(direct.body)")
                 let unknown = await site.reply(method: "GET", path: "/lot/NOPE", query: nil, accept: Self.html)
                 #expect(unknown.status == 404 && unknown.contentType.hasPrefix("text/html"))
 
