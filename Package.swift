@@ -135,7 +135,7 @@ let package = Package(
                                                 .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // The province aggregator: follows cooperatives' tiles, verifies, stores in PostgreSQL, answers queries.
-        .target(name: "Province", dependencies: ["LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup", "Witnessing", "PublicServer", "ServerSupport",
+        .target(name: "Province", dependencies: ["Localization", "LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup", "Witnessing", "PublicServer", "ServerSupport",
                                                  .product(name: "PostgresNIO", package: "postgres-nio"),
                                                  .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -54,7 +54,7 @@ struct ProvinceCommand: ParsableCommand {
 
     func run() throws {
         let settings: ProvinceConfig
-        do { settings = try ProvinceConfig(contentsOf: config) } catch { throw CommandFailure(.usageError, error.description) }
+        do { settings = try ProvinceConfig(contentsOf: config) } catch { throw CommandFailure(.usageError, render(error)) }
         let witnessSigner = try witnessKey.map { try KeyFiles.witness($0) }
         let listenAddress = listen.flatMap(ServeCommand.parseListen)
         let once = self.once, database = self.database, interval = self.interval, timeout = Double(self.timeout)

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import MerkleLog
 
 /// The cooperatives the aggregator follows, read from a text file:
@@ -21,14 +22,16 @@ public struct ProvinceConfig: Sendable, Equatable {
 
         public init(name: String, baseURL: String, key: NoteVerifier) throws(ProvinceConfigError) {
             guard Self.isName(name) else {
-                throw ProvinceConfigError("cooperative name '\(name)' must be 1–64 of A–Z a–z 0–9 . _ -")
+                throw ProvinceConfigError(Message("cooperative name '{name}' must be 1–64 of A–Z a–z 0–9 . _ -", ["name": .text(name)]))
             }
             guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  url.host != nil, url.query == nil, url.fragment == nil else {
-                throw ProvinceConfigError("base URL '\(baseURL)' of \(name) must be an http:// or https:// address without query")
+                  url.host != nil, url.query == nil, url.fragment == nil, url.user == nil, url.password == nil else {
+                // A user or password would be published on every lot page, and browsers refuse to fetch such URLs.
+                throw ProvinceConfigError(Message("base URL '{url}' of {name} must be an http:// or https:// address without query, fragment, user or password",
+                                                  ["url": .text(baseURL), "name": .text(name)]))
             }
             guard key.type == .ed25519 else {
-                throw ProvinceConfigError("the key of \(name) is not a ledger (Ed25519) key")
+                throw ProvinceConfigError(Message("the key of {name} is not a ledger (Ed25519) key", ["name": .text(name)]))
             }
             self.name = name
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -50,9 +53,9 @@ public struct ProvinceConfig: Sendable, Equatable {
     public init(cooperatives: [Cooperative]) throws(ProvinceConfigError) {
         var names = Set<String>(), urls = Set<String>(), keys = Set<[UInt8]>()
         for cooperative in cooperatives {
-            guard names.insert(cooperative.name).inserted else { throw ProvinceConfigError("cooperative \(cooperative.name) is listed twice") }
-            guard urls.insert(cooperative.baseURL).inserted else { throw ProvinceConfigError("base URL \(cooperative.baseURL) is listed twice") }
-            guard keys.insert(cooperative.key.publicKey).inserted else { throw ProvinceConfigError("the key of \(cooperative.name) is listed twice") }
+            guard names.insert(cooperative.name).inserted else { throw ProvinceConfigError(Message("cooperative {name} is listed twice", ["name": .text(cooperative.name)])) }
+            guard urls.insert(cooperative.baseURL).inserted else { throw ProvinceConfigError(Message("base URL {url} is listed twice", ["url": .text(cooperative.baseURL)])) }
+            guard keys.insert(cooperative.key.publicKey).inserted else { throw ProvinceConfigError(Message("the key of {name} is listed twice", ["name": .text(cooperative.name)])) }
         }
         self.cooperatives = cooperatives
     }
@@ -65,34 +68,44 @@ public struct ProvinceConfig: Sendable, Equatable {
             let content = line.prefix { $0 != "#" }
             let words = content.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if words.isEmpty { continue }
-            let at = "\(file):\(number + 1)"
+            let at = MessageArgument.text("\(file):\(number + 1)")
             guard words[0] == "cooperative" else {
-                throw ProvinceConfigError("\(at): unknown line '\(words[0])' (expected: cooperative NAME BASE-URL VKEY)")
+                throw ProvinceConfigError(Message("{where}: unknown line '{word}' (expected: cooperative NAME BASE-URL VKEY)", ["where": at, "word": .text(String(words[0]))]))
             }
             guard words.count == 4 else {
-                throw ProvinceConfigError("\(at): expected 'cooperative NAME BASE-URL VKEY', found \(words.count - 1) values")
+                throw ProvinceConfigError(Message("{where}: expected 'cooperative NAME BASE-URL VKEY', found {count} values", ["where": at, "count": .integer(words.count - 1)]))
             }
             let key: NoteVerifier
             do { key = try NoteVerifier(vkey: String(words[3])) } catch {
-                throw ProvinceConfigError("\(at): the key is not a verifier key: \(error)")
+                throw ProvinceConfigError(Message("{where}: the key is not a verifier key: {reason}", ["where": at, "reason": .message(.describing(error))]))
             }
             do { cooperatives.append(try Cooperative(name: String(words[1]), baseURL: String(words[2]), key: key)) } catch {
-                throw ProvinceConfigError("\(at): \(error.description)")
+                throw ProvinceConfigError(Message("{where}: {reason}", ["where": at, "reason": .message(error.message)]))
             }
         }
-        guard !cooperatives.isEmpty else { throw ProvinceConfigError("\(file): lists no cooperative") }
-        do { try self.init(cooperatives: cooperatives) } catch { throw ProvinceConfigError("\(file): \(error.description)") }
+        guard !cooperatives.isEmpty else { throw ProvinceConfigError(Message("{file}: lists no cooperative", ["file": .text(file)])) }
+        do { try self.init(cooperatives: cooperatives) } catch { throw ProvinceConfigError(Message("{file}: {reason}", ["file": .text(file), "reason": .message(error.message)])) }
     }
 
     public init(contentsOf path: String) throws(ProvinceConfigError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ProvinceConfigError("\(path): cannot be read") }
-        guard data.count <= Self.maxBytes else { throw ProvinceConfigError("\(path): larger than \(Self.maxBytes) bytes") }
-        guard let text = String(data: data, encoding: .utf8) else { throw ProvinceConfigError("\(path): not UTF-8 text") }
+        func refused(_ reason: Message) -> ProvinceConfigError {
+            ProvinceConfigError(Message("{file}: cannot be read: {reason}", ["file": .text(path), "reason": .message(reason)]))
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw refused(.systemError(errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw refused(info.st_mode & S_IFMT == S_IFDIR ? .systemError(EISDIR) : Message("not a regular file (a device, pipe or socket)"))
+        }
+        guard Int(info.st_size) <= Self.maxBytes else {
+            throw ProvinceConfigError(Message("{file}: larger than {max_bytes} bytes", ["file": .text(path), "max_bytes": .integer(Self.maxBytes)]))
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw refused(.systemError(EACCES)) }
+        guard let text = String(data: data, encoding: .utf8) else { throw ProvinceConfigError(Message("{file}: not UTF-8 text", ["file": .text(path)])) }
         try self.init(parsing: text, file: path)
     }
 }
 
-public struct ProvinceConfigError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    init(_ description: String) { self.description = description }
+public struct ProvinceConfigError: LocalizableError, Equatable {
+    public let message: Message
+    init(_ message: Message) { self.message = message }
 }

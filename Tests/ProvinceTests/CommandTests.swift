@@ -108,6 +108,11 @@ import Glibc
         #expect(bad.stderr.contains("bad.conf:1:"), "\(bad.stderr)")
         let missing = try AgriTraceBinary.run(["province", "--config", config + ".none", "--database", "postgres://u@127.0.0.1:1/db", "--once"])
         #expect(missing.status == 2)
+        // In the operator's language, naming the file and what it is.
+        let vietnamese = try AgriTraceBinary.run(["--lang", "vi", "province", "--config", config, "--database", "postgres://u@127.0.0.1:1/db", "--once"])
+        #expect(vietnamese.status == 2 && vietnamese.stderr.contains("bad.conf:1: cần 'cooperative TÊN URL-GỐC VKEY', nhưng có 1 giá trị"), "\(vietnamese.stderr)")
+        let folder = try AgriTraceBinary.run(["--lang", "vi", "province", "--config", directory.url.path, "--database", "postgres://u@127.0.0.1:1/db", "--once"])
+        #expect(folder.status == 2 && folder.stderr.contains("không đọc được: là một thư mục, không phải tệp"), "\(folder.stderr)")
         let good = directory.url.appendingPathComponent("good.conf").path
         let key = try NoteSigner(name: "a.example/ledger", seed: [UInt8](repeating: 9, count: 32)).verifier.vkey
         try "cooperative HTX-A http://127.0.0.1:1 \(key)".write(toFile: good, atomically: true, encoding: .utf8)

@@ -24,6 +24,7 @@ import Testing
         ("cooperative HTX/A http://a.example KEYA", "p.conf:1: cooperative name 'HTX/A' must be 1–64 of A–Z a–z 0–9 . _ -"),
         ("cooperative HTX-A ftp://a.example KEYA", "p.conf:1: base URL 'ftp://a.example' of HTX-A must be an http:// or https:// address without query"),
         ("cooperative HTX-A http://a.example notakey", "p.conf:1: the key is not a verifier key"),
+        ("cooperative HTX-A http://user:pw@a.example KEYA", "p.conf:1: base URL 'http://user:pw@a.example' of HTX-A must be an http:// or https:// address without query"),
         ("cooperative HTX-A http://a.example KEYA\ncooperative HTX-A http://b.example KEYB", "p.conf: cooperative HTX-A is listed twice"),
         ("cooperative HTX-A http://a.example KEYA\ncooperative HTX-B http://b.example KEYA", "p.conf: the key of HTX-B is listed twice"),
         ("# nothing", "p.conf: lists no cooperative"),
