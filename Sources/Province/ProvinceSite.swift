@@ -207,10 +207,9 @@ public struct ProvinceSite: Sendable {
               body: OrderedJSON.object([("error", .string(message))]).rendered())
     }
 
+    /// RFC 3339 in UTC with milliseconds (the ledger's own form, made without Foundation's slow formatters).
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        LedgerTime.format(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }
 

@@ -14,7 +14,8 @@ import TestSupport
     static let dayB = ProvenanceFixture.startTime + 86_400_000        // 2026-01-02
 
     /// Runs `body` with both cooperatives ingested.
-    func withProvince(_ body: @escaping @Sendable (ProvinceSite, TestDatabase) async throws -> Void) async throws {
+    func withProvince(before: @escaping @Sendable (TestDatabase) throws -> Void = { _ in },
+                      _ body: @escaping @Sendable (ProvinceSite, TestDatabase) async throws -> Void) async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 71, time: Self.dayA)
         let b = try CooperativeLedger(name: "HTX-B", number: 72, time: Self.dayB)
         defer { a.directory.remove(); b.directory.remove() }
@@ -25,6 +26,7 @@ import TestSupport
         let sources = [a.name: LedgerTileSource(path: a.path), b.name: LedgerTileSource(path: b.path)]
         let config = try ProvinceConfig(cooperatives: [a.cooperative, b.cooperative])
         try await ProvinceTest.withDatabase { database in
+            try before(database)
             try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { sources[$0.name]! }
                 await aggregator.runOnce()
@@ -57,6 +59,29 @@ import TestSupport
             #expect(await site.reply(method: "GET", path: "/01/123/10/S-L0", query: nil).status == 400)
             #expect(await site.reply(method: "GET", path: "/lot/%ZZ", query: nil).status == 400)
             #expect(await site.reply(method: "POST", path: "/lot/S-L0", query: nil).status == 405)
+        }
+    }
+
+    /// A lot answer (and an EPCIS query for one lot) is one statement, prepared once per
+    /// connection: planning took more of PostgreSQL's time than running these lookups, and each
+    /// further statement cost a round trip. Counted in the server's statement log.
+    @Test func aLotAnswerIsOnePreparedStatement() async throws {
+        try await withProvince(before: { database in
+            _ = try database.psql("ALTER DATABASE \(database.name) SET log_statement = 'all'")
+        }) { site, database in
+            let log = database.cluster.directory.appendingPathComponent("server.log").path
+            let paths = [("/lot/S-L0", nil), ("/01/09506000134352/10/S-L0", nil), ("/lot/S-L0", nil),
+                         ("/events", "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0")]
+            for (path, query) in paths {
+                let before = try Data(contentsOf: URL(fileURLWithPath: log)).count
+                let reply = await site.reply(method: "GET", path: path, query: query)
+                #expect(reply.status == 200 && reply.body.contains("HTX-B"), "\(path): \(reply.body)")
+                // Only this test's database logs statements; the shared cluster's other tests write no such lines.
+                let written = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)).dropFirst(before), as: UTF8.self)
+                let statements = written.split(separator: "\n").filter { $0.contains("LOG:  execute ") || $0.contains("LOG:  statement: ") }
+                #expect(statements.count == 1, "\(path): \(statements)")
+                #expect(statements.allSatisfy { !$0.contains("<unnamed>") && !$0.contains("statement: ") }, "\(path): \(statements)")
+            }
         }
     }
 
