@@ -58,17 +58,29 @@ final class CooperativeFollower: @unchecked Sendable {
             let outcome = try await ingest()
             if case .halted = outcome { return outcome }
             // Best effort: the outcome stands even if this bookkeeping cannot be written.
-            _ = try? await store.client.query(
-                "UPDATE cooperatives SET last_error = NULL, last_success_at = now() WHERE id = \(id)", logger: logger)
+            await bookkeep("UPDATE cooperatives SET last_error = NULL, last_success_at = now() WHERE id = \(id)")
             return outcome
         } catch {
             state = nil
             let message = ProvinceStore.describe(error)
             logger.warning("cooperative \(cooperative.name): \(message)")
             // With the database down this fails too; the log line above still reports it.
-            _ = try? await store.client.query(
-                "UPDATE cooperatives SET last_error = \(message), last_error_at = now() WHERE id = \(id)", logger: logger)
+            await bookkeep("UPDATE cooperatives SET last_error = \(message), last_error_at = now() WHERE id = \(id)")
             return .failed(message)
+        }
+    }
+
+    /// Longest a round waits for one bundle's transaction or its bookkeeping. A bundle's rows take
+    /// well under a second; with PostgreSQL gone mid-round a request could wait in the connection
+    /// pool for ever (seen in the restart test: a round that never ended), so the round gives up
+    /// and fails instead. A transaction given up on that still commits is harmless: `tree_size`
+    /// only moves from the value read, and the next round reloads its state from the database.
+    static let databaseLimit: Duration = .seconds(60)
+
+    private func bookkeep(_ statement: PostgresQuery) async {
+        let client = store.client, logger = self.logger
+        _ = try? await Deadline.run(atMost: Self.databaseLimit, ProvinceError.unavailable("no answer from the database")) {
+            try await client.query(statement, logger: logger)
         }
     }
 
@@ -203,94 +215,100 @@ final class CooperativeFollower: @unchecked Sendable {
         guard !entries.isEmpty else { return }
         let id = self.id
         let logger = self.logger
-        try await store.transaction { connection in
-            let moved = try await connection.query("""
-                UPDATE cooperatives SET tree_size = \(from + entries.count) WHERE id = \(id) AND tree_size = \(from) RETURNING id
-                """, logger: logger)
-            var rows = 0
-            for try await _ in moved.decode(Int.self) { rows += 1 }
-            guard rows == 1 else { throw StoreConflict(description: "the stored size of \(id) moved under this round; starting over") }
+        let store = self.store
+        try await Deadline.run(atMost: Self.databaseLimit,
+                               ProvinceError.unavailable("the database did not store a bundle within \(Self.databaseLimit)")) {
+            try await store.transaction { connection in try await Self.write(entries, from: from, id: id, connection: connection, logger: logger) }
+        }
+    }
 
-            let seqs = entries.map { Int64($0.entry.seq) }
-            let types = entries.map { $0.entry.type }
-            let times = entries.map { $0.entry.recordedAt }
-            let leaves = entries.map { ByteBuffer(bytes: $0.entry.leafHash.bytes) }
-            let bodies = entries.map { ByteBuffer(bytes: $0.entry.canonicalBytes) }
+    private static func write(_ entries: [Verified], from: Int, id: Int, connection: PostgresConnection, logger: Logger) async throws {
+        let moved = try await connection.query("""
+            UPDATE cooperatives SET tree_size = \(from + entries.count) WHERE id = \(id) AND tree_size = \(from) RETURNING id
+            """, logger: logger)
+        var rows = 0
+        for try await _ in moved.decode(Int.self) { rows += 1 }
+        guard rows == 1 else { throw StoreConflict(description: "the stored size of \(id) moved under this round; starting over") }
+
+        let seqs = entries.map { Int64($0.entry.seq) }
+        let types = entries.map { $0.entry.type }
+        let times = entries.map { $0.entry.recordedAt }
+        let leaves = entries.map { ByteBuffer(bytes: $0.entry.leafHash.bytes) }
+        let bodies = entries.map { ByteBuffer(bytes: $0.entry.canonicalBytes) }
+        try await connection.query("""
+            INSERT INTO entries (cooperative_id, seq, type, recorded_at, leaf_hash, body)
+            SELECT \(id), s, t, r::timestamptz, l, b
+            FROM unnest(\(seqs)::bigint[], \(types)::text[], \(times)::text[], \(leaves)::bytea[], \(bodies)::bytea[]) AS u(s, t, r, l, b)
+            """, logger: logger)
+        var keySeqs = [Int64](), names = [String](), values = [String]()
+        for item in entries {
+            for key in item.keys {
+                keySeqs.append(Int64(item.entry.seq))
+                names.append(key.name)
+                values.append(key.value)
+            }
+        }
+        if !keySeqs.isEmpty {
             try await connection.query("""
-                INSERT INTO entries (cooperative_id, seq, type, recorded_at, leaf_hash, body)
-                SELECT \(id), s, t, r::timestamptz, l, b
-                FROM unnest(\(seqs)::bigint[], \(types)::text[], \(times)::text[], \(leaves)::bytea[], \(bodies)::bytea[]) AS u(s, t, r, l, b)
+                INSERT INTO entry_keys (cooperative_id, seq, name, value)
+                SELECT \(id), s, n, v FROM unnest(\(keySeqs)::bigint[], \(names)::text[], \(values)::text[]) AS u(s, n, v)
                 """, logger: logger)
-            var keySeqs = [Int64](), names = [String](), values = [String]()
-            for item in entries {
-                for key in item.keys {
-                    keySeqs.append(Int64(item.entry.seq))
-                    names.append(key.name)
-                    values.append(key.value)
-                }
+        }
+        // The domain rows too go in one statement per table and bundle: one INSERT per entry
+        // made ingest wait on a database round trip for most entries.
+        var origins = (seqs: [Int64](), codes: [String](), farms: [String](), crops: [String]())
+        var lots = (seqs: [Int64](), codes: [String](), origins: [String](), gtins: [String](), hasGTIN: [Bool](),
+                    dates: [String](), cooperatives: [String]())
+        var gradings = (seqs: [Int64](), lots: [String](), times: [String](), grades: [String](), held: [Bool]())
+        for item in entries {
+            let seq = Int64(item.entry.seq)
+            switch try? ProvenanceRecord(item.entry.body) {
+            case .origin(let origin):
+                origins.seqs.append(seq)
+                origins.codes.append(origin.originCode)
+                origins.farms.append(origin.farmID)
+                origins.crops.append(origin.crop)
+            case .lot(let lot):
+                lots.seqs.append(seq)
+                lots.codes.append(lot.lotCode)
+                lots.origins.append(lot.originCode)
+                // postgres-nio encodes no arrays of optionals: a flag says which GTINs are NULL.
+                lots.gtins.append(lot.gtin ?? "")
+                lots.hasGTIN.append(lot.gtin != nil)
+                lots.dates.append(lot.harvestDate)
+                lots.cooperatives.append(lot.cooperative)
+            case .grading(let grading):
+                gradings.seqs.append(seq)
+                gradings.lots.append(grading.lotCode)
+                gradings.times.append(item.entry.recordedAt)
+                gradings.grades.append(grading.lotGrade)
+                gradings.held.append(grading.held)
+            case .correction, .key, nil:
+                break
             }
-            if !keySeqs.isEmpty {
-                try await connection.query("""
-                    INSERT INTO entry_keys (cooperative_id, seq, name, value)
-                    SELECT \(id), s, n, v FROM unnest(\(keySeqs)::bigint[], \(names)::text[], \(values)::text[]) AS u(s, n, v)
-                    """, logger: logger)
-            }
-            // The domain rows too go in one statement per table and bundle: one INSERT per entry
-            // made ingest wait on a database round trip for most entries.
-            var origins = (seqs: [Int64](), codes: [String](), farms: [String](), crops: [String]())
-            var lots = (seqs: [Int64](), codes: [String](), origins: [String](), gtins: [String](), hasGTIN: [Bool](),
-                        dates: [String](), cooperatives: [String]())
-            var gradings = (seqs: [Int64](), lots: [String](), times: [String](), grades: [String](), held: [Bool]())
-            for item in entries {
-                let seq = Int64(item.entry.seq)
-                switch try? ProvenanceRecord(item.entry.body) {
-                case .origin(let origin):
-                    origins.seqs.append(seq)
-                    origins.codes.append(origin.originCode)
-                    origins.farms.append(origin.farmID)
-                    origins.crops.append(origin.crop)
-                case .lot(let lot):
-                    lots.seqs.append(seq)
-                    lots.codes.append(lot.lotCode)
-                    lots.origins.append(lot.originCode)
-                    // postgres-nio encodes no arrays of optionals: a flag says which GTINs are NULL.
-                    lots.gtins.append(lot.gtin ?? "")
-                    lots.hasGTIN.append(lot.gtin != nil)
-                    lots.dates.append(lot.harvestDate)
-                    lots.cooperatives.append(lot.cooperative)
-                case .grading(let grading):
-                    gradings.seqs.append(seq)
-                    gradings.lots.append(grading.lotCode)
-                    gradings.times.append(item.entry.recordedAt)
-                    gradings.grades.append(grading.lotGrade)
-                    gradings.held.append(grading.held)
-                case .correction, .key, nil:
-                    break
-                }
-            }
-            if !origins.seqs.isEmpty {
-                try await connection.query("""
-                    INSERT INTO origins (cooperative_id, origin_code, seq, farm_id, crop)
-                    SELECT \(id), c, s, f, r
-                    FROM unnest(\(origins.codes)::text[], \(origins.seqs)::bigint[], \(origins.farms)::text[], \(origins.crops)::text[]) AS u(c, s, f, r)
-                    """, logger: logger)
-            }
-            if !lots.seqs.isEmpty {
-                try await connection.query("""
-                    INSERT INTO lots (cooperative_id, lot_code, seq, origin_code, gtin, harvest_date, cooperative)
-                    SELECT \(id), c, s, o, CASE WHEN h THEN g END, d::date, p
-                    FROM unnest(\(lots.codes)::text[], \(lots.seqs)::bigint[], \(lots.origins)::text[], \(lots.gtins)::text[],
-                                \(lots.hasGTIN)::boolean[], \(lots.dates)::text[], \(lots.cooperatives)::text[]) AS u(c, s, o, g, h, d, p)
-                    """, logger: logger)
-            }
-            if !gradings.seqs.isEmpty {
-                try await connection.query("""
-                    INSERT INTO gradings (cooperative_id, seq, lot_code, recorded_at, lot_grade, held)
-                    SELECT \(id), s, l, t::timestamptz, g, h
-                    FROM unnest(\(gradings.seqs)::bigint[], \(gradings.lots)::text[], \(gradings.times)::text[], \(gradings.grades)::text[],
-                                \(gradings.held)::boolean[]) AS u(s, l, t, g, h)
-                    """, logger: logger)
-            }
+        }
+        if !origins.seqs.isEmpty {
+            try await connection.query("""
+                INSERT INTO origins (cooperative_id, origin_code, seq, farm_id, crop)
+                SELECT \(id), c, s, f, r
+                FROM unnest(\(origins.codes)::text[], \(origins.seqs)::bigint[], \(origins.farms)::text[], \(origins.crops)::text[]) AS u(c, s, f, r)
+                """, logger: logger)
+        }
+        if !lots.seqs.isEmpty {
+            try await connection.query("""
+                INSERT INTO lots (cooperative_id, lot_code, seq, origin_code, gtin, harvest_date, cooperative)
+                SELECT \(id), c, s, o, CASE WHEN h THEN g END, d::date, p
+                FROM unnest(\(lots.codes)::text[], \(lots.seqs)::bigint[], \(lots.origins)::text[], \(lots.gtins)::text[],
+                            \(lots.hasGTIN)::boolean[], \(lots.dates)::text[], \(lots.cooperatives)::text[]) AS u(c, s, o, g, h, d, p)
+                """, logger: logger)
+        }
+        if !gradings.seqs.isEmpty {
+            try await connection.query("""
+                INSERT INTO gradings (cooperative_id, seq, lot_code, recorded_at, lot_grade, held)
+                SELECT \(id), s, l, t::timestamptz, g, h
+                FROM unnest(\(gradings.seqs)::bigint[], \(gradings.lots)::text[], \(gradings.times)::text[], \(gradings.grades)::text[],
+                            \(gradings.held)::boolean[]) AS u(s, l, t, g, h)
+                """, logger: logger)
         }
     }
 
