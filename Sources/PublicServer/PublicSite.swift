@@ -39,6 +39,8 @@ final class PublicSite: Sendable {
     /// Checkpoints and partial tiles change as the log grows: caches keep them only briefly.
     static let shortLived = "public, max-age=5"
     static let methods = "GET, HEAD, OPTIONS"
+    /// On a proof's 404: `not-yet-signed` when the lot exists but no signed checkpoint covers its newest record.
+    static let proofStatusHeader = "AgriTrace-Proof-Status"
 
     /// Default bounds of the in-memory caches: 64 MiB of full tiles (about 330 entry bundles of
     /// typical entries, or 8,000 hash tiles) and 32 MiB of lot pages (about 4,000).
@@ -203,7 +205,11 @@ final class PublicSite: Sendable {
     /// this server holds no key and signs nothing.
     private func proof(lotCode: String) throws -> Reply {
         guard let bundle = try readers.withLedger({ try LotStatements.bundle(lotCode: lotCode, ledger: $0) }) else {
-            return .text(404, "no checkpoint signed by the cooperative covers this lot's newest record yet; the cooperative signs one with `agritrace ledger checkpoint`")
+            var reply = Reply.text(404, "no checkpoint signed by the cooperative covers this lot's newest record yet; the cooperative signs one with `agritrace ledger checkpoint`")
+            // Lets the browser verifier (also on other hosts) say "not yet verifiable" rather than
+            // "not verified": nothing is proven either way, but nothing failed either.
+            reply.headers = [(Self.proofStatusHeader, "not-yet-signed"), ("Access-Control-Expose-Headers", Self.proofStatusHeader)]
+            return reply
         }
         var reply = Reply(status: 200, contentType: "text/plain; charset=utf-8", body: Array(bundle.serialized.utf8), cacheControl: "no-cache")
         reply.headers = [("Content-Disposition", "attachment; filename=\"\(LabelFileName.encode(lotCode)).proof\"")]

@@ -182,4 +182,33 @@ import TestSupport
         #expect(vietnamese.gradeState == "verified-held" && vietnamese.gradeText.contains("TẠM GIỮ"), "\(vietnamese)")
         #expect(vietnamese.amberPixels > 500 && vietnamese.greenPixels == 0 && vietnamese.redPixels == 0, "\(vietnamese)")
     }
+
+    /// A lot recorded after the cooperative's last checkpoint has no proof yet: the page says
+    /// "not yet verifiable" in grey (nothing failed, nothing is proven), never red or green.
+    @Test func aLotNewerThanTheLastCheckpointIsNotYetVerifiableInGrey() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        try site.fixture.ledger.append([ProvenanceFixture.grading("LOT-1")], signer: site.fixture.signer)
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let proof = try HTTPProbe.request("GET", "/lot/LOT-1/proof", port: server.port)
+        #expect(proof.status == 404 && proof.headers["agritrace-proof-status"] == "not-yet-signed", "\(proof.headers)")
+        #expect(proof.headers["access-control-expose-headers"] == "AgriTrace-Proof-Status", "a verifier on another host reads it too")
+        let unknown = try HTTPProbe.request("GET", "/lot/LOT-404/proof", port: server.port)
+        #expect(unknown.status == 404 && unknown.headers["agritrace-proof-status"] == nil, "an unknown lot is not 'not yet signed'")
+
+        let verdict = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-not-yet", in: site.fixture.directory.url)
+        #expect(verdict.state == "not-yet-verifiable", "\(verdict.text)")
+        #expect(verdict.text.contains("NOT YET VERIFIABLE") && verdict.text.contains("has not signed a checkpoint covering"), "\(verdict.text)")
+        #expect(!verdict.text.contains("NOT VERIFIED") && verdict.redPixels == 0 && verdict.greenPixels == 0 && verdict.amberPixels == 0, "\(verdict)")
+        #expect(verdict.gradeState == "not-yet-verifiable" && verdict.gradeText.contains("Not yet verifiable"), "\(verdict)")
+        let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-not-yet-vi", in: site.fixture.directory.url)
+        #expect(vietnamese.state == "not-yet-verifiable" && vietnamese.text.contains("CHƯA THỂ XÁC MINH"), "\(vietnamese.text)")
+        #expect(vietnamese.gradeText.contains("Chưa thể xác minh") && vietnamese.redPixels == 0 && vietnamese.greenPixels == 0, "\(vietnamese)")
+
+        // Once the cooperative signs a checkpoint, the same page is verified.
+        try site.checkpoint()
+        let signed = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-signed-later", in: site.fixture.directory.url)
+        #expect(signed.state == "verified" && signed.greenPixels > 500, "\(signed.text)")
+    }
 }

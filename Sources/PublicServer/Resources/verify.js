@@ -12,6 +12,8 @@
   const HOLD_GRADES = new Set(["review", "needs review", "needs_review", "held", "hold"]);
 
   class Failure extends Error {}
+  // The cooperative's server says no signed checkpoint covers the lot's newest record yet.
+  class NotYetSigned extends Error {}
   function t(key, ...args) {
     return (T[key] || key).replace(/%(\d)/g, (match, digit) => (args[digit - 1] !== undefined ? String(args[digit - 1]) : match));
   }
@@ -34,14 +36,14 @@
   const gradeBox = document.getElementById("grade");
   function show(state, lines) {
     verdict.className = state;
-    verdict.dataset.verdict = { verified: "verified", held: "verified-held", failed: "not-verified" }[state];
+    verdict.dataset.verdict = { verified: "verified", held: "verified-held", failed: "not-verified", notyet: "not-yet-verifiable" }[state];
     if (gradeBox) {
       gradeBox.className = "grade " + state;
       gradeBox.dataset.state = verdict.dataset.verdict;
       let note = gradeBox.querySelector(".state");
-      if (state === "failed") {
+      if (state === "failed" || state === "notyet") {
         if (!note) { note = document.createElement("span"); note.className = "state"; gradeBox.append(note); }
-        note.textContent = t("grade.unverified");
+        note.textContent = t(state === "failed" ? "grade.unverified" : "grade.notYet");
       } else if (note) {
         note.remove();
       }
@@ -304,6 +306,8 @@
     try {
       await verify(await load());
     } catch (error) {
+      // Neutral, not red: nothing failed, but nothing is proven yet either.
+      if (error instanceof NotYetSigned) return show("notyet", [t("verify.notYet"), t("verify.notYetWhy")]);
       const reason = error instanceof Failure ? error.message : String(error);
       show("failed", [t("verify.fail"), reason, t("verify.trustFrom")]);
     }
@@ -317,6 +321,7 @@
       fail("fail.fetch", String(error));
     }
     const text = await response.text();
+    if (response.status === 404 && response.headers.get("AgriTrace-Proof-Status") === "not-yet-signed") throw new NotYetSigned();
     if (!response.ok) fail("fail.fetch", response.status + " " + text.split("\n")[0]);
     return text;
   }
