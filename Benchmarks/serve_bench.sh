@@ -5,15 +5,17 @@
 # (tiles >= 0.5x nginx, lot pages >= 2,000 requests/s, p99 < 50 ms).
 #
 #   swift build -c release --package-path Benchmarks --product ServeBench
-#   Benchmarks/serve_bench.sh [--entries 1000000] [--work DIR] [--seconds 20] [--connections 100]
+#   Benchmarks/serve_bench.sh [--entries 1000000] [--work DIR] [--seconds 20] [--connections 100] [--ports 18080]
+#   (--ports P: serve on P, nginx on P+1)
 set -euo pipefail
-entries=1000000 work=${TMPDIR:-/tmp}/servebench seconds=20 connections=100
+entries=1000000 work=${TMPDIR:-/tmp}/servebench seconds=20 connections=100 serve_port=18080
 while [ $# -gt 0 ]; do
   case "$1" in
     --entries) entries=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
+    --ports) serve_port=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -26,7 +28,11 @@ ledger=$work/ledger-$entries.db
 [ -f "$ledger" ] || "$bin" make --entries "$entries" --out "$ledger"
 [ -f "$work/tile-paths.txt" ] && [ "$work/tile-paths.txt" -nt "$ledger" ] || "$bin" paths --ledger "$ledger" --out "$work"
 
-serve_port=18080 nginx_port=18081
+nginx_port=$((serve_port + 1))
+# Another server already on a port would be measured instead (and answer every path 404).
+for port in $serve_port $nginx_port; do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is in use: choose others with --ports" >&2; exit 2; fi
+done
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
 pid $work/nginx.pid;
