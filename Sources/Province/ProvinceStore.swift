@@ -20,7 +20,15 @@ public final class ProvinceStore: Sendable {
                                          _ body: @Sendable (ProvinceStore) async throws -> T) async throws -> T {
         let configuration = try configuration(url: url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let pool = Task { await client.run() }
+        // The first query waits until the pool's task is about to enter `run()`: a lease asked
+        // before `run()` has begun is served, but postgres-nio logs a warning about it, which
+        // `agritrace province` printed at every start.
+        let (starting, started) = AsyncStream.makeStream(of: Never.self)
+        let pool = Task {
+            started.finish()
+            await client.run()
+        }
+        for await _ in starting {}
         let result: Result<T, any Error>
         do {
             let store = ProvinceStore(client: client, logger: logger)

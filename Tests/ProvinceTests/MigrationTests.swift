@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Province
 import Testing
 import TestSupport
@@ -18,6 +19,24 @@ import TestSupport
             #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines)
                     == "checkpoints,cooperatives,entries,entry_keys,evidence,gradings,lots,origins,schema_migrations,witness_state")
         }
+    }
+
+    /// Opening the store logs nothing at warning level or above: postgres-nio warned that
+    /// `PostgresClient.run()` had not been called when the first query came before the pool's task
+    /// had started, and `agritrace province` printed that at every start.
+    @Test func openingTheStoreWarnsOfNothing() async throws {
+        let messages = LogCapture()
+        let logger = {
+            var logger = Logger(label: "province-test") { _ in messages }
+            logger.logLevel = .warning
+            return logger
+        }()
+        try await ProvinceTest.withDatabase { database in
+            for _ in 0..<5 {
+                try await ProvinceStore.open(url: database.url, logger: logger) { _ = try await $0.schemaVersion() }
+            }
+        }
+        #expect(messages.lines.isEmpty, "\(messages.lines)")
     }
 
     @Test func aDatabaseFromANewerProgramIsRefused() async throws {
@@ -109,3 +128,22 @@ import TestSupport
     }
 }
 
+
+/// A log handler that keeps every message it is given.
+final class LogCapture: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var lines: [String] { lock.withLock { kept } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.withLock { kept.append("\(event.level): \(event.message)") }
+    }
+}
