@@ -105,7 +105,9 @@ struct ProvinceCommand: ParsableCommand {
             let (host, port) = listenAddress!
             throw CommandFailure(.usageError, ServeCommand.cannotListen(ListenError.from(error, host: host, port: port)!, option: "--listen"))
         } catch let error as ProvinceError {
-            if case .unavailable = error { throw CommandFailure(.internalFailure, "province: \(error)") }
+            if case .unavailable(let reason) = error {
+                throw CommandFailure(.internalFailure, tr("province: the database cannot be used: {reason}", ["reason": .text(reason)]))
+            }
             throw CommandFailure(.usageError, "province: \(error)")
         } catch {
             throw CommandFailure(.internalFailure, "province: \(render(error))")

@@ -19,7 +19,11 @@ public final class ProvinceStore: Sendable {
     public static func open<T: Sendable>(url: String, migrations: [Migration] = Migrations.all, logger: Logger = Logger(label: "province"),
                                          _ body: @Sendable (ProvinceStore) async throws -> T) async throws -> T {
         let configuration = try configuration(url: url)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        try await firstContact(configuration, url: url, logger: logger)
+        // The pool logs every failed connection attempt at info level; rounds report failures themselves.
+        var poolLogger = logger
+        poolLogger.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         // The first query waits until the pool's task is about to enter `run()`: a lease asked
         // before `run()` has begun is served, but postgres-nio logs a warning about it, which
         // `agritrace province` printed at every start.
@@ -44,6 +48,44 @@ public final class ProvinceStore: Sendable {
             logger.warning("the database connection pool did not stop within \(shutdownLimit); leaving it")
         }
         return try result.get()
+    }
+
+    /// One connection before the pool: a database that cannot be used (refused, unknown host, no
+    /// such role or database, not PostgreSQL) is reported at once with the server's or the network's
+    /// reason, instead of after the pool has retried for a minute.
+    static func firstContact(_ configuration: PostgresClient.Configuration, url: String, logger: Logger) async throws {
+        guard case .some(let host) = configuration.host else { return }
+        let single = PostgresConnection.Configuration(host: host, port: configuration.port ?? 5432, username: configuration.username,
+                                                      password: configuration.password, database: configuration.database, tls: .disable)
+        var quietLogger = logger
+        quietLogger.logLevel = .error
+        let quiet = quietLogger, shown = redacted(url)
+        try await Deadline.run(atMost: firstContactLimit, ProvinceError.unavailable("\(shown): no answer within \(firstContactLimit)")) {
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: quiet)
+            } catch {
+                throw ProvinceError.unavailable("\(shown): \(describeConnectionFailure(error))")
+            }
+            try? await connection.close()
+        }
+    }
+
+    static let firstContactLimit: Duration = .seconds(20)
+
+    /// The URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+
+    /// Why a connection could not be made: the server's own message, or the network's.
+    static func describeConnectionFailure(_ error: any Error) -> String {
+        if let error = error as? PSQLError, error.serverInfo?[.message] == nil, let underlying = error.underlying {
+            return "cannot connect: \(underlying)"
+        }
+        return describe(error)
     }
 
     /// How long `open` waits for the pool to close its connections after `body`.

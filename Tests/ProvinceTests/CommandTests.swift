@@ -98,6 +98,27 @@ import Glibc
         }
     }
 
+    /// A database that cannot be used is reported at once, naming it and the reason, not after the pool's retries.
+    @Test func anUnusableDatabaseIsReportedAtOnce() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 65)
+        defer { a.directory.remove() }
+        let config = a.directory.url.appendingPathComponent("province.conf").path
+        try "cooperative \(a.name) http://127.0.0.1:9 \(a.signer.verifier.vkey)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try await ProvinceTest.withDatabase { database in
+            let missing = database.url.replacingOccurrences(of: #"/[a-z0-9_]+$"#, with: "/no_such_db", options: .regularExpression)
+            let refused = try SilentServer()
+            let refusedPort = refused.port
+            refused.close()   // nothing listens there now
+            for (url, says) in [(missing, "no_such_db"), ("postgres://u@127.0.0.1:\(refusedPort)/db", "127.0.0.1:\(refusedPort)")] {
+                let started = ContinuousClock.now
+                let run = try await runOffThePool(["--lang", "vi", "province", "--config", config, "--database", url, "--once"], timeout: 120)
+                #expect(ContinuousClock.now - started < .seconds(30), "\(url)")
+                #expect(run.status == 4 && run.stderr.contains("không dùng được cơ sở dữ liệu") && run.stderr.contains(says), "\(url): \(run.stderr)")
+                #expect(!run.stderr.contains("ConnectionPoolError") && !run.stderr.contains("[PostgresNIO]"), "\(run.stderr)")
+            }
+        }
+    }
+
     @Test func usageErrorsExit2() throws {
         let directory = try TemporaryDirectory(prefix: "province-cli")
         defer { directory.remove() }
