@@ -120,7 +120,9 @@ public final class ProvinceStore: Sendable {
     /// Fails unless the database answers `SELECT 1` within `timeout`. While PostgreSQL is down the
     /// pool holds each request until its circuit breaker opens (about a minute); a round that
     /// asks this first fails in seconds instead.
-    public func ping(timeout: Duration = .seconds(5)) async throws {
+    /// The bound is generous for a loaded machine (a 5 s bound failed healthy rounds when the
+    /// process's threads were busy) and still far below the pool's own minute of retries.
+    public func ping(timeout: Duration = .seconds(15)) async throws {
         let client = self.client, logger = self.logger
         // Deadline.run gives up on the query (and cancels it) rather than waiting for it: a query
         // already sent to a server that stopped answering does not end when cancelled.
