@@ -62,7 +62,11 @@ import TestSupport
             throw HTTPProbe.Failure(description: "no verdict element in the page: \(dom.prefix(400))")
         }
         let text = dom[open.upperBound..<close.lowerBound].replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
-        // The grade box's tag, wherever its attributes are, and its words.
+        // The grade box's tag, wherever its attributes are, and its words (the stand-alone verifier has none).
+        guard dom.contains("id=\"grade\"") else {
+            return Verdict(state: String(dom[stateRange.upperBound..<end]), text: text, gradeState: "(none)", gradeText: "",
+                           greenPixels: green, redPixels: red, amberPixels: amber)
+        }
         guard let gradeAt = dom.range(of: "id=\"grade\""), let tagStart = dom[..<gradeAt.lowerBound].range(of: "<p", options: .backwards),
               let tagEnd = dom[gradeAt.upperBound...].firstIndex(of: ">"),
               let gradeClose = dom.range(of: "</p>", range: tagEnd..<dom.endIndex) else {
@@ -210,5 +214,22 @@ import TestSupport
         try site.checkpoint()
         let signed = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-signed-later", in: site.fixture.directory.url)
         #expect(signed.state == "verified" && signed.greenPixels > 500, "\(signed.text)")
+    }
+
+    /// The cooperative's server does not answer the proof fetch (here: the stand-alone verifier,
+    /// saved to a file, pointed at a closed port): grey "cannot check now", never red.
+    @Test func aProofThatCannotBeFetchedIsGreyNotRed() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        let proofURL = server.baseURL + "/lot/LOT-1/proof"
+        let page = try HTTPProbe.request("GET", "/verifier?lang=vi&proof=" + Identifiers.percentEncoded(proofURL), port: server.port)
+        _ = server.stop()
+        let file = site.fixture.directory.url.appendingPathComponent("verifier-offline.html")
+        try page.text.write(to: file, atomically: true, encoding: .utf8)
+        let verdict = try Self.open(file.absoluteString, name: "verifier-offline", in: site.fixture.directory.url)
+        #expect(verdict.state == "not-yet-verifiable", "\(verdict.text)")
+        #expect(verdict.text.contains("CHƯA KIỂM TRA ĐƯỢC LÚC NÀY") && verdict.text.contains("không có phản hồi"), "\(verdict.text)")
+        #expect(!verdict.text.contains("Failed to fetch") && verdict.redPixels == 0 && verdict.greenPixels == 0, "\(verdict)")
     }
 }

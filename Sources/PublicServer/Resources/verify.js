@@ -14,6 +14,8 @@
   class Failure extends Error {}
   // The cooperative's server says no signed checkpoint covers the lot's newest record yet.
   class NotYetSigned extends Error {}
+  // No proof to check: the server did not answer, or answered an error.
+  class CannotFetch extends Error {}
   function t(key, ...args) {
     return (T[key] || key).replace(/%(\d)/g, (match, digit) => (args[digit - 1] !== undefined ? String(args[digit - 1]) : match));
   }
@@ -308,6 +310,7 @@
     } catch (error) {
       // Neutral, not red: nothing failed, but nothing is proven yet either.
       if (error instanceof NotYetSigned) return show("notyet", [t("verify.notYet"), t("verify.notYetWhy")]);
+      if (error instanceof CannotFetch) return show("notyet", [t("verify.cannot"), t("verify.cannotWhy", error.message)]);
       const reason = error instanceof Failure ? error.message : String(error);
       show("failed", [t("verify.fail"), reason, t("verify.trustFrom")]);
     }
@@ -318,11 +321,11 @@
     try {
       response = await fetch(url, { credentials: "omit", cache: "no-store" });
     } catch (error) {
-      fail("fail.fetch", String(error));
+      throw new CannotFetch(t("verify.noAnswer"));
     }
     const text = await response.text();
     if (response.status === 404 && response.headers.get("AgriTrace-Proof-Status") === "not-yet-signed") throw new NotYetSigned();
-    if (!response.ok) fail("fail.fetch", response.status + " " + text.split("\n")[0]);
+    if (!response.ok) throw new CannotFetch("HTTP " + response.status);
     return text;
   }
 
