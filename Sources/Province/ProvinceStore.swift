@@ -60,16 +60,24 @@ public final class ProvinceStore: Sendable {
         var quietLogger = logger
         quietLogger.logLevel = .error
         let quiet = quietLogger, shown = redacted(url)
-        try await Deadline.run(atMost: firstContactLimit, ProvinceError.unavailable("\(shown): no answer within \(firstContactLimit)")) {
-            let connection: PostgresConnection
-            do {
-                connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: quiet)
-            } catch {
-                throw ProvinceError.unavailable("\(shown): \(describeConnectionFailure(error))")
+        // Only a refusal is final: a server that is merely slow to answer (a loaded machine, a
+        // cluster still starting) is left to the pool and its own retries, as before.
+        do {
+            try await Deadline.run(atMost: firstContactLimit, SlowFirstContact()) {
+                let connection: PostgresConnection
+                do {
+                    connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: quiet)
+                } catch {
+                    throw ProvinceError.unavailable("\(shown): \(describeConnectionFailure(error))")
+                }
+                try? await connection.close()
             }
-            try? await connection.close()
+        } catch is SlowFirstContact {
+            logger.info("\(shown) has not answered within \(firstContactLimit); waiting for it through the connection pool")
         }
     }
+
+    private struct SlowFirstContact: Error {}
 
     static let firstContactLimit: Duration = .seconds(20)
 
