@@ -126,11 +126,9 @@ enum InputFile {
     /// Reads a whole file the user named; missing is "not found", anything else names the problem.
     static func read(_ path: String, _ what: String) throws -> Data {
         try require(path, what)
-        // Foundation refuses devices and pipes as "permission denied"; say what they are.
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG, info.st_mode & S_IFMT != S_IFDIR {
+        if let problem = Message.notRegularFile(path) {
             throw CommandFailure(.usageError, tr("{what} {file}: cannot read: {reason}", ["what": .text(what), "file": .text(path),
-                                                                                   "reason": .message(Message("not a regular file (a device, pipe or socket)"))]))
+                                                                                   "reason": .message(problem)]))
         }
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CommandFailure(.usageError, tr("{what} {file}: cannot read: {reason}", ["what": .text(what), "file": .text(path),

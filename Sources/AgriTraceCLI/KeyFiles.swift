@@ -43,7 +43,9 @@ enum KeyFiles {
     /// A public vkey file given where a private key is needed: said first, because the private key
     /// loader would complain about the (normal) permissions of a public file.
     private static func refusePublicKey(_ path: String, _ what: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.utf8.count < 4096,
+        // Only a regular file is read twice: a pipe's key would be consumed here.
+        guard Message.notRegularFile(path) == nil,
+              let text = try? String(contentsOfFile: path, encoding: .utf8), text.utf8.count < 4096,
               (try? NoteVerifier(vkey: text.trimmingCharacters(in: .whitespacesAndNewlines))) != nil else { return }
         throw CommandFailure(.usageError, tr("{what} {file}: this is a public (verifier) key; give the private key file it was made from",
                                              ["what": .text(what), "file": .text(path)]))

@@ -30,12 +30,7 @@ public final class Ledger {
     /// Opens an existing ledger whose entries follow `rules`.
     public init(path: String, rules: any EntryRules, clock: LedgerClock = .system, readOnly: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.notALedger(path: path, reason: Message("no such file")) }
-        // SQLite reports a folder as "disk I/O error" and would block opening a named pipe.
-        var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            let reason = info.st_mode & S_IFMT == S_IFDIR ? Message.systemError(EISDIR) : Message("not a regular file (a device, pipe or socket)")
-            throw LedgerError.notALedger(path: path, reason: reason)
-        }
+        if let problem = Message.notRegularFile(path) { throw LedgerError.notALedger(path: path, reason: problem) }
         precondition(!rules.types.contains(KeyRecord.entryType), "key entries are the ledger's own")
         self.path = path
         self.rules = rules

@@ -55,10 +55,15 @@ public enum SigningKeyFile {
     }
 
     private static func readSmall(_ path: String) throws -> String {
-        _ = try status(of: path)
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw KeyFileError(path: path, message: Message("cannot open", context: "file")) }
-        defer { try? handle.close() }
+        let info = try status(of: path)
+        // A fifo nobody writes to would block a plain open for ever. Opened without waiting, it
+        // reads as empty; a pipe from `<(...)` already has its writer, so it reads as usual.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw KeyFileError(path: path, message: .systemError(errno)) }
+        if info.st_mode & S_IFMT == S_IFIFO { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         let data = (try? handle.read(upToCount: maxBytes + 1)) ?? Data()
+        guard !data.isEmpty else { throw KeyFileError(path: path, message: Message("the file is empty")) }
         guard data.count <= maxBytes else { throw KeyFileError(path: path, message: Message("larger than {size} bytes; not a key file", ["size": .integer(maxBytes)])) }
         guard let text = String(data: data, encoding: .utf8) else { throw KeyFileError(path: path, message: Message("not UTF-8 text")) }
         return text

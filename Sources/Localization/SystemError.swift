@@ -49,3 +49,18 @@ extension Message {
         return .verbatim(error.localizedDescription)
     }
 }
+
+extension Message {
+    /// Why `path` cannot be read as a regular file, or nil when it is one. Readers check this first:
+    /// Foundation calls a device or pipe "permission denied", SQLite calls a folder "disk I/O
+    /// error", and opening a fifo nobody writes to blocks for ever.
+    public static func notRegularFile(_ path: String) -> Message? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return systemError(errno) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return systemError(EISDIR)
+        default: return Message("not a regular file (a device, pipe or socket)")
+        }
+    }
+}

@@ -91,11 +91,9 @@ public struct ProvinceConfig: Sendable, Equatable {
         func refused(_ reason: Message) -> ProvinceConfigError {
             ProvinceConfigError(Message("{file}: cannot be read: {reason}", ["file": .text(path), "reason": .message(reason)]))
         }
+        if let problem = Message.notRegularFile(path) { throw refused(problem) }
         var info = stat()
         guard stat(path, &info) == 0 else { throw refused(.systemError(errno)) }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw refused(info.st_mode & S_IFMT == S_IFDIR ? .systemError(EISDIR) : Message("not a regular file (a device, pipe or socket)"))
-        }
         guard Int(info.st_size) <= Self.maxBytes else {
             throw ProvinceConfigError(Message("{file}: larger than {max_bytes} bytes", ["file": .text(path), "max_bytes": .integer(Self.maxBytes)]))
         }

@@ -84,7 +84,6 @@ enum PageText {
         ("verify.proven", Message("Proven: lot {1} from farm {2} (growing area {3}), {4}, harvested {5}; grade: {6}.", context: "page")),
         ("verify.notCovered", Message("Not covered: anything recorded after {1} (ask for a newer proof).", context: "page")),
         ("verify.trustFrom", Message("Keys trusted here were configured by this page's host.", context: "page")),
-        ("fail.fetch", Message("the proof bundle could not be fetched ({1})", context: "page")),
         ("fail.noTrust", Message("this page's host configured no trusted keys, so nothing can be verified", context: "page")),
         ("fail.noCrypto", Message("this browser cannot check Ed25519 signatures (WebCrypto); use an up-to-date browser or agritrace verify-label", context: "page")),
         ("fail.parse", Message("the proof bundle is malformed: {1}", context: "page")),

@@ -241,6 +241,31 @@ import TestSupport
         #expect(stat("/dev/null", &null) == 0 && null.st_mode & S_IFMT == S_IFCHR, "/dev/null was replaced by a file")
     }
 
+    /// Keys may come through pipes (`--key <(...)` keeps a key off the disk), but a fifo that nobody
+    /// writes to is an empty key file, said at once: opening it used to block for ever.
+    @Test func keysThroughPipes() throws {
+        let s = try Setup()
+        defer { s.workspace.remove() }
+        let fifo = s.path("nobody-writes")
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let rows: [[String]] = [
+            ["ledger", "verify", "--ledger", s.ledger, "--vkey", fifo],
+            ["ledger", "checkpoint", "--ledger", s.ledger, "--key", fifo],
+            ["ledger", "witness", "--ledger", s.ledger, "--key", fifo, "--log-vkey", s.path("coop.vkey"), "--state", s.path("w.state"), "--first-run"],
+            ["ledger", "checkpoint", "--ledger", s.ledger, "--key", s.key, "--witness", "http://127.0.0.1:9/", "--witness-vkey", fifo],
+        ]
+        for arguments in rows {
+            let result = try AgriTraceBinary.run(arguments, timeout: 60)
+            #expect(!result.timedOut, "\(arguments) hung on a fifo nobody writes to")
+            #expect(result.status == 2 && result.stderr.contains("\(fifo): the file is empty"), "\(arguments): \(result.status) \(result.stderr)")
+        }
+        // A pipe that carries the key, as bash's process substitution gives it, is read once and used.
+        let viaPipes = try AgriTraceBinary.run(["-c", #"exec "$0" ledger checkpoint --ledger "$1" --key <(cat "$2") && exec "$0" ledger verify --ledger "$1" --vkey <(cat "$3")"#,
+                                                AgriTraceBinary.url.path, s.ledger, s.key, s.path("coop.vkey")],
+                                               timeout: 120, executable: "/bin/bash")
+        #expect(viaPipes.status == 0, "\(viaPipes.stderr)")
+    }
+
     /// A command refusing an altered ledger points to `ledger verify` once, not once per layer.
     @Test func anAlteredLedgerPointsToLedgerVerifyOnce() throws {
         let s = try Setup()

@@ -29,12 +29,14 @@ public enum AgriTraceBinary {
 
     /// Runs `agritrace arguments...`, feeding `stdin` if given, and waits for it to exit; with
     /// `timeout` (seconds) it is killed after that long and the result says `timedOut`.
+    /// `executable` runs another program the same way (a shell that starts `agritrace` itself).
     @discardableResult
     public static func run(_ arguments: [String], stdin: Data? = nil,
                            currentDirectory: URL? = nil,
-                           environment: [String: String]? = nil, timeout: Double? = nil) throws -> CommandResult {
+                           environment: [String: String]? = nil, timeout: Double? = nil,
+                           executable: String? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? url
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         // The language comes from the test, never from the machine running it: English unless
