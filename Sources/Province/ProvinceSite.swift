@@ -124,15 +124,8 @@ public struct ProvinceSite: Sendable {
 
         init(acceptLanguage: String?, query: String?) {
             self.acceptLanguage = acceptLanguage
-            func value(_ name: String) -> String? {
-                for pair in (query ?? "").split(separator: "&") {
-                    let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                    if parts.count == 2, parts[0] == name { return LotIdentifier.percentDecoded(parts[1].replacingOccurrences(of: "+", with: " ")) }
-                }
-                return nil
-            }
-            language = value("lang")
-            cooperative = value("cooperative")
+            language = PublicPages.queryValue("lang", in: query)
+            cooperative = PublicPages.queryValue("cooperative", in: query)
         }
     }
 

@@ -13,6 +13,16 @@ public enum PublicPages {
         public let contentSecurityPolicy: String
     }
 
+    /// The first value of `name` in a URL query (`a=1&b=2`), '+' and percent-encoding decoded;
+    /// nil when absent or badly encoded. Every page server reads `lang` and its own keys this way.
+    public static func queryValue(_ name: String, in query: String?) -> String? {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts[0] == name, parts.count == 2 { return LotIdentifier.percentDecoded(parts[1].replacingOccurrences(of: "+", with: " ")) }
+        }
+        return nil
+    }
+
     /// The browser verifier every page loads from its own server's `/verify.js`.
     public static let verifierScript: [UInt8]? = {
         guard let url = Bundle.module.url(forResource: "verify", withExtension: "js", subdirectory: "Resources") else { return nil }

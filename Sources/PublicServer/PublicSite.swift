@@ -101,7 +101,7 @@ final class PublicSite: Sendable {
             segments.append(decoded)
         }
         if segments.last == "" && segments.count > 1 { segments.removeLast() }   // a trailing slash
-        let language = PageLanguage.from(acceptLanguage: acceptLanguage, query: Self.queryValue("lang", in: query))
+        let language = PageLanguage.from(acceptLanguage: acceptLanguage, query: PublicPages.queryValue("lang", in: query))
         do {
             switch segments.first {
             case "": return page(LotPage.index(origin: readers.origin, language: language))
@@ -126,7 +126,7 @@ final class PublicSite: Sendable {
                 return Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: verifierScript, cacheControl: "public, max-age=300")
             case "verifier" where segments.count == 1:
                 return page(LotPage.verifier(trust: trust, script: verifierScript, scriptSHA256: verifierScriptSHA256,
-                                             proofURL: Self.queryValue("proof", in: query), language: language,
+                                             proofURL: PublicPages.queryValue("proof", in: query), language: language,
                                              gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))
             default:
                 return notFound(language)
@@ -217,14 +217,6 @@ final class PublicSite: Sendable {
     }
 
     static func percentDecoded(_ text: Substring) -> String? { LotIdentifier.percentDecoded(String(text)) }
-
-    static func queryValue(_ name: String, in query: String?) -> String? {
-        for pair in (query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts[0] == name, parts.count == 2 { return percentDecoded(Substring(parts[1].replacingOccurrences(of: "+", with: " "))) }
-        }
-        return nil
-    }
 }
 
 enum ServerError: Error, CustomStringConvertible {

@@ -152,3 +152,19 @@ import TestSupport
         #expect(PageLanguage.from(acceptLanguage: "vi;q=0", query: nil) == .vi)   // nothing acceptable: the default
     }
 }
+
+@Suite struct QueryValueTests {
+    /// Every page server reads its query this way: '+' is a space, percent-encoding is decoded once,
+    /// a name matches whole (not as a prefix), the first value wins, and bad encoding is no value.
+    @Test func decodesOnceAndMatchesWholeNames() {
+        let query = "language=en&lang=vi&cooperative=H%E1%BB%A3p+t%C3%A1c+x%C3%A3&lot=A%2BB%252F&bad=%E1%BB&lang=en&empty="
+        #expect(PublicPages.queryValue("lang", in: query) == "vi")
+        #expect(PublicPages.queryValue("cooperative", in: query) == "Hợp tác xã")
+        #expect(PublicPages.queryValue("lot", in: query) == "A+B%2F")
+        #expect(PublicPages.queryValue("bad", in: query) == nil)
+        #expect(PublicPages.queryValue("empty", in: query) == "")
+        #expect(PublicPages.queryValue("la", in: query) == nil)
+        #expect(PublicPages.queryValue("lang", in: nil) == nil)
+        #expect(PublicPages.queryValue("lang", in: "lang") == nil)
+    }
+}
