@@ -11,7 +11,7 @@ extension LotReview {
         out += "  " + p(Message("farm {farm}, origin {origin}, {crop} harvested {day}", [
             "farm": .text(state.origin.farmDescription), "origin": .text(lot.originCode), "crop": .text(lot.crop), "day": .day(lot.harvestDate)])) + "\n"
         guard let grading = state.current?.grading else { return out }
-        out += "  " + p(Message("photos ({distribution}): file, grade, confidence (the model's top probability)",
+        out += "  " + p(Message("photos ({distribution}): file, grade, confidence (the model's top probability); \"needs review\" means the probability of the photo's grade (all classes that grade covers) is below the policy's threshold",
                                 ["distribution": .text(grading.distributionText(p))])) + "\n"
         let width = grading.images.map(\.file.count).max() ?? 0
         let gradeWidth = grading.images.map { if case .graded(let photo) = $0 { return p.grade(photo.grade).count } else { return 0 } }.max() ?? 0
