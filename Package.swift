@@ -114,6 +114,7 @@ let package = Package(
                                                      .product(name: "HTTPTypes", package: "swift-http-types"),
                                                      .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"], resources: [.copy("Resources")]),
         // C2SP tlog-witness: the witness (add-checkpoint over HTTP, durable state) and the client that collects cosignatures.

@@ -38,15 +38,20 @@ public enum LedgerServer {
                                   tileCacheBytes: options.tileCacheBytes, pageCacheBytes: options.pageCacheBytes)
         var logger = Logger(label: "agritrace.serve")
         logger.logLevel = .warning
+        // The idle timeout is CachedAnswerHandler's: Hummingbird's does not see the requests it answers.
+        let idle = TimeAmount.seconds(options.idleTimeoutSeconds)
         let app = Application(
             responder: SiteResponder(site: site),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: PublicSite.methods)],
-                                                idleTimeout: .seconds(options.idleTimeoutSeconds))),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "agritrace"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: PublicSite.methods),
+                                                                            CachedAnswerHandler(site: site, serverName: serverName, idleTimeout: idle)],
+                                                idleTimeout: nil)),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: serverName),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
             logger: logger)
         try await app.runService()
     }
+
+    static let serverName = "agritrace"
 
     /// Runs `run` from synchronous code (the command line) and returns when the server stops.
     public static func runBlocking(_ options: Options, onListening: @escaping @Sendable (Int) -> Void) throws {
@@ -68,7 +73,7 @@ public enum LedgerServer {
     }
 }
 
-/// Hands each request to `PublicSite` and turns its `Reply` into a response.
+/// Hands each request that `CachedAnswerHandler` passed on to `PublicSite`.
 struct SiteResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let site: PublicSite
@@ -76,16 +81,11 @@ struct SiteResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         let chunked = request.headers[.transferEncoding] != nil
-        let reply = site.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-                               acceptLanguage: request.headers[.acceptLanguage], bodyBytes: chunked ? Int.max : declared)
-        var headers = HTTPFields()
-        headers[.contentType] = reply.contentType
-        headers[.cacheControl] = reply.cacheControl
-        for (name, value) in reply.headers {
-            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
-        }
-        let body = reply.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body))
+        let answer = site.answer(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+                                 acceptLanguage: request.headers[.acceptLanguage], bodyBytes: chunked ? Int.max : declared)
+        var headers = answer.head.headerFields
         if chunked || (declared ?? 0) > 0 { headers[.connection] = "close" }   // the unread body is not drained
-        return Response(status: .init(code: reply.status), headers: headers, body: body)
+        let body = answer.body.readableBytes == 0 ? ResponseBody() : ResponseBody(byteBuffer: answer.body)
+        return Response(status: answer.head.status, headers: headers, body: body)
     }
 }

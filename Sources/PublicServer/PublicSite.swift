@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import LedgerStore
 import Markup
 import MerkleLog
@@ -17,6 +18,17 @@ struct Reply: Sendable {
 
     static func text(_ status: Int, _ message: String) -> Reply {
         Reply(status: status, contentType: "text/plain; charset=utf-8", body: Array((message + "\n").utf8), cacheControl: "no-store")
+    }
+}
+
+extension Reply {
+    /// What went onto the wire, back as a `Reply` (every header but the content type and cache control in `headers`).
+    init(_ wire: WireAnswer) {
+        status = wire.head.status.code
+        contentType = wire.head.headerFields[.contentType] ?? ""
+        cacheControl = wire.head.headerFields[.cacheControl] ?? ""
+        body = Array(wire.body.readableBytesView)
+        headers = wire.head.headerFields.filter { $0.name != .contentType && $0.name != .cacheControl }.map { ($0.name.canonicalName, $0.value) }
     }
 }
 
@@ -63,78 +75,150 @@ final class PublicSite: Sendable {
         verifierScriptSHA256 = Data(SHA256.hash(data: script)).base64EncodedString()
     }
 
-    /// Answers one request. `target` is the path as sent (percent-encoded), `query` the part after `?`.
+    /// What a request asks for, once its path is checked.
+    enum Target {
+        case index(PageLanguage), checkpoint, tile(TilePath), verifyScript, verifier(PageLanguage, proofURL: String?)
+        case lotPage(lotCode: String, gtin: String?, PageLanguage), proof(lotCode: String), notFound(PageLanguage)
+        /// Refused (400, 414, ...) with this answer.
+        case refused(Reply)
+    }
+
+    /// An answer built now, or one the caches held, already in its wire form.
+    enum Outcome {
+        case built(Reply)
+        case cached(WireAnswer)
+    }
+
+    /// Answers one request, ready for the wire. `path` is the path as sent (percent-encoded), `query` the part after `?`.
+    func answer(method: String, path: String, query: String?, acceptLanguage: String?, bodyBytes: Int?) -> WireAnswer {
+        switch route(method: method, path: path, query: query, acceptLanguage: acceptLanguage, bodyBytes: bodyBytes) {
+        case .built(let reply): return WireAnswer(Self.finished(reply), method: method)
+        case .cached(let wire): return method == "HEAD" ? wire.headOnly : wire
+        }
+    }
+
+    /// The same answer as `answer`, as a `Reply` (for tests).
     func reply(method: String, path: String, query: String?, acceptLanguage: String?, bodyBytes: Int?) -> Reply {
-        var reply = route(method: method, path: path, query: query, acceptLanguage: acceptLanguage, bodyBytes: bodyBytes)
+        Reply(answer(method: method, path: path, query: query, acceptLanguage: acceptLanguage, bodyBytes: bodyBytes))
+    }
+
+    /// The answer to a GET or HEAD of a full tile or a lot page when the caches hold it (after
+    /// bringing them up to the ledger's stamp); nil when answering needs anything more. It is the
+    /// answer `answer` gives, looked up without building anything, so the server can write it
+    /// from the connection's own thread.
+    func cachedAnswer(method: String, path: String, query: String?, acceptLanguage: String?) -> WireAnswer? {
+        guard method == "GET" || method == "HEAD" else { return nil }
+        let wire: WireAnswer?
+        switch target(path: path, query: query, acceptLanguage: acceptLanguage) {
+        case .tile(let tile):
+            wire = try? readers.withLedger { ledger in
+                try caches.sync(with: ledger)
+                return caches.tile(tile)
+            }
+        case .lotPage(let lotCode, let gtin, let language):
+            let page = try? readers.withLedger { ledger in
+                try caches.sync(with: ledger)
+                return caches.page(SiteCaches.PageKey(lotCode: lotCode, language: language))
+            }
+            // A Digital Link naming another GTIN is not found: that answer is not cached.
+            wire = page.flatMap { gtin == nil || $0.gtin == gtin ? $0.wire : nil }
+        default:
+            wire = nil
+        }
+        return method == "HEAD" ? wire?.headOnly : wire
+    }
+
+    /// `reply` with the headers every answer carries.
+    static func finished(_ reply: Reply) -> Reply {
+        var reply = reply
         // The read-only API may be used from pages hosted anywhere (a verifier saved or hosted elsewhere).
         reply.headers += [("Access-Control-Allow-Origin", "*"), ("X-Content-Type-Options", "nosniff"),
                           ("Referrer-Policy", "no-referrer")]
-        if method == "HEAD" { reply.headers.append(("Content-Length", String(reply.body.count))); reply.body = [] }
         return reply
     }
 
-    private func route(method: String, path: String, query: String?, acceptLanguage: String?, bodyBytes: Int?) -> Reply {
+    private func route(method: String, path: String, query: String?, acceptLanguage: String?, bodyBytes: Int?) -> Outcome {
         switch method {
         case "GET", "HEAD": break
         case "OPTIONS":
             var reply = Reply(status: 204, contentType: "text/plain; charset=utf-8", body: [], cacheControl: "public, max-age=86400")
             reply.headers = [("Allow", Self.methods), ("Access-Control-Allow-Methods", "GET, HEAD"), ("Access-Control-Max-Age", "86400")]
-            return reply
+            return .built(reply)
         default:
             var reply = Reply.text(405, "method \(method.prefix(20)) is not allowed: this server only answers GET and HEAD")
             reply.headers = [("Allow", Self.methods)]
-            return reply
+            return .built(reply)
         }
-        if let bodyBytes, bodyBytes > 0 { return .text(413, "a GET or HEAD request carries no body") }
+        if let bodyBytes, bodyBytes > 0 { return .built(.text(413, "a GET or HEAD request carries no body")) }
+        let target = target(path: path, query: query, acceptLanguage: acceptLanguage)
+        let language: PageLanguage
+        switch target {
+        case .index(let chosen), .verifier(let chosen, _), .lotPage(_, _, let chosen), .notFound(let chosen): language = chosen
+        default: language = PageLanguage.from(acceptLanguage: acceptLanguage, query: PublicPages.queryValue("lang", in: query))
+        }
+        do {
+            switch target {
+            case .refused(let reply): return .built(reply)
+            case .index(let language): return .built(page(LotPage.index(origin: readers.origin, language: language)))
+            case .checkpoint: return .built(try checkpoint())
+            case .tile(let tile): return try self.tile(tile)
+            case let .lotPage(lotCode, gtin, language): return try lotPage(lotCode: lotCode, gtin: gtin, language: language)
+            case .proof(let lotCode): return .built(try proof(lotCode: lotCode))
+            case .verifyScript:
+                return .built(Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: verifierScript, cacheControl: "public, max-age=300"))
+            case let .verifier(language, proofURL):
+                return .built(page(LotPage.verifier(trust: trust, script: verifierScript, scriptSHA256: verifierScriptSHA256,
+                                                    proofURL: proofURL, language: language,
+                                                    gradeNames: gradeNames.compactMapValues { $0[language.rawValue] })))
+            case .notFound(let language): return .built(notFound(language))
+            }
+        } catch let error as LabelError {
+            return .built(notFound(language, detail: "\(error)"))
+        } catch {
+            return .built(.text(500, "the ledger could not be read: \(error)"))
+        }
+    }
+
+    /// Checks the path strictly and says what it names.
+    func target(path: String, query: String?, acceptLanguage: String?) -> Target {
         guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else {
-            return .text(414, "the request address is longer than \(Self.maxTargetBytes) bytes")
+            return .refused(.text(414, "the request address is longer than \(Self.maxTargetBytes) bytes"))
         }
-        guard path.hasPrefix("/") else { return .text(400, "the request path must start with /") }
+        guard path.hasPrefix("/") else { return .refused(.text(400, "the request path must start with /")) }
         var segments: [String] = []
         for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            guard let decoded = Self.percentDecoded(raw) else { return .text(400, "malformed percent-encoding in the path") }
+            guard let decoded = Self.percentDecoded(raw) else { return .refused(.text(400, "malformed percent-encoding in the path")) }
             // No route maps a path to a file, but refuse traversal plainly rather than answer 404. An
             // encoded slash stays: GS1 lot codes may hold "/", which their Digital Link carries as %2F.
             if decoded == "." || decoded == ".." || decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-                return .text(400, "path segments may not be '.' or '..' or contain control characters")
+                return .refused(.text(400, "path segments may not be '.' or '..' or contain control characters"))
             }
             segments.append(decoded)
         }
         if segments.last == "" && segments.count > 1 { segments.removeLast() }   // a trailing slash
         let language = PageLanguage.from(acceptLanguage: acceptLanguage, query: PublicPages.queryValue("lang", in: query))
-        do {
-            switch segments.first {
-            case "": return page(LotPage.index(origin: readers.origin, language: language))
-            case "checkpoint" where segments.count == 1: return try checkpoint()
-            case "tile":
-                // A trailing slash would be a second spelling of the same tile (`split` drops empty elements).
-                guard !path.hasSuffix("/"), let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
-                    return .text(400, "malformed tile path: expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)")
-                }
-                return try self.tile(tile)
-            case "01" where segments.count == 4 && segments[2] == "10":
-                guard let gtin = Identifiers.normalisedGTIN(segments[1]) else { return notFound(language) }
-                guard Identifiers.isLotCode(segments[3]) else { return Self.notALotCode(segments[3]) }
-                return try lotPage(lotCode: segments[3], gtin: gtin, language: language)
-            case "lot" where segments.count == 2:
-                guard Identifiers.isLotCode(segments[1]) else { return Self.notALotCode(segments[1]) }
-                return try lotPage(lotCode: segments[1], gtin: nil, language: language)
-            case "lot" where segments.count == 3 && segments[2] == "proof":
-                guard Identifiers.isLotCode(segments[1]) else { return Self.notALotCode(segments[1]) }
-                return try proof(lotCode: segments[1])
-            case "verify.js" where segments.count == 1:
-                return Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: verifierScript, cacheControl: "public, max-age=300")
-            case "verifier" where segments.count == 1:
-                return page(LotPage.verifier(trust: trust, script: verifierScript, scriptSHA256: verifierScriptSHA256,
-                                             proofURL: PublicPages.queryValue("proof", in: query), language: language,
-                                             gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))
-            default:
-                return notFound(language)
+        switch segments.first {
+        case "": return .index(language)
+        case "checkpoint" where segments.count == 1: return .checkpoint
+        case "tile":
+            // A trailing slash would be a second spelling of the same tile (`split` drops empty elements).
+            guard !path.hasSuffix("/"), let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
+                return .refused(.text(400, "malformed tile path: expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)"))
             }
-        } catch let error as LabelError {
-            return notFound(language, detail: "\(error)")
-        } catch {
-            return .text(500, "the ledger could not be read: \(error)")
+            return .tile(tile)
+        case "01" where segments.count == 4 && segments[2] == "10":
+            guard let gtin = Identifiers.normalisedGTIN(segments[1]) else { return .notFound(language) }
+            guard Identifiers.isLotCode(segments[3]) else { return .refused(Self.notALotCode(segments[3])) }
+            return .lotPage(lotCode: segments[3], gtin: gtin, language)
+        case "lot" where segments.count == 2:
+            guard Identifiers.isLotCode(segments[1]) else { return .refused(Self.notALotCode(segments[1])) }
+            return .lotPage(lotCode: segments[1], gtin: nil, language)
+        case "lot" where segments.count == 3 && segments[2] == "proof":
+            guard Identifiers.isLotCode(segments[1]) else { return .refused(Self.notALotCode(segments[1])) }
+            return .proof(lotCode: segments[1])
+        case "verify.js" where segments.count == 1: return .verifyScript
+        case "verifier" where segments.count == 1: return .verifier(language, proofURL: PublicPages.queryValue("proof", in: query))
+        default: return .notFound(language)
         }
     }
 
@@ -159,10 +243,10 @@ final class PublicSite: Sendable {
         return Reply(status: 200, contentType: "text/plain; charset=utf-8", body: Array(stored.signedNote.utf8), cacheControl: Self.shortLived)
     }
 
-    private func tile(_ path: TilePath) throws -> Reply {
+    private func tile(_ path: TilePath) throws -> Outcome {
         try readers.withLedger { ledger in
             try caches.sync(with: ledger)
-            if let cached = caches.tile(path) { return cached }
+            if let cached = caches.tile(path) { return .cached(cached) }
             let (stamp, outcome) = try ledger.snapshot {
                 let stamp = try ledger.changeStamp()
                 return (stamp, try LogTiles.read(path, from: ledger, size: stamp.size))
@@ -170,17 +254,19 @@ final class PublicSite: Sendable {
             switch outcome {
             case let .found(bytes, full):
                 let reply = Reply(status: 200, contentType: "application/octet-stream", body: bytes, cacheControl: full ? Self.immutable : Self.shortLived)
-                if full { caches.keepTile(reply, for: path, readAt: stamp) }
-                return reply
+                guard full else { return .built(reply) }
+                let wire = WireAnswer(Self.finished(reply), method: "GET")
+                caches.keepTile(wire, for: path, readAt: stamp)
+                return .cached(wire)
             case let .absent(reason):
-                return .text(404, reason)
+                return .built(.text(404, reason))
             }
         }
     }
 
     /// The lot's page as the ledger says now; not found when the lot is unknown or (for a Digital
     /// Link) its GTIN differs.
-    private func lotPage(lotCode: String, gtin: String?, language: PageLanguage) throws -> Reply {
+    private func lotPage(lotCode: String, gtin: String?, language: PageLanguage) throws -> Outcome {
         let key = SiteCaches.PageKey(lotCode: lotCode, language: language)
         let found = try readers.withLedger { ledger in
             try caches.sync(with: ledger)
@@ -190,15 +276,15 @@ final class PublicSite: Sendable {
             var keys: Set<IndexKey> = [IndexKey(IndexKeyName.lotCode, lotCode)]
             for entry in entries { keys.formUnion((try? entry.record())?.indexKeys ?? []) }
             let built = SiteCaches.Page(
-                reply: self.page(LotPage.lot(state, ledger: readers.origin, proofPath: "/lot/\(Identifiers.percentEncoded(lotCode))/proof",
+                wire: WireAnswer(Self.finished(self.page(LotPage.lot(state, ledger: readers.origin, proofPath: "/lot/\(Identifiers.percentEncoded(lotCode))/proof",
                                              scriptSHA256: verifierScriptSHA256, language: language, config: configParts[language]!,
-                                             gradeNames: gradeNames.compactMapValues { $0[language.rawValue] })),
+                                             gradeNames: gradeNames.compactMapValues { $0[language.rawValue] }))), method: "GET"),
                 gtin: state.lot.identifier.gtin, keys: keys)
             caches.keepPage(built, for: key, builtAt: stamp)
             return built
         }
-        if let gtin, found.gtin != gtin { return notFound(language) }
-        return found.reply
+        if let gtin, found.gtin != gtin { return .built(notFound(language)) }
+        return .cached(found.wire)
     }
 
     /// The lot's proof bundle from the statement `ledger checkpoint` signed and stored for it;

@@ -17,7 +17,7 @@ final class SiteCaches: @unchecked Sendable {
     }
 
     struct Page {
-        let reply: Reply
+        let wire: WireAnswer
         let gtin: String?
         /// The index keys of the entries the page was built from.
         let keys: Set<IndexKey>
@@ -31,7 +31,7 @@ final class SiteCaches: @unchecked Sendable {
 
     private let lock = NSLock()
     private var stamp: Ledger.ChangeStamp?
-    private var tiles: ByteBoundedCache<TilePath, Reply>
+    private var tiles: ByteBoundedCache<TilePath, WireAnswer>
     private var pages: ByteBoundedCache<PageKey, Page>
 
     init(tileBytes: Int, pageBytes: Int) {
@@ -64,18 +64,18 @@ final class SiteCaches: @unchecked Sendable {
         return now
     }
 
-    func tile(_ path: TilePath) -> Reply? {
+    func tile(_ path: TilePath) -> WireAnswer? {
         lock.lock()
         defer { lock.unlock() }
         return tiles.value(for: path)
     }
 
     /// Keeps a full tile read at `readAt`.
-    func keepTile(_ reply: Reply, for path: TilePath, readAt: Ledger.ChangeStamp) {
+    func keepTile(_ answer: WireAnswer, for path: TilePath, readAt: Ledger.ChangeStamp) {
         lock.lock()
         defer { lock.unlock() }
         guard readAt.schemaVersion == stamp?.schemaVersion else { return }
-        tiles.insert(reply, for: path, cost: reply.body.count + Self.overheadBytes)
+        tiles.insert(answer, for: path, cost: answer.cost)
     }
 
     func page(_ key: PageKey) -> Page? {
@@ -89,7 +89,7 @@ final class SiteCaches: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard builtAt == stamp else { return }
-        pages.insert(page, for: key, cost: page.reply.body.count + Self.overheadBytes)
+        pages.insert(page, for: key, cost: page.wire.cost)
     }
 
     var counts: (tiles: Int, pages: Int) {

@@ -129,7 +129,7 @@ import TestSupport
         try s.correct(s.appended[2], lot: "LOT-1", origin: nil, ["lot_grade": .string("Reject")])
         let after = try caches.sync(with: ledger)
         #expect(after.size == before.size + 1 && after.schemaVersion == before.schemaVersion)
-        let page = SiteCaches.Page(reply: .text(200, "old"), gtin: nil, keys: [IndexKey(IndexKeyName.lotCode, "LOT-1")])
+        let page = SiteCaches.Page(wire: WireAnswer(.text(200, "old"), method: "GET"), gtin: nil, keys: [IndexKey(IndexKeyName.lotCode, "LOT-1")])
         let key = SiteCaches.PageKey(lotCode: "LOT-1", language: .en)
         caches.keepPage(page, for: key, builtAt: before)
         #expect(caches.page(key) == nil)
