@@ -32,6 +32,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("The keys the browser verifier trusts: a trust list file.")))
     var trust: String?
 
+    @Option(name: .long, help: ArgumentHelp(tr("Memory for full tiles kept for tile clients, in MiB (a million-entry ledger's tiles take about 800 MiB).")))
+    var tileCacheMib = 256
+
     @Option(name: .long, help: ArgumentHelp(tr("The cooperative's signing key, for the private console only (--console): the public pages never use it.")))
     var key: String?
 
@@ -51,6 +54,7 @@ struct ServeCommand: ParsableCommand {
     var witnessVkey: [String] = []
 
     func validate() throws {
+        guard (0...65536).contains(tileCacheMib) else { throw ValidationError(tr("--tile-cache-mib must be 0...65536 (MiB)")) }
         guard (1...4096).contains(consoleUploadLimit) else { throw ValidationError(tr("--console-upload-limit must be 1...4096 (MiB)")) }
         guard Self.parseListen(listen) != nil else {
             throw ValidationError(tr("--listen {value}: expected ADDRESS:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:80", ["value": .text(listen)]))
@@ -137,6 +141,7 @@ struct ServeCommand: ParsableCommand {
         }
         var options = LedgerServer.Options(ledgerPath: ledger, host: host, port: port, trust: trustList)
         options.gradeNames = TraceabilitySupport.gradeNames
+        options.tileCacheBytes = tileCacheMib << 20
         let consoleOptions = try console ? consoleSettings(signer: signer!) : nil
         do {
             try LedgerServer.runBlocking(options) { bound in

@@ -54,9 +54,11 @@ final class PublicSite: Sendable {
     /// On a proof's 404: `not-yet-signed` when the lot exists but no signed checkpoint covers its newest record.
     static let proofStatusHeader = "AgriTrace-Proof-Status"
 
-    /// Default bounds of the in-memory caches: 64 MiB of full tiles (about 330 entry bundles of
-    /// typical entries, or 8,000 hash tiles) and 32 MiB of lot pages (about 4,000).
-    static let defaultTileCacheBytes = 64 << 20
+    /// Default bounds of the in-memory caches: 256 MiB of full tiles (about 1,300 entry bundles of
+    /// typical entries, or 30,000 hash tiles; all tiles of a million-entry ledger take about 800 MiB,
+    /// `serve --tile-cache-mib`) and 32 MiB of lot pages (about 4,000). A tile not kept costs a
+    /// read of up to 256 entries from the ledger.
+    static let defaultTileCacheBytes = 256 << 20
     static let defaultPageCacheBytes = 32 << 20
 
     init(readers: LedgerReaders, trust: TrustList?, gradeNames: [String: [String: String]] = [:],

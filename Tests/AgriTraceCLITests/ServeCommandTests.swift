@@ -102,6 +102,42 @@ import TestSupport
         #expect(checkpoint.headers["cache-control"]?.contains("immutable") == false)
     }
 
+    /// Keep-alive requests, answered from the caches on the connection's thread or by the
+    /// responder: every answer in request order, the same bytes and headers either way, and an
+    /// edit of the file reaches the next request at once.
+    @Test func keptAliveRequestsGetTheirAnswersInOrderFromEitherPath() throws {
+        let site = try Site(extraOrigins: 300)
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let requests: [(method: String, target: String)] = [
+            ("GET", "/lot/LOT-1?lang=en"), ("GET", "/tile/0/000"), ("GET", "/lot/LOT-1?lang=en"), ("GET", "/tile/0/000"),
+            ("HEAD", "/tile/0/000"), ("GET", "/lot/LOT-1/proof"), ("GET", "/tile/0/001.p/3"), ("GET", "/01/09506000134351/10/LOT-1"),
+            ("GET", "/tile/0/000"), ("GET", "/lot/LOT-1?lang=vi"), ("GET", "/lot/LOT-1?lang=en")]
+        // Twice: the second round finds the tiles and pages cached from the start.
+        for round in 1...2 {
+            let answers = try HTTPProbe.pipelined(requests, port: server.port)
+            #expect(answers.map(\.status) == [200, 200, 200, 200, 200, 200, 200, 404, 200, 200, 200], "round \(round)")
+            #expect(answers[0].text.contains("Grade: Premium") && answers[2].body == answers[0].body && answers[10].body == answers[0].body)
+            #expect(answers[9].text.contains("Hạng:") && answers[9].body != answers[0].body)
+            #expect(answers[1].body.count == 256 * 32 && answers[3].body == answers[1].body && answers[8].body == answers[1].body)
+            #expect(answers[4].body.isEmpty && answers[4].headers["content-length"] == "8192")
+            #expect(answers[5].text.hasPrefix("agritrace-label-bundle/v1") && answers[6].body.count == 96)
+            for (index, answer) in answers.enumerated() {
+                #expect(answer.headers["date"] != nil && answer.headers["server"] == "agritrace" && answer.headers["access-control-allow-origin"] == "*",
+                        "round \(round), answer \(index + 1): \(answer.headers)")
+            }
+            for index in [3, 4, 8] {
+                var headers = answers[index].headers, first = answers[1].headers
+                for name in ["date", "content-length", "connection"] { headers[name] = nil; first[name] = nil }
+                #expect(headers == first, "a cached tile's headers are the responder's: \(headers) vs \(first)")
+            }
+        }
+        try SQLiteShell.tamper(site.db, "UPDATE entries SET leaf_hash = zeroblob(32) WHERE seq = 7;")
+        let edited = try HTTPProbe.pipelined([("GET", "/tile/0/000"), ("GET", "/tile/0/000")], port: server.port)
+        #expect(edited.allSatisfy { Array($0.body[7 * 32..<8 * 32]) == [UInt8](repeating: 0, count: 32) }, "the edit is served at once")
+    }
+
     /// Without a trust list every lot page says NOT VERIFIED: whoever starts the server is told why, at once.
     @Test func startingWithoutATrustListWarnsTheOperator() throws {
         let site = try Site()

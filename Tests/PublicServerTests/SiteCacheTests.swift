@@ -105,6 +105,45 @@ import TestSupport
         #expect(s.text("/lot/LOT-1").contains("Grade: Reject"))
     }
 
+    /// What the server answers from the connection's thread (`cachedAnswer`) is only ever what the
+    /// responder would answer now: nothing before a first answer, the same bytes after it, and
+    /// nothing (so the responder reads again) once a change touches it.
+    @Test func cachedAnswersAreTheRespondersAndNeverStale() throws {
+        let s = try Site(extraOrigins: 300)
+        defer { s.fixture.remove() }
+        func cached(_ path: String, _ query: String? = "lang=en", method: String = "GET") -> Reply? {
+            s.site.cachedAnswer(method: method, path: path, query: query, acceptLanguage: nil).map(Reply.init)
+        }
+        #expect(cached("/tile/0/000", nil) == nil && cached("/lot/LOT-1") == nil, "nothing is cached before it is asked for")
+        let tile = s.get("/tile/0/000", query: nil), page = s.get("/lot/LOT-1")
+        let cachedTile = try #require(cached("/tile/0/000", nil)), cachedPage = try #require(cached("/lot/LOT-1"))
+        #expect(cachedTile.body == tile.body && cachedTile.status == 200 && cachedPage.body == page.body)
+        #expect(cachedTile.headers.map { "\($0.0)=\($0.1)" } == tile.headers.map { "\($0.0)=\($0.1)" } && cachedTile.cacheControl == tile.cacheControl)
+        let head = try #require(cached("/tile/0/000", nil, method: "HEAD"))
+        #expect(head.body.isEmpty && head.headers.contains { $0.0.lowercased() == "content-length" && $0.1 == "8192" })
+        #expect(cached("/lot/LOT-1", "lang=vi") == nil, "each language is its own page")
+        #expect(cached("/01/09506000134351/10/LOT-1") == nil, "a Digital Link with another GTIN is not the cached page")
+        #expect(cached("/01/09506000134352/10/LOT-1")?.body == page.body)
+        #expect(cached("/tile/0/001.p/5", nil) == nil && cached("/lot/LOT-1/proof") == nil && cached("/tile/0/000", nil, method: "POST") == nil)
+        #expect(s.get("/tile/0/001.p/5", query: nil).status == 200 && cached("/tile/0/001.p/5", nil) == nil, "partial tiles change: never kept")
+
+        // A new grading of LOT-1: its page is no longer answered from the cache, then the new one is.
+        let hex = String(repeating: "ab", count: 32)
+        try s.fixture.ledger.append([.grading(GradingRecord(lotCode: "LOT-1", model: hex, policy: hex, uploadDigest: nil,
+                                                            images: [], lotGrade: "Grade II", distribution: [:], needsReview: 0))],
+                                    signer: s.fixture.signer)
+        #expect(cached("/lot/LOT-1") == nil)
+        #expect(s.text("/lot/LOT-1").contains("Grade: Grade II"))
+        #expect(cached("/lot/LOT-1").map { String(decoding: $0.body, as: UTF8.self).contains("Grade: Grade II") } == true)
+        #expect(cached("/tile/0/000", nil)?.body == tile.body, "an append leaves full tiles")
+
+        // An edited row: neither the old tile nor the old page is answered.
+        try SQLiteShell.editKeepingTriggers(s.fixture.path, "UPDATE entries SET leaf_hash = zeroblob(32) WHERE seq = 7;")
+        #expect(cached("/tile/0/000", nil) == nil && cached("/lot/LOT-1") == nil)
+        #expect(Array(s.get("/tile/0/000", query: nil).body[7 * 32..<8 * 32]) == [UInt8](repeating: 0, count: 32))
+        #expect(cached("/tile/0/000", nil).map { Array($0.body[7 * 32..<8 * 32]) } == [UInt8](repeating: 0, count: 32))
+    }
+
     @Test func theCachesStayWithinTheirByteBounds() throws {
         let s = try Site(pageCacheBytes: 30_000)
         defer { s.fixture.remove() }

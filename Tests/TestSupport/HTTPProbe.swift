@@ -77,6 +77,44 @@ public enum HTTPProbe {
                       closedByServer: closedByServer)
     }
 
+    /// Sends the requests `METHOD target` (each with Host and `extraHeaders`; the last one with
+    /// `Connection: close`) on one keep-alive connection in one write, and splits what comes back
+    /// into the answers, in order, by their Content-Length (HEAD answers: no body).
+    public static func pipelined(_ requests: [(method: String, target: String)], port: Int, extraHeaders: [String] = []) throws -> [Answer] {
+        var bytes = [UInt8]()
+        for (index, request) in requests.enumerated() {
+            let close = index == requests.count - 1 ? ["Connection: close"] : []
+            let head = ["\(request.method) \(request.target) HTTP/1.1", "Host: 127.0.0.1:\(port)"] + extraHeaders + close
+            bytes += Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8)
+        }
+        let whole = try exchange(bytes, port: port)
+        // `exchange` split off the first head; put the stream back together and split every answer.
+        var rest = Array("HTTP/1.1 \(whole.status) \r\n".utf8) + whole.headers.map { Array("\($0.key): \($0.value)\r\n".utf8) }.joined()
+            + Array("\r\n".utf8) + whole.body
+        var answers: [Answer] = []
+        for request in requests {
+            guard let split = rest.firstRange(of: Array("\r\n\r\n".utf8)) else {
+                throw Failure(description: "answer \(answers.count + 1) of \(requests.count) is missing")
+            }
+            let head = String(decoding: rest[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+            let statusParts = head[0].split(separator: " ")
+            guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line \(head[0])") }
+            var headers: [String: String] = [:]
+            for line in head.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            let length = request.method == "HEAD" ? 0 : Int(headers["content-length"] ?? "") ?? 0
+            let bodyStart = split.upperBound
+            guard rest.count >= bodyStart + length else { throw Failure(description: "answer \(answers.count + 1) is cut short") }
+            answers.append(Answer(status: status, headers: headers, body: Array(rest[bodyStart..<bodyStart + length]), setCookies: [],
+                                  closedByServer: whole.closedByServer))
+            rest = Array(rest[(bodyStart + length)...])
+        }
+        guard rest.isEmpty else { throw Failure(description: "\(rest.count) bytes after the last answer") }
+        return answers
+    }
+
     /// Announces a body of `announced` bytes (nil: chunked, one chunk that size) on a connection
     /// kept alive, sends only its first 128 KiB and waits up to `patienceSeconds`: a server that
     /// refused the body answers and closes at once; one that reads on waits for bytes that never come.
