@@ -48,7 +48,8 @@ struct AuditCommand: ParsableCommand {
         let audit = AuditReport(ledgerName: URL(fileURLWithPath: ledger).lastPathComponent,
                                 generatedAt: TraceabilitySupport.nowTimestamp(), ledger: snapshot,
                                 verification: VerificationOutcome(report, TraceabilitySupport.presentation))
-        try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit, TraceabilitySupport.presentation).utf8), to: out)
+        try TraceabilitySupport.write(Array(AuditReportRenderer.html(audit, TraceabilitySupport.presentation).utf8), to: out,
+                                      inputs: [ledger] + vkey + checkpoint + witnessState)
         var verdict = switch report.verdict {
         case .intact: tr("ledger intact")
         case .notSignedByGivenKeys: LedgerCommand.Verify.notSignedLine(report)

@@ -66,7 +66,7 @@ struct ExportCommand: ParsableCommand {
             if out == "-" {
                 FileHandleOutput.standardOutput.write(document)
             } else {
-                try TraceabilitySupport.write(Array(document.utf8), to: out)
+                try TraceabilitySupport.write(Array(document.utf8), to: out, inputs: [ledger])
                 FileHandleOutput.standardError.write(tr("wrote {n} ObjectEvent to {file}", plural: "wrote {n} ObjectEvents to {file}", count: count, ["file": .text(out)]) + "\n")
             }
         }

@@ -81,6 +81,10 @@ struct GradeCommand: ParsableCommand {
                 throw CommandFailure(.usageError, tr("results file {file}: the folder {folder} does not exist",
                                                       ["file": .text(results), "folder": .text(folder)]))
             }
+            let inputs = [ledger, key, upload] + (policy.map { [$0] } ?? []) + (model.map { [$0] } ?? [])
+            if let refusal = OutputFile.refusal(replacing: results, inputs: inputs) {
+                throw CommandFailure(.usageError, tr("results file {file}: {reason}", ["file": .text(results), "reason": .message(refusal.message)]))
+            }
             do { writer = try ResultsWriter(url: URL(fileURLWithPath: results)) } catch {
                 throw CommandFailure(.usageError, tr("cannot write results file {file}: {reason}",
                                                       ["file": .text(results), "reason": .message(.fileError(error))]))

@@ -79,7 +79,7 @@ struct LabelCommand: ParsableCommand {
             throw CommandFailure(.usageError, tr("{file} already exists (an earlier label of lot {lot}); pass --replace to overwrite it",
                                                  ["file": .text(existing.0), "lot": .text(lot)]))
         }
-        for (path, bytes) in files { try TraceabilitySupport.write(bytes, to: path, replacing: replace) }
+        for (path, bytes) in files { try TraceabilitySupport.write(bytes, to: path, replacing: replace, inputs: [ledger, key]) }
 
         let state = package.state
         let p = TraceabilitySupport.presentation

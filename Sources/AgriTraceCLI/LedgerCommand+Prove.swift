@@ -58,7 +58,7 @@ extension LedgerCommand {
                 text = proof.map { $0.base64 + "\n" }.joined()
             }
             if let out {
-                try TraceabilitySupport.write(Array(text.utf8), to: out)
+                try TraceabilitySupport.write(Array(text.utf8), to: out, inputs: [path.ledger] + (key.map { [$0] } ?? []))
             } else {
                 FileHandleOutput.standardOutput.write(text)
             }

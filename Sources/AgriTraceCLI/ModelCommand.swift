@@ -162,8 +162,8 @@ extension ModelCommand {
             }
             var bytes = Data(capacity: outputs.count * 4)
             for v in outputs { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-            do { try bytes.write(to: URL(fileURLWithPath: output)) } catch {
-                throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(output), "reason": .message(.fileError(error))]))
+            do { try OutputFile.write(bytes, to: output, inputs: [model, input]) } catch {
+                throw CommandFailure(error is OutputRefusal ? .usageError : .internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(output), "reason": .message(.fileError(error))]))
             }
         }
     }
@@ -184,8 +184,17 @@ extension ModelCommand {
         @Option(help: ArgumentHelp(tr("Minimum seconds of timed runs."))) var seconds = 2.0
         @Flag(help: ArgumentHelp(tr("Print one JSON object."))) var json = false
 
+        /// A batch's activations are held at once: 512 images of the default model take about 1.5 GB.
+        static let maxBatch = 512
+        static let maxThreads = 256
+        static let maxSeconds = 3600.0
+
         func validate() throws {
             if batch < 1 || threads < 1 || !(seconds > 0) { throw ValidationError(tr("--batch, --threads and --seconds must be positive")) }
+            if batch > Self.maxBatch || threads > Self.maxThreads || seconds > Self.maxSeconds {
+                throw ValidationError(tr("--batch is at most {batch}, --threads at most {threads} and --seconds at most {seconds}",
+                                         ["batch": .integer(Self.maxBatch), "threads": .integer(Self.maxThreads), "seconds": .integer(Int(Self.maxSeconds))]))
+            }
         }
 
         func run() throws {
@@ -245,7 +254,7 @@ extension ModelCommand {
             let text = calibration.text + "\n"
             FileHandleOutput.standardOutput.write(text + tr("wrote {file}: model id {id}", ["file": .text(out), "id": .text(calibrated.id)]) + "\n")
             if let report {
-                do { try Data(text.utf8).write(to: URL(fileURLWithPath: report)) } catch {
+                do { try OutputFile.write(Data(text.utf8), to: report) } catch {
                     throw CommandFailure(.internalFailure, tr("{file}: cannot write: {reason}", ["file": .text(report), "reason": .message(.fileError(error))]))
                 }
             }

@@ -54,9 +54,12 @@ enum TraceabilitySupport {
     }
 
     /// Writes `bytes` to `path`; with `replacing: false` an existing file is an error, not overwritten.
-    static func write(_ bytes: [UInt8], to path: String, replacing: Bool = true) throws {
+    /// `inputs`: the files the command reads, which the output never replaces (nor a ledger or a key).
+    static func write(_ bytes: [UInt8], to path: String, replacing: Bool = true, inputs: [String] = []) throws {
         do {
-            try OutputFile.write(Data(bytes), to: path, replacing: replacing)
+            try OutputFile.write(Data(bytes), to: path, replacing: replacing, inputs: inputs)
+        } catch let refusal as OutputRefusal {
+            throw CommandFailure(.usageError, Localizer.current.render(refusal.message))
         } catch {
             // A folder or a missing parent folder is the user's to fix; anything else (a full disk) is not.
             let code = (error as NSError).domain == NSPOSIXErrorDomain ? (error as NSError).code : 0

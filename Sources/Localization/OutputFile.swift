@@ -4,8 +4,11 @@ import Foundation
 /// so no reader sees half of it; a device or pipe the user names (`/dev/stdout`, `/dev/null`, a
 /// fifo) is written in place, because an atomic write renames a new file over the name and would
 /// replace the device itself; a folder is refused as such.
+/// An output never replaces a ledger, a private key or one of the command's inputs
+/// (`OutputFile.refusal`): a slip such as `--out coop.db` must not destroy what it was reading.
 public enum OutputFile {
-    public static func write(_ data: Data, to path: String, replacing: Bool = true) throws {
+    /// `inputs`: files (or folders, meaning every file inside them) the command reads.
+    public static func write(_ data: Data, to path: String, replacing: Bool = true, inputs: [String] = []) throws {
         var info = stat()
         if stat(path, &info) == 0 {
             switch info.st_mode & S_IFMT {
@@ -13,6 +16,7 @@ public enum OutputFile {
                 throw POSIXError(.EISDIR)
             case S_IFREG:
                 if !replacing { throw POSIXError(.EEXIST) }
+                if let refusal = refusal(replacing: path, inputs: inputs) { throw refusal }
             default:
                 guard let handle = FileHandle(forWritingAtPath: path) else { throw POSIXError(.EACCES) }
                 defer { try? handle.close() }
@@ -21,5 +25,48 @@ public enum OutputFile {
             }
         }
         try data.write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting)
+    }
+
+    /// Why the existing regular file at `path` must not be replaced by an output, or nil when it may be.
+    /// Files are compared by device and inode, so a symlink or another spelling of an input is
+    /// recognised; a ledger and a private key are recognised by their first bytes.
+    public static func refusal(replacing path: String, inputs: [String] = []) -> OutputRefusal? {
+        var target = stat()
+        guard stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG else { return nil }
+        for input in inputs {
+            var info = stat()
+            guard stat(input, &info) == 0 else { continue }
+            if info.st_dev == target.st_dev, info.st_ino == target.st_ino { return OutputRefusal(path: path, kind: .input) }
+            if info.st_mode & S_IFMT == S_IFDIR, let folder = realpath(input), let file = realpath(path), file.hasPrefix(folder + "/") {
+                return OutputRefusal(path: path, kind: .input)
+            }
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        if head.starts(with: Array("SQLite format 3\u{0}".utf8)) { return OutputRefusal(path: path, kind: .database) }
+        if head.starts(with: Array("PRIVATE+KEY+".utf8)) { return OutputRefusal(path: path, kind: .privateKey) }
+        return nil
+    }
+
+    private static func realpath(_ path: String) -> String? {
+        guard let resolved = Foundation.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
+/// An output that would have replaced something it must not (a usage error: nothing was written).
+public struct OutputRefusal: LocalizableError, Equatable {
+    public enum Kind: Sendable, Equatable { case input, database, privateKey }
+    public let path: String
+    public let kind: Kind
+
+    public var message: Message {
+        switch kind {
+        case .input: Message("{file} is one of this command's inputs; an output never replaces it: choose another file", ["file": .text(path)])
+        case .database: Message("{file} is a database (a ledger?); an output never replaces one: choose another file", ["file": .text(path)])
+        case .privateKey: Message("{file} is a private key file; an output never replaces one: choose another file", ["file": .text(path)])
+        }
     }
 }

@@ -266,6 +266,48 @@ import TestSupport
         #expect(viaPipes.status == 0, "\(viaPipes.stderr)")
     }
 
+    /// An output option never replaces the ledger, a private key or one of the command's inputs,
+    /// whatever the spelling (a symlink, a copy of a ledger elsewhere): status 2, the file untouched.
+    @Test func outputsNeverReplaceLedgersKeysOrInputs() throws {
+        let s = try Setup()
+        defer { s.workspace.remove() }
+        // The upload as a copy, so a manifest that got replaced would show.
+        let upload = s.path("upload")
+        try FileManager.default.copyItem(atPath: FixtureFiles.url("uploads/sample").path, toPath: upload)
+        try FileManager.default.copyItem(atPath: s.ledger, toPath: s.path("other-ledger.db"))
+        try FileManager.default.createSymbolicLink(atPath: s.path("link.db"), withDestinationPath: s.ledger)
+        let protected = [s.ledger, s.key, s.path("spare.key"), s.path("coop.vkey"), s.path("other-ledger.db"), upload + "/manifest.csv"]
+        func digests() throws -> [String: Data] {
+            try Dictionary(uniqueKeysWithValues: protected.map { ($0, try Data(contentsOf: URL(fileURLWithPath: $0))) })
+        }
+        let before = try digests()
+        let rows: [([String], String)] = [
+            (["grade", upload, "--ledger", s.ledger, "--key", s.key, "--model", s.model, "--results", s.ledger], "is one of this command's inputs"),
+            (["grade", upload, "--ledger", s.ledger, "--key", s.key, "--model", s.model, "--results", s.key], "is one of this command's inputs"),
+            (["grade", upload, "--ledger", s.ledger, "--key", s.key, "--model", s.model, "--results", upload + "/manifest.csv"], "is one of this command's inputs"),
+            (["grade", upload, "--ledger", s.ledger, "--key", s.key, "--model", s.model, "--results", s.path("spare.key")], "is a private key file"),
+            (["audit", "--ledger", s.ledger, "--out", s.path("link.db")], "is one of this command's inputs"),
+            (["audit", "--ledger", s.ledger, "--vkey", s.path("coop.vkey"), "--out", s.path("coop.vkey")], "is one of this command's inputs"),
+            (["audit", "--ledger", s.ledger, "--out", s.path("other-ledger.db")], "is a database"),
+            (["audit", "--ledger", s.ledger, "--out", s.path("spare.key")], "is a private key file"),
+            (["export", "epcis", "--ledger", s.ledger, "--out", s.ledger], "is one of this command's inputs"),
+            (["ledger", "prove", "--ledger", s.ledger, "--entry", "1", "--out", s.ledger], "is one of this command's inputs"),
+            (["ledger", "prove", "--ledger", s.ledger, "--entry", "1", "--out", s.path("spare.key")], "is a private key file"),
+        ]
+        for (arguments, says) in rows {
+            let result = try AgriTraceBinary.run(arguments)
+            #expect(result.status == 2 && result.stderr.contains(says), "\(arguments): \(result.status) \(result.stderr)")
+        }
+        #expect(try digests() == before, "an output replaced a ledger, key or input")
+        // An earlier output of the same kind is replaced as before.
+        for _ in 0..<2 {
+            let again = try AgriTraceBinary.run(["audit", "--ledger", s.ledger, "--out", s.path("report.html")])
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+        let vietnamese = try AgriTraceBinary.run(["--lang", "vi", "audit", "--ledger", s.ledger, "--out", s.key])
+        #expect(vietnamese.status == 2 && vietnamese.stderr.contains("là tệp khóa bí mật"), "\(vietnamese.stderr)")
+    }
+
     /// A command refusing an altered ledger points to `ledger verify` once, not once per layer.
     @Test func anAlteredLedgerPointsToLedgerVerifyOnce() throws {
         let s = try Setup()
