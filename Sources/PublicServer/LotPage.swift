@@ -209,7 +209,7 @@ enum LotPage {
         out += "<div id=\"verdict\" data-verdict=\"pending\" aria-live=\"polite\"><p>\(Markup.escapeHTML(t["verify.running"]!))</p></div>\n"
         out += "<noscript><p>\(Markup.escapeHTML(t["verify.noscript"]!))</p></noscript>\n"
         if proofLink != nil { out += "<p class=\"note\">\(Markup.escapeHTML(t[factsNote]!))</p>\n" }
-        if let proofLink { out += "<p><a href=\"\(Markup.escapeHTML(proofLink))\">\(Markup.escapeHTML(t["verify.proofLink"]!))</a></p>\n" }
+        if let proofLink { out += "<p id=\"proof-link\"><a href=\"\(Markup.escapeHTML(proofLink))\">\(Markup.escapeHTML(t["verify.proofLink"]!))</a></p>\n" }
         return out
     }
 

@@ -21,6 +21,8 @@ import TestSupport
         /// Pixels of the pages' "verified" greens, "not verified" reds and "held" ambers (each
         /// box's background and border), anywhere on the screenshot.
         let greenPixels: Int, redPixels: Int, amberPixels: Int
+        /// The page offers the proof for download.
+        var proofLink = false
     }
 
     /// The lot page at `target` as the server sends it, before (or without) the browser's check:
@@ -77,7 +79,7 @@ import TestSupport
             .map { String(tag[$0].dropFirst("data-state=\"".count).dropLast()) } ?? "(none)"
         let gradeText = dom[dom.index(after: tagEnd)..<gradeClose.lowerBound].replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
         return Verdict(state: String(dom[stateRange.upperBound..<end]), text: text, gradeState: gradeState, gradeText: gradeText,
-                       greenPixels: green, redPixels: red, amberPixels: amber)
+                       greenPixels: green, redPixels: red, amberPixels: amber, proofLink: dom.contains("id=\"proof-link\""))
     }
 
     @Test func anHonestLotIsVerifiedInTheBrowser() throws {
@@ -206,6 +208,7 @@ import TestSupport
         #expect(verdict.text.contains("NOT YET VERIFIABLE") && verdict.text.contains("has not signed a checkpoint covering"), "\(verdict.text)")
         #expect(!verdict.text.contains("NOT VERIFIED") && verdict.redPixels == 0 && verdict.greenPixels == 0 && verdict.amberPixels == 0, "\(verdict)")
         #expect(verdict.gradeState == "not-yet-verifiable" && verdict.gradeText.contains("Not yet verifiable"), "\(verdict)")
+        #expect(!verdict.proofLink, "no link to download a proof that is not there (it answers 404)")
         let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-not-yet-vi", in: site.fixture.directory.url)
         #expect(vietnamese.state == "not-yet-verifiable" && vietnamese.text.contains("CHƯA THỂ XÁC MINH"), "\(vietnamese.text)")
         #expect(vietnamese.gradeText.contains("Chưa thể xác minh") && vietnamese.redPixels == 0 && vietnamese.greenPixels == 0, "\(vietnamese)")
@@ -214,6 +217,7 @@ import TestSupport
         try site.checkpoint()
         let signed = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-signed-later", in: site.fixture.directory.url)
         #expect(signed.state == "verified" && signed.greenPixels > 500, "\(signed.text)")
+        #expect(signed.proofLink, "the proof, now there, can be downloaded")
     }
 
     /// The cooperative's server does not answer the proof fetch (here: the stand-alone verifier,

@@ -308,7 +308,9 @@
     try {
       await verify(await load());
     } catch (error) {
-      // Neutral, not red: nothing failed, but nothing is proven yet either.
+      // Neutral, not red: nothing failed, but nothing is proven yet either. The page's link to
+      // download the proof would fetch the same missing answer: it goes.
+      if (error instanceof NotYetSigned || error instanceof CannotFetch) document.getElementById("proof-link")?.remove();
       if (error instanceof NotYetSigned) return show("notyet", [t("verify.notYet"), t("verify.notYetWhy")]);
       if (error instanceof CannotFetch) return show("notyet", [t("verify.cannot"), t("verify.cannotWhy", error.message)]);
       const reason = error instanceof Failure ? error.message : String(error);
