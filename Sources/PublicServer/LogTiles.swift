@@ -8,7 +8,7 @@ enum LogTiles {
         /// The resource; `full` when it is a full (256-wide) tile or bundle, which never changes.
         case found([UInt8], full: Bool)
         /// Not (yet) in the log; the reason is sent to the client.
-        case absent(String)
+        case absent(Message)
     }
 
     /// Entry bundles prefix each entry with a big-endian 16-bit length.
@@ -22,7 +22,8 @@ enum LogTiles {
             let available = treeLevel < 62 ? size >> treeLevel : 0
             let count = width ?? TilePath.width
             guard index * TilePath.width + count <= available else {
-                return .absent("tile \(level)/\(index) of width \(count) is beyond the log (\(size) entries)")
+                return .absent(Message("tile {level}/{index} of width {width} is beyond the log ({size} entries)",
+                                       ["level": .text("\(level)"), "index": .text("\(index)"), "width": .text("\(count)"), "size": .integer(size)]))
             }
             let hashes = try ledger.storedNodeHashes(level: treeLevel, first: index * TilePath.width, count: count)
             guard hashes.count == count else {
@@ -36,7 +37,8 @@ enum LogTiles {
             let count = width ?? TilePath.width
             let first = index * TilePath.width
             guard first + count <= size else {
-                return .absent("entry bundle \(index) of width \(count) is beyond the log (\(size) entries)")
+                return .absent(Message("entry bundle {index} of width {width} is beyond the log ({size} entries)",
+                                       ["index": .text("\(index)"), "width": .text("\(count)"), "size": .integer(size)]))
             }
             let entries = try ledger.storedEntryBytes(seqs: first..<first + count)
             guard entries.count == count else {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import Localization
 import LedgerStore
 import Markup
 import MerkleLog
@@ -16,8 +17,12 @@ struct Reply: Sendable {
     /// Extra headers (Allow, Content-Security-Policy, ...).
     var headers: [(String, String)] = []
 
-    static func text(_ status: Int, _ message: String) -> Reply {
-        Reply(status: status, contentType: "text/plain; charset=utf-8", body: Array((message + "\n").utf8), cacheControl: "no-store")
+    /// A plain-text answer (errors): the message in the visitor's language, then in the other one,
+    /// as tools that fetch tiles and proofs send no Accept-Language.
+    static func text(_ status: Int, _ message: Message, _ language: PageLanguage) -> Reply {
+        let first = language.localizer.render(message), other = (language == .vi ? PageLanguage.en : .vi).localizer.render(message)
+        let text = first == other ? first + "\n" : first + "\n" + other + "\n"
+        return Reply(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8), cacheControl: "no-store")
     }
 }
 
@@ -111,7 +116,8 @@ final class PublicSite: Sendable {
     func cachedAnswer(method: String, path: String, query: String?, acceptLanguage: String?) -> WireAnswer? {
         guard method == "GET" || method == "HEAD" else { return nil }
         let wire: WireAnswer?
-        switch target(path: path, query: query, acceptLanguage: acceptLanguage) {
+        let language = PageLanguage.from(acceptLanguage: acceptLanguage, query: PublicPages.queryValue("lang", in: query))
+        switch target(path: path, query: query, language: language) {
         case .tile(let tile):
             wire = try? readers.withLedger { ledger in
                 try caches.sync(with: ledger)
@@ -140,6 +146,7 @@ final class PublicSite: Sendable {
     }
 
     private func route(method: String, path: String, query: String?, acceptLanguage: String?, bodyBytes: Int?) -> Outcome {
+        let language = PageLanguage.from(acceptLanguage: acceptLanguage, query: PublicPages.queryValue("lang", in: query))
         switch method {
         case "GET", "HEAD": break
         case "OPTIONS":
@@ -147,25 +154,21 @@ final class PublicSite: Sendable {
             reply.headers = [("Allow", Self.methods), ("Access-Control-Allow-Methods", "GET, HEAD"), ("Access-Control-Max-Age", "86400")]
             return .built(reply)
         default:
-            var reply = Reply.text(405, "method \(method.prefix(20)) is not allowed: this server only answers GET and HEAD")
+            var reply = Reply.text(405, Message("method {method} is not allowed: this server only answers GET and HEAD",
+                                                ["method": .text(String(method.prefix(20)))]), language)
             reply.headers = [("Allow", Self.methods)]
             return .built(reply)
         }
-        if let bodyBytes, bodyBytes > 0 { return .built(.text(413, "a GET or HEAD request carries no body")) }
-        let target = target(path: path, query: query, acceptLanguage: acceptLanguage)
-        let language: PageLanguage
-        switch target {
-        case .index(let chosen), .verifier(let chosen, _), .lotPage(_, _, let chosen), .notFound(let chosen): language = chosen
-        default: language = PageLanguage.from(acceptLanguage: acceptLanguage, query: PublicPages.queryValue("lang", in: query))
-        }
+        if let bodyBytes, bodyBytes > 0 { return .built(.text(413, Message("a GET or HEAD request carries no body"), language)) }
+        let target = target(path: path, query: query, language: language)
         do {
             switch target {
             case .refused(let reply): return .built(reply)
             case .index(let language): return .built(page(LotPage.index(origin: readers.origin, language: language)))
-            case .checkpoint: return .built(try checkpoint())
-            case .tile(let tile): return try self.tile(tile)
+            case .checkpoint: return .built(try checkpoint(language))
+            case .tile(let tile): return try self.tile(tile, language)
             case let .lotPage(lotCode, gtin, language): return try lotPage(lotCode: lotCode, gtin: gtin, language: language)
-            case .proof(let lotCode): return .built(try proof(lotCode: lotCode))
+            case .proof(let lotCode): return .built(try proof(lotCode: lotCode, language))
             case .verifyScript:
                 return .built(Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: verifierScript, cacheControl: "public, max-age=300"))
             case let .verifier(language, proofURL):
@@ -177,46 +180,45 @@ final class PublicSite: Sendable {
         } catch let error as LabelError {
             return .built(notFound(language, detail: "\(error)"))
         } catch {
-            return .built(.text(500, "the ledger could not be read: \(error)"))
+            return .built(.text(500, Message("the ledger could not be read: {reason}", ["reason": .text("\(error)")]), language))
         }
     }
 
     /// Checks the path strictly and says what it names.
-    func target(path: String, query: String?, acceptLanguage: String?) -> Target {
+    func target(path: String, query: String?, language: PageLanguage) -> Target {
         guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else {
-            return .refused(.text(414, "the request address is longer than \(Self.maxTargetBytes) bytes"))
+            return .refused(.text(414, Message("the request address is longer than {max_bytes} bytes", ["max_bytes": .integer(Self.maxTargetBytes)]), language))
         }
-        guard path.hasPrefix("/") else { return .refused(.text(400, "the request path must start with /")) }
+        guard path.hasPrefix("/") else { return .refused(.text(400, Message("the request path must start with /"), language)) }
         var segments: [String] = []
         for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            guard let decoded = Self.percentDecoded(raw) else { return .refused(.text(400, "malformed percent-encoding in the path")) }
+            guard let decoded = Self.percentDecoded(raw) else { return .refused(.text(400, Message("malformed percent-encoding in the path"), language)) }
             // No route maps a path to a file, but refuse traversal plainly rather than answer 404. An
             // encoded slash stays: GS1 lot codes may hold "/", which their Digital Link carries as %2F.
             if decoded == "." || decoded == ".." || decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-                return .refused(.text(400, "path segments may not be '.' or '..' or contain control characters"))
+                return .refused(.text(400, Message("path segments may not be '.' or '..' or contain control characters"), language))
             }
             segments.append(decoded)
         }
         if segments.last == "" && segments.count > 1 { segments.removeLast() }   // a trailing slash
-        let language = PageLanguage.from(acceptLanguage: acceptLanguage, query: PublicPages.queryValue("lang", in: query))
         switch segments.first {
         case "": return .index(language)
         case "checkpoint" where segments.count == 1: return .checkpoint
         case "tile":
             // A trailing slash would be a second spelling of the same tile (`split` drops empty elements).
             guard !path.hasSuffix("/"), let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
-                return .refused(.text(400, "malformed tile path: expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)"))
+                return .refused(.text(400, Message("malformed tile path: expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)"), language))
             }
             return .tile(tile)
         case "01" where segments.count == 4 && segments[2] == "10":
             guard let gtin = Identifiers.normalisedGTIN(segments[1]) else { return .notFound(language) }
-            guard Identifiers.isLotCode(segments[3]) else { return .refused(Self.notALotCode(segments[3])) }
+            guard Identifiers.isLotCode(segments[3]) else { return .refused(Self.notALotCode(segments[3], language)) }
             return .lotPage(lotCode: segments[3], gtin: gtin, language)
         case "lot" where segments.count == 2:
-            guard Identifiers.isLotCode(segments[1]) else { return .refused(Self.notALotCode(segments[1])) }
+            guard Identifiers.isLotCode(segments[1]) else { return .refused(Self.notALotCode(segments[1], language)) }
             return .lotPage(lotCode: segments[1], gtin: nil, language)
         case "lot" where segments.count == 3 && segments[2] == "proof":
-            guard Identifiers.isLotCode(segments[1]) else { return .refused(Self.notALotCode(segments[1])) }
+            guard Identifiers.isLotCode(segments[1]) else { return .refused(Self.notALotCode(segments[1], language)) }
             return .proof(lotCode: segments[1])
         case "verify.js" where segments.count == 1: return .verifyScript
         case "verifier" where segments.count == 1: return .verifier(language, proofURL: PublicPages.queryValue("proof", in: query))
@@ -224,8 +226,9 @@ final class PublicSite: Sendable {
         }
     }
 
-    private static func notALotCode(_ text: String) -> Reply {
-        .text(400, "'\(EntryValidator.printable(text))' is not a lot code: a lot code is \(Identifiers.lotCodeRule)")
+    private static func notALotCode(_ text: String, _ language: PageLanguage) -> Reply {
+        .text(400, Message("'{code}' is not a lot code: a lot code is {lot_code_rule}",
+                           ["code": .text(EntryValidator.printable(text)), "lot_code_rule": .message(Identifiers.lotCodeRule)]), language)
     }
 
     private func page(_ html: LotPage.HTML) -> Reply {
@@ -238,14 +241,14 @@ final class PublicSite: Sendable {
         page(LotPage.notFound(detail: detail, language: language))
     }
 
-    private func checkpoint() throws -> Reply {
+    private func checkpoint(_ language: PageLanguage) throws -> Reply {
         guard let stored = try readers.withLedger({ try $0.latestCheckpoint() }) else {
-            return .text(404, "the cooperative has not signed a checkpoint yet")
+            return .text(404, Message("the cooperative has not signed a checkpoint yet"), language)
         }
         return Reply(status: 200, contentType: "text/plain; charset=utf-8", body: Array(stored.signedNote.utf8), cacheControl: Self.shortLived)
     }
 
-    private func tile(_ path: TilePath) throws -> Outcome {
+    private func tile(_ path: TilePath, _ language: PageLanguage) throws -> Outcome {
         try readers.withLedger { ledger in
             try caches.sync(with: ledger)
             if let cached = caches.tile(path) { return .cached(cached) }
@@ -261,7 +264,7 @@ final class PublicSite: Sendable {
                 caches.keepTile(wire, for: path, readAt: stamp)
                 return .cached(wire)
             case let .absent(reason):
-                return .built(.text(404, reason))
+                return .built(.text(404, reason, language))
             }
         }
     }
@@ -291,9 +294,9 @@ final class PublicSite: Sendable {
 
     /// The lot's proof bundle from the statement `ledger checkpoint` signed and stored for it;
     /// this server holds no key and signs nothing.
-    private func proof(lotCode: String) throws -> Reply {
+    private func proof(lotCode: String, _ language: PageLanguage) throws -> Reply {
         guard let bundle = try readers.withLedger({ try LotStatements.bundle(lotCode: lotCode, ledger: $0) }) else {
-            var reply = Reply.text(404, "no checkpoint signed by the cooperative covers this lot's newest record yet; the cooperative signs one with `agritrace ledger checkpoint`")
+            var reply = Reply.text(404, Message("no checkpoint signed by the cooperative covers this lot's newest record yet; the cooperative signs one with `agritrace ledger checkpoint`"), language)
             // Lets the browser verifier (also on other hosts) say "not yet verifiable" rather than
             // "not verified": nothing is proven either way, but nothing failed either.
             reply.headers = [(Self.proofStatusHeader, "not-yet-signed"), ("Access-Control-Expose-Headers", Self.proofStatusHeader)]

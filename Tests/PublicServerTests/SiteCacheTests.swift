@@ -144,6 +144,33 @@ import TestSupport
         #expect(cached("/tile/0/000", nil).map { Array($0.body[7 * 32..<8 * 32]) } == [UInt8](repeating: 0, count: 32))
     }
 
+    /// Every plain-text error answer speaks the visitor's language first (Accept-Language or
+    /// ?lang), then the other one, for tools that ask for none.
+    @Test func errorAnswersAreInTheVisitorsLanguageThenTheOther() throws {
+        let s = try Site()
+        defer { s.fixture.remove() }
+        let requests: [(method: String, path: String, query: String?, bodyBytes: Int?, status: Int)] = [
+            ("DELETE", "/lot/LOT-1", nil, nil, 405), ("GET", "/lot/LOT-1", nil, 10, 413), ("GET", "/" + String(repeating: "a", count: 3000), nil, nil, 414),
+            ("GET", "/lot/%zz", nil, nil, 400), ("GET", "/lot/..", nil, nil, 400), ("GET", "/tile/0/1", nil, nil, 400),
+            ("GET", "/lot/" + String(repeating: "A", count: 21), nil, nil, 400), ("GET", "/checkpoint", nil, nil, 404),
+            ("GET", "/tile/0/000", nil, nil, 404), ("GET", "/tile/entries/000.p/9", nil, nil, 404), ("GET", "/lot/LOT-1/proof", nil, nil, 404)]
+        for request in requests {
+            var firstLines: [PageLanguage: String] = [:]
+            for (language, header) in [(PageLanguage.vi, "vi-VN,vi;q=0.9"), (.en, "en-US,en;q=0.9")] {
+                let reply = s.site.reply(method: request.method, path: request.path, query: request.query, acceptLanguage: header, bodyBytes: request.bodyBytes)
+                let lines = String(decoding: reply.body, as: UTF8.self).split(separator: "\n").map(String.init)
+                #expect(reply.status == request.status && reply.contentType.hasPrefix("text/plain") && lines.count == 2,
+                        "\(request.method) \(request.path.prefix(40)) (\(language)): \(reply.status) \(lines)")
+                firstLines[language] = lines.first
+            }
+            let vi = firstLines[.vi] ?? "", en = firstLines[.en] ?? ""
+            #expect(vi != en && !vi.isEmpty && !en.isEmpty, "\(request.path.prefix(40)): vi '\(vi)' en '\(en)'")
+            let both = String(decoding: s.site.reply(method: request.method, path: request.path, query: "lang=vi", acceptLanguage: "en",
+                                                     bodyBytes: request.bodyBytes).body, as: UTF8.self)
+            #expect(both == vi + "\n" + en + "\n", "?lang=vi wins over Accept-Language, and the English follows: \(both)")
+        }
+    }
+
     @Test func theCachesStayWithinTheirByteBounds() throws {
         let s = try Site(pageCacheBytes: 30_000)
         defer { s.fixture.remove() }
@@ -168,7 +195,7 @@ import TestSupport
         try s.correct(s.appended[2], lot: "LOT-1", origin: nil, ["lot_grade": .string("Reject")])
         let after = try caches.sync(with: ledger)
         #expect(after.size == before.size + 1 && after.schemaVersion == before.schemaVersion)
-        let page = SiteCaches.Page(wire: WireAnswer(.text(200, "old"), method: "GET"), gtin: nil, keys: [IndexKey(IndexKeyName.lotCode, "LOT-1")])
+        let page = SiteCaches.Page(wire: WireAnswer(Reply(status: 200, contentType: "text/plain", body: Array("old".utf8), cacheControl: "no-store"), method: "GET"), gtin: nil, keys: [IndexKey(IndexKeyName.lotCode, "LOT-1")])
         let key = SiteCaches.PageKey(lotCode: "LOT-1", language: .en)
         caches.keepPage(page, for: key, builtAt: before)
         #expect(caches.page(key) == nil)
