@@ -223,6 +223,7 @@ public final class BatchGrader {
         var images: [GradedImage] = []
         var gradeBasisPoints: [[Int]] = []
         var hashes: [String: String] = [:]
+        var contents = Set<String>(), repeated = 0
         for result in results {
             hashes[result.file] = result.sha256
             switch result.outcome {
@@ -230,7 +231,8 @@ public final class BatchGrader {
                 counts[grade, default: 0] += 1
                 if needsReview { review += 1 }
                 let scores = probabilities.map(ModelCalibration.basisPoints)
-                gradeBasisPoints.append(policy.gradeBasisPoints(scores))
+                // The same photo under a second name is no second tomato.
+                if contents.insert(result.sha256).inserted { gradeBasisPoints.append(policy.gradeBasisPoints(scores)) } else { repeated += 1 }
                 images.append(.graded(GradedPhoto(file: result.file, sha256: result.sha256, classIndex: classIndex, label: label,
                                                   scoresBasisPoints: scores, grade: grade, needsReview: needsReview)))
             case .unreadable(let reason):
@@ -243,7 +245,8 @@ public final class BatchGrader {
             }
         }
         // From the recorded scores, so the decision can be recomputed from the grading entry.
-        let decision = policy.decideLot(gradeBasisPoints: gradeBasisPoints, reviewRule: policy.reviewRule(of: classifier.calibration))
+        let decision = policy.decideLot(gradeBasisPoints: gradeBasisPoints, reviewRule: policy.reviewRule(of: classifier.calibration),
+                                        unreadable: unreadableCount, repeated: repeated)
         let lotGrade = decision.grade
         let held = decision.held
         let holdReason = decision.hold

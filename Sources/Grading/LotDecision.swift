@@ -29,7 +29,11 @@ extension GradingPolicy {
     /// of the photos' basis points, compared exactly); the confidence is the share of simulated
     /// lots (each photo's grade drawn from its probabilities, seeded, so the decision is
     /// reproducible from the scores recorded in the ledger) that the rules give the same grade.
-    public func decideLot(gradeBasisPoints photos: [[Int]], reviewRule: ModelCalibration.ReviewRule?) -> LotDecision {
+    /// `photos` counts each photo content once; `unreadable` and `repeated` count the lot's
+    /// photos that could not be read and those repeating another's content: either holds the lot,
+    /// since its grade then rests on less than the photos it was sent with.
+    public func decideLot(gradeBasisPoints photos: [[Int]], reviewRule: ModelCalibration.ReviewRule?,
+                          unreadable: Int = 0, repeated: Int = 0) -> LotDecision {
         guard !photos.isEmpty else {
             return LotDecision(grade: otherwise, expectedSharesBP: grades.map { _ in 0 }, confidenceBP: 0, hold: .noReadablePhotos)
         }
@@ -54,6 +58,8 @@ extension GradingPolicy {
         }
         let confidence = agree * 10_000 / Self.lotConfidenceDraws
         let hold: HoldReason? = reviewRule == nil ? .modelNotCalibrated
+            : unreadable > 0 ? .unreadablePhotos
+            : repeated > 0 ? .repeatedPhotos
             : confidence < holdWhenLotConfidenceBelowBP ? .lotGradeUncertain : nil
         return LotDecision(grade: grades[gradeIndex], expectedSharesBP: sums.map { $0 / photos.count },
                            confidenceBP: confidence, hold: hold)

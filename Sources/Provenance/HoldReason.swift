@@ -14,6 +14,12 @@ public enum HoldReason: String, Sendable, CaseIterable {
     /// The model carries no review threshold chosen on validation photos for the policy's
     /// grades and target, so no photo could be decided without a person.
     case modelNotCalibrated = "model_not_calibrated"
+    /// Some of the lot's photos could not be read: the grade speaks for the readable ones only,
+    /// and the unreadable ones might be the lot's worst.
+    case unreadablePhotos = "unreadable_photos"
+    /// Some photos repeat another photo of the lot (the same bytes under another name): the lot
+    /// has fewer photos than it claims. Each content counts once in the grade.
+    case repeatedPhotos = "repeated_photos"
 
     /// The codes a grading entry may hold, for messages.
     public static var codes: String { allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }

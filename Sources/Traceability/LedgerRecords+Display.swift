@@ -55,11 +55,25 @@ extension GradingRecord {
             return p(Message("the grading was less sure of the lot's grade than the grading policy requires"))
         case .modelNotCalibrated?:
             return p(Message("the model had no review threshold chosen for the grading policy, so every photo needs review"))
+        case .unreadablePhotos?:
+            return p(Message("{unreadable} of its {n} photo could not be read, so its grade speaks for the readable ones only",
+                             plural: "{unreadable} of its {n} photos could not be read, so its grade speaks for the readable ones only",
+                             count: images.count, ["unreadable": .integer(unreadableCount)]))
+        case .repeatedPhotos?:
+            return p(Message("{repeated} of its {n} photo repeat another photo of the lot (the same content under another name)",
+                             plural: "{repeated} of its {n} photos repeat another photo of the lot (the same content under another name)",
+                             count: images.count, ["repeated": .integer(repeatedCount)]))
         case nil:
             return p(Message("{needing} of {n} readable photo need review (the grading entry predates recorded reasons)",
                              plural: "{needing} of {n} readable photos need review (the grading entry predates recorded reasons)",
                              count: readable, ["needing": .integer(needsReview)]))
         }
+    }
+
+    /// Graded photos whose content (SHA-256) an earlier photo of the lot already had.
+    public var repeatedCount: Int {
+        var seen = Set<String>()
+        return images.filter { if case .graded(let photo) = $0 { return !seen.insert(photo.sha256).inserted }; return false }.count
     }
 
     public var unreadableCount: Int {

@@ -5,6 +5,7 @@ import Provenance
 import NeuralNet
 import Testing
 import TestSupport
+import Traceability
 
 @Suite struct GradeCommandTests {
     let sample = FixtureFiles.url("uploads/sample").path
@@ -123,6 +124,32 @@ import TestSupport
             .first { $0.contains(photo) }!
         #expect(line.contains("\"error\":"))
         #expect(try ledger.verify().isIntact)
+        // The lot's grade speaks for its readable photos only, so a person decides it.
+        guard case .grading(let grading) = try ledger.entries(lotCode: "DT-LV-261103-02").last?.record() else { Issue.record("no grading"); return }
+        #expect(grading.held && grading.holdReason == .unreadablePhotos)
+        let review = try AgriTraceBinary.run(["review", "DT-LV-261103-02", "--ledger", workspace.ledger])
+        #expect(review.stdout.contains("1 of its 8 photos could not be read, so its grade speaks for the readable ones only"), "\(review.stdout)")
+    }
+
+    /// One photo under two names is one tomato: it counts once in the grade, and the lot is held.
+    @Test func aRepeatedPhotoCountsOnceAndHoldsTheLot() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let upload = workspace.directory.url.appendingPathComponent("upload")
+        try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample"), to: upload)
+        let copies = ["nguyen-van-ba/IMG_20261103_4102.jpg", "nguyen-van-ba/IMG_20261103_4103.jpg", "nguyen-van-ba/IMG_20261103_4104.jpg"]
+        for copy in copies {
+            try FileManager.default.removeItem(at: upload.appendingPathComponent(copy))
+            try FileManager.default.copyItem(at: upload.appendingPathComponent("nguyen-van-ba/IMG_20261103_4101.jpg"), to: upload.appendingPathComponent(copy))
+        }
+        let result = try workspace.grade(upload.path, ["--register-origins", "--quiet"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let ledger = try workspace.openLedger()
+        guard case .grading(let grading) = try ledger.entries(lotCode: "DT-LV-261103-01").last?.record() else { Issue.record("no grading"); return }
+        #expect(grading.held && grading.holdReason == .repeatedPhotos && grading.repeatedCount == 3)
+        #expect(grading.images.count == 8, "every photo is still recorded")
+        let trace = try AgriTraceBinary.run(["--lang", "vi", "review", "DT-LV-261103-01", "--ledger", workspace.ledger])
+        #expect(trace.stdout.contains("3 trong 8 ảnh của lô trùng với một ảnh khác của lô"), "\(trace.stdout)")
     }
 
     @Test func aMalformedManifestIsRefusedWithEveryProblemAndNothingRecorded() throws {

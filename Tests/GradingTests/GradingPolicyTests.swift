@@ -79,6 +79,21 @@ import TestSupport
         #expect(uncalibrated.hold == .modelNotCalibrated && uncalibrated.grade == "Premium")
     }
 
+    /// A lot's grade rests on its readable, distinct photos; when some were unreadable or repeated,
+    /// however clear the rest, a person decides (a farm could send its worst tomatoes as broken
+    /// files, or one good photo twenty times).
+    @Test func unreadableOrRepeatedPhotosHoldEvenAClearLot() {
+        let clear = Array(repeating: [9700, 300, 0, 0], count: 6)
+        #expect(!policy.decideLot(gradeBasisPoints: clear, reviewRule: rule).held)
+        for unreadable in [1, 30] {
+            let lot = policy.decideLot(gradeBasisPoints: clear, reviewRule: rule, unreadable: unreadable)
+            #expect(lot.hold == .unreadablePhotos && lot.grade == "Premium")
+        }
+        #expect(policy.decideLot(gradeBasisPoints: clear, reviewRule: rule, repeated: 1).hold == .repeatedPhotos)
+        #expect(policy.decideLot(gradeBasisPoints: [], reviewRule: rule, unreadable: 3).hold == .noReadablePhotos)
+        #expect(policy.decideLot(gradeBasisPoints: clear, reviewRule: nil, unreadable: 3).hold == .modelNotCalibrated)
+    }
+
     @Test func lotDecisionsAreExactAndReproducible() {
         // Shares compared exactly in basis points: 90 % Premium is Premium, 89.99 % is not.
         #expect(policy.decideLot(gradeBasisPoints: [[9000, 1000, 0, 0]], reviewRule: rule).grade == "Premium")
