@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LedgerStore
 import NeuralNet
 import Provenance
 
@@ -86,6 +87,11 @@ public struct GradingPolicy: Sendable, Equatable {
         guard file.grades.count >= 2, Set(file.grades).count == file.grades.count else {
             throw fail("grades must list at least two distinct grades, best first")
         }
+        // Grade codes become keys of every grading entry's distribution: refused here, once, by the
+        // ledger's own rule, not lot by lot at signing after the whole upload was graded.
+        for grade in file.grades where (try? EntryValidator.checkKey(grade)) == nil || grade.utf8.count > 32 {
+            throw fail("grade code '\(EntryValidator.printable(grade))' must be 1 to 32 printable ASCII characters (codes are recorded in the ledger; put names such as Vietnamese ones in grade_names)")
+        }
         let gradeSet = Set(file.grades)
         guard !file.classGrades.isEmpty else { throw fail("class_grades is empty") }
         for (index, grade) in file.classGrades.enumerated() where !gradeSet.contains(grade) {
@@ -109,8 +115,8 @@ public struct GradingPolicy: Sendable, Equatable {
                     throw fail("grade_names['\(grade)']: '\(language)' is not a language code such as \"vi\"")
                 }
                 guard (1...64).contains(text.unicodeScalars.count),
-                      !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                    throw fail("grade_names['\(grade)']['\(language)'] must be 1 to 64 characters, without control characters")
+                      !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || EntryValidator.isBidiControl($0) }) else {
+                    throw fail("grade_names['\(grade)']['\(language)'] must be 1 to 64 characters, without control or bidirectional-override characters")
                 }
             }
         }

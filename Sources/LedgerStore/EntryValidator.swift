@@ -75,7 +75,7 @@ public enum EntryValidator {
         scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
     }
 
-    static func checkKey(_ key: String) throws {
+    public static func checkKey(_ key: String) throws {
         guard !key.isEmpty, key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { throw EntryError.invalidKey(printable(key)) }
     }
 

@@ -111,6 +111,9 @@ import TestSupport
         let good = try String(contentsOf: BundledResources.defaultPolicyURL, encoding: .utf8)
         let cases: [(String, String)] = [
             (good.replacingOccurrences(of: "\"otherwise\": \"Reject\"", with: "\"otherwise\": \"Compost\""), "otherwise names unknown grade 'Compost'"),
+            (good.replacingOccurrences(of: "\"Grade I\"", with: "\"Loại 1\""), "grade code 'Loại 1' must be 1 to 32 printable ASCII characters"),
+            (good.replacingOccurrences(of: "\"Grade II\"", with: "\"Grade\\tII\""), "must be 1 to 32 printable ASCII characters"),
+            (good.replacingOccurrences(of: "\"Hạng I\"", with: "\"Hạng\\u202eI\""), "without control or bidirectional-override characters"),
             (good.replacingOccurrences(of: "\"version\": 2", with: "\"version\": 1"), "unsupported version 1 (this build reads version 2"),
             (good.replacingOccurrences(of: "\"review_target_accuracy_bp\": 9000", with: "\"review_target_accuracy_bp\": 0"), "review_target_accuracy_bp must be within 1...10000"),
             (good.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 5000", with: "\"hold_when_lot_confidence_below_bp\": 10001"), "hold_when_lot_confidence_below_bp must be within"),
@@ -122,7 +125,7 @@ import TestSupport
             ("{", "not a valid grading policy"),
             (good.replacingOccurrences(of: "\"Grade II\": {\"vi\"", with: "\"Grade III\": {\"vi\""), "grade_names names unknown grade 'Grade III'"),
             (good.replacingOccurrences(of: "\"Reject\": {\"vi\"", with: "\"Reject\": {\"v1\""), "'v1' is not a language code"),
-            (good.replacingOccurrences(of: "\"vi\": \"Loại bỏ\"", with: "\"vi\": \"Loại\\nbỏ\""), "without control characters"),
+            (good.replacingOccurrences(of: "\"vi\": \"Loại bỏ\"", with: "\"vi\": \"Loại\\nbỏ\""), "without control or bidirectional-override characters"),
             (good.replacingOccurrences(of: "\"vi\": \"Hạng I\"", with: "\"vi\": \"\""), "must be 1 to 64 characters"),
         ]
         for (text, expected) in cases {
