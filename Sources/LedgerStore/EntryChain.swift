@@ -99,7 +99,8 @@ public struct EntryChain: Sendable {
     private func contiguity(_ seq: Int) -> [Problem] {
         guard seq != expectedSeq else { return [] }
         return [Problem(check: .seqContiguity, seq: min(seq, expectedSeq),
-                        message: seq > expectedSeq ? Message("entries {first}..<{end} are missing", ["first": .text(String(expectedSeq)), "end": .text(String(seq))])
+                        message: seq == expectedSeq + 1 ? Message("entry {seq} is missing", ["seq": .text(String(expectedSeq))])
+                            : seq > expectedSeq ? Message("entries {first} to {last} are missing", ["first": .text(String(expectedSeq)), "last": .text(String(seq - 1))])
                             : Message("seq {seq} repeats or goes back", ["seq": .text(String(seq))]))]
     }
 

@@ -103,7 +103,11 @@ import TestSupport
         let report = try Self.verify(fixture.ledger)
         #expect(report.firstBadEntry == 8)
         #expect(report.firstFailure?.check == .seqContiguity)
+        #expect(report.firstFailure?.message.description == "entry 8 is missing")
         #expect(report.failures.contains { $0.check == .checkpointRoot })
+        // Several in a row are named as a range people read, first to last.
+        try SQLiteShell.tamper(fixture.path, "DELETE FROM entries WHERE seq IN (6, 7);")
+        #expect(try Self.verify(fixture.ledger).firstFailure?.message.description == "entries 6 to 8 are missing")
     }
 
     @Test func deletedLastRowIsCaughtByTheCheckpoint() throws {
