@@ -14,10 +14,13 @@ public struct LedgerClock: Sendable {
 
     public static func fixed(millisecondsSinceEpoch ms: Int64) -> LedgerClock { LedgerClock { ms } }
 
-    /// `.fixed` from `SOURCE_DATE_EPOCH` (seconds) when set and valid, else `.system`.
+    /// `.fixed` from `SOURCE_DATE_EPOCH` (seconds) when set and valid, else `.system`. A value
+    /// later than the system clock is taken as the clock's time: entries' times never decrease,
+    /// so one future stamp would pin every later entry of the ledger to it.
     public static func fromEnvironment() -> LedgerClock {
         if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text), seconds >= 0 {
-            return .fixed(millisecondsSinceEpoch: seconds * 1000)
+            let now = system.millisecondsSinceEpoch()
+            return .fixed(millisecondsSinceEpoch: seconds > now / 1000 ? now : seconds * 1000)
         }
         return .system
     }

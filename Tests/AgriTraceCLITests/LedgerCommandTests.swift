@@ -1,4 +1,6 @@
 import Foundation
+import LedgerStore
+import Provenance
 import Testing
 import TestSupport
 
@@ -35,6 +37,26 @@ import TestSupport
     static let origin = #"{"type":"origin","origin_code":"VN-DT-001","farm_id":"farm-1","farm_name":"Nguyễn Văn Bình","crop":"tomato"}"#
     static func lot(_ code: String) -> String {
         #"{"type":"lot","lot_code":"\#(code)","origin_code":"VN-DT-001","farm_id":"farm-1","cooperative":"coop-1","crop":"tomato","harvest_date":"2026-03-01","gtin":"09506000134352"}"#
+    }
+
+    /// SOURCE_DATE_EPOCH fixes entry times, but never in the future: times never decrease, so one
+    /// run with a wrong value would have pinned every later entry of the ledger to it.
+    @Test func aFutureSourceDateEpochIsTakenAsNow() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let before = LedgerTime.format(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000) - 1000)
+        for epoch in ["4102444800", "99999999999999"] {
+            let result = try AgriTraceBinary.run(["ledger", "append", "--ledger", setup.db, "--key", setup.key], stdin: Data((epoch == "4102444800" ? Self.origin : Self.lot("L-\(epoch.count)")).utf8),
+                                                 environment: ["SOURCE_DATE_EPOCH": epoch])
+            #expect(result.status == 0, "\(epoch): \(result.stderr)")
+        }
+        try setup.append(Self.lot("L-LATER"))
+        let after = LedgerTime.format(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000) + 1000)
+        let ledger = try Ledger(provenanceAt: setup.db, readOnly: true)
+        for seq in 1..<(try ledger.size()) {
+            let time = try #require(try ledger.entry(seq: seq)).recordedAt
+            #expect(time >= before && time <= after, "entry \(seq) recorded at \(time)")
+        }
     }
 
     @Test func keyFileIsPrivateAndVkeyIsPrinted() throws {
