@@ -139,6 +139,10 @@ struct ServeCommand: ParsableCommand {
             // Not an error (tiles and bundles still serve mirrors and other verifiers), but every lot page will say NOT VERIFIED.
             FileHandleOutput.standardError.write(tr("agritrace serve: warning: no --trust list, so lot pages cannot verify anything and tell buyers so; give --trust FILE with the line `log <the cooperative's vkey>`") + "\n")
         }
+        if let alteration = try StartupCheck.alteration(ledgerAt: ledger) {
+            FileHandleOutput.standardError.write(tr("agritrace serve: warning: the ledger {ledger} was altered: {reason}. Buyers' browsers will say NOT VERIFIED for what was changed; `agritrace ledger verify --ledger {ledger}` checks every entry",
+                                                    ["ledger": .text(ledger), "reason": .message(alteration)]) + "\n")
+        }
         var options = LedgerServer.Options(ledgerPath: ledger, host: host, port: port, trust: trustList)
         options.gradeNames = TraceabilitySupport.gradeNames
         options.tileCacheBytes = tileCacheMib << 20

@@ -154,6 +154,39 @@ import TestSupport
         #expect(mistrusted.status == 0 && mistrusted.errors.contains("no log key in \(site.trust) signs the ledger"), "\(mistrusted)")
     }
 
+    /// Rows changed after they were recorded are reported when the server starts (it still
+    /// serves: the browsers then show what failed): an entry's bytes, or a stored hash under the
+    /// signed checkpoint. An honest ledger starts without that warning.
+    @Test func startingOnAnAlteredLedgerWarnsTheOperator() throws {
+        let site = try Site(extraOrigins: 300)
+        defer { site.fixture.remove() }
+        let honest = try site.serve().stop()
+        #expect(honest.status == 0 && !honest.errors.contains("altered"), "\(honest)")
+
+        try SQLiteShell.editKeepingTriggers(site.db, "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'Nông trại', 'Nông trai') AS BLOB) WHERE seq = 100;")
+        let body = try site.serve().stop()
+        #expect(body.status == 0 && body.errors.contains("the ledger \(site.db) was altered: entry #100's stored hash is not the hash of its bytes"), "\(body)")
+        let vietnamese = try ServerProcess(["--ledger", site.db, "--trust", site.trust], command: ["--lang", "vi", "serve"]).stop()
+        #expect(vietnamese.errors.contains("đã bị sửa: giá trị băm đã lưu của mục #100"), "\(vietnamese)")
+
+        // The stored subtree of the first 256 entries: the signed root no longer comes out.
+        try SQLiteShell.editKeepingTriggers(site.db, """
+            UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'Nông trai', 'Nông trại') AS BLOB) WHERE seq = 100;
+            CREATE TABLE saved AS SELECT hash FROM tree_nodes WHERE level = 8 AND idx = 0;
+            UPDATE tree_nodes SET hash = zeroblob(32) WHERE level = 8 AND idx = 0;
+            """)
+        let node = try site.serve().stop()
+        #expect(node.status == 0 && node.errors.contains("the latest signed checkpoint (304 entries) has root"), "\(node)")
+        // A leaf hash alone (the stored subtree above it left as signed).
+        try SQLiteShell.editKeepingTriggers(site.db, """
+            UPDATE tree_nodes SET hash = (SELECT hash FROM saved) WHERE level = 8 AND idx = 0;
+            DROP TABLE saved;
+            UPDATE entries SET leaf_hash = zeroblob(32) WHERE seq = 7;
+            """)
+        let leaf = try site.serve().stop()
+        #expect(leaf.status == 0 && leaf.errors.contains("entry #7's stored hash is not the hash of its bytes"), "\(leaf)")
+    }
+
     /// A broken trust list is refused in the operator's language, naming the file and line.
     @Test func aBrokenTrustListIsRefusedInVietnamese() throws {
         let site = try Site()
