@@ -68,9 +68,12 @@ for port in $serve_port $nginx_port; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
 done
 
-# One wrk run: prints "requests/s p50_ms p99_ms non2xx".
+# One wrk run: prints "requests/s p50_ms p99_ms non2xx". A 3 s warm-up with the same paths comes
+# first, unmeasured, for every target alike (nginx reads its files from the page cache; serve's
+# caches start empty): the figures are the steady state, not the first pass over the paths.
 run() {
   local out
+  wrk -t2 -c"$connections" -d3s -s "$work/paths.lua" "http://127.0.0.1:$1" -- "$2" > /dev/null
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/paths.lua" "http://127.0.0.1:$1" -- "$2")
   echo "$out" > "$work/wrk-$3.txt"
   local rps p50 p99 bad
