@@ -71,7 +71,7 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case .notALedger, .alreadyExists, .unsupportedSchema, .rejectedEntry, .signerNotActive, .entryNotFound, .noCheckpoint:
             return .usageError
         // A value no agritrace ledger can hold: the file was edited, as verification would say.
-        case .corruptEntry, .merkle, .storedValue: return .verificationFailed
+        case .corruptEntry, .merkle, .storedValue, .damaged: return .verificationFailed
         }
     }
 

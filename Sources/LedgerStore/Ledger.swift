@@ -31,13 +31,15 @@ public final class Ledger {
     public init(path: String, rules: any EntryRules, clock: LedgerClock = .system, readOnly: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.notALedger(path: path, reason: Message("no such file")) }
         if let problem = Message.notRegularFile(path) { throw LedgerError.notALedger(path: path, reason: problem) }
+        if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0 {
+            throw LedgerError.notALedger(path: path, reason: Message("the file is empty"))
+        }
         precondition(!rules.types.contains(KeyRecord.entryType), "key entries are the ledger's own")
         self.path = path
         self.rules = rules
         self.clock = clock
         do {
-            db = try SQLiteConnection(path: path, readOnly: readOnly)
-            try Ledger.configure(db)
+            db = try Ledger.connect(path, readOnly: readOnly)
             guard try db.singleInteger("PRAGMA application_id") == Int(Ledger.applicationID) else {
                 throw LedgerError.notALedger(path: path, reason: Message("not created by agritrace ledger init"))
             }
@@ -57,10 +59,31 @@ public final class Ledger {
             let origin = try statement.checkedText(0, "ledger_meta.origin", maxBytes: 1024)
             self.origin = origin
             db.resetStatements()
+        } catch let error as LedgerDatabaseError where error.code & 0xff == SQLITE_CORRUPT {
+            throw LedgerError.damaged(path: path, reason: error.reason)
         } catch let error as LedgerDatabaseError {
             throw LedgerError.notALedger(path: path, reason: error.reason)
         } catch let error as StoredValueError {
             throw LedgerError.storedValue(error)
+        }
+    }
+
+    /// A reader needs no write access: a ledger in a folder it cannot write (read-only media, a
+    /// share) is opened immutable when SQLite cannot create its shared-memory file beside it.
+    private static func connect(_ path: String, readOnly: Bool) throws -> SQLiteConnection {
+        let db = try SQLiteConnection(path: path, readOnly: readOnly)
+        guard readOnly else {
+            try configure(db)
+            return db
+        }
+        try db.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+        do {
+            _ = try db.singleInteger("PRAGMA application_id")
+            return db
+        } catch let error as LedgerDatabaseError where [SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_IOERR].contains(error.code & 0xff) {
+            let immutable = try SQLiteConnection(path: path, readOnly: true, immutable: true)
+            try immutable.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
+            return immutable
         }
     }
 

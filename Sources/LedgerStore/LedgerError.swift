@@ -6,6 +6,8 @@ import MerkleLog
 public enum LedgerError: LocalizableError {
     case database(LedgerDatabaseError)
     case notALedger(path: String, reason: Message)
+    /// An AgriTrace ledger file SQLite can no longer read (truncated or overwritten in part).
+    case damaged(path: String, reason: Message)
     case alreadyExists(path: String)
     case unsupportedSchema(path: String, version: Int, supported: Int)
     /// An appended body broke a rule; `index` is its position in the `append` call.
@@ -25,6 +27,9 @@ public enum LedgerError: LocalizableError {
         case .database(let error): return error.message
         case .notALedger(let path, let reason):
             return Message("{file} is not an AgriTrace ledger: {reason}", ["file": .text(path), "reason": .message(reason)])
+        case .damaged(let path, let reason):
+            return Message("the ledger {file} is damaged and cannot be read: {reason}; its records cannot be trusted (restore a copy, and compare it with checkpoints kept elsewhere)",
+                           ["file": .text(path), "reason": .message(reason)])
         case .alreadyExists(let path): return Message("{file} already exists; refusing to overwrite a ledger", ["file": .text(path)])
         case .unsupportedSchema(let path, let version, let supported):
             return Message("{file} has schema version {version}; this build supports up to {supported}",

@@ -148,3 +148,52 @@ import TestSupport
         #expect(report.failures.contains { $0.seq == 1 && $0.check == .canonicalBytes })
     }
 }
+
+/// Ledger files that cannot be opened the usual way say so plainly.
+@Suite struct LedgerFileStateTests {
+    /// A ledger on read-only media or a share opens for reading (immutable), whatever its path's
+    /// letters; a damaged file is `damaged` (what verification would call it), an empty one is no ledger.
+    @Test func readOnlyFoldersDamagedAndEmptyFiles() throws {
+        let directory = try TemporaryDirectory(prefix: "ledger-state")
+        defer { directory.remove() }
+        let folder = directory.url.appendingPathComponent("chỉ đọc %3F?#").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/coop.db"
+        let signer = try NoteSigner(name: "coop.example/ledger", seed: [UInt8](repeating: 7, count: 32))
+        let size: Int
+        do {
+            let ledger = try Ledger.create(at: path, signer: signer, rules: NoteRules())
+            try ledger.append((0..<40).map { EntryBody(type: "note", fields: ["tag": .string("t\($0)")]) }, signer: signer)
+            size = try ledger.size()
+        }
+        // Root may write anywhere, so the folder's own permissions cannot stand in for read-only
+        // media here; a reader that still demanded to create files beside the ledger fails on
+        // a name SQLite cannot create its side files for: occupy it with a folder.
+        try FileManager.default.createDirectory(atPath: path + "-shm", withIntermediateDirectories: false)
+        let reader = try Ledger(path: path, rules: NoteRules(), readOnly: true)
+        #expect(try reader.size() == size)
+        #expect(try reader.verify().isIntact)
+        try FileManager.default.removeItem(atPath: path + "-shm")
+
+        let damaged = directory.url.appendingPathComponent("damaged.db").path
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try #require(bytes.count > 8192)
+        bytes.replaceSubrange(4096..<bytes.count, with: Data(repeating: 0xA5, count: bytes.count - 4096))
+        try bytes.write(to: URL(fileURLWithPath: damaged))
+        #expect(throws: LedgerError.self) { _ = try Ledger(path: damaged, rules: NoteRules(), readOnly: true).verify() }
+        do {
+            let opened = try Ledger(path: damaged, rules: NoteRules(), readOnly: true)
+            _ = try opened.verify()
+        } catch let error as LedgerError {
+            if case .damaged = error {} else if case .database = error {} else { Issue.record("damaged file: \(error)") }
+        }
+
+        let empty = directory.url.appendingPathComponent("empty.db").path
+        try #require(FileManager.default.createFile(atPath: empty, contents: Data()))
+        #expect(throws: LedgerError.self) { _ = try Ledger(path: empty, rules: NoteRules(), readOnly: true) }
+        do { _ = try Ledger(path: empty, rules: NoteRules(), readOnly: true) } catch let error as LedgerError {
+            #expect(error.message.description.contains("the file is empty"), "\(error)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: empty)).isEmpty, "a reader wrote to the file")
+    }
+}
