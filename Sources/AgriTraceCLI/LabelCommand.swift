@@ -60,7 +60,7 @@ struct LabelCommand: ParsableCommand {
         let package: LabelPackage
         do {
             package = try LabelPackage.make(lotCode: lot, ledger: database, signer: signer, baseURL: baseURL,
-                                            stock: size, words: LabelWords(localizer: .current, gradeNames: TraceabilitySupport.presentation.gradeNames))
+                                            stock: size, words: LabelWords(TraceabilitySupport.presentation))
         } catch let error as LabelError {
             throw error
         } catch {

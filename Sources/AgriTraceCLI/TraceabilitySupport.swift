@@ -71,8 +71,7 @@ enum TraceabilitySupport {
 
     /// The user's language, with the bundled grading policy's grade names in it.
     static var presentation: Presentation {
-        let language = Localizer.current.language.tag
-        return Presentation(localizer: .current, gradeNames: gradeNames.compactMapValues { $0[language] })
+        Presentation(localizer: .current, policyGradeNames: gradeNames)
     }
 
     /// Grade code → language tag → name, from the bundled grading policy (the ledger records a

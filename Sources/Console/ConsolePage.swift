@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Localization
 import Markup
+import Traceability
 
 /// The console's page frame. Every text from the ledger, an upload or a user goes through
 /// `Markup.escapeHTML` (`h`); messages are rendered in the page's language first.
@@ -9,6 +10,17 @@ struct ConsolePage {
     let localizer: Localizer
     let user: ConsoleUser?
     let csrf: String?
+    /// The page's language with the grading policy's names for grades in it (what pages and
+    /// labels show for a grade code).
+    let presentation: Presentation
+
+    /// `policyGradeNames`: the `grade_names` of the policy the console grades with.
+    init(localizer: Localizer, user: ConsoleUser?, csrf: String?, policyGradeNames: [String: [String: String]]) {
+        self.localizer = localizer
+        self.user = user
+        self.csrf = csrf
+        presentation = Presentation(localizer: localizer, policyGradeNames: policyGradeNames)
+    }
 
     /// Phone first (one column at 360 px); tables scroll sideways inside their box.
     static let style = """
@@ -23,7 +35,7 @@ struct ConsolePage {
         background:#0b5cad;color:#fff}button.quiet{background:#fff;color:#0b5cad}:focus-visible{outline:3px solid #f0a500;outline-offset:2px}\
         .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef1f4;\
         vertical-align:top}th{font-size:13px;color:#57606a}.held{color:#7a4b00;font-weight:600}.error{background:#fdecea;\
-        border-color:#c62828}.ok{background:#e7f3e8;border-color:#2e7d32}.note{font-size:14px;color:#57606a}\
+        border-color:#c62828}.ok{background:#e7f3e8;border-color:#2e7d32}.attention{background:#fff4e0;border-color:#b26a00}.note{font-size:14px;color:#57606a}\
         progress{width:100%;height:22px}ul{padding-left:20px}li{margin:4px 0;overflow-wrap:anywhere}\
         .drop{border:2px dashed #8c959f;border-radius:8px;padding:4px 12px 8px}.drop.over{background:#eef6ff;border-color:#0b5cad}\
         .thumbs{display:flex;flex-wrap:wrap;gap:3px;margin-top:4px;align-items:center;min-width:176px}.thumbs img{flex:none}\
@@ -42,6 +54,8 @@ struct ConsolePage {
 
     func t(_ message: Message) -> String { Markup.escapeHTML(localizer.render(message)) }
     func h(_ text: String) -> String { Markup.escapeHTML(text) }
+    /// A grade code by its name in the page's language, escaped.
+    func grade(_ code: String) -> String { h(presentation.grade(code)) }
     static func escape(_ text: String) -> String { Markup.escapeHTML(text) }
 
     /// A hidden field carrying the session's CSRF token; every form has one.

@@ -64,7 +64,7 @@ extension ConsoleSite {
             for (index, item) in states.enumerated() {
                 guard case .success(let state) = item.state else { continue }
                 let id = "lot-\(index)"
-                let grade: String
+                var grade: String
                 if state.isHeld {
                     var text = "<span class=\"held\">\(page.t(ConsoleText.held))</span>"
                     if page.user.map({ $0.role >= .reviewer }) == true {
@@ -72,8 +72,11 @@ extension ConsoleSite {
                     }
                     grade = text
                 } else {
-                    grade = state.currentGrade.map { page.h($0) } ?? page.t(ConsoleText.notGraded)
+                    grade = state.currentGrade.map { page.grade($0) } ?? page.t(ConsoleText.notGraded)
                 }
+                // As `grade` reports them: a grade made without some photos needs saying.
+                let unreadable = (state.latestGrading?.record.images ?? []).filter { if case .unreadable = $0 { true } else { false } }.count
+                if unreadable > 0 { grade += "<br><span class=\"held\">\(page.t(ConsoleText.photosUnreadableShort(count: unreadable)))</span>" }
                 let by = (state.latestGrading?.entry ?? state.lotEntry).body
                 body += """
                     <tr><td><input type="checkbox" id="\(id)" name="lot" value="\(page.h(state.lot.lotCode))"></td>
@@ -230,9 +233,11 @@ extension ConsoleSite {
             }
             return localizer.render(ConsoleText.stateRunning(done: .integer(job.done), total: .integer(job.total)))
         case .finished:
-            return localizer.render(ConsoleText.stateFinished(lots: job.report["recorded"] as? Int ?? 0,
-                                                              held: .integer(job.report["held"] as? Int ?? 0),
-                                                              already: .integer(job.report["already"] as? Int ?? 0)))
+            var text = localizer.render(ConsoleText.stateFinished(lots: job.report["recorded"] as? Int ?? 0,
+                                                                  held: .integer(job.report["held"] as? Int ?? 0),
+                                                                  already: .integer(job.report["already"] as? Int ?? 0)))
+            if job.unreadableCount > 0 { text += " " + localizer.render(ConsoleText.photosUnreadable(count: job.unreadableCount)) }
+            return text
         case .refused: return localizer.render(ConsoleText.stateRefused)
         case .failed:
             let reason = (job.report[localizer.language.rawValue] as? [String])?.joined(separator: "; ") ?? ""
@@ -245,12 +250,22 @@ extension ConsoleSite {
         let localizer = page.localizer
         var body = "<p class=\"note\">\(page.t(ConsoleText.jobBy(name: .text(job.user), time: .timestamp(Self.iso(job.createdAt)))))</p>"
         body += """
-            <section id="job" data-live="\(job.state.isFinal ? "0" : "1")" data-events="/console/jobs/\(id)/events" class="\(job.state == .refused || job.state == .failed ? "error" : job.state == .finished ? "ok" : "")">
+            <section id="job" data-live="\(job.state.isFinal ? "0" : "1")" data-events="/console/jobs/\(id)/events" class="\(job.state == .refused || job.state == .failed ? "error" : job.needsAttention ? "attention" : job.state == .finished ? "ok" : "")">
             <p class="state" role="status" aria-live="polite">\(page.h(stateText(job, localizer: localizer)))</p>
             """
         if !job.state.isFinal { body += "<progress max=\"\(max(job.total, 1))\" value=\"\(job.done)\"></progress>" }
         if job.state == .refused, let problems = job.report[localizer.language.rawValue] as? [String] {
             body += "<ul>" + problems.map { "<li>\(page.h($0))</li>" }.joined() + "</ul>"
+        }
+        if job.state == .finished {
+            let language = localizer.language.rawValue
+            let unreadable = job.report["unreadable"] as? [[String: Any]] ?? []
+            if !unreadable.isEmpty {
+                body += "<h2>\(page.t(ConsoleText.unreadableTitle))</h2><ul class=\"unreadable\">" + unreadable.map { photo in
+                    let reason = (photo["reason"] as? [String: String])?[language] ?? ""
+                    return "<li>\(page.t(ConsoleText.unreadablePhoto(file: .text(photo["file"] as? String ?? ""), lot: .text(photo["lot"] as? String ?? ""), reason: .text(reason))))</li>"
+                }.joined() + "</ul>"
+            }
         }
         body += "</section><p><a href=\"/console/\">\(page.t(ConsoleText.back))</a></p>"
         return .html(200, page.render(title: localizer.render(ConsoleText.jobTitle(upload: .text(job.uploadName))), body))
@@ -306,18 +321,18 @@ extension ConsoleSite {
         if !photos.isEmpty {
             body += "<section><h2>\(page.t(ConsoleText.photos))</h2><ul class=\"photos\">" + photos.map { image in
                 var caption = page.h(image.file)
-                if case .graded(let photo) = image { caption += " · " + page.h(photo.grade) }
+                if case .graded(let photo) = image { caption += " · " + page.grade(photo.grade) }
                 return "<li><img src=\"/console/thumbnails/\(image.sha256).png\" alt=\"\(page.h(image.file))\" width=\"96\" height=\"96\" loading=\"lazy\"><span>\(caption)</span></li>"
             }.joined() + "</ul></section>"
         }
         body += """
-            <section><p>\(page.h(state.statusText(Presentation(localizer: page.localizer))))</p><p>\(page.t(ConsoleText.suggested(grade: .text(suggested))))</p>
+            <section><p>\(page.h(state.statusText(page.presentation)))</p><p>\(page.t(ConsoleText.suggested(grade: .text(page.presentation.grade(suggested)))))</p>
             <form method="post" action="/console/review">\(page.csrfField)
             <input type="hidden" name="lot" value="\(page.h(state.lot.lotCode))">
             <label class="check"><input type="radio" name="decision" value="accept" checked> \(page.t(ConsoleText.accept))</label>
             <label class="check"><input type="radio" name="decision" value="grade"> \(page.t(ConsoleText.changeGrade))</label>
             <label for="grade">\(page.t(ConsoleText.grade))</label>
-            <select id="grade" name="grade">\(grades.map { "<option>\(page.h($0))</option>" }.joined())</select>
+            <select id="grade" name="grade">\(grades.map { "<option value=\"\(page.h($0))\">\(page.grade($0))</option>" }.joined())</select>
             <label for="reason">\(page.t(ConsoleText.reason))</label>
             <input type="text" id="reason" name="reason" maxlength="500">
             <p><button type="submit">\(page.t(ConsoleText.record))</button></p>
@@ -342,10 +357,10 @@ extension ConsoleSite {
                 case .record(let correction):
                     try ledger.append([.correction(correction)], signer: options.signer, recordedBy: user.name)
                     let grade = correction.changes["lot_grade"]?.stringValue ?? ""
-                    return (true, page.t(ConsoleText.reviewRecorded(lot: .text(lotCode), grade: .text(grade))))
+                    return (true, page.t(ConsoleText.reviewRecorded(lot: .text(lotCode), grade: .text(page.presentation.grade(grade)))))
                 }
             } catch let error as LotReviewError {
-                return (false, page.t(ConsoleText.notRecorded(reason: .text(page.localizer.describe(error)))))
+                return (false, page.t(ConsoleText.notRecorded(reason: .message(error.message(page.presentation, inputs: ConsoleText.reviewInputs)))))
             }
         }
         if notice.ok { return try dashboard(page: page, notice: notice) }
@@ -364,7 +379,7 @@ extension ConsoleSite {
             return try dashboard(page: page, notice: (false, page.t(ConsoleText.noLotsChosen)))
         }
         let stock = LabelStock(rawValue: form.first("stock") ?? "") ?? .large
-        let words = LabelWords(localizer: page.localizer)
+        let words = LabelWords(page.presentation)
         let rendered = try writing { ledger in
             try codes.map { try LabelPackage.make(lotCode: $0, ledger: ledger, signer: options.signer, stock: stock, words: words).label.image }
         }

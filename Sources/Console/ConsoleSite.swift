@@ -1,4 +1,5 @@
 import Foundation
+import Grading
 import Hummingbird
 import LedgerStore
 import Localization
@@ -23,6 +24,8 @@ final class ConsoleSite: Sendable {
     let sessions = Sessions()
     let jobs: GradingJobs
     let localizers: [Language: Localizer]
+    /// The policy the console grades with; its `grade_names` name grades on pages and labels.
+    let policy: GradingPolicy
     private let writeLock = NSLock()
 
     init(options: ConsoleServer.Options) throws {
@@ -31,19 +34,24 @@ final class ConsoleSite: Sendable {
         var localizers: [Language: Localizer] = [:]
         for language in Language.allCases { localizers[language] = try Localizer.bundled(language) }
         self.localizers = localizers
+        policy = try GradingPolicy.bundledDefault()
         // Opened now, so a missing or foreign ledger is reported at start-up.
         _ = try Ledger(provenanceAt: options.ledgerPath, readOnly: true)
         jobs = try GradingJobs(databasePath: options.accountsPath, directory: options.workDirectory, ledgerPath: options.ledgerPath,
-                               signer: options.signer, threads: options.gradingThreads, localizers: localizers)
+                               signer: options.signer, policy: policy, threads: options.gradingThreads, localizers: localizers)
     }
 
     func reply(_ request: ConsoleRequest) async -> ConsoleReply {
         do {
             return try await route(request)
         } catch {
-            return .html(500, ConsolePage(localizer: .english, user: nil, csrf: nil)
+            return .html(500, page(.english, user: nil, csrf: nil)
                 .render(title: "500", "<section class=\"error\"><p>\(ConsolePage.escape("\(error)"))</p></section>"))
         }
+    }
+
+    func page(_ localizer: Localizer, user: ConsoleUser?, csrf: String?) -> ConsolePage {
+        ConsolePage(localizer: localizer, user: user, csrf: csrf, policyGradeNames: policy.gradeNames)
     }
 
     // MARK: - Routing
@@ -80,10 +88,10 @@ final class ConsoleSite: Sendable {
         guard let token = request.cookies[Self.sessionCookie], let session = sessions.session(token: token),
               let user = try accounts.user(named: session.userName) else {
             if request.method == "GET" { return .redirect("/console/login") }
-            return .html(403, ConsolePage(localizer: localizer, user: nil, csrf: nil)
+            return .html(403, page(localizer, user: nil, csrf: nil)
                 .render(title: localizer.render(ConsoleText.signInTitle), "<section class=\"error\"><p>\(ConsolePage.escape(localizer.render(ConsoleText.csrfMissing)))</p></section>"))
         }
-        let page = ConsolePage(localizer: localizer, user: user, csrf: session.csrfToken)
+        let page = page(localizer, user: user, csrf: session.csrfToken)
         if request.method == "POST" {
             let form = try await request.form()
             let sent = request.csrfHeader ?? form.first("csrf") ?? ""
@@ -173,7 +181,7 @@ final class ConsoleSite: Sendable {
     private func signInPage(_ request: ConsoleRequest, localizer: Localizer, status: Int, message: String?) -> ConsoleReply {
         // Sign-in CSRF: a random token in a cookie that the form must repeat (the session does not exist yet).
         let loginToken = request.cookies[Self.loginCookie].flatMap { $0.count == 43 ? $0 : nil } ?? Sessions.randomToken()
-        let page = ConsolePage(localizer: localizer, user: nil, csrf: loginToken)
+        let page = page(localizer, user: nil, csrf: loginToken)
         var body = ""
         if let message { body += "<section class=\"error\" role=\"alert\"><p>\(page.h(message))</p></section>" }
         body += """
@@ -228,7 +236,7 @@ final class ConsoleSite: Sendable {
     }
 
     func notFound(_ localizer: Localizer) -> ConsoleReply {
-        .html(404, ConsolePage(localizer: localizer, user: nil, csrf: nil).render(title: "404", "<p>\(ConsolePage.escape(localizer.render(ConsoleText.notFound)))</p>"))
+        .html(404, page(localizer, user: nil, csrf: nil).render(title: "404", "<p>\(ConsolePage.escape(localizer.render(ConsoleText.notFound)))</p>"))
     }
 
     func forbidden(_ page: ConsolePage, user: ConsoleUser, needed: ConsoleRole) -> ConsoleReply {

@@ -1,4 +1,5 @@
 import Localization
+import Traceability
 
 /// Every text of the console's pages, in one place so the catalogue (vi.po) is easy to keep whole.
 /// Context "console" keeps short words apart from the same English words elsewhere.
@@ -44,6 +45,19 @@ enum ConsoleText {
                 plural: "Finished: {n} lots recorded, {held} held for review, {already} already recorded earlier.",
                 count: lots, context: "console", ["held": held, "already": already])
     }
+    static func photosUnreadable(count: Int) -> Message {
+        Message("Needs attention: {n} photo could not be read and was recorded as rejected-unreadable.",
+                plural: "Needs attention: {n} photos could not be read and were recorded as rejected-unreadable.", count: count, context: "console")
+    }
+    static let unreadableTitle = Message("Unreadable photos (recorded as rejected-unreadable)", context: "console")
+    static func unreadablePhoto(file: MessageArgument, lot: MessageArgument, reason: MessageArgument) -> Message {
+        // The words `agritrace grade` uses for the same list.
+        Message("{file} (lot {lot}): {reason}", ["file": file, "lot": lot, "reason": reason])
+    }
+    /// In the lots table, under the grade.
+    static func photosUnreadableShort(count: Int) -> Message {
+        Message("{n} photo unreadable", plural: "{n} photos unreadable", count: count, context: "console")
+    }
     static let stateRefused = Message("Nothing was recorded: the upload has these problems. Correct them all and upload again.", context: "console")
     static func stateFailed(reason: MessageArgument) -> Message { Message("Grading stopped: {reason}", context: "console", ["reason": reason]) }
     static let noJobs = Message("No uploads yet.", context: "console")
@@ -75,6 +89,13 @@ enum ConsoleText {
     static func reviewRecorded(lot: MessageArgument, grade: MessageArgument) -> Message { Message("Recorded: lot {lot} now stands at {grade}.", context: "console", ["lot": lot, "grade": grade]) }
     static let reviewNothing = Message("Nothing recorded: the lot already stands so.", context: "console")
     static func notRecorded(reason: MessageArgument) -> Message { Message("Not recorded: {reason}", context: "console", ["reason": reason]) }
+    /// The review form's inputs as its refusals name them (by the form's own labels).
+    static let reviewInputs = LotReviewInputs(
+        reason: Message("the field “{field}”", context: "console", ["field": .message(reason)]),
+        reviewer: Message("your account's name", context: "console"),
+        grade: Message("the choice “{choice}”", context: "console", ["choice": .message(changeGrade)]),
+        setGrade: Message("choose “{choice}”, a grade, and write the “{field}”", context: "console",
+                          ["choice": .message(changeGrade), "field": .message(reason)]))
 
     static let originsTitle = Message("Origin codes", context: "console")
     static let originCode = Message("Origin code", context: "console")

@@ -27,8 +27,15 @@ final class GradingJobs: @unchecked Sendable {
         var phase = ""
         var total = 0
         var done = 0
-        /// For `finished`: counts; for `refused`: the problems in every language; for `failed`: the reason.
+        /// For `finished`: counts and what needs attention (`GradingJobs.report(of:)`); for
+        /// `refused`: the problems in every language; for `failed`: the reason.
         var report: [String: Any] = [:]
+
+        /// Photos of the upload's lots that could not be read.
+        var unreadableCount: Int { report["unreadable_count"] as? Int ?? 0 }
+        /// A finished job that needs a person: photos unreadable or lots held (as `agritrace
+        /// grade` exits 1 for).
+        var needsAttention: Bool { state == .finished && (unreadableCount > 0 || (report["held"] as? Int ?? 0) > 0) }
 
     }
 
@@ -42,15 +49,17 @@ final class GradingJobs: @unchecked Sendable {
     let directory: URL
     private let ledgerPath: String
     private let signer: NoteSigner
+    private let policy: GradingPolicy
     private let threads: Int
     private let localizers: [Language: Localizer]
     let thumbnails: Thumbnails
 
-    init(databasePath: String, directory: String, ledgerPath: String, signer: NoteSigner, threads: Int,
+    init(databasePath: String, directory: String, ledgerPath: String, signer: NoteSigner, policy: GradingPolicy, threads: Int,
          localizers: [Language: Localizer]) throws {
         self.directory = URL(fileURLWithPath: directory)
         self.ledgerPath = ledgerPath
         self.signer = signer
+        self.policy = policy
         self.threads = threads
         self.localizers = localizers
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true,
@@ -72,6 +81,7 @@ final class GradingJobs: @unchecked Sendable {
                 report TEXT NOT NULL DEFAULT '{}'
             ) STRICT;
             """)
+        try removeEndedUploads()
     }
 
     /// Records the job (its upload is already saved as `id.zip`) and queues it.
@@ -153,7 +163,7 @@ final class GradingJobs: @unchecked Sendable {
         let file = FileManager.default.fileExists(atPath: folder.path) ? folder : directory.appendingPathComponent(id + ".zip")
         do {
             let ledger = try Ledger(provenanceAt: ledgerPath)
-            let grader = BatchGrader(classifier: try Self.classifier(), policy: try GradingPolicy.bundledDefault(),
+            let grader = BatchGrader(classifier: try Self.classifier(), policy: policy,
                                      ledger: LedgerGradingStore(ledger: ledger, signer: signer, recordedBy: job.user),
                                      options: .init(jobs: threads, registerOrigins: job.registerOrigins))
             let upload = try Upload(url: file)
@@ -163,14 +173,16 @@ final class GradingJobs: @unchecked Sendable {
             for (path, sha256) in progress.photos where !thumbnails.has(sha256: sha256) {
                 if let data = try? upload.contents(ofPath: path) { thumbnails.make(sha256: sha256, data: data, fileName: path) }
             }
-            let recorded = summary.lots.filter { $0.status == .recorded }
-            job.report = ["recorded": recorded.count, "held": summary.lots.filter(\.held).count,
-                          "already": summary.lots.count - recorded.count, "lots": summary.lots.map(\.lot)]
+            job.report = report(of: summary)
             job.state = .finished
         } catch let error as UploadValidationError {
+            // A problem of the upload as a whole names it as the clerk did, not by its job id.
+            let problems = UploadProblem.inReportOrder(error.problems).map { problem in
+                problem.file == error.upload ? UploadProblem(file: job.uploadName, line: problem.line, problem.text) : problem
+            }
             var report: [String: Any] = [:]
             for (language, localizer) in localizers {
-                report[language.rawValue] = UploadProblem.inReportOrder(error.problems).map { $0.rendered(by: localizer) }
+                report[language.rawValue] = problems.map { $0.rendered(by: localizer) }
             }
             job.report = report
             job.state = .refused
@@ -182,6 +194,40 @@ final class GradingJobs: @unchecked Sendable {
             job.state = .failed
         }
         store(job)
+        // Graded, refused or failed, the upload is not read again (its photos' thumbnails stay).
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    /// Removes uploads no unfinished job needs: those of jobs that ended while the server
+    /// stopped before removing them, and any not (or no longer) in the jobs table.
+    private func removeEndedUploads() throws {
+        let unfinished = Set(try recent(limit: Int(Int32.max)).filter { !$0.state.isFinal }.map(\.id))
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
+            let id = name.hasSuffix(".zip") ? String(name.dropLast(4)) : name
+            guard Self.isJobID(id), !unfinished.contains(id) else { continue }
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    /// Job ids: 24 lowercase hex digits (`ConsoleSite`'s uploads make them).
+    static func isJobID(_ text: String) -> Bool {
+        text.utf8.count == 24 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// A finished job's report: the counts, and the unreadable photos as `grade` reports them
+    /// (file as named in the upload, reason in every language).
+    private func report(of summary: GradingSummary) -> [String: Any] {
+        let recorded = summary.lots.filter { $0.status == .recorded }.count
+        return [
+            "recorded": recorded, "held": summary.lots.filter(\.held).count,
+            "already": summary.lots.count - recorded, "lots": summary.lots.map(\.lot),
+            // Also those of lots recorded by an earlier run (counted from their grading entries).
+            "unreadable_count": summary.lots.reduce(0) { $0 + $1.unreadable },
+            "unreadable": summary.unreadable.map { photo -> [String: Any] in
+                ["file": photo.file, "lot": photo.lot,
+                 "reason": Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, photo.reasonMessage.map($0.value.render) ?? photo.reason) })]
+            },
+        ]
     }
 
     /// The bundled model, loaded once for all jobs.

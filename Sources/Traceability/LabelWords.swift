@@ -8,12 +8,14 @@ public struct LabelWords: Sendable {
     /// a code without a name is printed as it is.
     public let gradeNames: [String: String]
 
-    public init(localizer: Localizer, gradeNames: [String: String] = [:]) {
-        self.localizer = localizer
-        self.gradeNames = gradeNames
+    /// The language and grade names of `presentation` (build it with the grading policy's
+    /// names, `Presentation(localizer:policyGradeNames:)`, or a label prints grade codes).
+    public init(_ presentation: Presentation) {
+        localizer = presentation.localizer
+        gradeNames = presentation.gradeNames
     }
 
-    public static let english = LabelWords(localizer: .english)
+    public static let english = LabelWords(.english)
 
     func farm(_ name: String) -> String { localizer(Message("Farm: {name}", context: "label", ["name": .text(name)])) }
     func crop(_ crop: String) -> String { localizer(Message("Crop: {crop}", context: "label", ["crop": .text(crop)])) }

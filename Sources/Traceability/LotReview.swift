@@ -46,8 +46,8 @@ public enum LotReview {
                                reviewer: String?) throws(LotReviewError) -> Outcome {
         let code = state.lot.lotCode
         guard let current = state.current else { throw .notGraded(code) }
-        if let reviewer { try check(reviewer, "reviewer") }
-        if let reason { try check(reason, "reason") }
+        if let reviewer { try check(reviewer, .reviewer) }
+        if let reason { try check(reason, .reason) }
         let grade: String
         switch decision {
         case .accept:
@@ -79,10 +79,43 @@ public enum LotReview {
     }
 
     /// The entry rules' text check (`EntryValidator`), said before anything is signed.
-    private static func check(_ text: String, _ field: String) throws(LotReviewError) {
+    private static func check(_ text: String, _ field: LotReviewInputs.Input) throws(LotReviewError) {
         if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) { throw .emptyText(field) }
         if let problem = Identifiers.textProblem(text) { throw .badText(field, problem) }
     }
+}
+
+/// How a front end names the inputs of a review in its refusals: the command line names its
+/// options, the console its form's fields. The rules and the rest of their wording stay in
+/// `LotReview`/`LotReviewError`.
+public struct LotReviewInputs: Sendable {
+    public enum Input: Sendable, Equatable { case reason, reviewer }
+    /// The reason's input, as a noun phrase ("--reason").
+    public let reason: Message
+    /// The reviewer's name's input ("--reviewer").
+    public let reviewer: Message
+    /// The input that sets a grade ("--grade").
+    public let grade: Message
+    /// What to do to set a grade with a reason, an imperative ("give --grade G --reason TEXT").
+    public let setGrade: Message
+
+    public init(reason: Message, reviewer: Message, grade: Message, setGrade: Message) {
+        self.reason = reason
+        self.reviewer = reviewer
+        self.grade = grade
+        self.setGrade = setGrade
+    }
+
+    public subscript(input: Input) -> Message {
+        switch input {
+        case .reason: return reason
+        case .reviewer: return reviewer
+        }
+    }
+
+    /// `agritrace review`'s options.
+    public static let commandLine = LotReviewInputs(reason: .verbatim("--reason"), reviewer: .verbatim("--reviewer"),
+                                                    grade: .verbatim("--grade"), setGrade: Message("give --grade G --reason TEXT"))
 }
 
 public enum LotReviewError: LocalizableError {
@@ -91,27 +124,29 @@ public enum LotReviewError: LocalizableError {
     case nothingToAccept(lot: String, suggested: String)
     case unknownGrade(String, allowed: [String])
     case reasonRequired
-    case emptyText(String)
-    case badText(String, Message)
+    case emptyText(LotReviewInputs.Input)
+    case badText(LotReviewInputs.Input, Message)
 
     public var message: Message { message(.english) }
 
-    /// The text with grade names and the lot's state in `p`'s language.
-    public func message(_ p: Presentation) -> Message {
+    /// The text with grade names and the lot's state in `p`'s language, naming the inputs as
+    /// `inputs` does (the command line's options unless told).
+    public func message(_ p: Presentation, inputs: LotReviewInputs = .commandLine) -> Message {
         switch self {
         case .notGraded(let lot): return Message("lot {lot} has no grading to review", ["lot": .text(lot)])
         case .notHeld(let lot, let state):
-            return Message("lot {lot} is not held for review ({status}); to change its grade give --grade G --reason TEXT",
-                           ["lot": .text(lot), "status": .text(state.statusText(p))])
+            return Message("lot {lot} is not held for review ({status}); to change its grade, {how}",
+                           ["lot": .text(lot), "status": .text(state.statusText(p)), "how": .message(inputs.setGrade)])
         case .nothingToAccept(let lot, let suggested):
-            return Message("lot {lot}: the grading suggested no sale grade (\"{grade}\") to accept; give --grade G --reason TEXT",
-                           ["lot": .text(lot), "grade": .text(p.grade(suggested))])
+            return Message("lot {lot}: the grading suggested no sale grade (\"{grade}\") to accept; {how}",
+                           ["lot": .text(lot), "grade": .text(p.grade(suggested)), "how": .message(inputs.setGrade)])
         case .unknownGrade(let grade, let allowed):
             return Message("grade '{grade}' is not one of the grading policy's grades: {grades}",
                            ["grade": .text(EntryValidator.printable(grade)), "grades": .text(allowed.joined(separator: ", "))])
-        case .reasonRequired: return Message("--grade needs --reason TEXT: say why the lot gets this grade")
-        case .emptyText(let field): return Message("--{option} is empty", ["option": .text(field)])
-        case .badText(let field, let problem): return Message("--{option}: {problem}", ["option": .text(field), "problem": .message(problem)])
+        case .reasonRequired:
+            return Message("{grade} needs {reason}: say why the lot gets this grade", ["grade": .message(inputs.grade), "reason": .message(inputs.reason)])
+        case .emptyText(let input): return Message("{input} is empty", ["input": .message(inputs[input])])
+        case .badText(let input, let problem): return Message("{input}: {problem}", ["input": .message(inputs[input]), "problem": .message(problem)])
         }
     }
 }

@@ -12,6 +12,14 @@ public struct Presentation: Sendable {
         self.gradeNames = gradeNames
     }
 
+    /// `localizer`'s language with a grading policy's names for grades (its `grade_names`:
+    /// grade → language tag → name), those of that language taken. Every front end that shows
+    /// grades to people (commands, labels, the console) goes through here.
+    public init(localizer: Localizer, policyGradeNames: [String: [String: String]]) {
+        let language = localizer.language.tag
+        self.init(localizer: localizer, gradeNames: policyGradeNames.compactMapValues { $0[language] })
+    }
+
     /// English with grade codes: what machine outputs that carry a summary (trace --json) use.
     public static let english = Presentation(localizer: .english)
 

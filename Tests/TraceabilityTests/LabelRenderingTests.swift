@@ -12,11 +12,11 @@ import Typesetting
                                       originCode: "VN-DTOR-0141", lotCode: "DT-LV-261103-01", crop: "xoài cát Hòa Lộc",
                                       harvestDate: "2026-11-03", grade: "Loại 1", isHeld: false)
 
-    /// Grade names as a policy's `grade_names` gives them (written here by hand).
-    static let gradeNames = ["vi": ["Premium": "Hạng đặc biệt", "Grade I": "Hạng I"], "en": ["Premium": "Premium", "Grade I": "Grade I"]]
+    /// Grade names as a policy's `grade_names` gives them, grade → language → name (written here by hand).
+    static let gradeNames = ["Premium": ["vi": "Hạng đặc biệt", "en": "Premium"], "Grade I": ["vi": "Hạng I", "en": "Grade I"]]
 
     static func words(_ language: String) throws -> LabelWords {
-        LabelWords(localizer: language == "vi" ? try Localizer.bundled(.vietnamese) : .english, gradeNames: gradeNames[language] ?? [:])
+        LabelWords(Presentation(localizer: language == "vi" ? try Localizer.bundled(.vietnamese) : .english, policyGradeNames: gradeNames))
     }
 
     @Test func gradesPrintByTheirNameInTheLanguageAndUnknownCodesAsThemselves() throws {
