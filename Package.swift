@@ -47,6 +47,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         // The province aggregator's store: PostgreSQL through the maintained NIO client (only Province uses it).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // TLS for the province's own bounded HTTP client (https cooperatives); already built for postgres-nio.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries, at the bottom. Each is imported by exactly one Swift target (TestSupport also uses zlib
@@ -142,6 +144,9 @@ let package = Package(
                                                  .product(name: "HTTPTypes", package: "swift-http-types"),
                                                  .product(name: "Logging", package: "swift-log"),
                                                  .product(name: "NIOCore", package: "swift-nio"),
+                                                 .product(name: "NIOPosix", package: "swift-nio"),
+                                                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                                                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                                  .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         .target(name: "AgriTraceCLI", dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import Logging
 import MerkleLog
 import NIOCore
@@ -58,15 +59,35 @@ final class CooperativeFollower: @unchecked Sendable {
             let outcome = try await ingest()
             if case .halted = outcome { return outcome }
             // Best effort: the outcome stands even if this bookkeeping cannot be written.
-            await bookkeep("UPDATE cooperatives SET last_error = NULL, last_success_at = now() WHERE id = \(id)")
+            await bookkeep("""
+                UPDATE cooperatives SET last_error = NULL, last_error_code = NULL, last_error_vi = NULL, last_success_at = now() WHERE id = \(id)
+                """)
             return outcome
         } catch {
             state = nil
             let message = ProvinceStore.describe(error)
+            let vietnamese = ProvinceStore.describe(error, in: Self.vietnamese)
+            let code = Self.code(of: error)
             logger.warning("cooperative \(cooperative.name): \(message)")
             // With the database down this fails too; the log line above still reports it.
-            await bookkeep("UPDATE cooperatives SET last_error = \(message), last_error_at = now() WHERE id = \(id)")
+            await bookkeep("""
+                UPDATE cooperatives SET last_error = \(message), last_error_code = \(code), last_error_vi = \(vietnamese), last_error_at = now()
+                WHERE id = \(id)
+                """)
             return .failed(message)
+        }
+    }
+
+    /// `/status` gives the last error in both languages; rendered once, when it happens.
+    static let vietnamese = (try? Localizer.bundled(.vietnamese)) ?? .english
+
+    /// The last error's kind for machines (`last_error_code`): a fetch's own code, or where else it failed.
+    static func code(of error: any Error) -> String {
+        switch error {
+        case let error as FetchError: return error.code
+        case is StoreConflict: return "store_conflict"
+        case is ProvinceError, is PSQLError, is PostgresTransactionError: return "database"
+        default: return "internal"
         }
     }
 
@@ -94,9 +115,12 @@ final class CooperativeFollower: @unchecked Sendable {
         do {
             (checkpoint, _) = try Checkpoint.open(note, origin: cooperative.origin, trusting: [cooperative.key])
         } catch {
-            throw FetchError(description: "\(cooperative.baseURL)/checkpoint is not a checkpoint signed by the cooperative's key: \(error)")
+            throw FetchError(Message("{url}/checkpoint is not a checkpoint signed by the cooperative's key: {reason}",
+                                     ["url": .text(cooperative.baseURL), "reason": .message(.describing(error))]))
         }
-        guard checkpoint.size <= Ledger.maxEntries else { throw FetchError(description: "checkpoint size \(checkpoint.size) is beyond any ledger") }
+        guard checkpoint.size <= Ledger.maxEntries else {
+            throw FetchError(Message("the checkpoint's size {size} is larger than any ledger", ["size": .text(String(checkpoint.size))]))
+        }
 
         if checkpoint.size < state.checkpointSize {
             return try await halt(.rollback, later: note,
@@ -140,7 +164,7 @@ final class CooperativeFollower: @unchecked Sendable {
                 }
                 if rejection != nil { break }
             }
-            if case .served(let message) = rejection { throw FetchError(description: message) }
+            if case .served(let message) = rejection { throw FetchError(message) }
             // The entries before a signed bad one are good and stored; the bad one is named in the evidence.
             try await insert(verified, from: next)
             next += verified.count
@@ -169,7 +193,7 @@ final class CooperativeFollower: @unchecked Sendable {
 
     enum Rejection: Error {
         /// Could be the server's or the network's doing: retried.
-        case served(String)
+        case served(Message)
         /// The cooperative signed an entry at this seq whose prev is not the entry it signed
         /// before: two histories under one key.
         case forked(String)
@@ -181,19 +205,20 @@ final class CooperativeFollower: @unchecked Sendable {
     private func verify(_ bytes: [UInt8], seq: Int, state: inout State) -> Result<Verified, Rejection> {
         let entry: LedgerEntry
         do { entry = try LedgerEntry(canonicalBytes: bytes) } catch {
-            return .failure(.served("entry #\(seq) as served is not a valid entry: \(error)"))
+            return .failure(.served(Message("entry #{seq} as served is not a valid entry: {reason}",
+                                            ["seq": .text(String(seq)), "reason": .message(.describing(error))])))
         }
         let keys = EntryChain.indexKeys(of: entry.body, rules: ProvenanceRules())
         var chain = state.chain
         let (problems, signer) = chain.admit(entry, seq: seq, leafHash: entry.leafHash, indexKeys: keys, earlier: state.known)
         guard let signer, entry.hasValidSignature(by: signer) else {
-            return .failure(.served("entry #\(seq) as served does not carry a valid signature of an active cooperative key"
-                                    + (problems.isEmpty ? "" : " (\(problems.map(\.message.description).joined(separator: "; ")))")))
+            let unsigned = Message("entry #{seq} as served does not carry a valid signature of an active cooperative key", ["seq": .text(String(seq))])
+            return .failure(.served(problems.reduce(unsigned) { Message("{first}; {then}", ["first": .message($0), "then": .message($1.message)]) }))
         }
         // A signed entry in the wrong place may be a server's mix-up; one at the right place that
         // names another previous entry is the cooperative's second history.
         if let misplaced = problems.first(where: { $0.check == .seqContiguity }) {
-            return .failure(.served("entry #\(seq) as served: \(misplaced.message)"))
+            return .failure(.served(Message("entry #{seq} as served: {reason}", ["seq": .text(String(seq)), "reason": .message(misplaced.message)])))
         }
         if let forked = problems.first(where: { $0.check == .prevChain }) {
             return .failure(.forked("fork: the cooperative signed entry #\(seq) on another history: \(forked.message); entry: "

@@ -133,5 +133,9 @@ public enum Migrations {
             """,
             "ALTER TABLE checkpoints ADD COLUMN cosigned_note TEXT",
         ]),
+        Migration(version: 3, description: "the last error's code (for machines) and its words in Vietnamese beside the English", sql: [
+            "ALTER TABLE cooperatives ADD COLUMN last_error_code TEXT",
+            "ALTER TABLE cooperatives ADD COLUMN last_error_vi TEXT",
+        ]),
     ]
 }

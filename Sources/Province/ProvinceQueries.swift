@@ -19,7 +19,11 @@ extension ProvinceStore {
         public let treeSize: Int
         public let checkpointSize: Int
         public let haltReason: String?
+        /// In English; `lastErrorVietnamese` in Vietnamese; `lastErrorCode` its kind for machines (`FetchError.code`,
+        /// or `database`, `store_conflict`, `internal`).
         public let lastError: String?
+        public let lastErrorVietnamese: String?
+        public let lastErrorCode: String?
         /// The largest checkpoint this aggregator's witness cosigned (nil: none, or no witness key).
         public let cosignedSize: Int?
         public let evidence: [Evidence]
@@ -40,15 +44,16 @@ extension ProvinceStore {
             evidence[id, default: []].append(Evidence(kind: kind, earlierNote: earlier, laterNote: later, detail: detail))
         }
         let rows = try await client.query("""
-            SELECT c.id, c.name, c.base_url, c.status, c.tree_size, c.checkpoint_size, c.halt_reason, c.last_error,
+            SELECT c.id, c.name, c.base_url, c.status, c.tree_size, c.checkpoint_size, c.halt_reason, c.last_error, c.last_error_vi, c.last_error_code,
                    (SELECT max(tree_size) FROM checkpoints k WHERE k.cooperative_id = c.id AND k.cosigned_note IS NOT NULL)
             FROM cooperatives c ORDER BY c.name
             """, logger: logger)
         var result = [CooperativeStatus]()
-        for try await (id, name, url, status, size, checkpointSize, halt, error, cosigned)
-                in rows.decode((Int, String, String, String, Int, Int, String?, String?, Int?).self) {
+        for try await (id, name, url, status, size, checkpointSize, halt, error, errorVietnamese, errorCode, cosigned)
+                in rows.decode((Int, String, String, String, Int, Int, String?, String?, String?, String?, Int?).self) {
             result.append(CooperativeStatus(name: name, baseURL: url, status: status, treeSize: size, checkpointSize: checkpointSize,
-                                            haltReason: halt, lastError: error, cosignedSize: cosigned, evidence: evidence[id] ?? []))
+                                            haltReason: halt, lastError: error, lastErrorVietnamese: errorVietnamese, lastErrorCode: errorCode,
+                                            cosignedSize: cosigned, evidence: evidence[id] ?? []))
         }
         return result
     }

@@ -170,7 +170,11 @@ public struct ProvinceSite: Sendable {
             ]
             if let size = item.cosignedSize { members.append(("cosigned_size", .int(size))) }
             if let reason = item.haltReason { members.append(("halt_reason", .string(reason))) }
-            if let error = item.lastError { members.append(("last_error", .string(error))) }
+            if let error = item.lastError {
+                members.append(("last_error", .string(error)))
+                if let vietnamese = item.lastErrorVietnamese { members.append(("last_error_vi", .string(vietnamese))) }
+                if let code = item.lastErrorCode { members.append(("last_error_code", .string(code))) }
+            }
             if !item.evidence.isEmpty {
                 members.append(("evidence", .array(item.evidence.map { evidence in
                     var fields: [(String, OrderedJSON)] = [("kind", .string(evidence.kind)), ("detail", .string(evidence.detail))]

@@ -1,3 +1,4 @@
+import Localization
 import Logging
 import PostgresNIO
 
@@ -14,15 +15,17 @@ extension ProvinceStore {
 
     /// One line for a log or the status endpoint. postgres-nio's errors describe themselves
     /// generically on purpose (no query text); the server's message and SQLSTATE say enough.
-    static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error, in localizer: Localizer = .english) -> String {
         switch error {
+        case let error as any LocalizableError:
+            return localizer.render(error.message)
         case let error as PSQLError:
             if let message = error.serverInfo?[.message] {
                 return "PostgreSQL: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
             }
             return "PostgreSQL: \(error.code)"
         case let error as PostgresTransactionError:
-            return describe(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+            return describe(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error, in: localizer)
         default:
             return "\(error)"
         }

@@ -89,9 +89,9 @@ final class LedgerTileSource: TileSource, @unchecked Sendable {
 
     func checkpoint() async throws -> String {
         let (path, fault) = current()
-        if case .down = fault { throw FetchError(description: "connection refused") }
+        if case .down = fault { throw FetchError(.refused, url: "http://127.0.0.1:9") }
         let ledger = try Ledger(provenanceAt: path, readOnly: true)
-        guard let stored = try ledger.latestCheckpoint() else { throw FetchError(description: "HTTP 404") }
+        guard let stored = try ledger.latestCheckpoint() else { throw FetchError(.httpStatus(404), url: "http://127.0.0.1:9") }
         return stored.signedNote
     }
 
@@ -105,12 +105,12 @@ final class LedgerTileSource: TileSource, @unchecked Sendable {
         let ledger = try Ledger(provenanceAt: path, readOnly: true)
         let count = width ?? 256
         let entries = try ledger.storedEntryBytes(seqs: index * 256..<index * 256 + count)
-        guard entries.count == count else { throw FetchError(description: "HTTP 404") }
+        guard entries.count == count else { throw FetchError(.httpStatus(404), url: "http://127.0.0.1:9") }
         var bytes = [UInt8]()
         for entry in entries { bytes += [UInt8(entry.count >> 8), UInt8(entry.count & 0xff)] + entry }
         switch fault {
         case .none: return bytes
-        case .down: throw FetchError(description: "connection refused")
+        case .down: throw FetchError(.refused, url: "http://127.0.0.1:9")
         case .truncate: return Array(bytes.prefix(bytes.count / 2))
         case .flipByte:
             // A byte inside the last entry's signature (base64 letters stay letters).
