@@ -104,6 +104,8 @@ struct ProvinceCommand: ParsableCommand {
         } catch let error where listenAddress.flatMap({ ListenError.from(error, host: $0.host, port: $0.port) }) != nil {
             let (host, port) = listenAddress!
             throw CommandFailure(.usageError, ServeCommand.cannotListen(ListenError.from(error, host: host, port: port)!, option: "--listen"))
+        } catch let error as KeyChangeRefused {
+            throw CommandFailure(.usageError, "province: " + render(error))
         } catch let error as ProvinceError {
             if case .unavailable(let reason) = error {
                 throw CommandFailure(.internalFailure, tr("province: the database cannot be used: {reason}", ["reason": .text(reason)]))

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Logging
 import MerkleLog
 import PostgresNIO
@@ -36,14 +37,37 @@ public final class Aggregator: Sendable {
             ON CONFLICT (name) DO NOTHING
             """, logger: logger)
         let rows = try await store.client.query("SELECT id, vkey FROM cooperatives WHERE name = \(cooperative.name)", logger: logger)
-        for try await (id, vkey) in rows.decode((Int, String).self) {
-            guard vkey == cooperative.key.vkey else {
-                throw ProvinceError.usage("cooperative \(cooperative.name) is stored with key \(vkey), but the configuration gives \(cooperative.key.vkey): a cooperative's key does not change (a new key is a key entry in its ledger)")
-            }
-            try await store.client.query("UPDATE cooperatives SET base_url = \(cooperative.baseURL) WHERE id = \(id)", logger: logger)
-            return id
+        var found: (id: Int, vkey: String)?
+        for try await (id, vkey) in rows.decode((Int, String).self) { found = (id, vkey) }
+        guard let (id, vkey) = found else { throw ProvinceError.schema("cooperative \(cooperative.name) could not be registered") }
+        if vkey != cooperative.key.vkey { try await rekey(cooperative, id: id, from: vkey, store: store, logger: logger) }
+        try await store.client.query("UPDATE cooperatives SET base_url = \(cooperative.baseURL) WHERE id = \(id)", logger: logger)
+        return id
+    }
+
+    /// A key in the configuration that differs from the stored one is taken only while nothing
+    /// was ever verified under the stored key (no entry, no checkpoint, no evidence): that was a
+    /// wrong key, now corrected. After that a cooperative's key does not change (a new key is a
+    /// key entry in its ledger): another key would mix two logs under one name, so it is refused.
+    private static func rekey(_ cooperative: ProvinceConfig.Cooperative, id: Int, from stored: String, store: ProvinceStore, logger: Logger) async throws {
+        let new = cooperative.key.vkey
+        let changed = try await store.client.query("""
+            UPDATE cooperatives SET vkey = \(new), last_error = NULL, last_error_code = NULL, last_error_vi = NULL
+            WHERE id = \(id) AND vkey = \(stored) AND tree_size = 0 AND checkpoint_size = 0 AND checkpoint_note IS NULL
+              AND NOT EXISTS (SELECT 1 FROM checkpoints WHERE cooperative_id = \(id))
+              AND NOT EXISTS (SELECT 1 FROM evidence WHERE cooperative_id = \(id))
+            RETURNING id
+            """, logger: logger)
+        var rows = 0
+        for try await _ in changed.decode(Int.self) { rows += 1 }
+        if rows == 1 {
+            logger.notice("cooperative \(cooperative.name): key \(stored) replaced by \(new) from the configuration (nothing was verified under the old key)")
+            return
         }
-        throw ProvinceError.schema("cooperative \(cooperative.name) could not be registered")
+        let counted = try await store.client.query("SELECT tree_size FROM cooperatives WHERE id = \(id)", logger: logger)
+        var entries = 0
+        for try await size in counted.decode(Int.self) { entries = size }
+        throw KeyChangeRefused(name: cooperative.name, stored: stored, configured: new, entries: entries)
     }
 
     /// One round over every cooperative, `concurrency` at a time; returns each one's outcome by name.
@@ -148,5 +172,20 @@ public enum RoundOutcome: Sendable, Equatable, CustomStringConvertible {
         case .halted(let reason): return "HALTED: \(reason)"
         case .failed(let message): return "failed this round: \(message)"
         }
+    }
+}
+
+/// The configuration gives a known cooperative another key after something was verified under
+/// the stored one.
+public struct KeyChangeRefused: LocalizableError, Equatable {
+    public let name: String
+    public let stored: String
+    public let configured: String
+    /// Entries verified under the stored key (0 when only a checkpoint or evidence was kept).
+    public let entries: Int
+
+    public var message: Message {
+        Message("cooperative {name}: the configuration gives the key {configured}, but data was verified under its stored key {stored} ({count} entries and its signed checkpoints). A cooperative's key does not change: a new key is a key entry in its own ledger. If this is another ledger, give it another name.",
+                ["name": .text(name), "configured": .text(configured), "stored": .text(stored), "count": .integer(entries)])
     }
 }

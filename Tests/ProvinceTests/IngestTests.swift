@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import Provenance
 @testable import Province
 import PublicServer
@@ -151,18 +152,42 @@ import TestSupport
         }
     }
 
-    /// A cooperative's key is fixed once it is in the database.
-    @Test func aChangedKeyForAKnownNameIsRefused() async throws {
+    /// A wrong key in the configuration for a cooperative never verified is corrected by
+    /// correcting the configuration (nothing was stored under it); once something was verified
+    /// under a key, another key for that name is refused, in words that say why and what to do.
+    @Test func aKeyCanBeCorrectedOnlyWhileNothingWasVerifiedUnderIt() async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 31)
-        let impostor = try CooperativeLedger(name: "HTX-A", number: 32)
-        defer { a.directory.remove(); impostor.directory.remove() }
+        let other = try CooperativeLedger(name: "HTX-A", number: 32)
+        defer { a.directory.remove(); other.directory.remove() }
+        try a.addLots(2, prefix: "A")
+        try a.checkpoint()
+        let source = LedgerTileSource(path: a.path)
+        let wrong = try ProvinceConfig.Cooperative(name: a.name, baseURL: a.cooperative.baseURL, key: other.signer.verifier)
         try await ProvinceTest.withDatabase { database in
             try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
-                _ = try await Aggregator(config: ProvinceConfig(cooperatives: [a.cooperative]), store: store, logger: ProvinceTest.logger)
-                await #expect(throws: ProvinceError.self) {
-                    _ = try await Aggregator(config: ProvinceConfig(cooperatives: [impostor.cooperative]), store: store, logger: ProvinceTest.logger)
+                // The wrong key: nothing verifies, nothing is stored, the round says why.
+                let mistaken = try await Aggregator(config: ProvinceConfig(cooperatives: [wrong]), store: store, logger: ProvinceTest.logger) { _ in source }
+                for _ in 0..<2 {
+                    let outcome = await mistaken.runOnce()[a.name]
+                    #expect(outcome?.description.contains("not a checkpoint signed by the cooperative's key") == true, "\(String(describing: outcome))")
                 }
+                // Corrected in the configuration: taken, and the cooperative is followed under it.
+                let corrected = try await Aggregator(config: ProvinceConfig(cooperatives: [a.cooperative]), store: store, logger: ProvinceTest.logger) { _ in source }
+                #expect(await corrected.runOnce()[a.name] == .ingested(from: 0, to: 7))
+                #expect(try ProvinceTest.count(database, "SELECT count(*) FROM cooperatives WHERE vkey = '\(a.signer.verifier.vkey)'") == 1)
+
+                // Now data was verified under it: another key is refused, naming both and the way out.
+                let refusal = await #expect(throws: KeyChangeRefused.self) {
+                    _ = try await Aggregator(config: ProvinceConfig(cooperatives: [wrong]), store: store, logger: ProvinceTest.logger) { _ in source }
+                }
+                #expect(refusal == KeyChangeRefused(name: a.name, stored: a.signer.verifier.vkey, configured: other.signer.verifier.vkey, entries: 7))
+                let english = refusal?.description ?? ""
+                #expect(english.contains("7 entries") && english.contains("give it another name"), "\(english)")
+                let vietnamese = try Localizer.bundled(.vietnamese).render(try #require(refusal).message)
+                #expect(vietnamese.contains("Khóa của một hợp tác xã không đổi"), "\(vietnamese)")
+                #expect(try ProvinceTest.count(database, "SELECT count(*) FROM cooperatives WHERE vkey = '\(a.signer.verifier.vkey)'") == 1)
             }
+            try expectStored(database, cooperative: a.name, ledger: a)
         }
     }
 }
