@@ -36,18 +36,16 @@ import Glibc
         let honestSource = LedgerTileSource(path: honest.path)
         let config = try ProvinceConfig(cooperatives: [honest.cooperative, endless])
         // The faulty server's own request ends, stopped by the timeout or the byte limit (its code says
-        // which). The wall-clock bounds are loose: in the full parallel run, tests that block Swift's
-        // cooperative threads delay every await here by up to a minute.
+        // which). When is measured by the server, on its own thread: in the full parallel run, tests
+        // that block Swift's cooperative threads delay every await here by minutes, while the
+        // client's deadline runs on its event loop and drops the connection on time.
         let alone = HTTPTileSource(baseURL: endless.baseURL, timeoutSeconds: Self.timeoutSeconds)
-        let fetchStarted = ContinuousClock.now
         do {
             if phase == .checkpoint { _ = try await alone.checkpoint() } else { _ = try await alone.entryBundle(index: 0, width: 10) }
             Issue.record("a never-ending answer was taken")
         } catch let error as FetchError {
             #expect(error.code == (behaviour.floods ? "too_large" : "timeout"), "\(error)")
         }
-        let fetchTook = ContinuousClock.now - fetchStarted
-        #expect(fetchTook < .seconds(90), "\(fetchTook)")
 
         try await ProvinceTest.withDatabase { database in
             try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
@@ -57,9 +55,8 @@ import Glibc
                 let started = ContinuousClock.now
                 let outcomes = await aggregator.runOnce()
                 let took = ContinuousClock.now - started
-                // The round ends (before, most of these did not), with room for the honest cooperative's
-                // database work on a loaded machine.
-                #expect(took < .seconds(120), "\(took)")
+                // The round ends (before, most of these did not); only a hang guard, for the reason above.
+                #expect(took < .seconds(600), "\(took)")
                 #expect(outcomes[honest.name] == .ingested(from: 0, to: 10), "\(outcomes)")
                 #expect(outcomes[faulty.name]?.isFailed == true, "\(outcomes)")
                 let reported = try #require(try await store.status().first { $0.name == faulty.name })
@@ -75,6 +72,7 @@ import Glibc
         let deadline = ContinuousClock.now + .seconds(15)
         while server.openAnswers > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(server.openAnswers == 0)
+        #expect(server.longestAnswer < .seconds(Self.timeoutSeconds + 20), "an answer was held open \(server.longestAnswer)")
         // Memory stays bounded: what the client read is at most the largest valid answer (the
         // largest entry bundle, 256 entries of 65,535 bytes), plus what the sockets' buffers hold.
         #expect(server.bytesSent < 256 * 65_537 + (32 << 20), "\(server.bytesSent) bytes sent")
@@ -114,7 +112,11 @@ final class MisbehavingServer: @unchecked Sendable {
     private var sent = 0
     private var open = 0
 
+    private var longest = Duration.zero
+
     var bytesSent: Int { lock.withLock { sent } }
+    /// The longest any misbehaving answer stayed open, until the client dropped it.
+    var longestAnswer: Duration { lock.withLock { longest } }
     /// Misbehaving answers still being written (or held open).
     var openAnswers: Int { lock.withLock { open } }
 
@@ -161,8 +163,9 @@ final class MisbehavingServer: @unchecked Sendable {
             _ = write(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: \(checkpoint.utf8.count)\r\nConnection: close\r\n\r\n\(checkpoint)".utf8))
             return
         }
+        let opened = ContinuousClock.now
         lock.withLock { open += 1 }
-        defer { lock.withLock { open -= 1 } }
+        defer { lock.withLock { open -= 1; longest = max(longest, ContinuousClock.now - opened) } }
         let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 16)
         switch behaviour {
         case .endless:

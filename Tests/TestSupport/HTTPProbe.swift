@@ -26,7 +26,9 @@ public enum HTTPProbe {
     }
 
     /// Sends `request` (bytes as given) to 127.0.0.1:`port` and reads until the server closes.
-    public static func exchange(_ request: [UInt8], port: Int, timeoutSeconds: Int = 20) throws -> Answer {
+    /// The default wait is long: in the full parallel run, tests blocking Swift's cooperative threads
+    /// can delay a server's answer in this process by a minute; status codes are checked, not speed.
+    public static func exchange(_ request: [UInt8], port: Int, timeoutSeconds: Int = 120) throws -> Answer {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
