@@ -64,6 +64,9 @@ extension AgriTrace {
     /// exits with its `ExitStatus`. Errors are caught here, after the command has returned and
     /// its `defer`s have run.
     public static func runAndExit() -> Never {
+        // A file size limit (ulimit -f) then fails the write with EFBIG, which is reported and
+        // cleaned up like a full disk, instead of killing the process mid-file.
+        signal(SIGXFSZ, SIG_IGN)
         let arguments: [String]
         do {
             let choice = try LanguageChoice.resolve(arguments: Array(CommandLine.arguments.dropFirst()),

@@ -41,12 +41,7 @@ struct LabelCommand: ParsableCommand {
 
     func validate() throws {
         if let baseURL {
-            let lower = baseURL.lowercased()
-            let scheme = lower.hasPrefix("https://") ? 8 : lower.hasPrefix("http://") ? 7 : 0
-            guard scheme > 0, baseURL.dropFirst(scheme).split(separator: "/").first?.isEmpty == false,
-                  !baseURL.contains(where: { $0 == "?" || $0 == "#" || $0.isWhitespace }) else {
-                throw ValidationError("--base-url \(baseURL): expected an http(s) address without query or fragment, e.g. https://trace.coop.example")
-            }
+            do { _ = try PublicBaseURL.validated(baseURL) } catch { throw ValidationError("--base-url: " + Localizer.current.render(error.message)) }
         }
     }
 
@@ -79,7 +74,18 @@ struct LabelCommand: ParsableCommand {
             throw CommandFailure(.usageError, tr("{file} already exists (an earlier label of lot {lot}); pass --replace to overwrite it",
                                                  ["file": .text(existing.0), "lot": .text(lot)]))
         }
-        for (path, bytes) in files { try TraceabilitySupport.write(bytes, to: path, replacing: replace, inputs: [ledger, key]) }
+        // A label is its picture and its proof together: when one cannot be written (a full disk),
+        // the other, new, file goes too, so no QR points at a proof that is not there.
+        var written: [String] = []
+        do {
+            for (path, bytes) in files {
+                try TraceabilitySupport.write(bytes, to: path, replacing: replace, inputs: [ledger, key])
+                written.append(path)
+            }
+        } catch {
+            if !replace { for path in written { unlink(path) } }
+            throw error
+        }
 
         let state = package.state
         let p = TraceabilitySupport.presentation

@@ -36,8 +36,15 @@ extension LedgerCommand {
             let keys = try vkey.map { try KeyFiles.verifier($0) }
             let outside = try checkpoint.map { try Self.loadCheckpoint($0) }
                 + witnessState.map { try Self.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
-            let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
-            let report = try ledger.verify(trustedKeys: keys, outside: outside, statements: LotStatements.Rules())
+            let report: VerificationReport
+            do {
+                let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
+                report = try ledger.verify(trustedKeys: keys, outside: outside, statements: LotStatements.Rules())
+            } catch where json && ExitStatus(for: error) == .verificationFailed {
+                // A file too damaged to check still gets a verdict a script can read.
+                FileHandleOutput.standardOutput.write(Self.damagedJSON(path: path.ledger, error))
+                throw error
+            }
             FileHandleOutput.standardOutput.write(json ? Self.json(report) : Self.text(report))
             if !report.isIntact { throw ExitStatus.verificationFailed }
         }
@@ -120,6 +127,12 @@ extension LedgerCommand {
             case .notSignedByGivenKeys: "not-signed-by-given-keys"
             case .tampered: "tampered"
             }
+        }
+
+        static func damagedJSON(path: String, _ error: any Error) -> String {
+            let object: [String: JSONValue] = ["path": .string(path), "intact": .bool(false), "verdict": "damaged",
+                                               "message": .string(render(error))]
+            return String(decoding: (try? CanonicalJSON.encode(.object(object))) ?? [], as: UTF8.self) + "\n"
         }
 
         static func json(_ report: VerificationReport) -> String {

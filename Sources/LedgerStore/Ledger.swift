@@ -61,12 +61,19 @@ public final class Ledger {
             db.resetStatements()
         } catch let error as LedgerDatabaseError where error.code & 0xff == SQLITE_CORRUPT {
             throw LedgerError.damaged(path: path, reason: error.reason)
+        } catch let error as LedgerDatabaseError where Self.storageFailures.contains(error.code & 0xff) {
+            // The disk, the memory or another process failed us: the file may be a fine ledger.
+            throw LedgerError.database(error)
         } catch let error as LedgerDatabaseError {
             throw LedgerError.notALedger(path: path, reason: error.reason)
         } catch let error as StoredValueError {
             throw LedgerError.storedValue(error)
         }
     }
+
+    /// SQLite results that say nothing about what the file is (status 4, storage failure).
+    static let storageFailures: Set<Int32> = [SQLITE_IOERR, SQLITE_FULL, SQLITE_NOMEM, SQLITE_BUSY, SQLITE_LOCKED,
+                                              SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM]
 
     /// A reader needs no write access: a ledger in a folder it cannot write (read-only media, a
     /// share) is opened immutable when SQLite cannot create its shared-memory file beside it.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The one way output files are written. A regular file (or a new one) is written atomically,
-/// so no reader sees half of it; a device or pipe the user names (`/dev/stdout`, `/dev/null`, a
+/// so no reader sees half of it and a failed write leaves nothing behind; a device or pipe the user names (`/dev/stdout`, `/dev/null`, a
 /// fifo) is written in place, because an atomic write renames a new file over the name and would
 /// replace the device itself; a folder is refused as such.
 /// An output never replaces a ledger, a private key or one of the command's inputs
@@ -24,8 +24,45 @@ public enum OutputFile {
                 return
             }
         }
-        try data.write(to: URL(fileURLWithPath: path), options: replacing ? .atomic : .withoutOverwriting)
+        try writeThroughTemporaryFile(data, to: path, replacing: replacing)
     }
+
+    /// Writes a temporary file beside `path` and moves it into place only once it is complete, so
+    /// a failed write (a full disk, a size limit) leaves no truncated output and no temporary file.
+    /// Without `replacing`, the move is a hard link, which fails if `path` appeared meanwhile.
+    /// Errors are `POSIXError`s, so callers can say what went wrong in the user's language.
+    private static func writeThroughTemporaryFile(_ data: Data, to path: String, replacing: Bool) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw posixError() }
+        var written = false
+        defer { if !written { unlink(temporary) } }
+        do {
+            defer { close(descriptor) }
+            try data.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let count = Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        throw posixError()
+                    }
+                    offset += count
+                }
+            }
+            guard fsync(descriptor) == 0 else { throw posixError() }
+        }
+        if replacing {
+            guard rename(temporary, path) == 0 else { throw posixError() }
+            written = true
+        } else {
+            guard link(temporary, path) == 0 else { throw posixError() }
+        }
+    }
+
+    private static func posixError() -> POSIXError { POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
 
     /// Why the existing regular file at `path` must not be replaced by an output, or nil when it may be.
     /// Files are compared by device and inode, so a symlink or another spelling of an input is

@@ -12,6 +12,7 @@ extension Message {
         case ENOTDIR: Message("a part of the path is not a directory")
         case ENOSPC: Message("no space left on the device")
         case EROFS: Message("the file system is read-only")
+        case EFBIG: Message("the file would exceed the size limit for files")
         default: .verbatim(String(cString: strerror(code)))
         }
     }

@@ -111,7 +111,7 @@ import TestSupport
             Row(["ledger", "checkpoint", "--ledger", s.path("nope.db"), "--key", s.key], 2, says: "nope.db: not found"),
             Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "5"], 0),
             Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "999"], 2, says: "999"),
-            Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "5", "--out", unwritable], 4, says: unwritable),
+            Row(["ledger", "prove", "--ledger", s.ledger, "--entry", "5", "--out", unwritable], 2, says: unwritable),
             Row(["ledger", "verify", "--ledger", s.ledger, "--vkey", s.path("coop.vkey")], 0, says: "INTACT"),
             Row(["ledger", "verify", "--ledger", s.path("tampered.db")], 3, says: "TAMPERED"),
             // An altered ledger is refused by every command that reads it (their help lists 3).
@@ -185,10 +185,10 @@ import TestSupport
             Row(["trace", "DT-LV-261103-01", "--ledger", s.path("nope.db")], 2, says: "nope.db: not found"),
             Row(["export", "epcis", "--ledger", s.ledger, "--out", s.path("events.jsonld")], 0),
             Row(["export", "epcis", "--ledger", s.ledger, "--lot", "NOPE", "--out", s.path("events.jsonld")], 1, says: "NOPE"),
-            Row(["export", "epcis", "--ledger", s.ledger, "--out", unwritable], 4, says: unwritable),
+            Row(["export", "epcis", "--ledger", s.ledger, "--out", unwritable], 2, says: unwritable),
             Row(["audit", "--ledger", s.ledger, "--vkey", s.path("coop.vkey"), "--out", s.path("report.html")], 0),
             Row(["audit", "--ledger", s.path("tampered.db"), "--out", s.path("report.html")], 3),
-            Row(["audit", "--ledger", s.ledger, "--out", unwritable], 4, says: unwritable),
+            Row(["audit", "--ledger", s.ledger, "--out", unwritable], 2, says: unwritable),
 
             Row(["inspect", photo], 0),
             Row(["inspect", photo, s.path("broken.jpg")], 1),
@@ -306,6 +306,60 @@ import TestSupport
         }
         let vietnamese = try AgriTraceBinary.run(["--lang", "vi", "audit", "--ledger", s.ledger, "--out", s.key])
         #expect(vietnamese.status == 2 && vietnamese.stderr.contains("là tệp khóa bí mật"), "\(vietnamese.stderr)")
+    }
+
+    /// A write that fails part-way (a file size limit here; a full disk fails the same way) leaves
+    /// no truncated file and no temporary file, says why in the user's language and exits 4; for a
+    /// label, neither its picture nor its proof is left alone. Outputs to other commands alike.
+    @Test func failedWritesLeaveNothingBehind() throws {
+        let s = try Setup()
+        defer { s.workspace.remove() }
+        let out = s.path("limited")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // `ulimit -f` counts KiB. 48 KiB leaves room for the ledger's 32 KiB shared-memory file
+        // (label opens the ledger for writing) but not for a label's picture (about 68 KiB);
+        // 4 KiB is less than the audit report.
+        let rows: [(String, [String], String)] = [
+            ("48", ["en", "label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", out], "exceed the size limit"),
+            ("48", ["vi", "label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", out], "vượt quá giới hạn kích thước"),
+            ("4", ["en", "audit", "--ledger", s.ledger, "--out", out + "/audit.html"], "exceed the size limit"),
+        ]
+        for (limit, arguments, says) in rows {
+            let result = try AgriTraceBinary.run(["-c", #"ulimit -f "$1" && exec "$0" --lang "${@:2}""#, AgriTraceBinary.url.path, limit] + arguments,
+                                                 timeout: 120, executable: "/bin/bash")
+            #expect(result.status == 4 && result.stderr.contains(says), "\(arguments): \(result.status) \(result.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out) == [], "\(arguments) left files behind")
+        }
+        // Too small even for the ledger's shared-memory file: a storage failure (4) naming the
+        // ledger, not "not an AgriTrace ledger" (the file is a fine ledger).
+        let cramped = try AgriTraceBinary.run(["-c", #"ulimit -f 4 && exec "$0" "$@""#, AgriTraceBinary.url.path,
+                                               "label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", out],
+                                              timeout: 120, executable: "/bin/bash")
+        #expect(cramped.status == 4 && cramped.stderr.contains(s.ledger) && !cramped.stderr.contains("not an AgriTrace ledger"), "\(cramped.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out) == [])
+        // Without the limit the same label is written whole.
+        let label = try AgriTraceBinary.run(["label", "DT-LV-261103-01", "--ledger", s.ledger, "--key", s.key, "--out", out])
+        #expect(label.status == 0, "\(label.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["DT-LV-261103-01.png", "DT-LV-261103-01.proof"])
+    }
+
+    /// `ledger verify --json` gives a script a verdict for every ledger it could open, however
+    /// damaged: altered entries, pages overwritten, the file cut short. Status 3, intact false.
+    @Test func verifyJSONHasAVerdictForEveryDamagedLedger() throws {
+        let s = try Setup()
+        defer { s.workspace.remove() }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: s.ledger))
+        var overwritten = bytes
+        overwritten.replaceSubrange(4096..<min(bytes.count, 4096 * 4), with: Data(repeating: 0x55, count: min(bytes.count, 4096 * 4) - 4096))
+        try overwritten.write(to: URL(fileURLWithPath: s.path("overwritten.db")))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: s.path("cut.db")))
+        for damaged in ["corrupt.db", "tampered.db", "overwritten.db", "cut.db"] {
+            let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", s.path(damaged), "--json"])
+            let verdict = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            #expect(result.status == 3, "\(damaged): \(result.status) \(result.stderr)")
+            #expect(verdict?["intact"] as? Bool == false && ["tampered", "damaged"].contains(verdict?["verdict"] as? String),
+                    "\(damaged): stdout \(result.stdout) stderr \(result.stderr)")
+        }
     }
 
     /// A command refusing an altered ledger points to `ledger verify` once, not once per layer.
