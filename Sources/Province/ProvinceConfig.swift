@@ -1,6 +1,7 @@
 import Foundation
 import Localization
 import MerkleLog
+import Traceability
 
 /// The cooperatives the aggregator follows, read from a text file:
 ///
@@ -24,9 +25,7 @@ public struct ProvinceConfig: Sendable, Equatable {
             guard Self.isName(name) else {
                 throw ProvinceConfigError(Message("cooperative name '{name}' must be 1–64 of A–Z a–z 0–9 . _ -", ["name": .text(name)]))
             }
-            guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  url.host != nil, url.query == nil, url.fragment == nil, url.user == nil, url.password == nil else {
-                // A user or password would be published on every lot page, and browsers refuse to fetch such URLs.
+            guard let validated = try? PublicBaseURL.validated(baseURL) else {
                 throw ProvinceConfigError(Message("base URL '{url}' of {name} must be an http:// or https:// address without query, fragment, user or password",
                                                   ["url": .text(baseURL), "name": .text(name)]))
             }
@@ -34,7 +33,7 @@ public struct ProvinceConfig: Sendable, Equatable {
                 throw ProvinceConfigError(Message("the key of {name} is not a ledger (Ed25519) key", ["name": .text(name)]))
             }
             self.name = name
-            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.baseURL = validated
             self.key = key
         }
 

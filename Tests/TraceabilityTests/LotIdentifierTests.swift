@@ -11,6 +11,20 @@ import Testing
         }
     }
 
+    /// The base address printed on every label: a user or password would be published with it,
+    /// a query or fragment would swallow the lot path, and anything outside printable ASCII reads
+    /// differently on different scanners.
+    @Test func publicBaseURLsAreHTTPAddressesWithNothingElse() throws {
+        #expect(try PublicBaseURL.validated("https://trace.coop.example/") == "https://trace.coop.example")
+        #expect(try PublicBaseURL.validated("http://127.0.0.1:8080/htx") == "http://127.0.0.1:8080/htx")
+        #expect(try PublicBaseURL.validated("https://xn--hp-tc-7va.example") == "https://xn--hp-tc-7va.example")
+        for refused in ["https://user:pw@trace.example", "https://user@trace.example", "https://trace.example/?a=1",
+                        "https://trace.example#x", "ftp://trace.example", "https://", "trace.example", "https://trace .example",
+                        "https://hợp-tác.example", "https://trace.example/\u{0}", "https://trace.example/\u{202E}", "", "javascript:alert(1)"] {
+            #expect(throws: PublicBaseURLError.self, "\(refused)") { try PublicBaseURL.validated(refused) }
+        }
+    }
+
     @Test func gtinLotsGetTheGS1DigitalLinkTheLedgerRecords() {
         let id = LotIdentifier(lot: "DT-LV-261103-01", gtin: "08936045120019")
         #expect(id.uri == "https://id.gs1.org/01/08936045120019/10/DT-LV-261103-01")
