@@ -149,7 +149,8 @@ public struct Manifest: Sendable {
     }
 
     /// Checks of one row's own fields.
-    static func check(_ row: Row, report: (Message) -> Void) {
+    /// `latestHarvestDate`: ISO date after which a harvest date is refused as in the future.
+    static func check(_ row: Row, latestHarvestDate: String = latestHarvestDate(), report: (Message) -> Void) {
         let required: [(String, String)] = [("file", row.file), ("lot_code", row.lotCode), ("origin_code", row.originCode),
                                             ("farm_id", row.farmID), ("crop", row.crop), ("harvest_date", row.harvestDate)]
         for (column, value) in required where value.isEmpty { report(Message("{column} is empty", ["column": .text(column)])) }
@@ -178,6 +179,10 @@ public struct Manifest: Sendable {
            let problem = ManifestText.dateProblem(column: "harvest_date", value: row.harvestDate,
                                                   reading: Identifiers.readDate(row.harvestDate)) {
             report(problem)
+        } else if case .date(let iso) = Identifiers.readDate(row.harvestDate), iso > latestHarvestDate {
+            // A typo (2062 for 2026) would otherwise be signed into the ledger and printed on labels for ever.
+            report(Message("harvest_date '{value}' is in the future: produce is graded after it is harvested",
+                           ["value": .text(EntryValidator.printable(row.harvestDate))]))
         }
         if !row.gtin.isEmpty && !Identifiers.isGTIN14(row.gtin) {
             report(Message("gtin '{value}' is not a GTIN-14 (14 digits with a valid GS1 check digit)", ["value": .text(EntryValidator.printable(row.gtin))]))
@@ -186,6 +191,15 @@ public struct Manifest: Sendable {
             report(Message("quantity_kg '{value}' is not a positive number of kilograms with at most 3 decimals",
                            ["value": .text(EntryValidator.printable(row.quantityKg))]))
         }
+    }
+
+    /// Tomorrow in UTC, as an ISO date: whatever the cooperative's time zone, today's harvest is
+    /// not later than that.
+    static func latestHarvestDate(now: Date = Date()) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let tomorrow = calendar.dateComponents([.year, .month, .day], from: now.addingTimeInterval(86_400))
+        return String(format: "%04d-%02d-%02d", tomorrow.year!, tomorrow.month!, tomorrow.day!)
     }
 
     /// "850", "12.5", "0.250" -> grams; nil unless positive with at most 3 decimals.

@@ -48,6 +48,10 @@ public final class Upload: Sendable {
             listed = Upload.listFolder(url, limits: limits, problems: &problems)
             refusedPaths = problems.map(\.file)
         } else {
+            // A pipe or device would block or be called "permission denied" by the zip reader.
+            if let problem = Message.notRegularFile(url.path) {
+                throw UploadValidationError(upload: name, problems: [UploadProblem(file: name, problem)])
+            }
             let archive: ZipArchive
             do {
                 archive = try ZipArchive(url: url, limits: limits)

@@ -33,6 +33,23 @@ import TestSupport
                                           && $0.message.contains("bidirectional formatting character U+202E") }, "\(error)")
     }
 
+    /// A harvest date after tomorrow (UTC) is a typo, refused before anything is signed; today's
+    /// and tomorrow's (another time zone's today) are accepted, in every accepted date form.
+    @Test func harvestDatesInTheFutureAreRefused() {
+        func problems(_ date: String) -> [String] {
+            let row = Manifest.Row(line: 2, file: "a.jpg", lotCode: "L1", originCode: "O1", farmID: "f", crop: "c", harvestDate: date,
+                                   gtin: "", quantityKg: "", notes: "", farmName: "", commune: "", district: "", province: "")
+            var found: [String] = []
+            Manifest.check(row, latestHarvestDate: "2026-12-07") { found.append($0.description) }
+            return found
+        }
+        for accepted in ["2026-12-07", "2026-12-06", "06/12/2026", "2020-01-01"] { #expect(problems(accepted) == [], "\(accepted)") }
+        for refused in ["2026-12-08", "08/12/2026", "2999-01-01", "2062-11-03"] {
+            #expect(problems(refused).contains { $0.contains("is in the future") }, "\(refused): \(problems(refused))")
+        }
+        #expect(Manifest.latestHarvestDate(now: Date(timeIntervalSince1970: 1_796_515_200)) == "2026-12-07")
+    }
+
     /// The manifest accepts exactly the identifiers the ledger accepts (one definition).
     @Test func manifestAndLedgerAgreeOnIdentifiers() {
         let candidates = ["L1", "A/B", ".", "..", "...", "LOT.1-x_y", "L 3", "LOT-ÄÖ", String(repeating: "A", count: 20), String(repeating: "A", count: 21),

@@ -127,6 +127,13 @@ import TestSupport
             (good.replacingOccurrences(of: "\"Reject\": {\"vi\"", with: "\"Reject\": {\"v1\""), "'v1' is not a language code"),
             (good.replacingOccurrences(of: "\"vi\": \"Loại bỏ\"", with: "\"vi\": \"Loại\\nbỏ\""), "without control or bidirectional-override characters"),
             (good.replacingOccurrences(of: "\"vi\": \"Hạng I\"", with: "\"vi\": \"\""), "must be 1 to 64 characters"),
+            // Rules out of order: the Premium rule after Grade II's could never apply.
+            (good.replacingOccurrences(of: "{\"grade\": \"Premium\", \"min_at_or_above_bp\": 9000", with: "{\"grade\": \"Grade II\", \"min_at_or_above_bp\": 9000")
+                .replacingOccurrences(of: "{\"grade\": \"Grade II\", \"min_at_or_above_bp\": 7000", with: "{\"grade\": \"Premium\", \"min_at_or_above_bp\": 7000"),
+             "lot_rules[1] (Grade I) must come before lot_rules[0] (Grade II)"),
+            (good.replacingOccurrences(of: "{\"grade\": \"Grade I\", \"min_at_or_above_bp\": 8500", with: "{\"grade\": \"Premium\", \"min_at_or_above_bp\": 8500"),
+             "lot_rules[1] (Premium) must come before lot_rules[0] (Premium)"),
+            (good.replacingOccurrences(of: "\"otherwise\": \"Reject\"", with: "\"otherwise\": \"Grade I\""), "otherwise (Grade I) must be a worse grade than every lot rule's"),
         ]
         for (text, expected) in cases {
             do {

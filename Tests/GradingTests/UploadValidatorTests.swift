@@ -25,6 +25,20 @@ import TestSupport
                                                "nguyen-van-ba/IMG_20261103_4103.jpg"])
     }
 
+    /// An upload that is a pipe or a device is named as such at once: never read (a fifo nobody
+    /// writes to would block for ever), never called "permission denied".
+    @Test func anUploadThatIsNotARegularFileOrFolderIsRefusedAsSuch() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-upload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("upload.zip")
+        try #require(mkfifo(fifo.path, 0o600) == 0)
+        for url in [fifo, URL(fileURLWithPath: "/dev/null")] {
+            let error = try #require(throws: UploadValidationError.self) { _ = try Upload(url: url) }
+            #expect(error.description.contains("not a regular file (a device, pipe or socket)"), "\(url.path): \(error)")
+        }
+    }
+
     @Test func reportsEveryManifestProblemAtOnceWithLineNumbers() throws {
         let header = "file,lot_code,origin_code,farm_id,crop,harvest_date,gtin,quantity_kg\r\n"
         let rows = [
