@@ -1,15 +1,20 @@
+import Localization
+
 /// An ONNX file the importer cannot turn into a graph: names the file and the problem; for
-/// unsupported operators, every offending node by name and operator type.
-public struct OnnxImportError: Error, Equatable, CustomStringConvertible {
+/// nodes it cannot convert, every one by name and operator type. The framing is a `Message`
+/// (translated); a node's own detail (attribute names and values) is ONNX's vocabulary, kept as is.
+public struct OnnxImportError: LocalizableError, Equatable {
     public var file: String
-    public var reason: String
+    public var problem: Message
+    /// Nodes refused, each as "'name' (OpType)" or "'name' (OpType): why".
     public var unsupportedNodes: [String]
 
-    public init(file: String, reason: String, unsupportedNodes: [String] = []) {
+    public init(file: String, _ problem: Message, unsupportedNodes: [String] = []) {
         self.file = file
-        self.reason = reason
+        self.problem = problem
         self.unsupportedNodes = unsupportedNodes
     }
 
-    public var description: String { "\(file): \(reason)" }
+    public var reason: String { problem.description }
+    public var message: Message { Message("{file}: {reason}", ["file": .text(file), "reason": .message(problem)]) }
 }

@@ -25,11 +25,11 @@ public enum OnnxImporter {
     public static func importGraph(contentsOf url: URL) throws -> Graph {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         if let size = attributes?[.size] as? Int, size > maxFileSize {
-            throw OnnxImportError(file: url.path, reason: "file is \(size) bytes, above the \(maxFileSize)-byte limit")
+            throw OnnxImportError(file: url.path, Message("the file is {size} bytes, above the limit of {limit} bytes", ["size": .integer(size), "limit": .integer(maxFileSize)]))
         }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw OnnxImportError(file: url.path, reason: "cannot read: \(Message.fileError(error, path: url.path).description)")
+            throw OnnxImportError(file: url.path, Message("cannot read: {reason}", ["reason": .message(.fileError(error, path: url.path))]))
         }
         return try importGraph(bytes: [UInt8](data), fileName: url.path)
     }
@@ -37,7 +37,7 @@ public enum OnnxImporter {
     public static func importGraph(bytes: [UInt8], fileName: String) throws -> Graph {
         let onnx: OnnxModel
         do { onnx = try OnnxModel(bytes: bytes) } catch let failure as ProtobufReader.Failure {
-            throw OnnxImportError(file: fileName, reason: "not a readable ONNX file: \(failure.reason) at byte \(failure.offset)")
+            throw OnnxImportError(file: fileName, Message("not a readable ONNX file: {reason} at byte {offset}", ["reason": .text(failure.reason), "offset": .integer(failure.offset)]))
         }
         var converter = try OnnxConverter(onnx: onnx, file: fileName)
         return try converter.convert()
@@ -54,11 +54,16 @@ private struct OnnxConverter {
     /// ONNX value name → graph value name.
     var names: [String: String] = [:]
     var readers: [String: Int] = [:]
-    var unsupported: [String] = []
+    var unsupported: [Unsupported] = []
     /// Values computed by refused nodes: later nodes reading them are skipped, not reported twice.
     var poisoned: Set<String> = []
 
     struct Refusal: Error { var reason: String }
+    /// A refused node; `supported` when its operator is one the engine has.
+    struct Unsupported { var text: String; var supported: Bool }
+
+    /// Default-domain opsets whose operator definitions the conversion follows.
+    static let supportedOpsets: ClosedRange<Int64> = 7...21
 
     static let supportedOperators: Set<String> = [
         "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool", "GlobalAveragePool",
@@ -75,21 +80,28 @@ private struct OnnxConverter {
                 constants[out] = t
             }
         }
+        guard Self.supportedOpsets.contains(onnx.opsetVersion) else {
+            throw OnnxImportError(file: file, Message("ONNX opset {version} is not supported (opsets {first} to {last}); export the model again with one of them",
+                                                      ["version": .text(String(onnx.opsetVersion)), "first": .integer(Int(Self.supportedOpsets.lowerBound)),
+                                                       "last": .integer(Int(Self.supportedOpsets.upperBound))]))
+        }
         let known = constants
         let imageInputs = onnx.inputs.filter { known[$0.name] == nil }
         guard imageInputs.count == 1, let input = imageInputs.first else {
-            throw OnnxImportError(file: file, reason: "expected one image input, found \(imageInputs.count) (\(imageInputs.map(\.name).joined(separator: ", ")))")
+            throw OnnxImportError(file: file, Message("expected one image input, found {count} ({names})",
+                                                      ["count": .integer(imageInputs.count), "names": .text(imageInputs.map(\.name).joined(separator: ", "))]))
         }
         let dims = input.dims
         guard dims.count == 4, let c = dims[1], let h = dims[2], let w = dims[3], c > 0, h > 0, w > 0,
               dims[0] == nil || dims[0]! >= 1 else {
-            throw OnnxImportError(file: file, reason: "input '\(input.name)' must be NCHW with known channels, height and width; got \(dims.map { $0.map(String.init) ?? "?" })")
+            throw OnnxImportError(file: file, Message("input '{name}' must be NCHW with known channels, height and width; got {dims}",
+                                                      ["name": .text(input.name), "dims": .text("\(dims.map { $0.map(String.init) ?? "?" })")]))
         }
         // Checked here, before any node's shape arithmetic multiplies them.
         let shape = TensorShape(channels: Int(c), height: Int(h), width: Int(w))
         guard h <= GraphLimits.maxDimension, w <= GraphLimits.maxDimension,
               c <= GraphLimits.maxElementsPerValue / (shape.height * shape.width) else {
-            throw OnnxImportError(file: file, reason: "input '\(input.name)' of \(shape) exceeds the size limits")
+            throw OnnxImportError(file: file, Message("input '{name}' of {shape} exceeds the size limits", ["name": .text(input.name), "shape": .text("\(shape)")]))
         }
         graph = Graph(input: shape)
         names[input.name] = Graph.inputName
@@ -102,7 +114,7 @@ private struct OnnxConverter {
         for node in onnx.nodes where node.opType != "Constant" {
             if node.inputs.contains(where: { poisoned.contains($0) }) {
                 // Downstream of a refused node: report it only if it would be refused on its own too.
-                if !Self.supportedOperators.contains(node.opType) { unsupported.append(node.label) }
+                if !Self.supportedOperators.contains(node.opType) { unsupported.append(Unsupported(text: node.label, supported: false)) }
                 node.outputs.forEach { poisoned.insert($0) }
                 continue
             }
@@ -110,23 +122,31 @@ private struct OnnxConverter {
                 guard node.domain.isEmpty || node.domain == "ai.onnx" else { throw Refusal(reason: "domain \(node.domain)") }
                 try add(node)
             } catch let refusal as Refusal {
-                unsupported.append(refusal.reason.isEmpty ? node.label : "\(node.label): \(refusal.reason)")
+                let supported = Self.supportedOperators.contains(node.opType) && (node.domain.isEmpty || node.domain == "ai.onnx")
+                unsupported.append(Unsupported(text: refusal.reason.isEmpty ? node.label : "\(node.label): \(refusal.reason)", supported: supported))
                 node.outputs.forEach { poisoned.insert($0) }
             } catch let error as GraphError {
-                throw OnnxImportError(file: file, reason: "node \(node.label): \(error.reason)")
+                throw OnnxImportError(file: file, Message("node {node}: {reason}", ["node": .text(node.label), "reason": .text(error.reason)]))
             }
         }
         if !unsupported.isEmpty {
-            throw OnnxImportError(file: file, reason: "unsupported operators: " + unsupported.joined(separator: "; "),
-                                  unsupportedNodes: unsupported)
+            // An operator the engine lacks is a different fix (another export) from a supported
+            // operator used with settings it lacks, so the two are named apart.
+            let operators = unsupported.filter { !$0.supported }.map(\.text)
+            let uses = unsupported.filter(\.supported).map(\.text)
+            var parts: [Message] = []
+            if !operators.isEmpty { parts.append(Message("unsupported operators: {nodes}", ["nodes": .text(operators.joined(separator: "; "))])) }
+            if !uses.isEmpty { parts.append(Message("nodes the engine cannot run as given: {nodes}", ["nodes": .text(uses.joined(separator: "; "))])) }
+            let problem = parts.count == 1 ? parts[0] : Message("{first}; {second}", ["first": .message(parts[0]), "second": .message(parts[1])])
+            throw OnnxImportError(file: file, problem, unsupportedNodes: unsupported.map(\.text))
         }
         guard onnx.outputs.count == 1, let out = onnx.outputs.first, let name = names[out.name], name != Graph.inputName else {
-            throw OnnxImportError(file: file, reason: "expected one graph output computed by a node, found \(onnx.outputs.map(\.name))")
+            throw OnnxImportError(file: file, Message("expected one graph output computed by a node, found {names}", ["names": .text("\(onnx.outputs.map(\.name))")]))
         }
         graph.output = name
         graph = graph.foldingBatchNormalization()
         do { _ = try graph.inferShapes() } catch let error as GraphError {
-            throw OnnxImportError(file: file, reason: "the converted graph is invalid: \(error)")
+            throw OnnxImportError(file: file, Message("the converted graph is invalid: {reason}", ["reason": .text("\(error)")]))
         }
         return graph
     }
@@ -168,6 +188,9 @@ private struct OnnxConverter {
 
     private func floats(_ onnxName: String) throws -> (values: [Float], dims: [Int]) {
         guard let t = constants[onnxName] else { throw Refusal(reason: "'\(onnxName)' must be a constant (initializer)") }
+        guard !t.isExternal else {
+            throw Refusal(reason: "constant '\(onnxName)' keeps its values in a separate file (ONNX external data); save the model with its weights inside it")
+        }
         guard let values = onnx.floatValues(t) else { throw Refusal(reason: "constant '\(onnxName)' is not float32") }
         let dims = t.dims.map(Int.init)
         // Declared dims are untrusted: negative ones or a product that overflows are refused, not multiplied.

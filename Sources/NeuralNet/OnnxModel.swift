@@ -7,6 +7,9 @@ struct OnnxModel {
         var floats: [Float] = []
         var int64s: [Int64] = []
         var rawData: Range<Int>?
+        /// Values stored outside the model file (TensorProto data_location EXTERNAL or external_data
+        /// entries), which the importer does not read: such a tensor is refused, not taken as empty.
+        var isExternal = false
     }
 
     struct Attribute {
@@ -136,6 +139,8 @@ struct OnnxModel {
             case (7, _): try r.appendInt64s(wire, to: &t.int64s)
             case (8, .lengthDelimited): t.name = try r.string()
             case (9, .lengthDelimited): t.rawData = try r.lengthDelimited()
+            case (13, .lengthDelimited): _ = try r.lengthDelimited(); t.isExternal = true
+            case (14, .varint): if try r.int64() == 1 { t.isExternal = true }
             default: try r.skip(wire)
             }
         }

@@ -82,6 +82,15 @@ import TestSupport
             pool.nodes[2].inputs = ["p"]
             cases.append((name, pool, name.contains("stride") ? "strides" : "kernel_shape"))
         }
+        for opset: Int64 in [1, 6, 22, 1 << 40] {
+            var old = W.convolution(attributes: [])
+            old.opset = opset
+            cases.append(("opset \(opset)", old, "opset \(opset) is not supported"))
+        }
+        var external = W.convolution(attributes: [])
+        external.initializers[0].floats = []
+        external.initializers[0].external = true
+        cases.append(("weights as external data", external, "external data"))
         var tall = W.convolution(attributes: [])
         tall.input.1 = [1, 3, huge, 8]
         cases.append(("input height 2^40", tall, "size limits"))

@@ -43,6 +43,20 @@ import TestSupport
         }
     }
 
+    /// A supported operator used with settings the engine lacks is not called an unsupported operator.
+    @Test func unsupportedUsesAreNamedApartFromUnsupportedOperators() throws {
+        var writer = OnnxWriter.convolution(attributes: [("dilations", .ints([2, 2]))])
+        writer.nodes.insert(OnnxWriter.Node(op: "Sigmoid", inputs: ["x"], outputs: ["s"]), at: 0)
+        writer.nodes[1].inputs[0] = "s"
+        let mixed = try #require(throws: OnnxImportError.self) { try OnnxImporter.importGraph(bytes: writer.bytes(), fileName: "m.onnx") }
+        #expect(mixed.reason.hasPrefix("unsupported operators: '") && mixed.reason.contains("(Sigmoid)"), "\(mixed)")
+        let dilated = try #require(throws: OnnxImportError.self) {
+            try OnnxImporter.importGraph(bytes: OnnxWriter.convolution(attributes: [("dilations", .ints([2, 2]))]).bytes(), fileName: "d.onnx")
+        }
+        #expect(dilated.reason.hasPrefix("nodes the engine cannot run as given: ") && dilated.reason.contains("(Conv): dilations"), "\(dilated)")
+        #expect(!dilated.reason.contains("unsupported operators"), "\(dilated)")
+    }
+
     @Test func refusesDamagedFilesCleanly() throws {
         let bytes = [UInt8](try FixtureFiles.data("onnx/plain_cnn.onnx"))
         for length in stride(from: 0, to: bytes.count, by: 37) {

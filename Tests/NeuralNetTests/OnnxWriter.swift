@@ -19,6 +19,8 @@ struct OnnxWriter {
         var name: String
         var dims: [Int64]
         var floats: [Float]
+        /// Written as ONNX external data (a location entry and data_location EXTERNAL), no values inside.
+        var external = false
     }
 
     var input = ("x", [Int64(1), 3, 8, 8])
@@ -53,6 +55,12 @@ struct OnnxWriter {
             m.key(2, wire: 0); m.varint(1)
             for f in t.floats { m.key(4, wire: 5); m.fixed32(f.bitPattern) }
             m.field(8, string: t.name)
+            if t.external {
+                var entry: [UInt8] = []
+                entry.field(1, string: "location"); entry.field(2, string: "weights.bin")
+                m.field(13, message: entry)
+                m.key(14, wire: 0); m.varint(1)
+            }
             graph.field(5, message: m)
         }
         graph.field(11, message: Self.valueInfo(input.0, dims: input.1))
