@@ -72,7 +72,7 @@ final class GradeProgress: GradingObserver {
         let filled = total == 0 ? width : width * done / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         // \r and "erase to end of line" redraw in place.
-        FileHandleOutput.standardError.write("\r\(phase) [\(bar)] \(status(now: now))\u{1B}[K")
+        FileHandleOutput.standardError.write("\(phase) [\(bar)] \(status(now: now))", between: "\r", and: "\u{1B}[K")
     }
 
     private func status(now: Double) -> String {

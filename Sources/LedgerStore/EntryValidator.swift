@@ -61,19 +61,14 @@ public enum EntryValidator {
     }
 
     /// Explicit embeddings, overrides and isolates, and the direction marks.
-    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
-        (0x202a...0x202e).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
-            || scalar.value == 0x200e || scalar.value == 0x200f || scalar.value == 0x061c
-    }
+    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool { TerminalText.isBidiControl(scalar) }
 
     /// The size of a whole entry in canonical bytes.
     public static func checkSize(_ byteCount: Int) throws {
         guard byteCount <= maxEntryBytes else { throw EntryError.tooLarge(bytes: byteCount, limit: maxEntryBytes) }
     }
 
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
-    }
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool { TerminalText.isControl(scalar) }
 
     public static func checkKey(_ key: String) throws {
         guard !key.isEmpty, key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { throw EntryError.invalidKey(printable(key)) }

@@ -34,3 +34,33 @@ import TestSupport
         #expect("\(failure)".contains("executor failed"))
     }
 }
+
+/// Messages quote what the upload says (column names, file names, values). Whatever a hostile
+/// manifest holds, standard error carries no control character but line breaks and tabs and no
+/// bidirectional control: they are shown as visible escapes, so the terminal shows what is there.
+@Suite struct HostileTextOnTheTerminalTests {
+    @Test func controlCharactersInAManifestReachTheTerminalEscaped() throws {
+        let workspace = try GradeWorkspace()
+        defer { workspace.remove() }
+        let upload = workspace.path("upload")
+        try FileManager.default.copyItem(atPath: FixtureFiles.url("uploads/sample").path, toPath: upload)
+        let manifest = upload + "/manifest.csv"
+        let original = try String(contentsOfFile: manifest, encoding: .utf8)
+        // Split per line break as bytes go: "\r\n" is one Character to Swift.
+        var lines = original.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        try #require(lines.count > 2)
+        let hostile = "\u{1B}[2J\u{7}x\u{0}y\u{9B}31m\u{202E}gnp.exe\u{2066}"
+        lines[0] += ",\(hostile)"
+        for index in 1..<lines.count where !lines[index].isEmpty { lines[index] += ",v" }
+        lines[1] = lines[1].replacingOccurrences(of: ",v", with: ",\(hostile)")
+        try lines.joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        let result = try workspace.grade(upload, ["--quiet"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("\\u{1b}[2J") && result.stderr.contains("\\u{202e}gnp.exe"), "\(result.stderr)")
+        let unsafe = result.stderr.unicodeScalars.filter {
+            ($0 != "\n" && $0 != "\t" && ($0.value < 0x20 || (0x7f...0x9f).contains($0.value)))
+                || (0x202a...0x202e).contains($0.value) || (0x2066...0x2069).contains($0.value)
+        }
+        #expect(unsafe.isEmpty, "raw controls on the terminal: \(unsafe.map { String($0.value, radix: 16) })")
+    }
+}
