@@ -56,10 +56,11 @@ extension ConsoleSite {
         if states.isEmpty {
             body += "<p>\(page.t(ConsoleText.noLots))</p>"
         } else {
+            // The grade comes right after the lot, so a phone shows both without scrolling sideways.
             body += """
                 <form method="post" action="/console/labels">\(page.csrfField)
-                <div class="scroll"><table><thead><tr><th></th><th>\(page.t(ConsoleText.lot))</th><th>\(page.t(ConsoleText.farm))</th>
-                <th>\(page.t(ConsoleText.harvest))</th><th>\(page.t(ConsoleText.grade))</th><th>\(page.t(ConsoleText.recordedBy))</th></tr></thead><tbody>
+                <div class="scroll"><table><thead><tr><th></th><th>\(page.t(ConsoleText.lot))</th><th>\(page.t(ConsoleText.grade))</th>
+                <th>\(page.t(ConsoleText.farm))</th><th>\(page.t(ConsoleText.harvest))</th><th>\(page.t(ConsoleText.recordedBy))</th></tr></thead><tbody>
                 """
             for (index, item) in states.enumerated() {
                 guard case .success(let state) = item.state else { continue }
@@ -81,8 +82,8 @@ extension ConsoleSite {
                 body += """
                     <tr><td><input type="checkbox" id="\(id)" name="lot" value="\(page.h(state.lot.lotCode))"></td>
                     <td><label class="check" for="\(id)">\(page.h(state.lot.lotCode))</label>\(thumbnailStrip(state, page: page, shown: 4))</td>
-                    <td>\(page.h(state.origin.farmName ?? state.lot.farmID))</td><td>\(page.h(localizer.day(state.lot.harvestDate)))</td>
-                    <td>\(grade)</td><td>\(page.h(Attribution.recordedBy(by) ?? "—"))</td></tr>
+                    <td>\(grade)</td><td>\(page.h(state.origin.farmName ?? state.lot.farmID))</td><td>\(page.h(localizer.day(state.lot.harvestDate)))</td>
+                    <td>\(page.h(Attribution.recordedBy(by) ?? "—"))</td></tr>
                     """
             }
             body += """
@@ -237,6 +238,7 @@ extension ConsoleSite {
                                                                   held: .integer(job.report["held"] as? Int ?? 0),
                                                                   already: .integer(job.report["already"] as? Int ?? 0)))
             if job.unreadableCount > 0 { text += " " + localizer.render(ConsoleText.photosUnreadable(count: job.unreadableCount)) }
+            if !job.refusedLots.isEmpty { text += " " + localizer.render(ConsoleText.lotsRefused(count: job.refusedLots.count)) }
             return text
         case .refused: return localizer.render(ConsoleText.stateRefused)
         case .failed:
@@ -259,6 +261,12 @@ extension ConsoleSite {
         }
         if job.state == .finished {
             let language = localizer.language.rawValue
+            if !job.refusedLots.isEmpty {
+                body += "<h2>\(page.t(ConsoleText.refusedLotsTitle))</h2><ul class=\"refused\">" + job.refusedLots.map { lot in
+                    let reason = (lot["reason"] as? [String: String])?[language] ?? ""
+                    return "<li>\(page.t(ConsoleText.refusedLot(lot: .text(lot["lot"] as? String ?? ""), reason: .text(reason))))</li>"
+                }.joined() + "</ul>"
+            }
             let unreadable = job.report["unreadable"] as? [[String: Any]] ?? []
             if !unreadable.isEmpty {
                 body += "<h2>\(page.t(ConsoleText.unreadableTitle))</h2><ul class=\"unreadable\">" + unreadable.map { photo in

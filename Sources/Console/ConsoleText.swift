@@ -49,6 +49,14 @@ enum ConsoleText {
         Message("Needs attention: {n} photo could not be read and was recorded as rejected-unreadable.",
                 plural: "Needs attention: {n} photos could not be read and were recorded as rejected-unreadable.", count: count, context: "console")
     }
+    static func lotsRefused(count: Int) -> Message {
+        Message("Needs attention: {n} lot was not recorded (refused by the ledger's rules; see below).",
+                plural: "Needs attention: {n} lots were not recorded (refused by the ledger's rules; see below).", count: count, context: "console")
+    }
+    static let refusedLotsTitle = Message("Lots not recorded", context: "console")
+    static func refusedLot(lot: MessageArgument, reason: MessageArgument) -> Message {
+        Message("lot {lot}: {reason}", context: "console", ["lot": lot, "reason": reason])
+    }
     static let unreadableTitle = Message("Unreadable photos (recorded as rejected-unreadable)", context: "console")
     static func unreadablePhoto(file: MessageArgument, lot: MessageArgument, reason: MessageArgument) -> Message {
         // The words `agritrace grade` uses for the same list.

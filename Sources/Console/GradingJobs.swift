@@ -35,7 +35,9 @@ final class GradingJobs: @unchecked Sendable {
         var unreadableCount: Int { report["unreadable_count"] as? Int ?? 0 }
         /// A finished job that needs a person: photos unreadable or lots held (as `agritrace
         /// grade` exits 1 for).
-        var needsAttention: Bool { state == .finished && (unreadableCount > 0 || (report["held"] as? Int ?? 0) > 0) }
+        var needsAttention: Bool { state == .finished && (unreadableCount > 0 || (report["held"] as? Int ?? 0) > 0 || !refusedLots.isEmpty) }
+        /// Lots graded but refused by the ledger's entry rules (nothing recorded), each with why in every language.
+        var refusedLots: [[String: Any]] { report["refused"] as? [[String: Any]] ?? [] }
 
     }
 
@@ -220,7 +222,11 @@ final class GradingJobs: @unchecked Sendable {
         let recorded = summary.lots.filter { $0.status == .recorded }.count
         return [
             "recorded": recorded, "held": summary.lots.filter(\.held).count,
-            "already": summary.lots.count - recorded, "lots": summary.lots.map(\.lot),
+            "already": summary.lots.filter { $0.status == .alreadyRecorded }.count, "lots": summary.lots.map(\.lot),
+            "refused": summary.lots.filter { $0.status == .refused }.map { lot -> [String: Any] in
+                ["lot": lot.lot,
+                 "reason": Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, lot.refusalMessage.map($0.value.render) ?? lot.refusal ?? "") })]
+            },
             // Also those of lots recorded by an earlier run (counted from their grading entries).
             "unreadable_count": summary.lots.reduce(0) { $0 + $1.unreadable },
             "unreadable": summary.unreadable.map { photo -> [String: Any] in
