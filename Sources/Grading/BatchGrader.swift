@@ -69,6 +69,14 @@ public final class BatchGrader {
         var entriesWritten = originsRegistered
         var unreadable: [GradingSummary.UnreadablePhoto] = []
         let photoCount = toGrade.reduce(0) { $0 + $1.photos.count }
+        // A re-run names the photos an earlier run could not read, as recorded, not just their count.
+        var unreadableEarlier: [GradingSummary.UnreadablePhoto] = []
+        for lot in lots {
+            guard let (_, record) = alreadyRecorded[lot.code] else { continue }
+            for case let .unreadable(file, _, reason) in record.grading.images {
+                unreadableEarlier.append(.init(file: file, lot: lot.code, reason: reason))
+            }
+        }
         for lot in lots where alreadyRecorded[lot.code] != nil {
             for row in lot.photos {
                 observer?.record(PhotoResult(file: row.file, lot: lot.code, sha256: knownHashes[row.file] ?? "", outcome: .alreadyRecorded))
@@ -93,7 +101,7 @@ public final class BatchGrader {
                 guard let summary = lotSummaries[lot.code] else { preconditionFailure("lot \(lot.code) has no summary") }
                 return summary
             }, photosGraded: photoCount - unreadable.count,
-            unreadable: unreadable,
+            unreadable: unreadableEarlier + unreadable,
             ledger: .init(entriesWritten: entriesWritten, originsRegistered: originsRegistered, treeSize: try ledger.treeSize()),
             timings: .init(validateSeconds: validated.timeIntervalSince(started), gradeSeconds: gradeSeconds,
                            totalSeconds: finished.timeIntervalSince(started),

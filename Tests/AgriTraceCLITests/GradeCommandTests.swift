@@ -129,6 +129,10 @@ import Traceability
         #expect(grading.held && grading.holdReason == .unreadablePhotos)
         let review = try AgriTraceBinary.run(["review", "DT-LV-261103-02", "--ledger", workspace.ledger])
         #expect(review.stdout.contains("1 of its 8 photos could not be read, so its grade speaks for the readable ones only"), "\(review.stdout)")
+        // A re-run records nothing, exits as the first run did and names the photo again, from the ledger.
+        let again = try workspace.grade(upload.path, [])
+        #expect(again.status == 1 && again.stdout.contains("  \(photo) (lot DT-LV-261103-02): "), "\(again.stdout)")
+        #expect(try ledger.entries(type: .grading).count == 5)
     }
 
     /// One photo under two names is one tomato: it counts once in the grade, and the lot is held.
