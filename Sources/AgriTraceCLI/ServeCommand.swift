@@ -7,6 +7,7 @@ import Localization
 import MerkleLog
 import PublicServer
 import ServerSupport
+import Traceability
 
 /// `agritrace serve --ledger DB [--listen ADDR:PORT] [--trust FILE]`:
 /// the public read-only web server (lot pages, proof bundles, browser verifier, C2SP tiles).
@@ -19,7 +20,7 @@ struct ServeCommand: ParsableCommand {
             + "\n\n" + ExitStatus.help(success: tr("stopped after SIGINT or SIGTERM"), readsLedger: true)
             + "\n\n" + tr("Example:") + """
 
-              agritrace serve --ledger coop.db --listen 0.0.0.0:8080 --trust trust.txt
+              agritrace serve --ledger coop.db --listen 0.0.0.0:8080 --trust trust.txt --base-url https://trace.coop.example
               agritrace serve --ledger coop.db --key ~/.config/agritrace/coop.key --console
             """) }
 
@@ -31,6 +32,9 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(tr("The keys the browser verifier trusts: a trust list file.")))
     var trust: String?
+
+    @Option(name: .customLong("base-url"), help: ArgumentHelp(tr("The address buyers reach this server at, as labels print it (e.g. https://trace.coop.example, behind an HTTPS proxy): the console's labels open the lot's page there, as `label --base-url` does.")))
+    var baseURL: String?
 
     @Option(name: .long, help: ArgumentHelp(tr("Memory for full tiles kept for tile clients, in MiB (a million-entry ledger's tiles take about 800 MiB).")))
     var tileCacheMib = 256
@@ -54,6 +58,9 @@ struct ServeCommand: ParsableCommand {
     var witnessVkey: [String] = []
 
     func validate() throws {
+        if let baseURL {
+            do { _ = try PublicBaseURL.validated(baseURL) } catch { throw ValidationError("--base-url: " + Localizer.current.render(error.message)) }
+        }
         guard (0...65536).contains(tileCacheMib) else { throw ValidationError(tr("--tile-cache-mib must be 0...65536 (MiB)")) }
         guard (1...4096).contains(consoleUploadLimit) else { throw ValidationError(tr("--console-upload-limit must be 1...4096 (MiB)")) }
         guard Self.parseListen(listen) != nil else {
@@ -92,8 +99,10 @@ struct ServeCommand: ParsableCommand {
             }
             return WitnessEndpoint(url: URL(string: url)!, key: key)
         }
-        return ConsoleServer.Options(ledgerPath: ledger, accountsPath: accounts, workDirectory: ConsoleServer.defaultWorkDirectory(forLedger: ledger),
-                                     host: host, port: port, signer: signer, maxUploadBytes: consoleUploadLimit << 20, witnesses: witnesses)
+        var options = ConsoleServer.Options(ledgerPath: ledger, accountsPath: accounts, workDirectory: ConsoleServer.defaultWorkDirectory(forLedger: ledger),
+                                            host: host, port: port, signer: signer, maxUploadBytes: consoleUploadLimit << 20, witnesses: witnesses)
+        options.labelBaseURL = try baseURL.map { try PublicBaseURL.validated($0) }
+        return options
     }
 
     /// Runs the console beside the public server; if it cannot start, the whole server stops
@@ -151,6 +160,9 @@ struct ServeCommand: ParsableCommand {
             try LedgerServer.runBlocking(options) { bound in
                 let address = "http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/"
                 FileHandleOutput.standardOutput.write(tr("agritrace serve: {file} on {url}", ["file": .text(ledger), "url": .text(address)]) + "\n")
+                if let baseURL {
+                    FileHandleOutput.standardOutput.write(tr("agritrace serve: labels point buyers to {url}", ["url": .text(baseURL)]) + "\n")
+                }
                 // Started once the public pages listen, so their line comes first.
                 if let consoleOptions { Self.startConsole(consoleOptions) }
             }

@@ -29,6 +29,9 @@ public enum ConsoleServer {
         public var witnesses: [WitnessEndpoint]
         /// Seconds to wait for each witness request.
         public var witnessTimeoutSeconds: Double
+        /// The public server's address (`serve --base-url`): labels printed here hold the lot's
+        /// page there; without it they hold the lot's GS1 Digital Link or URN, as `label` does.
+        public var labelBaseURL: String? = nil
 
         public init(ledgerPath: String, accountsPath: String, workDirectory: String, host: String = "127.0.0.1", port: Int = 8081,
                     signer: NoteSigner, maxUploadBytes: Int = 256 << 20,

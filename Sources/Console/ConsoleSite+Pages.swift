@@ -389,7 +389,8 @@ extension ConsoleSite {
         let stock = LabelStock(rawValue: form.first("stock") ?? "") ?? .large
         let words = LabelWords(page.presentation)
         let rendered = try writing { ledger in
-            try codes.map { try LabelPackage.make(lotCode: $0, ledger: ledger, signer: options.signer, stock: stock, words: words).label.image }
+            try codes.map { try LabelPackage.make(lotCode: $0, ledger: ledger, signer: options.signer, baseURL: options.labelBaseURL,
+                                                 stock: stock, words: words).label.image }
         }
         if form.first("format") == "pdf" {
             return ConsoleReply(status: 200, contentType: "application/pdf", body: .bytes(try LabelSheetPDF.document(rendered)),

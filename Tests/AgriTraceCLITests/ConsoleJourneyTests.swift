@@ -171,7 +171,8 @@ import TestSupport
     @Test func anUploadIsGradedOnTheServerThenReviewedAndLabelled() throws {
         let site = try Site()
         defer { site.workspace.remove() }
-        let server = try site.serve()
+        // The public address the labels print (the console's labels open the lot's page there).
+        let server = try site.serve(["--base-url", "https://trace.htx-lai-vung.example/"])
         defer { _ = server.stop() }
         var clerk = ConsoleClient(port: server.consolePort)
         #expect(try clerk.signIn("lan", Self.password).status == 303)
@@ -241,7 +242,8 @@ import TestSupport
         #expect(pages.count == 2 && pages.sizes.allSatisfy { $0 == "141.84 x 84.96" }, "\(pages)")
         let drawn = try PDFTools.render(file.path, page: 1, width: 591, height: 354)
         try ConsoleBrowserTests.keep(drawn, width: 591)
-        #expect(try QRCodeReader.decode(drawn.path).contains("DT-LV-261103-01"))
+        let scanned = try QRCodeReader.decode(drawn.path)
+        #expect(scanned.contains("https://trace.htx-lai-vung.example/01/08936045120019/10/DT-LV-261103-01"), "\(scanned)")
     }
 
     @Test func oversizedUploadsAndZipSlipAreRefusedAndNothingIsRecorded() throws {
@@ -365,6 +367,11 @@ import TestSupport
         #expect(notWitness.status == 2 && notWitness.stderr.contains("not a witness"), "\(notWitness.stderr)")
         let badURL = try AgriTraceBinary.run(base + ["--console", "--witness", "ftp://x", "--witness-vkey", site.workspace.path("coop.vkey")])
         #expect(badURL.status == 2 && badURL.stderr.contains("http://"), "\(badURL.stderr)")
+        // The public address printed on labels carries no password, query or fragment.
+        for bad in ["https://admin:pw@trace.example", "https://trace.example/?x=1", "trace.example"] {
+            let refused = try AgriTraceBinary.run(base + ["--base-url", bad])
+            #expect(refused.status == 2 && refused.stderr.contains("--base-url") && refused.stderr.contains("no user, password"), "\(bad): \(refused.stderr)")
+        }
     }
 
     /// The files of the sample upload's `lots` (all when nil) under `folder/`: its manifest rows and photos.
