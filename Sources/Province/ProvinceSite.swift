@@ -18,6 +18,7 @@ import Witnessing
 /// | `/lot/<lot>` | every cooperative's lot with that code: its entries and origin registration |
 /// | `/01/<GTIN>/10/<lot>` | the same for one GTIN (GS1 Digital Link path, so labels can point here) |
 /// | `/origin/<code>` | every cooperative's entries about that origin code |
+/// | `/audit/<cooperative>` | its audit report (HTML, Vietnamese or English): following or halted, and a halt's evidence |
 /// | `/checkpoint/<cooperative>` | its latest verified checkpoint (text), with this aggregator's cosignature when it has a witness key |
 /// | `/events?…` | EPCIS 2.0 `EPCISQueryDocument` (`GE_eventTime`, `LT_eventTime`, `EQ_bizStep`, `MATCH_epc`, `MATCH_epcClass`, `EQ_bizLocation`, `eventType`) |
 ///
@@ -84,6 +85,12 @@ public struct ProvinceSite: Sendable {
                     return Self.error(404, "no verified checkpoint of a cooperative named \(parts[1])")
                 }
                 return Reply(status: 200, contentType: "text/plain; charset=utf-8", body: note)
+            case 2 where parts[0] == "audit":
+                let request = PageRequest(acceptLanguage: acceptLanguage, query: query)
+                guard let audit = try await audit(cooperative: parts[1]) else {
+                    return Self.page(PublicPages.notFound(detail: nil, acceptLanguage: request.acceptLanguage, language: request.language))
+                }
+                return Self.page(PublicPages.cooperativeAudit(audit, acceptLanguage: request.acceptLanguage, language: request.language))
             case 2 where parts[0] == "origin":
                 guard Identifiers.isOriginCode(parts[1]) else { return Self.error(400, "'\(parts[1])' is not an origin code: \(Identifiers.originCodeRule)") }
                 let traces = try await store.trace(originCode: parts[1])
@@ -156,6 +163,17 @@ public struct ProvinceSite: Sendable {
         } catch {
             return Self.page(PublicPages.notFound(detail: "\(error)", acceptLanguage: request.acceptLanguage, language: request.language))
         }
+    }
+
+    /// The audit report of one cooperative (nil when the aggregator has never heard of it).
+    private func audit(cooperative name: String) async throws -> PublicPages.CooperativeAudit? {
+        guard let status = try await store.status().first(where: { $0.name == name }) else { return nil }
+        return PublicPages.CooperativeAudit(
+            name: status.name, baseURL: status.baseURL, keyName: cooperatives[name]?.origin ?? "", following: status.status == "following",
+            entries: status.treeSize, checkpointSize: status.checkpointSize, cosignedSize: status.cosignedSize,
+            latestCheckpoint: try await store.latestCheckpoint(cooperative: name), lastError: status.lastError,
+            lastErrorVietnamese: status.lastErrorVietnamese,
+            evidence: status.evidence.map { .init(kind: $0.kind, detail: $0.detail, earlierNote: $0.earlierNote, laterNote: $0.laterNote) })
     }
 
     static func page(_ page: PublicPages.Page) -> Reply {

@@ -33,7 +33,9 @@ enum LotPage {
         #verdict{padding:12px 14px;border-radius:8px;background:#eceff1;border:2px solid #b0bec5}\
         #verdict.verified{background:#e7f3e8;border-color:#2e7d32}#verdict.failed{background:#fdecea;border-color:#c62828}\
         #verdict.held{background:#fff4d6;border-color:#b26a00}#verdict p{margin:6px 0}#verdict .head{font-weight:700;font-size:18px}\
-        input,button{font:inherit;padding:8px;margin:4px 0;max-width:100%}input[type=url]{width:100%}
+        input,button{font:inherit;padding:8px;margin:4px 0;max-width:100%}input[type=url]{width:100%}\
+        pre{background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:8px 10px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}\
+        h3{font-size:16px;margin:14px 0 6px}.evidence p{overflow-wrap:anywhere}
         """
     static let styleSHA256 = Data(SHA256.hash(data: Data(style.utf8))).base64EncodedString()
 
@@ -188,6 +190,43 @@ enum LotPage {
         var body = header(title: t["title.notFound"]!, ledger: nil, language: language) + "<p>\(Markup.escapeHTML(t["notFound.body"]!))</p>\n"
         if let detail { body += "<p class=\"note\">\(Markup.escapeHTML(detail))</p>\n" }
         return staticPage(404, title: t["title.notFound"]!, body: body, language: language)
+    }
+
+    /// What the province knows of one cooperative, for inspectors: following or halted, and for a
+    /// halt the evidence (both signed checkpoints), verbatim so anyone can check the signatures.
+    static func cooperativeAudit(_ audit: PublicPages.CooperativeAudit, language: PageLanguage) -> HTML {
+        let t = language.text
+        let title = PageText.format(t, "audit.title", audit.name)
+        var body = header(title: title, ledger: audit.keyName, language: language)
+        let halted = !audit.evidence.isEmpty || !audit.following
+        body += "<p class=\"grade \(halted ? "failed" : "verified")\" id=\"audit-status\" data-status=\"\(halted ? "halted" : "following")\">"
+            + Markup.escapeHTML(t[halted ? "audit.halted" : "audit.following"]!) + "</p>\n<dl>\n"
+        var facts: [(String, String)] = [(t["audit.server"]!, audit.baseURL), (t["audit.entries"]!, String(audit.entries)),
+                                         (t["audit.checkpoint"]!, String(audit.checkpointSize))]
+        if let cosigned = audit.cosignedSize { facts.append((t["audit.cosigned"]!, String(cosigned))) }
+        if let error = language == .vi ? (audit.lastErrorVietnamese ?? audit.lastError) : audit.lastError {
+            facts.append((t["audit.lastError"]!, error))
+        }
+        for (name, value) in facts {
+            body += "<div><dt>\(Markup.escapeHTML(name))</dt><dd>\(Markup.escapeHTML(value))</dd></div>\n"
+        }
+        body += "</dl>\n"
+        if let note = audit.latestCheckpoint {
+            body += "<h2>\(Markup.escapeHTML(t["audit.latest"]!))</h2>\n<pre><code>\(Markup.escapeHTML(note))</code></pre>\n"
+        }
+        if !audit.evidence.isEmpty {
+            body += "<h2>\(Markup.escapeHTML(t["audit.evidence"]!))</h2>\n<p class=\"note\">\(Markup.escapeHTML(t["audit.evidenceNote"]!))</p>\n"
+            for item in audit.evidence {
+                let kind = t["audit.kind." + item.kind] ?? item.kind
+                body += "<section class=\"evidence\" data-kind=\"\(Markup.escapeHTML(item.kind))\"><h3>\(Markup.escapeHTML(kind))</h3>\n"
+                body += "<p class=\"note\">\(Markup.escapeHTML(item.detail))</p>\n"
+                if let earlier = item.earlierNote {
+                    body += "<p>\(Markup.escapeHTML(t["audit.earlier"]!))</p>\n<pre><code>\(Markup.escapeHTML(earlier))</code></pre>\n"
+                }
+                body += "<p>\(Markup.escapeHTML(t["audit.later"]!))</p>\n<pre><code>\(Markup.escapeHTML(item.laterNote))</code></pre></section>\n"
+            }
+        }
+        return staticPage(200, title: title, body: body, language: language)
     }
 
     private static func staticPage(_ status: Int, title: String, body: String, language: PageLanguage) -> HTML {

@@ -53,6 +53,59 @@ public enum PublicPages {
         return Page(status: html.status, html: html.text, contentSecurityPolicy: html.policy)
     }
 
+    /// One cooperative as an aggregator follows it (see `cooperativeAudit(_:acceptLanguage:language:)`).
+    public struct CooperativeAudit: Sendable, Equatable {
+        public struct Evidence: Sendable, Equatable {
+            /// `rollback`, `equivocation`, `fork` or `invalid_entry`.
+            public var kind: String
+            /// The checker's own words (English), beside the kind in the page's language.
+            public var detail: String
+            public var earlierNote: String?
+            public var laterNote: String
+
+            public init(kind: String, detail: String, earlierNote: String?, laterNote: String) {
+                self.kind = kind
+                self.detail = detail
+                self.earlierNote = earlierNote
+                self.laterNote = laterNote
+            }
+        }
+
+        public var name: String
+        public var baseURL: String
+        /// The checkpoint origin (the ledger key's name).
+        public var keyName: String
+        public var following: Bool
+        public var entries: Int
+        public var checkpointSize: Int
+        public var cosignedSize: Int?
+        public var latestCheckpoint: String?
+        public var lastError: String?
+        public var lastErrorVietnamese: String?
+        public var evidence: [Evidence]
+
+        public init(name: String, baseURL: String, keyName: String, following: Bool, entries: Int, checkpointSize: Int,
+                    cosignedSize: Int?, latestCheckpoint: String?, lastError: String?, lastErrorVietnamese: String?, evidence: [Evidence]) {
+            self.name = name
+            self.baseURL = baseURL
+            self.keyName = keyName
+            self.following = following
+            self.entries = entries
+            self.checkpointSize = checkpointSize
+            self.cosignedSize = cosignedSize
+            self.latestCheckpoint = latestCheckpoint
+            self.lastError = lastError
+            self.lastErrorVietnamese = lastErrorVietnamese
+            self.evidence = evidence
+        }
+    }
+
+    /// The audit report of one cooperative: following or halted, and the evidence of a halt.
+    public static func cooperativeAudit(_ audit: CooperativeAudit, acceptLanguage: String?, language: String?) -> Page {
+        let html = LotPage.cooperativeAudit(audit, language: PageLanguage.from(acceptLanguage: acceptLanguage, query: language))
+        return Page(status: html.status, html: html.text, contentSecurityPolicy: html.policy)
+    }
+
     public static func notFound(detail: String?, acceptLanguage: String?, language: String?) -> Page {
         let html = LotPage.notFound(detail: detail, language: PageLanguage.from(acceptLanguage: acceptLanguage, query: language))
         return Page(status: html.status, html: html.text, contentSecurityPolicy: html.policy)

@@ -91,6 +91,24 @@ import TestSupport
                     #expect(throws: Never.self) { try Checkpoint.open(note, origin: faulty.signer.name, trusting: [faulty.signer.verifier]) }
                 }
                 #expect(status.first { $0.name == "HTX-HONEST" }?.status == "following")
+                // The province's own audit page of each cooperative, in the reader's language, the evidence verbatim.
+                let site = ProvinceSite(store: store, cooperatives: config.cooperatives)
+                let haltedPage = await site.reply(method: "GET", path: "/audit/HTX-FAULTY", query: nil, acceptLanguage: "vi")
+                #expect(haltedPage.status == 200 && haltedPage.contentSecurityPolicy != nil)
+                #expect(haltedPage.body.contains("data-status=\"halted\"") && haltedPage.body.contains("ĐÃ DỪNG"), "\(haltedPage.body)")
+                #expect(haltedPage.body.contains("data-kind=\"\(expectedKind ?? "")\""))
+                // Checkpoint notes hold no character HTML escapes (base64, names, digits, "—"), so they appear as they are.
+                for note in [evidence.earlierNote ?? "", evidence.laterNote] { #expect(haltedPage.body.contains(note)) }
+                let followingPage = await site.reply(method: "GET", path: "/audit/HTX-HONEST", query: "lang=en", acceptLanguage: "vi")
+                #expect(followingPage.body.contains("data-status=\"following\"") && followingPage.body.contains("Following:"), "\(followingPage.body)")
+                #expect(await site.reply(method: "GET", path: "/audit/HTX-NOBODY", query: nil).status == 404)
+                if let keep = ProcessInfo.processInfo.environment["AGRITRACE_SCREENSHOTS"], rewrite == .fork {
+                    let html = faulty.directory.url.appendingPathComponent("audit.html")
+                    try haltedPage.body.write(to: html, atomically: true, encoding: .utf8)
+                    try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+                    _ = try await chromiumOffThePool(["--window-size=360,1400", "--screenshot=\(keep)/province-audit-halted.png", html.absoluteString],
+                                                     in: faulty.directory.url)
+                }
 
                 // The inspector's audit report of the cooperative, given the province's evidence,
                 // fails on the ledger the cooperative now presents.
