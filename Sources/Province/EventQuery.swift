@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import NIOCore
 import PostgresNIO
 import Provenance
@@ -31,27 +32,33 @@ public struct EventQuery: Sendable, Equatable {
     public init() {}
 
     /// Parses a URL query (`name=value&…`, percent-encoded); an unknown or repeated parameter or a bad value is an error.
-    public init(query: String?) throws(ProvinceError) {
+    public init(query: String?) throws(EventQueryError) {
         var seen = Set<String>()
         for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, let name = LotIdentifier.percentDecoded(String(parts[0])),
                   let value = LotIdentifier.percentDecoded(String(parts[1].replacingOccurrences(of: "+", with: "%20"))) else {
-                throw .usage("query parameter '\(pair)' is not name=value with valid percent-encoding")
+                throw EventQueryError(Message("query parameter '{pair}' is not name=value with valid percent-encoding", ["pair": .text(String(pair))]))
             }
             guard Self.parameters.contains(name) else {
-                throw .usage("unknown query parameter '\(name)' (known: \(Self.parameters.sorted().joined(separator: ", ")))")
+                throw EventQueryError(Message("unknown query parameter '{name}' (known: {known})",
+                                               ["name": .text(name), "known": .text(Self.parameters.sorted().joined(separator: ", "))]))
             }
-            guard seen.insert(name).inserted else { throw .usage("query parameter '\(name)' is given twice") }
-            guard !value.isEmpty, value.utf8.count <= 2048 else { throw .usage("query parameter '\(name)' needs a value") }
+            guard seen.insert(name).inserted else { throw EventQueryError(Message("query parameter '{name}' is given twice", ["name": .text(name)])) }
+            guard !value.isEmpty, value.utf8.count <= 2048 else {
+                throw EventQueryError(Message("query parameter '{name}' needs a value of 1 to 2,048 bytes", ["name": .text(name)]))
+            }
             switch name {
             case "GE_eventTime", "LT_eventTime":
-                guard let date = Self.instant(value) else { throw .usage("\(name) '\(value)' is not an RFC 3339 date-time") }
+                guard let date = Self.instant(value) else {
+                    throw EventQueryError(Message("{name} '{value}' is not an RFC 3339 date-time such as 2026-11-03T00:00:00Z",
+                                                  ["name": .text(name), "value": .text(value)]))
+                }
                 if name == "GE_eventTime" { fromTime = date } else { beforeTime = date }
             case "EQ_bizStep": bizStep = value
             case "MATCH_epc": epc = value
             case "MATCH_epcClass", "MATCH_anyEPCClass":
-                guard epcClass == nil else { throw .usage("give MATCH_epcClass or MATCH_anyEPCClass, not both") }
+                guard epcClass == nil else { throw EventQueryError(Message("give MATCH_epcClass or MATCH_anyEPCClass, not both")) }
                 epcClass = value
             case "EQ_bizLocation": bizLocation = value
             default: eventType = value
@@ -156,4 +163,10 @@ extension ProvinceStore {
             ]))])),
         ])
     }
+}
+
+/// A query the EPCIS interface cannot answer, said in words people read in either language.
+public struct EventQueryError: LocalizableError, Equatable {
+    public let message: Message
+    public init(_ message: Message) { self.message = message }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import LedgerStore
+import Localization
 import Logging
 import NIOCore
 import Provenance
@@ -53,11 +54,11 @@ public struct ProvinceSite: Sendable {
 
     public func reply(method: String, path: String, query: String?, accept: String? = nil, acceptLanguage: String? = nil) async -> Reply {
         let page = (accept ?? "").contains("text/html") ? PageRequest(acceptLanguage: acceptLanguage, query: query) : nil
-        guard method == "GET" || method == "HEAD" else { return Self.error(405, "only GET and HEAD") }
-        guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else { return Self.error(414, "request target too long") }
+        guard method == "GET" || method == "HEAD" else { return Self.error(405, Message("only GET and HEAD")) }
+        guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else { return Self.error(414, Message("the request target is longer than {limit} bytes", ["limit": .integer(Self.maxTargetBytes)])) }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         guard !segments.isEmpty, let decoded = Optional(segments.map { LotIdentifier.percentDecoded($0) }),
-              decoded.allSatisfy({ $0 != nil }) else { return Self.error(400, "malformed percent-encoding") }
+              decoded.allSatisfy({ $0 != nil }) else { return Self.error(400, Message("malformed percent-encoding in the path")) }
         let parts = decoded.map { $0! }
         do {
             switch parts.count {
@@ -65,24 +66,24 @@ public struct ProvinceSite: Sendable {
                 return Self.json(statusJSON(try await store.status()))
             case 1 where parts[0] == "events":
                 let eventQuery: EventQuery
-                do { eventQuery = try EventQuery(query: query) } catch { return Self.error(400, error.description) }
+                do { eventQuery = try EventQuery(query: query) } catch { return Self.error(400, error.message) }
                 let document = try await store.events(eventQuery, creationDate: Self.timestamp(now()))
                 return Reply(status: 200, contentType: "application/ld+json; charset=utf-8", body: document.rendered())
             case 1 where parts[0] == "verify.js":
-                guard let script = PublicPages.verifierScript else { return Self.error(500, "the browser verifier is missing from the build") }
+                guard let script = PublicPages.verifierScript else { return Self.error(500, Message("the browser verifier is missing from the build")) }
                 return Reply(status: 200, contentType: "text/javascript; charset=utf-8", body: String(decoding: script, as: UTF8.self))
             case 2 where parts[0] == "lot":
-                guard Identifiers.isLotCode(parts[1]) else { return Self.error(400, "'\(parts[1])' is not a lot code: \(Identifiers.lotCodeRule)") }
+                guard Identifiers.isLotCode(parts[1]) else { return Self.notALotCode(parts[1]) }
                 if let page { return try await lotPage(parts[1], gtin: nil, page) }
                 return try await lot(parts[1], gtin: nil)
             case 4 where parts[0] == "01" && parts[2] == "10":
-                guard let gtin = Identifiers.normalisedGTIN(parts[1]) else { return Self.error(400, "'\(parts[1])' is not a GTIN") }
-                guard Identifiers.isLotCode(parts[3]) else { return Self.error(400, "'\(parts[3])' is not a lot code: \(Identifiers.lotCodeRule)") }
+                guard let gtin = Identifiers.normalisedGTIN(parts[1]) else { return Self.error(400, Message("'{value}' is not a GTIN (8 to 14 digits with a valid GS1 check digit)", ["value": .text(EntryValidator.printable(parts[1]))])) }
+                guard Identifiers.isLotCode(parts[3]) else { return Self.notALotCode(parts[3]) }
                 if let page { return try await lotPage(parts[3], gtin: gtin, page) }
                 return try await lot(parts[3], gtin: gtin)
             case 2 where parts[0] == "checkpoint":
                 guard let note = try await store.latestCheckpoint(cooperative: parts[1]) else {
-                    return Self.error(404, "no verified checkpoint of a cooperative named \(parts[1])")
+                    return Self.error(404, Message("no verified checkpoint of a cooperative named {name}", ["name": .text(EntryValidator.printable(parts[1]))]))
                 }
                 return Reply(status: 200, contentType: "text/plain; charset=utf-8", body: note)
             case 2 where parts[0] == "audit":
@@ -92,25 +93,28 @@ public struct ProvinceSite: Sendable {
                 }
                 return Self.page(PublicPages.cooperativeAudit(audit, acceptLanguage: request.acceptLanguage, language: request.language))
             case 2 where parts[0] == "origin":
-                guard Identifiers.isOriginCode(parts[1]) else { return Self.error(400, "'\(parts[1])' is not an origin code: \(Identifiers.originCodeRule)") }
+                guard Identifiers.isOriginCode(parts[1]) else { return Self.error(400, Message("'{value}' is not an origin code: {rule}", ["value": .text(EntryValidator.printable(parts[1])), "rule": .message(Identifiers.originCodeRule)])) }
                 let traces = try await store.trace(originCode: parts[1])
-                guard !traces.isEmpty else { return Self.error(404, "no cooperative has recorded origin code \(parts[1])") }
+                guard !traces.isEmpty else { return Self.error(404, Message("no cooperative has recorded origin code {code}", ["code": .text(parts[1])])) }
                 return Self.json(.object([
                     ("origin_code", .string(parts[1])),
                     ("cooperatives", .array(traces.map { .object([("cooperative", .string($0.cooperative)),
                                                                   ("entries", .array($0.entries.map(Self.entryJSON)))]) })),
                 ]))
             default:
-                return Self.error(404, "no such resource")
+                return Self.error(404, Message("nothing is at this address: see /status, /lot/<lot>, /01/<GTIN>/10/<lot>, /origin/<code>, /events, /audit/<cooperative>"))
             }
         } catch {
-            return Self.error(503, "the database cannot answer now: \(error)")
+            return Self.error(503, Message("the database cannot answer now: {reason}", ["reason": .message(.describing(error))]))
         }
     }
 
     private func lot(_ code: String, gtin: String?) async throws -> Reply {
         let traces = try await store.trace(lotCode: code, gtin: gtin)
-        guard !traces.isEmpty else { return Self.error(404, "no cooperative has recorded lot \(code)" + (gtin.map { " with GTIN \($0)" } ?? "")) }
+        guard !traces.isEmpty else {
+            return Self.error(404, gtin.map { Message("no cooperative has recorded lot {lot} with GTIN {gtin}", ["lot": .text(code), "gtin": .text($0)]) }
+                                  ?? Message("no cooperative has recorded lot {lot}", ["lot": .text(code)]))
+        }
         return Self.json(.object([
             ("lot_code", .string(code)),
             ("cooperatives", .array(traces.map { trace in
@@ -217,10 +221,18 @@ public struct ProvinceSite: Sendable {
         Reply(status: 200, contentType: "application/json; charset=utf-8", body: value.rendered())
     }
 
-    static func error(_ status: Int, _ message: String) -> Reply {
+    /// A JSON error for programs and people alike: `error` in English, `error_vi` in Vietnamese.
+    static func error(_ status: Int, _ message: Message) -> Reply {
         Reply(status: status, contentType: "application/json; charset=utf-8",
-              body: OrderedJSON.object([("error", .string(message))]).rendered())
+              body: OrderedJSON.object([("error", .string(Localizer.english.render(message))),
+                                        ("error_vi", .string(vietnamese.render(message)))]).rendered())
     }
+
+    static func notALotCode(_ text: String) -> Reply {
+        error(400, Message("'{value}' is not a lot code: {rule}", ["value": .text(EntryValidator.printable(text)), "rule": .message(Identifiers.lotCodeRule)]))
+    }
+
+    private static let vietnamese = (try? Localizer.bundled(.vietnamese)) ?? .english
 
     /// RFC 3339 in UTC with milliseconds (the ledger's own form, made without Foundation's slow formatters).
     static func timestamp(_ date: Date) -> String {

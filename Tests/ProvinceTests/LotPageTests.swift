@@ -55,6 +55,20 @@ import Traceability
                 #expect(direct.body.contains("\(servers[0].baseURL)/lot/S-L0/proof") && !direct.body.contains("HTX-B"), "\(direct.body)")
                 let unknown = await site.reply(method: "GET", path: "/lot/NOPE", query: nil, accept: Self.html)
                 #expect(unknown.status == 404 && unknown.contentType.hasPrefix("text/html"))
+                // The JSON API's refusals say what is wrong in English (`error`) and Vietnamese (`error_vi`).
+                let refusals: [(String, String?, Int, String, String)] = [
+                    ("/events", "GE_eventTime=yesterday", 400, "is not an RFC 3339 date-time", "không phải ngày giờ RFC 3339"),
+                    ("/events", "EQ_bizStep=a&EQ_bizStep=b", 400, "is given twice", "được cho hai lần"),
+                    ("/lot/..", nil, 400, "is not a lot code", "không phải mã lô"),
+                    ("/lot/NOPE", nil, 404, "no cooperative has recorded lot NOPE", "chưa hợp tác xã nào ghi lô NOPE"),
+                    ("/nowhere", nil, 404, "nothing is at this address", "không có gì ở địa chỉ này"),
+                ]
+                for (path, query, status, english, vietnamese) in refusals {
+                    let reply = await site.reply(method: "GET", path: path, query: query)
+                    let json = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: String]
+                    #expect(reply.status == status && json?["error"]?.contains(english) == true && json?["error_vi"]?.contains(vietnamese) == true,
+                            "\(path): \(reply.status) \(reply.body)")
+                }
 
                 // In a real browser: verified against HTX-A's key; a province configured with another key says NOT VERIFIED.
                 let misconfigured = ProvinceSite(store: store, cooperatives: [
