@@ -107,11 +107,11 @@ public struct GradingPolicy: Sendable, Equatable {
         // Rules are tried in order and a lot that meets a better grade's rule also meets a worse
         // one's, so a rule listed after a worse grade's (or a better "otherwise") could never apply.
         let ranks = file.lotRules.map { file.grades.firstIndex(of: $0.grade)! }
-        for index in ranks.indices.dropFirst() where ranks[index] <= ranks[index - 1] {
-            throw fail("lot_rules[\(index)] (\(file.lotRules[index].grade)) must come before lot_rules[\(index - 1)] (\(file.lotRules[index - 1].grade)): rules go from the best grade to the worst, as grades lists them, one rule per grade")
+        for index in ranks.indices.dropFirst() where ranks[index] < ranks[index - 1] {
+            throw fail("lot_rules[\(index)] (\(file.lotRules[index].grade)) must come before lot_rules[\(index - 1)] (\(file.lotRules[index - 1].grade)): rules go from the best grade to the worst, as grades lists them")
         }
-        if let worstRule = ranks.last, file.grades.firstIndex(of: file.otherwise)! <= worstRule {
-            throw fail("otherwise (\(file.otherwise)) must be a worse grade than every lot rule's (the last rule gives \(file.grades[worstRule]))")
+        if let worstRule = ranks.last, file.grades.firstIndex(of: file.otherwise)! < worstRule {
+            throw fail("otherwise (\(file.otherwise)) must not be a better grade than a lot rule's (the last rule gives \(file.grades[worstRule]))")
         }
         guard (1...10_000).contains(file.reviewTargetAccuracyBP) else { throw fail("review_target_accuracy_bp must be within 1...10000") }
         guard (0...10_000).contains(file.holdWhenLotConfidenceBelowBP) else {

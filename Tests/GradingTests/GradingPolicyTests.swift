@@ -107,6 +107,18 @@ import TestSupport
         #expect(policy.decideLot(gradeBasisPoints: photos, reviewRule: rule) == first)
     }
 
+    /// Two rules for one grade are alternatives (the first that matches gives it), and
+    /// `otherwise` may be the last rule's grade: both are accepted.
+    @Test func alternativeRulesForOneGradeAreAccepted() throws {
+        let good = try String(contentsOf: BundledResources.defaultPolicyURL, encoding: .utf8)
+        let alternatives = good.replacingOccurrences(of: "{\"grade\": \"Grade I\", \"min_at_or_above_bp\": 8500",
+                                                     with: "{\"grade\": \"Premium\", \"min_at_or_above_bp\": 9500, \"max_reject_bp\": 400},\n    {\"grade\": \"Grade I\", \"min_at_or_above_bp\": 8500")
+            .replacingOccurrences(of: "\"otherwise\": \"Reject\"", with: "\"otherwise\": \"Grade II\"")
+        #expect(alternatives != good)
+        let policy = try GradingPolicy(data: Data(alternatives.utf8), fileName: "p.json")
+        #expect(policy.lotRules.map(\.grade) == ["Premium", "Premium", "Grade I", "Grade II"])
+    }
+
     @Test func badPoliciesAreRefusedWithTheReason() throws {
         let good = try String(contentsOf: BundledResources.defaultPolicyURL, encoding: .utf8)
         let cases: [(String, String)] = [
@@ -131,9 +143,7 @@ import TestSupport
             (good.replacingOccurrences(of: "{\"grade\": \"Premium\", \"min_at_or_above_bp\": 9000", with: "{\"grade\": \"Grade II\", \"min_at_or_above_bp\": 9000")
                 .replacingOccurrences(of: "{\"grade\": \"Grade II\", \"min_at_or_above_bp\": 7000", with: "{\"grade\": \"Premium\", \"min_at_or_above_bp\": 7000"),
              "lot_rules[1] (Grade I) must come before lot_rules[0] (Grade II)"),
-            (good.replacingOccurrences(of: "{\"grade\": \"Grade I\", \"min_at_or_above_bp\": 8500", with: "{\"grade\": \"Premium\", \"min_at_or_above_bp\": 8500"),
-             "lot_rules[1] (Premium) must come before lot_rules[0] (Premium)"),
-            (good.replacingOccurrences(of: "\"otherwise\": \"Reject\"", with: "\"otherwise\": \"Grade I\""), "otherwise (Grade I) must be a worse grade than every lot rule's"),
+            (good.replacingOccurrences(of: "\"otherwise\": \"Reject\"", with: "\"otherwise\": \"Grade I\""), "otherwise (Grade I) must not be a better grade than a lot rule's"),
         ]
         for (text, expected) in cases {
             do {
