@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build -c release --product agritrace
+bash scripts/swift-build.sh -c release --product agritrace
 bin=.build/release/agritrace
 sample=Fixtures/uploads/sample
 work=$(mktemp -d "${TMPDIR:-/tmp}/agritrace-demo.XXXXXX")

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build --build-tests
+bash scripts/swift-build.sh --build-tests
 # Every test uses Swift Testing; without XCTest the output starts with the tests, not "Executed 0 tests".
 # The province suites alone (PostgreSQL): bash scripts/test.sh --province
 if [ "${1:-}" = "--province" ]; then
