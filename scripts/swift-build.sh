@@ -5,6 +5,6 @@
 # passes through, and the build's exit status is kept.
 set -euo pipefail
 swift build "$@" 2>&1 | {
-  grep -v -e "^warning: 'swift-distributed-tracing': found 1 file(s) which are unhandled" \
+  grep --line-buffered -v -e "^warning: 'swift-distributed-tracing': found 1 file(s) which are unhandled" \
           -e '^ *[^ ]*/swift-distributed-tracing/Sources/[A-Za-z]*/CMakeLists.txt$' || true
 }
