@@ -178,7 +178,7 @@ final class PublicSite: Sendable {
             case .notFound(let language): return .built(notFound(language))
             }
         } catch let error as LabelError {
-            return .built(notFound(language, detail: "\(error)"))
+            return .built(notFound(language, detail: language.localizer.render(error.message)))
         } catch {
             return .built(.text(500, Message("the ledger could not be read: {reason}", ["reason": .text("\(error)")]), language))
         }

@@ -43,6 +43,7 @@ import TestSupport
         run.html = try String(contentsOfFile: ws.path("report.html"), encoding: .utf8)
         try agritrace(["ledger", "verify", "--ledger", ws.ledger, "--vkey", vkey])
         try agritrace(["trace", "DT-XX-000000-99", "--ledger", ws.ledger], statuses: [1])
+        try agritrace(["label", "DT-XX-000000-99", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("labels")], statuses: [1])
         try agritrace(["grade", ws.path("missing-upload"), "--ledger", ws.ledger, "--key", ws.key], statuses: [2])
         try agritrace(["grade", "--help"])
         try agritrace(["grade", "--ledger", ws.ledger], statuses: [2])   // ArgumentParser's "Missing expected argument"
