@@ -20,9 +20,10 @@ public enum LabelRenderer {
         let modules = qr.size + 2 * quietZoneModules
         let moduleSize = stock.qrSide / modules
         guard moduleSize >= stock.minimumModule else {
-            throw QRCodeError(text: content.qrPayload, reason: "its \(qr.size)x\(qr.size) symbol needs \(modules * stock.minimumModule) px "
-                              + "for modules of at least \(stock.minimumModule) px (scannable from a box); the \(stock.rawValue) mm label "
-                              + "has \(stock.qrSide) px: use a larger label or a shorter URL")
+            throw QRCodeError(text: content.qrPayload,
+                              reason: Message("its {size}x{size} symbol needs {needed} px for modules of at least {module} px (scannable from a box); the {stock} mm label has {has} px: use a larger label (--size 100x60) or a shorter address",
+                                              ["size": .integer(qr.size), "needed": .integer(modules * stock.minimumModule), "module": .integer(stock.minimumModule),
+                                               "stock": .text(stock.rawValue), "has": .integer(stock.qrSide)]))
         }
         let regular = try Typeface(FontData.notoSans(bold: false))
         let bold = try Typeface(FontData.notoSans(bold: true))

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerStore
 import Localization
 
 /// The one rule for a public server's base address: what a label's QR code starts with and
@@ -8,8 +9,12 @@ import Localization
 /// its xn-- form, so every phone's scanner reads the same address.
 public enum PublicBaseURL {
     /// `text` without its trailing slash, or why it is not a base address.
+    /// Longest base address: every label's QR code holds it before the lot's path, and a small
+    /// label's code must stay coarse enough for a phone camera.
+    public static let maxBytes = 128
+
     public static func validated(_ text: String) throws(PublicBaseURLError) -> String {
-        guard text.utf8.allSatisfy({ (0x21...0x7e).contains($0) }), let url = URL(string: text),
+        guard text.utf8.count <= maxBytes, text.utf8.allSatisfy({ (0x21...0x7e).contains($0) }), let url = URL(string: text),
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               url.host?.isEmpty == false, url.user == nil, url.password == nil, url.query == nil, url.fragment == nil,
               !text.contains("@"), !text.contains("?"), !text.contains("#") else {
@@ -22,7 +27,7 @@ public enum PublicBaseURL {
 public struct PublicBaseURLError: LocalizableError, Equatable {
     public let url: String
     public var message: Message {
-        Message("base URL {url}: expected an http:// or https:// address with a host and no user, password, query, fragment or spaces, e.g. https://trace.coop.example",
-                ["url": .text(url)])
+        Message("base URL {url}: expected an http:// or https:// address of at most {max} characters with a host and no user, password, query, fragment or spaces, e.g. https://trace.coop.example",
+                ["url": .text(EntryValidator.printable(url)), "max": .integer(PublicBaseURL.maxBytes)])
     }
 }

@@ -1,5 +1,6 @@
 import CQRencode
 import Foundation
+import Localization
 
 /// A QR code symbol as a square grid of modules (no quiet zone), encoded by libqrencode.
 public struct QRCode: Sendable {
@@ -16,15 +17,15 @@ public struct QRCode: Sendable {
     /// the usual choice for printed labels that get handled. The smallest version that fits is used.
     public init(encoding text: String) throws {
         let bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { throw QRCodeError(text: text, reason: "empty text") }
+        guard !bytes.isEmpty else { throw QRCodeError(text: text, reason: Message("the text is empty")) }
         guard bytes.count <= Self.maxBytes else {
-            throw QRCodeError(text: text, reason: "\(bytes.count) bytes is over the \(Self.maxBytes)-byte limit")
+            throw QRCodeError(text: text, reason: Message("{n} bytes, over the limit of {max} bytes", ["n": .integer(bytes.count), "max": .integer(Self.maxBytes)]))
         }
         let symbol = bytes.withUnsafeBufferPointer {
             QRcode_encodeData(Int32($0.count), $0.baseAddress, 0, QR_ECLEVEL_M)
         }
         guard let symbol else {
-            throw QRCodeError(text: text, reason: "libqrencode failed (errno \(errno): \(String(cString: strerror(errno))))")
+            throw QRCodeError(text: text, reason: Message("libqrencode failed: {reason}", ["reason": .message(.systemError(errno))]))
         }
         defer { QRcode_free(symbol) }
         let width = Int(symbol.pointee.width)

@@ -44,6 +44,9 @@ import TestSupport
         try agritrace(["ledger", "verify", "--ledger", ws.ledger, "--vkey", vkey])
         try agritrace(["trace", "DT-XX-000000-99", "--ledger", ws.ledger], statuses: [1])
         try agritrace(["label", "DT-XX-000000-99", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("labels")], statuses: [1])
+        // The longest base address allowed makes a QR code too dense for the small label: said in the user's language.
+        try agritrace(["label", "DT-LV-261103-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("small"), "--size", "50x30",
+                       "--base-url", "https://trace.example/" + String(repeating: "q", count: 106)], statuses: [2])
         try agritrace(["grade", ws.path("missing-upload"), "--ledger", ws.ledger, "--key", ws.key], statuses: [2])
         try agritrace(["grade", "--help"])
         try agritrace(["grade", "--ledger", ws.ledger], statuses: [2])   // ArgumentParser's "Missing expected argument"

@@ -18,9 +18,12 @@ import Testing
         #expect(try PublicBaseURL.validated("https://trace.coop.example/") == "https://trace.coop.example")
         #expect(try PublicBaseURL.validated("http://127.0.0.1:8080/htx") == "http://127.0.0.1:8080/htx")
         #expect(try PublicBaseURL.validated("https://xn--hp-tc-7va.example") == "https://xn--hp-tc-7va.example")
+        let longest = "https://trace.example/" + String(repeating: "a", count: PublicBaseURL.maxBytes - 22)
+        #expect(try PublicBaseURL.validated(longest) == longest)
         for refused in ["https://user:pw@trace.example", "https://user@trace.example", "https://trace.example/?a=1",
                         "https://trace.example#x", "ftp://trace.example", "https://", "trace.example", "https://trace .example",
-                        "https://hợp-tác.example", "https://trace.example/\u{0}", "https://trace.example/\u{202E}", "", "javascript:alert(1)"] {
+                        "https://hợp-tác.example", "https://trace.example/\u{0}", "https://trace.example/\u{202E}", "", "javascript:alert(1)",
+                        "https://trace.example/" + String(repeating: "a", count: 110)] {
             #expect(throws: PublicBaseURLError.self, "\(refused)") { try PublicBaseURL.validated(refused) }
         }
     }
