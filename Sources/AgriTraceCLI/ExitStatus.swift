@@ -46,6 +46,7 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
         case is MerkleError, is ProofFileError, is ProofRejected, is WitnessError: self = .verificationFailed
         case is WitnessStateError: self = .usageError
         case let ledger as LedgerError: self = Self.status(of: ledger)
+        case let database as LedgerDatabaseError: self = database.isDamage ? .verificationFailed : .internalFailure
         // A query that finds nothing: the command ran, there is just nothing to show.
         case is TraceError: self = .needsAttention
         case let label as LabelError:
@@ -67,7 +68,7 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
 
     private static func status(of error: LedgerError) -> ExitStatus {
         switch error {
-        case .database: return .internalFailure
+        case .database(let database): return database.isDamage ? .verificationFailed : .internalFailure
         case .notALedger, .alreadyExists, .unsupportedSchema, .rejectedEntry, .signerNotActive, .entryNotFound, .noCheckpoint:
             return .usageError
         // A value no agritrace ledger can hold: the file was edited, as verification would say.

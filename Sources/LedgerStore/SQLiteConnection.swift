@@ -290,8 +290,13 @@ public struct LedgerDatabaseError: LocalizableError {
     /// they say more than the code's usual text (e.g. which table is missing). The statement is
     /// left out: it means nothing to a clerk, and logs have it (`description`).
     public var message: Message {
-        Message("{file}: SQLite error {code}: {reason}", ["file": .text(path), "code": .text(String(code)), "reason": .message(reason)])
+        // Found damaged while reading (not at opening): the same verdict as a ledger damaged at opening.
+        if isDamage { return LedgerError.damaged(path: path, reason: reason).message }
+        return Message("{file}: SQLite error {code}: {reason}", ["file": .text(path), "code": .text(String(code)), "reason": .message(reason)])
     }
+
+    /// The file's pages are not what SQLite wrote (overwritten, cut): its records cannot be trusted.
+    public var isDamage: Bool { code & 0xff == SQLITE_CORRUPT }
 
     /// What went wrong, without the file and code.
     public var reason: Message {

@@ -353,12 +353,23 @@ import TestSupport
         overwritten.replaceSubrange(4096..<min(bytes.count, 4096 * 4), with: Data(repeating: 0x55, count: min(bytes.count, 4096 * 4) - 4096))
         try overwritten.write(to: URL(fileURLWithPath: s.path("overwritten.db")))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: s.path("cut.db")))
-        for damaged in ["corrupt.db", "tampered.db", "overwritten.db", "cut.db"] {
+        // Pages in the middle overwritten: SQLite opens the file and finds the damage while reading.
+        var middle = bytes
+        var generator = SeededGenerator(seed: 11)
+        let start = (bytes.count / 2) / 4096 * 4096
+        middle.replaceSubrange(start..<min(bytes.count, start + 4096), with: (0..<min(4096, bytes.count - start)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        try middle.write(to: URL(fileURLWithPath: s.path("middle.db")))
+        for damaged in ["corrupt.db", "tampered.db", "overwritten.db", "cut.db", "middle.db"] {
             let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", s.path(damaged), "--json"])
             let verdict = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
             #expect(result.status == 3, "\(damaged): \(result.status) \(result.stderr)")
             #expect(verdict?["intact"] as? Bool == false && ["tampered", "damaged"].contains(verdict?["verdict"] as? String),
                     "\(damaged): stdout \(result.stdout) stderr \(result.stderr)")
+            // Every reader gives the same verdict (3), not a storage failure (4).
+            for reader in [["trace", "DT-LV-261103-01"], ["audit", "--out", s.path("\(damaged).html")], ["export", "epcis", "--out", s.path("\(damaged).jsonld")]] {
+                let read = try AgriTraceBinary.run(reader + ["--ledger", s.path(damaged)])
+                #expect(read.status == 3, "\(damaged) \(reader[0]): \(read.status) \(read.stderr)")
+            }
         }
     }
 
