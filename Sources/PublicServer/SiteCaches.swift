@@ -42,10 +42,15 @@ final class SiteCaches: @unchecked Sendable {
     /// Brings the caches up to `ledger`'s stamp now; returns it.
     @discardableResult
     func sync(with ledger: Ledger) throws -> Ledger.ChangeStamp {
-        // Read under the lock, so stamps are applied in the order they were read: a request that
-        // read an older stamp cannot apply it after a newer one (it would look like a rollback).
+        // Nearly always the caches are at the stamp already: that is checked with the stamp read
+        // outside the lock, so the event loops do not queue behind each other's SQLite reads.
+        let seen = try ledger.changeStamp()
         lock.lock()
         defer { lock.unlock() }
+        if seen == stamp { return seen }
+        // A change is read again under the lock, so stamps are applied in the order they were
+        // read: a request that read an older stamp cannot apply it after a newer one (it would
+        // look like a rollback).
         let now = try ledger.changeStamp()
         guard let old = stamp, old != now else {
             stamp = now
