@@ -205,6 +205,39 @@ import TestSupport
         try caches.sync(with: ledger)
         #expect(caches.page(key) == nil, "a new grading of the lot drops it")
     }
+
+    /// Requests read the ledger's stamp outside the caches' lock while entries are appended: an
+    /// older stamp must never be applied after a newer one (it would look like a rollback and empty
+    /// the tile cache), so a kept full tile stays a hit throughout.
+    @Test func requestsDuringAppendsNeverTakeTheLedgerForRolledBack() throws {
+        let s = try Site(extraOrigins: 300)
+        defer { s.fixture.remove() }
+        #expect(s.get("/tile/0/000", query: nil).status == 200 && s.site.caches.counts.tiles == 1)
+        final class Tally: @unchecked Sendable {
+            private let lock = NSLock()
+            private var stop = false, hits = 0, misses = 0
+            var stopped: Bool { lock.withLock { stop } }
+            func end() { lock.withLock { stop = true } }
+            func count(hit: Bool) { lock.withLock { if hit { hits += 1 } else { misses += 1 } } }
+            var counts: (hits: Int, misses: Int) { lock.withLock { (hits, misses) } }
+        }
+        let tally = Tally(), site = s.site, group = DispatchGroup()
+        for _ in 0..<3 {
+            DispatchQueue.global().async(group: group) {
+                while !tally.stopped {
+                    tally.count(hit: site.cachedAnswer(method: "GET", path: "/tile/0/000", query: nil, acceptLanguage: nil) != nil)
+                }
+            }
+        }
+        for index in 0..<40 {
+            try s.fixture.ledger.append([ProvenanceFixture.origin("VN-R-\(index)")], signer: s.fixture.signer)
+        }
+        tally.end()
+        group.wait()
+        let counts = tally.counts
+        #expect(counts.hits > 0 && counts.misses == 0, "\(counts.hits) hits, \(counts.misses) misses")
+        #expect(try site.caches.sync(with: s.fixture.ledger).size == s.fixture.ledger.size() && site.caches.counts.tiles == 1)
+    }
 }
 
 @Suite struct ByteBoundedCacheTests {
