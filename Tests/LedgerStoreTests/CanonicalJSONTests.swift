@@ -26,6 +26,17 @@ import Testing
         #expect(Array((fromNFD.normalised().fields["farm_name"]?.stringValue ?? "").utf8) == Array("Nguyễn".utf8))
     }
 
+    /// `nfc` skips Foundation's normaliser for Latin and Vietnamese letters: it must give the same
+    /// bytes as the normaliser on every one of them, and still normalise what follows them.
+    @Test func quickCheckedStringsAreAlreadyNFC() throws {
+        for value in Array(0x20..<0x300) + Array(0x1E00...0x1EFF) {
+            let text = "a" + String(Character(try #require(Unicode.Scalar(value)))) + "Đồng Tháp"
+            #expect(Array(CanonicalJSON.nfc(text).utf8) == Array(text.precomposedStringWithCanonicalMapping.utf8), "U+\(String(value, radix: 16))")
+        }
+        #expect(Array(CanonicalJSON.nfc("Lậy e\u{0302}\u{0301}").utf8) == Array("Lậy ế".utf8))   // a combining mark after quick-checked letters
+        #expect(Array(CanonicalJSON.nfc("Ω \u{2126}").utf8) == Array("Ω Ω".utf8))   // OHM SIGN: NFC maps it to omega
+    }
+
     @Test func rejectsWhatEntriesMayNotHold() throws {
         for bad in ["1.5", "1e3", "-0", "01", "9007199254740992", #"{"a":1,"a":2}"#, #""\ud800""#, "[1,]", #"{"a":1} x"#,
                     "\"tab\there\"", String(repeating: "[", count: 40) + String(repeating: "]", count: 40)] {
