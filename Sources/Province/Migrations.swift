@@ -137,5 +137,15 @@ public enum Migrations {
             "ALTER TABLE cooperatives ADD COLUMN last_error_code TEXT",
             "ALTER TABLE cooperatives ADD COLUMN last_error_vi TEXT",
         ]),
+        // An index key, origin, lot or grading row is derived from its entry and written with it,
+        // in the bundle's one transaction, and entries are never updated or deleted: the foreign
+        // keys checked what the write ensures by construction, and their per-row checks were about
+        // a third of PostgreSQL's CPU during ingest (200 cooperatives, 1,000,000 entries).
+        Migration(version: 4, description: "no per-row foreign key checks on the rows derived from an entry", sql: [
+            "ALTER TABLE entry_keys DROP CONSTRAINT entry_keys_cooperative_id_seq_fkey",
+            "ALTER TABLE origins DROP CONSTRAINT origins_cooperative_id_seq_fkey",
+            "ALTER TABLE lots DROP CONSTRAINT lots_cooperative_id_seq_fkey",
+            "ALTER TABLE gradings DROP CONSTRAINT gradings_cooperative_id_seq_fkey",
+        ]),
     ]
 }
