@@ -106,7 +106,7 @@ let package = Package(
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
         // What every HTTP listener shares: unknown methods answered 405, no reading of a body already refused, listen errors.
-        .target(name: "ServerSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio"),
+        .target(name: "ServerSupport", dependencies: ["Localization", .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOHTTP1", package: "swift-nio"),
                                                       .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                                                       .product(name: "HTTPTypes", package: "swift-http-types")]),

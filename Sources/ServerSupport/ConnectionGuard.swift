@@ -1,4 +1,5 @@
 import HTTPTypes
+import Localization
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
@@ -19,6 +20,7 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
     public typealias OutboundIn = HTTPResponsePart
     public typealias OutboundOut = HTTPResponsePart
 
+    private static let vietnamese = (try? Localizer.bundled(.vietnamese)) ?? .english
     private let allow: String
     private let lingerSeconds: Int64
     private var closeAfterResponse = false
@@ -41,7 +43,9 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
         }
         // Not passed on, or Hummingbird would answer 400 too. The parser stops at an error, so
         // the connection ends with this answer.
-        let body = ByteBuffer(string: "this method is not allowed here: use \(allow)\n")
+        // Both languages: a request with an unknown method carries no Accept-Language we could read.
+        let message = Message("this method is not allowed here: use {allow}", ["allow": .text(allow)])
+        let body = ByteBuffer(string: Localizer.english.render(message) + "\n" + Self.vietnamese.render(message) + "\n")
         var head = HTTPResponse(status: .methodNotAllowed)
         head.headerFields[.allow] = allow
         head.headerFields[.contentType] = "text/plain; charset=utf-8"

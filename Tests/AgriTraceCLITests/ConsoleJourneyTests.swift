@@ -458,13 +458,14 @@ import TestSupport
         }
         #expect(jobs.count == 2)
 
-        // Kill the server while the second job grades, then start it again.
-        let deadline = Date().addingTimeInterval(300)
-        while Date() < deadline, try site.workspace.openLedger().entries(type: .grading).count < 2 { usleep(100_000) }
         for job in jobs {
             let page = try clerk.get("/console/jobs/\(job)?lang=en").text
             #expect(!page.contains("Nothing was recorded") && !page.contains("Grading stopped"), "\(page)")
         }
+        // Kill the server while the second job grades (right after its first lot is recorded,
+        // with three of its lots to go), then start it again.
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline, try site.workspace.openLedger().entries(type: .grading).count < 2 { usleep(10_000) }
         server.kill9()
         let gradedBeforeKill = try site.workspace.openLedger().entries(type: .grading).count
         #expect(gradedBeforeKill < 5, "the kill came after grading had finished: nothing was interrupted")
