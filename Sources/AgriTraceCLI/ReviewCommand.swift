@@ -40,7 +40,7 @@ struct ReviewCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("Why (required with --grade; recorded in the ledger).")))
     var reason: String?
 
-    @Option(name: .long, help: ArgumentHelp(tr("Who decided (recorded in the ledger with the decision).")))
+    @Option(name: .long, help: ArgumentHelp(tr("Who decided (required with --accept or --grade; recorded in the ledger with the decision).")))
     var reviewer: String?
 
     private var decision: LotReview.Decision? { accept ? .accept : grade.map(LotReview.Decision.grade) }
@@ -53,6 +53,8 @@ struct ReviewCommand: ParsableCommand {
         } else {
             if lot == nil { throw ValidationError(tr("--accept and --grade need the LOT to decide")) }
             if key == nil { throw ValidationError(tr("recording a decision needs --key (the cooperative's signing key)")) }
+            // A signed decision with no name cannot be answered for later: buyers and inspectors see who decided.
+            if reviewer == nil { throw ValidationError(tr("recording a decision needs --reviewer (who decided; recorded in the ledger)")) }
         }
     }
 
@@ -71,7 +73,7 @@ struct ReviewCommand: ParsableCommand {
         guard let state = try snapshot.lotState(code: lot) else {
             throw CommandFailure(.needsAttention, tr("the ledger {file} has no lot \"{lot}\"", ["file": .text(ledger), "lot": .text(EntryValidator.printable(lot))]))
         }
-        guard let decision, let signer else {
+        guard let decision, let signer, let reviewer else {
             FileHandleOutput.standardOutput.write(LotReview.text(of: state, p))
             if state.isHeld { throw ExitStatus.needsAttention }
             return

@@ -40,13 +40,14 @@ public enum LotReview {
 
     /// The correction recording `decision` for the lot in `state`, or `.alreadyDecided` when the
     /// lot already stands so (re-running a decision records nothing). `reason` is required to
-    /// set a grade; `reviewer` names the person. `--accept` needs a held lot; `--grade` may also
-    /// re-grade a lot that is not held (an inspector's second look).
+    /// set a grade; `reviewer` names the person, always: a signed decision nobody answers for
+    /// would show buyers and inspectors a grade without a name. `--accept` needs a held lot;
+    /// `--grade` may also re-grade a lot that is not held (an inspector's second look).
     public static func outcome(for state: LotState, decision: Decision, reason: String?,
-                               reviewer: String?) throws(LotReviewError) -> Outcome {
+                               reviewer: String) throws(LotReviewError) -> Outcome {
         let code = state.lot.lotCode
         guard let current = state.current else { throw .notGraded(code) }
-        if let reviewer { try check(reviewer, .reviewer) }
+        try check(reviewer, .reviewer)
         if let reason { try check(reason, .reason) }
         let grade: String
         switch decision {

@@ -15,8 +15,12 @@ import TestSupport
     static let held = ["DT-LV-261103-01", "DT-LV-261103-02", "DT-TM-261104-02"]
     static let reviewer = "Trần Văn Nam"
 
-    func review(_ ws: GradeWorkspace, _ arguments: [String], key: Bool = true) throws -> CommandResult {
-        try AgriTraceBinary.run(["review"] + arguments + ["--ledger", ws.ledger] + (key ? ["--key", ws.key] : []))
+    /// A decision (`--accept`, `--grade`) is signed with the workspace's key and names `reviewer`
+    /// unless the arguments name someone else or `named` is false.
+    func review(_ ws: GradeWorkspace, _ arguments: [String], key: Bool = true, named: Bool = true) throws -> CommandResult {
+        let decides = arguments.contains("--accept") || arguments.contains("--grade")
+        let name = decides && named && !arguments.contains("--reviewer") ? ["--reviewer", Self.reviewer] : []
+        return try AgriTraceBinary.run(["review"] + arguments + name + ["--ledger", ws.ledger] + (key ? ["--key", ws.key] : []))
     }
 
     func size(_ ws: GradeWorkspace) throws -> Int { try ws.openLedger().size() }
@@ -68,16 +72,21 @@ import TestSupport
             (["DT-LV-261103-02", "--grade", "Grade II", "--reason", "  "], 2, "--reason is empty"),
             (["DT-LV-261103-02", "--grade", "Grade II", "--reason", "ok\u{1B}[31m"], 2, "--reason: contains the control character U+001B"),
             (["DT-LV-261103-02", "--accept", "--reviewer", "Nam\nHoa"], 2, "--reviewer: contains the control character U+000A"),
+            (["DT-LV-261103-02", "--accept", "--reviewer", " "], 2, "--reviewer is empty"),
             (["DT-LV-261103-02", "--accept", "--grade", "Reject"], 2, "either --accept or --grade"),
         ]
         for (arguments, status, message) in refusals {
             let result = try review(ws, arguments)
             #expect(result.status == status && result.stderr.contains(message), "\(arguments): \(result.status) \(result.stderr)")
         }
-        let wrongKey = try AgriTraceBinary.run(["review", "DT-LV-261103-02", "--accept", "--ledger", ws.ledger, "--key", other])
+        let wrongKey = try AgriTraceBinary.run(["review", "DT-LV-261103-02", "--accept", "--reviewer", Self.reviewer, "--ledger", ws.ledger, "--key", other])
         #expect(wrongKey.status == 2 && wrongKey.stderr.contains("not an active signer"), "\(wrongKey.stderr)")
         let noKey = try review(ws, ["DT-LV-261103-02", "--accept"], key: false)
         #expect(noKey.status == 2 && noKey.stderr.contains("needs --key"), "\(noKey.stderr)")
+        for decision in [["--accept"], ["--grade", "Grade II", "--reason", "bruised"]] {
+            let nobody = try review(ws, ["DT-LV-261103-02"] + decision, named: false)
+            #expect(nobody.status == 2 && nobody.stderr.contains("needs --reviewer"), "\(decision): \(nobody.stderr)")
+        }
         #expect(try size(ws) == before)
 
         // Decisions: a re-grade with reason and reviewer, and an accepted suggestion.

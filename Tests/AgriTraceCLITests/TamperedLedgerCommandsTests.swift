@@ -34,7 +34,7 @@ import TestSupport
             ["label", lotRecord.lotCode, "--ledger", ws.ledger, "--key", ws.key, "--out", out],
             ["export", "epcis", "--ledger", ws.ledger, "--out", ws.path("events.json")],
             ["review", "--ledger", ws.ledger],
-            ["review", lotRecord.lotCode, "--grade", "Grade II", "--reason", "looked again", "--ledger", ws.ledger, "--key", ws.key],
+            ["review", lotRecord.lotCode, "--grade", "Grade II", "--reason", "looked again", "--reviewer", "Nam", "--ledger", ws.ledger, "--key", ws.key],
             ["ledger", "checkpoint", "--ledger", ws.ledger, "--key", ws.key],
             ["ledger", "prove", "--ledger", ws.ledger, "--entry", "\(grading.seq)"],
             ["grade", FixtureFiles.url("uploads/sample").path, "--ledger", ws.ledger, "--key", ws.key,
