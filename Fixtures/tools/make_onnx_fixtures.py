@@ -4,7 +4,7 @@
 For each model: <name>.onnx (random weights), <name>.labels.txt, <name>.input.f32 (3 random images,
 raw little-endian float32 NCHW) and <name>.ort.f32 (ONNX Runtime's outputs for those images, the
 expected values of the engine's cross-check tests). unsupported.onnx contains operators the importer
-must refuse by name.
+must refuse by name (Erf and Softplus).
 
 Usage: python3 Fixtures/tools/make_onnx_fixtures.py   (needs onnx, onnxruntime, numpy)
 """
@@ -101,8 +101,7 @@ def mobile_block():
 def unsupported():
     b = Builder("unsupported")
     x = b.conv("image", 3, 4, 3, pad=1)
-    s = b.node("Sigmoid", [x])
-    x = b.node("Mul", [x, s])
+    x = b.node("Softplus", [b.node("Erf", [x])])
     x = b.node("GlobalAveragePool", [x])
     x = b.node("Flatten", [x])
     return b.model([3, 8, 8], x, 4), [3, 8, 8], 4

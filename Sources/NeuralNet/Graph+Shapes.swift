@@ -7,6 +7,8 @@ public enum GraphLimits {
     public static let maxElementsPerValue = 1 << 28
     public static let maxKernelExtent = 64
     public static let maxStride = 64
+    /// Inputs of one Concat (DenseNet-201's widest joins 49).
+    public static let maxConcatInputs = 256
 }
 
 extension Graph {
@@ -24,8 +26,10 @@ extension Graph {
             guard shapes[node.name] == nil else {
                 throw GraphError(node: node.name, reason: "the name is used twice (or is the reserved name '\(Graph.inputName)')")
             }
-            guard node.inputs.count == node.operation.arity else {
-                throw GraphError(node: node.name, reason: "\(node.operation.kind) takes \(node.operation.arity) inputs, got \(node.inputs.count)")
+            let arity = node.operation.arity
+            guard arity.contains(node.inputs.count) else {
+                let expected = arity.count == 1 ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)"
+                throw GraphError(node: node.name, reason: "\(node.operation.kind) takes \(expected) inputs, got \(node.inputs.count)")
             }
             let inputs = try node.inputs.map { name in
                 guard let shape = shapes[name] else {
@@ -100,6 +104,9 @@ extension Graph {
                 throw fail("clip bounds \(lower)...\(upper) are not ordered")
             }
             if case .leakyRelu(let alpha) = a, !alpha.isFinite { throw fail("leaky ReLU slope is not finite") }
+            if case .hardSigmoid(let alpha, let beta) = a, !alpha.isFinite || !beta.isFinite {
+                throw fail("hard sigmoid alpha \(alpha) and beta \(beta) must be finite")
+            }
             return x
         case .maxPool(let p), .averagePool(let p):
             let s = p.shape(input: x)
@@ -107,11 +114,25 @@ extension Graph {
                   p.strideY <= GraphLimits.maxStride, p.strideX <= GraphLimits.maxStride
             else { throw fail("pooling window \(p.kernelHeight)x\(p.kernelWidth) does not fit input \(x) (padding must be smaller than the window)") }
             return TensorShape(channels: x.channels, height: s.outputHeight, width: s.outputWidth)
-        case .globalAveragePool:
+        case .globalAveragePool, .globalMaxPool:
             return .vector(x.channels)
         case .add:
             guard inputs[1] == x else { throw fail("shape mismatch: adds \(x) and \(inputs[1])") }
             return x
+        case .mul:
+            let y = inputs[1]
+            if y == x || (y == .vector(x.channels)) { return x }
+            if x == .vector(y.channels) { return y }
+            throw fail("shape mismatch: multiplies \(x) and \(y) (equal shapes, or an image and C×1×1 values of its channels)")
+        case .concat:
+            var channels = 0
+            for shape in inputs {
+                guard shape.height == x.height, shape.width == x.width else {
+                    throw fail("shape mismatch: concatenates \(x) and \(shape) along the channels (height and width must be equal)")
+                }
+                channels += shape.channels  // each is at most 2^28, and there are at most 256: no overflow
+            }
+            return TensorShape(channels: channels, height: x.height, width: x.width)
         case .flatten:
             return .vector(x.elementCount)
         case .dense(let d):

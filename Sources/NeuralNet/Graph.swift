@@ -60,6 +60,15 @@ public struct Graph: Sendable, Equatable {
     public mutating func add(_ a: String, _ b: String, name: String? = nil) -> String {
         append(.add, inputs: [a, b], name: name)
     }
+    public mutating func globalMaxPool(_ x: String, name: String? = nil) -> String {
+        append(.globalMaxPool, inputs: [x], name: name)
+    }
+    public mutating func mul(_ a: String, _ b: String, name: String? = nil) -> String {
+        append(.mul, inputs: [a, b], name: name)
+    }
+    public mutating func concat(_ inputs: [String], name: String? = nil) -> String {
+        append(.concat, inputs: inputs, name: name)
+    }
     public mutating func flatten(_ x: String, name: String? = nil) -> String {
         append(.flatten, inputs: [x], name: name)
     }

@@ -12,6 +12,7 @@ enum ModelFormat {
     enum OpCode: UInt32 {
         case convolution = 1, batchNormalization = 2, relu = 3, relu6 = 4, clip = 5, leakyRelu = 6
         case maxPool = 7, averagePool = 8, globalAveragePool = 9, add = 10, flatten = 11, dense = 12, softmax = 13
+        case sigmoid = 14, hardSigmoid = 15, hardSwish = 16, mul = 17, concat = 18, globalMaxPool = 19
     }
 
     // MARK: Validation shared by encode and decode
@@ -91,10 +92,16 @@ enum ModelFormat {
         case .activation(.relu6): code = .relu6
         case .activation(.clip): code = .clip
         case .activation(.leakyRelu): code = .leakyRelu
+        case .activation(.sigmoid): code = .sigmoid
+        case .activation(.hardSigmoid): code = .hardSigmoid
+        case .activation(.hardSwish): code = .hardSwish
         case .maxPool: code = .maxPool
         case .averagePool: code = .averagePool
         case .globalAveragePool: code = .globalAveragePool
+        case .globalMaxPool: code = .globalMaxPool
         case .add: code = .add
+        case .mul: code = .mul
+        case .concat: code = .concat
         case .flatten: code = .flatten
         case .dense: code = .dense
         case .softmax: code = .softmax
@@ -115,6 +122,8 @@ enum ModelFormat {
             w.f32(lower); w.f32(upper)
         case .activation(.leakyRelu(let alpha)):
             w.f32(alpha)
+        case .activation(.hardSigmoid(let alpha, let beta)):
+            w.f32(alpha); w.f32(beta)
         case .maxPool(let p), .averagePool(let p):
             for v in [p.kernelHeight, p.kernelWidth, p.strideY, p.strideX, p.padTop, p.padLeft, p.padBottom, p.padRight] { w.u32(v) }
             if case .averagePool = node.operation { w.u32(p.countIncludePad ? 1 : 0) }
@@ -122,7 +131,8 @@ enum ModelFormat {
             w.u32(d.outputFeatures)
             w.tensor(d.weights)
             w.tensor(d.bias ?? [])
-        case .activation(.relu), .activation(.relu6), .globalAveragePool, .add, .flatten, .softmax:
+        case .activation(.relu), .activation(.relu6), .activation(.sigmoid), .activation(.hardSwish),
+             .globalAveragePool, .globalMaxPool, .add, .mul, .concat, .flatten, .softmax:
             break
         }
     }
@@ -187,7 +197,7 @@ enum ModelFormat {
         guard let code = OpCode(rawValue: rawCode) else {
             throw ModelError(file: r.file, offset: codeOffset, reason: "node '\(name)': unknown operation code \(rawCode)")
         }
-        let inputCount = try r.count(max: 2, "input count of node '\(name)'")
+        let inputCount = try r.count(max: GraphLimits.maxConcatInputs, "input count of node '\(name)'")
         let inputs = try (0..<inputCount).map { _ in try r.string(maxBytes: maxStringBytes) }
         let operation: NodeOperation
         switch code {
@@ -208,6 +218,11 @@ enum ModelFormat {
             let lower = try r.f32(), upper = try r.f32()
             operation = .activation(.clip(min: lower, max: upper))
         case .leakyRelu: operation = .activation(.leakyRelu(alpha: try r.f32()))
+        case .sigmoid: operation = .activation(.sigmoid)
+        case .hardSigmoid:
+            let alpha = try r.f32(), beta = try r.f32()
+            operation = .activation(.hardSigmoid(alpha: alpha, beta: beta))
+        case .hardSwish: operation = .activation(.hardSwish)
         case .maxPool, .averagePool:
             let v = try (0..<8).map { _ in try r.count(max: GraphLimits.maxDimension, "pooling field of '\(name)'") }
             var p = Pooling(kernelHeight: v[0], kernelWidth: v[1], strideY: v[2], strideX: v[3],
@@ -222,7 +237,10 @@ enum ModelFormat {
                 operation = .maxPool(p)
             }
         case .globalAveragePool: operation = .globalAveragePool
+        case .globalMaxPool: operation = .globalMaxPool
         case .add: operation = .add
+        case .mul: operation = .mul
+        case .concat: operation = .concat
         case .flatten: operation = .flatten
         case .dense:
             let outputs = try r.count(max: GraphLimits.maxElementsPerValue, "output count of '\(name)'")

@@ -1,4 +1,5 @@
 import Deterministic
+import Foundation
 import Kernels
 
 /// The fast executor of a graph: NHWC activations, packed weights and fused kernels planned once at
@@ -106,20 +107,54 @@ public final class Network: Sendable {
                            epilogue: epilogue, output: slots[output])
         case .activation(let count, let epilogue, let input, let output):
             activate(count: count, input: slots[input], epilogue: epilogue, output: slots[output])
+        case .curve(let count, let activation, let input, let output):
+            applyCurve(activation, count: count, input: slots[input], output: slots[output])
         case .add(let count, let epilogue, let a, let b, let output):
             addActivate(count: count, a: slots[a], b: slots[b], epilogue: epilogue, output: slots[output])
+        case .multiply(let count, let a, let b, let output):
+            let x = slots[a], y = slots[b], z = slots[output]
+            for i in 0..<count { z[i] = x[i] * y[i] }
+        case .scaleChannels(let pixels, let channels, let zeros, let image, let factors, let output):
+            scaleShiftNHWC(pixels: pixels, channels: channels, input: slots[image], scale: slots[factors], shift: zeros,
+                           epilogue: .identity, output: slots[output])
+        case .concat(let pixels, let channels, let inputs, let output):
+            let total = channels.reduce(0, +)
+            var offset = 0
+            for (input, count) in zip(inputs, channels) {
+                let source = slots[input], target = slots[output] + offset
+                for p in 0..<pixels { (target + p * total).update(from: source + p * count, count: count) }
+                offset += count
+            }
         case .maxPool(let s, let input, let output):
             maxPoolNHWC(shape: s, input: slots[input], output: slots[output])
         case .averagePool(let s, let include, let input, let output):
             averagePoolNHWC(shape: s, countIncludePad: include, input: slots[input], output: slots[output])
         case .globalAveragePool(let pixels, let channels, let input, let output):
             globalAveragePoolNHWC(pixels: pixels, channels: channels, input: slots[input], output: slots[output])
+        case .globalMaxPool(let pixels, let channels, let input, let output):
+            let x = slots[input], y = slots[output]
+            y.update(from: x, count: channels)
+            for p in 1..<max(pixels, 1) { for c in 0..<channels { y[c] = max(y[c], x[p * channels + c]) } }
         case .softmax(let count, let input, let output):
             slots[output].update(from: slots[input], count: count)
             softmax(slots[output], count: count)
         case .toChannelMajor(let shape, let input, let output):
             toChannelsFirst(slots[input], channels: shape.channels, pixels: shape.pixels, output: slots[output])
         }
+    }
+}
+
+/// `activation` of each value, with the switch outside the loop.
+private func applyCurve(_ activation: Activation, count: Int, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    switch activation {
+    case .sigmoid:
+        for i in 0..<count { output[i] = 1 / (1 + exp(-input[i])) }
+    case .hardSigmoid(let alpha, let beta):
+        for i in 0..<count { output[i] = max(0, min(1, alpha * input[i] + beta)) }
+    case .hardSwish:
+        for i in 0..<count { output[i] = input[i] * max(0, min(1, input[i] / 6 + 0.5)) }
+    case .relu, .relu6, .clip, .leakyRelu:
+        for i in 0..<count { output[i] = activation.apply(input[i]) }
     }
 }
 

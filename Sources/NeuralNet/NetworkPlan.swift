@@ -9,10 +9,18 @@ struct NetworkPlan: Sendable {
                          input: Int, residual: Int?, output: Int)
         case scaleShift(pixels: Int, channels: Int, scale: [Float], shift: [Float], Epilogue, input: Int, output: Int)
         case activation(count: Int, Epilogue, input: Int, output: Int)
+        /// An activation no epilogue expresses (sigmoid and the hard curves), by its scalar definition.
+        case curve(count: Int, Activation, input: Int, output: Int)
         case add(count: Int, Epilogue, a: Int, b: Int, output: Int)
+        case multiply(count: Int, a: Int, b: Int, output: Int)
+        /// An NHWC image times per-channel factors (`zeros` is the shift the scale-and-shift kernel adds).
+        case scaleChannels(pixels: Int, channels: Int, zeros: [Float], image: Int, factors: Int, output: Int)
+        /// NHWC images joined along the channels; `channels` has one entry per input.
+        case concat(pixels: Int, channels: [Int], inputs: [Int], output: Int)
         case maxPool(PoolShape, input: Int, output: Int)
         case averagePool(PoolShape, countIncludePad: Bool, input: Int, output: Int)
         case globalAveragePool(pixels: Int, channels: Int, input: Int, output: Int)
+        case globalMaxPool(pixels: Int, channels: Int, input: Int, output: Int)
         case softmax(count: Int, input: Int, output: Int)
         /// NHWC → NCHW, for a Flatten of a multi-channel image that something other than Dense reads.
         case toChannelMajor(TensorShape, input: Int, output: Int)
@@ -51,10 +59,15 @@ private struct NamedStep {
         case convolution(ConvolutionShape, weights: [Float], bias: [Float]?)
         case scaleShift(pixels: Int, channels: Int, scale: [Float], shift: [Float])
         case activation(count: Int)
+        case curve(count: Int, Activation)
         case add(count: Int)
+        case multiply(count: Int)
+        case scaleChannels(pixels: Int, channels: Int)
+        case concat(pixels: Int, channels: [Int])
         case maxPool(PoolShape)
         case averagePool(PoolShape, countIncludePad: Bool)
         case globalAveragePool(pixels: Int, channels: Int)
+        case globalMaxPool(pixels: Int, channels: Int)
         case softmax(count: Int)
         case toChannelMajor(TensorShape)
     }
@@ -91,14 +104,25 @@ private struct NamedStep {
             return .scaleShift(pixels: pixels, channels: channels, scale: scale, shift: shift, epilogue, input: input, output: output)
         case .activation(let count):
             return .activation(count: count, epilogue, input: input, output: output)
+        case .curve(let count, let activation):
+            return .curve(count: count, activation, input: input, output: output)
         case .add(let count):
             return .add(count: count, epilogue, a: input, b: slot[inputs[1]]!, output: output)
+        case .multiply(let count):
+            return .multiply(count: count, a: input, b: slot[inputs[1]]!, output: output)
+        case .scaleChannels(let pixels, let channels):
+            return .scaleChannels(pixels: pixels, channels: channels, zeros: Array(repeating: 0, count: channels),
+                                  image: input, factors: slot[inputs[1]]!, output: output)
+        case .concat(let pixels, let channels):
+            return .concat(pixels: pixels, channels: channels, inputs: inputs.map { slot[$0]! }, output: output)
         case .maxPool(let s):
             return .maxPool(s, input: input, output: output)
         case .averagePool(let s, let include):
             return .averagePool(s, countIncludePad: include, input: input, output: output)
         case .globalAveragePool(let pixels, let channels):
             return .globalAveragePool(pixels: pixels, channels: channels, input: input, output: output)
+        case .globalMaxPool(let pixels, let channels):
+            return .globalMaxPool(pixels: pixels, channels: channels, input: input, output: output)
         case .softmax(let count):
             return .softmax(count: count, input: input, output: output)
         case .toChannelMajor(let shape):
@@ -183,12 +207,17 @@ private struct Builder {
             }
 
         case .activation(let a):
+            guard let epilogue = a.epilogue else {
+                append(NamedStep(kind: .curve(count: inShape.elementCount, a), inputs: [input], output: node.name),
+                       size: outShape.elementCount)
+                return
+            }
             if let i = fusableProducer(of: x), steps[i].acceptsEpilogue {
-                steps[i].epilogue = a.epilogue
+                steps[i].epilogue = epilogue
                 rename(step: i, to: node.name)
             } else {
                 append(NamedStep(kind: .activation(count: inShape.elementCount), inputs: [input], output: node.name,
-                                 epilogue: a.epilogue), size: outShape.elementCount)
+                                 epilogue: epilogue), size: outShape.elementCount)
             }
 
         case .add:
@@ -205,6 +234,21 @@ private struct Builder {
             }
             append(NamedStep(kind: .add(count: inShape.elementCount), inputs: [input, resolve(other)], output: node.name),
                    size: outShape.elementCount)
+
+        case .mul:
+            let other = resolve(node.inputs[1]), otherShape = shapes[node.inputs[1]]!
+            if otherShape == inShape {
+                append(NamedStep(kind: .multiply(count: inShape.elementCount), inputs: [input, other], output: node.name),
+                       size: outShape.elementCount)
+            } else {
+                let (image, factors) = otherShape == outShape ? (other, input) : (input, other)
+                append(NamedStep(kind: .scaleChannels(pixels: outShape.pixels, channels: outShape.channels),
+                                 inputs: [image, factors], output: node.name), size: outShape.elementCount)
+            }
+
+        case .concat:
+            append(NamedStep(kind: .concat(pixels: outShape.pixels, channels: node.inputs.map { shapes[$0]!.channels }),
+                             inputs: node.inputs.map(resolve), output: node.name), size: outShape.elementCount)
 
         case .flatten:
             if inShape.pixels == 1 || inShape.channels == 1 {
@@ -241,6 +285,9 @@ private struct Builder {
                              inputs: [input], output: node.name), size: outShape.elementCount)
         case .globalAveragePool:
             append(NamedStep(kind: .globalAveragePool(pixels: inShape.pixels, channels: inShape.channels),
+                             inputs: [input], output: node.name), size: outShape.elementCount)
+        case .globalMaxPool:
+            append(NamedStep(kind: .globalMaxPool(pixels: inShape.pixels, channels: inShape.channels),
                              inputs: [input], output: node.name), size: outShape.elementCount)
         case .softmax:
             append(NamedStep(kind: .softmax(count: inShape.elementCount), inputs: [input], output: node.name),

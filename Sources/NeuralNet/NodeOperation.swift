@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 
 /// What a graph node computes. Weights are plain float arrays in ONNX's layouts so that models
@@ -10,8 +11,15 @@ public enum NodeOperation: Sendable, Equatable {
     case maxPool(Pooling)
     case averagePool(Pooling)
     case globalAveragePool
+    /// The largest value of each channel: C×H×W → C×1×1.
+    case globalMaxPool
     /// Element-wise sum of two inputs of the same shape (residual connections).
     case add
+    /// Element-wise product of two inputs of the same shape, or of an image and a C×1×1 value of its
+    /// channel count, each channel scaled by its value (squeeze-and-excitation), in either order.
+    case mul
+    /// The inputs one after another along the channel axis; they have equal height and width.
+    case concat
     /// C×H×W → (C·H·W)×1×1 in channel-major (NCHW) order, as ONNX Flatten.
     case flatten
     case dense(Dense)
@@ -27,7 +35,10 @@ public enum NodeOperation: Sendable, Equatable {
         case .maxPool: "MaxPool"
         case .averagePool: "AveragePool"
         case .globalAveragePool: "GlobalAveragePool"
+        case .globalMaxPool: "GlobalMaxPool"
         case .add: "Add"
+        case .mul: "Mul"
+        case .concat: "Concat"
         case .flatten: "Flatten"
         case .dense: "Dense"
         case .softmax: "Softmax"
@@ -35,7 +46,13 @@ public enum NodeOperation: Sendable, Equatable {
     }
 
     /// How many inputs the operation takes.
-    public var arity: Int { self == .add ? 2 : 1 }
+    public var arity: ClosedRange<Int> {
+        switch self {
+        case .add, .mul: 2...2
+        case .concat: 2...GraphLimits.maxConcatInputs
+        default: 1...1
+        }
+    }
 }
 
 /// 2-D convolution. `weights` is OIHW: [outputChannels][inputChannels / groups][kernelHeight][kernelWidth].
@@ -118,13 +135,32 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     case relu6
     case clip(min: Float, max: Float)
     case leakyRelu(alpha: Float)
+    /// 1 / (1 + e^−x).
+    case sigmoid
+    /// max(0, min(1, alpha·x + beta)), as ONNX HardSigmoid.
+    case hardSigmoid(alpha: Float, beta: Float)
+    /// x · max(0, min(1, x/6 + 1/2)), as ONNX HardSwish.
+    case hardSwish
 
-    public var epilogue: Epilogue {
+    /// The kernel epilogue computing this activation, for those that are piecewise linear (the ones
+    /// kernels can fuse); nil for the curves, which run as a step of their own.
+    public var epilogue: Epilogue? {
         switch self {
         case .relu: .relu
         case .relu6: .relu6
         case .clip(let lower, let upper): .clip(min: lower, max: upper)
         case .leakyRelu(let alpha): .leakyRelu(alpha: alpha)
+        case .sigmoid, .hardSigmoid, .hardSwish: nil
+        }
+    }
+
+    /// The activation of one value, by its definition.
+    public func apply(_ x: Float) -> Float {
+        switch self {
+        case .sigmoid: 1 / (1 + exp(-x))
+        case .hardSigmoid(let alpha, let beta): max(0, min(1, alpha * x + beta))
+        case .hardSwish: x * max(0, min(1, x / 6 + 0.5))
+        case .relu, .relu6, .clip, .leakyRelu: epilogue!.apply(x)
         }
     }
 
@@ -134,6 +170,9 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .relu6: "Relu6"
         case .clip(let lower, let upper): "Clip(\(lower), \(upper))"
         case .leakyRelu(let alpha): "LeakyRelu(\(alpha))"
+        case .sigmoid: "Sigmoid"
+        case .hardSigmoid(let alpha, let beta): "HardSigmoid(\(alpha), \(beta))"
+        case .hardSwish: "HardSwish"
         }
     }
 }

@@ -2,9 +2,12 @@ import Foundation
 import Localization
 
 /// Converts an ONNX model (the operator subset below, opsets 7 to 21) into a `Graph`:
-/// Conv, BatchNormalization (folded into the preceding Conv), Relu, Clip, LeakyRelu, MaxPool,
-/// AveragePool, GlobalAveragePool, Add (of two tensors, or a bias after MatMul), Flatten,
-/// Reshape (to [batch, features] only), Gemm, MatMul (by a constant), Softmax, and Constant.
+/// Conv, BatchNormalization (folded into the preceding Conv), Relu, Clip, LeakyRelu, Sigmoid,
+/// HardSigmoid, HardSwish, MaxPool and AveragePool (ceil_mode too), GlobalAveragePool,
+/// GlobalMaxPool, ReduceMean (over height and width, keeping them), Add (of two tensors, or a bias
+/// after MatMul), Mul (of two tensors of one shape, or an image by per-channel values), Concat
+/// (along the channels), Flatten, Reshape (to [batch, features] only), Gemm, MatMul (by a constant),
+/// Softmax, Constant, and Identity and Dropout (inference: the value passes through).
 /// Anything else is refused, naming every unsupported node.
 public enum OnnxImporter {
     /// Limits on what the importer reads.
@@ -67,7 +70,8 @@ private struct OnnxConverter {
 
     static let supportedOperators: Set<String> = [
         "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "Add", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Constant",
+        "Add", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Constant", "Identity", "Dropout",
+        "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "ReduceMean", "Concat", "GlobalMaxPool",
     ]
 
     init(onnx: OnnxModel, file: String) throws {
@@ -294,6 +298,13 @@ private struct OnnxConverter {
                 epsilon: float(node, "epsilon", 1e-5))), inputs: [x])
         case "Relu":
             try emit(node, .activation(.relu), inputs: [try value(try input(node, 0))])
+        case "Sigmoid":
+            try emit(node, .activation(.sigmoid), inputs: [try value(try input(node, 0))])
+        case "HardSigmoid":
+            let activation = Activation.hardSigmoid(alpha: float(node, "alpha", 0.2), beta: float(node, "beta", 0.5))
+            try emit(node, .activation(activation), inputs: [try value(try input(node, 0))])
+        case "HardSwish":
+            try emit(node, .activation(.hardSwish), inputs: [try value(try input(node, 0))])
         case "LeakyRelu":
             try emit(node, .activation(.leakyRelu(alpha: float(node, "alpha", 0.01))), inputs: [try value(try input(node, 0))])
         case "Clip":
@@ -308,15 +319,46 @@ private struct OnnxConverter {
             let kernel = ints(node, "kernel_shape", [])
             let strides = ints(node, "strides", [1, 1])
             try window(node, kernel: kernel, strides: strides)
-            guard int(node, "ceil_mode", 0) == 0 else { throw Refusal(reason: "ceil_mode 1") }
             guard int(node, "storage_order", 0) == 0 else { throw Refusal(reason: "storage_order") }
-            let pads = try padding(node, shape: shapes[x]!, kernel: kernel, strides: strides)
+            var pads = try padding(node, shape: shapes[x]!, kernel: kernel, strides: strides)
+            let countIncludePad = int(node, "count_include_pad", 0) != 0
+            if int(node, "ceil_mode", 0) != 0 {
+                pads = try ceilModePadding(node, shape: shapes[x]!, kernel: kernel, strides: strides, pads: pads,
+                                           countIncludePad: countIncludePad && node.opType == "AveragePool")
+            }
             let p = Pooling(kernelHeight: kernel[0], kernelWidth: kernel[1], strideY: strides[0], strideX: strides[1],
                             padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
-                            countIncludePad: int(node, "count_include_pad", 0) != 0)
+                            countIncludePad: countIncludePad)
             try emit(node, node.opType == "MaxPool" ? .maxPool(p) : .averagePool(p), inputs: [x])
+        case "Identity", "Dropout":
+            try passThrough(node)
         case "GlobalAveragePool":
             try emit(node, .globalAveragePool, inputs: [try value(try input(node, 0))])
+        case "GlobalMaxPool":
+            try emit(node, .globalMaxPool, inputs: [try value(try input(node, 0))])
+        case "ReduceMean":
+            try reduceMean(node)
+        case "Mul":
+            let a = try input(node, 0), b = try input(node, 1)
+            guard names[a] != nil, names[b] != nil else { throw Refusal(reason: "multiplying by a constant is not supported") }
+            let x = try value(a), y = try value(b)
+            let (p, q) = (shapes[x]!, shapes[y]!)
+            guard p == q || p == .vector(q.channels) || q == .vector(p.channels) else {
+                throw Refusal(reason: "multiplies \(p) by \(q) (only equal shapes, or an image by C×1×1 values of its channels)")
+            }
+            try emit(node, .mul, inputs: [x, y])
+        case "Concat":
+            let axis = int(node, "axis", Int.min)
+            guard axis == 1 || axis == -3 else { throw Refusal(reason: "axis \(axis == Int.min ? "missing" : String(axis)) (only 1, the channels)") }
+            guard (2...GraphLimits.maxConcatInputs).contains(node.inputs.count) else {
+                throw Refusal(reason: "\(node.inputs.count) inputs (2 to \(GraphLimits.maxConcatInputs))")
+            }
+            let inputs = try node.inputs.indices.map { try value(try input(node, $0)) }
+            let first = shapes[inputs[0]]!
+            if let other = inputs.map({ shapes[$0]! }).first(where: { $0.height != first.height || $0.width != first.width }) {
+                throw Refusal(reason: "joins \(first) and \(other) (height and width must be equal)")
+            }
+            try emit(node, .concat, inputs: inputs)
         case "Add":
             try addOperator(node)
         case "Flatten":
@@ -388,6 +430,69 @@ private struct OnnxConverter {
         d.bias = bias
         graph.nodes[i].operation = .dense(d)
         names[out] = x
+    }
+
+    /// ReduceMean over height and width keeping them is a global average pool (C×1×1). The axes are an
+    /// attribute before opset 18 and an optional constant input from it.
+    private mutating func reduceMean(_ node: OnnxModel.Node) throws {
+        let x = try value(try input(node, 0))
+        var axes = ints(node, "axes", [])
+        if let name = optionalInput(node, 1) {
+            guard let t = constants[name], let values = onnx.integerValues(t) else { throw Refusal(reason: "axes must be a constant") }
+            axes = values.map { Int(clamping: $0) }
+        }
+        let keepDims = int(node, "keepdims", 1)
+        guard Set(axes.map { $0 < 0 ? $0 + 4 : $0 }) == [2, 3], axes.count == 2 else {
+            throw Refusal(reason: "axes \(axes) (only [2, 3], height and width)")
+        }
+        guard keepDims == 1 else { throw Refusal(reason: "keepdims \(keepDims) (only 1)") }
+        try emit(node, .globalAveragePool, inputs: [x])
+    }
+
+    /// Identity, or Dropout at inference: the output names the input's value (a constant stays a constant).
+    private mutating func passThrough(_ node: OnnxModel.Node) throws {
+        let x = try input(node, 0)
+        guard let out = node.outputs.first, !out.isEmpty else { throw Refusal(reason: "no output") }
+        if node.opType == "Dropout" {
+            guard !node.outputs.dropFirst().contains(where: { !$0.isEmpty && readers[$0, default: 0] > 0 }) else {
+                throw Refusal(reason: "its mask output is used")
+            }
+            // Opset 12 on: training_mode is an optional input; true (or not a constant) would drop values at random.
+            if let mode = optionalInput(node, 2) {
+                guard let t = constants[mode], let values = onnx.integerValues(t),
+                      values.count == 1 else { throw Refusal(reason: "training_mode must be a constant") }
+                guard values[0] == 0 else { throw Refusal(reason: "training_mode true") }
+            }
+        } else if node.outputs.count > 1 {
+            throw Refusal(reason: "\(node.outputs.count) outputs")
+        }
+        if let constant = constants[x], names[x] == nil {
+            constants[out] = constant
+        } else {
+            names[out] = try value(x)
+        }
+    }
+
+    /// ceil_mode 1 as extra padding at the bottom and right: ONNX's output size, ⌈(in + pads − kernel) /
+    /// stride⌉ + 1 less a last window that would start in the end padding, is the floor formula's with
+    /// that padding. MaxPool and AveragePool without count_include_pad ignore padding, so the values
+    /// match; AveragePool counting padding would divide by the added cells too, so it is refused then.
+    private func ceilModePadding(_ node: OnnxModel.Node, shape: TensorShape, kernel: [Int], strides: [Int], pads: [Int],
+                                 countIncludePad: Bool) throws -> [Int] {
+        let autoPad = node.attributes["auto_pad"]?.string ?? "NOTSET"
+        guard autoPad == "NOTSET" || autoPad.isEmpty else { throw Refusal(reason: "ceil_mode 1 with auto_pad \(autoPad)") }
+        var result = pads
+        for (axis, size) in [shape.height, shape.width].enumerated() {
+            let span = size + pads[axis] + pads[axis + 2] - kernel[axis]
+            guard span >= 0 else { return pads }  // the window does not fit: shape inference names the problem
+            var out = (span + strides[axis] - 1) / strides[axis] + 1
+            if (out - 1) * strides[axis] >= size + pads[axis] { out -= 1 }
+            let extra = (out - 1) * strides[axis] + kernel[axis] - (size + pads[axis] + pads[axis + 2])
+            guard extra > 0 else { continue }
+            guard !countIncludePad else { throw Refusal(reason: "ceil_mode 1 with count_include_pad 1") }
+            result[axis + 2] += extra
+        }
+        return result
     }
 
     private func scalar(_ onnxName: String) throws -> Float {

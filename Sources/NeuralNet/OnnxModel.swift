@@ -47,7 +47,7 @@ struct OnnxModel {
     let bytes: [UInt8]
 
     /// ONNX tensor data types the importer can read.
-    static let float32: Int32 = 1, int32: Int32 = 6, int64: Int32 = 7
+    static let float32: Int32 = 1, int32: Int32 = 6, int64: Int32 = 7, bool: Int32 = 9
 
     init(bytes: [UInt8]) throws {
         self.bytes = bytes
@@ -144,7 +144,7 @@ struct OnnxModel {
             default: try r.skip(wire)
             }
         }
-        if t.dataType == int32 { t.int64s = int32s }
+        if t.dataType == int32 || t.dataType == bool { t.int64s = int32s }
         return t
     }
 
@@ -191,16 +191,16 @@ struct OnnxModel {
         return t.floats
     }
 
-    /// An integer tensor's values, from int64_data/int32_data or raw_data.
+    /// An integer (or boolean, as 0 and 1) tensor's values, from int64_data/int32_data or raw_data.
     func integerValues(_ t: Tensor) -> [Int64]? {
-        guard t.dataType == Self.int64 || t.dataType == Self.int32 else { return nil }
+        guard [Self.int64, Self.int32, Self.bool].contains(t.dataType) else { return nil }
         if let raw = t.rawData {
-            let width = t.dataType == Self.int64 ? 8 : 4
+            let width = t.dataType == Self.int64 ? 8 : t.dataType == Self.int32 ? 4 : 1
             guard raw.count % width == 0 else { return nil }
             return stride(from: raw.lowerBound, to: raw.upperBound, by: width).map { i in
                 var v: UInt64 = 0
                 for b in 0..<width { v |= UInt64(bytes[i + b]) << (8 * UInt64(b)) }
-                return width == 8 ? Int64(bitPattern: v) : Int64(Int32(bitPattern: UInt32(v)))
+                return width == 8 ? Int64(bitPattern: v) : width == 4 ? Int64(Int32(bitPattern: UInt32(v))) : Int64(v)
             }
         }
         return t.int64s

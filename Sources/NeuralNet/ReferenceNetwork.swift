@@ -29,15 +29,29 @@ public struct ReferenceNetwork: Sendable {
                 batchNormalizationReference(channels: inShape.channels, pixels: inShape.pixels, input: x, gamma: b.scale,
                                             beta: b.bias, mean: b.mean, variance: b.variance, epsilon: b.epsilon, output: &y)
             case .activation(let a):
-                activateReference(count: x.count, input: x, epilogue: a.epilogue, output: &y)
+                if let epilogue = a.epilogue {
+                    activateReference(count: x.count, input: x, epilogue: epilogue, output: &y)
+                } else {
+                    y = x.map(a.apply)
+                }
             case .maxPool(let p):
                 maxPoolReference(shape: p.shape(input: inShape), input: x, output: &y)
             case .averagePool(let p):
                 averagePoolReference(shape: p.shape(input: inShape), countIncludePad: p.countIncludePad, input: x, output: &y)
             case .globalAveragePool:
                 globalAveragePoolReference(pixels: inShape.pixels, channels: inShape.channels, input: x, output: &y)
+            case .globalMaxPool:
+                for c in 0..<inShape.channels { y[c] = x[(c * inShape.pixels)..<((c + 1) * inShape.pixels)].max()! }
             case .add:
                 addActivateReference(count: x.count, a: x, b: values[node.inputs[1]]!, epilogue: .identity, output: &y)
+            case .mul:
+                // An image times per-channel values, or two equal shapes (then `pixels` is the same for both).
+                let b = values[node.inputs[1]]!
+                let (image, factors) = x.count >= b.count ? (x, b) : (b, x)
+                let pixels = image.count / factors.count
+                for i in y.indices { y[i] = image[i] * factors[i / pixels] }
+            case .concat:
+                y = node.inputs.flatMap { values[$0]! }  // NCHW: each input's channels are one contiguous run
             case .flatten:
                 y = x
             case .dense(let d):

@@ -84,6 +84,8 @@ public struct Backbone {
 
         mutating func convert(_ nodes: [Node]) throws {
             for node in nodes {
+                // Named before the chain check, which would only say that they read two values.
+                if node.operation == .mul || node.operation == .concat { _ = try Self.layer(for: node) }
                 if case .add = node.operation {
                     let inputs = node.inputs
                     guard inputs.count == 2, let shortcut = inputs.first(where: { $0 != current }) ?? inputs.first,
@@ -133,7 +135,8 @@ public struct Backbone {
             case .activation(.relu): return ActivationLayer(.relu)
             case .activation(.relu6), .activation(.clip(min: 0, max: 6)): return ActivationLayer(.relu6)
             case .activation(.leakyRelu(let alpha)): return ActivationLayer(.leakyReLU(slope: alpha))
-            case .activation: throw refuse("this clip range")
+            case .activation(.clip): throw refuse("this clip range")
+            case .activation: throw refuse("this activation")
             case .maxPool(let p), .averagePool(let p):
                 let pads = [p.padTop, p.padLeft, p.padBottom, p.padRight]
                 guard p.kernelHeight == p.kernelWidth, p.strideY == p.strideX, Set(pads).count == 1, !p.countIncludePad else {
@@ -144,6 +147,7 @@ public struct Backbone {
                 }
                 return PoolingLayer(.average, kernelSize: p.kernelHeight, stride: p.strideY, padding: p.padTop)
             case .globalAveragePool: return GlobalAveragePoolLayer()
+            case .globalMaxPool, .mul, .concat: throw refuse("this operation")
             // Only reached before a globally pooled head (checked by the caller): 1x1 positions, nothing to reorder.
             case .flatten: return nil
             case .add, .dense, .softmax: throw refuse("a second \(node.operation.kind) before the head")

@@ -139,6 +139,21 @@ import TestSupport
         #expect(missing.stderr.contains("none.agmodel: not found"), "\(missing.stderr)")
     }
 
+    /// An imported model using an operation training has no layer for is refused naming the node (exit 2).
+    @Test func fineTuningRefusesOperationsItCannotTrain() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        let backbone = directory.url.appendingPathComponent("se.agmodel").path
+        let imported = try AgriTraceBinary.run(["model", "import", FixtureFiles.url("onnx/se_block_opset18.onnx").path,
+                                                "--labels", FixtureFiles.url("onnx/se_block_opset18.labels.txt").path, "--out", backbone])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let train = try AgriTraceBinary.run(["train", data.path, "--out", directory.url.appendingPathComponent("t.agmodel").path,
+                                             "--from", backbone, "--input-size", "32", "--epochs", "1"])
+        #expect(train.status == 2)
+        #expect(train.stderr.contains("se.agmodel") && train.stderr.contains("(HardSwish): this activation cannot be trained"), "\(train.stderr)")
+    }
+
     /// A run stopped with --stop-after-epoch and resumed gives the same model file, byte for byte,
     /// as the uninterrupted run (the schedule spans --epochs either way).
     @Test func stoppedAndResumedRunEqualsTheUninterruptedRun() throws {

@@ -109,7 +109,7 @@ import TestSupport
         #expect(error?.reason.contains(reason) == true, "\(name): \(error.map(\.reason) ?? "")")
     }
 
-    /// Random attribute values (extremes included) for a convolution followed by a pooling window.
+    /// Random attribute values (extremes included) for a convolution followed by a pooling window (ceil_mode too).
     @Test func randomWindowAttributesImportOrThrow() {
         var generator = SeededGenerator(seed: 13)
         let values: [Int64] = [.min, -1, 0, 1, 2, 3, 5, 63, 64, 65, 1 << 31, .max]
@@ -124,7 +124,7 @@ import TestSupport
             if Bool.random(using: &generator) { attributes.append(("auto_pad", .string(["SAME_UPPER", "SAME_LOWER", "VALID", "NOTSET"].randomElement(using: &generator)!))) }
             var writer = OnnxWriter.convolution(attributes: attributes)
             let pool: [(String, OnnxWriter.AttributeValue)] = [("kernel_shape", .ints(pick(2))), ("strides", .ints(pick(2))),
-                                                               ("pads", .ints(pick(4)))]
+                                                               ("pads", .ints(pick(4))), ("ceil_mode", .int(pick(1)[0]))]
             writer.nodes.insert(.init(op: Bool.random(using: &generator) ? "MaxPool" : "AveragePool", inputs: ["c"], outputs: ["p"],
                                       attributes: pool.filter { _ in Bool.random(using: &generator) }), at: 1)
             writer.nodes[2].inputs = ["p"]
@@ -134,7 +134,7 @@ import TestSupport
     }
 
     /// Byte-level mutations of the committed fixtures: flips, extreme bytes, cuts and insertions.
-    @Test(arguments: ["plain_cnn", "mobile_block", "unsupported"])
+    @Test(arguments: ["plain_cnn", "mobile_block", "unsupported", "silu_fire", "se_block_opset18"])
     func mutatedFixturesImportOrThrow(name: String) throws {
         let original = [UInt8](try FixtureFiles.data("onnx/\(name).onnx"))
         var generator = SeededGenerator(seed: UInt64(name.utf8.count))

@@ -55,4 +55,30 @@ enum SampleGraphs {
         x = g.dense(x, Dense(outputFeatures: 4, weights: rng.floats(4 * 5 * 4 * 4), bias: nil))
         return g
     }
+
+    /// The operators torchvision-style exports add, on odd channel counts: sigmoid, hard sigmoid, hard
+    /// swish, products of equal shapes and squeeze-and-excitation scaling (image × C×1×1, both orders),
+    /// a concatenation of three values (3, 17 and 5 channels, one of them the input), global max
+    /// and average pooling. Input 3x(height)x(width).
+    static func newerOperators(seed: UInt64, height: Int = 5, width: Int = 7, classes: Int = 4) -> Graph {
+        var rng = SeededGenerator(seed: seed)
+        var g = Graph(input: TensorShape(channels: 3, height: height, width: width))
+        var x = g.convolution(g.input, convolution(&rng, inputs: 3, outputs: 17, kernel: 3, padding: 1), name: "stem")
+        x = g.activation(x, .hardSwish, name: "hswish")
+        let gate = g.activation(g.convolution(x, convolution(&rng, inputs: 17, outputs: 17, kernel: 1), name: "gate_conv"), .sigmoid, name: "gate")
+        x = g.mul(x, gate, name: "silu_like")
+        var s = g.globalAveragePool(x, name: "squeeze")
+        s = g.activation(g.convolution(s, convolution(&rng, inputs: 17, outputs: 5, kernel: 1), name: "se_reduce"), .relu, name: "se_relu")
+        s = g.convolution(s, convolution(&rng, inputs: 5, outputs: 17, kernel: 1), name: "se_expand")
+        s = g.activation(s, .hardSigmoid(alpha: 0.2, beta: 0.5), name: "se_gate")
+        x = g.mul(s, x, name: "excite")
+        let branch = g.convolution(x, convolution(&rng, inputs: 17, outputs: 5, kernel: 3, padding: 1), name: "branch")
+        x = g.concat([g.input, x, branch], name: "join")
+        x = g.activation(x, .relu, name: "join_relu")
+        let pooled = g.mul(g.globalMaxPool(x, name: "gmp"), g.globalAveragePool(x, name: "gap"), name: "pooled")
+        x = g.dense(g.flatten(pooled, name: "flatten"), Dense(outputFeatures: classes, weights: rng.floats(classes * 25), bias: rng.floats(classes)),
+                    name: "fc")
+        g.output = g.softmax(x, name: "probabilities")
+        return g
+    }
 }

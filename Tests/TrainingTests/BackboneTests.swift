@@ -160,6 +160,31 @@ import TestSupport
             "\(error)".contains("dense")
         }
     }
+
+    /// Imported operations training has no layer for are refused by name, whatever reads them.
+    @Test func refusesOperationsWithoutATrainingLayerByName() throws {
+        func model(_ body: (inout Graph, String) -> String) throws -> Model {
+            var g = Graph(input: NeuralNet.TensorShape(channels: 3, height: 8, width: 8))
+            let x = g.convolution(g.input, Convolution(outputChannels: 4, kernel: 1, weights: [Float](repeating: 0.1, count: 12)), name: "conv")
+            let y = g.globalAveragePool(body(&g, x), name: "pool")
+            let features = try g.inferShapes()[y]!.elementCount
+            g.output = g.dense(g.flatten(y), Dense(outputFeatures: 2, weights: [Float](repeating: 0, count: 2 * features)))
+            return try Model(graph: g, normalization: .unit(channels: 3), labels: ["a", "b"])
+        }
+        let cases: [(String, (inout Graph, String) -> String)] = [
+            ("'gate' (Sigmoid): this activation", { g, x in g.activation(x, .sigmoid, name: "gate") }),
+            ("'hs' (HardSwish): this activation", { g, x in g.activation(x, .hardSwish, name: "hs") }),
+            ("'product' (Mul): this operation", { g, x in g.mul(x, g.activation(x, .relu), name: "product") }),
+            ("'join' (Concat): this operation", { g, x in g.concat([x, x], name: "join") }),
+            ("'gmp' (GlobalMaxPool): this operation", { g, x in g.globalMaxPool(x, name: "gmp") }),
+        ]
+        for (reason, body) in cases {
+            let m = try model(body)
+            #expect { try Backbone(model: m, inputSize: 8, classes: 3, frozenBlocks: 0, seed: 1) } throws: { error in
+                "\(error)" == "cannot fine-tune this model: node \(reason) cannot be trained"
+            }
+        }
+    }
 }
 
 /// A small model shaped like EfficientNet-Lite: stem conv (stride 2, "same" padding) + ReLU6, a
