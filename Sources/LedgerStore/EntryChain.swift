@@ -45,10 +45,13 @@ public struct EntryChain: Sendable {
     /// Checks `entry` (read as entry number `seq`, leaf hash `leafHash`) against the entries
     /// admitted before it, then admits it. `indexKeys` are its keys by `rules` (or why the rules
     /// refuse its fields); `earlier` answers the rules' questions about entries before `seq`.
+    /// `violation`, when given, stands in for `rules.violation(of:seq:keys:earlier:)`: a reader
+    /// that has already decoded the body for its own use checks the rules on that decoding.
     /// Returns the problems found and the key its signature must verify under (nil when its
     /// signer may not sign at this point).
     public mutating func admit(_ entry: LedgerEntry, seq: Int, leafHash: TreeHash, indexKeys: Result<[IndexKey], EntryError>,
-                               earlier: any EarlierEntries) -> (problems: [Problem], signedBy: NoteVerifier?) {
+                               earlier: any EarlierEntries,
+                               violation: ((_ keys: [IndexKey]) throws -> Message?)? = nil) -> (problems: [Problem], signedBy: NoteVerifier?) {
         var problems = [Problem]()
         func fail(_ check: VerificationReport.Check, _ message: Message) { problems.append(Problem(check: check, seq: seq, message: message)) }
         defer {
@@ -76,9 +79,13 @@ public struct EntryChain: Sendable {
         }
         if case .success(let computedKeys) = indexKeys, body.type != KeyRecord.entryType {
             do {
-                if let reason = try rules.violation(of: body, seq: seq, keys: computedKeys, earlier: earlier) {
-                    fail(.domainRules, reason)
+                let reason: Message?
+                if let violation {
+                    reason = try violation(computedKeys)
+                } else {
+                    reason = try rules.violation(of: body, seq: seq, keys: computedKeys, earlier: earlier)
                 }
+                if let reason { fail(.domainRules, reason) }
             } catch {
                 fail(.domainRules, Message("checking the rules: {error}", ["error": .message(.describing(error))]))
             }
@@ -107,6 +114,16 @@ public struct EntryChain: Sendable {
     /// The entry's index keys by `rules` (the function appends and `verify` use).
     public static func indexKeys(of body: EntryBody, rules: any EntryRules) -> Result<[IndexKey], EntryError> {
         do { return .success(try Ledger.indexKeys(of: body, rules: rules)) } catch let error as EntryError {
+            return .failure(error)
+        } catch {
+            return .failure(.invalidField(field: "type", reason: .describing(error)))
+        }
+    }
+
+    /// The keys a body's rules gave (`EntryRules.validate`), as `indexKeys(of:rules:)` returns
+    /// them: each checked as a stored string, sorted, without repeats.
+    public static func indexKeys(validated keys: [IndexKey]) -> Result<[IndexKey], EntryError> {
+        do { return .success(try Ledger.storedIndexKeys(keys)) } catch let error as EntryError {
             return .failure(error)
         } catch {
             return .failure(.invalidField(field: "type", reason: .describing(error)))

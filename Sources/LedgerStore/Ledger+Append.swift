@@ -134,7 +134,11 @@ extension Ledger {
             return []
         }
         guard rules.types.contains(body.type) else { throw EntryError.unknownType(body.type) }
-        let keys = try rules.validate(body)
+        return try storedIndexKeys(rules.validate(body))
+    }
+
+    /// `keys` as the ledger stores them: each name and value a valid string, sorted, without repeats.
+    static func storedIndexKeys(_ keys: [IndexKey]) throws -> [IndexKey] {
         for key in keys {
             try EntryValidator.checkString(key.name, field: "index key name")
             try EntryValidator.checkString(key.value, field: "index key \(key.name)")

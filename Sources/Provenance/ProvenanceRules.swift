@@ -25,7 +25,12 @@ public struct ProvenanceRules: EntryRules {
     }
 
     public func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message? {
-        switch try ProvenanceRecord(body) {
+        try violation(of: ProvenanceRecord(body), seq: seq, earlier: earlier)
+    }
+
+    /// The same rules on a body already decoded, for readers that decode each entry once.
+    public func violation(of record: ProvenanceRecord, seq: Int, earlier: any EarlierEntries) throws -> Message? {
+        switch record {
         case .origin(let origin):
             if try earlier.firstSeq(type: RecordType.origin.rawValue, key: IndexKey(IndexKeyName.originCode, origin.originCode)) != nil {
                 return Message("origin code '{origin_code}' is already registered", ["origin_code": .text("\(origin.originCode)")])

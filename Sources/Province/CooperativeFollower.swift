@@ -188,6 +188,7 @@ final class CooperativeFollower: @unchecked Sendable {
 
     struct Verified {
         let entry: LedgerEntry
+        let record: ProvenanceRecord
         let keys: [IndexKey]
     }
 
@@ -208,9 +209,8 @@ final class CooperativeFollower: @unchecked Sendable {
             return .failure(.served(Message("entry #{seq} as served is not a valid entry: {reason}",
                                             ["seq": .text(String(seq)), "reason": .message(.describing(error))])))
         }
-        let keys = EntryChain.indexKeys(of: entry.body, rules: ProvenanceRules())
         var chain = state.chain
-        let (problems, signer) = chain.admit(entry, seq: seq, leafHash: entry.leafHash, indexKeys: keys, earlier: state.known)
+        let (problems, signer, decoded) = Self.admit(entry, seq: seq, to: &chain, known: state.known)
         guard let signer, entry.hasValidSignature(by: signer) else {
             let unsigned = Message("entry #{seq} as served does not carry a valid signature of an active cooperative key", ["seq": .text(String(seq))])
             return .failure(.served(problems.reduce(unsigned) { Message("{first}; {then}", ["first": .message($0), "then": .message($1.message)]) }))
@@ -230,8 +230,29 @@ final class CooperativeFollower: @unchecked Sendable {
                                     + problems.map(\.message.description).joined(separator: "; ") + "; entry: " + text))
         }
         state.chain = chain
-        guard case .success(let indexKeys) = keys else { preconditionFailure("rule failures are problems") }
-        return .success(Verified(entry: entry, keys: indexKeys))
+        guard case .success(let (record, indexKeys)) = decoded else { preconditionFailure("rule failures are problems") }
+        return .success(Verified(entry: entry, record: record, keys: indexKeys))
+    }
+
+    /// `EntryChain.admit` of one entry with its body decoded once: the rules, the index keys and
+    /// the rows stored all read that one `ProvenanceRecord` (each decoded it again before).
+    static func admit(_ entry: LedgerEntry, seq: Int, to chain: inout EntryChain, known: KnownEntries)
+        -> (problems: [EntryChain.Problem], signer: NoteVerifier?, decoded: Result<(ProvenanceRecord, [IndexKey]), EntryError>) {
+        let decoded: Result<(ProvenanceRecord, [IndexKey]), EntryError>
+        do {
+            let record = try ProvenanceRecord(entry.body)
+            decoded = EntryChain.indexKeys(validated: record.indexKeys).map { (record, $0) }
+        } catch let error as EntryError {
+            decoded = .failure(error)
+        } catch {
+            decoded = .failure(.invalidField(field: "type", reason: .describing(error)))
+        }
+        let rules = ProvenanceRules()
+        let (problems, signer) = chain.admit(entry, seq: seq, leafHash: entry.leafHash, indexKeys: decoded.map(\.1), earlier: known) { _ in
+            guard case .success(let (record, _)) = decoded else { preconditionFailure("admit checks the rules of a decoded body only") }
+            return try rules.violation(of: record, seq: seq, earlier: known)
+        }
+        return (problems, signer, decoded)
     }
 
     /// One transaction: the entries, their index keys and domain rows, and `tree_size` moved from
@@ -287,7 +308,7 @@ final class CooperativeFollower: @unchecked Sendable {
         var gradings = (seqs: [Int64](), lots: [String](), times: [String](), grades: [String](), held: [Bool]())
         for item in entries {
             let seq = Int64(item.entry.seq)
-            switch try? ProvenanceRecord(item.entry.body) {
+            switch item.record {
             case .origin(let origin):
                 origins.seqs.append(seq)
                 origins.codes.append(origin.originCode)
@@ -308,7 +329,7 @@ final class CooperativeFollower: @unchecked Sendable {
                 gradings.times.append(item.entry.recordedAt)
                 gradings.grades.append(grading.lotGrade)
                 gradings.held.append(grading.held)
-            case .correction, .key, nil:
+            case .correction, .key:
                 break
             }
         }
@@ -414,9 +435,8 @@ final class CooperativeFollower: @unchecked Sendable {
             "SELECT seq, body FROM entries WHERE cooperative_id = \(id) AND seq < \(treeSize) ORDER BY seq", logger: logger)
         for try await (seq, body) in entries.decode((Int, ByteBuffer).self) {
             let entry = try LedgerEntry(canonicalBytes: Array(buffer: body))
-            let keys = EntryChain.indexKeys(of: entry.body, rules: ProvenanceRules())
-            let (problems, _) = state.chain.admit(entry, seq: seq, leafHash: entry.leafHash, indexKeys: keys, earlier: state.known)
-            guard problems.isEmpty, case .success(let indexKeys) = keys else {
+            let (problems, _, decoded) = Self.admit(entry, seq: seq, to: &state.chain, known: state.known)
+            guard problems.isEmpty, case .success(let (_, indexKeys)) = decoded else {
                 throw StoreConflict(description: "stored entry #\(seq) of \(cooperative.name) no longer verifies: \(problems)")
             }
             state.known.add(entry, keys: indexKeys)
