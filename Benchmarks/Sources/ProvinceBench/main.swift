@@ -282,9 +282,11 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
         wrk.arguments = ["wrk", "-t2", "-c\(options.clients)", "-d\(options.seconds)s", "--latency", "-s", script, base, "--", file]
         let pipe = Pipe()
         wrk.standardOutput = pipe
+        let queryCPUStart = processCPU(), queryPGStart = postgresCPU()
         try wrk.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         wrk.waitUntilExit()
+        let queryCPU = processCPU() - queryCPUStart, queryPG = postgresCPU().map { $0 - (queryPGStart ?? 0) }
         guard wrk.terminationStatus == 0 else { fatalError("wrk exited \(wrk.terminationStatus): \(output)") }
         try output.write(toFile: options.work + "/wrk-\(index).txt", atomically: true, encoding: .utf8)
         var figures = [String: Substring]()
@@ -299,6 +301,10 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
         print(String(format: "%@: %@ requests/s, %d connections, %d s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (goal < 20 ms)%@; load average %@",
                      name, String(rps), options.clients, options.seconds, milliseconds(p50), milliseconds(figures["90%"] ?? "?"), milliseconds(p99),
                      (figures["bad"].map { ", NON-2XX: \($0)" } ?? "") + (figures["errors"].map { ", \($0)" } ?? ""), loadAverage()))
+        // Where a request's time goes: this process (HTTP and the answer) against PostgreSQL.
+        let requests = (Double(rps) ?? .nan) * Double(options.seconds)
+        print(String(format: "  CPU per request: this process %.0f us, PostgreSQL %@", queryCPU / requests * 1e6,
+                     queryPG.map { String(format: "%.0f us", $0 / requests * 1e6) } ?? "?"))
     }
     server.cancel()
 }
