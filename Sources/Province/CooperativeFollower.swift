@@ -386,6 +386,7 @@ final class CooperativeFollower: @unchecked Sendable {
         guard let witness else { return }
         guard let cosigned = try await witness.cosign(note: note, size: checkpoint.size, origin: cooperative.origin, known: known) else { return }
         let size = Int64(checkpoint.size)
+        defer { store.writes.advance() }
         try await store.client.query("""
             UPDATE checkpoints SET cosigned_note = \(cosigned) WHERE cooperative_id = \(id) AND tree_size = \(size)
             """, logger: logger)

@@ -41,11 +41,15 @@ public struct ProvinceSite: Sendable {
     let cooperatives: [String: ProvinceConfig.Cooperative]
     /// Grade code → language tag → name, for the lot pages (as `serve` has them).
     let gradeNames: [String: [String: String]]
+    let answers: AnswerCache
+    public static let defaultAnswerCacheBytes = 32 << 20
 
+    /// `answerCacheBytes`: most bytes of JSON answers kept in memory (0: none kept).
     public init(store: ProvinceStore, cooperatives: [ProvinceConfig.Cooperative] = [], gradeNames: [String: [String: String]] = [:],
-                now: @escaping @Sendable () -> Date = Date.init) {
+                answerCacheBytes: Int = defaultAnswerCacheBytes, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.now = now
+        answers = AnswerCache(maxBytes: answerCacheBytes)
         self.gradeNames = gradeNames
         self.cooperatives = Dictionary(cooperatives.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -60,6 +64,20 @@ public struct ProvinceSite: Sendable {
         guard !segments.isEmpty, let decoded = Optional(segments.map { LotIdentifier.percentDecoded($0) }),
               decoded.allSatisfy({ $0 != nil }) else { return Self.error(400, Message("malformed percent-encoding in the path")) }
         let parts = decoded.map { $0! }
+        // Not /status, /checkpoint or the audit pages: they say how ingest stands now.
+        let key = page == nil && Self.cachedAnswers.contains(parts[0]) ? AnswerCache.Key(path: path, query: query) : nil
+        let generation = store.writes.current, started = ContinuousClock.now
+        if let key, let kept = answers.reply(for: key, generation: generation, now: started) { return kept }
+        let reply = await answer(parts, query: query, page: page, acceptLanguage: acceptLanguage)
+        // A 503 (the database down) is not an answer to keep.
+        if let key, reply.status == 200 || reply.status == 404 { answers.keep(reply, for: key, generation: generation, computedAt: started) }
+        return reply
+    }
+
+    /// The first path segments of the answers `AnswerCache` keeps.
+    static let cachedAnswers: Set<String> = ["lot", "01", "origin", "events"]
+
+    private func answer(_ parts: [String], query: String?, page: PageRequest?, acceptLanguage: String?) async -> Reply {
         do {
             switch parts.count {
             case 1 where parts[0] == "status":

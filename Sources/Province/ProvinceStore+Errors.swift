@@ -6,6 +6,8 @@ extension ProvinceStore {
     /// `client.withTransaction`, throwing the closure's own error rather than postgres-nio's
     /// wrapper (so a `ProvinceError` reaches the caller as itself).
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        // After it ends, whether or not it committed: a commit whose answer was lost still wrote.
+        defer { writes.advance() }
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {

@@ -8,6 +8,8 @@ import PostgresNIO
 public final class ProvinceStore: Sendable {
     public let client: PostgresClient
     let logger: Logger
+    /// Moved by every transaction and cosignature this process commits (`AnswerCache`).
+    let writes = WriteGeneration()
 
     init(client: PostgresClient, logger: Logger) {
         self.client = client

@@ -1,7 +1,7 @@
 /// A cache of at most `maxBytes` (the sum of the costs its entries were given), evicting the
 /// least recently used entry roughly (the CLOCK algorithm: an entry read since the hand last
 /// passed it gets a second chance). Not thread-safe: its owner locks.
-struct ByteBoundedCache<Key: Hashable, Value> {
+package struct ByteBoundedCache<Key: Hashable, Value> {
     private struct Slot {
         let key: Key
         let value: Value
@@ -9,21 +9,21 @@ struct ByteBoundedCache<Key: Hashable, Value> {
         var referenced: Bool
     }
 
-    let maxBytes: Int
-    private(set) var byteCount = 0
+    package let maxBytes: Int
+    package private(set) var byteCount = 0
     private var slots: [Slot?] = []
     private var slotOf: [Key: Int] = [:]
     private var freeSlots: [Int] = []
     private var hand = 0
 
-    init(maxBytes: Int) {
+    package init(maxBytes: Int) {
         precondition(maxBytes >= 0)
         self.maxBytes = maxBytes
     }
 
-    var count: Int { slotOf.count }
+    package var count: Int { slotOf.count }
 
-    mutating func value(for key: Key) -> Value? {
+    package mutating func value(for key: Key) -> Value? {
         guard let index = slotOf[key] else { return nil }
         slots[index]!.referenced = true
         return slots[index]!.value
@@ -31,7 +31,7 @@ struct ByteBoundedCache<Key: Hashable, Value> {
 
     /// Stores `value` (replacing one under `key`), evicting others until it fits; a value
     /// costing more than the whole cache is not stored.
-    mutating func insert(_ value: Value, for key: Key, cost: Int) {
+    package mutating func insert(_ value: Value, for key: Key, cost: Int) {
         precondition(cost >= 0)
         if let index = slotOf[key] { remove(at: index) }
         guard cost <= maxBytes else { return }
@@ -49,13 +49,13 @@ struct ByteBoundedCache<Key: Hashable, Value> {
         byteCount += cost
     }
 
-    mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) {
+    package mutating func removeAll(where shouldRemove: (Key, Value) -> Bool) {
         for index in slots.indices {
             if let slot = slots[index], shouldRemove(slot.key, slot.value) { remove(at: index) }
         }
     }
 
-    mutating func removeAll() {
+    package mutating func removeAll() {
         slots = []
         slotOf = [:]
         freeSlots = []

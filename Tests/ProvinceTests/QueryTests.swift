@@ -64,7 +64,8 @@ import TestSupport
 
     /// A lot answer (and an EPCIS query for one lot) is one statement, prepared once per
     /// connection: planning took more of PostgreSQL's time than running these lookups, and each
-    /// further statement cost a round trip. Counted in the server's statement log.
+    /// further statement cost a round trip. The same answer again, with nothing stored since, is
+    /// kept in memory and runs none. Counted in the server's statement log.
     @Test func aLotAnswerIsOnePreparedStatement() async throws {
         try await withProvince(before: { database in
             _ = try database.psql("ALTER DATABASE \(database.name) SET log_statement = 'all'")
@@ -72,14 +73,14 @@ import TestSupport
             let log = database.cluster.directory.appendingPathComponent("server.log").path
             let paths = [("/lot/S-L0", nil), ("/01/09506000134352/10/S-L0", nil), ("/lot/S-L0", nil),
                          ("/events", "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0")]
-            for (path, query) in paths {
+            for (index, (path, query)) in paths.enumerated() {
                 let before = try Data(contentsOf: URL(fileURLWithPath: log)).count
                 let reply = await site.reply(method: "GET", path: path, query: query)
                 #expect(reply.status == 200 && reply.body.contains("HTX-B"), "\(path): \(reply.body)")
                 // Only this test's database logs statements; the shared cluster's other tests write no such lines.
                 let written = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)).dropFirst(before), as: UTF8.self)
                 let statements = written.split(separator: "\n").filter { $0.contains("LOG:  execute ") || $0.contains("LOG:  statement: ") }
-                #expect(statements.count == 1, "\(path): \(statements)")
+                #expect(statements.count == (index == 2 ? 0 : 1), "\(path): \(statements)")
                 #expect(statements.allSatisfy { !$0.contains("<unnamed>") && !$0.contains("statement: ") }, "\(path): \(statements)")
             }
         }
