@@ -2,7 +2,8 @@ import Foundation
 import PublicServer
 
 /// Counts the writes this process has committed to the database (entries, checkpoints,
-/// cosignatures, halts): an answer computed before a write is not served after it.
+/// cosignatures, halts), and those another process made (`AnswerCache.watch`): an answer
+/// computed before a write is not served after it.
 final class WriteGeneration: @unchecked Sendable {
     private let lock = NSLock()
     private var value: UInt64 = 0
@@ -18,7 +19,9 @@ final class WriteGeneration: @unchecked Sendable {
 ///
 /// An answer is served again only while the store's `WriteGeneration` is the one read before its
 /// queries ran, so nothing this process stored since is missing from it. Another process writing
-/// to the same database moves no generation here: for that, answers are also kept at most `maxAge`.
+/// to the same database (a second aggregator, a replica's primary) moves no generation by itself:
+/// at most every `recheck`, one request reads the database's `ProvinceStore.changeStamp()` and
+/// moves the generation when it changed.
 final class AnswerCache: @unchecked Sendable {
     struct Key: Hashable {
         let path: String
@@ -28,34 +31,53 @@ final class AnswerCache: @unchecked Sendable {
     private struct Kept {
         let reply: ProvinceSite.Reply
         let generation: UInt64
-        let computedAt: ContinuousClock.Instant
     }
 
-    static let defaultMaxAge: Duration = .seconds(5)
+    static let defaultRecheck: Duration = .seconds(1)
     /// Bookkeeping per answer, added to its size.
     static let overheadBytes = 256
 
-    let maxAge: Duration
+    let recheck: Duration
     private let lock = NSLock()
     private var answers: ByteBoundedCache<Key, Kept>
+    private var lastCheck: ContinuousClock.Instant?
+    private var stamp: [Int64]?
 
-    init(maxBytes: Int, maxAge: Duration = defaultMaxAge) {
-        self.maxAge = maxAge
+    init(maxBytes: Int, recheck: Duration = defaultRecheck) {
+        self.recheck = recheck
         answers = ByteBoundedCache(maxBytes: maxBytes)
     }
 
-    /// The answer kept for `key`, if computed at `generation` less than `maxAge` before `now`.
-    func reply(for key: Key, generation: UInt64, now: ContinuousClock.Instant) -> ProvinceSite.Reply? {
+    /// The answer kept for `key`, if computed at `generation`.
+    func reply(for key: Key, generation: UInt64) -> ProvinceSite.Reply? {
         lock.withLock {
-            guard let kept = answers.value(for: key), kept.generation == generation, now - kept.computedAt < maxAge else { return nil }
+            guard let kept = answers.value(for: key), kept.generation == generation else { return nil }
             return kept.reply
         }
     }
 
-    /// Keeps `reply`, whose queries started at `computedAt` with the store at `generation`.
-    func keep(_ reply: ProvinceSite.Reply, for key: Key, generation: UInt64, computedAt: ContinuousClock.Instant) {
+    /// Keeps `reply`, whose queries started with the store at `generation`.
+    func keep(_ reply: ProvinceSite.Reply, for key: Key, generation: UInt64) {
         let cost = reply.body.utf8.count + key.path.utf8.count + (key.query?.utf8.count ?? 0) + Self.overheadBytes
-        lock.withLock { answers.insert(Kept(reply: reply, generation: generation, computedAt: computedAt), for: key, cost: cost) }
+        lock.withLock { answers.insert(Kept(reply: reply, generation: generation), for: key, cost: cost) }
+    }
+
+    /// When `recheck` has passed since the last look, reads the database's change stamp and moves
+    /// `store.writes` if another process changed it. A database that cannot say moves it too:
+    /// nothing kept is served until the database answers again.
+    func watch(_ store: ProvinceStore, now: ContinuousClock.Instant = .now) async {
+        let due = lock.withLock {
+            if let lastCheck, now - lastCheck < recheck { return false }
+            lastCheck = now
+            return true
+        }
+        guard due else { return }
+        let seen = try? await store.changeStamp()
+        let changed = lock.withLock {
+            defer { if let seen { stamp = seen } }
+            return seen == nil || (stamp != nil && stamp != seen)
+        }
+        if changed { store.writes.advance() }
     }
 
     var usage: (answers: Int, bytes: Int) { lock.withLock { (answers.count, answers.byteCount) } }

@@ -163,6 +163,21 @@ extension ProvinceStore {
         return LotTraceRow(cooperativeID: id, cooperative: name, gtin: gtin, originCode: origin, note: note, body: body)
     }
 
+    /// Moves whenever any process stores entries, a checkpoint or a cosignature, or halts a
+    /// cooperative: every cooperative's sizes and status, and the cosignatures kept.
+    func changeStamp() async throws -> [Int64] {
+        let rows = try await client.query("""
+            SELECT coalesce(sum(tree_size), 0)::bigint, coalesce(sum(checkpoint_size), 0)::bigint,
+                   count(*) FILTER (WHERE status = 'halted'),
+                   (SELECT count(*) FROM checkpoints WHERE cosigned_note IS NOT NULL)
+            FROM cooperatives
+            """, logger: logger)
+        for try await (entries, checkpoints, halted, cosigned) in rows.decode((Int64, Int64, Int64, Int64).self) {
+            return [entries, checkpoints, halted, cosigned]
+        }
+        return []
+    }
+
     /// A cooperative's latest verified checkpoint, cosigned by this aggregator's witness when it has
     /// a key (nil: unknown cooperative or nothing verified yet).
     public func latestCheckpoint(cooperative name: String) async throws -> String? {

@@ -47,9 +47,14 @@ public struct ProvinceSite: Sendable {
     /// `answerCacheBytes`: most bytes of JSON answers kept in memory (0: none kept).
     public init(store: ProvinceStore, cooperatives: [ProvinceConfig.Cooperative] = [], gradeNames: [String: [String: String]] = [:],
                 answerCacheBytes: Int = defaultAnswerCacheBytes, now: @escaping @Sendable () -> Date = Date.init) {
+        self.init(store: store, cooperatives: cooperatives, gradeNames: gradeNames, answers: AnswerCache(maxBytes: answerCacheBytes), now: now)
+    }
+
+    init(store: ProvinceStore, cooperatives: [ProvinceConfig.Cooperative], gradeNames: [String: [String: String]], answers: AnswerCache,
+         now: @escaping @Sendable () -> Date) {
         self.store = store
         self.now = now
-        answers = AnswerCache(maxBytes: answerCacheBytes)
+        self.answers = answers
         self.gradeNames = gradeNames
         self.cooperatives = Dictionary(cooperatives.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -66,11 +71,12 @@ public struct ProvinceSite: Sendable {
         let parts = decoded.map { $0! }
         // Not /status, /checkpoint or the audit pages: they say how ingest stands now.
         let key = page == nil && Self.cachedAnswers.contains(parts[0]) ? AnswerCache.Key(path: path, query: query) : nil
-        let generation = store.writes.current, started = ContinuousClock.now
-        if let key, let kept = answers.reply(for: key, generation: generation, now: started) { return kept }
+        if key != nil { await answers.watch(store) }
+        let generation = store.writes.current
+        if let key, let kept = answers.reply(for: key, generation: generation) { return kept }
         let reply = await answer(parts, query: query, page: page, acceptLanguage: acceptLanguage)
         // A 503 (the database down) is not an answer to keep.
-        if let key, reply.status == 200 || reply.status == 404 { answers.keep(reply, for: key, generation: generation, computedAt: started) }
+        if let key, reply.status == 200 || reply.status == 404 { answers.keep(reply, for: key, generation: generation) }
         return reply
     }
 

@@ -79,7 +79,9 @@ import TestSupport
                 #expect(reply.status == 200 && reply.body.contains("HTX-B"), "\(path): \(reply.body)")
                 // Only this test's database logs statements; the shared cluster's other tests write no such lines.
                 let written = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)).dropFirst(before), as: UTF8.self)
+                // Less the look at the database's change stamp (`AnswerCache.watch`), at most once a second.
                 let statements = written.split(separator: "\n").filter { $0.contains("LOG:  execute ") || $0.contains("LOG:  statement: ") }
+                    .filter { !$0.contains("sum(tree_size)") }
                 #expect(statements.count == (index == 2 ? 0 : 1), "\(path): \(statements)")
                 #expect(statements.allSatisfy { !$0.contains("<unnamed>") && !$0.contains("statement: ") }, "\(path): \(statements)")
             }
