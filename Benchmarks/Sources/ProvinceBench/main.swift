@@ -244,12 +244,19 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
                  cpu, cpu / Double(totalEntries) * 1e6, pg.map { String(format: "%.1f s (%.0f us/entry)", $0, $0 / Double(totalEntries) * 1e6) } ?? "?",
                  floorCPU))
 
-    // Queries over HTTP: wrk, `clients` connections, random paths from a list.
-    let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-    let server = Task { try await ProvinceServer.run(site: ProvinceSite(store: store), host: "127.0.0.1", port: 0, logger: logger) { continuation.yield($0) } }
-    var iterator = stream.makeAsyncIterator()
-    guard let port = await iterator.next() else { fatalError("province server did not start") }
-    let base = "http://127.0.0.1:\(port)"
+    // Queries over HTTP: wrk, `clients` connections, random paths from a list. The bench asks the
+    // same 5,000 paths again and again with nothing ingested meanwhile, so the answers kept in
+    // memory serve nearly all of them; a second server keeps none, for what each answer costs.
+    func startServer(answerCacheBytes: Int) async -> (Task<Void, any Error>, String) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let site = ProvinceSite(store: store, answerCacheBytes: answerCacheBytes)
+        let server = Task { try await ProvinceServer.run(site: site, host: "127.0.0.1", port: 0, logger: logger) { continuation.yield($0) } }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { fatalError("province server did not start") }
+        return (server, "http://127.0.0.1:\(port)")
+    }
+    let (server, cachedBase) = await startServer(answerCacheBytes: ProvinceSite.defaultAnswerCacheBytes)
+    let (uncachedServer, uncachedBase) = await startServer(answerCacheBytes: 0)
     let script = options.work + "/paths.lua"
     try """
         local paths = {}
@@ -258,14 +265,18 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
         """.write(toFile: script, atomically: true, encoding: .utf8)
     var generator = SystemRandomNumberGenerator()
     let picks = (0..<5_000).map { _ in (Int.random(in: 0..<options.cooperatives, using: &generator), Int.random(in: 0..<lotsPerCoop, using: &generator)) }
-    let kinds: [(String, (Int, Int) -> String)] = [
-        ("trace /lot/<lot>", { "/lot/\(lotCode($0, $1))" }),
-        ("trace /01/<GTIN>/10/<lot>", { "/01/\(gtin)/10/\(lotCode($0, $1))" }),
-        ("EPCIS /events?MATCH_epcClass", { "/events?MATCH_epcClass=https://id.gs1.org/01/\(gtin)/10/\(lotCode($0, $1))" }),
-        ("EPCIS /events?EQ_bizLocation&MATCH_epcClass", {
+    let lotPath: (Int, Int) -> String = { "/lot/\(lotCode($0, $1))" }
+    let eventsPath: (Int, Int) -> String = { "/events?MATCH_epcClass=https://id.gs1.org/01/\(gtin)/10/\(lotCode($0, $1))" }
+    let kinds: [(String, String, (Int, Int) -> String)] = [
+        ("trace /lot/<lot>", cachedBase, lotPath),
+        ("trace /01/<GTIN>/10/<lot>", cachedBase, { "/01/\(gtin)/10/\(lotCode($0, $1))" }),
+        ("EPCIS /events?MATCH_epcClass", cachedBase, eventsPath),
+        ("EPCIS /events?EQ_bizLocation&MATCH_epcClass", cachedBase, {
             "/events?EQ_bizLocation=urn:agritrace:cooperative:HTX-\($0)&MATCH_epcClass=https://id.gs1.org/01/\(gtin)/10/\(lotCode($0, $1))" }),
+        ("trace /lot/<lot>, no answers kept", uncachedBase, lotPath),
+        ("EPCIS /events?MATCH_epcClass, no answers kept", uncachedBase, eventsPath),
     ]
-    for (index, (name, path)) in kinds.enumerated() {
+    for (index, (name, base, path)) in kinds.enumerated() {
         let paths = picks.map { path($0.0, $0.1) }
         // Every kind must answer what the bench asks for: the lot, or an event of it.
         let (coop, lot) = picks[0]
@@ -307,5 +318,6 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
                      queryPG.map { String(format: "%.0f us", $0 / requests * 1e6) } ?? "?"))
     }
     server.cancel()
+    uncachedServer.cancel()
 }
 servers.forEach { $0.cancel() }
