@@ -144,7 +144,10 @@ import TestSupport
             let check = try runPython(["Tests/tools/epcis_schema_check.py", "Fixtures/epcis/EPCIS-JSON-Schema.json"] + files)
             #expect(check.status == 0, "\(check.output)")
 
-            for bad in ["GE_eventTime=yesterday", "EQ_bizStep=a&EQ_bizStep=b", "nonsense=1", "MATCH_epcClass=%ZZ"] {
+            // Signed and five-digit years are not RFC 3339; far-past ones used to crash the process.
+            let badTimes = ["GE_eventTime=-999999-01-01T00:00:00Z", "LT_eventTime=-292277022-01-01T00:00:00Z",
+                            "GE_eventTime=-000001-01-01T00:00:00Z", "LT_eventTime=%2B10000-01-01T00:00:00Z", "GE_eventTime=12026-01-01T00:00:00Z"]
+            for bad in ["GE_eventTime=yesterday", "EQ_bizStep=a&EQ_bizStep=b", "nonsense=1", "MATCH_epcClass=%ZZ"] + badTimes {
                 #expect(await site.reply(method: "GET", path: "/events", query: bad).status == 400, "\(bad)")
             }
         }
