@@ -34,16 +34,27 @@ public enum OnnxImporter {
         do { data = try Data(contentsOf: url) } catch {
             throw OnnxImportError(file: url.path, Message("cannot read: {reason}", ["reason": .message(.fileError(error, path: url.path))]))
         }
-        return try importGraph(bytes: [UInt8](data), fileName: url.path)
+        var onnx = try parse([UInt8](data), fileName: url.path)
+        do {
+            try onnx.loadExternalData(directory: url.deletingLastPathComponent(), limit: maxFileSize - data.count)
+        } catch {
+            throw OnnxImportError(file: url.path, Message("constant '{name}' keeps its values in '{location}', which cannot be used: {reason}",
+                                                          ["name": .text(error.tensor), "location": .text(error.location), "reason": .text(error.reason)]))
+        }
+        var converter = try OnnxConverter(onnx: onnx, file: url.path)
+        return try converter.convert()
     }
 
+    /// Imports a model held in memory; weights kept as external data are refused (there is no folder to read them from).
     public static func importGraph(bytes: [UInt8], fileName: String) throws -> Graph {
-        let onnx: OnnxModel
-        do { onnx = try OnnxModel(bytes: bytes) } catch let failure as ProtobufReader.Failure {
+        var converter = try OnnxConverter(onnx: try parse(bytes, fileName: fileName), file: fileName)
+        return try converter.convert()
+    }
+
+    private static func parse(_ bytes: [UInt8], fileName: String) throws -> OnnxModel {
+        do { return try OnnxModel(bytes: bytes) } catch let failure as ProtobufReader.Failure {
             throw OnnxImportError(file: fileName, Message("not a readable ONNX file: {reason} at byte {offset}", ["reason": .text(failure.reason), "offset": .integer(failure.offset)]))
         }
-        var converter = try OnnxConverter(onnx: onnx, file: fileName)
-        return try converter.convert()
     }
 }
 
@@ -193,7 +204,7 @@ private struct OnnxConverter {
     private func floats(_ onnxName: String) throws -> (values: [Float], dims: [Int]) {
         guard let t = constants[onnxName] else { throw Refusal(reason: "'\(onnxName)' must be a constant (initializer)") }
         guard !t.isExternal else {
-            throw Refusal(reason: "constant '\(onnxName)' keeps its values in a separate file (ONNX external data); save the model with its weights inside it")
+            throw Refusal(reason: "constant '\(onnxName)' keeps its values in a separate file (ONNX external data) that was not read; import the model from its file, with that file beside it")
         }
         guard let values = onnx.floatValues(t) else { throw Refusal(reason: "constant '\(onnxName)' is not float32") }
         let dims = t.dims.map(Int.init)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parts of an ONNX ModelProto the importer reads (field numbers from onnx/onnx.proto3).
 struct OnnxModel {
     struct Tensor {
@@ -8,8 +10,11 @@ struct OnnxModel {
         var int64s: [Int64] = []
         var rawData: Range<Int>?
         /// Values stored outside the model file (TensorProto data_location EXTERNAL or external_data
-        /// entries), which the importer does not read: such a tensor is refused, not taken as empty.
+        /// entries): `importGraph(contentsOf:)` reads them from beside the model
+        /// (`loadExternalData`); a tensor still external after that is refused, not taken as empty.
         var isExternal = false
+        /// The external_data entries (location, offset, length, ...), as written.
+        var externalData: [String: String] = [:]
     }
 
     struct Attribute {
@@ -44,7 +49,8 @@ struct OnnxModel {
     var inputs: [ValueInfo] = []
     var outputs: [ValueInfo] = []
     var opsetVersion: Int64 = 1
-    let bytes: [UInt8]
+    /// The model file, followed by any external data `loadExternalData` appended.
+    private(set) var bytes: [UInt8]
 
     /// ONNX tensor data types the importer can read.
     static let float32: Int32 = 1, int32: Int32 = 6, int64: Int32 = 7, bool: Int32 = 9
@@ -139,7 +145,18 @@ struct OnnxModel {
             case (7, _): try r.appendInt64s(wire, to: &t.int64s)
             case (8, .lengthDelimited): t.name = try r.string()
             case (9, .lengthDelimited): t.rawData = try r.lengthDelimited()
-            case (13, .lengthDelimited): _ = try r.lengthDelimited(); t.isExternal = true
+            case (13, .lengthDelimited):
+                var entry = try r.message()
+                var key = "", value = ""
+                while let (f, w) = try entry.nextField() {
+                    switch (f, w) {
+                    case (1, .lengthDelimited): key = try entry.string()
+                    case (2, .lengthDelimited): value = try entry.string()
+                    default: try entry.skip(w)
+                    }
+                }
+                t.externalData[key] = value
+                t.isExternal = true
             case (14, .varint): if try r.int64() == 1 { t.isExternal = true }
             default: try r.skip(wire)
             }
@@ -179,6 +196,60 @@ struct OnnxModel {
         return v
     }
 
+    /// Reads every external initializer's bytes from its file in `directory` (as exporters
+    /// write big models, and torch.onnx.export by default) and appends them to `bytes`. The
+    /// locations are untrusted: only a plain relative name inside `directory`, a regular file,
+    /// an offset and length inside it, and at most `limit` bytes in all are read.
+    mutating func loadExternalData(directory: URL, limit: Int) throws(ExternalDataFailure) {
+        var total = 0
+        for name in initializers.keys.sorted() {
+            guard var t = initializers[name], t.isExternal else { continue }
+            func fail(_ reason: String) -> ExternalDataFailure {
+                ExternalDataFailure(tensor: name, location: t.externalData["location"] ?? "", reason: reason)
+            }
+            guard let location = t.externalData["location"], !location.isEmpty else { throw fail("no location is given") }
+            let parts = location.split(separator: "/", omittingEmptySubsequences: false)
+            guard !location.hasPrefix("/"), !location.contains("\\"), !location.unicodeScalars.contains(where: { $0.value < 0x20 }),
+                  parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+                throw fail("only a relative path inside the model's folder is read")
+            }
+            let path = directory.appendingPathComponent(location).path
+            var info = stat()
+            guard lstat(path, &info) == 0 else { throw fail("the file does not exist") }
+            guard (info.st_mode & S_IFMT) == S_IFREG else { throw fail("not a regular file") }
+            let fileSize = Int(info.st_size)
+            guard let offset = Int(t.externalData["offset"] ?? "0"), offset >= 0, offset <= fileSize else {
+                throw fail("offset \(t.externalData["offset"] ?? "") is outside the file's \(fileSize) bytes")
+            }
+            let length: Int
+            if let text = t.externalData["length"] {
+                guard let value = Int(text), value >= 0, value <= fileSize - offset else {
+                    throw fail("length \(text) at offset \(offset) is outside the file's \(fileSize) bytes")
+                }
+                length = value
+            } else {
+                length = fileSize - offset
+            }
+            total += length
+            guard total <= limit else { throw fail("external data above the limit of \(limit) bytes in all") }
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw fail("cannot be opened") }
+            defer { try? handle.close() }
+            let data: Data
+            do {
+                try handle.seek(toOffset: UInt64(offset))
+                data = try handle.read(upToCount: length) ?? Data()
+            } catch {
+                throw fail("cannot be read")
+            }
+            guard data.count == length else { throw fail("the file ends before \(length) bytes at offset \(offset)") }
+            let start = bytes.count
+            bytes.append(contentsOf: data)
+            t.rawData = start..<bytes.count
+            t.isExternal = false
+            initializers[name] = t
+        }
+    }
+
     /// A float tensor's values, from float_data or raw_data (little-endian).
     func floatValues(_ t: Tensor) -> [Float]? {
         guard t.dataType == Self.float32 else { return nil }
@@ -205,4 +276,11 @@ struct OnnxModel {
         }
         return t.int64s
     }
+}
+
+/// Why an initializer's external data could not be read.
+struct ExternalDataFailure: Error {
+    var tensor: String
+    var location: String
+    var reason: String
 }

@@ -21,6 +21,8 @@ struct OnnxWriter {
         var floats: [Float]
         /// Written as ONNX external data (a location entry and data_location EXTERNAL), no values inside.
         var external = false
+        /// The external data's entries when `external`: location, and offset and length if given.
+        var externalEntries: [(String, String)] = [("location", "weights.bin")]
     }
 
     var input = ("x", [Int64(1), 3, 8, 8])
@@ -56,9 +58,11 @@ struct OnnxWriter {
             for f in t.floats { m.key(4, wire: 5); m.fixed32(f.bitPattern) }
             m.field(8, string: t.name)
             if t.external {
-                var entry: [UInt8] = []
-                entry.field(1, string: "location"); entry.field(2, string: "weights.bin")
-                m.field(13, message: entry)
+                for (key, value) in t.externalEntries {
+                    var entry: [UInt8] = []
+                    entry.field(1, string: key); entry.field(2, string: value)
+                    m.field(13, message: entry)
+                }
                 m.key(14, wire: 0); m.varint(1)
             }
             graph.field(5, message: m)
