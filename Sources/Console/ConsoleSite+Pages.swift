@@ -388,9 +388,23 @@ extension ConsoleSite {
         }
         let stock = LabelStock(rawValue: form.first("stock") ?? "") ?? .large
         let words = LabelWords(page.presentation)
-        let rendered = try writing { ledger in
-            try codes.map { try LabelPackage.make(lotCode: $0, ledger: ledger, signer: options.signer, baseURL: options.labelBaseURL,
-                                                 stock: stock, words: words).label.image }
+        let rendered: [RGBImage]
+        do {
+            // Each lot is drawn once however often it is named (copies for several crates share
+            // it): drawing one lot 100 times held the ledger's write lock for over a minute.
+            var drawn: [String: RGBImage] = [:]
+            rendered = try writing { ledger in
+                try codes.map { code in
+                    if let image = drawn[code] { return image }
+                    let image = try LabelPackage.make(lotCode: code, ledger: ledger, signer: options.signer, baseURL: options.labelBaseURL,
+                                                      stock: stock, words: words).label.image
+                    drawn[code] = image
+                    return image
+                }
+            }
+        } catch let refusal as LabelError {
+            // A lot the form did not offer (unknown, not graded): said on the dashboard, not as a 500.
+            return try dashboard(page: page, notice: (false, page.t(refusal.message)))
         }
         if form.first("format") == "pdf" {
             return ConsoleReply(status: 200, contentType: "application/pdf", body: .bytes(try LabelSheetPDF.document(rendered)),

@@ -231,6 +231,9 @@ import TestSupport
         #expect(sheet.status == 200 && sheet.headers["content-type"] == "image/png")
         let image = try ImageDecoder.decode(data: Data(sheet.body), fileName: "labels.png")
         #expect(image.width == 591 && image.height == 354, "\(image.width)x\(image.height)")
+        // A lot the form never offered is said on the dashboard, not answered with a server error.
+        let unknown = try clerk.post("/console/labels", [("lot", "NO-SUCH-LOT"), ("stock", "50x30")])
+        #expect(unknown.status == 200 && unknown.text.contains("NO-SUCH-LOT") && unknown.text.contains("class=\"error\""), "\(unknown.status) \(unknown.text.suffix(2000))")
 
         // The same as a PDF: a page per label at the stock's size, valid to qpdf, its QR code readable once drawn.
         let pdf = try clerk.post("/console/labels", [("lot", "DT-LV-261103-01"), ("lot", "DT-LV-261103-01"), ("stock", "50x30"), ("format", "pdf")])
