@@ -353,7 +353,16 @@ extension ConsoleSite {
     func review(form: [String: [String]], user: ConsoleUser, page: ConsolePage) throws -> ConsoleReply {
         let lotCode = form.first("lot") ?? ""
         let reason = form.first("reason").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-        let decision: LotReview.Decision = form.first("decision") == "grade" ? .grade(form.first("grade") ?? "") : .accept
+        let decision: LotReview.Decision
+        switch form.first("decision") {
+        case "accept": decision = .accept
+        case "grade": decision = .grade(form.first("grade") ?? "")
+        default:
+            // Only the form's two choices sign anything: a missing or other value used to accept.
+            var reply = try reviewPage(lotCode: lotCode, page: page, notice: (false, page.t(ConsoleText.notRecorded(reason: .message(ConsoleText.chooseDecision)))))
+            reply.status = 400
+            return reply
+        }
         let notice: (ok: Bool, html: String) = try writing { ledger in
             guard let state = try LedgerSnapshot(reading: ledger).lotState(code: lotCode) else {
                 return (false, page.t(ConsoleText.notFound))

@@ -209,6 +209,13 @@ import TestSupport
         var reviewer = ConsoleClient(port: server.consolePort)
         #expect(try reviewer.signIn("minh", Self.password).status == 303)
         #expect(try reviewer.get("/console/review?lot=DT-LV-261103-01").status == 200)
+        // Only the form's two decisions sign anything.
+        let sizeBefore = try site.workspace.openLedger().size()
+        for odd in [[("decision", "delete")], []] {
+            let refused = try reviewer.post("/console/review", [("lot", "DT-LV-261103-01")] + odd)
+            #expect(refused.status == 400, "\(odd): \(refused.status)")
+        }
+        #expect(try site.workspace.openLedger().size() == sizeBefore)
         let decided = try reviewer.post("/console/review", [("lot", "DT-LV-261103-01"), ("decision", "grade"), ("grade", other),
                                                             ("reason", "quả dập ở đáy thùng")])
         #expect(decided.status == 200, "\(decided.text)")
