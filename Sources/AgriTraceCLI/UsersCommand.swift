@@ -15,7 +15,123 @@ struct UsersCommand: ParsableCommand {
 
               agritrace users add hoa --role admin --ledger coop.db
             """,
-        subcommands: [Add.self]) }
+        subcommands: [Add.self, List.self, Role.self, Password.self, Remove.self]) }
+
+    /// Runs `body` on the accounts kept beside a real ledger, with the account errors' exit statuses.
+    static func withAccounts(_ ledger: String, create: Bool = false, _ body: (Accounts) throws -> Void) throws {
+        // A real ledger, so accounts are never kept beside some other file.
+        _ = try TraceabilitySupport.openLedger(ledger)
+        do {
+            let path = Accounts.defaultPath(forLedger: ledger)
+            guard create || FileManager.default.fileExists(atPath: path) else {
+                throw CommandFailure(.usageError, tr("No accounts yet: add one with `agritrace users add`."))
+            }
+            try body(try Accounts(path: path, create: create))
+        } catch let error as AccountError {
+            let text = Localizer.current.render(error.message)
+            if case .badStore = error { throw CommandFailure(.internalFailure, text) }
+            throw CommandFailure(.usageError, text)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "list", abstract: tr("List the console's accounts and their roles."),
+            discussion: ExitStatus.help(success: tr("accounts listed"), readsLedger: true) + "\n\n" + tr("Example:") + """
+
+                  agritrace users list --ledger coop.db
+                """) }
+
+        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
+        var ledger: String
+
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: Accounts.defaultPath(forLedger: ledger)) else {
+                _ = try TraceabilitySupport.openLedger(ledger)
+                FileHandleOutput.standardOutput.write(tr("No accounts yet: add one with `agritrace users add`.") + "\n")
+                return
+            }
+            try UsersCommand.withAccounts(ledger) { accounts in
+                for user in try accounts.all() { FileHandleOutput.standardOutput.write("\(user.name)\t\(user.role.rawValue)\n") }
+            }
+        }
+    }
+
+    struct Role: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "role", abstract: tr("Give a console account another role: clerk, reviewer or admin; it applies at the account's next request."),
+            discussion: ExitStatus.help(success: tr("role changed"), readsLedger: true) + "\n\n" + tr("Example:") + """
+
+                  agritrace users role lan --role reviewer --ledger coop.db
+                """) }
+
+        @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
+        var name: String
+
+        @Option(help: ArgumentHelp(tr("clerk, reviewer or admin.")))
+        var role: String
+
+        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
+        var ledger: String
+
+        func validate() throws {
+            guard ConsoleRole(rawValue: role) != nil else { throw ValidationError(tr("--role must be clerk, reviewer or admin")) }
+        }
+
+        func run() throws {
+            try UsersCommand.withAccounts(ledger) { accounts in
+                try accounts.setRole(name: name, role: ConsoleRole(rawValue: role)!)
+                FileHandleOutput.standardOutput.write(tr("{name} is now {role}.", ["name": .text(name), "role": .text(role)]) + "\n")
+            }
+        }
+    }
+
+    struct Password: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "password",
+            abstract: tr("Set a new password for a console account: its sessions end and a lock-out is lifted."),
+            discussion: tr("The password is asked twice at the terminal without being shown; from a script, give it as the first line of standard input.")
+                + "\n\n" + ExitStatus.help(success: tr("password changed"), readsLedger: true) + "\n\n" + tr("Example:") + """
+
+                  agritrace users password lan --ledger coop.db
+                """) }
+
+        @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
+        var name: String
+
+        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
+        var ledger: String
+
+        func run() throws {
+            try UsersCommand.withAccounts(ledger) { accounts in
+                guard try accounts.user(named: name) != nil else { throw AccountError.unknown(name) }
+                try accounts.setPassword(name: name, password: try Add.readPassword())
+                FileHandleOutput.standardOutput.write(tr("Set a new password for {name}; their sessions have ended.", ["name": .text(name)]) + "\n")
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(
+            commandName: "remove", abstract: tr("Remove a console account: its sessions end at their next request."),
+            discussion: ExitStatus.help(success: tr("account removed"), readsLedger: true) + "\n\n" + tr("Example:") + """
+
+                  agritrace users remove lan --ledger coop.db
+                """) }
+
+        @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
+        var name: String
+
+        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
+        var ledger: String
+
+        func run() throws {
+            try UsersCommand.withAccounts(ledger) { accounts in
+                try accounts.remove(name: name)
+                FileHandleOutput.standardOutput.write(tr("Removed {name} from {file}.", ["name": .text(name), "file": .text(accounts.path)]) + "\n")
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(
@@ -41,17 +157,11 @@ struct UsersCommand: ParsableCommand {
         }
 
         func run() throws {
-            // A real ledger, so accounts are never kept beside some other file.
             _ = try TraceabilitySupport.openLedger(ledger)
             let password = try Self.readPassword()
-            do {
-                let accounts = try Accounts(path: Accounts.defaultPath(forLedger: ledger))
+            try UsersCommand.withAccounts(ledger, create: true) { accounts in
                 try accounts.add(name: name, role: ConsoleRole(rawValue: role)!, password: password)
                 FileHandleOutput.standardOutput.write(tr("Added {name} ({role}) to {file}.", ["name": .text(name), "role": .text(role), "file": .text(accounts.path)]) + "\n")
-            } catch let error as AccountError {
-                let text = Localizer.current.render(error.message)
-                if case .badStore = error { throw CommandFailure(.internalFailure, text) }
-                throw CommandFailure(.usageError, text)
             }
         }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HummingbirdBcrypt
 import LedgerStore
@@ -29,6 +30,7 @@ public enum AccountError: LocalizableError, Equatable {
     case exists(String)
     case weakPassword(minimum: Int)
     case badStore(path: String, problem: String)
+    case unknown(String)
 
     public var message: Message {
         switch self {
@@ -36,6 +38,7 @@ public enum AccountError: LocalizableError, Equatable {
             return Message("user name '{name}' must be 1–32 of a–z 0–9 . _ -, starting with a letter or digit",
                            ["name": .text(EntryValidator.printable(name))])
         case .exists(let name): return Message("user '{name}' already exists", ["name": .text(name)])
+        case .unknown(let name): return Message("there is no user '{name}'", ["name": .text(EntryValidator.printable(name))])
         case .weakPassword(let minimum): return Message("the password must have at least {n} characters", ["n": .integer(minimum)])
         case .badStore(let path, let problem):
             return Message("console database {file}: {problem}", ["file": .text(path), "problem": .text(problem)])
@@ -150,13 +153,70 @@ public final class Accounts: @unchecked Sendable {
     }
 
     /// The account as stored now (a session re-reads it, so a changed role applies at once).
-    public func user(named name: String) throws -> ConsoleUser? {
+    public func user(named name: String) throws -> ConsoleUser? { try account(named: name)?.user }
+
+    /// The account as stored now with a stamp of its password (the SHA-256 of the stored hash).
+    /// A session keeps the stamp it signed in with: a new password, or the account removed and
+    /// added again under the same name, ends every older session.
+    public func account(named name: String) throws -> (user: ConsoleUser, credential: String)? {
         try locked {
-            let statement = try connection.statement("SELECT role FROM users WHERE name = ?")
+            let statement = try connection.statement("SELECT role, password_hash FROM users WHERE name = ?")
             try statement.bind(.text(name))
             defer { statement.reset() }
             guard try statement.step(), let role = ConsoleRole(rawValue: try statement.checkedText(0, "users.role")) else { return nil }
-            return ConsoleUser(name: name, role: role)
+            let hash = try statement.checkedText(1, "users.password_hash")
+            return (ConsoleUser(name: name, role: role), SHA256.hash(data: Array(hash.utf8)).map { String(format: "%02x", $0) }.joined())
+        }
+    }
+
+    /// Every account, by name.
+    public func all() throws -> [ConsoleUser] {
+        try locked {
+            let statement = try connection.statement("SELECT name, role FROM users ORDER BY name")
+            defer { statement.reset() }
+            var users: [ConsoleUser] = []
+            while try statement.step() {
+                let name = try statement.checkedText(0, "users.name")
+                guard let role = ConsoleRole(rawValue: try statement.checkedText(1, "users.role")) else {
+                    throw AccountError.badStore(path: path, problem: "user '\(name)' has an unknown role")
+                }
+                users.append(ConsoleUser(name: name, role: role))
+            }
+            return users
+        }
+    }
+
+    /// Removes an account; its sessions end at their next request.
+    public func remove(name: String) throws {
+        try changing(name) { try connection.statement("DELETE FROM users WHERE name = ?").bind(.text(name)).run() }
+    }
+
+    /// Gives an account another role, effective at its sessions' next request.
+    public func setRole(name: String, role: ConsoleRole) throws {
+        try changing(name) { try connection.statement("UPDATE users SET role = ? WHERE name = ?").bind(.text(role.rawValue), .text(name)).run() }
+    }
+
+    /// Sets a new password (ending the account's sessions) and lifts a lock-out.
+    public func setPassword(name: String, password: String) throws {
+        guard password.count >= Self.minimumPasswordLength else { throw AccountError.weakPassword(minimum: Self.minimumPasswordLength) }
+        let hash = Bcrypt.hash(password, cost: cost)
+        try changing(name) {
+            try connection.statement("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE name = ?")
+                .bind(.text(hash), .text(name)).run()
+        }
+    }
+
+    /// Runs `change` on an existing account in one transaction, refusing an unknown name.
+    private func changing(_ name: String, _ change: () throws -> Void) throws {
+        try locked {
+            try connection.immediateTransaction {
+                let existing = try connection.statement("SELECT 1 FROM users WHERE name = ?")
+                try existing.bind(.text(name))
+                let found = try existing.step()
+                existing.reset()
+                guard found else { throw AccountError.unknown(name) }
+                try change()
+            }
         }
     }
 

@@ -85,8 +85,10 @@ final class ConsoleSite: Sendable {
         guard request.path == "/console" || request.path.hasPrefix("/console/") else {
             return notFound(localizer)
         }
+        // The account is read again on every request: removed, re-added or given a new password,
+        // it no longer matches the session (a changed role applies at once).
         guard let token = request.cookies[Self.sessionCookie], let session = sessions.session(token: token),
-              let user = try accounts.user(named: session.userName) else {
+              let (user, credential) = try accounts.account(named: session.userName), credential == session.credential else {
             if request.method == "GET" { return .redirect("/console/login") }
             return .html(403, page(localizer, user: nil, csrf: nil)
                 .render(title: localizer.render(ConsoleText.signInTitle), "<section class=\"error\"><p>\(ConsolePage.escape(localizer.render(ConsoleText.csrfMissing)))</p></section>"))
@@ -208,7 +210,10 @@ final class ConsoleSite: Sendable {
         let outcome = try await Task.detached { try self.accounts.signIn(name: name, password: password) }.value
         switch outcome {
         case .signedIn(let user):
-            let (token, _) = sessions.start(userName: user.name)
+            guard let (_, credential) = try accounts.account(named: user.name) else {
+                return signInPage(request, localizer: localizer, status: 401, message: localizer.render(ConsoleText.refused))
+            }
+            let (token, _) = sessions.start(userName: user.name, credential: credential)
             return .redirect("/console/", cookies: [
                 "\(Self.sessionCookie)=\(token); Path=/console; HttpOnly; Secure; SameSite=Strict",
                 "\(Self.loginCookie)=; Path=/console; Max-Age=0; HttpOnly; Secure; SameSite=Strict",

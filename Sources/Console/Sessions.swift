@@ -8,6 +8,8 @@ import Foundation
 final class Sessions: @unchecked Sendable {
     struct Session: Sendable {
         let userName: String
+        /// The account's password stamp at sign-in (`Accounts.account(named:)`).
+        let credential: String
         let csrfToken: String
         var lastSeen: Date
     }
@@ -19,9 +21,9 @@ final class Sessions: @unchecked Sendable {
     private var byTokenHash: [String: Session] = [:]
 
     /// Starts a session; returns the cookie token.
-    func start(userName: String, now: Date = Date()) -> (token: String, session: Session) {
+    func start(userName: String, credential: String, now: Date = Date()) -> (token: String, session: Session) {
         let token = Self.randomToken()
-        let session = Session(userName: userName, csrfToken: Self.randomToken(), lastSeen: now)
+        let session = Session(userName: userName, credential: credential, csrfToken: Self.randomToken(), lastSeen: now)
         lock.lock()
         byTokenHash = byTokenHash.filter { now.timeIntervalSince($0.value.lastSeen) < Self.idleSeconds }
         byTokenHash[Self.hash(token)] = session

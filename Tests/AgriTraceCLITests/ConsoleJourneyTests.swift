@@ -102,6 +102,45 @@ import TestSupport
         #expect(brew.status == 405 && brew.headers["allow"] == "GET, POST", "\(brew.status) \(brew.headers)")
     }
 
+    /// `users role`, `users password` and `users remove` reach a running console at the account's
+    /// next request: a new role applies, a new password or a removal ends the sessions.
+    @Test func accountChangesFromTheCommandLineApplyToSessionsAtOnce() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let ledger = site.workspace.ledger
+        func users(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+            try AgriTraceBinary.run(["users"] + arguments + ["--ledger", ledger], stdin: stdin.map { Data(($0 + "\n").utf8) })
+        }
+        var lan = ConsoleClient(port: server.consolePort)
+        #expect(try lan.signIn("lan", Self.password).status == 303)
+        #expect(try lan.get("/console/review?lot=DT-LV-261103-01").status == 403)
+
+        let promoted = try users(["role", "lan", "--role", "reviewer"])
+        #expect(promoted.status == 0 && promoted.stdout.contains("lan"), "\(promoted.stderr)")
+        #expect(try lan.get("/console/review?lot=DT-LV-261103-01").status != 403)
+        #expect(try users(["list"]).stdout == "hoa\tadmin\nlan\treviewer\nminh\treviewer\n")
+
+        let newPassword = "mật khẩu mới cũng đủ dài"
+        let changed = try users(["password", "lan"], stdin: newPassword)
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(try lan.get("/console/").status == 303)
+        var again = ConsoleClient(port: server.consolePort)
+        #expect(try again.signIn("lan", Self.password).status == 401)
+        #expect(try again.signIn("lan", newPassword).status == 303)
+        #expect(try again.get("/console/").status == 200)
+
+        #expect(try users(["remove", "lan"]).status == 0)
+        #expect(try again.get("/console/").status == 303)
+        for refused in [["remove", "lan"], ["role", "lan", "--role", "admin"], ["role", "minh", "--role", "owner"]] {
+            let result = try users(refused)
+            #expect(result.status == 2, "\(refused): \(result.status) \(result.stderr)")
+        }
+        #expect(try users(["remove", "lan"]).stderr.contains("there is no user 'lan'"))
+        #expect(try users(["password", "nobody"], stdin: newPassword).stderr.contains("there is no user 'nobody'"))
+    }
+
     @Test func csrfAndRolesGuardEveryActionAndEntriesNameTheAccount() throws {
         let site = try Site()
         defer { site.workspace.remove() }

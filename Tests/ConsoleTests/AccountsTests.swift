@@ -70,13 +70,47 @@ import TestSupport
         #expect(try accounts.count() == 1)
     }
 
+    @Test func accountsAreListedRemovedReRoledAndRePassworded() throws {
+        let (accounts, directory) = try Self.accounts()
+        defer { directory.remove() }
+        try accounts.add(name: "lan", role: .clerk, password: "rau muống xanh 2026")
+        try accounts.add(name: "hoa", role: .admin, password: "another long password")
+        #expect(try accounts.all() == [ConsoleUser(name: "hoa", role: .admin), ConsoleUser(name: "lan", role: .clerk)])
+        let stamp = try #require(try accounts.account(named: "lan")).credential
+
+        try accounts.setRole(name: "lan", role: .reviewer)
+        #expect(try accounts.account(named: "lan")?.user == ConsoleUser(name: "lan", role: .reviewer))
+        #expect(try accounts.account(named: "lan")?.credential == stamp)
+
+        // A new password: the old one no longer signs in, the stamp moves, a lock-out is lifted.
+        for _ in 0..<Accounts.lockAfterFailures { _ = try accounts.signIn(name: "lan", password: "guess") }
+        #expect(throws: AccountError.weakPassword(minimum: Accounts.minimumPasswordLength)) { try accounts.setPassword(name: "lan", password: "short") }
+        try accounts.setPassword(name: "lan", password: "cải xanh mùa mưa 2027")
+        #expect(try accounts.signIn(name: "lan", password: "rau muống xanh 2026") == .refused)
+        #expect(try accounts.signIn(name: "lan", password: "cải xanh mùa mưa 2027") == .signedIn(ConsoleUser(name: "lan", role: .reviewer)))
+        #expect(try accounts.account(named: "lan")?.credential != stamp)
+
+        // Removed and added again with the same password: another stamp (another bcrypt salt).
+        let before = try #require(try accounts.account(named: "lan")).credential
+        try accounts.remove(name: "lan")
+        #expect(try accounts.account(named: "lan") == nil && accounts.count() == 1)
+        try accounts.add(name: "lan", role: .clerk, password: "cải xanh mùa mưa 2027")
+        #expect(try accounts.account(named: "lan")?.credential != before)
+
+        for change in [{ try accounts.remove(name: "nobody") }, { try accounts.setRole(name: "nobody", role: .admin) },
+                       { try accounts.setPassword(name: "nobody", password: "long enough password") }] {
+            #expect(throws: AccountError.unknown("nobody")) { try change() }
+        }
+        #expect(try accounts.count() == 2)
+    }
+
     @Test func rolesAreOrderedClerkReviewerAdmin() {
         #expect(ConsoleRole.clerk < .reviewer && ConsoleRole.reviewer < .admin)
     }
 
     @Test func csrfAndSessionTokensAreRandomAndComparedWhole() {
         let sessions = Sessions()
-        let (token, session) = sessions.start(userName: "lan")
+        let (token, session) = sessions.start(userName: "lan", credential: "stamp")
         #expect(token.count == 43 && session.csrfToken.count == 43 && token != session.csrfToken)
         #expect(sessions.session(token: token)?.userName == "lan")
         #expect(sessions.session(token: token + "x") == nil)
@@ -90,7 +124,7 @@ import TestSupport
     @Test func anIdleSessionExpires() {
         let sessions = Sessions()
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        let (token, _) = sessions.start(userName: "lan", now: start)
+        let (token, _) = sessions.start(userName: "lan", credential: "stamp", now: start)
         #expect(sessions.session(token: token, now: start.addingTimeInterval(Sessions.idleSeconds - 1)) != nil)
         #expect(sessions.session(token: token, now: start.addingTimeInterval(2 * Sessions.idleSeconds)) == nil)
     }
