@@ -163,6 +163,12 @@ final class GradingJobs: @unchecked Sendable {
         // A folder upload is the folder `ID`, a zip `ID.zip`.
         let folder = directory.appendingPathComponent(id)
         let file = FileManager.default.fileExists(atPath: folder.path) ? folder : directory.appendingPathComponent(id + ".zip")
+        let uploadName = job.uploadName
+        /// Other errors (a damaged zip) name the stored file, whose name is the job id: the clerk
+        /// sees the name they uploaded instead (the id is random hex, so nothing else matches).
+        func asUploaded(_ text: String) -> String {
+            text.replacingOccurrences(of: file.path, with: uploadName).replacingOccurrences(of: file.lastPathComponent, with: uploadName)
+        }
         do {
             let ledger = try Ledger(provenanceAt: ledgerPath)
             let grader = BatchGrader(classifier: try Self.classifier(), policy: policy,
@@ -184,15 +190,15 @@ final class GradingJobs: @unchecked Sendable {
             }
             var report: [String: Any] = [:]
             for (language, localizer) in localizers {
-                report[language.rawValue] = problems.map { $0.rendered(by: localizer) }
+                report[language.rawValue] = problems.map { asUploaded($0.rendered(by: localizer)) }
             }
             job.report = report
             job.state = .refused
         } catch let error as LocalizableError {
-            job.report = Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, [$0.value.render(error.message)]) })
+            job.report = Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, [asUploaded($0.value.render(error.message))]) })
             job.state = .failed
         } catch {
-            job.report = Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, ["\(error)"]) })
+            job.report = Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, [asUploaded("\(error)")]) })
             job.state = .failed
         }
         store(job)

@@ -331,6 +331,13 @@ import TestSupport
         #expect(try site.ledgerSize() == before)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/absolute.jpg"))
         #expect(try clerk.get("/console/jobs/..%2f..%2fetc").status == 404)
+
+        // A damaged zip is named as the clerk uploaded it, never by the job id it is stored under.
+        let lying = try clerk.upload(Array(try FixtureFiles.data("uploads/lying-size.zip")), name: "hop-tac-xa.zip")
+        let lyingJob = try #require((try JSONSerialization.jsonObject(with: Data(lying.body)) as? [String: Any])?["job"] as? String)
+        #expect(try clerk.waitForJob(lyingJob)["state"] as? String != "finished")
+        let said = try clerk.get("/console/jobs/\(lyingJob)?lang=en").text
+        #expect(said.contains("hop-tac-xa.zip") && !said.contains(lyingJob.prefix(24) + ".zip"), "\(said)")
     }
 
     /// A zip of the sample upload (5 lots, 40 photos), optionally without some lots.
