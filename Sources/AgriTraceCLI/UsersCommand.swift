@@ -65,23 +65,13 @@ struct UsersCommand: ParsableCommand {
                   agritrace users role lan --role reviewer --ledger coop.db
                 """) }
 
-        @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
-        var name: String
-
-        @Option(help: ArgumentHelp(tr("clerk, reviewer or admin.")))
-        var role: String
-
-        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
-        var ledger: String
-
-        func validate() throws {
-            guard ConsoleRole(rawValue: role) != nil else { throw ValidationError(tr("--role must be clerk, reviewer or admin")) }
-        }
+        @OptionGroup var account: AccountArguments
+        @OptionGroup var role: RoleArgument
 
         func run() throws {
-            try UsersCommand.withAccounts(ledger) { accounts in
-                try accounts.setRole(name: name, role: ConsoleRole(rawValue: role)!)
-                FileHandleOutput.standardOutput.write(tr("{name} is now {role}.", ["name": .text(name), "role": .text(role)]) + "\n")
+            try UsersCommand.withAccounts(account.ledger) { accounts in
+                try accounts.setRole(name: account.name, role: role.value)
+                FileHandleOutput.standardOutput.write(tr("{name} is now {role}.", ["name": .text(account.name), "role": .text(role.role)]) + "\n")
             }
         }
     }
@@ -96,17 +86,13 @@ struct UsersCommand: ParsableCommand {
                   agritrace users password lan --ledger coop.db
                 """) }
 
-        @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
-        var name: String
-
-        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
-        var ledger: String
+        @OptionGroup var account: AccountArguments
 
         func run() throws {
-            try UsersCommand.withAccounts(ledger) { accounts in
-                guard try accounts.user(named: name) != nil else { throw AccountError.unknown(name) }
-                try accounts.setPassword(name: name, password: try Add.readPassword())
-                FileHandleOutput.standardOutput.write(tr("Set a new password for {name}; their sessions have ended.", ["name": .text(name)]) + "\n")
+            try UsersCommand.withAccounts(account.ledger) { accounts in
+                guard try accounts.user(named: account.name) != nil else { throw AccountError.unknown(account.name) }
+                try accounts.setPassword(name: account.name, password: try Add.readPassword())
+                FileHandleOutput.standardOutput.write(tr("Set a new password for {name}; their sessions have ended.", ["name": .text(account.name)]) + "\n")
             }
         }
     }
@@ -119,16 +105,12 @@ struct UsersCommand: ParsableCommand {
                   agritrace users remove lan --ledger coop.db
                 """) }
 
-        @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
-        var name: String
-
-        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
-        var ledger: String
+        @OptionGroup var account: AccountArguments
 
         func run() throws {
-            try UsersCommand.withAccounts(ledger) { accounts in
-                try accounts.remove(name: name)
-                FileHandleOutput.standardOutput.write(tr("Removed {name} from {file}.", ["name": .text(name), "file": .text(accounts.path)]) + "\n")
+            try UsersCommand.withAccounts(account.ledger) { accounts in
+                try accounts.remove(name: account.name)
+                FileHandleOutput.standardOutput.write(tr("Removed {name} from {file}.", ["name": .text(account.name), "file": .text(accounts.path)]) + "\n")
             }
         }
     }
@@ -143,25 +125,15 @@ struct UsersCommand: ParsableCommand {
                   agritrace users add lan --role clerk --ledger coop.db
                 """) }
 
-        @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
-        var name: String
-
-        @Option(help: ArgumentHelp(tr("clerk, reviewer or admin.")))
-        var role: String
-
-        @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
-        var ledger: String
-
-        func validate() throws {
-            guard ConsoleRole(rawValue: role) != nil else { throw ValidationError(tr("--role must be clerk, reviewer or admin")) }
-        }
+        @OptionGroup var account: AccountArguments
+        @OptionGroup var role: RoleArgument
 
         func run() throws {
-            _ = try TraceabilitySupport.openLedger(ledger)
+            _ = try TraceabilitySupport.openLedger(account.ledger)
             let password = try Self.readPassword()
-            try UsersCommand.withAccounts(ledger, create: true) { accounts in
-                try accounts.add(name: name, role: ConsoleRole(rawValue: role)!, password: password)
-                FileHandleOutput.standardOutput.write(tr("Added {name} ({role}) to {file}.", ["name": .text(name), "role": .text(role), "file": .text(accounts.path)]) + "\n")
+            try UsersCommand.withAccounts(account.ledger, create: true) { accounts in
+                try accounts.add(name: account.name, role: role.value, password: password)
+                FileHandleOutput.standardOutput.write(tr("Added {name} ({role}) to {file}.", ["name": .text(account.name), "role": .text(role.role), "file": .text(accounts.path)]) + "\n")
             }
         }
 
@@ -194,5 +166,26 @@ struct UsersCommand: ParsableCommand {
             }
             return line
         }
+    }
+}
+
+/// The account a `users` subcommand names, and the ledger whose accounts it changes.
+struct AccountArguments: ParsableArguments {
+    @Argument(help: ArgumentHelp(tr("The account's name: 1–32 of a–z 0–9 . _ -, starting with a letter or digit.")))
+    var name: String
+
+    @Option(help: ArgumentHelp(tr("The ledger database the console serves (its accounts are kept beside it).")))
+    var ledger: String
+}
+
+/// `--role`, checked before anything is read.
+struct RoleArgument: ParsableArguments {
+    @Option(help: ArgumentHelp(tr("clerk, reviewer or admin.")))
+    var role: String
+
+    var value: ConsoleRole { ConsoleRole(rawValue: role)! }
+
+    func validate() throws {
+        guard ConsoleRole(rawValue: role) != nil else { throw ValidationError(tr("--role must be clerk, reviewer or admin")) }
     }
 }
