@@ -390,10 +390,16 @@ extension ConsoleSite {
 
     /// The chosen lots' labels as one PDF, a page per label at the stock's size (`format=pdf`), or
     /// one PNG sheet with the labels one under another, 4 mm apart, at 300 dpi.
-    func labels(form: [String: [String]], page: ConsolePage) throws -> ConsoleReply {
+    func labels(form: [String: [String]], page: ConsolePage) async throws -> ConsoleReply {
         let codes = form["lot"] ?? []
         guard !codes.isEmpty, codes.count <= 100 else {
             return try dashboard(page: page, notice: (false, page.t(ConsoleText.noLotsChosen)))
+        }
+        // A label's proof needs a checkpoint covering its lot; with witnesses configured it is
+        // signed here, asking them, rather than by the label maker, which would skip them. Their
+        // answers are not shown (the reply is the labels); the dashboard names the cosigners.
+        if !options.witnesses.isEmpty, try ledgerOutgrewCheckpoint() {
+            _ = try await signCheckpointAskingWitnesses()
         }
         let stock = LabelStock(rawValue: form.first("stock") ?? "") ?? .large
         let words = LabelWords(page.presentation)
@@ -610,23 +616,12 @@ extension ConsoleSite {
     /// with the checkpoint. Each witness's answer is shown: cosigned, refused (with its reason:
     /// a fork or rollback it saw is worth an alarm) or not reached (try again later).
     func checkpoint(page: ConsolePage) async throws -> ConsoleReply {
-        let stored = try writing { ledger in try LotStatements.signCheckpoint(ledger: ledger, signer: options.signer).checkpoint }
+        let (stored, outcomes) = try await signCheckpointAskingWitnesses()
         var lines = [page.t(ConsoleText.checkpointSigned(size: .integer(stored.checkpoint.size)))]
-        guard !options.witnesses.isEmpty else { return try dashboard(page: page, notice: (true, lines[0])) }
-        let ledgerPath = options.ledgerPath
-        let outcomes = await WitnessClient.collect(signedCheckpoint: stored.signedNote, witnesses: options.witnesses,
-                                                   timeoutSeconds: options.witnessTimeoutSeconds) { old, new in
-            // A connection of its own: the client asks from its own tasks.
-            try Ledger(provenanceAt: ledgerPath, readOnly: true).consistencyProof(oldSize: old, newSize: new)
-        }
-        var note = try SignedNote(parsing: stored.signedNote)
-        var cosigners = 0
         for (endpoint, outcome) in zip(options.witnesses, outcomes) {
             let name = MessageArgument.text(endpoint.key.name)
             switch outcome {
-            case .cosigned(let signature):
-                note = try SignedNote(text: note.text, signatures: note.signatures + [signature])
-                cosigners += 1
+            case .cosigned:
                 lines.append(page.t(ConsoleText.witnessCosigned(name: name)))
             case .refused(let reason):
                 lines.append(page.t(ConsoleText.witnessRefused(name: name, reason: .text(reason))))
@@ -634,12 +629,35 @@ extension ConsoleSite {
                 lines.append(page.t(ConsoleText.witnessUnreachable(name: name, reason: .text(reason))))
             }
         }
-        if cosigners > 0 {
-            let cosigned = note.serialized
-            _ = try writing { ledger in try ledger.storeCosignedCheckpoint(cosigned) }
-        }
-        let all = cosigners == options.witnesses.count
+        let all = outcomes.allSatisfy { if case .cosigned = $0 { true } else { false } }
         return try dashboard(page: page, notice: (all, lines.joined(separator: "<br>")))
+    }
+
+    /// Signs a checkpoint of the whole ledger and asks every configured witness to cosign it; the
+    /// cosignatures are stored with it. The one way the console signs checkpoints, for the admin's
+    /// action and for labels alike, so no checkpoint it hands out skips the witnesses.
+    func signCheckpointAskingWitnesses() async throws -> (StoredCheckpoint, [WitnessOutcome]) {
+        let stored = try writing { ledger in try LotStatements.signCheckpoint(ledger: ledger, signer: options.signer).checkpoint }
+        guard !options.witnesses.isEmpty else { return (stored, []) }
+        let ledgerPath = options.ledgerPath
+        let outcomes = await WitnessClient.collect(signedCheckpoint: stored.signedNote, witnesses: options.witnesses,
+                                                   timeoutSeconds: options.witnessTimeoutSeconds) { old, new in
+            // A connection of its own: the client asks from its own tasks.
+            try Ledger(provenanceAt: ledgerPath, readOnly: true).consistencyProof(oldSize: old, newSize: new)
+        }
+        let signatures = outcomes.compactMap { if case .cosigned(let signature) = $0 { signature } else { nil } }
+        guard !signatures.isEmpty else { return (stored, outcomes) }
+        let note = try SignedNote(parsing: stored.signedNote)
+        let cosigned = try SignedNote(text: note.text, signatures: note.signatures + signatures).serialized
+        return (try writing { ledger in try ledger.storeCosignedCheckpoint(cosigned) }, outcomes)
+    }
+
+    /// Whether the ledger holds entries that the newest checkpoint signed by this console's key
+    /// does not cover: printing a label then needs a new checkpoint.
+    func ledgerOutgrewCheckpoint() throws -> Bool {
+        let ledger = try Ledger(provenanceAt: options.ledgerPath, readOnly: true)
+        guard let latest = try ledger.latestCheckpoint(), LotProof.isSigned(latest, by: options.signer.verifier) else { return true }
+        return latest.checkpoint.size < (try ledger.size())
     }
 
     /// Names of the configured witnesses whose cosignature on `signedNote` verifies.

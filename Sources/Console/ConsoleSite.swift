@@ -131,7 +131,7 @@ final class ConsoleSite: Sendable {
             guard user.role >= .reviewer else { return forbidden(page, user: user, needed: .reviewer) }
             return try review(form: form, user: user, page: page)
         case "/console/labels":
-            return try labels(form: form, page: page)
+            return try await labels(form: form, page: page)
         case "/console/origins":
             return try registerOrigin(form: form, user: user, page: page)
         case "/console/origin":

@@ -356,10 +356,13 @@ import TestSupport
 
     /// An admin signs a checkpoint from the console and the configured witnesses are asked to
     /// cosign it: one cosigns (stored with the checkpoint, shown on the page), one is not reached,
-    /// one refuses (it does not know this log); each answer is shown. Only an admin may ask.
+    /// one refuses (it does not know this log); each answer is shown. Only an admin may ask. A
+    /// clerk's label for a lot no checkpoint covers gets a checkpoint put to the witnesses too.
     @Test func aCheckpointFromTheConsoleIsCosignedByItsWitnesses() throws {
         let site = try Site()
         defer { site.workspace.remove() }
+        let graded = try site.workspace.grade(FixtureFiles.url("uploads/sample").path, ["--register-origins", "--quiet"])
+        try #require(graded.status <= 1, "setup: \(graded.stderr)")
         let path = site.workspace.path
         let coop = try NoteSigner(name: "htx-lai-vung.example/ledger", seed: [UInt8](repeating: 7, count: 32))
         try SigningKeyFile.writeVerifier(coop.verifier, to: path("coop.vkey"))
@@ -384,6 +387,14 @@ import TestSupport
         var clerk = ConsoleClient(port: server.consolePort)
         #expect(try clerk.signIn("lan", Self.password).status == 303)
         #expect(try clerk.post("/console/checkpoint", []).status == 403)
+        // A clerk's label for a lot no checkpoint covers: the checkpoint signed for it is put to
+        // the witnesses too (w1 cosigns it), not handed out unwitnessed.
+        #expect(try clerk.post("/console/labels", [("lot", "DT-LV-261103-01"), ("stock", "50x30")]).status == 200)
+        let forLabel = try #require(try site.workspace.openLedger().latestCheckpoint())
+        #expect(forLabel.checkpoint.size == (try site.ledgerSize()))
+        let w1 = try SigningKeyFile.loadVerifier(path("w1.vkey"))
+        #expect(try SignedNote(parsing: forLabel.signedNote).verify(trusting: [w1]) == [w1], "the label's checkpoint carries w1's cosignature")
+
         var admin = ConsoleClient(port: server.consolePort)
         #expect(try admin.signIn("hoa", Self.password).status == 303)
         let home = try admin.get("/console/?lang=en").text
@@ -397,7 +408,6 @@ import TestSupport
 
         let stored = try #require(try site.workspace.openLedger().latestCheckpoint())
         let note = try SignedNote(parsing: stored.signedNote)
-        let w1 = try SigningKeyFile.loadVerifier(path("w1.vkey"))
         #expect(try note.verify(trusting: [w1]) == [w1], "the stored checkpoint carries w1's cosignature")
         #expect(try note.verify(trusting: [coop.verifier]) == [coop.verifier])
 
