@@ -48,7 +48,8 @@ public enum AccountError: LocalizableError, Equatable {
 
 /// The console's accounts, in their own SQLite file beside the ledger (never in the ledger: a
 /// password hash must not be published with the entries). Passwords are stored only as bcrypt
-/// hashes (cost 12 by default). Repeated failures lock an account for a while.
+/// hashes (cost 12 by default). Repeated failures lock a name for a while (`Lockouts`), whether
+/// or not it has an account.
 /// One connection behind a lock: the server's requests and `users add` may share the file
 /// (SQLite's busy timeout serialises the two processes).
 public final class Accounts: @unchecked Sendable {
@@ -56,11 +57,16 @@ public final class Accounts: @unchecked Sendable {
     /// Failed sign-ins in a row that lock the account, and for how long.
     public static let lockAfterFailures = 5
     public static let lockSeconds = 15 * 60
+    /// Names whose failed tries are remembered at most (`Lockouts`): memory stays bounded
+    /// whatever names are tried.
+    public static let lockoutNames = 4096
 
     public let path: String
     private let connection: SQLiteConnection
     private let lock = NSLock()
     private let cost: UInt8
+    /// Failed tries per name, behind `lock`; in memory, so a restart lifts every lock.
+    private var lockouts: Lockouts
 
     /// The accounts file for a ledger: `coop.db` → `coop.console.db`, beside it.
     public static func defaultPath(forLedger ledger: String) -> String {
@@ -69,10 +75,12 @@ public final class Accounts: @unchecked Sendable {
         return url.deletingLastPathComponent().appendingPathComponent(stem + ".console.db").path
     }
 
-    /// Opens (with `create`, creates) the accounts file. `cost` is bcrypt's work factor (tests lower it).
-    public init(path: String, create: Bool = true, cost: UInt8 = 12) throws {
+    /// Opens (with `create`, creates) the accounts file. `cost` is bcrypt's work factor and
+    /// `lockoutCapacity` the names remembered (tests lower both).
+    public init(path: String, create: Bool = true, cost: UInt8 = 12, lockoutCapacity: Int = Accounts.lockoutNames) throws {
         self.path = path
         self.cost = cost
+        lockouts = Lockouts(capacity: lockoutCapacity)
         do {
             connection = try SQLiteConnection(path: path, create: create)
             try connection.execute("""
@@ -82,6 +90,8 @@ public final class Accounts: @unchecked Sendable {
                     name TEXT PRIMARY KEY NOT NULL,
                     role TEXT NOT NULL,
                     password_hash TEXT NOT NULL,
+                    -- No longer used (lock-outs are kept in memory, for every name tried: Lockouts);
+                    -- kept so that files made before still match.
                     failed_logins INTEGER NOT NULL DEFAULT 0,
                     locked_until INTEGER NOT NULL DEFAULT 0
                 ) STRICT;
@@ -116,41 +126,35 @@ public final class Accounts: @unchecked Sendable {
         case locked(until: Int)
     }
 
-    /// Checks a password; counts failures and locks the account after `lockAfterFailures` in a row.
+    /// Checks a password; counts failures and locks the name after `lockAfterFailures` in a row.
+    /// A name without an account is answered the same way at the same moments, after the same
+    /// work (a check against a decoy hash of this store's cost), so nothing tells it apart.
     public func signIn(name: String, password: String, now: Int = Int(Date().timeIntervalSince1970)) throws -> SignIn {
-        let row: (role: ConsoleRole, hash: String, failed: Int, lockedUntil: Int)? = try locked {
-            let statement = try connection.statement("SELECT role, password_hash, failed_logins, locked_until FROM users WHERE name = ?")
+        // Reading the account and counting the try are one step under the lock (parallel tries
+        // cannot pass the limit between the two).
+        let (account, start): ((role: ConsoleRole, hash: String)?, Lockouts.Start) = try locked {
+            let statement = try connection.statement("SELECT role, password_hash FROM users WHERE name = ?")
             try statement.bind(.text(name))
             defer { statement.reset() }
-            guard try statement.step() else { return nil }
-            guard let role = ConsoleRole(rawValue: try statement.checkedText(0, "users.role")) else {
-                throw AccountError.badStore(path: path, problem: "user '\(name)' has an unknown role")
+            var account: (role: ConsoleRole, hash: String)? = nil
+            if try statement.step() {
+                guard let role = ConsoleRole(rawValue: try statement.checkedText(0, "users.role")) else {
+                    throw AccountError.badStore(path: path, problem: "user '\(name)' has an unknown role")
+                }
+                account = (role, try statement.checkedText(1, "users.password_hash"))
             }
-            return (role, try statement.checkedText(1, "users.password_hash"), try statement.checkedInt(2, "users.failed_logins", in: 0...1_000_000),
-                    try statement.checkedInt(3, "users.locked_until", in: 0...Int(Int64.max)))
+            return (account, lockouts.begin(name: name, stamp: account.map { Self.stamp(ofHash: $0.hash) } ?? "", now: now))
         }
-        guard let row else {
-            // The same work as a real check, so timing does not tell which names exist.
-            _ = Bcrypt.verify(password, hash: Self.decoyHash)
-            return .refused
-        }
-        if row.lockedUntil > now { return .locked(until: row.lockedUntil) }
-        let matches = Bcrypt.verify(password, hash: row.hash)
-        return try locked {
-            if matches {
-                try connection.statement("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE name = ?").bind(.text(name)).run()
-                return .signedIn(ConsoleUser(name: name, role: row.role))
-            }
-            let failed = row.failed + 1
-            if failed >= Self.lockAfterFailures {
-                try connection.statement("UPDATE users SET failed_logins = 0, locked_until = ? WHERE name = ?")
-                    .bind(.integer(now + Self.lockSeconds), .text(name)).run()
-                return .locked(until: now + Self.lockSeconds)
-            }
-            try connection.statement("UPDATE users SET failed_logins = ? WHERE name = ?").bind(.integer(failed), .text(name)).run()
-            return .refused
-        }
+        if case .locked(let until) = start { return .locked(until: until) }
+        let verified = Bcrypt.verify(password, hash: account?.hash ?? Self.decoyHash(cost: cost))
+        let matched = verified && account != nil
+        let lockEnd = try locked { lockouts.finish(name: name, matched: matched, now: now) }
+        if matched, let account { return .signedIn(ConsoleUser(name: name, role: account.role)) }
+        return lockEnd.map { .locked(until: $0) } ?? .refused
     }
+
+    /// Names whose failed tries are remembered now (at most `lockoutCapacity`).
+    var rememberedNames: Int { (try? locked { lockouts.entries.count }) ?? 0 }
 
     /// The account as stored now (a session re-reads it, so a changed role applies at once).
     public func user(named name: String) throws -> ConsoleUser? { try account(named: name)?.user }
@@ -164,9 +168,13 @@ public final class Accounts: @unchecked Sendable {
             try statement.bind(.text(name))
             defer { statement.reset() }
             guard try statement.step(), let role = ConsoleRole(rawValue: try statement.checkedText(0, "users.role")) else { return nil }
-            let hash = try statement.checkedText(1, "users.password_hash")
-            return (ConsoleUser(name: name, role: role), SHA256.hash(data: Array(hash.utf8)).map { String(format: "%02x", $0) }.joined())
+            return (ConsoleUser(name: name, role: role), Self.stamp(ofHash: try statement.checkedText(1, "users.password_hash")))
         }
+    }
+
+    /// The SHA-256 of a stored hash: it changes with every new password (bcrypt salts each).
+    private static func stamp(ofHash hash: String) -> String {
+        SHA256.hash(data: Array(hash.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Every account, by name.
@@ -196,12 +204,13 @@ public final class Accounts: @unchecked Sendable {
         try changing(name) { try connection.statement("UPDATE users SET role = ? WHERE name = ?").bind(.text(role.rawValue), .text(name)).run() }
     }
 
-    /// Sets a new password (ending the account's sessions) and lifts a lock-out.
+    /// Sets a new password (ending the account's sessions) and lifts a lock-out: the new stamp
+    /// starts the count again, also in a console already running.
     public func setPassword(name: String, password: String) throws {
         guard password.count >= Self.minimumPasswordLength else { throw AccountError.weakPassword(minimum: Self.minimumPasswordLength) }
         let hash = Bcrypt.hash(password, cost: cost)
         try changing(name) {
-            try connection.statement("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE name = ?")
+            try connection.statement("UPDATE users SET password_hash = ? WHERE name = ?")
                 .bind(.text(hash), .text(name)).run()
         }
     }
@@ -224,7 +233,18 @@ public final class Accounts: @unchecked Sendable {
         try locked { try connection.singleInteger("SELECT count(*) FROM users") ?? 0 }
     }
 
-    private static let decoyHash = Bcrypt.hash("decoy password, never valid", cost: 12)
+    /// A hash no password is checked against except for names without an account, at the cost
+    /// this store hashes with (a check costs what the hash's cost says). Made once per cost.
+    private static func decoyHash(cost: UInt8) -> String {
+        decoyLock.lock()
+        defer { decoyLock.unlock() }
+        if let hash = decoys[cost] { return hash }
+        let hash = Bcrypt.hash(Sessions.randomToken(), cost: cost)
+        decoys[cost] = hash
+        return hash
+    }
+    private static let decoyLock = NSLock()
+    nonisolated(unsafe) private static var decoys: [UInt8: String] = [:]
 
     private func locked<T>(_ body: () throws -> T) throws -> T {
         lock.lock()

@@ -22,6 +22,7 @@ final class ConsoleSite: Sendable {
     let options: ConsoleServer.Options
     let accounts: Accounts
     let sessions = Sessions()
+    let signInGate = SignInGate()
     let jobs: GradingJobs
     let localizers: [Language: Localizer]
     /// The policy the console grades with; its `grade_names` name grades on pages and labels.
@@ -206,8 +207,12 @@ final class ConsoleSite: Sendable {
             return signInPage(request, localizer: localizer, status: 403, message: localizer.render(ConsoleText.csrfMissing))
         }
         let name = form.first("name") ?? "", password = form.first("password") ?? ""
-        // bcrypt is slow on purpose: off the event loop.
-        let outcome = try await Task.detached { try self.accounts.signIn(name: name, password: password) }.value
+        // bcrypt is slow on purpose: off the event loop, a few at once (SignInGate).
+        guard let outcome = try await signInGate.run({ try self.accounts.signIn(name: name, password: password) }) else {
+            var reply = signInPage(request, localizer: localizer, status: 503, message: localizer.render(ConsoleText.signInBusy))
+            reply.headers.append(("Retry-After", "2"))
+            return reply
+        }
         switch outcome {
         case .signedIn(let user):
             guard let (_, credential) = try accounts.account(named: user.name) else {

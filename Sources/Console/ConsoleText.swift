@@ -12,6 +12,7 @@ enum ConsoleText {
     static let signOut = Message("Sign out", context: "console")
     static let refused = Message("Wrong user name or password.", context: "console")
     static func locked(minutes: MessageArgument) -> Message { Message("Too many failed attempts: this account is locked for {minutes} minutes.", context: "console", ["minutes": minutes]) }
+    static let signInBusy = Message("Too many sign-in attempts at once; try again shortly.", context: "console")
     static let csrfMissing = Message("This form has expired or did not come from this console. Reload the page and try again.", context: "console")
     static func notAllowed(role: MessageArgument, needed: MessageArgument) -> Message { Message("Your role ({role}) may not do this; ask a {needed}.", context: "console", ["role": role, "needed": needed]) }
     static let notFound = Message("No such page.", context: "console")

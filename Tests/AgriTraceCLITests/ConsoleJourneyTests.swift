@@ -10,7 +10,8 @@ import TestSupport
 ///
 /// Security test list (each refusal is checked below):
 /// - authentication: wrong password and unknown user refused alike (401); sign-in without its CSRF
-///   token refused (403); 5 failures lock the account, even against the right password (429);
+///   token refused (403); 5 failures lock the account, even against the right password (429), and a name
+///   without an account alike; a burst of sign-ins is mostly refused at once (503) and a real one gets in;
 ///   session cookie HttpOnly, Secure, SameSite=Strict; signed-out requests redirected (GET) or refused (POST);
 ///   sign-out ends the session server-side.
 /// - authorisation: a clerk cannot review (403) or sign checkpoints (403); nothing is recorded.
@@ -95,11 +96,64 @@ import TestSupport
         let locked = try attacker.post("/console/login", [("name", "minh"), ("password", "guess")])
         #expect(locked.status == 429 && locked.text.contains("15"), "\(locked.status)")
         #expect(try attacker.post("/console/login", [("name", "minh"), ("password", Self.password)]).status == 429)
+        // A name without an account is answered the same, and locked at the same try.
+        for _ in 1..<5 { #expect(try attacker.post("/console/login", [("name", "stranger"), ("password", "guess")]).status == 401) }
+        let lockedUnknown = try attacker.post("/console/login", [("name", "stranger"), ("password", "guess")])
+        #expect(lockedUnknown.status == 429 && lockedUnknown.text == locked.text.replacingOccurrences(of: "minh", with: "stranger"))
         // The console is not on the public listener.
         #expect(try HTTPProbe.request("GET", "/console/login", port: server.publicPort).status == 404)
         // A method the HTTP parser does not know is refused like any other, not as a malformed request.
         let brew = try HTTPProbe.request("BREW", "/console/", port: server.consolePort)
         #expect(brew.status == 405 && brew.headers["allow"] == "GET, POST", "\(brew.status) \(brew.headers)")
+    }
+
+    /// A burst of sign-ins with made-up names (each costs a password check): a few are checked,
+    /// a few wait, the rest are refused at once with 503; a clerk signing in meanwhile gets in
+    /// after a wait of a few checks, not of the whole burst.
+    @Test func aFloodOfSignInsIsRefusedAtOnceAndARealOneGetsThrough() throws {
+        let site = try Site(users: [("lan", "clerk")])
+        defer { site.workspace.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let flood = 60, port = server.consolePort
+        let go = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        let answers = FloodAnswers()
+        for index in 0..<flood {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                var client = ConsoleClient(port: port)
+                _ = try? client.get("/console/login")
+                go.wait()
+                let start = Date()
+                guard let answer = try? client.post("/console/login", [("name", "flood\(index)"), ("password", "guess")]) else { return }
+                answers.add(status: answer.status, seconds: Date().timeIntervalSince(start), retryAfter: answer.headers["retry-after"])
+            }
+        }
+        usleep(500_000)
+        let started = Date()
+        for _ in 0..<flood { go.signal() }
+        usleep(100_000)
+        var clerk = ConsoleClient(port: server.consolePort)
+        var status = 0, tries = 0
+        while Date().timeIntervalSince(started) < 60 {
+            tries += 1
+            status = try clerk.signIn("lan", Self.password).status
+            if status != 503 { break }
+            usleep(300_000)
+        }
+        let signedInAfter = Date().timeIntervalSince(started)
+        group.wait()
+        let all = answers.values
+        let busy = all.filter { $0.status == 503 }
+        #expect(status == 303, "after \(tries) tries")
+        #expect(all.count == flood && all.allSatisfy { $0.status == 503 || $0.status == 401 }, "\(all.map(\.status))")
+        // A few checking and a few waiting (SignInGate): most of the burst is refused, at once.
+        #expect(busy.count >= flood / 2, "\(busy.count) refused")
+        #expect(busy.allSatisfy { $0.seconds < 2 && $0.retryAfter != nil }, "\(busy.map(\.seconds))")
+        // Unlimited, sixty checks would be ahead of the clerk's (15 s and more at cost 12 on two cores).
+        #expect(signedInAfter < 15, "signed in after \(signedInAfter) s and \(tries) tries")
     }
 
     /// `users role`, `users password` and `users remove` reach a running console at the account's
@@ -557,4 +611,15 @@ import TestSupport
         private(set) var all: [Result<HTTPProbe.Answer, any Error>] = []
         func add(_ result: Result<HTTPProbe.Answer, any Error>) { lock.lock(); all.append(result); lock.unlock() }
     }
+}
+
+/// Answers collected from the flood's threads.
+final class FloodAnswers: @unchecked Sendable {
+    struct Answer { let status: Int; let seconds: Double; let retryAfter: String? }
+    private let lock = NSLock()
+    private var collected: [Answer] = []
+    func add(status: Int, seconds: Double, retryAfter: String?) {
+        lock.withLock { collected.append(Answer(status: status, seconds: seconds, retryAfter: retryAfter)) }
+    }
+    var values: [Answer] { lock.withLock { collected } }
 }
