@@ -23,7 +23,8 @@ final class GradingJobs: @unchecked Sendable {
         let createdAt: Int
         var state: State
         var registerOrigins: Bool
-        /// Live progress (not stored: a restarted job starts counting again).
+        /// Progress: live while the job runs (a restarted job starts counting again), stored with
+        /// the job when it ends, so a finished job still tells how many photos it went through.
         var phase = ""
         var total = 0
         var done = 0
@@ -132,16 +133,26 @@ final class GradingJobs: @unchecked Sendable {
 
     private static func read(_ statement: SQLiteStatement) throws -> Job {
         let reportText = try statement.checkedText(6, "jobs.report")
-        let report = (try? JSONSerialization.jsonObject(with: Data(reportText.utf8))) as? [String: Any] ?? [:]
-        return Job(id: try statement.checkedText(0, "jobs.id"), user: try statement.checkedText(1, "jobs.user"),
-                   uploadName: try statement.checkedText(2, "jobs.upload_name"),
-                   createdAt: try statement.checkedInt(3, "jobs.created_at", in: 0...Int(Int64.max)),
-                   state: State(rawValue: try statement.checkedText(4, "jobs.state")) ?? .failed,
-                   registerOrigins: try statement.checkedInt(5, "jobs.register_origins", in: 0...1) == 1, report: report)
+        var report = (try? JSONSerialization.jsonObject(with: Data(reportText.utf8))) as? [String: Any] ?? [:]
+        let progress = report.removeValue(forKey: Self.progressKey) as? [String: Any] ?? [:]
+        var job = Job(id: try statement.checkedText(0, "jobs.id"), user: try statement.checkedText(1, "jobs.user"),
+                      uploadName: try statement.checkedText(2, "jobs.upload_name"),
+                      createdAt: try statement.checkedInt(3, "jobs.created_at", in: 0...Int(Int64.max)),
+                      state: State(rawValue: try statement.checkedText(4, "jobs.state")) ?? .failed,
+                      registerOrigins: try statement.checkedInt(5, "jobs.register_origins", in: 0...1) == 1, report: report)
+        job.phase = progress["phase"] as? String ?? ""
+        job.total = progress["total"] as? Int ?? 0
+        job.done = progress["done"] as? Int ?? 0
+        return job
     }
 
+    /// Where the stored report keeps the job's progress (beside the report's own keys).
+    private static let progressKey = "progress"
+
     private func store(_ job: Job) {
-        let data = (try? JSONSerialization.data(withJSONObject: job.report, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var stored = job.report
+        stored[Self.progressKey] = ["phase": job.phase, "total": job.total, "done": job.done] as [String: Any]
+        let data = (try? JSONSerialization.data(withJSONObject: stored, options: [.sortedKeys])) ?? Data("{}".utf8)
         try? locked {
             try connection.statement("UPDATE jobs SET state = ?, report = ? WHERE id = ?")
                 .bind(.text(job.state.rawValue), .text(String(decoding: data, as: UTF8.self)), .text(job.id)).run()
@@ -201,6 +212,8 @@ final class GradingJobs: @unchecked Sendable {
             job.report = Dictionary(uniqueKeysWithValues: localizers.map { ($0.key.rawValue, [asUploaded("\(error)")]) })
             job.state = .failed
         }
+        // The counts the progress stream showed, kept with the result (the live job goes now).
+        if let counted = try? self.job(id) { (job.phase, job.total, job.done) = (counted.phase, counted.total, counted.done) }
         store(job)
         // Graded, refused or failed, the upload is not read again (its photos' thumbnails stay).
         try? FileManager.default.removeItem(at: file)

@@ -284,6 +284,8 @@ import TestSupport
 
         // Thumbnails of the graded photos, named by the SHA-256 the entry records, for signed-in users only.
         guard case .grading(let graded) = try gradings[0].record() else { Issue.record("not a grading"); return }
+        // The ended job's stream tells how many photos it graded (it said 0 of 0 once the job had ended).
+        #expect(end["total"] as? Int == graded.images.count && end["done"] as? Int == graded.images.count, "\(end)")
         for image in graded.images {
             #expect(home.text.contains("/console/thumbnails/\(image.sha256).png"), "\(image.file)")
             let thumbnail = try clerk.get("/console/thumbnails/\(image.sha256).png")
@@ -594,9 +596,11 @@ import TestSupport
         clerk = ConsoleClient(port: server.consolePort)
         #expect(try clerk.signIn("lan", Self.password).status == 303)
         for job in jobs {
-            let state = try clerk.waitForJob(job)["state"] as? String
+            let end = try clerk.waitForJob(job)
             let page = try clerk.get("/console/jobs/\(job)?lang=en").text
-            #expect(state == "finished", "\(page)")
+            #expect(end["state"] as? String == "finished", "\(page)")
+            // Counts kept with the job: also one that ended before the restart tells its photos.
+            #expect((end["total"] as? Int ?? 0) > 0 && end["done"] as? Int == end["total"] as? Int, "\(end)")
         }
 
         let ledger = try site.workspace.openLedger()
