@@ -51,6 +51,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("Largest upload the console accepts, in MiB (stated on its upload form).")))
     var consoleUploadLimit = 256
 
+    @Option(name: .long, help: ArgumentHelp(tr("Uploads the console keeps waiting or being graded at most; more are refused until one has finished.")))
+    var consoleQueueLimit = ConsoleServer.Options.defaultMaxQueuedJobs
+
     @Option(name: .long, help: ArgumentHelp(tr("URL of a witness the console asks to cosign each checkpoint it signs (repeatable, each with a --witness-vkey).")))
     var witness: [String] = []
 
@@ -63,6 +66,7 @@ struct ServeCommand: ParsableCommand {
         }
         guard (0...65536).contains(tileCacheMib) else { throw ValidationError(tr("--tile-cache-mib must be 0...65536 (MiB)")) }
         guard (1...4096).contains(consoleUploadLimit) else { throw ValidationError(tr("--console-upload-limit must be 1...4096 (MiB)")) }
+        guard (1...1000).contains(consoleQueueLimit) else { throw ValidationError(tr("--console-queue-limit must be 1...1000")) }
         guard Self.parseListen(listen) != nil else {
             throw ValidationError(tr("--listen {value}: expected ADDRESS:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:80", ["value": .text(listen)]))
         }
@@ -102,6 +106,7 @@ struct ServeCommand: ParsableCommand {
         var options = ConsoleServer.Options(ledgerPath: ledger, accountsPath: accounts, workDirectory: ConsoleServer.defaultWorkDirectory(forLedger: ledger),
                                             host: host, port: port, signer: signer, maxUploadBytes: consoleUploadLimit << 20, witnesses: witnesses)
         options.labelBaseURL = try baseURL.map { try PublicBaseURL.validated($0) }
+        options.maxQueuedJobs = consoleQueueLimit
         return options
     }
 

@@ -23,6 +23,10 @@ public enum ConsoleServer {
         public var signer: NoteSigner
         /// Largest upload accepted (stated on the page before uploading).
         public var maxUploadBytes: Int
+        /// Uploads waiting or being graded at most: each is kept on disk until graded, so more are
+        /// refused (named, nothing recorded) until one has ended.
+        public var maxQueuedJobs = Options.defaultMaxQueuedJobs
+        public static let defaultMaxQueuedJobs = 10
         /// Threads grading a job.
         public var gradingThreads: Int
         /// Witnesses asked to cosign each checkpoint signed from the console.

@@ -144,6 +144,9 @@ extension ConsoleSite {
         if let boundary = FolderReceiver.boundary(request.contentType) {
             return try await uploadFolder(request, boundary: boundary, query: query, user: user, page: page)
         }
+        // The name is only shown; the file on disk is named by the job id.
+        let name = Self.uploadName(query, default: "upload.zip")
+        if try jobs.isFull() { return queueFull(name, localizer: page.localizer) }
         let limit = options.maxUploadBytes
         let tooLarge = page.localizer.render(ConsoleText.uploadTooLarge(size: .text(Self.sizeText(limit))))
         if let declared = request.contentLength, declared > limit { return .json(413, ["error": tooLarge]) }
@@ -169,11 +172,27 @@ extension ConsoleSite {
             try? FileManager.default.removeItem(at: file)
             return .json(400, ["error": page.localizer.render(ConsoleText.uploadEmpty)])
         }
-        // The name is only shown; the file on disk is named by the job id.
-        var name = query.first("name") ?? "upload.zip"
-        if Identifiers.textProblem(name) != nil || name.utf8.count > 200 { name = "upload.zip" }
-        try jobs.submit(id: id, user: user.name, uploadName: name, registerOrigins: query.first("register_origins") == "1")
+        do {
+            try jobs.submit(id: id, user: user.name, uploadName: name, registerOrigins: query.first("register_origins") == "1")
+        } catch is GradingJobs.QueueFull {
+            // Filled while this one arrived.
+            try? FileManager.default.removeItem(at: file)
+            return queueFull(name, localizer: page.localizer)
+        }
         return .json(202, ["job": id, "url": "/console/jobs/\(id)"])
+    }
+
+    /// The name an upload is shown by (`name` in the query, if printable and short).
+    static func uploadName(_ query: [String: [String]], default fallback: String) -> String {
+        guard let name = query.first("name"), Identifiers.textProblem(name) == nil, name.utf8.count <= 200 else { return fallback }
+        return name
+    }
+
+    /// 503: as many jobs as the console takes are waiting or being graded.
+    func queueFull(_ name: String, localizer: Localizer) -> ConsoleReply {
+        var reply = ConsoleReply.json(503, ["error": localizer.render(ConsoleText.queueFull(upload: .text(name), count: jobs.maxUnfinished))])
+        reply.headers.append(("Retry-After", "60"))
+        return reply
     }
 
     private struct UploadTooLarge: Error {}
@@ -187,6 +206,8 @@ extension ConsoleSite {
     /// becomes `ID` in the work folder and a job like a zip's.
     func uploadFolder(_ request: ConsoleRequest, boundary: String, query: [String: [String]], user: ConsoleUser,
                       page: ConsolePage) async throws -> ConsoleReply {
+        let name = Self.uploadName(query, default: "folder")
+        if try jobs.isFull() { return queueFull(name, localizer: page.localizer) }
         let limit = options.maxUploadBytes
         let localizer = page.localizer
         let tooLarge = localizer.render(ConsoleText.uploadTooLarge(size: .text(Self.sizeText(limit))))
@@ -218,10 +239,14 @@ extension ConsoleSite {
                                "problems": UploadProblem.inReportOrder(receiver.problems).map { $0.rendered(by: localizer) }])
         }
         guard receiver.fileCount > 0 else { return .json(400, ["error": localizer.render(ConsoleText.uploadEmpty)]) }
-        try FileManager.default.moveItem(at: receiver.gradingRoot(), to: jobs.directory.appendingPathComponent(id))
-        var name = query.first("name") ?? "folder"
-        if Identifiers.textProblem(name) != nil || name.utf8.count > 200 { name = "folder" }
-        try jobs.submit(id: id, user: user.name, uploadName: name, registerOrigins: query.first("register_origins") == "1")
+        let folder = jobs.directory.appendingPathComponent(id)
+        try FileManager.default.moveItem(at: receiver.gradingRoot(), to: folder)
+        do {
+            try jobs.submit(id: id, user: user.name, uploadName: name, registerOrigins: query.first("register_origins") == "1")
+        } catch is GradingJobs.QueueFull {
+            try? FileManager.default.removeItem(at: folder)
+            return queueFull(name, localizer: localizer)
+        }
         return .json(202, ["job": id, "url": "/console/jobs/\(id)"])
     }
 

@@ -39,7 +39,8 @@ final class ConsoleSite: Sendable {
         // Opened now, so a missing or foreign ledger is reported at start-up.
         _ = try Ledger(provenanceAt: options.ledgerPath, readOnly: true)
         jobs = try GradingJobs(databasePath: options.accountsPath, directory: options.workDirectory, ledgerPath: options.ledgerPath,
-                               signer: options.signer, policy: policy, threads: options.gradingThreads, localizers: localizers)
+                               signer: options.signer, policy: policy, threads: options.gradingThreads, localizers: localizers,
+                               maxUnfinished: options.maxQueuedJobs)
     }
 
     func reply(_ request: ConsoleRequest) async -> ConsoleReply {

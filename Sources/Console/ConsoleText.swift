@@ -32,6 +32,11 @@ enum ConsoleText {
     static let registerOrigins = Message("Register origin codes that are new, from the manifest", context: "console")
     static let uploadButton = Message("Upload and grade", context: "console")
     static func uploadTooLarge(size: MessageArgument) -> Message { Message("The upload is larger than the limit of {size}; nothing was recorded.", context: "console", ["size": size]) }
+    static func queueFull(upload: MessageArgument, count: Int) -> Message {
+        Message("{upload} was not accepted: {n} upload is already waiting or being graded, the most this console takes. Send it again once it has finished; nothing of it was recorded or kept.",
+                plural: "{upload} was not accepted: {n} uploads are already waiting or being graded, the most this console takes. Send it again once one has finished; nothing of it was recorded or kept.",
+                count: count, context: "console", ["upload": upload])
+    }
     static let uploadEmpty = Message("The upload is empty.", context: "console")
     static let needsScript = Message("Uploading needs JavaScript in this browser.", context: "console")
 

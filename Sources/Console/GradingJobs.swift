@@ -57,8 +57,15 @@ final class GradingJobs: @unchecked Sendable {
     private let localizers: [Language: Localizer]
     let thumbnails: Thumbnails
 
+    /// Jobs waiting or being graded at most (`ConsoleServer.Options.maxQueuedJobs`).
+    let maxUnfinished: Int
+
+    /// Refused by `submit`: `maxUnfinished` jobs are waiting or being graded.
+    struct QueueFull: Error {}
+
     init(databasePath: String, directory: String, ledgerPath: String, signer: NoteSigner, policy: GradingPolicy, threads: Int,
-         localizers: [Language: Localizer]) throws {
+         localizers: [Language: Localizer], maxUnfinished: Int) throws {
+        self.maxUnfinished = maxUnfinished
         self.directory = URL(fileURLWithPath: directory)
         self.ledgerPath = ledgerPath
         self.signer = signer
@@ -87,11 +94,20 @@ final class GradingJobs: @unchecked Sendable {
         try removeEndedUploads()
     }
 
-    /// Records the job (its upload is already saved as `id.zip`) and queues it.
+    /// Whether `submit` would refuse now (checked before an upload is received, to spare it).
+    func isFull() throws -> Bool { try locked { try unfinishedCount() >= maxUnfinished } }
+
+    private func unfinishedCount() throws -> Int {
+        try connection.singleInteger("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')") ?? 0
+    }
+
+    /// Records the job (its upload is already saved as `id.zip`) and queues it, or throws
+    /// `QueueFull` (counted and recorded in one step, so uploads at once cannot pass the limit).
     func submit(id: String, user: String, uploadName: String, registerOrigins: Bool) throws {
         let job = Job(id: id, user: user, uploadName: uploadName, createdAt: Int(Date().timeIntervalSince1970),
                       state: .queued, registerOrigins: registerOrigins)
         try locked {
+            guard try unfinishedCount() < maxUnfinished else { throw QueueFull() }
             try connection.statement("INSERT INTO jobs (id, user, upload_name, created_at, state, register_origins) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(.text(id), .text(user), .text(uploadName), .integer(job.createdAt), .text(State.queued.rawValue),
                       .integer(registerOrigins ? 1 : 0)).run()

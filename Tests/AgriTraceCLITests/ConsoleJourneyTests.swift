@@ -18,7 +18,8 @@ import TestSupport
 /// - CSRF: every POST without the session's token is refused (403) and records nothing.
 /// - uploads: over the stated limit refused (413) before grading, by declared length and by bytes sent;
 ///   zip slip, absolute paths and links refused with the whole report, nothing recorded, nothing written outside;
-///   a folder's paths (`..`, absolute, backslash) all refused (400) before a byte is written, nothing kept.
+///   a folder's paths (`..`, absolute, backslash) all refused (400) before a byte is written, nothing kept;
+///   more than `--console-queue-limit` waiting or being graded refused by name (503), nothing kept.
 /// - paths: job ids are hex only; thumbnails are named by a SHA-256 only and served to signed-in users only;
 ///   the console is not served on the public listener.
 /// - roles: correcting an origin needs a reviewer (a clerk gets 403), signing a checkpoint an admin.
@@ -508,6 +509,44 @@ import TestSupport
             files.append((folder + "/" + photo, Array(try Data(contentsOf: source.appendingPathComponent(photo)))))
         }
         return files
+    }
+
+    /// More uploads than `--console-queue-limit` waiting or being graded: the next is refused
+    /// (503, named, in the page's language) and nothing of it is kept or recorded; the accepted
+    /// job records all its lots, and once it has ended an upload is taken again.
+    @Test func uploadsBeyondTheQueueLimitAreRefusedByNameAndNothingIsLost() throws {
+        let site = try Site()
+        defer { site.workspace.remove() }
+        let server = try site.serve(["--console-queue-limit", "1"])
+        defer { _ = server.stop() }
+        var clerk = ConsoleClient(port: server.consolePort)
+        #expect(try clerk.signIn("lan", Self.password).status == 303)
+        let work = site.workspace.path("coop.console-work")
+        let uploads = { try FileManager.default.contentsOfDirectory(atPath: work).filter { $0 != "thumbnails" } }
+        // Five lots: grading them takes far longer than the uploads below.
+        let accepted = try clerk.upload(try Self.sampleZip(), name: "sample.zip")
+        #expect(accepted.status == 202, "\(accepted.text)")
+        let job = try #require((try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any])?["job"] as? String)
+        let good = Array(try FixtureFiles.data("uploads/good.zip"))
+        // Named as the page's script sends a name (percent-encoded).
+        let refused = try clerk.upload(good, name: "ru%E1%BB%99ng-2.zip")
+        let folder = try clerk.uploadFolder(try Self.sampleFiles(lots: ["DT-LV-261103-01"], folder: "harvest"), name: "harvest")
+        let english = try clerk.get("/console/jobs/\(job)?lang=en")
+        #expect(english.status == 200)
+        let refusedInEnglish = try clerk.upload(good, name: "ru%E1%BB%99ng-3.zip")
+        for (answer, name) in [(refused, "ruộng-2.zip"), (folder, "harvest"), (refusedInEnglish, "ruộng-3.zip")] {
+            let text = (try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["error"] as? String ?? ""
+            #expect(answer.status == 503 && answer.headers["retry-after"] != nil && text.hasPrefix(name), "\(answer.status) \(text)")
+        }
+        let englishText = (try JSONSerialization.jsonObject(with: Data(refusedInEnglish.body)) as? [String: Any])?["error"] as? String ?? ""
+        let vietnameseText = (try JSONSerialization.jsonObject(with: Data(refused.body)) as? [String: Any])?["error"] as? String ?? ""
+        #expect(englishText.contains("1 upload is already waiting") && vietnameseText.contains("không được nhận"), "\(englishText) / \(vietnameseText)")
+        #expect(try uploads() == [job + ".zip"], "only the accepted upload is kept")
+
+        #expect(try clerk.waitForJob(job)["state"] as? String == "finished")
+        #expect(try site.workspace.openLedger().entries(type: .lot).count == 5)
+        let later = try clerk.upload(good, name: "ru%E1%BB%99ng-2.zip")
+        #expect(later.status == 202, "\(later.text)")
     }
 
     /// A folder sent as the page sends it is graded like a zip; a folder with unsafe paths is
