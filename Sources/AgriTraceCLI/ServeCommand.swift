@@ -49,7 +49,7 @@ struct ServeCommand: ParsableCommand {
     var consoleListen = "127.0.0.1:8081"
 
     @Option(name: .long, help: ArgumentHelp(tr("Largest upload the console accepts, in MiB (stated on its upload form).")))
-    var consoleUploadLimit = 256
+    var consoleUploadLimit = ConsoleServer.Options.defaultMaxUploadBytes >> 20
 
     @Option(name: .long, help: ArgumentHelp(tr("Uploads the console keeps waiting or being graded at most; more are refused until one has finished.")))
     var consoleQueueLimit = ConsoleServer.Options.defaultMaxQueuedJobs

@@ -119,7 +119,7 @@ struct UsersCommand: ParsableCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(
             commandName: "add",
             abstract: tr("Add a console account with a role: clerk, reviewer or admin."),
-            discussion: tr("Clerks upload and grade photos, print labels and register origin codes; reviewers also decide held lots' grades; admins also sign checkpoints. The password is asked twice at the terminal without being shown; from a script, give it as the first line of standard input. It is stored only as a bcrypt hash, in the console database beside the ledger (coop.db → coop.console.db), never in the ledger. After 5 wrong passwords in a row the account is locked for 15 minutes.")
+            discussion: tr("Clerks upload and grade photos, print labels and register origin codes; reviewers also decide held lots' grades; admins also sign checkpoints. The password is asked twice at the terminal without being shown; from a script, give it as the first line of standard input. It is stored only as a bcrypt hash, in the console database beside the ledger (coop.db → coop.console.db), never in the ledger. After {failures} wrong passwords in a row the account is locked for {minutes} minutes.", ["failures": .integer(Accounts.lockAfterFailures), "minutes": .integer(Accounts.lockSeconds / 60)])
                 + "\n\n" + ExitStatus.help(success: tr("account added"), readsLedger: true) + "\n\n" + tr("Example:") + """
 
                   agritrace users add lan --role clerk --ledger coop.db

@@ -37,8 +37,11 @@ public enum ConsoleServer {
         /// page there; without it they hold the lot's GS1 Digital Link or URN, as `label` does.
         public var labelBaseURL: String? = nil
 
+        /// The largest upload accepted unless `serve --console-upload-limit` says otherwise.
+        public static let defaultMaxUploadBytes = 256 << 20
+
         public init(ledgerPath: String, accountsPath: String, workDirectory: String, host: String = "127.0.0.1", port: Int = 8081,
-                    signer: NoteSigner, maxUploadBytes: Int = 256 << 20,
+                    signer: NoteSigner, maxUploadBytes: Int = Options.defaultMaxUploadBytes,
                     gradingThreads: Int = ProcessInfo.processInfo.activeProcessorCount, witnesses: [WitnessEndpoint] = [],
                     witnessTimeoutSeconds: Double = 30) {
             self.ledgerPath = ledgerPath
