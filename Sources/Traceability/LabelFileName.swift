@@ -1,3 +1,5 @@
+import Localization
+
 /// The file name (without extension) `label` uses for a lot's files. Lot codes may hold
 /// `/`, `.`, `*`, quotes and lower and upper case letters (GS1 AI 10), so the lot code cannot
 /// be used as is; the encoding must be

@@ -1,3 +1,4 @@
+import Localization
 import Provenance
 
 /// The URI printed in a lot's QR code and used as its EPCIS `epcClass`.

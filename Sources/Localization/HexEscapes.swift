@@ -1,9 +1,10 @@
 /// Decoding of text where one ASCII marker byte followed by two hex digits stands for a byte:
-/// `%2F` in Digital Link paths, `_2F` in label file names.
-enum HexEscapes {
+/// `%2F` in request paths and Digital Link paths, `_2F` in label file names. Here, below every
+/// module that decodes such text, so there is one decoder (servers, identifiers, file names).
+public enum HexEscapes {
     /// The text with every escape replaced by its byte, or nil for a malformed escape or bytes
     /// that are not UTF-8.
-    static func decode(_ text: String, marker: UInt8) -> String? {
+    public static func decode(_ text: String, marker: UInt8) -> String? {
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
