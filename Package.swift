@@ -105,7 +105,7 @@ let package = Package(
         .target(name: "Traceability", dependencies: ["Localization", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "Typesetting", "CQRencode",
                                                      .product(name: "Crypto", package: "swift-crypto")],
                 exclude: ["README.md"]),
-        // What every HTTP listener shares: unknown methods answered 405, no reading of a body already refused, listen errors.
+        // What every HTTP listener shares: request targets checked one way, unknown methods answered 405, no reading of a body already refused, listen errors.
         .target(name: "ServerSupport", dependencies: ["Localization", .product(name: "NIOCore", package: "swift-nio"),
                                                       .product(name: "NIOHTTP1", package: "swift-nio"),
                                                       .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -183,6 +183,7 @@ let package = Package(
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                             "TestSupport", "ProvenanceTestSupport"]),
+        .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport", "Localization"]),
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                       "TestSupport", "ProvenanceTestSupport"]),

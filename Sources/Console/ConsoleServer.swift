@@ -86,8 +86,10 @@ struct ConsoleResponder: HTTPResponder {
     let site: ConsoleSite
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        // The target as sent, not Hummingbird's `URI`: every server splits it the one way (RequestTarget).
+        let (path, query) = RequestTarget.split(request.head.path ?? "")
         let incoming = ConsoleRequest(
-            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+            method: request.method.rawValue, path: path, query: query ?? "",
             cookies: HTTPForms.cookies(request.headers[.cookie]), acceptLanguage: request.headers[.acceptLanguage],
             contentType: request.headers[.contentType] ?? "",
             contentLength: request.headers[.contentLength].flatMap { Int($0) },

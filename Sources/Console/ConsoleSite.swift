@@ -5,6 +5,7 @@ import LedgerStore
 import Localization
 import MerkleLog
 import Provenance
+import ServerSupport
 import Traceability
 
 /// The console's routes. Every page but sign-in needs a session; every POST needs the session's
@@ -68,6 +69,12 @@ final class ConsoleSite: Sendable {
             cookies.append("\(Self.languageCookie)=\(picked.rawValue); Path=/console; Max-Age=31536000; SameSite=Strict; Secure; HttpOnly")
         }
         let localizer = localizers[language] ?? .english
+        // Checked as every server checks its targets (no "//", dot or encoded-slash segments, ...);
+        // the routes below then match whole paths.
+        do { _ = try RequestTarget(path: request.path, query: request.query) } catch {
+            return .html(error.status, page(localizer, user: nil, csrf: nil).render(
+                title: "\(error.status)", "<section class=\"error\"><p>\(ConsolePage.escape(localizer.render(error.message)))</p></section>"))
+        }
         var reply = try await route(request, query: query, localizer: localizer)
         reply.headers += cookies.map { ("Set-Cookie", $0) }
         return reply

@@ -59,18 +59,16 @@ public struct ProvinceSite: Sendable {
         self.cooperatives = Dictionary(cooperatives.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    static let maxTargetBytes = 2048
-
     public func reply(method: String, path: String, query: String?, accept: String? = nil, acceptLanguage: String? = nil) async -> Reply {
         let page = (accept ?? "").contains("text/html") ? PageRequest(acceptLanguage: acceptLanguage, query: query) : nil
         guard method == "GET" || method == "HEAD" else { return Self.error(405, Message("only GET and HEAD")) }
-        guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else { return Self.error(414, Message("the request target is longer than {limit} bytes", ["limit": .integer(Self.maxTargetBytes)])) }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        guard !segments.isEmpty, let decoded = Optional(segments.map { LotIdentifier.percentDecoded($0) }),
-              decoded.allSatisfy({ $0 != nil }) else { return Self.error(400, Message("malformed percent-encoding in the path")) }
-        let parts = decoded.map { $0! }
+        let target: RequestTarget
+        // An encoded slash stays in its segment: GS1 lot codes may hold "/" (Digital Link paths carry it as %2F).
+        do { target = try RequestTarget(path: path, query: query, encodedSlash: .kept) } catch { return Self.error(error.status, error.message) }
+        // No route ends in "/": a trailing one is not a second spelling of a route, so it is answered as nowhere.
+        let parts = target.trailingSlash ? [] : target.segments
         // Not /status, /checkpoint or the audit pages: they say how ingest stands now.
-        let key = page == nil && Self.cachedAnswers.contains(parts[0]) ? AnswerCache.Key(path: path, query: query) : nil
+        let key = page == nil && parts.first.map(Self.cachedAnswers.contains) == true ? AnswerCache.Key(path: path, query: query) : nil
         if key != nil { await answers.watch(store) }
         let generation = store.writes.current
         if let key, let kept = answers.reply(for: key, generation: generation) { return kept }
@@ -290,8 +288,10 @@ public enum ProvinceServer {
         let witness: WitnessResponder?
 
         func respond(to request: Request, context: Context) async throws -> Response {
-            if let witness, request.uri.path == ProvinceServer.addCheckpointPath { return try await witness.respond(to: request, context: context) }
-            let reply = await site.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            // The target as sent, not Hummingbird's `URI`: every server splits it the one way (RequestTarget).
+            let (path, query) = RequestTarget.split(request.head.path ?? "")
+            if let witness, path == ProvinceServer.addCheckpointPath { return try await witness.respond(to: request, context: context) }
+            let reply = await site.reply(method: request.method.rawValue, path: path, query: query,
                                          accept: request.headers[.accept], acceptLanguage: request.headers[.acceptLanguage])
             var headers = HTTPFields()
             headers[.contentType] = reply.contentType

@@ -1,6 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
+import ServerSupport
 
 /// Answers requests whose answer the site's caches hold (full tiles, lot pages) on the
 /// connection's event loop, before Hummingbird's responder: a hit then costs a cache look-up
@@ -91,16 +92,9 @@ final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
               (request.headerFields[.contentLength].flatMap { Int($0) } ?? 0) == 0,
               request.headerFields[.connection]?.lowercased() != "close",
               let target = request.path else { return nil }
-        let (path, query) = Self.split(target)
+        let (path, query) = RequestTarget.split(target)
         return site.cachedAnswer(method: request.method.rawValue, path: path, query: query,
                                  acceptLanguage: request.headerFields[.acceptLanguage])
-    }
-
-    /// The path and the query (after the first `?`, without a fragment), as Hummingbird's `URI` splits them.
-    static func split(_ target: String) -> (path: String, query: String?) {
-        let withoutFragment = target.firstIndex(of: "#").map { target[..<$0] } ?? target[...]
-        guard let mark = withoutFragment.firstIndex(of: "?") else { return (String(withoutFragment), nil) }
-        return (String(withoutFragment[..<mark]), String(withoutFragment[withoutFragment.index(after: mark)...]))
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

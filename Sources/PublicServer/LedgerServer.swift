@@ -81,7 +81,9 @@ struct SiteResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         let chunked = request.headers[.transferEncoding] != nil
-        let answer = site.answer(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+        // The target as sent, split as CachedAnswerHandler splits it, not Hummingbird's `URI`: both must see the same path.
+        let (path, query) = RequestTarget.split(request.head.path ?? "")
+        let answer = site.answer(method: request.method.rawValue, path: path, query: query,
                                  acceptLanguage: request.headers[.acceptLanguage], bodyBytes: chunked ? Int.max : declared)
         var headers = answer.head.headerFields
         if chunked || (declared ?? 0) > 0 { headers[.connection] = "close" }   // the unread body is not drained

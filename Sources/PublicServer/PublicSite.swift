@@ -6,6 +6,7 @@ import LedgerStore
 import Markup
 import MerkleLog
 import Provenance
+import ServerSupport
 import Traceability
 
 /// One HTTP answer, independent of the server framework so the routing is tested without sockets.
@@ -50,8 +51,6 @@ final class PublicSite: Sendable {
     let configParts: [PageLanguage: LotPage.ConfigParts]
     let caches: SiteCaches
 
-    /// Longer request targets are refused (414): no route needs more than a lot code's worth.
-    static let maxTargetBytes = 2048
     static let immutable = "public, max-age=31536000, immutable"
     /// Checkpoints and partial tiles change as the log grows: caches keep them only briefly.
     static let shortLived = "public, max-age=5"
@@ -184,29 +183,21 @@ final class PublicSite: Sendable {
         }
     }
 
-    /// Checks the path strictly and says what it names.
+    /// Checks the path strictly (`RequestTarget`) and says what it names: a route's exact segments, or nothing.
     func target(path: String, query: String?, language: PageLanguage) -> Target {
-        guard path.utf8.count + (query?.utf8.count ?? 0) <= Self.maxTargetBytes else {
-            return .refused(.text(414, Message("the request address is longer than {max_bytes} bytes", ["max_bytes": .integer(Self.maxTargetBytes)]), language))
+        let checked: RequestTarget
+        // An encoded slash stays in its segment: GS1 lot codes may hold "/", which their Digital Link carries as %2F.
+        do { checked = try RequestTarget(path: path, query: query, encodedSlash: .kept) } catch {
+            return .refused(.text(error.status, error.message, language))
         }
-        guard path.hasPrefix("/") else { return .refused(.text(400, Message("the request path must start with /"), language)) }
-        var segments: [String] = []
-        for raw in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            guard let decoded = Self.percentDecoded(raw) else { return .refused(.text(400, Message("malformed percent-encoding in the path"), language)) }
-            // No route maps a path to a file, but refuse traversal plainly rather than answer 404. An
-            // encoded slash stays: GS1 lot codes may hold "/", which their Digital Link carries as %2F.
-            if decoded == "." || decoded == ".." || decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-                return .refused(.text(400, Message("path segments may not be '.' or '..' or contain control characters"), language))
-            }
-            segments.append(decoded)
-        }
-        if segments.last == "" && segments.count > 1 { segments.removeLast() }   // a trailing slash
+        let segments = checked.segments
         switch segments.first {
-        case "": return .index(language)
+        case nil: return .index(language)
         case "checkpoint" where segments.count == 1: return .checkpoint
         case "tile":
-            // A trailing slash would be a second spelling of the same tile (`split` drops empty elements).
-            guard !path.hasSuffix("/"), let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
+            // A trailing slash would be a second spelling of the same tile. The raw segments: a
+            // tile path has no percent-encoding, so an encoded one is no tile.
+            guard !checked.trailingSlash, let tile = TilePath(path.split(separator: "/").dropFirst().map { $0 }) else {
                 return .refused(.text(400, Message("malformed tile path: expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles)"), language))
             }
             return .tile(tile)
@@ -306,8 +297,6 @@ final class PublicSite: Sendable {
         reply.headers = [("Content-Disposition", "attachment; filename=\"\(LabelFileName.encode(lotCode)).proof\"")]
         return reply
     }
-
-    static func percentDecoded(_ text: Substring) -> String? { LotIdentifier.percentDecoded(String(text)) }
 }
 
 enum ServerError: Error, CustomStringConvertible {

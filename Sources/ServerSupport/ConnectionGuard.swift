@@ -20,7 +20,6 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
     public typealias OutboundIn = HTTPResponsePart
     public typealias OutboundOut = HTTPResponsePart
 
-    private static let vietnamese = (try? Localizer.bundled(.vietnamese)) ?? .english
     private let allow: String
     private let lingerSeconds: Int64
     private var closeAfterResponse = false
@@ -45,7 +44,7 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
         // the connection ends with this answer.
         // Both languages: a request with an unknown method carries no Accept-Language we could read.
         let message = Message("this method is not allowed here: use {allow}", ["allow": .text(allow)])
-        let body = ByteBuffer(string: Localizer.english.render(message) + "\n" + Self.vietnamese.render(message) + "\n")
+        let body = ByteBuffer(string: RequestTarget.inBothLanguages(message))
         var head = HTTPResponse(status: .methodNotAllowed)
         head.headerFields[.allow] = allow
         head.headerFields[.contentType] = "text/plain; charset=utf-8"

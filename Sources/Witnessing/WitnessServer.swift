@@ -7,7 +7,8 @@ import NIOCore
 import ServerSupport
 
 /// `agritrace witness serve`: a `TlogWitness` behind HTTP on Hummingbird 2. One route,
-/// `POST <prefix>/add-checkpoint`; every other path is 404 and every other method on it 405.
+/// `POST <prefix>/add-checkpoint`; every other path is 404 (a malformed target 400, as on every
+/// server) and every other method on it 405.
 public enum WitnessServer {
     public struct Options: Sendable {
         public var host: String
@@ -51,7 +52,15 @@ public struct WitnessResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
-        guard request.uri.path == path else { return Self.response(.text(404, "not found: the witness answers POST \(path)")) }
+        // Checked as every server checks its targets; then only the exact path is the witness's.
+        let target: RequestTarget
+        do { target = try RequestTarget(request.head.path ?? "") } catch {
+            var response = Self.response(WitnessReply(status: error.status, contentType: "text/plain; charset=utf-8",
+                                                      body: RequestTarget.inBothLanguages(error.message)))
+            response.headers[.connection] = "close"   // any body was not read
+            return response
+        }
+        guard target.path == path else { return Self.response(.text(404, "not found: the witness answers POST \(path)")) }
         guard request.method == .post else {
             var response = Self.response(.text(405, "\(path) takes POST"))
             response.headers[.allow] = "POST"

@@ -59,7 +59,8 @@ import Traceability
                 let refusals: [(String, String?, Int, String, String)] = [
                     ("/events", "GE_eventTime=yesterday", 400, "is not an RFC 3339 date-time", "không phải ngày giờ RFC 3339"),
                     ("/events", "EQ_bizStep=a&EQ_bizStep=b", 400, "is given twice", "được cho hai lần"),
-                    ("/lot/..", nil, 400, "is not a lot code", "không phải mã lô"),
+                    ("/lot/..", nil, 400, "may not be '.' or '..'", "không được là '.' hay '..'"),
+                    ("/lot/A%20B", nil, 400, "is not a lot code", "không phải mã lô"),
                     ("/lot/NOPE", nil, 404, "no cooperative has recorded lot NOPE", "chưa hợp tác xã nào ghi lô NOPE"),
                     ("/nowhere", nil, 404, "nothing is at this address", "không có gì ở địa chỉ này"),
                 ]

@@ -165,6 +165,40 @@ import TestSupport
         #expect(check.output.contains("creationDate") || check.output.contains("yesterday"), "\(check.output)")
     }
 
+    /// Request targets outside testers sent to the servers, over a real socket: each is refused
+    /// (400, 414) or not found with a JSON reason in both languages, never answered as a route.
+    @Test func hostileTargetsAreRefusedOrNotFound() async throws {
+        try await withProvince { site, _ in
+            let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+            let server = Task { try await ProvinceServer.run(site: site, host: "127.0.0.1", port: 0, logger: ProvinceTest.logger) { continuation.yield($0) } }
+            defer { server.cancel() }
+            var iterator = stream.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let status = try await HTTPProbe.requestOffPool("GET", "/status", port: port)
+            #expect(status.status == 200)
+            #expect(try await HTTPProbe.requestOffPool("GET", "/lot/S-L0", port: port).status == 200)
+            let targets: [(target: String, status: Int)] = [
+                ("//", 400), ("//status", 400), ("//lot/S-L0", 400), ("//evil.example/", 400), ("/lot//S-L0", 400), ("/status//", 400),
+                ("/./status", 400), ("/status/.", 400), ("/x/../status", 400), ("/%2e%2e/status", 400), ("/lot/%2E%2E", 400),
+                ("/lot/%00", 400), ("/events%00", 400), ("/%zz", 400), ("*", 400), ("?a=b", 400),
+                ("/lot/" + String(repeating: "A", count: 3000), 414), ("/events?" + String(repeating: "a", count: 3000), 414),
+                // An encoded slash is part of its segment (GS1 lot codes may hold "/"): these name nothing.
+                ("/%2Fstatus", 404), ("/lot%2FS-L0", 404),
+                ("/status/", 404), ("/lot/S-L0/", 404), ("/", 404), ("/nothing", 404),
+            ]
+            for (target, expected) in targets {
+                let answer = try await HTTPProbe.requestOffPool("GET", target, port: port)
+                #expect(answer.status == expected, "\(target.prefix(40)) answered \(answer.status): \(answer.text.prefix(200))")
+                #expect(answer.body != status.body, "\(target.prefix(40)) answered with /status")
+                if answer.status != 200 && answer.headers["content-type"]?.hasPrefix("application/json") == true {
+                    let reason = try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: String]
+                    #expect(reason?["error"]?.isEmpty == false && reason?["error_vi"]?.isEmpty == false && reason?["error"] != reason?["error_vi"],
+                            "\(target.prefix(40)): \(answer.text.prefix(200))")
+                }
+            }
+        }
+    }
+
     /// The status endpoint over a real socket, as `agritrace province --listen` serves it.
     @Test func statusOverHTTP() async throws {
         try await withProvince { site, _ in

@@ -132,4 +132,15 @@ public enum HTTPProbe {
         let head = ["\(method) \(target) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: close"] + extraHeaders
         return try exchange(Array((head.joined(separator: "\r\n") + "\r\n\r\n" + body).utf8), port: port)
     }
+
+    /// `request` on a thread of its own, for async tests of a server running in the same process:
+    /// waiting on the socket there would hold one of the cooperative pool's threads (two on a
+    /// 2-core machine), which that server and other tests' servers need to answer at all.
+    public static func requestOffPool(_ method: String, _ target: String, port: Int, extraHeaders: [String] = [], body: String = "") async throws -> Answer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try request(method, target, port: port, extraHeaders: extraHeaders, body: body) })
+            }
+        }
+    }
 }

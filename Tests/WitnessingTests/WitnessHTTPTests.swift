@@ -71,7 +71,8 @@ import TestSupport
         try await withServer(witness) { port in
             #expect(try HTTPProbe.request("GET", "/add-checkpoint", port: port).status == 405)
             #expect(try HTTPProbe.request("PUT", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: 2"], body: "hi").status == 405)
-            #expect(try HTTPProbe.request("POST", "/../add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"]).status == 404)
+            // A dot segment is refused as every server refuses one (RequestTarget), not looked up.
+            #expect(try HTTPProbe.request("POST", "/../add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"]).status == 400)
             #expect(try HTTPProbe.request("POST", "/checkpoint", port: port, extraHeaders: ["Content-Length: 0"]).status == 404)
             let big = String(repeating: "a", count: AddCheckpointRequest.maxBytes + 1)
             #expect(try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(big.utf8.count)"], body: big).status == 413)
@@ -94,5 +95,27 @@ import TestSupport
             #expect(again.status == 409 && again.text == "5\n" && again.headers["content-type"] == "text/x.tlog.size")
         }
         #expect(try store.state(origin: "coop.example/ledger").map { try Checkpoint(text: try SignedNote(parsing: $0).text).size } == 5)
+    }
+
+    /// Only the exact submission path is the witness's: no other spelling of it reaches the
+    /// witness, and the state stays as it was.
+    @Test func hostileTargetsNeverReachTheWitness() async throws {
+        let store = try WitnessStateDirectory(path: f.directory)
+        let witness = try f.witness(store: store)
+        let body = String(decoding: try f.body(old: 0, size: 5), as: UTF8.self)
+        try await withServer(witness, prefix: "/w") { port in
+            let targets: [(target: String, status: Int)] = [
+                ("//w/add-checkpoint", 400), ("/w//add-checkpoint", 400), ("//evil.example/w/add-checkpoint", 400), ("//", 400),
+                ("/./w/add-checkpoint", 400), ("/w/./add-checkpoint", 400), ("/x/../w/add-checkpoint", 400), ("/%2e%2e/w/add-checkpoint", 400),
+                ("/w%2Fadd-checkpoint", 400), ("/w/add-checkpoint%00", 400), ("/w/%zz", 400), ("*", 400), ("?a=b", 400),
+                ("/w/" + String(repeating: "a", count: 3000), 414),
+                ("/w/add-checkpoint/", 404), ("/w/%61dd-checkpoint", 404), ("/W/add-checkpoint", 404), ("/add-checkpoint", 404), ("/", 404),
+            ]
+            for (target, status) in targets {
+                let answer = try await HTTPProbe.requestOffPool("POST", target, port: port, extraHeaders: ["Content-Length: \(body.utf8.count)"], body: body)
+                #expect(answer.status == status, "\(target.prefix(40)) answered \(answer.status): \(answer.text.prefix(200))")
+            }
+        }
+        #expect(try store.state(origin: "coop.example/ledger") == nil, "nothing was cosigned")
     }
 }
