@@ -28,6 +28,13 @@ public struct EventQuery: Sendable, Equatable {
                                                  "MATCH_anyEPCClass", "EQ_bizLocation", "eventType"]
     /// Most events in one answer; the query says when it was cut.
     public static let maxEvents = 10_000
+    /// Longest value of one parameter, in UTF-8 bytes (decoded). Over twice the longest value that
+    /// can match: a lot's Digital Link, about 210 bytes with the longest base URL (`PublicBaseURL`)
+    /// and a 20-character lot code percent-encoded. Below the request's own bound
+    /// (`RequestTarget.defaultMaxBytes`), so a long value is refused naming its parameter.
+    public static let maxValueBytes = 512
+    /// `eventType`'s values: the EPCIS 2.0 event types (only `ObjectEvent` is recorded here).
+    public static let eventTypes: Set<String> = ["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"]
 
     public init() {}
 
@@ -36,23 +43,31 @@ public struct EventQuery: Sendable, Equatable {
         var seen = Set<String>()
         for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            // What the client sent is quoted escaped and cut short (`printable`): it may hold anything.
             guard parts.count == 2, let name = LotIdentifier.percentDecoded(String(parts[0])),
                   let value = LotIdentifier.percentDecoded(String(parts[1].replacingOccurrences(of: "+", with: "%20"))) else {
-                throw EventQueryError(Message("query parameter '{pair}' is not name=value with valid percent-encoding", ["pair": .text(String(pair))]))
+                throw EventQueryError(Message("query parameter '{pair}' is not name=value with valid percent-encoding", ["pair": .text(EntryValidator.printable(String(pair)))]))
             }
             guard Self.parameters.contains(name) else {
                 throw EventQueryError(Message("unknown query parameter '{name}' (known: {known})",
-                                               ["name": .text(name), "known": .text(Self.parameters.sorted().joined(separator: ", "))]))
+                                               ["name": .text(EntryValidator.printable(name)), "known": .text(Self.parameters.sorted().joined(separator: ", "))]))
             }
             guard seen.insert(name).inserted else { throw EventQueryError(Message("query parameter '{name}' is given twice", ["name": .text(name)])) }
-            guard !value.isEmpty, value.utf8.count <= 2048 else {
-                throw EventQueryError(Message("query parameter '{name}' needs a value of 1 to 2,048 bytes", ["name": .text(name)]))
+            guard !value.isEmpty, value.utf8.count <= Self.maxValueBytes else {
+                throw EventQueryError(Message("query parameter '{name}' needs a value of 1 to {max_bytes} bytes", ["name": .text(name), "max_bytes": .integer(Self.maxValueBytes)]))
+            }
+            // Every value is compared with text from ledger entries, which hold no control or
+            // bidirectional formatting character (EntryValidator): such a value is a mistake or a
+            // probe, and is said to be one rather than answered with no events.
+            if let scalar = value.unicodeScalars.first(where: { TerminalText.isControl($0) || TerminalText.isBidiControl($0) }) {
+                throw EventQueryError(Message("query parameter '{name}' holds the control character U+{scalar}, which no recorded value holds",
+                                              ["name": .text(name), "scalar": .text(Self.hex4(scalar.value))]))
             }
             switch name {
             case "GE_eventTime", "LT_eventTime":
                 guard let date = Self.instant(value) else {
                     throw EventQueryError(Message("{name} '{value}' is not an RFC 3339 date-time such as 2026-11-03T00:00:00Z",
-                                                  ["name": .text(name), "value": .text(value)]))
+                                                  ["name": .text(name), "value": .text(EntryValidator.printable(value))]))
                 }
                 if name == "GE_eventTime" { fromTime = date } else { beforeTime = date }
             case "EQ_bizStep": bizStep = value
@@ -61,9 +76,20 @@ public struct EventQuery: Sendable, Equatable {
                 guard epcClass == nil else { throw EventQueryError(Message("give MATCH_epcClass or MATCH_anyEPCClass, not both")) }
                 epcClass = value
             case "EQ_bizLocation": bizLocation = value
-            default: eventType = value
+            default:
+                guard Self.eventTypes.contains(value) else {
+                    throw EventQueryError(Message("eventType '{value}' is not an EPCIS event type: use one of {types}",
+                                                  ["value": .text(EntryValidator.printable(value)),
+                                                   "types": .text(Self.eventTypes.sorted().joined(separator: ", "))]))
+                }
+                eventType = value
             }
         }
+    }
+
+    private static func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     static func instant(_ text: String) -> Date? {

@@ -199,6 +199,33 @@ import TestSupport
         }
     }
 
+    /// `/events` with values no recorded event can hold is refused with a reason that names the
+    /// parameter, in both languages, not answered with an empty event list.
+    @Test func eventsRefuseHostileValuesNamingTheParameter() async throws {
+        try await withProvince { site, _ in
+            let hostile: [(query: String, parameter: String)] = [
+                ("eventType=%3Cscript%3E", "eventType"), ("eventType=<script>", "eventType"), ("eventType=objectevent", "eventType"),
+                ("eventType=ObjectEvent%00", "eventType"), ("EQ_bizStep=%00", "EQ_bizStep"), ("EQ_bizStep=inspecting%0A", "EQ_bizStep"),
+                ("EQ_bizLocation=urn:agritrace:cooperative:HTX-B%1B[2J", "EQ_bizLocation"), ("MATCH_epc=%7F", "MATCH_epc"),
+                ("MATCH_epcClass=urn:agritrace:lot:S-L0%E2%80%AE", "MATCH_epcClass"), ("MATCH_anyEPCClass=%C2%9B", "MATCH_anyEPCClass"),
+                ("EQ_bizStep=", "EQ_bizStep"), ("EQ_bizStep=" + String(repeating: "a", count: EventQuery.maxValueBytes + 1), "EQ_bizStep"),
+                ("eventtype=ObjectEvent", "eventtype"), ("lang=vi", "lang"),
+            ]
+            for (query, parameter) in hostile {
+                let reply = await site.reply(method: "GET", path: "/events", query: query)
+                #expect(reply.status == 400, "\(query.prefix(60)): \(reply.status) \(reply.body.prefix(200))")
+                let reason = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: String]
+                #expect(reason?["error"]?.contains(parameter) == true && reason?["error_vi"]?.contains(parameter) == true
+                        && reason?["error"] != reason?["error_vi"], "\(query.prefix(60)): \(reply.body.prefix(300))")
+            }
+            // Every EPCIS event type is a question the aggregator answers, with none but ObjectEvent recorded.
+            for type in EventQuery.eventTypes.sorted() {
+                let reply = await site.reply(method: "GET", path: "/events", query: "eventType=" + type)
+                #expect(reply.status == 200 && reply.body.contains("urn:agritrace:cooperative:") == (type == "ObjectEvent"), "\(type): \(reply.status)")
+            }
+        }
+    }
+
     /// The status endpoint over a real socket, as `agritrace province --listen` serves it.
     @Test func statusOverHTTP() async throws {
         try await withProvince { site, _ in
