@@ -1,6 +1,7 @@
 extension Graph {
-    /// The same function with every batch normalisation that directly follows a convolution (whose output
-    /// nothing else reads) folded into that convolution's weights and bias, computed in Double:
+    /// The same function with every batch normalisation (or per-channel scale-and-shift) that directly
+    /// follows a convolution (whose output nothing else reads) folded into that convolution's weights
+    /// and bias, computed in Double:
     /// w'[o] = w[o]·m[o], b'[o] = b[o]·m[o] + β[o] − μ[o]·m[o], m = γ/√(σ² + ε).
     /// The folded convolution takes the batch normalisation's name, so later nodes are unchanged.
     public func foldingBatchNormalization() -> Graph {
@@ -9,7 +10,12 @@ extension Graph {
         var result: [Node] = []
         var index: [String: Int] = [:]
         for node in nodes {
-            if case .batchNormalization(let b) = node.operation, let i = index[node.inputs[0]], readers[node.inputs[0]] == 1,
+            let normalization: BatchNormalization? = switch node.operation {
+            case .batchNormalization(let b): b
+            case .scaleShift(let s): s.asBatchNormalization
+            default: nil
+            }
+            if let b = normalization, let i = index[node.inputs[0]], readers[node.inputs[0]] == 1,
                case .convolution(var c) = result[i].operation, c.outputChannels > 0, b.scale.count == c.outputChannels,
                c.weights.count % c.outputChannels == 0, (c.bias?.count ?? c.outputChannels) == c.outputChannels {
                 // Anything else is left for shape inference to reject with a message.

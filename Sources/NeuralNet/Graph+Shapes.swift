@@ -9,6 +9,10 @@ public enum GraphLimits {
     public static let maxStride = 64
     /// Inputs of one Concat (DenseNet-201's widest joins 49).
     public static let maxConcatInputs = 256
+    /// Values and rank of a tensor the ONNX importer computes from constants (shapes, pads, axes
+    /// are a handful of values; the limits stop a hostile file asking for more).
+    public static let maxFoldedElements = 1 << 12
+    public static let maxFoldedRank = 8
 }
 
 extension Graph {
@@ -99,6 +103,14 @@ extension Graph {
                 throw fail("variance + epsilon must be positive")
             }
             return x
+        case .scaleShift(let s):
+            for (what, values) in [("scale", s.scale), ("shift", s.shift)] {
+                guard values.count == x.channels else {
+                    throw fail("shape mismatch: \(values.count) \(what) values for \(x.channels) channels")
+                }
+                try requireFinite(values, what)
+            }
+            return x
         case .activation(let a):
             if case .clip(let lower, let upper) = a, !(lower <= upper) || lower.isNaN || upper.isNaN {
                 throw fail("clip bounds \(lower)...\(upper) are not ordered")
@@ -145,8 +157,14 @@ extension Graph {
             try requireFinite(d.weights, "weight")
             try requireFinite(d.bias ?? [], "bias")
             return .vector(d.outputFeatures)
-        case .softmax:
+        case .softmax, .logSoftmax:
             guard x.pixels == 1 else { throw fail("softmax needs a feature vector, got \(x) (flatten first)") }
+            return x
+        case .prelu(let slopes):
+            guard slopes.count == x.channels else {
+                throw fail("shape mismatch: \(slopes.count) PRelu slopes for \(x.channels) channels")
+            }
+            try requireFinite(slopes, "slope")
             return x
         }
     }
@@ -157,6 +175,7 @@ extension Graph {
             switch node.operation {
             case .convolution(let c): total + c.weights.count + (c.bias?.count ?? 0)
             case .batchNormalization(let b): total + 4 * b.scale.count
+            case .scaleShift(let s): total + 2 * s.scale.count
             case .dense(let d): total + d.weights.count + (d.bias?.count ?? 0)
             default: total
             }

@@ -45,6 +45,9 @@ public struct Graph: Sendable, Equatable {
     public mutating func batchNormalization(_ x: String, _ b: BatchNormalization, name: String? = nil) -> String {
         append(.batchNormalization(b), inputs: [x], name: name)
     }
+    public mutating func scaleShift(_ x: String, _ s: ScaleShift, name: String? = nil) -> String {
+        append(.scaleShift(s), inputs: [x], name: name)
+    }
     public mutating func activation(_ x: String, _ a: Activation, name: String? = nil) -> String {
         append(.activation(a), inputs: [x], name: name)
     }
@@ -77,6 +80,12 @@ public struct Graph: Sendable, Equatable {
     }
     public mutating func softmax(_ x: String, name: String? = nil) -> String {
         append(.softmax, inputs: [x], name: name)
+    }
+    public mutating func logSoftmax(_ x: String, name: String? = nil) -> String {
+        append(.logSoftmax, inputs: [x], name: name)
+    }
+    public mutating func prelu(_ x: String, slopes: [Float], name: String? = nil) -> String {
+        append(.prelu(slopes: slopes), inputs: [x], name: name)
     }
 
     /// The node producing `name`, if any.

@@ -13,6 +13,7 @@ enum ModelFormat {
         case convolution = 1, batchNormalization = 2, relu = 3, relu6 = 4, clip = 5, leakyRelu = 6
         case maxPool = 7, averagePool = 8, globalAveragePool = 9, add = 10, flatten = 11, dense = 12, softmax = 13
         case sigmoid = 14, hardSigmoid = 15, hardSwish = 16, mul = 17, concat = 18, globalMaxPool = 19
+        case scaleShift = 20, tanh = 21, prelu = 22, logSoftmax = 23
     }
 
     // MARK: Validation shared by encode and decode
@@ -88,6 +89,7 @@ enum ModelFormat {
         switch node.operation {
         case .convolution: code = .convolution
         case .batchNormalization: code = .batchNormalization
+        case .scaleShift: code = .scaleShift
         case .activation(.relu): code = .relu
         case .activation(.relu6): code = .relu6
         case .activation(.clip): code = .clip
@@ -95,6 +97,9 @@ enum ModelFormat {
         case .activation(.sigmoid): code = .sigmoid
         case .activation(.hardSigmoid): code = .hardSigmoid
         case .activation(.hardSwish): code = .hardSwish
+        case .activation(.tanh): code = .tanh
+        case .prelu: code = .prelu
+        case .logSoftmax: code = .logSoftmax
         case .maxPool: code = .maxPool
         case .averagePool: code = .averagePool
         case .globalAveragePool: code = .globalAveragePool
@@ -118,6 +123,8 @@ enum ModelFormat {
         case .batchNormalization(let b):
             w.f32(b.epsilon)
             w.tensor(b.scale); w.tensor(b.bias); w.tensor(b.mean); w.tensor(b.variance)
+        case .scaleShift(let s):
+            w.tensor(s.scale); w.tensor(s.shift)
         case .activation(.clip(let lower, let upper)):
             w.f32(lower); w.f32(upper)
         case .activation(.leakyRelu(let alpha)):
@@ -131,8 +138,10 @@ enum ModelFormat {
             w.u32(d.outputFeatures)
             w.tensor(d.weights)
             w.tensor(d.bias ?? [])
-        case .activation(.relu), .activation(.relu6), .activation(.sigmoid), .activation(.hardSwish),
-             .globalAveragePool, .globalMaxPool, .add, .mul, .concat, .flatten, .softmax:
+        case .prelu(let slopes):
+            w.tensor(slopes)
+        case .activation(.relu), .activation(.relu6), .activation(.sigmoid), .activation(.hardSwish), .activation(.tanh),
+             .globalAveragePool, .globalMaxPool, .add, .mul, .concat, .flatten, .softmax, .logSoftmax:
             break
         }
     }
@@ -212,6 +221,9 @@ enum ModelFormat {
             let epsilon = try r.f32()
             let scale = try r.tensor(), bias = try r.tensor(), mean = try r.tensor(), variance = try r.tensor()
             operation = .batchNormalization(BatchNormalization(scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon))
+        case .scaleShift:
+            let scale = try r.tensor(), shift = try r.tensor()
+            operation = .scaleShift(ScaleShift(scale: scale, shift: shift))
         case .relu: operation = .activation(.relu)
         case .relu6: operation = .activation(.relu6)
         case .clip:
@@ -223,6 +235,9 @@ enum ModelFormat {
             let alpha = try r.f32(), beta = try r.f32()
             operation = .activation(.hardSigmoid(alpha: alpha, beta: beta))
         case .hardSwish: operation = .activation(.hardSwish)
+        case .tanh: operation = .activation(.tanh)
+        case .prelu: operation = .prelu(slopes: try r.tensor())
+        case .logSoftmax: operation = .logSoftmax
         case .maxPool, .averagePool:
             let v = try (0..<8).map { _ in try r.count(max: GraphLimits.maxDimension, "pooling field of '\(name)'") }
             var p = Pooling(kernelHeight: v[0], kernelWidth: v[1], strideY: v[2], strideX: v[3],

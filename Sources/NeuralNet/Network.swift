@@ -138,6 +138,17 @@ public final class Network: Sendable {
         case .softmax(let count, let input, let output):
             slots[output].update(from: slots[input], count: count)
             softmax(slots[output], count: count)
+        case .logSoftmax(let count, let input, let output):
+            slots[output].update(from: slots[input], count: count)
+            logSoftmax(slots[output], count: count)
+        case .prelu(let pixels, let channels, let slopes, let input, let output):
+            let x = slots[input], y = slots[output]
+            slopes.withUnsafeBufferPointer { slope in
+                for p in 0..<pixels {
+                    let row = p * channels
+                    for c in 0..<channels { y[row + c] = x[row + c] >= 0 ? x[row + c] : x[row + c] * slope[c] }
+                }
+            }
         case .toChannelMajor(let shape, let input, let output):
             toChannelsFirst(slots[input], channels: shape.channels, pixels: shape.pixels, output: slots[output])
         }
@@ -153,6 +164,8 @@ private func applyCurve(_ activation: Activation, count: Int, input: UnsafeMutab
         for i in 0..<count { output[i] = max(0, min(1, alpha * input[i] + beta)) }
     case .hardSwish:
         for i in 0..<count { output[i] = input[i] * max(0, min(1, input[i] / 6 + 0.5)) }
+    case .tanh:
+        for i in 0..<count { output[i] = tanhf(input[i]) }
     case .relu, .relu6, .clip, .leakyRelu:
         for i in 0..<count { output[i] = activation.apply(input[i]) }
     }

@@ -22,6 +22,9 @@ struct NetworkPlan: Sendable {
         case globalAveragePool(pixels: Int, channels: Int, input: Int, output: Int)
         case globalMaxPool(pixels: Int, channels: Int, input: Int, output: Int)
         case softmax(count: Int, input: Int, output: Int)
+        case logSoftmax(count: Int, input: Int, output: Int)
+        /// x, or slopes[c]·x below 0, on an NHWC image: per channel, so no epilogue expresses it.
+        case prelu(pixels: Int, channels: Int, slopes: [Float], input: Int, output: Int)
         /// NHWC → NCHW, for a Flatten of a multi-channel image that something other than Dense reads.
         case toChannelMajor(TensorShape, input: Int, output: Int)
     }
@@ -69,6 +72,8 @@ private struct NamedStep {
         case globalAveragePool(pixels: Int, channels: Int)
         case globalMaxPool(pixels: Int, channels: Int)
         case softmax(count: Int)
+        case logSoftmax(count: Int)
+        case prelu(pixels: Int, channels: Int, slopes: [Float])
         case toChannelMajor(TensorShape)
     }
 
@@ -125,6 +130,10 @@ private struct NamedStep {
             return .globalMaxPool(pixels: pixels, channels: channels, input: input, output: output)
         case .softmax(let count):
             return .softmax(count: count, input: input, output: output)
+        case .logSoftmax(let count):
+            return .logSoftmax(count: count, input: input, output: output)
+        case .prelu(let pixels, let channels, let slopes):
+            return .prelu(pixels: pixels, channels: channels, slopes: slopes, input: input, output: output)
         case .toChannelMajor(let shape):
             return .toChannelMajor(shape, input: input, output: output)
         }
@@ -194,17 +203,9 @@ private struct Builder {
                              inputs: [input], output: node.name), size: outShape.elementCount)
 
         case .batchNormalization(let b):
-            if let i = fusableProducer(of: x), case .convolution(let s, let weights, let bias) = steps[i].kind,
-               steps[i].acceptsEpilogue, steps[i].residual == nil {
-                let folded = b.folded(intoWeights: weights, bias: bias)
-                steps[i].kind = .convolution(s, weights: folded.weights, bias: folded.bias)
-                rename(step: i, to: node.name)
-            } else {
-                let (multiplier, offset) = b.affine
-                append(NamedStep(kind: .scaleShift(pixels: inShape.pixels, channels: inShape.channels,
-                                                   scale: multiplier.map { Float($0) }, shift: offset.map { Float($0) }),
-                                 inputs: [input], output: node.name), size: outShape.elementCount)
-            }
+            addBatchNormalization(b, node: node, inShape: inShape)
+        case .scaleShift(let s):
+            addBatchNormalization(s.asBatchNormalization, node: node, inShape: inShape)
 
         case .activation(let a):
             guard let epilogue = a.epilogue else {
@@ -292,6 +293,28 @@ private struct Builder {
         case .softmax:
             append(NamedStep(kind: .softmax(count: inShape.elementCount), inputs: [input], output: node.name),
                    size: outShape.elementCount)
+        case .logSoftmax:
+            append(NamedStep(kind: .logSoftmax(count: inShape.elementCount), inputs: [input], output: node.name),
+                   size: outShape.elementCount)
+        case .prelu(let slopes):
+            append(NamedStep(kind: .prelu(pixels: inShape.pixels, channels: inShape.channels, slopes: slopes),
+                             inputs: [input], output: node.name), size: outShape.elementCount)
+        }
+    }
+
+    /// Folded into the producing convolution when nothing else reads it; a scale-and-shift step otherwise.
+    private mutating func addBatchNormalization(_ b: BatchNormalization, node: Node, inShape: TensorShape) {
+        let x = node.inputs[0], input = resolve(x), outShape = shapes[node.name]!
+        if let i = fusableProducer(of: x), case .convolution(let s, let weights, let bias) = steps[i].kind,
+           steps[i].acceptsEpilogue, steps[i].residual == nil {
+            let folded = b.folded(intoWeights: weights, bias: bias)
+            steps[i].kind = .convolution(s, weights: folded.weights, bias: folded.bias)
+            rename(step: i, to: node.name)
+        } else {
+            let (multiplier, offset) = b.affine
+            append(NamedStep(kind: .scaleShift(pixels: inShape.pixels, channels: inShape.channels,
+                                               scale: multiplier.map { Float($0) }, shift: offset.map { Float($0) }),
+                             inputs: [input], output: node.name), size: outShape.elementCount)
         }
     }
 

@@ -7,6 +7,9 @@ public enum NodeOperation: Sendable, Equatable {
     case convolution(Convolution)
     /// Per-channel normalisation with fixed statistics; folded into a preceding convolution at load.
     case batchNormalization(BatchNormalization)
+    /// x·scale[c] + shift[c] per channel: ONNX Sub, Div, Mul and Add with a scalar or per-channel
+    /// constant. Folded into a preceding convolution at load, like batch normalisation.
+    case scaleShift(ScaleShift)
     case activation(Activation)
     case maxPool(Pooling)
     case averagePool(Pooling)
@@ -25,12 +28,17 @@ public enum NodeOperation: Sendable, Equatable {
     case dense(Dense)
     /// Softmax over the channels of a feature vector.
     case softmax
+    /// log(softmax(x)) over the channels of a feature vector: logits up to a shift.
+    case logSoftmax
+    /// x for x ≥ 0, slopes[c]·x below, one slope per channel (ONNX PRelu; a single slope is a LeakyReLU).
+    case prelu(slopes: [Float])
 
     /// The short operator name used in listings and error messages.
     public var kind: String {
         switch self {
         case .convolution(let c): c.groups > 1 ? "Conv(groups \(c.groups))" : "Conv"
         case .batchNormalization: "BatchNormalization"
+        case .scaleShift: "ScaleShift"
         case .activation(let a): a.description
         case .maxPool: "MaxPool"
         case .averagePool: "AveragePool"
@@ -42,6 +50,8 @@ public enum NodeOperation: Sendable, Equatable {
         case .flatten: "Flatten"
         case .dense: "Dense"
         case .softmax: "Softmax"
+        case .logSoftmax: "LogSoftmax"
+        case .prelu: "PRelu"
         }
     }
 
@@ -129,6 +139,24 @@ public struct BatchNormalization: Sendable, Equatable {
     }
 }
 
+/// y = x·scale[c] + shift[c], one scale and shift per channel (of an image, or feature of a vector).
+public struct ScaleShift: Sendable, Equatable {
+    public var scale: [Float]
+    public var shift: [Float]
+
+    public init(scale: [Float], shift: [Float]) {
+        self.scale = scale
+        self.shift = shift
+    }
+
+    /// The same map as a batch normalisation (mean 0, variance 1, epsilon 0), whose multiplier and
+    /// offset are then exactly `scale` and `shift`: one folding and one kernel serve both.
+    public var asBatchNormalization: BatchNormalization {
+        let zeros = [Float](repeating: 0, count: scale.count)
+        return BatchNormalization(scale: scale, bias: shift, mean: zeros, variance: zeros.map { _ in 1 }, epsilon: 0)
+    }
+}
+
 /// Pointwise activations.
 public enum Activation: Sendable, Equatable, CustomStringConvertible {
     case relu
@@ -141,6 +169,8 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     case hardSigmoid(alpha: Float, beta: Float)
     /// x · max(0, min(1, x/6 + 1/2)), as ONNX HardSwish.
     case hardSwish
+    /// The hyperbolic tangent.
+    case tanh
 
     /// The kernel epilogue computing this activation, for those that are piecewise linear (the ones
     /// kernels can fuse); nil for the curves, which run as a step of their own.
@@ -150,7 +180,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .relu6: .relu6
         case .clip(let lower, let upper): .clip(min: lower, max: upper)
         case .leakyRelu(let alpha): .leakyRelu(alpha: alpha)
-        case .sigmoid, .hardSigmoid, .hardSwish: nil
+        case .sigmoid, .hardSigmoid, .hardSwish, .tanh: nil
         }
     }
 
@@ -160,6 +190,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .sigmoid: 1 / (1 + exp(-x))
         case .hardSigmoid(let alpha, let beta): max(0, min(1, alpha * x + beta))
         case .hardSwish: x * max(0, min(1, x / 6 + 0.5))
+        case .tanh: tanhf(x)
         case .relu, .relu6, .clip, .leakyRelu: epilogue!.apply(x)
         }
     }
@@ -173,6 +204,7 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .sigmoid: "Sigmoid"
         case .hardSigmoid(let alpha, let beta): "HardSigmoid(\(alpha), \(beta))"
         case .hardSwish: "HardSwish"
+        case .tanh: "Tanh"
         }
     }
 }

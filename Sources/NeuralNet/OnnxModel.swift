@@ -15,6 +15,15 @@ struct OnnxModel {
         var isExternal = false
         /// The external_data entries (location, offset, length, ...), as written.
         var externalData: [String: String] = [:]
+
+        init() {}
+
+        /// A tensor made at import (folded constants): values are then set in `floats` or `int64s`.
+        init(name: String, dims: [Int64], dataType: Int32) {
+            self.name = name
+            self.dims = dims
+            self.dataType = dataType
+        }
     }
 
     struct Attribute {

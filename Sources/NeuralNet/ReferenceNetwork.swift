@@ -28,6 +28,10 @@ public struct ReferenceNetwork: Sendable {
             case .batchNormalization(let b):
                 batchNormalizationReference(channels: inShape.channels, pixels: inShape.pixels, input: x, gamma: b.scale,
                                             beta: b.bias, mean: b.mean, variance: b.variance, epsilon: b.epsilon, output: &y)
+            case .scaleShift(let s):
+                // By definition, in Double, unfolded.
+                let pixels = inShape.pixels
+                for i in y.indices { y[i] = Float(Double(x[i]) * Double(s.scale[i / pixels]) + Double(s.shift[i / pixels])) }
             case .activation(let a):
                 if let epilogue = a.epilogue {
                     activateReference(count: x.count, input: x, epilogue: epilogue, output: &y)
@@ -62,6 +66,12 @@ public struct ReferenceNetwork: Sendable {
             case .softmax:
                 y = x
                 softmaxReference(&y, count: y.count)
+            case .logSoftmax:
+                y = x
+                logSoftmaxReference(&y, count: y.count)
+            case .prelu(let slopes):
+                let pixels = inShape.pixels
+                for i in y.indices { y[i] = x[i] >= 0 ? x[i] : x[i] * slopes[i / pixels] }
             }
             values[node.name] = y
         }

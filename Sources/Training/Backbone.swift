@@ -37,7 +37,8 @@ public struct Backbone {
         guard let outputIndex = nodes.firstIndex(where: { $0.name == graph.output }), outputIndex == nodes.count - 1 else {
             throw BackboneError(reason: "its output is not its last node")
         }
-        if case .softmax = nodes[outputIndex].operation { nodes.removeLast() }
+        // The head is replaced, so a final softmax or log-softmax goes with it.
+        if nodes[outputIndex].operation == .softmax || nodes[outputIndex].operation == .logSoftmax { nodes.removeLast() }
         guard let head = nodes.last, case .dense = head.operation else {
             throw BackboneError(reason: "it does not end in a dense (Gemm) classifier, the head that is replaced")
         }
@@ -147,10 +148,10 @@ public struct Backbone {
                 }
                 return PoolingLayer(.average, kernelSize: p.kernelHeight, stride: p.strideY, padding: p.padTop)
             case .globalAveragePool: return GlobalAveragePoolLayer()
-            case .globalMaxPool, .mul, .concat: throw refuse("this operation")
+            case .globalMaxPool, .mul, .concat, .scaleShift, .prelu: throw refuse("this operation")
             // Only reached before a globally pooled head (checked by the caller): 1x1 positions, nothing to reorder.
             case .flatten: return nil
-            case .add, .dense, .softmax: throw refuse("a second \(node.operation.kind) before the head")
+            case .add, .dense, .softmax, .logSoftmax: throw refuse("a second \(node.operation.kind) before the head")
             }
         }
     }

@@ -96,9 +96,9 @@ import TestSupport
         func error(_ mutated: [UInt8]) -> String {
             do { _ = try Model.decode(mutated, fileName: "bad.agmodel"); return "loaded" } catch { return "\(error)" }
         }
-        // Node "gate" is opcode 14 (Sigmoid); 20 is unknown to this build.
-        let unknown = try Self.replacing(Self.string("gate") + Self.u32(14), with: Self.string("gate") + Self.u32(20), in: bytes)
-        #expect(error(unknown).contains("node 'gate': unknown operation code 20"), "\(error(unknown))")
+        // Node "gate" is opcode 14 (Sigmoid); 24 is unknown to this build.
+        let unknown = try Self.replacing(Self.string("gate") + Self.u32(14), with: Self.string("gate") + Self.u32(24), in: bytes)
+        #expect(error(unknown).contains("node 'gate': unknown operation code 24"), "\(error(unknown))")
         // HardSigmoid's alpha (0.2) made NaN.
         let nan = try Self.replacing(Self.u32(Float(0.2).bitPattern), with: Self.u32(Float.nan.bitPattern), in: bytes)
         #expect(error(nan).contains("se_gate") && error(nan).contains("must be finite"), "\(error(nan))")
@@ -123,6 +123,103 @@ import TestSupport
             } catch is ModelError {
             } catch {
                 Issue.record("not a ModelError: \(error)")
+            }
+        }
+    }
+
+    // MARK: Operations of tutorial-style PyTorch models
+
+    @Test(arguments: [(5, 7), (1, 1), (2, 3)])
+    func tutorialOperatorsMatchTheReference(size: (Int, Int)) throws {
+        let graph = SampleGraphs.tutorialOperators(seed: 41, height: size.0, width: size.1)
+        let fast = try Network(graph: graph), reference = try ReferenceNetwork(graph: graph)
+        var rng = SeededGenerator(seed: 42)
+        for image in 0..<3 {
+            let input = rng.floats(graph.inputShape.elementCount).map { $0 * 3 }
+            let mismatch = TensorComparison.firstMismatch(expected: reference.run(input), actual: fast.run(input),
+                                                          absoluteTolerance: 1e-5, context: "image \(image) size \(size)")
+            #expect(mismatch == nil, "\(mismatch ?? "")")
+        }
+        // Only the scale-and-shift after a convolution that nothing else reads folds into it.
+        let folded = graph.foldingBatchNormalization()
+        #expect(folded.nodes.filter { $0.operation.kind == "ScaleShift" }.map(\.name)
+                == ["normalise", "affine_shared", "affine_read_twice", "affine_logits"])
+        #expect(folded.node(named: "affine_folded")?.operation.kind == "Conv")
+    }
+
+    @Test func scaleShiftRoundTripsAndIsChecked() throws {
+        let model = try Model(graph: SampleGraphs.tutorialOperators(seed: 43), normalization: .unit(channels: 13), labels: ["a", "b", "c"])
+        let bytes = model.encoded()
+        let decoded = try Model.decode(bytes, fileName: "tutorial.agmodel")
+        #expect(decoded == model && decoded.encoded() == bytes)
+        var g = Graph(input: TensorShape(channels: 3, height: 2, width: 2))
+        _ = g.scaleShift(g.input, ScaleShift(scale: [1, 2], shift: [0, 0, 0]), name: "short")
+        #expect { try g.inferShapes() } throws: { "\($0)" == "node 'short': shape mismatch: 2 scale values for 3 channels" }
+        var h = Graph(input: TensorShape(channels: 2, height: 2, width: 2))
+        _ = h.scaleShift(h.input, ScaleShift(scale: [1, 2], shift: [0, .nan]), name: "nan")
+        #expect { try h.inferShapes() } throws: { "\($0)".contains("shift value 1 is nan") }
+        var p = Graph(input: TensorShape(channels: 3, height: 2, width: 2))
+        _ = p.prelu(p.input, slopes: [0.1, 0.2], name: "slopes")
+        #expect { try p.inferShapes() } throws: { "\($0)" == "node 'slopes': shape mismatch: 2 PRelu slopes for 3 channels" }
+        var l = Graph(input: TensorShape(channels: 3, height: 2, width: 2))
+        _ = l.logSoftmax(l.input, name: "spatial")
+        #expect { try l.inferShapes() } throws: { "\($0)".contains("softmax needs a feature vector, got 3x2x2") }
+        // A slope stored as NaN is refused on load.
+        let slope = try #require(model.graph.node(named: "prelu").flatMap { if case .prelu(let s) = $0.operation { s[4] } else { nil } })
+        let nan = try Self.replacing(Self.u32(slope.bitPattern), with: Self.u32(Float.nan.bitPattern), in: bytes)
+        #expect(throws: ModelError.self) { try Model.decode(nan, fileName: "nan.agmodel") }
+    }
+
+    /// Tanh, PRelu and LogSoftmax alone, on odd sizes, against their definitions in Double.
+    @Test(arguments: [(3, 5, 7), (11, 1, 1), (9, 2, 3)])
+    func tanhPreluAndLogSoftmaxComputeTheirDefinitions(shape: (Int, Int, Int)) throws {
+        let (channels, height, width) = shape
+        let pixels = height * width
+        var rng = SeededGenerator(seed: UInt64(channels * 100 + pixels))
+        let input = rng.floats(channels * pixels).map { $0 * 6 }
+        let slopes = rng.floats(channels)
+        func run(_ build: (inout Graph) -> Void) throws -> [[Float]] {
+            var g = Graph(input: TensorShape(channels: channels, height: height, width: width))
+            build(&g)
+            return [try Network(graph: g).run(input), try ReferenceNetwork(graph: g).run(input)]
+        }
+        func expectClose(_ got: [[Float]], _ want: [Double], _ what: String) {
+            for (label, values) in zip(["fast", "reference"], got) {
+                let mismatch = TensorComparison.firstMismatch(expected: want.map { Float($0) }, actual: values,
+                                                              tolerance: want.map { Float(2e-6 * max(1, abs($0))) }, context: "\(what) \(label)")
+                #expect(mismatch == nil, "\(mismatch ?? "")")
+            }
+        }
+        expectClose(try run { _ = $0.activation($0.input, .tanh) }, input.map { Foundation.tanh(Double($0)) }, "tanh")
+        expectClose(try run { _ = $0.prelu($0.input, slopes: slopes) },
+                    input.indices.map { Double(input[$0] >= 0 ? input[$0] : input[$0] * slopes[$0 / pixels]) }, "prelu")
+        let flat = input.map(Double.init)
+        let logSum = Foundation.log(flat.map { Foundation.exp($0 - flat.max()!) }.reduce(0, +)) + flat.max()!
+        expectClose(try run { g in _ = g.logSoftmax(g.flatten(g.input)) }, flat.map { $0 - logSum }, "log softmax")
+    }
+
+    /// Log-probabilities are logits up to a shift: a model ending in LogSoftmax gives the same
+    /// calibrated probabilities as the same model ending in Softmax, or in nothing, at any temperature.
+    @Test func logSoftmaxOutputsGradeLikeLogits() throws {
+        var logits = SampleGraphs.tutorialOperators(seed: 44)
+        logits.output = "affine_logits"
+        logits.nodes.removeLast()
+        var probabilities = logits
+        probabilities.output = probabilities.softmax("affine_logits", name: "probabilities")
+        let log = SampleGraphs.tutorialOperators(seed: 44)
+        let labels = ["a", "b", "c"]
+        let models = try [log, probabilities, logits].map { try Model(graph: $0, normalization: .unit(channels: 13), labels: labels) }
+        #expect(!models[0].outputsProbabilities && models[1].outputsProbabilities)
+        var rng = SeededGenerator(seed: 45)
+        let input = rng.floats(log.inputShape.elementCount)
+        let outputs = try models.map { try Network(model: $0).run(input) }
+        #expect(abs(outputs[0].map(Foundation.exp).reduce(0, +) - 1) < 1e-5, "log-probabilities: \(outputs[0])")
+        for temperature: Float in [1, 0.5, 3] {
+            let p = zip(models, outputs).map { $0.probabilities(fromOutput: $1, temperature: temperature) }
+            for other in 1..<3 {
+                let mismatch = TensorComparison.firstMismatch(expected: p[other], actual: p[0], absoluteTolerance: 1e-6,
+                                                              context: "T \(temperature) vs model \(other)")
+                #expect(mismatch == nil, "\(mismatch ?? "")")
             }
         }
     }

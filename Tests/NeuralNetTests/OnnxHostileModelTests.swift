@@ -91,6 +91,66 @@ import TestSupport
         external.initializers[0].floats = []
         external.initializers[0].external = true
         cases.append(("weights as external data", external, "external data"))
+        // Shape arithmetic and Pad: every index, axis and count is untrusted.
+        func shapeChain(_ extra: [W.Initializer], _ nodes: [W.Node], reading output: String) -> OnnxWriter {
+            var writer = W.convolution(attributes: [])
+            writer.initializers += extra
+            writer.nodes.insert(contentsOf: nodes, at: 1)
+            writer.nodes.append(W.Node(op: "Reshape", inputs: ["c", output], outputs: ["z"]))
+            writer.output = "z"
+            return writer
+        }
+        let shape = W.Node(op: "Shape", inputs: ["c"], outputs: ["s"])
+        for (index, reason) in [(Int64(4), "index 4 out of range for 4 values"), (-5, "index -5 out of range"), (.min, "out of range"),
+                                (.max, "out of range")] {
+            cases.append(("Gather index \(index)", shapeChain([.int64("i", dims: [1], [index])],
+                                                            [shape, W.Node(op: "Gather", inputs: ["s", "i"], outputs: ["t"])], reading: "t"), reason))
+        }
+        cases.append(("Gather axis 3 of a vector", shapeChain([.int64("i", dims: [1], [0])],
+                                                              [shape, W.Node(op: "Gather", inputs: ["s", "i"], outputs: ["t"], attributes: [("axis", .int(3))])],
+                                                              reading: "t"), "axis 3 out of range"))
+        cases.append(("ConstantOfShape 2^40 values", shapeChain([.int64("d", dims: [1], [huge])],
+                                                                [W.Node(op: "ConstantOfShape", inputs: ["d"], outputs: ["t"])], reading: "t"), "out of range"))
+        cases.append(("ConstantOfShape 64 x 64 x 2 values", shapeChain([.int64("d", dims: [3], [64, 64, 2])],
+                                                                       [W.Node(op: "ConstantOfShape", inputs: ["d"], outputs: ["t"])], reading: "t"),
+                      "hold more than 4096 values"))
+        cases.append(("ConstantOfShape of negative dims", shapeChain([.int64("d", dims: [2], [-1, -1])],
+                                                                     [W.Node(op: "ConstantOfShape", inputs: ["d"], outputs: ["t"])], reading: "t"), "out of range"))
+        cases.append(("Unsqueeze axis 9", shapeChain([.int64("a", dims: [1], [9])],
+                                                     [shape, W.Node(op: "Unsqueeze", inputs: ["s", "a"], outputs: ["t"])], reading: "t"), "axis 9 out of range"))
+        cases.append(("Unsqueeze past rank 8", shapeChain([.int64("a", dims: [8], Array(0..<8))],
+                                                          [shape, W.Node(op: "Unsqueeze", inputs: ["s", "a"], outputs: ["t"])], reading: "t"), "rank 9"))
+        cases.append(("Slice step 0", shapeChain([.int64("begin", dims: [1], [0]), .int64("e", dims: [1], [4]), .int64("a", dims: [1], [0]),
+                                                  .int64("st", dims: [1], [0])],
+                                                 [shape, W.Node(op: "Slice", inputs: ["s", "begin", "e", "a", "st"], outputs: ["t"])], reading: "t"), "step 0"))
+        cases.append(("Slice of extreme bounds", shapeChain([.int64("begin", dims: [1], [.max]), .int64("e", dims: [1], [.min]), .int64("a", dims: [1], [0]),
+                                                             .int64("st", dims: [1], [.min])],
+                                                            [shape, W.Node(op: "Slice", inputs: ["s", "begin", "e", "a", "st"], outputs: ["t"])], reading: "t"),
+                      "only reshapes to [batch, 144]"))
+        cases.append(("Transpose perm [0, 0]", shapeChain([], [shape, W.Node(op: "Transpose", inputs: ["s"], outputs: ["t"], attributes: [("perm", .ints([0, 0]))])],
+                                                          reading: "t"), "perm [0, 0]"))
+        cases.append(("Reshape of shapes to 2^40 x -1", shapeChain([.int64("d", dims: [2], [huge, -1])],
+                                                                   [shape, W.Node(op: "Reshape", inputs: ["s", "d"], outputs: ["t"])], reading: "t"), "out of range"))
+        cases.append(("Reshape of shapes with two -1", shapeChain([.int64("d", dims: [2], [-1, -1])],
+                                                                  [shape, W.Node(op: "Reshape", inputs: ["s", "d"], outputs: ["t"])], reading: "t"), "two -1"))
+        cases.append(("Concat of ranks 1 and 0", shapeChain([.int64("i", dims: [], [0])],
+                                                            [shape, W.Node(op: "Concat", inputs: ["s", "i"], outputs: ["t"], attributes: [("axis", .int(0))])],
+                                                            reading: "t"), "joins dims"))
+        cases.append(("int64 constant of dims 2^40", shapeChain([.int64("d", dims: [huge], [1, -1])], [], reading: "d"), "out of range"))
+        var padded = W.convolution(attributes: [("pads", .ints([40, 40, 40, 40]))])
+        padded.initializers.append(.int64("pads", dims: [8], [0, 0, 30, 30, 0, 0, 30, 30]))
+        padded.nodes.insert(W.Node(op: "Pad", inputs: ["x", "pads"], outputs: ["p"]), at: 0)
+        padded.nodes[1].inputs[0] = "p"
+        cases.append(("Pad and convolution padding together 64 or more", padded, "with the Pad before it"))
+        padded.initializers[2] = .int64("pads", dims: [8], [0, 0, .max, .min, 0, 0, .max, .max])
+        cases.append(("Pad of Int64 extremes", padded, "pads"))
+        // A name defined twice (ONNX names each value once) is refused, not silently taken as one or the other.
+        var twice = W.convolution(attributes: [])
+        twice.nodes.insert(W.Node(op: "Shape", inputs: ["x"], outputs: ["x"]), at: 0)
+        cases.append(("image input redefined as its shape", twice, "'x' is defined twice"))
+        var again = W.convolution(attributes: [])
+        again.nodes.insert(W.Node(op: "Relu", inputs: ["c"], outputs: ["c"]), at: 1)
+        cases.append(("a node output redefined", again, "'c' is defined twice"))
         var tall = W.convolution(attributes: [])
         tall.input.1 = [1, 3, huge, 8]
         cases.append(("input height 2^40", tall, "size limits"))

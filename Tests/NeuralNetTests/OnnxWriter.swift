@@ -6,6 +6,8 @@ struct OnnxWriter {
         case ints([Int64])
         case float(Float)
         case string(String)
+        /// An int64 tensor (ConstantOfShape's value).
+        case int64Tensor(dims: [Int64], [Int64])
     }
 
     struct Node {
@@ -23,6 +25,13 @@ struct OnnxWriter {
         var external = false
         /// The external data's entries when `external`: location, and offset and length if given.
         var externalEntries: [(String, String)] = [("location", "weights.bin")]
+        /// Written as an int64 tensor with these values instead of the floats.
+        var ints: [Int64]?
+
+        /// An int64 constant (shapes, pads, axes, indices).
+        static func int64(_ name: String, dims: [Int64], _ values: [Int64]) -> Initializer {
+            Initializer(name: name, dims: dims, floats: [], ints: values)
+        }
     }
 
     var input = ("x", [Int64(1), 3, 8, 8])
@@ -46,6 +55,12 @@ struct OnnxWriter {
                 case .ints(let vs): for v in vs { a.key(8, wire: 0); a.varint(UInt64(bitPattern: v)) }; a.key(20, wire: 0); a.varint(7)
                 case .float(let v): a.key(2, wire: 5); a.fixed32(v.bitPattern); a.key(20, wire: 0); a.varint(1)
                 case .string(let v): a.field(4, string: v); a.key(20, wire: 0); a.varint(3)
+                case .int64Tensor(let dims, let values):
+                    var t: [UInt8] = []
+                    for d in dims { t.key(1, wire: 0); t.varint(UInt64(bitPattern: d)) }
+                    t.key(2, wire: 0); t.varint(7)
+                    for v in values { t.key(7, wire: 0); t.varint(UInt64(bitPattern: v)) }
+                    a.field(5, message: t); a.key(20, wire: 0); a.varint(4)
                 }
                 n.field(5, message: a)
             }
@@ -54,8 +69,13 @@ struct OnnxWriter {
         for t in initializers {
             var m: [UInt8] = []
             for d in t.dims { m.key(1, wire: 0); m.varint(UInt64(bitPattern: d)) }
-            m.key(2, wire: 0); m.varint(1)
-            for f in t.floats { m.key(4, wire: 5); m.fixed32(f.bitPattern) }
+            if let ints = t.ints {
+                m.key(2, wire: 0); m.varint(7)
+                for v in ints { m.key(7, wire: 0); m.varint(UInt64(bitPattern: v)) }
+            } else {
+                m.key(2, wire: 0); m.varint(1)
+                for f in t.floats { m.key(4, wire: 5); m.fixed32(f.bitPattern) }
+            }
             m.field(8, string: t.name)
             if t.external {
                 for (key, value) in t.externalEntries {

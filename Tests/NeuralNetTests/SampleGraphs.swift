@@ -81,4 +81,27 @@ enum SampleGraphs {
         g.output = g.softmax(x, name: "probabilities")
         return g
     }
+
+    /// The operations PyTorch tutorial models add, on odd sizes: scale-and-shift on the input (not
+    /// foldable), after a convolution read twice (not foldable) and once (folded), and on a feature
+    /// vector after a dense layer (folded into it); PRelu with 11 slopes, Tanh, LogSoftmax.
+    /// 13 input channels; input 13x(height)x(width).
+    static func tutorialOperators(seed: UInt64, height: Int = 5, width: Int = 7, classes: Int = 3) -> Graph {
+        var rng = SeededGenerator(seed: seed)
+        func scaleShift(_ channels: Int) -> ScaleShift {
+            ScaleShift(scale: rng.floats(channels).map { 1 + 0.5 * $0 }, shift: rng.floats(channels))
+        }
+        var g = Graph(input: TensorShape(channels: 13, height: height, width: width))
+        var x = g.scaleShift(g.input, scaleShift(13), name: "normalise")
+        let a = g.convolution(x, convolution(&rng, inputs: 13, outputs: 11, kernel: 3, padding: 1), name: "conv_a")
+        let shortcut = g.scaleShift(a, scaleShift(11), name: "affine_shared")
+        x = g.add(g.scaleShift(a, scaleShift(11), name: "affine_read_twice"), shortcut, name: "sum")
+        x = g.prelu(x, slopes: rng.floats(11), name: "prelu")
+        x = g.convolution(x, convolution(&rng, inputs: 11, outputs: 9, kernel: 1), name: "conv_b")
+        x = g.activation(g.scaleShift(x, scaleShift(9), name: "affine_folded"), .tanh, name: "tanh")
+        x = g.flatten(g.globalAveragePool(x, name: "gap"), name: "flatten")
+        x = g.dense(x, Dense(outputFeatures: classes, weights: rng.floats(classes * 9), bias: rng.floats(classes)), name: "fc")
+        g.output = g.logSoftmax(g.scaleShift(x, scaleShift(classes), name: "affine_logits"), name: "log_probabilities")
+        return g
+    }
 }

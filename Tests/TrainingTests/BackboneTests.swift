@@ -161,6 +161,17 @@ import TestSupport
         }
     }
 
+    /// A final LogSoftmax goes with the replaced head, like a Softmax.
+    @Test func aFinalLogSoftmaxIsReplacedWithTheHead() throws {
+        var g = Graph(input: NeuralNet.TensorShape(channels: 3, height: 8, width: 8))
+        let x = g.convolution(g.input, Convolution(outputChannels: 4, kernel: 1, weights: [Float](repeating: 0.1, count: 12)), name: "conv")
+        let features = g.flatten(g.globalAveragePool(g.activation(x, .relu)))
+        g.output = g.logSoftmax(g.dense(features, Dense(outputFeatures: 2, weights: [Float](repeating: 0, count: 8))))
+        let model = try Model(graph: g, normalization: .unit(channels: 3), labels: ["a", "b"])
+        let backbone = try Backbone(model: model, inputSize: 8, classes: 3, frozenBlocks: 0, seed: 1)
+        #expect(backbone.features == 4)
+    }
+
     /// Imported operations training has no layer for are refused by name, whatever reads them.
     @Test func refusesOperationsWithoutATrainingLayerByName() throws {
         func model(_ body: (inout Graph, String) -> String) throws -> Model {
@@ -177,6 +188,11 @@ import TestSupport
             ("'product' (Mul): this operation", { g, x in g.mul(x, g.activation(x, .relu), name: "product") }),
             ("'join' (Concat): this operation", { g, x in g.concat([x, x], name: "join") }),
             ("'gmp' (GlobalMaxPool): this operation", { g, x in g.globalMaxPool(x, name: "gmp") }),
+            ("'tanh' (Tanh): this activation", { g, x in g.activation(x, .tanh, name: "tanh") }),
+            ("'prelu' (PRelu): this operation", { g, x in g.prelu(x, slopes: [0.1, 0.2, 0.3, 0.4], name: "prelu") }),
+            // After a ReLU: directly after the convolution it would be folded into it.
+            ("'affine' (ScaleShift): this operation",
+             { g, x in g.scaleShift(g.activation(x, .relu), ScaleShift(scale: [1, 2, 3, 4], shift: [0, 0, 0, 1]), name: "affine") }),
         ]
         for (reason, body) in cases {
             let m = try model(body)
