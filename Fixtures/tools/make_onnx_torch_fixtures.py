@@ -11,11 +11,19 @@ little-endian float32 NCHW) and <name>.ort.f32 (ONNX Runtime's outputs for them)
 - se_block_opset13 and se_block_opset18: the same weights exported twice; hard swish (HardSigmoid and
   Mul at opset 13, HardSwish at 18), a squeeze-and-excitation block (ReduceMean over H and W with
   axes as attribute at 13 and as input at 18, HardSigmoid, Mul broadcasting N×C×1×1), Softmax.
+- tutorial_dynamo and tutorial_opset13: a tutorial-style model exported by the default exporter
+  (dynamo=True, static batch) and by the TorchScript one (dynamo=False, opset 13, dynamic batch):
+  in-model normalisation (Sub, Div by [1, C, 1, 1] buffers), nn.ZeroPad2d (TorchScript: a Pad whose
+  pads come from ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast), PReLU per channel, Tanh,
+  x * 0.5 + 1, x.view(x.size(0), -1) (TorchScript: Shape, Gather, Unsqueeze, Concat, Reshape), Gemm,
+  LogSoftmax.
 
-Usage: python3 Fixtures/tools/make_onnx_torch_fixtures.py   (needs torch, onnx, onnxruntime, numpy)
+Usage: python3 Fixtures/tools/make_onnx_torch_fixtures.py [tutorial]   (needs torch, onnx, onnxruntime,
+numpy; "tutorial" writes only the tutorial fixtures)
 """
 import io
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -87,6 +95,29 @@ class SEBlock(nn.Module):
         return torch.softmax(self.fc(torch.flatten(x.mean((2, 3), keepdim=True), 1)), 1)
 
 
+class Tutorial(nn.Module):
+    """The kind of CNN a PyTorch tutorial writes, with odd sizes: normalisation inside the model,
+    asymmetric zero padding, PReLU, Tanh, an affine rescale, a view-flatten and log-probabilities."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.pad = nn.ZeroPad2d((1, 2, 0, 1))  # left, right, top, bottom
+        self.conv1 = nn.Conv2d(3, 6, 3)
+        self.prelu = nn.PReLU(6)
+        self.conv2 = nn.Conv2d(6, 7, 3, padding=1)
+        self.fc = nn.Linear(7 * 4 * 4, 5)
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        x = self.prelu(self.conv1(self.pad(x)))
+        x = nn.functional.max_pool2d(torch.tanh(self.conv2(x)), 2)
+        x = x * 0.5 + 1.0
+        x = x.view(x.size(0), -1)
+        return nn.functional.log_softmax(self.fc(x), dim=1)
+
+
 def export(module, shape, opset):
     buffer = io.BytesIO()
     torch.onnx.export(module, torch.zeros([1] + shape), buffer, input_names=["image"], output_names=["scores"],
@@ -113,12 +144,26 @@ def with_onnx_only_nodes(model):
     return model
 
 
+def export_dynamo(module, shape):
+    """The default exporter as a user calls it: no dynamic shapes, so the batch is 1."""
+    program = torch.onnx.export(module, (torch.zeros([1] + shape),), input_names=["image"], output_names=["scores"],
+                                dynamo=True, verbose=False)
+    model = program.model_proto
+    # Its nodes' metadata hold debugging stack traces naming this script's absolute path: dropped, so
+    # the file names no machine and re-running gives the same bytes.
+    for node in model.graph.node:
+        del node.metadata_props[:]
+    del model.metadata_props[:]
+    return model
+
+
 def write(name, model, shape, classes, images):
     onnx.save(model, os.path.join(OUT, f"{name}.onnx"))
     with open(os.path.join(OUT, f"{name}.labels.txt"), "w") as f:
         f.write("".join(f"class {i}\n" for i in range(classes)))
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    outputs = session.run(None, {"image": images})[0].astype(np.float32)
+    # One image per run: a model exported with a batch of 1 takes no other.
+    outputs = np.concatenate([session.run(None, {"image": images[i:i + 1]})[0] for i in range(len(images))]).astype(np.float32)
     assert outputs.shape == (3, classes)
     images.astype("<f4").tofile(os.path.join(OUT, f"{name}.input.f32"))
     outputs.astype("<f4").tofile(os.path.join(OUT, f"{name}.ort.f32"))
@@ -126,7 +171,22 @@ def write(name, model, shape, classes, images):
           f"torch {torch.__version__}, onnxruntime {ort.__version__}")
 
 
+def tutorial():
+    torch.manual_seed(20261207)
+    rng = np.random.default_rng(20261207)
+    model = Tutorial()
+    model.prelu.weight.data = torch.linspace(-0.3, 0.6, 6)  # one slope per channel, one of them negative
+    model.eval()
+    shape = [3, 9, 7]
+    images = rng.random([3] + shape).astype(np.float32)  # pixels in 0...1, as the normalisation expects
+    write("tutorial_dynamo", export_dynamo(model, shape), shape, 5, images)
+    write("tutorial_opset13", export(model, shape, 13), shape, 5, images)
+
+
 def main():
+    if sys.argv[1:] == ["tutorial"]:
+        tutorial()
+        return
     torch.manual_seed(20261206)
     generator = torch.Generator().manual_seed(20261206)
     rng = np.random.default_rng(20261206)
@@ -145,6 +205,8 @@ def main():
     images = rng.standard_normal([3] + shape).astype(np.float32) * 3  # reaches both hard-swish bends
     for opset in (13, 18):
         write(f"se_block_opset{opset}", export(se, shape, opset), shape, 5, images)
+
+    tutorial()
 
 
 if __name__ == "__main__":

@@ -194,7 +194,7 @@ import TestSupport
     }
 
     /// Byte-level mutations of the committed fixtures: flips, extreme bytes, cuts and insertions.
-    @Test(arguments: ["plain_cnn", "mobile_block", "unsupported", "silu_fire", "se_block_opset18"])
+    @Test(arguments: ["plain_cnn", "mobile_block", "unsupported", "silu_fire", "se_block_opset18", "tutorial_opset13", "tutorial_dynamo"])
     func mutatedFixturesImportOrThrow(name: String) throws {
         let original = [UInt8](try FixtureFiles.data("onnx/\(name).onnx"))
         var generator = SeededGenerator(seed: UInt64(name.utf8.count))

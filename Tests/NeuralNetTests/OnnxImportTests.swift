@@ -13,7 +13,7 @@ import TestSupport
 
     /// 1e-4 absolute on logits and probabilities of order 1: float32 rounding differences of a few
     /// hundred operations, far below the error of a wrong operator.
-    @Test(arguments: ["plain_cnn", "mobile_block", "silu_fire", "se_block_opset13", "se_block_opset18"])
+    @Test(arguments: ["plain_cnn", "mobile_block", "silu_fire", "se_block_opset13", "se_block_opset18", "tutorial_opset13", "tutorial_dynamo"])
     func matchesOnnxRuntime(name: String) throws {
         let graph = try OnnxImporter.importGraph(contentsOf: FixtureFiles.url("onnx/\(name).onnx"))
         #expect(!graph.nodes.contains { if case .batchNormalization = $0.operation { true } else { false } },
