@@ -308,7 +308,7 @@ import TestSupport
         var computed = Self.arithmetic("Sub", constantFirst: false, dims: [], values: [1])
         computed.nodes[0].inputs = ["x", "x"]
         #expect(try Self.refusal(computed).reason.contains("'y' (Sub): both inputs are computed"))
-        var infinite = Self.arithmetic("Div", constantFirst: false, dims: [], values: [1e-45])
+        var infinite = Self.arithmetic("Div", constantFirst: false, dims: [], values: [.leastNonzeroMagnitude])
         infinite.nodes[0].inputs = ["x", "k"]
         #expect(try Self.refusal(infinite).reason.contains("must be finite"))
     }
