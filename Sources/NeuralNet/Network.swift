@@ -81,7 +81,7 @@ public final class Network: Sendable {
         }
     }
 
-    private func execute(_ step: NetworkPlan.Step, _ w: Workspace) {
+    func execute(_ step: NetworkPlan.Step, _ w: Workspace) {
         let slots = w.slots
         switch step {
         case .convolution(let s, let packed, let bias, let epilogue, let input, let residual, let output):

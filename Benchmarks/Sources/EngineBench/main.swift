@@ -1,7 +1,7 @@
 // EngineBench: the network engine against ONNX Runtime on the same ONNX models and inputs, in one run.
 //
 //   swift run -c release --package-path Benchmarks EngineBench [--seconds S] [--out DIR] [--python PYTHON]
-//       [--model FILE.agmodel]... [--no-default-model]
+//       [--model FILE.agmodel]... [--no-default-model] [--only NAME] [--profile]
 //
 // Models: Benchmarks/baselines/engine_models.py (plain 4-conv CNN at 96x96, MobileNet-v1 0.5 at
 // 128x128), written into DIR (default Benchmarks/out); the bundled default model and every --model
@@ -9,6 +9,8 @@
 // same network with the same weights. ONNX Runtime runs through
 // Benchmarks/baselines/engine_ort.py with intra_op_num_threads 1 and 2. Times are the best of repeated
 // runs (wall clock) for both sides, so other work on the machine disturbs them least.
+// --only NAME keeps the networks whose name contains NAME (e.g. `default`); --profile also prints, per
+// network, every step's best time on one image and one thread (Network.profile).
 import BenchSupport
 import Foundation
 import Kernels
@@ -21,6 +23,8 @@ struct Options {
     var python = "python3"
     var models: [URL] = []
     var defaultModel = true
+    var only: String?
+    var profile = false
 
     init(_ args: [String]) {
         var i = 1
@@ -31,6 +35,8 @@ struct Options {
             case "--python": python = args[i + 1]; i += 1
             case "--model": models.append(URL(fileURLWithPath: args[i + 1])); i += 1
             case "--no-default-model": defaultModel = false
+            case "--only": only = args[i + 1]; i += 1
+            case "--profile": profile = true
             default: fatalError("unknown argument \(args[i])")
             }
             i += 1
@@ -97,6 +103,8 @@ for file in (options.defaultModel ? [bundledModel] : []) + options.models {
     benchmarks.append((name, onnx, model))
 }
 
+if let only = options.only { benchmarks = benchmarks.filter { $0.name.contains(only) } }
+
 for (name, onnx, model) in benchmarks {
     let network = try Network(model: model)
     let macs = try model.graph.multiplyAccumulates()
@@ -119,6 +127,17 @@ for (name, onnx, model) in benchmarks {
                     blackHole(o[0])
                 }
             }
+        }
+    }
+    if options.profile {
+        let steps = inputs.withUnsafeBufferPointer { network.profile(input: $0.baseAddress!, workspace: one[0], runs: 200) }
+        let total = steps.map(\.seconds).reduce(0, +)
+        print("\n\(name): steps on one image, one thread (best of 200 runs each); sum \(fmt(total * 1000, 3)) ms")
+        print("| # | step | us | % | GFLOP/s |")
+        print("|---|---|---|---|---|")
+        for (i, t) in steps.enumerated() {
+            let rate = t.multiplyAccumulates > 0 ? fmt(2 * Double(t.multiplyAccumulates) / t.seconds / 1e9, 1) : ""
+            print("| \(i) | \(t.step) | \(fmt(t.seconds * 1e6, 1)) | \(fmt(100 * t.seconds / total, 1)) | \(rate) |")
         }
     }
     let ours1 = time(batch: 1, workspaces: one)
