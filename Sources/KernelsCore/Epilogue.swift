@@ -26,6 +26,12 @@ public struct Epilogue: Sendable, Hashable {
         negativeSlope == 1 && lowerBound == -.infinity && upperBound == .infinity
     }
 
+    /// Whether the activation is clamp(x, lowerBound, upperBound): negatives go to 0 (slope 0) and the lower
+    /// bound is not below 0, as for ReLU, ReLU6 and Clip(0, max). The same values for every finite x
+    /// (max(x, 0) + 0·min(x, 0) = max(x, 0), then max with a lower bound >= 0); only x = -infinity differs
+    /// (the general formula gives 0·-infinity = NaN, the clamp gives the lower bound).
+    @inlinable public var isClamp: Bool { negativeSlope == 0 && lowerBound >= 0 }
+
     /// Applies the activation to one value; the reference kernels use this scalar form.
     @inlinable public func apply(_ x: Float) -> Float {
         let y = x >= 0 ? x : x * negativeSlope

@@ -44,6 +44,8 @@ public struct EpilogueVectors {
     public let lower: Vector8
     public let upper: Vector8
     public let isIdentity: Bool
+    /// ReLU, ReLU6 and Clip with a lower bound >= 0: the activation is clamp(x, lower, upper).
+    public let isClamp: Bool
 
     @inlinable @inline(__always)
     public init(_ e: Epilogue) {
@@ -51,14 +53,17 @@ public struct EpilogueVectors {
         lower = Vector8(repeating: e.lowerBound)
         upper = Vector8(repeating: e.upperBound)
         isIdentity = e.isIdentity
+        isClamp = e.isClamp
     }
 
-    /// clamp(x >= 0 ? x : slope * x, lower, upper), written as max(x,0) + slope*min(x,0): exact, branch-free.
+    /// clamp(x >= 0 ? x : slope * x, lower, upper), written as max(x,0) + slope*min(x,0): exact, branch-free;
+    /// two instructions when it is a clamp (see `Epilogue.isClamp`).
     /// Transparent (always inlined): `@inline(__always)` alone was not honoured in some callers, which then
     /// ran this copy, compiled for the baseline ISA.
     @_transparent
     public func apply(_ x: Vector8) -> Vector8 {
         if isIdentity { return x }
+        if isClamp { return minimum8(maximum8(x, lower), upper) }
         let zero = Vector8()
         let ramp = maximum8(x, zero) + slope * minimum8(x, zero)
         return minimum8(maximum8(ramp, lower), upper)
@@ -105,6 +110,7 @@ public struct EpilogueVectors16 {
     public let lower: Vector16
     public let upper: Vector16
     public let isIdentity: Bool
+    public let isClamp: Bool
 
     @inlinable @inline(__always)
     public init(_ e: Epilogue) {
@@ -112,11 +118,13 @@ public struct EpilogueVectors16 {
         lower = Vector16(repeating: e.lowerBound)
         upper = Vector16(repeating: e.upperBound)
         isIdentity = e.isIdentity
+        isClamp = e.isClamp
     }
 
     @_transparent
     public func apply(_ x: Vector16) -> Vector16 {
         if isIdentity { return x }
+        if isClamp { return minimum16(maximum16(x, lower), upper) }
         let zero = Vector16()
         let ramp = maximum16(x, zero) + slope * minimum16(x, zero)
         return minimum16(maximum16(ramp, lower), upper)

@@ -65,18 +65,144 @@ func accumulate6x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<Un
     acc[6] = c30; acc[7] = c31; acc[8] = c40; acc[9] = c41; acc[10] = c50; acc[11] = c51
 }
 
+/// The last run of K of a tile whose 16 columns are all written and not accumulated into: `accumulate6x16`
+/// and `store6x16` in one pass, so the accumulators go from the FMA loop to bias, residual, activation
+/// and memory in registers instead of through the stack. With a short K (1x1 layers with 16 to 40
+/// input channels) that round trip and the two calls cost as much as the FMAs. Same operations in the
+/// same order as the two-step path, so the results are identical.
+@inline(never)
+func accumulateStore6x16(_ acc: UnsafePointer<Vector8>, fromZero: Bool, rows: UnsafePointer<UnsafePointer<Float>>, offset o: Int,
+                         length: Int, b: UnsafePointer<Float>, bStride: Int,
+                         outputs: UnsafePointer<UnsafeMutablePointer<Float>>, bias: UnsafePointer<Float>?,
+                         residuals: UnsafePointer<UnsafePointer<Float>>?, epilogue: Epilogue) {
+    var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8(), c20 = Vector8(), c21 = Vector8()
+    var c30 = Vector8(), c31 = Vector8(), c40 = Vector8(), c41 = Vector8(), c50 = Vector8(), c51 = Vector8()
+    if !fromZero {
+        c00 = acc[0]; c01 = acc[1]; c10 = acc[2]; c11 = acc[3]; c20 = acc[4]; c21 = acc[5]
+        c30 = acc[6]; c31 = acc[7]; c40 = acc[8]; c41 = acc[9]; c50 = acc[10]; c51 = acc[11]
+    }
+    let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o, a4 = rows[4] + o, a5 = rows[5] + o
+    var bp = b
+    for i in 0..<length {
+        let b0 = load8(bp), b1 = load8(bp + 8)
+        var x = Vector8(repeating: a0[i])
+        c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+        x = Vector8(repeating: a1[i])
+        c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+        x = Vector8(repeating: a2[i])
+        c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+        x = Vector8(repeating: a3[i])
+        c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+        x = Vector8(repeating: a4[i])
+        c40 = multiplyAdd(c40, x, b0); c41 = multiplyAdd(c41, x, b1)
+        x = Vector8(repeating: a5[i])
+        c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
+        bp += bStride
+    }
+    let biasLow = bias.map { load8($0) } ?? Vector8(), biasHigh = bias.map { load8($0 + 8) } ?? Vector8()
+    let e = EpilogueVectors(epilogue)
+    finishRow16(c00, c01, biasLow, biasHigh, residuals?[0], outputs[0], e)
+    finishRow16(c10, c11, biasLow, biasHigh, residuals?[1], outputs[1], e)
+    finishRow16(c20, c21, biasLow, biasHigh, residuals?[2], outputs[2], e)
+    finishRow16(c30, c31, biasLow, biasHigh, residuals?[3], outputs[3], e)
+    finishRow16(c40, c41, biasLow, biasHigh, residuals?[4], outputs[4], e)
+    finishRow16(c50, c51, biasLow, biasHigh, residuals?[5], outputs[5], e)
+}
+
+/// One finished row of 16 columns: sum + bias (+ residual), activation, store. Transparent: a nested function
+/// and an `@inline(__always)` one were both compiled as a call per row, with the vectors passed in halves.
+@_transparent
+private func finishRow16(_ low: Vector8, _ high: Vector8, _ biasLow: Vector8, _ biasHigh: Vector8,
+                         _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ e: EpilogueVectors) {
+    var low = low + biasLow, high = high + biasHigh
+    if let residual { low += load8(residual); high += load8(residual + 8) }
+    store8(e.apply(low), out)
+    store8(e.apply(high), out + 8)
+}
+
+/// `accumulateStore6x16` for a tile of at most 4 rows (one run of K from zero): the ragged last pixel tile
+/// of a layer (4 rows whenever the pixel count is a power of 4 from 16 up) computes only rows it writes,
+/// not 6. Eight accumulators still cover the FMA latency.
+@inline(never)
+func accumulateStore4x16(rows: UnsafePointer<UnsafePointer<Float>>, offset o: Int, length: Int,
+                         b: UnsafePointer<Float>, bStride: Int, outputs: UnsafePointer<UnsafeMutablePointer<Float>>,
+                         bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?, epilogue: Epilogue) {
+    var c00 = Vector8(), c01 = Vector8(), c10 = Vector8(), c11 = Vector8()
+    var c20 = Vector8(), c21 = Vector8(), c30 = Vector8(), c31 = Vector8()
+    let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o
+    var bp = b
+    for i in 0..<length {
+        let b0 = load8(bp), b1 = load8(bp + 8)
+        var x = Vector8(repeating: a0[i])
+        c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+        x = Vector8(repeating: a1[i])
+        c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+        x = Vector8(repeating: a2[i])
+        c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+        x = Vector8(repeating: a3[i])
+        c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+        bp += bStride
+    }
+    let biasLow = bias.map { load8($0) } ?? Vector8(), biasHigh = bias.map { load8($0 + 8) } ?? Vector8()
+    let e = EpilogueVectors(epilogue)
+    finishRow16(c00, c01, biasLow, biasHigh, residuals?[0], outputs[0], e)
+    finishRow16(c10, c11, biasLow, biasHigh, residuals?[1], outputs[1], e)
+    finishRow16(c20, c21, biasLow, biasHigh, residuals?[2], outputs[2], e)
+    finishRow16(c30, c31, biasLow, biasHigh, residuals?[3], outputs[3], e)
+}
+
+/// A 6-row tile of at most 8 columns (one run of K from zero): the last panel of a layer whose output
+/// channels leave 1...8 over a multiple of 16 (24, 40, ...) multiplies only the half it writes.
+@inline(never)
+func accumulateStore6x8(rows: UnsafePointer<UnsafePointer<Float>>, offset o: Int, length: Int,
+                        b: UnsafePointer<Float>, bStride: Int, outputs: UnsafePointer<UnsafeMutablePointer<Float>>,
+                        columns: Int, bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
+                        epilogue: Epilogue) {
+    var c0 = Vector8(), c1 = Vector8(), c2 = Vector8(), c3 = Vector8(), c4 = Vector8(), c5 = Vector8()
+    let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o, a4 = rows[4] + o, a5 = rows[5] + o
+    var bp = b
+    for i in 0..<length {
+        let b0 = load8(bp)
+        c0 = multiplyAdd(c0, Vector8(repeating: a0[i]), b0)
+        c1 = multiplyAdd(c1, Vector8(repeating: a1[i]), b0)
+        c2 = multiplyAdd(c2, Vector8(repeating: a2[i]), b0)
+        c3 = multiplyAdd(c3, Vector8(repeating: a3[i]), b0)
+        c4 = multiplyAdd(c4, Vector8(repeating: a4[i]), b0)
+        c5 = multiplyAdd(c5, Vector8(repeating: a5[i]), b0)
+        bp += bStride
+    }
+    let biasVector = bias.map { loadPartial8($0, columns) } ?? Vector8()
+    let e = EpilogueVectors(epilogue)
+    finishRow8(c0, biasVector, residuals?[0], outputs[0], columns, e)
+    finishRow8(c1, biasVector, residuals?[1], outputs[1], columns, e)
+    finishRow8(c2, biasVector, residuals?[2], outputs[2], columns, e)
+    finishRow8(c3, biasVector, residuals?[3], outputs[3], columns, e)
+    finishRow8(c4, biasVector, residuals?[4], outputs[4], columns, e)
+    finishRow8(c5, biasVector, residuals?[5], outputs[5], columns, e)
+}
+
+/// One finished row of 1...8 columns (see `finishRow16`).
+@_transparent
+private func finishRow8(_ sum: Vector8, _ bias: Vector8, _ residual: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>,
+                        _ columns: Int, _ e: EpilogueVectors) {
+    var v = sum + bias
+    if let residual { v += columns == 8 ? load8(residual) : loadPartial8(residual, columns) }
+    if columns == 8 { store8(e.apply(v), out) } else { storePartial8(e.apply(v), out, columns) }
+}
+
 #endif
 
 /// Computes one tile (`tileRows` x 16) of C from rows of A gathered in segments, then applies bias, residual,
 /// the accumulate flag and the activation. Row r of A is the concatenation over s of
 /// `rows[r] + segmentOffsets[s] ..< + segmentLength`; B advances by `bStride` per step of K.
-/// Only the first `columns` (1...16) columns are read from bias/residual/C and written.
+/// Only the first `columns` (1...16) columns are read from bias/residual/C and written, and only the first
+/// `rowCount` rows carry results (the others point at scratch and may be skipped).
 @inline(__always)
 func tile(
     rows: UnsafePointer<UnsafePointer<Float>>,
     segmentOffsets: UnsafePointer<Int>, segmentCount: Int, segmentLength: Int,
     b: UnsafePointer<Float>, bStride: Int,
-    outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
+    outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int, rowCount: Int,
     bias: UnsafePointer<Float>?, residuals: UnsafePointer<UnsafePointer<Float>>?,
     accumulate: Bool, epilogue: Epilogue,
     accumulators: UnsafeMutableRawPointer
@@ -92,6 +218,30 @@ func tile(
                epilogue: epilogue)
     #else
     let acc = accumulators.bindMemory(to: Vector8.self, capacity: 2 * tileRows)
+    if segmentCount == 1 && !accumulate && (rowCount <= 4 && columns == tileColumns || columns <= 8) {
+        // Narrow tiles of a one-run K (1x1 layers, GEMM): only the rows and columns written are computed.
+        if columns <= 8 {
+            accumulateStore6x8(rows: rows, offset: segmentOffsets[0], length: segmentLength, b: b, bStride: bStride,
+                               outputs: outputs, columns: columns, bias: bias, residuals: residuals, epilogue: epilogue)
+        } else {
+            accumulateStore4x16(rows: rows, offset: segmentOffsets[0], length: segmentLength, b: b, bStride: bStride,
+                                outputs: outputs, bias: bias, residuals: residuals, epilogue: epilogue)
+        }
+        return
+    }
+    if columns == tileColumns && !accumulate && segmentCount > 0 {
+        // Whole tile written once: the last segment's FMA loop ends straight in the stores.
+        for s in 0..<(segmentCount - 1) {
+            if s == 0 { acc.update(repeating: Vector8(), count: 2 * tileRows) }
+            accumulate6x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,
+                           b: b + s * segmentLength * bStride, bStride: bStride)
+        }
+        let last = segmentCount - 1
+        accumulateStore6x16(acc, fromZero: last == 0, rows: rows, offset: segmentOffsets[last], length: segmentLength,
+                            b: b + last * segmentLength * bStride, bStride: bStride,
+                            outputs: outputs, bias: bias, residuals: residuals, epilogue: epilogue)
+        return
+    }
     acc.update(repeating: Vector8(), count: 2 * tileRows)
     for s in 0..<segmentCount {
         accumulate6x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,
@@ -194,7 +344,7 @@ public func gemm(
                                     }
                                     tile(rows: UnsafePointer(rows.baseAddress!), segmentOffsets: UnsafePointer(offsets.baseAddress!),
                                              segmentCount: 1, segmentLength: k, b: panel, bStride: panelStride,
-                                             outputs: UnsafePointer(outs.baseAddress!), columns: columns,
+                                             outputs: UnsafePointer(outs.baseAddress!), columns: columns, rowCount: valid,
                                              bias: nil, residuals: nil, accumulate: accumulate, epilogue: .identity,
                                              accumulators: accumulators)
                                     i0 += tileRows
@@ -261,7 +411,11 @@ public func convolutionNHWC(
         // Panels are visited in blocks whose weights fit in L2, each block over every pixel tile. With all
         // panels in one pass (the simple order), a layer whose weights exceed L2 (late 1x1 layers of
         // EfficientNet: 1152x192 floats = 884 KB) streamed them all from L3 once per pixel tile.
-        let panelsPerBlock = max(1, weightBlockBytes / (panelSize * 4))
+        // When the whole input is smaller than that block (late layers: few pixels, many weights), it is the
+        // operand to keep in cache instead: panels outermost, each read once and used by every pixel tile
+        // while it is in L1, so a layer's weights cross the memory bus once per image, not once per block sweep.
+        let inputBytes = s.paddedHeight * paddedWidth * channels * 4
+        let panelsPerBlock = inputBytes <= weightBlockBytes ? 1 : max(1, weightBlockBytes / (panelSize * 4))
         for g in 0..<s.groups {
             var firstPanel = 0
             while firstPanel < panels {
@@ -297,7 +451,7 @@ public func convolutionNHWC(
                         tile(rows: UnsafePointer(rows), segmentOffsets: UnsafePointer(offsets),
                                  segmentCount: segmentCount, segmentLength: segmentLength,
                                  b: packedWeights + (g * panels + q) * panelSize, bStride: tileColumns,
-                                 outputs: UnsafePointer(outs), columns: columns,
+                                 outputs: UnsafePointer(outs), columns: columns, rowCount: valid,
                                  bias: bias.map { $0 + column0 },
                                  residuals: residual == nil ? nil : UnsafePointer(residualRows),
                                  accumulate: false, epilogue: epilogue, accumulators: accumulators)

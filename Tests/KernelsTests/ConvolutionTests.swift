@@ -44,6 +44,14 @@ import TestSupport
         // (the last one ragged), each over every pixel tile.
         conv(1152, 5, 7, out: 200, k: 1, epilogue: .relu6, residual: true),
         conv(64, 6, 5, out: 130, k: 3, pad: 1, batch: 7),
+        // 1x1 layers whose last pixel tile has 1 to 4 rows and whose last panel has 1 to 8 columns (the
+        // narrow tiles), with residuals and activations as in inverted-residual blocks.
+        conv(40, 4, 4, out: 24, k: 1, epilogue: .relu6, residual: true),
+        conv(19, 3, 5, out: 40, k: 1, residual: true),
+        conv(7, 2, 1, out: 8, k: 1, epilogue: .relu),
+        conv(33, 5, 5, out: 23, k: 1, batch: 7, residual: true),
+        conv(24, 8, 8, out: 17, k: 1, epilogue: .relu6),
+        conv(16, 1, 3, out: 33, k: 1, stride: 2),
     ]
 
     static let depthwiseCases: [Case] = [

@@ -7,6 +7,8 @@ import TestSupport
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (1, 1, 0), (5, 15, 3), (6, 16, 7), (7, 17, 1), (13, 33, 17), (1, 64, 64),
         (73, 31, 9), (12, 48, 100), (2, 5, 300), (150, 20, 11), (11, 16, 5), (12, 16, 3), (25, 47, 9),
+        // Last tiles of 1 to 4 rows and last panels of 1 to 8 columns (the narrow 4x16 and 6x8 tiles).
+        (4, 24, 13), (10, 40, 2), (16, 8, 21), (3, 16, 5), (9, 39, 6), (8, 23, 30),
     ]
 
     @Test(arguments: Variant.runnable)
