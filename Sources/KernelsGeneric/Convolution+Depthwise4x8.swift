@@ -60,12 +60,25 @@ public func depthwiseConvolutionNHWC(
     let rows = interiorRange(outputs: outHeight, input: s.inputHeight, kernel: s.kernelHeight, stride: s.strideY, pad: s.padTop)
     let rowKernel3x3 = s.kernelHeight == 3 && s.kernelWidth == 3 && fullBlocks > 0
     for oy in 0..<outHeight {
-        guard rows.contains(oy) else {
-            for ox in 0..<outWidth { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
-            continue
-        }
         for ox in 0..<columns.lowerBound { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
-        if rowKernel3x3 {
+        if !rows.contains(oy) {
+            // A row whose windows reach above or below the image: its interior columns still take the 4-pixel
+            // path over the kernel rows that exist (small late layers are mostly such rows).
+            let y0 = oy * s.strideY - s.padTop
+            let kernelRows = tapsInside(start: y0, kernel: s.kernelHeight, input: s.inputHeight)
+            var ox = columns.lowerBound
+            while ox + 4 <= columns.upperBound {
+                for block in 0..<fullBlocks {
+                    kernel.fourPixels(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, kernelRows: kernelRows, input, output)
+                }
+                if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, kernelRows: kernelRows, input, output) }
+                ox += 4
+            }
+            while ox < columns.upperBound {
+                kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output)
+                ox += 1
+            }
+        } else if rowKernel3x3 {
             // The common 3x3 case: the 9 weight vectors of a channel block stay in registers along a row.
             for block in 0..<fullBlocks { depthwise3x3Row(kernel, oy: oy, columns: columns, channel: block * laneCount, input, output) }
             if tail > 0 {
@@ -73,9 +86,12 @@ public func depthwiseConvolutionNHWC(
             }
         } else {
             var ox = columns.lowerBound
+            let allRows = 0..<s.kernelHeight
             while ox + 4 <= columns.upperBound {
-                for block in 0..<fullBlocks { kernel.fourPixels(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, input, output) }
-                if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, input, output) }
+                for block in 0..<fullBlocks {
+                    kernel.fourPixels(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, kernelRows: allRows, input, output)
+                }
+                if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, kernelRows: allRows, input, output) }
                 ox += 4
             }
             while ox < columns.upperBound {
@@ -86,6 +102,14 @@ public func depthwiseConvolutionNHWC(
         }
         for ox in columns.upperBound..<outWidth { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
     }
+}
+
+/// The taps t in 0..<kernel of a window starting at `start` (negative in the padding) that fall inside
+/// 0..<input; empty, never inverted, for a window wholly in the padding (padding larger than the kernel).
+@inline(__always)
+func tapsInside(start: Int, kernel: Int, input: Int) -> Range<Int> {
+    let first = min(kernel, max(0, -start))
+    return first..<max(first, min(kernel, input - start))
 }
 
 /// The outputs o in 0..<outputs whose window o*stride - pad ..< + kernel lies inside 0..<input
@@ -206,12 +230,15 @@ struct DepthwiseBlock {
         if count == laneCount { storeVector(v, output + at) } else { storePartialVector(v, output + at, count) }
     }
 
+    /// Four output pixels `strideX` apart whose windows lie inside the image horizontally, over the kernel
+    /// rows `kernelRows` (all of them, or those inside the image for a row at the top or bottom border).
     @inline(__always)
-    func fourPixels(oy: Int, ox: Int, channel: Int, count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+    func fourPixels(oy: Int, ox: Int, channel: Int, count: Int, kernelRows: Range<Int>, _ input: UnsafePointer<Float>,
+                    _ output: UnsafeMutablePointer<Float>) {
         let start = bias.map { load($0 + channel, count) } ?? Lanes()
         var a0 = start, a1 = start, a2 = start, a3 = start
         let step = strideX * channels
-        for kh in 0..<kernelHeight {
+        for kh in kernelRows {
             let row = input + (oy * strideY - padTop + kh) * rowStride + (ox * strideX - padLeft) * channels + channel
             let w = weights + kh * kernelWidth * paddedChannels + channel
             for kw in 0..<kernelWidth {
@@ -249,17 +276,52 @@ struct DepthwiseBlock {
     func borderPixel(oy: Int, ox: Int, fullBlocks: Int, tail: Int, _ input: UnsafePointer<Float>,
                      _ output: UnsafeMutablePointer<Float>) {
         let y0 = oy * strideY - padTop, x0 = ox * strideX - padLeft
-        let rows = max(0, -y0)..<min(kernelHeight, inputHeight - y0)
-        let columns = max(0, -x0)..<min(kernelWidth, inputWidth - x0)
+        let rows = tapsInside(start: y0, kernel: kernelHeight, input: inputHeight)
+        let columns = tapsInside(start: x0, kernel: kernelWidth, input: inputWidth)
         let pixel = oy * outWidth + ox
-        // Full blocks with the count a constant, so their loads and stores are plain vector ones.
-        for block in 0..<fullBlocks {
+        // Full blocks with the count a constant, so their loads and stores are plain vector ones; four blocks at
+        // a time, so four independent sums hide the FMA latency (one sum at a time waited on it at every tap,
+        // and small late layers, e.g. 5x5 windows over a 4x4 or 8x8 image, are mostly border pixels).
+        var block = 0
+        while block + 4 <= fullBlocks {
+            borderBlocks4(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: block * laneCount, input, output)
+            block += 4
+        }
+        while block < fullBlocks {
             borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: block * laneCount, count: laneCount, input, output)
+            block += 1
         }
         if tail > 0 {
             borderBlock(y0: y0, x0: x0, rows: rows, columns: columns, pixel: pixel, channel: fullBlocks * laneCount, count: tail,
                         input, output)
         }
+    }
+
+    /// Four whole channel vectors (`channel` ..< + 4 lanes) of one border pixel.
+    @inline(__always)
+    func borderBlocks4(y0: Int, x0: Int, rows: Range<Int>, columns: Range<Int>, pixel: Int, channel: Int,
+                       _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        let l = laneCount
+        var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes()
+        if let bias {
+            a0 = loadVector(bias + channel); a1 = loadVector(bias + channel + l)
+            a2 = loadVector(bias + channel + 2 * l); a3 = loadVector(bias + channel + 3 * l)
+        }
+        for kh in rows {
+            let w = weights + kh * kernelWidth * paddedChannels + channel
+            let row = input + (y0 + kh) * rowStride + channel
+            for kw in columns {
+                let p = row + (x0 + kw) * channels, q = w + kw * paddedChannels
+                a0 = multiplyAdd(a0, loadVector(p), loadVector(q))
+                a1 = multiplyAdd(a1, loadVector(p + l), loadVector(q + l))
+                a2 = multiplyAdd(a2, loadVector(p + 2 * l), loadVector(q + 2 * l))
+                a3 = multiplyAdd(a3, loadVector(p + 3 * l), loadVector(q + 3 * l))
+            }
+        }
+        finish(a0, pixel: pixel, channel: channel, count: l, output)
+        finish(a1, pixel: pixel, channel: channel + l, count: l, output)
+        finish(a2, pixel: pixel, channel: channel + 2 * l, count: l, output)
+        finish(a3, pixel: pixel, channel: channel + 3 * l, count: l, output)
     }
 
     @inline(__always)

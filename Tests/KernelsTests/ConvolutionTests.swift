@@ -79,6 +79,18 @@ import TestSupport
         conv(11, 7, 8, out: 11, k: 3, pads: [2, 0, 0, 2], groups: 11),
         conv(32, 6, 7, out: 32, k: 3, pads: [0, 1, 2, 1], groups: 32, residual: true),
         conv(3, 13, 9, out: 3, k: 5, stride: 2, pads: [2, 1, 1, 2], groups: 3, epilogue: .leakyRelu(alpha: 0.1)),
+        // Border pixels take channel vectors four at a time: 9 and 17 eight-lane blocks (4 + 4 + 1, 4 x 4 + 1),
+        // a tail beside them, tiny images that are all border, stride 2 with odd sizes and "same" padding.
+        conv(72, 4, 4, out: 72, k: 5, pad: 2, groups: 72, epilogue: .relu6),
+        conv(136, 8, 8, out: 136, k: 5, pad: 2, groups: 136, residual: true),
+        conv(67, 7, 5, out: 67, k: 3, stride: 2, pads: [0, 0, 1, 1], groups: 67, epilogue: .relu6),
+        conv(35, 3, 3, out: 35, k: 5, stride: 2, pads: [1, 1, 2, 2], groups: 35, residual: true),
+        conv(64, 2, 2, out: 64, k: 3, pad: 1, groups: 64, batch: 7),
+        // Border rows with interior columns (the 4-pixel path over the rows inside), and padding wider than the
+        // window, so whole windows lie in the padding.
+        conv(48, 9, 14, out: 48, k: 5, pad: 2, groups: 48, epilogue: .relu6),
+        conv(9, 3, 4, out: 9, k: 3, pads: [4, 5, 4, 4], groups: 9, residual: true),
+        conv(16, 12, 11, out: 16, k: 5, stride: 2, pads: [2, 2, 3, 3], groups: 16),
     ]
 
     @Test(arguments: Variant.runnable)
