@@ -65,6 +65,28 @@ func accumulate6x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<Un
     acc[6] = c30; acc[7] = c31; acc[8] = c40; acc[9] = c41; acc[10] = c50; acc[11] = c51
 }
 
+/// `accumulate6x16` for the first 4 rows only (acc[0..<8]).
+@inline(never)
+func accumulate4x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<UnsafePointer<Float>>, offset o: Int,
+                    length: Int, b: UnsafePointer<Float>, bStride: Int) {
+    var c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5], c30 = acc[6], c31 = acc[7]
+    let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o
+    var bp = b
+    for i in 0..<length {
+        let b0 = load8(bp), b1 = load8(bp + 8)
+        var x = Vector8(repeating: a0[i])
+        c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
+        x = Vector8(repeating: a1[i])
+        c10 = multiplyAdd(c10, x, b0); c11 = multiplyAdd(c11, x, b1)
+        x = Vector8(repeating: a2[i])
+        c20 = multiplyAdd(c20, x, b0); c21 = multiplyAdd(c21, x, b1)
+        x = Vector8(repeating: a3[i])
+        c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
+        bp += bStride
+    }
+    acc[0] = c00; acc[1] = c01; acc[2] = c10; acc[3] = c11; acc[4] = c20; acc[5] = c21; acc[6] = c30; acc[7] = c31
+}
+
 /// The last run of K of a tile whose 16 columns are all written and not accumulated into: `accumulate6x16`
 /// and `store6x16` in one pass, so the accumulators go from the FMA loop to bias, residual, activation
 /// and memory in registers instead of through the stack. With a short K (1x1 layers with 16 to 40
@@ -416,6 +438,23 @@ public func convolutionNHWC(
         // while it is in L1, so a layer's weights cross the memory bus once per image, not once per block sweep.
         let inputBytes = s.paddedHeight * paddedWidth * channels * 4
         let panelsPerBlock = inputBytes <= weightBlockBytes ? 1 : max(1, weightBlockBytes / (panelSize * 4))
+        #if !WIDE_VECTORS
+        // Few pixels and a long K (late 1x1 layers: 16 or 64 pixels, 192 to 1152 input channels): K is cut into
+        // runs of `chunkSteps`, and each run of a panel serves every pixel tile before the next run is read,
+        // so the weights streaming in from memory meet the work of all pixel tiles, not of the first alone.
+        // The accumulators of every tile wait in memory between runs; sums keep their order, so results
+        // are identical to the unsplit loop.
+        let chunkSteps = 128, maxChunkedTiles = 12
+        let pixelTiles = (pixels + tileRows - 1) / tileRows
+        if panelsPerBlock == 1 && s.groups == 1 && segmentCount == 1 && segmentLength > chunkSteps && pixelTiles <= maxChunkedTiles {
+            convolutionInKRuns(pixelTiles: pixelTiles, pixels: pixels, chunkSteps: chunkSteps, k: segmentLength,
+                               rowPointer: { p in paddedInput + (p / outWidth) * rowStep + (p % outWidth) * columnStep },
+                               panels: panels, panelSize: panelSize, packedWeights: packedWeights, outChannels: outChannels,
+                               bias: bias, residual: residual, epilogue: epilogue, output: output,
+                               scratch: scratch, outs: outs, residualRows: residualRows)
+            return
+        }
+        #endif
         for g in 0..<s.groups {
             var firstPanel = 0
             while firstPanel < panels {
@@ -463,3 +502,70 @@ public func convolutionNHWC(
         }
     }
 }
+
+#if !WIDE_VECTORS
+/// The K-split order of `convolutionNHWC` for one group with one run of K per output: panel by panel,
+/// run by run, every pixel tile (see the caller). Tiles of at most 4 valid rows use the 4-row loop.
+private func convolutionInKRuns(
+    pixelTiles: Int, pixels: Int, chunkSteps: Int, k: Int, rowPointer: (Int) -> UnsafePointer<Float>,
+    panels: Int, panelSize: Int, packedWeights: UnsafePointer<Float>, outChannels: Int,
+    bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, epilogue: Epilogue, output: UnsafeMutablePointer<Float>,
+    scratch: UnsafeMutablePointer<Float>, outs: UnsafeMutablePointer<UnsafeMutablePointer<Float>>,
+    residualRows: UnsafeMutablePointer<UnsafePointer<Float>>
+) {
+    let accFloats = 2 * tileRows * 8
+    withUnsafeTemporaryAllocation(byteCount: pixelTiles * (accFloats * 4 + tileRows * 8), alignment: 64) { raw in
+        let base = raw.baseAddress!
+        let accumulators = base.bindMemory(to: Vector8.self, capacity: pixelTiles * 2 * tileRows)
+        let rows = (base + pixelTiles * accFloats * 4).bindMemory(to: UnsafePointer<Float>.self, capacity: pixelTiles * tileRows)
+        for t in 0..<pixelTiles {
+            for r in 0..<tileRows { rows[t * tileRows + r] = rowPointer(min(t * tileRows + r, pixels - 1)) }
+        }
+        for q in 0..<panels {
+            let column0 = q * tileColumns, columns = min(tileColumns, outChannels - column0)
+            let panel = packedWeights + q * panelSize
+            var k0 = 0
+            while k0 < k {
+                let length = min(chunkSteps, k - k0), last = k0 + length == k
+                for t in 0..<pixelTiles {
+                    let acc = accumulators + t * 2 * tileRows, tileRowPointers = UnsafePointer(rows + t * tileRows)
+                    let p0 = t * tileRows, valid = min(tileRows, pixels - p0)
+                    if k0 == 0 { acc.update(repeating: Vector8(), count: 2 * tileRows) }
+                    if !last {
+                        if valid <= 4 {
+                            accumulate4x16(acc, rows: tileRowPointers, offset: k0, length: length, b: panel + k0 * tileColumns, bStride: tileColumns)
+                        } else {
+                            accumulate6x16(acc, rows: tileRowPointers, offset: k0, length: length, b: panel + k0 * tileColumns, bStride: tileColumns)
+                        }
+                        continue
+                    }
+                    for r in 0..<tileRows {
+                        if r < valid {
+                            outs[r] = output + (p0 + r) * outChannels + column0
+                            if let residual { residualRows[r] = residual + (p0 + r) * outChannels + column0 }
+                        } else {
+                            outs[r] = scratch + r * tileColumns
+                            residualRows[r] = UnsafePointer(scratch + r * tileColumns)
+                        }
+                    }
+                    let residuals = residual == nil ? nil : UnsafePointer(residualRows)
+                    if columns == tileColumns && valid > 4 {
+                        accumulateStore6x16(acc, fromZero: false, rows: tileRowPointers, offset: k0, length: length,
+                                            b: panel + k0 * tileColumns, bStride: tileColumns, outputs: UnsafePointer(outs),
+                                            bias: bias.map { $0 + column0 }, residuals: residuals, epilogue: epilogue)
+                    } else {
+                        if valid <= 4 {
+                            accumulate4x16(acc, rows: tileRowPointers, offset: k0, length: length, b: panel + k0 * tileColumns, bStride: tileColumns)
+                        } else {
+                            accumulate6x16(acc, rows: tileRowPointers, offset: k0, length: length, b: panel + k0 * tileColumns, bStride: tileColumns)
+                        }
+                        store6x16(acc, outputs: UnsafePointer(outs), columns: columns, bias: bias.map { $0 + column0 },
+                                  residuals: residuals, accumulate: false, epilogue: epilogue)
+                    }
+                }
+                k0 += length
+            }
+        }
+    }
+}
+#endif

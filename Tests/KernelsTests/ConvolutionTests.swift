@@ -52,6 +52,13 @@ import TestSupport
         conv(33, 5, 5, out: 23, k: 1, batch: 7, residual: true),
         conv(24, 8, 8, out: 17, k: 1, epilogue: .relu6),
         conv(16, 1, 3, out: 33, k: 1, stride: 2),
+        // Few pixels and K over one 128-step run (K split into runs, every pixel tile per run): K = 300 and 257 in
+        // three runs, K = 130 leaving a run of 2; last tiles of 1, 2 and 4 rows; last panels of 8 and 1 columns;
+        // a 1x1 layer with stride 2 and padding (so its input is padded).
+        conv(300, 4, 4, out: 40, k: 1, epilogue: .relu6, residual: true),
+        conv(257, 5, 5, out: 17, k: 1, batch: 7),
+        conv(130, 5, 7, out: 33, k: 1, stride: 2, pad: 1, residual: true),
+        conv(129, 1, 1, out: 10, k: 1),
     ]
 
     static let depthwiseCases: [Case] = [
