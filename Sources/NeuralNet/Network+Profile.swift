@@ -54,6 +54,8 @@ extension NetworkPlan.Step {
         case .globalAveragePool(let pixels, let channels, _, _): return "global average pool \(channels) x \(pixels) pixels"
         case .globalMaxPool(let pixels, let channels, _, _): return "global max pool \(channels) x \(pixels) pixels"
         case .softmax(let count, _, _): return "softmax \(count)"
+        case .logSoftmax(let count, _, _): return "log-softmax \(count)"
+        case .prelu(let pixels, let channels, _, _, _): return "prelu \(channels) x \(pixels) pixels"
         case .toChannelMajor(let shape, _, _): return "to channel-major \(shape)"
         }
     }
