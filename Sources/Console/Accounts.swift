@@ -101,6 +101,8 @@ public final class Accounts: @unchecked Sendable {
         }
         // Owner-only: the file holds password hashes.
         chmod(path, 0o600)
+        // Made now, not on the first unknown name: that try would take twice as long and tell.
+        _ = Self.decoyHash(cost: cost)
     }
 
     public func add(name: String, role: ConsoleRole, password: String) throws {
@@ -132,23 +134,27 @@ public final class Accounts: @unchecked Sendable {
     public func signIn(name: String, password: String, now: Int = Int(Date().timeIntervalSince1970)) throws -> SignIn {
         // Reading the account and counting the try are one step under the lock (parallel tries
         // cannot pass the limit between the two).
+        // A name no account can have (the form takes up to 64 KiB) is counted under one shared key,
+        // so a flood of long made-up names cannot fill memory; it is answered like any other name.
+        let lockoutKey = Identifiers.isUserName(name) ? name : ""
         let (account, start): ((role: ConsoleRole, hash: String)?, Lockouts.Start) = try locked {
             let statement = try connection.statement("SELECT role, password_hash FROM users WHERE name = ?")
             try statement.bind(.text(name))
             defer { statement.reset() }
             var account: (role: ConsoleRole, hash: String)? = nil
-            if try statement.step() {
+            // Never looked up: SQLite compares text only up to a NUL, so "lan\u{0}x" found "lan".
+            if !lockoutKey.isEmpty, try statement.step() {
                 guard let role = ConsoleRole(rawValue: try statement.checkedText(0, "users.role")) else {
                     throw AccountError.badStore(path: path, problem: "user '\(name)' has an unknown role")
                 }
                 account = (role, try statement.checkedText(1, "users.password_hash"))
             }
-            return (account, lockouts.begin(name: name, stamp: account.map { Self.stamp(ofHash: $0.hash) } ?? "", now: now))
+            return (account, lockouts.begin(name: lockoutKey, stamp: account.map { Self.stamp(ofHash: $0.hash) } ?? "", now: now))
         }
         if case .locked(let until) = start { return .locked(until: until) }
         let verified = Bcrypt.verify(password, hash: account?.hash ?? Self.decoyHash(cost: cost))
         let matched = verified && account != nil
-        let lockEnd = try locked { lockouts.finish(name: name, matched: matched, now: now) }
+        let lockEnd = try locked { lockouts.finish(name: lockoutKey, matched: matched, now: now) }
         if matched, let account { return .signedIn(ConsoleUser(name: name, role: account.role)) }
         return lockEnd.map { .locked(until: $0) } ?? .refused
     }

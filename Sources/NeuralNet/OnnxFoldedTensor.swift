@@ -24,11 +24,14 @@ struct FoldedTensor<Element: Equatable>: Equatable {
         guard dims.count <= GraphLimits.maxFoldedRank else {
             throw Failure(reason: "rank \(dims.count) above the limit of \(GraphLimits.maxFoldedRank)")
         }
-        var count = 1
+        // Zero dims are left out of the bound: a zero would otherwise hide the dims after it, whose
+        // product a later step (a reshape copying or inferring dims) could still compute and overflow.
+        var nonzeroProduct = 1
         for d in dims {
             guard d >= 0, d <= GraphLimits.maxFoldedElements else { throw Failure(reason: "dims \(dims) out of range") }
-            count *= Int(d)  // each factor is at most 2^12 and the running product too: no overflow
-            guard count <= GraphLimits.maxFoldedElements else {
+            guard d != 0 else { continue }
+            nonzeroProduct *= Int(d)  // each factor is at most 2^12 and the running product too: no overflow
+            guard nonzeroProduct <= GraphLimits.maxFoldedElements else {
                 throw Failure(reason: "dims \(dims) hold more than \(GraphLimits.maxFoldedElements) values")
             }
         }
@@ -198,6 +201,7 @@ struct FoldedTensor<Element: Equatable>: Equatable {
                 throw Failure(reason: "shape \(shape) has a negative dim")
             }
         }
+        try Self.check(outDims)  // copied dims and the -1 placeholder are bounded before any product
         if let i = inferred {
             let rest = outDims.reduce(1, *)
             guard rest > 0, values.count % rest == 0 else { throw Failure(reason: "cannot reshape dims \(dims) to \(shape)") }

@@ -94,6 +94,24 @@ import TestSupport
         #expect(try accounts.signIn(name: "lan", password: "correct horse battery") == .signedIn(ConsoleUser(name: "lan", role: .clerk)))
     }
 
+    /// Names no account can have (too long, spaces, capitals) share one lock-out entry: a flood of
+    /// long made-up names keeps nothing per name, and they are answered and locked like others.
+    /// "lan" with a NUL after it must not reach lan's account (SQLite's text compare stops at NUL).
+    @Test func namesNoAccountCanHaveShareOneEntry() throws {
+        let (accounts, directory) = try Self.accounts(lockoutCapacity: 32)
+        defer { directory.remove() }
+        let names = [String(repeating: "x", count: 10_000), "Lan", "l an", "lan\u{0}"]  // one fewer than the lock-out limit
+        for (index, name) in names.enumerated() {
+            let answer = try accounts.signIn(name: name, password: "guess")
+            #expect(answer == .refused, "try \(index + 1): \(answer)")
+            #expect(accounts.rememberedNames == 1)
+        }
+        let fifth = try accounts.signIn(name: "Z Z", password: "guess")
+        if case .locked = fifth {} else { Issue.record("the shared entry is not locked at the fifth try: \(fifth)") }
+        #expect(try accounts.signIn(name: "lan\u{0}", password: "correct horse battery", now: Int(Date().timeIntervalSince1970) + Accounts.lockSeconds + 1) == .refused)
+        #expect(try accounts.signIn(name: "lan", password: "correct horse battery") == .signedIn(ConsoleUser(name: "lan", role: .clerk)))
+    }
+
     @Test func theLockoutTableNeverOutgrowsItsCapacityNorForgetsATryInProgress() {
         var lockouts = Lockouts(capacity: 100)
         #expect(lockouts.begin(name: "lan", stamp: "s", now: 0) == .check)

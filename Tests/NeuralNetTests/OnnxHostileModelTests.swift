@@ -131,6 +131,16 @@ import TestSupport
                                                           reading: "t"), "perm [0, 0]"))
         cases.append(("Reshape of shapes to 2^40 x -1", shapeChain([.int64("d", dims: [2], [huge, -1])],
                                                                    [shape, W.Node(op: "Reshape", inputs: ["s", "d"], outputs: ["t"])], reading: "t"), "out of range"))
+        // A -1 or a copied 0 must not hide the dims after it from the size limit (their product overflowed Int).
+        cases.append(("Reshape of shapes to -1 x 4096^6", shapeChain([.int64("d", dims: [7], [-1] + Array(repeating: 4096, count: 6))],
+                                                                     [shape, W.Node(op: "Reshape", inputs: ["s", "d"], outputs: ["t"])], reading: "t"),
+                      "hold more than 4096 values"))
+        cases.append(("Reshape of shapes to 0 x 4096^6", shapeChain([.int64("d", dims: [7], [0] + Array(repeating: 4096, count: 6))],
+                                                                    [shape, W.Node(op: "Reshape", inputs: ["s", "d"], outputs: ["t"])], reading: "t"),
+                      "hold more than 4096 values"))
+        cases.append(("ConstantOfShape 0 x 4096^6", shapeChain([.int64("d", dims: [7], [0] + Array(repeating: 4096, count: 6))],
+                                                               [W.Node(op: "ConstantOfShape", inputs: ["d"], outputs: ["t"])], reading: "t"),
+                      "hold more than 4096 values"))
         cases.append(("Reshape of shapes with two -1", shapeChain([.int64("d", dims: [2], [-1, -1])],
                                                                   [shape, W.Node(op: "Reshape", inputs: ["s", "d"], outputs: ["t"])], reading: "t"), "two -1"))
         cases.append(("Concat of ranks 1 and 0", shapeChain([.int64("i", dims: [], [0])],
