@@ -127,9 +127,9 @@ import Witnessing
                 // The state is the aggregator's own: a rollback to 7 is refused.
                 guard case .refused = await ask(first) else { Issue.record("a rollback to size 7 was cosigned"); return }
                 #expect(try ProvinceTest.count(database, "SELECT count(*) FROM witness_state") == 1)
-                let brew = try HTTPProbe.request("BREW", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"])
+                let brew = try await HTTPProbe.requestOffPool("BREW", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"])
                 #expect(brew.status == 405 && brew.headers["allow"] == "GET, HEAD, POST", "\(brew)")
-                let put = try HTTPProbe.request("PUT", "/status", port: port, extraHeaders: ["Content-Length: 0"])
+                let put = try await HTTPProbe.requestOffPool("PUT", "/status", port: port, extraHeaders: ["Content-Length: 0"])
                 #expect(put.status == 405 && put.headers["allow"] == "GET, HEAD", "\(put)")
             }
         }

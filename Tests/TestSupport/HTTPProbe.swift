@@ -137,10 +137,15 @@ public enum HTTPProbe {
     /// waiting on the socket there would hold one of the cooperative pool's threads (two on a
     /// 2-core machine), which that server and other tests' servers need to answer at all.
     public static func requestOffPool(_ method: String, _ target: String, port: Int, extraHeaders: [String] = [], body: String = "") async throws -> Answer {
+        try await offPool { try request(method, target, port: port, extraHeaders: extraHeaders, body: body) }
+    }
+
+    /// Runs blocking socket work on a thread of its own: inside an async test it would hold one of
+    /// the few threads of Swift's shared pool (two on a 2-core machine), which an in-process server
+    /// needs to answer. Check the answers back on the test's task.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try request(method, target, port: port, extraHeaders: extraHeaders, body: body) })
-            }
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
         }
     }
 }

@@ -68,31 +68,41 @@ import TestSupport
     @Test func theHTTPSideRefusesWhatIsNotAnAddCheckpoint() async throws {
         let store = try WitnessStateDirectory(path: f.directory)
         let witness = try f.witness(store: store)
+        let body = String(decoding: try f.body(old: 0, size: 5), as: UTF8.self)
         try await withServer(witness) { port in
-            #expect(try HTTPProbe.request("GET", "/add-checkpoint", port: port).status == 405)
-            #expect(try HTTPProbe.request("PUT", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: 2"], body: "hi").status == 405)
-            // A dot segment is refused as every server refuses one (RequestTarget), not looked up.
-            #expect(try HTTPProbe.request("POST", "/../add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"]).status == 400)
-            #expect(try HTTPProbe.request("POST", "/checkpoint", port: port, extraHeaders: ["Content-Length: 0"]).status == 404)
             let big = String(repeating: "a", count: AddCheckpointRequest.maxBytes + 1)
-            #expect(try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(big.utf8.count)"], body: big).status == 413)
-            let chunked = try HTTPProbe.exchange(Array(("POST /add-checkpoint HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + String(AddCheckpointRequest.maxBytes + 1, radix: 16) + "\r\n" + big + "\r\n0\r\n\r\n").utf8), port: port)
-            #expect(chunked.status == 413)
+            let unfinished: [(method: String, announced: Int?, status: Int)] = [("POST", AddCheckpointRequest.maxBytes * 1000, 413), ("POST", nil, 413),
+                                                                               ("PUT", 50_000_000, 405)]
+            // Every request from a thread of its own: the in-process server answers from the pool.
+            let a = try await HTTPProbe.offPool {
+                (get: try HTTPProbe.request("GET", "/add-checkpoint", port: port),
+                 put: try HTTPProbe.request("PUT", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: 2"], body: "hi"),
+                 dots: try HTTPProbe.request("POST", "/../add-checkpoint", port: port, extraHeaders: ["Content-Length: 0"]),
+                 other: try HTTPProbe.request("POST", "/checkpoint", port: port, extraHeaders: ["Content-Length: 0"]),
+                 tooBig: try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(big.utf8.count)"], body: big),
+                 chunked: try HTTPProbe.exchange(Array(("POST /add-checkpoint HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     + String(AddCheckpointRequest.maxBytes + 1, radix: 16) + "\r\n" + big + "\r\n0\r\n\r\n").utf8), port: port),
+                 brew: try HTTPProbe.request("BREW", "/add-checkpoint", port: port),
+                 unfinished: try unfinished.map { try HTTPProbe.unfinishedUpload($0.method, "/add-checkpoint", port: port, announced: $0.announced) },
+                 ok: try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(body.utf8.count)"], body: body),
+                 again: try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(body.utf8.count)"], body: body))
+            }
+            #expect(a.get.status == 405)
+            #expect(a.put.status == 405)
+            // A dot segment is refused as every server refuses one (RequestTarget), not looked up.
+            #expect(a.dots.status == 400)
+            #expect(a.other.status == 404)
+            #expect(a.tooBig.status == 413)
+            #expect(a.chunked.status == 413)
             // A method the HTTP parser does not know is 405 like any other; a refused body is not
             // read on (the answer and the end of the connection come while the client still sends).
-            let brew = try HTTPProbe.request("BREW", "/add-checkpoint", port: port)
-            #expect(brew.status == 405 && brew.headers["allow"] == "POST", "\(brew.status) \(brew.headers)")
-            for (method, announced, status) in [("POST", AddCheckpointRequest.maxBytes * 1000, 413), ("POST", nil, 413),
-                                                ("PUT", 50_000_000, 405)] as [(String, Int?, Int)] {
-                let answer = try HTTPProbe.unfinishedUpload(method, "/add-checkpoint", port: port, announced: announced)
-                #expect(answer.status == status && answer.closedByServer, "\(method) \(announced.map(String.init) ?? "chunked"): \(answer.status), closed: \(answer.closedByServer)")
+            #expect(a.brew.status == 405 && a.brew.headers["allow"] == "POST", "\(a.brew.status) \(a.brew.headers)")
+            for (sent, answer) in zip(unfinished, a.unfinished) {
+                #expect(answer.status == sent.status && answer.closedByServer,
+                        "\(sent.method) \(sent.announced.map(String.init) ?? "chunked"): \(answer.status), closed: \(answer.closedByServer)")
             }
-            let body = String(decoding: try f.body(old: 0, size: 5), as: UTF8.self)
-            let ok = try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(body.utf8.count)"], body: body)
-            #expect(ok.status == 200 && ok.text.hasPrefix("\u{2014} witness.example/w1 "), "\(ok.status) \(ok.text)")
-            let again = try HTTPProbe.request("POST", "/add-checkpoint", port: port, extraHeaders: ["Content-Length: \(body.utf8.count)"], body: body)
-            #expect(again.status == 409 && again.text == "5\n" && again.headers["content-type"] == "text/x.tlog.size")
+            #expect(a.ok.status == 200 && a.ok.text.hasPrefix("\u{2014} witness.example/w1 "), "\(a.ok.status) \(a.ok.text)")
+            #expect(a.again.status == 409 && a.again.text == "5\n" && a.again.headers["content-type"] == "text/x.tlog.size")
         }
         #expect(try store.state(origin: "coop.example/ledger").map { try Checkpoint(text: try SignedNote(parsing: $0).text).size } == 5)
     }
