@@ -52,11 +52,13 @@ struct FoldedTensor<Element: Equatable>: Equatable {
         return strides
     }
 
-    /// The elements whose index along each axis is in `picks[axis]`, in that order.
-    private func selecting(_ picks: [[Int]]) throws(Failure) -> FoldedTensor {
+    /// The elements whose index along each output axis k is in `picks[k]`, an index of input axis
+    /// `axes[k]` (the same axis when nil), in that order: Gather, Slice and Transpose alike.
+    private func selecting(_ picks: [[Int]], axes: [Int]? = nil) throws(Failure) -> FoldedTensor {
         let outDims = picks.map(\.count)
         try Self.check(outDims)
-        let strides = Self.strides(dims)
+        let inputStrides = Self.strides(dims)
+        let strides = axes.map { $0.map { inputStrides[$0] } } ?? inputStrides
         var result: [Element] = []
         var index = [Int](repeating: 0, count: rank)
         let total = outDims.reduce(1, *)
@@ -165,20 +167,7 @@ struct FoldedTensor<Element: Equatable>: Equatable {
     func transposing(perm: [Int64]?) throws(Failure) -> FoldedTensor {
         let order = perm.map { $0.map { Int(clamping: $0) } } ?? Array(dims.indices.reversed())
         guard order.sorted() == Array(dims.indices) else { throw Failure(reason: "perm \(order) for rank \(rank)") }
-        let strides = Self.strides(dims), outDims = order.map { dims[$0] }
-        var result: [Element] = []
-        var index = [Int](repeating: 0, count: rank)
-        for _ in 0..<values.count {
-            result.append(values[index.indices.reduce(0) { $0 + index[$1] * strides[order[$1]] }])
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outDims[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-        return try FoldedTensor(values: result, dims: outDims)
+        return try selecting(order.map { Array(0..<dims[$0]) }, axes: order)
     }
 
     /// ONNX Reshape to `shape`: 0 copies the dim (unless `allowZero`), one −1 takes the rest.
