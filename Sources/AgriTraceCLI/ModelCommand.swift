@@ -215,15 +215,19 @@ extension ModelCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(
             commandName: "calibrate", abstract: tr("Calibrate a model's probabilities and choose its review threshold on validation photos."),
             discussion: tr("Fits a temperature on the validation photos of the split file (minimising the negative log-likelihood), then chooses the lowest review threshold at which the photos decided without review are in the right grade of the policy at least as often as its review_target_accuracy_bp says, and writes the model with both stored in it (a new model id; the network is unchanged). Prints NLL and expected calibration error (15 bins) before and after, the threshold, the share of photos it decides (coverage) and their accuracy, and reliability tables (--report writes them to a Markdown file). Use photos the model was not trained on: the validation side of the split `agritrace train --write-split` wrote.")
+                + "\n\n" + tr("A model trained on every photo (--val-split 0) leaves none to fit on: --copy-from stores the calibration of a model trained by the same recipe on a split instead, and records that model's id. Its figures are that model's, measured on its validation photos, not this one's.")
                 + "\n\n" + ExitStatus.help(success: tr("calibrated model written with a review threshold"), needsAttention: tr("model written, but some photos were unreadable (reported and skipped) or no threshold reaches the target (every photo will need review)"))
                 + "\n\n" + tr("Example:") + """
 
                   agritrace model calibrate tomato.agmodel --data photos/ --split tomato.split --out tomato-calibrated.agmodel
+                  agritrace model calibrate tomato-all.agmodel --copy-from tomato-calibrated.agmodel --out tomato-all-calibrated.agmodel
                 """) }
 
         @Argument(help: ArgumentHelp(tr("The .agmodel file."))) var model: String
-        @Option(help: ArgumentHelp(tr("Folder with one sub-folder of photos per class."))) var data: String
-        @Option(help: ArgumentHelp(tr("Split file; its validation photos are used."))) var split: String
+        @Option(help: ArgumentHelp(tr("Folder with one sub-folder of photos per class."))) var data: String?
+        @Option(help: ArgumentHelp(tr("Split file; its validation photos are used."))) var split: String?
+        @Option(help: ArgumentHelp(tr("Instead of fitting: copy the calibration of this model (same labels and input), fitted on its own validation photos.")))
+        var copyFrom: String?
         @Option(help: ArgumentHelp(tr("Where to write the calibrated .agmodel file."))) var out: String
         @Option(help: ArgumentHelp(tr("Grading policy JSON file whose grades and target the threshold is chosen for (default: the bundled policy).")))
         var policy: String?
@@ -232,15 +236,24 @@ extension ModelCommand {
 
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError(tr("--jobs must be at least 1")) }
+            if copyFrom != nil {
+                guard data == nil, split == nil, report == nil else {
+                    throw ValidationError(tr("--copy-from fits nothing: leave out --data, --split and --report"))
+                }
+            } else if data == nil || split == nil {
+                throw ValidationError(tr("give --data and --split (photos to fit on), or --copy-from"))
+            }
         }
 
         func run() throws {
             let loaded = try loadModel(model)
-            try InputFile.require(data, tr("data folder", context: "file kind"))
-            try InputFile.require(split, tr("split file", context: "file kind"))
             if let policy { try InputFile.require(policy, tr("policy", context: "file kind")) }
             let gradingPolicy = try policy.map { try GradingPolicy(contentsOf: URL(fileURLWithPath: $0)) } ?? GradingPolicy.bundledDefault()
             try gradingPolicy.check(classCount: loaded.labels.count, modelName: model)
+            if let copyFrom { return try copyCalibration(to: loaded, from: copyFrom, policy: gradingPolicy) }
+            guard let data, let split else { return }
+            try InputFile.require(data, tr("data folder", context: "file kind"))
+            try InputFile.require(split, tr("split file", context: "file kind"))
             let folder = try LabelledFolder(root: URL(fileURLWithPath: data), grouping: .none)
             let validation = try DatasetSplit.read(from: URL(fileURLWithPath: split), for: folder).validation
             let calibration = try CalibrationRun(model: loaded, folder: folder, photos: validation,
@@ -259,6 +272,28 @@ extension ModelCommand {
                 }
             }
             if !calibration.failures.isEmpty || calibration.choice == nil { throw ExitStatus.needsAttention }
+        }
+
+        private func copyCalibration(to loaded: Model, from sourcePath: String, policy: GradingPolicy) throws {
+            let source = try loadModel(sourcePath)
+            guard source.labels == loaded.labels, source.inputShape == loaded.inputShape, source.normalization == loaded.normalization else {
+                throw CommandFailure(.usageError, tr("{file}: its labels, input size or input normalisation differ from {model}'s, so its calibration means something else", [
+                    "file": .text(sourcePath), "model": .text(model)]))
+            }
+            guard source.calibration != .uncalibrated else {
+                throw CommandFailure(.usageError, tr("{file}: has no calibration to copy", ["file": .text(sourcePath)]))
+            }
+            let copied = try loaded.calibrated(source.calibration, copiedFrom: source.id)
+            try copied.write(to: URL(fileURLWithPath: out))
+            let rule = source.calibration.review.map { tr("review threshold {bp} bp for target {target} bp", ["bp": .integer($0.thresholdBP), "target": .integer($0.targetBP)]) }
+                ?? tr("no review threshold")
+            FileHandleOutput.standardOutput.write(tr("copied from model {id}: temperature {t}, {rule}", [
+                "id": .text(source.id), "t": .text(String(describing: source.calibration.temperature)), "rule": .text(rule)]) + "\n"
+                + tr("wrote {file}: model id {id}", ["file": .text(out), "id": .text(copied.id)]) + "\n")
+            if let problem = policy.reviewProblem(of: source.calibration) {
+                FileHandleOutput.standardError.write(problem + "\n")
+                throw ExitStatus.needsAttention
+            }
         }
     }
 }

@@ -26,9 +26,11 @@ public struct Model: Sendable, Equatable {
         id = Model.identifier(ofFileBytes: bytes)
     }
 
-    /// The same network with `calibration` stored in place of the current one (a new model id).
-    public func calibrated(_ calibration: ModelCalibration) throws -> Model {
-        let kept = metadata.filter { !ModelCalibration.reservedKeys.contains($0.key) }
+    /// The same network with `calibration` stored in place of the current one (a new model id);
+    /// `copiedFrom` names the model it was fitted on when that is another model.
+    public func calibrated(_ calibration: ModelCalibration, copiedFrom sourceID: String? = nil) throws -> Model {
+        var kept = metadata.filter { !ModelCalibration.reservedKeys.contains($0.key) && $0.key != ModelCalibration.copiedFromKey }
+        if let sourceID { kept[ModelCalibration.copiedFromKey] = sourceID }
         return try Model(graph: graph, normalization: normalization, labels: labels,
                          metadata: kept.merging(calibration.metadata) { $1 })
     }

@@ -9,6 +9,9 @@ public struct ModelCalibration: Sendable, Equatable {
     public static let reviewTargetKey = "review_target_bp"
     public static let reviewThresholdKey = "review_threshold_bp"
     public static let reservedKeys: Set<String> = [temperatureKey, reviewClassGroupsKey, reviewTargetKey, reviewThresholdKey]
+    /// Model id of the model a calibration was fitted on, when it was copied from a model of the same
+    /// recipe (a model trained on every photo leaves none to fit on). Provenance only: not read back.
+    public static let copiedFromKey = "calibration_copied_from"
     /// Outside this range a fitted temperature means a broken fit or a broken file: at 20 any
     /// network's probabilities are close to uniform, at 0.05 its logits are sharpened twentyfold.
     public static let temperatureRange: ClosedRange<Float> = 0.05...20

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import Testing
 import TestSupport
 
@@ -76,6 +77,46 @@ import TestSupport
                 #expect(result.status == 2, "\(hostile): \(result.stderr)")
                 #expect(result.stderr.contains("hostile.agmodel") && result.stderr.contains("calibration_temperature"), "\(result.stderr)")
             }
+        }
+    }
+
+    /// A model trained on every photo has none left to fit on: it takes the calibration of a model
+    /// of the same recipe, and only one whose probabilities mean the same classes of the same input.
+    @Test func copyFromStoresAnotherModelsCalibrationOnlyWhenItsClassesAndInputMatch() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let bundled = try Model.load(contentsOf: URL(fileURLWithPath: Self.bundled))
+        let plain = dir.url.appendingPathComponent("plain.agmodel").path
+        try bundled.calibrated(.uncalibrated).write(to: URL(fileURLWithPath: plain))
+        let out = dir.url.appendingPathComponent("copied.agmodel").path
+        let run = try AgriTraceBinary.run(["model", "calibrate", plain, "--copy-from", Self.bundled, "--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains(bundled.id), "\(run.stdout)")
+        let copied = try Model.load(contentsOf: URL(fileURLWithPath: out))
+        #expect(copied.calibration == bundled.calibration)
+        #expect(copied.metadata[ModelCalibration.copiedFromKey] == bundled.id)
+        #expect(copied.graph == bundled.graph)
+        // Fitting again on photos replaces the copied calibration and drops where it came from.
+        let refit = try copied.calibrated(try ModelCalibration(temperature: 2, review: nil, classCount: 10))
+        #expect(refit.metadata[ModelCalibration.copiedFromKey] == nil)
+
+        var reordered = bundled.labels
+        reordered.swapAt(0, 9)
+        let otherLabels = dir.url.appendingPathComponent("other-labels.agmodel").path
+        try Model(graph: bundled.graph, normalization: bundled.normalization, labels: reordered, metadata: bundled.metadata)
+            .write(to: URL(fileURLWithPath: otherLabels))
+        let refusals: [([String], String)] = [
+            (["--copy-from", otherLabels], "other-labels.agmodel"),
+            (["--copy-from", plain], "plain.agmodel"),
+            (["--copy-from", Self.bundled, "--data", data(photo: "0")], "--data"),
+            ([], "--copy-from"),
+        ]
+        for (arguments, named) in refusals {
+            let refused = dir.url.appendingPathComponent("refused.agmodel").path
+            let result = try AgriTraceBinary.run(["model", "calibrate", plain, "--out", refused] + arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(named), "\(arguments): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: refused), "\(arguments)")
         }
     }
 
