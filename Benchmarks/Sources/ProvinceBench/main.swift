@@ -27,6 +27,7 @@ struct Options {
     var entries = 1_000_000
     var clients = 50
     var seconds = 20
+    var warmUpSeconds = 3
     var concurrency = 8
     var database = ""
     var work = ""
@@ -50,6 +51,7 @@ struct Options {
             case "--entries": entries = number()
             case "--clients": clients = number()
             case "--seconds": seconds = number()
+            case "--warm-up-seconds": warmUpSeconds = number()
             case "--concurrency": concurrency = number()
             case "--database": database = value()
             case "--work": work = value()
@@ -59,7 +61,7 @@ struct Options {
             index += 1
         }
         precondition(!database.isEmpty && !work.isEmpty,
-                     "usage: ProvinceBench --database URL --work DIR [--cooperatives N] [--entries E] [--clients C] [--seconds S] [--concurrency K] [--postmaster-pid P]")
+                     "usage: ProvinceBench --database URL --work DIR [--cooperatives N] [--entries E] [--clients C] [--seconds S] [--warm-up-seconds W] [--concurrency K] [--postmaster-pid P]")
     }
 }
 
@@ -288,17 +290,25 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
         }
         let file = options.work + "/paths-\(index).txt"
         try (paths.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let wrk = Process()
-        wrk.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        wrk.arguments = ["wrk", "-t2", "-c\(options.clients)", "-d\(options.seconds)s", "--latency", "-s", script, base, "--", file]
-        let pipe = Pipe()
-        wrk.standardOutput = pipe
+        func runWrk(seconds: Int) throws -> String {
+            let wrk = Process()
+            wrk.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            wrk.arguments = ["wrk", "-t2", "-c\(options.clients)", "-d\(seconds)s", "--latency", "-s", script, base, "--", file]
+            let pipe = Pipe()
+            wrk.standardOutput = pipe
+            try wrk.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            wrk.waitUntilExit()
+            guard wrk.terminationStatus == 0 else { fatalError("wrk exited \(wrk.terminationStatus): \(output)") }
+            return output
+        }
+        // A warm-up with the same paths first, as serve_bench.sh does: the timed run then measures
+        // the steady state (answers kept in memory where the server keeps them; the rows of the
+        // server that keeps none show what an answer costs cold).
+        _ = try runWrk(seconds: options.warmUpSeconds)
         let queryCPUStart = processCPU(), queryPGStart = postgresCPU()
-        try wrk.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        wrk.waitUntilExit()
+        let output = try runWrk(seconds: options.seconds)
         let queryCPU = processCPU() - queryCPUStart, queryPG = postgresCPU().map { $0 - (queryPGStart ?? 0) }
-        guard wrk.terminationStatus == 0 else { fatalError("wrk exited \(wrk.terminationStatus): \(output)") }
         try output.write(toFile: options.work + "/wrk-\(index).txt", atomically: true, encoding: .utf8)
         var figures = [String: Substring]()
         for line in output.split(separator: "\n") {
