@@ -259,6 +259,8 @@ import TestSupport
 @Suite struct UploadDuplicateNameTests {
     func upload(_ items: [ZipBuilder.Item]) throws -> Upload {
         let directory = try TemporaryDirectory(prefix: "zip-duplicates")
+        // Opening lists the zip's entries, all these tests look at: the file is not needed after.
+        defer { directory.remove() }
         let url = directory.url.appendingPathComponent("upload.zip")
         try Data(ZipBuilder(items: items).build().bytes).write(to: url)
         return try Upload(url: url)

@@ -59,6 +59,11 @@ public final class BrowserSession {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         close(toBrowser); close(fromBrowser)
+        // Killed, Chromium cannot remove the folder it made in /tmp for its SingletonSocket; the
+        // profile's link to the socket names it.
+        if let socket = try? FileManager.default.destinationOfSymbolicLink(atPath: profile.appendingPathComponent("SingletonSocket").path) {
+            try? FileManager.default.removeItem(atPath: (socket as NSString).deletingLastPathComponent)
+        }
         try? FileManager.default.removeItem(at: profile)
     }
 

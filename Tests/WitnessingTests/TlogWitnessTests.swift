@@ -4,8 +4,9 @@ import Testing
 import TestSupport
 @testable import Witnessing
 
-/// A log of numbered leaves, its key, and a witness over a fresh state directory.
-struct WitnessFixture {
+/// A log of numbered leaves, its key, and a witness over a fresh state directory, removed with
+/// the fixture (each test's suite instance holds one of its own).
+final class WitnessFixture: Sendable {
     let logKey = try! NoteSigner(name: "coop.example/ledger", seed: [UInt8](repeating: 1, count: 32))
     let otherKey = try! NoteSigner(name: "coop.example/ledger", seed: [UInt8](repeating: 2, count: 32))
     let witnessKey = try! NoteSigner(name: "witness.example/w1", type: .cosignatureV1, seed: [UInt8](repeating: 3, count: 32))
@@ -14,6 +15,8 @@ struct WitnessFixture {
     init() {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("witness-\(UUID().uuidString)").path
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     func witness(store: WitnessStateDirectory? = nil) throws -> TlogWitness {
         try TlogWitness(signer: witnessKey, logs: [WitnessedLog(origin: "coop.example/ledger", keys: [logKey.verifier])],
