@@ -15,8 +15,6 @@ public final class PostgresCluster: @unchecked Sendable {
     public let port: Int
     public static let user = "agritrace"
     private let binDirectory: String
-    private let lock = NSLock()
-    private var running = false
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -43,15 +41,17 @@ public final class PostgresCluster: @unchecked Sendable {
     private init(maxConnections: Int) throws {
         self.maxConnections = maxConnections
         binDirectory = try Self.findBinDirectory()
+        port = try Self.freePort()
         let base = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("agritrace-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         directory = base
         if geteuid() == 0 {
             guard chown(base.path, Self.nobody.uid, Self.nobody.gid) == 0 else {
-                throw Failure(description: "chown nobody \(base.path): \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: base)
+                throw Failure(description: "chown nobody \(base.path): \(reason)")
             }
         }
-        port = try Self.freePort()
     }
 
     private var dataPath: String { directory.appendingPathComponent("data").path }
@@ -76,18 +76,18 @@ public final class PostgresCluster: @unchecked Sendable {
         try await command("pg_ctl", ["-D", dataPath, "-l", directory.appendingPathComponent("server.log").path, "-w", "-t", "120",
                                      "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=\(maxConnections)",
                                      "start"])
-        lock.withLock { running = true }
     }
 
     /// Stops the server, `immediate` as a crash would (no checkpoint; recovery on the next start).
     public func stop(immediate: Bool = false) async throws {
         try await command("pg_ctl", ["-D", dataPath, "-m", immediate ? "immediate" : "fast", "-w", "-t", "120", "stop"])
-        lock.withLock { running = false }
     }
 
     /// Stops the server if running and deletes the cluster.
     public func remove() async {
-        if lock.withLock({ running }) { try? await stop(immediate: true) }
+        // Not only after a `start` that succeeded: one that timed out may have started the server
+        // all the same, which would outlive its folder (pg_ctl answers at once when none runs).
+        try? await stop(immediate: true)
         try? FileManager.default.removeItem(at: directory)
     }
 
