@@ -18,10 +18,15 @@ import TestSupport
 
     private func workspace(checkpoint: Bool = true) throws -> Workspace {
         let workspace = Workspace(directory: try TemporaryDirectory())
-        let (_, signer) = try SampleLedger.build(at: workspace.ledger, checkpoint: checkpoint)
-        try SigningKeyFile.write(signer, to: workspace.key)
-        try SigningKeyFile.writeVerifier(signer.verifier, to: workspace.vkey)
-        return workspace
+        do {
+            let (_, signer) = try SampleLedger.build(at: workspace.ledger, checkpoint: checkpoint)
+            try SigningKeyFile.write(signer, to: workspace.key)
+            try SigningKeyFile.writeVerifier(signer.verifier, to: workspace.vkey)
+            return workspace
+        } catch {
+            workspace.directory.remove()
+            throw error
+        }
     }
 
     @Test func traceByLotURIAndOriginAndUnknown() throws {

@@ -31,9 +31,14 @@ import TestSupport
         let workspace: GradeWorkspace
         init(users: [(String, String)] = [("lan", "clerk"), ("minh", "reviewer"), ("hoa", "admin")]) throws {
             workspace = try GradeWorkspace()
-            for (name, role) in users {
-                let added = try ConsoleAccounts.add(name, role: role, password: ConsoleJourneyTests.password, ledger: workspace.ledger)
-                #expect(added.status == 0, "\(added.stderr)")
+            do {
+                for (name, role) in users {
+                    let added = try ConsoleAccounts.add(name, role: role, password: ConsoleJourneyTests.password, ledger: workspace.ledger)
+                    #expect(added.status == 0, "\(added.stderr)")
+                }
+            } catch {
+                workspace.remove()
+                throw error
             }
         }
         func serve(_ extra: [String] = []) throws -> ConsoleProcess { try ConsoleProcess(ledger: workspace.ledger, key: workspace.key, extra: extra) }

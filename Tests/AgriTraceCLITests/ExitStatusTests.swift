@@ -31,30 +31,35 @@ import TestSupport
 
         init() throws {
             workspace = try GradeWorkspace()
-            let path = workspace.path
-            try Self.run(["keys", "generate", "--name", "coop.example/ledger", "--out", path("spare.key")])
-            try Self.run(["keys", "generate", "--name", "stranger.example/ledger", "--out", path("stranger.key")])
-            let witness = try Self.run(["keys", "generate", "--name", "witness.example/w1", "--out", path("w1.key"), "--witness"])
-            try Data(witness.stdout.utf8).write(to: URL(fileURLWithPath: path("w1.vkey")))
-            try SigningKeyFile.writeVerifier(try SigningKeyFile.load(workspace.key).verifier, to: path("coop.vkey"))
+            do {
+                let path = workspace.path
+                try Self.run(["keys", "generate", "--name", "coop.example/ledger", "--out", path("spare.key")])
+                try Self.run(["keys", "generate", "--name", "stranger.example/ledger", "--out", path("stranger.key")])
+                let witness = try Self.run(["keys", "generate", "--name", "witness.example/w1", "--out", path("w1.key"), "--witness"])
+                try Data(witness.stdout.utf8).write(to: URL(fileURLWithPath: path("w1.vkey")))
+                try SigningKeyFile.writeVerifier(try SigningKeyFile.load(workspace.key).verifier, to: path("coop.vkey"))
 
-            let sample = FixtureFiles.url("uploads/sample").path
-            // A policy strict enough that the tone model's grading holds lots (for `review`).
-            let graded = try workspace.grade(sample, ["--register-origins", "--quiet", "--policy", try workspace.strictPolicy()])
-            try #require(graded.status <= 1, "setup: \(graded.stderr)")
-            try Self.run(["ledger", "checkpoint", "--ledger", workspace.ledger, "--key", workspace.key])
-            try Self.run(["label", "DT-LV-261103-01", "--ledger", workspace.ledger, "--key", workspace.key, "--out", path("labels")])
-            try Self.run(["ledger", "prove", "--ledger", workspace.ledger, "--entry", "5", "--out", path("e5.tlog-proof")])
-            try Self.tamper(proof: path("e5.tlog-proof"), into: path("e5-tampered.tlog-proof"))
-            try Self.tamper(proof: path("labels/DT-LV-261103-01.proof"), into: path("tampered-label.proof"))
-            try FileManager.default.copyItem(atPath: workspace.ledger, toPath: path("tampered.db"))
-            // An attacker with the database file: the sqlite3 shell, not the ledger's API.
-            try SQLiteShell.tamper(path("tampered.db"),
-                                   "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'DT-LV-261103-01', 'DT-LV-261103-09') AS BLOB) WHERE seq = 5;")
-            // A stored entry that no longer decodes: every command reading it must refuse (3).
-            try FileManager.default.copyItem(atPath: workspace.ledger, toPath: path("corrupt.db"))
-            try SQLiteShell.tamper(path("corrupt.db"), "UPDATE entries SET body = CAST('{\"type\":' AS BLOB) WHERE seq = 5;")
-            try Data("not a photo".utf8).write(to: URL(fileURLWithPath: path("broken.jpg")))
+                let sample = FixtureFiles.url("uploads/sample").path
+                // A policy strict enough that the tone model's grading holds lots (for `review`).
+                let graded = try workspace.grade(sample, ["--register-origins", "--quiet", "--policy", try workspace.strictPolicy()])
+                try #require(graded.status <= 1, "setup: \(graded.stderr)")
+                try Self.run(["ledger", "checkpoint", "--ledger", workspace.ledger, "--key", workspace.key])
+                try Self.run(["label", "DT-LV-261103-01", "--ledger", workspace.ledger, "--key", workspace.key, "--out", path("labels")])
+                try Self.run(["ledger", "prove", "--ledger", workspace.ledger, "--entry", "5", "--out", path("e5.tlog-proof")])
+                try Self.tamper(proof: path("e5.tlog-proof"), into: path("e5-tampered.tlog-proof"))
+                try Self.tamper(proof: path("labels/DT-LV-261103-01.proof"), into: path("tampered-label.proof"))
+                try FileManager.default.copyItem(atPath: workspace.ledger, toPath: path("tampered.db"))
+                // An attacker with the database file: the sqlite3 shell, not the ledger's API.
+                try SQLiteShell.tamper(path("tampered.db"),
+                                       "UPDATE entries SET body = CAST(replace(CAST(body AS TEXT), 'DT-LV-261103-01', 'DT-LV-261103-09') AS BLOB) WHERE seq = 5;")
+                // A stored entry that no longer decodes: every command reading it must refuse (3).
+                try FileManager.default.copyItem(atPath: workspace.ledger, toPath: path("corrupt.db"))
+                try SQLiteShell.tamper(path("corrupt.db"), "UPDATE entries SET body = CAST('{\"type\":' AS BLOB) WHERE seq = 5;")
+                try Data("not a photo".utf8).write(to: URL(fileURLWithPath: path("broken.jpg")))
+            } catch {
+                workspace.remove()
+                throw error
+            }
         }
 
         @discardableResult

@@ -74,11 +74,16 @@ struct GradeWorkspace {
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "grade-e2e")
-        // A fixed seed keeps runs reproducible (the worked example's seed in LedgerStore's README).
-        let signer = try NoteSigner(name: "htx-lai-vung.example/ledger", seed: [UInt8](repeating: 7, count: 32))
-        try SigningKeyFile.write(signer, to: key)
-        try Ledger.createProvenance(at: ledger, signer: signer)
-        try ToneModel.make().write(to: URL(fileURLWithPath: model))
+        do {
+            // A fixed seed keeps runs reproducible (the worked example's seed in LedgerStore's README).
+            let signer = try NoteSigner(name: "htx-lai-vung.example/ledger", seed: [UInt8](repeating: 7, count: 32))
+            try SigningKeyFile.write(signer, to: key)
+            try Ledger.createProvenance(at: ledger, signer: signer)
+            try ToneModel.make().write(to: URL(fileURLWithPath: model))
+        } catch {
+            remove()
+            throw error
+        }
     }
 
     func path(_ name: String) -> String { directory.url.appendingPathComponent(name).path }

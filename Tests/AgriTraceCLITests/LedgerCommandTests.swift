@@ -18,12 +18,17 @@ import TestSupport
 
         init() throws {
             directory = try TemporaryDirectory(prefix: "ledger-cli")
-            let generated = try AgriTraceBinary.run(["keys", "generate", "--name", "coop.example/ledger", "--out", directory.url.appendingPathComponent("coop.key").path])
-            #expect(generated.status == 0, "\(generated.stderr)")
-            try generated.stdout.write(toFile: directory.url.appendingPathComponent("coop.vkey").path, atomically: true, encoding: .utf8)
-            let initialised = try AgriTraceBinary.run(["ledger", "init", "--ledger", directory.url.appendingPathComponent("ledger.db").path,
-                                                       "--key", directory.url.appendingPathComponent("coop.key").path])
-            #expect(initialised.status == 0, "\(initialised.stderr)")
+            do {
+                let generated = try AgriTraceBinary.run(["keys", "generate", "--name", "coop.example/ledger", "--out", directory.url.appendingPathComponent("coop.key").path])
+                #expect(generated.status == 0, "\(generated.stderr)")
+                try generated.stdout.write(toFile: directory.url.appendingPathComponent("coop.vkey").path, atomically: true, encoding: .utf8)
+                let initialised = try AgriTraceBinary.run(["ledger", "init", "--ledger", directory.url.appendingPathComponent("ledger.db").path,
+                                                           "--key", directory.url.appendingPathComponent("coop.key").path])
+                #expect(initialised.status == 0, "\(initialised.stderr)")
+            } catch {
+                directory.remove()
+                throw error
+            }
         }
 
         @discardableResult

@@ -17,24 +17,30 @@ import TestSupport
         let key: String, vkey: String, trust: String
 
         init(extraOrigins: Int = 0, seed: [UInt8] = ProvenanceFixture.seed) throws {
-            fixture = try ProvenanceFixture(seed: seed)
+            let fixture = try ProvenanceFixture(seed: seed)
+            self.fixture = fixture
             let ledger = fixture.ledger, signer = fixture.signer
-            try ledger.append([ProvenanceFixture.origin("VN-TG-001"), ProvenanceFixture.lot("LOT-1", origin: "VN-TG-001"),
-                               ProvenanceFixture.grading("LOT-1")], signer: signer)
-            var batch: [ProvenanceRecord] = []
-            for index in 0..<extraOrigins {
-                batch.append(ProvenanceFixture.origin("VN-X-\(index)"))
-                if batch.count == 500 { try ledger.append(batch, signer: signer); batch = [] }
+            do {
+                try ledger.append([ProvenanceFixture.origin("VN-TG-001"), ProvenanceFixture.lot("LOT-1", origin: "VN-TG-001"),
+                                   ProvenanceFixture.grading("LOT-1")], signer: signer)
+                var batch: [ProvenanceRecord] = []
+                for index in 0..<extraOrigins {
+                    batch.append(ProvenanceFixture.origin("VN-X-\(index)"))
+                    if batch.count == 500 { try ledger.append(batch, signer: signer); batch = [] }
+                }
+                if !batch.isEmpty { try ledger.append(batch, signer: signer) }
+                let folder = fixture.directory.url
+                key = folder.appendingPathComponent("coop.key").path
+                vkey = folder.appendingPathComponent("coop.vkey").path
+                trust = folder.appendingPathComponent("trust.txt").path
+                _ = FileManager.default.createFile(atPath: key, contents: Data((signer.privateKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600])
+                try (signer.verifier.vkey + "\n").write(toFile: vkey, atomically: true, encoding: .utf8)
+                try "# the cooperative\nlog \(signer.verifier.vkey)\n".write(toFile: trust, atomically: true, encoding: .utf8)
+                try checkpoint()
+            } catch {
+                fixture.remove()
+                throw error
             }
-            if !batch.isEmpty { try ledger.append(batch, signer: signer) }
-            let folder = fixture.directory.url
-            key = folder.appendingPathComponent("coop.key").path
-            vkey = folder.appendingPathComponent("coop.vkey").path
-            trust = folder.appendingPathComponent("trust.txt").path
-            _ = FileManager.default.createFile(atPath: key, contents: Data((signer.privateKeyText + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            try (signer.verifier.vkey + "\n").write(toFile: vkey, atomically: true, encoding: .utf8)
-            try "# the cooperative\nlog \(signer.verifier.vkey)\n".write(toFile: trust, atomically: true, encoding: .utf8)
-            try checkpoint()
         }
 
         /// The cooperative's `ledger checkpoint`: signs the checkpoint and the lots' statements the server hands out.

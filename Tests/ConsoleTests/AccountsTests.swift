@@ -11,7 +11,12 @@ import TestSupport
 @Suite struct AccountsTests {
     static func accounts() throws -> (Accounts, TemporaryDirectory) {
         let directory = try TemporaryDirectory(prefix: "console-accounts")
-        return (try Accounts(path: directory.url.appendingPathComponent("coop.console.db").path, cost: 4), directory)
+        do {
+            return (try Accounts(path: directory.url.appendingPathComponent("coop.console.db").path, cost: 4), directory)
+        } catch {
+            directory.remove()
+            throw error
+        }
     }
 
     @Test func thePasswordIsStoredOnlyAsABcryptHashInAnOwnerOnlyFile() throws {

@@ -9,10 +9,15 @@ import TestSupport
 @Suite struct SignInLimitsTests {
     static func accounts(cost: UInt8 = 4, lockoutCapacity: Int = Accounts.lockoutNames) throws -> (Accounts, TemporaryDirectory) {
         let directory = try TemporaryDirectory(prefix: "console-sign-in")
-        let accounts = try Accounts(path: directory.url.appendingPathComponent("coop.console.db").path, cost: cost,
-                                    lockoutCapacity: lockoutCapacity)
-        try accounts.add(name: "lan", role: .clerk, password: "correct horse battery")
-        return (accounts, directory)
+        do {
+            let accounts = try Accounts(path: directory.url.appendingPathComponent("coop.console.db").path, cost: cost,
+                                        lockoutCapacity: lockoutCapacity)
+            try accounts.add(name: "lan", role: .clerk, password: "correct horse battery")
+            return (accounts, directory)
+        } catch {
+            directory.remove()
+            throw error
+        }
     }
 
     @Test func anUnknownNameIsAnsweredAndLockedExactlyLikeAnAccount() throws {

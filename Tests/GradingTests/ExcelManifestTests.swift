@@ -9,8 +9,13 @@ import TestSupport
 @Suite struct ExcelManifestTests {
     private func sample(withManifest fixture: String) throws -> UploadFixture {
         let upload = try UploadFixture.sample()
-        try Data(contentsOf: FixtureFiles.url("manifests/" + fixture)).write(to: upload.url.appendingPathComponent("manifest.csv"))
-        return upload
+        do {
+            try Data(contentsOf: FixtureFiles.url("manifests/" + fixture)).write(to: upload.url.appendingPathComponent("manifest.csv"))
+            return upload
+        } catch {
+            upload.remove()
+            throw error
+        }
     }
 
     @Test func vietnameseExcelCSVUTF8ReadsLikeTheOriginal() throws {

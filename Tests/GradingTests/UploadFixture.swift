@@ -9,21 +9,31 @@ struct UploadFixture {
 
     /// The whole sample upload, copied.
     static func sample() throws -> UploadFixture {
-        let directory = try TemporaryDirectory(prefix: "grading-upload")
-        try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample"), to: directory.url.appendingPathComponent("upload"))
-        return UploadFixture(directory: directory)
+        let fixture = UploadFixture(directory: try TemporaryDirectory(prefix: "grading-upload"))
+        do {
+            try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample"), to: fixture.url)
+            return fixture
+        } catch {
+            fixture.remove()
+            throw error
+        }
     }
 
     /// An upload holding `photos` (relative path -> sample photo path) and the given manifest text.
     static func with(photos: [String: String], manifest: String) throws -> UploadFixture {
         let fixture = UploadFixture(directory: try TemporaryDirectory(prefix: "grading-upload"))
-        for (path, source) in photos {
-            let target = fixture.url.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample/" + source), to: target)
+        do {
+            for (path, source) in photos {
+                let target = fixture.url.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(at: FixtureFiles.url("uploads/sample/" + source), to: target)
+            }
+            try fixture.write(manifest: manifest)
+            return fixture
+        } catch {
+            fixture.remove()
+            throw error
         }
-        try fixture.write(manifest: manifest)
-        return fixture
     }
 
     func write(manifest: String) throws {

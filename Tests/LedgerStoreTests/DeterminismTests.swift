@@ -9,8 +9,10 @@ import Testing
     /// One 150-entry append (encoded on all cores, signed on a helper thread while stored) and
     /// 150 one-entry appends (all on the caller's thread) give byte-identical ledgers.
     @Test func batchedAndSingleAppendsProduceTheSameLedger() throws {
-        let batched = try ProvenanceFixture(), single = try ProvenanceFixture()
-        defer { batched.remove(); single.remove() }
+        let batched = try ProvenanceFixture()
+        defer { batched.remove() }
+        let single = try ProvenanceFixture()
+        defer { single.remove() }
         let bodies = [ProvenanceFixture.origin("O1")] + (0..<75).flatMap { [ProvenanceFixture.lot("L\($0)", origin: "O1"), ProvenanceFixture.grading("L\($0)")] }
         try batched.ledger.append(bodies, signer: batched.signer)
         for body in bodies { try single.ledger.append([body], signer: single.signer) }

@@ -22,8 +22,13 @@ import TestSupport
 
     static func entries() throws -> (ProvenanceFixture, [LedgerEntry]) {
         let fixture = try VerifyTests.populated()
-        let size = try fixture.ledger.size()
-        return (fixture, try fixture.ledger.storedEntryBytes(seqs: 0..<size).map { try LedgerEntry(canonicalBytes: $0) })
+        do {
+            let size = try fixture.ledger.size()
+            return (fixture, try fixture.ledger.storedEntryBytes(seqs: 0..<size).map { try LedgerEntry(canonicalBytes: $0) })
+        } catch {
+            fixture.remove()
+            throw error
+        }
     }
 
     /// Runs the chain over `entries` in the given order (as seq 0, 1, …); returns the problems.

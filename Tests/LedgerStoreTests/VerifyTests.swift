@@ -16,11 +16,16 @@ import TestSupport
         for o in 1...3 { bodies.append(ProvenanceFixture.origin("O\(o)")) }
         for l in 1...4 { bodies.append(ProvenanceFixture.lot("L\(l)", origin: "O\(l % 3 + 1)")) }
         for l in 1...4 { bodies.append(ProvenanceFixture.grading("L\(l)")) }
-        try fixture.ledger.append(Array(bodies[0..<5]), signer: fixture.signer)
-        try fixture.ledger.signCheckpoint(signer: fixture.signer)
-        try fixture.ledger.append(Array(bodies[5...]), signer: fixture.signer)
-        try fixture.ledger.signCheckpoint(signer: fixture.signer)
-        return fixture
+        do {
+            try fixture.ledger.append(Array(bodies[0..<5]), signer: fixture.signer)
+            try fixture.ledger.signCheckpoint(signer: fixture.signer)
+            try fixture.ledger.append(Array(bodies[5...]), signer: fixture.signer)
+            try fixture.ledger.signCheckpoint(signer: fixture.signer)
+            return fixture
+        } catch {
+            fixture.remove()
+            throw error
+        }
     }
 
     /// Verifies with several chunk sizes (so the pipelined stages meet chunk boundaries at

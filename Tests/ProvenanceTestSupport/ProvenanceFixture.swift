@@ -18,9 +18,15 @@ public struct ProvenanceFixture {
     public static let startTime: Int64 = 1_767_225_600_000   // 2026-01-01T00:00:00.000Z
 
     public init(clock: LedgerClock = .fixed(millisecondsSinceEpoch: ProvenanceFixture.startTime), seed: [UInt8] = ProvenanceFixture.seed) throws {
-        directory = try TemporaryDirectory(prefix: "ledger-test")
         signer = try NoteSigner(name: ProvenanceFixture.origin, seed: seed)
-        ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent("ledger.db").path, signer: signer, clock: clock)
+        let directory = try TemporaryDirectory(prefix: "ledger-test")
+        self.directory = directory
+        do {
+            ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent("ledger.db").path, signer: signer, clock: clock)
+        } catch {
+            directory.remove()
+            throw error
+        }
     }
 
     public static func origin(_ code: String) -> ProvenanceRecord {

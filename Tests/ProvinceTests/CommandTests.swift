@@ -13,8 +13,9 @@ import Glibc
 @Suite struct ProvinceCommandTests {
     @Test func sigkillMidIngestThenRestartStoresEveryEntryOnce() async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 61)
+        defer { a.directory.remove() }
         let b = try CooperativeLedger(name: "HTX-B", number: 62)
-        defer { a.directory.remove(); b.directory.remove() }
+        defer { b.directory.remove() }
         try a.addLots(1500, prefix: "A")    // 4,501 entries
         try a.checkpoint()
         try b.addLots(1500, prefix: "B")

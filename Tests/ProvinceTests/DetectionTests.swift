@@ -25,8 +25,9 @@ import TestSupport
     @Test(arguments: Rewrite.allCases)
     func aRewrittenHistoryHaltsTheCooperative(_ rewrite: Rewrite) async throws {
         let honest = try CooperativeLedger(name: "HTX-HONEST", number: 41)
+        defer { honest.directory.remove() }
         let faulty = try CooperativeLedger(name: "HTX-FAULTY", number: 42)
-        defer { honest.directory.remove(); faulty.directory.remove() }
+        defer { faulty.directory.remove() }
         try honest.addLots(3, prefix: "H")
         try honest.checkpoint()
         try faulty.addLots(4, prefix: "F")

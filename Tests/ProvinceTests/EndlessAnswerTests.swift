@@ -23,8 +23,9 @@ import Glibc
     @Test(arguments: MisbehavingServer.Behaviour.neverEnding, Phase.allCases)
     func anAnswerThatNeverEndsFailsOnlyItsCooperative(_ behaviour: MisbehavingServer.Behaviour, _ phase: Phase) async throws {
         let honest = try CooperativeLedger(name: "HTX-HONEST", number: 71)
+        defer { honest.directory.remove() }
         let faulty = try CooperativeLedger(name: "HTX-ENDLESS", number: 72)
-        defer { honest.directory.remove(); faulty.directory.remove() }
+        defer { faulty.directory.remove() }
         try honest.addLots(3, prefix: "H")
         try honest.checkpoint()
         try faulty.addLots(3, prefix: "E")

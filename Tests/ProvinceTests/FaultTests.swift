@@ -19,8 +19,9 @@ import Glibc
     @Test(arguments: ServerFault.allCases)
     func aFaultyServerIsReportedAndRetried(_ fault: ServerFault) async throws {
         let honest = try CooperativeLedger(name: "HTX-HONEST", number: 51)
+        defer { honest.directory.remove() }
         let faulty = try CooperativeLedger(name: "HTX-FAULTY", number: 52)
-        defer { honest.directory.remove(); faulty.directory.remove() }
+        defer { faulty.directory.remove() }
         try honest.addLots(5, prefix: "H")
         try honest.checkpoint()
         try faulty.addLots(5, prefix: "F")

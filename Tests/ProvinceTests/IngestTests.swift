@@ -13,8 +13,9 @@ import TestSupport
     /// a second round stores nothing, and new entries under a new checkpoint are picked up.
     @Test func followsTwoCooperativesOverHTTP() async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 11)
+        defer { a.directory.remove() }
         let b = try CooperativeLedger(name: "HTX-B", number: 12)
-        defer { a.directory.remove(); b.directory.remove() }
+        defer { b.directory.remove() }
         try a.addLots(100, prefix: "A")     // 301 entries: a full bundle and a partial one
         try a.checkpoint()
         try b.addLots(2, prefix: "B")
@@ -157,8 +158,9 @@ import TestSupport
     /// under a key, another key for that name is refused, in words that say why and what to do.
     @Test func aKeyCanBeCorrectedOnlyWhileNothingWasVerifiedUnderIt() async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 31)
+        defer { a.directory.remove() }
         let other = try CooperativeLedger(name: "HTX-A", number: 32)
-        defer { a.directory.remove(); other.directory.remove() }
+        defer { other.directory.remove() }
         try a.addLots(2, prefix: "A")
         try a.checkpoint()
         let source = LedgerTileSource(path: a.path)

@@ -13,8 +13,9 @@ import Traceability
 
     @Test func aBrowserVerifiesTheProvincesLotPageAgainstTheCooperativesOwnServer() async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 81)
+        defer { a.directory.remove() }
         let b = try CooperativeLedger(name: "HTX-B", number: 82)
-        defer { a.directory.remove(); b.directory.remove() }
+        defer { b.directory.remove() }
         try a.addLots(1, prefix: "S")
         try b.addLots(1, prefix: "S")   // the same lot code S-L0 in two cooperatives
         // `ledger checkpoint`'s work: the checkpoint and each lot's signed statement, from which servers build proof bundles.

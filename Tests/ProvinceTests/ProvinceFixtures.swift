@@ -20,9 +20,15 @@ final class CooperativeLedger: @unchecked Sendable {
     init(name: String, number: UInt8, file: String = "ledger.db", time: Int64 = ProvenanceFixture.startTime) throws {
         self.name = name
         signer = try NoteSigner(name: "\(name.lowercased()).example/ledger", seed: [UInt8](repeating: number, count: 32))
-        directory = try TemporaryDirectory(prefix: "province-\(name)")
-        ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent(file).path, signer: signer,
-                                             clock: .fixed(millisecondsSinceEpoch: time))
+        let directory = try TemporaryDirectory(prefix: "province-\(name)")
+        self.directory = directory
+        do {
+            ledger = try Ledger.createProvenance(at: directory.url.appendingPathComponent(file).path, signer: signer,
+                                                 clock: .fixed(millisecondsSinceEpoch: time))
+        } catch {
+            directory.remove()
+            throw error
+        }
     }
 
     /// A second ledger with the same key (to make rollbacks, forks and equivocations).

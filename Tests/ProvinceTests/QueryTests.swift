@@ -17,8 +17,9 @@ import TestSupport
     func withProvince(before: @escaping @Sendable (TestDatabase) throws -> Void = { _ in },
                       _ body: @escaping @Sendable (ProvinceSite, TestDatabase) async throws -> Void) async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 71, time: Self.dayA)
+        defer { a.directory.remove() }
         let b = try CooperativeLedger(name: "HTX-B", number: 72, time: Self.dayB)
-        defer { a.directory.remove(); b.directory.remove() }
+        defer { b.directory.remove() }
         try a.addLots(2, prefix: "S")
         try b.addLots(1, prefix: "S")
         try b.addLots(1, prefix: "B")

@@ -17,13 +17,19 @@ import TestSupport
         let appended: [LedgerEntry]
 
         init(extraOrigins: Int = 0, pageCacheBytes: Int = PublicSite.defaultPageCacheBytes) throws {
-            fixture = try ProvenanceFixture()
-            appended = try fixture.ledger.append([ProvenanceFixture.origin("VN-TG-001"),
-                                                  ProvenanceFixture.lot("LOT-1", origin: "VN-TG-001"), ProvenanceFixture.grading("LOT-1"),
-                                                  ProvenanceFixture.lot("LOT-2", origin: "VN-TG-001"), ProvenanceFixture.grading("LOT-2")]
-                                                 + (0..<extraOrigins).map { ProvenanceFixture.origin("VN-X-\($0)") },
-                                                 signer: fixture.signer).appended
-            site = try PublicSite(readers: LedgerReaders(path: fixture.path), trust: nil, pageCacheBytes: pageCacheBytes)
+            let fixture = try ProvenanceFixture()
+            self.fixture = fixture
+            do {
+                appended = try fixture.ledger.append([ProvenanceFixture.origin("VN-TG-001"),
+                                                      ProvenanceFixture.lot("LOT-1", origin: "VN-TG-001"), ProvenanceFixture.grading("LOT-1"),
+                                                      ProvenanceFixture.lot("LOT-2", origin: "VN-TG-001"), ProvenanceFixture.grading("LOT-2")]
+                                                     + (0..<extraOrigins).map { ProvenanceFixture.origin("VN-X-\($0)") },
+                                                     signer: fixture.signer).appended
+                site = try PublicSite(readers: LedgerReaders(path: fixture.path), trust: nil, pageCacheBytes: pageCacheBytes)
+            } catch {
+                fixture.remove()
+                throw error
+            }
         }
 
         func get(_ path: String, query: String? = "lang=en") -> Reply {

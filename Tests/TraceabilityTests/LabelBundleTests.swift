@@ -15,8 +15,14 @@ import TestSupport
         var vkey: NoteVerifier { signer.verifier }
 
         init(checkpoint: Bool = true) throws {
-            directory = try TemporaryDirectory()
-            (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path, checkpoint: checkpoint)
+            let directory = try TemporaryDirectory()
+            self.directory = directory
+            do {
+                (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path, checkpoint: checkpoint)
+            } catch {
+                directory.remove()
+                throw error
+            }
         }
 
         func package(_ lot: String) throws -> LabelPackage { try LabelPackage.make(lotCode: lot, ledger: ledger, signer: signer) }
@@ -196,8 +202,10 @@ import TestSupport
 
     /// Item 5: the same key and origin line, a different ledger state.
     @Test func aMemberFromAnotherLedgerIsRefused() throws {
-        let a = try Setup(), b = try Setup()
-        defer { a.directory.remove(); b.directory.remove() }
+        let a = try Setup()
+        defer { a.directory.remove() }
+        let b = try Setup()
+        defer { b.directory.remove() }
         try b.regrade("DT-LV-261103-01", to: "Premium")
         let bundleA = try a.package("DT-LV-261103-01").bundle, bundleB = try b.package("DT-LV-261103-01").bundle
         let (headerA, membersA, tailA) = Self.blocks(bundleA)

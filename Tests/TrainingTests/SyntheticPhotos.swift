@@ -10,16 +10,22 @@ struct SyntheticPhotos {
     let folder: LabelledFolder
 
     init(classes: Int, itemsPerClass: Int) throws {
-        directory = try TemporaryDirectory(prefix: "training-synthetic")
-        for c in 0..<classes {
-            let classFolder = directory.url.appendingPathComponent("\(c)")
-            try FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
-            for item in 0..<itemsPerClass {
-                let name = String(UnicodeScalar(UInt8(65 + item))) + String(format: "%03d.jpg", c * 10 + item)
-                try Data([UInt8(c)]).write(to: classFolder.appendingPathComponent(name))
+        let directory = try TemporaryDirectory(prefix: "training-synthetic")
+        self.directory = directory
+        do {
+            for c in 0..<classes {
+                let classFolder = directory.url.appendingPathComponent("\(c)")
+                try FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
+                for item in 0..<itemsPerClass {
+                    let name = String(UnicodeScalar(UInt8(65 + item))) + String(format: "%03d.jpg", c * 10 + item)
+                    try Data([UInt8(c)]).write(to: classFolder.appendingPathComponent(name))
+                }
             }
+            folder = try LabelledFolder(root: directory.url)
+        } catch {
+            directory.remove()
+            throw error
         }
-        folder = try LabelledFolder(root: directory.url)
     }
 
     /// The decode closure for `PhotoCache`.
