@@ -226,17 +226,24 @@ import TestSupport
             func end() { lock.withLock { stop = true } }
             func count(hit: Bool) { lock.withLock { if hit { hits += 1 } else { misses += 1 } } }
             var counts: (hits: Int, misses: Int) { lock.withLock { (hits, misses) } }
+            var requests: Int { lock.withLock { hits + misses } }
         }
-        let tally = Tally(), site = s.site, group = DispatchGroup()
+        let tally = Tally(), site = s.site, group = DispatchGroup(), started = DispatchSemaphore(value: 0)
         for _ in 0..<3 {
             DispatchQueue.global().async(group: group) {
+                started.signal()
                 while !tally.stopped {
                     tally.count(hit: site.cachedAnswer(method: "GET", path: "/tile/0/000", query: nil, acceptLanguage: nil) != nil)
                 }
             }
         }
+        for _ in 0..<3 { started.wait() }
         for index in 0..<40 {
             try s.fixture.ledger.append([ProvenanceFixture.origin("VN-R-\(index)")], signer: s.fixture.signer)
+            // Requests between every two appends however loaded the machine (on a busy one the
+            // readers once ran only after the last append, and the test checked nothing).
+            let before = tally.requests, giveUp = Date().addingTimeInterval(10)
+            while tally.requests < before + 3 && Date() < giveUp { usleep(200) }
         }
         tally.end()
         group.wait()
