@@ -28,8 +28,10 @@ final class AnswerCache: @unchecked Sendable {
         let query: String?
     }
 
+    /// Kept in its wire form, so the server writes it from the connection's event loop without
+    /// building anything (`wire(for:generation:)`).
     private struct Kept {
-        let reply: ProvinceSite.Reply
+        let wire: WireAnswer
         let generation: UInt64
     }
 
@@ -50,16 +52,22 @@ final class AnswerCache: @unchecked Sendable {
 
     /// The answer kept for `key`, if computed at `generation`.
     func reply(for key: Key, generation: UInt64) -> ProvinceSite.Reply? {
+        wire(for: key, generation: generation).map(ProvinceSite.Reply.init)
+    }
+
+    /// The answer kept for `key`, if computed at `generation`, as it goes onto the wire.
+    func wire(for key: Key, generation: UInt64) -> WireAnswer? {
         lock.withLock {
             guard let kept = answers.value(for: key), kept.generation == generation else { return nil }
-            return kept.reply
+            return kept.wire
         }
     }
 
     /// Keeps `reply`, whose queries started with the store at `generation`.
     func keep(_ reply: ProvinceSite.Reply, for key: Key, generation: UInt64) {
         let cost = reply.body.utf8.count + key.path.utf8.count + (key.query?.utf8.count ?? 0) + Self.overheadBytes
-        lock.withLock { answers.insert(Kept(reply: reply, generation: generation), for: key, cost: cost) }
+        let wire = reply.wire
+        lock.withLock { answers.insert(Kept(wire: wire, generation: generation), for: key, cost: cost) }
     }
 
     /// When `recheck` has passed since the last look, reads the database's change stamp and moves
@@ -67,7 +75,7 @@ final class AnswerCache: @unchecked Sendable {
     /// nothing kept is served until the database answers again.
     func watch(_ store: ProvinceStore, now: ContinuousClock.Instant = .now) async {
         let due = lock.withLock {
-            if let lastCheck, now - lastCheck < recheck { return false }
+            guard isDue(now) else { return false }
             lastCheck = now
             return true
         }
@@ -78,6 +86,16 @@ final class AnswerCache: @unchecked Sendable {
             return seen == nil || (stamp != nil && stamp != seen)
         }
         if changed { store.writes.advance() }
+    }
+
+    /// Whether `watch` would read the change stamp at `now` (it does not read it): until it has, a
+    /// kept answer may be older than the database.
+    func watchDue(now: ContinuousClock.Instant = .now) -> Bool {
+        lock.withLock { isDue(now) }
+    }
+
+    private func isDue(_ now: ContinuousClock.Instant) -> Bool {
+        lastCheck.map { now - $0 >= recheck } ?? true
     }
 
     var usage: (answers: Int, bytes: Int) { lock.withLock { (answers.count, answers.byteCount) } }

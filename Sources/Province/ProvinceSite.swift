@@ -81,6 +81,19 @@ public struct ProvinceSite: Sendable {
     /// The first path segments of the answers `AnswerCache` keeps.
     static let cachedAnswers: Set<String> = ["lot", "01", "origin", "events"]
 
+    /// The kept answer `reply` would give to this request, ready for the wire, looked up without
+    /// waiting for anything so the server can write it from the connection's event loop; nil when
+    /// `reply` might answer otherwise: a page for a browser, a path whose answers are not kept, a
+    /// database change stamp due to be read again (`reply` reads it), nothing kept at the store's
+    /// current generation. `path` and `query` are the target as sent, the key answers are kept by.
+    func keptAnswer(method: String, path: String, query: String?, accept: String?) -> WireAnswer? {
+        guard method == "GET" || method == "HEAD", !(accept ?? "").contains("text/html"),
+              Self.cachedAnswers.contains(String(path.dropFirst().prefix { $0 != "/" })),
+              !answers.watchDue(),
+              let wire = answers.wire(for: AnswerCache.Key(path: path, query: query), generation: store.writes.current) else { return nil }
+        return method == "HEAD" ? wire.headOnly : wire
+    }
+
     private func answer(_ parts: [String], query: String?, page: PageRequest?, acceptLanguage: String?) async -> Reply {
         do {
             switch parts.count {
@@ -272,15 +285,22 @@ public enum ProvinceServer {
     /// at `POST /add-checkpoint`, as `agritrace witness serve` answers them.
     public static func run(site: ProvinceSite, witness: TlogWitness? = nil, host: String, port: Int, logger: Logger,
                            onListening: @escaping @Sendable (Int) -> Void) async throws {
+        // The idle timeout is CachedAnswerHandler's: Hummingbird's does not see the requests it answers.
         let app = Application(
             responder: SiteResponder(site: site, witness: witness.map { WitnessResponder(witness: $0, path: addCheckpointPath) }),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: witness == nil ? "GET, HEAD" : "GET, HEAD, POST")],
-                                                idleTimeout: .seconds(15))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "agritrace-province"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ConnectionGuard(allow: witness == nil ? "GET, HEAD" : "GET, HEAD, POST"),
+                CachedAnswerHandler(serverName: serverName, idleTimeout: .seconds(15)) { request, path, query in
+                    site.keptAnswer(method: request.method.rawValue, path: path, query: query, accept: request.headerFields[.accept])
+                },
+            ], idleTimeout: nil)),
+            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
         try await app.runService()
     }
+
+    static let serverName = "agritrace-province"
 
     struct SiteResponder: HTTPResponder {
         typealias Context = BasicRequestContext
@@ -293,17 +313,38 @@ public enum ProvinceServer {
             if let witness, path == ProvinceServer.addCheckpointPath { return try await witness.respond(to: request, context: context) }
             let reply = await site.reply(method: request.method.rawValue, path: path, query: query,
                                          accept: request.headers[.accept], acceptLanguage: request.headers[.acceptLanguage])
-            var headers = HTTPFields()
-            headers[.contentType] = reply.contentType
-            if reply.status == 405 { headers[.allow] = "GET, HEAD" }
-            if let policy = reply.contentSecurityPolicy {
-                headers[.contentSecurityPolicy] = policy
-                headers[.xContentTypeOptions] = "nosniff"
-                headers[.vary] = "Accept, Accept-Language"
-            }
-            headers[.cacheControl] = "no-cache"
-            headers[.accessControlAllowOrigin] = "*"
-            return Response(status: .init(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
+            return Response(status: .init(code: reply.status), headers: reply.headerFields,
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
         }
+    }
+}
+
+extension ProvinceSite.Reply {
+    /// Its headers on the wire but Content-Length (Hummingbird's responder adds it), Date and Server.
+    var headerFields: HTTPFields {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        if status == 405 { headers[.allow] = "GET, HEAD" }
+        if let contentSecurityPolicy {
+            headers[.contentSecurityPolicy] = contentSecurityPolicy
+            headers[.xContentTypeOptions] = "nosniff"
+            headers[.vary] = "Accept, Accept-Language"
+        }
+        headers[.cacheControl] = "no-cache"
+        headers[.accessControlAllowOrigin] = "*"
+        return headers
+    }
+
+    /// The whole answer as `ProvinceServer` writes it, to be written again without the responder.
+    var wire: WireAnswer {
+        var headers = headerFields
+        headers[.contentLength] = String(body.utf8.count)
+        return WireAnswer(head: HTTPResponse(status: .init(code: status), headerFields: headers), body: ByteBuffer(string: body))
+    }
+
+    /// A kept answer back as `reply` gives it (its body copied out of the buffer).
+    init(_ wire: WireAnswer) {
+        self.init(status: wire.head.status.code, contentType: wire.head.headerFields[.contentType] ?? "",
+                  body: String(buffer: wire.body), contentSecurityPolicy: wire.head.headerFields[.contentSecurityPolicy])
     }
 }

@@ -3,24 +3,27 @@ import NIOCore
 import NIOHTTPTypes
 import ServerSupport
 
-/// Answers requests whose answer the site's caches hold (full tiles, lot pages) on the
-/// connection's event loop, before Hummingbird's responder: a hit then costs a cache look-up
-/// and one write of the kept head and body, without the hand-over to a Swift concurrency task
-/// and back that every request through the responder pays. Anything else (a miss, another
-/// route, a request with a body) is passed on unchanged.
+/// Answers requests whose answer a site keeps ready (the public server's full tiles and lot
+/// pages, the province's JSON answers) on the connection's event loop, before Hummingbird's
+/// responder: a hit then costs a cache look-up and one write of the kept head and body, without
+/// the hand-over to a Swift concurrency task and back that every request through the responder
+/// pays. Anything else (a miss, another route, a request with a body) is passed on unchanged.
+/// The site's `lookup` tells hits from misses: it gets the request and its target as sent (split
+/// by `RequestTarget.split`), runs on the event loop and so must not wait for anything.
 ///
 /// Answers stay in request order: a request is answered here only when every earlier one on
 /// the connection has been answered. As Hummingbird's connection state handler no longer sees
 /// the requests answered here, this handler also closes idle connections (Hummingbird's idle
 /// timeout is off): after `idleTimeout` without a request part while no answer is pending,
 /// and a request left half-sent for that long.
-final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+public final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPRequestPart
+    public typealias InboundOut = HTTPRequestPart
+    public typealias OutboundIn = HTTPResponsePart
+    public typealias OutboundOut = HTTPResponsePart
+    public typealias Lookup = @Sendable (_ request: HTTPRequest, _ path: String, _ query: String?) -> WireAnswer?
 
-    private let site: PublicSite
+    private let lookup: Lookup
     private let serverName: String
     private let idleTimeout: TimeAmount
     /// Requests passed on whose answers are not written completely yet.
@@ -32,34 +35,34 @@ final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastActivity = NIODeadline.now()
     private var idleTask: Scheduled<Void>?
 
-    init(site: PublicSite, serverName: String, idleTimeout: TimeAmount) {
-        self.site = site
+    public init(serverName: String, idleTimeout: TimeAmount, lookup: @escaping Lookup) {
+        self.lookup = lookup
         self.serverName = serverName
         self.idleTimeout = idleTimeout
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { scheduleIdleCheck(context: context) }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         idleTask?.cancel()
         idleTask = nil
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    public func channelActive(context: ChannelHandlerContext) {
         lastActivity = .now()
         scheduleIdleCheck(context: context)
         context.fireChannelActive()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         idleTask?.cancel()
         idleTask = nil
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = .now()
         let part = unwrapInboundIn(data)
         switch part {
@@ -93,11 +96,10 @@ final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
               request.headerFields[.connection]?.lowercased() != "close",
               let target = request.path else { return nil }
         let (path, query) = RequestTarget.split(target)
-        return site.cachedAnswer(method: request.method.rawValue, path: path, query: query,
-                                 acceptLanguage: request.headerFields[.acceptLanguage])
+        return lookup(request, path, query)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             passedOn = max(0, passedOn - 1)   // also ends Hummingbird's answer to a parse error, passed on by no one
             lastActivity = .now()

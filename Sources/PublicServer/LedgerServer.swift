@@ -42,9 +42,12 @@ public enum LedgerServer {
         let idle = TimeAmount.seconds(options.idleTimeoutSeconds)
         let app = Application(
             responder: SiteResponder(site: site),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(allow: PublicSite.methods),
-                                                                            CachedAnswerHandler(site: site, serverName: serverName, idleTimeout: idle)],
-                                                idleTimeout: nil)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ConnectionGuard(allow: PublicSite.methods),
+                CachedAnswerHandler(serverName: serverName, idleTimeout: idle) { request, path, query in
+                    site.cachedAnswer(method: request.method.rawValue, path: path, query: query, acceptLanguage: request.headerFields[.acceptLanguage])
+                },
+            ], idleTimeout: nil)),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: serverName),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? options.port) },
             logger: logger)

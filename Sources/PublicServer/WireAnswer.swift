@@ -5,9 +5,16 @@ import NIOCore
 /// An answer ready to be written to a connection: the response head with all its headers and
 /// the body in a `ByteBuffer`. Cached tiles and pages are kept in this form, so answering one
 /// again copies no bytes and builds no headers (the body's storage is shared by every write).
-struct WireAnswer: Sendable {
-    var head: HTTPResponse
-    var body: ByteBuffer
+public struct WireAnswer: Sendable {
+    public var head: HTTPResponse
+    public var body: ByteBuffer
+
+    /// `head` must carry every header of the answer, Content-Length included, but Date and Server
+    /// (`CachedAnswerHandler` sets them as it writes).
+    public init(head: HTTPResponse, body: ByteBuffer) {
+        self.head = head
+        self.body = body
+    }
 
     /// `reply` with the headers every answer carries; HEAD gets the head only.
     init(_ reply: Reply, method: String) {
@@ -24,7 +31,7 @@ struct WireAnswer: Sendable {
     }
 
     /// The same answer to a HEAD request: same headers (Content-Length included), no body.
-    var headOnly: WireAnswer {
+    public var headOnly: WireAnswer {
         var copy = self
         copy.body = ByteBuffer()
         return copy
