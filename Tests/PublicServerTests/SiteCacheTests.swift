@@ -229,13 +229,17 @@ import TestSupport
             var requests: Int { lock.withLock { hits + misses } }
         }
         let tally = Tally(), site = s.site, group = DispatchGroup(), started = DispatchSemaphore(value: 0)
+        // Threads of their own: spinning on dispatch's shared pool (as wide as the cores) kept a
+        // third reader, and other tests' work, from ever starting on a 2-core machine.
         for _ in 0..<3 {
-            DispatchQueue.global().async(group: group) {
+            group.enter()
+            Thread {
                 started.signal()
                 while !tally.stopped {
                     tally.count(hit: site.cachedAnswer(method: "GET", path: "/tile/0/000", query: nil, acceptLanguage: nil) != nil)
                 }
-            }
+                group.leave()
+            }.start()
         }
         for _ in 0..<3 { started.wait() }
         for index in 0..<40 {
