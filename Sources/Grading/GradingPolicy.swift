@@ -23,6 +23,16 @@ public struct GradingPolicy: Sendable, Equatable {
         }
     }
 
+    /// How a lot's grade and confidence follow from its photos' grade probabilities (README:
+    /// "Grading policy"). Version 2 files know only `expected_shares`.
+    public enum LotEstimator: String, Sendable, Equatable, CaseIterable {
+        /// The rules on the mean of the photos' probabilities; photos' grades independent.
+        case expectedShares = "expected_shares"
+        /// The rules on the photos' true grades, sampled from their posterior given that the
+        /// lot's photos share one grade mix.
+        case lotPosterior = "lot_posterior"
+    }
+
     public let name: String
     /// Best first; the last one is the reject grade.
     public let grades: [String]
@@ -39,6 +49,7 @@ public struct GradingPolicy: Sendable, Equatable {
     public let otherwise: String
     /// A lot is held for review when the probability that its grade is right is below this.
     public let holdWhenLotConfidenceBelowBP: Int
+    public let lotEstimator: LotEstimator
     /// Lowercase hex SHA-256 of the policy file's bytes, recorded with every grading.
     public let sha256: String
     /// Optional names of the grades for people, per language: grade → language tag → name.
@@ -79,10 +90,22 @@ public struct GradingPolicy: Sendable, Equatable {
             if !unknown.isEmpty { throw fail("unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))") }
         }
         guard file.format == "agritrace-grading-policy" else { throw fail("format must be \"agritrace-grading-policy\"") }
-        guard file.version == 2 else {
+        guard file.version == 2 || file.version == 3 else {
             // Version 1 sent a photo to review by a fixed top-class probability, the same for every model.
-            throw fail("unsupported version \(file.version) (this build reads version 2: review_target_accuracy_bp and "
+            throw fail("unsupported version \(file.version) (this build reads versions 2 and 3: review_target_accuracy_bp and "
                        + "hold_when_lot_confidence_below_bp replace version 1's review_below_top_probability_bp and hold_when_review_above_bp)")
+        }
+        // Version 3 names its lot estimator; version 2 files keep deciding lots as they always did.
+        let estimator: LotEstimator
+        switch (file.version, file.lotEstimator) {
+        case (2, nil): estimator = .expectedShares
+        case (2, .some): throw fail("lot_estimator needs version 3")
+        case (_, nil): throw fail("missing key 'lot_estimator' (one of \(LotEstimator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))")
+        case (_, let name?):
+            guard let known = LotEstimator(rawValue: name) else {
+                throw fail("lot_estimator '\(EntryValidator.printable(name))' is not one of \(LotEstimator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+            }
+            estimator = known
         }
         guard file.grades.count >= 2, Set(file.grades).count == file.grades.count else {
             throw fail("grades must list at least two distinct grades, best first")
@@ -138,6 +161,7 @@ public struct GradingPolicy: Sendable, Equatable {
         lotRules = file.lotRules
         otherwise = file.otherwise
         holdWhenLotConfidenceBelowBP = file.holdWhenLotConfidenceBelowBP
+        lotEstimator = estimator
         sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
@@ -219,6 +243,7 @@ private struct PolicyFile: Decodable {
     let lotRules: [GradingPolicy.LotRule]
     let otherwise: String
     let holdWhenLotConfidenceBelowBP: Int
+    let lotEstimator: String?
     let gradeNames: [String: [String: String]]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -229,5 +254,6 @@ private struct PolicyFile: Decodable {
         case lotRules = "lot_rules"
         case otherwise
         case holdWhenLotConfidenceBelowBP = "hold_when_lot_confidence_below_bp"
+        case lotEstimator = "lot_estimator"
     }
 }

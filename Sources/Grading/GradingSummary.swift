@@ -144,10 +144,9 @@ public struct GradingSummary: Sendable, Codable, Equatable {
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
         // The counts above are each photo's most likely grade; the lot grade is not their majority,
-        // and a lot of "all Premium" photos graded Grade I needs saying why.
+        // and a lot graded otherwise than its counts suggest needs saying why.
         if grades.count >= 2, lots.contains(where: { $0.grade != nil }) {
-            lines.append(localizer(Message("Lot grade: the grading policy's lot rules applied to the mean of the photos' calibrated grade probabilities, not to the counts above; photos that are each only probably {best} can make a {second} lot.",
-                                           ["best": .text(gradeName(grades[0])), "second": .text(gradeName(grades[1]))])))
+            lines.append(localizer(Message("Lot grade: the grading policy's lot rules applied to the photos' calibrated grade probabilities, not to the counts above (each photo's most likely grade).")))
         }
         if !unreadable.isEmpty {
             lines.append(localizer(Message("Unreadable photos (recorded as rejected-unreadable):")))

@@ -100,7 +100,7 @@ struct GradeWorkspace {
     func strictPolicy() throws -> String {
         let bundled = try String(contentsOf: FixtureFiles.root.deletingLastPathComponent()
             .appendingPathComponent("Sources/Grading/Resources/default-policy.json"), encoding: .utf8)
-        let strict = bundled.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 5000",
+        let strict = bundled.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 7000",
                                                   with: "\"hold_when_lot_confidence_below_bp\": 9990")
         precondition(strict != bundled, "the bundled policy's hold limit moved")
         let file = path("strict-policy.json")

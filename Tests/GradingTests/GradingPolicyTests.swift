@@ -7,6 +7,16 @@ import TestSupport
 
 @Suite struct GradingPolicyTests {
     let policy = try! GradingPolicy.bundledDefault()
+    /// The bundled policy as a version 2 file: the same rules, lots decided by expected shares.
+    static let expectedSharesPolicy: GradingPolicy = {
+        let bundled = try! String(contentsOf: BundledResources.defaultPolicyURL, encoding: .utf8)
+        let version2 = bundled.replacingOccurrences(of: "\"version\": 3", with: "\"version\": 2")
+            .replacingOccurrences(of: "  \"lot_estimator\": \"lot_posterior\",\n", with: "")
+            .replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 7000", with: "\"hold_when_lot_confidence_below_bp\": 5000")
+        let policy = try! GradingPolicy(data: Data(version2.utf8), fileName: "version2.json")
+        precondition(policy.lotEstimator == .expectedShares && policy.holdWhenLotConfidenceBelowBP == 5000)
+        return policy
+    }()
 
     @Test func theDefaultPolicyIsFGradesFourGradeGrouping() throws {
         #expect(policy.grades == ["Premium", "Grade I", "Grade II", "Reject"])
@@ -33,7 +43,8 @@ import TestSupport
 
     @Test func theModelsReviewRuleAppliesOnlyToThePolicysGroupingAndTarget() throws {
         #expect(policy.classGroups == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3])
-        #expect(policy.reviewTargetAccuracyBP == 9000 && policy.holdWhenLotConfidenceBelowBP == 5000)
+        #expect(policy.reviewTargetAccuracyBP == 9000 && policy.holdWhenLotConfidenceBelowBP == 7000)
+        #expect(policy.lotEstimator == .lotPosterior)
         let calibrated = try ModelCalibration(temperature: 1.25, review: rule, classCount: 10)
         #expect(policy.reviewRule(of: calibrated) == rule)
         #expect(policy.reviewProblem(of: calibrated) == nil)
@@ -51,24 +62,24 @@ import TestSupport
 
     @Test func aClearLotGetsItsGradeWithHighConfidence() {
         // Eight photos each 97 % Premium: expected share 97 %, and 8 of 8 Premium photos in 78 % of draws.
-        let clear = policy.decideLot(gradeBasisPoints: Array(repeating: [9700, 300, 0, 0], count: 8), reviewRule: rule)
+        let clear = Self.expectedSharesPolicy.decideLot(gradeBasisPoints: Array(repeating: [9700, 300, 0, 0], count: 8), reviewRule: rule)
         #expect(clear.grade == "Premium" && clear.expectedSharesBP == [9700, 300, 0, 0])
         #expect(abs(clear.confidenceBP - 7837) < 200, "0.97^8 = 0.784, got \(clear.confidenceBP)")
         #expect(!clear.held)
         // Photos torn between Premium and Grade I: whichever way each goes the lot is Grade I
         // (at least 85 % Premium or Grade I, but 90 % Premium only if nearly all draw Premium).
-        let torn = policy.decideLot(gradeBasisPoints: Array(repeating: [5000, 5000, 0, 0], count: 8), reviewRule: rule)
+        let torn = Self.expectedSharesPolicy.decideLot(gradeBasisPoints: Array(repeating: [5000, 5000, 0, 0], count: 8), reviewRule: rule)
         #expect(torn.grade == "Grade I" && torn.confidenceBP > 9900 && !torn.held)
     }
 
     @Test func aLotOnARuleBoundaryIsHeldAsUncertain() {
         // Grade II needs at most 10 % rejects; each photo is 10 % likely a reject, so the expected share
         // is exactly on the limit (Grade II) while one reject among 6 photos (17 %) happens in 47 % of draws.
-        let lot = policy.decideLot(gradeBasisPoints: Array(repeating: [0, 0, 9000, 1000], count: 6), reviewRule: rule)
+        let lot = Self.expectedSharesPolicy.decideLot(gradeBasisPoints: Array(repeating: [0, 0, 9000, 1000], count: 6), reviewRule: rule)
         #expect(lot.grade == "Grade II")
         #expect(abs(lot.confidenceBP - 5314) < 200, "0.9^6 = 0.531, got \(lot.confidenceBP)")
         #expect(!lot.held)
-        let seven = policy.decideLot(gradeBasisPoints: Array(repeating: [0, 0, 9000, 1000], count: 7), reviewRule: rule)
+        let seven = Self.expectedSharesPolicy.decideLot(gradeBasisPoints: Array(repeating: [0, 0, 9000, 1000], count: 7), reviewRule: rule)
         #expect(abs(seven.confidenceBP - 4783) < 200 && seven.hold == .lotGradeUncertain)
     }
 
@@ -96,15 +107,15 @@ import TestSupport
 
     @Test func lotDecisionsAreExactAndReproducible() {
         // Shares compared exactly in basis points: 90 % Premium is Premium, 89.99 % is not.
-        #expect(policy.decideLot(gradeBasisPoints: [[9000, 1000, 0, 0]], reviewRule: rule).grade == "Premium")
-        #expect(policy.decideLot(gradeBasisPoints: [[8999, 1001, 0, 0]], reviewRule: rule).grade == "Grade I")
+        #expect(Self.expectedSharesPolicy.decideLot(gradeBasisPoints: [[9000, 1000, 0, 0]], reviewRule: rule).grade == "Premium")
+        #expect(Self.expectedSharesPolicy.decideLot(gradeBasisPoints: [[8999, 1001, 0, 0]], reviewRule: rule).grade == "Grade I")
         var rng = SeededGenerator(seed: 5)
         let photos = (0..<23).map { _ -> [Int] in
             let raw = (0..<4).map { _ in Int(rng.next() % 1000) }
             return raw.map { $0 * 10_000 / max(raw.reduce(0, +), 1) }
         }
-        let first = policy.decideLot(gradeBasisPoints: photos, reviewRule: rule)
-        #expect(policy.decideLot(gradeBasisPoints: photos, reviewRule: rule) == first)
+        let first = Self.expectedSharesPolicy.decideLot(gradeBasisPoints: photos, reviewRule: rule)
+        #expect(Self.expectedSharesPolicy.decideLot(gradeBasisPoints: photos, reviewRule: rule) == first)
     }
 
     /// Two rules for one grade are alternatives (the first that matches gives it), and
@@ -126,9 +137,13 @@ import TestSupport
             (good.replacingOccurrences(of: "\"Grade I\"", with: "\"Loại 1\""), "grade code 'Loại 1' must be 1 to 32 printable ASCII characters"),
             (good.replacingOccurrences(of: "\"Grade II\"", with: "\"Grade\\tII\""), "must be 1 to 32 printable ASCII characters"),
             (good.replacingOccurrences(of: "\"Hạng I\"", with: "\"Hạng\\u202eI\""), "without control or bidirectional-override characters"),
-            (good.replacingOccurrences(of: "\"version\": 2", with: "\"version\": 1"), "unsupported version 1 (this build reads version 2"),
+            (good.replacingOccurrences(of: "\"version\": 3", with: "\"version\": 1"), "unsupported version 1 (this build reads versions 2 and 3"),
+            (good.replacingOccurrences(of: "\"version\": 3", with: "\"version\": 4"), "unsupported version 4"),
+            (good.replacingOccurrences(of: "\"lot_posterior\"", with: "\"majority\""), "lot_estimator 'majority' is not one of \"expected_shares\", \"lot_posterior\""),
+            (good.replacingOccurrences(of: "  \"lot_estimator\": \"lot_posterior\",\n", with: ""), "missing key 'lot_estimator'"),
+            (good.replacingOccurrences(of: "\"version\": 3", with: "\"version\": 2"), "lot_estimator needs version 3"),
             (good.replacingOccurrences(of: "\"review_target_accuracy_bp\": 9000", with: "\"review_target_accuracy_bp\": 0"), "review_target_accuracy_bp must be within 1...10000"),
-            (good.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 5000", with: "\"hold_when_lot_confidence_below_bp\": 10001"), "hold_when_lot_confidence_below_bp must be within"),
+            (good.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 7000", with: "\"hold_when_lot_confidence_below_bp\": 10001"), "hold_when_lot_confidence_below_bp must be within"),
             (good.replacingOccurrences(of: "\"review_target_accuracy_bp\": 9000", with: "\"review_below_top_probability_bp\": 6000"), "review_target_accuracy_bp"),
             (good.replacingOccurrences(of: "\"min_at_or_above_bp\": 9000", with: "\"min_at_or_above_bp\": \"9000\""), "lot_rules"),
             (good.replacingOccurrences(of: "\"name\"", with: "\"nmae\""), "missing key 'name'"),
