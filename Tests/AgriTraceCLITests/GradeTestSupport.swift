@@ -94,13 +94,13 @@ struct GradeWorkspace {
     }
 
     /// The bundled policy with `hold_when_lot_confidence_below_bp` 9990, written into the
-    /// workspace: the tone model is sure of every sample lot's grade (96.6 % to 99.99 %), so
-    /// only a policy this strict holds some of them (DT-LV-261103-01, DT-LV-261103-02 and
+    /// workspace: the tone model is sure enough of the sample lots' grades that only a policy
+    /// this strict holds some of them (DT-LV-261103-01, DT-LV-261103-02 and
     /// DT-TM-261104-02).
     func strictPolicy() throws -> String {
         let bundled = try String(contentsOf: FixtureFiles.root.deletingLastPathComponent()
             .appendingPathComponent("Sources/Grading/Resources/default-policy.json"), encoding: .utf8)
-        let strict = bundled.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 7000",
+        let strict = bundled.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 6000",
                                                   with: "\"hold_when_lot_confidence_below_bp\": 9990")
         precondition(strict != bundled, "the bundled policy's hold limit moved")
         let file = path("strict-policy.json")

@@ -8,8 +8,8 @@ import TestSupport
 /// Deciding held lots through the binary: `grade` holds lots, `review` lists them and records
 /// signed decisions, and grade's status, label, verify-label, trace, export and audit all follow
 /// the lot's state now while the original grading stays visible. Refusals record nothing.
-/// The tone model is sure of every sample lot's grade (lot confidences 96.6 % to 99.99 %), so the
-/// bundled policy holds none; `GradeWorkspace.strictPolicy()` (held unless 99.9 % sure) holds three.
+/// The tone model is sure enough of the sample lots' grades that the bundled policy holds none;
+/// `GradeWorkspace.strictPolicy()` (held unless 99.9 % sure) holds three.
 @Suite struct ReviewJourneyTests {
     let sample = FixtureFiles.url("uploads/sample").path
     static let held = ["DT-LV-261103-01", "DT-LV-261103-02", "DT-TM-261104-02"]

@@ -12,7 +12,7 @@ import TestSupport
         let bundled = try! String(contentsOf: BundledResources.defaultPolicyURL, encoding: .utf8)
         let version2 = bundled.replacingOccurrences(of: "\"version\": 3", with: "\"version\": 2")
             .replacingOccurrences(of: "  \"lot_estimator\": \"lot_posterior\",\n", with: "")
-            .replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 7000", with: "\"hold_when_lot_confidence_below_bp\": 5000")
+            .replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 6000", with: "\"hold_when_lot_confidence_below_bp\": 5000")
         let policy = try! GradingPolicy(data: Data(version2.utf8), fileName: "version2.json")
         precondition(policy.lotEstimator == .expectedShares && policy.holdWhenLotConfidenceBelowBP == 5000)
         return policy
@@ -43,7 +43,7 @@ import TestSupport
 
     @Test func theModelsReviewRuleAppliesOnlyToThePolicysGroupingAndTarget() throws {
         #expect(policy.classGroups == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3])
-        #expect(policy.reviewTargetAccuracyBP == 9000 && policy.holdWhenLotConfidenceBelowBP == 7000)
+        #expect(policy.reviewTargetAccuracyBP == 9000 && policy.holdWhenLotConfidenceBelowBP == 6000)
         #expect(policy.lotEstimator == .lotPosterior)
         let calibrated = try ModelCalibration(temperature: 1.25, review: rule, classCount: 10)
         #expect(policy.reviewRule(of: calibrated) == rule)
@@ -143,7 +143,7 @@ import TestSupport
             (good.replacingOccurrences(of: "  \"lot_estimator\": \"lot_posterior\",\n", with: ""), "missing key 'lot_estimator'"),
             (good.replacingOccurrences(of: "\"version\": 3", with: "\"version\": 2"), "lot_estimator needs version 3"),
             (good.replacingOccurrences(of: "\"review_target_accuracy_bp\": 9000", with: "\"review_target_accuracy_bp\": 0"), "review_target_accuracy_bp must be within 1...10000"),
-            (good.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 7000", with: "\"hold_when_lot_confidence_below_bp\": 10001"), "hold_when_lot_confidence_below_bp must be within"),
+            (good.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 6000", with: "\"hold_when_lot_confidence_below_bp\": 10001"), "hold_when_lot_confidence_below_bp must be within"),
             (good.replacingOccurrences(of: "\"review_target_accuracy_bp\": 9000", with: "\"review_below_top_probability_bp\": 6000"), "review_target_accuracy_bp"),
             (good.replacingOccurrences(of: "\"min_at_or_above_bp\": 9000", with: "\"min_at_or_above_bp\": \"9000\""), "lot_rules"),
             (good.replacingOccurrences(of: "\"name\"", with: "\"nmae\""), "missing key 'name'"),

@@ -54,7 +54,7 @@ import TestSupport
     @Test func aLotWhosePhotosAllLeanToOneGradeGetsThatGrade() {
         let leaning: [(grade: String, photo: [Int])] = [
             ("Premium", [8000, 2000, 0, 0]), ("Premium", [7500, 1500, 800, 200]),
-            ("Grade I", [1500, 7500, 1000, 0]), ("Grade II", [200, 1200, 7500, 1100]), ("Reject", [0, 300, 2200, 7500]),
+            ("Grade I", [500, 7500, 2000, 0]), ("Grade II", [200, 1200, 7500, 1100]), ("Reject", [0, 300, 2200, 7500]),
         ]
         for (grade, photo) in leaning {
             for size in [4, 6, 8, 13, 30] {
@@ -114,15 +114,18 @@ import TestSupport
     }
 
     /// Photos torn evenly between Premium and Grade I say nothing about which: the posterior is the
-    /// prior's, and a Premium lot needs every photo Premium, which it gives 19.6 % (exactly
-    /// Gamma(8.5) / (Gamma(0.5) Gamma(9)) for 8 photos). The sampler must find both modes.
+    /// prior's. Eight make a Premium lot only if all eight are Premium, which the prior gives
+    /// Gamma(8.5) / (Gamma(0.5) Gamma(9)) = 19.6 % (a check of the exact twin itself); forty need
+    /// 36 Premium. The sampler must visit both modes (all Premium, all Grade I).
     @Test func tornPhotosGiveTheLotThePriorsAnswer() {
+        let eight = Self.exactAnswerProbabilities(Array(repeating: [5000, 5000, 0, 0], count: 8), policy: policy)
+        #expect(abs(eight[0] - exp(lgamma(8.5) - lgamma(0.5) - lgamma(9))) < 1e-9, "\(eight)")
         for size in [8, 40] {
             let photos = Array(repeating: [5000, 5000, 0, 0], count: size)
             let lot = policy.decideLot(gradeBasisPoints: photos, reviewRule: rule)
-            let premium = exp(lgamma(Double(size) + 0.5) - lgamma(0.5) - lgamma(Double(size) + 1))
-            #expect(lot.grade == "Grade I")
-            #expect(abs(Double(lot.confidenceBP) / 10_000 - (1 - premium)) < 0.04, "\(size) photos: \(lot.confidenceBP) bp, exact \(1 - premium)")
+            let exact = Self.exactAnswerProbabilities(photos, policy: policy)
+            #expect(lot.grade == "Grade I" && exact[1] > 0.75)
+            #expect(abs(Double(lot.confidenceBP) / 10_000 - exact[1]) < 0.04, "\(size) photos: \(lot.confidenceBP) bp, exact \(exact)")
         }
     }
 

@@ -18,6 +18,7 @@ import numpy as np
 GROUP = [0, 0, 1, 1, 1, 2, 2, 2, 3, 3]          # FGrade classes -> Premium, Grade I, Grade II, Reject
 RULES = [(0, 9000, 200), (1, 8500, 500), (2, 7000, 1000)]
 OTHERWISE = 3
+TARGET = 0.85    # released lots in the right grade, as the default policy states
 
 def rule(amounts):
     total = sum(amounts)
@@ -78,5 +79,13 @@ def main():
             released = [g == truth for (g, c), truth in results if c >= hold]
             cells.append(f"<{hold:.0%}: held {1 - len(released) / len(results):.0%}, released right {np.mean(released) if released else float('nan'):.1%}")
         print(f"{name}: right {right:.1%} (one or more grades low {low:.1%}); " + "; ".join(cells), flush=True)
+        # The lowest hold threshold (whole percent) at which the lots released are right at least
+        # TARGET of the time: how the default policy's hold_when_lot_confidence_below_bp is chosen.
+        for percent in range(50, 100):
+            released = [g == truth for (g, c), truth in results if c >= percent / 100]
+            if released and np.mean(released) >= TARGET:
+                print(f"  lowest threshold with released lots right >= {TARGET:.0%}: {percent} % "
+                      f"(held {1 - len(released) / len(results):.1%}, released right {np.mean(released):.1%})")
+                break
 
 main()
