@@ -93,17 +93,17 @@ struct GradeWorkspace {
         try AgriTraceBinary.run(["grade", upload, "--ledger", ledger, "--key", key, "--model", model] + extra)
     }
 
-    /// The bundled policy with `hold_when_lot_confidence_below_bp` 9990, written into the
-    /// workspace: the tone model is sure enough of the sample lots' grades that only a policy
-    /// this strict holds some of them (DT-LV-261103-01, DT-LV-261103-02 and
-    /// DT-TM-261104-02).
-    func strictPolicy() throws -> String {
+    /// The bundled policy with `hold_when_lot_confidence_below_bp` raised to `holdBelowBP`, written
+    /// into the workspace. At 9990 (the default): the tone model is sure enough of the sample lots'
+    /// grades that only a policy this strict holds some of them (DT-LV-261103-01, DT-LV-261103-02
+    /// and DT-TM-261104-02).
+    func strictPolicy(holdBelowBP: Int = 9990) throws -> String {
         let bundled = try String(contentsOf: FixtureFiles.root.deletingLastPathComponent()
             .appendingPathComponent("Sources/Grading/Resources/default-policy.json"), encoding: .utf8)
         let strict = bundled.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 6000",
-                                                  with: "\"hold_when_lot_confidence_below_bp\": 9990")
+                                                  with: "\"hold_when_lot_confidence_below_bp\": \(holdBelowBP)")
         precondition(strict != bundled, "the bundled policy's hold limit moved")
-        let file = path("strict-policy.json")
+        let file = path("strict-policy-\(holdBelowBP).json")
         try strict.write(toFile: file, atomically: true, encoding: .utf8)
         return file
     }
