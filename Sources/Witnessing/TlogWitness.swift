@@ -1,5 +1,6 @@
 import MerkleLog
 import Localization
+import ServerSupport
 
 /// One log a witness follows: checkpoints with this origin line must carry a valid signature by
 /// one of `keys` (plain Ed25519 note keys).
@@ -19,8 +20,9 @@ public struct WitnessReply: Sendable, Equatable {
     public let contentType: String
     public let body: String
 
-    static func text(_ status: Int, _ message: String) -> WitnessReply {
-        WitnessReply(status: status, contentType: "text/plain; charset=utf-8", body: message + "\n")
+    /// A refusal for people reading a log or a client's error: English, then Vietnamese.
+    static func text(_ status: Int, _ message: Message) -> WitnessReply {
+        WitnessReply(status: status, contentType: "text/plain; charset=utf-8", body: RequestTarget.inBothLanguages(message))
     }
 
     /// 409 with the size the witness last cosigned, so the client can retry with a proof from it.
@@ -59,30 +61,32 @@ public final class TlogWitness: Sendable {
     public func addCheckpoint(_ body: [UInt8], timestamp: UInt64) async -> WitnessReply {
         let request: AddCheckpointRequest
         do { request = try AddCheckpointRequest(parsing: body) } catch {
-            return .text(400, "\(error)")
+            return .text(400, .describing(error))
         }
         // The origin first (404 for an unknown log), then the log's signature (403).
         let checkpoint: Checkpoint
         do {
             checkpoint = try Checkpoint(text: try SignedNote(parsing: request.signedCheckpoint).text)
         } catch {
-            return .text(400, "\(error)")
+            return .text(400, .describing(error))
         }
         guard let witness = witnesses[checkpoint.origin] else {
-            return .text(404, "this witness does not follow the log \(checkpoint.origin)")
+            return .text(404, Message("this witness does not follow the log {origin}", ["origin": .text(checkpoint.origin)]))
         }
         do { _ = try Checkpoint.open(request.signedCheckpoint, origin: checkpoint.origin, trusting: witness.logKeys) } catch {
-            return .text(403, "the checkpoint carries no valid signature by a key of \(checkpoint.origin): \(error)")
+            return .text(403, Message("the checkpoint carries no valid signature by a key of {origin}: {reason}",
+                                      ["origin": .text(checkpoint.origin), "reason": .message(.describing(error))]))
         }
         guard request.oldSize <= checkpoint.size else {
-            return .text(400, "old size \(request.oldSize) is larger than the checkpoint's size \(checkpoint.size)")
+            return .text(400, Message("old size {old} is larger than the checkpoint's size {size}",
+                                      ["old": .text(String(request.oldSize)), "size": .text(String(checkpoint.size))]))
         }
         do {
             return try await store.update(origin: checkpoint.origin) { stored in
                 try Self.decide(request, checkpoint: checkpoint, stored: stored, witness: witness, timestamp: timestamp)
             }
         } catch {
-            return .text(500, "the witness state could not be read or written: \(error)")
+            return .text(500, Message("the witness state could not be read or written: {reason}", ["reason": .message(.describing(error))]))
         }
     }
 
@@ -100,18 +104,20 @@ public final class TlogWitness: Sendable {
                     return (nil, .conflict(knownSize: knownSize))   // a fork: same size, another tree
                 }
                 guard request.consistencyProof.isEmpty else {
-                    return (nil, .text(422, "the consistency proof between equal sizes must be empty"))
+                    return (nil, .text(422, Message("the consistency proof between equal sizes must be empty")))
                 }
             } else {
                 do {
                     try MerkleTree.verifyConsistency(oldSize: previous.size, newSize: checkpoint.size, oldRoot: previous.root,
                                                      newRoot: checkpoint.root, proof: request.consistencyProof)
                 } catch {
-                    return (nil, .text(422, "the consistency proof from size \(previous.size) to \(checkpoint.size) does not verify: \(error)"))
+                    return (nil, .text(422, Message("the consistency proof from size {old} to {size} does not verify: {reason}",
+                                                    ["old": .text(String(previous.size)), "size": .text(String(checkpoint.size)),
+                                                     "reason": .message(.describing(error))])))
                 }
             }
         } else if !request.consistencyProof.isEmpty {
-            return (nil, .text(422, "the consistency proof from size 0 must be empty"))
+            return (nil, .text(422, Message("the consistency proof from size 0 must be empty")))
         }
         // `Witness.cosign` repeats the log-signature and consistency checks; the state above is the one it compares with.
         let cosigned = try witness.cosign(request.signedCheckpoint, previous: stored, timestamp: timestamp) { _, _ in request.consistencyProof }

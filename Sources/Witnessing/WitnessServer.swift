@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import Localization
 import Logging
 import MerkleLog
 import NIOCore
@@ -60,22 +61,22 @@ public struct WitnessResponder: HTTPResponder {
             response.headers[.connection] = "close"   // any body was not read
             return response
         }
-        guard target.path == path else { return Self.response(.text(404, "not found: the witness answers POST \(path)")) }
+        guard target.path == path else { return Self.response(.text(404, Message("not found: the witness answers POST {path}", ["path": .text(path)]))) }
         guard request.method == .post else {
-            var response = Self.response(.text(405, "\(path) takes POST"))
+            var response = Self.response(.text(405, Message("{path} takes POST", ["path": .text(path)])))
             response.headers[.allow] = "POST"
             response.headers[.connection] = "close"   // any body was not read
             return response
         }
         let limit = AddCheckpointRequest.maxBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            var response = Self.response(.text(413, "the request body is larger than \(limit) bytes"))
+            var response = Self.response(.text(413, Message("the request body is larger than {limit} bytes", ["limit": .integer(limit)])))
             response.headers[.connection] = "close"
             return response
         }
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch {
-            var response = Self.response(.text(413, "the request body is larger than \(limit) bytes"))
+            var response = Self.response(.text(413, Message("the request body is larger than {limit} bytes", ["limit": .integer(limit)])))
             response.headers[.connection] = "close"
             return response
         }

@@ -116,7 +116,9 @@ final class WitnessFixture: Sendable {
     @Test func unknownOriginIs404AndNoTrustedSignatureIs403() async throws {
         let store = try WitnessStateDirectory(path: f.directory)
         let witness = try f.witness(store: store)
-        #expect(await witness.addCheckpoint(try f.body(old: 0, size: 3, origin: "other.example/log"), timestamp: 1).status == 404)
+        let unknown = await witness.addCheckpoint(try f.body(old: 0, size: 3, origin: "other.example/log"), timestamp: 1)
+        #expect(unknown.status == 404)
+        #expect(unknown.body == "this witness does not follow the log other.example/log\nnhân chứng này không theo dõi sổ cái other.example/log\n")
         #expect(await witness.addCheckpoint(try f.body(old: 0, size: 3, by: f.otherKey), timestamp: 1).status == 403)
         // A valid cosignature is no log signature.
         let cosignedOnly = try Checkpoint(origin: "coop.example/ledger", size: 3, root: try f.tree(3).root()).signed(by: f.witnessKey).serialized

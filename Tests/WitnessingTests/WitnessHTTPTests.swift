@@ -94,6 +94,12 @@ import TestSupport
             #expect(a.other.status == 404)
             #expect(a.tooBig.status == 413)
             #expect(a.chunked.status == 413)
+            // Refusals are for people too: English, then Vietnamese.
+            for (answer, english, vietnamese) in [(a.other, "not found: the witness answers POST /add-checkpoint", "không tìm thấy: nhân chứng chỉ trả lời POST /add-checkpoint"),
+                                                  (a.get, "/add-checkpoint takes POST", "/add-checkpoint chỉ nhận yêu cầu POST"),
+                                                  (a.tooBig, "the request body is larger than", "nội dung yêu cầu lớn hơn")] {
+                #expect(answer.text.hasPrefix(english) && answer.text.contains("\n" + vietnamese), "\(answer.text)")
+            }
             // A method the HTTP parser does not know is 405 like any other; a refused body is not
             // read on (the answer and the end of the connection come while the client still sends).
             #expect(a.brew.status == 405 && a.brew.headers["allow"] == "POST", "\(a.brew.status) \(a.brew.headers)")
