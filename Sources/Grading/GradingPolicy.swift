@@ -16,7 +16,7 @@ public struct GradingPolicy: Sendable, Equatable {
         /// At most this share grade as the worst grade (the last of `grades`).
         public let maxRejectBP: Int
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case grade
             case minAtOrAboveBP = "min_at_or_above_bp"
             case maxRejectBP = "max_reject_bp"
@@ -76,18 +76,37 @@ public struct GradingPolicy: Sendable, Equatable {
         try self.init(data: data, fileName: url.lastPathComponent)
     }
 
+    /// Explicit bounds on a policy: the sampler's work grows with grades × rules per sample.
+    public static let maxGrades = 32
+    public static let maxLotRules = 64
+
     public init(data: Data, fileName: String) throws {
         func fail(_ message: String) -> GradingPolicyError { GradingPolicyError(file: fileName, message) }
+        // Strict JSON first (UTF-8, no repeated key, no trailing comma): another reader of the file
+        // whose hash the ledger records must see the same policy, and lenient readers disagree on
+        // which of two repeated keys counts.
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }   // a byte-order mark some editors write
+        do { _ = try JSONParser.parse(bytes) } catch {
+            throw fail("not valid JSON: \(error)")
+        }
         let file: PolicyFile
         do {
-            file = try JSONDecoder().decode(PolicyFile.self, from: data)
+            file = try JSONDecoder().decode(PolicyFile.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw fail("not a valid grading policy: \(Self.describe(error))")
         }
         let known = Set(PolicyFile.CodingKeys.allCases.map(\.rawValue))
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+        if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] {
             let unknown = object.keys.filter { !known.contains($0) }.sorted()
             if !unknown.isEmpty { throw fail("unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))") }
+            let ruleKeys = Set(GradingPolicy.LotRule.CodingKeys.allCases.map(\.rawValue))
+            for (index, rule) in ((object["lot_rules"] as? [Any]) ?? []).enumerated() {
+                let unknown = ((rule as? [String: Any])?.keys.filter { !ruleKeys.contains($0) } ?? []).sorted()
+                if !unknown.isEmpty { throw fail("lot_rules[\(index)]: unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))") }
+            }
+            // null is no estimator: refused in version 2 as a named one is, reported as missing in version 3.
+            if object["lot_estimator"] is NSNull, file.version == 2 { throw fail("lot_estimator needs version 3") }
         }
         guard file.format == "agritrace-grading-policy" else { throw fail("format must be \"agritrace-grading-policy\"") }
         guard file.version == 2 || file.version == 3 else {
@@ -107,9 +126,10 @@ public struct GradingPolicy: Sendable, Equatable {
             }
             estimator = known
         }
-        guard file.grades.count >= 2, Set(file.grades).count == file.grades.count else {
-            throw fail("grades must list at least two distinct grades, best first")
+        guard (2...Self.maxGrades).contains(file.grades.count), Set(file.grades).count == file.grades.count else {
+            throw fail("grades must list 2 to \(Self.maxGrades) distinct grades, best first")
         }
+        guard file.lotRules.count <= Self.maxLotRules else { throw fail("lot_rules may hold at most \(Self.maxLotRules) rules") }
         // Grade codes become keys of every grading entry's distribution: refused here, once, by the
         // ledger's own rule, not lot by lot at signing after the whole upload was graded.
         for grade in file.grades where (try? EntryValidator.checkKey(grade)) == nil || grade.utf8.count > 32 {

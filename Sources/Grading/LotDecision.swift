@@ -87,7 +87,9 @@ extension GradingPolicy {
     /// confidence is that answer's share. Unlike expected shares, evidence pools across the lot:
     /// eight photos each 80 % Premium and 20 % Grade I make a Premium lot, where averaging keeps
     /// 20 % of every photo on Grade I and grades the lot one step low.
-    private func lotPosteriorEstimate(_ photos: [[Int]]) -> (grade: Int, sharesBP: [Int], confidenceBP: Int) {
+    private func lotPosteriorEstimate(_ lotPhotos: [[Int]]) -> (grade: Int, sharesBP: [Int], confidenceBP: Int) {
+        // In one fixed order, so that the decision depends on the lot's photos, not on their order in the manifest.
+        let photos = lotPhotos.sorted { $0.lexicographicallyPrecedes($1) }
         let gradeCount = grades.count
         var random = SeededRandom(seed: Self.lotConfidenceSeed)
         var answers = [Int](repeating: 0, count: gradeCount)

@@ -149,7 +149,15 @@ import TestSupport
             (good.replacingOccurrences(of: "\"name\"", with: "\"nmae\""), "missing key 'name'"),
             (good.replacingOccurrences(of: "\"otherwise\"", with: "\"extra\": 1, \"otherwise\""), "unknown key extra"),
             (good.replacingOccurrences(of: "\"Reject\", \"Reject\"]", with: "\"Reject\", \"Rejected\"]"), "class_grades[9] names unknown grade 'Rejected'"),
-            ("{", "not a valid grading policy"),
+            ("{", "not valid JSON"),
+            // Strict JSON: other readers of the recorded file must see the same policy (a repeated
+            // key is the first value to one reader and the last to another).
+            (good.replacingOccurrences(of: "\"version\": 3,", with: "\"version\": 3, \"version\": 2,"), "duplicate key \"version\""),
+            (good.replacingOccurrences(of: "\"hold_when_lot_confidence_below_bp\": 6000", with: "\"hold_when_lot_confidence_below_bp\": 6000,"), "not valid JSON"),
+            (good.replacingOccurrences(of: "\"max_reject_bp\": 200}", with: "\"max_reject_bp\": 200, \"colour\": \"red\"}"), "lot_rules[0]: unknown key colour"),
+            (good.replacingOccurrences(of: "\"version\": 3", with: "\"version\": 2").replacingOccurrences(of: "\"lot_posterior\"", with: "null"), "lot_estimator needs version 3"),
+            (good.replacingOccurrences(of: "\"lot_posterior\"", with: "null"), "missing key 'lot_estimator'"),
+            (good.replacingOccurrences(of: "\"Reject\"],", with: "\"Reject\"" + (1...29).map { ", \"G\($0)\"" }.joined() + "],"), "grades must list 2 to 32 distinct grades"),
             (good.replacingOccurrences(of: "\"Grade II\": {\"vi\"", with: "\"Grade III\": {\"vi\""), "grade_names names unknown grade 'Grade III'"),
             (good.replacingOccurrences(of: "\"Reject\": {\"vi\"", with: "\"Reject\": {\"v1\""), "'v1' is not a language code"),
             (good.replacingOccurrences(of: "\"vi\": \"Loại bỏ\"", with: "\"vi\": \"Loại\\nbỏ\""), "without control or bidirectional-override characters"),
@@ -169,6 +177,13 @@ import TestSupport
                 #expect(error.description.hasPrefix("grading policy p.json: "))
             }
         }
+    }
+
+    /// A UTF-8 byte-order mark, which some editors write, is not part of the policy.
+    @Test func aByteOrderMarkIsAccepted() throws {
+        let bytes = try Data(contentsOf: BundledResources.defaultPolicyURL)
+        let marked = try GradingPolicy(data: Data([0xEF, 0xBB, 0xBF]) + bytes, fileName: "bom.json")
+        #expect(marked.grades == policy.grades && marked.lotEstimator == .lotPosterior)
     }
 
     /// Grades stay codes in entries; people see the policy's name for them in their language.

@@ -137,6 +137,9 @@ import TestSupport
         }
         let first = policy.decideLot(gradeBasisPoints: photos, reviewRule: rule)
         #expect(policy.decideLot(gradeBasisPoints: photos, reviewRule: rule) == first)
+        // The photos' order (the manifest's) does not change the decision.
+        #expect(policy.decideLot(gradeBasisPoints: photos.reversed(), reviewRule: rule) == first)
+        #expect(policy.decideLot(gradeBasisPoints: Array(photos[7...] + photos[..<7]), reviewRule: rule) == first)
         #expect(first.expectedSharesBP.reduce(0, +) <= 10_000 && first.expectedSharesBP.reduce(0, +) > 9_990)
         let blank = policy.decideLot(gradeBasisPoints: Array(repeating: [0, 0, 0, 0], count: 5), reviewRule: rule)
         #expect(blank.grade == "Reject" && blank.confidenceBP == 10_000 && blank.expectedSharesBP == [0, 0, 0, 10_000])

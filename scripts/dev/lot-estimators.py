@@ -70,7 +70,13 @@ def main():
         k = rng.randint(1, max(1, n // 4)) if rng.random() >= 0.6 else 0
         members = [rng.choice(by_group[g]) for _ in range(n - k)] + [rng.choice(by_group[min(g + 1, 3) if g < 3 else 2]) for _ in range(k)]
         lots.append((rule(np.bincount([m[0] for m in members], minlength=4)), [m[1] for m in members]))
-    for name, estimate in [("expected_shares", expected_shares), ("lot_posterior", lot_posterior)]:
+    # Balanced class sampling implies a grade prior proportional to the grade's class count; this
+    # variant divides it out (likelihood = probability / prior). It graded fewer lots right.
+    classes = np.bincount(GROUP, minlength=4)
+    def lot_posterior_over_prior(bps):
+        return lot_posterior([[int(b * 10000 / classes[g] / 10) for g, b in enumerate(bp)] for bp in bps])
+    for name, estimate in [("expected_shares", expected_shares), ("lot_posterior", lot_posterior),
+                           ("lot_posterior, grade prior divided out", lot_posterior_over_prior)]:
         results = [(estimate(bps), truth) for truth, bps in lots]
         right = np.mean([g == truth for (g, _), truth in results])
         low = np.mean([g > truth for (g, _), truth in results])
