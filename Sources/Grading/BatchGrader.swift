@@ -278,8 +278,8 @@ public final class BatchGrader {
             return GradingSummary.LotSummary(
                 lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .refused, photos: results.count,
                 grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
-                uploadDigest: digest, lotSeq: nil, gradingSeq: nil,
-                refusal: refusal.description, refusalMessage: refusal, farmName: lot.farmName)
+                uploadDigest: digest, lotSeq: nil, gradingSeq: nil, refusal: refusal.description, refusalMessage: refusal,
+                lotConfidenceBP: decision.confidenceBP, farmName: lot.farmName)
         }
         var lotSeq: Int?, gradingSeq: Int?
         if case let .appended(l, g) = outcome { lotSeq = l; gradingSeq = g }
@@ -287,7 +287,7 @@ public final class BatchGrader {
             lot: lot.code, farmID: lot.farmID, originCode: lot.originCode,
             status: outcome == .alreadyRecorded ? .alreadyRecorded : .recorded, photos: results.count,
             grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
-            uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq, farmName: lot.farmName)
+            uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq, lotConfidenceBP: decision.confidenceBP, farmName: lot.farmName)
     }
 }
 

@@ -33,6 +33,9 @@ public struct GradingSummary: Sendable, Codable, Equatable {
         public var refusal: String? = nil
         /// With `refused`: why, for people; not in the JSON.
         public var refusalMessage: Message? = nil
+        /// The probability, in basis points, that the lot's grade is right (`LotDecision.confidenceBP`),
+        /// for lots graded by this run; nil for a lot an earlier run recorded (not graded again).
+        public var lotConfidenceBP: Int? = nil
         /// The manifest's farm name, shown to people instead of the farm id; not in the JSON,
         /// which stays as it was (the id identifies the farm).
         public var farmName: String? = nil
@@ -41,6 +44,7 @@ public struct GradingSummary: Sendable, Codable, Equatable {
             case lot, status, photos, grade, distribution, held, refusal
             case farmID = "farm_id", originCode = "origin_code", needsReview = "needs_review"
             case unreadable, uploadDigest = "upload_digest", lotSeq = "lot_seq", gradingSeq = "grading_seq"
+            case lotConfidenceBP = "lot_confidence_bp"
         }
     }
 

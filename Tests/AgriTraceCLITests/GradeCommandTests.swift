@@ -224,6 +224,13 @@ import Traceability
         #expect(summary["photos_graded"] as? Int == 3)
         #expect(summary["upload"] as? String == "good.zip")
         #expect(try workspace.openLedger().entries(type: .grading).count == 1)
+        // The lot's confidence is reported, and the hold follows it (the bundled policy: below 60 %).
+        let confidence = try #require((summary["lots"] as! [[String: Any]])[0]["lot_confidence_bp"] as? Int)
+        #expect((0...10_000).contains(confidence) && held == (confidence < 6000), "\(confidence) \(held)")
+        // A re-run grades nothing again, so it reports no confidence.
+        let again = try workspace.grade(FixtureFiles.url("uploads/good.zip").path, ["--json"])
+        let lots = (try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any])["lots"] as! [[String: Any]]
+        #expect(lots.count == 1 && lots[0]["status"] as? String == "already-recorded" && lots[0]["lot_confidence_bp"] == nil)
     }
 
     @Test func unregisteredOriginsAndLedgerProblemsHaveTheirOwnStatus() throws {
