@@ -87,9 +87,9 @@ extension LedgerCommand {
                     FileHandleOutput.standardError.write(tr("witness {url}: cosigned by {name}", ["url": .text(url), "name": .text(endpoint.key.name)]) + "\n")
                 case .refused(let reason):
                     refused = true
-                    FileHandleOutput.standardError.write(tr("witness {url}: REFUSED: {reason}", ["url": .text(url), "reason": .text(reason)]) + "\n")
+                    FileHandleOutput.standardError.write(tr("witness {url}: REFUSED: {reason}", ["url": .text(url), "reason": .message(reason)]) + "\n")
                 case .unreachable(let reason):
-                    FileHandleOutput.standardError.write(tr("witness {url}: not reached: {reason}", ["url": .text(url), "reason": .text(reason)]) + "\n")
+                    FileHandleOutput.standardError.write(tr("witness {url}: not reached: {reason}", ["url": .text(url), "reason": .message(reason)]) + "\n")
                 }
             }
             if cosigners > 0 { try ledger.storeCosignedCheckpoint(note.serialized) }

@@ -649,9 +649,9 @@ extension ConsoleSite {
             case .cosigned:
                 lines.append(page.t(ConsoleText.witnessCosigned(name: name)))
             case .refused(let reason):
-                lines.append(page.t(ConsoleText.witnessRefused(name: name, reason: .text(reason))))
+                lines.append(page.t(ConsoleText.witnessRefused(name: name, reason: .message(reason))))
             case .unreachable(let reason):
-                lines.append(page.t(ConsoleText.witnessUnreachable(name: name, reason: .text(reason))))
+                lines.append(page.t(ConsoleText.witnessUnreachable(name: name, reason: .message(reason))))
             }
         }
         let all = outcomes.allSatisfy { if case .cosigned = $0 { true } else { false } }

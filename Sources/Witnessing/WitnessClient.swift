@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -22,9 +23,9 @@ public struct WitnessEndpoint: Sendable {
 public enum WitnessOutcome: Sendable, Equatable {
     case cosigned(NoteSignature)
     /// The witness answered and would not cosign (a fork, a rollback, a bad proof, an unknown log or key).
-    case refused(String)
+    case refused(Message)
     /// No usable answer: unreachable, timed out, a server error; worth trying again later.
-    case unreachable(String)
+    case unreachable(Message)
 }
 
 /// The client side of C2SP tlog-witness: asks each witness to cosign a checkpoint, supplying the
@@ -46,7 +47,7 @@ public enum WitnessClient {
                     (index, await cosign(signedCheckpoint, by: witness, session: session, consistencyProof: consistencyProof))
                 }
             }
-            var outcomes = [WitnessOutcome](repeating: .unreachable("not asked"), count: witnesses.count)
+            var outcomes = [WitnessOutcome](repeating: .unreachable(Message("not asked")), count: witnesses.count)
             for await (index, outcome) in group { outcomes[index] = outcome }
             return outcomes
         }
@@ -59,14 +60,15 @@ public enum WitnessClient {
             note = try SignedNote(parsing: signedCheckpoint)
             checkpoint = try Checkpoint(text: note.text)
         } catch {
-            return .refused("the checkpoint to cosign is malformed: \(error)")
+            return .refused(Message("the checkpoint to cosign is malformed: {reason}", ["reason": .message(.describing(error))]))
         }
         // First as if the witness knew nothing; a witness that knows the log answers 409 with its size.
         var oldSize = 0
         for _ in 0..<3 {
             let proof: [TreeHash]
             do { proof = oldSize == 0 ? [] : try consistencyProof(oldSize, checkpoint.size) } catch {
-                return .refused("no consistency proof from size \(oldSize) to \(checkpoint.size): \(error)")
+                return .refused(Message("no consistency proof from size {old} to {size}: {reason}",
+                                        ["old": .text(String(oldSize)), "size": .text(String(checkpoint.size)), "reason": .message(.describing(error))]))
             }
             let body = AddCheckpointRequest(oldSize: oldSize, consistencyProof: proof, signedCheckpoint: signedCheckpoint).serialized
             var request = URLRequest(url: witness.url)
@@ -75,9 +77,9 @@ public enum WitnessClient {
             request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
             let data: Data, response: URLResponse
             do { (data, response) = try await session.data(for: request) } catch {
-                return .unreachable("no answer: \((error as NSError).localizedDescription)")
+                return .unreachable(Message("no answer: {reason}", ["reason": .text((error as NSError).localizedDescription)]))
             }
-            guard let http = response as? HTTPURLResponse else { return .unreachable("the answer is not HTTP") }
+            guard let http = response as? HTTPURLResponse else { return .unreachable(Message("the answer is not HTTP")) }
             let text = String(decoding: data.prefix(4096), as: UTF8.self)
             switch http.statusCode {
             case 200:
@@ -85,33 +87,35 @@ public enum WitnessClient {
             case 409:
                 let line = text.hasSuffix("\n") ? String(text.dropLast()) : text
                 guard let known = AddCheckpointRequest.decimal(Substring(line)) else {
-                    return .refused("refused with 409 Conflict without a tree size (\(Self.quote(text)))")
+                    return .refused(Message("refused with 409 Conflict without a tree size ({answer})", ["answer": .text(Self.quote(text))]))
                 }
                 guard known != oldSize else {
-                    return .refused("refused with 409 Conflict at size \(known): the witness cosigned another tree of that size (a fork)")
+                    return .refused(Message("refused with 409 Conflict at size {size}: the witness cosigned another tree of that size (a fork)",
+                                            ["size": .text(String(known))]))
                 }
                 guard known <= checkpoint.size else {
-                    return .refused("the witness has cosigned size \(known), larger than this checkpoint's \(checkpoint.size): the log went back (rolled back or forked)")
+                    return .refused(Message("the witness has cosigned size {known}, larger than this checkpoint's {size}: the log went back (rolled back or forked)",
+                                            ["known": .text(String(known)), "size": .text(String(checkpoint.size))]))
                 }
                 oldSize = known
             case 500...:
-                return .unreachable("HTTP \(http.statusCode): \(Self.quote(text))")
+                return .unreachable(Message("HTTP {status}: {answer}", ["status": .text(String(http.statusCode)), "answer": .text(Self.quote(text))]))
             default:
-                return .refused("refused with HTTP \(http.statusCode): \(Self.quote(text))")
+                return .refused(Message("refused with HTTP {status}: {answer}", ["status": .text(String(http.statusCode)), "answer": .text(Self.quote(text))]))
             }
         }
-        return .unreachable("the witness's cosigned size kept changing; try again")
+        return .unreachable(Message("the witness's cosigned size kept changing; try again"))
     }
 
     /// The witness key's valid cosignatures among the answer's signature lines; others are ignored, as the spec says.
     static func verifyCosignature(_ answer: String, note: SignedNote, key: NoteVerifier) -> WitnessOutcome {
         guard let lines = try? SignedNote(parsing: note.text + "\n" + answer) else {
-            return .refused("the answer is not note signature lines (\(quote(answer)))")
+            return .refused(Message("the answer is not note signature lines ({answer})", ["answer": .text(quote(answer))]))
         }
         guard let mine = lines.signatures.first(where: {
             $0.name == key.name && $0.keyID == key.keyID && key.isValidSignature($0.signature, noteText: note.text)
         }) else {
-            return .refused("the answer carries no valid cosignature by \(key.name)+\(key.keyIDHex)")
+            return .refused(Message("the answer carries no valid cosignature by {key}", ["key": .text("\(key.name)+\(key.keyIDHex)")]))
         }
         return .cosigned(mine)
     }
