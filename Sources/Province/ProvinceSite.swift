@@ -42,7 +42,9 @@ public struct ProvinceSite: Sendable {
     /// Grade code → language tag → name, for the lot pages (as `serve` has them).
     let gradeNames: [String: [String: String]]
     let answers: AnswerCache
-    public static let defaultAnswerCacheBytes = 32 << 20
+    /// Room for some tens of thousands of answers: 5,000 EPCIS answers overflowed 32 MiB, and each
+    /// miss costs tens of milliseconds of queries under load.
+    public static let defaultAnswerCacheBytes = 256 << 20
 
     /// `answerCacheBytes`: most bytes of JSON answers kept in memory (0: none kept).
     public init(store: ProvinceStore, cooperatives: [ProvinceConfig.Cooperative] = [], gradeNames: [String: [String: String]] = [:],
