@@ -87,7 +87,8 @@ public struct GradingPolicy: Sendable, Equatable {
         // which of two repeated keys counts.
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }   // a byte-order mark some editors write
-        do { _ = try JSONParser.parse(bytes) } catch {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch {
             throw fail("not valid JSON: \(error)")
         }
         let file: PolicyFile
@@ -97,17 +98,18 @@ public struct GradingPolicy: Sendable, Equatable {
             throw fail("not a valid grading policy: \(Self.describe(error))")
         }
         let known = Set(PolicyFile.CodingKeys.allCases.map(\.rawValue))
-        if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] {
-            let unknown = object.keys.filter { !known.contains($0) }.sorted()
-            if !unknown.isEmpty { throw fail("unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))") }
-            let ruleKeys = Set(GradingPolicy.LotRule.CodingKeys.allCases.map(\.rawValue))
-            for (index, rule) in ((object["lot_rules"] as? [Any]) ?? []).enumerated() {
-                let unknown = ((rule as? [String: Any])?.keys.filter { !ruleKeys.contains($0) } ?? []).sorted()
-                if !unknown.isEmpty { throw fail("lot_rules[\(index)]: unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))") }
-            }
-            // null is no estimator: refused in version 2 as a named one is, reported as missing in version 3.
-            if object["lot_estimator"] is NSNull, file.version == 2 { throw fail("lot_estimator needs version 3") }
+        // The decoder accepted the file, so it is an object and its lot rules are objects.
+        func unknownKeys(_ object: JSONValue?, known: Set<String>) -> String? {
+            let unknown = (object?.objectValue?.keys.filter { !known.contains($0) } ?? []).sorted()
+            return unknown.isEmpty ? nil : "unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))"
         }
+        if let problem = unknownKeys(value, known: known) { throw fail(problem) }
+        let ruleKeys = Set(GradingPolicy.LotRule.CodingKeys.allCases.map(\.rawValue))
+        for (index, rule) in (value["lot_rules"]?.arrayValue ?? []).enumerated() {
+            if let problem = unknownKeys(rule, known: ruleKeys) { throw fail("lot_rules[\(index)]: \(problem)") }
+        }
+        // null is no estimator: refused in version 2 as a named one is, reported as missing in version 3.
+        if value["lot_estimator"] == .null, file.version == 2 { throw fail("lot_estimator needs version 3") }
         guard file.format == "agritrace-grading-policy" else { throw fail("format must be \"agritrace-grading-policy\"") }
         guard file.version == 2 || file.version == 3 else {
             // Version 1 sent a photo to review by a fixed top-class probability, the same for every model.

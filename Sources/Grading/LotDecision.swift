@@ -69,6 +69,7 @@ extension GradingPolicy {
                 let total = photo.reduce(0, +)
                 // A photo without any probability mass (all scores rounded to 0) counts as its worst grade.
                 guard total > 0 else { counts[grades.count - 1] += 1; continue }
+                // Drawn as version 2 always drew, so recorded decisions come out the same again.
                 var draw = Int(random.next() % UInt64(total))
                 var g = 0
                 while draw >= photo[g] { draw -= photo[g]; g += 1 }
@@ -80,8 +81,8 @@ extension GradingPolicy {
     }
 
     /// The lot's photos share one unknown grade mix (Dirichlet prior, every parameter 1/2), and each
-    /// photo's probabilities, from a model trained on balanced classes, are taken as the relative
-    /// likelihoods of its grades. Collapsed Gibbs sampling of the photos' true grades draws photo i's
+    /// photo's grade probabilities are taken, as they are, as the relative likelihoods of its grades
+    /// (dividing out a grade prior graded fewer validation lots right: README "Grading policy"). Collapsed Gibbs sampling of the photos' true grades draws photo i's
     /// grade g with weight (2 × others of grade g + 1) × p_i(g), exact in integers. The lot grade is
     /// the rules' most frequent answer over the samples (a tie goes to the worse grade) and the
     /// confidence is that answer's share. Unlike expected shares, evidence pools across the lot:
