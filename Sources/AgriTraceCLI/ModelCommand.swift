@@ -27,7 +27,7 @@ extension ModelCommand {
     struct ImportModel: ParsableCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(
             commandName: "import", abstract: tr("Convert an ONNX model into an .agmodel file."),
-            discussion: tr("Supported ONNX operators: Conv (any kernel, stride, padding, groups), BatchNormalization (folded into the convolution), Relu, Clip, LeakyRelu, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (to [batch, features]), Gemm, MatMul, Softmax, Constant. Anything else is refused, naming each unsupported node. The input must be NCHW with fixed channels, height and width.")
+            discussion: tr("Supported ONNX operators: Conv (any kernel, stride, padding, groups), BatchNormalization (folded into the convolution), Relu, Clip, LeakyRelu, PRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean (over height and width), Add, Mul, Sub and Div (by a constant), Concat (of channels), Flatten, Reshape and Squeeze (to [batch, features]), Gemm, MatMul, Softmax, LogSoftmax, Pad (zeros, read by a Conv), Identity, Dropout, Constant, and shape arithmetic on constants (Shape, Gather, Unsqueeze, Slice, Cast, Transpose, ConstantOfShape). Anything else, or a setting the engine lacks, is refused, naming each such node. The input must be NCHW with fixed channels, height and width.")
                 + "\n\n" + ExitStatus.help(success: tr("model written"))
                 + "\n\n" + tr("Example:") + """
 

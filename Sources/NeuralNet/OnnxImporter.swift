@@ -16,6 +16,15 @@ import Localization
 /// (`OnnxFoldedTensor.swift`), so `x.view(x.size(0), -1)` is a Flatten.
 /// Anything else is refused, naming every unsupported node.
 public enum OnnxImporter {
+    /// Operator types the importer reads (a node may still be refused for its settings); `model import --help` lists them.
+    public static let supportedOperators: Set<String> = [
+        "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool", "GlobalAveragePool",
+        "Add", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Constant", "Identity", "Dropout",
+        "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "ReduceMean", "Concat", "GlobalMaxPool", "Sub", "Div",
+        "Tanh", "PRelu", "LogSoftmax", "Pad", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Transpose",
+        "ConstantOfShape",
+    ]
+
     /// Limits on what the importer reads.
     public static let maxFileSize = 512 << 20
 
@@ -94,13 +103,6 @@ private struct OnnxConverter {
     /// Default-domain opsets whose operator definitions the conversion follows.
     static let supportedOpsets: ClosedRange<Int64> = 7...21
 
-    static let supportedOperators: Set<String> = [
-        "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "Add", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Constant", "Identity", "Dropout",
-        "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "ReduceMean", "Concat", "GlobalMaxPool", "Sub", "Div",
-        "Tanh", "PRelu", "LogSoftmax", "Pad", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Transpose",
-        "ConstantOfShape",
-    ]
 
     init(onnx: OnnxModel, file: String) throws {
         self.onnx = onnx
@@ -154,7 +156,7 @@ private struct OnnxConverter {
             position = index
             if node.inputs.contains(where: { poisoned.contains($0) }) {
                 // Downstream of a refused node: report it only if it would be refused on its own too.
-                if !Self.supportedOperators.contains(node.opType) { unsupported.append(Unsupported(text: node.label, supported: false)) }
+                if !OnnxImporter.supportedOperators.contains(node.opType) { unsupported.append(Unsupported(text: node.label, supported: false)) }
                 node.outputs.forEach { poisoned.insert($0) }
                 continue
             }
@@ -172,7 +174,7 @@ private struct OnnxConverter {
                     throw Refusal(reason: failure.reason)
                 }
             } catch let refusal as Refusal {
-                let supported = Self.supportedOperators.contains(node.opType) && (node.domain.isEmpty || node.domain == "ai.onnx")
+                let supported = OnnxImporter.supportedOperators.contains(node.opType) && (node.domain.isEmpty || node.domain == "ai.onnx")
                 unsupported.append(Unsupported(text: refusal.reason.isEmpty ? node.label : "\(node.label): \(refusal.reason)", supported: supported))
                 node.outputs.forEach { poisoned.insert($0) }
             } catch let error as GraphError {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NeuralNet
 @testable import AgriTraceCLI
 import Testing
 
@@ -54,6 +55,14 @@ import Testing
                 .replacingOccurrences(of: #" +"#, with: " ", options: .regularExpression)
             #expect(help.contains("; 3 "), "\(path) reads a ledger but its help does not list exit status 3")
         }
+    }
+
+    /// The operator list in `model import --help` is written by hand: it must keep up with the importer.
+    @Test func modelImportHelpNamesEveryOperatorTheImporterReads() {
+        let help = Self.help(ModelCommand.ImportModel.self)
+        let words = Set(help.split(whereSeparator: { !$0.isLetter }).map(String.init))
+        let missing = OnnxImporter.supportedOperators.subtracting(words)
+        #expect(missing.isEmpty, "model import --help does not name \(missing.sorted())")
     }
 
     @Test func helpNeverPointsIntoTheSourceTree() {
