@@ -185,7 +185,7 @@ let package = Package(
                                                             "TestSupport", "ProvenanceTestSupport"]),
         .testTarget(name: "ServerSupportTests", dependencies: ["ServerSupport", "Localization"]),
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "Localization", "TestSupport"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Localization", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                       "TestSupport", "ProvenanceTestSupport"]),
         .testTarget(name: "ProvinceTests", dependencies: ["Province", "Localization", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog", "Traceability",
                                                        "TestSupport", "ProvenanceTestSupport",

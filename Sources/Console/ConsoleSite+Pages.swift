@@ -642,7 +642,7 @@ extension ConsoleSite {
     /// a fork or rollback it saw is worth an alarm) or not reached (try again later).
     func checkpoint(page: ConsolePage) async throws -> ConsoleReply {
         let (stored, outcomes) = try await signCheckpointAskingWitnesses()
-        var lines = [page.t(ConsoleText.checkpointSigned(size: .integer(stored.checkpoint.size)))]
+        var lines = [page.t(ConsoleText.checkpointSigned(size: stored.checkpoint.size))]
         for (endpoint, outcome) in zip(options.witnesses, outcomes) {
             let name = MessageArgument.text(endpoint.key.name)
             switch outcome {

@@ -147,7 +147,9 @@ enum ConsoleText {
     static func contradictsLots(lot: MessageArgument) -> Message { Message("lot {lot} is recorded under this code for another farm or crop; correct the lot first.", context: "console", ["lot": lot]) }
     static let checkpointTitle = Message("Checkpoint", context: "console")
     static let checkpointButton = Message("Sign a checkpoint of the ledger now", context: "console")
-    static func checkpointSigned(size: MessageArgument) -> Message { Message("Signed a checkpoint of {size} entries.", context: "console", ["size": size]) }
+    static func checkpointSigned(size: Int) -> Message {
+        Message("Signed a checkpoint of {n} entry.", plural: "Signed a checkpoint of {n} entries.", count: size, context: "console")
+    }
     static func latestCheckpoint(size: MessageArgument) -> Message { Message("Latest checkpoint: {size} entries.", context: "console", ["size": size]) }
     static func cosignedBy(names: MessageArgument) -> Message { Message("Cosigned by {names}.", context: "console", ["names": names]) }
     static let noWitnesses = Message("No witnesses are configured (serve --witness URL --witness-vkey FILE): checkpoints are signed by the cooperative alone.", context: "console")
