@@ -267,7 +267,8 @@ public final class BatchGrader {
                                     images: images, lotGrade: lotGrade,
                                     distribution: Dictionary(uniqueKeysWithValues: distribution.map { ($0.grade, $0.count) }),
                                     needsReview: review, held: held, holdReason: holdReason,
-                                    kernels: KernelISA.active.rawValue)
+                                    kernels: KernelISA.active.rawValue,
+                                    lotConfidenceBP: gradeBasisPoints.isEmpty ? nil : decision.confidenceBP)
         let outcome: LotAppendOutcome
         do {
             outcome = try ledger.append(lot: lotRecord, grading: grading)

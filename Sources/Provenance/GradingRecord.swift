@@ -28,11 +28,15 @@ public struct GradingRecord: Sendable, Equatable {
     /// scores; the portable build may differ in the last digit, and this says which one ran. Nil in
     /// entries written before it was recorded.
     public var kernels: String?
+    /// The policy's confidence in `lotGrade`, in basis points (`lot_confidence_bp`, 0...10000): the
+    /// share of its estimate that gave this grade. Nil when no photo was readable and in entries
+    /// written before it was recorded; the policy file can recompute it from the photos' scores.
+    public var lotConfidenceBP: Int?
 
     /// `holdReason` implies `held`.
     public init(lotCode: String, model: String, policy: String, uploadDigest: String?, images: [GradedImage],
                 lotGrade: String, distribution: [String: Int], needsReview: Int, held: Bool = false, holdReason: HoldReason? = nil,
-                kernels: String? = nil) {
+                kernels: String? = nil, lotConfidenceBP: Int? = nil) {
         self.lotCode = lotCode
         self.model = model
         self.policy = policy
@@ -44,6 +48,7 @@ public struct GradingRecord: Sendable, Equatable {
         self.held = held || holdReason != nil
         self.holdReason = holdReason
         self.kernels = kernels
+        self.lotConfidenceBP = lotConfidenceBP
     }
 
     var fields: [String: JSONValue] {
@@ -57,6 +62,7 @@ public struct GradingRecord: Sendable, Equatable {
         if held { fields["held"] = .bool(true) }
         fields["hold_reason"] = holdReason.map { .string($0.rawValue) }
         fields["kernels"] = kernels.map(JSONValue.string)
+        fields["lot_confidence_bp"] = lotConfidenceBP.map { .integer(Int64($0)) }
         return fields
     }
 
@@ -97,6 +103,10 @@ public struct GradingRecord: Sendable, Equatable {
         if let kernels, !Self.isKernelBuildName(kernels) {
             throw EntryError.invalidField(field: "kernels",
                                           reason: Message("'{kernels}' is not a kernel build name (1 to 32 of a-z, 0-9, _)", ["kernels": .text("\(EntryValidator.printable(kernels))")]))
+        }
+        lotConfidenceBP = try reader.optionalInteger("lot_confidence_bp")
+        if let confidence = lotConfidenceBP, !(0...10_000).contains(confidence) {
+            throw EntryError.invalidField(field: "lot_confidence_bp", reason: Message("must be in 0...10000 (basis points)"))
         }
     }
 

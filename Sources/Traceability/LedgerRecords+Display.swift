@@ -52,7 +52,11 @@ extension GradingRecord {
         case .noReadablePhotos?:
             return p(Message("none of its {n} photo could be read", plural: "none of its {n} photos could be read", count: images.count))
         case .lotGradeUncertain?:
-            return p(Message("the grading was less sure of the lot's grade than the grading policy requires"))
+            guard let confidence = lotConfidenceBP else {
+                return p(Message("the grading was less sure of the lot's grade than the grading policy requires"))
+            }
+            return p(Message("the grading was only {confidence} sure of the lot's grade, less than the grading policy requires",
+                             ["confidence": .percent(Double(confidence) / 10_000, digits: 0)]))
         case .modelNotCalibrated?:
             return p(Message("the model had no review threshold chosen for the grading policy, so every photo needs review"))
         case .unreadablePhotos?:

@@ -86,6 +86,7 @@ extension ProvenanceTrace {
                     ("grade", state.isHeld ? .null : current.map { .string($0.grade) } ?? .null),
                     ("suggested_grade", current.map { .string($0.grading.lotGrade) } ?? .null),
                     ("hold_reason", current?.grading.holdReason.map { .string($0.rawValue) } ?? .null),
+                    ("lot_confidence_bp", current?.grading.lotConfidenceBP.map { .int($0) } ?? .null),
                     ("grading_seq", current.map { .int($0.gradingEntry.seq) } ?? .null),
                     ("decided_by_correction", current?.decision.map { .int($0.entry.seq) } ?? .null),
                     ("status", .string(state.statusText())),

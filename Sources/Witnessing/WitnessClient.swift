@@ -120,8 +120,10 @@ public enum WitnessClient {
         return .cosigned(mine)
     }
 
+    /// The witness's own words, shortened: its first two lines, since AgriTrace witnesses answer in
+    /// English and then Vietnamese, one line each (`RequestTarget.inBothLanguages`).
     static func quote(_ text: String) -> String {
-        let line = text.split(separator: "\n").first.map(String.init) ?? ""
-        return line.count > 200 ? String(line.prefix(200)) + "…" : line
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).prefix(2).joined(separator: " / ")
+        return lines.count > 400 ? String(lines.prefix(400)) + "…" : lines
     }
 }

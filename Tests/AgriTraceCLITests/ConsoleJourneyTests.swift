@@ -480,6 +480,8 @@ import TestSupport
         #expect(vietnamese.contains("Được đồng ký bởi witness.example/w1."), "\(vietnamese)")
         let again = try admin.post("/console/checkpoint", []).text
         #expect(again.contains("Nhân chứng witness.example/w1: đã đồng ký.") && again.contains("TỪ CHỐI"), "\(again)")
+        // The refusing witness answers in both languages; its Vietnamese line reaches the page too.
+        #expect(again.contains("nhân chứng này không theo dõi sổ cái htx-lai-vung.example/ledger"), "\(again)")
     }
 
     @Test func witnessOptionsAreCheckedBeforeServing() throws {

@@ -33,6 +33,8 @@ import TestSupport
             guard case .grading(let grading) = try entry.record() else { continue }
             if grading.held { heldLots.insert(grading.lotCode) }
             #expect(grading.holdReason == (grading.held ? .lotGradeUncertain : nil))
+            let confidence = try #require(grading.lotConfidenceBP, "\(grading.lotCode) records the policy's confidence in its grade")
+            #expect(grading.held == (confidence < 9000), "\(grading.lotCode): \(confidence) bp under a policy holding below 9000")
             #expect(expectedLots.contains { $0["lot"] as? String == grading.lotCode && $0["grade"] as? String == grading.lotGrade }, "\(grading.lotCode)")
         }
         #expect(heldLots.count < expectedLots.count, "a cautious policy still releases the surest lots")
@@ -51,6 +53,8 @@ import TestSupport
 
         let trace = try AgriTraceBinary.run(["trace", lot, "--ledger", ws.ledger])
         #expect(trace.stdout.contains("lot grade \(grading.lotGrade), HELD FOR REVIEW"), "\(trace.stdout)")
+        let percent = "\(Int((Double(try #require(grading.lotConfidenceBP)) / 100).rounded()))%"
+        #expect(trace.stdout.contains("the grading was only \(percent) sure of the lot's grade"), "\(trace.stdout)")
 
         func dispositions() throws -> [String: String] {
             let events = ws.path("events.jsonld")

@@ -132,13 +132,14 @@ import TestSupport
         let buyerHeld = try AgriTraceBinary.run(["verify-label", out + "/DT-TM-261104-02.proof", "--vkey", vkey])
         #expect(buyerHeld.status == 0, "\(buyerHeld.stdout)")
         #expect(buyerHeld.stdout.hasPrefix("VERIFIED: lot DT-TM-261104-02 is HELD FOR REVIEW, not graded: no grade may be claimed"), "\(buyerHeld.stdout)")
-        #expect(buyerHeld.stdout.contains("held for review by the grading policy: the grading was less sure of the lot's grade than the grading policy requires"), "\(buyerHeld.stdout)")
+        #expect(buyerHeld.stdout.contains("held for review by the grading policy: the grading was only ")
+                && buyerHeld.stdout.contains("% sure of the lot's grade, less than the grading policy requires"), "\(buyerHeld.stdout)")
 
         // trace: the state now first, the original grading still listed.
         let trace = try AgriTraceBinary.run(["trace", "DT-LV-261103-02", "--ledger", ws.ledger])
         #expect(trace.stdout.contains("Now: lot DT-LV-261103-02: grade Grade II, decided by review: correction #\(correctionEntry.seq) on "), "\(trace.stdout)")
         #expect(trace.stdout.contains("by \(Self.reviewer): sorted again by hand: the bruises are shallow (grading #\(gradingEntry.seq) on "), "\(trace.stdout)")
-        #expect(trace.stdout.contains("#\(gradingEntry.seq)  ") && trace.stdout.contains("lot grade Reject, HELD FOR REVIEW by the grading policy: the grading was less sure"), "\(trace.stdout)")
+        #expect(trace.stdout.contains("#\(gradingEntry.seq)  ") && trace.stdout.contains("lot grade Reject, HELD FOR REVIEW by the grading policy: the grading was only "), "\(trace.stdout)")
         for (lot, held, grade) in [("DT-LV-261103-02", false, "Grade II" as String?), ("DT-TM-261104-02", true, nil)] {
             let json = try AgriTraceBinary.run(["trace", lot, "--ledger", ws.ledger, "--json"])
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -173,7 +174,7 @@ import TestSupport
         let audit = try AgriTraceBinary.run(["audit", "--ledger", ws.ledger, "--vkey", vkey, "--out", report])
         #expect(audit.status == 0, "\(audit.stderr)")
         let html = try String(contentsOfFile: report, encoding: .utf8)
-        #expect(html.contains("held for review: the grading was less sure of the lot&#39;s grade"), "\(html)")
+        #expect(html.contains("held for review: the grading was only ") && html.contains("% sure of the lot&#39;s grade"), "\(html)")
         #expect(html.contains("grade decided by review (correction #\(correctionEntry.seq) by \(Self.reviewer))"))
 
         // Decide the rest: the upload no longer needs attention.
