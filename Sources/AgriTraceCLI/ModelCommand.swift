@@ -47,9 +47,13 @@ extension ModelCommand {
             do { labelText = try String(contentsOfFile: labels, encoding: .utf8) } catch {
                 throw CommandFailure(.usageError, tr("{file}: cannot read the labels: {reason}", ["file": .text(labels), "reason": .message(.fileError(error))]))
             }
-            let names = labelText.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
+            let names = try Self.labelNames(labelText, file: labels)
             let graph = try OnnxImporter.importGraph(contentsOf: URL(fileURLWithPath: onnx))
+            let outputs = try graph.inferShapes()[graph.output]?.elementCount ?? 0
+            guard names.count == outputs else {
+                throw CommandFailure(.usageError, tr("{file}: {n} labels for the network's {outputs} outputs (one label per line, in output order)",
+                                                     ["file": .text(labels), "n": .integer(names.count), "outputs": .integer(outputs)]))
+            }
             let channels = graph.inputShape.channels
             let normalization = InputNormalization(mean: try Self.values(mean, default: 0, channels: channels, option: "--mean"),
                                                    std: try Self.values(std, default: 1, channels: channels, option: "--std"))
@@ -66,14 +70,42 @@ extension ModelCommand {
                 "file": .text(out), "nodes": .integer(graph.nodes.count), "parameters": .integer(graph.parameterCount), "id": .text(model.id)]))
         }
 
+        /// One label per line; trailing blank lines are ignored, any other blank line, a label the
+        /// model format refuses, or a repeated label is refused naming the file and line.
+        static func labelNames(_ text: String, file: String) throws -> [String] {
+            var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            while lines.last?.isEmpty == true { lines.removeLast() }
+            var firstLine = [String: Int]()
+            for (index, name) in lines.enumerated() {
+                let line = MessageArgument.integer(index + 1)
+                if name.isEmpty {
+                    throw CommandFailure(.usageError, tr("{file}: line {line} is empty (one label per line)", ["file": .text(file), "line": line]))
+                }
+                if let problem = Model.labelProblem(name) {
+                    throw CommandFailure(.usageError, tr("{file}: line {line}: {problem}", ["file": .text(file), "line": line, "problem": .text(problem)]))
+                }
+                if let first = firstLine[name] {
+                    throw CommandFailure(.usageError, tr("{file}: line {line} repeats the label of line {first}", ["file": .text(file), "line": line, "first": .integer(first)]))
+                }
+                firstLine[name] = index + 1
+            }
+            return lines
+        }
+
         static func values(_ text: String?, default value: Float, channels: Int, option: String) throws -> [Float] {
             guard let text else { return .init(repeating: value, count: channels) }
-            let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count == channels, parts.allSatisfy({ $0 != nil }) else {
                 throw CommandFailure(.usageError, tr("{option} needs {n} comma-separated numbers, got '{value}'",
-                                                     ["option": .text(option), "n": .integer(channels), "value": .text(text)]))
+                                                     ["option": .text(option), "n": .integer(channels), "value": .text(Quoting.printable(text))]))
             }
-            return parts.map { $0! }
+            let values = parts.map { $0! }
+            let range = option == "--mean" ? InputNormalization.meanRange : InputNormalization.stdRange
+            if let outside = values.first(where: { !range.contains($0) }) {
+                throw CommandFailure(.usageError, tr("{option}: {value} is outside {low}...{high} (values are on 0...1 pixels: a mean of 123.675 on 0...255 is 0.485, a standard deviation of 1/255 gives the network 0...255)",
+                                                     ["option": .text(option), "value": .text("\(outside)"), "low": .text("\(range.lowerBound)"), "high": .text("\(range.upperBound)")]))
+            }
+            return values
         }
     }
 

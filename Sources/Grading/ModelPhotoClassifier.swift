@@ -46,7 +46,7 @@ public final class ModelPhotoClassifier: PhotoClassifier, @unchecked Sendable {
         return try batch.map { pixels in
             let input = try model.preprocess(rgb: pixels, width: shape.width, height: shape.height)
             input.withUnsafeBufferPointer { network.run(input: $0.baseAddress!, output: &output, workspace: workspace) }
-            return model.probabilities(fromOutput: output)
+            return model.probabilities(fromOutput: try model.checkedOutput(output))
         }
     }
 

@@ -43,6 +43,16 @@ extension Model {
         return false
     }
 
+    /// `output` as the network computed it, refused when any value is NaN or infinite: no class
+    /// or grade may come of it (a model whose weights overflow, or a normalisation dividing by a
+    /// standard deviation near zero, gives such outputs for some or all photos).
+    public func checkedOutput(_ output: [Float]) throws -> [Float] {
+        guard output.allSatisfy(\.isFinite) else {
+            throw ModelError(file: id, reason: "the network's output is not a finite number (NaN or infinity) for this input: the model or its normalisation cannot classify it")
+        }
+        return output
+    }
+
     /// Calibrated class probabilities from the graph output: softmax(logits / temperature), with the
     /// model's stored temperature. The one conversion every consumer (grading, classify, eval) uses.
     public func probabilities(fromOutput output: [Float]) -> [Float] {

@@ -1,3 +1,5 @@
+import Localization
+
 /// The `.agmodel` binary format, version 1. The byte-exact specification is in this module's README.md;
 /// this file is its only implementation. Everything is little-endian; strings are u32 length + UTF-8.
 enum ModelFormat {
@@ -29,18 +31,16 @@ enum ModelFormat {
             throw ModelError(file: file, reason: "shape mismatch: normalisation has \(normalization.mean.count) means and "
                              + "\(normalization.std.count) standard deviations for \(channels) input channels")
         }
-        guard normalization.mean.allSatisfy(\.isFinite), normalization.std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ModelError(file: file, reason: "normalisation means must be finite and standard deviations finite and positive")
-        }
+        if let problem = normalization.problem { throw ModelError(file: file, reason: problem) }
         let outputs = shapes[graph.output]!.elementCount
         guard labels.count == outputs else {
             throw ModelError(file: file, reason: "shape mismatch: \(labels.count) class labels for \(outputs) network outputs")
         }
         guard labels.count <= maxLabels else { throw ModelError(file: file, reason: "more than \(maxLabels) labels") }
+        var seen = Set<String>()
         for label in labels {
-            guard !label.isEmpty, label.utf8.count <= 256, !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw ModelError(file: file, reason: "label '\(label)' must be 1 to 256 bytes without control characters")
-            }
+            if let problem = Model.labelProblem(label) { throw ModelError(file: file, reason: problem) }
+            guard seen.insert(label).inserted else { throw ModelError(file: file, reason: "label '\(Quoting.printable(label))' is listed twice") }
         }
         guard metadata.count <= maxMetadataEntries else {
             throw ModelError(file: file, reason: "more than \(maxMetadataEntries) metadata entries")
@@ -346,5 +346,15 @@ struct ByteReader {
         #endif
         offset += 4 * count
         return values
+    }
+}
+
+extension Model {
+    /// Why `label` cannot name a class (empty, over 256 bytes, or holding a control character), or nil.
+    public static func labelProblem(_ label: String) -> String? {
+        guard !label.isEmpty, label.utf8.count <= 256, !label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return "label '\(Quoting.printable(label))' must be 1 to 256 bytes without control characters"
+        }
+        return nil
     }
 }

@@ -132,6 +132,15 @@ private struct OnnxConverter {
             throw OnnxImportError(file: file, Message("expected one image input, found {count} ({names})",
                                                       ["count": .integer(imageInputs.count), "names": .text(imageInputs.map(\.name).joined(separator: ", "))]))
         }
+        // The engine feeds float32 pixels scaled as --mean/--std say; a model built for uint8 or
+        // float16 input (its Cast would be dropped) would silently see other values.
+        guard let elementType = input.elementType else {
+            throw OnnxImportError(file: file, Message("input '{name}' declares no element type; only float32 (FLOAT) input is supported", ["name": .text(input.name)]))
+        }
+        guard elementType == Int64(OnnxModel.float32) else {
+            throw OnnxImportError(file: file, Message("input '{name}' holds {type} values; only float32 (FLOAT) input is supported",
+                                                      ["name": .text(input.name), "type": .text(OnnxModel.typeName(elementType))]))
+        }
         let dims = input.dims
         guard dims.count == 4, let c = dims[1], let h = dims[2], let w = dims[3], c > 0, h > 0, w > 0,
               dims[0] == nil || dims[0]! >= 1 else {

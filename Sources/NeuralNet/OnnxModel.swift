@@ -51,6 +51,8 @@ struct OnnxModel {
         var name = ""
         /// Dimension sizes; nil where the dimension is symbolic ("N") or missing.
         var dims: [Int64?] = []
+        /// TensorProto.DataType of the elements (1 = FLOAT); nil when the type is missing.
+        var elementType: Int64?
     }
 
     var nodes: [Node] = []
@@ -63,6 +65,13 @@ struct OnnxModel {
 
     /// ONNX tensor data types the importer can read.
     static let float32: Int32 = 1, int32: Int32 = 6, int64: Int32 = 7, bool: Int32 = 9
+
+    /// A TensorProto.DataType's name, for messages.
+    static func typeName(_ type: Int64) -> String {
+        let names: [Int64: String] = [1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64", 8: "STRING",
+                                      9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64", 16: "BFLOAT16"]
+        return names[type] ?? "type \(type)"
+    }
 
     init(bytes: [UInt8]) throws {
         self.bytes = bytes
@@ -186,6 +195,7 @@ struct OnnxModel {
                     guard f == 1, w == .lengthDelimited else { try type.skip(w); continue }
                     var tensorType = try type.message()
                     while let (f2, w2) = try tensorType.nextField() {
+                        if f2 == 1, w2 == .varint { v.elementType = try tensorType.int64(); continue }
                         guard f2 == 2, w2 == .lengthDelimited else { try tensorType.skip(w2); continue }
                         var shape = try tensorType.message()
                         while let (f3, w3) = try shape.nextField() {

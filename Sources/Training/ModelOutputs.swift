@@ -38,8 +38,17 @@ public struct ModelOutputs {
         }
         let flat = usable.isEmpty ? [] : network.run(batch: inputs, count: usable.count, jobs: jobs)
         let width = model.labels.count
-        outputs = usable.indices.map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }
-        truth = usable.map { modelIndexOfFolderLabel[selected[$0].label] }
-        failures = cache.failures
+        var outputs: [[Float]] = [], truth: [Int] = [], failures = cache.failures
+        for (row, i) in usable.enumerated() {
+            do {
+                outputs.append(try model.checkedOutput(Array(flat[(row * width)..<((row + 1) * width)])))
+                truth.append(modelIndexOfFolderLabel[selected[i].label])
+            } catch {
+                failures.append((path: selected[i].relativePath, message: "\(error)"))
+            }
+        }
+        self.outputs = outputs
+        self.truth = truth
+        self.failures = failures
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import Testing
 import TestSupport
 
@@ -56,5 +57,28 @@ import TestSupport
         #expect(ok.stdout.split(separator: "\n").allSatisfy { $0.contains(": ") && $0.contains(" class ") })
         let missing = try AgriTraceBinary.run(["classify", "--model", dir.url.appendingPathComponent("none.agmodel").path, "x.jpg"])
         #expect(missing.status == 2 && missing.stderr.contains("none.agmodel"), "\(missing.stderr)")
+    }
+    /// A model whose outputs overflow (finite weights, infinite logits) classifies nothing: each
+    /// photo is an error naming it, plain and as JSON, never a NaN class or an encoder failure.
+    @Test func aModelWithNonFiniteOutputsClassifiesNoPhoto() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var graph = Graph(input: TensorShape(channels: 3, height: 16, width: 16))
+        let pooled = graph.flatten(graph.globalAveragePool(graph.input))
+        graph.output = graph.dense(pooled, Dense(outputFeatures: 3, weights: [Float](repeating: .greatestFiniteMagnitude, count: 9)))
+        let model = dir.url.appendingPathComponent("overflow.agmodel")
+        try Model(graph: graph, normalization: .unit(channels: 3), labels: ["a", "b", "c"]).write(to: model)
+        let photos = Array(try Self.photos().prefix(2))
+        for format in [["--json"], []] {
+            let run = try AgriTraceBinary.run(["classify", "--model", model.path, "--jobs", "1"] + format + photos)
+            #expect(run.status == 1, "\(format): \(run.stdout)\(run.stderr)")
+            #expect(!run.stdout.contains("-nan") && !run.stdout.contains(" nan") && !run.stdout.contains("[nan") && !run.stderr.contains("EncodingError"), "\(run.stdout)\(run.stderr)")
+            let out = run.stdout + run.stderr
+            for photo in photos { #expect(out.contains(photo), "\(photo) is named: \(out)") }
+            #expect(out.contains("not a finite number"), "\(out)")
+        }
+        let json = try AgriTraceBinary.run(["classify", "--model", model.path, "--json"] + photos)
+        let lines = json.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == photos.count && lines.allSatisfy { $0["error"] is String && $0["probabilities"] == nil }, "\(json.stdout)")
     }
 }

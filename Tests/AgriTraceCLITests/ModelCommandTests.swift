@@ -85,6 +85,43 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("x.agmodel").path))
     }
 
+    /// Bad labels and normalisation are named where they are: the labels file and its line, or
+    /// the option; nothing is written. Trailing blank lines are fine.
+    @Test func importNamesTheLabelsFileOrOptionThatIsWrong() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let onnx = FixtureFiles.url("onnx/mobile_block.onnx").path
+        let out = dir.url.appendingPathComponent("x.agmodel").path
+        let good = (0..<7).map { "class \($0)" }
+        func importing(labels: [String], _ options: [String] = []) throws -> CommandResult {
+            let file = dir.url.appendingPathComponent("labels.txt")
+            try labels.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            return try AgriTraceBinary.run(["model", "import", onnx, "--labels", file.path, "--out", out] + options)
+        }
+        let cases: [([String], [String], String)] = [
+            (Array(good.prefix(6)), [], "labels.txt: 6 labels for the network's 7 outputs"),
+            (good + ["class 7"], [], "labels.txt: 8 labels for the network's 7 outputs"),
+            (Array(good.prefix(3)) + [""] + Array(good.suffix(4)), [], "labels.txt: line 4 is empty"),
+            (Array(good.prefix(6)) + ["class 2"], [], "labels.txt: line 7 repeats the label of line 3"),
+            (Array(good.prefix(6)) + ["bad\u{1B}[31m"], [], "labels.txt: line 7: label 'bad"),
+            (Array(good.prefix(6)) + [String(repeating: "x", count: 5_000)], [], "labels.txt: line 7: label"),
+            (good, ["--std=1e-40,0.2,0.2"], "--std: 1e-40 is outside"),
+            (good, ["--std", "0.2,0.2,100000"], "--std: 100000.0 is outside"),
+            (good, ["--mean", "123.675,116.28,103.53"], "--mean: 123.675 is outside"),
+            (good, ["--mean", "0.5,0.5,"], "--mean needs 3 comma-separated numbers"),
+        ]
+        for (labels, options, expected) in cases {
+            let result = try importing(labels: labels, options)
+            #expect(result.status == 2 && result.stderr.contains(expected), "\(expected): \(result.stderr)")
+            #expect(result.stderr.utf8.count < 1_000, "a long label is not echoed in full")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+        let trailing = try importing(labels: good + ["", "  ", ""])
+        #expect(trailing.status == 0, "\(trailing.stderr)")
+        let small = try importing(labels: good, ["--mean", "0,0,0", "--std", "0.00392,0.00392,0.00392"])
+        #expect(small.status == 0, "a model of 0...255 inputs: \(small.stderr)")
+    }
+
     @Test func runRejectsPartialTensorsAndBadModels() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -91,6 +91,15 @@ import TestSupport
         external.initializers[0].floats = []
         external.initializers[0].external = true
         cases.append(("weights as external data", external, "external data"))
+        // The engine feeds float32 pixels; a uint8 or float16 input (its Cast dropped) would see other values.
+        for (type, name) in [(UInt64(2), "UINT8"), (10, "FLOAT16"), (11, "DOUBLE"), (7, "INT64"), (99, "type 99")] {
+            var typed = W.convolution(attributes: [])
+            typed.inputElementType = type
+            cases.append(("\(name) input", typed, "holds \(name) values; only float32"))
+        }
+        var untyped = W.convolution(attributes: [])
+        untyped.inputElementType = nil
+        cases.append(("input without an element type", untyped, "declares no element type"))
         // Shape arithmetic and Pad: every index, axis and count is untrusted.
         func shapeChain(_ extra: [W.Initializer], _ nodes: [W.Node], reading output: String) -> OnnxWriter {
             var writer = W.convolution(attributes: [])

@@ -35,6 +35,8 @@ struct OnnxWriter {
     }
 
     var input = ("x", [Int64(1), 3, 8, 8])
+    /// The input's TensorProto.DataType (1 = FLOAT); nil writes no element type.
+    var inputElementType: UInt64? = 1
     var output = "y"
     var nodes: [Node] = []
     var initializers: [Initializer] = []
@@ -87,7 +89,7 @@ struct OnnxWriter {
             }
             graph.field(5, message: m)
         }
-        graph.field(11, message: Self.valueInfo(input.0, dims: input.1))
+        graph.field(11, message: Self.valueInfo(input.0, dims: input.1, elementType: inputElementType))
         graph.field(12, message: Self.valueInfo(output, dims: []))
         var model: [UInt8] = []
         model.key(1, wire: 0); model.varint(8)   // ir_version
@@ -98,7 +100,7 @@ struct OnnxWriter {
         return model
     }
 
-    static func valueInfo(_ name: String, dims: [Int64]) -> [UInt8] {
+    static func valueInfo(_ name: String, dims: [Int64], elementType: UInt64? = 1) -> [UInt8] {
         var shape: [UInt8] = []
         for d in dims {
             var dim: [UInt8] = []
@@ -106,7 +108,7 @@ struct OnnxWriter {
             shape.field(1, message: dim)
         }
         var tensorType: [UInt8] = []
-        tensorType.key(1, wire: 0); tensorType.varint(1)
+        if let elementType { tensorType.key(1, wire: 0); tensorType.varint(elementType) }
         tensorType.field(2, message: shape)
         var type: [UInt8] = []
         type.field(1, message: tensorType)
