@@ -141,13 +141,20 @@ extension ModelCommand {
         static func describe(_ op: NodeOperation) -> String {
             switch op {
             case .convolution(let c):
-                "Conv \(c.kernelHeight)x\(c.kernelWidth)/\(c.strideY) pad \(c.padTop),\(c.padLeft),\(c.padBottom),\(c.padRight)"
+                "Conv \(c.kernelHeight)x\(c.kernelWidth) \(window(c.strideY, c.strideX, [c.padTop, c.padLeft, c.padBottom, c.padRight]))"
                     + (c.groups > 1 ? " groups \(c.groups)" : "") + (c.bias == nil ? "" : " +bias")
-            case .maxPool(let p): "MaxPool \(p.kernelHeight)x\(p.kernelWidth)/\(p.strideY)"
-            case .averagePool(let p): "AveragePool \(p.kernelHeight)x\(p.kernelWidth)/\(p.strideY)"
+            case .maxPool(let p): "MaxPool \(p.kernelHeight)x\(p.kernelWidth) \(window(p.strideY, p.strideX, [p.padTop, p.padLeft, p.padBottom, p.padRight]))"
+            case .averagePool(let p):
+                "AveragePool \(p.kernelHeight)x\(p.kernelWidth) \(window(p.strideY, p.strideX, [p.padTop, p.padLeft, p.padBottom, p.padRight]))"
+                    + (p.countIncludePad ? " counting padding" : "")
             case .dense(let d): "Dense \(d.outputFeatures)" + (d.bias == nil ? "" : " +bias")
             default: op.kind
             }
+        }
+
+        /// "stride 2 pad 1,1,1,1", or "stride 1x2" when the strides differ (pads top, left, bottom, right).
+        static func window(_ strideY: Int, _ strideX: Int, _ pads: [Int]) -> String {
+            "stride \(strideY == strideX ? "\(strideY)" : "\(strideY)x\(strideX)") pad \(pads.map(String.init).joined(separator: ","))"
         }
     }
 

@@ -422,6 +422,7 @@ private struct OnnxConverter {
             let a = try input(node, 0), b = try input(node, 1)
             guard names[a] != nil, names[b] != nil else { return try constantArithmetic(node) }
             let x = try value(a), y = try value(b)
+            try sameRank(x, y)
             let (p, q) = (shapes[x]!, shapes[y]!)
             guard p == q || p == .vector(q.channels) || q == .vector(p.channels) else {
                 throw Refusal(reason: "multiplies \(p) by \(q) (only equal shapes, or an image by C×1×1 values of its channels)")
@@ -520,12 +521,20 @@ private struct OnnxConverter {
         }
     }
 
+    /// ONNX broadcasting aligns trailing axes: N×C against N×C×H×W would pair channels with the
+    /// width, not with the channels, so two computed tensors combine only at the same rank.
+    private func sameRank(_ x: String, _ y: String) throws {
+        let (p, q) = (ranks[x] ?? 4, ranks[y] ?? 4)
+        guard p == q else { throw Refusal(reason: "combines a rank-\(p) value with a rank-\(q) one (only equal ranks)") }
+    }
+
     /// Add of two computed tensors, of a constant bias to a bias-free Dense read only by this Add, or of
     /// another constant (a scale-and-shift).
     private mutating func addOperator(_ node: OnnxModel.Node) throws {
         let a = try input(node, 0), b = try input(node, 1)
         guard node.inputs.count == 2 else { throw Refusal(reason: "Add of \(node.inputs.count) inputs") }
         if names[a] != nil, names[b] != nil {
+            try sameRank(try value(a), try value(b))
             try emit(node, .add, inputs: [try value(a), try value(b)])
             return
         }
@@ -810,8 +819,10 @@ private struct OnnxConverter {
         guard Set(axes.map { $0 < 0 ? $0 + 4 : $0 }) == [2, 3], axes.count == 2 else {
             throw Refusal(reason: "axes \(axes) (only [2, 3], height and width)")
         }
-        guard keepDims == 1 else { throw Refusal(reason: "keepdims \(keepDims) (only 1)") }
+        guard keepDims == 1 || keepDims == 0 else { throw Refusal(reason: "keepdims \(keepDims) (only 0 or 1)") }
         try emit(node, .globalAveragePool, inputs: [x])
+        // N×C×1×1 and N×C hold the same values in the same order; only the rank differs.
+        if keepDims == 0, let out = node.outputs.first, let name = names[out] { ranks[name] = 2 }
     }
 
     /// Identity, or Dropout at inference: the output names the input's value (a constant stays a constant).

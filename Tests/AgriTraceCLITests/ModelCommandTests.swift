@@ -1,5 +1,7 @@
+@testable import AgriTraceCLI
 import Foundation
 import Kernels
+import NeuralNet
 import Testing
 import TestSupport
 
@@ -120,6 +122,17 @@ import TestSupport
         #expect(trailing.status == 0, "\(trailing.stderr)")
         let small = try importing(labels: good, ["--mean", "0,0,0", "--std", "0.00392,0.00392,0.00392"])
         #expect(small.status == 0, "a model of 0...255 inputs: \(small.stderr)")
+    }
+
+    /// `model info` shows both strides when they differ, and pooling windows' padding.
+    @Test func infoDescribesStridesAndPaddingOfEachWindow() {
+        let conv = Convolution(outputChannels: 2, kernelHeight: 3, kernelWidth: 5, strideY: 1, strideX: 2, padTop: 1, padLeft: 2,
+                               padBottom: 0, padRight: 2, groups: 1, weights: [Float](repeating: 0, count: 2 * 3 * 15), bias: nil)
+        #expect(ModelCommand.InfoModel.describe(.convolution(conv)) == "Conv 3x5 stride 1x2 pad 1,2,0,2")
+        let pool = Pooling(kernelHeight: 3, kernelWidth: 3, strideY: 2, strideX: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1,
+                           countIncludePad: true)
+        #expect(ModelCommand.InfoModel.describe(.maxPool(pool)) == "MaxPool 3x3 stride 2 pad 1,1,1,1")
+        #expect(ModelCommand.InfoModel.describe(.averagePool(pool)) == "AveragePool 3x3 stride 2 pad 1,1,1,1 counting padding")
     }
 
     @Test func runRejectsPartialTensorsAndBadModels() throws {

@@ -137,6 +137,27 @@ import TestSupport
         _ = try Self.run(graph)
     }
 
+    /// `x.mean([2, 3])` (keepdims 0, the head of many torchvision and timm models) is the same
+    /// pooling as keepdims 1 followed by a flatten: both feed a Gemm and give the same outputs.
+    @Test func reduceMeanWithoutKeptDimsFeedsAGemm() throws {
+        let weights = (0..<12).map { Float($0 % 5) * 0.25 - 0.5 }
+        func head(_ nodes: [W.Node], pooled: String) -> OnnxWriter {
+            var writer = W()
+            writer.input = ("x", [1, 3, 5, 7])
+            writer.nodes = nodes + [W.Node(op: "Gemm", inputs: [pooled, "d"], outputs: ["y"], attributes: [("transB", .int(1))])]
+            writer.initializers = [.init(name: "d", dims: [4, 3], floats: weights)]
+            return writer
+        }
+        let dropped = head([W.Node(op: "ReduceMean", inputs: ["x"], outputs: ["r"], attributes: [("axes", .ints([2, 3])), ("keepdims", .int(0))])], pooled: "r")
+        let kept = head([W.Node(op: "ReduceMean", inputs: ["x"], outputs: ["r"], attributes: [("axes", .ints([-2, -1])), ("keepdims", .int(1))]),
+                         W.Node(op: "Flatten", inputs: ["r"], outputs: ["f"])], pooled: "f")
+        let a = try OnnxImporter.importGraph(bytes: dropped.bytes(), fileName: "dropped.onnx")
+        let b = try OnnxImporter.importGraph(bytes: kept.bytes(), fileName: "kept.onnx")
+        #expect(try a.inferShapes()[a.output] == TensorShape(channels: 4, height: 1, width: 1))
+        let (outA, outB) = (try Self.run(a).fast, try Self.run(b).fast)
+        #expect(outA == outB && outA.count == 4, "\(outA) \(outB)")
+    }
+
     @Test func unsupportedVariantsAreRefusedNamingTheNodeAndTheProblem() throws {
         let cases: [([W.Node], String, String)] = [
             ([W.Node(op: "Concat", inputs: ["c", "c"], outputs: ["j"], attributes: [("axis", .int(2))])], "j",
@@ -153,8 +174,12 @@ import TestSupport
             ([W.Node(op: "ReduceMean", inputs: ["c"], outputs: ["r"], attributes: [("axes", .ints([1]))])], "r",
              "'r' (ReduceMean): axes [1] (only [2, 3], height and width)"),
             ([W.Node(op: "ReduceMean", inputs: ["c"], outputs: ["r"])], "r", "'r' (ReduceMean): axes [] (only [2, 3], height and width)"),
-            ([W.Node(op: "ReduceMean", inputs: ["c"], outputs: ["r"], attributes: [("axes", .ints([2, 3])), ("keepdims", .int(0))])], "r",
-             "'r' (ReduceMean): keepdims 0 (only 1)"),
+            ([W.Node(op: "ReduceMean", inputs: ["c"], outputs: ["r"], attributes: [("axes", .ints([2, 3])), ("keepdims", .int(2))])], "r",
+             "'r' (ReduceMean): keepdims 2 (only 0 or 1)"),
+            // N×C (rank 2) against N×C×H×W: ONNX pairs C with W, not a per-channel product.
+            ([W.Node(op: "ReduceMean", inputs: ["c"], outputs: ["r"], attributes: [("axes", .ints([2, 3])), ("keepdims", .int(0))]),
+              W.Node(op: "Mul", inputs: ["c", "r"], outputs: ["m"])], "m",
+             "'m' (Mul): combines a rank-4 value with a rank-2 one (only equal ranks)"),
         ]
         for (nodes, output, reason) in cases {
             let error = try Self.refusal(Self.afterConvolution(nodes, output: output))
