@@ -4,8 +4,8 @@ import Localization
 /// Converts an ONNX model (the operator subset below, opsets 7 to 21) into a `Graph`:
 /// Conv, BatchNormalization (folded into the preceding Conv), Relu, Clip, LeakyRelu, PRelu (one
 /// slope, or one per channel), Sigmoid, Tanh, HardSigmoid, HardSwish, MaxPool and AveragePool
-/// (ceil_mode too), GlobalAveragePool, GlobalMaxPool, ReduceMean (over height and width, keeping
-/// them), Add (of two tensors), Mul (of two tensors of one shape, or an image by per-channel values),
+/// (ceil_mode too), GlobalAveragePool, GlobalMaxPool, ReduceMean and ReduceMax (over height and
+/// width, with or without keepdims), Add (of two tensors), Mul (of two tensors of one shape, or an image by per-channel values),
 /// Sub, Div, Add and Mul with a scalar or per-channel constant (a scale-and-shift; x / c, not c / x;
 /// a constant added after MatMul is its bias), Concat (along the channels), Flatten, Reshape (to
 /// [batch, features] only), Squeeze (N×C×1×1 to N×C), Gemm, MatMul (by a constant), Softmax and
@@ -20,7 +20,7 @@ public enum OnnxImporter {
     public static let supportedOperators: Set<String> = [
         "Conv", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "MaxPool", "AveragePool", "GlobalAveragePool",
         "Add", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Constant", "Identity", "Dropout",
-        "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "ReduceMean", "Concat", "GlobalMaxPool", "Sub", "Div",
+        "Sigmoid", "HardSigmoid", "HardSwish", "Mul", "ReduceMean", "ReduceMax", "Concat", "GlobalMaxPool", "Sub", "Div",
         "Tanh", "PRelu", "LogSoftmax", "Pad", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Transpose",
         "ConstantOfShape",
     ]
@@ -417,7 +417,9 @@ private struct OnnxConverter {
         case "GlobalMaxPool":
             try emit(node, .globalMaxPool, inputs: [try value(try input(node, 0))])
         case "ReduceMean":
-            try reduceMean(node)
+            try reduceOverImage(node, .globalAveragePool)
+        case "ReduceMax":
+            try reduceOverImage(node, .globalMaxPool)
         case "Mul":
             let a = try input(node, 0), b = try input(node, 1)
             guard names[a] != nil, names[b] != nil else { return try constantArithmetic(node) }
@@ -807,9 +809,10 @@ private struct OnnxConverter {
         pendingPads[out] = (x, spatial.map { Int($0) })
     }
 
-    /// ReduceMean over height and width keeping them is a global average pool (C×1×1). The axes are an
-    /// attribute before opset 18 and an optional constant input from it.
-    private mutating func reduceMean(_ node: OnnxModel.Node) throws {
+    /// ReduceMean (ReduceMax) over height and width is a global average (max) pool: C×1×1 keeping
+    /// the axes, read as N×C without them. The axes are an attribute before opset 18 and an
+    /// optional constant input from it.
+    private mutating func reduceOverImage(_ node: OnnxModel.Node, _ pooling: NodeOperation) throws {
         let x = try value(try input(node, 0))
         var axes = ints(node, "axes", [])
         if let name = optionalInput(node, 1) {
@@ -820,7 +823,7 @@ private struct OnnxConverter {
             throw Refusal(reason: "axes \(axes) (only [2, 3], height and width)")
         }
         guard keepDims == 1 || keepDims == 0 else { throw Refusal(reason: "keepdims \(keepDims) (only 0 or 1)") }
-        try emit(node, .globalAveragePool, inputs: [x])
+        try emit(node, pooling, inputs: [x])
         // N×C×1×1 and N×C hold the same values in the same order; only the rank differs.
         if keepDims == 0, let out = node.outputs.first, let name = names[out] { ranks[name] = 2 }
     }

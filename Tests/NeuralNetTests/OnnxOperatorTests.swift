@@ -158,6 +158,21 @@ import TestSupport
         #expect(outA == outB && outA.count == 4, "\(outA) \(outB)")
     }
 
+    /// ReduceMax over height and width (how the dynamo exporter writes a global max pool) is a
+    /// GlobalMaxPool, with or without kept dims.
+    @Test func reduceMaxOverTheImageIsAGlobalMaxPool() throws {
+        for keepDims in [Int64(1), 0] {
+            var writer = W()
+            writer.input = ("x", [1, 3, 5, 7])
+            writer.nodes = [W.Node(op: "ReduceMax", inputs: ["x"], outputs: ["y"], attributes: [("axes", .ints([3, 2])), ("keepdims", .int(keepDims))])]
+            let graph = try OnnxImporter.importGraph(bytes: writer.bytes(), fileName: "max.onnx")
+            #expect(graph.nodes.map(\.operation.kind) == ["GlobalMaxPool"])
+            let run = try Self.run(graph)
+            let want = (0..<3).map { c in run.input[(c * 35)..<((c + 1) * 35)].max()! }
+            #expect(run.fast == want, "keepdims \(keepDims)")
+        }
+    }
+
     @Test func unsupportedVariantsAreRefusedNamingTheNodeAndTheProblem() throws {
         let cases: [([W.Node], String, String)] = [
             ([W.Node(op: "Concat", inputs: ["c", "c"], outputs: ["j"], attributes: [("axis", .int(2))])], "j",
