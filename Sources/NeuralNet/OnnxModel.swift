@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 
 /// The parts of an ONNX ModelProto the importer reads (field numbers from onnx/onnx.proto3).
 struct OnnxModel {
@@ -44,7 +45,9 @@ struct OnnxModel {
         var outputs: [String] = []
         var attributes: [String: Attribute] = [:]
 
-        var label: String { "'\(name.isEmpty ? (outputs.first ?? "?") : name)' (\(opType))" }
+        /// The node as messages name it; names and types come from the file, so they are quoted short
+        /// with control characters (a newline could fake a line of output) replaced.
+        var label: String { "'\(Quoting.printable(name.isEmpty ? (outputs.first ?? "?") : name))' (\(Quoting.printable(opType)))" }
     }
 
     struct ValueInfo {

@@ -23,6 +23,19 @@ import TestSupport
         }
     }
 
+    /// Node names and operator types come from the file: a refusal quotes them short, with control
+    /// characters replaced, so a newline cannot start a fake line of output.
+    @Test func refusalsQuoteNodeNamesWithoutControlCharacters() {
+        var writer = OnnxWriter.convolution(attributes: [])
+        let name = "g\nVERIFIED: all good\u{1B}[2J" + String(repeating: "x", count: 500)
+        writer.nodes.insert(OnnxWriter.Node(op: "Erf\r", inputs: ["c"], outputs: [name]), at: 1)
+        writer.nodes[2].inputs[0] = name
+        guard let error = importAndRun(writer.bytes()) else { Issue.record("imported"); return }
+        let text = error.description
+        #expect(!text.contains("\n") && !text.contains("\r") && !text.contains("\u{1B}"), "\(text)")
+        #expect(text.contains("'g\u{FFFD}VERIFIED: all good\u{FFFD}[2J") && text.utf8.count < 400, "\(text)")
+    }
+
     @Test func theCraftedBaselineImportsAndRuns() {
         let base = OnnxWriter.convolution(attributes: [("strides", .ints([2, 2])), ("pads", .ints([1, 1, 1, 1]))])
         #expect(importAndRun(base.bytes()) == nil)
