@@ -30,7 +30,8 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         let classifier: ModelPhotoClassifier
         if let model {
-            classifier = try ModelPhotoClassifier(model: try loadModel(model))
+            try InputFile.require(model, tr("model", context: "file kind"))
+            classifier = try ModelPhotoClassifier(contentsOf: URL(fileURLWithPath: model))
         } else {
             guard FileManager.default.fileExists(atPath: BundledResources.defaultModelURL.path) else {
                 throw CommandFailure(.usageError, tr("no default model is bundled in this build; pass --model FILE"))

@@ -24,8 +24,13 @@ public final class ModelPhotoClassifier: PhotoClassifier, @unchecked Sendable {
         self.decodeLimits = decodeLimits
     }
 
+    /// A model file that cannot grade is named by its path, not by its id.
     public convenience init(contentsOf url: URL) throws {
-        try self.init(model: try Model.load(contentsOf: url))
+        let model = try Model.load(contentsOf: url)
+        do { try self.init(model: model) } catch var error as ModelError {
+            error.file = url.path
+            throw error
+        }
     }
 
     /// The default model shipped with AgriTrace.

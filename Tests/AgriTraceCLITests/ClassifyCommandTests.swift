@@ -81,4 +81,15 @@ import TestSupport
         let lines = json.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.count == photos.count && lines.allSatisfy { $0["error"] is String && $0["probabilities"] == nil }, "\(json.stdout)")
     }
+    /// A model that cannot grade photos (one input channel) is named by its file, not its id.
+    @Test func aModelThatCannotTakePhotosIsNamedByItsFile() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var graph = Graph(input: TensorShape(channels: 1, height: 8, width: 8))
+        graph.output = graph.flatten(graph.globalAveragePool(graph.input))
+        let model = dir.url.appendingPathComponent("grey.agmodel")
+        try Model(graph: graph, normalization: .unit(channels: 1), labels: ["only"]).write(to: model)
+        let run = try AgriTraceBinary.run(["classify", "--model", model.path] + Array(try Self.photos().prefix(1)))
+        #expect(run.status == 2 && run.stderr.contains("grey.agmodel") && run.stderr.contains("3-channel"), "\(run.stderr)")
+    }
 }
