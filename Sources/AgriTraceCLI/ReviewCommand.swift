@@ -75,7 +75,7 @@ struct ReviewCommand: ParsableCommand {
         }
         guard let decision, let signer, let reviewer else {
             FileHandleOutput.standardOutput.write(LotReview.text(of: state, p))
-            if state.isHeld { throw ExitStatus.needsAttention }
+            if state.isHeld || state.current == nil { throw ExitStatus.needsAttention }
             return
         }
         let outcome: LotReview.Outcome

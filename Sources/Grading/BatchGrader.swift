@@ -256,6 +256,8 @@ public final class BatchGrader {
         let decision = policy.decideLot(gradeBasisPoints: gradeBasisPoints, reviewRule: policy.reviewRule(of: classifier.calibration),
                                         unreadable: unreadableCount, repeated: repeated)
         let lotGrade = decision.grade
+        // No readable photo: no estimate, so no confidence (not 0 %), in the entry and in --json alike.
+        let confidence = gradeBasisPoints.isEmpty ? nil : Optional(decision.confidenceBP)
         let held = decision.held
         let holdReason = decision.hold
         let distribution = policy.grades.map { GradingSummary.GradeCount(grade: $0, count: counts[$0, default: 0]) }
@@ -268,7 +270,7 @@ public final class BatchGrader {
                                     distribution: Dictionary(uniqueKeysWithValues: distribution.map { ($0.grade, $0.count) }),
                                     needsReview: review, held: held, holdReason: holdReason,
                                     kernels: KernelISA.active.rawValue,
-                                    lotConfidenceBP: gradeBasisPoints.isEmpty ? nil : decision.confidenceBP)
+                                    lotConfidenceBP: confidence)
         let outcome: LotAppendOutcome
         do {
             outcome = try ledger.append(lot: lotRecord, grading: grading)
@@ -280,7 +282,7 @@ public final class BatchGrader {
                 lot: lot.code, farmID: lot.farmID, originCode: lot.originCode, status: .refused, photos: results.count,
                 grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
                 uploadDigest: digest, lotSeq: nil, gradingSeq: nil, refusal: refusal.description, refusalMessage: refusal,
-                lotConfidenceBP: decision.confidenceBP, farmName: lot.farmName)
+                lotConfidenceBP: confidence, farmName: lot.farmName)
         }
         var lotSeq: Int?, gradingSeq: Int?
         if case let .appended(l, g) = outcome { lotSeq = l; gradingSeq = g }
@@ -288,7 +290,7 @@ public final class BatchGrader {
             lot: lot.code, farmID: lot.farmID, originCode: lot.originCode,
             status: outcome == .alreadyRecorded ? .alreadyRecorded : .recorded, photos: results.count,
             grade: lotGrade, distribution: distribution, needsReview: review, unreadable: unreadableCount, held: held,
-            uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq, lotConfidenceBP: decision.confidenceBP, farmName: lot.farmName)
+            uploadDigest: digest, lotSeq: lotSeq, gradingSeq: gradingSeq, lotConfidenceBP: confidence, farmName: lot.farmName)
     }
 }
 

@@ -130,6 +130,19 @@ public enum Identifiers {
         return encoded
     }
 
+    /// Text a person would read as empty: only spaces, separators, format characters (zero-width
+    /// space, byte order mark), default-ignorable or combining marks with nothing to combine with.
+    /// A reason or a reviewer's name must say something.
+    public static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { scalar in
+            let properties = scalar.properties
+            switch properties.generalCategory {
+            case .spaceSeparator, .lineSeparator, .paragraphSeparator, .format, .nonspacingMark, .enclosingMark: return true
+            default: return properties.isWhitespace || properties.isDefaultIgnorableCodePoint
+            }
+        }
+    }
+
     /// Why `text` cannot be a free-text field (farm id, names, crop, photo file names), or nil:
     /// the same rule entries are held to (non-empty, no control characters).
     public static func textProblem(_ text: String) -> Message? {

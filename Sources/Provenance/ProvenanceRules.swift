@@ -58,7 +58,25 @@ public struct ProvenanceRules: EntryRules {
                   let targetBody = try earlier.body(seq: correction.corrects) else {
                 return Message("corrects_leaf does not match the leaf hash of entry {corrects}", ["corrects": .text("\(correction.corrects)")])
             }
-            if let reason = Self.referenceViolation(of: correction, target: try ProvenanceRecord(targetBody)) { return reason }
+            let target = try ProvenanceRecord(targetBody)
+            if let reason = Self.referenceViolation(of: correction, target: target) { return reason }
+            // Readers release a held lot on a lot_grade change: it must be a grade of the policy that
+            // graded the lot (its distribution's grades), or a hold, never "" or free text.
+            if let change = correction.changes["lot_grade"] {
+                var root = target, hops = 0
+                while case .correction(let inner) = root, hops < 1_000, let body = try earlier.body(seq: inner.corrects) {
+                    root = try ProvenanceRecord(body)
+                    hops += 1
+                }
+                guard case .grading(let grading) = root else {
+                    return Message("changes.lot_grade corrects a grading only, not entry {corrects}", ["corrects": .text("\(correction.corrects)")])
+                }
+                guard case .string(let grade) = change,
+                      grading.distribution.keys.contains(grade) || GradingRecord.holdGradeNames.contains(grade.lowercased()) else {
+                    return Message("changes.lot_grade must be one of the grading's grades: {grades}",
+                                   ["grades": .text(grading.distribution.keys.sorted().joined(separator: ", "))])
+                }
+            }
             // A label reads the lot's origin through this change: it must be a registered origin.
             if let change = correction.changes["origin_code"] {
                 guard case .string(let code) = change,

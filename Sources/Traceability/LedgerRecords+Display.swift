@@ -56,7 +56,8 @@ extension GradingRecord {
                 return p(Message("the grading was less sure of the lot's grade than the grading policy requires"))
             }
             return p(Message("the grading was only {confidence} sure of the lot's grade, less than the grading policy requires",
-                             ["confidence": .percent(Double(confidence) / 10_000, digits: 0)]))
+                             // Whole percent rounded down: 5,999 bp under a 6,000 bp limit must not read "60 %".
+                             ["confidence": .percent(Double(confidence / 100) / 100, digits: 0)]))
         case .modelNotCalibrated?:
             return p(Message("the model had no review threshold chosen for the grading policy, so every photo needs review"))
         case .unreadablePhotos?:
@@ -106,6 +107,9 @@ extension GradingRecord {
 extension CorrectionRecord {
     /// " by Trần Văn Nam: reason", or ": reason" when no reviewer is named; follows "correction #7".
     public func attributedReason(_ p: Presentation = .english) -> String {
+        // `review --accept` records a fixed English reason (ledger data stays English); it is shown
+        // in the reader's language like any text of the program's own.
+        let reason = reason == LotReview.acceptedReason ? p(Message("reviewed: the suggested grade is confirmed")) : reason
         guard let reviewer else { return ": " + reason }
         return p(Message(" by {reviewer}: {reason}", ["reviewer": .text(reviewer), "reason": .text(reason)]))
     }

@@ -57,7 +57,7 @@ public enum LotReview {
                 if current.decision != nil, current.grade == suggested { return .alreadyDecided }
                 throw .notHeld(lot: code, status: state)
             }
-            guard !GradingRecord.holdGradeNames.contains(suggested.lowercased()) else {
+            guard !GradingRecord.holdGradeNames.contains(suggested.lowercased()), grades(of: state).contains(suggested) else {
                 throw .nothingToAccept(lot: code, suggested: suggested)
             }
             grade = suggested
@@ -81,7 +81,7 @@ public enum LotReview {
 
     /// The entry rules' text check (`EntryValidator`), said before anything is signed.
     private static func check(_ text: String, _ field: LotReviewInputs.Input) throws(LotReviewError) {
-        if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) { throw .emptyText(field) }
+        if Identifiers.isBlank(text) { throw .emptyText(field) }
         if let problem = Identifiers.textProblem(text) { throw .badText(field, problem) }
     }
 }

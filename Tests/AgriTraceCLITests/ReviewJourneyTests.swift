@@ -73,6 +73,10 @@ import TestSupport
             (["DT-LV-261103-02", "--grade", "Grade II", "--reason", "ok\u{1B}[31m"], 2, "--reason: contains the control character U+001B"),
             (["DT-LV-261103-02", "--accept", "--reviewer", "Nam\nHoa"], 2, "--reviewer: contains the control character U+000A"),
             (["DT-LV-261103-02", "--accept", "--reviewer", " "], 2, "--reviewer is empty"),
+            // Invisible text is empty too: a byte order mark, a zero-width space, a lone combining accent.
+            (["DT-LV-261103-02", "--accept", "--reviewer", "\u{FEFF}"], 2, "--reviewer is empty"),
+            (["DT-LV-261103-02", "--grade", "Grade II", "--reason", "\u{200B}\u{2028}"], 2, "--reason is empty"),
+            (["DT-LV-261103-02", "--grade", "Grade II", "--reason", "\u{301}"], 2, "--reason is empty"),
             (["DT-LV-261103-02", "--accept", "--grade", "Reject"], 2, "either --accept or --grade"),
         ]
         for (arguments, status, message) in refusals {

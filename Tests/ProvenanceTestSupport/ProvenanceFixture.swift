@@ -46,7 +46,8 @@ public struct ProvenanceFixture {
                                            scoresBasisPoints: [9000, 500, 500, 0, 0, 0, 0, 0, 0, 0], grade: "Premium"))
         } + [.unreadable(file: "broken.jpg", sha256: hex, reason: "Not a JPEG file")]
         return .grading(GradingRecord(lotCode: lot, model: hex, policy: String(repeating: "cd", count: 32), uploadDigest: digest,
-                                      images: images, lotGrade: "Premium", distribution: ["Premium": photos], needsReview: 0))
+                                      images: images, lotGrade: "Premium",
+                                      distribution: ["Premium": photos, "Grade I": 0, "Grade II": 0, "Reject": 0], needsReview: 0))
     }
 
     public func remove() { directory.remove() }

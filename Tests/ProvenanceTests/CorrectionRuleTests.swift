@@ -47,6 +47,11 @@ import Testing
             (correction(of: e["O1"]!, lot: nil, origin: "O2"), "names origin_code 'O2'"),
             (correction(of: e["key"]!, lot: nil), "a key entry"),
             (correction(of: e["L2"]!, lot: "L2", changes: ["origin_code": .string("O9")]), "changes.origin_code must name a registered origin code"),
+            // Readers release a held lot on a lot_grade change: only the grading's own grades, on a grading.
+            (correction(of: e["G2"]!, lot: "L2", changes: ["lot_grade": .string("")]), "changes.lot_grade must be one of the grading's grades"),
+            (correction(of: e["G2"]!, lot: "L2", changes: ["lot_grade": .string("Hạng I")]), "changes.lot_grade must be one of the grading's grades"),
+            (correction(of: e["G2"]!, lot: "L2", changes: ["lot_grade": .integer(1)]), "changes.lot_grade must be one of the grading's grades"),
+            (correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["lot_grade": .string("Reject")]), "changes.lot_grade corrects a grading only"),
         ]
     }
 
@@ -72,7 +77,7 @@ import Testing
         defer { fixture.remove() }
         let e = try Self.setUp(fixture)
         let first = try #require(try fixture.ledger.append([Self.correction(of: e["G2"]!, lot: "L2")], signer: fixture.signer).appended.first)
-        try fixture.ledger.append([Self.correction(of: first, lot: "L2"), Self.correction(of: e["L2"]!, lot: "L2", origin: "O1"),
+        try fixture.ledger.append([Self.correction(of: first, lot: "L2"), Self.correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["harvest_date": .string("2026-11-04")]),
                                    Self.correction(of: e["L1"]!, lot: "L1", changes: ["origin_code": .string("O1")]),
                                    Self.correction(of: e["O1"]!, lot: nil, origin: "O1", changes: ["farm_name": .string("Trại B")])],
                                   signer: fixture.signer)
