@@ -37,7 +37,8 @@ import TestSupport
                                     scoresBasisPoints: [9_000, 1_000], grade: grade, needsReview: false)
             try ledger.append([.grading(GradingRecord(lotCode: lot, model: SampleLedger.modelID, policy: SampleLedger.policyID,
                                                       uploadDigest: nil, images: [.graded(photo)], lotGrade: grade,
-                                                      distribution: [grade: 1], needsReview: 0, held: held))], signer: signer)
+                                                      distribution: ["Premium": 0, "Grade I": 0, "Grade II": 0, "Reject": 0].merging([grade: 1]) { $1 },
+                                                      needsReview: 0, held: held))], signer: signer)
         }
 
         /// Appends a correction of the lot's latest grading to `grade`.

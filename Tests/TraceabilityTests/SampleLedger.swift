@@ -98,7 +98,8 @@ enum SampleLedger {
             let first = lotRows[0]
             let planned = plan[code]!
             var images: [GradedImage] = []
-            var distribution: [String: Int] = [:]
+            // Every grade of the policy, as grading writes it (zeros included).
+            var distribution = Dictionary(uniqueKeysWithValues: Set(classGrades).map { ($0, 0) })
             for (index, row) in lotRows.enumerated() {
                 let bytes = try FixtureFiles.data("uploads/sample/" + row.file)
                 let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
