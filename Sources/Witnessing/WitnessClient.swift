@@ -75,9 +75,6 @@ public enum WitnessClient {
             request.httpMethod = "POST"
             request.httpBody = Data(body.utf8)
             request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
-            // A fresh connection per request: a kept-alive one can be closed by the witness's idle
-            // timeout just as the retry after a 409 reuses it ("connection reset", seen under load).
-            request.setValue("close", forHTTPHeaderField: "Connection")
             let data: Data, response: URLResponse
             do { (data, response) = try await session.data(for: request) } catch {
                 return .unreachable(Message("no answer: {reason}", ["reason": .text((error as NSError).localizedDescription)]))
