@@ -73,6 +73,8 @@ public enum ExitStatus: Int32, Error, CaseIterable, Sendable {
             return .usageError
         // A value no agritrace ledger can hold: the file was edited, as verification would say.
         case .corruptEntry, .merkle, .storedValue, .damaged: return .verificationFailed
+        // Someone else decided first: look again.
+        case .changedMeanwhile: return .needsAttention
         }
     }
 

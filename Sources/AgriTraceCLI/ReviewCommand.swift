@@ -87,10 +87,13 @@ struct ReviewCommand: ParsableCommand {
         switch outcome {
         case .alreadyDecided:
             FileHandleOutput.standardOutput.write(LotReview.alreadyDecidedText(state, p) + "\n")
-        case .record(let correction):
+        case .record(let correction, let basis):
             let appended: [LedgerEntry]
             do {
-                appended = try database.append([.correction(correction)], signer: signer).appended
+                appended = try database.append([.correction(correction)], signer: signer, decidedOn: basis).appended
+            } catch LedgerError.changedMeanwhile(let seq, _) {
+                throw CommandFailure(.needsAttention, tr("lot {lot} changed while this decision was being made (entry #{seq} was recorded meanwhile); nothing recorded: look at it again with `agritrace review {lot}`",
+                                                         ["lot": .text(lot), "seq": .text(String(seq))]))
             } catch {
                 throw CommandFailure(ExitStatus(for: error), tr("ledger {file}: nothing recorded: {reason}", ["file": .text(ledger), "reason": .text(render(error))]))
             }

@@ -362,6 +362,7 @@ extension ConsoleSite {
             <section><p>\(page.h(state.statusText(page.presentation)))</p><p>\(page.t(ConsoleText.suggested(grade: .text(page.presentation.grade(suggested)))))</p>
             <form method="post" action="/console/review">\(page.csrfField)
             <input type="hidden" name="lot" value="\(page.h(state.lot.lotCode))">
+            <input type="hidden" name="seen" value="\(LotReview.latestSeq(of: state))">
             <label class="check"><input type="radio" name="decision" value="accept" checked> \(page.t(ConsoleText.accept))</label>
             <label class="check"><input type="radio" name="decision" value="grade"> \(page.t(ConsoleText.changeGrade))</label>
             <label for="grade">\(page.t(ConsoleText.grade))</label>
@@ -393,16 +394,20 @@ extension ConsoleSite {
                 return (false, page.t(ConsoleText.notFound))
             }
             do {
-                switch try LotReview.outcome(for: state, decision: decision, reason: reason, reviewer: user.name) {
+                // The lot as the page showed it: someone else's decision since then refuses this one.
+                let seen = form.first("seen").flatMap { Int($0) }
+                switch try LotReview.outcome(for: state, decision: decision, reason: reason, reviewer: user.name, seenUpTo: seen) {
                 case .alreadyDecided:
                     return (true, page.t(ConsoleText.reviewNothing))
-                case .record(let correction):
-                    try ledger.append([.correction(correction)], signer: options.signer, recordedBy: user.name)
+                case .record(let correction, let basis):
+                    try ledger.append([.correction(correction)], signer: options.signer, decidedOn: basis, recordedBy: user.name)
                     let grade = correction.changes["lot_grade"]?.stringValue ?? ""
                     return (true, page.t(ConsoleText.reviewRecorded(lot: .text(lotCode), grade: .text(page.presentation.grade(grade)))))
                 }
             } catch let error as LotReviewError {
                 return (false, page.t(ConsoleText.notRecorded(reason: .message(error.message(page.presentation, inputs: ConsoleText.reviewInputs)))))
+            } catch LedgerError.changedMeanwhile(let seq, _) {
+                return (false, page.t(ConsoleText.notRecorded(reason: .message(ConsoleText.changedMeanwhile(seq: seq)))))
             }
         }
         if notice.ok { return try dashboard(page: page, notice: notice) }

@@ -103,6 +103,9 @@ enum ConsoleText {
     static func reviewRecorded(lot: MessageArgument, grade: MessageArgument) -> Message { Message("Recorded: lot {lot} now stands at {grade}.", context: "console", ["lot": lot, "grade": grade]) }
     static let reviewNothing = Message("Nothing recorded: the lot already stands so.", context: "console")
     static let chooseDecision = Message("choose to accept the suggested grade or to set another grade", context: "console")
+    static func changedMeanwhile(seq: Int) -> Message {
+        Message("someone else recorded entry #{seq} about this lot while you were deciding; look at the lot again", context: "console", ["seq": .text(String(seq))])
+    }
     static func notRecorded(reason: MessageArgument) -> Message { Message("Not recorded: {reason}", context: "console", ["reason": reason]) }
     /// The review form's inputs as its refusals name them (by the form's own labels).
     static let reviewInputs = LotReviewInputs(

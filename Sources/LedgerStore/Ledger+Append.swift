@@ -3,6 +3,18 @@ import Foundation
 import MerkleLog
 import Localization
 
+/// What a decision appended with `Ledger.append(_:signer:unlessRecorded:decidedOn:)` was based
+/// on: the latest entry carrying `key` that the deciding person saw.
+public struct DecisionBasis: Sendable, Equatable {
+    public let key: IndexKey
+    public let latestSeq: Int
+
+    public init(key: IndexKey, latestSeq: Int) {
+        self.key = key
+        self.latestSeq = latestSeq
+    }
+}
+
 /// What an append did.
 public struct AppendResult: Sendable {
     /// The entries written, in order; empty when `alreadyRecorded`.
@@ -25,10 +37,18 @@ extension Ledger {
     /// With `unlessRecorded` keys, the lookup "does an entry carrying all these keys exist?" runs
     /// inside the same transaction, so a re-run or a concurrent run of the same work appends
     /// nothing and reports `alreadyRecorded`.
+    ///
+    /// With `decidedOn`, the append is refused (`LedgerError.changedMeanwhile`) when an entry
+    /// carrying its key was recorded after the entry the decision was made on: two people
+    /// deciding about one thing at once cannot both be recorded, each on a state already gone.
     @discardableResult
-    public func append(_ bodies: [EntryBody], signer: NoteSigner, unlessRecorded keys: [IndexKey] = []) throws -> AppendResult {
+    public func append(_ bodies: [EntryBody], signer: NoteSigner, unlessRecorded keys: [IndexKey] = [],
+                       decidedOn: DecisionBasis? = nil) throws -> AppendResult {
         try run {
             try db.immediateTransaction {
+                if let decidedOn, let newer = try firstSeq(withKey: decidedOn.key, after: decidedOn.latestSeq) {
+                    throw LedgerError.changedMeanwhile(seq: newer, key: decidedOn.key)
+                }
                 if !keys.isEmpty {
                     let seqs = try seqs(withAll: keys)
                     if !seqs.isEmpty {
@@ -144,6 +164,14 @@ extension Ledger {
             try EntryValidator.checkString(key.value, field: "index key \(key.name)")
         }
         return Array(Set(keys)).sorted()
+    }
+
+    /// The first entry carrying `key` recorded after `seq`, if any.
+    func firstSeq(withKey key: IndexKey, after seq: Int) throws -> Int? {
+        let statement = try db.statement("SELECT MIN(seq) FROM entry_keys WHERE name = ? AND value = ? AND seq > ?")
+        try statement.bind(.text(key.name), .text(CanonicalJSON.nfc(key.value)), .integer(seq))
+        guard try statement.step(), !statement.isNull(0) else { return nil }
+        return try statement.checkedInt(0, "entry_keys.seq", in: 0...Ledger.maxEntries - 1)
     }
 
     /// Seqs of the entries carrying every one of `keys`, in order.

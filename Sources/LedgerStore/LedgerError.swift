@@ -13,6 +13,9 @@ public enum LedgerError: LocalizableError {
     /// An appended body broke a rule; `index` is its position in the `append` call.
     case rejectedEntry(index: Int, type: String, reason: Message)
     case signerNotActive(signer: String)
+    /// A decision's basis changed before it was recorded (`DecisionBasis`): entry `seq`, carrying
+    /// `key`, was recorded meanwhile.
+    case changedMeanwhile(seq: Int, key: IndexKey)
     case entryNotFound(seq: Int, size: Int)
     case corruptEntry(seq: Int, reason: Message)
     case noCheckpoint(covering: Int)
@@ -37,6 +40,9 @@ public enum LedgerError: LocalizableError {
         case .rejectedEntry(let index, let type, let reason):
             return Message("entry {index} ({type}) rejected: {reason}", ["index": .text(String(index)), "type": .text(type), "reason": .message(reason)])
         case .signerNotActive(let signer): return Message("key {key} is not an active signer of this ledger", ["key": .text(signer)])
+        case .changedMeanwhile(let seq, let key):
+            return Message("entry {seq} about {name} {value} was recorded while this was being decided; nothing recorded",
+                           ["seq": .text(String(seq)), "name": .text(key.name), "value": .text(EntryValidator.printable(key.value))])
         case .entryNotFound(let seq, let size):
             return Message("no entry {seq} (the ledger has {n} entry)", plural: "no entry {seq} (the ledger has {n} entries)", count: size,
                            ["seq": .text(String(seq))])

@@ -14,13 +14,15 @@ extension Ledger {
         try create(at: path, origin: origin, signer: signer, rules: ProvenanceRules(), clock: clock)
     }
 
-    /// Appends records atomically (see `append(_:signer:unlessRecorded:)`); with `idempotencyKey`
-    /// nothing is appended when that lot and upload are already recorded. `recordedBy` names the
+    /// Appends records atomically (see `append(_:signer:unlessRecorded:decidedOn:)`); with
+    /// `idempotencyKey` nothing is appended when that lot and upload are already recorded, and with
+    /// `decidedOn` nothing when the thing decided about changed meanwhile. `recordedBy` names the
     /// console account that caused the records (`Attribution`).
     @discardableResult
     public func append(_ records: [ProvenanceRecord], signer: NoteSigner, idempotencyKey: IdempotencyKey? = nil,
-                       recordedBy: String? = nil) throws -> AppendResult {
-        try append(records.map { $0.body(recordedBy: recordedBy) }, signer: signer, unlessRecorded: idempotencyKey?.indexKeys ?? [])
+                       decidedOn: DecisionBasis? = nil, recordedBy: String? = nil) throws -> AppendResult {
+        try append(records.map { $0.body(recordedBy: recordedBy) }, signer: signer,
+                   unlessRecorded: idempotencyKey?.indexKeys ?? [], decidedOn: decidedOn)
     }
 
     /// All entries of a provenance type, in `seq` order.

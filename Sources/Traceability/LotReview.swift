@@ -15,8 +15,9 @@ public enum LotReview {
 
     /// What to do about a decision.
     public enum Outcome: Sendable {
-        /// Append this correction.
-        case record(CorrectionRecord)
+        /// Append this correction, on condition that the lot gained no entry since the state it
+        /// was decided on (`Ledger.append(_:signer:idempotencyKey:decidedOn:recordedBy:)`).
+        case record(CorrectionRecord, decidedOn: DecisionBasis)
         /// The lot already stands as decided: nothing to record (re-running the same decision).
         case alreadyDecided
     }
@@ -43,8 +44,12 @@ public enum LotReview {
     /// set a grade; `reviewer` names the person, always: a signed decision nobody answers for
     /// would show buyers and inspectors a grade without a name. `--accept` needs a held lot;
     /// `--grade` may also re-grade a lot that is not held (an inspector's second look).
+    ///
+    /// `seenUpTo` is the lot's latest entry the person was shown (`latestSeq(of:)` when the page
+    /// was drawn): a decision made on an older view is refused when recorded, not applied to a
+    /// lot someone else has decided meanwhile. Without it, the state read now is the view.
     public static func outcome(for state: LotState, decision: Decision, reason: String?,
-                               reviewer: String) throws(LotReviewError) -> Outcome {
+                               reviewer: String, seenUpTo: Int? = nil) throws(LotReviewError) -> Outcome {
         let code = state.lot.lotCode
         guard let current = state.current else { throw .notGraded(code) }
         try check(reviewer, .reviewer)
@@ -71,7 +76,15 @@ public enum LotReview {
         let entry = current.gradingEntry
         return .record(CorrectionRecord(corrects: entry.seq, correctsLeafHash: entry.leafHash.hex,
                                         reason: reason ?? acceptedReason, reviewer: reviewer,
-                                        lotCode: current.grading.lotCode, changes: ["lot_grade": .string(grade)]))
+                                        lotCode: current.grading.lotCode, changes: ["lot_grade": .string(grade)]),
+                       decidedOn: DecisionBasis(key: IndexKey(IndexKeyName.lotCode, code),
+                                                latestSeq: min(seenUpTo ?? latestSeq(of: state), latestSeq(of: state))))
+    }
+
+    /// The lot's latest entry: a decision made on this view is stale once any grading or
+    /// correction of the lot follows it (another reviewer, a re-grade).
+    public static func latestSeq(of state: LotState) -> Int {
+        ([state.lotEntry.seq] + state.gradings.map(\.seq) + state.corrections.map(\.seq)).max() ?? state.lotEntry.seq
     }
 
     /// What `--accept`/`--grade` say when the lot already stands as decided.

@@ -112,6 +112,23 @@ extension ConsoleJourneyTests {
             }
         }
         #expect(try site.ledgerSize() == before)
+
+        // A decision made on a page drawn before someone else's decision is refused, saying so.
+        let page = try reviewer.get("/console/review?lot=\(lot)&lang=en").text
+        let seen = try #require(page.components(separatedBy: "name=\"seen\" value=\"").dropFirst().first?.split(separator: "\"").first.map(String.init))
+        let other = try #require(policy.grades.first { $0 != current })
+        let firstDecision = try reviewer.post("/console/review", [("lot", lot), ("seen", seen), ("decision", "grade"), ("grade", other), ("reason", "xem lại")])
+        #expect(firstDecision.status == 200, "\(Self.notice(firstDecision.text))")
+        let decidedSize = try site.ledgerSize()
+        for language in ["vi", "en"] {
+            _ = try reviewer.get("/console/?lang=\(language)")
+            let stale = try reviewer.post("/console/review", [("lot", lot), ("seen", seen), ("decision", "grade"), ("grade", current), ("reason", "xem lại")])
+            let text = Self.notice(stale.text)
+            #expect(stale.status == 400, "\(language): \(text)")
+            #expect(text.contains(language == "vi" ? "người khác đã ghi mục #\(decidedSize - 1) về lô này" : "someone else recorded entry #\(decidedSize - 1) about this lot"),
+                    "\(language): \(text)")
+        }
+        #expect(try site.ledgerSize() == decidedSize)
     }
 
     /// Photos that cannot be read are recorded as rejected-unreadable; the job says the upload

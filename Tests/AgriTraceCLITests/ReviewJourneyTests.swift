@@ -31,6 +31,33 @@ import TestSupport
         return (entry, grading)
     }
 
+    /// Reviewers deciding one held lot at the same moment, as separate processes: one decision is
+    /// recorded; the other is refused because the lot changed (status 1) or finds it already
+    /// stands so. The check runs inside the append's transaction, so no timing records both.
+    @Test func concurrentDecisionsAboutOneLotRecordOne() throws {
+        let ws = try GradeWorkspace()
+        defer { ws.remove() }
+        let graded = try ws.grade(sample, ["--register-origins", "--cooperative", "HTX-LAI-VUNG", "--quiet", "--policy", try ws.strictPolicy()])
+        #expect(graded.status == 1, "\(graded.stdout)\(graded.stderr)")
+        for lot in Self.held {
+            let before = try size(ws)
+            let results = LockedResults()
+            let reviewers = ["Reviewer A", "Reviewer B"].map { name in
+                Thread {
+                    results.add(try? self.review(ws, [lot, "--accept", "--reviewer", name]))
+                }
+            }
+            reviewers.forEach { $0.start() }
+            let outcomes = results.waitFor(reviewers.count)
+            #expect(try size(ws) == before + 1, "\(lot): \(outcomes.map { "\($0.status) \($0.stdout)\($0.stderr)" })")
+            #expect(outcomes.filter { $0.status == 0 && $0.stdout.contains("Recorded correction") }.count == 1, "\(lot)")
+            for other in outcomes where !other.stdout.contains("Recorded correction") {
+                #expect((other.status == 0 && other.stdout.contains("already stands so"))
+                        || (other.status == 1 && other.stderr.contains("changed while this decision was being made")), "\(lot): \(other.status) \(other.stdout)\(other.stderr)")
+            }
+        }
+    }
+
     @Test func heldLotsAreListedDecidedBySignedCorrectionsAndShownSoEverywhere() throws {
         let ws = try GradeWorkspace()
         defer { ws.remove() }
@@ -186,5 +213,26 @@ import TestSupport
         #expect(try review(ws, [], key: false).stdout == "No lot is held for review.\n")
         let done = try ws.grade(sample, ["--quiet", "--policy", policy])
         #expect(done.status == 0 && !done.stdout.contains("Held for review"), "\(done.stdout)")
+    }
+}
+
+/// Results of commands run on several threads, collected for the test's thread.
+final class LockedResults: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var results = [CommandResult?]()
+
+    func add(_ result: CommandResult?) {
+        condition.lock()
+        results.append(result)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Waits until `count` results have arrived; a command that failed to run counts as missing.
+    func waitFor(_ count: Int) -> [CommandResult] {
+        condition.lock()
+        defer { condition.unlock() }
+        while results.count < count { condition.wait() }
+        return results.compactMap { $0 }
     }
 }

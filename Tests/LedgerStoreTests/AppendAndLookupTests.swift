@@ -49,6 +49,32 @@ import TestSupport
         #expect(try fixture.ledger.size() == 4)
     }
 
+    /// A decision names the latest entry about its subject it saw; the append is refused inside
+    /// its transaction once another entry about that subject follows, whatever else was appended.
+    @Test func decisionOnAStateSinceChangedIsRefused() throws {
+        let fixture = try ProvenanceFixture()
+        defer { fixture.remove() }
+        let ledger = fixture.ledger
+        try ledger.append([ProvenanceFixture.origin("O1"), ProvenanceFixture.lot("L1", origin: "O1"),
+                           ProvenanceFixture.lot("L2", origin: "O1")], signer: fixture.signer)
+        let seenL1 = DecisionBasis(key: IndexKey(IndexKeyName.lotCode, "L1"), latestSeq: 2)
+        // Entries about other things do not make the decision stale.
+        try ledger.append([ProvenanceFixture.grading("L2")], signer: fixture.signer, decidedOn: seenL1)
+        #expect(try ledger.size() == 5)
+        // One about L1 does: a second decision on the same view is refused, and nothing is written.
+        try ledger.append([ProvenanceFixture.grading("L1")], signer: fixture.signer, decidedOn: seenL1)
+        let refusal = #expect(throws: LedgerError.self) {
+            try ledger.append([ProvenanceFixture.grading("L1")], signer: fixture.signer, decidedOn: seenL1)
+        }
+        guard case .changedMeanwhile(let seq, let key)? = refusal else { Issue.record("\(String(describing: refusal))"); return }
+        #expect(seq == 5 && key == seenL1.key)
+        #expect(try ledger.size() == 6)
+        // Seen up to the newest entry, it is recorded.
+        try ledger.append([ProvenanceFixture.grading("L1")], signer: fixture.signer,
+                          decidedOn: DecisionBasis(key: seenL1.key, latestSeq: 5))
+        #expect(try ledger.entries(lotCode: "L1").map(\.seq) == [2, 5, 6])
+    }
+
     @Test func rejectedEntryRollsBackTheWholeAppend() throws {
         let fixture = try ProvenanceFixture()
         defer { fixture.remove() }
