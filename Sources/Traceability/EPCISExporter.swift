@@ -57,8 +57,13 @@ public struct EPCISExporter: Sendable {
         var inspections: [Inspection] = []
         for grading in ledger.gradings {
             inspections.append(.grading(grading))
+            // A decision about a grading that a later grading of the lot had already replaced
+            // changes nothing now (every reader applies only the latest grading's corrections),
+            // so it is no event: the lot's latest event stays its state now.
+            let replacedAt = ledger.gradings(lotCode: grading.record.lotCode).first { $0.seq > grading.seq }?.seq ?? .max
             for correction in ledger.corrections(of: [grading.seq])
-            where correction.record.correctsLeafHash == grading.leafHashHex && correction.record.changes["lot_grade"]?.stringValue != nil {
+            where correction.record.correctsLeafHash == grading.leafHashHex && correction.record.changes["lot_grade"]?.stringValue != nil
+                && correction.seq < replacedAt {
                 inspections.append(.decision(correction, of: grading))
             }
         }

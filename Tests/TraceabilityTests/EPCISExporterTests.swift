@@ -96,6 +96,33 @@ import TestSupport
         #expect(report.lots.first { $0.lot.record.lotCode == "DT-TM-261104-02" }?.latestGrading?.record.lotGrade == "Grade II")
     }
 
+    /// A decision about a grading is an event while that grading is the lot's latest; one recorded
+    /// after a re-grading replaced it changes nothing now (as trace, labels and the audit say), so
+    /// it is no event and the lot's latest event stays its state now.
+    @Test func aDecisionAboutAReplacedGradingIsNoEvent() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try SampleLedger.build(at: directory.url.appendingPathComponent("ledger.db").path)
+        let lot = "DT-TM-261104-02"
+        let first = try #require(try ledger.entries(lotCode: lot).last { $0.type == "grading" })
+        guard case .grading(var regrade) = try first.record() else { Issue.record("not a grading"); return }
+        func decision(_ grade: String) -> ProvenanceRecord {
+            .correction(CorrectionRecord(corrects: first.seq, correctsLeafHash: first.leafHash.hex, reason: "checked by hand",
+                                         reviewer: "Nam", lotCode: lot, changes: ["lot_grade": .string(grade)]))
+        }
+        let decided = try ledger.append([decision("Grade II")], signer: signer).appended[0].seq
+        regrade.lotGrade = "Reject"
+        let regraded = try ledger.append([.grading(regrade)], signer: signer).appended[0].seq
+        try ledger.append([decision("Premium")], signer: signer)
+        let snapshot = try LedgerSnapshot(reading: ledger)
+        let document = EPCISExporter(options: .init(lotCode: lot)).document(for: snapshot, creationDate: "2026-11-12T00:00:00.000Z")
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        #expect(events.map { $0["agritrace:seq"] } == [first.seq, decided, regraded].map(OrderedJSON.int))
+        #expect(events[1]["disposition"] == .string("conformant") && events[1]["agritrace:lotGrade"] == .string("Grade II"))
+        #expect(events.last?["disposition"] == .string("non_conformant") && events.last?["agritrace:lotGrade"] == .string("Reject"))
+        #expect(try snapshot.lotState(code: lot)?.currentGrade == "Reject")
+    }
+
     /// Every member name outside EPCIS's own vocabulary must be a compact IRI of a declared prefix
     /// (the schema requires extension names to be URIs).
     @Test func everyExtensionNameUsesADeclaredPrefix() throws {
