@@ -74,7 +74,7 @@ public final class BatchGrader {
         for lot in lots {
             guard let (_, record) = alreadyRecorded[lot.code] else { continue }
             for case let .unreadable(file, _, reason) in record.grading.images {
-                unreadableEarlier.append(.init(file: file, lot: lot.code, reason: reason))
+                unreadableEarlier.append(.init(file: file, lot: lot.code, reason: reason, reasonMessage: ImageDecodingError.recordedReason(reason)))
             }
         }
         for lot in lots where alreadyRecorded[lot.code] != nil {

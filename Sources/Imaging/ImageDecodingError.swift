@@ -81,3 +81,46 @@ public struct ImageDecodingError: LocalizableError, Sendable, Equatable {
 
     public var message: Message { Message("{file}: {reason}", context: "image", ["file": .text(fileName), "reason": .message(reasonMessage)]) }
 }
+
+extension ImageDecodingError {
+    /// A reason as a grading entry recorded it (`reasonText`, English) read back as the message it
+    /// was made from, so readers show it in their language. Each reading is confirmed by making
+    /// the English text again and comparing: a reason this build words otherwise, or any other
+    /// text (it is hostile input like every ledger field), stays exactly as recorded.
+    public static func recordedReason(_ text: String) -> Message {
+        var reasonPart = text
+        var library: (format: ImageFormat?, detail: String)?
+        for (name, format) in [("libjpeg", ImageFormat.jpeg), ("libpng", .png), ("system", nil)] as [(String, ImageFormat?)] {
+            guard text.hasSuffix(")"), let open = text.range(of: " (\(name): ", options: .backwards) else { continue }
+            reasonPart = String(text[..<open.lowerBound])
+            library = (format, String(text[open.upperBound..<text.index(before: text.endIndex)]))
+            break
+        }
+        // Bounded so that rendering a width times a height cannot overflow, whatever was recorded.
+        let numbers = reasonPart.split { !$0.isASCII || !$0.isNumber }.compactMap { Int($0) }.filter { $0 <= Int(Int32.max) }
+        var reasons: [Reason] = [.emptyFile, .notFound, .truncated, .invalidData]
+        if numbers.count == 2 { reasons.append(.fileTooLarge(bytes: numbers[0], limit: numbers[1])) }
+        if numbers.count == 4 {
+            reasons.append(.tooManyPixels(width: numbers[0], height: numbers[1], limit: numbers[3]))
+            reasons.append(.multiPassTooLarge(width: numbers[0], height: numbers[1], limit: numbers[3]))
+        }
+        if let start = reasonPart.range(of: "(starts with ")?.upperBound, reasonPart.hasSuffix(")") {
+            let hex = reasonPart[start..<reasonPart.index(before: reasonPart.endIndex)].split(separator: " ")
+            let bytes = hex.compactMap { $0.count == 2 ? UInt8($0, radix: 16) : nil }
+            if bytes.count == hex.count { reasons.append(.unrecognisedFormat(leadingBytes: bytes)) }
+        }
+        if reasonPart.hasSuffix("(the file is empty)") { reasons.append(.unrecognisedFormat(leadingBytes: [])) }
+        let unreadablePrefix = "file cannot be read: "
+        if reasonPart.hasPrefix(unreadablePrefix) {
+            reasons.append(.unreadable(.verbatim(String(reasonPart.dropFirst(unreadablePrefix.count)))))
+        }
+        let formats: [ImageFormat?] = library.map { [$0.format] } ?? [nil, .jpeg, .png]
+        for format in formats {
+            for reason in reasons {
+                let candidate = ImageDecodingError(fileName: "", format: format, reason: reason, libraryMessage: library?.detail)
+                if candidate.reasonText == text { return candidate.reasonMessage }
+            }
+        }
+        return .verbatim(text)
+    }
+}

@@ -1,3 +1,4 @@
+import Imaging
 import LedgerStore
 import Localization
 import Provenance
@@ -26,8 +27,8 @@ extension LotReview {
                 let flag = photo.needsReview ? "  " + needsReview : ""
                 out += "    \(file)  \(padded(p.grade(photo.grade), gradeWidth))  \(String(repeating: " ", count: max(0, 8 - confidence.count)))\(confidence)\(flag)\n"
             case .unreadable(_, _, let reason):
-                // The reason is the grading entry's recorded text.
-                out += "    \(file)  " + p(Message("unreadable: {reason}", ["reason": .text(reason)])) + "\n"
+                // The grading entry's recorded reason, in the reader's language where it is a known one.
+                out += "    \(file)  " + p(Message("unreadable: {reason}", ["reason": .message(ImageDecodingError.recordedReason(reason))])) + "\n"
             }
         }
         // Codes are what --grade takes; the names say what they mean in the reader's language.

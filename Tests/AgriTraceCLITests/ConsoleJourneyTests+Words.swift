@@ -173,6 +173,16 @@ extension ConsoleJourneyTests {
             let start = try #require(lines.firstIndex { $0.hasSuffix(":") && $0.contains(language == "vi" ? "Ảnh không đọc được" : "Unreadable photos") }, "\(graded.stdout)")
             expected[language] = lines[(start + 1)...].prefix { $0.hasPrefix("  ") }.map { $0.trimmingCharacters(in: .whitespaces) }
             #expect(expected[language]?.count == broken.count, "\(graded.stdout)")
+            // Read back from the ledger, by a re-run and by `review`, the reasons keep the reader's language.
+            let rerun = try AgriTraceBinary.run(["grade", zipFile, "--ledger", other.ledger, "--key", other.key, "--lang", language])
+            let rerunLines = rerun.stdout.components(separatedBy: "\n")
+            let rerunStart = try #require(rerunLines.firstIndex { $0.hasSuffix(":") && $0.contains(language == "vi" ? "Ảnh không đọc được" : "Unreadable photos") }, "\(rerun.stdout)")
+            #expect(rerunLines[(rerunStart + 1)...].prefix { $0.hasPrefix("  ") }.map { $0.trimmingCharacters(in: .whitespaces) } == expected[language] ?? [], "\(rerun.stdout)")
+            let review = try AgriTraceBinary.run(["review", "DT-LV-261103-01", "--ledger", other.ledger, "--lang", language])
+            for line in expected[language] ?? [] {
+                let reason = try #require(line.range(of: "): ").map { String(line[$0.upperBound...]) })
+                #expect(review.stdout.contains(reason), "\(language): \(reason) not in\n\(review.stdout)")
+            }
         }
         #expect(expected["vi"] != expected["en"])
 
