@@ -110,7 +110,7 @@ struct LabelCommand: ParsableCommand {
         }
         for change in state.unappliedChanges {
             report += tr("Warning: {change} was corrected in a way the label cannot show; see `agritrace trace {lot}`.",
-                         ["change": .message(change), "lot": .text(package.lotCode)]) + "\n"
+                         ["change": .message(change), "lot": .text(Quoting.shellOperand(package.lotCode))]) + "\n"
         }
         for conflict in state.originConflicts {
             report += tr("Warning: {conflict}; verify-label will refuse this lot.", ["conflict": .message(conflict)]) + "\n"

@@ -92,8 +92,8 @@ struct ReviewCommand: ParsableCommand {
             do {
                 appended = try database.append([.correction(correction)], signer: signer, decidedOn: basis).appended
             } catch LedgerError.changedMeanwhile(let seq, _) {
-                throw CommandFailure(.needsAttention, tr("lot {lot} changed while this decision was being made (entry #{seq} was recorded meanwhile); nothing recorded: look at it again with `agritrace review {lot}`",
-                                                         ["lot": .text(lot), "seq": .text(String(seq))]))
+                throw CommandFailure(.needsAttention, tr("lot {lot} changed while this decision was being made (entry #{seq} was recorded meanwhile); nothing recorded: look at it again with `agritrace review {operand}`",
+                                                         ["lot": .text(lot), "seq": .text(String(seq)), "operand": .text(Quoting.shellOperand(lot))]))
             } catch {
                 throw CommandFailure(ExitStatus(for: error), tr("ledger {file}: nothing recorded: {reason}", ["file": .text(ledger), "reason": .text(render(error))]))
             }
@@ -101,7 +101,7 @@ struct ReviewCommand: ParsableCommand {
             let now = try TraceabilitySupport.snapshot(of: database)
             let status = (try? now.lotState(code: lot))??.statusText(p) ?? tr("recorded", context: "lot status")
             FileHandleOutput.standardOutput.write(tr("Recorded correction {seq} for lot {lot}: {status}", ["seq": .text(seq), "lot": .text(lot), "status": .text(status)]) + "\n"
-                + tr("Print a new label with `agritrace label {lot} --replace ...`.", ["lot": .text(lot)]) + "\n")
+                + tr("Print a new label with `agritrace label --replace ... {lot}`.", ["lot": .text(Quoting.shellOperand(lot))]) + "\n")
         }
     }
 }

@@ -12,3 +12,17 @@ public enum Quoting {
         return String(scalars) + (text.unicodeScalars.count > limit ? "…" : "")
     }
 }
+
+extension Quoting {
+    /// `text` as one operand of a POSIX shell command, for commands we suggest people paste: plain
+    /// when every byte is safe, else in single quotes (a `'` inside written `'\''`). A value
+    /// beginning with `-` follows `--`, so the command reads it as an operand, not an option;
+    /// put options before it.
+    public static func shellOperand(_ text: String) -> String {
+        let safe = !text.isEmpty && text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || "-_.,/:@%+=".utf8.contains(byte)
+        }
+        let quoted = safe ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return text.hasPrefix("-") ? "-- " + quoted : quoted
+    }
+}

@@ -202,7 +202,7 @@ public struct LabelVerdict: Sendable {
         }
         for change in state.unappliedChanges {
             details.append(p(Message("{change} was corrected in a way this check does not interpret; see `agritrace trace {lot}`",
-                                     ["change": .message(change), "lot": .text(lot.lotCode)])))
+                                     ["change": .message(change), "lot": .text(Quoting.shellOperand(lot.lotCode))])))
         }
         var signed = p(Message("every entry is signed by the cooperative's key and included in its checkpoint of {size} entries", ["size": .integer(checkpoint.size)]))
         if !cosigners.isEmpty { signed += ", " + p(Message("cosigned by {witnesses}", ["witnesses": .text(cosigners.map(\.name).joined(separator: ", "))])) }
