@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LedgerStore
+import Localization
 import NeuralNet
 import Provenance
 
@@ -71,9 +72,10 @@ public struct GradingPolicy: Sendable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw GradingPolicyError(file: url.lastPathComponent, "cannot be read: \(error.localizedDescription)")
+            throw GradingPolicyError(file: url.relativePath, Message("cannot be read: {reason}", ["reason": .message(.fileError(error))]))
         }
-        try self.init(data: data, fileName: url.lastPathComponent)
+        // Named as given (`relativePath`): the folder tells two policies of one name apart.
+        try self.init(data: data, fileName: url.relativePath)
     }
 
     /// Explicit bounds on a policy: the sampler's work grows with grades × rules per sample.
@@ -81,7 +83,7 @@ public struct GradingPolicy: Sendable, Equatable {
     public static let maxLotRules = 64
 
     public init(data: Data, fileName: String) throws {
-        func fail(_ message: String) -> GradingPolicyError { GradingPolicyError(file: fileName, message) }
+        func fail(_ reason: Message) -> GradingPolicyError { GradingPolicyError(file: fileName, reason) }
         // Strict JSON first (UTF-8, no repeated key, no trailing comma): another reader of the file
         // whose hash the ledger records must see the same policy, and lenient readers disagree on
         // which of two repeated keys counts.
@@ -89,88 +91,102 @@ public struct GradingPolicy: Sendable, Equatable {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }   // a byte-order mark some editors write
         let value: JSONValue
         do { value = try JSONParser.parse(bytes) } catch {
-            throw fail("not valid JSON: \(error)")
+            throw fail(Message("not valid JSON: {reason}", ["reason": .message(.describing(error))]))
         }
         let file: PolicyFile
         do {
             file = try JSONDecoder().decode(PolicyFile.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw fail("not a valid grading policy: \(Self.describe(error))")
+            throw fail(Message("not a valid grading policy: {reason}", ["reason": .message(Self.describe(error))]))
         }
         let known = Set(PolicyFile.CodingKeys.allCases.map(\.rawValue))
         // The decoder accepted the file, so it is an object and its lot rules are objects.
-        func unknownKeys(_ object: JSONValue?, known: Set<String>) -> String? {
+        func unknownKeys(_ object: JSONValue?, known: Set<String>) -> Message? {
             let unknown = (object?.objectValue?.keys.filter { !known.contains($0) } ?? []).sorted()
-            return unknown.isEmpty ? nil : "unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))"
+            return unknown.isEmpty ? nil : Message("unknown key {keys}", plural: "unknown keys {keys}", count: unknown.count,
+                                                   ["keys": .text(unknown.map { Quoting.printable($0) }.joined(separator: ", "))])
         }
         if let problem = unknownKeys(value, known: known) { throw fail(problem) }
         let ruleKeys = Set(GradingPolicy.LotRule.CodingKeys.allCases.map(\.rawValue))
         for (index, rule) in (value["lot_rules"]?.arrayValue ?? []).enumerated() {
-            if let problem = unknownKeys(rule, known: ruleKeys) { throw fail("lot_rules[\(index)]: \(problem)") }
+            if let problem = unknownKeys(rule, known: ruleKeys) {
+                throw fail(Message("lot_rules[{index}]: {problem}", ["index": .text(String(index)), "problem": .message(problem)]))
+            }
         }
         // null is no estimator: refused in version 2 as a named one is, reported as missing in version 3.
-        if value["lot_estimator"] == .null, file.version == 2 { throw fail("lot_estimator needs version 3") }
-        guard file.format == "agritrace-grading-policy" else { throw fail("format must be \"agritrace-grading-policy\"") }
+        if value["lot_estimator"] == .null, file.version == 2 { throw fail(Message("lot_estimator needs version 3")) }
+        guard file.format == "agritrace-grading-policy" else { throw fail(Message("format must be \"agritrace-grading-policy\"")) }
         guard file.version == 2 || file.version == 3 else {
             // Version 1 sent a photo to review by a fixed top-class probability, the same for every model.
-            throw fail("unsupported version \(file.version) (this build reads versions 2 and 3: review_target_accuracy_bp and "
-                       + "hold_when_lot_confidence_below_bp replace version 1's review_below_top_probability_bp and hold_when_review_above_bp)")
+            throw fail(Message("unsupported version {version} (this build reads versions 2 and 3: review_target_accuracy_bp and hold_when_lot_confidence_below_bp replace version 1's review_below_top_probability_bp and hold_when_review_above_bp)",
+                               ["version": .text(String(file.version))]))
         }
         // Version 3 names its lot estimator; version 2 files keep deciding lots as they always did.
+        let estimatorNames = LotEstimator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         let estimator: LotEstimator
         switch (file.version, file.lotEstimator) {
         case (2, nil): estimator = .expectedShares
-        case (2, .some): throw fail("lot_estimator needs version 3")
-        case (_, nil): throw fail("missing key 'lot_estimator' (one of \(LotEstimator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))")
+        case (2, .some): throw fail(Message("lot_estimator needs version 3"))
+        case (_, nil): throw fail(Message("missing key 'lot_estimator' (one of {names})", ["names": .text(estimatorNames)]))
         case (_, let name?):
             guard let known = LotEstimator(rawValue: name) else {
-                throw fail("lot_estimator '\(EntryValidator.printable(name))' is not one of \(LotEstimator.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+                throw fail(Message("lot_estimator '{name}' is not one of {names}", ["name": .text(EntryValidator.printable(name)), "names": .text(estimatorNames)]))
             }
             estimator = known
         }
         guard (2...Self.maxGrades).contains(file.grades.count), Set(file.grades).count == file.grades.count else {
-            throw fail("grades must list 2 to \(Self.maxGrades) distinct grades, best first")
+            throw fail(Message("grades must list 2 to {max} distinct grades, best first", ["max": .text(String(Self.maxGrades))]))
         }
-        guard file.lotRules.count <= Self.maxLotRules else { throw fail("lot_rules may hold at most \(Self.maxLotRules) rules") }
+        guard file.lotRules.count <= Self.maxLotRules else {
+            throw fail(Message("lot_rules may hold at most {max} rules", ["max": .text(String(Self.maxLotRules))]))
+        }
         // Grade codes become keys of every grading entry's distribution: refused here, once, by the
         // ledger's own rule, not lot by lot at signing after the whole upload was graded.
         for grade in file.grades where (try? EntryValidator.checkKey(grade)) == nil || grade.utf8.count > 32 {
-            throw fail("grade code '\(EntryValidator.printable(grade))' must be 1 to 32 printable ASCII characters (codes are recorded in the ledger; put names such as Vietnamese ones in grade_names)")
+            throw fail(Message("grade code '{grade}' must be 1 to 32 printable ASCII characters (codes are recorded in the ledger; put names such as Vietnamese ones in grade_names)",
+                               ["grade": .text(EntryValidator.printable(grade))]))
         }
         let gradeSet = Set(file.grades)
-        guard !file.classGrades.isEmpty else { throw fail("class_grades is empty") }
-        for (index, grade) in file.classGrades.enumerated() where !gradeSet.contains(grade) {
-            throw fail("class_grades[\(index)] names unknown grade '\(grade)'")
+        guard !file.classGrades.isEmpty else { throw fail(Message("class_grades is empty")) }
+        func unknownGrade(_ field: String, _ grade: String) -> GradingPolicyError {
+            fail(Message("{field} names unknown grade '{grade}'", ["field": .text(field), "grade": .text(EntryValidator.printable(grade))]))
         }
+        for (index, grade) in file.classGrades.enumerated() where !gradeSet.contains(grade) { throw unknownGrade("class_grades[\(index)]", grade) }
         for (index, rule) in file.lotRules.enumerated() {
-            guard gradeSet.contains(rule.grade) else { throw fail("lot_rules[\(index)] names unknown grade '\(rule.grade)'") }
+            guard gradeSet.contains(rule.grade) else { throw unknownGrade("lot_rules[\(index)]", rule.grade) }
             guard (0...10_000).contains(rule.minAtOrAboveBP), (0...10_000).contains(rule.maxRejectBP) else {
-                throw fail("lot_rules[\(index)]: basis points must be within 0...10000")
+                throw fail(Message("lot_rules[{index}]: basis points must be within 0...10000", ["index": .text(String(index))]))
             }
         }
-        guard gradeSet.contains(file.otherwise) else { throw fail("otherwise names unknown grade '\(file.otherwise)'") }
+        guard gradeSet.contains(file.otherwise) else { throw unknownGrade("otherwise", file.otherwise) }
         // Rules are tried in order and a lot that meets a better grade's rule also meets a worse
         // one's, so a rule listed after a worse grade's (or a better "otherwise") could never apply.
         let ranks = file.lotRules.map { file.grades.firstIndex(of: $0.grade)! }
         for index in ranks.indices.dropFirst() where ranks[index] < ranks[index - 1] {
-            throw fail("lot_rules[\(index)] (\(file.lotRules[index].grade)) must come before lot_rules[\(index - 1)] (\(file.lotRules[index - 1].grade)): rules go from the best grade to the worst, as grades lists them")
+            throw fail(Message("lot_rules[{index}] ({grade}) must come before lot_rules[{previous}] ({previous_grade}): rules go from the best grade to the worst, as grades lists them",
+                               ["index": .text(String(index)), "grade": .text(file.lotRules[index].grade),
+                                "previous": .text(String(index - 1)), "previous_grade": .text(file.lotRules[index - 1].grade)]))
         }
         if let worstRule = ranks.last, file.grades.firstIndex(of: file.otherwise)! < worstRule {
-            throw fail("otherwise (\(file.otherwise)) must not be a better grade than a lot rule's (the last rule gives \(file.grades[worstRule]))")
+            throw fail(Message("otherwise ({grade}) must not be a better grade than a lot rule's (the last rule gives {rule_grade})",
+                               ["grade": .text(file.otherwise), "rule_grade": .text(file.grades[worstRule])]))
         }
-        guard (1...10_000).contains(file.reviewTargetAccuracyBP) else { throw fail("review_target_accuracy_bp must be within 1...10000") }
-        guard (0...10_000).contains(file.holdWhenLotConfidenceBelowBP) else {
-            throw fail("hold_when_lot_confidence_below_bp must be within 0...10000")
+        func outside(_ field: String, _ range: ClosedRange<Int>) -> GradingPolicyError {
+            fail(Message("{field} must be within {low}...{high}", ["field": .text(field), "low": .text(String(range.lowerBound)), "high": .text(String(range.upperBound))]))
         }
+        guard (1...10_000).contains(file.reviewTargetAccuracyBP) else { throw outside("review_target_accuracy_bp", 1...10_000) }
+        guard (0...10_000).contains(file.holdWhenLotConfidenceBelowBP) else { throw outside("hold_when_lot_confidence_below_bp", 0...10_000) }
         for (grade, names) in (file.gradeNames ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard gradeSet.contains(grade) else { throw fail("grade_names names unknown grade '\(grade)'") }
+            guard gradeSet.contains(grade) else { throw unknownGrade("grade_names", grade) }
             for (language, text) in names.sorted(by: { $0.key < $1.key }) {
                 guard (2...8).contains(language.count), language.allSatisfy({ $0.isASCII && $0.isLetter }) else {
-                    throw fail("grade_names['\(grade)']: '\(language)' is not a language code such as \"vi\"")
+                    throw fail(Message("grade_names['{grade}']: '{language}' is not a language code such as \"vi\"",
+                                       ["grade": .text(grade), "language": .text(Quoting.printable(language))]))
                 }
                 guard (1...64).contains(text.unicodeScalars.count),
                       !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || EntryValidator.isBidiControl($0) }) else {
-                    throw fail("grade_names['\(grade)']['\(language)'] must be 1 to 64 characters, without control or bidirectional-override characters")
+                    throw fail(Message("grade_names['{grade}']['{language}'] must be 1 to 64 characters, without control or bidirectional-override characters",
+                                       ["grade": .text(grade), "language": .text(language)]))
                 }
             }
         }
@@ -190,7 +206,8 @@ public struct GradingPolicy: Sendable, Equatable {
     /// Refuses a model whose class count differs from the policy's class table.
     public func check(classCount: Int, modelName: String) throws {
         guard classCount == classGrades.count else {
-            throw GradingPolicyError(file: name, "maps \(classGrades.count) classes but model \(modelName) has \(classCount)")
+            throw GradingPolicyError(file: name, Message("maps {classes} classes but model {model} has {count}",
+                                                         ["classes": .text(String(classGrades.count)), "model": .text(modelName), "count": .text(String(classCount))]))
         }
     }
 
@@ -244,13 +261,33 @@ public struct GradingPolicy: Sendable, Equatable {
         return otherwiseIndex
     }
 
-    private static func describe(_ error: DecodingError) -> String {
+    /// The decoder's finding in words a policy's author can act on, in their language (the
+    /// decoder's own text is English and names Swift types).
+    private static func describe(_ error: DecodingError) -> Message {
+        func path(_ context: DecodingError.Context) -> String {
+            Quoting.printable(context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().drop { $0 == "." }.description)
+        }
+        func kind(_ type: Any.Type) -> Message {
+            switch type {
+            case is Int.Type: return Message("a whole number", context: "JSON value")
+            case is String.Type: return Message("text in quotes", context: "JSON value")
+            case is Bool.Type: return Message("true or false", context: "JSON value")
+            case is [Any].Type, is [String].Type, is [GradingPolicy.LotRule].Type: return Message("a list [ ... ]", context: "JSON value")
+            default: return Message("an object {{ ... }}", context: "JSON value")
+            }
+        }
         switch error {
-        case .keyNotFound(let key, _): return "missing key '\(key.stringValue)'"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        @unknown default: return "\(error)"
+        case .keyNotFound(let key, let context):
+            let at = path(context)
+            return at.isEmpty ? Message("missing key '{key}'", ["key": .text(Quoting.printable(key.stringValue))])
+                : Message("{path}: missing key '{key}'", ["path": .text(at), "key": .text(Quoting.printable(key.stringValue))])
+        case .typeMismatch(let type, let context):
+            return Message("{path} must be {kind}", ["path": .text(path(context)), "kind": .message(kind(type))])
+        case .valueNotFound(let type, let context):
+            return Message("{path} is null; it must be {kind}", ["path": .text(path(context)), "kind": .message(kind(type))])
+        case .dataCorrupted(let context):
+            return Message("{path}: {detail}", ["path": .text(path(context)), "detail": .text(context.debugDescription)])
+        @unknown default: return .verbatim("\(error)")
         }
     }
 }

@@ -1,10 +1,15 @@
-/// A grading policy file that cannot be used, with the file name and the reason.
-public struct GradingPolicyError: Error, Sendable, CustomStringConvertible {
+import Localization
+
+/// A grading policy file that cannot be used, named as the user gave it, with the reason in
+/// their language.
+public struct GradingPolicyError: LocalizableError, Sendable {
     public let file: String
-    public let message: String
-    init(file: String, _ message: String) {
+    public let reason: Message
+
+    init(file: String, _ reason: Message) {
         self.file = file
-        self.message = message
+        self.reason = reason
     }
-    public var description: String { "grading policy \(file): \(message)" }
+
+    public var message: Message { Message("grading policy {file}: {reason}", ["file": .text(file), "reason": .message(reason)]) }
 }

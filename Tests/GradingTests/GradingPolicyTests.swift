@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import NeuralNet
 import Provenance
 import Testing
@@ -175,6 +176,48 @@ import TestSupport
             } catch let error as GradingPolicyError {
                 #expect(error.description.contains(expected), "\(error) should mention \(expected)")
                 #expect(error.description.hasPrefix("grading policy p.json: "))
+            }
+        }
+    }
+
+    /// A policy's author reads why the file is refused in their language, with the JSON path of
+    /// the value and what it must be (not the decoder's English about Swift types), and the file
+    /// named as they gave it.
+    @Test func refusalsAreInTheReadersLanguageAndNameTheFileAsGiven() throws {
+        let good = try String(contentsOf: BundledResources.defaultPolicyURL, encoding: .utf8)
+        let hold = "\"hold_when_lot_confidence_below_bp\": 6000"
+        let cases: [(String, vi: String, en: String)] = [
+            (good.replacingOccurrences(of: hold, with: "\"hold_when_lot_confidence_below_bp\": null"),
+             "hold_when_lot_confidence_below_bp là null; giá trị phải là một số nguyên", "hold_when_lot_confidence_below_bp is null; it must be a whole number"),
+            (good.replacingOccurrences(of: hold, with: "\"hold_when_lot_confidence_below_bp\": \"6000\""),
+             "hold_when_lot_confidence_below_bp phải là một số nguyên", "hold_when_lot_confidence_below_bp must be a whole number"),
+            (good.replacingOccurrences(of: hold, with: "\"hold_when_lot_confidence_below_bp\": 10001"),
+             "hold_when_lot_confidence_below_bp phải nằm trong khoảng 0...10000", "hold_when_lot_confidence_below_bp must be within 0...10000"),
+            (good.replacingOccurrences(of: hold, with: "\"hold_when_lot_confidence_below_bp\": 60.5"),
+             "không được dùng phần thập phân", "fractions and exponents are not allowed"),
+            (good.replacingOccurrences(of: "\"min_at_or_above_bp\": 9000", with: "\"min_at_or_above_bp\": true"),
+             "lot_rules[0].min_at_or_above_bp phải là một số nguyên", "lot_rules[0].min_at_or_above_bp must be a whole number"),
+            (good.replacingOccurrences(of: "\"class_grades\": [", with: "\"class_grades\": {\"x\": [").replacingOccurrences(of: "\"Reject\", \"Reject\"]", with: "\"Reject\", \"Reject\"]}"),
+             "class_grades phải là một danh sách [ ... ]", "class_grades must be a list [ ... ]"),
+            (good.replacingOccurrences(of: "\"otherwise\"", with: "\"otherwise_\""), "thiếu khóa 'otherwise'", "missing key 'otherwise'"),
+        ]
+        let vietnamese = try Localizer.bundled(.vietnamese)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = directory.url.appendingPathComponent("chính sách")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (text, vi, en) in cases {
+            #expect(text != good, "the bundled policy changed: \(en) tests nothing")
+            try Data(text.utf8).write(to: folder.appendingPathComponent("p.json"))
+            let error = #expect(throws: GradingPolicyError.self) {
+                try GradingPolicy(contentsOf: URL(fileURLWithPath: "chính sách/p.json", relativeTo: directory.url))
+            }
+            #expect(error?.description.hasPrefix("grading policy chính sách/p.json: ") == true, "\(String(describing: error))")
+            #expect(error?.description.contains(en) == true, "\(String(describing: error))")
+            let translated = error.map { vietnamese.render($0.message) } ?? ""
+            #expect(translated.hasPrefix("chính sách phân hạng chính sách/p.json: ") && translated.contains(vi), "\(translated)")
+            for english in ["Expected", "expected", "found", "Cannot", "Int", "String", "must", "grading policy"] {
+                #expect(!translated.contains(english), "\(english) in \(translated)")
             }
         }
     }
