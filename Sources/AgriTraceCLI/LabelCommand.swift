@@ -40,6 +40,7 @@ struct LabelCommand: ParsableCommand {
     var replace = false
 
     func validate() throws {
+        try TraceabilitySupport.validateLotArgument(lot)
         if let baseURL {
             do { _ = try PublicBaseURL.validated(baseURL) } catch { throw ValidationError("--base-url: " + Localizer.current.render(error.message)) }
         }

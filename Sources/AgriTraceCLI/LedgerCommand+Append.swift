@@ -34,7 +34,14 @@ extension LedgerCommand {
             } catch let error as EntryError {
                 throw CommandFailure(.usageError, "\(source): \(render(error))")
             }
-            let result = try ledger.append(records, signer: signer)
+            let result: AppendResult
+            do {
+                result = try ledger.append(records, signer: signer)
+            } catch let error as LedgerError {
+                // A refused entry is named with the input it came from, as a malformed one is.
+                guard case .rejectedEntry = error else { throw error }
+                throw CommandFailure(ExitStatus(for: error), "\(source): \(render(error))")
+            }
             for entry in result.appended {
                 FileHandleOutput.standardOutput.write("\(entry.seq) \(entry.leafHash.hex) \(entry.type)\n")
             }

@@ -46,6 +46,7 @@ struct ReviewCommand: ParsableCommand {
     private var decision: LotReview.Decision? { accept ? .accept : grade.map(LotReview.Decision.grade) }
 
     func validate() throws {
+        if let lot { try TraceabilitySupport.validateLotArgument(lot) }
         if accept && grade != nil { throw ValidationError(tr("give either --accept or --grade, not both")) }
         if decision == nil {
             if reason != nil || reviewer != nil { throw ValidationError(tr("--reason and --reviewer go with --accept or --grade")) }

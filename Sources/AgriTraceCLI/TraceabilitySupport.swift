@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Grading
 import Localization
@@ -8,6 +9,15 @@ import Traceability
 /// Shared plumbing of the commands that read a ledger or write files: failures become
 /// `CommandFailure`s that name the file, with the status `ExitStatus(for:)` gives the cause.
 enum TraceabilitySupport {
+    /// A LOT argument no lot can have (every recorded lot code follows the ledger's rule) is a
+    /// usage error, status 2, rather than "the ledger has no such lot".
+    static func validateLotArgument(_ lot: String) throws {
+        guard Identifiers.isLotCode(lot) else {
+            throw ValidationError(tr("lot code '{code}' must be {lot_code_rule}",
+                                     ["code": .text(EntryValidator.printable(lot)), "lot_code_rule": .message(Identifiers.lotCodeRule)]))
+        }
+    }
+
     /// Opens an existing ledger; a missing file is "not found" (status 2).
     static func openLedger(_ path: String, readOnly: Bool = true) throws -> Ledger {
         try InputFile.require(path, tr("ledger", context: "file kind"))

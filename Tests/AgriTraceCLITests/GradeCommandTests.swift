@@ -249,7 +249,7 @@ import Traceability
         try Data("{\"format\": \"agritrace-grading-policy\"}".utf8).write(to: URL(fileURLWithPath: badPolicy))
         let policy = try workspace.grade(sample, ["--policy", badPolicy])
         #expect(policy.status == 2)
-        #expect(policy.stderr.contains("grading policy policy.json: not a valid grading policy: missing key"))
+        #expect(policy.stderr.contains("grading policy \(badPolicy): not a valid grading policy: missing key 'version'"), "\(policy.stderr)")
 
         let usage = try workspace.grade(sample, ["--jobs", "0"])
         #expect(usage.status == 2)

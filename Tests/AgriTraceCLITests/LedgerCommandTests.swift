@@ -123,6 +123,9 @@ import TestSupport
         #expect(reserved.stderr.contains("\"seq\""))
         let unregistered = try setup.append(Self.lot("LOT-B"), expect: 2)
         #expect(unregistered.stderr.contains("origin code 'VN-DT-001' is not registered"))
+        // A rule's refusal names the input, as a field's does.
+        #expect(unregistered.stderr.hasPrefix("agritrace: standard input: entry 0 (lot) rejected: "), "\(unregistered.stderr)")
+        #expect(float.stderr.hasPrefix("agritrace: standard input: "), "\(float.stderr)")
         let verified = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey])
         #expect(verified.status == 0)
         #expect(verified.stdout.contains(" 1 entry, ") && verified.stdout.hasSuffix("INTACT\n"))

@@ -105,6 +105,9 @@ import TestSupport
             (["DT-LV-261103-02", "--grade", "Grade II", "--reason", "\u{200B}\u{2028}"], 2, "--reason is empty"),
             (["DT-LV-261103-02", "--grade", "Grade II", "--reason", "\u{301}"], 2, "--reason is empty"),
             (["DT-LV-261103-02", "--accept", "--grade", "Reject"], 2, "either --accept or --grade"),
+            // No lot can have these codes: a usage error, not "no such lot".
+            (["LOT C", "--accept"], 2, "lot code 'LOT C' must be 1–20 characters"),
+            ([""], 2, "lot code '' must be"),
         ]
         for (arguments, status, message) in refusals {
             let result = try review(ws, arguments)

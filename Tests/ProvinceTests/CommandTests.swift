@@ -107,9 +107,9 @@ import Glibc
         try "cooperative \(a.name) http://127.0.0.1:9 \(a.signer.verifier.vkey)\n".write(toFile: config, atomically: true, encoding: .utf8)
         try await ProvinceTest.withDatabase { database in
             let missing = database.url.replacingOccurrences(of: #"/[a-z0-9_]+$"#, with: "/no_such_db", options: .regularExpression)
-            let refused = try SilentServer()
+            let refused = try SilentServer(listening: false)    // bound, not listening: connections refused
+            defer { refused.close() }
             let refusedPort = refused.port
-            refused.close()   // nothing listens there now
             for (url, says) in [(missing, "no_such_db"), ("postgres://u@127.0.0.1:\(refusedPort)/db", "127.0.0.1:\(refusedPort)")] {
                 let started = ContinuousClock.now
                 let run = try await runOffThePool(["--lang", "vi", "province", "--config", config, "--database", url, "--once"], timeout: 120)

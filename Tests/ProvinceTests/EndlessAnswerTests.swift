@@ -215,13 +215,12 @@ private extension Array where Element == UInt8 {
         defer { faulty.directory.remove() }
         var servers = [MisbehavingServer]()
         let silent = try SilentServer()
-        defer { silent.close(); servers.forEach { $0.close() } }
+        let bound = try SilentServer(listening: false)    // bound, not listening: connections refused
+        defer { silent.close(); bound.close(); servers.forEach { $0.close() } }
         let port: Int
         switch failure {
         case .refused:
-            let closed = try SilentServer()
-            port = closed.port
-            closed.close()    // nothing listens there now
+            port = bound.port
         case .silent:
             port = silent.port
         case .notFound, .closesEarly, .endless:

@@ -136,22 +136,24 @@ final class SilentServer: @unchecked Sendable {
     let port: Int
     private let fd: Int32
 
-    init() throws {
-        (fd, port) = try loopbackListener()
+    /// `listening: false` holds the port without accepting: connections are refused, and no
+    /// other test's server can take the port meanwhile (a closed port could be reused at once).
+    init(listening: Bool = true) throws {
+        (fd, port) = try loopbackListener(listening: listening)
     }
 
     func close() { Glibc.close(fd) }
 }
 
 /// A listening TCP socket on a free loopback port, for servers the tests write by hand.
-func loopbackListener() throws -> (fd: Int32, port: Int) {
+func loopbackListener(listening: Bool = true) throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = 0
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    guard listen(fd, 16) == 0 else { throw PostgresCluster.Failure(description: "listen failed") }
+    guard !listening || listen(fd, 16) == 0 else { throw PostgresCluster.Failure(description: "listen failed") }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
