@@ -151,6 +151,36 @@ import TestSupport
         #expect(vietnamese.text.contains("mục #3 (kết quả phân hạng)") && !vietnamese.text.contains("(grading)"), "\(vietnamese.text)")
     }
 
+    /// Someone who can write the server's database but holds no key points a lot's address at
+    /// another lot's genuine records (its index rows and its stored statement): every signature
+    /// checks, but the records are of another lot than the label's address names. The browser
+    /// compares the proven lot with the address, not with what the server wrote into the page.
+    @Test func anotherLotsGenuineRecordsUnderALotsAddressAreNotVerified() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        let lot2 = try site.fixture.ledger.append([ProvenanceFixture.lot("LOT-2", origin: "VN-TG-001"), ProvenanceFixture.grading("LOT-2")],
+                                                  signer: site.fixture.signer).appended.map(\.seq)
+        try site.checkpoint()
+        let lot1 = try site.fixture.ledger.entries(lotCode: "LOT-1").map(\.seq)
+        try SQLiteShell.editKeepingTriggers(site.db, """
+            DELETE FROM entry_keys WHERE name = 'lot_code' AND value = 'LOT-2';
+            \(lot1.map { "INSERT INTO entry_keys (seq, name, value) VALUES (\($0), 'lot_code', 'LOT-2');" }.joined(separator: "\n"))
+            DELETE FROM statements WHERE subject = 'LOT-2';
+            INSERT INTO statements (subject, tree_size, note) SELECT 'LOT-2', tree_size, note FROM statements WHERE subject = 'LOT-1';
+            """)
+        #expect(lot2.count == 2)
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        for (target, name) in [("/lot/LOT-2?lang=en", "lot-redirected"), ("/01/09506000134352/10/LOT-2?lang=en", "lot-redirected-gs1")] {
+            let verdict = try Self.open(server.baseURL + target, name: name, in: site.fixture.directory.url)
+            #expect(verdict.state == "not-verified" && verdict.gradeState == "not-verified", "\(target): \(verdict)")
+            #expect(verdict.text.contains("this address is for lot LOT-2, but the signed records are of lot LOT-1"), "\(target): \(verdict.text)")
+            #expect(verdict.redPixels > 500 && verdict.greenPixels == 0, "\(target): \(verdict)")
+        }
+        // The honest lot's own page still verifies.
+        #expect(try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-redirect-source", in: site.fixture.directory.url).state == "verified")
+    }
+
     @Test func aProofSignedByAKeyTheVerifierDoesNotTrustIsNotVerified() throws {
         let site = try ServeCommandTests.Site()
         defer { site.fixture.remove() }

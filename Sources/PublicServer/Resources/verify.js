@@ -254,8 +254,14 @@
       fail("fail.statement", "the listed records differ");
     }
 
-    // 4. What the records say (the rules of Traceability's LotState).
+    // 4. What the records say (the rules of Traceability's LotState), about the lot the buyer
+    // asked for: the address they opened (the label's QR code), never only the page's own word.
     const state = lotState(records.map((r) => r.entry), lotLine);
+    const addressed = addressedLot();
+    if (addressed && addressed.lot !== state.lot.lot_code) fail("fail.otherLot", addressed.lot, state.lot.lot_code);
+    if (addressed && addressed.gtin !== null && addressed.gtin !== state.lot.gtin) {
+      fail("fail.otherGTIN", addressed.gtin, state.lot.gtin === undefined ? "-" : String(state.lot.gtin));
+    }
     if (config.expect) {
       if (config.expect.lot !== state.lot.lot_code) fail("fail.contents", "lot " + state.lot.lot_code + " ≠ " + config.expect.lot);
       if (config.expect.held !== state.held || (config.expect.grade !== null && config.expect.grade !== state.grade)) {
@@ -276,6 +282,28 @@
       t("verify.trustFrom"),
     ];
     show(state.held ? "held" : "verified", out);
+  }
+
+  // The lot a lot page's address names: /lot/<lot> or GS1 Digital Link /01/<GTIN>/10/<lot>, its
+  // GTIN as 14 digits (the server's routes; the stand-alone verifier has none). Null elsewhere.
+  function addressedLot() {
+    const segments = location.pathname.split("/").slice(1);
+    let lot, gtin = null;
+    if (segments.length === 2 && segments[0] === "lot") {
+      lot = segments[1];
+    } else if (segments.length === 4 && segments[0] === "01" && segments[2] === "10") {
+      lot = segments[3];
+      gtin = segments[1];
+      if (!/^(\d{8}|\d{12,14})$/.test(gtin)) fail("fail.otherGTIN", gtin, "-");
+      gtin = gtin.padStart(14, "0");
+    } else {
+      return null;
+    }
+    try {
+      return { lot: decodeURIComponent(lot), gtin };
+    } catch (e) {
+      return fail("fail.otherLot", lot, "-");
+    }
   }
 
   function lotState(entries, lotCode) {
