@@ -159,7 +159,7 @@ let package = Package(
 
         // Tests mirror the targets.
         .target(name: "TestSupport", dependencies: ["Deterministic", "CZlib"], path: "Tests/TestSupport"),
-        .target(name: "ProvenanceTestSupport", dependencies: ["Provenance", "LedgerStore", "MerkleLog", "TestSupport"],
+        .target(name: "ProvenanceTestSupport", dependencies: ["Provenance", "LedgerStore", "Localization", "MerkleLog", "TestSupport"],
                 path: "Tests/ProvenanceTestSupport"),
         .testTarget(name: "DeterministicTests", dependencies: ["Deterministic"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport",
@@ -180,6 +180,7 @@ let package = Package(
                                                             "ProvenanceTestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "NeuralNet", "LedgerStore", "Localization", "Provenance", "TestSupport"]),
         .testTarget(name: "TraceabilityTests", dependencies: ["Traceability", "Typesetting", "Localization", "Markup", "LedgerStore", "Provenance", "MerkleLog", "Imaging", "TestSupport",
+                                                            "ProvenanceTestSupport",
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PublicServerTests", dependencies: ["PublicServer", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                             "TestSupport", "ProvenanceTestSupport"]),
@@ -190,7 +191,7 @@ let package = Package(
         .testTarget(name: "ProvinceTests", dependencies: ["Province", "Localization", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog", "Traceability",
                                                        "TestSupport", "ProvenanceTestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
+        .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "Traceability", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",
                                                            "ProvenanceTestSupport", "Imaging",
                                                            .product(name: "Crypto", package: "swift-crypto")]),
     ],

@@ -84,6 +84,10 @@ public struct ProvenanceRules: EntryRules {
                     return Message("changes.origin_code must name a registered origin code")
                 }
             }
+            // Last, so the specific refusals above name their problem first.
+            if let type = RecordType(rawValue: targetBody.type) {
+                do { try correction.checkChanges(correcting: type) } catch let error as EntryError { return error.message }
+            }
         case .key:
             break
         }

@@ -101,6 +101,7 @@ enum PageText {
         ("fail.statement", Message("the cooperative's signed list of the lot's records does not match the bundle: {1}", context: "page")),
         ("fail.lotMismatch", Message("the page shows {1} {2}, but the signed records say {3}", context: "page")),
         ("fail.contents", Message("the bundle does not hold one lot's records: {1}", context: "page")),
+        ("fail.uninterpreted", Message("correction #{1} changes the field {2}, which this check cannot interpret: the lot's state is not proven", context: "page")),
         ("fail.otherLot", Message("this address is for lot {1}, but the signed records are of lot {2}", context: "page")),
         ("fail.otherGTIN", Message("this address is for product GTIN {1}, but the signed lot record names GTIN {2}", context: "page")),
         ("choice.body", Message("{1} cooperatives have recorded a lot with this code. Choose the one on your label:", context: "page")),

@@ -154,6 +154,15 @@ public struct LabelVerdict: Sendable {
             return LabelVerdict(isValid: false, headline: p(Message("NOT VERIFIED: the label does not match the signed records.")),
                                 details: problems)
         }
+        // A signed correction no reader applies (the writer refuses them; a ledger may still hold
+        // one) leaves the lot's state unknown: a grade shown beside it would not be proven.
+        guard state.unappliedChanges.isEmpty else {
+            return LabelVerdict(isValid: false, headline: p(Message("NOT VERIFIED: lot {lot}'s signed records hold a correction this check cannot interpret, so its state is not proven.", ["lot": .text(lot.lotCode)])),
+                                details: state.unappliedChanges.map {
+                                    p(Message("{change} was corrected in a way this check does not interpret; see `agritrace trace {lot}`",
+                                              ["change": .message($0), "lot": .text(Quoting.shellOperand(lot.lotCode))]))
+                                })
+        }
         guard let grading = state.latestGrading, let grade = state.currentGrade else {
             return LabelVerdict(isValid: false, headline: p(Message("NOT VERIFIED: lot {lot} has no grading in the signed records.", ["lot": .text(lot.lotCode)])),
                                 details: [p(Message("no grade can be claimed for this lot"))])
@@ -199,10 +208,6 @@ public struct LabelVerdict: Sendable {
             details.append(p(Message("correction of entry #{corrects} on {time}{reason} ({changes}) — applied (entry #{seq})", [
                 "corrects": .text(String(correction.record.corrects)), "time": .timestamp(correction.recordedAt),
                 "reason": .text(correction.record.attributedReason(p)), "changes": .text(correction.record.changesText(p)), "seq": .text(String(correction.seq))])))
-        }
-        for change in state.unappliedChanges {
-            details.append(p(Message("{change} was corrected in a way this check does not interpret; see `agritrace trace {lot}`",
-                                     ["change": .message(change), "lot": .text(Quoting.shellOperand(lot.lotCode))])))
         }
         var signed = p(Message("every entry is signed by the cooperative's key and included in its checkpoint of {size} entries", ["size": .integer(checkpoint.size)]))
         if !cosigners.isEmpty { signed += ", " + p(Message("cosigned by {witnesses}", ["witnesses": .text(cosigners.map(\.name).joined(separator: ", "))])) }

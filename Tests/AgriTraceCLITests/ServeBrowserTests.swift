@@ -6,6 +6,7 @@ import Provenance
 import ProvenanceTestSupport
 import Testing
 import TestSupport
+import Traceability
 
 /// The lot page in headless Chromium (Debian's `chromium`, a test dependency) against a running
 /// `agritrace serve`: the verdict is the browser's own, from WebCrypto, read from the page's DOM.
@@ -179,6 +180,25 @@ import TestSupport
         }
         // The honest lot's own page still verifies.
         #expect(try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-redirect-source", in: site.fixture.directory.url).state == "verified")
+    }
+
+    /// A correction no reader applies, forced past the writer's rules (the writer refuses it): a
+    /// "recall" written as `held: true` leaves the lot's state unknown, never green.
+    @Test func aCorrectionNoReaderAppliesIsNotVerifiedInTheBrowser() throws {
+        let site = try ServeCommandTests.Site()
+        defer { site.fixture.remove() }
+        let grading = try #require(try site.fixture.ledger.entries(lotCode: "LOT-1").last { $0.type == "grading" })
+        let recall = ProvenanceRecord.correction(CorrectionRecord(corrects: grading.seq, correctsLeafHash: grading.leafHash.hex,
+                                                                  reason: "recalled: hold this lot", lotCode: "LOT-1", changes: ["held": .bool(true)]))
+        let lax = try Ledger(path: site.db, rules: FieldRulesOnly())
+        let forced = try #require(try lax.append([recall], signer: site.fixture.signer).appended.first)
+        try LotStatements.signCheckpoint(ledger: lax, signer: site.fixture.signer)
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        let verdict = try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-uninterpreted", in: site.fixture.directory.url)
+        #expect(verdict.state == "not-verified" && verdict.gradeState == "not-verified", "\(verdict)")
+        #expect(verdict.text.contains("correction #\(forced.seq) changes the field held, which this check cannot interpret"), "\(verdict.text)")
+        #expect(verdict.greenPixels == 0, "\(verdict)")
     }
 
     @Test func aProofSignedByAKeyTheVerifierDoesNotTrustIsNotVerified() throws {

@@ -60,6 +60,37 @@ struct LaxNoteRules: EntryRules {
         #expect(again.alreadyRecorded && again.existingSeqs == [2])
     }
 
+    /// The size limit is exact: an entry of exactly `maxEntryBytes` is signed and read back, one
+    /// byte more is refused before signing and nothing is written.
+    @Test func sizeLimitIsExactOnBothSides() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try Self.ledger(directory)
+        let previous = try #require(try ledger.entry(seq: 0))
+        // Padding in strings of at most `maxStringScalars`: a fixed number of full ones and a last one of `padding`.
+        func note(padding: Int, full: Int) -> EntryBody {
+            let strings = Array(repeating: JSONValue.string(String(repeating: "x", count: EntryValidator.maxStringScalars)), count: full)
+            return Self.note("padding", extra: .array(strings + [.string(String(repeating: "x", count: padding))]))
+        }
+        // The size of the next entry with a given padding, computed by signing it outside the ledger.
+        func size(padding: Int, full: Int) throws -> Int {
+            try LedgerEntry(seq: 1, prev: previous.leafHash, recordedAt: previous.recordedAt, body: note(padding: padding, full: full),
+                            signer: signer).canonicalBytes.count
+        }
+        // Each full string adds its characters, two quotes and a comma.
+        let full = (EntryValidator.maxEntryBytes - (try size(padding: 10, full: 0) - 10)) / (EntryValidator.maxStringScalars + 3)
+        let exact = EntryValidator.maxEntryBytes - (try size(padding: 10, full: full) - 10)
+        try #require((1..<EntryValidator.maxStringScalars).contains(exact), "\(exact): the last string must stay within its own limit")
+        let refusal = #expect(throws: LedgerError.self) { try ledger.append([note(padding: exact + 1, full: full)], signer: signer) }
+        guard case .rejectedEntry(_, _, let reason)? = refusal else { Issue.record("\(String(describing: refusal))"); return }
+        #expect(reason.description.contains("over the limit"), "\(reason)")
+        #expect(try ledger.size() == 1)
+        let entry = try #require(try ledger.append([note(padding: exact, full: full)], signer: signer).appended.first)
+        #expect(entry.canonicalBytes.count == EntryValidator.maxEntryBytes)
+        #expect(try LedgerEntry(canonicalBytes: entry.canonicalBytes).leafHash == entry.leafHash)
+        #expect(try ledger.verify(trustedKeys: [signer.verifier]).isIntact)
+    }
+
     @Test func theRuleHookRunsOnAppendAndOnVerify() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -9,14 +9,6 @@ import Testing
 /// label bundle and broke -01's label, while `ledger verify` said INTACT). Each way of pointing a
 /// correction at the wrong thing is refused before signing, and reported by `verify` when forced in.
 @Suite struct CorrectionRuleTests {
-    /// The provenance rules' field checks without their cross-entry rules: what a writer that
-    /// skipped the rules would have signed.
-    struct FieldsOnly: EntryRules {
-        var types: Set<String> { ProvenanceRules().types }
-        func validate(_ body: EntryBody) throws -> [IndexKey] { try ProvenanceRules().validate(body) }
-        func violation(of body: EntryBody, seq: Int, keys: [IndexKey], earlier: any EarlierEntries) throws -> Message? { nil }
-    }
-
     /// Origins O1, O2; lots L1, L2 (from O1); a grading of each. Returns entries by name.
     static func setUp(_ fixture: ProvenanceFixture) throws -> [String: LedgerEntry] {
         let appended = try fixture.ledger.append([ProvenanceFixture.origin("O1"), ProvenanceFixture.origin("O2"),
@@ -52,6 +44,16 @@ import Testing
             (correction(of: e["G2"]!, lot: "L2", changes: ["lot_grade": .string("Hạng I")]), "changes.lot_grade must be one of the grading's grades"),
             (correction(of: e["G2"]!, lot: "L2", changes: ["lot_grade": .integer(1)]), "changes.lot_grade must be one of the grading's grades"),
             (correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["lot_grade": .string("Reject")]), "changes.lot_grade corrects a grading only"),
+            // Only the fields readers apply: anything else is signed words no label or page shows as the lot's state.
+            (correction(of: e["G2"]!, lot: "L2", changes: ["held": .bool(true), "hold_reason": .string("recall")]),
+             "\"changes.held\": readers do not apply this field to a grading entry"),
+            (correction(of: e["G2"]!, lot: "L2", changes: ["lot_confidence_bp": .integer(-1)]), "\"changes.lot_confidence_bp\": readers do not apply"),
+            (correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["lot_code": .string("L1")]), "\"changes.lot_code\": readers do not apply this field to a lot entry"),
+            (correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["gtin": .string("123")]), "changes.gtin"),
+            (correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["harvest_date": .string("tomorrow")]), "changes.harvest_date"),
+            (correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["quantity_g": .integer(-5)]), "changes.quantity_g"),
+            (correction(of: e["O1"]!, lot: nil, origin: "O1", changes: ["farm_name": .integer(3)]), "changes.farm_name"),
+            (correction(of: e["O1"]!, lot: nil, origin: "O1", changes: ["farm_name": .string("")]), "changes.farm_name"),
         ]
     }
 
@@ -77,7 +79,10 @@ import Testing
         defer { fixture.remove() }
         let e = try Self.setUp(fixture)
         let first = try #require(try fixture.ledger.append([Self.correction(of: e["G2"]!, lot: "L2")], signer: fixture.signer).appended.first)
-        try fixture.ledger.append([Self.correction(of: first, lot: "L2"), Self.correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["harvest_date": .string("2026-11-04")]),
+        // A correction of a correction changes nothing readers apply; it may only annotate.
+        try WriterReaderAgreementTests.expectRefused([Self.correction(of: first, lot: "L2")], in: fixture,
+                                                     mentioning: "\"changes.lot_grade\": readers do not apply this field to a correction entry")
+        try fixture.ledger.append([Self.correction(of: first, lot: "L2", changes: [:]), Self.correction(of: e["L2"]!, lot: "L2", origin: "O1", changes: ["harvest_date": .string("2026-11-04")]),
                                    Self.correction(of: e["L1"]!, lot: "L1", changes: ["origin_code": .string("O1")]),
                                    Self.correction(of: e["O1"]!, lot: nil, origin: "O1", changes: ["farm_name": .string("Trại B")])],
                                   signer: fixture.signer)
@@ -97,7 +102,7 @@ import Testing
             let fixture = try ProvenanceFixture()
             defer { fixture.remove() }
             _ = try Self.setUp(fixture)   // deterministic: same entries, same leaf hashes as the probe
-            let bypass = try Ledger(path: fixture.path, rules: FieldsOnly())
+            let bypass = try Ledger(path: fixture.path, rules: FieldRulesOnly())
             let forced = try #require(try bypass.append([record.body], signer: fixture.signer).appended.first)
             let report = try fixture.ledger.verify()
             #expect(!report.isIntact, "case \(index)")

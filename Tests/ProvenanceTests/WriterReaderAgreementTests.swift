@@ -70,35 +70,6 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: path), "no unreadable ledger is left behind")
     }
 
-    /// The size limit is exact: an entry of exactly `maxEntryBytes` is signed and read back, one
-    /// byte more is refused before signing.
-    @Test func sizeLimitIsExactOnBothSides() throws {
-        let fixture = try ProvenanceFixture()
-        defer { fixture.remove() }
-        let origin = try #require(try fixture.ledger.append([ProvenanceFixture.origin("O1")], signer: fixture.signer).appended.first)
-        // Padding in strings of at most `maxStringScalars`: a fixed number of full ones and a last one of `padding`.
-        func correction(padding: Int, full: Int) -> ProvenanceRecord {
-            let strings = Array(repeating: JSONValue.string(String(repeating: "x", count: EntryValidator.maxStringScalars)), count: full)
-            return .correction(CorrectionRecord(corrects: origin.seq, correctsLeafHash: origin.leafHash.hex, reason: "padding", originCode: "O1",
-                                                changes: ["note": .array(strings + [.string(String(repeating: "x", count: padding))])]))
-        }
-        // The size of the next entry with a given padding, computed by signing it outside the ledger.
-        func size(padding: Int, full: Int) throws -> Int {
-            try LedgerEntry(seq: origin.seq + 1, prev: origin.leafHash, recordedAt: origin.recordedAt,
-                            body: correction(padding: padding, full: full).body, signer: fixture.signer).canonicalBytes.count
-        }
-        // Each full string adds its characters, two quotes and a comma.
-        let full = (EntryValidator.maxEntryBytes - (try size(padding: 10, full: 0) - 10)) / (EntryValidator.maxStringScalars + 3)
-        func correction(padding: Int) -> ProvenanceRecord { correction(padding: padding, full: full) }
-        let exact = EntryValidator.maxEntryBytes - (try size(padding: 10, full: full) - 10)
-        try #require((1..<EntryValidator.maxStringScalars).contains(exact), "\(exact): the last string must stay within its own limit")
-        try Self.expectRefused([correction(padding: exact + 1)], in: fixture, mentioning: "over the limit")
-        let entry = try #require(try fixture.ledger.append([correction(padding: exact)], signer: fixture.signer).appended.first)
-        #expect(entry.canonicalBytes.count == EntryValidator.maxEntryBytes)
-        #expect(try LedgerEntry(canonicalBytes: entry.canonicalBytes).leafHash == entry.leafHash)
-        #expect(try fixture.ledger.verify().isIntact)
-    }
-
     /// Strings that have broken writers and readers elsewhere.
     static let hostile: [String] = [
         "", "\0", "a\0b", "\t", "line\nbreak", "cr\r", "\u{7f}", "\u{85}", "\u{9f}", "\u{a0}", "\u{2028}", "\u{202e}rtl",

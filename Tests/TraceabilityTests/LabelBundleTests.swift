@@ -1,6 +1,8 @@
 import Foundation
 import LedgerStore
+import Localization
 import Provenance
+import ProvenanceTestSupport
 import MerkleLog
 import Testing
 import TestSupport
@@ -144,6 +146,27 @@ import TestSupport
         #expect(verdict.headline.hasPrefix("VERIFIED: lot DT-LV-261103-01, grade Reject"), "\(verdict.text)")
         #expect(verdict.text.contains("bruising found at dispatch"))
         #expect(!verdict.headline.contains("Premium"))
+    }
+
+    /// The writer refuses corrections of fields no reader applies; forced into a ledger anyway (a
+    /// writer with laxer rules), such a correction leaves the lot's state unknown: a "recall"
+    /// written as `held: true` must not verify as the grade it did not change.
+    @Test func aCorrectionNoReaderAppliesIsNotVerified() throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let lot = "DT-LV-261103-01"
+        let grading = try #require(try setup.ledger.entries(lotCode: lot).last { $0.type == "grading" })
+        let recall = ProvenanceRecord.correction(CorrectionRecord(corrects: grading.seq, correctsLeafHash: grading.leafHash.hex, reason: "recalled: hold this lot",
+                                                                  lotCode: lot, changes: ["held": .bool(true)]))
+        #expect(throws: LedgerError.self) { try setup.ledger.append([recall], signer: setup.signer) }
+        let lax = try Ledger(path: setup.ledger.path, rules: FieldRulesOnly())
+        let forced = try #require(try lax.append([recall], signer: setup.signer).appended.first)
+        let verdict = setup.verify(try setup.package(lot).bundle, lot: lot)
+        #expect(!verdict.isValid, "\(verdict.text)")
+        #expect(verdict.headline == "NOT VERIFIED: lot \(lot)'s signed records hold a correction this check cannot interpret, so its state is not proven.",
+                "\(verdict.text)")
+        #expect(verdict.text.contains("grading entry #\(grading.seq): field held") && !verdict.text.contains("Premium"), "\(verdict.text)")
+        #expect(try setup.ledger.verify().failures.contains { $0.seq == forced.seq && $0.check == .domainRules })
     }
 
     @Test func aHeldLotSaysHeld() throws {
@@ -355,3 +378,4 @@ import TestSupport
                     "origin VN-DTOR-0141 is registered for cà chua, not xoài"])
     }
 }
+

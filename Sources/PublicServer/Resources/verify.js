@@ -311,11 +311,20 @@
     if (lots.length !== 1 || lots[0].lot_code !== lotCode) fail("fail.contents", "one lot entry of lot " + lotCode);
     const corrections = entries.filter((e) => e.type === "correction");
     const lot = Object.assign({}, lots[0]);
+    // The fields each kind of entry is corrected in (Provenance's CorrectionRecord.correctableFields):
+    // a correction of anything else leaves the lot's state unknown, so nothing is proven.
     const amend = (target, fields) => {
       for (const c of corrections.filter((c) => c.corrects === target.seq)) {
-        for (const field of fields) if (c.changes && field in c.changes) target[field] = c.changes[field];
+        for (const field of Object.keys(c.changes || {})) {
+          if (!fields.includes(field)) fail("fail.uninterpreted", c.seq, field);
+          target[field] = c.changes[field];
+        }
       }
     };
+    const correctedSeqs = new Set(entries.filter((e) => e.type === "lot" || e.type === "origin" || e.type === "grading").map((e) => e.seq));
+    for (const c of corrections) {
+      if (!correctedSeqs.has(c.corrects) && Object.keys(c.changes || {}).length > 0) fail("fail.uninterpreted", c.seq, Object.keys(c.changes)[0]);
+    }
     amend(lot, ["origin_code", "farm_id", "crop", "harvest_date", "cooperative", "gtin", "quantity_g"]);
     const origins = entries.filter((e) => e.type === "origin");
     if (origins.length !== 1 || origins[0].origin_code !== lot.origin_code) fail("fail.contents", "the registration of origin " + lot.origin_code);
@@ -326,6 +335,9 @@
     const latest = gradings[gradings.length - 1];
     let grade = String(latest.lot_grade), released = false;
     for (const c of corrections.filter((c) => c.corrects === latest.seq)) {
+      for (const field of Object.keys(c.changes || {})) {
+        if (field !== "lot_grade" || typeof c.changes.lot_grade !== "string") fail("fail.uninterpreted", c.seq, field);
+      }
       if (c.changes && typeof c.changes.lot_grade === "string") { grade = c.changes.lot_grade; released = true; }
     }
     const held = HOLD_GRADES.has(grade.toLowerCase()) || (latest.held === true && !released);
