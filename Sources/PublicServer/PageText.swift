@@ -99,6 +99,7 @@ enum PageText {
         ("kind.grading", Message("grading", context: "page")),
         ("kind.correction", Message("correction", context: "page")),
         ("fail.statement", Message("the cooperative's signed list of the lot's records does not match the bundle: {1}", context: "page")),
+        ("fail.statementSig", Message("its signature does not verify under a trusted key (the list was changed after signing)", context: "page")),
         ("fail.lotMismatch", Message("the page shows {1} {2}, but the signed records say {3}", context: "page")),
         ("fail.contents", Message("the bundle does not hold one lot's records: {1}", context: "page")),
         ("fail.uninterpreted", Message("correction #{1} changes the field {2}, which this check cannot interpret: the lot's state is not proven", context: "page")),

@@ -74,6 +74,10 @@ public struct LabelVerdict: Sendable {
                 entries.append(verified.entry)
                 checkpoint = verified.checkpoint
                 cosigners = verified.witnesses
+            } catch let error as NoteError where Self.isCheckpointFailure(error) {
+                // The checkpoint every entry is proven under, not this entry, failed.
+                return refused([p(Message("{file}: the checkpoint does not check out: {reason} ({detail})", [
+                    "file": .text(name), "reason": .text(explain(error)), "detail": .text(p.describe(error))]))])
             } catch {
                 return refused([p(Message("{file}: entry #{seq} does not check out: {reason} ({detail})", [
                     "file": .text(name), "seq": .text(String(member.seq)), "reason": .text(explain(error)), "detail": .text(p.describe(error))]))])
@@ -117,6 +121,15 @@ public struct LabelVerdict: Sendable {
                                       ["file": .text(name), "lot": .text(statement.lotCode), "entries_lot": .text(state.lot.lotCode)]))])
         }
         return verdict(state: state, statement: statement, checkpoint: checkpoint, cosigners: cosigners, printed: printed, p)
+    }
+
+    /// A failure of the checkpoint's signatures (the cooperative's, the witnesses' quorum) or
+    /// origin: about the checkpoint every entry is proven under, not about one entry.
+    static func isCheckpointFailure(_ error: NoteError) -> Bool {
+        switch error {
+        case .invalidSignature, .noVerifiedSignature, .witnessQuorum, .originMismatch: return true
+        default: return false
+        }
     }
 
     /// What a proof failure means for a buyer, before the technical detail.

@@ -4,6 +4,7 @@ import MerkleLog
 import Provenance
 import ProvenanceTestSupport
 import Testing
+import TestSupport
 
 @Suite struct DeterminismTests {
     /// One 150-entry append (encoded on all cores, signed on a helper thread while stored) and
@@ -24,19 +25,18 @@ import Testing
     }
 
     @Test func signatureCoversTheEntryWithoutItsTopLevelSigOnly() throws {
-        let fixture = try ProvenanceFixture()
-        defer { fixture.remove() }
-        let target = try #require(try fixture.ledger.append([ProvenanceFixture.origin("O1")], signer: fixture.signer).appended.first)
-        // A correction whose changes hold a nested "sig" member: only the top-level one is removed.
-        let correction = ProvenanceRecord.correction(CorrectionRecord(corrects: target.seq, correctsLeafHash: target.leafHash.hex, reason: "test",
-                                                              originCode: "O1", changes: ["sig": "nested", "note": "keep"]))
-        let entry = try #require(try fixture.ledger.append([correction], signer: fixture.signer).appended.first)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (ledger, signer) = try OpaqueStoreTests.ledger(directory)
+        // An entry holding a nested "sig" member: only the top-level one is removed.
+        let entry = try #require(try ledger.append([OpaqueStoreTests.note("t", extra: .object(["sig": "nested", "note": "keep"]))],
+                                                   signer: signer).appended.first)
         let text = String(decoding: entry.signedBytes, as: UTF8.self)
-        #expect(text.contains(#""changes":{"note":"keep","sig":"nested"}"#))
+        #expect(text.contains(#""extra":{"note":"keep","sig":"nested"}"#))
         #expect(!text.contains(Base64.encode(entry.signature)))
         let decoded = try LedgerEntry(canonicalBytes: entry.canonicalBytes)
         #expect(decoded.signedBytes == entry.signedBytes)
-        #expect(decoded.hasValidSignature(by: fixture.signer.verifier))
+        #expect(decoded.hasValidSignature(by: signer.verifier))
     }
 }
 

@@ -127,20 +127,21 @@
     return { body, signatures };
   }
 
-  // The trusted keys whose signatures on the note verify; a bad signature by a trusted key fails.
-  async function noteSigners(note, keys) {
+  // The trusted keys whose signatures on the note verify; a bad signature by a trusted key fails,
+  // naming the note (`badSignature`: the checkpoint's or the lot statement's failure).
+  async function noteSigners(note, keys, badSignature) {
     const signers = [];
     for (const s of note.signatures) {
       const key = keys.find((k) => k.name === s.name && k.id === s.id);
       if (!key || signers.includes(key)) continue;
       let message = encoder.encode(note.body), signature = s.signature;
       if (key.type === 4) {
-        if (signature.length !== 72) fail("fail.checkpointSig", key.name);
+        if (signature.length !== 72) badSignature(key.name);
         const stamp = new DataView(signature.buffer, signature.byteOffset, 8).getBigUint64(0);
         message = encoder.encode("cosignature/v1\ntime " + stamp + "\n" + note.body);
         signature = signature.slice(8);
       }
-      if (!(await crypto.subtle.verify("Ed25519", key.key, signature, message))) fail("fail.checkpointSig", key.name);
+      if (!(await crypto.subtle.verify("Ed25519", key.key, signature, message))) badSignature(key.name);
       signers.push(key);
     }
     return signers;
@@ -206,9 +207,10 @@
 
     // 1. The checkpoint: signed by the cooperative, cosigned by enough trusted witnesses.
     const checkpointNote = parseNote(bundle.checkpoint, "checkpoint");
-    const logSigners = await noteSigners(checkpointNote, logKeys);
+    const checkpointSignature = (name) => fail("fail.checkpointSig", name);
+    const logSigners = await noteSigners(checkpointNote, logKeys, checkpointSignature);
     if (logSigners.length === 0) fail("fail.checkpointKey");
-    const cosigners = await noteSigners(checkpointNote, witnesses);
+    const cosigners = await noteSigners(checkpointNote, witnesses, checkpointSignature);
     if (cosigners.length < quorum) fail("fail.quorum", cosigners.length, quorum);
     const lines = checkpointNote.body.slice(0, -1).split("\n");
     if (lines.length < 3 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) malformed("checkpoint body");
@@ -242,7 +244,8 @@
 
     // 3. The cooperative's signed statement that these are all of the lot's records.
     const statementNote = parseNote(bundle.statement, "statement");
-    if ((await noteSigners(statementNote, logKeys)).length === 0) fail("fail.statement", "not signed by a trusted key");
+    const statementSignature = () => fail("fail.statement", t("fail.statementSig"));
+    if ((await noteSigners(statementNote, logKeys, statementSignature)).length === 0) fail("fail.statement", t("fail.statementSig"));
     const statement = statementNote.body.slice(0, -1).split("\n");
     const expected = ["agritrace-label-statement/v1", "ledger " + origin, "size " + size, "root " + toBase64(root)];
     if (!expected.every((line, i) => statement[i] === line)) fail("fail.statement", "another ledger state");
