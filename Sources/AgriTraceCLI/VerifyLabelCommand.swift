@@ -54,7 +54,10 @@ struct VerifyLabelCommand: ParsableCommand {
         // a failed verification (3): the buyer's "is this proven?" gets "no".
         let data = try InputFile.read(path, tr("proof bundle", context: "file kind"))
         // A log key given as --witness would let the cooperative's own signature fill the quorum.
-        do { try WitnessQuorum.checkKeys(witnesses, logKeys: trusted) } catch {
+        do {
+            try WitnessQuorum.checkKeys(witnesses, logKeys: trusted)
+            try WitnessQuorum.checkDistinct(witnesses)
+        } catch {
             throw CommandFailure(.usageError, "--witness: " + render(error))
         }
         for key in trusted where key.type != .ed25519 {

@@ -108,6 +108,14 @@ public enum WitnessQuorum {
         }
     }
 
+    /// Refuses a witness key given twice by a person (`--witness`): counted once, it would make
+    /// "all of them" a quorum no one can meet, and the refusal would not say why.
+    public static func checkDistinct(_ witnesses: [NoteVerifier]) throws {
+        for (index, witness) in witnesses.enumerated() where witnesses[..<index].contains(where: { $0.publicKey == witness.publicKey }) {
+            throw NoteError.malformedKey(Message("witness key {name} is given twice", ["name": .text("\(witness.name)+\(witness.keyIDHex)")]))
+        }
+    }
+
     /// The distinct witness keys (by public key) with a valid cosignature on `note`.
     public static func cosigners(of note: SignedNote, witnesses: [NoteVerifier], logKeys: [NoteVerifier]) throws -> [NoteVerifier] {
         try checkKeys(witnesses, logKeys: logKeys)

@@ -31,5 +31,12 @@ import TestSupport
         try SigningKeyFile.writeVerifier(witness.verifier, to: path("w1.vkey"))
         let uncosigned = try AgriTraceBinary.run(["verify-label", proof, "--vkey", path("coop.vkey"), "--witness", path("w1.vkey"), "--lot", lot])
         #expect(uncosigned.status == 3 && uncosigned.stdout.contains("NOT VERIFIED"), "\(uncosigned.stdout)\(uncosigned.stderr)")
+        // It names the checkpoint, which lacks the cosignature, not an entry.
+        #expect(uncosigned.stdout.contains("the checkpoint does not check out") && !uncosigned.stdout.contains("entry #"), "\(uncosigned.stdout)")
+        // The same witness key twice is a usage error that says so, not a quorum of two no one can meet.
+        try SigningKeyFile.writeVerifier(witness.verifier, to: path("w1-copy.vkey"))
+        let twice = try AgriTraceBinary.run(["verify-label", proof, "--vkey", path("coop.vkey"), "--witness", path("w1.vkey"),
+                                             "--witness", path("w1-copy.vkey"), "--lot", lot])
+        #expect(twice.status == 2 && twice.stderr.contains("witness key witness.example/w1+") && twice.stderr.contains("is given twice"), "\(twice.stderr)")
     }
 }
