@@ -11,7 +11,7 @@ struct VerifyLabelCommand: ParsableCommand {
         commandName: "verify-label",
         abstract: tr("Check a lot's label proof bundle offline."),
         discussion: tr("Needs no database or network. The bundle (<name>.proof from `agritrace label`) holds the lot, its origin registration, every grading and correction of it, each proven under one checkpoint signed by the cooperative's key (--vkey) and cosigned by --witness keys, and the cooperative's signed list of those entries. Prints the lot's grade as of that checkpoint (latest grading, corrections applied, or HELD FOR REVIEW) and what it cannot know: anything recorded after the checkpoint. --lot and --origin are what is printed on the box. Old two-file proofs (<lot>.proof + <lot>.lot.proof) are refused.")
-            + "\n\n" + ExitStatus.help(success: tr("VERIFIED", context: "verdict"), verificationFailed: tr("NOT VERIFIED", context: "verdict"))
+            + "\n\n" + ExitStatus.help(success: tr("VERIFIED", context: "verdict"), verificationFailed: tr("NOT VERIFIED, also for a file read that is not a valid proof bundle (a buyer's \"is this proven?\" gets \"no\")"))
             + "\n\n" + tr("Example:") + """
 
               agritrace verify-label labels/DT-LV-261103-01.proof --vkey coop.vkey --lot DT-LV-261103-01 --origin VN-DTOR-0141
