@@ -108,6 +108,19 @@ public struct GradingRecord: Sendable, Equatable {
         if let confidence = lotConfidenceBP, !(0...10_000).contains(confidence) {
             throw EntryError.invalidField(field: "lot_confidence_bp", reason: Message("must be in 0...10000 (basis points)"))
         }
+        // The hold and the numbers beside it tell one story, as the grader writes them: readers
+        // would otherwise say "none of its photos could be read" beside graded photos, or "only
+        // 100% sure, less than the policy requires".
+        let readable = images.contains { if case .graded = $0 { return true } else { return false } }
+        if lotConfidenceBP != nil, !readable {
+            throw EntryError.invalidField(field: "lot_confidence_bp", reason: Message("is recorded only for a lot with a readable photo"))
+        }
+        if holdReason == .noReadablePhotos, readable {
+            throw EntryError.invalidField(field: "hold_reason", reason: Message("no_readable_photos, but the lot has a readable photo"))
+        }
+        if holdReason == .lotGradeUncertain, lotConfidenceBP == 10_000 {
+            throw EntryError.invalidField(field: "lot_confidence_bp", reason: Message("10000 (fully sure) cannot go with hold_reason lot_grade_uncertain"))
+        }
     }
 
     /// A kernel build's name as recorded: short, lower-case ASCII, so any later build fits and

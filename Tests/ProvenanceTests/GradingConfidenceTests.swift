@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func theConfidenceIsRecordedReadBackAndOptional() throws {
-        for value in [0, 1, 5_999, 10_000] {
+        for value in [0, 1, 5_999, 9_999] {
             let record = try Self.grading(confidence: String(value))
             #expect(Self.confidence(record) == .some(value))
             #expect(Self.confidence(try ProvenanceRecord(record.body)) == .some(value), "the stored form reads back")
@@ -43,5 +43,22 @@ import Testing
         #expect(throws: EntryError.self, "what the writer would sign, the reader refuses: so does the writer's check") {
             try ProvenanceRecord(ProvenanceRecord.grading(made).body)
         }
+    }
+
+    /// The hold and the confidence beside it tell one story, as the grader writes them.
+    @Test func aHoldThatContradictsItsNumbersIsRefused() throws {
+        let uncertainButSure = #expect(throws: EntryError.self) { try Self.grading(confidence: "10000") }
+        #expect(uncertainButSure?.description.contains("cannot go with hold_reason lot_grade_uncertain") == true, "\(String(describing: uncertainButSure))")
+        var fields = try Self.grading(confidence: "6000").body.fields
+        fields["hold_reason"] = .string("no_readable_photos")
+        let noneReadable = #expect(throws: EntryError.self) { try ProvenanceRecord(EntryBody(type: "grading", fields: fields)) }
+        #expect(noneReadable?.description.contains("no_readable_photos, but the lot has a readable photo") == true, "\(String(describing: noneReadable))")
+        fields["images"] = .array([.object(["file": "IMG_1.jpg", "sha256": .string(String(repeating: "ab", count: 32)), "status": "unreadable", "reason": "Not a JPEG file"])])
+        let confidenceWithoutPhotos = #expect(throws: EntryError.self) { try ProvenanceRecord(EntryBody(type: "grading", fields: fields)) }
+        #expect(confidenceWithoutPhotos?.description.contains("only for a lot with a readable photo") == true, "\(String(describing: confidenceWithoutPhotos))")
+        fields["lot_confidence_bp"] = nil
+        fields["distribution"] = .object(["Premium": 0])
+        fields["needs_review"] = 0
+        #expect(throws: Never.self, "no readable photo, no confidence: as the grader writes it") { try ProvenanceRecord(EntryBody(type: "grading", fields: fields)) }
     }
 }

@@ -7,13 +7,16 @@ import Testing
 /// a correction that sets the lot grade (a person decided).
 @Suite struct GradingHoldTests {
     /// A grading body as a person writes it, with `held` spelled as given (nil = no field).
-    static func grading(held: String?, reason: String? = nil, lotGrade: String = "Premium") throws -> ProvenanceRecord {
+    /// `readable: false`: its one photo could not be read (as a `no_readable_photos` hold needs).
+    static func grading(held: String?, reason: String? = nil, lotGrade: String = "Premium", readable: Bool = true) throws -> ProvenanceRecord {
         let hex = String(repeating: "ab", count: 32)
         let heldField = (held.map { ",\"held\":\($0)" } ?? "") + (reason.map { ",\"hold_reason\":\($0)" } ?? "")
+        let image = readable ? "{\"file\":\"IMG_1.jpg\",\"sha256\":\"\(hex)\",\"class\":0,\"scores_bp\":[6000,4000],\"grade\":\"Premium\",\"needs_review\":true}"
+            : "{\"file\":\"IMG_1.jpg\",\"sha256\":\"\(hex)\",\"status\":\"unreadable\",\"reason\":\"Not a JPEG file\"}"
         let json = """
             {"type":"grading","lot_code":"DT-LV-261103-01","model":"\(hex)","policy":"\(hex)",\
-            "images":[{"file":"IMG_1.jpg","sha256":"\(hex)","class":0,"scores_bp":[6000,4000],"grade":"Premium","needs_review":true}],\
-            "lot_grade":"\(lotGrade)","distribution":{"Premium":1},"needs_review":1\(heldField)}
+            "images":[\(image)],\
+            "lot_grade":"\(lotGrade)","distribution":{"Premium":\(readable ? 1 : 0)},"needs_review":\(readable ? 1 : 0)\(heldField)}
             """
         return try ProvenanceRecord(EntryBody(json: Array(json.utf8)).normalised())
     }
@@ -60,7 +63,7 @@ import Testing
     /// The reason is a code every reader can put in its own words; an old hold has none.
     @Test func theHoldReasonIsAKnownCodeRecordedOnlyWithTheHold() throws {
         for reason in HoldReason.allCases {
-            let record = try Self.grading(held: "true", reason: "\"\(reason.rawValue)\"")
+            let record = try Self.grading(held: "true", reason: "\"\(reason.rawValue)\"", readable: reason != .noReadablePhotos)
             #expect(try Self.record(record).holdReason == reason)
             #expect(record.body.fields["hold_reason"] == .string(reason.rawValue))
             #expect(try Self.record(ProvenanceRecord(record.body)).holdReason == reason)
@@ -70,7 +73,7 @@ import Testing
         for (held, reason) in [(nil, "\"photos_need_review\""), ("true", "\"the model was tired\""), ("true", "3"), ("true", "\"\"")] {
             #expect(throws: EntryError.self, "\(held ?? "-") \(reason)") { try Self.grading(held: held, reason: reason) }
         }
-        var fields = try Self.grading(held: "true", reason: "\"no_readable_photos\"").body.fields
+        var fields = try Self.grading(held: "true", reason: "\"no_readable_photos\"", readable: false).body.fields
         fields["held"] = nil
         #expect(throws: EntryError.self) { try ProvenanceRecord(EntryBody(type: "grading", fields: fields)) }
         // The writer's side: a reason implies the hold.
