@@ -395,7 +395,11 @@ extension ConsoleSite {
             }
             do {
                 // The lot as the page showed it: someone else's decision since then refuses this one.
-                let seen = form.first("seen").flatMap { Int($0) }
+                // The page always carries it; a form without it, or naming an entry the lot does
+                // not have yet, was not drawn by this console.
+                guard let seen = form.first("seen").flatMap({ Int($0) }), (0...LotReview.latestSeq(of: state)).contains(seen) else {
+                    return (false, page.t(ConsoleText.notRecorded(reason: .message(ConsoleText.pageOutOfDate))))
+                }
                 switch try LotReview.outcome(for: state, decision: decision, reason: reason, reviewer: user.name, seenUpTo: seen) {
                 case .alreadyDecided:
                     return (true, page.t(ConsoleText.reviewNothing))
@@ -546,6 +550,7 @@ extension ConsoleSite {
                 <section><h2>\(page.t(ConsoleText.correctOrigin))</h2><p class="note">\(page.t(ConsoleText.correctOriginHelp))</p>
                 <form method="post" action="/console/origin">\(page.csrfField)
                 <input type="hidden" name="code" value="\(page.h(code))">
+                <input type="hidden" name="seen" value="\(Self.latestOriginSeq(code, in: snapshot))">
                 """
             for field in OriginRecord.correctableFields {
                 body += "<label for=\"\(field)\">\(page.t(ConsoleText.originField(field)))</label>"
@@ -585,6 +590,11 @@ extension ConsoleSite {
         let outcome: Result<Int, CorrectionProblem> = try writing { ledger in
             let snapshot = try LedgerSnapshot(reading: ledger)
             guard let (registration, current, _) = snapshot.currentOrigin(code: code) else { return .failure(.unknown) }
+            // The code as the page showed it: a correction made since (or a new lot under the code)
+            // refuses this one, which would otherwise undo it with every field the form re-sends.
+            guard let seen = form.first("seen").flatMap({ Int($0) }), (0...Self.latestOriginSeq(code, in: snapshot)).contains(seen) else {
+                return .failure(.outOfDate)
+            }
             var changes: [String: JSONValue] = [:]
             for field in OriginRecord.correctableFields {
                 guard let sent = form.first(field)?.trimmingCharacters(in: .whitespaces), !sent.isEmpty else { continue }
@@ -601,7 +611,10 @@ extension ConsoleSite {
             let correction = CorrectionRecord(corrects: registration.seq, correctsLeafHash: registration.leafHashHex, reason: reason,
                                               reviewer: user.name, originCode: code, changes: changes)
             do {
-                try ledger.append([.correction(correction)], signer: options.signer, recordedBy: user.name)
+                try ledger.append([.correction(correction)], signer: options.signer,
+                                  decidedOn: DecisionBasis(key: IndexKey(IndexKeyName.originCode, code), latestSeq: seen), recordedBy: user.name)
+            } catch LedgerError.changedMeanwhile(let seq, _) {
+                return .failure(.changedMeanwhile(seq))
             } catch let error as EntryError {
                 return .failure(.refused(page.localizer.describe(error)))
             } catch let error as LedgerError {
@@ -617,7 +630,18 @@ extension ConsoleSite {
         case .failure(.noReason): return try refuse(ConsoleText.reasonNeeded)
         case .failure(.contradictsLots(let lot)): return try refuse(ConsoleText.contradictsLots(lot: .text(lot)))
         case .failure(.refused(let text)): return try refuse(.verbatim(text))
+        case .failure(.outOfDate): return try refuse(ConsoleText.pageOutOfDate)
+        case .failure(.changedMeanwhile(let seq)): return try refuse(ConsoleText.changedMeanwhile(seq: seq))
         }
+    }
+
+    /// The latest entry carrying `code`'s index key (its registration and corrections, lots
+    /// recorded under it): what an origin page's correction form was drawn from.
+    static func latestOriginSeq(_ code: String, in snapshot: LedgerSnapshot) -> Int {
+        let registration = snapshot.origin(code: code).map { [$0.seq] } ?? []
+        let lots = snapshot.lots(originCode: code).map(\.seq)
+        let corrections = snapshot.corrections.filter { $0.record.originCode == code }.map(\.seq)
+        return (registration + lots + corrections).max() ?? 0
     }
 
     /// An origin's field by its name in the entry (`OriginRecord.correctableFields`).
@@ -634,7 +658,7 @@ extension ConsoleSite {
     }
 
     enum CorrectionProblem: Error {
-        case unknown, nothingChanged, noReason, contradictsLots(String), refused(String)
+        case unknown, nothingChanged, noReason, contradictsLots(String), refused(String), outOfDate, changedMeanwhile(Int)
     }
 }
 

@@ -104,8 +104,9 @@ enum ConsoleText {
     static let reviewNothing = Message("Nothing recorded: the lot already stands so.", context: "console")
     static let chooseDecision = Message("choose to accept the suggested grade or to set another grade", context: "console")
     static func changedMeanwhile(seq: Int) -> Message {
-        Message("someone else recorded entry #{seq} about this lot while you were deciding; look at the lot again", context: "console", ["seq": .text(String(seq))])
+        Message("entry #{seq} about this was recorded after this page was shown; open the page again and decide on what it shows now", context: "console", ["seq": .text(String(seq))])
     }
+    static let pageOutOfDate = Message("this page is out of date or incomplete; open it again", context: "console")
     static func notRecorded(reason: MessageArgument) -> Message { Message("Not recorded: {reason}", context: "console", ["reason": reason]) }
     /// The review form's inputs as its refusals name them (by the form's own labels).
     static let reviewInputs = LotReviewInputs(

@@ -96,11 +96,11 @@ extension ImageDecodingError {
             library = (format, String(text[open.upperBound..<text.index(before: text.endIndex)]))
             break
         }
-        // Bounded so that rendering a width times a height cannot overflow, whatever was recorded.
-        let numbers = reasonPart.split { !$0.isASCII || !$0.isNumber }.compactMap { Int($0) }.filter { $0 <= Int(Int32.max) }
+        let numbers = reasonPart.split { !$0.isASCII || !$0.isNumber }.compactMap { Int($0) }
         var reasons: [Reason] = [.emptyFile, .notFound, .truncated, .invalidData]
         if numbers.count == 2 { reasons.append(.fileTooLarge(bytes: numbers[0], limit: numbers[1])) }
-        if numbers.count == 4 {
+        // Width and height bounded so that rendering their product cannot overflow, whatever was recorded.
+        if numbers.count == 4, numbers[0] <= Int(Int32.max), numbers[1] <= Int(Int32.max) {
             reasons.append(.tooManyPixels(width: numbers[0], height: numbers[1], limit: numbers[3]))
             reasons.append(.multiPassTooLarge(width: numbers[0], height: numbers[1], limit: numbers[3]))
         }

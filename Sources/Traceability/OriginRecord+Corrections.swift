@@ -2,8 +2,10 @@ import LedgerStore
 import Provenance
 
 extension OriginRecord {
-    /// The fields a correction of an origin registration changes, by their names in the entry.
+    /// The fields a correction of an origin registration changes, by their names in the entry, in
+    /// the order forms show them (`CorrectionRecord.correctableFields(of:)` is the rule).
     public static let correctableFields = ["farm_id", "farm_name", "crop", "commune", "district", "province"]
+        .filter(CorrectionRecord.correctableFields(of: .origin).contains)
 
     /// This registration with a correction's `changes` applied (keys in sorted order); the names of
     /// changes it cannot apply (unknown fields, values that are not text) come back in `unapplied`.

@@ -61,7 +61,8 @@ extension ConsoleJourneyTests {
         #expect(policy.grades.contains { policy.displayName(of: $0, language: "vi") != $0 }, "the policy names no grade in Vietnamese: nothing to test")
 
         for (index, grade) in policy.grades.enumerated() {
-            let decided = try reviewer.post("/console/review", [("lot", lot), ("decision", "grade"), ("grade", grade), ("reason", "xem lại lần \(index)")])
+            let decided = try reviewer.post("/console/review", [("lot", lot), try reviewer.seen("/console/review?lot=\(lot)"), ("decision", "grade"),
+                                                                ("grade", grade), ("reason", "xem lại lần \(index)")])
             #expect(decided.status == 200, "\(grade): \(Self.notice(decided.text))")
             for language in ["vi", "en"] {
                 func name(_ code: String) -> String { policy.displayName(of: code, language: language) }
@@ -103,7 +104,7 @@ extension ConsoleJourneyTests {
         for refusal in refusals {
             for language in ["vi", "en"] {
                 _ = try reviewer.get("/console/?lang=\(language)")
-                let answer = try reviewer.post("/console/review", [("lot", lot)] + refusal.fields)
+                let answer = try reviewer.post("/console/review", [("lot", lot), try reviewer.seen("/console/review?lot=\(lot)&lang=\(language)")] + refusal.fields)
                 let text = Self.notice(answer.text)
                 #expect(answer.status == 400, "\(refusal.fields): \(text)")
                 #expect(text.contains(language == "vi" ? refusal.vi : refusal.en), "\(language) \(refusal.fields): \(text)")
@@ -116,6 +117,7 @@ extension ConsoleJourneyTests {
         // A decision made on a page drawn before someone else's decision is refused, saying so.
         let page = try reviewer.get("/console/review?lot=\(lot)&lang=en").text
         let seen = try #require(page.components(separatedBy: "name=\"seen\" value=\"").dropFirst().first?.split(separator: "\"").first.map(String.init))
+        #expect(page.contains("name=\"seen\""))
         let other = try #require(policy.grades.first { $0 != current })
         let firstDecision = try reviewer.post("/console/review", [("lot", lot), ("seen", seen), ("decision", "grade"), ("grade", other), ("reason", "xem lại")])
         #expect(firstDecision.status == 200, "\(Self.notice(firstDecision.text))")
@@ -125,8 +127,14 @@ extension ConsoleJourneyTests {
             let stale = try reviewer.post("/console/review", [("lot", lot), ("seen", seen), ("decision", "grade"), ("grade", current), ("reason", "xem lại")])
             let text = Self.notice(stale.text)
             #expect(stale.status == 400, "\(language): \(text)")
-            #expect(text.contains(language == "vi" ? "người khác đã ghi mục #\(decidedSize - 1) về lô này" : "someone else recorded entry #\(decidedSize - 1) about this lot"),
-                    "\(language): \(text)")
+            #expect(text.contains(language == "vi" ? "mục #\(decidedSize - 1) về nội dung này đã được ghi sau khi trang này hiện ra"
+                                                   : "entry #\(decidedSize - 1) about this was recorded after this page was shown"), "\(language): \(text)")
+        }
+        // A form whose state is missing, unreadable or ahead of the ledger was not drawn by this console: refused too.
+        for forged in [[], [("seen", "")], [("seen", "abc")], [("seen", "999999")], [("seen", "-1")]] {
+            _ = try reviewer.get("/console/?lang=en")
+            let answer = try reviewer.post("/console/review", [("lot", lot)] + forged + [("decision", "grade"), ("grade", current), ("reason", "xem lại")])
+            #expect(answer.status == 400 && Self.notice(answer.text).contains("this page is out of date or incomplete"), "\(forged): \(Self.notice(answer.text))")
         }
         #expect(try site.ledgerSize() == decidedSize)
     }

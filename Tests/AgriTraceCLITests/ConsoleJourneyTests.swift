@@ -238,10 +238,11 @@ import TestSupport
         var reviewer = ConsoleClient(port: server.consolePort)
         #expect(try reviewer.signIn("minh", Self.password).status == 303)
         _ = try reviewer.get("/console/?lang=en")
+        let seen = try reviewer.seen("/console/origin?code=\(code)&lang=en")
         #expect(try reviewer.post("/console/origin", edit, csrf: false).status == 403)
-        #expect(try reviewer.post("/console/origin", edit.filter { $0.0 != "reason" }).status == 400)
+        #expect(try reviewer.post("/console/origin", edit.filter { $0.0 != "reason" } + [seen]).status == 400)
         #expect(try site.ledgerSize() == sizeBefore)
-        let corrected = try reviewer.post("/console/origin", edit)
+        let corrected = try reviewer.post("/console/origin", edit + [seen])
         #expect(corrected.status == 200 && corrected.text.contains("2 fields changed"), "\(corrected.status)")
         let correction = try #require(try site.workspace.openLedger().entries(type: .correction).last)
         guard case .correction(let record) = try correction.record() else { Issue.record("not a correction"); return }
@@ -254,7 +255,13 @@ import TestSupport
         #expect(try clerk.get("/console/origins").text.contains("Võ Thị Sáu · F-LV-099"))
         let history = try clerk.get("/console/origin?code=\(code)&lang=en").text
         #expect(history.contains("Entry #\(correction.seq)") && history.contains("corrected by minh (tên nông hộ gõ sai)"), "\(history)")
-        #expect(try reviewer.post("/console/origin", edit).status == 400, "the same change again changes nothing")
+        #expect(try reviewer.post("/console/origin", edit + [try reviewer.seen("/console/origin?code=\(code)&lang=en")]).status == 400,
+                "the same change again changes nothing")
+        // A page drawn before that correction: its form re-sends every field, and would undo it.
+        let stale = try reviewer.post("/console/origin", [("code", code), ("farm_id", "F-LV-099"), ("farm_name", "Võ Thị <b>Sáu</b>"), ("crop", "bưởi"),
+                                                          ("reason", "đổi cây trồng"), seen])
+        #expect(stale.status == 400 && stale.text.contains("entry #\(correction.seq) about this was recorded after this page was shown"), "\(stale.status)")
+        #expect(try reviewer.post("/console/origin", edit + [("seen", "")]).status == 400)
         #expect(try site.ledgerSize() == sizeBefore + 1)
         #expect(try AgriTraceBinary.run(["ledger", "verify", "--ledger", site.workspace.ledger]).status == 0)
 
@@ -315,11 +322,12 @@ import TestSupport
         // Only the form's two decisions sign anything.
         let sizeBefore = try site.workspace.openLedger().size()
         for odd in [[("decision", "delete")], []] {
-            let refused = try reviewer.post("/console/review", [("lot", "DT-LV-261103-01")] + odd)
+            let refused = try reviewer.post("/console/review", [("lot", "DT-LV-261103-01"), try reviewer.seen("/console/review?lot=DT-LV-261103-01")] + odd)
             #expect(refused.status == 400, "\(odd): \(refused.status)")
         }
         #expect(try site.workspace.openLedger().size() == sizeBefore)
-        let decided = try reviewer.post("/console/review", [("lot", "DT-LV-261103-01"), ("decision", "grade"), ("grade", other),
+        let decided = try reviewer.post("/console/review", [("lot", "DT-LV-261103-01"), try reviewer.seen("/console/review?lot=DT-LV-261103-01"),
+                                                            ("decision", "grade"), ("grade", other),
                                                             ("reason", "quả dập ở đáy thùng")])
         #expect(decided.status == 200, "\(decided.text)")
         let correction = try #require(try site.workspace.openLedger().entries(type: .correction).last)
@@ -329,10 +337,11 @@ import TestSupport
         // An origin correction that would contradict the lot recorded under it is refused; one that does not is recorded.
         let origin = [("code", "VN-DTOR-0141"), ("farm_id", "F-LV-014"), ("crop", "xoài"), ("reason", "thử")]
         _ = try reviewer.get("/console/?lang=en")
-        let contradicting = try reviewer.post("/console/origin", origin)
+        let originSeen = try reviewer.seen("/console/origin?code=VN-DTOR-0141&lang=en")
+        let contradicting = try reviewer.post("/console/origin", origin + [originSeen])
         #expect(contradicting.status == 400 && contradicting.text.contains("lot DT-LV-261103-01 is recorded under this code"), "\(contradicting.status)")
         #expect(try reviewer.post("/console/origin", [("code", "VN-DTOR-0141"), ("farm_id", "F-LV-014"), ("crop", "cà chua"),
-                                                      ("commune", "Tân Thành"), ("farm_name", "Nguyễn Văn Bá"), ("reason", "dấu tên")]).status == 200)
+                                                      ("commune", "Tân Thành"), ("farm_name", "Nguyễn Văn Bá"), ("reason", "dấu tên"), originSeen]).status == 200)
         let verify = try AgriTraceBinary.run(["ledger", "verify", "--ledger", site.workspace.ledger])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
 

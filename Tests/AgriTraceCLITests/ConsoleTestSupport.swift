@@ -125,6 +125,16 @@ struct ConsoleClient {
     }
 
     /// Signs in through the form, as a browser would: the sign-in page first (its token cookie), then the post.
+    /// The `seen` field of the form on the page at `target` (the ledger state the page shows),
+    /// as a browser posting that form would send it.
+    mutating func seen(_ target: String) throws -> (String, String) {
+        let page = try get(target).text
+        guard let value = page.components(separatedBy: "name=\"seen\" value=\"").dropFirst().first?.split(separator: "\"").first else {
+            throw HTTPProbe.Failure(description: "\(target): no seen field in \(page.prefix(300))")
+        }
+        return ("seen", String(value))
+    }
+
     mutating func signIn(_ name: String, _ password: String) throws -> HTTPProbe.Answer {
         _ = try get("/console/login")
         let answer = try post("/console/login", [("name", name), ("password", password)])

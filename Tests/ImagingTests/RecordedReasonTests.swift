@@ -38,6 +38,7 @@ import TestSupport
             .emptyFile, .notFound, .truncated, .invalidData, .fileTooLarge(bytes: 123_456_789, limit: 50_000_000),
             .unreadable(Message("Is a directory")), .unrecognisedFormat(leadingBytes: []), .unrecognisedFormat(leadingBytes: [0, 0x1F, 0xFF]),
             .tooManyPixels(width: 40_000, height: 30_000, limit: 100_000_000), .multiPassTooLarge(width: 9000, height: 8000, limit: 50_000_000),
+            .tooManyPixels(width: 100_000, height: 100_000, limit: 64_000_000),
         ]
         let made = reasons.flatMap { reason in
             [nil, ImageFormat.jpeg, .png].flatMap { format in
