@@ -47,6 +47,9 @@ import Traceability
             try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(atPath: keep + "/\(name).png")
             try FileManager.default.copyItem(atPath: shot.path, toPath: keep + "/\(name).png")
+            // A desktop-width picture too, only to be looked at.
+            try? FileManager.default.removeItem(atPath: keep + "/\(name)-desktop.png")
+            _ = try Chromium.run(["--virtual-time-budget=15000", "--window-size=1280,900", "--screenshot=\(keep)/\(name)-desktop.png", url], in: directory)
         }
         let image = try ImageDecoder.decode(data: try Data(contentsOf: shot), fileName: "\(name).png")
         #expect(image.width == 360)
@@ -178,6 +181,9 @@ import Traceability
             #expect(verdict.text.contains("this address is for lot LOT-2, but the signed records are of lot LOT-1"), "\(target): \(verdict.text)")
             #expect(verdict.redPixels > 500 && verdict.greenPixels == 0, "\(target): \(verdict)")
         }
+        let vietnamese = try Self.open(server.baseURL + "/lot/LOT-2?lang=vi", name: "lot-redirected-vi", in: site.fixture.directory.url)
+        #expect(vietnamese.state == "not-verified" && vietnamese.text.contains("địa chỉ này dành cho lô LOT-2, nhưng hồ sơ đã ký là của lô LOT-1"),
+                "\(vietnamese.text)")
         // The honest lot's own page still verifies.
         #expect(try Self.open(server.baseURL + "/lot/LOT-1?lang=en", name: "lot-redirect-source", in: site.fixture.directory.url).state == "verified")
     }
@@ -199,6 +205,8 @@ import Traceability
         #expect(verdict.state == "not-verified" && verdict.gradeState == "not-verified", "\(verdict)")
         #expect(verdict.text.contains("correction #\(forced.seq) changes the field held, which this check cannot interpret"), "\(verdict.text)")
         #expect(verdict.greenPixels == 0, "\(verdict)")
+        let vietnamese = try Self.open(server.baseURL + "/lot/LOT-1?lang=vi", name: "lot-uninterpreted-vi", in: site.fixture.directory.url)
+        #expect(vietnamese.state == "not-verified" && vietnamese.text.contains("đính chính #\(forced.seq) thay đổi trường held"), "\(vietnamese.text)")
     }
 
     @Test func aProofSignedByAKeyTheVerifierDoesNotTrustIsNotVerified() throws {
