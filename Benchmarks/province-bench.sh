@@ -22,7 +22,7 @@ cleanup() { "${as_owner[@]}" "$bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev
 trap cleanup EXIT
 (cd / && "${as_owner[@]}" "$bin/initdb" -D "$work/pg" -A trust -U agritrace -E UTF8 --locale=C >/dev/null)
 (cd / && "${as_owner[@]}" "$bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -t 120 \
-   -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c max_connections=100 -c shared_buffers=512MB" start >/dev/null)
+   -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c max_connections=100 -c shared_buffers=512MB -c max_wal_size=4GB" start >/dev/null)
 "$bin/createdb" -h 127.0.0.1 -p "$port" -U agritrace province
 ledgers=${PROVINCE_BENCH_LEDGERS:-$work/ledgers}
 mkdir -p "$ledgers"

@@ -75,12 +75,39 @@ public enum EntryValidator {
     }
 
     /// Every value of a parsed entry (the reader's side; the parser has checked keys, depth and
-    /// integers already).
+    /// integers already). The common case, every string acceptable, is decided without building
+    /// the field paths that only an error message needs.
     static func checkStrings(_ value: JSONValue, path: String) throws {
+        guard !allStringsAcceptable(value) else { return }
+        try describeStringProblem(value, path: path)
+    }
+
+    private static func allStringsAcceptable(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): return isAcceptable(text)
+        case .array(let elements): return elements.allSatisfy(allStringsAcceptable)
+        case .object(let members): return members.values.allSatisfy(allStringsAcceptable)
+        case .null, .bool, .integer: return true
+        }
+    }
+
+    /// What `checkString` accepts, without its messages.
+    private static func isAcceptable(_ text: String) -> Bool {
+        // Printable ASCII holds no control or bidirectional character, and counts one scalar a byte.
+        if text.utf8.count <= maxStringScalars, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return true }
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += 1
+            if count > maxStringScalars || isControl(scalar) || isBidiControl(scalar) { return false }
+        }
+        return true
+    }
+
+    private static func describeStringProblem(_ value: JSONValue, path: String) throws {
         switch value {
         case .string(let text): try checkString(text, field: path)
-        case .array(let elements): for (index, element) in elements.enumerated() { try checkStrings(element, path: "\(path)[\(index)]") }
-        case .object(let members): for (key, member) in members { try checkStrings(member, path: path.isEmpty ? key : "\(path).\(key)") }
+        case .array(let elements): for (index, element) in elements.enumerated() { try describeStringProblem(element, path: "\(path)[\(index)]") }
+        case .object(let members): for (key, member) in members { try describeStringProblem(member, path: path.isEmpty ? key : "\(path).\(key)") }
         case .null, .bool, .integer: break
         }
     }

@@ -91,7 +91,7 @@ public enum Base64 {
         var index = 0
         while index < input.count {
             let isLast = index + 4 == input.count
-            var values = [Int32](repeating: 0, count: 4)
+            var n: Int32 = 0
             var padding = 0
             for k in 0..<4 {
                 let unit = input[index + k]
@@ -102,9 +102,8 @@ public enum Base64 {
                 guard padding == 0 else { return nil }   // data after '='
                 let v = reverse[Int(unit)]
                 guard v >= 0 else { return nil }
-                values[k] = Int32(v)
+                n |= Int32(v) << (18 - 6 * k)
             }
-            let n = values[0] << 18 | values[1] << 12 | values[2] << 6 | values[3]
             out.append(UInt8(n >> 16 & 0xff))
             if padding < 2 { out.append(UInt8(n >> 8 & 0xff)) }
             if padding < 1 { out.append(UInt8(n & 0xff)) }

@@ -29,6 +29,10 @@ struct Options {
     var seconds = 20
     var warmUpSeconds = 3
     var concurrency = 8
+    /// wrk's threads. On a 2-core machine they share the cores with the server, so each one is a
+    /// competitor as well as a client: one thread keeps the 50 connections busy (it offered more
+    /// requests a second than two did) and leaves the server a core.
+    var wrkThreads = 1
     var database = ""
     var work = ""
     var postmasterPID: Int32?
@@ -53,6 +57,7 @@ struct Options {
             case "--seconds": seconds = number()
             case "--warm-up-seconds": warmUpSeconds = number()
             case "--concurrency": concurrency = number()
+            case "--wrk-threads": wrkThreads = number()
             case "--database": database = value()
             case "--work": work = value()
             case "--postmaster-pid": postmasterPID = Int32(number())
@@ -61,7 +66,7 @@ struct Options {
             index += 1
         }
         precondition(!database.isEmpty && !work.isEmpty,
-                     "usage: ProvinceBench --database URL --work DIR [--cooperatives N] [--entries E] [--clients C] [--seconds S] [--warm-up-seconds W] [--concurrency K] [--postmaster-pid P]")
+                     "usage: ProvinceBench --database URL --work DIR [--cooperatives N] [--entries E] [--clients C] [--seconds S] [--warm-up-seconds W] [--concurrency K] [--wrk-threads T] [--postmaster-pid P]")
     }
 }
 
@@ -293,7 +298,7 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
         func runWrk(seconds: Int) throws -> String {
             let wrk = Process()
             wrk.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            wrk.arguments = ["wrk", "-t2", "-c\(options.clients)", "-d\(seconds)s", "--latency", "-s", script, base, "--", file]
+            wrk.arguments = ["wrk", "-t\(options.wrkThreads)", "-c\(options.clients)", "-d\(seconds)s", "--latency", "-s", script, base, "--", file]
             let pipe = Pipe()
             wrk.standardOutput = pipe
             try wrk.run()
@@ -319,8 +324,8 @@ try await ProvinceStore.open(url: options.database, logger: logger) { store in
             if line.contains("Socket errors") { figures["errors"] = line.dropFirst() }
         }
         guard let p50 = figures["50%"], let p99 = figures["99%"], let rps = figures["rps"] else { fatalError("cannot read wrk's output: \(output)") }
-        print(String(format: "%@: %@ requests/s, %d connections, %d s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (goal < 20 ms)%@; load average %@",
-                     name, String(rps), options.clients, options.seconds, milliseconds(p50), milliseconds(figures["90%"] ?? "?"), milliseconds(p99),
+        print(String(format: "%@: %@ requests/s, %d connections (wrk, %d threads), %d s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (goal < 20 ms)%@; load average %@",
+                     name, String(rps), options.clients, options.wrkThreads, options.seconds, milliseconds(p50), milliseconds(figures["90%"] ?? "?"), milliseconds(p99),
                      (figures["bad"].map { ", NON-2XX: \($0)" } ?? "") + (figures["errors"].map { ", \($0)" } ?? ""), loadAverage()))
         // Where a request's time goes: this process (HTTP and the answer) against PostgreSQL.
         let requests = (Double(rps) ?? .nan) * Double(options.seconds)
