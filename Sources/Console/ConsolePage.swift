@@ -168,7 +168,11 @@ struct ConsolePage {
               }
               var target = form.action + "?name=" + encodeURIComponent(name) + "&register_origins=" + register;
               fetch(target, { method: "POST", credentials: "same-origin", body: body, headers: headers })
-                .then(function (r) { return r.json().then(function (a) { return [r, a]; }); })
+                .then(function (r) {
+                  // Not the upload's JSON answer (a sign-in page after the session ended, a proxy's error page): said in the page's words.
+                  if ((r.headers.get("Content-Type") || "").indexOf("application/json") !== 0) { return [r, { error: form.dataset.refused + " (HTTP " + r.status + ")" }]; }
+                  return r.json().then(function (a) { return [r, a]; });
+                })
                 .then(function (ra) {
                   if (ra[0].ok && ra[1].url) { location.href = ra[1].url; return; }
                   status.textContent = ra[1].error || ("HTTP " + ra[0].status);
@@ -178,7 +182,7 @@ struct ConsolePage {
                     status.appendChild(list);
                   }
                 })
-                .catch(function (err) { status.textContent = String(err); });
+                .catch(function () { status.textContent = form.dataset.unsent; });
             });
           }
           var job = document.getElementById("job");

@@ -125,11 +125,25 @@ struct ConsoleRequest: Sendable {
     var origin: String?
     var body: RequestBody
 
-    /// The form fields of a url-encoded body (at most 64 KiB: no console form needs more).
+    /// Largest url-encoded form body: no console form needs more (a review reason is at most
+    /// 4,096 characters, 36 KiB percent-encoded).
+    static let maxFormBytes = 64 << 10
+
+    /// The form fields of a url-encoded body; a larger one is `FormTooLarge`.
     func form() async throws -> [String: [String]] {
         guard contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") else { return [:] }
-        let buffer = try await body.collect(upTo: 64 << 10)
+        if let contentLength, contentLength > Self.maxFormBytes { throw FormTooLarge() }
+        let buffer: ByteBuffer
+        do { buffer = try await body.collect(upTo: Self.maxFormBytes) } catch is NIOTooManyBytesError { throw FormTooLarge() }
         return HTTPForms.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+}
+
+/// A form body over `ConsoleRequest.maxFormBytes`: answered 413 in the user's language.
+struct FormTooLarge: LocalizableError {
+    var message: Message {
+        Message("The form sent is larger than {limit} KiB, more than any form of the console holds. Go back, shorten what you typed and send it again.",
+                context: "console", ["limit": .integer(ConsoleRequest.maxFormBytes >> 10)])
     }
 }
 

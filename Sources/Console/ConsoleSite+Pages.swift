@@ -26,7 +26,8 @@ extension ConsoleSite {
             <p class="note">\(page.t(ConsoleText.uploadHelp(size: .text(limit))))</p>
             <form id="upload" method="post" action="/console/uploads" data-csrf="\(page.h(page.csrf ?? ""))" data-max="\(options.maxUploadBytes)"
              data-too-large="\(page.t(ConsoleText.uploadTooLarge(size: .text(limit))))" data-chosen="\(page.t(ConsoleText.folderChosen(folder: .text("%1"), count: .text("%2"), size: .text("%3"))))"
-             data-nothing="\(page.t(ConsoleText.nothingChosen))">
+             data-nothing="\(page.t(ConsoleText.nothingChosen))" data-refused="\(page.t(ConsoleText.uploadNotAnswered))"
+             data-unsent="\(page.t(ConsoleText.uploadNotSent))">
             <div id="drop" class="drop"><p>\(page.t(ConsoleText.dropHere))</p>
             <label for="file">\(page.t(ConsoleText.uploadFile))</label>
             <input type="file" id="file" name="file" accept=".zip,application/zip">
@@ -154,7 +155,8 @@ extension ConsoleSite {
         let file = jobs.directory.appendingPathComponent(id + ".zip")
         guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = try? FileHandle(forWritingTo: file) else {
-            return .json(500, ["error": "cannot write \(file.lastPathComponent) in the console's work folder"])
+            return .json(500, ["error": page.localizer.render(ConsoleText.uploadNotStored(
+                reason: .message(Message("cannot create {file}", ["file": .text(file.lastPathComponent)]))))])
         }
         var received = 0
         do {
@@ -162,11 +164,12 @@ extension ConsoleSite {
             for try await buffer in request.body {
                 received += buffer.readableBytes
                 if received > limit { throw UploadTooLarge() }
-                try handle.write(contentsOf: Data(buffer.readableBytesView))
+                do { try handle.write(contentsOf: Data(buffer.readableBytesView)) } catch { throw UploadNotStored(reason: error) }
             }
-        } catch is UploadTooLarge {
+        } catch {
+            // Nothing partial stays in the work folder, whatever stopped the upload.
             try? FileManager.default.removeItem(at: file)
-            return .json(413, ["error": tooLarge])
+            return Self.unfinishedUpload(error, tooLarge: tooLarge, localizer: page.localizer)
         }
         guard received > 0 else {
             try? FileManager.default.removeItem(at: file)
@@ -196,6 +199,22 @@ extension ConsoleSite {
     }
 
     private struct UploadTooLarge: Error {}
+
+    /// Writing to the work folder failed (a full disk, say): the console's problem, not the upload's.
+    private struct UploadNotStored: Error {
+        let reason: any Error
+    }
+
+    /// The answer to an upload that did not arrive whole: too large (413), not writable here (500),
+    /// or cut off by the connection (400; the browser usually no longer listens, but a script may).
+    private static func unfinishedUpload(_ error: any Error, tooLarge: String, localizer: Localizer) -> ConsoleReply {
+        switch error {
+        case is UploadTooLarge, is FolderReceiver.TooLarge: return .json(413, ["error": tooLarge])
+        case let error as UploadNotStored:
+            return .json(500, ["error": localizer.render(ConsoleText.uploadNotStored(reason: .message(.describing(error.reason))))])
+        default: return .json(400, ["error": localizer.render(ConsoleText.uploadCutOff)])
+        }
+    }
 
     /// Room for the part headers and path fields of a folder upload, on top of its files' bytes
     /// (which alone are held to the stated limit).
@@ -227,12 +246,12 @@ extension ConsoleSite {
                 try receiver.feed(buffer.readableBytesView)
             }
             try receiver.finish()
-        } catch is FolderReceiver.TooLarge {
-            receiver.abandon()
-            return .json(413, ["error": tooLarge])
         } catch let error as FolderReceiver.Malformed {
             receiver.abandon()
-            return .json(400, ["error": localizer.render(ConsoleText.folderMalformed(detail: .text(error.detail)))])
+            return .json(400, ["error": localizer.render(ConsoleText.folderMalformed(detail: .message(error.detail)))])
+        } catch {
+            receiver.abandon()
+            return Self.unfinishedUpload(error, tooLarge: tooLarge, localizer: localizer)
         }
         if !receiver.problems.isEmpty {
             return .json(400, ["error": localizer.render(ConsoleText.stateRefused),
@@ -368,7 +387,7 @@ extension ConsoleSite {
             <label for="grade">\(page.t(ConsoleText.grade))</label>
             <select id="grade" name="grade">\(grades.map { "<option value=\"\(page.h($0))\">\(page.grade($0))</option>" }.joined())</select>
             <label for="reason">\(page.t(ConsoleText.reason))</label>
-            <input type="text" id="reason" name="reason" maxlength="500">
+            <input type="text" id="reason" name="reason" maxlength="\(EntryValidator.maxStringScalars)">
             <p><button type="submit">\(page.t(ConsoleText.record))</button></p>
             </form></section><p><a href="/console/">\(page.t(ConsoleText.back))</a></p>
             """
@@ -435,7 +454,12 @@ extension ConsoleSite {
         if !options.witnesses.isEmpty, try ledgerOutgrewCheckpoint() {
             _ = try await signCheckpointAskingWitnesses()
         }
-        let stock = LabelStock(rawValue: form.first("stock") ?? "") ?? .large
+        // A value the form does not offer is refused, not replaced by a default the clerk did not choose.
+        let stockName = form.first("stock") ?? LabelStock.large.rawValue, format = form.first("format") ?? "png"
+        guard let stock = LabelStock(rawValue: stockName), format == "png" || format == "pdf" else {
+            let value = LabelStock(rawValue: stockName) == nil ? stockName : format
+            return try dashboard(page: page, notice: (false, page.t(ConsoleText.unknownLabelChoice(value: .text(value)))))
+        }
         let words = LabelWords(page.presentation)
         let rendered: [RGBImage]
         do {
@@ -455,7 +479,7 @@ extension ConsoleSite {
             // A lot the form did not offer (unknown, not graded): said on the dashboard, not as a 500.
             return try dashboard(page: page, notice: (false, page.t(refusal.message)))
         }
-        if form.first("format") == "pdf" {
+        if format == "pdf" {
             return ConsoleReply(status: 200, contentType: "application/pdf", body: .bytes(try LabelSheetPDF.document(rendered)),
                                 headers: [("Content-Disposition", "inline; filename=\"labels-\(stock.rawValue).pdf\"")])
         }
@@ -554,11 +578,11 @@ extension ConsoleSite {
                 """
             for field in OriginRecord.correctableFields {
                 body += "<label for=\"\(field)\">\(page.t(ConsoleText.originField(field)))</label>"
-                    + "<input type=\"text\" id=\"\(field)\" name=\"\(field)\" value=\"\(page.h(value(field) ?? ""))\" maxlength=\"200\"\(field == "farm_id" || field == "crop" ? " required" : "")>"
+                    + "<input type=\"text\" id=\"\(field)\" name=\"\(field)\" value=\"\(page.h(value(field) ?? ""))\" maxlength=\"\(EntryValidator.maxStringScalars)\"\(field == "farm_id" || field == "crop" ? " required" : "")>"
             }
             body += """
                 <label for="reason">\(page.t(ConsoleText.reason))</label>
-                <input type="text" id="reason" name="reason" maxlength="500" required>
+                <input type="text" id="reason" name="reason" maxlength="\(EntryValidator.maxStringScalars)" required>
                 <p><button type="submit">\(page.t(ConsoleText.recordCorrection))</button></p>
                 </form></section>
                 """

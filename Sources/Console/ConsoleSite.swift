@@ -48,8 +48,14 @@ final class ConsoleSite: Sendable {
         do {
             return try await route(request)
         } catch {
-            return .html(500, page(.english, user: nil, csrf: nil)
-                .render(title: "500", "<section class=\"error\"><p>\(ConsolePage.escape("\(error)"))</p></section>"))
+            // In the language the page would have had; another library's error text stays as it is.
+            let language = Self.language(query: HTTPForms.parse(request.query).first("lang"), cookie: request.cookies[Self.languageCookie],
+                                         acceptLanguage: request.acceptLanguage)
+            let localizer = localizers[language] ?? .english
+            let status = error is FormTooLarge ? 413 : 500
+            let heading = status == 413 ? "" : "<p>\(ConsolePage.escape(localizer.render(ConsoleText.serverError)))</p>"
+            return .html(status, page(localizer, user: nil, csrf: nil)
+                .render(title: "\(status)", "<section class=\"error\">\(heading)<p>\(ConsolePage.escape(localizer.describe(error)))</p></section>"))
         }
     }
 

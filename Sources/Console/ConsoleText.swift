@@ -4,6 +4,7 @@ import Traceability
 /// Every text of the console's pages, in one place so the catalogue (vi.po) is easy to keep whole.
 /// Context "console" keeps short words apart from the same English words elsewhere.
 enum ConsoleText {
+    static let serverError = Message("The console could not answer this request. Try again; if it happens again, tell whoever runs the console what it says below.", context: "console")
     static let title = Message("Cooperative console", context: "console")
     static let signInTitle = Message("Sign in to the cooperative console", context: "console")
     static let userName = Message("User name", context: "console")
@@ -38,6 +39,15 @@ enum ConsoleText {
                 count: count, context: "console", ["upload": upload])
     }
     static let uploadEmpty = Message("The upload is empty.", context: "console")
+    static let uploadNotAnswered = Message("The console did not take the upload; your session may have ended. Reload the page, sign in again if asked, and send it again.", context: "console")
+    static let uploadNotSent = Message("The upload could not be sent: the connection to the console failed. Check the connection and send it again.", context: "console")
+    static func unknownLabelChoice(value: MessageArgument) -> Message {
+        Message("No labels were made: \"{value}\" is not a label size or file format this console offers. Choose one from the form.", context: "console", ["value": value])
+    }
+    static let uploadCutOff = Message("The upload stopped before all of it arrived; nothing of it was kept or recorded. Send it again.", context: "console")
+    static func uploadNotStored(reason: MessageArgument) -> Message {
+        Message("The console could not store the upload in its work folder ({reason}); nothing of it was kept or recorded. Tell whoever runs the console.", context: "console", ["reason": reason])
+    }
     static let needsScript = Message("Uploading needs JavaScript in this browser.", context: "console")
 
     static let jobsTitle = Message("Grading jobs", context: "console")

@@ -18,7 +18,7 @@ import Glibc
 struct FolderReceiver {
     struct TooLarge: Error {}
     /// The body is not a folder upload as the page sends it (cut off, no boundary, a part without its path).
-    struct Malformed: Error { let detail: String }
+    struct Malformed: Error { let detail: Message }
 
     let root: URL
     let limits: UploadLimits
@@ -73,7 +73,7 @@ struct FolderReceiver {
     /// The body has ended; anything but the closing boundary means it was cut off.
     mutating func finish() throws {
         if case .file(_, let descriptor, _) = state { close(descriptor) }
-        guard case .done = state else { throw Malformed(detail: "the upload ended before its last part") }
+        guard case .done = state else { throw Malformed(detail: Message("the upload ended before its last part")) }
     }
 
     /// Closes a file left open by an error (the folder is removed by the caller).
@@ -90,7 +90,7 @@ struct FolderReceiver {
                 return
             case .preamble:
                 guard let at = Self.find(delimiter, in: pending) else {
-                    if pending.count > 4096 { throw Malformed(detail: "no multipart boundary") }
+                    if pending.count > 4096 { throw Malformed(detail: Message("no multipart boundary")) }
                     return
                 }
                 pending.removeFirst(at + delimiter.count)
@@ -98,12 +98,12 @@ struct FolderReceiver {
             case .afterBoundary:
                 guard pending.count >= 2 else { return }
                 if pending[0] == 0x2D && pending[1] == 0x2D { state = .done; continue }
-                guard pending[0] == 0x0D && pending[1] == 0x0A else { throw Malformed(detail: "bad multipart boundary line") }
+                guard pending[0] == 0x0D && pending[1] == 0x0A else { throw Malformed(detail: Message("bad multipart boundary line")) }
                 pending.removeFirst(2)
                 state = .headers
             case .headers:
                 guard let end = Self.find(Array("\r\n\r\n".utf8), in: pending) else {
-                    if pending.count > 16 << 10 { throw Malformed(detail: "part headers longer than 16 KiB") }
+                    if pending.count > 16 << 10 { throw Malformed(detail: Message("part headers longer than 16 KiB")) }
                     return
                 }
                 let headers = String(decoding: pending[..<end], as: UTF8.self)
@@ -112,7 +112,7 @@ struct FolderReceiver {
             case .field(var value):
                 let (body, found) = takeBody()
                 value += body
-                if value.count > 4096 { throw Malformed(detail: "a form field longer than 4 KiB") }
+                if value.count > 4096 { throw Malformed(detail: Message("a form field longer than 4 KiB")) }
                 if found {
                     pendingPath = String(decoding: value, as: UTF8.self)
                     state = .afterBoundary
@@ -173,7 +173,7 @@ struct FolderReceiver {
         case "path":
             state = .field([])
         case "file":
-            guard let path = pendingPath else { throw Malformed(detail: "a file part without its path field") }
+            guard let path = pendingPath else { throw Malformed(detail: Message("a file part without its path field")) }
             pendingPath = nil
             state = openFile(path).map { .file(path: path, descriptor: $0, bytes: 0) } ?? .discard
         default:
@@ -229,7 +229,7 @@ struct FolderReceiver {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw Malformed(detail: "\(path): cannot write: \(String(cString: strerror(errno)))") }
+            guard n > 0 else { throw Malformed(detail: Message("{path}: cannot write: {reason}", ["path": .text(path), "reason": .text(String(cString: strerror(errno)))])) }
             offset += n
         }
     }

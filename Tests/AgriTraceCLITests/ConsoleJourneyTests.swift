@@ -217,6 +217,11 @@ import TestSupport
         #expect(try clerk.post("/console/checkpoint", []).status == 403)
         #expect(try clerk.post("/console/review", [("lot", "X"), ("decision", "accept")]).status == 403)
         #expect(try site.ledgerSize() == before)
+        // A form over the limit: refused in the page's language (not a library's English), nothing recorded.
+        let huge = try clerk.post("/console/origins", origin + [("farm_name", String(repeating: "x", count: 70_000))])
+        #expect(huge.status == 413 && huge.text.contains("Biểu mẫu đã gửi lớn hơn 64 KiB") && !huge.text.contains("Bytes"),
+                "\(huge.status) \(huge.text.prefix(400))")
+        #expect(try site.ledgerSize() == before)
 
         let registered = try clerk.post("/console/origins", origin)
         #expect(registered.status == 200 && registered.text.contains("VN-DTOR-0999"))
@@ -390,7 +395,30 @@ import TestSupport
         for _ in 0..<3 { chunked += Array("80000\r\n".utf8) + chunk + Array("\r\n".utf8) }
         chunked += Array("0\r\n\r\n".utf8)
         #expect(try HTTPProbe.exchange(chunked, port: server.consolePort).status == 413)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: site.workspace.path("coop.console-work")).filter { $0.hasSuffix(".zip") }.isEmpty)
+        let work = site.workspace.path("coop.console-work")
+        func partialFiles() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: work).filter { $0.hasSuffix(".zip") || $0.hasSuffix(".receiving") }
+        }
+        #expect(try partialFiles().isEmpty)
+        // Cut off mid-body (a dropped connection): what arrived is removed at once, for a zip as for a folder.
+        let cookie = "Cookie: \(clerk.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))\r\nX-CSRF-Token: \(clerk.csrf ?? "")\r\n"
+        for contentType in ["application/zip", "multipart/form-data; boundary=cut"] {
+            let connection = try HTTPProbe.connection(port: server.consolePort)
+            var head = "POST /console/uploads?name=cut HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(contentType)\r\n"
+            head += "Content-Length: \(600 << 10)\r\n\(cookie)\r\n"
+            let part = contentType == "application/zip" ? [UInt8](repeating: 0x50, count: 300 << 10)
+                : Array("--cut\r\nContent-Disposition: form-data; name=\"path\"\r\n\r\nLOT-1/a.jpg\r\n--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n".utf8)
+                    + [UInt8](repeating: 0x50, count: 300 << 10)
+            HTTPProbe.send(Array(head.utf8) + part, on: connection)
+            var waited = 0
+            while try partialFiles().isEmpty && waited < 600 { usleep(50_000); waited += 1 }
+            #expect(try !partialFiles().isEmpty, "the console never started receiving \(contentType)")
+            close(connection)
+            waited = 0
+            while try !partialFiles().isEmpty && waited < 600 { usleep(50_000); waited += 1 }
+            let left = try partialFiles()
+            #expect(left.isEmpty, "\(contentType): \(left) left in the work folder")
+        }
 
         let slip = try clerk.upload(Array(try FixtureFiles.data("uploads/zip-slip.zip")), name: "zip-slip.zip")
         #expect(slip.status == 202)

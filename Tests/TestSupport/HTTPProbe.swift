@@ -29,29 +29,9 @@ public enum HTTPProbe {
     /// The default wait is long: in the full parallel run, tests blocking Swift's cooperative threads
     /// can delay a server's answer in this process by a minute; status codes are checked, not speed.
     public static func exchange(_ request: [UInt8], port: Int, timeoutSeconds: Int = 120) throws -> Answer {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        let fd = try connection(port: port, timeoutSeconds: timeoutSeconds)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { throw Failure(description: "cannot connect to 127.0.0.1:\(port)") }
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { break }   // the server may answer and close before reading everything
-            sent += n
-        }
+        send(request, on: fd)
         var received = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var closedByServer = false
@@ -77,6 +57,41 @@ public enum HTTPProbe {
         }
         return Answer(status: status, headers: headers, body: Array(received[split.upperBound...]), setCookies: setCookies,
                       closedByServer: closedByServer)
+    }
+
+    /// A connected loopback socket (reads time out after `timeoutSeconds`), for a test that stops
+    /// mid-request; the caller closes it.
+    public static func connection(port: Int, timeoutSeconds: Int = 120) throws -> Int32 {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else {
+            close(fd)
+            throw Failure(description: "cannot connect to 127.0.0.1:\(port)")
+        }
+        return fd
+    }
+
+    /// Writes `bytes` to `fd`, stopping early if the server closes (it may answer before reading everything).
+    public static func send(_ bytes: [UInt8], on fd: Int32) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            sent += n
+        }
     }
 
     /// Sends the requests `METHOD target` (each with Host and `extraHeaders`; the last one with

@@ -62,8 +62,11 @@ import TestSupport
             let endpoints = [WitnessEndpoint(url: URL(string: "http://127.0.0.1:\(port)")!, key: wrongKey),
                              WitnessEndpoint(url: URL(string: "http://127.0.0.1:1/")!, key: f.witnessKey.verifier)]
             let outcomes = await WitnessClient.collect(signedCheckpoint: try f.signed(3), witnesses: endpoints, timeoutSeconds: Self.patience) { _, _ in [] }
-            guard case .refused(let reason) = outcomes[0], case .unreachable = outcomes[1] else { Issue.record("\(outcomes)"); return }
+            guard case .refused(let reason) = outcomes[0], case .unreachable(let why) = outcomes[1] else { Issue.record("\(outcomes)"); return }
             #expect(reason.description.contains("no valid cosignature"), "\(reason)")
+            // Nothing listens on port 1: said in the reader's language, not in the HTTP library's English.
+            #expect(why.description.contains("the connection was refused"), "\(why)")
+            #expect(try Localizer.bundled(.vietnamese).render(why).contains("kết nối bị từ chối"), "\(why)")
         }
     }
 
