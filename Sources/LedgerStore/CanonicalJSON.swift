@@ -51,12 +51,18 @@ public enum CanonicalJSON {
         return string.precomposedStringWithCanonicalMapping
     }
 
-    /// Whether every scalar is below U+0300 or in Latin Extended Additional (U+1E00–U+1EFF, the
-    /// Vietnamese letters with their tone marks): all have NFC quick-check Yes and combining class
-    /// 0, so such a string is NFC already (UAX #15 quick check). Foundation's normaliser, bridging
+    /// Whether every scalar is below U+0300, in Latin Extended Additional (U+1E00–U+1EFF, the
+    /// Vietnamese letters with their tone marks), in General Punctuation from U+2002 (dashes,
+    /// quotation marks, "…") or a currency sign (U+20A0–U+20C0, "₫" among them): all have NFC
+    /// quick-check Yes and combining class 0, so such a string is NFC already (UAX #15 quick check;
+    /// U+2000 and U+2001 decompose, so they are left out). Foundation's normaliser, bridging
     /// included, cost more than the JSON parse of a Vietnamese entry in the province's ingest.
     static func isNFCByQuickCheck(_ string: String) -> Bool {
-        string.unicodeScalars.allSatisfy { $0.value < 0x300 || (0x1E00...0x1EFF).contains($0.value) }
+        string.unicodeScalars.allSatisfy { isQuickCheckYes($0.value) }
+    }
+
+    static func isQuickCheckYes(_ value: UInt32) -> Bool {
+        value < 0x300 || (0x1E00...0x1EFF).contains(value) || (0x2002...0x206F).contains(value) || (0x20A0...0x20C0).contains(value)
     }
 
     private static func sortedKeys(_ members: [String: JSONValue]) throws -> [String] {

@@ -14,6 +14,9 @@ import NIOHTTPTypes
 ///   meant receiving all of it. The connection is half-closed at once (the client sees the end
 ///   of the answer) and closed `lingerSeconds` later, so the answer is not lost to a reset
 ///   while the client is still sending.
+/// - An HTTP/1.0 request without `Connection: keep-alive` is handed on with `Connection: close`
+///   (`HTTP10Close`), so its connection ends with the answer as HTTP/1.0 expects: Hummingbird's
+///   request type has no version, and such connections stayed open until the idle timeout.
 public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPRequestPart
     public typealias InboundOut = HTTPRequestPart
@@ -29,6 +32,14 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
     public init(allow: String, lingerSeconds: Int64 = 2) {
         self.allow = allow
         self.lingerSeconds = lingerSeconds
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        // Where the HTTP/1 version is still known: right after the request decoder.
+        let pipeline = context.pipeline.syncOperations
+        if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+            try? pipeline.addHandler(HTTP10Close(), position: .after(decoder))
+        }
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -85,5 +96,19 @@ public final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandle
             let channel = context.channel
             context.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
         }
+    }
+}
+
+/// Marks an HTTP/1.0 request that does not ask to keep the connection with `Connection: close`.
+final class HTTP10Close: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(var head) = unwrapInboundIn(data), head.version == .http1_0, !head.isKeepAlive else {
+            return context.fireChannelRead(data)
+        }
+        head.headers.replaceOrAdd(name: "Connection", value: "close")
+        context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }

@@ -144,6 +144,26 @@ import TestSupport
         #expect(edited.allSatisfy { Array($0.body[7 * 32..<8 * 32]) == [UInt8](repeating: 0, count: 32) }, "the edit is served at once")
     }
 
+    /// HTTP/1.0 closes after each answer unless the client asks to keep the connection: a client
+    /// that reads until the end (ab, old scripts) is answered at once, not after the idle timeout.
+    @Test func anHTTP10RequestEndsItsConnectionWithTheAnswer() throws {
+        let site = try Site(extraOrigins: 300)   // a full tile
+        defer { site.fixture.remove() }
+        let server = try site.serve()
+        defer { _ = server.stop() }
+        // Both the answer kept ready (a tile, asked twice) and one built by the responder (a page).
+        for target in ["/tile/0/000", "/tile/0/000", "/lot/LOT-1?lang=en", "/checkpoint"] {
+            let started = Date()
+            let answer = try HTTPProbe.exchange(Array("GET \(target) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8), port: server.port, timeoutSeconds: 10)
+            #expect(answer.status == 200 && answer.closedByServer, "\(target): \(answer.status), closed \(answer.closedByServer)")
+            #expect(Date().timeIntervalSince(started) < 8, "\(target): the connection stayed open")
+        }
+        // Asking for keep-alive keeps it: two answers on one HTTP/1.0 connection.
+        let head = "GET /checkpoint HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"
+        let kept = try HTTPProbe.exchange(Array((head + "GET /checkpoint HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").utf8), port: server.port, timeoutSeconds: 10)
+        #expect(kept.status == 200 && kept.text.components(separatedBy: "HTTP/1.1 200").count == 2, "\(kept.text.prefix(600))")
+    }
+
     /// Without a trust list every lot page says NOT VERIFIED: whoever starts the server is told why, at once.
     @Test func startingWithoutATrustListWarnsTheOperator() throws {
         let site = try Site()
