@@ -134,7 +134,9 @@ struct ConsoleRequest: Sendable {
         guard contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") else { return [:] }
         if let contentLength, contentLength > Self.maxFormBytes { throw FormTooLarge() }
         let buffer: ByteBuffer
-        do { buffer = try await body.collect(upTo: Self.maxFormBytes) } catch is NIOTooManyBytesError { throw FormTooLarge() }
+        do { buffer = try await body.collect(upTo: Self.maxFormBytes) } catch is NIOTooManyBytesError { throw FormTooLarge() } catch {
+            throw FormUnreadable()   // a malformed chunked body, say: the HTTP parser's words are English
+        }
         return HTTPForms.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
     }
 }
@@ -142,8 +144,15 @@ struct ConsoleRequest: Sendable {
 /// A form body over `ConsoleRequest.maxFormBytes`: answered 413 in the user's language.
 struct FormTooLarge: LocalizableError {
     var message: Message {
-        Message("The form sent is larger than {limit} KiB, more than any form of the console holds. Go back, shorten what you typed and send it again.",
+        Message("The form sent is larger than {limit} KiB, the most the console takes. Go back, shorten what you typed and send it again.",
                 context: "console", ["limit": .integer(ConsoleRequest.maxFormBytes >> 10)])
+    }
+}
+
+/// A form body that did not arrive as HTTP allows: answered 400 in the user's language.
+struct FormUnreadable: LocalizableError {
+    var message: Message {
+        Message("The form did not arrive whole or is not valid HTTP; nothing was recorded. Reload the page and send it again.", context: "console")
     }
 }
 

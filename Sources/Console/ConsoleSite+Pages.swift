@@ -443,10 +443,14 @@ extension ConsoleSite {
 
     /// The chosen lots' labels as one PDF, a page per label at the stock's size (`format=pdf`), or
     /// one PNG sheet with the labels one under another, 4 mm apart, at 300 dpi.
+    /// Labels made by one request: each is drawn while the ledger's write lock is held.
+    static let maxLabelsAtOnce = 100
+
     func labels(form: [String: [String]], page: ConsolePage) async throws -> ConsoleReply {
         let codes = form["lot"] ?? []
-        guard !codes.isEmpty, codes.count <= 100 else {
-            return try dashboard(page: page, notice: (false, page.t(ConsoleText.noLotsChosen)))
+        guard !codes.isEmpty else { return try dashboard(page: page, notice: (false, page.t(ConsoleText.noLotsChosen))) }
+        guard codes.count <= Self.maxLabelsAtOnce else {
+            return try dashboard(page: page, notice: (false, page.t(ConsoleText.tooManyLabels(chosen: codes.count, max: Self.maxLabelsAtOnce))))
         }
         // A label's proof needs a checkpoint covering its lot; with witnesses configured it is
         // signed here, asking them, rather than by the label maker, which would skip them. Their

@@ -44,6 +44,8 @@ final class ConsoleSite: Sendable {
                                maxUnfinished: options.maxQueuedJobs)
     }
 
+    static let uploadsPath = "/console/uploads"
+
     func reply(_ request: ConsoleRequest) async -> ConsoleReply {
         do {
             return try await route(request)
@@ -52,8 +54,8 @@ final class ConsoleSite: Sendable {
             let language = Self.language(query: HTTPForms.parse(request.query).first("lang"), cookie: request.cookies[Self.languageCookie],
                                          acceptLanguage: request.acceptLanguage)
             let localizer = localizers[language] ?? .english
-            let status = error is FormTooLarge ? 413 : 500
-            let heading = status == 413 ? "" : "<p>\(ConsolePage.escape(localizer.render(ConsoleText.serverError)))</p>"
+            let status = error is FormTooLarge ? 413 : error is FormUnreadable ? 400 : 500
+            let heading = status != 500 ? "" : "<p>\(ConsolePage.escape(localizer.render(ConsoleText.serverError)))</p>"
             return .html(status, page(localizer, user: nil, csrf: nil)
                 .render(title: "\(status)", "<section class=\"error\">\(heading)<p>\(ConsolePage.escape(localizer.describe(error)))</p></section>"))
         }
@@ -110,7 +112,9 @@ final class ConsoleSite: Sendable {
         }
         let page = page(localizer, user: user, csrf: session.csrfToken)
         if request.method == "POST" {
-            let form = try await request.form()
+            // An upload's body is the upload, read once by `upload`: reading it here as a form too
+            // (a url-encoded upload) made the second read trap and took the whole server down.
+            let form = request.path == Self.uploadsPath ? [:] : try await request.form()
             let sent = request.csrfHeader ?? form.first("csrf") ?? ""
             guard Sessions.same(sent, session.csrfToken) else {
                 return .html(403, page.render(title: localizer.render(ConsoleText.title),
@@ -140,7 +144,7 @@ final class ConsoleSite: Sendable {
         case "/console/logout":
             sessions.end(token: token)
             return .redirect("/console/login", cookies: ["\(Self.sessionCookie)=; Path=/console; Max-Age=0; HttpOnly; Secure; SameSite=Strict"])
-        case "/console/uploads":
+        case Self.uploadsPath:
             return try await upload(request, query: query, user: user, page: page)
         case "/console/review":
             guard user.role >= .reviewer else { return forbidden(page, user: user, needed: .reviewer) }

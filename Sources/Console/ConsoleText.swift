@@ -39,6 +39,10 @@ enum ConsoleText {
                 count: count, context: "console", ["upload": upload])
     }
     static let uploadEmpty = Message("The upload is empty.", context: "console")
+    static func tooManyLabels(chosen: Int, max: Int) -> Message {
+        Message("No labels were made: {chosen} were chosen, and at most {max} are made at once. Choose fewer and print the rest next.",
+                context: "console", ["chosen": .integer(chosen), "max": .integer(max)])
+    }
     static let uploadNotAnswered = Message("The console did not take the upload; your session may have ended. Reload the page, sign in again if asked, and send it again.", context: "console")
     static let uploadNotSent = Message("The upload could not be sent: the connection to the console failed. Check the connection and send it again.", context: "console")
     static func unknownLabelChoice(value: MessageArgument) -> Message {

@@ -222,6 +222,23 @@ import TestSupport
         #expect(huge.status == 413 && huge.text.contains("Biểu mẫu đã gửi lớn hơn 64 KiB") && !huge.text.contains("Bytes"),
                 "\(huge.status) \(huge.text.prefix(400))")
         #expect(try site.ledgerSize() == before)
+        // A malformed chunked body: 400 in the page's language, not the HTTP parser's English in a 500.
+        let cookieHeader = "Cookie: \(clerk.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))\r\n"
+        let badChunks = try HTTPProbe.exchange(Array(("POST /console/origins HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\(cookieHeader)\r\nzz\r\nabc\r\n0\r\n\r\n").utf8),
+            port: server.consolePort)
+        #expect(badChunks.status == 400 && badChunks.text.contains("Biểu mẫu không đến đầy đủ") && !badChunks.text.contains("chunk"),
+                "\(badChunks.status) \(badChunks.text.prefix(400))")
+        // A form sent to the upload address (its body is the upload, read once): the server stays up.
+        let formUpload = try HTTPProbe.exchange(Array(("POST /console/uploads?name=a.zip HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\(cookieHeader)X-CSRF-Token: \(clerk.csrf ?? "")\r\n\r\na=b").utf8),
+            port: server.consolePort)
+        #expect(formUpload.status == 202 || (400..<500).contains(formUpload.status), "\(formUpload.status)")
+        let dashboard = try clerk.get("/console/").status
+        #expect(server.process.isRunning && dashboard == 200)
+        // More labels than are made at once: said so, not "choose a lot".
+        let many = try clerk.post("/console/labels", (0...100).map { ("lot", "LOT-\($0)") } + [("stock", "50x30")])
+        #expect(many.text.contains("đã chọn 101 nhãn") && many.text.contains("tối đa 100"), "\(many.text.prefix(600))")
 
         let registered = try clerk.post("/console/origins", origin)
         #expect(registered.status == 200 && registered.text.contains("VN-DTOR-0999"))
