@@ -103,6 +103,12 @@ final class GradingJobs: @unchecked Sendable {
 
     /// Records the job (its upload is already saved as `id.zip`) and queues it, or throws
     /// `QueueFull` (counted and recorded in one step, so uploads at once cannot pass the limit).
+    static func graderOptions(threads: Int, registerOrigins: Bool) -> BatchGrader.Options {
+        var options = BatchGrader.Options(jobs: threads, registerOrigins: registerOrigins)
+        options.registerOriginsSwitch = .consoleCheckbox
+        return options
+    }
+
     func submit(id: String, user: String, uploadName: String, registerOrigins: Bool) throws {
         let job = Job(id: id, user: user, uploadName: uploadName, createdAt: Int(Date().timeIntervalSince1970),
                       state: .queued, registerOrigins: registerOrigins)
@@ -200,7 +206,7 @@ final class GradingJobs: @unchecked Sendable {
             let ledger = try Ledger(provenanceAt: ledgerPath)
             let grader = BatchGrader(classifier: try Self.classifier(), policy: policy,
                                      ledger: LedgerGradingStore(ledger: ledger, signer: signer, recordedBy: job.user),
-                                     options: .init(jobs: threads, registerOrigins: job.registerOrigins))
+                                     options: Self.graderOptions(threads: threads, registerOrigins: job.registerOrigins))
             let upload = try Upload(url: file)
             let progress = Progress(jobs: self, id: id)
             let summary = try grader.grade(upload, observer: progress)

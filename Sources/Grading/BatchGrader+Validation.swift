@@ -42,9 +42,10 @@ extension BatchGrader {
                                                        province: lot.province.nonEmpty, crop: lot.crop))
                 }
             } else {
-                problems.append(UploadProblem(file: Upload.manifestName, line: mention.line,
-                                              Message("origin code {origin} is not registered in the ledger (register it, or pass --register-origins)",
-                                                      ["origin": .text(mention.originCode)])))
+                let origin: [String: MessageArgument] = ["origin": .text(mention.originCode)]
+                problems.append(UploadProblem(file: Upload.manifestName, line: mention.line, options.registerOriginsSwitch == .commandLineFlag
+                    ? Message("origin code {origin} is not registered in the ledger (register it, or pass --register-origins)", origin)
+                    : Message("origin code {origin} is not registered in the ledger (register it on the origins page, or tick \"Register origin codes that are new, from the manifest\" when uploading)", origin)))
             }
         }
         // A registered origin code stands for one farm and crop; no lot may borrow it.

@@ -13,6 +13,12 @@ import Provenance
 ///
 /// Safe to re-run and to kill: a lot is recorded whole or not at all, and a lot whose manifest
 /// rows and photos (its `UploadDigest`) are already in the ledger is not recorded again.
+/// Where `registerOrigins` is set: the refusal of an unknown origin code tells which.
+public enum RegisterOriginsSwitch: Sendable {
+    case commandLineFlag
+    case consoleCheckbox
+}
+
 public final class BatchGrader {
     public struct Options: Sendable {
         /// Worker threads decoding and classifying.
@@ -23,6 +29,8 @@ public final class BatchGrader {
         public var maxInFlight: Int
         /// Register origin codes the ledger does not know instead of refusing the upload.
         public var registerOrigins: Bool
+        /// How the person uploading turns `registerOrigins` on, named when an unknown code is refused.
+        public var registerOriginsSwitch: RegisterOriginsSwitch = .commandLineFlag
         /// The cooperative's id; nil uses the ledger's configuration.
         public var cooperative: String?
         public var limits: UploadLimits

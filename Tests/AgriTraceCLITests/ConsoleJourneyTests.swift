@@ -305,6 +305,12 @@ import TestSupport
         var clerk = ConsoleClient(port: server.consolePort)
         #expect(try clerk.signIn("lan", Self.password).status == 303)
         #expect(try clerk.upload(Array(try FixtureFiles.data("uploads/good.zip")), name: "good.zip", csrf: false).status == 403)
+        // Its origin code is new: without the box ticked the upload is refused, and told how the console registers it.
+        let unticked = try clerk.upload(Array(try FixtureFiles.data("uploads/good.zip")), name: "good.zip", registerOrigins: false)
+        let refusedJob = try #require((try JSONSerialization.jsonObject(with: Data(unticked.body)) as? [String: Any])?["job"] as? String)
+        #expect(try clerk.waitForJob(refusedJob)["state"] as? String == "refused")
+        let advice = try clerk.get("/console/jobs/\(refusedJob)?lang=vi").text
+        #expect(advice.contains("Đăng ký các mã vùng trồng mới theo manifest") && !advice.contains("--register-origins"), "\(advice)")
         let accepted = try clerk.upload(Array(try FixtureFiles.data("uploads/good.zip")), name: "good.zip")
         #expect(accepted.status == 202, "\(accepted.text)")
         let job = try #require((try JSONSerialization.jsonObject(with: Data(accepted.body)) as? [String: Any])?["job"] as? String)
