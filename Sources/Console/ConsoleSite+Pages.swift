@@ -549,7 +549,7 @@ extension ConsoleSite {
             reply.status = 400
             return reply
         } catch let error as LedgerError {
-            var reply = try originsPage(page: page, notice: (false, page.t(ConsoleText.originRefused(reason: .text(page.localizer.describe(error))))))
+            var reply = try originsPage(page: page, notice: (false, page.t(ConsoleText.originRefused(reason: .text(page.localizer.render(error.reasonForOneEntry))))))
             reply.status = 400
             return reply
         }
@@ -646,7 +646,7 @@ extension ConsoleSite {
             } catch let error as EntryError {
                 return .failure(.refused(page.localizer.describe(error)))
             } catch let error as LedgerError {
-                return .failure(.refused(page.localizer.describe(error)))
+                return .failure(.refused(page.localizer.render(error.reasonForOneEntry)))
             }
             return .success(changes.count)
         }

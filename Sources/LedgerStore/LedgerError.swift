@@ -23,6 +23,13 @@ public enum LedgerError: LocalizableError {
     /// A stored value of the wrong type, length or range (the file was edited).
     case storedValue(StoredValueError)
 
+    /// What is wrong, without the entry's place in its batch: for a caller that appended one entry
+    /// (the console), where "entry 0 (origin)" means nothing to the person who sent it.
+    public var reasonForOneEntry: Message {
+        if case .rejectedEntry(_, _, let reason) = self { return reason }
+        return message
+    }
+
     /// Reasons from SQLite, the entry rules and the Merkle code are messages too: a clerk reads
     /// the whole sentence in their language.
     public var message: Message {
