@@ -115,7 +115,7 @@ struct ConsolePage {
             }
             function folderName() {
               var tops = picked.map(function (p) { return p.path.split("/")[0]; });
-              return tops.every(function (t) { return t === tops[0]; }) && picked.some(function (p) { return p.path.indexOf("/") > 0; }) ? tops[0] : "folder";
+              return tops.every(function (t) { return t === tops[0]; }) && picked.some(function (p) { return p.path.indexOf("/") > 0; }) ? tops[0] : form.dataset.unnamed;
             }
             function walk(entry, prefix, out) {
               return new Promise(function (resolve, reject) {

@@ -27,7 +27,7 @@ extension ConsoleSite {
             <form id="upload" method="post" action="/console/uploads" data-csrf="\(page.h(page.csrf ?? ""))" data-max="\(options.maxUploadBytes)"
              data-too-large="\(page.t(ConsoleText.uploadTooLarge(size: .text(limit))))" data-chosen="\(page.t(ConsoleText.folderChosen(folder: .text("%1"), count: .text("%2"), size: .text("%3"))))"
              data-nothing="\(page.t(ConsoleText.nothingChosen))" data-refused="\(page.t(ConsoleText.uploadNotAnswered))"
-             data-unsent="\(page.t(ConsoleText.uploadNotSent))">
+             data-unsent="\(page.t(ConsoleText.uploadNotSent))" data-unnamed="\(page.t(ConsoleText.unnamedFolder))">
             <div id="drop" class="drop"><p>\(page.t(ConsoleText.dropHere))</p>
             <label for="file">\(page.t(ConsoleText.uploadFile))</label>
             <input type="file" id="file" name="file" accept=".zip,application/zip">
@@ -225,7 +225,7 @@ extension ConsoleSite {
     /// becomes `ID` in the work folder and a job like a zip's.
     func uploadFolder(_ request: ConsoleRequest, boundary: String, query: [String: [String]], user: ConsoleUser,
                       page: ConsolePage) async throws -> ConsoleReply {
-        let name = Self.uploadName(query, default: "folder")
+        let name = Self.uploadName(query, default: page.localizer.render(ConsoleText.unnamedFolder))
         if try jobs.isFull() { return queueFull(name, localizer: page.localizer) }
         let limit = options.maxUploadBytes
         let localizer = page.localizer
@@ -443,14 +443,21 @@ extension ConsoleSite {
 
     /// The chosen lots' labels as one PDF, a page per label at the stock's size (`format=pdf`), or
     /// one PNG sheet with the labels one under another, 4 mm apart, at 300 dpi.
+    /// The dashboard with why no labels were made, as a refusal (400), not as a page that went well.
+    private func labelsRefused(_ html: String, page: ConsolePage) throws -> ConsoleReply {
+        var reply = try dashboard(page: page, notice: (false, html))
+        reply.status = 400
+        return reply
+    }
+
     /// Labels made by one request: each is drawn while the ledger's write lock is held.
     static let maxLabelsAtOnce = 100
 
     func labels(form: [String: [String]], page: ConsolePage) async throws -> ConsoleReply {
         let codes = form["lot"] ?? []
-        guard !codes.isEmpty else { return try dashboard(page: page, notice: (false, page.t(ConsoleText.noLotsChosen))) }
+        guard !codes.isEmpty else { return try labelsRefused(page.t(ConsoleText.noLotsChosen), page: page) }
         guard codes.count <= Self.maxLabelsAtOnce else {
-            return try dashboard(page: page, notice: (false, page.t(ConsoleText.tooManyLabels(chosen: codes.count, max: Self.maxLabelsAtOnce))))
+            return try labelsRefused(page.t(ConsoleText.tooManyLabels(chosen: codes.count, max: Self.maxLabelsAtOnce)), page: page)
         }
         // A label's proof needs a checkpoint covering its lot; with witnesses configured it is
         // signed here, asking them, rather than by the label maker, which would skip them. Their
@@ -462,7 +469,7 @@ extension ConsoleSite {
         let stockName = form.first("stock") ?? LabelStock.large.rawValue, format = form.first("format") ?? "png"
         guard let stock = LabelStock(rawValue: stockName), format == "png" || format == "pdf" else {
             let value = LabelStock(rawValue: stockName) == nil ? stockName : format
-            return try dashboard(page: page, notice: (false, page.t(ConsoleText.unknownLabelChoice(value: .text(value)))))
+            return try labelsRefused(page.t(ConsoleText.unknownLabelChoice(value: .text(value))), page: page)
         }
         let words = LabelWords(page.presentation)
         let rendered: [RGBImage]
@@ -481,7 +488,7 @@ extension ConsoleSite {
             }
         } catch let refusal as LabelError {
             // A lot the form did not offer (unknown, not graded): said on the dashboard, not as a 500.
-            return try dashboard(page: page, notice: (false, page.t(refusal.message)))
+            return try labelsRefused(page.t(refusal.message), page: page)
         }
         if format == "pdf" {
             return ConsoleReply(status: 200, contentType: "application/pdf", body: .bytes(try LabelSheetPDF.document(rendered)),

@@ -39,6 +39,8 @@ enum ConsoleText {
                 count: count, context: "console", ["upload": upload])
     }
     static let uploadEmpty = Message("The upload is empty.", context: "console")
+    /// The name of an upload of photos not all in one folder.
+    static let unnamedFolder = Message("chosen photos", context: "console")
     static func tooManyLabels(chosen: Int, max: Int) -> Message {
         Message("No labels were made: {chosen} were chosen, and at most {max} are made at once. Choose fewer and print the rest next.",
                 context: "console", ["chosen": .integer(chosen), "max": .integer(max)])
