@@ -211,7 +211,7 @@ extension ConsoleSite {
         switch error {
         case is UploadTooLarge, is FolderReceiver.TooLarge: return .json(413, ["error": tooLarge])
         case let error as UploadNotStored:
-            return .json(500, ["error": localizer.render(ConsoleText.uploadNotStored(reason: .message(.describing(error.reason))))])
+            return .json(500, ["error": localizer.render(ConsoleText.uploadNotStored(reason: .message(.fileError(error.reason))))])
         default: return .json(400, ["error": localizer.render(ConsoleText.uploadCutOff)])
         }
     }
@@ -441,8 +441,6 @@ extension ConsoleSite {
 
     // MARK: - Labels
 
-    /// The chosen lots' labels as one PDF, a page per label at the stock's size (`format=pdf`), or
-    /// one PNG sheet with the labels one under another, 4 mm apart, at 300 dpi.
     /// The dashboard with why no labels were made, as a refusal (400), not as a page that went well.
     private func labelsRefused(_ html: String, page: ConsolePage) throws -> ConsoleReply {
         var reply = try dashboard(page: page, notice: (false, html))
@@ -453,6 +451,8 @@ extension ConsoleSite {
     /// Labels made by one request: each is drawn while the ledger's write lock is held.
     static let maxLabelsAtOnce = 100
 
+    /// The chosen lots' labels as one PDF, a page per label at the stock's size (`format=pdf`), or
+    /// one PNG sheet with the labels one under another, 4 mm apart, at 300 dpi.
     func labels(form: [String: [String]], page: ConsolePage) async throws -> ConsoleReply {
         let codes = form["lot"] ?? []
         guard !codes.isEmpty else { return try labelsRefused(page.t(ConsoleText.noLotsChosen), page: page) }
@@ -467,9 +467,11 @@ extension ConsoleSite {
         }
         // A value the form does not offer is refused, not replaced by a default the clerk did not choose.
         let stockName = form.first("stock") ?? LabelStock.large.rawValue, format = form.first("format") ?? "png"
-        guard let stock = LabelStock(rawValue: stockName), format == "png" || format == "pdf" else {
-            let value = LabelStock(rawValue: stockName) == nil ? stockName : format
-            return try labelsRefused(page.t(ConsoleText.unknownLabelChoice(value: .text(value))), page: page)
+        guard let stock = LabelStock(rawValue: stockName) else {
+            return try labelsRefused(page.t(ConsoleText.unknownLabelChoice(value: .text(stockName))), page: page)
+        }
+        guard format == "png" || format == "pdf" else {
+            return try labelsRefused(page.t(ConsoleText.unknownLabelChoice(value: .text(format))), page: page)
         }
         let words = LabelWords(page.presentation)
         let rendered: [RGBImage]

@@ -206,7 +206,7 @@ struct FolderReceiver {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            problems.append(UploadProblem(file: path, Message("cannot be read: {reason}", ["reason": .text("\(error.localizedDescription)")])))
+            problems.append(UploadProblem(file: path, Message("cannot be read: {reason}", ["reason": .message(.fileError(error))])))
             return nil
         }
         // O_EXCL: a path sent twice is refused rather than overwritten; O_NOFOLLOW: never through a link.
@@ -217,7 +217,7 @@ struct FolderReceiver {
                 problems.append(UploadProblem(file: path, Message("more than one file has this name ('{first}' and '{second}'; names must differ by more than case or Unicode normalisation)",
                                                                   ["first": .text(path), "second": .text(path)])))
             } else {
-                problems.append(UploadProblem(file: path, Message("cannot be read: {reason}", ["reason": .text(String(cString: strerror(reason)))])))
+                problems.append(UploadProblem(file: path, Message("cannot be read: {reason}", ["reason": .message(.systemError(reason))])))
             }
             return nil
         }
@@ -229,7 +229,7 @@ struct FolderReceiver {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw Malformed(detail: Message("{path}: cannot write: {reason}", ["path": .text(path), "reason": .text(String(cString: strerror(errno)))])) }
+            guard n > 0 else { throw Malformed(detail: Message("{path}: cannot write: {reason}", ["path": .text(path), "reason": .message(.systemError(errno))])) }
             offset += n
         }
     }

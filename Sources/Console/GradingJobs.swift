@@ -101,14 +101,15 @@ final class GradingJobs: @unchecked Sendable {
         try connection.singleInteger("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')") ?? 0
     }
 
-    /// Records the job (its upload is already saved as `id.zip`) and queues it, or throws
-    /// `QueueFull` (counted and recorded in one step, so uploads at once cannot pass the limit).
+    /// How the console grades: a clerk turns origin registration on with the upload form's box.
     static func graderOptions(threads: Int, registerOrigins: Bool) -> BatchGrader.Options {
         var options = BatchGrader.Options(jobs: threads, registerOrigins: registerOrigins)
         options.registerOriginsSwitch = .consoleCheckbox
         return options
     }
 
+    /// Records the job (its upload is already saved as `id.zip`) and queues it, or throws
+    /// `QueueFull` (counted and recorded in one step, so uploads at once cannot pass the limit).
     func submit(id: String, user: String, uploadName: String, registerOrigins: Bool) throws {
         let job = Job(id: id, user: user, uploadName: uploadName, createdAt: Int(Date().timeIntervalSince1970),
                       state: .queued, registerOrigins: registerOrigins)

@@ -7,18 +7,18 @@ import Localization
 import NeuralNet
 import Provenance
 
-/// Grades an upload and records it: validate everything, skip lots already recorded, grade the
-/// rest on `jobs` threads with bounded memory, and append one `lot` + one `grading` entry per lot
-/// in one transaction as soon as the lot's last photo is graded.
-///
-/// Safe to re-run and to kill: a lot is recorded whole or not at all, and a lot whose manifest
-/// rows and photos (its `UploadDigest`) are already in the ledger is not recorded again.
 /// Where `registerOrigins` is set: the refusal of an unknown origin code tells which.
 public enum RegisterOriginsSwitch: Sendable {
     case commandLineFlag
     case consoleCheckbox
 }
 
+/// Grades an upload and records it: validate everything, skip lots already recorded, grade the
+/// rest on `jobs` threads with bounded memory, and append one `lot` + one `grading` entry per lot
+/// in one transaction as soon as the lot's last photo is graded.
+///
+/// Safe to re-run and to kill: a lot is recorded whole or not at all, and a lot whose manifest
+/// rows and photos (its `UploadDigest`) are already in the ledger is not recorded again.
 public final class BatchGrader {
     public struct Options: Sendable {
         /// Worker threads decoding and classifying.

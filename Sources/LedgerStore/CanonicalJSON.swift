@@ -58,11 +58,9 @@ public enum CanonicalJSON {
     /// U+2000 and U+2001 decompose, so they are left out). Foundation's normaliser, bridging
     /// included, cost more than the JSON parse of a Vietnamese entry in the province's ingest.
     static func isNFCByQuickCheck(_ string: String) -> Bool {
-        string.unicodeScalars.allSatisfy { isQuickCheckYes($0.value) }
-    }
-
-    static func isQuickCheckYes(_ value: UInt32) -> Bool {
-        value < 0x300 || (0x1E00...0x1EFF).contains(value) || (0x2002...0x206F).contains(value) || (0x20A0...0x20C0).contains(value)
+        string.unicodeScalars.allSatisfy {
+            $0.value < 0x300 || (0x1E00...0x1EFF).contains($0.value) || (0x2002...0x206F).contains($0.value) || (0x20A0...0x20C0).contains($0.value)
+        }
     }
 
     private static func sortedKeys(_ members: [String: JSONValue]) throws -> [String] {

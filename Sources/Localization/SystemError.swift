@@ -19,6 +19,21 @@ extension Message {
 }
 
 extension Message {
+    /// Why a URL request got no answer: the usual network failures as messages (the HTTP
+    /// library's own text is English), anything else in the library's words.
+    public static func networkError(_ error: any Error) -> Message {
+        switch (error as? URLError)?.code {
+        case .cannotConnectToHost?: Message("the connection was refused (nothing listens there)")
+        case .timedOut?: Message("no answer within the time limit")
+        case .cannotFindHost?, .dnsLookupFailed?: Message("the host name could not be found")
+        case .networkConnectionLost?: Message("the connection was lost")
+        case .notConnectedToInternet?: Message("this machine has no network connection")
+        default: .verbatim((error as NSError).localizedDescription)
+        }
+    }
+}
+
+extension Message {
     /// A Foundation file error (reading or writing a file) in words: the usual causes as messages,
     /// anything else as Foundation's own text.
     /// `path`, when given, is the file that was being read: Foundation on Linux reports reading a

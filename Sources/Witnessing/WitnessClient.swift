@@ -77,7 +77,7 @@ public enum WitnessClient {
             request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
             let data: Data, response: URLResponse
             do { (data, response) = try await session.data(for: request) } catch {
-                return .unreachable(Message("no answer: {reason}", ["reason": .message(Self.networkReason(error))]))
+                return .unreachable(Message("no answer: {reason}", ["reason": .message(.networkError(error))]))
             }
             guard let http = response as? HTTPURLResponse else { return .unreachable(Message("the answer is not HTTP")) }
             let text = String(decoding: data.prefix(4096), as: UTF8.self)
@@ -118,19 +118,6 @@ public enum WitnessClient {
             return .refused(Message("the answer carries no valid cosignature by {key}", ["key": .text("\(key.name)+\(key.keyIDHex)")]))
         }
         return .cosigned(mine)
-    }
-
-    /// Why a request got no answer, in the reader's language for the usual network failures (the
-    /// HTTP library's own text is English); anything else in the library's words.
-    static func networkReason(_ error: any Error) -> Message {
-        switch (error as? URLError)?.code {
-        case .cannotConnectToHost?: return Message("the connection was refused (nothing listens there)")
-        case .timedOut?: return Message("no answer within the time limit")
-        case .cannotFindHost?, .dnsLookupFailed?: return Message("the host name could not be found")
-        case .networkConnectionLost?: return Message("the connection was lost")
-        case .notConnectedToInternet?: return Message("this machine has no network connection")
-        default: return .verbatim((error as NSError).localizedDescription)
-        }
     }
 
     /// The witness's own words, shortened: its first two lines, since AgriTrace witnesses answer in
