@@ -231,6 +231,29 @@ func tile(
 ) {
     #if WIDE_VECTORS
     let acc = accumulators.bindMemory(to: Vector16.self, capacity: tileRows)
+    if !accumulate && segmentCount > 0 {
+        // Written once: the last run of K ends in the stores; a one-run tile computes only its rows, in fours.
+        if segmentCount == 1 && rowCount <= 8 {
+            if rowCount <= 4 {
+                accumulateStore4x16(rows: rows, offset: segmentOffsets[0], length: segmentLength, b: b, bStride: bStride,
+                                    outputs: outputs, columns: columns, bias: bias, residuals: residuals, epilogue: epilogue)
+            } else {
+                accumulateStore8x16(rows: rows, offset: segmentOffsets[0], length: segmentLength, b: b, bStride: bStride,
+                                    outputs: outputs, columns: columns, bias: bias, residuals: residuals, epilogue: epilogue)
+            }
+            return
+        }
+        for s in 0..<(segmentCount - 1) {
+            if s == 0 { acc.update(repeating: Vector16(), count: tileRows) }
+            accumulate12x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,
+                            b: b + s * segmentLength * bStride, bStride: bStride)
+        }
+        let last = segmentCount - 1
+        accumulateStore12x16(last == 0 ? nil : UnsafePointer(acc), rows: rows, offset: segmentOffsets[last], length: segmentLength,
+                             b: b + last * segmentLength * bStride, bStride: bStride, outputs: outputs, columns: columns,
+                             bias: bias, residuals: residuals, epilogue: epilogue)
+        return
+    }
     acc.update(repeating: Vector16(), count: tileRows)
     for s in 0..<segmentCount {
         accumulate12x16(acc, rows: rows, offset: segmentOffsets[s], length: segmentLength,

@@ -59,6 +59,10 @@ import TestSupport
         conv(257, 5, 5, out: 17, k: 1, batch: 7),
         conv(130, 5, 7, out: 33, k: 1, stride: 2, pad: 1, residual: true),
         conv(129, 1, 1, out: 10, k: 1),
+        // The 12-row tile's one-run tails of 5 to 8 rows (18 and 20 pixels), one with K over 128 (weights
+        // prefetched ahead) and a ragged last panel.
+        conv(150, 3, 6, out: 20, k: 1, epilogue: .relu6, residual: true),
+        conv(48, 4, 5, out: 16, k: 1, batch: 7),
     ]
 
     static let depthwiseCases: [Case] = [
@@ -116,13 +120,42 @@ import TestSupport
     @Test(.enabled(if: Variant.avx512Runs, Variant.avx512Skip))
     func depthwiseMatchesReferenceAVX512() { depthwiseMatchesReference(variant: .avx512) }
 
+    /// The FMA builds sum every output's products in the same order, so they agree to the bit (what makes
+    /// a grading's scores independent of the machine's widest instruction set): the AVX2 tiles against the
+    /// 16-lane ones, built for AVX2 everywhere and for AVX-512 where the CPU has it.
+    @Test(.enabled(if: KernelISA.isSupported(.avx2), "this CPU lacks AVX2 and FMA"))
+    func fmaBuildsAgreeBitForBit() {
+        let wide: [Variant] = Variant.avx512Runs ? [.wideOnAVX2, .avx512] : [.wideOnAVX2]
+        for (i, c) in (Self.denseCases + Self.depthwiseCases).enumerated() {
+            let data = Data(c, seed: 200 + UInt64(i))
+            let narrow = fastOutput(c, variant: .avx2, data)
+            for variant in wide {
+                let other = fastOutput(c, variant: variant, data)
+                let first = narrow.indices.first { narrow[$0].bitPattern != other[$0].bitPattern }
+                #expect(first == nil, "\(variant) differs from avx2 on \(c) at NHWC index \(first ?? -1)")
+            }
+        }
+    }
+
+    /// A case's seeded input, weights, bias and residual (NCHW).
+    struct Data {
+        var input: [Float], weights: [Float], bias: [Float], residual: [Float]
+        init(_ c: Case, seed: UInt64) {
+            let s = c.shape
+            var rng = SeededGenerator(seed: seed)
+            let inCount = s.inputChannels * s.inputHeight * s.inputWidth
+            let outCount = s.outputChannels * s.outputHeight * s.outputWidth
+            input = rng.floats(c.batch * inCount); weights = rng.floats(s.weightCount); bias = rng.floats(s.outputChannels)
+            residual = c.residual ? rng.floats(c.batch * outCount) : [Float](repeating: 0, count: c.batch * outCount)
+        }
+    }
+
     func check(_ c: Case, variant: Variant, seed: UInt64) {
         let s = c.shape
-        var rng = SeededGenerator(seed: seed)
+        let data = Data(c, seed: seed)
+        let (input, weights, bias, residual) = (data.input, data.weights, data.bias, data.residual)
         let inCount = s.inputChannels * s.inputHeight * s.inputWidth
         let outCount = s.outputChannels * s.outputHeight * s.outputWidth
-        let input = rng.floats(c.batch * inCount), weights = rng.floats(s.weightCount), bias = rng.floats(s.outputChannels)
-        let residual = c.residual ? rng.floats(c.batch * outCount) : [Float](repeating: 0, count: c.batch * outCount)
 
         // Reference in NCHW, then residual and activation; magnitudes from the same sums over |terms|.
         var expected = [Float](repeating: 0, count: c.batch * outCount), magnitude = expected
@@ -142,8 +175,23 @@ import TestSupport
             magnitude[i] += abs(residual[i])
         }
 
-        // Fast path: NHWC, packed weights, a padded copy per image where the kernel wants one. The image
-        // sits between NaN guards, so a kernel that reads outside it (instead of the zero border) fails.
+        let actualNHWC = fastOutput(c, variant: variant, data)
+        let actual = Layout.nhwcToNCHW(actualNHWC, channels: s.outputChannels, height: s.outputHeight, width: s.outputWidth)
+        let terms = s.inputChannelsPerGroup * s.kernelHeight * s.kernelWidth + 2
+        let mismatch = TensorComparison.firstMismatch(
+            expected: expected, actual: actual,
+            tolerance: TensorComparison.summationTolerance(terms: terms, magnitude: magnitude),
+            context: "\(variant) \(c) (NCHW index)")
+        #expect(mismatch == nil, "\(mismatch ?? "")")
+    }
+
+    /// The fast path's output (NHWC): packed weights, a padded copy per image where the kernel wants one.
+    /// The image sits between NaN guards, so a kernel that reads outside it (instead of the zero border) fails.
+    func fastOutput(_ c: Case, variant: Variant, _ data: Data) -> [Float] {
+        let s = c.shape
+        let (input, weights, bias, residual) = (data.input, data.weights, data.bias, data.residual)
+        let inCount = s.inputChannels * s.inputHeight * s.inputWidth
+        let outCount = s.outputChannels * s.outputHeight * s.outputWidth
         let inputNHWC = Layout.nchwToNHWC(input, channels: s.inputChannels, height: s.inputHeight, width: s.inputWidth)
         let residualNHWC = Layout.nchwToNHWC(residual, channels: s.outputChannels, height: s.outputHeight, width: s.outputWidth)
         let packed = packConvolutionWeights(weights, shape: s)
@@ -174,13 +222,7 @@ import TestSupport
                 }
             }
         }
-        let actual = Layout.nhwcToNCHW(actualNHWC, channels: s.outputChannels, height: s.outputHeight, width: s.outputWidth)
-        let terms = s.inputChannelsPerGroup * s.kernelHeight * s.kernelWidth + 2
-        let mismatch = TensorComparison.firstMismatch(
-            expected: expected, actual: actual,
-            tolerance: TensorComparison.summationTolerance(terms: terms, magnitude: magnitude),
-            context: "\(variant) \(c) (NCHW index)")
-        #expect(mismatch == nil, "\(mismatch ?? "")")
+        return actualNHWC
     }
 
     @Test func packedDepthwiseWeightsAreChannelLanes() {

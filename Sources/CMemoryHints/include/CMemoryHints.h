@@ -1,0 +1,11 @@
+#ifndef AGRITRACE_MEMORY_HINTS_H
+#define AGRITRACE_MEMORY_HINTS_H
+
+/// Asks the CPU to start loading the cache line at `address` into every cache level (a hint: no
+/// fault, no effect on results). Swift has no prefetch of its own; being static inline, this
+/// compiles to one `prefetcht0` inside the Swift loop that calls it.
+static inline void agritrace_prefetch(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
+#endif
