@@ -6,6 +6,7 @@
 // GEMM and convolution share the tile, so they live in one file (debug builds only inline within a file).
 // Convolution is an implicit GEMM in NHWC: each output pixel is a row of A gathered from the padded
 // input (no im2col buffer), the packed weights are B in 16-column panels, 6 pixels per tile.
+import CMemoryHints
 import KernelsCore
 
 /// acc + a * b, fused where this copy of the kernels targets FMA hardware (FUSED_MULTIPLY_ADD). Without
@@ -45,8 +46,10 @@ func accumulate6x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<Un
     var c30 = acc[6], c31 = acc[7], c40 = acc[8], c41 = acc[9], c50 = acc[10], c51 = acc[11]
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o, a4 = rows[4] + o, a5 = rows[5] + o
     var bp = b
+    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
+        agritrace_prefetch(bp + ahead)
         var x = Vector8(repeating: a0[i])
         c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
         x = Vector8(repeating: a1[i])
@@ -72,8 +75,10 @@ func accumulate4x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<Un
     var c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5], c30 = acc[6], c31 = acc[7]
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o
     var bp = b
+    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
+        agritrace_prefetch(bp + ahead)
         var x = Vector8(repeating: a0[i])
         c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
         x = Vector8(repeating: a1[i])
@@ -105,8 +110,10 @@ func accumulateStore6x16(_ acc: UnsafePointer<Vector8>, fromZero: Bool, rows: Un
     }
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o, a4 = rows[4] + o, a5 = rows[5] + o
     var bp = b
+    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
+        agritrace_prefetch(bp + ahead)
         var x = Vector8(repeating: a0[i])
         c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
         x = Vector8(repeating: a1[i])
@@ -153,8 +160,10 @@ func accumulateStore4x16(rows: UnsafePointer<UnsafePointer<Float>>, offset o: In
     var c20 = Vector8(), c21 = Vector8(), c30 = Vector8(), c31 = Vector8()
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o
     var bp = b
+    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
+        agritrace_prefetch(bp + ahead)
         var x = Vector8(repeating: a0[i])
         c00 = multiplyAdd(c00, x, b0); c01 = multiplyAdd(c01, x, b1)
         x = Vector8(repeating: a1[i])
