@@ -78,27 +78,28 @@ public func depthwiseConvolutionNHWC(
                 kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output)
                 ox += 1
             }
-        } else if rowKernel3x3 {
-            // The common 3x3 case: the 9 weight vectors of a channel block stay in registers along a row.
-            for block in 0..<fullBlocks { depthwise3x3Row(kernel, oy: oy, columns: columns, channel: block * laneCount, input, output) }
-            if tail > 0 {
-                for ox in columns { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, input, output) }
-            }
         } else {
-            var ox = columns.lowerBound
-            let allRows = 0..<s.kernelHeight
-            while ox + 4 <= columns.upperBound {
+            // Interior columns four at a time; the 1 to 3 left over take the per-pixel path, whose four
+            // channel vectors at a time hide the FMA latency (one vector at a time waited on it at every tap).
+            let fourEnd = columns.lowerBound + (columns.count / 4) * 4
+            if rowKernel3x3 {
+                // The common 3x3 case: the 9 weight vectors of a channel block stay in registers along a row.
                 for block in 0..<fullBlocks {
-                    kernel.fourPixels(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, kernelRows: allRows, input, output)
+                    depthwise3x3Row(kernel, oy: oy, columns: columns.lowerBound..<fourEnd, channel: block * laneCount, input, output)
                 }
-                if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, kernelRows: allRows, input, output) }
-                ox += 4
+                if tail > 0 {
+                    for ox in columns.lowerBound..<fourEnd { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, input, output) }
+                }
+            } else {
+                let allRows = 0..<s.kernelHeight
+                for ox in stride(from: columns.lowerBound, to: fourEnd, by: 4) {
+                    for block in 0..<fullBlocks {
+                        kernel.fourPixels(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, kernelRows: allRows, input, output)
+                    }
+                    if tail > 0 { kernel.fourPixels(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, kernelRows: allRows, input, output) }
+                }
             }
-            while ox < columns.upperBound {
-                for block in 0..<fullBlocks { kernel.onePixel(oy: oy, ox: ox, channel: block * laneCount, count: laneCount, input, output) }
-                if tail > 0 { kernel.onePixel(oy: oy, ox: ox, channel: fullBlocks * laneCount, count: tail, input, output) }
-                ox += 1
-            }
+            for ox in fourEnd..<columns.upperBound { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
         }
         for ox in columns.upperBound..<outWidth { kernel.borderPixel(oy: oy, ox: ox, fullBlocks: fullBlocks, tail: tail, input, output) }
     }
@@ -121,8 +122,8 @@ func interiorRange(outputs: Int, input: Int, kernel: Int, stride: Int, pad: Int)
     return first..<end
 }
 
-/// One output row of a 3x3 depthwise convolution for one vector of channels over interior columns: weights loaded
-/// once, four output pixels per step (each input vector is loaded once per kernel row and used by every
+/// One output row of a 3x3 depthwise convolution for one vector of channels over interior columns (a multiple
+/// of 4 of them): weights loaded once, four output pixels per step (each input vector is loaded once per kernel row and used by every
 /// tap it meets).
 @inline(never)
 private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, columns: Range<Int>, channel: Int, _ input: UnsafePointer<Float>,
@@ -150,10 +151,6 @@ private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, columns: Range<Int>, 
         k.finish(a2, pixel: pixel + 2, channel: channel, count: laneCount, output)
         k.finish(a3, pixel: pixel + 3, channel: channel, count: laneCount, output)
         ox += 4
-    }
-    while ox < columns.upperBound {
-        k.onePixel(oy: oy, ox: ox, channel: channel, count: laneCount, input, output)
-        ox += 1
     }
 }
 
