@@ -133,7 +133,8 @@ private func depthwise3x3Row(_ k: DepthwiseBlock, oy: Int, columns: Range<Int>, 
     let w00 = loadVector(w), w01 = loadVector(w + wp), w02 = loadVector(w + 2 * wp)
     let w10 = loadVector(w + 3 * wp), w11 = loadVector(w + 4 * wp), w12 = loadVector(w + 5 * wp)
     let w20 = loadVector(w + 6 * wp), w21 = loadVector(w + 7 * wp), w22 = loadVector(w + 8 * wp)
-    let start = k.bias.map { loadVector($0 + channel) } ?? Lanes()
+    var start = Lanes()
+    if let bias = k.bias { start = loadVector(bias + channel) }
     let step = k.strideX * c, rowStride = k.rowStride
     let row0 = input + (oy * k.strideY - k.padTop) * rowStride + channel
     var ox = columns.lowerBound
@@ -232,7 +233,9 @@ struct DepthwiseBlock {
     @inline(__always)
     func fourPixels(oy: Int, ox: Int, channel: Int, count: Int, kernelRows: Range<Int>, _ input: UnsafePointer<Float>,
                     _ output: UnsafeMutablePointer<Float>) {
-        let start = bias.map { load($0 + channel, count) } ?? Lanes()
+        // Not `bias.map`: compiled as a call, it spilled every vector register around it.
+        var start = Lanes()
+        if let bias { start = load(bias + channel, count) }
         var a0 = start, a1 = start, a2 = start, a3 = start
         let step = strideX * channels
         for kh in kernelRows {
@@ -256,7 +259,8 @@ struct DepthwiseBlock {
 
     @inline(__always)
     func onePixel(oy: Int, ox: Int, channel: Int, count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        var a = bias.map { load($0 + channel, count) } ?? Lanes()
+        var a = Lanes()
+        if let bias { a = load(bias + channel, count) }
         for kh in 0..<kernelHeight {
             let row = input + (oy * strideY - padTop + kh) * rowStride + (ox * strideX - padLeft) * channels + channel
             let w = weights + kh * kernelWidth * paddedChannels + channel
@@ -324,7 +328,8 @@ struct DepthwiseBlock {
     @inline(__always)
     func borderBlock(y0: Int, x0: Int, rows: Range<Int>, columns: Range<Int>, pixel: Int, channel: Int, count: Int,
                      _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-        var a = bias.map { load($0 + channel, count) } ?? Lanes()
+        var a = Lanes()
+        if let bias { a = load(bias + channel, count) }
         for kh in rows {
             let w = weights + kh * kernelWidth * paddedChannels + channel
             let row = (y0 + kh) * rowStride + channel

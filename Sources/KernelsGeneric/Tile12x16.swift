@@ -94,7 +94,9 @@ private func accumulateStoreRows(
         }
         bp += bStride
     }
-    let biasVector: Vector16 = bias.map { columns == 16 ? load16($0) : loadPartial16($0, columns) } ?? Vector16()
+    // Not `bias.map`: it was compiled as a call, and every accumulator was spilled around it.
+    var biasVector = Vector16()
+    if let bias { biasVector = columns == 16 ? load16(bias) : loadPartial16(bias, columns) }
     let e = EpilogueVectors16(epilogue)
     finishRow(c0, biasVector, residuals?[0], outputs[0], columns, e)
     finishRow(c1, biasVector, residuals?[1], outputs[1], columns, e)
@@ -155,7 +157,8 @@ func store12x16(_ acc: UnsafePointer<Vector16>, outputs: UnsafePointer<UnsafeMut
                 accumulate: Bool, epilogue: Epilogue) {
     let e = EpilogueVectors16(epilogue)
     if columns == 16 {
-        let biasVector = bias.map { load16($0) } ?? Vector16()
+        var biasVector = Vector16()
+        if let bias { biasVector = load16(bias) }
         for r in 0..<12 {
             let out = outputs[r]
             var v = acc[r] + biasVector
@@ -164,7 +167,8 @@ func store12x16(_ acc: UnsafePointer<Vector16>, outputs: UnsafePointer<UnsafeMut
             store16(e.apply(v), out)
         }
     } else {
-        let biasVector: Vector16 = bias.map { loadPartial16($0, columns) } ?? Vector16()
+        var biasVector = Vector16()
+        if let bias { biasVector = loadPartial16(bias, columns) }
         for r in 0..<12 {
             let out = outputs[r]
             var v = acc[r] + biasVector

@@ -128,7 +128,8 @@ func accumulateStore6x16(_ acc: UnsafePointer<Vector8>, fromZero: Bool, rows: Un
         c50 = multiplyAdd(c50, x, b0); c51 = multiplyAdd(c51, x, b1)
         bp += bStride
     }
-    let biasLow = bias.map { load8($0) } ?? Vector8(), biasHigh = bias.map { load8($0 + 8) } ?? Vector8()
+    var biasLow = Vector8(), biasHigh = Vector8()
+    if let bias { biasLow = load8(bias); biasHigh = load8(bias + 8) }
     let e = EpilogueVectors(epilogue)
     finishRow16(c00, c01, biasLow, biasHigh, residuals?[0], outputs[0], e)
     finishRow16(c10, c11, biasLow, biasHigh, residuals?[1], outputs[1], e)
@@ -174,7 +175,8 @@ func accumulateStore4x16(rows: UnsafePointer<UnsafePointer<Float>>, offset o: In
         c30 = multiplyAdd(c30, x, b0); c31 = multiplyAdd(c31, x, b1)
         bp += bStride
     }
-    let biasLow = bias.map { load8($0) } ?? Vector8(), biasHigh = bias.map { load8($0 + 8) } ?? Vector8()
+    var biasLow = Vector8(), biasHigh = Vector8()
+    if let bias { biasLow = load8(bias); biasHigh = load8(bias + 8) }
     let e = EpilogueVectors(epilogue)
     finishRow16(c00, c01, biasLow, biasHigh, residuals?[0], outputs[0], e)
     finishRow16(c10, c11, biasLow, biasHigh, residuals?[1], outputs[1], e)
@@ -202,7 +204,9 @@ func accumulateStore6x8(rows: UnsafePointer<UnsafePointer<Float>>, offset o: Int
         c5 = multiplyAdd(c5, Vector8(repeating: a5[i]), b0)
         bp += bStride
     }
-    let biasVector = bias.map { loadPartial8($0, columns) } ?? Vector8()
+    // Not `bias.map`: compiled as a call, it spilled every vector register around it.
+    var biasVector = Vector8()
+    if let bias { biasVector = loadPartial8(bias, columns) }
     let e = EpilogueVectors(epilogue)
     finishRow8(c0, biasVector, residuals?[0], outputs[0], columns, e)
     finishRow8(c1, biasVector, residuals?[1], outputs[1], columns, e)
