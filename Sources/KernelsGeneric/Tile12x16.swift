@@ -125,6 +125,8 @@ private func finishRow(_ sum: Vector16, _ bias: Vector16, _ residual: UnsafePoin
     if columns == 16 { store16(e.apply(v), out) } else { storePartial16(e.apply(v), out, columns) }
 }
 
+// One entry point per row count, each passing a literal: a single entry point taking the count
+// as a parameter was compiled as one loop that tested the count at every step of K.
 @inline(never)
 func accumulateStore12x16(_ acc: UnsafePointer<Vector16>?, rows: UnsafePointer<UnsafePointer<Float>>, offset: Int, length: Int,
                           b: UnsafePointer<Float>, bStride: Int, outputs: UnsafePointer<UnsafeMutablePointer<Float>>, columns: Int,
