@@ -10,6 +10,8 @@ enum ModelFormat {
     static let maxLabels = 10_000
     static let maxMetadataEntries = 256
     static let maxMetadataValueBytes = 65_536
+    /// Input channels (one mean and one standard deviation each); layers inside the graph may have more.
+    static let maxInputChannels = 4096
 
     enum OpCode: UInt32 {
         case convolution = 1, batchNormalization = 2, relu = 3, relu6 = 4, clip = 5, leakyRelu = 6
@@ -27,6 +29,11 @@ enum ModelFormat {
             throw ModelError(file: file, reason: "invalid graph: \(error)")
         }
         let channels = graph.inputShape.channels
+        // Checked here, on writing as on reading: a limit only the reader knew let `model import` write a
+        // file that no command could load.
+        guard channels <= maxInputChannels else {
+            throw ModelError(file: file, reason: "input channels is \(channels), above the limit of \(maxInputChannels)")
+        }
         guard normalization.mean.count == channels, normalization.std.count == channels else {
             throw ModelError(file: file, reason: "shape mismatch: normalisation has \(normalization.mean.count) means and "
                              + "\(normalization.std.count) standard deviations for \(channels) input channels")
@@ -161,7 +168,7 @@ enum ModelFormat {
         guard version == self.version else {
             throw ModelError(file: fileName, offset: 8, reason: "unknown format version \(version) (this build reads version \(self.version))")
         }
-        let channels = try r.count(max: 4096, "input channels")
+        let channels = try r.count(max: maxInputChannels, "input channels")
         let height = try r.count(max: GraphLimits.maxDimension, "input height")
         let width = try r.count(max: GraphLimits.maxDimension, "input width")
         let mean = try (0..<channels).map { _ in try r.f32() }

@@ -102,6 +102,19 @@ import TestSupport
             .contains("1 class labels for 5 network outputs"))
     }
 
+    /// The writer refuses what the reader would: a model with more input channels than a file may hold
+    /// is not written (it used to be, and then no command could load it); the limit itself writes and loads.
+    @Test func theInputChannelLimitIsTheWritersToo() throws {
+        func model(channels: Int) throws -> Model {
+            var g = Graph(input: TensorShape(channels: channels, height: 1, width: 1))
+            _ = g.softmax(g.input, name: "sm")
+            return try Model(graph: g, normalization: .unit(channels: channels), labels: (0..<channels).map { "c\($0)" })
+        }
+        #expect(error { try model(channels: 4097) }.contains("input channels is 4097, above the limit of 4096"))
+        let largest = try model(channels: 4096)
+        #expect(try Model.decode(largest.encoded(), fileName: "largest.agmodel") == largest)
+    }
+
     @Test func rejectsBrokenGraphs() {
         var g = Graph(input: TensorShape(channels: 3, height: 4, width: 4))
         _ = g.add(g.input, "missing", name: "sum")
