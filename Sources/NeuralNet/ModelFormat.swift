@@ -87,6 +87,9 @@ enum ModelFormat {
         w.u32(graph.nodes.count)
         for node in graph.nodes { encode(node, into: &w) }
         w.string(graph.output)
+        guard w.buffer.count <= maxFileSize else {  // the reader's first check
+            throw ModelError(file: "<model>", reason: "the model is \(w.buffer.count) bytes, larger than the \(maxFileSize)-byte limit")
+        }
         return w.buffer
     }
 
