@@ -20,6 +20,7 @@ import Witnessing
 /// | `/01/<GTIN>/10/<lot>` | the same for one GTIN (GS1 Digital Link path, so labels can point here) |
 /// | `/origin/<code>` | every cooperative's entries about that origin code |
 /// | `/audit/<cooperative>` | its audit report (HTML, Vietnamese or English): following or halted, and a halt's evidence |
+/// | `/audit/<cooperative>/evidence/<n>/earlier`, `…/later` | the n-th evidence's signed checkpoints (text), as files for `agritrace audit --checkpoint` |
 /// | `/checkpoint/<cooperative>` | its latest verified checkpoint (text), with this aggregator's cosignature when it has a witness key |
 /// | `/events?…` | EPCIS 2.0 `EPCISQueryDocument` (`GE_eventTime`, `LT_eventTime`, `EQ_bizStep`, `MATCH_epc`, `MATCH_epcClass`, `EQ_bizLocation`, `eventType`) |
 ///
@@ -129,6 +130,15 @@ public struct ProvinceSite: Sendable {
                     return Self.page(PublicPages.notFound(detail: nil, acceptLanguage: request.acceptLanguage, language: request.language))
                 }
                 return Self.page(PublicPages.cooperativeAudit(audit, acceptLanguage: request.acceptLanguage, language: request.language))
+            case 5 where parts[0] == "audit" && parts[2] == "evidence":
+                // The signed checkpoints verbatim, so the inspector saves them for `agritrace audit --checkpoint`
+                // instead of copying them out of a page or of /status.
+                let evidence = try await store.status().first { $0.name == parts[1] }?.evidence ?? []
+                guard let n = Int(parts[3]), evidence.indices.contains(n - 1),
+                      let note = parts[4] == "earlier" ? evidence[n - 1].earlierNote : parts[4] == "later" ? evidence[n - 1].laterNote : nil else {
+                    return Self.error(404, Message("no such evidence: see /audit/{name}", ["name": .text(EntryValidator.printable(parts[1]))]))
+                }
+                return Reply(status: 200, contentType: "text/plain; charset=utf-8", body: note)
             case 2 where parts[0] == "origin":
                 guard Identifiers.isOriginCode(parts[1]) else { return Self.error(400, Message("'{value}' is not an origin code: {rule}", ["value": .text(EntryValidator.printable(parts[1])), "rule": .message(Identifiers.originCodeRule)])) }
                 let traces = try await store.trace(originCode: parts[1])

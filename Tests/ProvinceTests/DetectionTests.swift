@@ -111,11 +111,20 @@ import TestSupport
                                                      in: faulty.directory.url)
                 }
 
-                // The inspector's audit report of the cooperative, given the province's evidence,
-                // fails on the ledger the cooperative now presents.
+                // The inspector's audit report of the cooperative, given the province's evidence as the
+                // province serves it for saving, fails on the ledger the cooperative now presents.
                 let file = { (name: String) in faulty.directory.url.appendingPathComponent(name).path }
-                try (evidence.earlierNote ?? "").write(toFile: file("earlier.txt"), atomically: true, encoding: .utf8)
-                try evidence.laterNote.write(toFile: file("later.txt"), atomically: true, encoding: .utf8)
+                for side in ["earlier", "later"] {
+                    let served = await site.reply(method: "GET", path: "/audit/HTX-FAULTY/evidence/1/\(side)", query: nil)
+                    #expect(served.status == 200 && served.contentType.hasPrefix("text/plain"), "\(served.body)")
+                    #expect(served.body == (side == "earlier" ? evidence.earlierNote : evidence.laterNote))
+                    try served.body.write(toFile: file("\(side).txt"), atomically: true, encoding: .utf8)
+                }
+                for missing in ["/audit/HTX-FAULTY/evidence/2/later", "/audit/HTX-FAULTY/evidence/0/later", "/audit/HTX-FAULTY/evidence/1/other",
+                                "/audit/HTX-HONEST/evidence/1/later", "/audit/HTX-NOBODY/evidence/1/later"] {
+                    let reply = await site.reply(method: "GET", path: missing, query: nil, acceptLanguage: "vi")
+                    #expect(reply.status == 404 && reply.body.contains("no such evidence: see /audit/"), "\(missing): \(reply.body)")
+                }
                 try (faulty.signer.verifier.vkey + "\n").write(toFile: file("coop.vkey"), atomically: true, encoding: .utf8)
                 let presented = rewrite == .forkedCheckpoint ? faulty.path : other.path
                 let audit = try await runOffThePool(["audit", "--ledger", presented, "--vkey", file("coop.vkey"), "--checkpoint", file("earlier.txt"),
