@@ -72,7 +72,7 @@ private func accumulateStoreRows(
     let a4 = rows[R > 4 ? 4 : 0] + o, a5 = rows[R > 4 ? 5 : 0] + o, a6 = rows[R > 4 ? 6 : 0] + o, a7 = rows[R > 4 ? 7 : 0] + o
     let a8 = rows[R > 8 ? 8 : 0] + o, a9 = rows[R > 8 ? 9 : 0] + o, a10 = rows[R > 8 ? 10 : 0] + o, a11 = rows[R > 8 ? 11 : 0] + o
     var bp = b
-    let ahead = length > 128 ? 64 * bStride : 0  // short runs: the panel is already in L1
+    let ahead = length > prefetchSteps ? prefetchSteps * bStride : 0
     for i in 0..<length {
         let bv = load16(bp)
         agritrace_prefetch(bp + ahead)

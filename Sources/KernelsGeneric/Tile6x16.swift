@@ -33,6 +33,10 @@ let tileFloats = tileRows * tileColumns
 /// Bytes of packed weights a convolution keeps hot while it sweeps every pixel tile: half of a
 /// 512 KB L2 (the smallest per-core L2 of the x86-64 CPUs we run on).
 let weightBlockBytes = 256 << 10
+/// Runs of K longer than this prefetch the weights this many steps ahead (4 KB of 16-column panel):
+/// late 1x1 layers read their weights from L3, and the hardware prefetcher stops at every 4 KB page.
+/// Shorter runs find their panel in L1 already.
+let prefetchSteps = 64
 
 #if !WIDE_VECTORS
 /// Adds one run of K steps to a 6x16 tile: acc[2r], acc[2r+1] += Σ_i rows[r][offset + i] · B[i][0..<16].
@@ -46,7 +50,7 @@ func accumulate6x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<Un
     var c30 = acc[6], c31 = acc[7], c40 = acc[8], c41 = acc[9], c50 = acc[10], c51 = acc[11]
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o, a4 = rows[4] + o, a5 = rows[5] + o
     var bp = b
-    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
+    let ahead = length > prefetchSteps ? prefetchSteps * bStride : 0
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
         agritrace_prefetch(bp + ahead)
@@ -75,7 +79,7 @@ func accumulate4x16(_ acc: UnsafeMutablePointer<Vector8>, rows: UnsafePointer<Un
     var c00 = acc[0], c01 = acc[1], c10 = acc[2], c11 = acc[3], c20 = acc[4], c21 = acc[5], c30 = acc[6], c31 = acc[7]
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o
     var bp = b
-    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
+    let ahead = length > prefetchSteps ? prefetchSteps * bStride : 0
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
         agritrace_prefetch(bp + ahead)
@@ -110,7 +114,7 @@ func accumulateStore6x16(_ acc: UnsafePointer<Vector8>, fromZero: Bool, rows: Un
     }
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o, a4 = rows[4] + o, a5 = rows[5] + o
     var bp = b
-    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
+    let ahead = length > prefetchSteps ? prefetchSteps * bStride : 0
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
         agritrace_prefetch(bp + ahead)
@@ -161,7 +165,7 @@ func accumulateStore4x16(rows: UnsafePointer<UnsafePointer<Float>>, offset o: In
     var c20 = Vector8(), c21 = Vector8(), c30 = Vector8(), c31 = Vector8()
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o
     var bp = b
-    let ahead = length > 64 ? 64 * bStride : 0  // see accumulateStoreRows in Tile12x16.swift
+    let ahead = length > prefetchSteps ? prefetchSteps * bStride : 0
     for i in 0..<length {
         let b0 = load8(bp), b1 = load8(bp + 8)
         agritrace_prefetch(bp + ahead)
