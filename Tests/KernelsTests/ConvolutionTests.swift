@@ -102,6 +102,11 @@ import TestSupport
         conv(48, 9, 14, out: 48, k: 5, pad: 2, groups: 48, epilogue: .relu6),
         conv(9, 3, 4, out: 9, k: 3, pads: [4, 5, 4, 4], groups: 9, residual: true),
         conv(16, 12, 11, out: 16, k: 5, stride: 2, pads: [2, 2, 3, 3], groups: 16),
+        // The 5-wide row kernel's groups of 8 outputs with no column outside the image (rows wide enough for
+        // them), at strides 1 and 2, with channel tails, and with no padding at all.
+        conv(20, 5, 37, out: 20, k: 5, pad: 2, groups: 20, epilogue: .relu6, residual: true),
+        conv(24, 6, 45, out: 24, k: 5, stride: 2, pads: [2, 2, 2, 2], groups: 24),
+        conv(8, 7, 20, out: 8, k: 5, pad: 0, groups: 8, batch: 7),
     ]
 
     @Test(arguments: Variant.runnable)
