@@ -459,10 +459,11 @@ extension ConsoleSite {
         guard codes.count <= Self.maxLabelsAtOnce else {
             return try labelsRefused(page.t(ConsoleText.tooManyLabels(chosen: codes.count, max: Self.maxLabelsAtOnce)), page: page)
         }
-        // A label's proof needs a checkpoint covering its lot; with witnesses configured it is
-        // signed here, asking them, rather than by the label maker, which would skip them. Their
-        // answers are not shown (the reply is the labels); the dashboard names the cosigners.
-        if !options.witnesses.isEmpty, try ledgerOutgrewCheckpoint() {
+        // A label's proof needs a checkpoint covering its lot: it is signed here, asking the witnesses,
+        // rather than by the label maker, which would skip them, and so that the labels can then be drawn
+        // outside the ledger's write lock. The witnesses' answers are not shown (the reply is the labels);
+        // the dashboard names the cosigners.
+        if try ledgerOutgrewCheckpoint() {
             _ = try await signCheckpointAskingWitnesses()
         }
         // A value the form does not offer is refused, not replaced by a default the clerk did not choose.
@@ -474,19 +475,29 @@ extension ConsoleSite {
             return try labelsRefused(page.t(ConsoleText.unknownLabelChoice(value: .text(format))), page: page)
         }
         let words = LabelWords(page.presentation)
+        // Each lot is drawn once however often it is named (copies for several crates share it).
+        func draw(_ ledger: Ledger) throws -> [RGBImage] {
+            var drawn: [String: RGBImage] = [:]
+            return try codes.map { code in
+                if let image = drawn[code] { return image }
+                let image = try LabelPackage.make(lotCode: code, ledger: ledger, signer: options.signer, baseURL: options.labelBaseURL,
+                                                  stock: stock, words: words).label.image
+                drawn[code] = image
+                return image
+            }
+        }
         let rendered: [RGBImage]
         do {
-            // Each lot is drawn once however often it is named (copies for several crates share
-            // it): drawing one lot 100 times held the ledger's write lock for over a minute.
-            var drawn: [String: RGBImage] = [:]
-            rendered = try writing { ledger in
-                try codes.map { code in
-                    if let image = drawn[code] { return image }
-                    let image = try LabelPackage.make(lotCode: code, ledger: ledger, signer: options.signer, baseURL: options.labelBaseURL,
-                                                      stock: stock, words: words).label.image
-                    drawn[code] = image
-                    return image
-                }
+            // Drawn from a read-only connection: 100 labels drawn under the write lock kept every other
+            // writer (uploads, reviews, the dashboard's actions) waiting for half a minute. A lot that gained
+            // an entry since the checkpoint above needs a newer one, which only a writer can sign: then the
+            // labels are drawn again under the lock.
+            do {
+                rendered = try draw(try Ledger(provenanceAt: options.ledgerPath, readOnly: true))
+            } catch let refusal as LabelError {
+                throw refusal
+            } catch {
+                rendered = try writing(draw)
             }
         } catch let refusal as LabelError {
             // A lot the form did not offer (unknown, not graded): said on the dashboard, not as a 500.
