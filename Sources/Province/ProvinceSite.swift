@@ -108,7 +108,11 @@ public struct ProvinceSite: Sendable {
         guard Self.isKeptKind(method: method, path: path, accept: accept) else { return nil }
         switch path.dropFirst().prefix(while: { $0 != "/" }) {
         case "lot", "01": break
-        case "events": guard (try? EventQuery(query: query))?.epcClass != nil else { return nil }
+        // A query for one lot names MATCH_epcClass (or its alias); a name sent percent-encoded
+        // goes to the responder, which answers it the same.
+        case "events":
+            guard (query ?? "").split(separator: "&").contains(where: { $0.hasPrefix("MATCH_epcClass=") || $0.hasPrefix("MATCH_anyEPCClass=") })
+            else { return nil }
         default: return nil
         }
         return {
