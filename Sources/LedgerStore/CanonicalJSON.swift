@@ -86,7 +86,10 @@ public enum CanonicalJSON {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// ECMAScript JSON.stringify string escaping, which JCS adopts. Strings of printable ASCII
-    /// without quote or backslash (most identifiers, hashes, codes) are copied in one step.
+    /// without quote or backslash (most identifiers, hashes, codes) are copied in one step; in
+    /// others, each run between two characters to escape is (a whole entry's canonical text,
+    /// which the province's answers carry as a string, has a quote every few bytes: appending it
+    /// byte by byte took more time than parsing the entry).
     static func writeString(_ raw: String, to out: inout [UInt8]) {
         var plain = true
         var ascii = true
@@ -100,20 +103,27 @@ public enum CanonicalJSON {
             out.append(0x22)
             return
         }
-        let string = ascii ? raw : nfc(raw)
-        for unit in string.utf8 {
-            switch unit {
-            case 0x22: out.append(0x5c); out.append(0x22)
-            case 0x5c: out.append(0x5c); out.append(0x5c)
-            case 0x08: out.append(0x5c); out.append(0x62)
-            case 0x09: out.append(0x5c); out.append(0x74)
-            case 0x0a: out.append(0x5c); out.append(0x6e)
-            case 0x0c: out.append(0x5c); out.append(0x66)
-            case 0x0d: out.append(0x5c); out.append(0x72)
-            case 0x00..<0x20:
-                out.append(contentsOf: [0x5c, 0x75, 0x30, 0x30, hexDigits[Int(unit >> 4)], hexDigits[Int(unit & 0xf)]])
-            default: out.append(unit)
+        var string = ascii ? raw : nfc(raw)
+        string.withUTF8 { units in
+            var run = 0
+            for index in units.indices {
+                let unit = units[index]
+                guard unit < 0x20 || unit == 0x22 || unit == 0x5c else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: units[run..<index]))
+                run = index + 1
+                switch unit {
+                case 0x22: out.append(0x5c); out.append(0x22)
+                case 0x5c: out.append(0x5c); out.append(0x5c)
+                case 0x08: out.append(0x5c); out.append(0x62)
+                case 0x09: out.append(0x5c); out.append(0x74)
+                case 0x0a: out.append(0x5c); out.append(0x6e)
+                case 0x0c: out.append(0x5c); out.append(0x66)
+                case 0x0d: out.append(0x5c); out.append(0x72)
+                default:
+                    out.append(contentsOf: [0x5c, 0x75, 0x30, 0x30, hexDigits[Int(unit >> 4)], hexDigits[Int(unit & 0xf)]])
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: units[run...]))
         }
         out.append(0x22)
     }

@@ -47,7 +47,6 @@ public struct LedgerEntry: Sendable {
         self.body = encoded.body
         canonicalBytes = bytes
         leafHash = MerkleHasher.leafHash(bytes)
-        signedBytes = unsigned
     }
 
     /// `,"sig":"<88 base64 characters>"`: what signing adds to the unsigned bytes.
@@ -122,13 +121,17 @@ public struct LedgerEntry: Sendable {
         try EntryValidator.checkStrings(.object(body.fields), path: "")
         canonicalBytes = bytes
         leafHash = MerkleHasher.leafHash(bytes)
-        // Canonical bytes without the `sig` member are exactly the canonical encoding without it.
-        guard let unsigned = CanonicalJSON.removingTopLevelMember("sig", from: bytes) else { throw EntryError.missingField("sig") }
-        signedBytes = unsigned
     }
 
-    /// The bytes the signature covers: the canonical entry without `sig`.
-    public let signedBytes: [UInt8]
+    /// The bytes the signature covers: the canonical entry without `sig` (canonical bytes without
+    /// a member are exactly the canonical encoding without it). Made when asked, as only checking
+    /// the signature needs them: the province's answers read every entry back and never do.
+    public var signedBytes: [UInt8] {
+        guard let unsigned = CanonicalJSON.removingTopLevelMember("sig", from: canonicalBytes) else {
+            preconditionFailure("an entry has a top-level sig: both initialisers make or require one")
+        }
+        return unsigned
+    }
 
     public func hasValidSignature(by verifier: NoteVerifier) -> Bool {
         LedgerEntry.signerID(verifier) == signer && verifier.isValidEntrySignature(signature, for: signedBytes)

@@ -45,7 +45,8 @@ public struct EventQuery: Sendable, Equatable {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             // What the client sent is quoted escaped and cut short (`printable`): it may hold anything.
             guard parts.count == 2, let name = LotIdentifier.percentDecoded(String(parts[0])),
-                  let value = LotIdentifier.percentDecoded(String(parts[1].replacingOccurrences(of: "+", with: "%20"))) else {
+                  // Foundation's replacingOccurrences cost more than the rest of the parsing: most values hold no '+'.
+                  let value = LotIdentifier.percentDecoded(parts[1].contains("+") ? parts[1].replacingOccurrences(of: "+", with: "%20") : String(parts[1])) else {
                 throw EventQueryError(Message("query parameter '{pair}' is not name=value with valid percent-encoding", ["pair": .text(EntryValidator.printable(String(pair)))]))
             }
             guard Self.parameters.contains(name) else {
@@ -123,12 +124,16 @@ public struct EventQuery: Sendable, Equatable {
 
     static let locationPrefix = "urn:agritrace:cooperative:"
 
-    /// Whether one exported event passes every parameter (the SQL selects candidates; this decides).
-    func matches(_ event: OrderedJSON) -> Bool {
+    /// `MATCH_epcClass`'s lot (nil: none asked for, or not a lot's URI).
+    var wantedLot: LotIdentifier? { epcClass.flatMap { LotIdentifier(uri: $0) } }
+
+    /// Whether one exported event passes every parameter (the SQL selects candidates; this
+    /// decides). `wanted` is `wantedLot`, read once for all the events.
+    func matches(_ event: OrderedJSON, wanted: LotIdentifier?) -> Bool {
         if let bizLocation, event["bizLocation"]?["id"]?.stringValue != bizLocation { return false }
-        if let epcClass {
+        if epcClass != nil {
             let classes = event["quantityList"]?.arrayValue?.compactMap { $0["epcClass"]?.stringValue } ?? []
-            guard let wanted = LotIdentifier(uri: epcClass), classes.contains(where: { LotIdentifier(uri: $0) == wanted }) else { return false }
+            guard let wanted, classes.contains(where: { LotIdentifier(uri: $0) == wanted }) else { return false }
         }
         guard let time = event["eventTime"]?.stringValue.flatMap(Self.instant) else { return false }
         if let fromTime, time < fromTime { return false }
@@ -140,8 +145,8 @@ public struct EventQuery: Sendable, Equatable {
 extension ProvinceStore {
     /// Per cooperative (by id), the entries whose events may match `query`: its lots' entries and
     /// their origins' registrations (`matches` then decides on each event).
-    func candidates(_ query: EventQuery) async throws -> [[LedgerEntry]] {
-        if let wanted = query.epcClass.flatMap({ LotIdentifier(uri: $0) }) {
+    func candidates(_ query: EventQuery, wanted: LotIdentifier?) async throws -> [[LedgerEntry]] {
+        if let wanted {
             // One lot: the lot trace's prepared statement (a lot has a handful of entries; the time
             // window is checked on its events).
             return try await trace(lotCode: wanted.lot, gtin: wanted.gtin).sorted { $0.cooperativeID < $1.cooperativeID }.map(\.entries)
@@ -170,10 +175,11 @@ extension ProvinceStore {
     public func events(_ query: EventQuery, creationDate: String) async throws -> OrderedJSON {
         var events = [(time: Date, event: OrderedJSON)]()
         if query.canMatch {
-            for entries in try await candidates(query) {
+            let wanted = query.wantedLot
+            for entries in try await candidates(query, wanted: wanted) {
                 let snapshot = LedgerSnapshot(entries: entries, checkpoints: [])
                 let document = EPCISExporter().document(for: snapshot, creationDate: creationDate)
-                for event in document["epcisBody"]?["eventList"]?.arrayValue ?? [] where query.matches(event) {
+                for event in document["epcisBody"]?["eventList"]?.arrayValue ?? [] where query.matches(event, wanted: wanted) {
                     if let time = event["eventTime"]?.stringValue.flatMap(EventQuery.instant) { events.append((time, event)) }
                 }
             }
