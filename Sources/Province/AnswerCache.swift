@@ -50,6 +50,11 @@ final class AnswerCache: @unchecked Sendable {
         answers = ByteBoundedCache(maxBytes: maxBytes)
     }
 
+    /// The answer kept for `key`, if computed at `generation`.
+    func reply(for key: Key, generation: UInt64) -> ProvinceSite.Reply? {
+        wire(for: key, generation: generation).map(ProvinceSite.Reply.init)
+    }
+
     /// The answer kept for `key`, if computed at `generation`, as it goes onto the wire.
     func wire(for key: Key, generation: UInt64) -> WireAnswer? {
         lock.withLock {
@@ -58,13 +63,11 @@ final class AnswerCache: @unchecked Sendable {
         }
     }
 
-    /// Keeps `reply`, whose queries started with the store at `generation`; returns it as kept.
-    @discardableResult
-    func keep(_ reply: ProvinceSite.Reply, for key: Key, generation: UInt64) -> WireAnswer {
+    /// Keeps `reply`, whose queries started with the store at `generation`.
+    func keep(_ reply: ProvinceSite.Reply, for key: Key, generation: UInt64) {
         let cost = reply.body.utf8.count + key.path.utf8.count + (key.query?.utf8.count ?? 0) + Self.overheadBytes
         let wire = reply.wire
         lock.withLock { answers.insert(Kept(wire: wire, generation: generation), for: key, cost: cost) }
-        return wire
     }
 
     /// When `recheck` has passed since the last look, reads the database's change stamp and moves

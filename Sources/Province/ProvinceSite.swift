@@ -63,27 +63,22 @@ public struct ProvinceSite: Sendable {
     }
 
     public func reply(method: String, path: String, query: String?, accept: String? = nil, acceptLanguage: String? = nil) async -> Reply {
-        await respond(method: method, path: path, query: query, accept: accept, acceptLanguage: acceptLanguage).reply
-    }
-
-    /// `reply`'s answer, with its wire form when it has one already: a kept answer, or one just kept.
-    private func respond(method: String, path: String, query: String?, accept: String?, acceptLanguage: String?) async -> (reply: Reply, wire: WireAnswer?) {
         let page = (accept ?? "").contains("text/html") ? PageRequest(acceptLanguage: acceptLanguage, query: query) : nil
-        guard method == "GET" || method == "HEAD" else { return (Self.error(405, Message("only GET and HEAD")), nil) }
+        guard method == "GET" || method == "HEAD" else { return Self.error(405, Message("only GET and HEAD")) }
         let target: RequestTarget
         // An encoded slash stays in its segment: GS1 lot codes may hold "/" (Digital Link paths carry it as %2F).
-        do { target = try RequestTarget(path: path, query: query, encodedSlash: .kept) } catch { return (Self.error(error.status, error.message), nil) }
+        do { target = try RequestTarget(path: path, query: query, encodedSlash: .kept) } catch { return Self.error(error.status, error.message) }
         // No route ends in "/": a trailing one is not a second spelling of a route, so it is answered as nowhere.
         let parts = target.trailingSlash ? [] : target.segments
         // Not /status, /checkpoint or the audit pages: they say how ingest stands now.
         let key = page == nil && parts.first.map(Self.cachedAnswers.contains) == true ? AnswerCache.Key(path: path, query: query) : nil
         if key != nil { await answers.watch(store) }
         let generation = store.writes.current
-        if let key, let kept = answers.wire(for: key, generation: generation) { return (Reply(kept), kept) }
+        if let key, let kept = answers.reply(for: key, generation: generation) { return kept }
         let reply = await answer(parts, query: query, page: page, acceptLanguage: acceptLanguage)
         // A 503 (the database down) is not an answer to keep.
-        guard let key, reply.status == 200 || reply.status == 404 else { return (reply, nil) }
-        return (reply, answers.keep(reply, for: key, generation: generation))
+        if let key, reply.status == 200 || reply.status == 404 { answers.keep(reply, for: key, generation: generation) }
+        return reply
     }
 
     /// The first path segments of the answers `AnswerCache` keeps.
@@ -95,37 +90,11 @@ public struct ProvinceSite: Sendable {
     /// database change stamp due to be read again (`reply` reads it), nothing kept at the store's
     /// current generation. `path` and `query` are the target as sent, the key answers are kept by.
     func keptAnswer(method: String, path: String, query: String?, accept: String?) -> WireAnswer? {
-        guard Self.isKeptKind(method: method, path: path, accept: accept), !answers.watchDue(),
+        guard method == "GET" || method == "HEAD", !(accept ?? "").contains("text/html"),
+              Self.cachedAnswers.contains(String(path.dropFirst().prefix { $0 != "/" })),
+              !answers.watchDue(),
               let wire = answers.wire(for: AnswerCache.Key(path: path, query: query), generation: store.writes.current) else { return nil }
         return method == "HEAD" ? wire.headOnly : wire
-    }
-
-    /// The work that gives `reply`'s answer, ready for the wire, to a request about one lot whose
-    /// answers are kept (`/lot`, `/01/…/10/…`, `/events` for one lot; nil for the others), for the
-    /// server to run on the connection's event loop. Not an origin's answer or a time window's
-    /// events: up to 10,000 entries each, their work would hold up every connection of that loop.
-    func freshAnswer(method: String, path: String, query: String?, accept: String?, acceptLanguage: String?) -> (@Sendable () async -> WireAnswer)? {
-        guard Self.isKeptKind(method: method, path: path, accept: accept) else { return nil }
-        switch path.dropFirst().prefix(while: { $0 != "/" }) {
-        case "lot", "01": break
-        // A query for one lot names MATCH_epcClass (or its alias); a name sent percent-encoded
-        // goes to the responder, which answers it the same.
-        case "events":
-            guard (query ?? "").split(separator: "&").contains(where: { $0.hasPrefix("MATCH_epcClass=") || $0.hasPrefix("MATCH_anyEPCClass=") })
-            else { return nil }
-        default: return nil
-        }
-        return {
-            let (reply, kept) = await respond(method: method, path: path, query: query, accept: accept, acceptLanguage: acceptLanguage)
-            let wire = kept ?? reply.wire
-            return method == "HEAD" ? wire.headOnly : wire
-        }
-    }
-
-    /// A JSON answer (not a browser's page) on a path whose answers `AnswerCache` keeps.
-    private static func isKeptKind(method: String, path: String, accept: String?) -> Bool {
-        (method == "GET" || method == "HEAD") && !(accept ?? "").contains("text/html")
-            && cachedAnswers.contains(String(path.dropFirst().prefix { $0 != "/" }))
     }
 
     private func answer(_ parts: [String], query: String?, page: PageRequest?, acceptLanguage: String?) async -> Reply {
@@ -333,12 +302,9 @@ public enum ProvinceServer {
             responder: SiteResponder(site: site, witness: witness.map { WitnessResponder(witness: $0, path: addCheckpointPath) }),
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 ConnectionGuard(allow: witness == nil ? "GET, HEAD" : "GET, HEAD, POST"),
-                CachedAnswerHandler(serverName: serverName, idleTimeout: .seconds(15), lookup: { request, path, query in
+                CachedAnswerHandler(serverName: serverName, idleTimeout: .seconds(15)) { request, path, query in
                     site.keptAnswer(method: request.method.rawValue, path: path, query: query, accept: request.headerFields[.accept])
-                }, compute: { request, path, query in
-                    site.freshAnswer(method: request.method.rawValue, path: path, query: query, accept: request.headerFields[.accept],
-                                     acceptLanguage: request.headerFields[.acceptLanguage])
-                }),
+                },
             ], idleTimeout: nil)),
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },

@@ -84,12 +84,12 @@ import TestSupport
             #expect(cache.usage.bytes <= 10_000)
         }
         #expect(cache.usage.answers == 7)   // 1,000 bytes of body, the path and 256 of overhead each
-        #expect(cache.wire(for: .init(path: "/lot/L99", query: nil), generation: 0).map(ProvinceSite.Reply.init)?.body == body)
-        #expect(cache.wire(for: .init(path: "/lot/L0", query: nil), generation: 0) == nil)
+        #expect(cache.reply(for: .init(path: "/lot/L99", query: nil), generation: 0)?.body == body)
+        #expect(cache.reply(for: .init(path: "/lot/L0", query: nil), generation: 0) == nil)
         // An answer larger than the whole cache is not kept.
         cache.keep(ProvinceSite.Reply(status: 200, contentType: "application/json", body: String(repeating: "y", count: 20_000)),
                    for: .init(path: "/lot/big", query: nil), generation: 0)
-        #expect(cache.wire(for: .init(path: "/lot/big", query: nil), generation: 0) == nil)
+        #expect(cache.reply(for: .init(path: "/lot/big", query: nil), generation: 0) == nil)
         #expect(cache.usage.bytes <= 10_000)
     }
 
@@ -97,8 +97,8 @@ import TestSupport
         let cache = AnswerCache(maxBytes: 10_000)
         let key = AnswerCache.Key(path: "/events", query: "EQ_bizStep=inspecting")
         cache.keep(ProvinceSite.Reply(status: 200, contentType: "application/ld+json", body: "{}"), for: key, generation: 3)
-        #expect(cache.wire(for: key, generation: 3) != nil)
-        #expect(cache.wire(for: key, generation: 4) == nil)
-        #expect(cache.wire(for: .init(path: "/events", query: nil), generation: 3) == nil)
+        #expect(cache.reply(for: key, generation: 3) != nil)
+        #expect(cache.reply(for: key, generation: 4) == nil)
+        #expect(cache.reply(for: .init(path: "/events", query: nil), generation: 3) == nil)
     }
 }

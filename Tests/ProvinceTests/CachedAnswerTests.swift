@@ -85,25 +85,6 @@ import TestSupport
         }
     }
 
-    /// A fresh answer (none kept: the slow site's change stamp is due at every request) is
-    /// computed on the event loop; the same request with `Connection: close` goes to the responder.
-    @Test func aFreshAnswerOnTheEventLoopIsTheResponders() async throws {
-        try await withSites { _, slow, _, _ in
-            try await serving(slow) { port in
-                for target in ["/lot/S-L0", "/01/09506000134352/10/S-L0", "/events?" + Self.events, "/lot/X-L0", "/lot/%00"] {
-                    for method in ["GET", "HEAD"] {
-                        let answers = try await pipelined([(method, target), (method, target)], port: port)
-                        let (loop, responder) = (answers[0], answers[1])
-                        #expect(loop.status == responder.status, "\(method) \(target)")
-                        #expect(loop.headers.filter { !["date", "connection"].contains($0.key) }
-                                == responder.headers.filter { !["date", "connection"].contains($0.key) }, "\(method) \(target)")
-                        #expect(loop.body == responder.body && loop.body.isEmpty == (method == "HEAD"), "\(method) \(target)")
-                    }
-                }
-            }
-        }
-    }
-
     @Test func aKeptAnswerIsNotWrittenAfterAWrite() async throws {
         try await withSites { fast, _, a, aggregator in
             try await serving(fast) { port in
