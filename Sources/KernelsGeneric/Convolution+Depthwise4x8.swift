@@ -118,25 +118,29 @@ public func depthwiseConvolutionNHWC(
 typealias DepthwiseRowKernel = (DepthwiseBlock, Int, Range<Int>, Int, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
 
 /// The row kernel for 5-wide windows at stride 1 or 2 (nil: the 4-pixel and border paths). Measured on
-/// EfficientNet-Lite0's layers, it took 5x5 layers from 35-46 to 45-68 GFLOP/s, but 3x3 layers on large maps
+/// EfficientNet-Lite0's layers, it took 5x5 layers from 30-46 to 34-71 GFLOP/s, but 3x3 layers on large maps
 /// ran slower than on the 4-pixel paths, whose channel-inner order reads memory in sequence.
 func depthwiseRowKernel(kernelWidth: Int, strideX: Int) -> DepthwiseRowKernel? {
-    switch (kernelWidth, strideX) {
-    case (5, 1): return depthwiseRow5s1
-    case (5, 2): return depthwiseRow5s2
+    guard kernelWidth == rowKernelWidth else { return nil }
+    switch strideX {
+    case 1: return depthwiseRow5s1
+    case 2: return depthwiseRow5s2
     default: return nil
     }
 }
 
-// One entry per window width and stride, each passing literals, so every group's taps unroll into
+/// The window width the row kernel is written for: its five weights of a kernel row are held in registers.
+let rowKernelWidth = 5
+
+// One entry per stride, each passing a literal, so every group's taps unroll into
 // straight-line code with the tap of each input column for each output known at compile time.
 @inline(never) func depthwiseRow5s1(_ k: DepthwiseBlock, _ oy: Int, _ rows: Range<Int>, _ channel: Int, _ count: Int,
                                      _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-    depthwiseRow(k, kernelWidth: 5, strideX: 1, oy: oy, kernelRows: rows, channel: channel, count: count, input, output)
+    depthwiseRow(k, strideX: 1, oy: oy, kernelRows: rows, channel: channel, count: count, input, output)
 }
 @inline(never) func depthwiseRow5s2(_ k: DepthwiseBlock, _ oy: Int, _ rows: Range<Int>, _ channel: Int, _ count: Int,
                                      _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-    depthwiseRow(k, kernelWidth: 5, strideX: 2, oy: oy, kernelRows: rows, channel: channel, count: count, input, output)
+    depthwiseRow(k, strideX: 2, oy: oy, kernelRows: rows, channel: channel, count: count, input, output)
 }
 
 /// Output pixels a row group computes at once.
@@ -149,31 +153,31 @@ let depthwiseGroup = 8
 /// skip the columns outside the image, as the zero padding would add nothing; each output's products are
 /// summed kernel row by kernel row, left to right, as `borderPixel` sums them.
 @inline(__always)
-func depthwiseRow(_ k: DepthwiseBlock, kernelWidth: Int, strideX: Int, oy: Int, kernelRows: Range<Int>, channel: Int,
+func depthwiseRow(_ k: DepthwiseBlock, strideX: Int, oy: Int, kernelRows: Range<Int>, channel: Int,
                   count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
     // A whole vector's count as a literal: its loads and stores are plain vector ones.
     if count == laneCount {
-        depthwiseRowGroups(k, kernelWidth: kernelWidth, strideX: strideX, oy: oy, kernelRows: kernelRows, channel: channel,
+        depthwiseRowGroups(k, strideX: strideX, oy: oy, kernelRows: kernelRows, channel: channel,
                            count: laneCount, input, output)
     } else {
-        depthwiseRowGroups(k, kernelWidth: kernelWidth, strideX: strideX, oy: oy, kernelRows: kernelRows, channel: channel,
+        depthwiseRowGroups(k, strideX: strideX, oy: oy, kernelRows: kernelRows, channel: channel,
                            count: count, input, output)
     }
 }
 
 @_transparent
-func depthwiseRowGroups(_ k: DepthwiseBlock, kernelWidth: Int, strideX: Int, oy: Int, kernelRows: Range<Int>, channel: Int,
+func depthwiseRowGroups(_ k: DepthwiseBlock, strideX: Int, oy: Int, kernelRows: Range<Int>, channel: Int,
                         count: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
-    let span = (depthwiseGroup - 1) * strideX + kernelWidth
+    let span = (depthwiseGroup - 1) * strideX + rowKernelWidth
     var ox = 0
     while ox < k.outWidth {
         let x0 = ox * strideX - k.padLeft
         let outputs = min(depthwiseGroup, k.outWidth - ox)
         if x0 >= 0 && x0 + span <= k.inputWidth {
-            depthwiseGroupOfRow(k, kernelWidth: kernelWidth, strideX: strideX, checked: false, oy: oy, ox: ox, outputs: outputs,
+            depthwiseGroupOfRow(k, strideX: strideX, checked: false, oy: oy, ox: ox, outputs: outputs,
                                 kernelRows: kernelRows, channel: channel, count: count, input, output)
         } else {
-            depthwiseGroupOfRow(k, kernelWidth: kernelWidth, strideX: strideX, checked: true, oy: oy, ox: ox, outputs: outputs,
+            depthwiseGroupOfRow(k, strideX: strideX, checked: true, oy: oy, ox: ox, outputs: outputs,
                                 kernelRows: kernelRows, channel: channel, count: count, input, output)
         }
         ox += depthwiseGroup
@@ -181,7 +185,7 @@ func depthwiseRowGroups(_ k: DepthwiseBlock, kernelWidth: Int, strideX: Int, oy:
 }
 
 @_transparent
-func depthwiseGroupOfRow(_ k: DepthwiseBlock, kernelWidth: Int, strideX: Int, checked: Bool, oy: Int, ox: Int, outputs: Int,
+func depthwiseGroupOfRow(_ k: DepthwiseBlock, strideX: Int, checked: Bool, oy: Int, ox: Int, outputs: Int,
                          kernelRows: Range<Int>, channel: Int, count: Int, _ input: UnsafePointer<Float>,
                          _ output: UnsafeMutablePointer<Float>) {
     var start = Lanes()
@@ -190,9 +194,9 @@ func depthwiseGroupOfRow(_ k: DepthwiseBlock, kernelWidth: Int, strideX: Int, ch
     // Wrapping arithmetic: the shape was validated, and overflow checks in this loop cost more than its loads.
     let c = k.channels, wp = k.paddedChannels
     let x0 = ox &* strideX &- k.padLeft
-    let span = (depthwiseGroup - 1) * strideX + kernelWidth
+    let span = (depthwiseGroup - 1) * strideX + rowKernelWidth
     var row = input + ((oy &* k.strideY &- k.padTop &+ kernelRows.lowerBound) &* k.rowStride &+ x0 &* c &+ channel)
-    var w = k.weights + (kernelRows.lowerBound &* kernelWidth &* wp &+ channel)
+    var w = k.weights + (kernelRows.lowerBound &* rowKernelWidth &* wp &+ channel)
     for _ in kernelRows {
         let w0 = loadVector(w), w1 = loadVector(w + wp), w2 = loadVector(w + 2 &* wp)
         let w3 = loadVector(w + 3 &* wp), w4 = loadVector(w + 4 &* wp)
@@ -201,7 +205,7 @@ func depthwiseGroupOfRow(_ k: DepthwiseBlock, kernelWidth: Int, strideX: Int, ch
         @_transparent func column(_ j: Int) {
             let x = x0 &+ j
             guard j < span, !checked || (x >= 0 && x < k.inputWidth) else { return }
-            let taps = DepthwiseTaps(column: j, strideX: strideX, kernelWidth: kernelWidth, input: k.load(row + j &* c, count),
+            let taps = DepthwiseTaps(column: j, strideX: strideX, input: k.load(row + j &* c, count),
                                      w0, w1, w2, w3, w4)
             taps.add(to: &a0, output: 0); taps.add(to: &a1, output: 1); taps.add(to: &a2, output: 2); taps.add(to: &a3, output: 3)
             taps.add(to: &a4, output: 4); taps.add(to: &a5, output: 5); taps.add(to: &a6, output: 6); taps.add(to: &a7, output: 7)
@@ -209,7 +213,7 @@ func depthwiseGroupOfRow(_ k: DepthwiseBlock, kernelWidth: Int, strideX: Int, ch
         column(0); column(1); column(2); column(3); column(4); column(5); column(6); column(7); column(8); column(9)
         column(10); column(11); column(12); column(13); column(14); column(15); column(16); column(17); column(18)
         row += k.rowStride
-        w += kernelWidth &* wp
+        w += rowKernelWidth &* wp
     }
     let pixel = oy * k.outWidth + ox
     k.finish(a0, pixel: pixel, channel: channel, count: count, output)
@@ -295,15 +299,13 @@ private func taps3(_ p: UnsafePointer<Float>, step: Int, c: Int, _ w0: Lanes, _ 
 struct DepthwiseTaps {
     let column: Int
     let strideX: Int
-    let kernelWidth: Int
     let input: Lanes
     let w0: Lanes, w1: Lanes, w2: Lanes, w3: Lanes, w4: Lanes
 
     @_transparent
-    init(column: Int, strideX: Int, kernelWidth: Int, input: Lanes, _ w0: Lanes, _ w1: Lanes, _ w2: Lanes, _ w3: Lanes, _ w4: Lanes) {
+    init(column: Int, strideX: Int, input: Lanes, _ w0: Lanes, _ w1: Lanes, _ w2: Lanes, _ w3: Lanes, _ w4: Lanes) {
         self.column = column
         self.strideX = strideX
-        self.kernelWidth = kernelWidth
         self.input = input
         self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3; self.w4 = w4
     }
@@ -311,7 +313,7 @@ struct DepthwiseTaps {
     @_transparent
     func add(to a: inout Lanes, output i: Int) {
         let tap = column - i * strideX
-        guard tap >= 0 && tap < kernelWidth else { return }
+        guard tap >= 0 && tap < rowKernelWidth else { return }
         let w = tap == 0 ? w0 : tap == 1 ? w1 : tap == 2 ? w2 : tap == 3 ? w3 : w4
         a = multiplyAdd(a, input, w)
     }
