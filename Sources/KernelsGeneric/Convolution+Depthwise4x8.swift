@@ -56,12 +56,17 @@ public func depthwiseConvolutionNHWC(
     let kernel = DepthwiseBlock(shape: s, paddedChannels: paddedChannels, weights: packedWeights,
                                 bias: bias, residual: residual, epilogue: e)
     if let rowKernel = depthwiseRowKernel(kernelWidth: s.kernelWidth, strideX: s.strideX) {
-        for oy in 0..<outHeight {
-            // Kernel rows above or below the image are skipped (small late layers are mostly such rows).
-            let kernelRows = tapsInside(start: oy * s.strideY - s.padTop, kernel: s.kernelHeight, input: s.inputHeight)
-            // One channel vector along the whole row at a time: its weights stay in L1 across the row.
-            for block in 0..<fullBlocks { rowKernel(kernel, oy, kernelRows, block * laneCount, laneCount, input, output) }
-            if tail > 0 { rowKernel(kernel, oy, kernelRows, fullBlocks * laneCount, tail, input, output) }
+        // One channel vector down the whole image at a time: the input rows a window spans stay in L1 from
+        // one output row to the next (with output rows outermost, every other vector's rows came in between
+        // and each input line came from L2 once per kernel row).
+        for block in 0...fullBlocks {
+            let count = block < fullBlocks ? laneCount : tail
+            if count == 0 { break }
+            for oy in 0..<outHeight {
+                // Kernel rows above or below the image are skipped (small late layers are mostly such rows).
+                let kernelRows = tapsInside(start: oy * s.strideY - s.padTop, kernel: s.kernelHeight, input: s.inputHeight)
+                rowKernel(kernel, oy, kernelRows, block * laneCount, count, input, output)
+            }
         }
         return
     }
