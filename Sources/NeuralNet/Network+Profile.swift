@@ -8,27 +8,32 @@ extension Network {
         public var step: String
         /// Best wall time of this step over the profiled runs, in seconds.
         public var seconds: Double
+        /// Median wall time over the runs: far above the best when the step's data is sometimes still in
+        /// the caches and sometimes not.
+        public var medianSeconds: Double
         /// Multiply-accumulates of the step (convolutions only; 0 otherwise).
         public var multiplyAccumulates: Int
     }
 
-    /// Runs one image `runs` times, timing every step by itself (wall clock, the best of the runs), on the
+    /// Runs one image `runs` times, timing every step by itself (wall clock, best and median of the runs), on the
     /// given workspace. The steps and kernels are those of `run(input:output:workspace:)`.
     public func profile(input: UnsafePointer<Float>, workspace: Workspace, runs: Int) -> [StepTiming] {
         precondition(workspace.network === self, "Network.profile: the workspace was made by another network")
         precondition(runs >= 1, "Network.profile: at least one run")
-        var best = [Double](repeating: .infinity, count: plan.steps.count)
+        var times = [[Double]](repeating: [], count: plan.steps.count)
         let clock = ContinuousClock()
         for _ in 0..<runs {
             toChannelsLast(input, channels: inputShape.channels, pixels: inputShape.pixels, output: workspace.slots[plan.inputSlot])
             for (i, step) in plan.steps.enumerated() {
                 let elapsed = clock.measure { execute(step, workspace) }
                 let (seconds, attoseconds) = elapsed.components
-                best[i] = min(best[i], Double(seconds) + Double(attoseconds) * 1e-18)
+                times[i].append(Double(seconds) + Double(attoseconds) * 1e-18)
             }
         }
-        return zip(plan.steps, best).map { step, seconds in
-            StepTiming(step: step.summary, seconds: seconds, multiplyAccumulates: step.multiplyAccumulates)
+        return zip(plan.steps, times).map { step, times in
+            let sorted = times.sorted()
+            return StepTiming(step: step.summary, seconds: sorted[0], medianSeconds: sorted[sorted.count / 2],
+                              multiplyAccumulates: step.multiplyAccumulates)
         }
     }
 }

@@ -131,13 +131,15 @@ for (name, onnx, model) in benchmarks {
     }
     if options.profile {
         let steps = inputs.withUnsafeBufferPointer { network.profile(input: $0.baseAddress!, workspace: one[0], runs: 200) }
-        let total = steps.map(\.seconds).reduce(0, +)
-        print("\n\(name): steps on one image, one thread (best of 200 runs each); sum \(fmt(total * 1000, 3)) ms")
-        print("| # | step | us | % | GFLOP/s |")
-        print("|---|---|---|---|---|")
+        let total = steps.map(\.seconds).reduce(0, +), medianTotal = steps.map(\.medianSeconds).reduce(0, +)
+        print("\n\(name): steps on one image, one thread (best and median of 200 runs each); sums \(fmt(total * 1000, 3)) ms"
+              + " and \(fmt(medianTotal * 1000, 3)) ms")
+        print("| # | step | us (best) | us (median) | % of best | GFLOP/s (best) |")
+        print("|---|---|---|---|---|---|")
         for (i, t) in steps.enumerated() {
             let rate = t.multiplyAccumulates > 0 ? fmt(2 * Double(t.multiplyAccumulates) / t.seconds / 1e9, 1) : ""
-            print("| \(i) | \(t.step) | \(fmt(t.seconds * 1e6, 1)) | \(fmt(100 * t.seconds / total, 1)) | \(rate) |")
+            print("| \(i) | \(t.step) | \(fmt(t.seconds * 1e6, 1)) | \(fmt(t.medianSeconds * 1e6, 1)) "
+                  + "| \(fmt(100 * t.seconds / total, 1)) | \(rate) |")
         }
     }
     let ours1 = time(batch: 1, workspaces: one)
