@@ -137,7 +137,7 @@ struct ConsoleRequest: Sendable {
         do { buffer = try await body.collect(upTo: Self.maxFormBytes) } catch is NIOTooManyBytesError { throw FormTooLarge() } catch {
             throw FormUnreadable()   // a malformed chunked body, say: the HTTP parser's words are English
         }
-        return HTTPForms.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        return try HTTPForms.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
     }
 }
 

@@ -51,10 +51,10 @@ final class ConsoleSite: Sendable {
             return try await route(request)
         } catch {
             // In the language the page would have had; another library's error text stays as it is.
-            let language = Self.language(query: HTTPForms.parse(request.query).first("lang"), cookie: request.cookies[Self.languageCookie],
+            let language = Self.language(query: (try? HTTPForms.parse(request.query))?.first("lang"), cookie: request.cookies[Self.languageCookie],
                                          acceptLanguage: request.acceptLanguage)
             let localizer = localizers[language] ?? .english
-            let status = error is FormTooLarge ? 413 : error is FormUnreadable ? 400 : 500
+            let status = error is FormTooLarge ? 413 : error is FormUnreadable || error is FormMalformed ? 400 : 500
             let heading = status != 500 ? "" : "<p>\(ConsolePage.escape(localizer.render(ConsoleText.serverError)))</p>"
             return .html(status, page(localizer, user: nil, csrf: nil)
                 .render(title: "\(status)", "<section class=\"error\">\(heading)<p>\(ConsolePage.escape(localizer.describe(error)))</p></section>"))
@@ -68,7 +68,7 @@ final class ConsoleSite: Sendable {
     // MARK: - Routing
 
     private func route(_ request: ConsoleRequest) async throws -> ConsoleReply {
-        let query = HTTPForms.parse(request.query)
+        let query = try HTTPForms.parse(request.query)
         var cookies: [String] = []
         var language = Self.language(query: query.first("lang"), cookie: request.cookies[Self.languageCookie],
                                      acceptLanguage: request.acceptLanguage)

@@ -229,6 +229,18 @@ import TestSupport
             port: server.consolePort)
         #expect(badChunks.status == 400 && badChunks.text.contains("Biểu mẫu không đến đầy đủ") && !badChunks.text.contains("chunk"),
                 "\(badChunks.status) \(badChunks.text.prefix(400))")
+        // A field with a malformed escape or bytes that are not UTF-8: the whole form is refused by name in the
+        // page's language, not recorded without that field.
+        for bad in ["farm_name=V%ZZ", "farm_name=%FF%FE", "farm%4=x", "farm_name=%E1%BB"] {
+            let body = "origin_code=VN-DTOR-0998&farm_id=F-1&\(bad)&crop=x&csrf=\(clerk.csrf ?? "")"
+            let sent = try HTTPProbe.exchange(Array(("POST /console/origins HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\(cookieHeader)\r\n\(body)").utf8),
+                port: server.consolePort)
+            let name = String(bad.prefix { $0 != "=" })
+            #expect(sent.status == 400 && sent.text.contains("Trường \(name) của biểu mẫu không được mã hoá đúng"),
+                    "\(bad): \(sent.status) \(sent.text.prefix(400))")
+        }
+        #expect(try site.ledgerSize() == before)
         // A form sent to the upload address (its body is the upload, read once): the server stays up.
         let formUpload = try HTTPProbe.exchange(Array(("POST /console/uploads?name=a.zip HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
             + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\(cookieHeader)X-CSRF-Token: \(clerk.csrf ?? "")\r\n\r\na=b").utf8),
