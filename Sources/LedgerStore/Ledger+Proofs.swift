@@ -63,7 +63,17 @@ extension Ledger {
                     }
                 }
                 let checkpoint = Checkpoint(origin: origin, size: size, root: root)
-                let note = try checkpoint.signed(by: signer).serialized
+                let signed = try checkpoint.signed(by: signer)
+                // Ed25519 is deterministic and a checkpoint carries no time: signing a tree already signed
+                // would store the same note again. The newest stored one is returned instead, with any
+                // cosignatures it gathered since.
+                if let same = try checkpoints().last(where: { stored in
+                    stored.checkpoint == checkpoint
+                        && (try? SignedNote(parsing: stored.signedNote))?.signatures.contains(signed.signatures[0]) == true
+                }) {
+                    return same
+                }
+                let note = signed.serialized
                 let insert = try db.statement("INSERT INTO checkpoints (tree_size, root, note) VALUES (?, ?, ?)")
                 try insert.bind(.integer(size), .blob(root.bytes), .text(note))
                 try insert.run()

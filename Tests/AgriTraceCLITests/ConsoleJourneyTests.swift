@@ -535,6 +535,9 @@ import TestSupport
         #expect(try admin.signIn("hoa", Self.password).status == 303)
         let home = try admin.get("/console/?lang=en").text
         #expect(home.contains("witness.example/w1") && home.contains("witness.example/w3"), "the witnesses asked are named")
+        // Nothing appended since the label's checkpoint: the admin's checkpoint is that one (w1 is not asked
+        // again), and however often it is pressed no copy of it is stored.
+        let storedBefore = try site.workspace.openLedger().checkpoints().count
         let answer = try admin.post("/console/checkpoint", [])
         #expect(answer.status == 200)
         #expect(answer.text.contains("Witness witness.example/w1: cosigned."), "\(answer.text)")
@@ -554,6 +557,10 @@ import TestSupport
         #expect(again.contains("Nhân chứng witness.example/w1: đã đồng ký.") && again.contains("TỪ CHỐI"), "\(again)")
         // The refusing witness answers in both languages; its Vietnamese line reaches the page too.
         #expect(again.contains("nhân chứng này không theo dõi sổ cái htx-lai-vung.example/ledger"), "\(again)")
+        let checkpoints = try site.workspace.openLedger().checkpoints()
+        #expect(checkpoints.count == storedBefore, "\(checkpoints.count) checkpoints stored, \(storedBefore) before")
+        let last = try SignedNote(parsing: try #require(checkpoints.last).signedNote)
+        #expect(last.signatures.filter { $0.name == "witness.example/w1" }.count == 1, "\(last.serialized)")
     }
 
     @Test func witnessOptionsAreCheckedBeforeServing() throws {
