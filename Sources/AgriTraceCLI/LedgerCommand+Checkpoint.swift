@@ -70,19 +70,19 @@ extension LedgerCommand {
                 return
             }
             let ledgerPath = ledger.path
-            let outcomes = try runBlocking {
-                await WitnessClient.collect(signedCheckpoint: stored.signedNote, witnesses: endpoints, timeoutSeconds: timeout) { old, new in
+            // A tree signed before comes back with its cosignatures: only the witnesses missing from it are asked.
+            let (outcomes, cosigned) = try runBlocking {
+                try await WitnessClient.completeCosignatures(of: stored.signedNote, witnesses: endpoints, timeoutSeconds: timeout) { old, new in
                     // A connection of its own: proofs are asked for from the client's tasks.
                     try Ledger(provenanceAt: ledgerPath, readOnly: true).consistencyProof(oldSize: old, newSize: new)
                 }
             }
-            var note = try SignedNote(parsing: stored.signedNote)
+            let note = try cosigned ?? SignedNote(parsing: stored.signedNote)
             var cosigners = 0, refused = false
             for (endpoint, outcome) in zip(endpoints, outcomes) {
                 let url = endpoint.url.absoluteString
                 switch outcome {
-                case .cosigned(let signature):
-                    note = try SignedNote(text: note.text, signatures: note.signatures + [signature])
+                case .cosigned:
                     cosigners += 1
                     FileHandleOutput.standardError.write(tr("witness {url}: cosigned by {name}", ["url": .text(url), "name": .text(endpoint.key.name)]) + "\n")
                 case .refused(let reason):
@@ -92,7 +92,7 @@ extension LedgerCommand {
                     FileHandleOutput.standardError.write(tr("witness {url}: not reached: {reason}", ["url": .text(url), "reason": .message(reason)]) + "\n")
                 }
             }
-            if cosigners > 0 { try ledger.storeCosignedCheckpoint(note.serialized) }
+            if let cosigned { try ledger.storeCosignedCheckpoint(cosigned.serialized) }
             FileHandleOutput.standardOutput.write(note.serialized)
             let required = quorum ?? endpoints.count
             guard cosigners >= required else {

@@ -738,35 +738,19 @@ extension ConsoleSite {
     /// Signs a checkpoint of the whole ledger and asks every configured witness to cosign it; the
     /// cosignatures are stored with it. The one way the console signs checkpoints, for the admin's
     /// action and for labels alike, so no checkpoint it hands out skips the witnesses.
-    /// A tree signed before (nothing appended since) is not signed again: its stored checkpoint comes back
-    /// with the cosignatures it has, and only the witnesses missing from it are asked (a second
-    /// cosignature of one witness would be stored as another copy of the checkpoint).
+    /// A tree signed before (nothing appended since) comes back with the cosignatures it has, and only
+    /// the witnesses missing from it are asked (`WitnessClient.completeCosignatures`).
     func signCheckpointAskingWitnesses() async throws -> (StoredCheckpoint, [WitnessOutcome]) {
         let stored = try writing { ledger in try LotStatements.signCheckpoint(ledger: ledger, signer: options.signer).checkpoint }
         guard !options.witnesses.isEmpty else { return (stored, []) }
-        let note = try SignedNote(parsing: stored.signedNote)
-        let cosignedAlready = Set(witnessNames(cosigning: stored.signedNote))
-        let missing = options.witnesses.filter { !cosignedAlready.contains($0.key.name) }
-        var asked: [WitnessOutcome] = []
-        if !missing.isEmpty {
-            let ledgerPath = options.ledgerPath
-            // The log's own signature only: what a witness is asked to cosign.
-            let request = try SignedNote(text: note.text, signatures: Array(note.signatures.prefix(1))).serialized
-            asked = await WitnessClient.collect(signedCheckpoint: request, witnesses: missing,
-                                                timeoutSeconds: options.witnessTimeoutSeconds) { old, new in
-                // A connection of its own: the client asks from its own tasks.
-                try Ledger(provenanceAt: ledgerPath, readOnly: true).consistencyProof(oldSize: old, newSize: new)
-            }
+        let ledgerPath = options.ledgerPath
+        let (outcomes, cosigned) = try await WitnessClient.completeCosignatures(
+            of: stored.signedNote, witnesses: options.witnesses, timeoutSeconds: options.witnessTimeoutSeconds) { old, new in
+            // A connection of its own: the client asks from its own tasks.
+            try Ledger(provenanceAt: ledgerPath, readOnly: true).consistencyProof(oldSize: old, newSize: new)
         }
-        var answers = asked.makeIterator()
-        let outcomes = options.witnesses.map { witness -> WitnessOutcome in
-            guard cosignedAlready.contains(witness.key.name) else { return answers.next()! }  // one answer per witness asked
-            return .cosigned(note.signatures.first { $0.name == witness.key.name }!)  // verified by witnessNames
-        }
-        let signatures = asked.compactMap { if case .cosigned(let signature) = $0 { signature } else { nil } }
-        guard !signatures.isEmpty else { return (stored, outcomes) }
-        let cosigned = try SignedNote(text: note.text, signatures: note.signatures + signatures).serialized
-        return (try writing { ledger in try ledger.storeCosignedCheckpoint(cosigned) }, outcomes)
+        guard let cosigned else { return (stored, outcomes) }
+        return (try writing { ledger in try ledger.storeCosignedCheckpoint(cosigned.serialized) }, outcomes)
     }
 
     /// Whether the ledger holds entries that the newest checkpoint signed by this console's key

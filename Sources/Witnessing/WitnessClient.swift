@@ -32,6 +32,37 @@ public enum WitnessOutcome: Sendable, Equatable {
 /// consistency proof from whatever size the witness last cosigned (learnt from its 409 answer),
 /// and keeps only cosignatures that verify under the witness's configured key.
 public enum WitnessClient {
+    /// Asks the witnesses whose valid cosignature `signedCheckpoint` does not carry yet (each is sent the
+    /// note with its first signature only, the log's), and gives an outcome for every witness in order:
+    /// `.cosigned` with the signature already on the note for those not asked. `cosigned` is the note
+    /// with the new cosignatures added, or nil when none was added: a checkpoint signed again with
+    /// nothing appended comes back with the cosignatures it has, and asking their witnesses again
+    /// would store a second copy of it with a second cosignature of each.
+    public static func completeCosignatures(of signedCheckpoint: String, witnesses: [WitnessEndpoint], timeoutSeconds: Double,
+                                            consistencyProof: @escaping @Sendable (_ oldSize: Int, _ newSize: Int) throws -> [TreeHash])
+        async throws -> (outcomes: [WitnessOutcome], cosigned: SignedNote?) {
+        let note = try SignedNote(parsing: signedCheckpoint)
+        let present = witnesses.map { witness in note.signatures.first { signature in
+            signature.name == witness.key.name && signature.keyID == witness.key.keyID
+                && witness.key.isValidSignature(signature.signature, noteText: note.text)
+        } }
+        let missing = zip(witnesses, present).filter { $0.1 == nil }.map(\.0)
+        var asked: [WitnessOutcome] = []
+        if !missing.isEmpty {
+            let request = try SignedNote(text: note.text, signatures: Array(note.signatures.prefix(1))).serialized
+            asked = await collect(signedCheckpoint: request, witnesses: missing, timeoutSeconds: timeoutSeconds,
+                                  consistencyProof: consistencyProof)
+        }
+        var answers = asked.makeIterator()
+        let outcomes = present.map { signature -> WitnessOutcome in
+            if let signature { return .cosigned(signature) }
+            return answers.next()!  // `collect` answers once for every witness asked
+        }
+        let added = asked.compactMap { if case .cosigned(let signature) = $0 { signature } else { nil } }
+        guard !added.isEmpty else { return (outcomes, nil) }
+        return (outcomes, try SignedNote(text: note.text, signatures: note.signatures + added))
+    }
+
     /// Asks every witness at once; each gets `timeoutSeconds` per HTTP request. Never throws:
     /// each witness's failure is reported in its outcome, in the order of `witnesses`.
     public static func collect(signedCheckpoint: String, witnesses: [WitnessEndpoint], timeoutSeconds: Double,

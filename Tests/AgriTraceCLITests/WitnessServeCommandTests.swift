@@ -32,6 +32,11 @@ import TestSupport
         #expect(both.status == 0, "\(both.stdout)\(both.stderr)")
         #expect(both.stdout.contains("\u{2014} witness.example/w1 ") && both.stdout.contains("\u{2014} witness.example/w2 "), "\(both.stdout)")
         #expect(both.stderr.contains("cosigned by witness.example/w1") && both.stderr.contains("cosigned by witness.example/w2"), "\(both.stderr)")
+        // Nothing appended since: the same cosigned checkpoint again, no witness asked twice, no copy stored.
+        let stored = try ledger.checkpoints().count
+        let repeated = try AgriTraceBinary.run(["ledger", "checkpoint", "--ledger", path("ledger.db"), "--key", path("coop.key")] + asking)
+        #expect(repeated.status == 0 && repeated.stdout == both.stdout, "\(repeated.stdout)\(repeated.stderr)")
+        #expect(try ledger.checkpoints().count == stored)
 
         // The buyer's label now carries both cosignatures: a quorum of 2 verifies.
         let lot = "DT-LV-261103-01"
