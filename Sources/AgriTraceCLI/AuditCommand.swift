@@ -25,7 +25,7 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("Output HTML file.")))
     var out: String
 
-    @Option(help: ArgumentHelp(tr("A signed checkpoint note, .tlog-proof or label .proof saved earlier; the ledger must still extend it (repeatable).")))
+    @Option(help: ArgumentHelp(tr("A signed checkpoint note, .tlog-proof or label .proof saved earlier, or its http(s) address (a province's evidence, say); the ledger must still extend it (repeatable).")))
     var checkpoint: [String] = []
 
     @Option(name: .customLong("witness-state"), help: ArgumentHelp(tr("A witness's state file; the ledger must extend it (repeatable).")))

@@ -3,6 +3,7 @@ import Foundation
 import LedgerStore
 import Localization
 import MerkleLog
+import Province
 import Traceability
 
 extension LedgerCommand {
@@ -23,7 +24,7 @@ extension LedgerCommand {
         @Option(help: ArgumentHelp(tr("Trusted verifier key file of the cooperative (repeatable).")))
         var vkey: [String] = []
 
-        @Option(help: ArgumentHelp(tr("A signed checkpoint note saved earlier; the ledger must still extend it (repeatable).")))
+        @Option(help: ArgumentHelp(tr("A signed checkpoint note saved earlier, or its http(s) address; the ledger must still extend it (repeatable).")))
         var checkpoint: [String] = []
 
         @Option(name: .customLong("witness-state"), help: ArgumentHelp(tr("A witness's state file (its last cosigned checkpoint); the ledger must extend it (repeatable).")))
@@ -97,9 +98,20 @@ extension LedgerCommand {
         }
 
         /// A signed checkpoint note from a file; the file is named in every error.
+        /// A checkpoint kept outside the ledger: a file, or an http(s) address to fetch it from (a
+        /// province's evidence, a witness's or the cooperative's published `/checkpoint`).
         static func loadCheckpoint(_ path: String, _ what: String = tr("checkpoint file", context: "file kind")) throws -> OutsideCheckpoint {
-            let data = try InputFile.read(path, what)
             let limit = max(SignedNote.maxBytes, TlogProof.maxBytes, LabelBundle.maxBytes)
+            let data: Data
+            if let url = remoteAddress(path) {
+                do {
+                    data = Data(try runBlocking { try await BoundedGet.body(of: url, limit: limit, timeout: .seconds(checkpointFetchSeconds)) })
+                } catch {
+                    throw CommandFailure(.usageError, tr("{what} {file}: {reason}", ["what": .text(what), "file": .text(path), "reason": .text(render(error))]))
+                }
+            } else {
+                data = try InputFile.read(path, what)
+            }
             guard data.count <= limit, let text = String(data: data, encoding: .utf8) else {
                 throw CommandFailure(.usageError, tr("{what} {file}: not UTF-8 text of at most {size} bytes",
                                                      ["what": .text(what), "file": .text(path), "size": .integer(limit)]))
@@ -119,6 +131,16 @@ extension LedgerCommand {
                 throw CommandFailure(.usageError, tr("{what} {file}: not a signed checkpoint, tlog-proof or label proof: {reason}",
                                                      ["what": .text(what), "file": .text(path), "reason": .text(render(error))]))
             }
+        }
+
+        /// How long fetching one checkpoint may take, connecting included.
+        static let checkpointFetchSeconds: Int64 = 30
+
+        /// `path` as an http or https address, or nil for a file name.
+        static func remoteAddress(_ path: String) -> URL? {
+            let lowered = path.lowercased()
+            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else { return nil }
+            return URL(string: path)
         }
 
         static func verdictCode(_ verdict: VerificationReport.Verdict) -> String {

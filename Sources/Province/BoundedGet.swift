@@ -10,12 +10,12 @@ import NIOSSL
 /// sending bytes for ever (or one a second) held the round for ever, buffering all it sent, and a
 /// cancelled transfer was still read for a minute. Here the connection is closed the moment the
 /// limit or the deadline is passed.
-enum BoundedGet {
+public enum BoundedGet {
     /// TLS for https base URLs, with the system's trusted roots; made once (loading the roots is slow).
     private static let tls: Result<NIOSSLContext, any Error> = Result { try NIOSSLContext(configuration: .makeClientConfiguration()) }
 
     /// The body of a 200 answer to GET `url`, or a `FetchError` saying what went wrong.
-    static func body(of url: URL, limit: Int, timeout: Duration) async throws -> [UInt8] {
+    public static func body(of url: URL, limit: Int, timeout: Duration) async throws -> [UInt8] {
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false),
               let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let named = components.host, !named.isEmpty else {

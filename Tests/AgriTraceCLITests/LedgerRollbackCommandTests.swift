@@ -42,11 +42,19 @@ import TestSupport
                                               "--witness-state", state, "--checkpoint", proof])
         #expect(before.status == 0 && before.stdout.contains("PASS ledger extends the checkpoints given from outside"), "\(before.stdout)\(before.stderr)")
 
+        // The same ledger as published before the rollback: its served /checkpoint is an outside checkpoint too.
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: setup.db + suffix) {
+            try FileManager.default.copyItem(atPath: setup.db + suffix, toPath: setup.path("published.db") + suffix)
+        }
+        let published = try ServerProcess(["--ledger", setup.path("published.db")])
+        defer { _ = published.stop() }
+        let servedCheckpoint = published.baseURL + "/checkpoint"
+
         try Self.rollBack(setup.db, to: 2)
         let alone = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey])
         #expect(alone.status == 0, "a rolled-back ledger is consistent in itself: \(alone.stdout)")
         #expect(alone.stdout.contains("none ledger extends the checkpoints given from outside"), "\(alone.stdout)")
-        for outside in [["--checkpoint", savedPath], ["--witness-state", state], ["--checkpoint", proof]] {
+        for outside in [["--checkpoint", savedPath], ["--witness-state", state], ["--checkpoint", proof], ["--checkpoint", servedCheckpoint]] {
             let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey] + outside)
             #expect(result.status == 3, "\(outside): \(result.stdout)")
             #expect(result.stdout.contains("rolled back") && result.stdout.contains(outside[1]), "\(outside): \(result.stdout)")
@@ -54,8 +62,16 @@ import TestSupport
         let audit = try AgriTraceBinary.run(["audit", "--ledger", setup.db, "--vkey", setup.vkey, "--witness-state", state,
                                              "--out", setup.path("report.html")])
         #expect(audit.status == 3 && audit.stdout.contains("rolled back"), "\(audit.stdout)\(audit.stderr)")
+        let fetched = try AgriTraceBinary.run(["audit", "--ledger", setup.db, "--vkey", setup.vkey, "--checkpoint", servedCheckpoint,
+                                               "--out", setup.path("report-fetched.html")])
+        #expect(fetched.status == 3 && fetched.stdout.contains("rolled back"), "\(fetched.stdout)\(fetched.stderr)")
         let missing = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--checkpoint", setup.path("nope")])
         #expect(missing.status == 2 && missing.stderr.contains("not found"))
+        // An address that gives no checkpoint: refused by name, nothing taken as checked.
+        for address in ["http://127.0.0.1:9/checkpoint", published.baseURL + "/no-such-thing", published.baseURL + "/tile/0/000"] {
+            let result = try AgriTraceBinary.run(["ledger", "verify", "--ledger", setup.db, "--vkey", setup.vkey, "--checkpoint", address])
+            #expect(result.status == 2 && result.stderr.contains(address), "\(address): \(result.status) \(result.stdout)\(result.stderr)")
+        }
     }
 
     /// The buyer's label proof holds a signed checkpoint: an inspector can check a ledger against it.
