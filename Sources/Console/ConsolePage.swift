@@ -38,6 +38,9 @@ struct ConsolePage {
         border-color:#c62828}.ok{background:#e7f3e8;border-color:#2e7d32}.attention{background:#fff4e0;border-color:#b26a00}.note{font-size:14px;color:#57606a}\
         progress{width:100%;height:22px}ul{padding-left:20px}li{margin:4px 0;overflow-wrap:anywhere}\
         .drop{border:2px dashed #8c959f;border-radius:8px;padding:4px 12px 8px}.drop.over{background:#eef6ff;border-color:#0b5cad}\
+        input.picker{position:absolute;width:1px;height:1px;opacity:0;overflow:hidden}label.picker{display:block;width:fit-content;\
+        max-width:100%;padding:8px 12px;border:1px solid #0b5cad;border-radius:6px;color:#0b5cad;background:#fff;cursor:pointer}\
+        input.picker:focus-visible+label.picker{outline:3px solid #f0a500;outline-offset:2px}\
         .thumbs{display:flex;flex-wrap:wrap;gap:3px;margin-top:4px;align-items:center;min-width:176px}.thumbs img{flex:none}\
         .thumbs img,.photos img{object-fit:cover;border-radius:4px;\
         background:#eef1f4}.photos{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:10px}.photos li{width:96px;font-size:12px;margin:0}\
@@ -130,7 +133,11 @@ struct ConsolePage {
                 })();
               });
             }
-            zip.addEventListener("change", function () { picked = null; folder.value = ""; chosen.textContent = ""; });
+            // The pickers are our own labels (the browser's "no file chosen" is in its own language): the choice is said here.
+            zip.addEventListener("change", function () {
+              picked = null; folder.value = "";
+              chosen.textContent = zip.files[0] ? zip.files[0].name + " (" + mib(zip.files[0].size) + ")" : "";
+            });
             folder.addEventListener("change", function () {
               pick(Array.prototype.map.call(folder.files, function (f) { return { file: f, path: f.webkitRelativePath || f.name }; }));
             });

@@ -29,10 +29,10 @@ extension ConsoleSite {
              data-nothing="\(page.t(ConsoleText.nothingChosen))" data-refused="\(page.t(ConsoleText.uploadNotAnswered))"
              data-unsent="\(page.t(ConsoleText.uploadNotSent))" data-unnamed="\(page.t(ConsoleText.unnamedFolder))">
             <div id="drop" class="drop"><p>\(page.t(ConsoleText.dropHere))</p>
-            <label for="file">\(page.t(ConsoleText.uploadFile))</label>
-            <input type="file" id="file" name="file" accept=".zip,application/zip">
-            <label for="folder">\(page.t(ConsoleText.uploadFolder))</label>
-            <input type="file" id="folder" name="folder" webkitdirectory multiple>
+            <input type="file" id="file" name="file" class="picker" accept=".zip,application/zip">
+            <label for="file" class="picker">\(page.t(ConsoleText.uploadFile))</label>
+            <input type="file" id="folder" name="folder" class="picker" webkitdirectory multiple>
+            <label for="folder" class="picker">\(page.t(ConsoleText.uploadFolder))</label>
             <p id="chosen" class="note" aria-live="polite"></p></div>
             <label class="check"><input type="checkbox" name="register_origins" value="1"> \(page.t(ConsoleText.registerOrigins))</label>
             <p><button type="submit">\(page.t(ConsoleText.uploadButton))</button></p>

@@ -58,7 +58,11 @@ import TestSupport
             guard kind == "desktop" else { continue }
 
             // Upload the sample zip and watch the progress to the end.
+            // The pickers are the page's own labels, in its language; the browser's widget (in the browser's language) is hidden.
+            let picker = try browser.evaluate("getComputedStyle(document.querySelector('#file')).opacity + ' ' + document.querySelector('label[for=file]').offsetWidth") as? String ?? ""
+            #expect(picker.hasPrefix("0 ") && picker != "0 0", "\(picker)")
             try browser.chooseFile("#file", path: FixtureFiles.url("uploads/good.zip").path)
+            try browser.waitUntil("document.querySelector('#chosen').innerText.indexOf('good.zip (') === 0")
             try browser.click("input[name=register_origins]")
             try browser.click("#upload button")
             try browser.waitUntil("location.pathname.indexOf('/console/jobs/') === 0")
