@@ -71,11 +71,7 @@ private func accumulateStoreRows(
     let a0 = rows[0] + o, a1 = rows[1] + o, a2 = rows[2] + o, a3 = rows[3] + o
     let a4 = rows[R > 4 ? 4 : 0] + o, a5 = rows[R > 4 ? 5 : 0] + o, a6 = rows[R > 4 ? 6 : 0] + o, a7 = rows[R > 4 ? 7 : 0] + o
     let a8 = rows[R > 8 ? 8 : 0] + o, a9 = rows[R > 8 ? 9 : 0] + o, a10 = rows[R > 8 ? 10 : 0] + o, a11 = rows[R > 8 ? 11 : 0] + o
-    var bp = b
-    let ahead = length > prefetchSteps ? prefetchSteps * bStride : 0
-    for i in 0..<length {
-        let bv = load16(bp)
-        agritrace_prefetch(bp + ahead)
+    @_transparent func step(_ i: Int, _ bv: Vector16) {
         c0 = multiplyAdd(c0, Vector16(repeating: a0[i]), bv)
         c1 = multiplyAdd(c1, Vector16(repeating: a1[i]), bv)
         c2 = multiplyAdd(c2, Vector16(repeating: a2[i]), bv)
@@ -92,7 +88,22 @@ private func accumulateStoreRows(
             c10 = multiplyAdd(c10, Vector16(repeating: a10[i]), bv)
             c11 = multiplyAdd(c11, Vector16(repeating: a11[i]), bv)
         }
-        bp += bStride
+    }
+    if length <= prefetchSteps && bStride == tileColumns {
+        // Short runs of packed panels (1x1 layers with few input channels): with no prefetch and a constant
+        // stride all 12 row pointers stay in registers (4 were reloaded from the stack every step). Measured on
+        // EfficientNet-Lite0 (Zen 4): its per-step sums 4.76-4.98 -> 4.62-4.66 ms. Long runs were not helped
+        // by the same change (their layers were 1-6 % slower).
+        for i in 0..<length { step(i, load16(b + i &* tileColumns)) }
+    } else {
+        var bp = b
+        let ahead = length > prefetchSteps ? prefetchSteps * bStride : 0
+        for i in 0..<length {
+            let bv = load16(bp)
+            agritrace_prefetch(bp + ahead)
+            step(i, bv)
+            bp += bStride
+        }
     }
     // Not `bias.map`: it was compiled as a call, and every accumulator was spilled around it.
     var biasVector = Vector16()
