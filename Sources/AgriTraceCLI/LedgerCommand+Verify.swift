@@ -97,9 +97,8 @@ extension LedgerCommand {
                ["key": .text(report.firstKey ?? "?")])
         }
 
-        /// A signed checkpoint note from a file; the file is named in every error.
-        /// A checkpoint kept outside the ledger: a file, or an http(s) address to fetch it from (a
-        /// province's evidence, a witness's or the cooperative's published `/checkpoint`).
+        /// A checkpoint kept outside the ledger, from a file or an http(s) address (a province's evidence,
+        /// the cooperative's published `/checkpoint`); the file or address is named in every error.
         static func loadCheckpoint(_ path: String, _ what: String = tr("checkpoint file", context: "file kind")) throws -> OutsideCheckpoint {
             let limit = max(SignedNote.maxBytes, TlogProof.maxBytes, LabelBundle.maxBytes)
             let data: Data

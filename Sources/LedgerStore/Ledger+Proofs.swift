@@ -43,7 +43,8 @@ extension Ledger {
         do { return try run(body) } catch let error as MerkleError { throw LedgerError.merkle(error) }
     }
 
-    /// Signs a checkpoint of the current tree with an active signer key and stores it. Refuses when
+    /// Signs a checkpoint of the current tree with an active signer key and stores it (or returns the
+    /// stored one of the same tree that this key signed). Refuses when
     /// the stored hashes no longer reproduce the latest stored checkpoint: a log must never sign
     /// a tree inconsistent with one it signed before.
     @discardableResult
@@ -55,7 +56,8 @@ extension Ledger {
                 guard keys.verifier(for: signerID) != nil else { throw LedgerError.signerNotActive(signer: signerID) }
                 let size = try self.size()
                 let root = try self.root(size: size)
-                if let previous = try latestCheckpoint() {
+                let stored = try checkpoints()
+                if let previous = stored.last {
                     let previousRoot = try self.root(size: previous.checkpoint.size)
                     guard previousRoot == previous.checkpoint.root else {
                         throw LedgerError.corruptEntry(seq: max(previous.checkpoint.size - 1, 0),
@@ -67,9 +69,9 @@ extension Ledger {
                 // Ed25519 is deterministic and a checkpoint carries no time: signing a tree already signed
                 // would store the same note again. The newest stored one is returned instead, with any
                 // cosignatures it gathered since.
-                if let same = try checkpoints().last(where: { stored in
-                    stored.checkpoint == checkpoint
-                        && (try? SignedNote(parsing: stored.signedNote))?.signatures.contains(signed.signatures[0]) == true
+                if let same = stored.last(where: { earlier in
+                    earlier.checkpoint == checkpoint
+                        && (try? SignedNote(parsing: earlier.signedNote))?.signatures.contains(signed.signatures[0]) == true
                 }) {
                     return same
                 }
