@@ -70,19 +70,29 @@ extension ProvinceStore {
         let cooperativeID: Int
     }
 
-    /// Every cooperative's lot with this code (and this GTIN, when given), in one prepared statement.
-    /// A lot query is sub-millisecond work for PostgreSQL once planned, but planning it took more
-    /// (about 1.5 ms of the server's CPU per statement, two or three statements per answer): planned
-    /// once per connection, the lookups run several times faster.
+    /// Every cooperative's lot with this code (and this GTIN, when given). Lookups asked while
+    /// others run are answered together, by one prepared statement for all their lot codes
+    /// (`LotLookups`): under load, each statement's round trip, pool lease and executor start cost
+    /// PostgreSQL and this process more than finding the lots did.
     public func trace(lotCode: String, gtin: String? = nil) async throws -> [LotTrace] {
-        if let gtin {
-            return try await Self.traces(client.execute(LotTraceByGTIN(lotCode: lotCode, gtin: gtin), logger: logger), lotCode: lotCode)
-        }
-        return try await Self.traces(client.execute(LotTraceByCode(lotCode: lotCode), logger: logger), lotCode: lotCode)
+        try await lotLookups.trace(LotLookups.Wanted(lotCode: lotCode, gtin: gtin), in: self)
     }
 
-    /// `LotTraceRow`s (ordered by cooperative, then seq) grouped into one trace per cooperative.
-    static func traces(_ rows: some AsyncSequence<LotTraceRow, any Error>, lotCode: String) async throws -> [LotTrace] {
+    /// The traces of each of `lotCodes` (distinct), in their order, in one prepared statement: a
+    /// lot query is sub-millisecond work for PostgreSQL once planned, but planning it took more
+    /// (about 1.5 ms of the server's CPU per statement), so it is planned once per connection.
+    func traces(lotCodes: [String]) async throws -> [[LotTrace]] {
+        var rowsByCode = Array(repeating: [LotTraceRow](), count: lotCodes.count)
+        for try await row in try await client.execute(LotTraces(lotCodes: lotCodes), logger: logger) {
+            // array_position names the code the row is for; anything else is not an answer to this statement.
+            guard (1...lotCodes.count).contains(row.position) else { throw ProvinceError.schema("a lot row for position \(row.position) of \(lotCodes.count) lot codes") }
+            rowsByCode[row.position - 1].append(row)
+        }
+        return try zip(lotCodes, rowsByCode).map { try Self.traces($1, lotCode: $0) }
+    }
+
+    /// `LotTraceRow`s of one lot code (ordered by cooperative, then seq) grouped into one trace per cooperative.
+    static func traces(_ rows: [LotTraceRow], lotCode: String) throws -> [LotTrace] {
         var traces = [LotTrace]()
         var current: (row: LotTraceRow, entries: [LedgerEntry])?
         func close() {
@@ -90,7 +100,7 @@ extension ProvinceStore {
             traces.append(LotTrace(cooperative: row.cooperative, lotCode: lotCode, gtin: row.gtin, originCode: row.originCode,
                                    entries: entries, checkpointNote: row.note, cooperativeID: row.cooperativeID))
         }
-        for try await row in rows {
+        for row in rows {
             if current?.row.cooperativeID != row.cooperativeID {
                 close()
                 current = (row, [])
@@ -102,6 +112,8 @@ extension ProvinceStore {
     }
 
     struct LotTraceRow: Sendable {
+        /// 1-based position of the row's lot code among the statement's.
+        let position: Int
         let cooperativeID: Int
         let cooperative: String
         let gtin: String?
@@ -110,57 +122,38 @@ extension ProvinceStore {
         let body: ByteBuffer
     }
 
-    /// The rows of every lot `lotMatch` selects (`l`: lots; `$1`, `$2`): per lot, its cooperative's
-    /// latest verified (cosigned when there is one) checkpoint, then the entries carrying the lot's
-    /// code and its origin's registration, in seq order.
-    static func lotTraceSQL(lotMatch: String) -> String {
-        """
-        SELECT c.id, c.name, l.gtin, l.origin_code,
-               coalesce((SELECT k.cosigned_note FROM checkpoints k WHERE k.cooperative_id = c.id AND k.tree_size = c.checkpoint_size),
-                        c.checkpoint_note),
-               e.body
-        FROM lots l
-        JOIN cooperatives c ON c.id = l.cooperative_id
-        CROSS JOIN LATERAL (
-            SELECT e.seq, e.body FROM entries e
-            WHERE e.cooperative_id = l.cooperative_id
-              AND e.seq IN (SELECT k.seq FROM entry_keys k
-                            WHERE k.name = 'lot_code' AND k.value = l.lot_code AND k.cooperative_id = l.cooperative_id
-                            UNION ALL
-                            SELECT o.seq FROM origins o WHERE o.cooperative_id = l.cooperative_id AND o.origin_code = l.origin_code)
-            ORDER BY e.seq LIMIT \(maxEntriesPerAnswer)) e
-        WHERE \(lotMatch)
-        ORDER BY c.name, c.id, e.seq
-        """
-    }
-
-    struct LotTraceByCode: PostgresPreparedStatement {
-        static let sql = ProvinceStore.lotTraceSQL(lotMatch: "l.lot_code = $1")
-        let lotCode: String
+    /// The rows of every lot whose code is in `$1` (distinct codes), each with its code's position
+    /// there: per lot, its cooperative's latest verified (cosigned when there is one) checkpoint,
+    /// then the entries carrying the lot's code and its origin's registration, in seq order.
+    struct LotTraces: PostgresPreparedStatement {
+        static let sql = """
+            SELECT array_position($1::text[], l.lot_code), c.id, c.name, l.gtin, l.origin_code,
+                   coalesce((SELECT k.cosigned_note FROM checkpoints k WHERE k.cooperative_id = c.id AND k.tree_size = c.checkpoint_size),
+                            c.checkpoint_note),
+                   e.body
+            FROM lots l
+            JOIN cooperatives c ON c.id = l.cooperative_id
+            CROSS JOIN LATERAL (
+                SELECT e.seq, e.body FROM entries e
+                WHERE e.cooperative_id = l.cooperative_id
+                  AND e.seq IN (SELECT k.seq FROM entry_keys k
+                                WHERE k.name = 'lot_code' AND k.value = l.lot_code AND k.cooperative_id = l.cooperative_id
+                                UNION ALL
+                                SELECT o.seq FROM origins o WHERE o.cooperative_id = l.cooperative_id AND o.origin_code = l.origin_code)
+                ORDER BY e.seq LIMIT \(maxEntriesPerAnswer)) e
+            WHERE l.lot_code = ANY($1::text[])
+            ORDER BY 1, c.name, c.id, e.seq
+            """
+        let lotCodes: [String]
         func makeBindings() throws -> PostgresBindings {
             var bindings = PostgresBindings()
-            bindings.append(lotCode)
+            bindings.append(lotCodes)
             return bindings
         }
-        func decodeRow(_ row: PostgresRow) throws -> LotTraceRow { try ProvinceStore.lotTraceRow(row) }
-    }
-
-    struct LotTraceByGTIN: PostgresPreparedStatement {
-        static let sql = ProvinceStore.lotTraceSQL(lotMatch: "l.lot_code = $1 AND l.gtin = $2")
-        let lotCode: String
-        let gtin: String
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings()
-            bindings.append(lotCode)
-            bindings.append(gtin)
-            return bindings
+        func decodeRow(_ row: PostgresRow) throws -> LotTraceRow {
+            let (position, id, name, gtin, origin, note, body) = try row.decode((Int, Int, String, String?, String, String?, ByteBuffer).self)
+            return LotTraceRow(position: position, cooperativeID: id, cooperative: name, gtin: gtin, originCode: origin, note: note, body: body)
         }
-        func decodeRow(_ row: PostgresRow) throws -> LotTraceRow { try ProvinceStore.lotTraceRow(row) }
-    }
-
-    static func lotTraceRow(_ row: PostgresRow) throws -> LotTraceRow {
-        let (id, name, gtin, origin, note, body) = try row.decode((Int, String, String?, String, String?, ByteBuffer).self)
-        return LotTraceRow(cooperativeID: id, cooperative: name, gtin: gtin, originCode: origin, note: note, body: body)
     }
 
     /// Moves whenever any process stores entries, a checkpoint or a cosignature, or halts a

@@ -10,6 +10,7 @@ public final class ProvinceStore: Sendable {
     let logger: Logger
     /// Moved by every transaction and cosignature this process commits (`AnswerCache`).
     let writes = WriteGeneration()
+    let lotLookups = LotLookups()
 
     init(client: PostgresClient, logger: Logger) {
         self.client = client

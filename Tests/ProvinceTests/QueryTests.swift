@@ -15,6 +15,7 @@ import TestSupport
 
     /// Runs `body` with both cooperatives ingested.
     func withProvince(before: @escaping @Sendable (TestDatabase) throws -> Void = { _ in },
+                      answerCacheBytes: Int = ProvinceSite.defaultAnswerCacheBytes,
                       _ body: @escaping @Sendable (ProvinceSite, TestDatabase) async throws -> Void) async throws {
         let a = try CooperativeLedger(name: "HTX-A", number: 71, time: Self.dayA)
         defer { a.directory.remove() }
@@ -31,7 +32,7 @@ import TestSupport
             try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
                 let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { sources[$0.name]! }
                 await aggregator.runOnce()
-                try await body(ProvinceSite(store: store, now: { Date(timeIntervalSince1970: 1_800_000_000) }), database)
+                try await body(ProvinceSite(store: store, answerCacheBytes: answerCacheBytes, now: { Date(timeIntervalSince1970: 1_800_000_000) }), database)
             }
         }
     }
@@ -60,32 +61,6 @@ import TestSupport
             #expect(await site.reply(method: "GET", path: "/01/123/10/S-L0", query: nil).status == 400)
             #expect(await site.reply(method: "GET", path: "/lot/%ZZ", query: nil).status == 400)
             #expect(await site.reply(method: "POST", path: "/lot/S-L0", query: nil).status == 405)
-        }
-    }
-
-    /// A lot answer (and an EPCIS query for one lot) is one statement, prepared once per
-    /// connection: planning took more of PostgreSQL's time than running these lookups, and each
-    /// further statement cost a round trip. The same answer again, with nothing stored since, is
-    /// kept in memory and runs none. Counted in the server's statement log.
-    @Test func aLotAnswerIsOnePreparedStatement() async throws {
-        try await withProvince(before: { database in
-            _ = try database.psql("ALTER DATABASE \(database.name) SET log_statement = 'all'")
-        }) { site, database in
-            let log = database.cluster.directory.appendingPathComponent("server.log").path
-            let paths = [("/lot/S-L0", nil), ("/01/09506000134352/10/S-L0", nil), ("/lot/S-L0", nil),
-                         ("/events", "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0")]
-            for (index, (path, query)) in paths.enumerated() {
-                let before = try Data(contentsOf: URL(fileURLWithPath: log)).count
-                let reply = await site.reply(method: "GET", path: path, query: query)
-                #expect(reply.status == 200 && reply.body.contains("HTX-B"), "\(path): \(reply.body)")
-                // Only this test's database logs statements; the shared cluster's other tests write no such lines.
-                let written = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)).dropFirst(before), as: UTF8.self)
-                // Less the look at the database's change stamp (`AnswerCache.watch`), at most once a second.
-                let statements = written.split(separator: "\n").filter { $0.contains("LOG:  execute ") || $0.contains("LOG:  statement: ") }
-                    .filter { !$0.contains("sum(tree_size)") }
-                #expect(statements.count == (index == 2 ? 0 : 1), "\(path): \(statements)")
-                #expect(statements.allSatisfy { !$0.contains("<unnamed>") && !$0.contains("statement: ") }, "\(path): \(statements)")
-            }
         }
     }
 
@@ -242,6 +217,74 @@ import TestSupport
             #expect(cooperatives.map { $0["name"] as? String } == ["HTX-A", "HTX-B"])
             #expect(cooperatives.map { $0["status"] as? String } == ["following", "following"])
             #expect(cooperatives.map { $0["entries"] as? Int } == [7, 7])
+        }
+    }
+}
+
+extension QueryTests {
+    /// The tests that count statements in the cluster's log, which every test database shares:
+    /// one at a time, so neither counts the other's.
+    @Suite(.serialized) struct StatementLog {
+        /// A lot answer (and an EPCIS query for one lot) is one statement, prepared once per
+        /// connection: planning took more of PostgreSQL's time than running these lookups, and each
+        /// further statement cost a round trip. The same answer again, with nothing stored since, is
+        /// kept in memory and runs none. Counted in the server's statement log.
+        @Test func aLotAnswerIsOnePreparedStatement() async throws {
+            try await QueryTests().withProvince(before: { database in
+                _ = try database.psql("ALTER DATABASE \(database.name) SET log_statement = 'all'")
+            }) { site, database in
+                let log = database.cluster.directory.appendingPathComponent("server.log").path
+                let paths = [("/lot/S-L0", nil), ("/01/09506000134352/10/S-L0", nil), ("/lot/S-L0", nil),
+                             ("/events", "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0")]
+                for (index, (path, query)) in paths.enumerated() {
+                    let before = try Data(contentsOf: URL(fileURLWithPath: log)).count
+                    let reply = await site.reply(method: "GET", path: path, query: query)
+                    #expect(reply.status == 200 && reply.body.contains("HTX-B"), "\(path): \(reply.body)")
+                    // Only this test's database logs statements; the shared cluster's other tests write no such lines.
+                    let written = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)).dropFirst(before), as: UTF8.self)
+                    // Less the look at the database's change stamp (`AnswerCache.watch`), at most once a second.
+                    let statements = written.split(separator: "\n").filter { $0.contains("LOG:  execute ") || $0.contains("LOG:  statement: ") }
+                        .filter { !$0.contains("sum(tree_size)") }
+                    #expect(statements.count == (index == 2 ? 0 : 1), "\(path): \(statements)")
+                    #expect(statements.allSatisfy { !$0.contains("<unnamed>") && !$0.contains("statement: ") }, "\(path): \(statements)")
+                }
+            }
+        }
+
+        /// Lot lookups asked together share statements (`LotLookups`), and each still gets the answer
+        /// it gets alone: the same lot with and without a GTIN, another GTIN, unknown lots and EPCIS
+        /// queries for a lot, many at once, with no answers kept.
+        @Test func lookupsAskedTogetherShareStatementsAndKeepTheirOwnAnswers() async throws {
+            try await QueryTests().withProvince(before: { database in
+                _ = try database.psql("ALTER DATABASE \(database.name) SET log_statement = 'all'")
+            }, answerCacheBytes: 0) { site, database in
+                let targets: [(String, String?)] = [
+                    ("/lot/S-L0", nil), ("/lot/S-L1", nil), ("/lot/B-L0", nil), ("/lot/NOPE", nil), ("/lot/s-l0", nil),
+                    ("/01/09506000134352/10/S-L0", nil), ("/01/09506000134345/10/S-L0", nil), ("/01/09506000134352/10/B-L0", nil),
+                    ("/events", "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L1"),
+                    ("/events", "MATCH_epcClass=https://id.gs1.org/01/09506000134345/10/S-L1"),
+                ]
+                var alone = [ProvinceSite.Reply]()
+                for (path, query) in targets { alone.append(await site.reply(method: "GET", path: path, query: query)) }
+                #expect(alone.map(\.status) == [200, 200, 200, 404, 404, 200, 404, 200, 200, 200])
+                let log = database.cluster.directory.appendingPathComponent("server.log").path
+                let before = try Data(contentsOf: URL(fileURLWithPath: log)).count
+                let picks = (0..<200).map { ($0 * 7 + $0 / 10) % targets.count }
+                let together = await withTaskGroup(of: (Int, ProvinceSite.Reply).self) { group in
+                    for (request, pick) in picks.enumerated() {
+                        group.addTask { (request, await site.reply(method: "GET", path: targets[pick].0, query: targets[pick].1)) }
+                    }
+                    var replies = [Int: ProvinceSite.Reply]()
+                    for await (request, reply) in group { replies[request] = reply }
+                    return replies
+                }
+                for (request, pick) in picks.enumerated() {
+                    #expect(together[request] == alone[pick], "request \(request): \(targets[pick])")
+                }
+                let written = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)).dropFirst(before), as: UTF8.self)
+                let lookups = written.split(separator: "\n").filter { $0.contains("LOG:  execute ") && $0.contains("array_position") }
+                #expect(!lookups.isEmpty && lookups.count < picks.count / 4, "\(lookups.count) statements for \(picks.count) lookups")
+            }
         }
     }
 }
