@@ -9,11 +9,12 @@ struct AuditCommand: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "audit",
         abstract: tr("Write a self-contained HTML audit report of a ledger."),
-        discussion: tr("Runs the full ledger verification (pinned to the --vkey keys when given) and writes one HTML file with inline CSS and SVG that opens offline: checks and the first bad entry, lots and grades over time, grades per origin code and farm, lots needing review, corrections, models and policies with the lots they graded, and the checkpoint history. A ledger alone cannot reveal a rollback; --checkpoint / --witness-state check it against checkpoints kept elsewhere, as `ledger verify` does. The report is in the chosen language (--lang).")
+        discussion: tr("Runs the full ledger verification (pinned to the --vkey keys when given) and writes one HTML file with inline CSS and SVG that opens offline: checks and the first bad entry, lots and grades over time, grades per origin code and farm, lots needing review, corrections, models and policies with the lots they graded, and the checkpoint history. A ledger alone cannot reveal a rollback; --checkpoint / --witness-state / --province check it against checkpoints kept elsewhere, as `ledger verify` does. The report is in the chosen language (--lang).")
             + "\n\n" + ExitStatus.help(success: tr("ledger intact"), verificationFailed: tr("verification failed (the report is written either way)"))
             + "\n\n" + tr("Example:") + """
 
               agritrace audit --ledger coop.db --vkey coop.vkey --out report.html
+              agritrace audit --ledger coop.db --vkey coop.vkey --province http://province.example:8090 --cooperative HTX-A --out report.html
             """) }
 
     @Option(name: .long, help: ArgumentHelp(tr("The ledger database.")))
@@ -31,9 +32,12 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .customLong("witness-state"), help: ArgumentHelp(tr("A witness's state file; the ledger must extend it (repeatable).")))
     var witnessState: [String] = []
 
+    @OptionGroup var province: ProvinceCheckpointOptions
+
     func run() throws {
         let keys = try vkey.map { try KeyFiles.verifier($0) }
-        let outside = try checkpoint.map { try LedgerCommand.Verify.loadCheckpoint($0) }
+        let fetched = try province.checkpointAddresses()
+        let outside = try (checkpoint + fetched).map { try LedgerCommand.Verify.loadCheckpoint($0) }
             + witnessState.map { try LedgerCommand.Verify.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
         let database = try TraceabilitySupport.openLedger(ledger)
         let report: VerificationReport

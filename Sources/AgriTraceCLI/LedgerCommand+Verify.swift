@@ -17,6 +17,7 @@ extension LedgerCommand {
 
                   agritrace ledger verify --ledger coop.db --vkey coop.vkey
                   agritrace ledger verify --ledger coop.db --vkey coop.vkey --witness-state w1.state
+                  agritrace ledger verify --ledger coop.db --vkey coop.vkey --province http://province.example:8090 --cooperative HTX-A
                 """) }
 
         @OptionGroup var path: LedgerPathOption
@@ -30,12 +31,14 @@ extension LedgerCommand {
         @Option(name: .customLong("witness-state"), help: ArgumentHelp(tr("A witness's state file (its last cosigned checkpoint); the ledger must extend it (repeatable).")))
         var witnessState: [String] = []
 
+        @OptionGroup var province: ProvinceCheckpointOptions
+
         @Flag(help: ArgumentHelp(tr("Print the report as JSON.")))
         var json = false
 
         func run() throws {
             let keys = try vkey.map { try KeyFiles.verifier($0) }
-            let outside = try checkpoint.map { try Self.loadCheckpoint($0) }
+            let outside = try (checkpoint + province.checkpointAddresses()).map { try Self.loadCheckpoint($0) }
                 + witnessState.map { try Self.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
             let report: VerificationReport
             do {
@@ -181,5 +184,46 @@ extension LedgerCommand {
             object["first_bad_entry"] = report.firstBadEntry.map { .integer(Int64($0)) }
             return String(decoding: (try? CanonicalJSON.encode(.object(object))) ?? [], as: UTF8.self) + "\n"
         }
+    }
+}
+
+/// `--province URL --cooperative NAME`: every signed checkpoint of the cooperative that an
+/// aggregator holds (its latest verified one and any halt's evidence), read from its `/status`,
+/// checked as `--checkpoint` addresses are.
+struct ProvinceCheckpointOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(tr("Address of a province aggregator (`agritrace province --listen`): the ledger must extend every checkpoint of --cooperative it holds.")))
+    var province: String?
+
+    @Option(help: ArgumentHelp(tr("The cooperative's name at the province (with --province).")))
+    var cooperative: String?
+
+    func validate() throws {
+        if (province == nil) != (cooperative == nil) {
+            throw ValidationError(tr("--province and --cooperative go together"))
+        }
+    }
+
+    /// The checkpoints' addresses (none without --province); a province that cannot say exits 2 naming it.
+    func checkpointAddresses() throws -> [String] {
+        guard let province, let cooperative else { return [] }
+        guard let base = LedgerCommand.Verify.remoteAddress(province) else {
+            throw CommandFailure(.usageError, tr("--province {url}: not an http(s) address", ["url": .text(province)]))
+        }
+        let addresses: [URL]
+        do {
+            addresses = try runBlocking {
+                try await ProvinceCheckpoints.addresses(province: base, cooperative: cooperative,
+                                                        timeout: .seconds(LedgerCommand.Verify.checkpointFetchSeconds))
+            }
+        } catch {
+            throw CommandFailure(.usageError, tr("--province {url}: {reason}", ["url": .text(province), "reason": .text(render(error))]))
+        }
+        // Said either way, so what was checked against the province is never left to guess.
+        FileHandleOutput.standardError.write((addresses.isEmpty
+            ? tr("note: the province at {url} holds no verified checkpoint of {name} yet; nothing of it to check", ["url": .text(province), "name": .text(cooperative)])
+            : tr("the province at {url} holds {checkpoints} of {name}: {addresses}", [
+                "url": .text(province), "name": .text(cooperative), "addresses": .text(addresses.map(\.absoluteString).joined(separator: " ")),
+                "checkpoints": .message(Message("{n} checkpoint", plural: "{n} checkpoints", count: addresses.count))])) + "\n")
+        return addresses.map(\.absoluteString)
     }
 }

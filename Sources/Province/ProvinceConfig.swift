@@ -23,7 +23,7 @@ public struct ProvinceConfig: Sendable, Equatable {
 
         public init(name: String, baseURL: String, key: NoteVerifier) throws(ProvinceConfigError) {
             guard Self.isName(name) else {
-                throw ProvinceConfigError(Message("cooperative name '{name}' must be 1–64 of A–Z a–z 0–9 . _ -", ["name": .text(name)]))
+                throw ProvinceConfigError(Self.notAName(name))
             }
             guard let validated = try? PublicBaseURL.validated(baseURL) else {
                 throw ProvinceConfigError(Message("base URL '{url}' of {name} must be an http:// or https:// address without query, fragment, user or password",
@@ -37,8 +37,14 @@ public struct ProvinceConfig: Sendable, Equatable {
             self.key = key
         }
 
+        static func notAName(_ text: String) -> Message {
+            Message("cooperative name '{name}' must be 1–64 of A–Z a–z 0–9 . _ -, not . or ..", ["name": .text(text)])
+        }
+
+        /// A name is a path segment of the province's routes (`/audit/<name>`), so "." and ".."
+        /// (which clients resolve away) are not names.
         static func isName(_ text: String) -> Bool {
-            (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+            (1...64).contains(text.utf8.count) && text != "." && text != ".." && text.utf8.allSatisfy { byte in
                 (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte)
                     || byte == 0x2e || byte == 0x5f || byte == 0x2d
             }

@@ -79,7 +79,7 @@ public struct FetchError: LocalizableError, Equatable {
         case .notAURL:
             return Message("{url} is not an http:// or https:// address", ["url": url])
         case .refused:
-            return Message("{url}: the cooperative's server refused the connection (it is not running, or not on this port)", ["url": url])
+            return Message("{url}: the server refused the connection (it is not running, or not on this port)", ["url": url])
         case .unknownHost(let host):
             return Message("{url}: the host name {host} is not known", ["url": url, "host": .text(host)])
         case .certificateNotTrusted:
@@ -87,7 +87,7 @@ public struct FetchError: LocalizableError, Equatable {
         case .tls(let reason):
             return Message("{url}: the secure connection (TLS) failed: {reason}", ["url": url, "reason": .text(reason)])
         case .cannotConnect(let reason):
-            return Message("{url}: the cooperative's server cannot be reached: {reason}", ["url": url, "reason": .text(reason)])
+            return Message("{url}: the server cannot be reached: {reason}", ["url": url, "reason": .text(reason)])
         case .noCompleteAnswer(let seconds):
             return Message("{url}: no complete answer within {seconds} s; the transfer was stopped", ["url": url, "seconds": .integer(Int(seconds))])
         case .tooLarge(let limit):

@@ -22,6 +22,8 @@ import Testing
         ("coop HTX-A http://a.example KEY", "p.conf:1: unknown line 'coop'"),
         ("cooperative HTX-A http://a.example", "p.conf:1: expected 'cooperative NAME BASE-URL VKEY', found 2 values"),
         ("cooperative HTX/A http://a.example KEYA", "p.conf:1: cooperative name 'HTX/A' must be 1–64 of A–Z a–z 0–9 . _ -"),
+        // A path segment of the province's routes: ".." would be resolved away by clients.
+        ("cooperative .. http://a.example KEYA", "p.conf:1: cooperative name '..' must be 1–64 of A–Z a–z 0–9 . _ -, not . or .."),
         ("cooperative HTX-A ftp://a.example KEYA", "p.conf:1: base URL 'ftp://a.example' of HTX-A must be an http:// or https:// address without query"),
         ("cooperative HTX-A http://a.example notakey", "p.conf:1: the key is not a verifier key"),
         ("cooperative HTX-A http://user:pw@a.example KEYA", "p.conf:1: base URL 'http://user:pw@a.example' of HTX-A must be an http:// or https:// address without query"),

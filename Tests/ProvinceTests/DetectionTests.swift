@@ -131,6 +131,27 @@ import TestSupport
                                                      "--checkpoint", file("later.txt"), "--out", file("report.html")], timeout: 120)
                 #expect(audit.status == 3, "\(rewrite): \(audit.stdout) \(audit.stderr)")
                 #expect(try String(contentsOfFile: file("report.html"), encoding: .utf8).contains("FAILED verification"))
+
+                // The same without saving anything: --province reads the evidence's addresses from /status.
+                let (listening, port) = AsyncStream.makeStream(of: Int.self)
+                let server = Task { try await ProvinceServer.run(site: site, host: "127.0.0.1", port: 0, logger: ProvinceTest.logger) { port.yield($0) } }
+                defer { server.cancel() }
+                var ports = listening.makeAsyncIterator()
+                let base = "http://127.0.0.1:\(try #require(await ports.next()))"
+                let fetched = try await runOffThePool(["audit", "--ledger", presented, "--vkey", file("coop.vkey"), "--province", base,
+                                                       "--cooperative", "HTX-FAULTY", "--out", file("report2.html")], timeout: 120)
+                #expect(fetched.status == 3 && fetched.stdout.contains("FAILED verification"), "\(rewrite): \(fetched.stdout) \(fetched.stderr)")
+                #expect(fetched.stderr.contains("\(base)/checkpoint/HTX-FAULTY \(base)/audit/HTX-FAULTY/evidence/1/earlier \(base)/audit/HTX-FAULTY/evidence/1/later"),
+                        "\(fetched.stderr)")
+                // An honest cooperative's ledger extends the province's latest verified checkpoint of it.
+                try (honest.signer.verifier.vkey + "\n").write(toFile: file("honest.vkey"), atomically: true, encoding: .utf8)
+                let honestCheck = try await runOffThePool(["ledger", "verify", "--ledger", honest.path, "--vkey", file("honest.vkey"),
+                                                        "--province", base + "/", "--cooperative", "HTX-HONEST"], timeout: 120)
+                #expect(honestCheck.status == 0 && honestCheck.stdout.contains("INTACT"), "\(honestCheck.stdout) \(honestCheck.stderr)")
+                #expect(honestCheck.stderr.contains("holds 1 checkpoint of HTX-HONEST: \(base)/checkpoint/HTX-HONEST\n"), "\(honestCheck.stderr)")
+                let unknown = try await runOffThePool(["ledger", "verify", "--ledger", honest.path, "--province", base, "--cooperative", "HTX-NOBODY"], timeout: 120)
+                #expect(unknown.status == 2 && unknown.stderr.contains("follows no cooperative named HTX-NOBODY")
+                        && unknown.stderr.contains("HTX-FAULTY, HTX-HONEST"), "\(unknown.stderr)")
             }
             try expectStored(database, cooperative: "HTX-HONEST", ledger: honest)
             // Nothing of the rewritten history was stored (a forked checkpoint's entries extend

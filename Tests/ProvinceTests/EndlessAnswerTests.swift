@@ -231,7 +231,7 @@ private extension Array where Element == UInt8 {
         let url = "http://127.0.0.1:\(port)"
         let cooperative = try ProvinceConfig.Cooperative(name: faulty.name, baseURL: url, key: faulty.signer.verifier)
         let expected: (code: String, english: String, vietnamese: String) = switch failure {
-        case .refused: ("refused", "\(url)/checkpoint: the cooperative's server refused the connection", "máy chủ của hợp tác xã từ chối kết nối")
+        case .refused: ("refused", "\(url)/checkpoint: the server refused the connection", "máy chủ từ chối kết nối")
         case .silent: ("timeout", "\(url)/checkpoint: no complete answer within 1 s", "không nhận được câu trả lời đầy đủ trong 1 giây")
         case .notFound: ("http_status", "\(url)/checkpoint: the server answered HTTP 404 instead of the data", "máy chủ trả lời HTTP 404 thay vì dữ liệu")
         case .closesEarly: ("closed_early", "\(url)/checkpoint: the server closed the connection before its answer was complete", "máy chủ đóng kết nối trước khi trả lời xong")

@@ -1,0 +1,57 @@
+import Foundation
+import Localization
+
+/// Where an aggregator keeps a cooperative's signed checkpoints, for `agritrace audit` and
+/// `ledger verify` to check a ledger against without copying them by hand: its latest verified
+/// checkpoint (`/checkpoint/<name>`) and each halt's evidence (`/audit/<name>/evidence/<n>/earlier`
+/// and `/later`), as `ProvinceSite` serves them.
+public enum ProvinceCheckpoints {
+    /// Most bytes of `/status` read: a province's hundreds of cooperatives, each with its evidence notes.
+    public static let maxStatusBytes = 16 << 20
+
+    /// The addresses for `cooperative`, read from the aggregator's `/status` at `base` (fetched).
+    public static func addresses(province base: URL, cooperative: String, timeout: Duration) async throws -> [URL] {
+        guard ProvinceConfig.Cooperative.isName(cooperative) else {
+            throw ProvinceCheckpointsError(ProvinceConfig.Cooperative.notAName(cooperative))
+        }
+        let status = try await BoundedGet.body(of: route(base, ["status"]), limit: maxStatusBytes, timeout: timeout)
+        return try addresses(province: base, cooperative: cooperative, status: Data(status))
+    }
+
+    /// The addresses for `cooperative` given the `/status` answer (hostile input: the province or
+    /// the network may send anything).
+    public static func addresses(province base: URL, cooperative: String, status: Data) throws(ProvinceCheckpointsError) -> [URL] {
+        guard let object = try? JSONSerialization.jsonObject(with: status) as? [String: Any],
+              let listed = object["cooperatives"] as? [[String: Any]] else {
+            throw ProvinceCheckpointsError(Message("{url} did not answer with the province's status (JSON with a list of cooperatives)",
+                                                   ["url": .text(route(base, ["status"]).absoluteString)]))
+        }
+        guard let entry = listed.first(where: { ($0["name"] as? String).map { Array($0.utf8) == Array(cooperative.utf8) } ?? false }) else {
+            let names = listed.compactMap { $0["name"] as? String }.filter(ProvinceConfig.Cooperative.isName)
+            throw ProvinceCheckpointsError(Message("the province at {url} follows no cooperative named {name} (it follows: {names})",
+                                                   ["url": .text(base.absoluteString), "name": .text(cooperative),
+                                                    "names": .text(names.prefix(20).joined(separator: ", ") + (names.count > 20 ? ", …" : ""))]))
+        }
+        var addresses = [URL]()
+        if let size = entry["checkpoint_size"] as? Int, size > 0 { addresses.append(route(base, ["checkpoint", cooperative])) }
+        let evidence = entry["evidence"] as? [[String: Any]] ?? []
+        for (index, item) in evidence.enumerated() {
+            if item["earlier_checkpoint"] is String { addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "earlier"])) }
+            if item["later_checkpoint"] is String { addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "later"])) }
+        }
+        return addresses
+    }
+
+    /// `base` with `segments` appended (each a name checked by `isName`, a number or a route word,
+    /// none needing escapes), keeping any path prefix the province is served under.
+    static func route(_ base: URL, _ segments: [String]) -> URL {
+        var text = base.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        return URL(string: text + "/" + segments.joined(separator: "/"))!
+    }
+}
+
+public struct ProvinceCheckpointsError: LocalizableError, Equatable {
+    public let message: Message
+    init(_ message: Message) { self.message = message }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Province
+import Testing
+
+/// The checkpoint addresses `audit --province` and `ledger verify --province` read from an
+/// aggregator's `/status`, which is hostile input like any other answer.
+@Suite struct ProvinceCheckpointsTests {
+    static let status = Data("""
+        {"cooperatives":[
+          {"name":"HTX-A","base_url":"http://a","status":"following","entries":10,"checkpoint_size":10},
+          {"name":"HTX-B","base_url":"http://b","status":"halted","entries":7,"checkpoint_size":7,
+           "evidence":[{"kind":"rollback","detail":"…","earlier_checkpoint":"x","later_checkpoint":"y"},
+                       {"kind":"rule","detail":"…","later_checkpoint":"z"}]},
+          {"name":"HTX-NEW","base_url":"http://c","status":"following","entries":0,"checkpoint_size":0}
+        ]}
+        """.utf8)
+
+    @Test func theLatestVerifiedCheckpointAndEveryEvidenceNote() throws {
+        let base = try #require(URL(string: "http://province.example:8090"))
+        #expect(try ProvinceCheckpoints.addresses(province: base, cooperative: "HTX-A", status: Self.status).map(\.absoluteString)
+                == ["http://province.example:8090/checkpoint/HTX-A"])
+        #expect(try ProvinceCheckpoints.addresses(province: base, cooperative: "HTX-B", status: Self.status).map(\.absoluteString) == [
+            "http://province.example:8090/checkpoint/HTX-B",
+            "http://province.example:8090/audit/HTX-B/evidence/1/earlier", "http://province.example:8090/audit/HTX-B/evidence/1/later",
+            "http://province.example:8090/audit/HTX-B/evidence/2/later",
+        ])
+        // Nothing verified yet: nothing to check, and no address that would only answer 404.
+        #expect(try ProvinceCheckpoints.addresses(province: base, cooperative: "HTX-NEW", status: Self.status).isEmpty)
+        // A province served under a path, given with a trailing slash.
+        let prefixed = try #require(URL(string: "https://example.org/province/"))
+        #expect(try ProvinceCheckpoints.addresses(province: prefixed, cooperative: "HTX-A", status: Self.status).map(\.absoluteString)
+                == ["https://example.org/province/checkpoint/HTX-A"])
+    }
+
+    @Test func namesAreComparedAsBytesAndAnUnknownOneListsTheOthers() throws {
+        let base = try #require(URL(string: "http://p"))
+        for name in ["htx-a", "HTX-A ", "HTX-C"] {
+            #expect {
+                try ProvinceCheckpoints.addresses(province: base, cooperative: name, status: Self.status)
+            } throws: { error in
+                "\(error)".contains("follows no cooperative named") && "\(error)".contains("HTX-A, HTX-B, HTX-NEW")
+            }
+        }
+    }
+
+    @Test func anAnswerThatIsNotAStatusIsRefused() throws {
+        let base = try #require(URL(string: "http://p"))
+        for body in ["", "<html>", "[]", "{\"cooperatives\":3}", "{\"error\":\"x\"}", "\u{FF}\u{FE}"] {
+            #expect {
+                try ProvinceCheckpoints.addresses(province: base, cooperative: "HTX-A", status: Data(body.utf8))
+            } throws: { error in
+                "\(error)".contains("http://p/status did not answer with the province's status")
+            }
+        }
+    }
+
+    @Test func aNameThatCannotBeAPathSegmentIsRefusedBeforeAnyFetch() async throws {
+        // Port 9 (discard) on loopback: a fetch would fail differently, so the refusal comes first.
+        let base = try #require(URL(string: "http://127.0.0.1:9"))
+        for name in ["..", ".", "a/b", "", "HTX A", String(repeating: "x", count: 65)] {
+            await #expect {
+                _ = try await ProvinceCheckpoints.addresses(province: base, cooperative: name, timeout: .seconds(5))
+            } throws: { error in
+                "\(error)".contains("must be 1–64 of")
+            }
+        }
+    }
+}
