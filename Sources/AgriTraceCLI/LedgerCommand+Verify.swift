@@ -11,7 +11,7 @@ extension LedgerCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(
             abstract: tr("Audit a whole ledger; names the first bad entry and the failed check (exit 3)."),
             discussion: tr("Checks every entry's canonical bytes, seq contiguity, the prev chain, stored leaf and tree hashes, signatures under the key active at that point, timestamps, domain rules, and every stored checkpoint (signature, root, pairwise consistency, equivocation), and every stored lot statement (signed under a stored checkpoint, listing exactly the lot's entries). With --vkey, the ledger's first key and the checkpoint signers must be among the given keys; without, the ledger's own key entries are trusted.")
-                + "\n\n" + tr("A ledger alone cannot show that its newest entries were deleted together with their checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a label's .proof, a .tlog-proof or `ledger checkpoint` output) or a witness's state file (--witness-state): the ledger must still contain and extend it, checked with a consistency proof. Checks with nothing to check say \"none\", never PASS.")
+                + "\n\n" + tr("A ledger alone cannot show that its newest entries were deleted together with their checkpoints (a rollback). Give a checkpoint saved earlier (--checkpoint, e.g. from a label's .proof, a .tlog-proof or `ledger checkpoint` output), a witness's state file (--witness-state) or a province that follows the cooperative (--province with --cooperative): the ledger must still contain and extend it, checked with a consistency proof. Checks with nothing to check say \"none\", never PASS.")
                 + "\n\n" + ExitStatus.help(success: tr("INTACT", context: "verdict"), verificationFailed: tr("TAMPERED (the first bad entry is named), or NOT SIGNED BY THE GIVEN KEY (the ledger holds together under another key: --vkey is not this ledger's key)"))
                 + "\n\n" + tr("Example:") + """
 
@@ -206,6 +206,9 @@ struct ProvinceCheckpointOptions: ParsableArguments {
     /// The checkpoints' addresses (none without --province); a province that cannot say exits 2 naming it.
     func checkpointAddresses() throws -> [String] {
         guard let province, let cooperative else { return [] }
+        guard ProvinceConfig.Cooperative.isName(cooperative) else {
+            throw CommandFailure(.usageError, tr("--cooperative: {reason}", ["reason": .message(ProvinceConfig.Cooperative.notAName(cooperative))]))
+        }
         guard let base = LedgerCommand.Verify.remoteAddress(province) else {
             throw CommandFailure(.usageError, tr("--province {url}: not an http(s) address", ["url": .text(province)]))
         }

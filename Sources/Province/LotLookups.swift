@@ -67,10 +67,9 @@ final class LotLookups: @unchecked Sendable {
             do {
                 let traces = try await store.traces(lotCodes: codes)
                 for waiter in taken {
-                    let all = traces[positions[Array(waiter.wanted.lotCode.utf8)]!]
-                    waiter.answer.resume(returning: waiter.wanted.gtin.map { gtin in
-                        all.filter { $0.gtin.map { Array($0.utf8) == Array(gtin.utf8) } ?? false }
-                    } ?? all)
+                    waiter.answer.resume(with: traces[positions[Array(waiter.wanted.lotCode.utf8)]!].map { all in
+                        waiter.wanted.gtin.map { gtin in all.filter { $0.gtin.map { Array($0.utf8) == Array(gtin.utf8) } ?? false } } ?? all
+                    })
                 }
             } catch {
                 for waiter in taken { waiter.answer.resume(throwing: error) }

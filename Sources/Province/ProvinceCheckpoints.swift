@@ -1,5 +1,6 @@
 import Foundation
 import Localization
+import Traceability
 
 /// Where an aggregator keeps a cooperative's signed checkpoints, for `agritrace audit` and
 /// `ledger verify` to check a ledger against without copying them by hand: its latest verified
@@ -14,6 +15,9 @@ public enum ProvinceCheckpoints {
         guard ProvinceConfig.Cooperative.isName(cooperative) else {
             throw ProvinceCheckpointsError(ProvinceConfig.Cooperative.notAName(cooperative))
         }
+        // As a cooperative's base URL in the configuration: no query, fragment or credentials, which
+        // the routes appended here would not survive.
+        do { _ = try PublicBaseURL.validated(base.absoluteString) } catch { throw ProvinceCheckpointsError(error.message) }
         let status = try await BoundedGet.body(of: route(base, ["status"]), limit: maxStatusBytes, timeout: timeout)
         return try addresses(province: base, cooperative: cooperative, status: Data(status))
     }
@@ -28,16 +32,36 @@ public enum ProvinceCheckpoints {
         }
         guard let entry = listed.first(where: { ($0["name"] as? String).map { Array($0.utf8) == Array(cooperative.utf8) } ?? false }) else {
             let names = listed.compactMap { $0["name"] as? String }.filter(ProvinceConfig.Cooperative.isName)
+            guard !names.isEmpty else {
+                throw ProvinceCheckpointsError(Message("the province at {url} follows no cooperative", ["url": .text(base.absoluteString)]))
+            }
             throw ProvinceCheckpointsError(Message("the province at {url} follows no cooperative named {name} (it follows: {names})",
                                                    ["url": .text(base.absoluteString), "name": .text(cooperative),
                                                     "names": .text(names.prefix(20).joined(separator: ", ") + (names.count > 20 ? ", …" : ""))]))
         }
+        // Strict: a field of another shape must not quietly drop a checkpoint from the check.
+        let malformed = ProvinceCheckpointsError(Message("{url} did not answer with the province's status (JSON with a list of cooperatives)",
+                                                         ["url": .text(route(base, ["status"]).absoluteString)]))
         var addresses = [URL]()
-        if let size = entry["checkpoint_size"] as? Int, size > 0 { addresses.append(route(base, ["checkpoint", cooperative])) }
-        let evidence = entry["evidence"] as? [[String: Any]] ?? []
+        switch entry["checkpoint_size"] {
+        case nil: break
+        case let size as Int: if size > 0 { addresses.append(route(base, ["checkpoint", cooperative])) }
+        default: throw malformed
+        }
+        let evidence: [[String: Any]]
+        switch entry["evidence"] {
+        case nil: evidence = []
+        case let items as [Any]:
+            evidence = try items.map { item throws(ProvinceCheckpointsError) in
+                guard let object = item as? [String: Any], object["later_checkpoint"] is String,
+                      object["earlier_checkpoint"] == nil || object["earlier_checkpoint"] is String else { throw malformed }
+                return object
+            }
+        default: throw malformed
+        }
         for (index, item) in evidence.enumerated() {
-            if item["earlier_checkpoint"] is String { addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "earlier"])) }
-            if item["later_checkpoint"] is String { addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "later"])) }
+            if item["earlier_checkpoint"] != nil { addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "earlier"])) }
+            addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "later"]))
         }
         return addresses
     }

@@ -37,13 +37,13 @@ public struct ProvinceConfig: Sendable, Equatable {
             self.key = key
         }
 
-        static func notAName(_ text: String) -> Message {
+        public static func notAName(_ text: String) -> Message {
             Message("cooperative name '{name}' must be 1–64 of A–Z a–z 0–9 . _ -, not . or ..", ["name": .text(text)])
         }
 
         /// A name is a path segment of the province's routes (`/audit/<name>`), so "." and ".."
         /// (which clients resolve away) are not names.
-        static func isName(_ text: String) -> Bool {
+        public static func isName(_ text: String) -> Bool {
             (1...64).contains(text.utf8.count) && text != "." && text != ".." && text.utf8.allSatisfy { byte in
                 (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || (0x30...0x39).contains(byte)
                     || byte == 0x2e || byte == 0x5f || byte == 0x2d

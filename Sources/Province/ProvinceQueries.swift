@@ -75,20 +75,26 @@ extension ProvinceStore {
     /// (`LotLookups`): under load, each statement's round trip, pool lease and executor start cost
     /// PostgreSQL and this process more than finding the lots did.
     public func trace(lotCode: String, gtin: String? = nil) async throws -> [LotTrace] {
-        try await lotLookups.trace(LotLookups.Wanted(lotCode: lotCode, gtin: gtin), in: self)
+        // Ingest stores only valid lot codes, so another text matches nothing; and it must not
+        // reach a shared statement, where one value PostgreSQL refuses (a NUL) fails every lookup in it.
+        guard Identifiers.isLotCode(lotCode) else { return [] }
+        return try await lotLookups.trace(LotLookups.Wanted(lotCode: lotCode, gtin: gtin), in: self)
     }
 
     /// The traces of each of `lotCodes` (distinct), in their order, in one prepared statement: a
     /// lot query is sub-millisecond work for PostgreSQL once planned, but planning it took more
     /// (about 1.5 ms of the server's CPU per statement), so it is planned once per connection.
-    func traces(lotCodes: [String]) async throws -> [[LotTrace]] {
+    /// A lot whose stored entries do not decode fails alone.
+    func traces(lotCodes: [String]) async throws -> [Result<[LotTrace], any Error>] {
         var rowsByCode = Array(repeating: [LotTraceRow](), count: lotCodes.count)
         for try await row in try await client.execute(LotTraces(lotCodes: lotCodes), logger: logger) {
             // array_position names the code the row is for; anything else is not an answer to this statement.
-            guard (1...lotCodes.count).contains(row.position) else { throw ProvinceError.schema("a lot row for position \(row.position) of \(lotCodes.count) lot codes") }
+            guard rowsByCode.indices.contains(row.position - 1) else {
+                throw ProvinceError.schema("a lot row for position \(row.position) of \(lotCodes.count) lot codes")
+            }
             rowsByCode[row.position - 1].append(row)
         }
-        return try zip(lotCodes, rowsByCode).map { try Self.traces($1, lotCode: $0) }
+        return zip(lotCodes, rowsByCode).map { code, rows in Result { try Self.traces(rows, lotCode: code) } }
     }
 
     /// `LotTraceRow`s of one lot code (ordered by cooperative, then seq) grouped into one trace per cooperative.

@@ -45,7 +45,12 @@ import Testing
 
     @Test func anAnswerThatIsNotAStatusIsRefused() throws {
         let base = try #require(URL(string: "http://p"))
-        for body in ["", "<html>", "[]", "{\"cooperatives\":3}", "{\"error\":\"x\"}", "\u{FF}\u{FE}"] {
+        // A field of another shape would otherwise drop a checkpoint from the check without a word.
+        let halted = { (fields: String) in "{\"cooperatives\":[{\"name\":\"HTX-A\",\"status\":\"halted\",\(fields)}]}" }
+        for body in ["", "<html>", "[]", "{\"cooperatives\":3}", "{\"error\":\"x\"}", "\u{FF}\u{FE}",
+                     halted("\"checkpoint_size\":\"7\""), halted("\"checkpoint_size\":7.5"), halted("\"evidence\":{}"),
+                     halted("\"evidence\":[{\"later_checkpoint\":\"y\"},1]"), halted("\"evidence\":[{\"earlier_checkpoint\":\"x\"}]"),
+                     halted("\"evidence\":[{\"earlier_checkpoint\":5,\"later_checkpoint\":\"y\"}]")] {
             #expect {
                 try ProvinceCheckpoints.addresses(province: base, cooperative: "HTX-A", status: Data(body.utf8))
             } throws: { error in
@@ -63,6 +68,23 @@ import Testing
             } throws: { error in
                 "\(error)".contains("must be 1–64 of")
             }
+        }
+    }
+
+    @Test func aProvinceAddressWithQueryFragmentOrCredentialsIsRefused() async throws {
+        for text in ["http://127.0.0.1:9/?x", "http://127.0.0.1:9/#", "http://user:pw@127.0.0.1:9"] {
+            let base = try #require(URL(string: text))
+            await #expect {
+                _ = try await ProvinceCheckpoints.addresses(province: base, cooperative: "HTX-A", timeout: .seconds(5))
+            } throws: { error in
+                "\(error)".contains("expected an http:// or https:// address")
+            }
+        }
+        // A province that follows nobody says so, without an empty list.
+        #expect {
+            try ProvinceCheckpoints.addresses(province: URL(string: "http://p")!, cooperative: "HTX-A", status: Data("{\"cooperatives\":[]}".utf8))
+        } throws: { error in
+            "\(error)" == "the province at http://p follows no cooperative"
         }
     }
 }
