@@ -16,6 +16,11 @@ import ServerSupport
 /// the requests answered here, this handler also closes idle connections (Hummingbird's idle
 /// timeout is off): after `idleTimeout` without a request part while no answer is pending,
 /// and a request left half-sent for that long.
+///
+/// While the connection cannot take more output (its written answers wait above the channel's
+/// write-buffer high-water mark, as with a client that sends requests without reading the
+/// answers), the requests already read wait here unanswered and no more are read: otherwise such
+/// a client made the server hold an answer for every request it sent.
 public final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPRequestPart
     public typealias InboundOut = HTTPRequestPart
@@ -32,6 +37,10 @@ public final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHa
     private var dropping = false
     /// A request's head was read but not its end.
     private var readingRequest = false
+    /// Request parts read while the output could not drain, in order, handled once it does.
+    private var waiting = CircularBuffer<NIOAny>()
+    /// A read asked for while the output could not drain; done once it has and nothing waits.
+    private var heldRead = false
     private var lastActivity = NIODeadline.now()
     private var idleTask: Scheduled<Void>?
 
@@ -64,6 +73,14 @@ public final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHa
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = .now()
+        if waiting.isEmpty && context.channel.isWritable {
+            handle(context: context, data: data)
+        } else {
+            waiting.append(data)
+        }
+    }
+
+    private func handle(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let request):
@@ -97,6 +114,27 @@ public final class CachedAnswerHandler: ChannelDuplexHandler, RemovableChannelHa
               let target = request.path else { return nil }
         let (path, query) = RequestTarget.split(target)
         return lookup(request, path, query)
+    }
+
+    public func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable && waiting.isEmpty { context.read() } else { heldRead = true }
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            var handled = false
+            while context.channel.isWritable, let data = waiting.popFirst() {
+                handle(context: context, data: data)
+                handled = true
+            }
+            // Parts passed on outside a read cycle reach the responder at the cycle's end.
+            if handled { context.fireChannelReadComplete() }
+            if heldRead && waiting.isEmpty && context.channel.isWritable {
+                heldRead = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
