@@ -91,6 +91,9 @@ import TestSupport
                 ("EQ_bizStep=urn:epcglobal:cbv:bizstep:shipping", []),
                 ("MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0", ["HTX-A S-L0", "HTX-B S-L0"]),
                 ("MATCH_epcClass=urn:agritrace:lot:S-L0", []),
+                // Other spellings of the same lot: a GTIN-13, another Digital Link host, a query after the path.
+                ("MATCH_epcClass=https://id.gs1.org/01/9506000134352/10/S-L0", ["HTX-A S-L0", "HTX-B S-L0"]),
+                ("MATCH_epcClass=http://trace.example/01/09506000134352/10/S-L0%3Fx=1", ["HTX-A S-L0", "HTX-B S-L0"]),
                 ("EQ_bizLocation=urn:agritrace:cooperative:HTX-B", ["HTX-B S-L0", "HTX-B B-L0"]),
                 ("EQ_bizLocation=urn:agritrace:cooperative:HTX-B&MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0", ["HTX-B S-L0"]),
                 ("MATCH_epc=urn:epc:id:sgtin:0614141.107346.2017", []),
