@@ -119,7 +119,7 @@ public struct VerificationReport: Sendable {
                 if statementsChecked == 0 { return (check, .notChecked("no statements stored")) }
             case .outsideCheckpoints:
                 if outsideCheckpointsChecked == 0 {
-                    return (check, .notChecked("no checkpoint given from outside the ledger (--checkpoint, --witness-state)"))
+                    return (check, .notChecked("no checkpoint given from outside the ledger (--checkpoint, --witness-state, --province)"))
                 }
             default:
                 break

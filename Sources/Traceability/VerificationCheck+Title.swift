@@ -31,8 +31,8 @@ extension VerificationReport.Check {
         case "no checkpoints stored": Message("no checkpoints stored")
         case "no statements stored": Message("no statements stored")
         case "fewer than two checkpoint sizes to compare": Message("fewer than two checkpoint sizes to compare")
-        case "no checkpoint given from outside the ledger (--checkpoint, --witness-state)":
-            Message("no checkpoint given from outside the ledger (--checkpoint, --witness-state)")
+        case "no checkpoint given from outside the ledger (--checkpoint, --witness-state, --province)":
+            Message("no checkpoint given from outside the ledger (--checkpoint, --witness-state, --province)")
         default: .verbatim(why)
         }
     }

@@ -30,7 +30,7 @@ import TestSupport
         let alone = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier])
         #expect(alone.isIntact, "the rolled-back ledger is self-consistent: \(alone.failures)")
         #expect(alone.checkStatuses.first { $0.check == .outsideCheckpoints }?.status
-                == .notChecked("no checkpoint given from outside the ledger (--checkpoint, --witness-state)"))
+                == .notChecked("no checkpoint given from outside the ledger (--checkpoint, --witness-state, --province)"))
 
         let outside = try OutsideCheckpoint(source: "saved.checkpoint", signedNote: saved.signedNote)
         let report = try fixture.ledger.verify(trustedKeys: [fixture.signer.verifier], outside: [outside])
