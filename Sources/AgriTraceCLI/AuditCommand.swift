@@ -36,10 +36,11 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         let keys = try vkey.map { try KeyFiles.verifier($0) }
-        let fetched = try province.checkpointAddresses()
-        let outside = try (checkpoint + fetched).map { try LedgerCommand.Verify.loadCheckpoint($0) }
+        let fromProvince = try province.checkpoints()
+        let outside = try checkpoint.map { try LedgerCommand.Verify.loadCheckpoint($0) } + fromProvince
             + witnessState.map { try LedgerCommand.Verify.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
         let database = try TraceabilitySupport.openLedger(ledger)
+        try province.requireSameLog(fromProvince, ledgerOrigin: database.origin)
         let report: VerificationReport
         do {
             report = try database.verify(trustedKeys: keys, outside: outside, statements: LotStatements.Rules())

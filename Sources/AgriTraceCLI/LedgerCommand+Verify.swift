@@ -38,11 +38,13 @@ extension LedgerCommand {
 
         func run() throws {
             let keys = try vkey.map { try KeyFiles.verifier($0) }
-            let outside = try (checkpoint + province.checkpointAddresses()).map { try Self.loadCheckpoint($0) }
+            let fromProvince = try province.checkpoints()
+            let outside = try checkpoint.map { try Self.loadCheckpoint($0) } + fromProvince
                 + witnessState.map { try Self.loadCheckpoint($0, tr("witness state file", context: "file kind")) }
             let report: VerificationReport
             do {
                 let ledger = try LedgerCommand.openLedger(path.ledger, readOnly: true)
+                try province.requireSameLog(fromProvince, ledgerOrigin: ledger.origin)
                 report = try ledger.verify(trustedKeys: keys, outside: outside, statements: LotStatements.Rules())
             } catch where json && ExitStatus(for: error) == .verificationFailed {
                 // A file too damaged to check still gets a verdict a script can read.
@@ -203,8 +205,9 @@ struct ProvinceCheckpointOptions: ParsableArguments {
         }
     }
 
-    /// The checkpoints' addresses (none without --province); a province that cannot say exits 2 naming it.
-    func checkpointAddresses() throws -> [String] {
+    /// The province's checkpoints of the cooperative (none without --province). A province that
+    /// cannot say, or holds none (nothing could be checked), exits 2 naming it.
+    func checkpoints() throws -> [OutsideCheckpoint] {
         guard let province, let cooperative else { return [] }
         guard ProvinceConfig.Cooperative.isName(cooperative) else {
             throw CommandFailure(.usageError, tr("--cooperative: {reason}", ["reason": .message(ProvinceConfig.Cooperative.notAName(cooperative))]))
@@ -221,12 +224,23 @@ struct ProvinceCheckpointOptions: ParsableArguments {
         } catch {
             throw CommandFailure(.usageError, tr("--province {url}: {reason}", ["url": .text(province), "reason": .text(render(error))]))
         }
-        // Said either way, so what was checked against the province is never left to guess.
-        FileHandleOutput.standardError.write((addresses.isEmpty
-            ? tr("note: the province at {url} holds no verified checkpoint of {name} yet; nothing of it to check", ["url": .text(province), "name": .text(cooperative)])
-            : tr("the province at {url} holds {checkpoints} of {name}: {addresses}", [
-                "url": .text(province), "name": .text(cooperative), "addresses": .text(addresses.map(\.absoluteString).joined(separator: " ")),
-                "checkpoints": .message(Message("{n} checkpoint", plural: "{n} checkpoints", count: addresses.count))])) + "\n")
-        return addresses.map(\.absoluteString)
+        guard !addresses.isEmpty else {
+            throw CommandFailure(.usageError, tr("--province {url}: the province holds no verified checkpoint of {name} yet, so nothing could be checked against it",
+                                                 ["url": .text(province), "name": .text(cooperative)]))
+        }
+        FileHandleOutput.standardError.write(tr("the province at {url} holds {checkpoints} of {name}: {addresses}", [
+            "url": .text(province), "name": .text(cooperative), "addresses": .text(addresses.map(\.absoluteString).joined(separator: " ")),
+            "checkpoints": .message(Message("{n} checkpoint", plural: "{n} checkpoints", count: addresses.count))]) + "\n")
+        return try addresses.map { try LedgerCommand.Verify.loadCheckpoint($0.absoluteString) }
+    }
+
+    /// A province checkpoint of another log means --cooperative names another cooperative (or the
+    /// province serves the wrong one): not evidence against this ledger, so not a verdict on it.
+    func requireSameLog(_ checkpoints: [OutsideCheckpoint], ledgerOrigin: String) throws {
+        guard let province, let cooperative,
+              let other = checkpoints.first(where: { $0.checkpoint.origin != ledgerOrigin }) else { return }
+        throw CommandFailure(.usageError, tr("--province {url}: its {name} is another ledger ({found}), not this one ({expected}); check --cooperative", [
+            "url": .text(province), "name": .text(cooperative), "found": .text(EntryValidator.printable(other.checkpoint.origin)),
+            "expected": .text(ledgerOrigin)]))
     }
 }

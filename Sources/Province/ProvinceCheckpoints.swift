@@ -18,7 +18,14 @@ public enum ProvinceCheckpoints {
         // As a cooperative's base URL in the configuration: no query, fragment or credentials, which
         // the routes appended here would not survive.
         do { _ = try PublicBaseURL.validated(base.absoluteString) } catch { throw ProvinceCheckpointsError(error.message) }
-        let status = try await BoundedGet.body(of: route(base, ["status"]), limit: maxStatusBytes, timeout: timeout)
+        let status: [UInt8]
+        do {
+            status = try await BoundedGet.body(of: route(base, ["status"]), limit: maxStatusBytes, timeout: timeout)
+        } catch let error as FetchError {
+            // The usual slip: the address of a cooperative's `serve`, or of something else, given for the province's.
+            throw ProvinceCheckpointsError(Message("{reason} (is {url} the address of a province's `agritrace province --listen`?)",
+                                                   ["reason": .message(error.message), "url": .text(base.absoluteString)]))
+        }
         return try addresses(province: base, cooperative: cooperative, status: Data(status))
     }
 
@@ -30,7 +37,8 @@ public enum ProvinceCheckpoints {
             throw ProvinceCheckpointsError(Message("{url} did not answer with the province's status (JSON with a list of cooperatives)",
                                                    ["url": .text(route(base, ["status"]).absoluteString)]))
         }
-        guard let entry = listed.first(where: { ($0["name"] as? String).map { Array($0.utf8) == Array(cooperative.utf8) } ?? false }) else {
+        let matching = listed.filter { ($0["name"] as? String).map { Array($0.utf8) == Array(cooperative.utf8) } ?? false }
+        guard let entry = matching.first else {
             let names = listed.compactMap { $0["name"] as? String }.filter(ProvinceConfig.Cooperative.isName)
             guard !names.isEmpty else {
                 throw ProvinceCheckpointsError(Message("the province at {url} follows no cooperative", ["url": .text(base.absoluteString)]))
@@ -42,10 +50,12 @@ public enum ProvinceCheckpoints {
         // Strict: a field of another shape must not quietly drop a checkpoint from the check.
         let malformed = ProvinceCheckpointsError(Message("{url} did not answer with the province's status (JSON with a list of cooperatives)",
                                                          ["url": .text(route(base, ["status"]).absoluteString)]))
+        // The province lists each cooperative once; two entries could not both be the one checked.
+        guard matching.count == 1 else { throw malformed }
         var addresses = [URL]()
         switch entry["checkpoint_size"] {
         case nil: break
-        case let size as Int: if size > 0 { addresses.append(route(base, ["checkpoint", cooperative])) }
+        case let size as Int where size >= 0: if size > 0 { addresses.append(route(base, ["checkpoint", cooperative])) }
         default: throw malformed
         }
         let evidence: [[String: Any]]
@@ -59,6 +69,8 @@ public enum ProvinceCheckpoints {
             }
         default: throw malformed
         }
+        // A halt always keeps its evidence: a halted cooperative without any says nothing checkable.
+        if entry["status"] as? String == "halted", evidence.isEmpty { throw malformed }
         for (index, item) in evidence.enumerated() {
             if item["earlier_checkpoint"] != nil { addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "earlier"])) }
             addresses.append(route(base, ["audit", cooperative, "evidence", String(index + 1), "later"]))

@@ -149,6 +149,16 @@ import TestSupport
                                                         "--province", base + "/", "--cooperative", "HTX-HONEST"], timeout: 120)
                 #expect(honestCheck.status == 0 && honestCheck.stdout.contains("INTACT"), "\(honestCheck.stdout) \(honestCheck.stderr)")
                 #expect(honestCheck.stderr.contains("holds 1 checkpoint of HTX-HONEST: \(base)/checkpoint/HTX-HONEST\n"), "\(honestCheck.stderr)")
+                // Another cooperative's name: its checkpoints are of another log, which says nothing about this ledger.
+                let mixedUp = try await runOffThePool(["ledger", "verify", "--ledger", honest.path, "--vkey", file("honest.vkey"),
+                                                       "--province", base, "--cooperative", "HTX-FAULTY"], timeout: 120)
+                #expect(mixedUp.status == 2 && mixedUp.stderr.contains("its HTX-FAULTY is another ledger (htx-faulty.example/ledger), not this one (htx-honest.example/ledger)"),
+                        "\(mixedUp.stdout) \(mixedUp.stderr)")
+                // Not a province (the cooperative's own server): its /status is no answer, and the message says what may be wrong.
+                let notAProvince = try await runOffThePool(["ledger", "verify", "--ledger", honest.path, "--province", base + "/nowhere",
+                                                            "--cooperative", "HTX-HONEST"], timeout: 120)
+                #expect(notAProvince.status == 2 && notAProvince.stderr.contains("the address of a province's `agritrace province --listen`?"),
+                        "\(notAProvince.stderr)")
                 let unknown = try await runOffThePool(["ledger", "verify", "--ledger", honest.path, "--province", base, "--cooperative", "HTX-NOBODY"], timeout: 120)
                 #expect(unknown.status == 2 && unknown.stderr.contains("follows no cooperative named HTX-NOBODY")
                         && unknown.stderr.contains("HTX-FAULTY, HTX-HONEST"), "\(unknown.stderr)")

@@ -50,7 +50,10 @@ import Testing
         for body in ["", "<html>", "[]", "{\"cooperatives\":3}", "{\"error\":\"x\"}", "\u{FF}\u{FE}",
                      halted("\"checkpoint_size\":\"7\""), halted("\"checkpoint_size\":7.5"), halted("\"evidence\":{}"),
                      halted("\"evidence\":[{\"later_checkpoint\":\"y\"},1]"), halted("\"evidence\":[{\"earlier_checkpoint\":\"x\"}]"),
-                     halted("\"evidence\":[{\"earlier_checkpoint\":5,\"later_checkpoint\":\"y\"}]")] {
+                     halted("\"evidence\":[{\"earlier_checkpoint\":5,\"later_checkpoint\":\"y\"}]"),
+                     // A negative size, a halt without its evidence, the cooperative listed twice.
+                     halted("\"checkpoint_size\":-1,\"evidence\":[{\"later_checkpoint\":\"y\"}]"), halted("\"checkpoint_size\":7"),
+                     "{\"cooperatives\":[{\"name\":\"HTX-A\",\"checkpoint_size\":0},{\"name\":\"HTX-A\",\"checkpoint_size\":7}]}"] {
             #expect {
                 try ProvinceCheckpoints.addresses(province: base, cooperative: "HTX-A", status: Data(body.utf8))
             } throws: { error in
