@@ -11,6 +11,7 @@ import Foundation
 /// PostgreSQL's share rose back to 80-120 us).
 final class LotLookups: @unchecked Sendable {
     struct Wanted: Sendable {
+        /// A lot code (`Identifiers.isLotCode`: ASCII, so String equality is PostgreSQL's byte equality).
         let lotCode: String
         /// Only the lots recorded with this GTIN (normalised, 14 digits); nil: any.
         let gtin: String?
@@ -47,9 +48,9 @@ final class LotLookups: @unchecked Sendable {
         while true {
             let taken: [Waiter] = lock.withLock {
                 // The first lookups in order, as many as hold at most `maxLotsPerStatement` distinct codes.
-                var codes = Set<[UInt8]>(), count = 0
+                var codes = Set<String>(), count = 0
                 for waiter in waiting {
-                    if codes.insert(Array(waiter.wanted.lotCode.utf8)).inserted, codes.count > maxLotsPerStatement { break }
+                    if codes.insert(waiter.wanted.lotCode).inserted, codes.count > maxLotsPerStatement { break }
                     count += 1
                 }
                 let taken = Array(waiting.prefix(count))
@@ -58,17 +59,16 @@ final class LotLookups: @unchecked Sendable {
                 return taken
             }
             guard !taken.isEmpty else { return }
-            // Codes compared as bytes, as PostgreSQL compares them (Swift's String equality is canonical equivalence).
-            var positions = [[UInt8]: Int](), codes = [String]()
-            for waiter in taken where positions[Array(waiter.wanted.lotCode.utf8)] == nil {
-                positions[Array(waiter.wanted.lotCode.utf8)] = codes.count
+            var positions = [String: Int](), codes = [String]()
+            for waiter in taken where positions[waiter.wanted.lotCode] == nil {
+                positions[waiter.wanted.lotCode] = codes.count
                 codes.append(waiter.wanted.lotCode)
             }
             do {
                 let traces = try await store.traces(lotCodes: codes)
                 for waiter in taken {
-                    waiter.answer.resume(with: traces[positions[Array(waiter.wanted.lotCode.utf8)]!].map { all in
-                        waiter.wanted.gtin.map { gtin in all.filter { $0.gtin.map { Array($0.utf8) == Array(gtin.utf8) } ?? false } } ?? all
+                    waiter.answer.resume(with: traces[positions[waiter.wanted.lotCode]!].map { all in
+                        waiter.wanted.gtin.map { gtin in all.filter { $0.gtin == gtin } } ?? all
                     })
                 }
             } catch {

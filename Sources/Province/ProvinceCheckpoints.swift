@@ -32,11 +32,11 @@ public enum ProvinceCheckpoints {
     /// The addresses for `cooperative` given the `/status` answer (hostile input: the province or
     /// the network may send anything).
     public static func addresses(province base: URL, cooperative: String, status: Data) throws(ProvinceCheckpointsError) -> [URL] {
+        // Strict: a field of another shape must not quietly drop a checkpoint from the check.
+        let malformed = ProvinceCheckpointsError(Message("{url} did not answer with the province's status (JSON with a list of cooperatives)",
+                                                         ["url": .text(route(base, ["status"]).absoluteString)]))
         guard let object = try? JSONSerialization.jsonObject(with: status) as? [String: Any],
-              let listed = object["cooperatives"] as? [[String: Any]] else {
-            throw ProvinceCheckpointsError(Message("{url} did not answer with the province's status (JSON with a list of cooperatives)",
-                                                   ["url": .text(route(base, ["status"]).absoluteString)]))
-        }
+              let listed = object["cooperatives"] as? [[String: Any]] else { throw malformed }
         let matching = listed.filter { ($0["name"] as? String).map { Array($0.utf8) == Array(cooperative.utf8) } ?? false }
         guard let entry = matching.first else {
             let names = listed.compactMap { $0["name"] as? String }.filter(ProvinceConfig.Cooperative.isName)
@@ -47,9 +47,6 @@ public enum ProvinceCheckpoints {
                                                    ["url": .text(base.absoluteString), "name": .text(cooperative),
                                                     "names": .text(names.prefix(20).joined(separator: ", ") + (names.count > 20 ? ", …" : ""))]))
         }
-        // Strict: a field of another shape must not quietly drop a checkpoint from the check.
-        let malformed = ProvinceCheckpointsError(Message("{url} did not answer with the province's status (JSON with a list of cooperatives)",
-                                                         ["url": .text(route(base, ["status"]).absoluteString)]))
         // The province lists each cooperative once; two entries could not both be the one checked.
         guard matching.count == 1 else { throw malformed }
         var addresses = [URL]()
