@@ -193,7 +193,7 @@ let package = Package(
         .testTarget(name: "WitnessingTests", dependencies: ["Witnessing", "MerkleLog", "Localization", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Localization", "Grading", "Traceability", "LedgerStore", "Provenance", "MerkleLog",
                                                       "TestSupport", "ProvenanceTestSupport"]),
-        .testTarget(name: "ProvinceTests", dependencies: ["Province", "Localization", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog", "Traceability",
+        .testTarget(name: "ProvinceTests", dependencies: ["Province", "Localization", "PublicServer", "Witnessing", "LedgerStore", "Provenance", "MerkleLog", "Traceability", "Markup",
                                                        "TestSupport", "ProvenanceTestSupport",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AgriTraceCLITests", dependencies: ["agritrace", "AgriTraceCLI", "Localization", "Grading", "Traceability", "TestSupport", "Kernels", "NeuralNet", "LedgerStore", "Provenance", "MerkleLog",

@@ -108,6 +108,19 @@ public enum Identifiers {
         return String(decoding: padded, as: UTF8.self)
     }
 
+    /// The GTIN-14 of an EPC URI's `<company prefix>.<indicator digit and item reference>` (GS1
+    /// Tag Data Standard, as in `urn:epc:class:lgtin:`): 13 digits in all, a company prefix of 6
+    /// to 12; the indicator digit moves to the front and the check digit is computed.
+    public static func gtin14(companyPrefix: Substring, indicatorAndItemReference: Substring) -> String? {
+        let prefix = Array(companyPrefix.utf8), rest = Array(indicatorAndItemReference.utf8)
+        guard (6...12).contains(prefix.count), prefix.count + rest.count == 13,
+              (prefix + rest).allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        let data = [rest[0]] + prefix + rest.dropFirst()
+        var sum = 0
+        for (index, digit) in data.reversed().enumerated() { sum += Int(digit - 0x30) * (index % 2 == 0 ? 3 : 1) }
+        return String(decoding: data + [UInt8(0x30 + (10 - sum % 10) % 10)], as: UTF8.self)
+    }
+
     /// `https://id.gs1.org/01/<GTIN-14>/10/<lot>`, the lot percent-encoded.
     public static func digitalLinkURI(gtin: String, lotCode: String) -> String {
         "https://id.gs1.org/01/\(gtin)/10/\(percentEncoded(lotCode))"

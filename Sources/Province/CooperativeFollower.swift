@@ -124,7 +124,8 @@ final class CooperativeFollower: @unchecked Sendable {
 
         if checkpoint.size < state.checkpointSize {
             return try await halt(.rollback, later: note,
-                                  "rollback: the cooperative now signs \(checkpoint.size) entries, after signing \(state.checkpointSize) before")
+                                  Message("rollback: the cooperative now signs {now} entries, after signing {before} before",
+                                          ["now": .text(String(checkpoint.size)), "before": .text(String(state.checkpointSize))]))
         }
         let stored = state.known.count
         if checkpoint.size <= stored {
@@ -132,10 +133,14 @@ final class CooperativeFollower: @unchecked Sendable {
             guard root == checkpoint.root else {
                 if checkpoint.size == state.checkpointSize {
                     return try await halt(.equivocation, later: note,
-                                          "two checkpoints of size \(checkpoint.size) with different roots (\(state.checkpointRoot?.description ?? "?"), \(checkpoint.root))")
+                                          Message("two checkpoints of size {size} with different roots ({earlier}, {later})",
+                                                  ["size": .text(String(checkpoint.size)), "earlier": .text(state.checkpointRoot?.description ?? "?"),
+                                                   "later": .text(checkpoint.root.description)]))
                 }
                 return try await halt(.fork, later: note,
-                                      "fork: the checkpoint of size \(checkpoint.size) signs root \(checkpoint.root), the entries verified before give \(root)")
+                                      Message("fork: the checkpoint of size {size} signs root {signed}, the entries verified before give {computed}",
+                                              ["size": .text(String(checkpoint.size)), "signed": .text(checkpoint.root.description),
+                                               "computed": .text(root.description)]))
             }
             try await recordCheckpoint(checkpoint, note: note, state: &state)
             try await cosign(checkpoint, note: note, known: state.known)
@@ -178,7 +183,9 @@ final class CooperativeFollower: @unchecked Sendable {
         let root = try state.known.root(size: checkpoint.size)
         guard root == checkpoint.root else {
             return try await halt(.fork, later: note,
-                                  "fork: the checkpoint of size \(checkpoint.size) signs root \(checkpoint.root), but the signed entries chained onto the history verified before give \(root)")
+                                  Message("fork: the checkpoint of size {size} signs root {signed}, but the signed entries chained onto the history verified before give {computed}",
+                                          ["size": .text(String(checkpoint.size)), "signed": .text(checkpoint.root.description),
+                                           "computed": .text(root.description)]))
         }
         try await recordCheckpoint(checkpoint, note: note, state: &state)
         try await cosign(checkpoint, note: note, known: state.known)
@@ -205,9 +212,9 @@ final class CooperativeFollower: @unchecked Sendable {
         case served(Message)
         /// The cooperative signed an entry at this seq whose prev is not the entry it signed
         /// before: two histories under one key.
-        case forked(String)
+        case forked(Message)
         /// The cooperative signed it and it chains onto the verified history, but breaks the rules.
-        case signed(String)
+        case signed(Message)
     }
 
     /// The ledger's own checks, in the order `ledger verify` runs them, plus the signature.
@@ -229,13 +236,15 @@ final class CooperativeFollower: @unchecked Sendable {
             return .failure(.served(Message("entry #{seq} as served: {reason}", ["seq": .text(String(seq)), "reason": .message(misplaced.message)])))
         }
         if let forked = problems.first(where: { $0.check == .prevChain }) {
-            return .failure(.forked("fork: the cooperative signed entry #\(seq) on another history: \(forked.message); entry: "
-                                    + String(decoding: bytes, as: UTF8.self)))
+            return .failure(.forked(Message("fork: the cooperative signed entry #{seq} on another history: {reason}; entry: {entry}",
+                                            ["seq": .text(String(seq)), "reason": .message(forked.message),
+                                             "entry": .text(String(decoding: bytes, as: UTF8.self))])))
         }
-        if !problems.isEmpty {
-            let text = String(decoding: bytes, as: UTF8.self)
-            return .failure(.signed("the cooperative signed entry #\(seq), which breaks the ledger rules: "
-                                    + problems.map(\.message.description).joined(separator: "; ") + "; entry: " + text))
+        if let first = problems.first {
+            let reasons = problems.dropFirst().reduce(first.message) { Message("{first}; {then}", ["first": .message($0), "then": .message($1.message)]) }
+            return .failure(.signed(Message("the cooperative signed entry #{seq}, which breaks the ledger rules: {reasons}; entry: {entry}",
+                                            ["seq": .text(String(seq)), "reasons": .message(reasons),
+                                             "entry": .text(String(decoding: bytes, as: UTF8.self))])))
         }
         state.chain = chain
         guard case .success(let (record, indexKeys)) = decoded else { preconditionFailure("rule failures are problems") }
@@ -407,17 +416,19 @@ final class CooperativeFollower: @unchecked Sendable {
 
     /// Stops following: the cooperative's status becomes `halted` with the reason, and both signed
     /// checkpoints (the last verified one and the conflicting one) are kept.
-    private func halt(_ kind: EvidenceKind, later: String, _ reason: String) async throws -> RoundOutcome {
+    /// The reason is kept in English and in Vietnamese, rendered once, like the last error.
+    private func halt(_ kind: EvidenceKind, later: String, _ message: Message) async throws -> RoundOutcome {
         let id = self.id
         let logger = self.logger
         let earlier = state?.checkpointNote
+        let reason = Localizer.english.render(message), vietnamese = Self.vietnamese.render(message)
         try await store.transaction { connection in
             try await connection.query("""
-                INSERT INTO evidence (cooperative_id, kind, earlier_note, later_note, detail)
-                VALUES (\(id), \(kind.rawValue), \(earlier), \(later), \(reason))
+                INSERT INTO evidence (cooperative_id, kind, earlier_note, later_note, detail, detail_vi)
+                VALUES (\(id), \(kind.rawValue), \(earlier), \(later), \(reason), \(vietnamese))
                 """, logger: logger)
             try await connection.query("""
-                UPDATE cooperatives SET status = 'halted', halt_reason = \(reason) WHERE id = \(id)
+                UPDATE cooperatives SET status = 'halted', halt_reason = \(reason), halt_reason_vi = \(vietnamese) WHERE id = \(id)
                 """, logger: logger)
         }
         state?.halted = true

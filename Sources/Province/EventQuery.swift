@@ -17,13 +17,21 @@ public struct EventQuery: Sendable, Equatable {
     public var bizStep: String?
     /// `MATCH_epc`: our events name classes (lots), not instances, so an EPC matches nothing.
     public var epc: String?
-    /// `MATCH_epcClass` / `MATCH_anyEPCClass`: a lot's GS1 Digital Link or `urn:agritrace:lot:` URI.
+    /// `MATCH_epcClass` / `MATCH_anyEPCClass`: a lot's GS1 Digital Link, `urn:epc:class:lgtin:` or
+    /// `urn:agritrace:lot:` URI, or the pattern `urn:epc:idpat:sgtin:<company prefix>.<indicator
+    /// digit and item reference>.*` of every lot of one GTIN (EPCIS matches a class-level
+    /// identifier against an SGTIN pattern by its GTIN).
     public var epcClass: String? {
-        didSet { wantedLot = epcClass.flatMap { LotIdentifier(uri: $0) } }
+        didSet {
+            wantedLot = epcClass.flatMap { LotIdentifier(uri: $0) }
+            wantedGTIN = epcClass.flatMap(Self.gtinOfPattern)
+        }
     }
     /// `epcClass`'s lot (nil: none asked for, or not a lot's URI), read once: parsing the URI was
     /// about a twentieth of a fresh one-lot answer's CPU when every event's class was parsed too.
     public private(set) var wantedLot: LotIdentifier?
+    /// `epcClass`'s GTIN-14 when it is a GTIN's pattern.
+    public private(set) var wantedGTIN: String?
     /// `EQ_bizLocation`: `urn:agritrace:cooperative:<id>`.
     public var bizLocation: String?
     /// `eventType`: `ObjectEvent` is the only kind recorded.
@@ -80,6 +88,11 @@ public struct EventQuery: Sendable, Equatable {
             case "MATCH_epc": epc = value
             case "MATCH_epcClass", "MATCH_anyEPCClass":
                 guard epcClass == nil else { throw EventQueryError(Message("give MATCH_epcClass or MATCH_anyEPCClass, not both")) }
+                // A pattern this interface cannot match is said to be one, not answered with no events.
+                if value.hasPrefix("urn:epc:idpat:") || value.contains("*"), Self.gtinOfPattern(value) == nil {
+                    throw EventQueryError(Message("{name} '{value}': of EPC patterns only urn:epc:idpat:sgtin:<company prefix>.<indicator digit and item reference>.* (every lot of one GTIN) can be matched",
+                                                  ["name": .text(name), "value": .text(EntryValidator.printable(value))]))
+                }
                 epcClass = value
             case "EQ_bizLocation": bizLocation = value
             default:
@@ -93,6 +106,17 @@ public struct EventQuery: Sendable, Equatable {
         }
         // Observers do not run in an initializer.
         wantedLot = epcClass.flatMap { LotIdentifier(uri: $0) }
+        wantedGTIN = epcClass.flatMap(Self.gtinOfPattern)
+    }
+
+    static let sgtinPatternPrefix = "urn:epc:idpat:sgtin:"
+
+    /// The GTIN-14 of `urn:epc:idpat:sgtin:<company prefix>.<indicator digit and item reference>.*`.
+    static func gtinOfPattern(_ value: String) -> String? {
+        guard value.hasPrefix(sgtinPatternPrefix) else { return nil }
+        let parts = value.dropFirst(sgtinPatternPrefix.count).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2] == "*" else { return nil }
+        return Identifiers.gtin14(companyPrefix: parts[0], indicatorAndItemReference: parts[1])
     }
 
     private static func hex4(_ value: UInt32) -> String {
@@ -125,7 +149,7 @@ public struct EventQuery: Sendable, Equatable {
         if let bizStep, bizStep != "inspecting", bizStep != "urn:epcglobal:cbv:bizstep:inspecting",
            bizStep != "https://ref.gs1.org/cbv/BizStep-inspecting" { return false }
         if let bizLocation, !bizLocation.hasPrefix(Self.locationPrefix) { return false }
-        if epcClass != nil, wantedLot == nil { return false }
+        if epcClass != nil, wantedLot == nil, wantedGTIN == nil { return false }
         return true
     }
 
@@ -136,10 +160,14 @@ public struct EventQuery: Sendable, Equatable {
         if let bizLocation, event["bizLocation"]?["id"]?.stringValue != bizLocation { return false }
         if epcClass != nil {
             let classes = event["quantityList"]?.arrayValue?.compactMap { $0["epcClass"]?.stringValue } ?? []
-            // The exporter writes a lot's URI in its one spelling (`uri`); another spelling is parsed.
-            guard let wantedLot else { return false }
-            let spelled = wantedLot.uri
-            guard classes.contains(where: { $0 == spelled || LotIdentifier(uri: $0) == wantedLot }) else { return false }
+            if let wantedGTIN {
+                guard classes.contains(where: { LotIdentifier(uri: $0)?.gtin == wantedGTIN }) else { return false }
+            } else {
+                // The exporter writes a lot's URI in its one spelling (`uri`); another spelling is parsed.
+                guard let wantedLot else { return false }
+                let spelled = wantedLot.uri
+                guard classes.contains(where: { $0 == spelled || LotIdentifier(uri: $0) == wantedLot }) else { return false }
+            }
         }
         guard let time = event["eventTime"]?.stringValue.flatMap(Self.instant) else { return false }
         if let fromTime, time < fromTime { return false }
@@ -159,15 +187,29 @@ extension ProvinceStore {
         }
         let from = query.fromTime, before = query.beforeTime
         // Candidates: lots with a grading or correction in the time window (a decision's event has
-        // the correction's time).
-        let rows = try await client.query("""
-            SELECT DISTINCT e.cooperative_id, k.value FROM entries e
-            JOIN entry_keys k ON k.cooperative_id = e.cooperative_id AND k.seq = e.seq AND k.name = 'lot_code'
-            WHERE e.type IN ('grading', 'correction')
-              AND (\(from)::timestamptz IS NULL OR e.recorded_at >= \(from))
-              AND (\(before)::timestamptz IS NULL OR e.recorded_at < \(before))
-            ORDER BY e.cooperative_id, k.value LIMIT \(EventQuery.maxEvents)
-            """, logger: logger)
+        // the correction's time), of the GTIN when one is asked for.
+        let rows: PostgresRowSequence
+        if let gtin = query.wantedGTIN {
+            rows = try await client.query("""
+                SELECT l.cooperative_id, l.lot_code FROM lots l
+                WHERE l.gtin = \(gtin) AND EXISTS (
+                    SELECT 1 FROM entry_keys k JOIN entries e ON e.cooperative_id = k.cooperative_id AND e.seq = k.seq
+                    WHERE k.cooperative_id = l.cooperative_id AND k.name = 'lot_code' AND k.value = l.lot_code
+                      AND e.type IN ('grading', 'correction')
+                      AND (\(from)::timestamptz IS NULL OR e.recorded_at >= \(from))
+                      AND (\(before)::timestamptz IS NULL OR e.recorded_at < \(before)))
+                ORDER BY l.cooperative_id, l.lot_code LIMIT \(EventQuery.maxEvents)
+                """, logger: logger)
+        } else {
+            rows = try await client.query("""
+                SELECT DISTINCT e.cooperative_id, k.value FROM entries e
+                JOIN entry_keys k ON k.cooperative_id = e.cooperative_id AND k.seq = e.seq AND k.name = 'lot_code'
+                WHERE e.type IN ('grading', 'correction')
+                  AND (\(from)::timestamptz IS NULL OR e.recorded_at >= \(from))
+                  AND (\(before)::timestamptz IS NULL OR e.recorded_at < \(before))
+                ORDER BY e.cooperative_id, k.value LIMIT \(EventQuery.maxEvents)
+                """, logger: logger)
+        }
         var lots = [Int: [String]]()
         for try await (id, lot) in rows.decode((Int, String).self) { lots[id, default: []].append(lot) }
         var result = [[LedgerEntry]]()

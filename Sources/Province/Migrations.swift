@@ -153,5 +153,10 @@ public enum Migrations {
         Migration(version: 5, description: "no per-row foreign key check on each entry's cooperative", sql: [
             "ALTER TABLE entries DROP CONSTRAINT entries_cooperative_id_fkey",
         ]),
+        // Evidence kept before this version has its detail in English only; pages show that.
+        Migration(version: 6, description: "a halt's reason and its evidence's detail in Vietnamese beside the English", sql: [
+            "ALTER TABLE evidence ADD COLUMN detail_vi TEXT",
+            "ALTER TABLE cooperatives ADD COLUMN halt_reason_vi TEXT",
+        ]),
     ]
 }

@@ -18,7 +18,9 @@ extension ProvinceStore {
         public let status: String
         public let treeSize: Int
         public let checkpointSize: Int
+        /// In English; `haltReasonVietnamese` in Vietnamese (nil for halts recorded before schema version 6).
         public let haltReason: String?
+        public let haltReasonVietnamese: String?
         /// In English; `lastErrorVietnamese` in Vietnamese; `lastErrorCode` its kind for machines (`FetchError.code`,
         /// or `database`, `store_conflict`, `internal`).
         public let lastError: String?
@@ -34,25 +36,27 @@ extension ProvinceStore {
         public let earlierNote: String?
         public let laterNote: String
         public let detail: String
+        /// nil for evidence kept before schema version 6.
+        public let detailVietnamese: String?
     }
 
     public func status() async throws -> [CooperativeStatus] {
         var evidence = [Int: [Evidence]]()
         let evidenceRows = try await client.query(
-            "SELECT cooperative_id, kind, earlier_note, later_note, detail FROM evidence ORDER BY id", logger: logger)
-        for try await (id, kind, earlier, later, detail) in evidenceRows.decode((Int, String, String?, String, String).self) {
-            evidence[id, default: []].append(Evidence(kind: kind, earlierNote: earlier, laterNote: later, detail: detail))
+            "SELECT cooperative_id, kind, earlier_note, later_note, detail, detail_vi FROM evidence ORDER BY id", logger: logger)
+        for try await (id, kind, earlier, later, detail, vietnamese) in evidenceRows.decode((Int, String, String?, String, String, String?).self) {
+            evidence[id, default: []].append(Evidence(kind: kind, earlierNote: earlier, laterNote: later, detail: detail, detailVietnamese: vietnamese))
         }
         let rows = try await client.query("""
-            SELECT c.id, c.name, c.base_url, c.status, c.tree_size, c.checkpoint_size, c.halt_reason, c.last_error, c.last_error_vi, c.last_error_code,
+            SELECT c.id, c.name, c.base_url, c.status, c.tree_size, c.checkpoint_size, c.halt_reason, c.halt_reason_vi, c.last_error, c.last_error_vi, c.last_error_code,
                    (SELECT max(tree_size) FROM checkpoints k WHERE k.cooperative_id = c.id AND k.cosigned_note IS NOT NULL)
             FROM cooperatives c ORDER BY c.name
             """, logger: logger)
         var result = [CooperativeStatus]()
-        for try await (id, name, url, status, size, checkpointSize, halt, error, errorVietnamese, errorCode, cosigned)
-                in rows.decode((Int, String, String, String, Int, Int, String?, String?, String?, String?, Int?).self) {
+        for try await (id, name, url, status, size, checkpointSize, halt, haltVietnamese, error, errorVietnamese, errorCode, cosigned)
+                in rows.decode((Int, String, String, String, Int, Int, String?, String?, String?, String?, String?, Int?).self) {
             result.append(CooperativeStatus(name: name, baseURL: url, status: status, treeSize: size, checkpointSize: checkpointSize,
-                                            haltReason: halt, lastError: error, lastErrorVietnamese: errorVietnamese, lastErrorCode: errorCode,
+                                            haltReason: halt, haltReasonVietnamese: haltVietnamese, lastError: error, lastErrorVietnamese: errorVietnamese, lastErrorCode: errorCode,
                                             cosignedSize: cosigned, evidence: evidence[id] ?? []))
         }
         return result

@@ -224,7 +224,9 @@ public struct ProvinceSite: Sendable {
             entries: status.treeSize, checkpointSize: status.checkpointSize, cosignedSize: status.cosignedSize,
             latestCheckpoint: try await store.latestCheckpoint(cooperative: name), lastError: status.lastError,
             lastErrorVietnamese: status.lastErrorVietnamese,
-            evidence: status.evidence.map { .init(kind: $0.kind, detail: $0.detail, earlierNote: $0.earlierNote, laterNote: $0.laterNote) })
+            evidence: status.evidence.map {
+                .init(kind: $0.kind, detail: $0.detail, detailVietnamese: $0.detailVietnamese, earlierNote: $0.earlierNote, laterNote: $0.laterNote)
+            })
     }
 
     static func page(_ page: PublicPages.Page) -> Reply {
@@ -238,7 +240,10 @@ public struct ProvinceSite: Sendable {
                 ("entries", .int(item.treeSize)), ("checkpoint_size", .int(item.checkpointSize)),
             ]
             if let size = item.cosignedSize { members.append(("cosigned_size", .int(size))) }
-            if let reason = item.haltReason { members.append(("halt_reason", .string(reason))) }
+            if let reason = item.haltReason {
+                members.append(("halt_reason", .string(reason)))
+                if let vietnamese = item.haltReasonVietnamese { members.append(("halt_reason_vi", .string(vietnamese))) }
+            }
             if let error = item.lastError {
                 members.append(("last_error", .string(error)))
                 if let vietnamese = item.lastErrorVietnamese { members.append(("last_error_vi", .string(vietnamese))) }
@@ -247,6 +252,7 @@ public struct ProvinceSite: Sendable {
             if !item.evidence.isEmpty {
                 members.append(("evidence", .array(item.evidence.map { evidence in
                     var fields: [(String, OrderedJSON)] = [("kind", .string(evidence.kind)), ("detail", .string(evidence.detail))]
+                    if let vietnamese = evidence.detailVietnamese { fields.append(("detail_vi", .string(vietnamese))) }
                     if let earlier = evidence.earlierNote { fields.append(("earlier_checkpoint", .string(earlier))) }
                     fields.append(("later_checkpoint", .string(evidence.laterNote)))
                     return .object(fields)

@@ -219,7 +219,8 @@ enum LotPage {
             for item in audit.evidence {
                 let kind = t["audit.kind." + item.kind] ?? item.kind
                 body += "<section class=\"evidence\" data-kind=\"\(Markup.escapeHTML(item.kind))\"><h3>\(Markup.escapeHTML(kind))</h3>\n"
-                body += "<p class=\"note\">\(Markup.escapeHTML(item.detail))</p>\n"
+                let detail = language == .vi ? (item.detailVietnamese ?? item.detail) : item.detail
+                body += "<p class=\"note\">\(Markup.escapeHTML(detail))</p>\n"
                 if let earlier = item.earlierNote {
                     body += "<p>\(Markup.escapeHTML(t["audit.earlier"]!))</p>\n<pre><code>\(Markup.escapeHTML(earlier))</code></pre>\n"
                 }

@@ -58,14 +58,17 @@ public enum PublicPages {
         public struct Evidence: Sendable, Equatable {
             /// `rollback`, `equivocation`, `fork` or `invalid_entry`.
             public var kind: String
-            /// The checker's own words (English), beside the kind in the page's language.
+            /// The checker's own words in English, and in Vietnamese (nil for evidence an older
+            /// aggregator kept in English only).
             public var detail: String
+            public var detailVietnamese: String?
             public var earlierNote: String?
             public var laterNote: String
 
-            public init(kind: String, detail: String, earlierNote: String?, laterNote: String) {
+            public init(kind: String, detail: String, detailVietnamese: String? = nil, earlierNote: String?, laterNote: String) {
                 self.kind = kind
                 self.detail = detail
+                self.detailVietnamese = detailVietnamese
                 self.earlierNote = earlierNote
                 self.laterNote = laterNote
             }

@@ -13,6 +13,8 @@ public enum LotIdentifier: Equatable, Sendable {
 
     public static let digitalLinkPrefix = "https://id.gs1.org/01/"
     public static let fallbackPrefix = "urn:agritrace:lot:"
+    /// The EPC class URI of a GTIN and lot (GS1 Tag Data Standard), which EPCIS queries also use.
+    public static let lgtinPrefix = "urn:epc:class:lgtin:"
 
     /// A GTIN is used only when it has a valid GS1 check digit; shorter GTINs are padded to 14.
     public init(lot: String, gtin: String?) {
@@ -57,9 +59,18 @@ public enum LotIdentifier: Equatable, Sendable {
         (baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL) + path
     }
 
-    /// Parses either form. Any resolver host is accepted for Digital Link (`/01/<gtin>/10/<lot>`),
-    /// as GS1 allows brands to use their own domain; a trailing query string is ignored.
+    /// Parses either form, and the EPC class URI `urn:epc:class:lgtin:<company prefix>.<indicator
+    /// digit and item reference>.<lot>` of a Digital Link lot. Any resolver host is accepted for
+    /// Digital Link (`/01/<gtin>/10/<lot>`), as GS1 allows brands to use their own domain; a
+    /// trailing query string is ignored.
     public init?(uri: String) {
+        if uri.hasPrefix(Self.lgtinPrefix) {
+            let parts = uri.dropFirst(Self.lgtinPrefix.count).split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, let gtin = Identifiers.gtin14(companyPrefix: parts[0], indicatorAndItemReference: parts[1]),
+                  let lot = Self.percentDecoded(String(parts[2])), !lot.isEmpty else { return nil }
+            self = .digitalLink(gtin: gtin, lot: lot)
+            return
+        }
         if uri.hasPrefix(Self.fallbackPrefix) {
             guard let lot = Self.percentDecoded(String(uri.dropFirst(Self.fallbackPrefix.count))), !lot.isEmpty
             else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerStore
 import Localization
+import Markup
 import MerkleLog
 import Province
 import Provenance
@@ -98,6 +99,20 @@ import TestSupport
                 #expect(haltedPage.status == 200 && haltedPage.contentSecurityPolicy != nil)
                 #expect(haltedPage.body.contains("data-status=\"halted\"") && haltedPage.body.contains("ĐÃ DỪNG"), "\(haltedPage.body)")
                 #expect(haltedPage.body.contains("data-kind=\"\(expectedKind ?? "")\""))
+                // The checker's words too are in the reader's language, kept in both when the halt happened.
+                let vietnameseStart = [Rewrite.rollback: "quay lui: hợp tác xã nay ký", .equivocation: "hai điểm kiểm tra cùng kích thước",
+                                       .fork: "rẽ nhánh: ", .forkedCheckpoint: "rẽ nhánh: điểm kiểm tra kích thước"][rewrite] ?? "?"
+                let vietnameseDetail = try #require(evidence.detailVietnamese)
+                #expect(vietnameseDetail.hasPrefix(vietnameseStart), "\(vietnameseDetail)")
+                #expect(faultyStatus.haltReasonVietnamese == vietnameseDetail && faultyStatus.haltReason == evidence.detail)
+                #expect(haltedPage.body.contains(Markup.escapeHTML(vietnameseDetail)) && !haltedPage.body.contains(Markup.escapeHTML(evidence.detail)))
+                let statusReply = await site.reply(method: "GET", path: "/status", query: nil)
+                let statusJSON = try JSONSerialization.jsonObject(with: Data(statusReply.body.utf8)) as? [String: Any]
+                let listed = (statusJSON?["cooperatives"] as? [[String: Any]])?.first { $0["name"] as? String == "HTX-FAULTY" }
+                #expect(listed?["halt_reason_vi"] as? String == vietnameseDetail)
+                #expect(((listed?["evidence"] as? [[String: Any]])?.first?["detail_vi"] as? String) == vietnameseDetail)
+                let englishPage = await site.reply(method: "GET", path: "/audit/HTX-FAULTY", query: "lang=en", acceptLanguage: "vi")
+                #expect(englishPage.body.contains(Markup.escapeHTML(evidence.detail)) && !englishPage.body.contains(Markup.escapeHTML(vietnameseDetail)))
                 // Checkpoint notes hold no character HTML escapes (base64, names, digits, "—"), so they appear as they are.
                 for note in [evidence.earlierNote ?? "", evidence.laterNote] { #expect(haltedPage.body.contains(note)) }
                 let followingPage = await site.reply(method: "GET", path: "/audit/HTX-HONEST", query: "lang=en", acceptLanguage: "vi")
@@ -172,6 +187,45 @@ import TestSupport
         }
     }
 
+    /// A province that follows the cooperative but has verified nothing of it (its server has been
+    /// down since the province began) gives `--province` nothing to check the ledger against: the
+    /// commands say so and exit 2 instead of a verdict.
+    @Test func aProvinceHoldingNothingOfTheCooperativeGivesNoVerdict() async throws {
+        let silent = try CooperativeLedger(name: "HTX-SILENT", number: 43)
+        defer { silent.directory.remove() }
+        try silent.addLots(2, prefix: "S")
+        try silent.checkpoint()
+        let source = LedgerTileSource(path: silent.path)
+        source.inject(.down)
+        let config = try ProvinceConfig(cooperatives: [silent.cooperative])
+        let vkey = silent.directory.url.appendingPathComponent("coop.vkey").path
+        try (silent.signer.verifier.vkey + "\n").write(toFile: vkey, atomically: true, encoding: .utf8)
+        try await ProvinceTest.withDatabase { database in
+            try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { store in
+                let aggregator = try await Aggregator(config: config, store: store, logger: ProvinceTest.logger) { _ in source }
+                guard case .failed = await aggregator.runOnce()["HTX-SILENT"] else { Issue.record("the round should fail"); return }
+                let site = ProvinceSite(store: store, cooperatives: config.cooperatives)
+                let (listening, port) = AsyncStream.makeStream(of: Int.self)
+                let server = Task { try await ProvinceServer.run(site: site, host: "127.0.0.1", port: 0, logger: ProvinceTest.logger) { port.yield($0) } }
+                defer { server.cancel() }
+                var ports = listening.makeAsyncIterator()
+                let base = "http://127.0.0.1:\(try #require(await ports.next()))"
+                for command in [["ledger", "verify"], ["audit", "--out", silent.directory.url.appendingPathComponent("report.html").path]] {
+                    let run = try await runOffThePool(command + ["--ledger", silent.path, "--vkey", vkey, "--province", base, "--cooperative", "HTX-SILENT"],
+                                                      timeout: 120)
+                    #expect(run.status == 2, "\(command): \(run.stdout) \(run.stderr)")
+                    #expect(run.stderr.contains("the province holds no verified checkpoint of HTX-SILENT yet, so nothing could be checked against it"),
+                            "\(run.stderr)")
+                    #expect(!run.stdout.contains("INTACT"), "\(run.stdout)")
+                }
+                let vietnamese = try await runOffThePool(["--lang", "vi", "ledger", "verify", "--ledger", silent.path, "--vkey", vkey,
+                                                          "--province", base, "--cooperative", "HTX-SILENT"], timeout: 120)
+                #expect(vietnamese.status == 2 && vietnamese.stderr.contains("HTX-SILENT"), "\(vietnamese.stderr)")
+                #expect(!vietnamese.stderr.contains("nothing could be checked"), "\(vietnamese.stderr)")
+            }
+        }
+    }
+
     /// An entry the cooperative signed and chained that breaks the ledger rules (here a grading
     /// of a lot it never registered) halts it; the entry is named in the evidence.
     @Test func aSignedEntryBreakingTheRulesHaltsTheCooperative() async throws {
@@ -194,6 +248,8 @@ import TestSupport
                 #expect(evidence.kind == "invalid_entry")
                 #expect(evidence.laterNote == note)
                 #expect(evidence.detail.contains("NEVER-REGISTERED"))
+                let vietnamese = try #require(evidence.detailVietnamese)
+                #expect(vietnamese.hasPrefix("hợp tác xã đã ký mục #4, vi phạm quy tắc của sổ cái: ") && vietnamese.contains("NEVER-REGISTERED"), "\(vietnamese)")
             }
             #expect(try ProvinceTest.count(database, "SELECT count(*) FROM entries") == 4)
         }

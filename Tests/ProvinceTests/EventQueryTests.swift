@@ -23,6 +23,8 @@ import Testing
             ("EQ_bizStep=", "EQ_bizStep", "1 to 512 bytes"),
             ("EQ_bizstep=inspecting", "EQ_bizstep", "unknown query parameter"),
             ("%00=1", "\\u{0}", "unknown query parameter"),
+            ("MATCH_epcClass=urn:epc:idpat:sgtin:9506000.*.*", "MATCH_epcClass", "of EPC patterns only urn:epc:idpat:sgtin:"),
+            ("MATCH_anyEPCClass=https://id.gs1.org/01/09506000134352/10/*", "MATCH_anyEPCClass", "of EPC patterns only"),
         ]
         for item in cases {
             do {

@@ -97,6 +97,11 @@ import TestSupport
                 ("EQ_bizLocation=urn:agritrace:cooperative:HTX-B", ["HTX-B S-L0", "HTX-B B-L0"]),
                 ("EQ_bizLocation=urn:agritrace:cooperative:HTX-B&MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0", ["HTX-B S-L0"]),
                 ("MATCH_epc=urn:epc:id:sgtin:0614141.107346.2017", []),
+                // The EPC class URI of the lot, and the pattern of every lot of its GTIN (two lengths of company prefix).
+                ("MATCH_epcClass=urn:epc:class:lgtin:9506000.013435.S-L0", ["HTX-A S-L0", "HTX-B S-L0"]),
+                ("MATCH_epcClass=urn:epc:idpat:sgtin:9506000.013435.*", ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
+                ("MATCH_anyEPCClass=urn:epc:idpat:sgtin:950600.0013435.*&GE_eventTime=2026-01-01T12:00:00Z", ["HTX-B S-L0", "HTX-B B-L0"]),
+                ("MATCH_epcClass=urn:epc:idpat:sgtin:9506000.013434.*", []),
                 ("eventType=ObjectEvent", ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
                 ("eventType=AggregationEvent", []),
             ]
@@ -126,7 +131,10 @@ import TestSupport
             // Signed and five-digit years are not RFC 3339; far-past ones used to crash the process.
             let badTimes = ["GE_eventTime=-999999-01-01T00:00:00Z", "LT_eventTime=-292277022-01-01T00:00:00Z",
                             "GE_eventTime=-000001-01-01T00:00:00Z", "LT_eventTime=%2B10000-01-01T00:00:00Z", "GE_eventTime=12026-01-01T00:00:00Z"]
-            for bad in ["GE_eventTime=yesterday", "EQ_bizStep=a&EQ_bizStep=b", "nonsense=1", "MATCH_epcClass=%ZZ"] + badTimes {
+            // Patterns this interface cannot match are refused, not answered with no events.
+            let badPatterns = ["MATCH_epcClass=urn:epc:idpat:sgtin:9506000.*.*", "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/*",
+                               "MATCH_epcClass=urn:epc:idpat:sgtin:95060.0013435.*", "MATCH_anyEPCClass=urn:epc:idpat:sscc:9506000.*"]
+            for bad in ["GE_eventTime=yesterday", "EQ_bizStep=a&EQ_bizStep=b", "nonsense=1", "MATCH_epcClass=%ZZ"] + badTimes + badPatterns {
                 #expect(await site.reply(method: "GET", path: "/events", query: bad).status == 400, "\(bad)")
             }
         }

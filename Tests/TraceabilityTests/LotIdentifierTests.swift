@@ -56,4 +56,20 @@ import Testing
         #expect(LotIdentifier(uri: "DT-CT-261104-01") == nil)
         #expect(LotIdentifier(uri: "urn:agritrace:lot:%G1") == nil)
     }
+
+    /// The EPC class URI of a GTIN and lot (GS1 Tag Data Standard): the company prefix's length
+    /// varies, the indicator digit moves to the front, the check digit is computed.
+    @Test func parsesTheEPCClassURIOfAGTINAndLot() {
+        // The Tag Data Standard's own example: GTIN 04012345123456, company prefix 4012345.
+        #expect(LotIdentifier(uri: "urn:epc:class:lgtin:4012345.012345.998877") == .digitalLink(gtin: "04012345123456", lot: "998877"))
+        for (prefix, rest) in [("9506000", "013435"), ("950600", "0013435"), ("950600013435", "0")] {
+            #expect(LotIdentifier(uri: "urn:epc:class:lgtin:\(prefix).\(rest).DT-LV.01%2F2")
+                    == .digitalLink(gtin: "09506000134352", lot: "DT-LV.01/2"), "\(prefix).\(rest)")
+        }
+        for bad in ["urn:epc:class:lgtin:95060.00013435.X", "urn:epc:class:lgtin:9506000134352.0.X", "urn:epc:class:lgtin:9506000.01343.X",
+                    "urn:epc:class:lgtin:9506000.013435.", "urn:epc:class:lgtin:9506000.013435", "urn:epc:class:lgtin:9506000.01343A.X",
+                    "urn:epc:class:lgtin:9506000.013435.%ZZ", "urn:epc:class:lgtin:"] {
+            #expect(LotIdentifier(uri: bad) == nil, "\(bad)")
+        }
+    }
 }
