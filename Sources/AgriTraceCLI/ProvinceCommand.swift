@@ -117,7 +117,7 @@ struct ProvinceCommand: ParsableCommand {
         if status != 0 { throw ExitStatus(rawValue: status)! }
     }
 
-    /// One cooperative's round for the person running `--once` (the reasons stay as the library words them).
+    /// One cooperative's round for the person running `--once`, its reason in their language.
     static func describe(_ outcome: RoundOutcome, of name: String) -> String {
         switch outcome {
         case .upToDate(let size):
@@ -125,9 +125,9 @@ struct ProvinceCommand: ParsableCommand {
         case let .ingested(from, to):
             return tr("{name}: entries {from}..<{to} verified and stored", ["name": .text(name), "from": .text(String(from)), "to": .text(String(to))])
         case .halted(let reason):
-            return tr("{name}: HALTED: {reason}", ["name": .text(name), "reason": .text(reason)])
+            return tr("{name}: HALTED: {reason}", ["name": .text(name), "reason": .message(reason)])
         case .failed(let message):
-            return tr("{name}: failed this round: {reason}", ["name": .text(name), "reason": .text(message)])
+            return tr("{name}: failed this round: {reason}", ["name": .text(name), "reason": .message(message)])
         }
     }
 }

@@ -74,8 +74,8 @@ public final class Aggregator: Sendable {
     @discardableResult
     public func runOnce(concurrency: Int = 8) async -> [String: RoundOutcome] {
         do { try await store.ping() } catch {
-            let message = "the database cannot be reached: \(ProvinceStore.describe(error))"
-            logger.warning("round skipped: \(message)")
+            let message = Message("the database cannot be reached: {reason}", ["reason": .message(ProvinceStore.message(of: error))])
+            logger.warning("round skipped: \(Localizer.english.render(message))")
             return Dictionary(uniqueKeysWithValues: followers.map { ($0.cooperative.name, RoundOutcome.failed(message)) })
         }
         let results = await withTaskGroup(of: (String, RoundOutcome).self) { group in
@@ -147,10 +147,11 @@ public enum RoundOutcome: Sendable, Equatable, CustomStringConvertible {
     case upToDate(size: Int)
     /// Entries `from..<to` verified and stored.
     case ingested(from: Int, to: Int)
-    /// Halted: evidence of a rewritten history (now or in an earlier round).
-    case halted(String)
+    /// Halted: evidence of a rewritten history (now or in an earlier round). The reasons are
+    /// messages, rendered in the reader's language.
+    case halted(Message)
     /// This round failed (server down, slow, broken tiles, database unreachable); retried next round.
-    case failed(String)
+    case failed(Message)
 
     /// Whether this round stored entries.
     var hasStored: Bool {
@@ -169,8 +170,8 @@ public enum RoundOutcome: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .upToDate(let size): return "up to date (\(size) entries)"
         case let .ingested(from, to): return "entries \(from)..<\(to) verified and stored"
-        case .halted(let reason): return "HALTED: \(reason)"
-        case .failed(let message): return "failed this round: \(message)"
+        case .halted(let reason): return "HALTED: \(Localizer.english.render(reason))"
+        case .failed(let message): return "failed this round: \(Localizer.english.render(message))"
         }
     }
 }

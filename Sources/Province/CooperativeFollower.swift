@@ -74,7 +74,7 @@ final class CooperativeFollower: @unchecked Sendable {
                 UPDATE cooperatives SET last_error = \(message), last_error_code = \(code), last_error_vi = \(vietnamese), last_error_at = now()
                 WHERE id = \(id)
                 """)
-            return .failed(message)
+            return .failed(ProvinceStore.message(of: error))
         }
     }
 
@@ -108,7 +108,7 @@ final class CooperativeFollower: @unchecked Sendable {
     private func ingest() async throws -> RoundOutcome {
         if self.state == nil { self.state = try await load() }
         guard var state = self.state else { preconditionFailure("loaded above") }
-        if state.halted { return .halted("halted earlier") }
+        if state.halted { return .halted(Message("halted earlier")) }
 
         let note = try await source.checkpoint()
         let checkpoint: Checkpoint
@@ -433,7 +433,7 @@ final class CooperativeFollower: @unchecked Sendable {
         }
         state?.halted = true
         logger.error("cooperative \(cooperative.name) HALTED: \(reason)")
-        return .halted(reason)
+        return .halted(message)
     }
 
     /// The follower's state from the database: the stored entries replayed through the chain

@@ -88,8 +88,11 @@ public struct EventQuery: Sendable, Equatable {
             case "MATCH_epc": epc = value
             case "MATCH_epcClass", "MATCH_anyEPCClass":
                 guard epcClass == nil else { throw EventQueryError(Message("give MATCH_epcClass or MATCH_anyEPCClass, not both")) }
-                // A pattern this interface cannot match is said to be one, not answered with no events.
-                if value.hasPrefix("urn:epc:idpat:") || value.contains("*"), Self.gtinOfPattern(value) == nil {
+                // A pattern this interface cannot match is said to be one, not answered with no
+                // events. A '*' may also be part of a lot code (GS1's character set has it).
+                let unmatchable = value.hasPrefix("urn:epc:idpat:") ? Self.gtinOfPattern(value) == nil
+                    : value.contains("*") && LotIdentifier(uri: value) == nil
+                if unmatchable {
                     throw EventQueryError(Message("{name} '{value}': of EPC patterns only urn:epc:idpat:sgtin:<company prefix>.<indicator digit and item reference>.* (every lot of one GTIN) can be matched",
                                                   ["name": .text(name), "value": .text(EntryValidator.printable(value))]))
                 }
@@ -198,7 +201,7 @@ extension ProvinceStore {
                       AND e.type IN ('grading', 'correction')
                       AND (\(from)::timestamptz IS NULL OR e.recorded_at >= \(from))
                       AND (\(before)::timestamptz IS NULL OR e.recorded_at < \(before)))
-                ORDER BY l.cooperative_id, l.lot_code LIMIT \(EventQuery.maxEvents)
+                ORDER BY l.lot_code, l.cooperative_id LIMIT \(EventQuery.maxEvents)
                 """, logger: logger)
         } else {
             rows = try await client.query("""

@@ -18,18 +18,24 @@ extension ProvinceStore {
     /// One line for a log or the status endpoint. postgres-nio's errors describe themselves
     /// generically on purpose (no query text); the server's message and SQLSTATE say enough.
     static func describe(_ error: any Error, in localizer: Localizer = .english) -> String {
+        localizer.render(message(of: error))
+    }
+
+    /// The same as a message, for words rendered later in the reader's language (PostgreSQL's own
+    /// words are the server's, shown as they are).
+    static func message(of error: any Error) -> Message {
         switch error {
         case let error as any LocalizableError:
-            return localizer.render(error.message)
+            return error.message
         case let error as PSQLError:
             if let message = error.serverInfo?[.message] {
-                return "PostgreSQL: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+                return .verbatim("PostgreSQL: \(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))")
             }
-            return "PostgreSQL: \(error.code)"
+            return .verbatim("PostgreSQL: \(error.code)")
         case let error as PostgresTransactionError:
-            return describe(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error, in: localizer)
+            return message(of: error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
         default:
-            return "\(error)"
+            return .verbatim("\(error)")
         }
     }
 }

@@ -122,6 +122,27 @@ import Glibc
         }
     }
 
+    /// `--once` says how each cooperative's round went in the operator's language, reasons included.
+    @Test func aRoundsReasonIsInTheOperatorsLanguage() async throws {
+        let a = try CooperativeLedger(name: "HTX-A", number: 66)
+        defer { a.directory.remove() }
+        let refused = try SilentServer(listening: false)    // bound, not listening: connections refused
+        defer { refused.close() }
+        let config = a.directory.url.appendingPathComponent("province.conf").path
+        try "cooperative \(a.name) http://127.0.0.1:\(refused.port) \(a.signer.verifier.vkey)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try await ProvinceTest.withDatabase { database in
+            let vietnamese = try await runOffThePool(["--lang", "vi", "province", "--config", config, "--database", database.url, "--once"], timeout: 120)
+            #expect(vietnamese.status == 1, "\(vietnamese.stdout) \(vietnamese.stderr)")
+            // The round's line (stdout); the log lines on stderr are the operator's log, in English.
+            let said = vietnamese.stdout
+            #expect(said.contains("HTX-A: vòng này thất bại: http://127.0.0.1:\(refused.port)/checkpoint: máy chủ từ chối kết nối")
+                    && !said.contains("refused the connection"), "\(said)")
+            let english = try await runOffThePool(["--lang", "en", "province", "--config", config, "--database", database.url, "--once"], timeout: 120)
+            #expect((english.stdout + english.stderr).contains("HTX-A: failed this round: http://127.0.0.1:\(refused.port)/checkpoint: the server refused the connection"),
+                    "\(english.stdout) \(english.stderr)")
+        }
+    }
+
     @Test func usageErrorsExit2() throws {
         let directory = try TemporaryDirectory(prefix: "province-cli")
         defer { directory.remove() }

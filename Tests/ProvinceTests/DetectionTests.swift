@@ -77,7 +77,7 @@ import TestSupport
                 // Halted for good: even the original history is not taken up again.
                 faultySource.note = nil
                 faultySource.ledger.serve(path: faulty.path)
-                #expect(await aggregator.runOnce()["HTX-FAULTY"] == .halted("halted earlier"))
+                #expect(await aggregator.runOnce()["HTX-FAULTY"] == .halted(Message("halted earlier")))
 
                 let status = try await store.status()
                 let faultyStatus = try #require(status.first { $0.name == "HTX-FAULTY" })

@@ -24,7 +24,7 @@ import Testing
             ("EQ_bizstep=inspecting", "EQ_bizstep", "unknown query parameter"),
             ("%00=1", "\\u{0}", "unknown query parameter"),
             ("MATCH_epcClass=urn:epc:idpat:sgtin:9506000.*.*", "MATCH_epcClass", "of EPC patterns only urn:epc:idpat:sgtin:"),
-            ("MATCH_anyEPCClass=https://id.gs1.org/01/09506000134352/10/*", "MATCH_anyEPCClass", "of EPC patterns only"),
+            ("MATCH_anyEPCClass=https://id.gs1.org/01/0950600013435*/10/X", "MATCH_anyEPCClass", "of EPC patterns only"),
         ]
         for item in cases {
             do {
@@ -51,5 +51,9 @@ import Testing
         #expect(query.bizLocation == "urn:agritrace:cooperative:HỢP TÁC")
         #expect(query.epcClass == "https://id.gs1.org/01/09506000134352/10/A%2FB-7")
         #expect(try EventQuery(query: "EQ_bizStep=" + String(repeating: "x", count: EventQuery.maxValueBytes)).bizStep?.utf8.count == EventQuery.maxValueBytes)
+        // '*' belongs to GS1's character set for lot codes: a lot's URI holding one is a lot, not a pattern.
+        #expect(try EventQuery(query: "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/A*1").wantedLot == .digitalLink(gtin: "09506000134352", lot: "A*1"))
+        #expect(try EventQuery(query: "MATCH_epcClass=urn:epc:class:lgtin:9506000.013435.*").wantedLot == .digitalLink(gtin: "09506000134352", lot: "*"))
+        #expect(try EventQuery(query: "MATCH_epcClass=urn:epc:idpat:sgtin:950600013435.0.*").wantedGTIN == "09506000134352")
     }
 }

@@ -102,6 +102,8 @@ import TestSupport
                 ("MATCH_epcClass=urn:epc:idpat:sgtin:9506000.013435.*", ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
                 ("MATCH_anyEPCClass=urn:epc:idpat:sgtin:950600.0013435.*&GE_eventTime=2026-01-01T12:00:00Z", ["HTX-B S-L0", "HTX-B B-L0"]),
                 ("MATCH_epcClass=urn:epc:idpat:sgtin:9506000.013434.*", []),
+                // '*' is also a lot code's character: this is the Digital Link of lot "*", not a pattern.
+                ("MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/*", []),
                 ("eventType=ObjectEvent", ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
                 ("eventType=AggregationEvent", []),
             ]
@@ -132,7 +134,7 @@ import TestSupport
             let badTimes = ["GE_eventTime=-999999-01-01T00:00:00Z", "LT_eventTime=-292277022-01-01T00:00:00Z",
                             "GE_eventTime=-000001-01-01T00:00:00Z", "LT_eventTime=%2B10000-01-01T00:00:00Z", "GE_eventTime=12026-01-01T00:00:00Z"]
             // Patterns this interface cannot match are refused, not answered with no events.
-            let badPatterns = ["MATCH_epcClass=urn:epc:idpat:sgtin:9506000.*.*", "MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/*",
+            let badPatterns = ["MATCH_epcClass=urn:epc:idpat:sgtin:9506000.*.*", "MATCH_epcClass=https://id.gs1.org/01/*/10/S-L0",
                                "MATCH_epcClass=urn:epc:idpat:sgtin:95060.0013435.*", "MATCH_anyEPCClass=urn:epc:idpat:sscc:9506000.*"]
             for bad in ["GE_eventTime=yesterday", "EQ_bizStep=a&EQ_bizStep=b", "nonsense=1", "MATCH_epcClass=%ZZ"] + badTimes + badPatterns {
                 #expect(await site.reply(method: "GET", path: "/events", query: bad).status == 400, "\(bad)")

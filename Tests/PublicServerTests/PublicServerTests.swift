@@ -151,6 +151,21 @@ import TestSupport
         #expect(PageLanguage.from(acceptLanguage: "fr, en;q=0.8, vi;q=0.8", query: nil) == .en)
         #expect(PageLanguage.from(acceptLanguage: "vi;q=0", query: nil) == .vi)   // nothing acceptable: the default
     }
+
+    /// A halt's detail in the page's language; evidence kept before the Vietnamese was (no
+    /// `detailVietnamese`) shows its English on both pages rather than nothing.
+    @Test func auditEvidenceIsInThePagesLanguageWithTheEnglishForOlderEvidence() {
+        let audit = PublicPages.CooperativeAudit(
+            name: "HTX-A", baseURL: "http://a.example", keyName: "a.example/ledger", following: false, entries: 3, checkpointSize: 3,
+            cosignedSize: nil, latestCheckpoint: nil, lastError: nil, lastErrorVietnamese: nil,
+            evidence: [.init(kind: "rollback", detail: "rollback: <new> words", detailVietnamese: "quay lui: <mới>", earlierNote: "e", laterNote: "l"),
+                       .init(kind: "fork", detail: "fork: old English only", earlierNote: nil, laterNote: "l2")])
+        let vietnamese = PublicPages.cooperativeAudit(audit, acceptLanguage: nil, language: "vi").html
+        let english = PublicPages.cooperativeAudit(audit, acceptLanguage: nil, language: "en").html
+        #expect(vietnamese.contains("quay lui: &lt;mới&gt;") && !vietnamese.contains("rollback: &lt;new&gt; words"))
+        #expect(english.contains("rollback: &lt;new&gt; words") && !english.contains("quay lui"))
+        #expect(vietnamese.contains("fork: old English only") && english.contains("fork: old English only"))
+    }
 }
 
 @Suite struct QueryValueTests {
