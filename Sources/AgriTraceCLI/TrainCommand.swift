@@ -98,6 +98,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(tr("End after this epoch; the learning-rate schedule still spans --epochs and --resume continues.")))
     var stopAfterEpoch: Int?
 
+    @Option(name: .long, help: ArgumentHelp(tr("Which epoch's model --out receives: best (highest validation macro-F1) or last (the run's last epoch, as a recipe trained without a split keeps). --resume of a finished run with --keep last writes its last epoch.")))
+    var keep: String = "best"
+
     func validate() throws {
         guard from == nil || arch == nil else { throw ValidationError(tr("give either --arch or --from, not both")) }
         guard freezeBlocks >= 0, from != nil || freezeBlocks == 0 else {
@@ -113,6 +116,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError(tr("--epochs, --batch-size and --jobs must be at least 1"))
         }
         guard stopAfterEpoch.map({ $0 >= 1 }) ?? true else { throw ValidationError(tr("--stop-after-epoch must be at least 1")) }
+        guard keep == "best" || keep == "last" else { throw ValidationError(tr("--keep must be best or last")) }
         guard (0..<1).contains(valSplit) else { throw ValidationError(tr("--val-split must be in 0..<1")) }
         guard (0..<1).contains(ordinalSmoothing) else { throw ValidationError(tr("--ordinal-smoothing must be in 0..<1")) }
         guard (0...1).contains(geometricAugmentation) else { throw ValidationError(tr("--geometric-augmentation must be in 0...1")) }
@@ -198,12 +202,17 @@ struct TrainCommand: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         // Unchanged wording keeps the shipped model reproducible bit for bit (its id is the file's hash).
         let splitDescription = "val-split \(valSplit), group-by \(groupBy), seed \(seed)"
-        try trainer.run(checkpoint: checkpointURL, stoppingAfterEpoch: stopAfterEpoch) { trainer in
-            try trainer.exportedModel(trainedBy: "agritrace \(AgriTrace.version) train", splitDescription: splitDescription)
-                .write(to: outURL)
+        let export = { (trainer: Trainer) in
+            try trainer.exportedModel(trainedBy: "agritrace \(AgriTrace.version) train", splitDescription: splitDescription,
+                                      lastEpoch: keep == "last").write(to: outURL)
         }
+        try trainer.run(checkpoint: checkpointURL, stoppingAfterEpoch: stopAfterEpoch) { if keep == "best" { try export($0) } }
+        // After the run the network holds its last epoch's weights.
+        if keep == "last" { try export(trainer) }
+        let kept = keep == "last" && trainer.bestMacroF1 != nil
+            ? "kept the last epoch, \(trainer.completedEpochs) (\(trainer.outcome))" : trainer.outcome
         err.write(tr("{outcome}; model written to {file}; total time {seconds} s", [
-            "outcome": .text("\(trainer.outcome)"), "file": .text(out), "seconds": .decimal(Date().timeIntervalSince(started), digits: 0)]) + "\n")
+            "outcome": .text(kept), "file": .text(out), "seconds": .decimal(Date().timeIntervalSince(started), digits: 0)]) + "\n")
         if !cache.failures.isEmpty {
             err.write(tr("{n} photo was unreadable and skipped", plural: "{n} photos were unreadable and skipped", count: cache.failures.count) + "\n")
             throw ExitStatus.needsAttention

@@ -26,8 +26,11 @@ public struct Localizer: Sendable {
 
     public func callAsFunction(_ message: Message) -> String { render(message) }
 
+    /// Text from outside (`.text` arguments, verbatim messages) comes out with its control and
+    /// bidirectional formatting characters escaped (`TerminalText`): messages are stored, served
+    /// and printed, and a quoted value must not reorder or recolour what a person reads.
     public func render(_ message: Message) -> String {
-        if message.isVerbatim { return message.msgid }
+        if message.isVerbatim { return TerminalText.escapingControls(message.msgid) }
         let template = catalogue?.template(for: message)
             ?? (message.count == 1 || message.plural == nil ? message.msgid : message.plural!)
         guard let pieces = try? Placeholders.pieces(template) else { return template }
@@ -45,7 +48,7 @@ public struct Localizer: Sendable {
 
     public func format(_ argument: MessageArgument) -> String {
         switch argument {
-        case .text(let text): return text
+        case .text(let text): return TerminalText.escapingControls(text)
         case .integer(let value): return number(value)
         case .decimal(let value, let digits): return decimal(value, digits: digits)
         case .percent(let value, let digits): return decimal(value * 100, digits: digits) + "%"

@@ -90,8 +90,13 @@ public struct EventQuery: Sendable, Equatable {
                 guard epcClass == nil else { throw EventQueryError(Message("give MATCH_epcClass or MATCH_anyEPCClass, not both")) }
                 // A pattern this interface cannot match is said to be one, not answered with no
                 // events. A '*' may also be part of a lot code (GS1's character set has it).
+                // Per scalar: a '*' followed by a combining mark is one Character that is not "*".
                 let unmatchable = value.hasPrefix("urn:epc:idpat:") ? Self.gtinOfPattern(value) == nil
-                    : value.contains("*") && LotIdentifier(uri: value) == nil
+                    : value.unicodeScalars.contains("*") && LotIdentifier(uri: value) == nil
+                if value.hasPrefix(LotIdentifier.lgtinPrefix), LotIdentifier(uri: value) == nil {
+                    throw EventQueryError(Message("{name} '{value}' is not an EPC class URI urn:epc:class:lgtin:<company prefix>.<indicator digit and item reference>.<lot> (13 digits in all, a company prefix of 6 to 12)",
+                                                  ["name": .text(name), "value": .text(EntryValidator.printable(value))]))
+                }
                 if unmatchable {
                     throw EventQueryError(Message("{name} '{value}': of EPC patterns only urn:epc:idpat:sgtin:<company prefix>.<indicator digit and item reference>.* (every lot of one GTIN) can be matched",
                                                   ["name": .text(name), "value": .text(EntryValidator.printable(value))]))

@@ -45,8 +45,9 @@ public final class Trainer {
     }
 
     /// The kept network as a model file's contents, with metadata saying how it was trained.
-    /// `trainedBy` names the program, `splitDescription` how the validation split was made.
-    public func exportedModel(trainedBy: String, splitDescription: String) throws -> Model {
+    /// `trainedBy` names the program, `splitDescription` how the validation split was made;
+    /// `lastEpoch`: the network holds the run's last epoch, not its best.
+    public func exportedModel(trainedBy: String, splitDescription: String, lastEpoch: Bool = false) throws -> Model {
         let o = options
         var metadata = [
             "architecture": o.architecture.rawValue,
@@ -56,9 +57,10 @@ public final class Trainer {
                 + "balanced \(o.balancedSampling), augmentation \(o.augmentation) (geometric \(o.geometricAugmentation), "
                 + "colour jitter \(o.colorJitter)), jobs \(o.jobs)",
             "split": splitDescription,
-            "epoch": "\(bestEpoch)",
+            "epoch": "\(lastEpoch ? completedEpochs : bestEpoch)",
         ]
-        metadata["validation_macro_f1"] = bestMacroF1.map { String(format: "%.4f", $0) }
+        let score = lastEpoch ? (validationPhotos.isEmpty ? nil : history.last?.validationMacroF1) : bestMacroF1
+        metadata["validation_macro_f1"] = score.map { String(format: "%.4f", $0) }
         if let backbone = o.backbone {
             metadata["architecture"] = (backboneArchitecture ?? "imported model") + ", fine-tuned"
             metadata["backbone"] = "model \(backbone.modelID), first \(backbone.frozenBlocks) blocks frozen, input \(o.inputSize)"

@@ -154,6 +154,34 @@ import TestSupport
         #expect(train.stderr.contains("se.agmodel") && train.stderr.contains("(HardSwish): this activation cannot be trained"), "\(train.stderr)")
     }
 
+    /// `--keep last` writes the run's last epoch whatever its validation score, the same model
+    /// whether the run goes through or a finished run's checkpoint is resumed; eval reproduces
+    /// the score the last epoch's line reported.
+    @Test func keepLastWritesTheLastEpochAlsoFromAFinishedCheckpoint() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try copyOfFixturePhotos(directory)
+        let file = { (name: String) in directory.url.appendingPathComponent(name).path }
+        func arguments(_ out: String) -> [String] {
+            ["train", data.path, "--out", file(out), "--arch", "tiny", "--input-size", "24", "--epochs", "3", "--val-split", "0.34",
+             "--seed", "5", "--jobs", "2", "--write-split", file("split.txt")]
+        }
+        let best = try AgriTraceBinary.run(arguments("best.agmodel"))
+        #expect(best.status == 0, "\(best.stderr)")
+        let last = try AgriTraceBinary.run(arguments("last.agmodel") + ["--keep", "last"])
+        #expect(last.status == 0 && last.stderr.contains("kept the last epoch, 3"), "\(last.stderr)")
+        let lastLine = try #require(last.stderr.split(separator: "\n").first { $0.hasPrefix("epoch 3/3") })
+        let reported = try #require(lastLine.components(separatedBy: "val macro-F1 ").last?.prefix(6))
+        let eval = try AgriTraceBinary.run(["eval", data.path, "--model", file("last.agmodel"), "--split", file("split.txt"), "--json"])
+        let classes = try #require((try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])?["classes"] as? [String: Any])
+        #expect(String(format: "%.4f", try #require(classes["macro_f1"] as? Double)) == String(reported), "\(lastLine)")
+        // The finished keep-best run's checkpoint holds its last epoch: resumed with --keep last, it writes that same model.
+        let resumed = try AgriTraceBinary.run(arguments("resumed.agmodel") + ["--resume", "--checkpoint", file("best.agmodel.checkpoint"), "--keep", "last"])
+        #expect(resumed.status == 0 && resumed.stderr.contains("resumed after epoch 3"), "\(resumed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file("resumed.agmodel"))) == Data(contentsOf: URL(fileURLWithPath: file("last.agmodel"))))
+        #expect(try AgriTraceBinary.run(arguments("x.agmodel") + ["--keep", "first"]).status == 2)
+    }
+
     /// A run stopped with --stop-after-epoch and resumed gives the same model file, byte for byte,
     /// as the uninterrupted run (the schedule spans --epochs either way).
     @Test func stoppedAndResumedRunEqualsTheUninterruptedRun() throws {

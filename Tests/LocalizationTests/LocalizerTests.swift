@@ -47,6 +47,21 @@ import Testing
         #expect(Message.verbatim("{not a placeholder}").description == "{not a placeholder}")
     }
 
+    /// Quoted text from outside cannot reorder or recolour the words around it, in any
+    /// language and wherever the rendered message goes (terminal, stored error, web page).
+    @Test func quotedTextHasItsControlsEscapedLineBreaksKept() {
+        let hostile = "ledger\u{202E}RTL\u{1B}[31m\u{0}\u{85}\u{2066}x\ny\tz"
+        let escaped = "ledger\\u{202e}RTL\\u{1b}[31m\\u{0}\\u{85}\\u{2066}x\ny\tz"
+        for localizer in [Self.en, Self.vi] {
+            #expect(localizer.render(Message("checkpoint origin is '{found}', expected '{expected}'", ["found": .text(hostile), "expected": .text("a")]))
+                    .contains("'\(escaped)'"))
+            #expect(localizer.render(Message("Reason: {why}", ["why": .message(.verbatim(hostile))])) .hasSuffix(escaped))
+            #expect(localizer.render(.verbatim(hostile)) == escaped)
+        }
+        // Vietnamese text and combining marks are not controls.
+        #expect(Self.en.render(Message("Lot {lot}", ["lot": .text("Hợp tác xã Tiến\u{0301}")])) == "Lot Hợp tác xã Tiến\u{0301}")
+    }
+
     @Test func bundledVietnameseCatalogueLoads() throws {
         let vi = try Localizer.bundled(.vietnamese)
         #expect(vi.render(Message("Example:")) == "Ví dụ:")

@@ -25,6 +25,12 @@ import Testing
             ("%00=1", "\\u{0}", "unknown query parameter"),
             ("MATCH_epcClass=urn:epc:idpat:sgtin:9506000.*.*", "MATCH_epcClass", "of EPC patterns only urn:epc:idpat:sgtin:"),
             ("MATCH_anyEPCClass=https://id.gs1.org/01/0950600013435*/10/X", "MATCH_anyEPCClass", "of EPC patterns only"),
+            ("MATCH_epcClass=urn:foo:*%CC%81", "MATCH_epcClass", "of EPC patterns only"),
+            ("MATCH_epcClass=urn:epc:class:lgtin:89360.45012001.X", "MATCH_epcClass", "is not an EPC class URI urn:epc:class:lgtin:"),
+            ("MATCH_epcClass=urn:epc:class:lgtin:8936045120019.0.X", "MATCH_epcClass", "is not an EPC class URI"),
+            ("MATCH_epcClass=urn:epc:class:lgtin:8936045.012001.", "MATCH_epcClass", "is not an EPC class URI"),
+            ("MATCH_epcClass=urn:epc:class:lgtin:8936045.012001", "MATCH_epcClass", "is not an EPC class URI"),
+            ("MATCH_epcClass=urn:epc:class:lgtin:89360.45012001.*", "MATCH_epcClass", "is not an EPC class URI"),
         ]
         for item in cases {
             do {
