@@ -55,6 +55,7 @@ public struct Localizer: Sendable {
         case .day(let iso): return day(iso)
         case .timestamp(let iso): return timestamp(iso)
         case .message(let message): return render(message)
+        case .inLanguages(let english, let vietnamese): return TerminalText.escapingControls(language == .vietnamese ? vietnamese : english)
         }
     }
 

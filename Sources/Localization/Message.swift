@@ -86,4 +86,6 @@ public indirect enum MessageArgument: Sendable, Hashable {
     case timestamp(String)
     /// Another message, rendered in the same language.
     case message(Message)
+    /// Words rendered earlier in each language and kept (a stored reason), shown in the reader's.
+    case inLanguages(english: String, vietnamese: String)
 }

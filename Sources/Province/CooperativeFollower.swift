@@ -42,6 +42,9 @@ final class CooperativeFollower: @unchecked Sendable {
         var checkpointRoot: TreeHash?
         var checkpointNote: String?
         var halted: Bool
+        /// A halt's reason as stored, in English and Vietnamese (nil: not halted, or halted before
+        /// the Vietnamese was kept).
+        var haltReason: (english: String, vietnamese: String)?
     }
 
     init(cooperative: ProvinceConfig.Cooperative, id: Int, store: ProvinceStore, source: any TileSource, witness: ProvinceWitness?, logger: Logger) {
@@ -108,7 +111,10 @@ final class CooperativeFollower: @unchecked Sendable {
     private func ingest() async throws -> RoundOutcome {
         if self.state == nil { self.state = try await load() }
         guard var state = self.state else { preconditionFailure("loaded above") }
-        if state.halted { return .halted(Message("halted earlier")) }
+        if state.halted {
+            guard let reason = state.haltReason else { return .halted(Message("halted earlier")) }
+            return .halted(Message("halted earlier: {reason}", ["reason": .inLanguages(english: reason.english, vietnamese: reason.vietnamese)]))
+        }
 
         let note = try await source.checkpoint()
         let checkpoint: Checkpoint
@@ -428,10 +434,12 @@ final class CooperativeFollower: @unchecked Sendable {
                 VALUES (\(id), \(kind.rawValue), \(earlier), \(later), \(reason), \(vietnamese))
                 """, logger: logger)
             try await connection.query("""
-                UPDATE cooperatives SET status = 'halted', halt_reason = \(reason), halt_reason_vi = \(vietnamese) WHERE id = \(id)
+                UPDATE cooperatives SET status = 'halted', halt_reason = \(reason), halt_reason_vi = \(vietnamese),
+                    last_error = NULL, last_error_code = NULL, last_error_vi = NULL WHERE id = \(id)
                 """, logger: logger)
         }
         state?.halted = true
+        state?.haltReason = (reason, vietnamese)
         logger.error("cooperative \(cooperative.name) HALTED: \(reason)")
         return .halted(message)
     }
@@ -440,17 +448,17 @@ final class CooperativeFollower: @unchecked Sendable {
     /// checks (they were verified when stored; the replay rebuilds keys, rules' lookups and the tree).
     private func load() async throws -> State {
         let rows = try await store.client.query("""
-            SELECT tree_size, checkpoint_size, checkpoint_root, checkpoint_note, status FROM cooperatives WHERE id = \(id)
+            SELECT tree_size, checkpoint_size, checkpoint_root, checkpoint_note, status, halt_reason, halt_reason_vi FROM cooperatives WHERE id = \(id)
             """, logger: logger)
-        var row: (Int, Int, ByteBuffer?, String?, String)?
-        for try await values in rows.decode((Int, Int, ByteBuffer?, String?, String).self) { row = values }
-        guard let (treeSize, checkpointSize, rootBytes, note, status) = row else {
+        var row: (Int, Int, ByteBuffer?, String?, String, String?, String?)?
+        for try await values in rows.decode((Int, Int, ByteBuffer?, String?, String, String?, String?).self) { row = values }
+        guard let (treeSize, checkpointSize, rootBytes, note, status, haltReason, haltReasonVietnamese) = row else {
             throw StoreConflict(description: "cooperative \(cooperative.name) is not in the database")
         }
         var state = State(chain: EntryChain(trustedKeys: [cooperative.key], rules: ProvenanceRules()), known: KnownEntries(),
                           checkpointSize: checkpointSize,
                           checkpointRoot: rootBytes.flatMap { TreeHash(bytes: Array(buffer: $0)) }, checkpointNote: note,
-                          halted: status == "halted")
+                          halted: status == "halted", haltReason: haltReason.map { ($0, haltReasonVietnamese ?? $0) })
         let entries = try await store.client.query(
             "SELECT seq, body FROM entries WHERE cooperative_id = \(id) AND seq < \(treeSize) ORDER BY seq", logger: logger)
         for try await (seq, body) in entries.decode((Int, ByteBuffer).self) {

@@ -221,10 +221,12 @@ enum LotPage {
                 body += "<section class=\"evidence\" data-kind=\"\(Markup.escapeHTML(item.kind))\"><h3>\(Markup.escapeHTML(kind))</h3>\n"
                 let detail = language == .vi ? (item.detailVietnamese ?? item.detail) : item.detail
                 body += "<p class=\"note\">\(Markup.escapeHTML(detail))</p>\n"
+                if let proof = t["audit.proof." + item.kind] { body += "<p>\(Markup.escapeHTML(proof))</p>\n" }
                 if let earlier = item.earlierNote {
                     body += "<p>\(Markup.escapeHTML(t["audit.earlier"]!))</p>\n<pre><code>\(Markup.escapeHTML(earlier))</code></pre>\n"
                 }
-                body += "<p>\(Markup.escapeHTML(t["audit.later"]!))</p>\n<pre><code>\(Markup.escapeHTML(item.laterNote))</code></pre></section>\n"
+                let later = t[item.kind == "invalid_entry" ? "audit.laterSigning" : "audit.later"]!
+                body += "<p>\(Markup.escapeHTML(later))</p>\n<pre><code>\(Markup.escapeHTML(item.laterNote))</code></pre></section>\n"
             }
         }
         return staticPage(200, title: title, body: body, language: language)

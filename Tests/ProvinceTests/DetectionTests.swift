@@ -77,7 +77,7 @@ import TestSupport
                 // Halted for good: even the original history is not taken up again.
                 faultySource.note = nil
                 faultySource.ledger.serve(path: faulty.path)
-                #expect(await aggregator.runOnce()["HTX-FAULTY"] == .halted(Message("halted earlier")))
+                let again = await aggregator.runOnce()["HTX-FAULTY"]
 
                 let status = try await store.status()
                 let faultyStatus = try #require(status.first { $0.name == "HTX-FAULTY" })
@@ -103,6 +103,11 @@ import TestSupport
                 let vietnameseStart = [Rewrite.rollback: "quay lui: hợp tác xã nay ký", .equivocation: "hai điểm kiểm tra cùng kích thước",
                                        .fork: "rẽ nhánh: ", .forkedCheckpoint: "rẽ nhánh: điểm kiểm tra kích thước"][rewrite] ?? "?"
                 let vietnameseDetail = try #require(evidence.detailVietnamese)
+                // A later round says why it stays halted, in the reader's language.
+                guard case .halted(let reason) = again else { Issue.record("\(String(describing: again))"); return }
+                #expect(Localizer.english.render(reason) == "halted earlier: " + evidence.detail)
+                #expect(try Localizer.bundled(.vietnamese).render(reason) == "đã dừng từ trước: " + vietnameseDetail)
+                #expect(faultyStatus.lastError == nil, "a halt clears the error of an earlier round: \(faultyStatus.lastError ?? "")")
                 #expect(vietnameseDetail.hasPrefix(vietnameseStart), "\(vietnameseDetail)")
                 #expect(faultyStatus.haltReasonVietnamese == vietnameseDetail && faultyStatus.haltReason == evidence.detail)
                 #expect(haltedPage.body.contains(Markup.escapeHTML(vietnameseDetail)) && !haltedPage.body.contains(Markup.escapeHTML(evidence.detail)))

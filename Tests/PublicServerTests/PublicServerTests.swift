@@ -165,6 +165,16 @@ import TestSupport
         #expect(vietnamese.contains("quay lui: &lt;mới&gt;") && !vietnamese.contains("rollback: &lt;new&gt; words"))
         #expect(english.contains("rollback: &lt;new&gt; words") && !english.contains("quay lui"))
         #expect(vietnamese.contains("fork: old English only") && english.contains("fork: old English only"))
+        // What each kind of evidence proves: a rollback's two checkpoints do not contradict each other on their own.
+        #expect(english.contains("the order in which the province saw them is the evidence") && vietnamese.contains("bằng chứng là thứ tự"))
+        #expect(english.contains("those entries, with the ones served after them, do not give") && !english.contains("together they prove"))
+        let invalid = PublicPages.CooperativeAudit(
+            name: "HTX-B", baseURL: "http://b.example", keyName: "b.example/ledger", following: false, entries: 4, checkpointSize: 0,
+            cosignedSize: nil, latestCheckpoint: nil, lastError: nil, lastErrorVietnamese: nil,
+            evidence: [.init(kind: "invalid_entry", detail: "entry #4 breaks", detailVietnamese: "mục #4 vi phạm", earlierNote: nil, laterNote: "l")])
+        let invalidPage = PublicPages.cooperativeAudit(invalid, acceptLanguage: nil, language: "en").html
+        #expect(invalidPage.contains("The checkpoint that signs it:") && !invalidPage.contains("The conflicting checkpoint:")
+                && !invalidPage.contains("The checkpoint verified earlier:"))
     }
 }
 
