@@ -108,9 +108,9 @@ struct ProvinceCommand: ParsableCommand {
             throw CommandFailure(.usageError, "province: " + render(error))
         } catch let error as ProvinceError {
             if case .unavailable(let reason) = error {
-                throw CommandFailure(.internalFailure, tr("province: the database cannot be used: {reason}", ["reason": .text(reason)]))
+                throw CommandFailure(.internalFailure, tr("province: the database cannot be used: {reason}", ["reason": .message(reason)]))
             }
-            throw CommandFailure(.usageError, "province: \(error)")
+            throw CommandFailure(.usageError, "province: " + render(error))
         } catch {
             throw CommandFailure(.internalFailure, "province: \(render(error))")
         }

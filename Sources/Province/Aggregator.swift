@@ -39,7 +39,7 @@ public final class Aggregator: Sendable {
         let rows = try await store.client.query("SELECT id, vkey FROM cooperatives WHERE name = \(cooperative.name)", logger: logger)
         var found: (id: Int, vkey: String)?
         for try await (id, vkey) in rows.decode((Int, String).self) { found = (id, vkey) }
-        guard let (id, vkey) = found else { throw ProvinceError.schema("cooperative \(cooperative.name) could not be registered") }
+        guard let (id, vkey) = found else { throw ProvinceError.schema(Message("cooperative {name} could not be registered", ["name": .text(cooperative.name)])) }
         if vkey != cooperative.key.vkey { try await rekey(cooperative, id: id, from: vkey, store: store, logger: logger) }
         try await store.client.query("UPDATE cooperatives SET base_url = \(cooperative.baseURL) WHERE id = \(id)", logger: logger)
         return id

@@ -103,7 +103,7 @@ final class CooperativeFollower: @unchecked Sendable {
 
     private func bookkeep(_ statement: PostgresQuery) async {
         let client = store.client, logger = self.logger
-        _ = try? await Deadline.run(atMost: Self.databaseLimit, ProvinceError.unavailable("no answer from the database")) {
+        _ = try? await Deadline.run(atMost: Self.databaseLimit, ProvinceError.unavailable(Message("no answer from the database"))) {
             try await client.query(statement, logger: logger)
         }
     }
@@ -286,7 +286,8 @@ final class CooperativeFollower: @unchecked Sendable {
         let logger = self.logger
         let store = self.store
         try await Deadline.run(atMost: Self.databaseLimit,
-                               ProvinceError.unavailable("the database did not store a bundle within \(Self.databaseLimit)")) {
+                               ProvinceError.unavailable(Message("the database did not store a bundle within {seconds} s",
+                                                                 ["seconds": .integer(Int(Self.databaseLimit.components.seconds))]))) {
             try await store.transaction { connection in try await Self.write(entries, from: from, id: id, connection: connection, logger: logger) }
         }
     }

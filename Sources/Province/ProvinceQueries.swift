@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Localization
 import Logging
 import NIOCore
 import PostgresNIO
@@ -94,7 +95,8 @@ extension ProvinceStore {
         for try await row in try await client.execute(LotTraces(lotCodes: lotCodes), logger: logger) {
             // array_position names the code the row is for; anything else is not an answer to this statement.
             guard rowsByCode.indices.contains(row.position - 1) else {
-                throw ProvinceError.schema("a lot row for position \(row.position) of \(lotCodes.count) lot codes")
+                throw ProvinceError.schema(Message("a lot row for position {position} of {count} lot codes",
+                                                   ["position": .integer(row.position), "count": .integer(lotCodes.count)]))
             }
             rowsByCode[row.position - 1].append(row)
         }

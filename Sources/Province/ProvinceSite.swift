@@ -75,7 +75,7 @@ public struct ProvinceSite: Sendable {
         if key != nil { await answers.watch(store) }
         let generation = store.writes.current
         if let key, let kept = answers.reply(for: key, generation: generation) { return kept }
-        let reply = await answer(parts, query: query, page: page, acceptLanguage: acceptLanguage)
+        let reply = await answerWithin(parts, query: query, page: page, acceptLanguage: acceptLanguage)
         // A 503 (the database down) is not an answer to keep.
         if let key, reply.status == 200 || reply.status == 404 { answers.keep(reply, for: key, generation: generation) }
         return reply
@@ -95,6 +95,26 @@ public struct ProvinceSite: Sendable {
               !answers.watchDue(),
               let wire = answers.wire(for: AnswerCache.Key(path: path, query: query), generation: store.writes.current) else { return nil }
         return method == "HEAD" ? wire.headOnly : wire
+    }
+
+    /// Longest a request waits for the database. With PostgreSQL down, the pool holds each query
+    /// until its circuit breaker opens (about a minute, measured 67 s); a reader is told sooner.
+    var databaseLimit: Duration = .seconds(15)
+
+    /// `answer`, or 503 once `databaseLimit` has passed; pages (a browser's, the audit reports)
+    /// say it as a page in the reader's language, everything else as the JSON error.
+    private func answerWithin(_ parts: [String], query: String?, page: PageRequest?, acceptLanguage: String?) async -> Reply {
+        let limit = databaseLimit
+        let timeout = ProvinceError.unavailable(Message("the database did not answer within {seconds} s", ["seconds": .integer(Int(limit.components.seconds))]))
+        let reply: Reply
+        do {
+            reply = try await Deadline.run(atMost: limit, timeout) { await self.answer(parts, query: query, page: page, acceptLanguage: acceptLanguage) }
+        } catch {
+            reply = Self.error(503, Message("the database cannot answer now: {reason}", ["reason": .message(ProvinceStore.message(of: error))]))
+        }
+        guard reply.status == 503, page != nil || parts.first == "audit" else { return reply }
+        let request = page ?? PageRequest(acceptLanguage: acceptLanguage, query: query)
+        return Self.page(PublicPages.unavailable(detail: nil, acceptLanguage: request.acceptLanguage, language: request.language))
     }
 
     private func answer(_ parts: [String], query: String?, page: PageRequest?, acceptLanguage: String?) async -> Reply {
@@ -152,7 +172,7 @@ public struct ProvinceSite: Sendable {
                 return Self.error(404, Message("nothing is at this address: see /status, /lot/<lot>, /01/<GTIN>/10/<lot>, /origin/<code>, /events, /audit/<cooperative>"))
             }
         } catch {
-            return Self.error(503, Message("the database cannot answer now: {reason}", ["reason": .message(.describing(error))]))
+            return Self.error(503, Message("the database cannot answer now: {reason}", ["reason": .message(ProvinceStore.message(of: error))]))
         }
     }
 

@@ -34,6 +34,10 @@ extension ProvinceStore {
             return .verbatim("PostgreSQL: \(error.code)")
         case let error as PostgresTransactionError:
             return message(of: error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        // The pool's own error type lives in an underscored module; its cases are the pool's
+        // (no connection could be made, the circuit breaker is open), not words for a reader.
+        case _ where String(reflecting: type(of: error)).hasSuffix(".ConnectionPoolError"):
+            return Message("the database cannot be reached (no connection could be made)")
         default:
             return .verbatim("\(error)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Logging
 import NIOCore
 import PostgresNIO
@@ -71,7 +72,7 @@ public final class ProvinceStore: Sendable {
                 do {
                     connection = try await PostgresConnection.connect(configuration: single, id: 0, logger: quiet)
                 } catch {
-                    throw ProvinceError.unavailable("\(shown): \(describeConnectionFailure(error))")
+                    throw ProvinceError.unavailable(Message("{url}: {reason}", context: "database", ["url": .text(shown), "reason": .message(connectionFailure(error))]))
                 }
                 try? await connection.close()
             }
@@ -92,11 +93,11 @@ public final class ProvinceStore: Sendable {
     }
 
     /// Why a connection could not be made: the server's own message, or the network's.
-    static func describeConnectionFailure(_ error: any Error) -> String {
+    static func connectionFailure(_ error: any Error) -> Message {
         if let error = error as? PSQLError, error.serverInfo?[.message] == nil, let underlying = error.underlying {
-            return "cannot connect: \(underlying)"
+            return Message("cannot connect: {reason}", ["reason": .text("\(underlying)")])
         }
-        return describe(error)
+        return message(of: error)
     }
 
     /// How long `open` waits for the pool to close its connections after `body`.
@@ -105,11 +106,11 @@ public final class ProvinceStore: Sendable {
     static func configuration(url text: String) throws -> PostgresClient.Configuration {
         guard let url = URLComponents(string: text), let scheme = url.scheme, scheme == "postgres" || scheme == "postgresql",
               let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty else {
-            throw ProvinceError.usage("database URL '\(text)' must be postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+            throw ProvinceError.usage(Message("database URL '{url}' must be postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE", ["url": .text(text)]))
         }
         let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         guard !database.isEmpty, !database.contains("/") else {
-            throw ProvinceError.usage("database URL '\(text)' names no database (…/DATABASE)")
+            throw ProvinceError.usage(Message("database URL '{url}' names no database (…/DATABASE)", ["url": .text(text)]))
         }
         var configuration = PostgresClient.Configuration(host: host, port: url.port ?? 5432, username: user, password: url.password,
                                                          database: database, tls: .disable)
@@ -137,10 +138,16 @@ public final class ProvinceStore: Sendable {
         let client = self.client, logger = self.logger
         // Deadline.run gives up on the query (and cancels it) rather than waiting for it: a query
         // already sent to a server that stopped answering does not end when cancelled.
-        try await Deadline.run(atMost: timeout, ProvinceError.unavailable("no answer from the database within \(timeout)")) {
+        try await Deadline.run(atMost: timeout, ProvinceError.unavailable(Message("the database did not answer within {seconds} s",
+                                                                                   ["seconds": .integer(Int(timeout.components.seconds))]))) {
             let rows = try await client.query("SELECT 1", logger: logger)
             for try await _ in rows.decode(Int.self) {}
         }
+    }
+
+    static func newerSchema(_ current: Int, _ known: Int) -> Message {
+        Message("the database is at schema version {current}, newer than this program's {known}: upgrade agritrace",
+                ["current": .integer(current), "known": .integer(known)])
     }
 
     /// The advisory lock key migrators take.
@@ -176,7 +183,7 @@ public final class ProvinceStore: Sendable {
                 var current = 0
                 for try await version in rows.decode(Int.self) { current = version }
                 guard current <= known else {
-                    throw ProvinceError.schema("the database is at schema version \(current), newer than this program's \(known): upgrade agritrace")
+                    throw ProvinceError.schema(Self.newerSchema(current, known))
                 }
                 guard current < migration.version else { return false }
                 for statement in migration.sql {
@@ -191,17 +198,17 @@ public final class ProvinceStore: Sendable {
         }
         let current = try await schemaVersion()
         guard current <= known else {
-            throw ProvinceError.schema("the database is at schema version \(current), newer than this program's \(known): upgrade agritrace")
+            throw ProvinceError.schema(Self.newerSchema(current, known))
         }
     }
 }
 
-public enum ProvinceError: Error, CustomStringConvertible, Equatable {
-    case usage(String)
-    case schema(String)
-    case unavailable(String)
+public enum ProvinceError: LocalizableError, Equatable {
+    case usage(Message)
+    case schema(Message)
+    case unavailable(Message)
 
-    public var description: String {
+    public var message: Message {
         switch self {
         case .usage(let message), .schema(let message), .unavailable(let message): return message
         }

@@ -192,6 +192,14 @@ enum LotPage {
         return staticPage(404, title: t["title.notFound"]!, body: body, language: language)
     }
 
+    /// The records cannot be read now (the province's database is down): 503, in the reader's language.
+    static func unavailable(detail: String?, language: PageLanguage) -> HTML {
+        let t = language.text
+        var body = header(title: t["title.unavailable"]!, ledger: nil, language: language) + "<p>\(Markup.escapeHTML(t["unavailable.body"]!))</p>\n"
+        if let detail { body += "<p class=\"note\">\(Markup.escapeHTML(detail))</p>\n" }
+        return staticPage(503, title: t["title.unavailable"]!, body: body, language: language)
+    }
+
     /// What the province knows of one cooperative, for inspectors: following or halted, and for a
     /// halt the evidence (both signed checkpoints), verbatim so anyone can check the signatures.
     static func cooperativeAudit(_ audit: PublicPages.CooperativeAudit, language: PageLanguage) -> HTML {

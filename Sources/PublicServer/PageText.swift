@@ -107,6 +107,8 @@ enum PageText {
         ("fail.otherGTIN", Message("this address is for product GTIN {1}, but the signed lot record names GTIN {2}", context: "page")),
         ("choice.body", Message("{1} cooperatives have recorded a lot with this code. Choose the one on your label:", context: "page")),
         ("notFound.body", Message("Nothing is recorded at this address.", context: "page")),
+        ("title.unavailable", Message("Not available now", context: "page")),
+        ("unavailable.body", Message("The records cannot be read at the moment. Please try again in a few minutes.", context: "page")),
         ("audit.title", Message("Audit of cooperative {1}", context: "page")),
         ("audit.following", Message("Following: every checkpoint and entry taken from this cooperative verified and consistent so far.", context: "page")),
         ("audit.halted", Message("HALTED: the province found a fault in this cooperative's ledger (the evidence is below) and takes no more entries from it.", context: "page")),

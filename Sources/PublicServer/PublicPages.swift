@@ -109,6 +109,11 @@ public enum PublicPages {
         return Page(status: html.status, html: html.text, contentSecurityPolicy: html.policy)
     }
 
+    public static func unavailable(detail: String?, acceptLanguage: String?, language: String?) -> Page {
+        let html = LotPage.unavailable(detail: detail, language: PageLanguage.from(acceptLanguage: acceptLanguage, query: language))
+        return Page(status: html.status, html: html.text, contentSecurityPolicy: html.policy)
+    }
+
     public static func notFound(detail: String?, acceptLanguage: String?, language: String?) -> Page {
         let html = LotPage.notFound(detail: detail, language: PageLanguage.from(acceptLanguage: acceptLanguage, query: language))
         return Page(status: html.status, html: html.text, contentSecurityPolicy: html.policy)

@@ -1,5 +1,5 @@
 import Foundation
-import Province
+@testable import Province
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -111,6 +111,18 @@ import Glibc
                 let down = await aggregator.runOnce()["HTX-A"]
                 #expect(ContinuousClock.now - started < .seconds(30))
                 #expect(down?.description.contains("the database cannot be reached") == true, "\(String(describing: down))")
+                // Readers of the province's pages and answers are told within the site's bound, in words.
+                var site = ProvinceSite(store: store, cooperatives: config.cooperatives)
+                site.databaseLimit = .seconds(3)
+                let asked = ContinuousClock.now
+                let status = await site.reply(method: "GET", path: "/status", query: nil)
+                let audit = await site.reply(method: "GET", path: "/audit/HTX-A", query: "lang=vi", acceptLanguage: "vi")
+                let page = await site.reply(method: "GET", path: "/lot/A-L0", query: nil, accept: "text/html", acceptLanguage: "en")
+                #expect(ContinuousClock.now - asked < .seconds(30))
+                #expect(status.status == 503 && status.body.contains("the database") && status.body.contains("error_vi")
+                        && !status.body.contains("ConnectionPool") && !status.body.contains("_Module"), "\(status.body)")
+                #expect(audit.status == 503 && audit.contentType.hasPrefix("text/html") && audit.body.contains("Hiện không truy cập được"), "\(audit.body)")
+                #expect(page.status == 503 && page.contentType.hasPrefix("text/html") && page.body.contains("Not available now"), "\(page.body)")
                 try await cluster.start()
                 let partial = try ProvinceTest.count(cluster, "SELECT tree_size FROM cooperatives")
                 #expect(partial > 0 && partial < 1201)

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import Logging
 import Province
 import Testing
@@ -43,9 +44,10 @@ import TestSupport
         try await ProvinceTest.withDatabase { database in
             try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { _ in }
             _ = try database.psql("INSERT INTO schema_migrations (version, description) VALUES (99, 'from the future')")
-            await #expect(throws: ProvinceError.schema("the database is at schema version 99, newer than this program's \(Migrations.all.count): upgrade agritrace")) {
-                try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { _ in }
-            }
+            let error = await #expect(throws: ProvinceError.self) { try await ProvinceStore.open(url: database.url, logger: ProvinceTest.logger) { _ in } }
+            #expect(error.map { Localizer.english.render($0.message) }
+                    == "the database is at schema version 99, newer than this program's \(Migrations.all.count): upgrade agritrace")
+            #expect(try error.map { try Localizer.bundled(.vietnamese).render($0.message) }?.contains("99") == true)
         }
     }
 
