@@ -63,6 +63,18 @@ import Testing
         }
         #expect(LedgerTime.format(millisecondsSinceEpoch: 951_782_400_123) == "2000-02-29T00:00:00.123Z")
         #expect(LedgerTime.parse("2026-02-29T00:00:00.000Z") == nil)
+        // Query times: RFC 3339 with offsets and any fraction, nothing looser.
+        #expect(LedgerTime.parseRFC3339("2026-11-03T08:00:00Z") == 1_793_692_800)
+        #expect(LedgerTime.parseRFC3339("2026-11-03T15:00:00+07:00") == 1_793_692_800)
+        #expect(LedgerTime.parseRFC3339("2026-11-02T23:30:00.25-08:30") == 1_793_692_800.25)
+        #expect(LedgerTime.parseRFC3339("2026-11-03t08:00:00.0669z") == 1_793_692_800.0669)
+        #expect(LedgerTime.parseRFC3339("2024-02-29T00:00:00Z") != nil)
+        for bad in ["2026-02-29T00:00:00Z", "2026-11-31T00:00:00Z", "2026-11-03T24:00:00Z", "2026-11-03T08:60:00Z", "2026-11-03T08:00:60Z",
+                    "2026-11-03T08:00:00+24:00", "2026-11-03T08:00:00+99:99", "2026-11-03T08:00:00-00:60", "2026-11-03T08:00:00",
+                    "2026-11-03T08:00:00.Z", "2026-11-03 08:00:00Z", "+2026-11-03T08:00:00Z", "12026-11-03T08:00:00Z", "2026-11-03T08:00:00+0700",
+                    "2026-11-03T08:00:00Zx", "2026-13-03T08:00:00Z", "2026-00-03T08:00:00Z", "2026-11-00T08:00:00Z", "२०२६-11-03T08:00:00Z"] {
+            #expect(LedgerTime.parseRFC3339(bad) == nil, "\(bad)")
+        }
         #expect(LedgerTime.parse("2026-01-01T00:00:00Z") == nil)
     }
 

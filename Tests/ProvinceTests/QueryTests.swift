@@ -87,6 +87,9 @@ import TestSupport
                 ("GE_eventTime=2026-01-01T12:00:00Z", ["HTX-B S-L0", "HTX-B B-L0"]),
                 ("LT_eventTime=2026-01-01T12:00:00.000%2B07:00", ["HTX-A S-L0", "HTX-A S-L1"]),
                 ("GE_eventTime=2026-01-01T00:00:00.000Z&LT_eventTime=2026-01-01T00:00:00.001Z", ["HTX-A S-L0", "HTX-A S-L1"]),
+                // A fraction below the millisecond counts: A's events are at 00:00:00.000.
+                ("GE_eventTime=2026-01-01T00:00:00.0001Z", ["HTX-B S-L0", "HTX-B B-L0"]),
+                ("LT_eventTime=2026-01-01T00:00:00.0001Z", ["HTX-A S-L0", "HTX-A S-L1"]),
                 ("EQ_bizStep=inspecting", ["HTX-A S-L0", "HTX-A S-L1", "HTX-B S-L0", "HTX-B B-L0"]),
                 ("EQ_bizStep=urn:epcglobal:cbv:bizstep:shipping", []),
                 ("MATCH_epcClass=https://id.gs1.org/01/09506000134352/10/S-L0", ["HTX-A S-L0", "HTX-B S-L0"]),
@@ -132,7 +135,9 @@ import TestSupport
 
             // Signed and five-digit years are not RFC 3339; far-past ones used to crash the process.
             let badTimes = ["GE_eventTime=-999999-01-01T00:00:00Z", "LT_eventTime=-292277022-01-01T00:00:00Z",
-                            "GE_eventTime=-000001-01-01T00:00:00Z", "LT_eventTime=%2B10000-01-01T00:00:00Z", "GE_eventTime=12026-01-01T00:00:00Z"]
+                            "GE_eventTime=-000001-01-01T00:00:00Z", "LT_eventTime=%2B10000-01-01T00:00:00Z", "GE_eventTime=12026-01-01T00:00:00Z",
+                            "GE_eventTime=2026-02-29T00:00:00Z", "LT_eventTime=2026-01-01T24:00:00Z", "GE_eventTime=2026-01-01T00:00:00%2B24:00",
+                            "LT_eventTime=2026-01-01T00:00:00-00:60"]
             // Patterns this interface cannot match are refused, not answered with no events.
             let badPatterns = ["MATCH_epcClass=urn:epc:idpat:sgtin:9506000.*.*", "MATCH_epcClass=https://id.gs1.org/01/*/10/S-L0",
                                "MATCH_epcClass=urn:epc:idpat:sgtin:95060.0013435.*", "MATCH_anyEPCClass=urn:epc:idpat:sscc:9506000.*"]
