@@ -44,6 +44,12 @@ import TestSupport
         let json = try #require(try JSONSerialization.jsonObject(with: Data(uri.stdout.utf8)) as? [String: Any])
         #expect(json["code"] as? String == "DT-LV-261105-03")
         #expect((json["entries"] as? [[String: Any]])?.map { $0["type"] as? String } == ["origin", "lot", "grading"])
+        // The lot's EPC class URI (GS1 Tag Data Standard) names the same lot.
+        let lgtin = try AgriTraceBinary.run(["trace", "urn:epc:class:lgtin:8936045.012001.DT-LV-261105-03", "--ledger", ws.ledger, "--json"])
+        #expect(lgtin.status == 0, "\(lgtin.stderr)")
+        let lgtinJSON = try #require(try JSONSerialization.jsonObject(with: Data(lgtin.stdout.utf8)) as? [String: Any])
+        #expect(lgtinJSON["code"] as? String == "DT-LV-261105-03")
+        #expect((lgtinJSON["entries"] as? [[String: Any]])?.map { $0["seq"] as? Int } == (json["entries"] as? [[String: Any]])?.map { $0["seq"] as? Int })
 
         let origin = try AgriTraceBinary.run(["trace", "VN-DTOR-0141", "--ledger", ws.ledger])
         #expect(origin.status == 0 && origin.stdout.contains("DT-LV-261103-01") && origin.stdout.contains("DT-LV-261105-03"))
