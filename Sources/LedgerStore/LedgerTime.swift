@@ -13,22 +13,9 @@ public enum LedgerTime {
     /// Parses exactly the form `format` writes; nil otherwise.
     public static func parse(_ text: String) -> Int64? {
         let u = Array(text.utf8)
-        guard u.count == 24, u[4] == 0x2d, u[7] == 0x2d, u[10] == 0x54, u[13] == 0x3a, u[16] == 0x3a, u[19] == 0x2e,
-              u[23] == 0x5a else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
-            var value: Int64 = 0
-            for k in range {
-                guard (0x30...0x39).contains(u[k]) else { return nil }
-                value = value * 10 + Int64(u[k] - 0x30)
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19), let milli = number(20..<23),
-              (1...12).contains(month), day >= 1, day <= Int64(daysIn(month: Int(month), year: Int(year))),
-              hour < 24, minute < 60, second < 60 else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli
+        guard u.count == 24, u[10] == 0x54, u[19] == 0x2e, u[23] == 0x5a, let seconds = secondsOfDateTime(u),
+              let milli = decimal(u, 20..<23) else { return nil }
+        return seconds * 1000 + milli
     }
 
     /// Seconds since 1970 of an RFC 3339 date-time (`2026-11-03T08:00:00Z`, `…T15:00:00.5+07:00`):
@@ -37,20 +24,7 @@ public enum LedgerTime {
     /// anything else, so a query's time is either exactly understood or refused.
     public static func parseRFC3339(_ text: String) -> Double? {
         let u = Array(text.utf8)
-        guard u.count >= 20, u.count <= 64, u[4] == 0x2d, u[7] == 0x2d, u[10] == 0x54 || u[10] == 0x74, u[13] == 0x3a, u[16] == 0x3a
-        else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
-            var value: Int64 = 0
-            for k in range {
-                guard (0x30...0x39).contains(u[k]) else { return nil }
-                value = value * 10 + Int64(u[k] - 0x30)
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), day >= 1, day <= Int64(daysIn(month: Int(month), year: Int(year))),
-              hour < 24, minute < 60, second < 60 else { return nil }
+        guard u.count >= 20, u.count <= 64, u[10] == 0x54 || u[10] == 0x74, let seconds = secondsOfDateTime(u) else { return nil }
         var index = 19
         var fraction = 0.0
         if u[index] == 0x2e {
@@ -69,14 +43,34 @@ public enum LedgerTime {
         if u[index] == 0x5a || u[index] == 0x7a {
             index += 1
         } else if u[index] == 0x2b || u[index] == 0x2d {
-            guard u.count == index + 6, u[index + 3] == 0x3a, let offsetHour = number(index + 1..<index + 3),
-                  let offsetMinute = number(index + 4..<index + 6), offsetHour < 24, offsetMinute < 60 else { return nil }
+            guard u.count == index + 6, u[index + 3] == 0x3a, let offsetHour = decimal(u, index + 1..<index + 3),
+                  let offsetMinute = decimal(u, index + 4..<index + 6), offsetHour < 24, offsetMinute < 60 else { return nil }
             offsetSeconds = (offsetHour * 3600 + offsetMinute * 60) * (u[index] == 0x2d ? -1 : 1)
             index += 6
         }
         guard index == u.count else { return nil }
-        let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return Double(seconds) + fraction
+        return Double(seconds - offsetSeconds) + fraction
+    }
+
+    /// Seconds since 1970 of `YYYY-MM-DD?HH:MM:SS` in the first 19 bytes (the separator at 10 is
+    /// the caller's to check), validated as a real day and time; nil otherwise.
+    private static func secondsOfDateTime(_ u: [UInt8]) -> Int64? {
+        guard u.count >= 19, u[4] == 0x2d, u[7] == 0x2d, u[13] == 0x3a, u[16] == 0x3a,
+              let year = decimal(u, 0..<4), let month = decimal(u, 5..<7), let day = decimal(u, 8..<10), let hour = decimal(u, 11..<13),
+              let minute = decimal(u, 14..<16), let second = decimal(u, 17..<19),
+              (1...12).contains(month), day >= 1, day <= Int64(daysIn(month: Int(month), year: Int(year))),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        return daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+    }
+
+    /// The ASCII decimal digits at `range`; nil if any is not one.
+    private static func decimal(_ u: [UInt8], _ range: Range<Int>) -> Int64? {
+        var value: Int64 = 0
+        for k in range {
+            guard (0x30...0x39).contains(u[k]) else { return nil }
+            value = value * 10 + Int64(u[k] - 0x30)
+        }
+        return value
     }
 
     /// Days in `month` (1–12) of `year`, proleptic Gregorian.
