@@ -51,6 +51,14 @@ struct LabelCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
             throw CommandFailure(.usageError, tr("--out {path} is a file, not a folder; give a folder for the label files", ["path": .text(out)]))
         }
+        // File names are one-to-one with lot codes, so an existing file is this lot's earlier label:
+        // replacing it must be asked for, never silent. Checked before anything is signed, so a
+        // refused run leaves the ledger as it was (no new checkpoint).
+        let base = URL(fileURLWithPath: out).appendingPathComponent(LabelFileName.encode(lot)).path
+        if !replace, let existing = [base + ".png", base + ".proof"].first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw CommandFailure(.usageError, tr("{file} already exists (an earlier label of lot {lot}); pass --replace to overwrite it",
+                                                 ["file": .text(existing), "lot": .text(lot)]))
+        }
         let database = try TraceabilitySupport.openVerifiedLedger(ledger, readOnly: false)
         let signer = try KeyFiles.signer(key, for: database)
         let package: LabelPackage
@@ -67,14 +75,7 @@ struct LabelCommand: ParsableCommand {
         } catch {
             throw CommandFailure(.internalFailure, tr("cannot create {path}: {reason}", ["path": .text(out), "reason": .message(.fileError(error))]))
         }
-        let base = URL(fileURLWithPath: out).appendingPathComponent(package.baseFileName).path
         let files = [(base + ".png", package.png), (base + ".proof", Array(package.bundle.utf8))]
-        // File names are one-to-one with lot codes, so an existing file is this lot's earlier label:
-        // replacing it must be asked for, never silent. Checked before writing anything.
-        if !replace, let existing = files.first(where: { FileManager.default.fileExists(atPath: $0.0) }) {
-            throw CommandFailure(.usageError, tr("{file} already exists (an earlier label of lot {lot}); pass --replace to overwrite it",
-                                                 ["file": .text(existing.0), "lot": .text(lot)]))
-        }
         // A label is its picture and its proof together: when one cannot be written (a full disk),
         // the other, new, file goes too, so no QR points at a proof that is not there.
         var written: [String] = []

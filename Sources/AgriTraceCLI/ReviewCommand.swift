@@ -18,8 +18,8 @@ struct ReviewCommand: ParsableCommand {
             + "\n\n" + tr("Example:") + """
 
               agritrace review --ledger coop.db
-              agritrace review DT-LV-261103-01 --accept --reviewer "Trần Văn Nam" --ledger coop.db --key ~/.config/agritrace/coop.key
-              agritrace review DT-LV-261103-02 --grade "Grade II" --reason "trái bị dập ở lớp trên cùng của thùng" --ledger coop.db --key ~/.config/agritrace/coop.key
+              agritrace review DT-LV-261105-03 --accept --reviewer "Trần Văn Nam" --ledger coop.db --key ~/.config/agritrace/coop.key
+              agritrace review DT-LV-261103-02 --grade "Grade II" --reason "trái bị dập ở lớp trên cùng của thùng" --reviewer "Trần Văn Nam" --ledger coop.db --key ~/.config/agritrace/coop.key
             """) }
 
     @Argument(help: ArgumentHelp(tr("The lot code to show or decide.")))

@@ -190,6 +190,15 @@ import TestSupport
         #expect(try Data(contentsOf: URL(fileURLWithPath: ws.path("out/DT-CT-261104-01.proof"))) == proofBefore)
         let replaced = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out"), "--replace"])
         #expect(replaced.status == 0 && !replaced.stdout.contains("(signed now)"), "\(replaced.stderr)")
+        // A refused label signs nothing: after a new entry (a reviewer's decision), the refusal
+        // leaves the checkpoint to the run that writes the label.
+        let decided = try AgriTraceBinary.run(["review", "DT-CT-261104-01", "--grade", "Reject", "--reason", "dập", "--reviewer", "Trần Văn Nam",
+                                               "--ledger", ws.ledger, "--key", ws.key])
+        #expect(decided.status == 0, "\(decided.stderr)")
+        let refused = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
+        #expect(refused.status == 2 && refused.stderr.contains("already exists"), "\(refused.stderr)")
+        let relabelled = try AgriTraceBinary.run(["label", "DT-CT-261104-01", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out"), "--replace"])
+        #expect(relabelled.status == 0 && relabelled.stdout.contains("(signed now)"), "\(relabelled.stdout) \(relabelled.stderr)")
         let unknown = try AgriTraceBinary.run(["label", "NOPE", "--ledger", ws.ledger, "--key", ws.key, "--out", ws.path("out")])
         #expect(unknown.status == 1 && unknown.stderr.contains("no lot \"NOPE\""))
     }
